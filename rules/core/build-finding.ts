@@ -1,0 +1,70 @@
+import { actorArn } from './cloudtrail.ts';
+import type { Actor, Finding } from './finding.ts';
+import { findingId } from './finding.ts';
+import type { AuditEvent, Rule, RuleContext, Severity, WindowSpec } from './types.ts';
+
+export interface FindingParts {
+  readonly rule: Rule;
+  readonly event: AuditEvent;
+  readonly ctx: RuleContext;
+  readonly groupKey: string;
+  /** What makes the id unique besides the rule: the event id (single-event rules) or the group key. */
+  readonly idKey: string;
+  readonly windowStartMs: number;
+  readonly eventIds: readonly string[];
+  readonly firstSeenMs: number;
+  readonly lastSeenMs: number;
+  readonly threshold: WindowSpec | null;
+}
+
+export const severityFor = (rule: Rule, ctx: RuleContext): Severity =>
+  rule.escalation[ctx.criticality] ?? rule.severity;
+
+export const actorOf = (e: AuditEvent): Actor => {
+  if (e.kind !== 'cloudtrail') return { arn: 'arn:aws:iam::aws:service/config.amazonaws.com', type: 'AWSService' };
+  const { userIdentity, sourceIPAddress, userAgent } = e.record;
+  const userName = userIdentity.userName ?? userIdentity.sessionContext?.sessionIssuer?.userName;
+  return {
+    arn: actorArn(e.record),
+    type: userIdentity.type ?? 'Unknown',
+    ...(userName ? { userName } : {}),
+    ...(sourceIPAddress ? { sourceIp: sourceIPAddress } : {}),
+    ...(userAgent ? { userAgent } : {}),
+  };
+};
+
+const eventNameOf = (e: AuditEvent): string => {
+  switch (e.kind) {
+    case 'cloudtrail':
+      return e.record.eventName;
+    case 'config-item-change':
+      return `ConfigurationItemChange:${e.detail.configurationItem.resourceType}`;
+    case 'config-compliance-change':
+      return `ComplianceChange:${e.detail.configRuleName}`;
+  }
+};
+
+export const buildFinding = (p: FindingParts): Finding => ({
+  schema: 'trailwarden.finding/v1',
+  id: findingId(p.rule.id, p.idKey, p.windowStartMs),
+  ruleId: p.rule.id,
+  title: p.rule.title,
+  description: p.rule.description,
+  severity: severityFor(p.rule, p.ctx),
+  criticality: p.ctx.criticality,
+  controls: p.rule.controls,
+  mitre: p.rule.mitre,
+  account: p.event.account,
+  region: p.event.region,
+  actor: actorOf(p.event),
+  resources: p.rule.resources(p.event),
+  eventIds: p.eventIds,
+  eventName: eventNameOf(p.event),
+  groupKey: p.groupKey,
+  firstSeen: new Date(p.firstSeenMs).toISOString(),
+  lastSeen: new Date(p.lastSeenMs).toISOString(),
+  count: p.eventIds.length,
+  threshold: p.threshold,
+  runbook: p.rule.runbook,
+  drill: p.event.drill === true,
+});

@@ -1,0 +1,154 @@
+import type { Criticality } from './types.ts';
+
+/**
+ * Everything detection reads from configuration. Pure data: the CLI loads it from a file, the Lambda from
+ * its environment, and rules see it through `RuleContext`.
+ */
+export interface DetectionConfig {
+  readonly criticality: CriticalityConfig;
+  readonly approved: ApprovedProcess;
+  /** AWS Organizations id and member accounts: grants inside the organisation are not "outside". */
+  readonly organization: { readonly id?: string; readonly accounts: readonly string[] };
+}
+
+export interface CriticalityConfig {
+  readonly default: Criticality;
+  /** Account id → criticality. */
+  readonly accounts: Readonly<Record<string, Criticality>>;
+  /** ARN glob (`*` wildcard) → criticality; the most critical match wins. */
+  readonly resources: readonly { readonly pattern: string; readonly level: Criticality }[];
+}
+
+export interface ApprovedProcess {
+  /** ARN globs of deploy/automation roles allowed to change IAM, network and logging. */
+  readonly automationRoles: readonly string[];
+  /** Substrings of user agents of approved IaC tooling (e.g. `aws-cdk`, `Terraform`). */
+  readonly iacUserAgents: readonly string[];
+}
+
+export const DEFAULT_DETECTION_CONFIG: DetectionConfig = {
+  criticality: { default: 'medium', accounts: {}, resources: [] },
+  approved: { automationRoles: [], iacUserAgents: [] },
+  organization: { accounts: [] },
+};
+
+const RANK: Record<Criticality, number> = { high: 3, medium: 2, low: 1 };
+
+const compiled = new Map<string, RegExp>();
+
+/** `*` matches anything; everything else is literal. Compiled once per pattern. */
+export const globToRegExp = (glob: string): RegExp => {
+  let re = compiled.get(glob);
+  if (re === undefined) {
+    re = new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+    compiled.set(glob, re);
+  }
+  return re;
+};
+
+/** Criticality of an event's asset: the most critical of its account and any matching resource pattern. */
+export const resolveCriticality = (
+  config: CriticalityConfig,
+  account: string,
+  resourceArns: readonly string[],
+): Criticality => {
+  let best: Criticality | undefined = config.accounts[account];
+  for (const { pattern, level } of config.resources) {
+    const re = globToRegExp(pattern);
+    if (resourceArns.some((arn) => re.test(arn)) && (best === undefined || RANK[level] > RANK[best])) best = level;
+  }
+  return best ?? config.default;
+};
+
+export type ConfigParse =
+  | { readonly ok: true; readonly config: DetectionConfig }
+  | { readonly ok: false; readonly errors: readonly string[] };
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCriticality = (v: unknown): v is Criticality => v === 'high' || v === 'medium' || v === 'low';
+const ACCOUNT_ID = /^\d{12}$/;
+
+/**
+ * Validate detection config from a file or context. Unknown keys are errors too: a typo such as
+ * `automationRole` must not silently approve nothing. Every problem is reported at once, by path.
+ */
+export const parseDetectionConfig = (input: unknown, path = 'detection'): ConfigParse => {
+  const errors: string[] = [];
+  const at = (p: string, msg: string) => errors.push(`${path}.${p}: ${msg}`);
+  if (input === undefined) return { ok: true, config: DEFAULT_DETECTION_CONFIG };
+  if (!isRecord(input)) return { ok: false, errors: [`${path}: must be an object`] };
+  for (const key of Object.keys(input)) {
+    if (!['criticality', 'approved', 'organization'].includes(key)) at(key, 'unknown key');
+  }
+
+  const crit = input.criticality ?? {};
+  let criticality = DEFAULT_DETECTION_CONFIG.criticality;
+  if (!isRecord(crit)) at('criticality', 'must be an object');
+  else {
+    const accounts: Record<string, Criticality> = {};
+    const def = crit.default ?? 'medium';
+    if (!isCriticality(def)) at('criticality.default', `must be high, medium or low (got ${JSON.stringify(def)})`);
+    const rawAccounts = crit.accounts ?? {};
+    if (!isRecord(rawAccounts)) at('criticality.accounts', 'must map account ids to high|medium|low');
+    else
+      for (const [id, level] of Object.entries(rawAccounts)) {
+        if (!ACCOUNT_ID.test(id)) at(`criticality.accounts.${id}`, 'is not a 12-digit account id');
+        if (!isCriticality(level))
+          at(`criticality.accounts.${id}`, `must be high, medium or low (got ${JSON.stringify(level)})`);
+        else accounts[id] = level;
+      }
+    const rawResources = crit.resources ?? [];
+    const resources: { pattern: string; level: Criticality }[] = [];
+    if (!Array.isArray(rawResources)) at('criticality.resources', 'must be a list of {pattern, level}');
+    else
+      rawResources.forEach((r: unknown, i) => {
+        if (!isRecord(r) || typeof r.pattern !== 'string' || !r.pattern.startsWith('arn:') || !isCriticality(r.level)) {
+          at(`criticality.resources[${i}]`, 'must be {pattern: "arn:…" glob, level: high|medium|low}');
+        } else resources.push({ pattern: r.pattern, level: r.level });
+      });
+    criticality = { default: isCriticality(def) ? def : 'medium', accounts, resources };
+  }
+
+  const approvedInput = input.approved ?? {};
+  const strings = (v: unknown, p: string, check?: (s: string) => string | undefined): string[] => {
+    if (v === undefined) return [];
+    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s === '')) {
+      at(p, 'must be a list of non-empty strings');
+      return [];
+    }
+    for (const s of v as string[]) {
+      const problem = check?.(s);
+      if (problem) at(p, `${JSON.stringify(s)} ${problem}`);
+    }
+    return v as string[];
+  };
+  let approved = DEFAULT_DETECTION_CONFIG.approved;
+  if (!isRecord(approvedInput)) at('approved', 'must be an object');
+  else {
+    for (const key of Object.keys(approvedInput)) {
+      if (!['automationRoles', 'iacUserAgents'].includes(key)) at(`approved.${key}`, 'unknown key');
+    }
+    approved = {
+      automationRoles: strings(approvedInput.automationRoles, 'approved.automationRoles', (s) =>
+        s.startsWith('arn:') ? undefined : 'is not an ARN glob (arn:aws:iam::<account>:role/<name>)',
+      ),
+      iacUserAgents: strings(approvedInput.iacUserAgents, 'approved.iacUserAgents'),
+    };
+  }
+
+  const orgInput = input.organization ?? {};
+  let organization = DEFAULT_DETECTION_CONFIG.organization;
+  if (!isRecord(orgInput)) at('organization', 'must be an object');
+  else {
+    const id = orgInput.id;
+    if (id !== undefined && (typeof id !== 'string' || !/^o-[a-z0-9]{10,32}$/.test(id))) {
+      at('organization.id', `must look like o-xxxxxxxxxx (got ${JSON.stringify(id)})`);
+    }
+    const accounts = strings(orgInput.accounts, 'organization.accounts', (s) =>
+      ACCOUNT_ID.test(s) ? undefined : 'is not a 12-digit account id',
+    );
+    organization = { ...(typeof id === 'string' ? { id } : {}), accounts };
+  }
+
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, config: { criticality, approved, organization } };
+};

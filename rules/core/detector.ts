@@ -1,0 +1,227 @@
+import { buildFinding } from './build-finding.ts';
+import type { DetectionConfig } from './config.ts';
+import type { Catalogue } from './engine.ts';
+import { evaluate } from './engine.ts';
+import type { Finding } from './finding.ts';
+import type { CounterRequest, CounterStore, FindingLedger, FindingSink } from './ports.ts';
+import type { AuditEvent, Rule, RuleContext, WindowSpec } from './types.ts';
+import type { WindowEvent } from './window.ts';
+
+/** How late (behind the newest event of a group) an event may arrive and still count: CloudTrail lags minutes. */
+export const DEFAULT_LATENESS_MS = 60 * 60 * 1000;
+
+export interface DetectorDeps {
+  readonly catalogue: Catalogue;
+  readonly config: DetectionConfig;
+  readonly counters: CounterStore;
+  readonly ledger: FindingLedger;
+  readonly sink: FindingSink;
+  readonly latenessMs?: number;
+}
+
+export type Stage = 'counter' | 'ledger' | 'sink';
+
+/** What one batch produced. `failures` name the events to retry; everything else is done. */
+export interface BatchOutcome {
+  readonly matches: number;
+  readonly delivered: readonly Finding[];
+  readonly folded: readonly Finding[];
+  readonly duplicates: number;
+  readonly failures: readonly { readonly stage: Stage; readonly eventIds: readonly string[]; readonly error: string }[];
+  readonly ruleErrors: readonly { readonly ruleId: string; readonly eventId: string; readonly error: string }[];
+}
+
+interface Match {
+  readonly rule: Rule;
+  readonly event: AuditEvent;
+  readonly ctx: RuleContext;
+}
+
+interface Candidate {
+  readonly finding: Finding;
+  readonly dedupKey: string;
+  readonly dedupWindowMs: number;
+  /** Events of this batch the finding depends on: they are retried if delivering it fails. */
+  readonly batchEventIds: readonly string[];
+}
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** The window in force for a match: risk-based thresholds pick by the asset's criticality. */
+export const windowFor = (rule: Rule, ctx: RuleContext): WindowSpec => {
+  const t = rule.threshold;
+  if (t === null) return { count: 1, windowSeconds: 0 };
+  return t.byCriticality?.[ctx.criticality] ?? { count: t.count, windowSeconds: t.windowSeconds };
+};
+
+/**
+ * The detection pipeline shared by the CLI and the Lambda: evaluate (pure) → counters → dedup → sink.
+ * Every side effect goes through a port, so the same code runs in memory or against AWS.
+ */
+export const createDetector = (deps: DetectorDeps) => {
+  const latenessMs = deps.latenessMs ?? DEFAULT_LATENESS_MS;
+
+  const process = async (events: readonly AuditEvent[]): Promise<BatchOutcome> => {
+    const ruleErrors: { ruleId: string; eventId: string; error: string }[] = [];
+    const direct: Match[] = [];
+    const counted = new Map<
+      string,
+      { request: CounterRequest; matches: Match[]; groupKey: string; spec: WindowSpec }
+    >();
+
+    for (const event of events) {
+      for (const verdict of evaluate(deps.catalogue, deps.config, event)) {
+        if (verdict.kind === 'error')
+          ruleErrors.push({ ruleId: verdict.rule.id, eventId: event.id, error: verdict.error });
+        if (verdict.kind !== 'match') continue;
+        const { rule, ctx } = verdict;
+        if (rule.threshold === null) {
+          direct.push({ rule, event, ctx });
+          continue;
+        }
+        try {
+          addCounted(counted, { rule, event, ctx }, latenessMs);
+        } catch (err) {
+          ruleErrors.push({ ruleId: rule.id, eventId: event.id, error: message(err) });
+        }
+      }
+    }
+
+    const failures: { stage: Stage; eventIds: string[]; error: string }[] = [];
+    const candidates: Candidate[] = direct.map(directCandidate);
+
+    if (counted.size > 0) {
+      const groups = [...counted.values()];
+      let results: Awaited<ReturnType<CounterStore['observe']>>;
+      try {
+        results = await deps.counters.observe(groups.map((g) => g.request));
+      } catch (err) {
+        results = groups.map((g) => ({ key: g.request.key, ok: false as const, error: message(err) }));
+      }
+      for (const result of results) {
+        const group = counted.get(result.key);
+        if (group === undefined) continue;
+        if (!result.ok) {
+          failures.push({ stage: 'counter', eventIds: group.matches.map((m) => m.event.id), error: result.error });
+          continue;
+        }
+        for (const fire of result.fires) candidates.push(thresholdCandidate(group, fire));
+      }
+    }
+
+    const delivered: Finding[] = [];
+    const folded: Finding[] = [];
+    let duplicates = 0;
+    candidates.sort((a, b) =>
+      a.finding.firstSeen < b.finding.firstSeen ? -1 : a.finding.firstSeen > b.finding.firstSeen ? 1 : 0,
+    );
+    for (const candidate of candidates) {
+      let stage: Stage = 'ledger';
+      try {
+        const admission = await deps.ledger.admit(candidate.finding, candidate.dedupKey, candidate.dedupWindowMs);
+        stage = 'sink';
+        if (admission.kind === 'deliver') {
+          await deps.sink.deliver(admission.finding);
+          stage = 'ledger';
+          await deps.ledger.delivered(admission.finding, candidate.dedupKey);
+          delivered.push(admission.finding);
+        } else if (admission.kind === 'fold') {
+          await deps.sink.fold(admission.finding);
+          folded.push(admission.finding);
+        } else {
+          duplicates++;
+        }
+      } catch (err) {
+        failures.push({ stage, eventIds: [...candidate.batchEventIds], error: message(err) });
+      }
+    }
+
+    const matches = direct.length + [...counted.values()].reduce((n, g) => n + g.matches.length, 0);
+    return { matches, delivered, folded, duplicates, failures, ruleErrors };
+  };
+
+  return { process };
+};
+
+const addCounted = (
+  counted: Map<string, { request: CounterRequest; matches: Match[]; groupKey: string; spec: WindowSpec }>,
+  match: Match,
+  latenessMs: number,
+): void => {
+  const { rule, event, ctx } = match;
+  const threshold = rule.threshold;
+  if (threshold === null) return;
+  const spec = windowFor(rule, ctx);
+  const groupKey = threshold.groupBy(event);
+  const key = `${rule.id}#${groupKey}#${spec.count}/${spec.windowSeconds}`;
+  const windowEvent: WindowEvent = threshold.distinct
+    ? { id: event.id, t: event.timeMs, d: threshold.distinct(event) }
+    : { id: event.id, t: event.timeMs };
+  const existing = counted.get(key);
+  if (existing) {
+    existing.matches.push(match);
+    (existing.request.events as WindowEvent[]).push(windowEvent);
+    return;
+  }
+  const windowMs = spec.windowSeconds * 1000;
+  counted.set(key, {
+    request: { key, params: { count: spec.count, windowMs, horizonMs: windowMs + latenessMs }, events: [windowEvent] },
+    matches: [match],
+    groupKey,
+    spec,
+  });
+};
+
+const directCandidate = ({ rule, event, ctx }: Match): Candidate => {
+  const finding = buildFinding({
+    rule,
+    event,
+    ctx,
+    groupKey: rule.dedup.key(event),
+    windowStartMs: event.timeMs,
+    idKey: event.id,
+    eventIds: [event.id],
+    firstSeenMs: event.timeMs,
+    lastSeenMs: event.timeMs,
+    threshold: null,
+  });
+  return {
+    finding,
+    dedupKey: `${rule.id}|${finding.groupKey}`,
+    dedupWindowMs: rule.dedup.windowSeconds * 1000,
+    batchEventIds: [event.id],
+  };
+};
+
+const thresholdCandidate = (
+  group: { matches: Match[]; groupKey: string; spec: WindowSpec },
+  fire: { at: number; start: number; ids: readonly string[] },
+): Candidate => {
+  const inFire = new Set(fire.ids);
+  const involved = group.matches.filter((m) => inFire.has(m.event.id));
+  // The latest contributing event of this batch describes the finding (actor, resources, where).
+  const representative =
+    involved.reduce<Match | undefined>(
+      (best, m) => (best === undefined || m.event.timeMs >= best.event.timeMs ? m : best),
+      undefined,
+    ) ?? (group.matches[group.matches.length - 1] as Match);
+  const { rule, event, ctx } = representative;
+  const finding = buildFinding({
+    rule,
+    event,
+    ctx,
+    groupKey: group.groupKey,
+    windowStartMs: fire.start,
+    idKey: group.groupKey,
+    eventIds: fire.ids,
+    firstSeenMs: fire.start,
+    lastSeenMs: fire.at,
+    threshold: group.spec,
+  });
+  return {
+    finding,
+    dedupKey: `${rule.id}|${group.groupKey}`,
+    dedupWindowMs: rule.dedup.windowSeconds * 1000,
+    batchEventIds: involved.map((m) => m.event.id),
+  };
+};

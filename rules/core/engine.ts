@@ -1,0 +1,122 @@
+import type { DetectionConfig } from './config.ts';
+import { resolveCriticality } from './config.ts';
+import type { AuditEvent, CloudTrailSelector, Rule, RuleContext, Verdict } from './types.ts';
+import { isCloudTrailSelector } from './types.ts';
+
+/**
+ * Dispatch index: which rules can care about an event, found by eventSource + eventName (or Config kind)
+ * in O(1), so the cost per event does not grow with the size of the catalogue.
+ */
+export interface Catalogue {
+  readonly rules: readonly Rule[];
+  readonly candidates: (e: AuditEvent) => readonly Rule[];
+}
+
+const SUFFIX = '.amazonaws.com';
+const serviceOf = (eventSource: string): string =>
+  eventSource.endsWith(SUFFIX) ? eventSource.slice(0, -SUFFIX.length) : eventSource;
+
+const admits = (on: CloudTrailSelector, e: AuditEvent): boolean => {
+  if (e.kind !== 'cloudtrail') return false;
+  const where = on.where;
+  if (where === undefined) return true;
+  if (where.userIdentityType && !where.userIdentityType.includes(e.record.userIdentity.type ?? '')) return false;
+  if (where.errorCode && !where.errorCode.includes(e.record.errorCode ?? '')) return false;
+  return true;
+};
+
+export const buildCatalogue = (rules: readonly Rule[]): Catalogue => {
+  const ids = new Set<string>();
+  for (const rule of rules) {
+    if (ids.has(rule.id)) throw new Error(`duplicate rule id: ${rule.id}`);
+    ids.add(rule.id);
+  }
+  const exact = new Map<string, Rule[]>();
+  const wildcard: { rule: Rule; on: CloudTrailSelector }[] = [];
+  const configItem = new Map<string, Rule[]>();
+  const configCompliance: Rule[] = [];
+  const push = <K>(map: Map<K, Rule[]>, key: K, rule: Rule) => map.set(key, [...(map.get(key) ?? []), rule]);
+
+  for (const rule of rules) {
+    const on = rule.on;
+    if (!isCloudTrailSelector(on)) {
+      if ('resourceTypes' in on) for (const type of on.resourceTypes) push(configItem, type, rule);
+      else configCompliance.push(rule);
+    } else if (on.source === '*' || on.eventNames === '*') {
+      wildcard.push({ rule, on });
+    } else {
+      for (const name of on.eventNames) push(exact, `${on.source}|${name}`, rule);
+    }
+  }
+
+  // Per eventSource → eventName: the exact rules plus the wildcard ones whose source fits, computed once.
+  // Nested maps keyed by the raw strings avoid building a key string for every event on the hot path.
+  type Entry = { fixed: readonly Rule[]; filtered: readonly { rule: Rule; on: CloudTrailSelector }[] };
+  const cache = new Map<string, Map<string, Entry>>();
+  const forKey = (eventSource: string, name: string): Entry => {
+    let byName = cache.get(eventSource);
+    if (byName === undefined) {
+      byName = new Map();
+      cache.set(eventSource, byName);
+    }
+    let entry = byName.get(name);
+    if (entry === undefined) {
+      const service = serviceOf(eventSource);
+      const key = `${service}|${name}`;
+      const fitting = wildcard.filter(
+        ({ on }) =>
+          (on.source === '*' || on.source === service) && (on.eventNames === '*' || on.eventNames.includes(name)),
+      );
+      entry = {
+        fixed: [
+          ...(exact.get(key) ?? []),
+          ...fitting.filter(({ on }) => on.where === undefined).map(({ rule }) => rule),
+        ],
+        filtered: fitting.filter(({ on }) => on.where !== undefined),
+      };
+      byName.set(name, entry);
+    }
+    return entry;
+  };
+
+  const candidates = (e: AuditEvent): readonly Rule[] => {
+    switch (e.kind) {
+      case 'config-item-change':
+        return configItem.get(e.detail.configurationItem.resourceType) ?? [];
+      case 'config-compliance-change':
+        return configCompliance;
+      case 'cloudtrail': {
+        const entry = forKey(e.record.eventSource, e.record.eventName);
+        if (entry.filtered.length === 0) return entry.fixed;
+        const admitted = entry.filtered.filter(({ on }) => admits(on, e)).map(({ rule }) => rule);
+        return admitted.length === 0 ? entry.fixed : [...entry.fixed, ...admitted];
+      }
+    }
+  };
+
+  return { rules, candidates };
+};
+
+/** Builds the per-event context once: criticality comes from the account and the resources involved. */
+export const contextFor = (config: DetectionConfig, e: AuditEvent, resources: readonly string[]): RuleContext => ({
+  criticality: resolveCriticality(config.criticality, e.account, resources),
+  config,
+});
+
+const describeError = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** Run every candidate rule on one event. A throwing rule yields an `error` verdict; the others still run. */
+export const evaluate = (catalogue: Catalogue, config: DetectionConfig, e: AuditEvent): Verdict[] => {
+  const rules = catalogue.candidates(e);
+  if (rules.length === 0) return [];
+  const verdicts: Verdict[] = [];
+  for (const rule of rules) {
+    try {
+      const ctx = contextFor(config, e, rule.resources(e));
+      verdicts.push(rule.match(e, ctx) ? { kind: 'match', rule, event: e, ctx } : { kind: 'no-match', rule });
+    } catch (err) {
+      verdicts.push({ kind: 'error', rule, event: e, error: describeError(err) });
+    }
+  }
+  return verdicts;
+};

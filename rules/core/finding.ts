@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+import type { Control, Criticality, Severity } from './types.ts';
+
+/** One finding, as paged, archived and printed (DESIGN §4). */
+export interface Finding {
+  readonly schema: 'trailwarden.finding/v1';
+  readonly id: string;
+  readonly ruleId: string;
+  readonly title: string;
+  readonly description: string;
+  readonly severity: Severity;
+  readonly criticality: Criticality;
+  readonly controls: readonly Control[];
+  readonly mitre: readonly string[];
+  readonly account: string;
+  readonly region: string;
+  readonly actor: Actor;
+  readonly resources: readonly string[];
+  /** The CloudTrail eventIDs (or Config event ids) that contributed. */
+  readonly eventIds: readonly string[];
+  readonly eventName: string;
+  readonly groupKey: string;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  readonly count: number;
+  readonly threshold: { readonly count: number; readonly windowSeconds: number } | null;
+  readonly runbook: readonly string[];
+  readonly drill: boolean;
+}
+
+export interface Actor {
+  readonly arn: string;
+  readonly type: string;
+  readonly userName?: string;
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+}
+
+/**
+ * Deterministic id: the same rule, group and window start always give the same id, so retries, replays
+ * and downstream consumers (PagerDuty `dedup_key`) deduplicate.
+ */
+export const findingId = (ruleId: string, groupKey: string, windowStartMs: number): string =>
+  createHash('sha256').update(`${ruleId}\u0000${groupKey}\u0000${windowStartMs}`).digest('hex').slice(0, 32);
+
+export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
+
+export const atLeast = (severity: Severity, floor: Severity): boolean =>
+  SEVERITY_RANK[severity] >= SEVERITY_RANK[floor];
+
+/** Fold a repeat into the finding it repeats: union of evidence, widened time span. */
+export const foldInto = (base: Finding, repeat: Finding): Finding => {
+  const eventIds = [...new Set([...base.eventIds, ...repeat.eventIds])];
+  const added = eventIds.length - base.eventIds.length;
+  return {
+    ...base,
+    eventIds,
+    resources: [...new Set([...base.resources, ...repeat.resources])],
+    // ISO-8601 UTC timestamps order as strings.
+    firstSeen: base.firstSeen.localeCompare(repeat.firstSeen) <= 0 ? base.firstSeen : repeat.firstSeen,
+    lastSeen: base.lastSeen.localeCompare(repeat.lastSeen) >= 0 ? base.lastSeen : repeat.lastSeen,
+    // Counting only ids not seen before keeps a retried fold from inflating the count.
+    count: base.count + added,
+  };
+};

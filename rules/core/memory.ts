@@ -1,0 +1,54 @@
+import type { Finding } from './finding.ts';
+import { foldInto } from './finding.ts';
+import type { Admission, CounterStore, FindingLedger } from './ports.ts';
+import type { WindowState } from './window.ts';
+import { applyWindow, EMPTY_WINDOW } from './window.ts';
+
+/** In-memory counters for the CLI and tests; same `applyWindow` as the DynamoDB adapter. */
+export const createMemoryCounterStore = (): CounterStore & { readonly size: () => number } => {
+  const states = new Map<string, WindowState>();
+  return {
+    size: () => states.size,
+    observe: async (requests) =>
+      requests.map(({ key, params, events }) => {
+        const { state, fires } = applyWindow(states.get(key) ?? EMPTY_WINDOW, events, params);
+        if (state.pending.length === 0 && state.claims.length === 0) states.delete(key);
+        else states.set(key, state);
+        return { key, ok: true as const, fires };
+      }),
+  };
+};
+
+interface LedgerEntry {
+  finding: Finding;
+  delivered: boolean;
+}
+
+/** In-memory ledger: dedup window anchored at the first finding's `firstSeen` (event time). */
+export const createMemoryLedger = (): FindingLedger => {
+  const entries = new Map<string, LedgerEntry>();
+  return {
+    admit: async (finding, dedupKey, windowMs): Promise<Admission> => {
+      const current = entries.get(dedupKey);
+      const fresh = (): Admission => {
+        entries.set(dedupKey, { finding, delivered: false });
+        return { kind: 'deliver', finding };
+      };
+      if (current === undefined) return fresh();
+      if (current.finding.id === finding.id) {
+        if (!current.delivered) return { kind: 'deliver', finding: current.finding };
+        const merged = foldInto(current.finding, finding);
+        current.finding = merged;
+        return { kind: 'duplicate', finding: merged };
+      }
+      const anchor = Date.parse(current.finding.firstSeen);
+      if (Math.abs(Date.parse(finding.firstSeen) - anchor) >= windowMs) return fresh();
+      current.finding = foldInto(current.finding, finding);
+      return { kind: 'fold', finding: current.finding };
+    },
+    delivered: async (finding, dedupKey) => {
+      const current = entries.get(dedupKey);
+      if (current && current.finding.id === finding.id) current.delivered = true;
+    },
+  };
+};

@@ -1,0 +1,162 @@
+import type { CloudTrailRecord } from './cloudtrail.ts';
+import type { DetectionConfig } from './config.ts';
+import type { ConfigComplianceChange, ConfigItemChange } from './config-events.ts';
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** ISO/IEC 27001:2022 Annex A controls Trailwarden can evidence from CloudTrail and Config. */
+export const CONTROLS = {
+  'A.5.23': 'Information security for use of cloud services',
+  'A.8.2': 'Privileged access rights',
+  'A.8.5': 'Secure authentication',
+  'A.8.9': 'Configuration management',
+  'A.8.15': 'Logging',
+  'A.8.16': 'Monitoring activities',
+} as const;
+export type Control = keyof typeof CONTROLS;
+
+export const CRITICALITIES = ['high', 'medium', 'low'] as const;
+export type Criticality = (typeof CRITICALITIES)[number];
+
+/**
+ * Which events a rule sees. Declared apart from `match` so infra can build EventBridge patterns from it.
+ * - CloudTrail: `source` is the service prefix of `eventSource` (`iam` → `iam.amazonaws.com`). A wildcard
+ *   (`'*'`) must be narrowed by `where`, so no rule ever needs a catch-all EventBridge pattern.
+ * - Config: item changes for given resource types, or rule compliance changes.
+ */
+export type EventSelector = CloudTrailSelector | ConfigItemSelector | ConfigComplianceSelector;
+
+export interface CloudTrailSelector {
+  readonly source: string;
+  readonly eventNames: readonly string[] | '*';
+  readonly where?: {
+    readonly userIdentityType?: readonly string[];
+    readonly errorCode?: readonly string[];
+  };
+}
+export interface ConfigItemSelector {
+  readonly source: 'config.item-change';
+  readonly resourceTypes: readonly string[];
+}
+export interface ConfigComplianceSelector {
+  readonly source: 'config.compliance-change';
+}
+
+export const isCloudTrailSelector = (on: EventSelector): on is CloudTrailSelector => 'eventNames' in on;
+
+export type EventOf<S extends EventSelector> = S extends ConfigItemSelector
+  ? ConfigItemChange
+  : S extends ConfigComplianceSelector
+    ? ConfigComplianceChange
+    : CloudTrailRecord;
+
+/**
+ * The normalised unit the engine works on. `id` is what idempotency keys on: the CloudTrail `eventID`,
+ * or the EventBridge event id for Config notifications.
+ */
+export type AuditEvent =
+  | (EventHeader & { readonly kind: 'cloudtrail'; readonly record: CloudTrailRecord })
+  | (EventHeader & { readonly kind: 'config-item-change'; readonly detail: ConfigItemChange })
+  | (EventHeader & { readonly kind: 'config-compliance-change'; readonly detail: ConfigComplianceChange });
+
+export interface EventHeader {
+  readonly id: string;
+  /** Epoch milliseconds of when it happened (CloudTrail `eventTime`), never arrival time. */
+  readonly timeMs: number;
+  readonly account: string;
+  readonly region: string;
+  /** True for simulated events sent by `trailwarden drill`. */
+  readonly drill?: boolean;
+}
+
+/** What a predicate may read besides the event: resolved config, never I/O or a clock. */
+export interface RuleContext {
+  readonly criticality: Criticality;
+  readonly config: DetectionConfig;
+}
+
+export interface WindowSpec {
+  readonly count: number;
+  readonly windowSeconds: number;
+}
+
+export interface ThresholdSpec<E> extends WindowSpec {
+  /** The counter key inside the rule: per user, per source IP, … */
+  readonly groupBy: (e: E) => string;
+  /** Count distinct values of this instead of events (e.g. distinct user names per IP for password spraying). */
+  readonly distinct?: (e: E) => string;
+  /** Risk-based thresholds (DESIGN §3): the asset's criticality picks the window. */
+  readonly byCriticality?: Partial<Record<Criticality, WindowSpec>>;
+}
+
+export interface RuleCase {
+  readonly name: string;
+  readonly expect: 'match' | 'no-match';
+  /** A CloudTrail record, or a Config `detail` for Config rules. */
+  readonly event: unknown;
+  /** Criticality the case is evaluated under (default: config default). */
+  readonly criticality?: Criticality;
+  /** Config overrides merged into the default detection config for this case. */
+  readonly config?: Partial<DetectionConfig>;
+}
+
+export interface RuleDefinition<S extends EventSelector> {
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  /** Severity at medium criticality; `escalation` overrides it for other criticalities. */
+  readonly severity: Severity;
+  readonly escalation?: Partial<Record<Criticality, Severity>>;
+  readonly controls: readonly Control[];
+  readonly mitre: readonly string[];
+  readonly on: S;
+  readonly match: (e: EventOf<S>, ctx: RuleContext) => boolean;
+  readonly threshold?: ThresholdSpec<EventOf<S>>;
+  /** Repeats with the same key inside the dedup window fold into one finding instead of paging again. */
+  readonly dedup?: { readonly key: (e: EventOf<S>) => string; readonly windowSeconds?: number };
+  /** Resources the finding names; defaults to the record's `resources` ARNs. */
+  readonly resources?: (e: EventOf<S>) => readonly string[];
+  readonly runbook: readonly string[];
+  /** Why this threshold and severity (auditors ask). */
+  readonly rationale: string;
+  readonly falsePositives: readonly string[];
+  readonly owner?: string;
+  /**
+   * Inline test cases. A thunk so fixtures load only when tests, docs or drills ask for them, never on the
+   * Lambda's cold start.
+   */
+  readonly cases: () => readonly RuleCase[];
+}
+
+/** A registered rule: the definition with its event type erased, so a catalogue can hold them all. */
+export interface Rule {
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  readonly severity: Severity;
+  readonly escalation: Partial<Record<Criticality, Severity>>;
+  readonly controls: readonly Control[];
+  readonly mitre: readonly string[];
+  readonly on: EventSelector;
+  readonly threshold:
+    | (Omit<ThresholdSpec<unknown>, 'groupBy' | 'distinct'> & {
+        readonly groupBy: (e: AuditEvent) => string;
+        readonly distinct?: (e: AuditEvent) => string;
+      })
+    | null;
+  readonly dedup: { readonly key: (e: AuditEvent) => string; readonly windowSeconds: number };
+  readonly match: (e: AuditEvent, ctx: RuleContext) => boolean;
+  readonly resources: (e: AuditEvent) => readonly string[];
+  readonly runbook: readonly string[];
+  readonly rationale: string;
+  readonly falsePositives: readonly string[];
+  readonly owner: string;
+  readonly cases: () => readonly RuleCase[];
+}
+
+/** Outcome of one rule on one event. A throwing predicate becomes `error`; the others still run. */
+export type Verdict =
+  | { readonly kind: 'match'; readonly rule: Rule; readonly event: AuditEvent; readonly ctx: RuleContext }
+  | { readonly kind: 'no-match'; readonly rule: Rule }
+  | { readonly kind: 'error'; readonly rule: Rule; readonly event: AuditEvent; readonly error: string };

@@ -1,0 +1,59 @@
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCase } from '../../rules/core/cases.ts';
+import { CONTROLS, SEVERITIES, isCloudTrailSelector } from '../../rules/core/types.ts';
+import { RULES, catalogue } from '../../rules/index.ts';
+
+const rulesDir = join(import.meta.dirname, '../../rules');
+const ruleFiles = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? ruleFiles(join(dir, d.name)) : d.name.endsWith('.rule.ts') ? [join(dir, d.name)] : [],
+  );
+
+describe('catalogue', () => {
+  it('registers every *.rule.ts file, and each id matches its path', async () => {
+    const files = ruleFiles(rulesDir);
+    const ids = new Set(RULES.map((r) => r.id));
+    for (const file of files) {
+      const mod = (await import(file)) as { rule?: { id: string } };
+      const expected = relative(rulesDir, file).replace(/\.rule\.ts$/, '').replace(/\//g, '.');
+      expect(mod.rule?.id, file).toBe(expected);
+      expect(ids.has(expected), `${expected} is not listed in rules/index.ts`).toBe(true);
+    }
+    expect(files.length).toBe(RULES.length);
+  });
+
+  it.each(RULES.map((r) => [r.id, r] as const))('%s has complete metadata', (_id, rule) => {
+    expect(rule.title.length).toBeGreaterThan(5);
+    expect(rule.title.length).toBeLessThanOrEqual(80);
+    expect(rule.description.length).toBeGreaterThan(10);
+    expect(SEVERITIES).toContain(rule.severity);
+    expect(rule.controls.length).toBeGreaterThan(0);
+    for (const control of rule.controls) expect(Object.keys(CONTROLS)).toContain(control);
+    expect(rule.mitre.length).toBeGreaterThan(0);
+    for (const technique of rule.mitre) expect(technique).toMatch(/^T\d{4}(\.\d{3})?$/);
+    expect(rule.runbook.length).toBeGreaterThan(0);
+    expect(rule.rationale.length).toBeGreaterThan(10);
+    expect(rule.falsePositives.length).toBeGreaterThan(0);
+    if (isCloudTrailSelector(rule.on) && (rule.on.source === '*' || rule.on.eventNames === '*')) {
+      expect(rule.on.where, 'a wildcard selector must be narrowed by `where`').toBeDefined();
+    }
+    if (rule.threshold) {
+      expect(rule.threshold.count).toBeGreaterThanOrEqual(2);
+      expect(rule.threshold.windowSeconds).toBeGreaterThan(0);
+      expect(rule.threshold.windowSeconds).toBeLessThanOrEqual(24 * 3600);
+    }
+  });
+
+  it.each(RULES.map((r) => [r.id, r] as const))('%s has a positive and a negative case', (_id, rule) => {
+    const cases = rule.cases();
+    expect(cases.some((c) => c.expect === 'match')).toBe(true);
+    expect(cases.some((c) => c.expect === 'no-match')).toBe(true);
+  });
+
+  const allCases = RULES.flatMap((rule) => rule.cases().map((c) => [`${rule.id}: ${c.name}`, rule, c] as const));
+  it.each(allCases)('%s', (_name, rule, c) => {
+    expect(runCase(catalogue, rule, c)).toEqual({ kind: 'pass' });
+  });
+});
