@@ -1,0 +1,255 @@
+import { describe, expect, it } from 'vitest';
+import type { CloudTrailRecord } from '../../../rules/core/cloudtrail.ts';
+import { isSuccess } from '../../../rules/core/cloudtrail.ts';
+import type { DetectionConfig } from '../../../rules/core/config.ts';
+import { DEFAULT_DETECTION_CONFIG } from '../../../rules/core/config.ts';
+import { defineRule } from '../../../rules/core/define-rule.ts';
+import { createDetector } from '../../../rules/core/detector.ts';
+import { buildCatalogue, evaluate } from '../../../rules/core/engine.ts';
+import { fromRecord } from '../../../rules/core/events.ts';
+import type { Finding } from '../../../rules/core/finding.ts';
+import { createMemoryCounterStore, createMemoryLedger } from '../../../rules/core/memory.ts';
+import type { FindingSink } from '../../../rules/core/ports.ts';
+import type { AuditEvent } from '../../../rules/core/types.ts';
+
+const base = {
+  description: 'test rule',
+  controls: ['A.8.5'] as const,
+  mitre: ['T1110'],
+  runbook: ['look'],
+  rationale: 'test rationale',
+  falsePositives: ['none'],
+  cases: () => [],
+};
+
+const failedLogins = defineRule({
+  ...base,
+  id: 'test.failed-logins',
+  title: 'Failed logins',
+  severity: 'high',
+  escalation: { high: 'critical' },
+  on: { source: 'signin', eventNames: ['ConsoleLogin'] },
+  match: (e) => e.errorMessage !== undefined,
+  threshold: {
+    count: 3,
+    windowSeconds: 300,
+    groupBy: (e) => e.userIdentity.userName ?? 'unknown',
+    byCriticality: { low: { count: 5, windowSeconds: 300 } },
+  },
+});
+
+const stopLogging = defineRule({
+  ...base,
+  id: 'test.stop-logging',
+  title: 'Stop logging',
+  severity: 'critical',
+  on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
+  match: (e) => isSuccess(e),
+});
+
+const throwing = defineRule({
+  ...base,
+  id: 'test.throws',
+  title: 'Always throws',
+  severity: 'low',
+  on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
+  match: () => {
+    throw new Error('boom');
+  },
+});
+
+const rootAnything = defineRule({
+  ...base,
+  id: 'test.root',
+  title: 'Root did something',
+  severity: 'high',
+  on: { source: '*', eventNames: '*', where: { userIdentityType: ['Root'] } },
+  match: () => true,
+});
+
+let seq = 0;
+const record = (
+  overrides: Partial<CloudTrailRecord> & Pick<CloudTrailRecord, 'eventSource' | 'eventName'>,
+): CloudTrailRecord => ({
+  eventTime: '2026-11-02T10:00:00Z',
+  eventID: `00000000-0000-4000-8000-${String(++seq).padStart(12, '0')}`,
+  awsRegion: 'us-east-1',
+  recipientAccountId: '111122223333',
+  userIdentity: { type: 'IAMUser', userName: 'alice', arn: 'arn:aws:iam::111122223333:user/alice' },
+  ...overrides,
+});
+const event = (r: CloudTrailRecord): AuditEvent => {
+  const parsed = fromRecord(r);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.event;
+};
+const failure = (at: string, user = 'alice') =>
+  event(
+    record({
+      eventSource: 'signin.amazonaws.com',
+      eventName: 'ConsoleLogin',
+      eventTime: at,
+      errorMessage: 'Failed authentication',
+      userIdentity: { type: 'IAMUser', userName: user },
+    }),
+  );
+const stop = (at: string) =>
+  event(record({ eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging', eventTime: at }));
+
+const collectingSink = () => {
+  const delivered: Finding[] = [];
+  const folded: Finding[] = [];
+  const sink: FindingSink = {
+    deliver: async (f) => void delivered.push(f),
+    fold: async (f) => void folded.push(f),
+  };
+  return { sink, delivered, folded };
+};
+
+const setup = (config: DetectionConfig = DEFAULT_DETECTION_CONFIG, sinkOverride?: FindingSink) => {
+  const catalogue = buildCatalogue([failedLogins, stopLogging, throwing, rootAnything]);
+  const out = collectingSink();
+  const detector = createDetector({
+    catalogue,
+    config,
+    counters: createMemoryCounterStore(),
+    ledger: createMemoryLedger(),
+    sink: sinkOverride ?? out.sink,
+  });
+  return { detector, catalogue, ...out };
+};
+
+describe('dispatch', () => {
+  it('offers a rule only the events its selector names', () => {
+    const { catalogue } = setup();
+    expect(catalogue.candidates(stop('2026-11-02T10:00:00Z')).map((r) => r.id)).toEqual([
+      'test.stop-logging',
+      'test.throws',
+    ]);
+    expect(
+      catalogue.candidates(event(record({ eventSource: 'ec2.amazonaws.com', eventName: 'DescribeInstances' }))),
+    ).toEqual([]);
+  });
+
+  it('narrows wildcard selectors with `where`', () => {
+    const { catalogue } = setup();
+    const root = event(
+      record({ eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances', userIdentity: { type: 'Root' } }),
+    );
+    expect(catalogue.candidates(root).map((r) => r.id)).toEqual(['test.root']);
+  });
+
+  it('a throwing rule yields an error verdict and the others still run', () => {
+    const { catalogue } = setup();
+    const verdicts = evaluate(catalogue, DEFAULT_DETECTION_CONFIG, stop('2026-11-02T10:00:00Z'));
+    expect(verdicts.map((v) => [v.rule.id, v.kind])).toEqual([
+      ['test.stop-logging', 'match'],
+      ['test.throws', 'error'],
+    ]);
+  });
+
+  it('refuses duplicate rule ids', () => {
+    expect(() => buildCatalogue([stopLogging, stopLogging])).toThrow(/duplicate rule id/);
+  });
+});
+
+describe('detector', () => {
+  it('turns a threshold burst into one finding with every contributing event', async () => {
+    const { detector, delivered } = setup();
+    const burst = ['10:00:00', '10:01:00', '10:02:00', '10:03:00'].map((t) => failure(`2026-11-02T${t}Z`));
+    const outcome = await detector.process(burst);
+    expect(outcome.matches).toBe(4);
+    expect(delivered).toHaveLength(1);
+    expect(delivered[0]).toMatchObject({
+      ruleId: 'test.failed-logins',
+      severity: 'high',
+      count: 3,
+      firstSeen: '2026-11-02T10:00:00.000Z',
+      lastSeen: '2026-11-02T10:02:00.000Z',
+      threshold: { count: 3, windowSeconds: 300 },
+      groupKey: 'alice',
+    });
+    expect(delivered[0]?.eventIds).toEqual(burst.slice(0, 3).map((e) => e.id));
+  });
+
+  it('picks the threshold and severity by the asset criticality', async () => {
+    const low: DetectionConfig = {
+      ...DEFAULT_DETECTION_CONFIG,
+      criticality: { default: 'low', accounts: {}, resources: [] },
+    };
+    const high: DetectionConfig = {
+      ...DEFAULT_DETECTION_CONFIG,
+      criticality: { default: 'low', accounts: { '111122223333': 'high' }, resources: [] },
+    };
+    const three = ['10:00:00', '10:01:00', '10:02:00'].map((t) => failure(`2026-11-02T${t}Z`));
+    const lowRun = setup(low);
+    await lowRun.detector.process(three);
+    expect(lowRun.delivered).toHaveLength(0);
+    const highRun = setup(high);
+    await highRun.detector.process(three);
+    expect(highRun.delivered.map((f) => [f.severity, f.criticality])).toEqual([['critical', 'high']]);
+  });
+
+  it('counts across batches and out of order', async () => {
+    const { detector, delivered } = setup();
+    await detector.process([failure('2026-11-02T10:04:00Z')]);
+    await detector.process([failure('2026-11-02T10:00:30Z')]);
+    expect(delivered).toHaveLength(0);
+    await detector.process([failure('2026-11-02T10:02:00Z')]);
+    expect(delivered).toHaveLength(1);
+    expect(delivered[0]?.firstSeen).toBe('2026-11-02T10:00:30.000Z');
+  });
+
+  it('pages a single-event finding first, then folds repeats inside the dedup window', async () => {
+    const { detector, delivered, folded } = setup();
+    await detector.process([stop('2026-11-02T10:00:00Z'), stop('2026-11-02T10:20:00Z')]);
+    await detector.process([stop('2026-11-02T10:40:00Z')]);
+    expect(delivered).toHaveLength(1);
+    expect(folded).toHaveLength(2);
+    expect(folded[1]).toMatchObject({ id: delivered[0]?.id, count: 3, lastSeen: '2026-11-02T10:40:00.000Z' });
+    await detector.process([stop('2026-11-02T11:30:00Z')]);
+    expect(delivered).toHaveLength(2);
+  });
+
+  it('gives the same finding id for the same event, so retries deduplicate', async () => {
+    const e = stop('2026-11-02T10:00:00Z');
+    const a = setup();
+    const b = setup();
+    await a.detector.process([e]);
+    await b.detector.process([e]);
+    expect(a.delivered[0]?.id).toBe(b.delivered[0]?.id);
+    expect(a.delivered[0]?.id).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('reports a sink failure against its events and delivers on retry without paging twice', async () => {
+    let failNext = true;
+    const delivered: Finding[] = [];
+    const flaky: FindingSink = {
+      deliver: async (f) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('SNS unavailable');
+        }
+        delivered.push(f);
+      },
+      fold: async () => {},
+    };
+    const { detector } = setup(DEFAULT_DETECTION_CONFIG, flaky);
+    const burst = ['10:00:00', '10:01:00', '10:02:00'].map((t) => failure(`2026-11-02T${t}Z`));
+    const first = await detector.process(burst);
+    expect(first.failures).toEqual([{ stage: 'sink', eventIds: burst.map((e) => e.id), error: 'SNS unavailable' }]);
+    const retry = await detector.process(burst);
+    expect(retry.failures).toEqual([]);
+    expect(delivered).toHaveLength(1);
+    const again = await detector.process(burst);
+    expect(again.duplicates).toBe(1);
+    expect(delivered).toHaveLength(1);
+  });
+
+  it('reports rule errors without failing the batch', async () => {
+    const { detector, delivered } = setup();
+    const outcome = await detector.process([stop('2026-11-02T10:00:00Z')]);
+    expect(outcome.ruleErrors).toEqual([{ ruleId: 'test.throws', eventId: expect.any(String), error: 'boom' }]);
+    expect(delivered).toHaveLength(1);
+  });
+});
