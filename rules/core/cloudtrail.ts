@@ -82,11 +82,27 @@ export const checkRecord = (value: unknown): RecordCheck => {
 /** Success = CloudTrail recorded no error for the call. */
 export const isSuccess = (e: CloudTrailRecord): boolean => e.errorCode === undefined || e.errorCode === '';
 
-/** Calls AWS services make on a principal's behalf (service-linked, invokedBy) rather than a person or automation. */
-export const isServiceInvoked = (e: CloudTrailRecord): boolean =>
-  e.eventType === 'AwsServiceEvent' ||
-  e.userIdentity.type === 'AWSService' ||
-  (typeof e.userIdentity.invokedBy === 'string' && e.userIdentity.invokedBy.endsWith('.amazonaws.com'));
+/**
+ * Front ends that act for a caller rather than for AWS itself: the console (`signin`, in older records) and
+ * CloudFormation / Service Catalog, which run with the caller's credentials or the stack's role. A change
+ * made through them is still someone's change; treating it as "service-invoked" would let anyone wave an IAM
+ * or network change through by deploying it as a stack.
+ */
+const ON_BEHALF_OF_A_CALLER: ReadonlySet<string> = new Set([
+  'signin.amazonaws.com',
+  'cloudformation.amazonaws.com',
+  'servicecatalog.amazonaws.com',
+]);
+
+/**
+ * A call AWS made on its own (service events, service principals, a service using its service-linked role or
+ * acting through `invokedBy`), with no person or pipeline to hold to it.
+ */
+export const isServiceInvoked = (e: CloudTrailRecord): boolean => {
+  if (e.eventType === 'AwsServiceEvent' || e.userIdentity.type === 'AWSService') return true;
+  const invokedBy = e.userIdentity.invokedBy;
+  return typeof invokedBy === 'string' && invokedBy.endsWith('.amazonaws.com') && !ON_BEHALF_OF_A_CALLER.has(invokedBy);
+};
 
 /** The ARN that acted: the role behind an assumed-role session, else the identity's own ARN. */
 export const actorArn = (e: CloudTrailRecord): string =>

@@ -48,18 +48,28 @@ export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { critical: 4, 
 export const atLeast = (severity: Severity, floor: Severity): boolean =>
   SEVERITY_RANK[severity] >= SEVERITY_RANK[floor];
 
+/**
+ * A finding names at most this many contributing event ids. A long root session or a sustained burst folds
+ * thousands of repeats into one finding; past the cap only `count` grows, so folding stays O(cap) per repeat
+ * and the SNS body and evidence object stay small. The CloudTrail logs still hold every event.
+ */
+export const MAX_EVENT_IDS = 1000;
+
 /** Fold a repeat into the finding it repeats: union of evidence, widened time span. */
 export const foldInto = (base: Finding, repeat: Finding): Finding => {
-  const eventIds = [...new Set([...base.eventIds, ...repeat.eventIds])];
-  const added = eventIds.length - base.eventIds.length;
+  const known = new Set(base.eventIds);
+  const unseen = repeat.eventIds.filter((id) => !known.has(id));
+  // Ids already past the cap cannot be checked for repeats; a retried fold of those may over-count,
+  // never under-count, which is the safe side for an alert.
+  const room = Math.max(0, MAX_EVENT_IDS - base.eventIds.length);
   return {
     ...base,
-    eventIds,
+    eventIds: unseen.length === 0 || room === 0 ? base.eventIds : [...base.eventIds, ...unseen.slice(0, room)],
     resources: [...new Set([...base.resources, ...repeat.resources])],
     // ISO-8601 UTC timestamps order as strings.
     firstSeen: base.firstSeen.localeCompare(repeat.firstSeen) <= 0 ? base.firstSeen : repeat.firstSeen,
     lastSeen: base.lastSeen.localeCompare(repeat.lastSeen) >= 0 ? base.lastSeen : repeat.lastSeen,
     // Counting only ids not seen before keeps a retried fold from inflating the count.
-    count: base.count + added,
+    count: base.count + unseen.length,
   };
 };

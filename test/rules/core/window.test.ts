@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EMPTY_WINDOW, MAX_PENDING, applyWindow } from '../../../rules/core/window.ts';
 import type { Fire, WindowEvent, WindowParams, WindowState } from '../../../rules/core/window.ts';
+import { applyWindow, EMPTY_WINDOW, MAX_PENDING } from '../../../rules/core/window.ts';
 
 const T = 300_000;
 const params = (count: number, windowMs = T, horizonMs = Number.MAX_SAFE_INTEGER): WindowParams => ({
@@ -91,7 +91,13 @@ describe('applyWindow: threshold edges', () => {
   });
 
   it('a repeated eventID never counts twice', () => {
-    const { fresh } = run([[ev('a', 0), ev('a', 0)], [ev('a', 0), ev('b', 1)]], params(3));
+    const { fresh } = run(
+      [
+        [ev('a', 0), ev('a', 0)],
+        [ev('a', 0), ev('b', 1)],
+      ],
+      params(3),
+    );
     expect(fresh).toHaveLength(0);
   });
 
@@ -120,11 +126,18 @@ describe('applyWindow: threshold edges', () => {
 });
 
 const eventsArb = fc
-  .uniqueArray(fc.record({ id: fc.uuid(), t: fc.integer({ min: 0, max: 40 * 60_000 }), d: fc.constantFrom('u1', 'u2', 'u3', 'u4', 'u5') }), {
-    minLength: 0,
-    maxLength: 60,
-    selector: (e) => e.id,
-  })
+  .uniqueArray(
+    fc.record({
+      id: fc.uuid(),
+      t: fc.integer({ min: 0, max: 40 * 60_000 }),
+      d: fc.constantFrom('u1', 'u2', 'u3', 'u4', 'u5'),
+    }),
+    {
+      minLength: 0,
+      maxLength: 60,
+      selector: (e) => e.id,
+    },
+  )
   .map((es) => es.map(({ id, t }) => ev(id, t)));
 
 const splitInto = (events: readonly WindowEvent[], cuts: readonly number[]) => {
@@ -167,8 +180,13 @@ describe('applyWindow: properties against the brute-force oracle', () => {
         fc.array(fc.nat(), { maxLength: 20 }),
         fc.integer(),
         ({ events, count, windowMs, cuts }, dupPicks, seed) => {
-          const duplicated = [...events, ...dupPicks.flatMap((i) => (events.length ? [events[i % events.length] as WindowEvent] : []))];
-          const shuffled = fc.sample(fc.shuffledSubarray(duplicated, { minLength: duplicated.length }), { seed, numRuns: 1 })[0] ?? duplicated;
+          const duplicated = [
+            ...events,
+            ...dupPicks.flatMap((i) => (events.length ? [events[i % events.length] as WindowEvent] : [])),
+          ];
+          const shuffled =
+            fc.sample(fc.shuffledSubarray(duplicated, { minLength: duplicated.length }), { seed, numRuns: 1 })[0] ??
+            duplicated;
           const { fresh, state } = run(splitInto(shuffled, cuts), params(count, windowMs));
           const expected = oracle(events, count, windowMs);
 
@@ -187,7 +205,8 @@ describe('applyWindow: properties against the brute-force oracle', () => {
               used.add(id);
             }
           }
-          for (const a of fresh) for (const b of fresh) if (a !== b) expect(Math.abs(a.at - b.at)).toBeGreaterThanOrEqual(windowMs);
+          for (const a of fresh)
+            for (const b of fresh) if (a !== b) expect(Math.abs(a.at - b.at)).toBeGreaterThanOrEqual(windowMs);
 
           // Redelivering everything again never produces a new fire.
           expect(run([shuffled], params(count, windowMs), state).fresh).toHaveLength(0);
