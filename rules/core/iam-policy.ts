@@ -1,0 +1,84 @@
+import type { CloudTrailRecord, JsonObject } from './cloudtrail.ts';
+import { accountOf, stringParam } from './cloudtrail.ts';
+import { isAllow, parsePolicyDocument, stringsOf } from './resource-policy.ts';
+
+export type AdminResult =
+  | { readonly kind: 'admin'; readonly statements: readonly string[] }
+  | { readonly kind: 'not-admin' }
+  | { readonly kind: 'invalid'; readonly error: string };
+
+/**
+ * `*` and `*:*` grant everything; `iam:*` lets the holder grant itself everything. Action names are
+ * case-insensitive in IAM.
+ */
+const ADMIN_ACTIONS = new Set(['*', '*:*', 'iam:*']);
+
+/** `Resource: "*"` (or a list holding it), or `NotResource`, which allows every resource but the few listed. */
+const coversAllResources = (statement: JsonObject): boolean =>
+  statement.NotResource !== undefined || stringsOf(statement.Resource).includes('*');
+
+/**
+ * Admin-equivalent: an `Allow` on every resource of `*`, `*:*` or `iam:*`, or of `NotAction` (everything but
+ * the few actions listed). Conditions are ignored on purpose: admin limited to one region or to MFA sessions
+ * is still admin.
+ */
+const isAdminStatement = (statement: JsonObject): boolean => {
+  if (!isAllow(statement) || !coversAllResources(statement)) return false;
+  if (statement.NotAction !== undefined) return true;
+  return stringsOf(statement.Action).some((action) => ADMIN_ACTIONS.has(action.trim().toLowerCase()));
+};
+
+/**
+ * Which statements of an identity policy make it admin-equivalent. The document may be an object, a JSON
+ * string, or a URL-encoded JSON string (the IAM API returns documents URL-encoded; tools that copy them into
+ * requests, and some CloudTrail records, keep that form).
+ */
+export const analyzeIdentityPolicy = (document: unknown): AdminResult => {
+  const parsed = parsePolicyDocument(document);
+  if (!parsed.ok) return { kind: 'invalid', error: parsed.error };
+  const admin = parsed.statements.filter(({ body }) => isAdminStatement(body)).map(({ label }) => label);
+  return admin.length > 0 ? { kind: 'admin', statements: admin } : { kind: 'not-admin' };
+};
+
+export const isAdminEquivalent = (document: unknown): boolean => analyzeIdentityPolicy(document).kind === 'admin';
+
+/** AWS managed policies that are admin, or let the holder make itself admin. */
+export const ADMIN_MANAGED_POLICY_NAMES = ['AdministratorAccess', 'IAMFullAccess'] as const;
+
+const ADMIN_MANAGED_POLICY_ARN = new RegExp(
+  `^arn:aws(?:-[a-z]+)*:iam::aws:policy/(?:${ADMIN_MANAGED_POLICY_NAMES.join('|')})$`,
+);
+
+/**
+ * `arn:<partition>:iam::aws:policy/AdministratorAccess` in any partition (`aws`, `aws-us-gov`, `aws-cn`, …).
+ * Only AWS managed policies: a customer policy that happens to share the name says nothing about its content.
+ */
+export const isAdminManagedPolicyArn = (arn: string): boolean => ADMIN_MANAGED_POLICY_ARN.test(arn.trim());
+
+const partitionOf = (e: CloudTrailRecord): string => {
+  const arn = e.userIdentity.arn ?? e.userIdentity.sessionContext?.sessionIssuer?.arn ?? '';
+  const partition = arn.split(':')[1];
+  return arn.startsWith('arn:') && partition ? partition : 'aws';
+};
+
+/**
+ * The IAM identities and policies an IAM call changes, as ARNs for the finding and for criticality patterns.
+ * Built from `requestParameters` because CloudTrail records no `resources` for IAM. Role, user and group
+ * names carry no path there, so the ARNs are path-less (`…:role/<name>`).
+ */
+export const iamTargetArns = (e: CloudTrailRecord): string[] => {
+  const p = e.requestParameters;
+  const prefix = `arn:${partitionOf(e)}:iam::${accountOf(e)}`;
+  const arns: string[] = [];
+  const role = stringParam(p, 'roleName');
+  const user = stringParam(p, 'userName');
+  const group = stringParam(p, 'groupName');
+  if (role) arns.push(`${prefix}:role/${role}`);
+  if (user) arns.push(`${prefix}:user/${user}`);
+  if (group) arns.push(`${prefix}:group/${group}`);
+  for (const key of ['policyArn', 'permissionsBoundary']) {
+    const arn = stringParam(p, key);
+    if (arn?.startsWith('arn:')) arns.push(arn);
+  }
+  return arns;
+};

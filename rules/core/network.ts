@@ -1,0 +1,269 @@
+import type { CloudTrailRecord } from './cloudtrail.ts';
+import { accountOf } from './cloudtrail.ts';
+
+// ---------------------------------------------------------------------------------------------------------
+// Addresses
+
+const IPV4_OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const IPV4 = new RegExp(`^${IPV4_OCTET}(?:\\.${IPV4_OCTET}){3}$`);
+const HEX_GROUP = /^[0-9a-f]{1,4}$/i;
+
+/** RFC 4291 text form: eight hex groups, one `::` at most, an optional dotted IPv4 tail. No zone ids. */
+const isIpv6 = (address: string): boolean => {
+  const halves = address.split('::');
+  if (halves.length > 2) return false;
+  const groupsOf = (half: string): string[] => (half === '' ? [] : half.split(':'));
+  const groups = [...groupsOf(halves[0] ?? ''), ...groupsOf(halves[1] ?? '')];
+  let width = 0;
+  for (const [i, group] of groups.entries()) {
+    if (i === groups.length - 1 && group.includes('.')) {
+      if (!IPV4.test(group)) return false;
+      width += 2;
+    } else if (HEX_GROUP.test(group)) width += 1;
+    else return false;
+  }
+  return halves.length === 2 ? width <= 7 : width === 8;
+};
+
+/**
+ * Does this CIDR cover every address? Any valid IPv4 or IPv6 address with prefix length 0 does, whatever its
+ * host bits say: AWS canonicalises `203.0.113.7/0` to `0.0.0.0/0`, and CloudTrail records the spelling the
+ * caller sent. Anything that is not a well-formed CIDR is false.
+ */
+export const isWholeInternet = (cidr: unknown): boolean => {
+  if (typeof cidr !== 'string') return false;
+  const parts = cidr.trim().split('/');
+  if (parts.length !== 2) return false;
+  const [address = '', prefix = ''] = parts;
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) !== 0) return false;
+  return IPV4.test(address) || isIpv6(address);
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Ports
+
+/**
+ * Admin, remote-access, database and cluster-control ports that should never face the internet. 8080 is
+ * deliberately absent: it is a generic HTTP alternative used by ordinary apps as often as by admin consoles,
+ * so naming it "sensitive" would mislabel most findings that mention it. (Rules that care about exposure
+ * still see it: only 80 and 443 count as public by design.)
+ */
+export const SENSITIVE_PORTS = {
+  21: 'ftp',
+  22: 'ssh',
+  23: 'telnet',
+  135: 'msrpc',
+  139: 'netbios',
+  445: 'smb',
+  1433: 'mssql',
+  1521: 'oracle',
+  2049: 'nfs',
+  2375: 'docker',
+  2376: 'docker-tls',
+  2379: 'etcd',
+  3306: 'mysql',
+  3389: 'rdp',
+  5432: 'postgres',
+  5601: 'kibana',
+  5900: 'vnc',
+  5985: 'winrm',
+  5986: 'winrm-https',
+  6379: 'redis',
+  6443: 'kubernetes-api',
+  9200: 'elasticsearch',
+  9300: 'elasticsearch-transport',
+  10250: 'kubelet',
+  11211: 'memcached',
+  27017: 'mongodb',
+} as const;
+export type SensitivePort = keyof typeof SENSITIVE_PORTS;
+
+const SENSITIVE_LIST: readonly { readonly port: number; readonly service: string }[] = Object.entries(SENSITIVE_PORTS)
+  .map(([port, service]) => ({ port: Number(port), service }))
+  .sort((a, b) => a.port - b.port);
+
+export type ProtocolKind = 'all' | 'tcp' | 'udp' | 'icmp' | 'other';
+
+/**
+ * Classify a security group protocol as EC2 accepts it: a name or an IANA number, any case. `-1`/`all` is
+ * every protocol. A missing or unreadable protocol is `other`, never silently `icmp`.
+ */
+export const protocolKind = (protocol: unknown): ProtocolKind => {
+  const p = String(protocol ?? '')
+    .trim()
+    .toLowerCase();
+  if (p === '-1' || p === 'all') return 'all';
+  if (p === 'tcp' || p === '6') return 'tcp';
+  if (p === 'udp' || p === '17') return 'udp';
+  if (p === 'icmp' || p === '1' || p === 'icmpv6' || p === '58') return 'icmp';
+  return 'other';
+};
+
+export interface PortSpec {
+  readonly protocol: string;
+  readonly fromPort?: number | null;
+  readonly toPort?: number | null;
+}
+
+const MAX_PORT = 65535;
+
+/**
+ * The TCP/UDP port range a rule opens, or null when ports do not apply (ICMP, other protocols). All-traffic
+ * rules open 0–65535. A missing or negative bound on TCP/UDP widens to the full range: when in doubt, assume
+ * more is open, not less.
+ */
+export const portRange = (spec: PortSpec): { readonly from: number; readonly to: number } | null => {
+  const kind = protocolKind(spec.protocol);
+  if (kind === 'all') return { from: 0, to: MAX_PORT };
+  if (kind !== 'tcp' && kind !== 'udp') return null;
+  const bound = (v: number | null | undefined, fallback: number): number =>
+    typeof v === 'number' && Number.isInteger(v) && v >= 0 ? Math.min(v, MAX_PORT) : fallback;
+  const from = bound(spec.fromPort, 0);
+  const to = bound(spec.toPort, MAX_PORT);
+  return from <= to ? { from, to } : { from: to, to: from };
+};
+
+/** The sensitive ports a rule opens, in port order. */
+export const sensitivePortsIn = (spec: PortSpec): readonly { readonly port: number; readonly service: string }[] => {
+  const range = portRange(spec);
+  if (range === null) return [];
+  return SENSITIVE_LIST.filter(({ port }) => port >= range.from && port <= range.to);
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Security group requests
+
+export interface IngressRule {
+  /** As sent, trimmed and lower-cased (`tcp`, `6`, `-1`, …); empty when the request named none. */
+  readonly protocol: string;
+  readonly fromPort: number | null;
+  readonly toPort: number | null;
+  /** IPv4 or IPv6 range; null when the source is a prefix list or another security group. */
+  readonly cidr: string | null;
+  readonly description?: string;
+}
+
+type Obj = Readonly<Record<string, unknown>>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** CloudTrail wraps EC2 lists as `{ items: [...] }`; accept a bare array or a lone object too. */
+const itemsOf = (v: unknown): Obj[] => {
+  const list = isObj(v) && 'items' in v ? v.items : v;
+  if (Array.isArray(list)) return list.filter(isObj);
+  return isObj(list) && !('items' in list) && Object.keys(list).length > 0 ? [list] : [];
+};
+
+const portNumber = (v: unknown): number | null => {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) return Number(v.trim());
+  return null;
+};
+
+const protocolOf = (v: unknown): string =>
+  typeof v === 'string' || typeof v === 'number' ? String(v).trim().toLowerCase() : '';
+
+const makeRule = (protocol: unknown, fromPort: unknown, toPort: unknown, cidr: string | null, description: unknown) => {
+  const d = str(description);
+  const r: IngressRule = {
+    protocol: protocolOf(protocol),
+    fromPort: portNumber(fromPort),
+    toPort: portNumber(toPort),
+    cidr,
+  };
+  return d === undefined ? r : { ...r, description: d };
+};
+
+/** `ipPermissions.items[]`, one rule per source (IPv4 range, IPv6 range, prefix list or group). */
+const fromIpPermissions = (permissions: unknown): IngressRule[] =>
+  itemsOf(permissions).flatMap((p) => {
+    const make = (cidr: string | null, description: unknown) =>
+      makeRule(p.ipProtocol, p.fromPort, p.toPort, cidr, description);
+    return [
+      ...itemsOf(p.ipRanges).map((r) => make(str(r.cidrIp) ?? null, r.description)),
+      ...itemsOf(p.ipv6Ranges).map((r) => make(str(r.cidrIpv6) ?? null, r.description)),
+      ...itemsOf(p.prefixListIds).map((r) => make(null, r.description)),
+      ...itemsOf(p.groups).map((r) => make(null, r.description)),
+    ];
+  });
+
+/** The legacy single-rule form: `cidrIp`/`ipProtocol`/`fromPort`/`toPort`, or a source group, at the top level. */
+const fromFlat = (params: Obj): IngressRule[] => {
+  const cidr = str(params.cidrIp);
+  if (cidr !== undefined) return [makeRule(params.ipProtocol, params.fromPort, params.toPort, cidr, undefined)];
+  if (str(params.sourceSecurityGroupName) ?? str(params.sourceSecurityGroupOwnerId)) {
+    return [makeRule(params.ipProtocol ?? '-1', params.fromPort, params.toPort, null, undefined)];
+  }
+  return [];
+};
+
+/** `ModifySecurityGroupRulesRequest.SecurityGroupRule`: one `{SecurityGroupRuleId, SecurityGroupRule}` or a list. */
+const fromModify = (params: Obj): IngressRule[] => {
+  const request = params.ModifySecurityGroupRulesRequest;
+  if (!isObj(request)) return [];
+  const entries = request.SecurityGroupRule ?? request.SecurityGroupRules;
+  return itemsOf(entries).flatMap((entry) => {
+    const r = entry.SecurityGroupRule;
+    if (!isObj(r)) return [];
+    const cidr = str(r.CidrIpv4) ?? str(r.CidrIpv6) ?? null;
+    return [makeRule(r.IpProtocol, r.FromPort, r.ToPort, cidr, r.Description)];
+  });
+};
+
+/**
+ * The rules an AuthorizeSecurityGroupIngress or ModifySecurityGroupRules request asks for, normalised.
+ * Other event names yield nothing. Never throws: CloudTrail shapes drift, and a malformed part is skipped
+ * rather than failing the whole event.
+ *
+ * ModifySecurityGroupRules does not say in CloudTrail whether the rule it rewrites is ingress or egress
+ * (only the rule id is given), so its rules are reported as possible ingress.
+ */
+export const ingressRulesFromRequest = (eventName: string, requestParameters: unknown): IngressRule[] => {
+  if (!isObj(requestParameters)) return [];
+  if (eventName === 'AuthorizeSecurityGroupIngress') {
+    return [...fromIpPermissions(requestParameters.ipPermissions), ...fromFlat(requestParameters)];
+  }
+  if (eventName === 'ModifySecurityGroupRules') return fromModify(requestParameters);
+  return [];
+};
+
+/** One line for a finding or a page: `tcp 22 from 0.0.0.0/0 (ssh)`, `all traffic from ::/0 (ssh, rdp, +24 more)`. */
+export const describeIngressRule = (r: IngressRule, maxServices = 3): string => {
+  const kind = protocolKind(r.protocol);
+  const range = portRange(r);
+  const what =
+    kind === 'all'
+      ? 'all traffic'
+      : range === null
+        ? `protocol ${r.protocol || 'unknown'}`
+        : `${kind} ${range.from === range.to ? range.from : `${range.from}-${range.to}`}`;
+  const services = sensitivePortsIn(r).map((s) => s.service);
+  const named = services.slice(0, maxServices);
+  const more = services.length > named.length ? [`+${services.length - named.length} more`] : [];
+  const suffix = services.length === 0 ? '' : ` (${[...named, ...more].join(', ')})`;
+  return `${what} from ${r.cidr ?? 'a prefix list or security group'}${suffix}`;
+};
+
+/**
+ * The security group an EC2 call acted on: the request's `groupId` (or ModifySecurityGroupRules' `GroupId`),
+ * else the id CreateSecurityGroup returned, else the group named in the returned rules (a call that named the
+ * group only by `groupName` in a default VPC).
+ */
+export const securityGroupIdOf = (e: CloudTrailRecord): string | undefined => {
+  const req = e.requestParameters;
+  const res = e.responseElements;
+  const modify = isObj(req) ? req.ModifySecurityGroupRulesRequest : undefined;
+  const returned = isObj(res) ? itemsOf(res.securityGroupRuleSet)[0] : undefined;
+  return (
+    (isObj(req) ? str(req.groupId) : undefined) ??
+    (isObj(modify) ? str(modify.GroupId) : undefined) ??
+    (isObj(res) ? str(res.groupId) : undefined) ??
+    str(returned?.groupId)
+  );
+};
+
+/** `arn:aws:ec2:<region>:<account>:security-group/<id>`, for criticality patterns and the finding. */
+export const securityGroupArns = (e: CloudTrailRecord): string[] => {
+  const id = securityGroupIdOf(e);
+  return id === undefined ? [] : [`arn:aws:ec2:${e.awsRegion}:${accountOf(e)}:security-group/${id}`];
+};

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import type { CloudTrailRecord } from '../../../rules/core/cloudtrail.ts';
+import {
+  ADMIN_MANAGED_POLICY_NAMES,
+  analyzeIdentityPolicy,
+  iamTargetArns,
+  isAdminEquivalent,
+  isAdminManagedPolicyArn,
+} from '../../../rules/core/iam-policy.ts';
+
+const doc = (...statements: Record<string, unknown>[]) => ({ Version: '2012-10-17', Statement: statements });
+const allowAll = { Effect: 'Allow', Action: '*', Resource: '*' };
+
+describe('isAdminEquivalent', () => {
+  it.each([
+    ['Action "*" on "*"', doc(allowAll)],
+    ['Action "*:*" on "*"', doc({ Effect: 'Allow', Action: '*:*', Resource: '*' })],
+    ['Action "iam:*" on "*" (can grant itself anything)', doc({ Effect: 'Allow', Action: 'iam:*', Resource: '*' })],
+    ['action names in another case', doc({ Effect: 'Allow', Action: 'IAM:*', Resource: '*' })],
+    [
+      '"*" among other actions and resources',
+      doc({ Effect: 'Allow', Action: ['s3:GetObject', '*'], Resource: ['arn:aws:s3:::b', '*'] }),
+    ],
+    ['NotAction with Allow on "*"', doc({ Effect: 'Allow', NotAction: ['iam:*', 'organizations:*'], Resource: '*' })],
+    [
+      'Action "*" on NotResource',
+      doc({ Effect: 'Allow', Action: '*', NotResource: 'arn:aws:iam::111122223333:role/breakglass' }),
+    ],
+    [
+      'a condition does not make it less admin',
+      doc({ ...allowAll, Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } }),
+    ],
+    ['a single statement object', { Version: '2012-10-17', Statement: allowAll }],
+    ['a JSON string', JSON.stringify(doc(allowAll))],
+    ['a pretty-printed JSON string', JSON.stringify(doc(allowAll), null, 4)],
+    ['a URL-encoded JSON string', encodeURIComponent(JSON.stringify(doc(allowAll), null, 2))],
+    [
+      'an admin statement after a harmless one',
+      doc({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }, allowAll),
+    ],
+  ])('admin: %s', (_name, document) => {
+    expect(isAdminEquivalent(document)).toBe(true);
+  });
+
+  it.each([
+    ['s3:GetObject on "*"', doc({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' })],
+    ['iam:PassRole only', doc({ Effect: 'Allow', Action: 'iam:PassRole', Resource: '*' })],
+    ['"*" on one bucket', doc({ Effect: 'Allow', Action: '*', Resource: 'arn:aws:s3:::example-bucket/*' })],
+    ['iam:* on one role', doc({ Effect: 'Allow', Action: 'iam:*', Resource: 'arn:aws:iam::111122223333:role/app' })],
+    ['NotAction on one bucket', doc({ Effect: 'Allow', NotAction: 's3:DeleteBucket', Resource: 'arn:aws:s3:::b' })],
+    ['a Deny of everything', doc({ Effect: 'Deny', Action: '*', Resource: '*' })],
+    ['service-wide wildcards short of IAM', doc({ Effect: 'Allow', Action: ['s3:*', 'ec2:*'], Resource: '*' })],
+    ['no Resource at all', doc({ Effect: 'Allow', Action: '*' })],
+  ])('not admin: %s', (_name, document) => {
+    expect(isAdminEquivalent(document)).toBe(false);
+  });
+
+  it('names the admin statements', () => {
+    const result = analyzeIdentityPolicy(
+      doc(
+        { Sid: 'Read', Effect: 'Allow', Action: 's3:GetObject', Resource: '*' },
+        { Sid: 'Everything', ...allowAll },
+        allowAll,
+      ),
+    );
+    expect(result).toEqual({ kind: 'admin', statements: ['Everything', 'Statement[2]'] });
+  });
+
+  it.each([['{"Statement": ['], [''], [null], [{ Version: '2012-10-17' }]])(
+    '%j is invalid, not admin, and does not throw',
+    (input) => {
+      expect(analyzeIdentityPolicy(input).kind).toBe('invalid');
+      expect(isAdminEquivalent(input)).toBe(false);
+    },
+  );
+});
+
+describe('isAdminManagedPolicyArn', () => {
+  it('lists the admin managed policies', () => {
+    expect(ADMIN_MANAGED_POLICY_NAMES).toEqual(['AdministratorAccess', 'IAMFullAccess']);
+  });
+
+  it.each([
+    ['arn:aws:iam::aws:policy/AdministratorAccess', true],
+    ['arn:aws:iam::aws:policy/IAMFullAccess', true],
+    ['arn:aws-us-gov:iam::aws:policy/AdministratorAccess', true],
+    ['arn:aws-cn:iam::aws:policy/IAMFullAccess', true],
+    ['arn:aws:iam::aws:policy/ReadOnlyAccess', false],
+    ['arn:aws:iam::aws:policy/AdministratorAccess-Amplify', false],
+    ['arn:aws:iam::aws:policy/job-function/ViewOnlyAccess', false],
+    ['arn:aws:iam::111122223333:policy/AdministratorAccess', false],
+    ['AdministratorAccess', false],
+    ['', false],
+  ] as const)('%s → %s', (arn, expected) => {
+    expect(isAdminManagedPolicyArn(arn)).toBe(expected);
+  });
+});
+
+const record = (overrides: Partial<CloudTrailRecord>): CloudTrailRecord => ({
+  eventTime: '2026-11-02T10:00:00Z',
+  eventSource: 'iam.amazonaws.com',
+  eventName: 'AttachRolePolicy',
+  eventID: 'e1',
+  awsRegion: 'us-east-1',
+  recipientAccountId: '111122223333',
+  userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/alice', accountId: '111122223333' },
+  ...overrides,
+});
+
+describe('iamTargetArns', () => {
+  it.each([
+    [
+      'a role and a managed policy',
+      record({ requestParameters: { roleName: 'app', policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' } }),
+      ['arn:aws:iam::111122223333:role/app', 'arn:aws:iam::aws:policy/ReadOnlyAccess'],
+    ],
+    [
+      'a user and a group',
+      record({ requestParameters: { userName: 'bob', groupName: 'admins' } }),
+      ['arn:aws:iam::111122223333:user/bob', 'arn:aws:iam::111122223333:group/admins'],
+    ],
+    [
+      'a permissions boundary',
+      record({ requestParameters: { roleName: 'app', permissionsBoundary: 'arn:aws:iam::111122223333:policy/b' } }),
+      ['arn:aws:iam::111122223333:role/app', 'arn:aws:iam::111122223333:policy/b'],
+    ],
+    [
+      'the partition of the caller',
+      record({
+        userIdentity: { type: 'IAMUser', arn: 'arn:aws-us-gov:iam::111122223333:user/alice' },
+        requestParameters: { roleName: 'app' },
+      }),
+      ['arn:aws-us-gov:iam::111122223333:role/app'],
+    ],
+    ['nothing to name', record({ requestParameters: null }), []],
+  ] as const)('%s', (_name, e, expected) => {
+    expect(iamTargetArns(e)).toEqual(expected);
+  });
+});

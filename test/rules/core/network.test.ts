@@ -1,0 +1,427 @@
+import { describe, expect, it } from 'vitest';
+import type { CloudTrailRecord } from '../../../rules/core/cloudtrail.ts';
+import type { IngressRule, PortSpec } from '../../../rules/core/network.ts';
+import {
+  describeIngressRule,
+  ingressRulesFromRequest,
+  isWholeInternet,
+  portRange,
+  protocolKind,
+  SENSITIVE_PORTS,
+  securityGroupArns,
+  securityGroupIdOf,
+  sensitivePortsIn,
+} from '../../../rules/core/network.ts';
+
+describe('isWholeInternet', () => {
+  it.each([
+    ['0.0.0.0/0'],
+    ['::/0'],
+    ['0:0:0:0:0:0:0:0/0'],
+    ['0000:0000:0000:0000:0000:0000:0000:0000/0'],
+    ['::0/0'],
+    ['0::/0'],
+    ['::ffff:0.0.0.0/0'],
+    ['  0.0.0.0/0 '],
+    ['\t::/0\n'],
+    // Host bits are ignored by AWS: it canonicalises these to the whole internet.
+    ['203.0.113.7/0'],
+    ['2001:db8::1/0'],
+    ['0.0.0.0/00'],
+  ])('%j is the whole internet', (cidr) => {
+    expect(isWholeInternet(cidr)).toBe(true);
+  });
+
+  it.each<[unknown]>([
+    ['0.0.0.0/1'],
+    ['128.0.0.0/1'],
+    ['10.0.0.0/8'],
+    ['0.0.0.0/32'],
+    ['::/1'],
+    ['::/128'],
+    ['2001:db8::/32'],
+    ['0.0.0.0'],
+    ['::'],
+    ['0.0.0.0/'],
+    ['/0'],
+    [''],
+    ['0/0'],
+    ['0.0.0/0'],
+    ['0.0.0.0.0/0'],
+    ['256.0.0.0/0'],
+    ['00.0.0.0/0'],
+    ['0.0.0.0/0/0'],
+    ['0.0.0.0/-0'],
+    ['0.0.0.0/0.0'],
+    ['0.0.0.0/ 0'],
+    ['0.0.0.0/0000'],
+    [':::/0'],
+    ['1::2::3/0'],
+    [':1::/0'],
+    ['0:0:0:0:0:0:0/0'],
+    ['0:0:0:0:0:0:0:0:0/0'],
+    ['0:0:0:0:0:0:0::0/0'],
+    ['12345::/0'],
+    ['g::/0'],
+    ['fe80::1%eth0/0'],
+    ['::ffff:0.0.0/0'],
+    ['pl-0123456789abcdef0'],
+    ['sg-0123456789abcdef0'],
+    ['any'],
+    ['*'],
+    [null],
+    [undefined],
+    [0],
+    [{ cidrIp: '0.0.0.0/0' }],
+    [['0.0.0.0/0']],
+  ])('%j is not the whole internet', (cidr) => {
+    expect(isWholeInternet(cidr)).toBe(false);
+  });
+});
+
+describe('protocolKind', () => {
+  it.each<[unknown, string]>([
+    ['-1', 'all'],
+    ['all', 'all'],
+    ['ALL', 'all'],
+    [-1, 'all'],
+    ['tcp', 'tcp'],
+    ['TCP', 'tcp'],
+    [' tcp ', 'tcp'],
+    ['6', 'tcp'],
+    [6, 'tcp'],
+    ['udp', 'udp'],
+    ['17', 'udp'],
+    ['icmp', 'icmp'],
+    ['1', 'icmp'],
+    ['icmpv6', 'icmp'],
+    ['58', 'icmp'],
+    ['47', 'other'],
+    ['132', 'other'],
+    ['', 'other'],
+    [undefined, 'other'],
+    [null, 'other'],
+  ])('%j is %s', (protocol, kind) => {
+    expect(protocolKind(protocol)).toBe(kind);
+  });
+});
+
+describe('portRange', () => {
+  it.each<[PortSpec, { from: number; to: number } | null]>([
+    [
+      { protocol: 'tcp', fromPort: 22, toPort: 22 },
+      { from: 22, to: 22 },
+    ],
+    [
+      { protocol: '6', fromPort: 1024, toPort: 2048 },
+      { from: 1024, to: 2048 },
+    ],
+    [
+      { protocol: 'udp', fromPort: 53, toPort: 53 },
+      { from: 53, to: 53 },
+    ],
+    [
+      { protocol: '-1', fromPort: -1, toPort: -1 },
+      { from: 0, to: 65535 },
+    ],
+    [{ protocol: '-1' }, { from: 0, to: 65535 }],
+    [
+      { protocol: 'all', fromPort: 22, toPort: 22 },
+      { from: 0, to: 65535 },
+    ],
+    // Missing or negative TCP bounds widen rather than shrink.
+    [{ protocol: 'tcp' }, { from: 0, to: 65535 }],
+    [
+      { protocol: 'tcp', fromPort: null, toPort: 22 },
+      { from: 0, to: 22 },
+    ],
+    [
+      { protocol: 'tcp', fromPort: -1, toPort: -1 },
+      { from: 0, to: 65535 },
+    ],
+    [
+      { protocol: 'tcp', fromPort: 0, toPort: 99999 },
+      { from: 0, to: 65535 },
+    ],
+    [
+      { protocol: 'tcp', fromPort: 443, toPort: 80 },
+      { from: 80, to: 443 },
+    ],
+    [{ protocol: 'icmp', fromPort: 8, toPort: 0 }, null],
+    [{ protocol: 'icmpv6', fromPort: -1, toPort: -1 }, null],
+    [{ protocol: '47' }, null],
+  ])('%j → %j', (spec, expected) => {
+    expect(portRange(spec)).toEqual(expected);
+  });
+});
+
+describe('SENSITIVE_PORTS / sensitivePortsIn', () => {
+  it('names the admin and database ports the rules rely on', () => {
+    expect(SENSITIVE_PORTS[22]).toBe('ssh');
+    expect(SENSITIVE_PORTS[3389]).toBe('rdp');
+    expect(SENSITIVE_PORTS[3306]).toBe('mysql');
+    expect(SENSITIVE_PORTS[5432]).toBe('postgres');
+    expect(SENSITIVE_PORTS[6443]).toBe('kubernetes-api');
+    expect(Object.keys(SENSITIVE_PORTS)).not.toContain('8080');
+    expect(Object.keys(SENSITIVE_PORTS)).not.toContain('80');
+    expect(Object.keys(SENSITIVE_PORTS)).not.toContain('443');
+  });
+
+  const all = Object.keys(SENSITIVE_PORTS).map(Number);
+  it.each<[PortSpec, number[]]>([
+    [{ protocol: 'tcp', fromPort: 22, toPort: 22 }, [22]],
+    [{ protocol: 'tcp', fromPort: 21, toPort: 23 }, [21, 22, 23]],
+    [{ protocol: 'tcp', fromPort: 80, toPort: 80 }, []],
+    [{ protocol: 'tcp', fromPort: 443, toPort: 443 }, []],
+    [{ protocol: 'tcp', fromPort: 8080, toPort: 8080 }, []],
+    [{ protocol: 'tcp', fromPort: 3300, toPort: 3400 }, [3306, 3389]],
+    [{ protocol: 'tcp', fromPort: 9200, toPort: 9300 }, [9200, 9300]],
+    [{ protocol: 'tcp', fromPort: 9201, toPort: 9299 }, []],
+    [{ protocol: 'tcp', fromPort: 27017, toPort: 27017 }, [27017]],
+    [{ protocol: 'udp', fromPort: 2049, toPort: 2049 }, [2049]],
+    [{ protocol: '17', fromPort: 11211, toPort: 11211 }, [11211]],
+    [{ protocol: 'tcp', fromPort: 0, toPort: 65535 }, all],
+    [{ protocol: '-1' }, all],
+    [{ protocol: 'all', fromPort: 443, toPort: 443 }, all],
+    [{ protocol: 'icmp', fromPort: 22, toPort: 22 }, []],
+    [{ protocol: '58', fromPort: -1, toPort: -1 }, []],
+    [{ protocol: '47' }, []],
+  ])('%j opens %j', (spec, ports) => {
+    expect(sensitivePortsIn(spec).map((p) => p.port)).toEqual(ports);
+  });
+
+  it('pairs each port with its service, in port order', () => {
+    expect(sensitivePortsIn({ protocol: 'tcp', fromPort: 5400, toPort: 5700 })).toEqual([
+      { port: 5432, service: 'postgres' },
+      { port: 5601, service: 'kibana' },
+    ]);
+  });
+});
+
+describe('ingressRulesFromRequest', () => {
+  const permission = (over: Record<string, unknown>) => ({
+    ipProtocol: 'tcp',
+    fromPort: 22,
+    toPort: 22,
+    groups: {},
+    ipRanges: {},
+    ipv6Ranges: {},
+    prefixListIds: {},
+    ...over,
+  });
+
+  it.each<[string, string, unknown, IngressRule[]]>([
+    [
+      'IPv4 range as CloudTrail records it',
+      'AuthorizeSecurityGroupIngress',
+      {
+        groupId: 'sg-1',
+        ipPermissions: {
+          items: [permission({ ipRanges: { items: [{ cidrIp: '0.0.0.0/0', description: 'bastion' }] } })],
+        },
+      },
+      [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidr: '0.0.0.0/0', description: 'bastion' }],
+    ],
+    [
+      'IPv4 and IPv6 ranges in one permission, several permissions',
+      'AuthorizeSecurityGroupIngress',
+      {
+        ipPermissions: {
+          items: [
+            permission({
+              ipProtocol: 'tcp',
+              fromPort: 3389,
+              toPort: 3389,
+              ipRanges: { items: [{ cidrIp: '198.51.100.0/24' }] },
+              ipv6Ranges: { items: [{ cidrIpv6: '::/0' }] },
+            }),
+            permission({
+              ipProtocol: '-1',
+              fromPort: undefined,
+              toPort: undefined,
+              ipRanges: { items: [{ cidrIp: '10.0.0.0/8' }] },
+            }),
+          ],
+        },
+      },
+      [
+        { protocol: 'tcp', fromPort: 3389, toPort: 3389, cidr: '198.51.100.0/24' },
+        { protocol: 'tcp', fromPort: 3389, toPort: 3389, cidr: '::/0' },
+        { protocol: '-1', fromPort: null, toPort: null, cidr: '10.0.0.0/8' },
+      ],
+    ],
+    [
+      'prefix list and security group sources have no CIDR',
+      'AuthorizeSecurityGroupIngress',
+      {
+        ipPermissions: {
+          items: [
+            permission({ prefixListIds: { items: [{ prefixListId: 'pl-0123456789abcdef0', description: 'vpn' }] } }),
+            permission({ groups: { items: [{ groupId: 'sg-2', userId: '111122223333' }] } }),
+          ],
+        },
+      },
+      [
+        { protocol: 'tcp', fromPort: 22, toPort: 22, cidr: null, description: 'vpn' },
+        { protocol: 'tcp', fromPort: 22, toPort: 22, cidr: null },
+      ],
+    ],
+    [
+      'legacy flat form',
+      'AuthorizeSecurityGroupIngress',
+      { groupId: 'sg-1', ipPermissions: {}, cidrIp: '0.0.0.0/0', ipProtocol: 'tcp', fromPort: 22, toPort: 22 },
+      [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidr: '0.0.0.0/0' }],
+    ],
+    [
+      'legacy flat form with a source group',
+      'AuthorizeSecurityGroupIngress',
+      { groupName: 'web', sourceSecurityGroupName: 'lb', sourceSecurityGroupOwnerId: '111122223333' },
+      [{ protocol: '-1', fromPort: null, toPort: null, cidr: null }],
+    ],
+    [
+      'bare arrays and upper-case protocol, string ports',
+      'AuthorizeSecurityGroupIngress',
+      { ipPermissions: [{ ipProtocol: 'TCP', fromPort: '5432', toPort: '5432', ipRanges: [{ cidrIp: '0.0.0.0/0' }] }] },
+      [{ protocol: 'tcp', fromPort: 5432, toPort: 5432, cidr: '0.0.0.0/0' }],
+    ],
+    [
+      'ModifySecurityGroupRules, one rule',
+      'ModifySecurityGroupRules',
+      {
+        ModifySecurityGroupRulesRequest: {
+          GroupId: 'sg-1',
+          SecurityGroupRule: {
+            SecurityGroupRuleId: 'sgr-1',
+            tag: 1,
+            SecurityGroupRule: {
+              IpProtocol: 'tcp',
+              FromPort: 3306,
+              ToPort: 3306,
+              CidrIpv4: '0.0.0.0/0',
+              Description: 'db',
+            },
+          },
+        },
+      },
+      [{ protocol: 'tcp', fromPort: 3306, toPort: 3306, cidr: '0.0.0.0/0', description: 'db' }],
+    ],
+    [
+      'ModifySecurityGroupRules, a list with IPv6, prefix list and group rules',
+      'ModifySecurityGroupRules',
+      {
+        ModifySecurityGroupRulesRequest: {
+          GroupId: 'sg-1',
+          SecurityGroupRule: [
+            { SecurityGroupRuleId: 'sgr-1', SecurityGroupRule: { IpProtocol: '-1', CidrIpv6: '::/0' } },
+            {
+              SecurityGroupRuleId: 'sgr-2',
+              SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, PrefixListId: 'pl-1' },
+            },
+            {
+              SecurityGroupRuleId: 'sgr-3',
+              SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, ReferencedGroupId: 'sg-2' },
+            },
+            { SecurityGroupRuleId: 'sgr-4' },
+          ],
+        },
+      },
+      [
+        { protocol: '-1', fromPort: null, toPort: null, cidr: '::/0' },
+        { protocol: 'tcp', fromPort: 22, toPort: 22, cidr: null },
+        { protocol: 'tcp', fromPort: 22, toPort: 22, cidr: null },
+      ],
+    ],
+    [
+      'egress and other events yield nothing',
+      'AuthorizeSecurityGroupEgress',
+      { ipPermissions: { items: [permission({ ipRanges: { items: [{ cidrIp: '0.0.0.0/0' }] } })] } },
+      [],
+    ],
+  ])('%s', (_name, eventName, params, expected) => {
+    expect(ingressRulesFromRequest(eventName, params)).toEqual(expected);
+  });
+
+  it.each<[string, unknown]>([
+    ['null', null],
+    ['undefined', undefined],
+    ['a string', 'ipPermissions'],
+    ['an array', [{ ipProtocol: 'tcp' }]],
+    ['empty object', {}],
+    ['ipPermissions null', { ipPermissions: null }],
+    ['ipPermissions a string', { ipPermissions: 'tcp/22' }],
+    ['items null', { ipPermissions: { items: null } }],
+    ['items of junk', { ipPermissions: { items: [null, 1, 'x', []] } }],
+    ['ranges of junk', { ipPermissions: { items: [{ ipProtocol: 'tcp', ipRanges: { items: [null, 'x'] } }] } }],
+    ['modify request a string', { ModifySecurityGroupRulesRequest: 'x' }],
+    ['modify rule null', { ModifySecurityGroupRulesRequest: { SecurityGroupRule: null } }],
+    [
+      'modify inner rule a string',
+      { ModifySecurityGroupRulesRequest: { SecurityGroupRule: { SecurityGroupRule: 'x' } } },
+    ],
+  ])('never throws on %s', (_name, params) => {
+    for (const name of ['AuthorizeSecurityGroupIngress', 'ModifySecurityGroupRules']) {
+      expect(() => ingressRulesFromRequest(name, params)).not.toThrow();
+      expect(ingressRulesFromRequest(name, params)).toEqual([]);
+    }
+  });
+});
+
+describe('describeIngressRule', () => {
+  it.each<[IngressRule, string]>([
+    [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidr: '0.0.0.0/0' }, 'tcp 22 from 0.0.0.0/0 (ssh)'],
+    [{ protocol: '6', fromPort: 8000, toPort: 8100, cidr: '::/0' }, 'tcp 8000-8100 from ::/0'],
+    [{ protocol: 'tcp', fromPort: 3300, toPort: 3400, cidr: '::/0' }, 'tcp 3300-3400 from ::/0 (mysql, rdp)'],
+    [
+      { protocol: '-1', fromPort: null, toPort: null, cidr: '0.0.0.0/0' },
+      `all traffic from 0.0.0.0/0 (ftp, ssh, telnet, +${Object.keys(SENSITIVE_PORTS).length - 3} more)`,
+    ],
+    [{ protocol: 'icmp', fromPort: 8, toPort: 0, cidr: '0.0.0.0/0' }, 'protocol icmp from 0.0.0.0/0'],
+    [
+      { protocol: '', fromPort: null, toPort: null, cidr: null },
+      'protocol unknown from a prefix list or security group',
+    ],
+  ])('%j → %s', (r, text) => {
+    expect(describeIngressRule(r)).toBe(text);
+  });
+});
+
+describe('securityGroupIdOf / securityGroupArns', () => {
+  const record = (over: Partial<CloudTrailRecord>): CloudTrailRecord => ({
+    eventTime: '2026-11-02T10:00:00Z',
+    eventSource: 'ec2.amazonaws.com',
+    eventName: 'AuthorizeSecurityGroupIngress',
+    eventID: 'e1',
+    awsRegion: 'eu-west-1',
+    recipientAccountId: '111122223333',
+    userIdentity: { type: 'IAMUser', accountId: '111122223333' },
+    ...over,
+  });
+
+  it.each<[string, Partial<CloudTrailRecord>, string | undefined]>([
+    ['request groupId', { requestParameters: { groupId: 'sg-1' } }, 'sg-1'],
+    [
+      'ModifySecurityGroupRules GroupId',
+      { requestParameters: { ModifySecurityGroupRulesRequest: { GroupId: 'sg-2' } } },
+      'sg-2',
+    ],
+    [
+      'CreateSecurityGroup response',
+      { requestParameters: { groupName: 'bastion' }, responseElements: { _return: true, groupId: 'sg-3' } },
+      'sg-3',
+    ],
+    [
+      'group named only by name, id in the returned rules',
+      {
+        requestParameters: { groupName: 'default' },
+        responseElements: { securityGroupRuleSet: { items: [{ groupId: 'sg-4', securityGroupRuleId: 'sgr-1' }] } },
+      },
+      'sg-4',
+    ],
+    ['nothing to go on', { requestParameters: { groupName: 'default' }, responseElements: null }, undefined],
+    ['no parameters at all', { requestParameters: null }, undefined],
+  ])('%s', (_name, over, id) => {
+    const e = record(over);
+    expect(securityGroupIdOf(e)).toBe(id);
+    expect(securityGroupArns(e)).toEqual(id ? [`arn:aws:ec2:eu-west-1:111122223333:security-group/${id}`] : []);
+  });
+});
