@@ -2,8 +2,8 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCase } from '../../rules/core/cases.ts';
-import { CONTROLS, SEVERITIES, isCloudTrailSelector } from '../../rules/core/types.ts';
-import { RULES, catalogue } from '../../rules/index.ts';
+import { CONTROLS, isCloudTrailSelector, SEVERITIES } from '../../rules/core/types.ts';
+import { catalogue, RULES } from '../../rules/index.ts';
 
 const rulesDir = join(import.meta.dirname, '../../rules');
 const ruleFiles = (dir: string): string[] =>
@@ -17,7 +17,9 @@ describe('catalogue', () => {
     const ids = new Set(RULES.map((r) => r.id));
     for (const file of files) {
       const mod = (await import(file)) as { rule?: { id: string } };
-      const expected = relative(rulesDir, file).replace(/\.rule\.ts$/, '').replace(/\//g, '.');
+      const expected = relative(rulesDir, file)
+        .replace(/\.rule\.ts$/, '')
+        .replace(/\//g, '.');
       expect(mod.rule?.id, file).toBe(expected);
       expect(ids.has(expected), `${expected} is not listed in rules/index.ts`).toBe(true);
     }
