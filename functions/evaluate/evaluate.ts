@@ -1,0 +1,125 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { DetectionConfig } from '../../rules/core/config.ts';
+import { createDetector } from '../../rules/core/detector.ts';
+import type { Catalogue } from '../../rules/core/engine.ts';
+import { toAuditEvent } from '../../rules/core/events.ts';
+import type { CounterStore, FindingLedger, FindingSink } from '../../rules/core/ports.ts';
+import type { AuditEvent } from '../../rules/core/types.ts';
+import { catalogue as defaultCatalogue } from '../../rules/index.ts';
+import { createAwsFindingSink } from '../shared/adapters/aws-finding-sink.ts';
+import { createDynamoCounterStore } from '../shared/adapters/dynamodb-counter-store.ts';
+import { createDynamoLedger } from '../shared/adapters/dynamodb-ledger.ts';
+import { createS3EvidenceStore } from '../shared/adapters/s3-evidence-store.ts';
+import { createSnsNotifier } from '../shared/adapters/sns-notifier.ts';
+import { parseEvaluateEnv } from '../shared/env.ts';
+import type { Telemetry } from '../shared/telemetry.ts';
+import { createTelemetry } from '../shared/telemetry.ts';
+
+export interface EvaluateDeps {
+  readonly catalogue: Catalogue;
+  readonly config: DetectionConfig;
+  readonly counters: CounterStore;
+  readonly ledger: FindingLedger;
+  readonly sink: FindingSink;
+  readonly telemetry: Telemetry;
+}
+
+type ParsedMessage =
+  | { readonly kind: 'event'; readonly messageId: string; readonly event: AuditEvent }
+  | { readonly kind: 'malformed'; readonly messageId: string; readonly error: string };
+
+const parseMessage = (messageId: string, body: string): ParsedMessage => {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (err) {
+    return {
+      kind: 'malformed',
+      messageId,
+      error: `body is not JSON: ${err instanceof Error ? err.message : String(err)}`,
+    };
+  }
+  const parsed = toAuditEvent(value);
+  return parsed.ok
+    ? { kind: 'event', messageId, event: parsed.event }
+    : { kind: 'malformed', messageId, error: parsed.error };
+};
+
+/**
+ * SQS batch → EventBridge envelope → event → detector. Thin: all decisions are in the detector, all I/O in
+ * adapters. A message that fails, for whatever reason, is returned in `batchItemFailures` so SQS retries it
+ * and, after `maxReceiveCount`, moves it to the DLQ: nothing is dropped silently.
+ */
+export const createHandler =
+  (deps: EvaluateDeps) =>
+  async (batch: SQSEvent): Promise<SQSBatchResponse> => {
+    const { telemetry } = deps;
+    const parsed = batch.Records.map((r) => parseMessage(r.messageId, r.body));
+    const failed = new Set<string>();
+    for (const m of parsed) {
+      if (m.kind !== 'malformed') continue;
+      failed.add(m.messageId);
+      telemetry.log('error', 'malformed record: it will be retried, then moved to the DLQ', {
+        messageId: m.messageId,
+        error: m.error,
+      });
+    }
+
+    const events = parsed.flatMap((m) => (m.kind === 'event' ? [m] : []));
+    const messagesByEvent = new Map<string, string[]>();
+    for (const m of events) messagesByEvent.set(m.event.id, [...(messagesByEvent.get(m.event.id) ?? []), m.messageId]);
+
+    const detector = createDetector(deps);
+    const outcome = await detector.process(events.map((m) => m.event));
+
+    for (const f of outcome.failures) {
+      telemetry.log('error', `${f.stage} failed: events will be retried`, { eventIds: f.eventIds, error: f.error });
+      for (const id of f.eventIds) for (const messageId of messagesByEvent.get(id) ?? []) failed.add(messageId);
+    }
+    // A rule that throws did not judge the event: retry, and keep it in the DLQ for replay once fixed.
+    for (const e of outcome.ruleErrors) {
+      telemetry.log('error', 'rule failed on an event', e);
+      telemetry.count({ RuleErrors: 1 }, { ruleId: e.ruleId });
+      for (const messageId of messagesByEvent.get(e.eventId) ?? []) failed.add(messageId);
+    }
+    for (const f of outcome.delivered) {
+      telemetry.log('info', 'finding delivered', {
+        findingId: f.id,
+        ruleId: f.ruleId,
+        severity: f.severity,
+        drill: f.drill,
+      });
+      telemetry.count({ Findings: 1 }, { ruleId: f.ruleId });
+    }
+    for (const f of outcome.folded) {
+      telemetry.log('info', 'repeat folded into finding', { findingId: f.id, ruleId: f.ruleId, count: f.count });
+      telemetry.count({ Folded: 1 }, { ruleId: f.ruleId });
+    }
+    telemetry.count({
+      EventsIn: events.length,
+      Matches: outcome.matches,
+      MalformedRecords: parsed.length - events.length,
+      FailedRecords: failed.size,
+    });
+    return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+
+/** Built once per container: clients, config and the catalogue are reused across invocations. */
+export const createDeps = (env: Readonly<Record<string, string | undefined>>): EvaluateDeps => {
+  const parsed = parseEvaluateEnv(env);
+  const dynamo = new DynamoDBClient({});
+  return {
+    catalogue: defaultCatalogue,
+    config: parsed.detection,
+    counters: createDynamoCounterStore(dynamo, parsed.tableName),
+    ledger: createDynamoLedger(dynamo, parsed.tableName),
+    sink: createAwsFindingSink(
+      createS3EvidenceStore(new S3Client({}), parsed.evidenceBucket),
+      createSnsNotifier(new SNSClient({}), parsed.topicArn),
+    ),
+    telemetry: createTelemetry('trailwarden-evaluate'),
+  };
+};

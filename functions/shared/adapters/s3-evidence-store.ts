@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { Finding } from '../../../rules/core/finding.ts';
+
+/** Hive-style key so Athena can partition by day (DESIGN §4). */
+export const evidenceKey = (finding: Finding): string =>
+  `findings/dt=${finding.firstSeen.slice(0, 10)}/${finding.severity}/${finding.id}.json`;
+
+/** The exact bytes archived; the digest chain hashes these bytes. */
+export const evidenceBody = (finding: Finding): string => `${JSON.stringify(finding, null, 2)}\n`;
+
+export const sha256 = (body: string | Uint8Array) => {
+  const digest = createHash('sha256').update(body).digest();
+  return { hex: digest.toString('hex'), base64: digest.toString('base64') };
+};
+
+export interface EvidenceStore {
+  put(finding: Finding): Promise<{ readonly key: string; readonly sha256: string }>;
+}
+
+/**
+ * Writes each finding into the Object-Lock bucket. S3 verifies `ChecksumSHA256` on arrival, so a corrupted
+ * upload is refused rather than archived; the bucket's default COMPLIANCE retention locks every version.
+ */
+export const createS3EvidenceStore = (client: S3Client, bucket: string): EvidenceStore => ({
+  put: async (finding) => {
+    const key = evidenceKey(finding);
+    const body = evidenceBody(finding);
+    const hash = sha256(body);
+    await client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        ContentType: 'application/json',
+        ChecksumAlgorithm: 'SHA256',
+        ChecksumSHA256: hash.base64,
+        Metadata: { sha256: hash.hex, 'rule-id': finding.ruleId, severity: finding.severity },
+      }),
+    );
+    return { key, sha256: hash.hex };
+  },
+});

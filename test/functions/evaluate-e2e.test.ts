@@ -1,0 +1,173 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { createHandler } from '../../functions/evaluate/evaluate.ts';
+import { createAwsFindingSink } from '../../functions/shared/adapters/aws-finding-sink.ts';
+import { createDynamoCounterStore } from '../../functions/shared/adapters/dynamodb-counter-store.ts';
+import { createDynamoLedger } from '../../functions/shared/adapters/dynamodb-ledger.ts';
+import { createS3EvidenceStore } from '../../functions/shared/adapters/s3-evidence-store.ts';
+import { createSnsNotifier } from '../../functions/shared/adapters/sns-notifier.ts';
+import { createTelemetry } from '../../functions/shared/telemetry.ts';
+import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
+import { catalogue } from '../../rules/index.ts';
+import { createStateTable, deleteTable, dynamoClient } from '../support/dynamodb.ts';
+import { startS3rver } from '../support/s3rver.ts';
+import { envelope, failedLogin, sqsBatch, stopLogging } from './support.ts';
+
+const BUCKET = 'trailwarden-evidence';
+const TOPIC = 'arn:aws:sns:us-east-1:111122223333:trailwarden-findings';
+
+/** Fail the first `times` calls of one command, as a throttled or failing AWS API would. */
+const failing = <C extends { send: (...args: never[]) => unknown }>(
+  client: C,
+  commandName: string,
+  error: Error,
+  times = 1,
+): C => {
+  let remaining = times;
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop !== 'send') return Reflect.get(target, prop, receiver);
+      return (command: { constructor: { name: string } }, ...rest: unknown[]) => {
+        if (command.constructor.name === commandName && remaining > 0) {
+          remaining--;
+          return Promise.reject(error);
+        }
+        return (target.send as (...a: unknown[]) => unknown).call(target, command, ...rest);
+      };
+    },
+  });
+};
+
+const throttled = () =>
+  Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
+    name: 'ProvisionedThroughputExceededException',
+  });
+
+describe('evaluate handler end to end (DynamoDB Local, s3rver, mocked SNS)', () => {
+  let dynamo: DynamoDBClient;
+  let s3: Awaited<ReturnType<typeof startS3rver>>;
+  let table: string;
+  const sns = mockClient(SNSClient);
+
+  beforeAll(async () => {
+    dynamo = dynamoClient(inject('dynamoEndpoint'));
+    s3 = await startS3rver([BUCKET]);
+  });
+  afterAll(async () => {
+    dynamo.destroy();
+    await s3.stop();
+    sns.restore();
+  });
+  beforeEach(async () => {
+    table = await createStateTable(dynamo);
+    sns.reset();
+    sns.on(PublishCommand).resolves({ MessageId: 'ok' });
+  });
+  afterEach(async () => {
+    await deleteTable(dynamo, table);
+  });
+
+  const handlerWith = (opts: { dynamo?: DynamoDBClient; s3?: S3Client } = {}) => {
+    const db = opts.dynamo ?? dynamo;
+    return createHandler({
+      catalogue,
+      config: DEFAULT_DETECTION_CONFIG,
+      counters: createDynamoCounterStore(db, table),
+      ledger: createDynamoLedger(db, table),
+      sink: createAwsFindingSink(
+        createS3EvidenceStore(opts.s3 ?? s3.client, BUCKET),
+        createSnsNotifier(new SNSClient({ region: 'us-east-1' }), TOPIC),
+      ),
+      telemetry: createTelemetry('test', () => {}),
+    });
+  };
+
+  const evidenceKeys = async () => {
+    const out = await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'findings/' }));
+    return (out.Contents ?? []).map((o) => o.Key);
+  };
+  const pagedRules = () =>
+    sns.commandCalls(PublishCommand).map((c) => c.args[0].input.MessageAttributes?.ruleId?.StringValue);
+  const bruteForce = (minute = 0) =>
+    sqsBatch(
+      [0, 1, 2, 3, 4, 5].map((i) =>
+        JSON.stringify(envelope(failedLogin(`2026-11-02T10:${String(minute + i).padStart(2, '0')}:00Z`))),
+      ),
+    );
+  const failedIds = (out: { batchItemFailures: { itemIdentifier: string }[] }) =>
+    out.batchItemFailures.map((f) => f.itemIdentifier);
+  const retryOf = (batch: SQSEvent, ids: string[]): SQSEvent => ({
+    Records: batch.Records.filter((r) => ids.includes(r.messageId)),
+  });
+
+  it('pages and archives a brute-force burst once, and folds a redelivered batch', async () => {
+    const handler = handlerWith();
+    const batch = bruteForce();
+    expect(await handler(batch)).toEqual({ batchItemFailures: [] });
+    expect(pagedRules()).toEqual(['signin.console-login-failures']);
+    expect(await evidenceKeys()).toHaveLength(1);
+    expect(await handler(batch)).toEqual({ batchItemFailures: [] });
+    expect(pagedRules()).toHaveLength(1);
+  });
+
+  it('DynamoDB throttling mid-batch: failed records retried, counted once, paged once', async () => {
+    const batch = bruteForce();
+    const out = await handlerWith({ dynamo: failing(dynamo, 'PutItemCommand', throttled()) })(batch);
+    expect(failedIds(out).length).toBeGreaterThan(0);
+    expect(pagedRules()).toEqual([]);
+    expect(await handlerWith()(retryOf(batch, failedIds(out)))).toEqual({ batchItemFailures: [] });
+    expect(pagedRules()).toEqual(['signin.console-login-failures']);
+    expect(await handlerWith()(batch)).toEqual({ batchItemFailures: [] });
+    expect(pagedRules()).toHaveLength(1);
+  });
+
+  it('SNS failure mid-batch: only the affected records fail; the retry pages exactly once', async () => {
+    sns.reset();
+    sns.on(PublishCommand).rejectsOnce(new Error('InternalErrorException')).resolves({ MessageId: 'ok' });
+    const stop = JSON.stringify(envelope(stopLogging('2026-11-02T09:00:00Z')));
+    const batch = sqsBatch([stop, ...bruteForce().Records.map((r) => r.body)]);
+    const out = await handlerWith()(batch);
+    expect(failedIds(out)).toEqual([batch.Records[0]?.messageId]);
+    expect(await handlerWith()(retryOf(batch, failedIds(out)))).toEqual({ batchItemFailures: [] });
+    const published = sns
+      .commandCalls(PublishCommand)
+      .map((c) => c.args[0].input.MessageAttributes?.ruleId?.StringValue);
+    // First attempt at the StopLogging page failed; then the burst paged; then the retry paged StopLogging.
+    expect(published).toEqual([
+      'cloudtrail.logging-stopped',
+      'signin.console-login-failures',
+      'cloudtrail.logging-stopped',
+    ]);
+    expect(await evidenceKeys()).toHaveLength(2);
+  });
+
+  it('S3 failure mid-batch: nothing is paged before it is archived; the retry does both', async () => {
+    const batch = bruteForce(30);
+    const out = await handlerWith({ s3: failing(s3.client, 'PutObjectCommand', new Error('ServiceUnavailable')) })(
+      batch,
+    );
+    expect(failedIds(out).length).toBeGreaterThan(0);
+    expect(pagedRules()).toEqual([]);
+    expect(await handlerWith()(retryOf(batch, failedIds(out)))).toEqual({ batchItemFailures: [] });
+    expect(pagedRules()).toEqual(['signin.console-login-failures']);
+  });
+
+  it('two handlers racing on one key never page twice', async () => {
+    for (const user of ['carol', 'dave', 'erin']) {
+      sns.resetHistory();
+      const events = [0, 1, 2, 3, 4, 5].map((i) =>
+        JSON.stringify(envelope(failedLogin(`2026-11-02T11:0${i}:00Z`, user))),
+      );
+      const [a, b] = [handlerWith(), handlerWith()];
+      // Neither half crosses the threshold alone (5 in 10 min at medium criticality); together they do.
+      await Promise.all([a(sqsBatch(events.slice(0, 3))), b(sqsBatch(events.slice(2)))]);
+      await Promise.all([a(sqsBatch(events)), b(sqsBatch(events))]);
+      expect(pagedRules()).toEqual(['signin.console-login-failures']);
+    }
+  });
+});
