@@ -1,0 +1,316 @@
+import type { DetectionConfig } from '../rules/core/config.ts';
+import { parseDetectionConfig } from '../rules/core/config.ts';
+
+/**
+ * The one deployment configuration: `trailwarden.config.json` at the repo root (or `-c configFile=…`),
+ * overridden key by key with `-c key=value`. Everything is validated before any construct is built, so a
+ * typo fails `cdk synth` with a message naming the key and the value instead of deploying something else.
+ */
+export interface TrailwardenConfig {
+  /** Region of the pipeline. Unset: the main stack is environment-agnostic. */
+  readonly homeRegion?: string;
+  /** Account of the pipeline. Unset: environment-agnostic. */
+  readonly account?: string;
+  /** Object Lock COMPLIANCE retention of each evidence object, in days (1..36500, default 365). */
+  readonly retentionDays: number;
+  /** Expiry of the evidence bucket's server access logs, in days (default: `retentionDays`). */
+  readonly evidenceLogRetentionDays?: number;
+  readonly alerts: AlertsConfig;
+  /** Trail names (or ARNs) the health checks watch. */
+  readonly trails: readonly string[];
+  /** Approved change windows (all times in `timezone`). */
+  readonly changeWindows: readonly ChangeWindow[];
+  readonly detection: DetectionConfig;
+}
+
+export interface AlertsConfig {
+  readonly emails: readonly string[];
+  readonly https: readonly HttpsAlert[];
+}
+
+/**
+ * An HTTPS subscriber such as a PagerDuty Events API integration URL. A pager usually filters on the
+ * message attributes the notifier sets (severity, ruleId, account, drill), e.g.
+ * `{ "severity": ["critical", "high"], "drill": [{ "exists": false }] }`. Alarm notifications carry no
+ * such attributes, so a `severity` filter also keeps pipeline alarms off that subscriber.
+ */
+export interface HttpsAlert {
+  readonly url: string;
+  readonly filterPolicy?: FilterPolicy;
+}
+/** An SNS filter policy on message attributes: attribute name → list of conditions. */
+export type FilterPolicy = Readonly<Record<string, readonly unknown[]>>;
+
+export const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+export interface ChangeWindow {
+  readonly days: readonly Weekday[];
+  /** `HH:MM`, inclusive. */
+  readonly start: string;
+  /** `HH:MM`, exclusive, after `start` (split a window across midnight in two). */
+  readonly end: string;
+  /** IANA time zone, e.g. `UTC` or `Europe/Berlin`. */
+  readonly timezone: string;
+}
+
+export const DEFAULT_RETENTION_DAYS = 365;
+export const MAX_RETENTION_DAYS = 36_500;
+
+/** Keys read from CDK context (`-c key=value`); everything else in the context belongs to CDK. */
+export const CONTEXT_KEYS = [
+  'configFile',
+  'homeRegion',
+  'account',
+  'retentionDays',
+  'evidenceLogRetentionDays',
+  'alerts',
+  'trails',
+  'changeWindows',
+  'detection',
+] as const;
+export type ConfigContext = Readonly<Partial<Record<(typeof CONTEXT_KEYS)[number], unknown>>>;
+
+const FILE_KEYS = CONTEXT_KEYS.filter((k) => k !== 'configFile');
+
+export type TrailwardenConfigParse =
+  | { readonly ok: true; readonly config: TrailwardenConfig }
+  | { readonly ok: false; readonly errors: readonly string[] };
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
+
+const ACCOUNT_ID = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const TRAIL = /^(arn:[^\s]+|[A-Za-z0-9][A-Za-z0-9._-]{2,127})$/;
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+const isTimeZone = (tz: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Context values typed on the command line arrive as strings; from `cdk.json` or a test they may already be
+ * typed. Numbers accept `"400"`, lists accept `"a,b"` or a JSON array, objects accept JSON.
+ */
+const fromContext = (key: string, raw: unknown, errors: string[]): unknown => {
+  if (typeof raw !== 'string') return raw;
+  const where = `${key} (from -c ${key}=${raw})`;
+  switch (key) {
+    case 'retentionDays':
+    case 'evidenceLogRetentionDays':
+      return /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
+    case 'trails':
+      return raw.trim().startsWith('[') ? parseJson(where, raw, errors) : raw.split(',').map((s) => s.trim());
+    case 'alerts':
+    case 'changeWindows':
+    case 'detection':
+      return parseJson(where, raw, errors);
+    default:
+      return raw;
+  }
+};
+
+const parseJson = (where: string, raw: string, errors: string[]): unknown => {
+  try {
+    return JSON.parse(raw);
+  } catch (err) {
+    errors.push(`${where}: is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    return undefined;
+  }
+};
+
+/**
+ * Validate the file's JSON with the context overrides applied on top. Pure: reading the file is the
+ * caller's job. Every problem is reported at once, each naming its key and the offending value.
+ */
+export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): TrailwardenConfigParse => {
+  const errors: string[] = [];
+  const at = (key: string, msg: string) => errors.push(`${key}: ${msg}`);
+  if (fileJson !== undefined && !isRecord(fileJson)) {
+    return { ok: false, errors: [`config file: must be a JSON object (got ${show(fileJson)})`] };
+  }
+  const file = fileJson ?? {};
+  for (const key of Object.keys(file)) {
+    if (!(FILE_KEYS as readonly string[]).includes(key)) at(key, `unknown key (known keys: ${FILE_KEYS.join(', ')})`);
+  }
+  const input: Record<string, unknown> = { ...file };
+  for (const key of FILE_KEYS) {
+    const raw = context[key];
+    if (raw !== undefined) input[key] = fromContext(key, raw, errors);
+  }
+
+  const optionalString = (key: string, re: RegExp, what: string): string | undefined => {
+    const v = input[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || !re.test(v)) {
+      at(key, `must be ${what} (got ${show(v)})`);
+      return undefined;
+    }
+    return v;
+  };
+  const days = (key: string): number | undefined => {
+    const v = input[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_RETENTION_DAYS) {
+      at(key, `must be a whole number of days from 1 to ${MAX_RETENTION_DAYS} (got ${show(v)})`);
+      return undefined;
+    }
+    return v;
+  };
+  const stringList = (key: string, v: unknown, check: (s: string) => boolean, what: string): string[] => {
+    if (v === undefined) return [];
+    if (!Array.isArray(v)) {
+      at(key, `must be a list of ${what} (got ${show(v)})`);
+      return [];
+    }
+    const ok: string[] = [];
+    v.forEach((s: unknown, i) => {
+      if (typeof s === 'string' && check(s)) ok.push(s);
+      else at(`${key}[${i}]`, `must be ${what} (got ${show(s)})`);
+    });
+    return ok;
+  };
+
+  const homeRegion = optionalString('homeRegion', REGION, 'an AWS region such as eu-west-1');
+  const account = optionalString('account', ACCOUNT_ID, 'a 12-digit AWS account id, as a string');
+  const retentionDays = days('retentionDays') ?? DEFAULT_RETENTION_DAYS;
+  const evidenceLogRetentionDays = days('evidenceLogRetentionDays');
+  const trails = stringList('trails', input.trails, (s) => TRAIL.test(s), 'trail names or ARNs');
+
+  let alerts: AlertsConfig = { emails: [], https: [] };
+  const rawAlerts = input.alerts;
+  if (rawAlerts !== undefined && !isRecord(rawAlerts)) at('alerts', `must be {emails, https} (got ${show(rawAlerts)})`);
+  else if (rawAlerts !== undefined) {
+    for (const key of Object.keys(rawAlerts)) {
+      if (key !== 'emails' && key !== 'https') at(`alerts.${key}`, 'unknown key (known keys: emails, https)');
+    }
+    const emails = stringList('alerts.emails', rawAlerts.emails, (s) => EMAIL.test(s), 'email addresses');
+    const https: HttpsAlert[] = [];
+    const rawHttps = rawAlerts.https ?? [];
+    if (!Array.isArray(rawHttps)) at('alerts.https', `must be a list of {url, filterPolicy?} (got ${show(rawHttps)})`);
+    else
+      rawHttps.forEach((h: unknown, i) => {
+        const p = `alerts.https[${i}]`;
+        if (!isRecord(h)) {
+          at(p, `must be {url, filterPolicy?} (got ${show(h)})`);
+          return;
+        }
+        for (const key of Object.keys(h)) {
+          if (key !== 'url' && key !== 'filterPolicy') at(`${p}.${key}`, 'unknown key (known keys: url, filterPolicy)');
+        }
+        if (!isHttpsUrl(h.url)) {
+          at(`${p}.url`, `must be an https:// URL (got ${show(h.url)})`);
+          return;
+        }
+        const filterPolicy = checkFilterPolicy(`${p}.filterPolicy`, h.filterPolicy, at);
+        https.push({ url: h.url, ...(filterPolicy ? { filterPolicy } : {}) });
+      });
+    alerts = { emails, https };
+  }
+
+  const changeWindows: ChangeWindow[] = [];
+  const rawWindows = input.changeWindows ?? [];
+  if (!Array.isArray(rawWindows)) at('changeWindows', `must be a list of {days, start, end, timezone}`);
+  else
+    rawWindows.forEach((w: unknown, i) => {
+      pushWindow(`changeWindows[${i}]`, w, at, changeWindows);
+    });
+
+  const detection = parseDetectionConfig(input.detection, 'detection');
+  if (!detection.ok) errors.push(...detection.errors);
+
+  if (errors.length > 0 || !detection.ok) return { ok: false, errors };
+  return {
+    ok: true,
+    config: {
+      ...(homeRegion ? { homeRegion } : {}),
+      ...(account ? { account } : {}),
+      retentionDays,
+      ...(evidenceLogRetentionDays ? { evidenceLogRetentionDays } : {}),
+      alerts,
+      trails,
+      changeWindows,
+      detection: detection.config,
+    },
+  };
+};
+
+const isHttpsUrl = (v: unknown): v is string => {
+  if (typeof v !== 'string') return false;
+  try {
+    return new URL(v).protocol === 'https:';
+  } catch {
+    return false;
+  }
+};
+
+/** SNS limits a filter policy to 5 attribute names; each needs at least one condition. */
+const checkFilterPolicy = (p: string, v: unknown, at: (key: string, msg: string) => void): FilterPolicy | undefined => {
+  if (v === undefined) return undefined;
+  const entries = isRecord(v) ? Object.entries(v) : [];
+  if (!isRecord(v) || entries.length === 0 || entries.length > 5) {
+    at(p, `must map 1 to 5 message attribute names to lists of conditions (got ${show(v)})`);
+    return undefined;
+  }
+  for (const [name, conditions] of entries) {
+    if (!Array.isArray(conditions) || conditions.length === 0) {
+      at(`${p}.${name}`, `must be a non-empty list of conditions (got ${show(conditions)})`);
+    }
+  }
+  return v as FilterPolicy;
+};
+
+const pushWindow = (p: string, w: unknown, at: (key: string, msg: string) => void, out: ChangeWindow[]): void => {
+  if (!isRecord(w)) {
+    at(p, `must be {days, start, end, timezone} (got ${show(w)})`);
+    return;
+  }
+  const before = out.length;
+  let ok = true;
+  const fail = (key: string, msg: string) => {
+    ok = false;
+    at(`${p}.${key}`, msg);
+  };
+  for (const key of Object.keys(w)) {
+    if (!['days', 'start', 'end', 'timezone'].includes(key))
+      fail(key, 'unknown key (known keys: days, start, end, timezone)');
+  }
+  const days = w.days;
+  if (
+    !Array.isArray(days) ||
+    days.length === 0 ||
+    days.some((d) => !(WEEKDAYS as readonly unknown[]).includes(d)) ||
+    new Set(days).size !== days.length
+  ) {
+    fail('days', `must be a non-empty list of distinct ${WEEKDAYS.join('|')} (got ${show(days)})`);
+  }
+  for (const key of ['start', 'end'] as const) {
+    if (typeof w[key] !== 'string' || !HHMM.test(w[key] as string)) fail(key, `must be HH:MM (got ${show(w[key])})`);
+  }
+  if (ok && (w.start as string) >= (w.end as string)) {
+    fail('end', `must be after start ${show(w.start)} (got ${show(w.end)}); split a window across midnight in two`);
+  }
+  const tz = w.timezone ?? 'UTC';
+  if (typeof tz !== 'string' || !isTimeZone(tz)) fail('timezone', `must be an IANA time zone (got ${show(tz)})`);
+  if (ok && out.length === before) {
+    out.push({ days: days as Weekday[], start: w.start as string, end: w.end as string, timezone: tz as string });
+  }
+};
+
+/** Like `parseConfig`, but throws one readable error listing every problem: what `cdk synth` wants. */
+export const loadConfig = (
+  fileJson: unknown,
+  context: ConfigContext = {},
+  source = 'trailwarden config',
+): TrailwardenConfig => {
+  const parsed = parseConfig(fileJson, context);
+  if (!parsed.ok) throw new Error(`invalid ${source}:\n  ${parsed.errors.join('\n  ')}`);
+  return parsed.config;
+};

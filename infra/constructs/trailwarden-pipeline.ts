@@ -1,0 +1,415 @@
+import { fileURLToPath } from 'node:url';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { EventSelector } from '../../rules/core/types.ts';
+import type { FilterPolicy, TrailwardenConfig } from '../config.ts';
+import type { EventPatternJson, GeneratedPattern } from '../event-patterns.ts';
+import { patternsFor } from '../event-patterns.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Where the evaluate function writes evidence; the only prefix it may write to. */
+export const EVIDENCE_PREFIX = 'findings/';
+export const SERVICE_NAME = 'trailwarden';
+/** Lambda's environment is limited to 4 KB in total; leave room for the other variables. */
+const MAX_DETECTION_CONFIG_CHARS = 3000;
+/** DynamoDB actions of the evaluate function: what `functions/shared/adapters/dynamodb-*.ts` send. */
+export const STATE_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
+const MANAGEMENT_EVENTS_STATE = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
+
+export interface TrailwardenPipelineProps {
+  /** The validated configuration (`loadConfig`). */
+  readonly config: TrailwardenConfig;
+  /** The `on` selectors of the catalogue (`RULES.map((r) => r.on)`): the EventBridge rules are generated from them. */
+  readonly selectors: readonly EventSelector[];
+  /** Handler of the evaluate function (default: this repository's `functions/evaluate/handler.ts`). */
+  readonly entry?: string;
+  /** Directory holding `package-lock.json` and `node_modules` for bundling (default: this repository). */
+  readonly projectRoot?: string;
+  /** Upper bound on concurrent evaluate invocations fed by the queue (default 10). */
+  readonly maxConcurrency?: number;
+}
+
+/**
+ * The whole detection pipeline of DESIGN §2 as one construct, so a team can put it in its own app:
+ * generated EventBridge rules → SQS (KMS, DLQ) → evaluate Lambda → DynamoDB state, S3 Object-Lock evidence,
+ * SNS findings topic, and alarms on the pipeline's own health. No detection logic lives here.
+ */
+export class TrailwardenPipeline extends Construct {
+  /** Key of the messaging resources: queues and topic (used by EventBridge and CloudWatch too). */
+  readonly messagingKey: kms.Key;
+  /** Key of the stored data: state table and evidence bucket (used by the evaluate function only). */
+  readonly storageKey: kms.Key;
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly table: dynamodb.Table;
+  readonly topic: sns.Topic;
+  readonly evidenceBucket: s3.Bucket;
+  readonly accessLogsBucket: s3.Bucket;
+  readonly evaluateFunction: NodejsFunction;
+  readonly routes: readonly events.Rule[];
+  readonly patterns: readonly GeneratedPattern[];
+  readonly alarms: readonly cloudwatch.Alarm[];
+
+  constructor(scope: Construct, id: string, props: TrailwardenPipelineProps) {
+    super(scope, id);
+    // Server access logs are delivered under a bucket policy, never an ACL: new buckets refuse ACLs.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+    const { config } = props;
+    const stack = Stack.of(this);
+
+    this.messagingKey = new kms.Key(this, 'MessagingKey', {
+      description: 'Trailwarden: event queue, dead-letter queue and findings topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.storageKey = new kms.Key(this, 'StorageKey', {
+      description: 'Trailwarden: state table and Object-Lock evidence bucket',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // --- queue ------------------------------------------------------------------------------------------
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: this.messagingKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const functionTimeout = Duration.seconds(60);
+    const batchingWindow = Duration.seconds(10);
+    this.queue = new sqs.Queue(this, 'EventQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: this.messagingKey,
+      enforceSSL: true,
+      // AWS guidance for Lambda event sources: six times the function timeout plus the batching window.
+      visibilityTimeout: Duration.seconds(functionTimeout.toSeconds() * 6 + batchingWindow.toSeconds()),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+    });
+
+    // --- state, evidence, findings ----------------------------------------------------------------------
+    this.table = new dynamodb.Table(this, 'StateTable', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'ttl',
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.storageKey,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const logDays = config.evidenceLogRetentionDays ?? config.retentionDays;
+    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
+      // Server access logging can only deliver to SSE-S3 buckets.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      versioned: true,
+      lifecycleRules: [
+        {
+          id: 'expire-access-logs',
+          expiration: Duration.days(logDays),
+          noncurrentVersionExpiration: Duration.days(1),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.evidenceBucket = new s3.Bucket(this, 'EvidenceBucket', {
+      objectLockEnabled: true,
+      objectLockDefaultRetention: s3.ObjectLockRetention.compliance(Duration.days(config.retentionDays)),
+      versioned: true,
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.storageKey,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'evidence/',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.topic = new sns.Topic(this, 'FindingsTopic', {
+      displayName: 'Trailwarden findings',
+      masterKey: this.messagingKey,
+      enforceSSL: true,
+    });
+    this.subscribe(config);
+
+    // --- evaluate function ------------------------------------------------------------------------------
+    const detection = JSON.stringify(config.detection);
+    if (detection.length > MAX_DETECTION_CONFIG_CHARS) {
+      throw new Error(
+        `detection config is ${detection.length} characters as JSON; the evaluate function's environment holds at most ${MAX_DETECTION_CONFIG_CHARS} (Lambda limits all variables to 4 KB)`,
+      );
+    }
+    const logGroup = new logs.LogGroup(this, 'EvaluateLogs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // An explicit role instead of AWSLambdaBasicExecutionRole: logs go to this one group only.
+    const role = new iam.Role(this, 'EvaluateRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Trailwarden evaluate function',
+    });
+    logGroup.grantWrite(role);
+    const projectRoot = props.projectRoot ?? REPO_ROOT;
+    this.evaluateFunction = new NodejsFunction(this, 'EvaluateFunction', {
+      entry: props.entry ?? fileURLToPath(new URL('functions/evaluate/handler.ts', `file://${REPO_ROOT}`)),
+      handler: 'handler',
+      projectRoot,
+      depsLockFilePath: `${projectRoot.replace(/\/$/, '')}/package-lock.json`,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout: functionTimeout,
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      description: 'Trailwarden: evaluates CloudTrail and Config events against the rule catalogue',
+      environment: {
+        TABLE_NAME: this.table.tableName,
+        TOPIC_ARN: this.topic.topicArn,
+        EVIDENCE_BUCKET: this.evidenceBucket.bucketName,
+        DETECTION_CONFIG: detection,
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        // The runtime provides AWS SDK v3; bundling it would grow the package from ~25 KB to ~900 KB.
+        externalModules: ['@aws-sdk/*'],
+        // A CommonJS dependency that calls require() keeps working inside the ESM bundle.
+        banner:
+          "import { createRequire as __trailwardenCreateRequire } from 'node:module'; const require = __trailwardenCreateRequire(import.meta.url);",
+        minify: true,
+        sourceMap: true,
+      },
+    });
+    this.evaluateFunction.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: 100,
+        maxBatchingWindow: batchingWindow,
+        reportBatchItemFailures: true,
+        maxConcurrency: props.maxConcurrency ?? 10,
+      }),
+    );
+    // The item operations the adapters send (a test keeps this list in step with functions/): no Scan,
+    // DeleteItem or batch writes. The key grant is the one CDK's table grants use for a customer key.
+    this.table.grant(role, ...STATE_TABLE_ACTIONS);
+    this.storageKey.grantEncryptDecrypt(role);
+    this.topic.grantPublish(role);
+    // PutObject only, under findings/: no delete, no retention or legal-hold changes, no reads.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [this.evidenceBucket.arnForObjects(`${EVIDENCE_PREFIX}*`)],
+      }),
+    );
+
+    // --- routing ----------------------------------------------------------------------------------------
+    this.patterns = patternsFor(props.selectors);
+    this.routes = this.patterns.map((p) => this.route(p));
+    this.allowEventBridge(stack);
+    this.allowAlarms(stack);
+
+    // --- alarms -----------------------------------------------------------------------------------------
+    const alarm = (id: string, description: string, metric: cloudwatch.IMetric, threshold: number) => {
+      const a = new cloudwatch.Alarm(this, id, {
+        alarmDescription: description,
+        metric,
+        threshold,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      a.addAlarmAction(new cwActions.SnsAction(this.topic));
+      return a;
+    };
+    this.alarms = [
+      alarm(
+        'DeadLetterQueueNotEmpty',
+        'Trailwarden: events failed evaluation five times or could not be delivered; inspect and redrive the DLQ.',
+        this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
+        0,
+      ),
+      alarm(
+        'EvaluateErrors',
+        'Trailwarden: the evaluate function failed (init error, timeout or crash); findings may be delayed.',
+        this.evaluateFunction.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        0,
+      ),
+      alarm(
+        'EventQueueBacklog',
+        'Trailwarden: the oldest queued event is over 5 minutes old; detection is falling behind.',
+        this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        300,
+      ),
+    ];
+
+    this.acknowledge();
+  }
+
+  private subscribe(config: TrailwardenConfig): void {
+    for (const email of config.alerts.emails) {
+      this.topic.addSubscription(new subs.EmailSubscription(email));
+    }
+    // CDK names each subscription after its address, so reordering the config recreates none.
+    for (const { url, filterPolicy } of config.alerts.https) {
+      this.topic.addSubscription(
+        new subs.UrlSubscription(url, {
+          protocol: sns.SubscriptionProtocol.HTTPS,
+          ...(filterPolicy ? { filterPolicy: toSubscriptionFilter(filterPolicy) } : {}),
+        }),
+      );
+    }
+  }
+
+  private route(p: GeneratedPattern): events.Rule {
+    const rule = new events.Rule(this, `Route-${p.id}`, {
+      description: `Trailwarden ${p.id}: generated from the rule catalogue's selectors`,
+      eventPattern: toEventPattern(p.pattern),
+    });
+    const cfn = rule.node.defaultChild;
+    if (p.managementEvents && cfn instanceof events.CfnRule) cfn.state = MANAGEMENT_EVENTS_STATE;
+    rule.addTarget({
+      bind: () => ({
+        arn: this.queue.queueArn,
+        targetResource: this.queue,
+        deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
+        retryPolicy: { maximumEventAgeInSeconds: Duration.hours(24).toSeconds(), maximumRetryAttempts: 185 },
+      }),
+    });
+    return rule;
+  }
+
+  /**
+   * One statement per queue naming exactly the generated rules, rather than one per rule from the stock
+   * target (which, for an encrypted queue, drops the rule condition). The key lets EventBridge encrypt for
+   * this account only.
+   */
+  private allowEventBridge(stack: Stack): void {
+    const principal = new iam.ServicePrincipal('events.amazonaws.com');
+    const ruleArns = this.routes.map((r) => r.ruleArn);
+    if (ruleArns.length === 0) return;
+    for (const queue of [this.queue, this.deadLetterQueue]) {
+      queue.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowTrailwardenRules',
+          principals: [principal],
+          actions: ['sqs:SendMessage'],
+          resources: [queue.queueArn],
+          conditions: { ArnEquals: { 'aws:SourceArn': ruleArns } },
+        }),
+      );
+    }
+    this.messagingKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowEventBridgeToQueue',
+        principals: [principal],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
+  }
+
+  /** CloudWatch alarms publish to the encrypted topic: the key and topic policy forms AWS documents. */
+  private allowAlarms(stack: Stack): void {
+    this.messagingKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToTopic',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarms',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+  }
+
+  /** cdk-nag findings that are deliberate, each with the reason an auditor will read. */
+  private acknowledge(): void {
+    const policy = this.evaluateFunction.role?.node.tryFindChild('DefaultPolicy');
+    if (policy === undefined) throw new Error('evaluate role has no default policy');
+    const bucket = this.evidenceBucket.node.defaultChild;
+    if (!(bucket instanceof s3.CfnBucket)) throw new Error('evidence bucket has no CfnBucket');
+    const bucketId = Stack.of(this).getLogicalId(bucket);
+    Validations.of(policy).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${EVIDENCE_PREFIX}*]`,
+        reason:
+          'Evidence object keys are generated per finding (findings/dt=…/<severity>/<id>.json); the grant is PutObject only, scoped to the findings/ prefix.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        reason:
+          'SSE-KMS writes to the table, bucket and topic need GenerateDataKey (CDK grants GenerateDataKey*, which adds only GenerateDataKeyWithoutPlaintext); resources are the two Trailwarden keys only.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+        reason:
+          'The encrypt/decrypt grant CDK uses for customer-key DynamoDB tables includes ReEncrypt*; its only resource is the Trailwarden storage key.',
+      },
+    );
+  }
+}
+
+/** SNS filter policies from config: each attribute's condition list is passed through as SNS defines it. */
+export const toSubscriptionFilter = (policy: FilterPolicy): Record<string, sns.SubscriptionFilter> =>
+  Object.fromEntries(
+    Object.entries(policy).map(([name, conditions]) => [name, new sns.SubscriptionFilter([...conditions])]),
+  );
+
+/** The CDK spelling of a generated pattern; `detail` passes through unchanged. */
+export const toEventPattern = (p: EventPatternJson): events.EventPattern => {
+  const { source, 'detail-type': detailType, detail, ...rest } = p;
+  if (Object.keys(rest).length > 0) throw new Error(`unsupported pattern fields: ${Object.keys(rest).join(', ')}`);
+  return {
+    ...(Array.isArray(source) ? { source: source as string[] } : {}),
+    ...(Array.isArray(detailType) ? { detailType: detailType as string[] } : {}),
+    ...(detail !== undefined && !Array.isArray(detail) ? { detail: detail as Record<string, unknown> } : {}),
+  };
+};

@@ -1,0 +1,57 @@
+import type { StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import type { Construct } from 'constructs';
+import type { EventSelector } from '../../rules/core/types.ts';
+import type { TrailwardenConfig } from '../config.ts';
+import { TrailwardenPipeline } from '../constructs/trailwarden-pipeline.ts';
+
+/**
+ * Name of the forwarder's role for a home region. Both stacks derive it, so the home bus can trust the role
+ * without a cross-region reference (which CloudFormation cannot resolve).
+ */
+export const forwarderRoleName = (homeRegion: string): string => `trailwarden-forwarder-${homeRegion}`;
+
+export interface TrailwardenStackProps extends StackProps {
+  readonly config: TrailwardenConfig;
+  readonly selectors: readonly EventSelector[];
+  /** Let the us-east-1 forwarder put global-service events on this region's default bus (default true). */
+  readonly acceptForwardedEvents?: boolean;
+}
+
+/** The main stack: the pipeline in the home region, plus the default bus's permission for the forwarder. */
+export class TrailwardenStack extends Stack {
+  readonly pipeline: TrailwardenPipeline;
+
+  constructor(scope: Construct, id: string, props: TrailwardenStackProps) {
+    super(scope, id, {
+      description: 'Trailwarden: CloudTrail and AWS Config events to ISO/IEC 27001-mapped findings and evidence',
+      ...props,
+    });
+    this.pipeline = new TrailwardenPipeline(this, 'Pipeline', { config: props.config, selectors: props.selectors });
+
+    if (props.acceptForwardedEvents ?? true) {
+      const roleArn = `arn:${Aws.PARTITION}:iam::${this.account}:role/${forwarderRoleName(this.region)}`;
+      new events.CfnEventBusPolicy(this, 'AcceptForwardedEvents', {
+        eventBusName: 'default',
+        statementId: 'trailwarden-forwarder',
+        statement: {
+          Sid: 'trailwarden-forwarder',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:${Aws.PARTITION}:iam::${this.account}:root` },
+          Action: 'events:PutEvents',
+          Resource: `arn:${Aws.PARTITION}:events:${this.region}:${this.account}:event-bus/default`,
+          // Same account, and only the forwarder's role: a condition, so this deploys before the role exists.
+          Condition: { ArnEquals: { 'aws:PrincipalArn': roleArn } },
+        },
+      });
+    }
+
+    const p = this.pipeline;
+    new CfnOutput(this, 'FindingsTopicArn', { value: p.topic.topicArn });
+    new CfnOutput(this, 'EvidenceBucketName', { value: p.evidenceBucket.bucketName });
+    new CfnOutput(this, 'StateTableName', { value: p.table.tableName });
+    new CfnOutput(this, 'EventQueueUrl', { value: p.queue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: p.deadLetterQueue.queueUrl });
+  }
+}

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RETENTION_DAYS, loadConfig, parseConfig } from '../../infra/config.ts';
+import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
+
+const errorsOf = (file: unknown, context = {}) => {
+  const parsed = parseConfig(file, context);
+  return parsed.ok ? [] : parsed.errors;
+};
+
+describe('loadConfig', () => {
+  it('uses defaults when there is no file and no context', () => {
+    expect(loadConfig(undefined)).toEqual({
+      retentionDays: DEFAULT_RETENTION_DAYS,
+      alerts: { emails: [], https: [] },
+      trails: [],
+      changeWindows: [],
+      detection: DEFAULT_DETECTION_CONFIG,
+    });
+  });
+
+  it('reads a complete file', () => {
+    const config = loadConfig({
+      homeRegion: 'eu-west-1',
+      account: '111122223333',
+      retentionDays: 2555,
+      evidenceLogRetentionDays: 400,
+      alerts: {
+        emails: ['secops@example.com'],
+        https: [
+          {
+            url: 'https://events.pagerduty.com/integration/KEY/enqueue',
+            filterPolicy: { severity: ['critical', 'high'], drill: [{ exists: false }] },
+          },
+        ],
+      },
+      trails: ['org-trail', 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail'],
+      changeWindows: [{ days: ['Tue', 'Thu'], start: '09:00', end: '11:30', timezone: 'Europe/Berlin' }],
+      detection: { approved: { iacUserAgents: ['aws-cdk'] } },
+    });
+    expect(config.homeRegion).toBe('eu-west-1');
+    expect(config.account).toBe('111122223333');
+    expect(config.retentionDays).toBe(2555);
+    expect(config.evidenceLogRetentionDays).toBe(400);
+    expect(config.alerts.https[0]?.filterPolicy).toEqual({
+      severity: ['critical', 'high'],
+      drill: [{ exists: false }],
+    });
+    expect(config.changeWindows).toEqual([
+      { days: ['Tue', 'Thu'], start: '09:00', end: '11:30', timezone: 'Europe/Berlin' },
+    ]);
+    expect(config.detection.approved.iacUserAgents).toEqual(['aws-cdk']);
+  });
+
+  it('lets -c values (strings) override the file', () => {
+    const config = loadConfig(
+      { retentionDays: 30, trails: ['a-trail'] },
+      {
+        retentionDays: '400',
+        homeRegion: 'eu-central-1',
+        account: '444455556666',
+        trails: 'one-trail, two-trail',
+        alerts: '{"emails":["oncall@example.com"]}',
+        detection: '{"criticality":{"default":"high"}}',
+      },
+    );
+    expect(config.retentionDays).toBe(400);
+    expect(config.homeRegion).toBe('eu-central-1');
+    expect(config.account).toBe('444455556666');
+    expect(config.trails).toEqual(['one-trail', 'two-trail']);
+    expect(config.alerts.emails).toEqual(['oncall@example.com']);
+    expect(config.detection.criticality.default).toBe('high');
+  });
+
+  it('accepts typed context values from cdk.json', () => {
+    expect(loadConfig(undefined, { retentionDays: 90, trails: ['t-1x'] }).retentionDays).toBe(90);
+  });
+
+  it.each([
+    [{ retentionDays: 0 }, {}, 'retentionDays: must be a whole number of days from 1 to 36500 (got 0)'],
+    [{ retentionDays: 36501 }, {}, 'retentionDays: must be a whole number of days from 1 to 36500 (got 36501)'],
+    [{ retentionDays: 1.5 }, {}, 'retentionDays: must be a whole number of days from 1 to 36500 (got 1.5)'],
+    [{}, { retentionDays: 'a year' }, 'retentionDays: must be a whole number of days from 1 to 36500 (got "a year")'],
+    [{ account: '1234' }, {}, 'account: must be a 12-digit AWS account id, as a string (got "1234")'],
+    [{}, { account: 'abc' }, 'account: must be a 12-digit AWS account id, as a string (got "abc")'],
+    [{ homeRegion: 'Europe' }, {}, 'homeRegion: must be an AWS region such as eu-west-1 (got "Europe")'],
+    [{ retentionDay: 30 }, {}, 'retentionDay: unknown key'],
+    [{ alerts: { email: [] } }, {}, 'alerts.email: unknown key'],
+    [{ alerts: { emails: ['not-an-email'] } }, {}, 'alerts.emails[0]: must be email addresses (got "not-an-email")'],
+    [{ alerts: { https: [{ url: 'http://example.com/hook' }] } }, {}, 'alerts.https[0].url: must be an https:// URL'],
+    [
+      { alerts: { https: [{ url: 'https://x.example', filterPolicy: { severity: [] } }] } },
+      {},
+      'filterPolicy.severity',
+    ],
+    [{ changeWindows: [{ days: ['Mon'], start: '18:00', end: '08:00' }] }, {}, 'changeWindows[0].end: must be after'],
+    [{ changeWindows: [{ days: ['Monday'], start: '08:00', end: '09:00' }] }, {}, 'changeWindows[0].days'],
+    [{ changeWindows: [{ days: ['Mon'], start: '8am', end: '09:00' }] }, {}, 'changeWindows[0].start: must be HH:MM'],
+    [{ changeWindows: [{ days: ['Mon'], start: '08:00', end: '09:00', timezone: 'Mars/Base' }] }, {}, 'timezone'],
+    [{ trails: 'org-trail' }, {}, 'trails: must be a list of trail names or ARNs'],
+    [{ detection: { approved: { automationRole: [] } } }, {}, 'detection.approved.automationRole: unknown key'],
+    [{}, { detection: '{not json' }, 'detection (from -c detection={not json): is not valid JSON'],
+    [[1, 2], {}, 'config file: must be a JSON object'],
+  ])('rejects %j %j', (file, context, message) => {
+    const errors = errorsOf(file, context);
+    expect(
+      errors.some((e) => e.includes(message)),
+      errors.join('\n'),
+    ).toBe(true);
+  });
+
+  it('reports every problem at once and throws one readable error naming each key and value', () => {
+    expect(() => loadConfig({ retentionDays: -1, account: '12' }, {}, 'trailwarden.config.json')).toThrow(
+      /invalid trailwarden\.config\.json:\n {2}account: .*"12".*\n {2}retentionDays: .*\(got -1\)/,
+    );
+  });
+});

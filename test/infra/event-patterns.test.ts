@@ -1,0 +1,330 @@
+import { describe, expect, it } from 'vitest';
+import {
+  API_CALL,
+  CONFIG_COMPLIANCE_CHANGE,
+  CONFIG_ITEM_CHANGE,
+  CONSOLE_SIGN_IN,
+  type EventPatternJson,
+  eventSourceOf,
+  forwarderPatternsFor,
+  type GeneratedPattern,
+  GLOBAL_SERVICES,
+  MAX_PATTERN_CHARS,
+  matchesPattern,
+  patternsFor,
+  SERVICE_EVENT,
+} from '../../infra/event-patterns.ts';
+import type { EventSelector, Rule } from '../../rules/core/types.ts';
+import { isCloudTrailSelector } from '../../rules/core/types.ts';
+import { RULES } from '../../rules/index.ts';
+
+const DETAIL_TYPE_OF_EVENT_TYPE: Record<string, string> = {
+  AwsApiCall: API_CALL,
+  AwsConsoleSignIn: CONSOLE_SIGN_IN,
+  AwsServiceEvent: SERVICE_EVENT,
+  AwsConsoleAction: 'AWS Console Action via CloudTrail',
+};
+
+/** How EventBridge delivers a CloudTrail record: the record is `detail`, detail-type follows eventType. */
+const cloudTrailEnvelope = (record: Record<string, unknown>) => ({
+  version: '0',
+  id: 'e-1',
+  'detail-type': DETAIL_TYPE_OF_EVENT_TYPE[String(record.eventType ?? 'AwsApiCall')] ?? API_CALL,
+  source: `aws.${String(record.eventSource ?? '').replace('.amazonaws.com', '')}`,
+  account: '111122223333',
+  time: '2026-11-02T10:00:00Z',
+  region: 'eu-west-1',
+  resources: [],
+  detail: record,
+});
+
+const configEnvelope = (detailType: string, detail: unknown) => ({
+  version: '0',
+  id: 'e-2',
+  'detail-type': detailType,
+  source: 'aws.config',
+  account: '111122223333',
+  time: '2026-11-02T10:00:00Z',
+  region: 'eu-west-1',
+  resources: [],
+  detail,
+});
+
+/** One synthetic event per (service, event name, where) a selector asks for. */
+const syntheticEvents = (on: EventSelector): unknown[] => {
+  if (!isCloudTrailSelector(on)) {
+    if ('resourceTypes' in on) {
+      return on.resourceTypes.map((resourceType) =>
+        configEnvelope(CONFIG_ITEM_CHANGE, { configurationItem: { resourceType, resourceId: 'r-1' } }),
+      );
+    }
+    return [
+      configEnvelope(CONFIG_COMPLIANCE_CHANGE, {
+        configRuleName: 'some-rule',
+        newEvaluationResult: { complianceType: 'NON_COMPLIANT' },
+      }),
+    ];
+  }
+  const services = on.source === '*' ? ['s3', 'iam', 'signin'] : [on.source];
+  const names = on.eventNames === '*' ? ['AnyEventAtAll', 'ListBuckets'] : on.eventNames;
+  const identities = on.where?.userIdentityType ?? ['IAMUser'];
+  const errorCodes: readonly (string | undefined)[] = on.where?.errorCode ?? [undefined];
+  return services.flatMap((service) =>
+    names.flatMap((eventName) =>
+      identities.flatMap((type) =>
+        errorCodes.map((errorCode) =>
+          cloudTrailEnvelope({
+            eventVersion: '1.09',
+            eventType: service === 'signin' ? 'AwsConsoleSignIn' : 'AwsApiCall',
+            eventSource: eventSourceOf(service),
+            eventName,
+            userIdentity: { type },
+            ...(errorCode ? { errorCode } : {}),
+          }),
+        ),
+      ),
+    ),
+  );
+};
+
+const routed = (patterns: readonly GeneratedPattern[], event: unknown) =>
+  patterns.some((p) => matchesPattern(p.pattern, event));
+
+const isGlobal = (on: EventSelector) =>
+  isCloudTrailSelector(on) && (on.source === '*' || (GLOBAL_SERVICES as readonly string[]).includes(on.source));
+
+describe('patterns generated from the catalogue', () => {
+  const selectors = RULES.map((r) => r.on);
+  const patterns = patternsFor(selectors);
+  const forwarded = forwarderPatternsFor(selectors);
+  const rules = RULES.map((r) => [r.id, r] as const);
+
+  it.each(rules)('%s: every event it declares is routed', (_id, rule: Rule) => {
+    const events = syntheticEvents(rule.on);
+    expect(events.length).toBeGreaterThan(0);
+    for (const event of events) expect(routed(patterns, event), JSON.stringify(event)).toBe(true);
+  });
+
+  it.each(rules)('%s: every positive case, as EventBridge delivers it, is routed', (_id, rule: Rule) => {
+    const positives = rule.cases().filter((c) => c.expect === 'match');
+    expect(positives.length).toBeGreaterThan(0);
+    for (const c of positives) {
+      const on = rule.on;
+      const event = isCloudTrailSelector(on)
+        ? cloudTrailEnvelope(c.event as Record<string, unknown>)
+        : configEnvelope('resourceTypes' in on ? CONFIG_ITEM_CHANGE : CONFIG_COMPLIANCE_CHANGE, c.event);
+      expect(routed(patterns, event), `${c.name}`).toBe(true);
+      if (isGlobal(on) && isCloudTrailSelector(on)) {
+        const source = String((c.event as Record<string, unknown>).eventSource ?? '');
+        const service = source.replace('.amazonaws.com', '');
+        if ((GLOBAL_SERVICES as readonly string[]).includes(service)) {
+          expect(routed(forwarded, event), `${c.name} (forwarder)`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it.each(rules.filter(([, r]) => isGlobal(r.on)))('%s: its global-service events are forwarded', (_id, rule) => {
+    const events = syntheticEvents(rule.on).filter((e) =>
+      (GLOBAL_SERVICES as readonly string[]).some(
+        (s) => (e as { detail: { eventSource: string } }).detail.eventSource === eventSourceOf(s),
+      ),
+    );
+    expect(events.length).toBeGreaterThan(0);
+    for (const event of events) expect(routed(forwarded, event), JSON.stringify(event)).toBe(true);
+  });
+
+  it('has no catch-all: each pattern filters on a source, name, identity, error, resource or compliance type', () => {
+    for (const { id, pattern } of [...patterns, ...forwarded]) {
+      const detail = pattern.detail as Record<string, unknown> | undefined;
+      expect(detail, id).toBeDefined();
+      const narrowing = [
+        'eventSource',
+        'eventName',
+        'userIdentity',
+        'errorCode',
+        'configurationItem',
+        'newEvaluationResult',
+      ];
+      expect(
+        narrowing.some((k) => detail !== undefined && k in detail),
+        id,
+      ).toBe(true);
+    }
+  });
+
+  it('routes no event the catalogue did not ask for', () => {
+    const unrelated = cloudTrailEnvelope({
+      eventType: 'AwsApiCall',
+      eventSource: 'nothing-watches-this.amazonaws.com',
+      eventName: 'DoNothingInteresting',
+      userIdentity: { type: 'AssumedRole' },
+    });
+    expect(routed(patterns, unrelated)).toBe(false);
+    expect(routed(patterns, { 'detail-type': 'Some Custom Event', source: 'my.app', detail: {} })).toBe(false);
+  });
+
+  it('forwards only global services and no Config events', () => {
+    for (const { id, pattern } of forwarded) {
+      const sources = (pattern.detail as { eventSource?: string[] }).eventSource;
+      expect(sources, id).toBeDefined();
+      for (const s of sources ?? []) expect(GLOBAL_SERVICES.map(eventSourceOf), id).toContain(s);
+      expect(pattern.source, id).toBeUndefined();
+    }
+  });
+
+  it('stays within the EventBridge pattern size quota', () => {
+    for (const { id, pattern } of [...patterns, ...forwarded]) {
+      expect(JSON.stringify(pattern).length, id).toBeLessThanOrEqual(MAX_PATTERN_CHARS);
+    }
+  });
+
+  it('asks for management events on CloudTrail patterns only', () => {
+    for (const p of patterns) expect(p.managementEvents, p.id).toBe('detail' in p.pattern && !('source' in p.pattern));
+  });
+
+  it('gives every pattern a distinct id', () => {
+    expect(new Set(patterns.map((p) => p.id)).size).toBe(patterns.length);
+  });
+});
+
+describe('patternsFor', () => {
+  it('groups named events by eventSource into one pattern per service', () => {
+    const patterns = patternsFor([
+      { source: 'iam', eventNames: ['CreateUser', 'AttachUserPolicy'] },
+      { source: 'iam', eventNames: ['CreateUser', 'CreateAccessKey'] },
+      { source: 'cloudtrail', eventNames: ['StopLogging'] },
+    ]);
+    expect(patterns).toEqual([
+      {
+        id: 'cloudtrail-cloudtrail',
+        managementEvents: true,
+        pattern: {
+          'detail-type': [API_CALL, SERVICE_EVENT],
+          detail: { eventSource: ['cloudtrail.amazonaws.com'], eventName: ['StopLogging'] },
+        },
+      },
+      {
+        id: 'cloudtrail-iam',
+        managementEvents: true,
+        pattern: {
+          'detail-type': [API_CALL, SERVICE_EVENT],
+          detail: {
+            eventSource: ['iam.amazonaws.com'],
+            eventName: ['AttachUserPolicy', 'CreateAccessKey', 'CreateUser'],
+          },
+        },
+      },
+    ]);
+  });
+
+  it('uses the sign-in detail-type for console sign-in', () => {
+    const [p] = patternsFor([{ source: 'signin', eventNames: ['ConsoleLogin'] }]);
+    expect(p?.pattern).toEqual({
+      'detail-type': [CONSOLE_SIGN_IN],
+      detail: { eventSource: ['signin.amazonaws.com'], eventName: ['ConsoleLogin'] },
+    });
+  });
+
+  it('filters wildcard selectors on their where clause', () => {
+    const [root, denied] = patternsFor([
+      { source: '*', eventNames: '*', where: { userIdentityType: ['Root'] } },
+      { source: 'ec2', eventNames: '*', where: { errorCode: ['UnauthorizedOperation', 'AccessDenied'] } },
+    ]);
+    expect(root?.pattern).toEqual({
+      'detail-type': [API_CALL, CONSOLE_SIGN_IN, SERVICE_EVENT],
+      detail: { userIdentity: { type: ['Root'] } },
+    });
+    expect(root?.managementEvents).toBe(true);
+    expect(denied?.pattern).toEqual({
+      'detail-type': [API_CALL, SERVICE_EVENT],
+      detail: { eventSource: ['ec2.amazonaws.com'], errorCode: ['AccessDenied', 'UnauthorizedOperation'] },
+    });
+    expect(root?.id).toMatch(/^cloudtrail-filtered-[0-9a-f]{8}$/);
+  });
+
+  it('names filtered patterns after their content, not their position', () => {
+    const root = { source: '*', eventNames: '*', where: { userIdentityType: ['Root'] } } as const;
+    const other = { source: 's3', eventNames: '*', where: { errorCode: ['AccessDenied'] } } as const;
+    const alone = patternsFor([root]).map((p) => p.id);
+    const after = patternsFor([other, root]).map((p) => p.id);
+    expect(after).toContain(alone[0]);
+  });
+
+  it('builds Config item-change and compliance-change patterns', () => {
+    const patterns = patternsFor([
+      { source: 'config.item-change', resourceTypes: ['AWS::S3::Bucket', 'AWS::EC2::SecurityGroup'] },
+      { source: 'config.item-change', resourceTypes: ['AWS::S3::Bucket'] },
+      { source: 'config.compliance-change' },
+    ]);
+    expect(patterns.map((p) => p.pattern)).toEqual([
+      {
+        source: ['aws.config'],
+        'detail-type': [CONFIG_ITEM_CHANGE],
+        detail: { configurationItem: { resourceType: ['AWS::EC2::SecurityGroup', 'AWS::S3::Bucket'] } },
+      },
+      {
+        source: ['aws.config'],
+        'detail-type': [CONFIG_COMPLIANCE_CHANGE],
+        detail: { newEvaluationResult: { complianceType: ['NON_COMPLIANT'] } },
+      },
+    ]);
+    expect(patterns.every((p) => !p.managementEvents)).toBe(true);
+  });
+
+  it('splits a service with many event names into several patterns under the size budget', () => {
+    const names = Array.from({ length: 400 }, (_, i) => `SomeRatherLongEventName${String(i).padStart(4, '0')}`);
+    const patterns = patternsFor([{ source: 'ec2', eventNames: names }]);
+    expect(patterns.length).toBeGreaterThan(1);
+    expect(patterns.map((p) => p.id).slice(0, 2)).toEqual(['cloudtrail-ec2', 'cloudtrail-ec2-2']);
+    const covered = patterns.flatMap((p) => (p.pattern.detail as { eventName: string[] }).eventName);
+    expect(covered.sort()).toEqual([...names].sort());
+    for (const p of patterns) expect(JSON.stringify(p.pattern).length).toBeLessThanOrEqual(MAX_PATTERN_CHARS);
+  });
+
+  it('refuses a selector that would need a catch-all, or one that can never match', () => {
+    expect(() => patternsFor([{ source: '*', eventNames: '*' }])).toThrow(/catch-all/);
+    expect(() => patternsFor([{ source: 'iam', eventNames: '*', where: { userIdentityType: [] } }])).toThrow(
+      /where.userIdentityType is empty/,
+    );
+    expect(() => patternsFor([{ source: 'iam', eventNames: [] }])).toThrow(/no event names/);
+    expect(() => patternsFor([{ source: 'iam', eventNames: ['X'.repeat(3000)] }])).toThrow(/exceeds/);
+  });
+
+  it('restricts the forwarder to global services: a * service becomes those services', () => {
+    const patterns = forwarderPatternsFor([
+      { source: 's3', eventNames: ['PutBucketPolicy'] },
+      { source: 'iam', eventNames: ['CreateUser'] },
+      { source: '*', eventNames: '*', where: { userIdentityType: ['Root'] } },
+      { source: 'config.compliance-change' },
+    ]);
+    expect(patterns.map((p) => p.id)).toEqual(['cloudtrail-iam', expect.stringMatching(/^cloudtrail-filtered-/)]);
+    const root = patterns[1]?.pattern.detail as { eventSource: string[] };
+    expect(root.eventSource).toEqual([...GLOBAL_SERVICES].map(eventSourceOf).sort());
+  });
+});
+
+describe('matchesPattern', () => {
+  const pattern: EventPatternJson = {
+    'detail-type': ['A', 'B'],
+    detail: { x: ['1'], nested: { y: ['2'] }, gone: [{ exists: false }] },
+  };
+  it.each([
+    ['all fields match', { 'detail-type': 'B', detail: { x: '1', nested: { y: '2' } } }, true],
+    [
+      'an array value matches if any element does',
+      { 'detail-type': 'A', detail: { x: ['0', '1'], nested: { y: '2' } } },
+      true,
+    ],
+    ['a value differs', { 'detail-type': 'A', detail: { x: '9', nested: { y: '2' } } }, false],
+    ['a nested field is missing', { 'detail-type': 'A', detail: { x: '1' } }, false],
+    [
+      'exists:false sees the field',
+      { 'detail-type': 'A', detail: { x: '1', nested: { y: '2' }, gone: 'here' } },
+      false,
+    ],
+    ['not an object', 'text', false],
+  ])('%s', (_name, event, expected) => {
+    expect(matchesPattern(pattern, event)).toBe(expected);
+  });
+});

@@ -1,0 +1,456 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { buildTrailwarden } from '../../infra/build-app.ts';
+import type { TrailwardenConfig } from '../../infra/config.ts';
+import { loadConfig } from '../../infra/config.ts';
+import { forwarderPatternsFor, matchesPattern, patternsFor } from '../../infra/event-patterns.ts';
+import type { EventSelector } from '../../rules/core/types.ts';
+import { RULES } from '../../rules/index.ts';
+
+const selectors = RULES.map((r) => r.on);
+/** Global-service selectors, so the forwarder is exercised whatever the catalogue holds today. */
+const globalSelectors: EventSelector[] = [
+  { source: 'iam', eventNames: ['CreateUser', 'AttachUserPolicy'] },
+  { source: 'signin', eventNames: ['ConsoleLogin'] },
+  { source: '*', eventNames: '*', where: { userIdentityType: ['Root'] } },
+];
+
+/** Fast App (TOOLCHAIN): no CloudFormation validator, no bundling. */
+const fastApp = () => new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
+
+const synth = (config: TrailwardenConfig = loadConfig(undefined), with_: readonly EventSelector[] = selectors) => {
+  const stacks = buildTrailwarden(fastApp(), config, with_, { nag: false });
+  return {
+    stacks,
+    main: Template.fromStack(stacks.main),
+    forwarder: stacks.forwarder ? Template.fromStack(stacks.forwarder) : undefined,
+  };
+};
+
+const euWest1 = loadConfig({
+  homeRegion: 'eu-west-1',
+  account: '111122223333',
+  alerts: {
+    emails: ['secops@example.com'],
+    https: [
+      {
+        url: 'https://events.pagerduty.com/integration/KEY/enqueue',
+        filterPolicy: { severity: ['critical', 'high'], drill: [{ exists: false }] },
+      },
+    ],
+  },
+});
+const { main } = synth(euWest1);
+
+const refOf = (template: Template, type: string): string => {
+  const ids = Object.keys(template.findResources(type));
+  expect(ids).toHaveLength(1);
+  return ids[0] as string;
+};
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+const statementsOf = (template: Template, type: string, documentKey: string): Statement[] =>
+  Object.values(template.findResources(type)).flatMap(
+    (r) => (r.Properties[documentKey] as { Statement: Statement[] }).Statement,
+  );
+const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+describe('evidence bucket', () => {
+  const bucketId = () =>
+    Object.entries(main.findResources('AWS::S3::Bucket')).find(([, r]) => r.Properties.ObjectLockEnabled)?.[0];
+
+  it('locks every object in COMPLIANCE mode for 365 days by default, versioned, KMS with a bucket key', () => {
+    main.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 } },
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          {
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() },
+          },
+        ],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'evidence/' },
+    });
+    const bucket = main.findResources('AWS::S3::Bucket')[bucketId() as string];
+    expect(bucket?.DeletionPolicy).toBe('Retain');
+  });
+
+  it('takes the retention from the config', () => {
+    const { main: t } = synth(loadConfig({ retentionDays: 2555 }));
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockConfiguration: { Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2555 } } },
+    });
+  });
+
+  it('refuses plain HTTP on both buckets', () => {
+    const policies = main.findResources('AWS::S3::BucketPolicy');
+    expect(Object.keys(policies)).toHaveLength(2);
+    for (const policy of Object.values(policies)) {
+      expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 's3:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      );
+    }
+  });
+
+  it('keeps its access logs in an SSE-S3, versioned, private bucket that expires them', () => {
+    main.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: Match.objectLike({ BlockPublicAcls: true, RestrictPublicBuckets: true }),
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 365, Status: 'Enabled' })] },
+    });
+    const { main: t } = synth(loadConfig({ evidenceLogRetentionDays: 90 }));
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 90 })] },
+    });
+  });
+});
+
+describe('state table', () => {
+  it('is on-demand with PITR, TTL on ttl, a customer key, and retained', () => {
+    main.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+      }),
+    });
+  });
+});
+
+describe('queue, topic and keys', () => {
+  it('encrypts both queues with the customer key, TLS only, and redrives to the DLQ after 5 receives', () => {
+    const queues = main.findResources('AWS::SQS::Queue');
+    expect(Object.keys(queues)).toHaveLength(2);
+    const dlqId = Object.entries(queues).find(([, q]) => q.Properties.RedrivePolicy === undefined)?.[0];
+    for (const q of Object.values(queues))
+      expect(q.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
+    main.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 },
+    });
+    for (const policy of Object.values(main.findResources('AWS::SQS::QueuePolicy'))) {
+      expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+  });
+
+  it('encrypts the topic with the customer key and refuses plain HTTP publishing', () => {
+    main.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } });
+    main.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sns:Publish',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('rotates and retains both keys', () => {
+    const keys = main.findResources('AWS::KMS::Key');
+    expect(Object.keys(keys)).toHaveLength(2);
+    for (const key of Object.values(keys)) {
+      expect(key.Properties.EnableKeyRotation).toBe(true);
+      expect(key.DeletionPolicy).toBe('Retain');
+    }
+  });
+
+  it('lets EventBridge (this account) and CloudWatch alarms use the messaging key', () => {
+    const statements = statementsOf(main, 'AWS::KMS::Key', 'KeyPolicy');
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' } },
+      }),
+    );
+    expect(statements).toContainEqual(expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' } }));
+  });
+
+  it('subscribes the configured email and the pager with its filter policy', () => {
+    main.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'secops@example.com' });
+    main.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'https',
+      Endpoint: 'https://events.pagerduty.com/integration/KEY/enqueue',
+      FilterPolicy: { severity: ['critical', 'high'], drill: [{ exists: false }] },
+    });
+    expect(synth().main.findResources('AWS::SNS::Subscription')).toEqual({});
+  });
+});
+
+describe('evaluate function', () => {
+  it('runs nodejs24.x on arm64 with its environment', () => {
+    main.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      LoggingConfig: { LogFormat: 'JSON', LogGroup: Match.anyValue() },
+      Environment: {
+        Variables: Match.objectLike({
+          TABLE_NAME: { Ref: refOf(main, 'AWS::DynamoDB::Table') },
+          TOPIC_ARN: { Ref: refOf(main, 'AWS::SNS::Topic') },
+          EVIDENCE_BUCKET: Match.anyValue(),
+          DETECTION_CONFIG: Match.stringLikeRegexp('"criticality"'),
+          POWERTOOLS_SERVICE_NAME: 'trailwarden',
+        }),
+      },
+    });
+  });
+
+  it('passes the detection config through as JSON', () => {
+    const config = loadConfig({ detection: { approved: { iacUserAgents: ['Terraform'] } } });
+    const fn = Object.values(synth(config).main.findResources('AWS::Lambda::Function'))[0];
+    expect(JSON.parse(fn?.Properties.Environment.Variables.DETECTION_CONFIG)).toEqual(config.detection);
+  });
+
+  it('consumes the queue in batches of 100 within 10 s, reporting partial failures', () => {
+    main.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
+  });
+
+  it('has a custom role with no managed policies', () => {
+    const roles = main.findResources('AWS::IAM::Role');
+    for (const role of Object.values(roles)) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  const functionStatements = statementsOf(main, 'AWS::IAM::Policy', 'PolicyDocument');
+
+  it('may not delete, and has no wildcard action or resource', () => {
+    const actions = functionStatements.flatMap(actionsOf);
+    expect(actions.filter((a) => /^s3:(Delete|PutObjectRetention|PutObjectLegalHold|PutBucket|Get)/.test(a))).toEqual(
+      [],
+    );
+    expect(actions.filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);
+    expect(actions).not.toContain('dynamodb:DeleteItem');
+    expect(actions).not.toContain('dynamodb:Scan');
+    for (const s of functionStatements) expect(s.Resource).not.toBe('*');
+  });
+
+  it('writes evidence under findings/ only', () => {
+    const put = functionStatements.filter((s) => actionsOf(s).includes('s3:PutObject'));
+    expect(put).toHaveLength(1);
+    expect(JSON.stringify(put[0]?.Resource)).toMatch(/"\/findings\/\*"/);
+  });
+
+  /** Every AWS call the functions make must be granted: read the SDK commands they import. */
+  it('is granted every DynamoDB, S3 and SNS command the function code sends', () => {
+    const root = join(import.meta.dirname, '../../functions');
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+        d.isDirectory() ? files(join(dir, d.name)) : d.name.endsWith('.ts') ? [join(dir, d.name)] : [],
+      );
+    const prefix: Record<string, string> = { dynamodb: 'dynamodb', s3: 's3', sns: 'sns' };
+    const needed = new Set<string>();
+    for (const file of files(root)) {
+      const source = readFileSync(file, 'utf8');
+      for (const m of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/client-(dynamodb|s3|sns)'/g)) {
+        for (const name of (m[1] ?? '').split(',').map((s) => s.trim().replace(/^type\s+/, ''))) {
+          if (name.endsWith('Command')) needed.add(`${prefix[m[2] as string]}:${name.slice(0, -'Command'.length)}`);
+        }
+      }
+    }
+    expect(needed.size).toBeGreaterThan(0);
+    const granted = new Set(functionStatements.flatMap(actionsOf));
+    expect([...needed].filter((a) => !granted.has(a))).toEqual([]);
+  });
+});
+
+describe('alarms', () => {
+  it.each([
+    ['ApproximateNumberOfMessagesVisible', 'AWS/SQS', 0],
+    ['Errors', 'AWS/Lambda', 0],
+    ['ApproximateAgeOfOldestMessage', 'AWS/SQS', 300],
+  ])('%s > %s pages the findings topic', (metric, namespace, threshold) => {
+    main.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: metric,
+      Namespace: namespace,
+      Threshold: threshold,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [{ Ref: refOf(main, 'AWS::SNS::Topic') }],
+    });
+  });
+
+  it('lets CloudWatch alarms of this account publish to the topic', () => {
+    main.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': '111122223333' } }),
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('EventBridge routing', () => {
+  const rules = Object.values(main.findResources('AWS::Events::Rule'));
+
+  it('creates one rule per generated pattern, all targeting the queue with the DLQ', () => {
+    expect(rules).toHaveLength(patternsFor(selectors).length);
+    const queues = main.findResources('AWS::SQS::Queue');
+    const queueId = Object.entries(queues).find(([, q]) => q.Properties.RedrivePolicy)?.[0];
+    const dlqId = Object.entries(queues).find(([, q]) => !q.Properties.RedrivePolicy)?.[0];
+    for (const rule of rules) {
+      expect(rule.Properties.Targets).toEqual([
+        expect.objectContaining({
+          Arn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
+        }),
+      ]);
+    }
+  });
+
+  it('routes every event name of every rule in the catalogue', () => {
+    const deployed = rules.map((r) => r.Properties.EventPattern);
+    for (const rule of RULES) {
+      const on = rule.on;
+      if (!('eventNames' in on) || on.source === '*' || on.eventNames === '*') continue;
+      for (const eventName of on.eventNames) {
+        const event = {
+          'detail-type': on.source === 'signin' ? 'AWS Console Sign In via CloudTrail' : 'AWS API Call via CloudTrail',
+          detail: { eventSource: `${on.source}.amazonaws.com`, eventName, userIdentity: { type: 'IAMUser' } },
+        };
+        expect(
+          deployed.some((p) => matchesPattern(p, event)),
+          `${rule.id}: ${eventName}`,
+        ).toBe(true);
+      }
+    }
+  });
+
+  it('has no catch-all rule and receives read-only management events on CloudTrail rules', () => {
+    for (const rule of rules) {
+      const pattern = rule.Properties.EventPattern;
+      const detail = pattern.detail ?? {};
+      const narrowed =
+        'eventSource' in detail ||
+        'eventName' in detail ||
+        'userIdentity' in detail ||
+        'errorCode' in detail ||
+        detail.configurationItem?.resourceType !== undefined ||
+        detail.newEvaluationResult?.complianceType !== undefined;
+      expect(narrowed, JSON.stringify(pattern)).toBe(true);
+      const cloudTrail = pattern.source === undefined;
+      expect(rule.Properties.State).toBe(cloudTrail ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' : 'ENABLED');
+    }
+  });
+
+  it('allows exactly these rules to send to the queues', () => {
+    const ruleIds = Object.keys(main.findResources('AWS::Events::Rule')).sort();
+    for (const policy of Object.values(main.findResources('AWS::SQS::QueuePolicy'))) {
+      const allow = (policy.Properties.PolicyDocument.Statement as Statement[]).find((s) => s.Effect === 'Allow');
+      expect(allow).toMatchObject({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage' });
+      const condition = allow?.Condition as { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [string, string] }[] } };
+      const arns = condition.ArnEquals['aws:SourceArn'];
+      expect(arns.map((a) => a['Fn::GetAtt'][0]).sort()).toEqual(ruleIds);
+    }
+  });
+});
+
+describe('forwarder stack', () => {
+  const { stacks, main: withGlobal, forwarder } = synth(euWest1, [...selectors, ...globalSelectors]);
+
+  it('lets only the forwarder role of this account put events on the default bus', () => {
+    withGlobal.hasResourceProperties('AWS::Events::EventBusPolicy', {
+      EventBusName: 'default',
+      Statement: {
+        Effect: 'Allow',
+        Action: 'events:PutEvents',
+        Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111122223333:root']] } },
+        Condition: {
+          ArnEquals: {
+            'aws:PrincipalArn': {
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, ':iam::111122223333:role/trailwarden-forwarder-eu-west-1'],
+              ],
+            },
+          },
+        },
+      },
+    });
+  });
+
+  it('lives in us-east-1 and forwards to the home region default bus with its named role', () => {
+    expect(stacks.forwarder?.region).toBe('us-east-1');
+    if (forwarder === undefined) throw new Error('no forwarder stack');
+    const homeBus = {
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:eu-west-1:111122223333:event-bus/default']],
+    };
+    forwarder.hasResourceProperties('AWS::IAM::Role', { RoleName: 'trailwarden-forwarder-eu-west-1' });
+    forwarder.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: homeBus }] },
+    });
+    const rules = Object.values(forwarder.findResources('AWS::Events::Rule'));
+    expect(rules.length).toBeGreaterThan(0);
+    for (const rule of rules) {
+      expect(rule.Properties.Targets).toEqual([
+        expect.objectContaining({
+          Arn: homeBus,
+          RoleArn: { 'Fn::GetAtt': [refOf(forwarder, 'AWS::IAM::Role'), 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [refOf(forwarder, 'AWS::SQS::Queue'), 'Arn'] } },
+        }),
+      ]);
+      expect(rule.Properties.State).toBe('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
+    }
+  });
+
+  it('asks for the home region at deploy time when the config has none, and refuses us-east-1', () => {
+    const { forwarder: t } = synth(loadConfig(undefined), globalSelectors);
+    if (t === undefined) throw new Error('no forwarder stack');
+    t.hasParameter('HomeRegion', { Type: 'String' });
+    expect(JSON.stringify(t.toJSON().Rules)).toContain('us-east-1');
+  });
+
+  it('is not built when the home region is us-east-1, nor while no rule watches a global service', () => {
+    const { stacks: s, main: t } = synth(loadConfig({ homeRegion: 'us-east-1' }), globalSelectors);
+    expect(s.forwarder).toBeUndefined();
+    expect(t.findResources('AWS::Events::EventBusPolicy')).toEqual({});
+    const { stacks: none } = synth(euWest1, [{ source: 'cloudtrail', eventNames: ['StopLogging'] }]);
+    expect(none.forwarder).toBeUndefined();
+  });
+
+  it('forwards exactly the global-service patterns', () => {
+    if (forwarder === undefined) throw new Error('no forwarder stack');
+    const deployed = Object.values(forwarder.findResources('AWS::Events::Rule')).map((r) => r.Properties.EventPattern);
+    expect(deployed).toEqual(forwarderPatternsFor([...selectors, ...globalSelectors]).map((p) => p.pattern));
+  });
+});
