@@ -1,0 +1,187 @@
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import type { Input, ReadResult } from '../../cli/sources.ts';
+import { isLogFile, layoutOf, readInput, WHOLE_FILE_LIMIT, WHOLE_TEXT_LIMIT, walk } from '../../cli/sources.ts';
+import { benign, envelope, gz, jsonLines, logFile, stopLogging, tempTree } from './helpers.ts';
+
+const readAll = async (input: Input, batchSize = 1000) => {
+  const results: ReadResult[] = [];
+  for await (const r of readInput(input, batchSize)) results.push(r);
+  const ids = results.flatMap((r) => (r.kind === 'events' ? r.events.map((e) => e.id) : []));
+  const problems = results.flatMap((r) =>
+    r.kind === 'bad-event' || r.kind === 'unreadable'
+      ? [{ kind: r.kind, ...('at' in r ? { at: r.at } : {}), message: r.message }]
+      : [],
+  );
+  const batches = results.flatMap((r) => (r.kind === 'events' ? [r.events.length] : []));
+  return { results, ids, problems, batches };
+};
+
+const file = (files: Record<string, string | Buffer>, name: string): Input => ({
+  kind: 'file',
+  path: join(tempTree(files), name),
+});
+
+describe('layoutOf', () => {
+  it.each([
+    ['{"Records":[{"eventID":"1"}]}', true, 'lines'],
+    ['  \n{ "Records" : [', false, 'lines'],
+    ['[{"eventID":"1"}]', true, 'document'],
+    ['\n [', false, 'document'],
+    ['{\n  "eventID": "1"\n}', true, 'document'],
+    ['{  \r\n', false, 'document'],
+    ['{"eventID":"1"}\n{"eventID":"2"}\n', false, 'lines'],
+    ['{"eventID":"1"', false, 'lines'],
+    ['{', false, undefined],
+    ['{  ', true, 'lines'],
+    ['   ', false, undefined],
+    ['', true, 'lines'],
+    ['oops', false, 'lines'],
+  ] as const)('%j (end of input: %s) → %s', (head, eof, expected) => {
+    expect(layoutOf(head, eof)).toBe(expected);
+  });
+});
+
+describe('walk', () => {
+  it('lists log files depth first in byte order, skipping other files', () => {
+    const dir = tempTree({
+      'b.json': '',
+      'a/z.jsonl.gz': '',
+      'a/y/x.ndjson': '',
+      'A.JSON.GZ': '',
+      'c.txt': '',
+      'd.json.bak': '',
+    });
+    const found = [...walk(dir)].map((i) => (i.kind === 'file' ? i.path.slice(dir.length + 1) : i.kind));
+    expect(found).toEqual(['A.JSON.GZ', 'a/y/x.ndjson', 'a/z.jsonl.gz', 'b.json']);
+  });
+
+  it('reads a file named directly whatever its name', () => {
+    const dir = tempTree({ 'trail.log': '' });
+    expect([...walk(join(dir, 'trail.log'))]).toEqual([{ kind: 'file', path: join(dir, 'trail.log') }]);
+    expect(isLogFile('x.json.gz')).toBe(true);
+    expect(isLogFile('x.gz')).toBe(false);
+  });
+});
+
+describe('readInput', () => {
+  it('splits a log file into batches of the batch size', async () => {
+    const records = Array.from({ length: 2500 }, (_, i) => benign(`ev-${i}`));
+    const { batches, ids } = await readAll(file({ 'l.json.gz': gz(logFile(records)) }, 'l.json.gz'));
+    expect(batches).toEqual([1000, 1000, 500]);
+    expect(ids[2499]).toBe('ev-2499');
+  });
+
+  it('reads JSON Lines of whole log files, naming the line and record of a bad one', async () => {
+    const text = `${logFile([benign('ev-1')])}\n${logFile([benign('ev-2'), { eventID: 'x' }])}\n`;
+    const { ids, problems } = await readAll(file({ 'many.jsonl': text }, 'many.jsonl'));
+    expect(ids).toEqual(['ev-1', 'ev-2']);
+    expect(problems).toEqual([
+      {
+        kind: 'bad-event',
+        at: { kind: 'record', index: 1, container: 'Records', line: 2 },
+        message: 'record has no eventTime',
+      },
+    ]);
+  });
+
+  it('reads a pretty-printed log file, and names one that is cut short once', async () => {
+    const pretty = JSON.stringify({ Records: [benign('ev-1')] }, null, 2);
+    const { ids } = await readAll(file({ 'p.json': pretty }, 'p.json'));
+    expect(ids).toEqual(['ev-1']);
+    const cut = await readAll(file({ 'cut.json': pretty.slice(0, -20) }, 'cut.json'));
+    expect(cut.problems).toEqual([{ kind: 'unreadable', message: expect.stringMatching(/^invalid JSON document: /) }]);
+  });
+
+  it('reads a pretty-printed record with a byte-order mark, and a JSON array of records', async () => {
+    const pretty = await readAll(
+      file({ 'r.json': `\ufeff${JSON.stringify(stopLogging('ev-p'), null, 2)}\n` }, 'r.json'),
+    );
+    expect(pretty.ids).toEqual(['ev-p']);
+    const array = await readAll(
+      file({ 'a.json': JSON.stringify([benign('ev-1'), { eventID: 'x' }, benign('ev-3')], null, 1) }, 'a.json'),
+    );
+    expect(array.ids).toEqual(['ev-1', 'ev-3']);
+    expect(array.problems).toEqual([
+      { kind: 'bad-event', at: { kind: 'record', index: 1, container: '' }, message: 'record has no eventTime' },
+    ]);
+  });
+
+  it('reads JSON Lines with CRLF endings, blank lines and no final newline', async () => {
+    const text = [JSON.stringify(benign('ev-1')), '', '   ', JSON.stringify(envelope(benign('ev-2')))].join('\r\n');
+    const { ids, problems } = await readAll(file({ 'e.jsonl': text }, 'e.jsonl'));
+    expect(ids).toEqual(['ev-1', 'ev-2']);
+    expect(problems).toEqual([]);
+  });
+
+  it('names the line of a record that fails validation', async () => {
+    const text = jsonLines([benign('ev-1'), { ...benign('ev-2'), eventTime: 'yesterday' }, 42]);
+    const { problems } = await readAll(file({ 'e.jsonl': text }, 'e.jsonl'));
+    expect(problems).toEqual([
+      { kind: 'bad-event', at: { kind: 'line', line: 2 }, message: 'record eventTime is not a timestamp: yesterday' },
+      { kind: 'bad-event', at: { kind: 'line', line: 3 }, message: 'event is not a JSON object' },
+    ]);
+  });
+
+  it('passes over CloudTrail digest files and empty files quietly', async () => {
+    const digest = JSON.stringify({
+      awsAccountId: '111122223333',
+      digestStartTime: '2024-05-01T00:00:00Z',
+      logFiles: [],
+    });
+    for (const [name, content] of [
+      ['d.json.gz', gz(digest)],
+      ['e.json', ''],
+    ] as const) {
+      const { ids, problems, results } = await readAll(file({ [name]: content }, name));
+      expect([ids, problems]).toEqual([[], []]);
+      expect(results.at(-1)?.kind).toBe('read');
+    }
+  });
+
+  it('streams a file larger than the whole-file limit, keeping line numbers', async () => {
+    const line = JSON.stringify(benign('ev-x'));
+    const count = Math.ceil((WHOLE_FILE_LIMIT + 1) / (line.length + 1));
+    const lines = Array.from({ length: count }, (_, i) => JSON.stringify(benign(`ev-${i}`)));
+    lines[count - 2] = '{oops';
+    const { ids, problems, results } = await readAll(file({ 'big.jsonl': `${lines.join('\n')}\n` }, 'big.jsonl'));
+    expect(ids).toHaveLength(count - 1);
+    expect(problems).toEqual([
+      { kind: 'bad-event', at: { kind: 'line', line: count - 1 }, message: expect.stringMatching(/^invalid JSON/) },
+    ]);
+    expect(results.at(-1)).toMatchObject({ kind: 'read', bytes: expect.any(Number) });
+  });
+
+  it('streams a small gzip that inflates beyond the whole-text limit, even a line longer than a chunk', async () => {
+    // One very long line (JSON allows the spaces), longer than any stream chunk.
+    const padding = ' '.repeat(WHOLE_TEXT_LIMIT + 1);
+    const content = gzipSync(`${JSON.stringify(benign('ev-1'))}${padding}\n\n${JSON.stringify(benign('ev-2'))}\n`);
+    expect(content.length).toBeLessThan(WHOLE_FILE_LIMIT);
+    const { ids, problems } = await readAll(file({ 'pad.jsonl.gz': content }, 'pad.jsonl.gz'));
+    expect(ids).toEqual(['ev-1', 'ev-2']);
+    expect(problems).toEqual([]);
+  });
+
+  it('reassembles stdin arriving in tiny chunks that split lines and multi-byte characters', async () => {
+    const text = jsonLines([benign('ev-1', { userAgent: 'naïve-client/1.0 ✓' }), benign('ev-2')]);
+    const bytes = Buffer.from(text);
+    const chunks = Array.from({ length: Math.ceil(bytes.length / 3) }, (_, i) => bytes.subarray(i * 3, i * 3 + 3));
+    const { results, ids } = await readAll({ kind: 'stdin', stream: Readable.from(chunks) });
+    expect(ids).toEqual(['ev-1', 'ev-2']);
+    const events = results.flatMap((r) => (r.kind === 'events' ? r.events : []));
+    expect(events[0]?.kind === 'cloudtrail' ? events[0].record.userAgent : undefined).toBe('naïve-client/1.0 ✓');
+    expect(results.at(-1)).toEqual({ kind: 'read', file: '<stdin>', bytes: bytes.length });
+  });
+
+  it('reads gzip by its magic number, not its name', async () => {
+    const { ids } = await readAll(file({ 'mislabelled.json': gz(logFile([benign('ev-1')])) }, 'mislabelled.json'));
+    expect(ids).toEqual(['ev-1']);
+  });
+
+  it('names a file that is not gzip inside', async () => {
+    const { problems } = await readAll(file({ 'bad.json.gz': Buffer.from([0x1f, 0x8b, 0, 1, 2, 3]) }, 'bad.json.gz'));
+    expect(problems).toEqual([{ kind: 'unreadable', message: expect.stringMatching(/^corrupt or truncated gzip/) }]);
+  });
+});
