@@ -1,0 +1,126 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { build } from 'esbuild';
+import { createHandler } from '../functions/evaluate/evaluate.ts';
+import { createDynamoCounterStore } from '../functions/shared/adapters/dynamodb-counter-store.ts';
+import { createDynamoLedger } from '../functions/shared/adapters/dynamodb-ledger.ts';
+import { createTelemetry } from '../functions/shared/telemetry.ts';
+import type { DetectionConfig } from '../rules/core/config.ts';
+import { catalogue } from '../rules/index.ts';
+import { createStateTable, deleteTable, dynamoClient } from '../test/support/dynamodb.ts';
+import { startDynamoDbLocal } from '../test/support/dynamodb-local.ts';
+
+const root = join(import.meta.dirname, '..');
+
+/** Bundle the evaluate function exactly as CDK does (esbuild, minified, AWS SDK external, ESM). */
+export const bundleEvaluate = async (): Promise<{ file: string; bytes: number }> => {
+  const outdir = mkdtempSync(join(tmpdir(), 'trailwarden-bundle-'));
+  const file = join(outdir, 'index.mjs');
+  await build({
+    entryPoints: [join(root, 'functions/evaluate/handler.ts')],
+    outfile: file,
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    external: ['@aws-sdk/*'],
+    banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+    logLevel: 'silent',
+  });
+  return { file, bytes: statSync(file).size };
+};
+
+/** Cold init: a fresh `node` imports the bundle (SDK from node_modules, as the Lambda runtime provides it). */
+export const measureInit = (bundleFile: string, runs = 5): number => {
+  // Placed inside node_modules so the bundle resolves @aws-sdk/* the way the Lambda runtime provides it.
+  const bundled = join(root, 'node_modules', '.trailwarden-init-bundle.mjs');
+  const probe = join(root, 'node_modules', '.trailwarden-init-probe.mjs');
+  copyFileSync(bundleFile, bundled);
+  writeFileSync(
+    probe,
+    `const t0 = performance.now(); await import(${JSON.stringify(bundled)}); console.log(performance.now() - t0);\n`,
+  );
+  const env = {
+    ...process.env,
+    TABLE_NAME: 'bench',
+    TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:bench',
+    EVIDENCE_BUCKET: 'bench',
+    AWS_REGION: 'us-east-1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  const times = Array.from({ length: runs }, () =>
+    Number(execFileSync(process.execPath, [probe], { env }).toString().trim()),
+  );
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] ?? Number.NaN;
+};
+
+/** DynamoDB writes the handler makes per 1,000 events, counted at the client, against DynamoDB Local. */
+export const measureDynamoWrites = async (
+  batches: readonly { name: string; bodies: readonly string[] }[],
+  config: DetectionConfig,
+): Promise<Record<string, number>> => {
+  const local = await startDynamoDbLocal();
+  const client = dynamoClient(local.endpoint);
+  const result: Record<string, number> = {};
+  try {
+    for (const { name, bodies } of batches) {
+      const table = await createStateTable(client);
+      let writes = 0;
+      const counting = new Proxy(client, {
+        get(target, prop, receiver) {
+          if (prop !== 'send') return Reflect.get(target, prop, receiver);
+          return (command: { constructor: { name: string } }) => {
+            if (
+              /^(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems)Command$/.test(
+                command.constructor.name,
+              )
+            ) {
+              writes++;
+            }
+            return target.send(command as never);
+          };
+        },
+      });
+      const handler = createHandler({
+        catalogue,
+        config,
+        counters: createDynamoCounterStore(counting as DynamoDBClient, table),
+        ledger: createDynamoLedger(counting as DynamoDBClient, table),
+        sink: { deliver: async () => {}, fold: async () => {} },
+        telemetry: createTelemetry('bench', () => {}),
+      });
+      // SQS hands the function batches of up to 100 messages.
+      for (let i = 0; i < bodies.length; i += 100) {
+        await handler({
+          Records: bodies.slice(i, i + 100).map((body, j) => ({
+            messageId: `m${i + j}`,
+            receiptHandle: '',
+            body,
+            attributes: {
+              ApproximateReceiveCount: '1',
+              SentTimestamp: '0',
+              SenderId: '',
+              ApproximateFirstReceiveTimestamp: '0',
+            },
+            messageAttributes: {},
+            md5OfBody: '',
+            eventSource: 'aws:sqs',
+            eventSourceARN: '',
+            awsRegion: 'us-east-1',
+          })),
+        });
+      }
+      result[name] = Math.round((writes / bodies.length) * 1000 * 10) / 10;
+      await deleteTable(client, table);
+    }
+  } finally {
+    client.destroy();
+    await local.stop();
+  }
+  return result;
+};
