@@ -1,15 +1,13 @@
-import { DEFAULT_DETECTION_CONFIG } from './config.ts';
 import type { DetectionConfig } from './config.ts';
+import { DEFAULT_DETECTION_CONFIG } from './config.ts';
 import type { Catalogue } from './engine.ts';
 import { contextFor } from './engine.ts';
-import { fromEnvelope, fromRecord } from './events.ts';
 import type { ParsedEvent } from './events.ts';
+import { fromEnvelope, fromRecord } from './events.ts';
 import type { AuditEvent, Rule, RuleCase } from './types.ts';
 import { isCloudTrailSelector } from './types.ts';
 
-export type CaseResult =
-  | { readonly kind: 'pass' }
-  | { readonly kind: 'fail'; readonly reason: string };
+export type CaseResult = { readonly kind: 'pass' } | { readonly kind: 'fail'; readonly reason: string };
 
 /** Wrap a case's payload the way it would arrive: a CloudTrail record, or a Config `detail` in its envelope. */
 export const caseEvent = (rule: Rule, c: RuleCase): ParsedEvent => {
@@ -28,7 +26,12 @@ export const caseEvent = (rule: Rule, c: RuleCase): ParsedEvent => {
 };
 
 /** Run one inline case through the real path: dispatch selection, then the predicate. */
-export const runCase = (catalogue: Catalogue, rule: Rule, c: RuleCase, base: DetectionConfig = DEFAULT_DETECTION_CONFIG): CaseResult => {
+export const runCase = (
+  catalogue: Catalogue,
+  rule: Rule,
+  c: RuleCase,
+  base: DetectionConfig = DEFAULT_DETECTION_CONFIG,
+): CaseResult => {
   const parsed = caseEvent(rule, c);
   if (!parsed.ok) return { kind: 'fail', reason: `case event does not parse: ${parsed.error}` };
   const event: AuditEvent = parsed.event;
