@@ -10,6 +10,7 @@ Commands:
                                 (critical, high, medium, low, info)
     --config FILE               detection config (default: ./trailwarden.config.json if present)
     --batch N                   events handed to the detector at a time (default: 1000)
+    --summary                   also print alert volume per rule and per Annex A control
 
   rules        List the rule catalogue.
     --format table|json         output format (default: table)

@@ -5,6 +5,7 @@ import { createDetector } from '../../rules/core/detector.ts';
 import type { Catalogue } from '../../rules/core/engine.ts';
 import { atLeast } from '../../rules/core/finding.ts';
 import { createMemoryCounterStore, createMemoryLedger } from '../../rules/core/memory.ts';
+import { shouldPage } from '../../rules/core/suppressions.ts';
 import type { Severity } from '../../rules/core/types.ts';
 import { SEVERITIES } from '../../rules/core/types.ts';
 import { parseOptions } from '../args.ts';
@@ -13,6 +14,7 @@ import { createCollectingSink } from '../collecting-sink.ts';
 import { loadDetectionConfig } from '../config-file.ts';
 import type { FindingFormat } from '../format/index.ts';
 import { FINDING_FORMATS, isFindingFormat, renderFindings } from '../format/index.ts';
+import { renderSummary } from '../format/summary.ts';
 import type { Io } from '../io.ts';
 import { EXIT, errorLine } from '../io.ts';
 import { createProgress } from '../progress.ts';
@@ -30,6 +32,8 @@ export interface ScanOptions {
   readonly failOn: Severity | undefined;
   readonly configFile: string | undefined;
   readonly batchSize: number;
+  /** Also print alert volume per rule and per control. */
+  readonly summary: boolean;
 }
 
 export type ScanArgs =
@@ -43,6 +47,7 @@ const SCAN_OPTIONS = {
   'fail-on': { type: 'string' },
   config: { type: 'string' },
   batch: { type: 'string' },
+  summary: { type: 'boolean' },
 } as const;
 
 export const parseScanArgs = (args: readonly string[]): ScanArgs => {
@@ -61,7 +66,17 @@ export const parseScanArgs = (args: readonly string[]): ScanArgs => {
   }
   if (positionals.length === 0) return { ok: false, error: 'scan needs at least one PATH (a file, a directory or -)' };
   if (positionals.filter((p) => p === '-').length > 1) return { ok: false, error: 'stdin (-) can be read only once' };
-  return { ok: true, options: { paths: positionals, format, failOn, configFile: values.config, batchSize } };
+  return {
+    ok: true,
+    options: {
+      paths: positionals,
+      format,
+      failOn,
+      configFile: values.config,
+      batchSize,
+      summary: values.summary === true,
+    },
+  };
 };
 
 export interface ScanStats {
@@ -200,10 +215,18 @@ export const runScan = async (
   const findings = sink.findings();
   const lines = renderFindings(options.format, findings, { colour: io.isTTY.stdout, productVersion: productVersion() });
   if (lines.length > 0) io.stdout.write(`${lines.join('\n')}\n`);
+  if (options.summary) {
+    // Machine formats keep stdout parseable: the summary goes to stderr with them.
+    const out = options.format === 'table' ? io.stdout : io.stderr;
+    const colour = options.format === 'table' ? io.isTTY.stdout : io.isTTY.stderr;
+    out.write(`\n${renderSummary(findings, colour).join('\n')}\n`);
+  }
   io.stderr.write(`${summaryLine(stats, (performance.now() - started) / 1000)}\n`);
 
   const failOn = options.failOn;
-  return failOn !== undefined && findings.some((f) => atLeast(f.severity, failOn)) ? EXIT.findings : EXIT.ok;
+  return failOn !== undefined && findings.some((f) => shouldPage(f) && atLeast(f.severity, failOn))
+    ? EXIT.findings
+    : EXIT.ok;
 };
 
 /** Paths named on the command line must exist: a typo must not pass silently as "no findings" in CI. */

@@ -73,6 +73,7 @@ export interface OcsfDetectionFinding {
     readonly threshold: Finding['threshold'];
     readonly runbook: readonly string[];
     readonly drill: boolean;
+    readonly suppression?: Finding['suppression'];
     readonly schema: Finding['schema'];
   };
 }
@@ -146,6 +147,7 @@ export const toOcsf = (f: Finding, productVersion?: string): OcsfDetectionFindin
       threshold: f.threshold,
       runbook: f.runbook,
       drill: f.drill,
+      ...(f.suppression ? { suppression: f.suppression } : {}),
       schema: f.schema,
     },
   };

@@ -34,8 +34,18 @@ const COLUMNS: readonly Column<Finding>[] = [
   { header: 'ACTOR', cell: shortActor, max: 40 },
   { header: 'COUNT', cell: (f) => String(f.count), align: 'right' },
   { header: 'FIRST SEEN', cell: (f) => shortTime(f.firstSeen) },
-  { header: 'TITLE', cell: (f) => (f.drill ? `[drill] ${f.title}` : f.title) },
+  { header: 'TITLE', cell: (f) => titleCell(f) },
 ];
+
+/** Flags go before the title: drills, and suppressions (an active one is not paged; an expired one says so). */
+const titleCell = (f: Finding): string => {
+  const flags = [
+    f.drill ? '[drill]' : '',
+    f.suppression?.status === 'active' ? `[suppressed until ${f.suppression.expires}]` : '',
+    f.suppression?.status === 'expired' ? `[suppression expired ${f.suppression.expires}]` : '',
+  ].filter(Boolean);
+  return [...flags, f.title].join(' ');
+};
 
 /** `3 findings (1 critical, 2 high)`. */
 export const countLine = (findings: readonly Finding[]): string => {
@@ -43,7 +53,9 @@ export const countLine = (findings: readonly Finding[]): string => {
   const bySeverity = SEVERITIES.map((s) => [s, findings.filter((f) => f.severity === s).length] as const)
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${n} ${s}`);
-  return `${findings.length} finding${findings.length === 1 ? '' : 's'} (${bySeverity.join(', ')})`;
+  const suppressed = findings.filter((f) => f.suppression?.status === 'active').length;
+  const muted = suppressed > 0 ? `; ${suppressed} suppressed, not paged` : '';
+  return `${findings.length} finding${findings.length === 1 ? '' : 's'} (${bySeverity.join(', ')}${muted})`;
 };
 
 export const renderFindingsTable = (findings: readonly Finding[], colour: boolean): string[] =>

@@ -1,3 +1,5 @@
+import type { Suppression } from './suppressions.ts';
+import { SUPPRESSION_MATCHERS } from './suppressions.ts';
 import type { Criticality } from './types.ts';
 
 /**
@@ -9,6 +11,8 @@ export interface DetectionConfig {
   readonly approved: ApprovedProcess;
   /** AWS Organizations id and member accounts: grants inside the organisation are not "outside". */
   readonly organization: { readonly id?: string; readonly accounts: readonly string[] };
+  /** Reasoned, dated exceptions (see `suppressions.ts`). */
+  readonly suppressions: readonly Suppression[];
 }
 
 export interface CriticalityConfig {
@@ -30,6 +34,7 @@ export const DEFAULT_DETECTION_CONFIG: DetectionConfig = {
   criticality: { default: 'medium', accounts: {}, resources: [] },
   approved: { automationRoles: [], iacUserAgents: [] },
   organization: { accounts: [] },
+  suppressions: [],
 };
 
 const RANK: Record<Criticality, number> = { high: 3, medium: 2, low: 1 };
@@ -78,7 +83,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   if (input === undefined) return { ok: true, config: DEFAULT_DETECTION_CONFIG };
   if (!isRecord(input)) return { ok: false, errors: [`${path}: must be an object`] };
   for (const key of Object.keys(input)) {
-    if (!['criticality', 'approved', 'organization'].includes(key)) at(key, 'unknown key');
+    if (!['criticality', 'approved', 'organization', 'suppressions'].includes(key)) at(key, 'unknown key');
   }
 
   const crit = input.criticality ?? {};
@@ -150,5 +155,52 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
     organization = { ...(typeof id === 'string' ? { id } : {}), accounts };
   }
 
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, config: { criticality, approved, organization } };
+  const suppressions = parseSuppressions(input.suppressions, at);
+
+  return errors.length > 0
+    ? { ok: false, errors }
+    : { ok: true, config: { criticality, approved, organization, suppressions } };
+};
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Each suppression needs a matcher, a reason and a real expiry date: an open-ended, unexplained mute is refused. */
+const parseSuppressions = (input: unknown, at: (p: string, msg: string) => void): Suppression[] => {
+  if (input === undefined) return [];
+  if (!Array.isArray(input)) {
+    at('suppressions', 'must be a list of {ruleId?, principal?, resource?, account?, reason, expires}');
+    return [];
+  }
+  const out: Suppression[] = [];
+  input.forEach((raw: unknown, i) => {
+    const p = `suppressions[${i}]`;
+    if (!isRecord(raw)) return at(p, 'must be an object');
+    const before = out.length;
+    let ok = true;
+    const fail = (key: string, msg: string) => {
+      ok = false;
+      at(`${p}.${key}`, msg);
+    };
+    // Built here, not at module load: suppressions.ts and this module import each other.
+    const known: readonly string[] = [...SUPPRESSION_MATCHERS, 'reason', 'expires'];
+    for (const key of Object.keys(raw)) if (!known.includes(key)) fail(key, 'unknown key');
+    for (const key of SUPPRESSION_MATCHERS) {
+      const v = raw[key];
+      if (v !== undefined && (typeof v !== 'string' || v === '')) fail(key, 'must be a non-empty string');
+    }
+    if (!SUPPRESSION_MATCHERS.some((k) => typeof raw[k] === 'string')) {
+      fail('ruleId', `needs at least one of ${SUPPRESSION_MATCHERS.join(', ')}`);
+    }
+    if (raw.account !== undefined && !ACCOUNT_ID.test(String(raw.account)))
+      fail('account', 'is not a 12-digit account id');
+    if (typeof raw.reason !== 'string' || raw.reason.trim().length < 10) {
+      fail('reason', 'must say why (at least 10 characters): auditors read it');
+    }
+    const expires = raw.expires;
+    if (typeof expires !== 'string' || !DATE.test(expires) || Number.isNaN(Date.parse(`${expires}T00:00:00Z`))) {
+      fail('expires', `must be a date YYYY-MM-DD (got ${JSON.stringify(expires)})`);
+    }
+    if (ok && out.length === before) out.push(raw as unknown as Suppression);
+  });
+  return out;
 };

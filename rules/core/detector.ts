@@ -4,6 +4,7 @@ import type { Catalogue } from './engine.ts';
 import { evaluate } from './engine.ts';
 import type { Finding } from './finding.ts';
 import type { CounterRequest, CounterStore, FindingLedger, FindingSink } from './ports.ts';
+import { applySuppressions } from './suppressions.ts';
 import type { AuditEvent, Rule, RuleContext, WindowSpec } from './types.ts';
 import type { WindowEvent } from './window.ts';
 
@@ -118,7 +119,9 @@ export const createDetector = (deps: DetectorDeps) => {
     for (const candidate of candidates) {
       let stage: Stage = 'ledger';
       try {
-        const admission = await deps.ledger.admit(candidate.finding, candidate.dedupKey, candidate.dedupWindowMs);
+        // Suppressed findings take the same path (dedup, archive); only the sink's paging looks at the flag.
+        const finding = applySuppressions(candidate.finding, deps.config.suppressions);
+        const admission = await deps.ledger.admit(finding, candidate.dedupKey, candidate.dedupWindowMs);
         stage = 'sink';
         if (admission.kind === 'deliver') {
           await deps.sink.deliver(admission.finding);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { SuppressionNote } from './suppressions.ts';
 import type { Control, Criticality, Severity } from './types.ts';
 
 /** One finding, as paged, archived and printed (DESIGN §4). */
@@ -26,6 +27,8 @@ export interface Finding {
   readonly threshold: { readonly count: number; readonly windowSeconds: number } | null;
   readonly runbook: readonly string[];
   readonly drill: boolean;
+  /** Set when a configured suppression matched: `active` ones are archived but never paged. */
+  readonly suppression?: SuppressionNote;
 }
 
 export interface Actor {

@@ -295,4 +295,63 @@ describe('trailwarden scan: exit codes and configuration', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('trailwarden: /nonexistent/tw.json: no such file');
   });
+
+  it('--summary prints alert volume per rule and per control after the table', async () => {
+    const dir = tempTree({
+      'log.json': logFile([stopLogging('ev-1'), stopLogging('ev-2', { requestParameters: { name: 'other-trail' } })]),
+    });
+    const { code, stdout } = await runCli(['scan', dir, '--summary']);
+    expect(code).toBe(0);
+    const summary = stdout.slice(stdout.indexOf('Summary over'));
+    expect(summary).toMatch(/^Summary over 1 day of activity: 2 findings, 2 would page \(2 per day\)\./);
+    expect(summary).toMatch(/^RULE +FINDINGS +PAGED +SUPPRESSED +PER DAY +WORST +WHAT$/m);
+    expect(summary).toMatch(/^cloudtrail\.logging-stopped +2 +2 +0 +2\.0 +critical +CloudTrail logging stopped/m);
+    expect(summary).toMatch(/^A\.8\.15 +2 +2 +0 +2\.0 +critical +Logging$/m);
+  });
+
+  it('--summary with jsonl keeps stdout parseable: the summary goes to stderr', async () => {
+    const run = await runCli(['scan', critical(), '--format', 'jsonl', '--summary']);
+    expect(jsonLinesOf(run.stdout)).toHaveLength(1);
+    expect(run.stderr).toContain('Summary over 1 day of activity: 1 findings, 1 would page');
+  });
+
+  it('a suppressed finding is shown flagged, counted as suppressed, and does not trip --fail-on', async () => {
+    const config = tempTree({
+      'tw.json': JSON.stringify({
+        detection: {
+          suppressions: [
+            { ruleId: 'cloudtrail.*', reason: 'Trail migration to the org trail (CHG-9)', expires: '2099-01-01' },
+          ],
+        },
+      }),
+    });
+    const run = await runCli([
+      'scan',
+      critical(),
+      '--fail-on',
+      'low',
+      '--summary',
+      '--config',
+      join(config, 'tw.json'),
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('[suppressed until 2099-01-01] CloudTrail logging stopped');
+    expect(run.stdout).toContain('1 finding (1 critical; 1 suppressed, not paged)');
+    expect(run.stdout).toMatch(/^cloudtrail\.logging-stopped +1 +0 +1 +0\.0 +critical/m);
+  });
+
+  it('an expired suppression stops suppressing and says so', async () => {
+    const config = tempTree({
+      'tw.json': JSON.stringify({
+        detection: {
+          suppressions: [
+            { ruleId: 'cloudtrail.*', reason: 'Trail migration to the org trail (CHG-9)', expires: '2000-01-01' },
+          ],
+        },
+      }),
+    });
+    const run = await runCli(['scan', critical(), '--fail-on', 'low', '--config', join(config, 'tw.json')]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('[suppression expired 2000-01-01] CloudTrail logging stopped');
+  });
 });

@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -12,6 +12,7 @@ import { createDynamoLedger } from '../../functions/shared/adapters/dynamodb-led
 import { createS3EvidenceStore } from '../../functions/shared/adapters/s3-evidence-store.ts';
 import { createSnsNotifier } from '../../functions/shared/adapters/sns-notifier.ts';
 import { createTelemetry } from '../../functions/shared/telemetry.ts';
+import type { DetectionConfig } from '../../rules/core/config.ts';
 import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
 import { catalogue } from '../../rules/index.ts';
 import { createStateTable, deleteTable, dynamoClient } from '../support/dynamodb.ts';
@@ -72,11 +73,11 @@ describe('evaluate handler end to end (DynamoDB Local, s3rver, mocked SNS)', () 
     await deleteTable(dynamo, table);
   });
 
-  const handlerWith = (opts: { dynamo?: DynamoDBClient; s3?: S3Client } = {}) => {
+  const handlerWith = (opts: { dynamo?: DynamoDBClient; s3?: S3Client; config?: DetectionConfig } = {}) => {
     const db = opts.dynamo ?? dynamo;
     return createHandler({
       catalogue,
-      config: DEFAULT_DETECTION_CONFIG,
+      config: opts.config ?? DEFAULT_DETECTION_CONFIG,
       counters: createDynamoCounterStore(db, table),
       ledger: createDynamoLedger(db, table),
       sink: createAwsFindingSink(
@@ -103,6 +104,29 @@ describe('evaluate handler end to end (DynamoDB Local, s3rver, mocked SNS)', () 
     out.batchItemFailures.map((f) => f.itemIdentifier);
   const retryOf = (batch: SQSEvent, ids: string[]): SQSEvent => ({
     Records: batch.Records.filter((r) => ids.includes(r.messageId)),
+  });
+
+  it('a suppressed finding is archived, flagged, and never paged', async () => {
+    const config: DetectionConfig = {
+      ...DEFAULT_DETECTION_CONFIG,
+      suppressions: [
+        {
+          ruleId: 'signin.console-login-failures',
+          principal: 'arn:aws:iam::111122223333:user/bob',
+          reason: 'Password manager rollout test account (CHG-2231)',
+          expires: '2026-11-30',
+        },
+      ],
+    };
+    expect(await handlerWith({ config })(bruteForce())).toEqual({ batchItemFailures: [] });
+    expect(pagedRules()).toEqual([]);
+    const [key] = await evidenceKeys();
+    expect(key).toMatch(/^findings\/dt=2026-11-02\/high\/[0-9a-f]{32}\.json$/);
+    const archived = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    expect(JSON.parse((await archived.Body?.transformToString()) ?? '{}')).toMatchObject({
+      ruleId: 'signin.console-login-failures',
+      suppression: { status: 'active', expires: '2026-11-30' },
+    });
   });
 
   it('pages and archives a brute-force burst once, and folds a redelivered batch', async () => {

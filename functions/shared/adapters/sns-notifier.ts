@@ -31,6 +31,9 @@ export const bodyFor = (f: Finding, evidenceKey?: string): string => {
     `When:      ${f.firstSeen === f.lastSeen ? f.firstSeen : `${f.firstSeen} to ${f.lastSeen}`} (${f.count} event${f.count === 1 ? '' : 's'}${f.threshold ? `, threshold ${f.threshold.count} in ${f.threshold.windowSeconds}s` : ''})`,
     `Rule:      ${f.ruleId} - controls ${f.controls.join(', ')} - MITRE ${f.mitre.join(', ')}`,
     `Finding:   ${f.id}${evidenceKey ? ` (evidence s3 key ${evidenceKey})` : ''}`,
+    ...(f.suppression?.status === 'expired'
+      ? [`Note:      a suppression of this finding expired on ${f.suppression.expires} (${f.suppression.reason})`]
+      : []),
     '',
     'Runbook:',
     ...f.runbook.map((step, i) => `  ${i + 1}. ${step}`),

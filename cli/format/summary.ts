@@ -1,0 +1,93 @@
+import type { Finding } from '../../rules/core/finding.ts';
+import { SEVERITY_RANK } from '../../rules/core/finding.ts';
+import { shouldPage } from '../../rules/core/suppressions.ts';
+import type { Control, Severity } from '../../rules/core/types.ts';
+import { CONTROLS } from '../../rules/core/types.ts';
+import type { Column } from './text-table.ts';
+import { renderTable } from './text-table.ts';
+
+/** One row of alert volume: how many findings, how many would page, over how many days of activity. */
+export interface VolumeRow {
+  readonly key: string;
+  readonly label: string;
+  readonly findings: number;
+  readonly paged: number;
+  readonly suppressed: number;
+  readonly worst: Severity;
+  readonly perDay: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Days the findings span (at least one), so volume reads as "per day" like the seed's target. */
+export const daysCovered = (findings: readonly Finding[]): number => {
+  if (findings.length === 0) return 1;
+  const times = findings.flatMap((f) => [Date.parse(f.firstSeen), Date.parse(f.lastSeen)]);
+  const span = Math.max(...times) - Math.min(...times);
+  return Math.max(1, Math.ceil(span / DAY_MS));
+};
+
+const rowsBy = (
+  findings: readonly Finding[],
+  keysOf: (f: Finding) => readonly string[],
+  labelOf: (key: string) => string,
+): VolumeRow[] => {
+  const days = daysCovered(findings);
+  const groups = new Map<string, Finding[]>();
+  for (const f of findings) for (const key of keysOf(f)) groups.set(key, [...(groups.get(key) ?? []), f]);
+  return [...groups.entries()]
+    .map(([key, group]) => {
+      const paged = group.filter(shouldPage).length;
+      return {
+        key,
+        label: labelOf(key),
+        findings: group.length,
+        paged,
+        suppressed: group.length - paged,
+        worst: group.reduce<Severity>(
+          (w, f) => (SEVERITY_RANK[f.severity] > SEVERITY_RANK[w] ? f.severity : w),
+          'info',
+        ),
+        perDay: Math.round((paged / days) * 10) / 10,
+      };
+    })
+    .sort((a, b) => b.findings - a.findings || (a.key < b.key ? -1 : 1));
+};
+
+/** Alert volume per rule and per Annex A control, for tuning before deploying (`scan --summary`). */
+export const summarise = (findings: readonly Finding[]) => ({
+  days: daysCovered(findings),
+  byRule: rowsBy(
+    findings,
+    (f) => [f.ruleId],
+    (id) => findings.find((f) => f.ruleId === id)?.title ?? id,
+  ),
+  byControl: rowsBy(
+    findings,
+    (f) => f.controls,
+    (c) => CONTROLS[c as Control] ?? c,
+  ),
+});
+
+const columns = (first: string): readonly Column<VolumeRow>[] => [
+  { header: first, cell: (r) => r.key },
+  { header: 'FINDINGS', cell: (r) => String(r.findings), align: 'right' },
+  { header: 'PAGED', cell: (r) => String(r.paged), align: 'right' },
+  { header: 'SUPPRESSED', cell: (r) => String(r.suppressed), align: 'right' },
+  { header: 'PER DAY', cell: (r) => r.perDay.toFixed(1), align: 'right' },
+  { header: 'WORST', cell: (r) => r.worst },
+  { header: 'WHAT', cell: (r) => r.label },
+];
+
+export const renderSummary = (findings: readonly Finding[], colour: boolean): string[] => {
+  const s = summarise(findings);
+  if (findings.length === 0) return ['Summary: no findings.'];
+  const paged = findings.filter(shouldPage).length;
+  return [
+    `Summary over ${s.days} day${s.days === 1 ? '' : 's'} of activity: ${findings.length} findings, ${paged} would page (${Math.round((paged / s.days) * 10) / 10} per day).`,
+    '',
+    ...renderTable(columns('RULE'), s.byRule, colour),
+    '',
+    ...renderTable(columns('CONTROL'), s.byControl, colour),
+  ];
+};

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { parseDetectionConfig } from '../../../rules/core/config.ts';
+import type { Suppression } from '../../../rules/core/suppressions.ts';
+import { applySuppressions, shouldPage } from '../../../rules/core/suppressions.ts';
+import { sampleFinding } from '../../functions/support.ts';
+
+const finding = sampleFinding({
+  ruleId: 'ec2.security-group-changed',
+  account: '111122223333',
+  firstSeen: '2026-11-02T10:00:00.000Z',
+  actor: { arn: 'arn:aws:sts::111122223333:assumed-role/network-admin/alice', type: 'AssumedRole' },
+  resources: ['arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0123456789abcdef0'],
+});
+const base = { reason: 'Network team migrates load balancers (CHG-4711)', expires: '2026-11-30' };
+
+describe('applySuppressions', () => {
+  it.each<[string, Suppression, 'active' | 'expired' | undefined]>([
+    ['rule glob', { ...base, ruleId: 'ec2.*' }, 'active'],
+    ['role behind the session', { ...base, principal: 'arn:aws:iam::111122223333:role/network-admin' }, 'active'],
+    ['the session itself', { ...base, principal: 'arn:aws:sts::111122223333:assumed-role/network-admin/*' }, 'active'],
+    ['resource glob', { ...base, resource: '*:security-group/sg-0123*' }, 'active'],
+    ['account', { ...base, account: '111122223333' }, 'active'],
+    ['all matchers must match', { ...base, ruleId: 'ec2.*', account: '444455556666' }, undefined],
+    ['another rule', { ...base, ruleId: 'iam.*' }, undefined],
+    ['another principal', { ...base, principal: 'arn:aws:iam::111122223333:role/other' }, undefined],
+    ['expires on the day of the event: still active', { ...base, ruleId: 'ec2.*', expires: '2026-11-02' }, 'active'],
+    ['expired the day before', { ...base, ruleId: 'ec2.*', expires: '2026-11-01' }, 'expired'],
+  ])('%s', (_name, suppression, status) => {
+    const out = applySuppressions(finding, [suppression]);
+    expect(out.suppression?.status).toBe(status);
+    if (status) expect(out.suppression).toMatchObject({ reason: suppression.reason, expires: suppression.expires });
+    expect(shouldPage(out)).toBe(status !== 'active');
+  });
+
+  it('an active suppression wins over an expired one, whatever the order', () => {
+    const expired = { ...base, ruleId: 'ec2.*', expires: '2026-10-01', reason: 'Old migration window (CHG-1)' };
+    const active = { ...base, ruleId: 'ec2.*' };
+    expect(applySuppressions(finding, [expired, active]).suppression?.status).toBe('active');
+    expect(applySuppressions(finding, [active, expired]).suppression?.status).toBe('active');
+  });
+
+  it('leaves a finding no suppression matches untouched', () => {
+    expect(applySuppressions(finding, [{ ...base, ruleId: 's3.*' }])).toBe(finding);
+  });
+});
+
+describe('parseDetectionConfig: suppressions', () => {
+  it('accepts a reasoned, dated suppression', () => {
+    const parsed = parseDetectionConfig({ suppressions: [{ ...base, ruleId: 'ec2.*' }] });
+    expect(parsed).toMatchObject({ ok: true, config: { suppressions: [{ ...base, ruleId: 'ec2.*' }] } });
+  });
+
+  it.each([
+    [
+      'no matcher',
+      { ...base },
+      'detection.suppressions[0].ruleId: needs at least one of ruleId, principal, resource, account',
+    ],
+    [
+      'no reason',
+      { ruleId: 'ec2.*', expires: '2026-11-30' },
+      'detection.suppressions[0].reason: must say why (at least 10 characters): auditors read it',
+    ],
+    [
+      'no expiry',
+      { ruleId: 'ec2.*', reason: base.reason },
+      'detection.suppressions[0].expires: must be a date YYYY-MM-DD (got undefined)',
+    ],
+    [
+      'bad date',
+      { ...base, ruleId: 'ec2.*', expires: '2026-02-31x' },
+      'detection.suppressions[0].expires: must be a date YYYY-MM-DD (got "2026-02-31x")',
+    ],
+    ['bad account', { ...base, account: '1234' }, 'detection.suppressions[0].account: is not a 12-digit account id'],
+    ['typo in a key', { ...base, ruleID: 'ec2.*' }, 'detection.suppressions[0].ruleID: unknown key'],
+  ])('rejects %s', (_name, suppression, error) => {
+    const parsed = parseDetectionConfig({ suppressions: [suppression] });
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.errors).toContain(error);
+  });
+});
