@@ -1,3 +1,4 @@
+import { type ChangeWindow, parseChangeWindow } from '../rules/core/change-window.ts';
 import type { DetectionConfig } from '../rules/core/config.ts';
 import { parseDetectionConfig } from '../rules/core/config.ts';
 
@@ -41,18 +42,8 @@ export interface HttpsAlert {
 /** An SNS filter policy on message attributes: attribute name → list of conditions. */
 export type FilterPolicy = Readonly<Record<string, readonly unknown[]>>;
 
-export const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
-
-export interface ChangeWindow {
-  readonly days: readonly Weekday[];
-  /** `HH:MM`, inclusive. */
-  readonly start: string;
-  /** `HH:MM`, exclusive, after `start` (split a window across midnight in two). */
-  readonly end: string;
-  /** IANA time zone, e.g. `UTC` or `Europe/Berlin`. */
-  readonly timezone: string;
-}
+export type { ChangeWindow, Weekday } from '../rules/core/change-window.ts';
+export { WEEKDAYS } from '../rules/core/change-window.ts';
 
 export const DEFAULT_RETENTION_DAYS = 365;
 export const MAX_RETENTION_DAYS = 36_500;
@@ -84,16 +75,6 @@ const ACCOUNT_ID = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const TRAIL = /^(arn:[^\s]+|[A-Za-z0-9][A-Za-z0-9._-]{2,127})$/;
-const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
-
-const isTimeZone = (tz: string): boolean => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /**
  * Context values typed on the command line arrive as strings; from `cdk.json` or a test they may already be
@@ -220,7 +201,8 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
   if (!Array.isArray(rawWindows)) at('changeWindows', `must be a list of {days, start, end, timezone}`);
   else
     rawWindows.forEach((w: unknown, i) => {
-      pushWindow(`changeWindows[${i}]`, w, at, changeWindows);
+      const window = parseChangeWindow(`changeWindows[${i}]`, w, at);
+      if (window) changeWindows.push(window);
     });
 
   const detection = parseDetectionConfig(input.detection, 'detection');
@@ -237,7 +219,14 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
       alerts,
       trails,
       changeWindows,
-      detection: detection.config,
+      // The evaluate function reads windows from its detection config: top-level windows join those there.
+      detection: {
+        ...detection.config,
+        approved: {
+          ...detection.config.approved,
+          changeWindows: [...(detection.config.approved.changeWindows ?? []), ...changeWindows],
+        },
+      },
     },
   };
 };
@@ -265,43 +254,6 @@ const checkFilterPolicy = (p: string, v: unknown, at: (key: string, msg: string)
     }
   }
   return v as FilterPolicy;
-};
-
-const pushWindow = (p: string, w: unknown, at: (key: string, msg: string) => void, out: ChangeWindow[]): void => {
-  if (!isRecord(w)) {
-    at(p, `must be {days, start, end, timezone} (got ${show(w)})`);
-    return;
-  }
-  const before = out.length;
-  let ok = true;
-  const fail = (key: string, msg: string) => {
-    ok = false;
-    at(`${p}.${key}`, msg);
-  };
-  for (const key of Object.keys(w)) {
-    if (!['days', 'start', 'end', 'timezone'].includes(key))
-      fail(key, 'unknown key (known keys: days, start, end, timezone)');
-  }
-  const days = w.days;
-  if (
-    !Array.isArray(days) ||
-    days.length === 0 ||
-    days.some((d) => !(WEEKDAYS as readonly unknown[]).includes(d)) ||
-    new Set(days).size !== days.length
-  ) {
-    fail('days', `must be a non-empty list of distinct ${WEEKDAYS.join('|')} (got ${show(days)})`);
-  }
-  for (const key of ['start', 'end'] as const) {
-    if (typeof w[key] !== 'string' || !HHMM.test(w[key] as string)) fail(key, `must be HH:MM (got ${show(w[key])})`);
-  }
-  if (ok && (w.start as string) >= (w.end as string)) {
-    fail('end', `must be after start ${show(w.start)} (got ${show(w.end)}); split a window across midnight in two`);
-  }
-  const tz = w.timezone ?? 'UTC';
-  if (typeof tz !== 'string' || !isTimeZone(tz)) fail('timezone', `must be an IANA time zone (got ${show(tz)})`);
-  if (ok && out.length === before) {
-    out.push({ days: days as Weekday[], start: w.start as string, end: w.end as string, timezone: tz as string });
-  }
 };
 
 /** Like `parseConfig`, but throws one readable error listing every problem: what `cdk synth` wants. */

@@ -1,18 +1,32 @@
+import { describeWindow, isWithinAnyWindow } from './change-window.ts';
 import type { CloudTrailRecord } from './cloudtrail.ts';
 import { principalArn } from './cloudtrail.ts';
 import type { ApprovedProcess } from './config.ts';
 import { globToRegExp } from './config.ts';
 
 /**
- * Was this change made through the approved process? The principal must be an approved automation role and,
- * when IaC user agents are configured, the call must come from one of those tools too: an approved deploy
- * role used by hand from the console or a laptop is not the approved process. A user agent alone never
- * approves anything, since any caller can set it.
+ * Why a change was not made through the approved process; empty when it was. The principal must be an
+ * approved automation role; when IaC user agents are configured the call must come from one of those tools
+ * too (an approved deploy role used by hand from a laptop is not the approved process; a user agent alone
+ * never approves anything, since any caller can set it); and when change windows are configured the change
+ * must fall inside one, on its CloudTrail `eventTime`.
  */
-export const isApprovedChange = (e: CloudTrailRecord, approved: ApprovedProcess): boolean => {
+export const unapprovedReasons = (e: CloudTrailRecord, approved: ApprovedProcess): string[] => {
+  const reasons: string[] = [];
   const principal = principalArn(e);
-  if (!approved.automationRoles.some((glob) => globToRegExp(glob).test(principal))) return false;
-  if (approved.iacUserAgents.length === 0) return true;
+  if (!approved.automationRoles.some((glob) => globToRegExp(glob).test(principal))) {
+    reasons.push(`${principal} is not an approved automation role`);
+  }
   const agent = e.userAgent ?? '';
-  return approved.iacUserAgents.some((tool) => agent.includes(tool));
+  if (approved.iacUserAgents.length > 0 && !approved.iacUserAgents.some((tool) => agent.includes(tool))) {
+    reasons.push(`user agent ${JSON.stringify(agent)} is not an approved IaC tool`);
+  }
+  const windows = approved.changeWindows ?? [];
+  if (!isWithinAnyWindow(Date.parse(e.eventTime), windows)) {
+    reasons.push(`${e.eventTime} is outside every change window (${windows.map(describeWindow).join('; ')})`);
+  }
+  return reasons;
 };
+
+export const isApprovedChange = (e: CloudTrailRecord, approved: ApprovedProcess): boolean =>
+  unapprovedReasons(e, approved).length === 0;

@@ -44,27 +44,40 @@ const eventNameOf = (e: AuditEvent): string => {
   }
 };
 
-export const buildFinding = (p: FindingParts): Finding => ({
-  schema: 'trailwarden.finding/v1',
-  id: findingId(p.rule.id, p.idKey, p.windowStartMs),
-  ruleId: p.rule.id,
-  title: p.rule.title,
-  description: p.rule.description,
-  severity: severityFor(p.rule, p.ctx),
-  criticality: p.ctx.criticality,
-  controls: p.rule.controls,
-  mitre: p.rule.mitre,
-  account: p.event.account,
-  region: p.event.region,
-  actor: actorOf(p.event),
-  resources: p.rule.resources(p.event),
-  eventIds: p.eventIds,
-  eventName: eventNameOf(p.event),
-  groupKey: p.groupKey,
-  firstSeen: new Date(p.firstSeenMs).toISOString(),
-  lastSeen: new Date(p.lastSeenMs).toISOString(),
-  count: p.eventIds.length,
-  threshold: p.threshold,
-  runbook: p.rule.runbook,
-  drill: p.event.drill === true,
-});
+/** A rule's explanation must never cost a finding: a throwing `explain` is reported inside the details. */
+const detailsOf = (p: FindingParts): readonly string[] => {
+  try {
+    return p.rule.explain(p.event, p.ctx);
+  } catch (err) {
+    return [`(explanation failed: ${err instanceof Error ? err.message : String(err)})`];
+  }
+};
+
+export const buildFinding = (p: FindingParts): Finding => {
+  const details = detailsOf(p);
+  return {
+    schema: 'trailwarden.finding/v1',
+    id: findingId(p.rule.id, p.idKey, p.windowStartMs),
+    ruleId: p.rule.id,
+    title: p.rule.title,
+    description: p.rule.description,
+    severity: severityFor(p.rule, p.ctx),
+    criticality: p.ctx.criticality,
+    controls: p.rule.controls,
+    mitre: p.rule.mitre,
+    account: p.event.account,
+    region: p.event.region,
+    actor: actorOf(p.event),
+    resources: p.rule.resources(p.event),
+    eventIds: p.eventIds,
+    eventName: eventNameOf(p.event),
+    groupKey: p.groupKey,
+    firstSeen: new Date(p.firstSeenMs).toISOString(),
+    lastSeen: new Date(p.lastSeenMs).toISOString(),
+    count: p.eventIds.length,
+    threshold: p.threshold,
+    runbook: p.rule.runbook,
+    ...(details.length > 0 ? { details } : {}),
+    drill: p.event.drill === true,
+  };
+};

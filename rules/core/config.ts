@@ -1,3 +1,5 @@
+import type { ChangeWindow } from './change-window.ts';
+import { parseChangeWindow } from './change-window.ts';
 import type { Suppression } from './suppressions.ts';
 import { SUPPRESSION_MATCHERS } from './suppressions.ts';
 import type { Criticality } from './types.ts';
@@ -28,11 +30,13 @@ export interface ApprovedProcess {
   readonly automationRoles: readonly string[];
   /** Substrings of user agents of approved IaC tooling (e.g. `aws-cdk`, `Terraform`). */
   readonly iacUserAgents: readonly string[];
+  /** When changes may happen; empty = any time. Changes outside every window are findings. */
+  readonly changeWindows?: readonly ChangeWindow[];
 }
 
 export const DEFAULT_DETECTION_CONFIG: DetectionConfig = {
   criticality: { default: 'medium', accounts: {}, resources: [] },
-  approved: { automationRoles: [], iacUserAgents: [] },
+  approved: { automationRoles: [], iacUserAgents: [], changeWindows: [] },
   organization: { accounts: [] },
   suppressions: [],
 };
@@ -131,13 +135,14 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   if (!isRecord(approvedInput)) at('approved', 'must be an object');
   else {
     for (const key of Object.keys(approvedInput)) {
-      if (!['automationRoles', 'iacUserAgents'].includes(key)) at(`approved.${key}`, 'unknown key');
+      if (!['automationRoles', 'iacUserAgents', 'changeWindows'].includes(key)) at(`approved.${key}`, 'unknown key');
     }
     approved = {
       automationRoles: strings(approvedInput.automationRoles, 'approved.automationRoles', (s) =>
         s.startsWith('arn:') ? undefined : 'is not an ARN glob (arn:aws:iam::<account>:role/<name>)',
       ),
       iacUserAgents: strings(approvedInput.iacUserAgents, 'approved.iacUserAgents'),
+      changeWindows: parseChangeWindows(approvedInput.changeWindows, at),
     };
   }
 
@@ -203,4 +208,13 @@ const parseSuppressions = (input: unknown, at: (p: string, msg: string) => void)
     if (ok && out.length === before) out.push(raw as unknown as Suppression);
   });
   return out;
+};
+
+const parseChangeWindows = (input: unknown, at: (p: string, msg: string) => void): ChangeWindow[] => {
+  if (input === undefined) return [];
+  if (!Array.isArray(input)) {
+    at('approved.changeWindows', 'must be a list of {days, start, end, timezone}');
+    return [];
+  }
+  return input.flatMap((w: unknown, i) => parseChangeWindow(`approved.changeWindows[${i}]`, w, at) ?? []);
 };

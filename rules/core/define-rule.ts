@@ -59,6 +59,7 @@ export const defineRule = <const S extends EventSelector>(def: RuleDefinition<S>
     },
     match: (e, ctx) => def.match(payloadOf(e) as EventOf<S>, ctx),
     resources: def.resources ? lift(def.resources) : defaultResources,
+    explain: def.explain ? (e, ctx) => def.explain?.(payloadOf(e) as EventOf<S>, ctx) ?? [] : () => [],
     runbook: def.runbook,
     rationale: def.rationale,
     falsePositives: def.falsePositives,

@@ -26,6 +26,8 @@ export interface Finding {
   readonly count: number;
   readonly threshold: { readonly count: number; readonly windowSeconds: number } | null;
   readonly runbook: readonly string[];
+  /** Event-specific facts the rule explains (ports opened, why a change was not approved, …). */
+  readonly details?: readonly string[];
   readonly drill: boolean;
   /** Set when a configured suppression matched: `active` ones are archived but never paged. */
   readonly suppression?: SuppressionNote;

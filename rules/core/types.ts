@@ -117,6 +117,8 @@ export interface RuleDefinition<S extends EventSelector> {
   readonly dedup?: { readonly key: (e: EventOf<S>) => string; readonly windowSeconds?: number };
   /** Resources the finding names; defaults to the record's `resources` ARNs. */
   readonly resources?: (e: EventOf<S>) => readonly string[];
+  /** Event-specific facts for the finding's `details`: which ports, which policy statement, why not approved. */
+  readonly explain?: (e: EventOf<S>, ctx: RuleContext) => readonly string[];
   readonly runbook: readonly string[];
   /** Why this threshold and severity (auditors ask). */
   readonly rationale: string;
@@ -148,6 +150,7 @@ export interface Rule {
   readonly dedup: { readonly key: (e: AuditEvent) => string; readonly windowSeconds: number };
   readonly match: (e: AuditEvent, ctx: RuleContext) => boolean;
   readonly resources: (e: AuditEvent) => readonly string[];
+  readonly explain: (e: AuditEvent, ctx: RuleContext) => readonly string[];
   readonly runbook: readonly string[];
   readonly rationale: string;
   readonly falsePositives: readonly string[];

@@ -76,6 +76,7 @@ export const rule = defineRule({
   mitre: ['T1562.007', 'T1133', 'T1190'],
   on: { source: 'ec2', eventNames: ['AuthorizeSecurityGroupIngress', 'ModifySecurityGroupRules'] },
   match: (e) => isSuccess(e) && worldOpenIngress(e).length > 0,
+  explain: (e) => [describeWorldOpenIngress(e)],
   resources: securityGroupArns,
   dedup: { key: (e) => securityGroupIdOf(e) ?? `unknown-security-group|${principalArn(e)}` },
   runbook: [

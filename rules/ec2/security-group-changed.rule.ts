@@ -1,5 +1,5 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import { isApprovedChange } from '../core/approved.ts';
+import { isApprovedChange, unapprovedReasons } from '../core/approved.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { isServiceInvoked, isSuccess } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
@@ -33,6 +33,7 @@ export const rule = defineRule({
     ],
   },
   match: (e, ctx) => isSuccess(e) && !isServiceInvoked(e) && !isApprovedChange(e, ctx.config.approved),
+  explain: (e, ctx) => unapprovedReasons(e, ctx.config.approved),
   resources: securityGroupArns,
   runbook: [
     'Identify the change: `aws ec2 describe-security-group-rules --filters Name=group-id,Values=<sg-id>` and compare with the requestParameters in the finding.',

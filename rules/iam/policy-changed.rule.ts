@@ -1,5 +1,5 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import { isApprovedChange } from '../core/approved.ts';
+import { isApprovedChange, unapprovedReasons } from '../core/approved.ts';
 import { isServiceInvoked, isSuccess } from '../core/cloudtrail.ts';
 import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
@@ -63,6 +63,7 @@ export const rule = defineRule({
   mitre: ['T1098'],
   on: { source: 'iam', eventNames: [...CIS_POLICY_CHANGES, ...OTHER_PRIVILEGE_CHANGES] },
   match: (e, ctx) => isSuccess(e) && !isServiceInvoked(e) && !isApprovedChange(e, ctx.config.approved),
+  explain: (e, ctx) => unapprovedReasons(e, ctx.config.approved),
   resources: iamTargetArns,
   runbook: [
     'Identify the change and its target from the finding (eventName, requestParameters); get the current state, e.g. `aws iam list-attached-role-policies --role-name <role>`, `aws iam get-role-policy --role-name <role> --policy-name <name>`, `aws iam get-policy-version --policy-arn <arn> --version-id <v>`, `aws iam get-role --role-name <role>` (trust policy).',

@@ -72,6 +72,13 @@ export const rule = defineRule({
   controls: ['A.5.23'],
   mitre: ['T1530'],
   on: { source: 's3', eventNames: ['PutBucketPolicy', 'PutBucketAcl', 'CreateBucket'] },
+  explain: (e) => {
+    const policy = analyzeResourcePolicy(param(e.requestParameters, 'bucketPolicy'));
+    if (policy.kind === 'public') return [`public policy statements: ${policy.statements.join(', ')}`];
+    return publicCannedAcl(e) || publicGrantHeader(e) || publicAclGrant(e)
+      ? ['ACL grants access to AllUsers or AuthenticatedUsers']
+      : [];
+  },
   match: (e) => {
     if (!isSuccess(e)) return false;
     switch (e.eventName) {

@@ -49,6 +49,8 @@ describe('loadConfig', () => {
       { days: ['Tue', 'Thu'], start: '09:00', end: '11:30', timezone: 'Europe/Berlin' },
     ]);
     expect(config.detection.approved.iacUserAgents).toEqual(['aws-cdk']);
+    // The evaluate function judges the approved process from its detection config, windows included.
+    expect(config.detection.approved.changeWindows).toEqual(config.changeWindows);
   });
 
   it('lets -c values (strings) override the file', () => {

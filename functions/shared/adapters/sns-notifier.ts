@@ -28,6 +28,7 @@ export const bodyFor = (f: Finding, evidenceKey?: string): string => {
     `Who:       ${who}`,
     `Where:     account ${f.account}, region ${f.region}`,
     `Resources: ${f.resources.length > 0 ? f.resources.join(', ') : '-'}`,
+    ...(f.details ?? []).map((d, i) => `${i === 0 ? 'Details:  ' : '          '} ${d}`),
     `When:      ${f.firstSeen === f.lastSeen ? f.firstSeen : `${f.firstSeen} to ${f.lastSeen}`} (${f.count} event${f.count === 1 ? '' : 's'}${f.threshold ? `, threshold ${f.threshold.count} in ${f.threshold.windowSeconds}s` : ''})`,
     `Rule:      ${f.ruleId} - controls ${f.controls.join(', ')} - MITRE ${f.mitre.join(', ')}`,
     `Finding:   ${f.id}${evidenceKey ? ` (evidence s3 key ${evidenceKey})` : ''}`,

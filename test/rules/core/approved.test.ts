@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isApprovedChange } from '../../../rules/core/approved.ts';
+import { isApprovedChange, unapprovedReasons } from '../../../rules/core/approved.ts';
 import type { CloudTrailRecord } from '../../../rules/core/cloudtrail.ts';
 
 const deployRole = 'arn:aws:iam::111122223333:role/cdk-hnb659fds-cfn-exec-role-111122223333-eu-west-1';
@@ -55,5 +55,34 @@ describe('isApprovedChange', () => {
     ['missing user agent with agents configured', call(deployRole, 'AssumedRole'), approved, false],
   ] as const)('%s', (_name, record, config, expected) => {
     expect(isApprovedChange(record, config)).toBe(expected);
+  });
+
+  const windowed = {
+    ...approved,
+    changeWindows: [{ days: ['Tue', 'Thu'], start: '09:00', end: '11:30', timezone: 'Europe/Berlin' }] as const,
+  };
+  // 2026-11-03 is a Tuesday; Berlin is UTC+1 in November.
+  const at = (eventTime: string) => ({ ...call(deployRole, 'AssumedRole', 'cloudformation.amazonaws.com'), eventTime });
+
+  it.each([
+    ['inside the window (10:00 Berlin)', '2026-11-03T09:00:00Z', true],
+    ['at the start, inclusive (09:00 Berlin)', '2026-11-03T08:00:00Z', true],
+    ['at the end, exclusive (11:30 Berlin)', '2026-11-03T10:30:00Z', false],
+    ['before it (08:59 Berlin)', '2026-11-03T07:59:00Z', false],
+    ['on a day without a window (Wednesday)', '2026-11-04T09:00:00Z', false],
+  ])('change window: %s', (_name, eventTime, expected) => {
+    expect(isApprovedChange(at(eventTime), windowed)).toBe(expected);
+  });
+
+  it('names every reason a change was not approved, window included', () => {
+    const e = {
+      ...call('arn:aws:iam::111122223333:user/alice', 'IAMUser', 'aws-cli/2.15.0'),
+      eventTime: '2026-11-04T22:00:00Z',
+    };
+    expect(unapprovedReasons(e, windowed)).toEqual([
+      'arn:aws:iam::111122223333:user/alice is not an approved automation role',
+      'user agent "aws-cli/2.15.0" is not an approved IaC tool',
+      '2026-11-04T22:00:00Z is outside every change window (Tue,Thu 09:00-11:30 Europe/Berlin)',
+    ]);
   });
 });

@@ -252,4 +252,44 @@ describe('detector', () => {
     expect(outcome.ruleErrors).toEqual([{ ruleId: 'test.throws', eventId: expect.any(String), error: 'boom' }]);
     expect(delivered).toHaveLength(1);
   });
+
+  it("carries a rule's explanation into the finding, and survives an explanation that throws", async () => {
+    const explained = defineRule({
+      ...base,
+      id: 'test.explained',
+      title: 'Explained stop',
+      severity: 'high',
+      on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
+      match: (e) => isSuccess(e),
+      explain: (e) => [`trail ${String(e.requestParameters?.name ?? 'unknown')}`],
+    });
+    const broken = defineRule({
+      ...base,
+      id: 'test.explain-throws',
+      title: 'Broken explanation',
+      severity: 'high',
+      on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
+      match: (e) => isSuccess(e),
+      explain: () => {
+        throw new Error('bad shape');
+      },
+    });
+    const out = collectingSink();
+    const detector = createDetector({
+      catalogue: buildCatalogue([explained, broken]),
+      config: DEFAULT_DETECTION_CONFIG,
+      counters: createMemoryCounterStore(),
+      ledger: createMemoryLedger(),
+      sink: out.sink,
+    });
+    const e = event(
+      record({ eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging', requestParameters: { name: 'org' } }),
+    );
+    await detector.process([e]);
+    const byRule = Object.fromEntries(out.delivered.map((f) => [f.ruleId, f.details]));
+    expect(byRule).toEqual({
+      'test.explained': ['trail org'],
+      'test.explain-throws': ['(explanation failed: bad shape)'],
+    });
+  });
 });
