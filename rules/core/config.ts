@@ -23,6 +23,8 @@ export interface CriticalityConfig {
   readonly accounts: Readonly<Record<string, Criticality>>;
   /** ARN glob (`*` wildcard) → criticality; the most critical match wins. */
   readonly resources: readonly { readonly pattern: string; readonly level: Criticality }[];
+  /** Tag on the event's resource → criticality (`value` omitted: any value); the most critical match wins. */
+  readonly tags?: readonly { readonly key: string; readonly value?: string; readonly level: Criticality }[];
 }
 
 export interface ApprovedProcess {
@@ -60,11 +62,23 @@ export const resolveCriticality = (
   config: CriticalityConfig,
   account: string,
   resourceArns: readonly string[],
+  tags: () => Readonly<Record<string, string>> = () => ({}),
 ): Criticality => {
   let best: Criticality | undefined = config.accounts[account];
+  const raise = (level: Criticality) => {
+    if (best === undefined || RANK[level] > RANK[best]) best = level;
+  };
   for (const { pattern, level } of config.resources) {
     const re = globToRegExp(pattern);
-    if (resourceArns.some((arn) => re.test(arn)) && (best === undefined || RANK[level] > RANK[best])) best = level;
+    if (resourceArns.some((arn) => re.test(arn))) raise(level);
+  }
+  // Tags are read lazily: most configs have none, and extracting them costs a walk of the request.
+  if (config.tags && config.tags.length > 0) {
+    const present = tags();
+    for (const { key, value, level } of config.tags) {
+      const actual = present[key];
+      if (actual !== undefined && (value === undefined || actual === value)) raise(level);
+    }
   }
   return best ?? config.default;
 };
@@ -115,7 +129,23 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
           at(`criticality.resources[${i}]`, 'must be {pattern: "arn:…" glob, level: high|medium|low}');
         } else resources.push({ pattern: r.pattern, level: r.level });
       });
-    criticality = { default: isCriticality(def) ? def : 'medium', accounts, resources };
+    const rawTags = crit.tags ?? [];
+    const tags: { key: string; value?: string; level: Criticality }[] = [];
+    if (!Array.isArray(rawTags)) at('criticality.tags', 'must be a list of {key, value?, level}');
+    else
+      rawTags.forEach((t: unknown, i) => {
+        if (
+          !isRecord(t) ||
+          typeof t.key !== 'string' ||
+          t.key === '' ||
+          (t.value !== undefined && typeof t.value !== 'string') ||
+          !isCriticality(t.level) ||
+          Object.keys(t).some((k) => !['key', 'value', 'level'].includes(k))
+        ) {
+          at(`criticality.tags[${i}]`, 'must be {key: "…", value?: "…", level: high|medium|low}');
+        } else tags.push({ key: t.key, ...(typeof t.value === 'string' ? { value: t.value } : {}), level: t.level });
+      });
+    criticality = { default: isCriticality(def) ? def : 'medium', accounts, resources, tags };
   }
 
   const approvedInput = input.approved ?? {};

@@ -1,5 +1,6 @@
 import type { DetectionConfig } from './config.ts';
 import { resolveCriticality } from './config.ts';
+import { eventTags } from './tags.ts';
 import type { AuditEvent, CloudTrailSelector, Rule, RuleContext, Verdict } from './types.ts';
 import { isCloudTrailSelector } from './types.ts';
 
@@ -99,7 +100,7 @@ export const buildCatalogue = (rules: readonly Rule[]): Catalogue => {
 
 /** Builds the per-event context once: criticality comes from the account and the resources involved. */
 export const contextFor = (config: DetectionConfig, e: AuditEvent, resources: readonly string[]): RuleContext => ({
-  criticality: resolveCriticality(config.criticality, e.account, resources),
+  criticality: resolveCriticality(config.criticality, e.account, resources, () => eventTags(e)),
   config,
 });
 

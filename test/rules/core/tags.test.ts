@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { parseDetectionConfig, resolveCriticality } from '../../../rules/core/config.ts';
+import { fromEnvelope, fromRecord } from '../../../rules/core/events.ts';
+import { eventTags } from '../../../rules/core/tags.ts';
+import type { AuditEvent } from '../../../rules/core/types.ts';
+
+const ct = (eventName: string, requestParameters: Record<string, unknown>): AuditEvent => {
+  const parsed = fromRecord({
+    eventTime: '2026-11-02T10:00:00Z',
+    eventSource: 'ec2.amazonaws.com',
+    eventName,
+    eventID: 'e1',
+    awsRegion: 'eu-west-1',
+    recipientAccountId: '111122223333',
+    userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/alice' },
+    requestParameters,
+  });
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.event;
+};
+
+describe('eventTags', () => {
+  it.each([
+    [
+      'EC2 tagSpecificationSet',
+      ct('RunInstances', {
+        tagSpecificationSet: {
+          items: [
+            {
+              resourceType: 'instance',
+              tags: [
+                { key: 'criticality', value: 'high' },
+                { key: 'team', value: 'payments' },
+              ],
+            },
+          ],
+        },
+      }),
+      { criticality: 'high', team: 'payments' },
+    ],
+    ['IAM tags list', ct('CreateRole', { tags: [{ key: 'criticality', value: 'high' }] }), { criticality: 'high' }],
+    ['capitalised Tags list', ct('CreateStack', { Tags: [{ Key: 'env', Value: 'prod' }] }), { env: 'prod' }],
+    [
+      'tags map (Lambda, SQS)',
+      ct('CreateFunction', { tags: { env: 'prod', owner: 'bob' } }),
+      { env: 'prod', owner: 'bob' },
+    ],
+    [
+      'S3 PutBucketTagging, one tag',
+      ct('PutBucketTagging', { Tagging: { TagSet: { Tag: { Key: 'data-classification', Value: 'confidential' } } } }),
+      { 'data-classification': 'confidential' },
+    ],
+    [
+      'S3 PutBucketTagging, several',
+      ct('PutBucketTagging', {
+        Tagging: {
+          TagSet: {
+            Tag: [
+              { Key: 'a', Value: '1' },
+              { Key: 'b', Value: '2' },
+            ],
+          },
+        },
+      }),
+      { a: '1', b: '2' },
+    ],
+    ['no tags', ct('AuthorizeSecurityGroupIngress', { groupId: 'sg-1' }), {}],
+    ['odd shapes are ignored', ct('CreateRole', { tags: 'criticality=high', Tags: [null, 3] }), {}],
+  ])('%s', (_name, event, expected) => {
+    expect(eventTags(event)).toEqual(expected);
+  });
+
+  it('reads Config item tags', () => {
+    const parsed = fromEnvelope({
+      id: 'cfg-1',
+      'detail-type': 'Config Configuration Item Change',
+      source: 'aws.config',
+      account: '111122223333',
+      region: 'eu-west-1',
+      time: '2026-11-02T10:00:00Z',
+      detail: {
+        messageType: 'ConfigurationItemChangeNotification',
+        configurationItem: {
+          resourceType: 'AWS::S3::Bucket',
+          resourceId: 'reports',
+          awsAccountId: '111122223333',
+          awsRegion: 'eu-west-1',
+          configurationItemCaptureTime: '2026-11-02T10:00:00Z',
+          configurationItemStatus: 'OK',
+          tags: { criticality: 'high' },
+        },
+      },
+    });
+    if (!parsed.ok) throw new Error(parsed.error);
+    expect(eventTags(parsed.event)).toEqual({ criticality: 'high' });
+  });
+});
+
+describe('resolveCriticality with tags', () => {
+  const config = {
+    default: 'low' as const,
+    accounts: { '444455556666': 'medium' as const },
+    resources: [],
+    tags: [
+      { key: 'criticality', value: 'high', level: 'high' as const },
+      { key: 'pci', level: 'high' as const },
+      { key: 'env', value: 'staging', level: 'medium' as const },
+    ],
+  };
+  it.each([
+    ['a matching key and value', { criticality: 'high' }, '111122223333', 'high'],
+    ['a key with any value', { pci: 'no' }, '111122223333', 'high'],
+    ['a different value', { criticality: 'low' }, '111122223333', 'low'],
+    ['the account when tags say less', { env: 'staging' }, '444455556666', 'medium'],
+    ['the most critical of account and tags', { pci: 'yes' }, '444455556666', 'high'],
+    ['no tags: the default', {}, '111122223333', 'low'],
+  ])('%s', (_name, tags, account, expected) => {
+    expect(resolveCriticality(config, account, [], () => tags)).toBe(expected);
+  });
+
+  it('validates tag rules', () => {
+    const bad = parseDetectionConfig({ criticality: { tags: [{ key: 'criticality', level: 'urgent' }] } });
+    expect(bad).toEqual({
+      ok: false,
+      errors: ['detection.criticality.tags[0]: must be {key: "…", value?: "…", level: high|medium|low}'],
+    });
+    const good = parseDetectionConfig({ criticality: { tags: [{ key: 'pci', level: 'high' }] } });
+    expect(good.ok && good.config.criticality.tags).toEqual([{ key: 'pci', level: 'high' }]);
+  });
+});
