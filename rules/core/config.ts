@@ -15,6 +15,8 @@ export interface DetectionConfig {
   readonly organization: { readonly id?: string; readonly accounts: readonly string[] };
   /** Reasoned, dated exceptions (see `suppressions.ts`). */
   readonly suppressions: readonly Suppression[];
+  /** Working hours, for off-hours access to high-criticality accounts; empty = no off-hours rule. */
+  readonly businessHours?: readonly ChangeWindow[];
 }
 
 export interface CriticalityConfig {
@@ -101,7 +103,8 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   if (input === undefined) return { ok: true, config: DEFAULT_DETECTION_CONFIG };
   if (!isRecord(input)) return { ok: false, errors: [`${path}: must be an object`] };
   for (const key of Object.keys(input)) {
-    if (!['criticality', 'approved', 'organization', 'suppressions'].includes(key)) at(key, 'unknown key');
+    if (!['criticality', 'approved', 'organization', 'suppressions', 'businessHours'].includes(key))
+      at(key, 'unknown key');
   }
 
   const crit = input.criticality ?? {};
@@ -172,7 +175,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
         s.startsWith('arn:') ? undefined : 'is not an ARN glob (arn:aws:iam::<account>:role/<name>)',
       ),
       iacUserAgents: strings(approvedInput.iacUserAgents, 'approved.iacUserAgents'),
-      changeWindows: parseChangeWindows(approvedInput.changeWindows, at),
+      changeWindows: parseWindows(approvedInput.changeWindows, 'approved.changeWindows', at),
     };
   }
 
@@ -191,10 +194,11 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   }
 
   const suppressions = parseSuppressions(input.suppressions, at);
+  const businessHours = parseWindows(input.businessHours, 'businessHours', at);
 
   return errors.length > 0
     ? { ok: false, errors }
-    : { ok: true, config: { criticality, approved, organization, suppressions } };
+    : { ok: true, config: { criticality, approved, organization, suppressions, businessHours } };
 };
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -240,11 +244,11 @@ const parseSuppressions = (input: unknown, at: (p: string, msg: string) => void)
   return out;
 };
 
-const parseChangeWindows = (input: unknown, at: (p: string, msg: string) => void): ChangeWindow[] => {
+const parseWindows = (input: unknown, path: string, at: (p: string, msg: string) => void): ChangeWindow[] => {
   if (input === undefined) return [];
   if (!Array.isArray(input)) {
-    at('approved.changeWindows', 'must be a list of {days, start, end, timezone}');
+    at(path, 'must be a list of {days, start, end, timezone}');
     return [];
   }
-  return input.flatMap((w: unknown, i) => parseChangeWindow(`approved.changeWindows[${i}]`, w, at) ?? []);
+  return input.flatMap((w: unknown, i) => parseChangeWindow(`${path}[${i}]`, w, at) ?? []);
 };
