@@ -1,6 +1,8 @@
 import type { Finding } from './finding.ts';
 import { foldInto } from './finding.ts';
-import type { Admission, CounterStore, FindingLedger } from './ports.ts';
+import type { History } from './history.ts';
+import { EMPTY_HISTORY, recordSightings } from './history.ts';
+import type { Admission, CounterStore, FindingLedger, HistoryStore } from './ports.ts';
 import type { WindowState } from './window.ts';
 import { applyWindow, EMPTY_WINDOW } from './window.ts';
 
@@ -50,5 +52,20 @@ export const createMemoryLedger = (): FindingLedger => {
       const current = entries.get(dedupKey);
       if (current && current.finding.id === finding.id) current.delivered = true;
     },
+    // One process, one detector: there is no other handler to hold a claim against.
+    release: async () => {},
+  };
+};
+
+/** In-memory behaviour history for the CLI and tests; same `recordSightings` as the DynamoDB adapter. */
+export const createMemoryHistoryStore = (): HistoryStore => {
+  const histories = new Map<string, History>();
+  return {
+    record: async (requests) =>
+      requests.map(({ key, spec, sightings }) => {
+        const history = recordSightings(histories.get(key) ?? EMPTY_HISTORY, sightings, spec);
+        histories.set(key, history);
+        return { key, ok: true as const, history };
+      }),
   };
 };

@@ -1,4 +1,5 @@
 import type { Finding } from './finding.ts';
+import type { History, HistorySpec, Sighting } from './history.ts';
 import type { Fire, WindowEvent, WindowParams } from './window.ts';
 
 /** Threshold counters: one entry per (rule, group) key, observed a batch at a time. */
@@ -17,11 +18,23 @@ export type CounterResult =
 /**
  * Dedup and delivery bookkeeping. `admit` decides whether a finding pages (`deliver`), folds into one
  * already paged inside the dedup window (`fold`), or was already delivered (`duplicate`, e.g. on retry).
- * `delivered` is recorded only after the sink succeeded, so a failed page is retried, not lost.
+ * `delivered` is recorded only after the sink succeeded, so a failed page is retried, not lost. Where handlers
+ * run concurrently, `deliver` is a claim: a second handler admitting the same undelivered finding while the
+ * claim holds gets `DeliveryInProgress` instead of paging twice.
  */
 export interface FindingLedger {
   admit(finding: Finding, dedupKey: string, windowMs: number): Promise<Admission>;
   delivered(finding: Finding, dedupKey: string): Promise<void>;
+  /** Delivery failed: give up this handler's claim at once, so a retry need not wait for it to lapse. */
+  release(finding: Finding, dedupKey: string): Promise<void>;
+}
+
+/**
+ * Another handler holds an unexpired claim to deliver this finding. Not an error in the finding: the events
+ * are retried later, and by then the finding is delivered (duplicate) or the claim has lapsed (deliver).
+ */
+export class DeliveryInProgress extends Error {
+  override readonly name = 'DeliveryInProgress';
 }
 export type Admission =
   | { readonly kind: 'deliver'; readonly finding: Finding }
@@ -39,3 +52,19 @@ export interface FindingSink {
 export interface Clock {
   now(): number;
 }
+
+/**
+ * Behaviour-rule memory: adds a batch's sightings to each key atomically and returns the merged history.
+ * Idempotent per sighting id, so a retried batch changes nothing and sees the same history.
+ */
+export interface HistoryStore {
+  record(requests: readonly HistoryRequest[]): Promise<readonly HistoryResult[]>;
+}
+export interface HistoryRequest {
+  readonly key: string;
+  readonly spec: HistorySpec;
+  readonly sightings: readonly Sighting[];
+}
+export type HistoryResult =
+  | { readonly key: string; readonly ok: true; readonly history: History }
+  | { readonly key: string; readonly ok: false; readonly error: string };

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import { createHandler } from '../../functions/evaluate/evaluate.ts';
 import { createAwsFindingSink } from '../../functions/shared/adapters/aws-finding-sink.ts';
 import { createDynamoCounterStore } from '../../functions/shared/adapters/dynamodb-counter-store.ts';
+import { createDynamoHistoryStore } from '../../functions/shared/adapters/dynamodb-history-store.ts';
 import { createDynamoLedger } from '../../functions/shared/adapters/dynamodb-ledger.ts';
 import { createS3EvidenceStore } from '../../functions/shared/adapters/s3-evidence-store.ts';
 import { createSnsNotifier } from '../../functions/shared/adapters/sns-notifier.ts';
@@ -22,19 +23,25 @@ import { envelope, failedLogin, sqsBatch, stopLogging } from './support.ts';
 const BUCKET = 'trailwarden-evidence';
 const TOPIC = 'arn:aws:sns:us-east-1:111122223333:trailwarden-findings';
 
-/** Fail the first `times` calls of one command, as a throttled or failing AWS API would. */
+type Command = { constructor: { name: string }; input?: { Item?: { pk?: { S?: string } } } };
+/**
+ * Fail the next `times` calls of `commandName` (whose item key starts with `keyPrefix`, when given), as a
+ * throttled or failing AWS API would.
+ */
 const failing = <C extends { send: (...args: never[]) => unknown }>(
   client: C,
   commandName: string,
   error: Error,
   times = 1,
+  keyPrefix?: string,
 ): C => {
   let remaining = times;
   return new Proxy(client, {
     get(target, prop, receiver) {
       if (prop !== 'send') return Reflect.get(target, prop, receiver);
-      return (command: { constructor: { name: string } }, ...rest: unknown[]) => {
-        if (command.constructor.name === commandName && remaining > 0) {
+      return (command: Command, ...rest: unknown[]) => {
+        const keyed = keyPrefix === undefined || (command.input?.Item?.pk?.S ?? '').startsWith(keyPrefix);
+        if (command.constructor.name === commandName && keyed && remaining > 0) {
           remaining--;
           return Promise.reject(error);
         }
@@ -80,6 +87,7 @@ describe('evaluate handler end to end (DynamoDB Local, s3rver, mocked SNS)', () 
       config: opts.config ?? DEFAULT_DETECTION_CONFIG,
       counters: createDynamoCounterStore(db, table),
       ledger: createDynamoLedger(db, table),
+      history: createDynamoHistoryStore(db, table),
       sink: createAwsFindingSink(
         createS3EvidenceStore(opts.s3 ?? s3.client, BUCKET),
         createSnsNotifier(new SNSClient({ region: 'us-east-1' }), TOPIC),
@@ -141,7 +149,9 @@ describe('evaluate handler end to end (DynamoDB Local, s3rver, mocked SNS)', () 
 
   it('DynamoDB throttling mid-batch: failed records retried, counted once, paged once', async () => {
     const batch = bruteForce();
-    const out = await handlerWith({ dynamo: failing(dynamo, 'PutItemCommand', throttled()) })(batch);
+    // Other rules also count failed logins (password spraying): throttle the brute-force counter itself.
+    const throttledDynamo = failing(dynamo, 'PutItemCommand', throttled(), 1, 'counter#signin.console-login-failures#');
+    const out = await handlerWith({ dynamo: throttledDynamo })(batch);
     expect(failedIds(out).length).toBeGreaterThan(0);
     expect(pagedRules()).toEqual([]);
     expect(await handlerWith()(retryOf(batch, failedIds(out)))).toEqual({ batchItemFailures: [] });

@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import type { CounterRequest, CounterResult, CounterStore } from '../../../rules/core/ports.ts';
+import type { Clock, CounterRequest, CounterResult, CounterStore } from '../../../rules/core/ports.ts';
 import type { WindowState } from '../../../rules/core/window.ts';
 import { applyWindow, EMPTY_WINDOW } from '../../../rules/core/window.ts';
 import { itemKey, mapLimit } from './dynamodb-keys.ts';
@@ -21,8 +21,9 @@ interface Stored {
 export const createDynamoCounterStore = (
   client: DynamoDBClient,
   tableName: string,
-  options: { readonly concurrency?: number } = {},
+  options: { readonly concurrency?: number; readonly clock?: Clock } = {},
 ): CounterStore => {
+  const clock = options.clock ?? { now: () => Date.now() };
   const read = async (pk: string): Promise<Stored> => {
     const out = await client.send(
       new GetItemCommand({ TableName: tableName, Key: { pk: { S: pk } }, ConsistentRead: true }),
@@ -43,7 +44,8 @@ export const createDynamoCounterStore = (
       const { state, fires } = applyWindow(stored.state, events, params);
       // Nothing new (every event a redelivery): no write, so retries cost one read.
       if (fires.every((f) => f.replay) && sameState(stored.state, state)) return { key, ok: true, fires };
-      const expiresAt = Math.ceil((state.watermark + params.horizonMs) / 1000) + 86_400;
+      // From the later of event time and now, so state for replayed old events is not born expired.
+      const expiresAt = Math.ceil((Math.max(state.watermark, clock.now()) + params.horizonMs) / 1000) + 86_400;
       try {
         await client.send(
           new PutItemCommand({

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   ConditionalCheckFailedException,
@@ -6,34 +7,62 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { Finding } from '../../../rules/core/finding.ts';
-import { foldInto } from '../../../rules/core/finding.ts';
-import type { Admission, FindingLedger } from '../../../rules/core/ports.ts';
+import { foldInto, MAX_EVENT_IDS } from '../../../rules/core/finding.ts';
+import type { Admission, Clock, FindingLedger } from '../../../rules/core/ports.ts';
+import { DeliveryInProgress } from '../../../rules/core/ports.ts';
 import { itemKey } from './dynamodb-keys.ts';
 
 const MAX_ATTEMPTS = 8;
-/** Folded findings keep at most this many event ids; `count` stays exact. */
-const MAX_EVENT_IDS = 500;
+/**
+ * How long a handler's claim to deliver a finding holds: longer than archiving plus paging takes, shorter
+ * than the queue's visibility timeout, so a crashed holder's finding is delivered on the next retry.
+ */
+export const DEFAULT_CLAIM_MS = 60_000;
+
+interface Claim {
+  readonly token: string;
+  readonly until: number;
+}
 
 interface Entry {
   readonly finding: Finding;
   readonly delivered: boolean;
+  readonly claim: Claim | undefined;
   readonly version: number;
+}
+
+export interface LedgerOptions {
+  readonly clock?: Clock;
+  readonly claimMs?: number;
+  /** Identifies this handler's claims; one per container. */
+  readonly token?: string;
 }
 
 /**
  * `FindingLedger` on DynamoDB, one item per dedup key: which finding paged inside the window, and whether
  * its delivery completed. Conditional writes make admission race-free across concurrent handlers.
  */
-export const createDynamoLedger = (client: DynamoDBClient, tableName: string): FindingLedger => {
+export const createDynamoLedger = (
+  client: DynamoDBClient,
+  tableName: string,
+  options: LedgerOptions = {},
+): FindingLedger => {
+  const clock = options.clock ?? { now: () => Date.now() };
+  const claimMs = options.claimMs ?? DEFAULT_CLAIM_MS;
+  const token = options.token ?? randomUUID();
+  const myClaim = (): Claim => ({ token, until: clock.now() + claimMs });
+
   const read = async (pk: string): Promise<Entry | undefined> => {
     const out = await client.send(
       new GetItemCommand({ TableName: tableName, Key: { pk: { S: pk } }, ConsistentRead: true }),
     );
     const item = out.Item;
     if (item === undefined) return undefined;
+    const claim = item.c?.S ? (JSON.parse(item.c.S) as Claim) : undefined;
     return {
       finding: JSON.parse(item.f?.S ?? '{}') as Finding,
       delivered: item.d?.BOOL === true,
+      claim,
       version: Number(item.v?.N ?? '0'),
     };
   };
@@ -42,10 +71,13 @@ export const createDynamoLedger = (client: DynamoDBClient, tableName: string): F
     pk: string,
     finding: Finding,
     delivered: boolean,
+    claim: Claim | undefined,
     previous: Entry | undefined,
     windowMs: number,
   ) => {
-    const expiresAt = Math.ceil((Date.parse(finding.firstSeen) + windowMs) / 1000) + 7 * 86_400;
+    // From the later of event time and now: a late or replayed finding's entry must not be born expired
+    // (DynamoDB would delete it, and the next retry would page again).
+    const expiresAt = Math.ceil((Math.max(Date.parse(finding.firstSeen), clock.now()) + windowMs) / 1000) + 7 * 86_400;
     const trimmed =
       finding.eventIds.length > MAX_EVENT_IDS
         ? { ...finding, eventIds: finding.eventIds.slice(-MAX_EVENT_IDS) }
@@ -58,6 +90,7 @@ export const createDynamoLedger = (client: DynamoDBClient, tableName: string): F
           id: { S: finding.id },
           f: { S: JSON.stringify(trimmed) },
           d: { BOOL: delivered },
+          ...(claim ? { c: { S: JSON.stringify(claim) } } : {}),
           v: { N: String((previous?.version ?? 0) + 1) },
           ttl: { N: String(expiresAt) },
         },
@@ -65,6 +98,16 @@ export const createDynamoLedger = (client: DynamoDBClient, tableName: string): F
         ...(previous === undefined ? {} : { ExpressionAttributeValues: { ':v': { N: String(previous.version) } } }),
       }),
     );
+  };
+
+  /** Deliver the entry's finding if no other handler's claim holds; the claim is taken with the write. */
+  const claimDelivery = async (pk: string, current: Entry, windowMs: number): Promise<Admission> => {
+    const claim = current.claim;
+    if (claim !== undefined && claim.token !== token && claim.until > clock.now()) {
+      throw new DeliveryInProgress(`finding ${current.finding.id} is being delivered by another handler`);
+    }
+    await write(pk, current.finding, false, myClaim(), current, windowMs);
+    return { kind: 'deliver', finding: current.finding };
   };
 
   const admit = async (finding: Finding, dedupKey: string, windowMs: number): Promise<Admission> => {
@@ -76,19 +119,20 @@ export const createDynamoLedger = (client: DynamoDBClient, tableName: string): F
           current === undefined ||
           Math.abs(Date.parse(finding.firstSeen) - Date.parse(current.finding.firstSeen)) >= windowMs
         ) {
-          if (current?.finding.id === finding.id)
-            return current.delivered ? { kind: 'duplicate', finding } : { kind: 'deliver', finding };
-          await write(pk, finding, false, current, windowMs);
+          if (current?.finding.id === finding.id) {
+            return current.delivered ? { kind: 'duplicate', finding } : await claimDelivery(pk, current, windowMs);
+          }
+          await write(pk, finding, false, myClaim(), current, windowMs);
           return { kind: 'deliver', finding };
         }
         if (current.finding.id === finding.id) {
           return current.delivered
             ? { kind: 'duplicate', finding: current.finding }
-            : { kind: 'deliver', finding: current.finding };
+            : await claimDelivery(pk, current, windowMs);
         }
         const merged = foldInto(current.finding, finding);
         if (merged.count !== current.finding.count || merged.lastSeen !== current.finding.lastSeen) {
-          await write(pk, merged, current.delivered, current, windowMs);
+          await write(pk, merged, current.delivered, current.claim, current, windowMs);
         }
         return { kind: 'fold', finding: merged };
       } catch (err) {
@@ -105,9 +149,11 @@ export const createDynamoLedger = (client: DynamoDBClient, tableName: string): F
         new UpdateItemCommand({
           TableName: tableName,
           Key: { pk: { S: itemKey('dedup', dedupKey) } },
-          UpdateExpression: 'SET d = :t',
+          // Bumping the version makes a racing fold (read before this, written after) fail its condition and
+          // re-read, instead of writing back `d = false` and letting a later admission page again.
+          UpdateExpression: 'SET d = :t, v = v + :one REMOVE c',
           ConditionExpression: 'id = :id',
-          ExpressionAttributeValues: { ':t': { BOOL: true }, ':id': { S: finding.id } },
+          ExpressionAttributeValues: { ':t': { BOOL: true }, ':id': { S: finding.id }, ':one': { N: '1' } },
         }),
       );
     } catch (err) {
@@ -116,5 +162,22 @@ export const createDynamoLedger = (client: DynamoDBClient, tableName: string): F
     }
   };
 
-  return { admit, delivered };
+  const release = async (finding: Finding, dedupKey: string): Promise<void> => {
+    try {
+      await client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { pk: { S: itemKey('dedup', dedupKey) } },
+          UpdateExpression: 'SET v = v + :one REMOVE c',
+          // Only our own claim: a newer holder's claim must stand.
+          ConditionExpression: 'id = :id AND contains(c, :token)',
+          ExpressionAttributeValues: { ':id': { S: finding.id }, ':token': { S: token }, ':one': { N: '1' } },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  };
+
+  return { admit, delivered, release };
 };
