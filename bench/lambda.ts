@@ -6,6 +6,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { build } from 'esbuild';
 import { createHandler } from '../functions/evaluate/evaluate.ts';
 import { createDynamoCounterStore } from '../functions/shared/adapters/dynamodb-counter-store.ts';
+import { createDynamoHistoryStore } from '../functions/shared/adapters/dynamodb-history-store.ts';
 import { createDynamoLedger } from '../functions/shared/adapters/dynamodb-ledger.ts';
 import { createTelemetry } from '../functions/shared/telemetry.ts';
 import type { DetectionConfig } from '../rules/core/config.ts';
@@ -91,6 +92,7 @@ export const measureDynamoWrites = async (
         config,
         counters: createDynamoCounterStore(counting as DynamoDBClient, table),
         ledger: createDynamoLedger(counting as DynamoDBClient, table),
+        history: createDynamoHistoryStore(counting as DynamoDBClient, table),
         sink: { deliver: async () => {}, fold: async () => {} },
         telemetry: createTelemetry('bench', () => {}),
       });

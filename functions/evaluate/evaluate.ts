@@ -6,11 +6,12 @@ import type { DetectionConfig } from '../../rules/core/config.ts';
 import { createDetector } from '../../rules/core/detector.ts';
 import type { Catalogue } from '../../rules/core/engine.ts';
 import { toAuditEvent } from '../../rules/core/events.ts';
-import type { CounterStore, FindingLedger, FindingSink } from '../../rules/core/ports.ts';
+import type { CounterStore, FindingLedger, FindingSink, HistoryStore } from '../../rules/core/ports.ts';
 import type { AuditEvent } from '../../rules/core/types.ts';
 import { catalogue as defaultCatalogue } from '../../rules/index.ts';
 import { createAwsFindingSink } from '../shared/adapters/aws-finding-sink.ts';
 import { createDynamoCounterStore } from '../shared/adapters/dynamodb-counter-store.ts';
+import { createDynamoHistoryStore } from '../shared/adapters/dynamodb-history-store.ts';
 import { createDynamoLedger } from '../shared/adapters/dynamodb-ledger.ts';
 import { createS3EvidenceStore } from '../shared/adapters/s3-evidence-store.ts';
 import { createSnsNotifier } from '../shared/adapters/sns-notifier.ts';
@@ -23,6 +24,8 @@ export interface EvaluateDeps {
   readonly config: DetectionConfig;
   readonly counters: CounterStore;
   readonly ledger: FindingLedger;
+  /** Behaviour-rule memory; must be shared across containers (DynamoDB), never per-container memory. */
+  readonly history: HistoryStore;
   readonly sink: FindingSink;
   readonly telemetry: Telemetry;
 }
@@ -116,6 +119,7 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): E
     config: parsed.detection,
     counters: createDynamoCounterStore(dynamo, parsed.tableName),
     ledger: createDynamoLedger(dynamo, parsed.tableName),
+    history: createDynamoHistoryStore(dynamo, parsed.tableName),
     sink: createAwsFindingSink(
       createS3EvidenceStore(new S3Client({}), parsed.evidenceBucket),
       createSnsNotifier(new SNSClient({}), parsed.topicArn),

@@ -41,7 +41,9 @@ export const runCase = (
   if (selected) {
     const ctx = contextFor(config, event, rule.resources(event));
     try {
-      matched = rule.match(event, c.criticality ? { ...ctx, criticality: c.criticality } : ctx);
+      const withHistory =
+        rule.history === null ? ctx : { ...ctx, history: c.history ?? { first: null, sightings: [] } };
+      matched = rule.match(event, c.criticality ? { ...withHistory, criticality: c.criticality } : withHistory);
     } catch (err) {
       return { kind: 'fail', reason: `rule threw: ${err instanceof Error ? err.message : String(err)}` };
     }

@@ -3,6 +3,7 @@ import { principalArn } from './cloudtrail.ts';
 import type { AuditEvent, EventOf, EventSelector, Rule, RuleDefinition } from './types.ts';
 
 const DEFAULT_DEDUP_SECONDS = 3600;
+const DEFAULT_HISTORY_MAX = 200;
 
 /** The payload a rule's own functions receive: the CloudTrail record, or the Config `detail`. */
 export const payloadOf = (e: AuditEvent): unknown => (e.kind === 'cloudtrail' ? e.record : e.detail);
@@ -34,7 +35,7 @@ export const defineRule = <const S extends EventSelector>(def: RuleDefinition<S>
     <R>(fn: (e: EventOf<S>) => R) =>
     (e: AuditEvent): R =>
       fn(payloadOf(e) as EventOf<S>);
-  const { threshold, dedup } = def;
+  const { threshold, dedup, history } = def;
   return {
     id: def.id,
     title: def.title,
@@ -51,6 +52,17 @@ export const defineRule = <const S extends EventSelector>(def: RuleDefinition<S>
           byCriticality: threshold.byCriticality,
           groupBy: lift(threshold.groupBy),
           distinct: threshold.distinct ? lift(threshold.distinct) : undefined,
+        }
+      : null,
+    history: history
+      ? {
+          key: lift(history.key),
+          remember: lift(history.remember),
+          spec: {
+            retainMs: history.retainSeconds * 1000,
+            distinctValues: history.distinctValues ?? false,
+            max: history.max ?? DEFAULT_HISTORY_MAX,
+          },
         }
       : null,
     dedup: {

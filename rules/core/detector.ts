@@ -1,9 +1,19 @@
 import { buildFinding } from './build-finding.ts';
 import type { DetectionConfig } from './config.ts';
-import type { Catalogue } from './engine.ts';
+import type { Catalogue, HistoryLookup } from './engine.ts';
 import { evaluate } from './engine.ts';
 import type { Finding } from './finding.ts';
-import type { CounterRequest, CounterStore, FindingLedger, FindingSink } from './ports.ts';
+import type { History, Sighting } from './history.ts';
+import { viewBefore } from './history.ts';
+import { createMemoryHistoryStore } from './memory.ts';
+import type {
+  CounterRequest,
+  CounterStore,
+  FindingLedger,
+  FindingSink,
+  HistoryRequest,
+  HistoryStore,
+} from './ports.ts';
 import { applySuppressions } from './suppressions.ts';
 import type { AuditEvent, Rule, RuleContext, WindowSpec } from './types.ts';
 import type { WindowEvent } from './window.ts';
@@ -17,10 +27,12 @@ export interface DetectorDeps {
   readonly counters: CounterStore;
   readonly ledger: FindingLedger;
   readonly sink: FindingSink;
+  /** Memory for behaviour rules; in memory unless given (the Lambda passes DynamoDB). */
+  readonly history?: HistoryStore;
   readonly latenessMs?: number;
 }
 
-export type Stage = 'counter' | 'ledger' | 'sink';
+export type Stage = 'history' | 'counter' | 'ledger' | 'sink';
 
 /** What one batch produced. `failures` name the events to retry; everything else is done. */
 export interface BatchOutcome {
@@ -61,9 +73,12 @@ export const windowFor = (rule: Rule, ctx: RuleContext): WindowSpec => {
  */
 export const createDetector = (deps: DetectorDeps) => {
   const latenessMs = deps.latenessMs ?? DEFAULT_LATENESS_MS;
+  const historyStore = deps.history ?? createMemoryHistoryStore();
 
   const process = async (events: readonly AuditEvent[]): Promise<BatchOutcome> => {
     const ruleErrors: { ruleId: string; eventId: string; error: string }[] = [];
+    const failures: { stage: Stage; eventIds: string[]; error: string }[] = [];
+    const historyOf = await loadHistories(deps.catalogue, historyStore, events, failures);
     const direct: Match[] = [];
     const counted = new Map<
       string,
@@ -71,7 +86,7 @@ export const createDetector = (deps: DetectorDeps) => {
     >();
 
     for (const event of events) {
-      for (const verdict of evaluate(deps.catalogue, deps.config, event)) {
+      for (const verdict of evaluate(deps.catalogue, deps.config, event, historyOf)) {
         if (verdict.kind === 'error')
           ruleErrors.push({ ruleId: verdict.rule.id, eventId: event.id, error: verdict.error });
         if (verdict.kind !== 'match') continue;
@@ -88,7 +103,6 @@ export const createDetector = (deps: DetectorDeps) => {
       }
     }
 
-    const failures: { stage: Stage; eventIds: string[]; error: string }[] = [];
     const candidates: Candidate[] = direct.map(directCandidate);
 
     if (counted.size > 0) {
@@ -124,7 +138,14 @@ export const createDetector = (deps: DetectorDeps) => {
         const admission = await deps.ledger.admit(finding, candidate.dedupKey, candidate.dedupWindowMs);
         stage = 'sink';
         if (admission.kind === 'deliver') {
-          await deps.sink.deliver(admission.finding);
+          try {
+            await deps.sink.deliver(admission.finding);
+          } catch (err) {
+            await deps.ledger.release(admission.finding, candidate.dedupKey).catch(() => {
+              // The claim lapses on its own; the sink error is the one to report.
+            });
+            throw err;
+          }
           stage = 'ledger';
           await deps.ledger.delivered(admission.finding, candidate.dedupKey);
           delivered.push(admission.finding);
@@ -144,6 +165,73 @@ export const createDetector = (deps: DetectorDeps) => {
   };
 
   return { process };
+};
+
+const historyKey = (rule: Rule, e: AuditEvent): string | undefined => {
+  if (rule.history === null) return undefined;
+  try {
+    return `${rule.id}#${rule.history.key(e)}`;
+  } catch {
+    return undefined; // evaluate() reports the same throw as a rule error
+  }
+};
+
+/**
+ * Before any predicate runs: add this batch's sightings to each behaviour key (one store call per key per
+ * batch) and get back the merged history. Predicates then see only what happened before their event, so
+ * the order of events inside a batch, and retries, do not change the outcome. A key the store cannot serve
+ * fails its events for retry; the rule is skipped for them rather than run on a guess.
+ */
+const loadHistories = async (
+  catalogue: Catalogue,
+  store: HistoryStore,
+  events: readonly AuditEvent[],
+  failures: { stage: Stage; eventIds: string[]; error: string }[],
+): Promise<HistoryLookup | undefined> => {
+  const requests = new Map<string, { request: HistoryRequest & { sightings: Sighting[] }; eventIds: string[] }>();
+  for (const event of events) {
+    for (const rule of catalogue.candidates(event)) {
+      const key = historyKey(rule, event);
+      if (key === undefined || rule.history === null) continue;
+      let entry = requests.get(key);
+      if (entry === undefined) {
+        entry = { request: { key, spec: rule.history.spec, sightings: [] }, eventIds: [] };
+        requests.set(key, entry);
+      }
+      entry.eventIds.push(event.id);
+      let value: string | undefined;
+      try {
+        value = rule.history.remember(event);
+      } catch {
+        value = undefined; // reported by evaluate() when the rule runs
+      }
+      if (value !== undefined)
+        entry.request.sightings.push({ id: event.id, v: value, t: event.timeMs, last: event.timeMs });
+    }
+  }
+  if (requests.size === 0) return undefined;
+
+  const entries = [...requests.values()];
+  let results: Awaited<ReturnType<HistoryStore['record']>>;
+  try {
+    results = await store.record(entries.map((e) => e.request));
+  } catch (err) {
+    results = entries.map((e) => ({ key: e.request.key, ok: false as const, error: message(err) }));
+  }
+  const histories = new Map<string, History | 'unavailable'>();
+  for (const result of results) {
+    if (result.ok) histories.set(result.key, result.history);
+    else {
+      histories.set(result.key, 'unavailable');
+      failures.push({ stage: 'history', eventIds: requests.get(result.key)?.eventIds ?? [], error: result.error });
+    }
+  }
+  return (rule, e) => {
+    const key = historyKey(rule, e);
+    const history = key === undefined ? undefined : histories.get(key);
+    if (history === undefined || history === 'unavailable') return 'unavailable';
+    return viewBefore(history, e);
+  };
 };
 
 const addCounted = (

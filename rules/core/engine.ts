@@ -1,5 +1,6 @@
 import type { DetectionConfig } from './config.ts';
 import { resolveCriticality } from './config.ts';
+import type { HistoryView } from './history.ts';
 import { eventTags } from './tags.ts';
 import type { AuditEvent, CloudTrailSelector, Rule, RuleContext, Verdict } from './types.ts';
 import { isCloudTrailSelector } from './types.ts';
@@ -106,14 +107,28 @@ export const contextFor = (config: DetectionConfig, e: AuditEvent, resources: re
 
 const describeError = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
+/**
+ * The history a behaviour rule sees for an event: a view of its memory, or `unavailable` when the store
+ * could not be read (the rule is then skipped for this event and the event retried, never guessed).
+ */
+export type HistoryLookup = (rule: Rule, e: AuditEvent) => HistoryView | 'unavailable' | undefined;
+
 /** Run every candidate rule on one event. A throwing rule yields an `error` verdict; the others still run. */
-export const evaluate = (catalogue: Catalogue, config: DetectionConfig, e: AuditEvent): Verdict[] => {
+export const evaluate = (
+  catalogue: Catalogue,
+  config: DetectionConfig,
+  e: AuditEvent,
+  historyOf?: HistoryLookup,
+): Verdict[] => {
   const rules = catalogue.candidates(e);
   if (rules.length === 0) return [];
   const verdicts: Verdict[] = [];
   for (const rule of rules) {
     try {
-      const ctx = contextFor(config, e, rule.resources(e));
+      const history = rule.history === null ? undefined : historyOf?.(rule, e);
+      if (history === 'unavailable') continue;
+      const base = contextFor(config, e, rule.resources(e));
+      const ctx = history === undefined ? base : { ...base, history };
       verdicts.push(rule.match(e, ctx) ? { kind: 'match', rule, event: e, ctx } : { kind: 'no-match', rule });
     } catch (err) {
       verdicts.push({ kind: 'error', rule, event: e, error: describeError(err) });

@@ -1,6 +1,7 @@
 import type { CloudTrailRecord } from './cloudtrail.ts';
 import type { DetectionConfig } from './config.ts';
 import type { ConfigComplianceChange, ConfigItemChange } from './config-events.ts';
+import type { HistorySpec, HistoryView } from './history.ts';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -74,6 +75,20 @@ export interface EventHeader {
 export interface RuleContext {
   readonly criticality: Criticality;
   readonly config: DetectionConfig;
+  /** For rules that declare `history`: what they remembered about earlier events of the same key. */
+  readonly history?: HistoryView;
+}
+
+/** Behaviour memory a rule declares (see `history.ts`); the detector fills `ctx.history` from it. */
+export interface HistoryDeclaration<E> {
+  /** Whose memory: per user, per account, … */
+  readonly key: (e: E) => string;
+  /** What to remember about this event (whether it matches or not), or undefined for nothing. */
+  readonly remember: (e: E) => string | undefined;
+  readonly retainSeconds: number;
+  readonly distinctValues?: boolean;
+  /** Most sightings kept per key (default 200). */
+  readonly max?: number;
 }
 
 export interface WindowSpec {
@@ -99,6 +114,8 @@ export interface RuleCase {
   readonly criticality?: Criticality;
   /** Config overrides merged into the default detection config for this case. */
   readonly config?: Partial<DetectionConfig>;
+  /** For behaviour rules: what the rule remembers from before this event. */
+  readonly history?: HistoryView;
 }
 
 export interface RuleDefinition<S extends EventSelector> {
@@ -113,6 +130,7 @@ export interface RuleDefinition<S extends EventSelector> {
   readonly on: S;
   readonly match: (e: EventOf<S>, ctx: RuleContext) => boolean;
   readonly threshold?: ThresholdSpec<EventOf<S>>;
+  readonly history?: HistoryDeclaration<EventOf<S>>;
   /** Repeats with the same key inside the dedup window fold into one finding instead of paging again. */
   readonly dedup?: { readonly key: (e: EventOf<S>) => string; readonly windowSeconds?: number };
   /** Resources the finding names; defaults to the record's `resources` ARNs. */
@@ -147,6 +165,11 @@ export interface Rule {
         readonly distinct?: (e: AuditEvent) => string;
       })
     | null;
+  readonly history: {
+    readonly key: (e: AuditEvent) => string;
+    readonly remember: (e: AuditEvent) => string | undefined;
+    readonly spec: HistorySpec;
+  } | null;
   readonly dedup: { readonly key: (e: AuditEvent) => string; readonly windowSeconds: number };
   readonly match: (e: AuditEvent, ctx: RuleContext) => boolean;
   readonly resources: (e: AuditEvent) => readonly string[];

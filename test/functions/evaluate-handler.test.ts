@@ -4,7 +4,7 @@ import { createHandler } from '../../functions/evaluate/evaluate.ts';
 import { createTelemetry } from '../../functions/shared/telemetry.ts';
 import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
 import type { Finding } from '../../rules/core/finding.ts';
-import { createMemoryCounterStore, createMemoryLedger } from '../../rules/core/memory.ts';
+import { createMemoryCounterStore, createMemoryHistoryStore, createMemoryLedger } from '../../rules/core/memory.ts';
 import type { FindingSink } from '../../rules/core/ports.ts';
 import { catalogue } from '../../rules/index.ts';
 import { envelope, sqsBatch, stopLogging } from './support.ts';
@@ -17,6 +17,7 @@ const setup = (sink?: FindingSink) => {
     config: DEFAULT_DETECTION_CONFIG,
     counters: createMemoryCounterStore(),
     ledger: createMemoryLedger(),
+    history: createMemoryHistoryStore(),
     sink: sink ?? { deliver: async (f) => void delivered.push(f), fold: async () => {} },
     telemetry: createTelemetry(
       'test',

@@ -1,0 +1,73 @@
+/**
+ * Per-key memory for behaviour rules ("success after failures", "a source never seen for this user"): what a
+ * rule chose to remember about earlier events, kept behind the `HistoryStore` port so the CLI (memory) and
+ * the Lambda (DynamoDB) share one semantics. Predicates stay pure: the detector hands them a read-only
+ * view of the sightings before the event, as data in the context.
+ */
+
+/** One remembered fact. In distinct mode one sighting per value: `t` first seen, `last` last seen. */
+export interface Sighting {
+  readonly id: string;
+  readonly v: string;
+  readonly t: number;
+  readonly last: number;
+}
+
+export interface History {
+  /** Earliest event ever recorded for the key (survives pruning): the start of the learning period. */
+  readonly first: number | null;
+  readonly sightings: readonly Sighting[];
+}
+
+export const EMPTY_HISTORY: History = { first: null, sightings: [] };
+
+export interface HistorySpec {
+  /** Sightings last seen longer ago than this (behind the newest) are forgotten. */
+  readonly retainMs: number;
+  /** Keep one sighting per value (sources seen) instead of one per event (failures counted). */
+  readonly distinctValues: boolean;
+  /** Most sightings kept per key, newest first: bounds the item size whatever the traffic. */
+  readonly max: number;
+}
+
+/** What a predicate sees: only what happened strictly before the event, so a retry sees exactly the same. */
+export interface HistoryView {
+  readonly first: number | null;
+  readonly sightings: readonly Sighting[];
+}
+
+const merge = (existing: readonly Sighting[], incoming: readonly Sighting[], distinct: boolean): Sighting[] => {
+  const byKey = new Map<string, Sighting>();
+  for (const s of [...existing, ...incoming]) {
+    const k = distinct ? s.v : s.id;
+    const seen = byKey.get(k);
+    if (seen === undefined) byKey.set(k, s);
+    else
+      byKey.set(k, {
+        id: s.t < seen.t ? s.id : seen.id,
+        v: s.v,
+        t: Math.min(s.t, seen.t),
+        last: Math.max(s.last, seen.last),
+      });
+  }
+  return [...byKey.values()];
+};
+
+/** Add sightings (idempotent per event id, order-independent), then forget what is past retention or the cap. */
+export const recordSightings = (history: History, incoming: readonly Sighting[], spec: HistorySpec): History => {
+  if (incoming.length === 0) return history;
+  const merged = merge(history.sightings, incoming, spec.distinctValues);
+  const newest = Math.max(...merged.map((s) => s.last));
+  const kept = merged
+    .filter((s) => s.last >= newest - spec.retainMs)
+    .sort((a, b) => b.last - a.last || (a.id < b.id ? -1 : 1))
+    .slice(0, spec.max)
+    .sort((a, b) => a.t - b.t || (a.id < b.id ? -1 : 1));
+  const earliest = Math.min(...incoming.map((s) => s.t));
+  return { first: history.first === null ? earliest : Math.min(history.first, earliest), sightings: kept };
+};
+
+export const viewBefore = (history: History, event: { readonly id: string; readonly timeMs: number }): HistoryView => ({
+  first: history.first !== null && history.first < event.timeMs ? history.first : null,
+  sightings: history.sightings.filter((s) => s.t < event.timeMs && s.id !== event.id),
+});
