@@ -213,7 +213,10 @@ const parseSuppressions = (input: unknown, at: (p: string, msg: string) => void)
   const out: Suppression[] = [];
   input.forEach((raw: unknown, i) => {
     const p = `suppressions[${i}]`;
-    if (!isRecord(raw)) return at(p, 'must be an object');
+    if (!isRecord(raw)) {
+      at(p, 'must be an object');
+      return;
+    }
     const before = out.length;
     let ok = true;
     const fail = (key: string, msg: string) => {
