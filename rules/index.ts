@@ -1,41 +1,134 @@
+import { rule as accessAnalyzerAnalyzerDeleted } from './access-analyzer/analyzer-deleted.rule.ts';
 import { rule as accountRootActivity } from './account/root-activity.rule.ts';
 import { rule as cloudtrailLoggingStopped } from './cloudtrail/logging-stopped.rule.ts';
 import { rule as cloudtrailTrailDegraded } from './cloudtrail/trail-degraded.rule.ts';
+import { rule as configBucketPublicDrift } from './config/bucket-public-drift.rule.ts';
+import { rule as configEncryptionRemovedDrift } from './config/encryption-removed-drift.rule.ts';
+import { rule as configLoggingDrift } from './config/logging-drift.rule.ts';
 import { rule as configRecorderStopped } from './config/recorder-stopped.rule.ts';
+import { rule as configRuleNoncompliant } from './config/rule-noncompliant.rule.ts';
+import { rule as configSecurityGroupDrift } from './config/security-group-drift.rule.ts';
 import { buildCatalogue } from './core/engine.ts';
 import type { Rule } from './core/types.ts';
+import { rule as ec2EbsDefaultEncryptionDisabled } from './ec2/ebs-default-encryption-disabled.rule.ts';
+import { rule as ec2FlowLogsDeleted } from './ec2/flow-logs-deleted.rule.ts';
+import { rule as ec2GatewayChanged } from './ec2/gateway-changed.rule.ts';
+import { rule as ec2ImageShared } from './ec2/image-shared.rule.ts';
 import { rule as ec2IngressOpenToInternet } from './ec2/ingress-open-to-internet.rule.ts';
+import { rule as ec2NetworkAclChanged } from './ec2/network-acl-changed.rule.ts';
+import { rule as ec2NetworkAclOpenToInternet } from './ec2/network-acl-open-to-internet.rule.ts';
+import { rule as ec2RouteTableChanged } from './ec2/route-table-changed.rule.ts';
 import { rule as ec2SecurityGroupChanged } from './ec2/security-group-changed.rule.ts';
+import { rule as ec2SnapshotShared } from './ec2/snapshot-shared.rule.ts';
+import { rule as ec2VpcChanged } from './ec2/vpc-changed.rule.ts';
+import { rule as ecrRepositoryPolicyOpened } from './ecr/repository-policy-opened.rule.ts';
+import { rule as guarddutyDetectorDisabled } from './guardduty/detector-disabled.rule.ts';
+import { rule as guarddutyFindingsSuppressed } from './guardduty/findings-suppressed.rule.ts';
+import { rule as iamAccessDeniedBurst } from './iam/access-denied-burst.rule.ts';
+import { rule as iamAccessKeyForAnotherUser } from './iam/access-key-for-another-user.rule.ts';
 import { rule as iamAdminGranted } from './iam/admin-granted.rule.ts';
+import { rule as iamLoginProfileForAnotherUser } from './iam/login-profile-for-another-user.rule.ts';
+import { rule as iamMfaDeviceDeactivated } from './iam/mfa-device-deactivated.rule.ts';
+import { rule as iamPasswordPolicyWeakened } from './iam/password-policy-weakened.rule.ts';
 import { rule as iamPolicyChanged } from './iam/policy-changed.rule.ts';
 import { rule as iamRootAccessKeyCreated } from './iam/root-access-key-created.rule.ts';
+import { rule as iamSelfPrivilegeGrant } from './iam/self-privilege-grant.rule.ts';
+import { rule as iamTrustPolicyOpened } from './iam/trust-policy-opened.rule.ts';
+import { rule as iamUserAddedToAdminGroup } from './iam/user-added-to-admin-group.rule.ts';
+import { rule as iamUserCreated } from './iam/user-created.rule.ts';
+import { rule as kmsKeyDisabled } from './kms/key-disabled.rule.ts';
+import { rule as kmsKeyPolicyOpened } from './kms/key-policy-opened.rule.ts';
+import { rule as lambdaFunctionMadePublic } from './lambda/function-made-public.rule.ts';
+import { rule as logsAuditLogGroupDeleted } from './logs/audit-log-group-deleted.rule.ts';
+import { rule as macieDisabled } from './macie/disabled.rule.ts';
+import { rule as organizationsGuardrailChanged } from './organizations/guardrail-changed.rule.ts';
+import { rule as rdsInstanceMadePublic } from './rds/instance-made-public.rule.ts';
+import { rule as rdsSnapshotShared } from './rds/snapshot-shared.rule.ts';
+import { rule as route53resolverQueryLoggingRemoved } from './route53resolver/query-logging-removed.rule.ts';
+import { rule as s3AccessLoggingDisabled } from './s3/access-logging-disabled.rule.ts';
 import { rule as s3BucketMadePublic } from './s3/bucket-made-public.rule.ts';
+import { rule as s3BucketProtectionWeakened } from './s3/bucket-protection-weakened.rule.ts';
 import { rule as s3PublicAccessBlockRemoved } from './s3/public-access-block-removed.rule.ts';
+import { rule as secretsmanagerResourcePolicyOpened } from './secretsmanager/resource-policy-opened.rule.ts';
+import { rule as securityhubDisabled } from './securityhub/disabled.rule.ts';
+import { rule as signinConcurrentSessions } from './signin/concurrent-sessions.rule.ts';
 import { rule as signinConsoleLoginFailures } from './signin/console-login-failures.rule.ts';
 import { rule as signinConsoleLoginWithoutMfa } from './signin/console-login-without-mfa.rule.ts';
+import { rule as signinMfaFailed } from './signin/mfa-failed.rule.ts';
+import { rule as signinOffHoursAccess } from './signin/off-hours-access.rule.ts';
+import { rule as signinPasswordSpraying } from './signin/password-spraying.rule.ts';
+import { rule as snsTopicPolicyOpened } from './sns/topic-policy-opened.rule.ts';
+import { rule as sqsQueuePolicyOpened } from './sqs/queue-policy-opened.rule.ts';
 
 // Explicit registry: a rule exists once it is imported and listed here (the catalogue test checks every
 // *.rule.ts file is). Imports are sorted by path; the list below is grouped by the Annex A areas of
 // DESIGN §3, each group alphabetical.
 export const RULES: readonly Rule[] = [
   // A.8.5 authentication
+  iamLoginProfileForAnotherUser,
+  iamMfaDeviceDeactivated,
+  iamPasswordPolicyWeakened,
+  signinConcurrentSessions,
   signinConsoleLoginFailures,
   signinConsoleLoginWithoutMfa,
+  signinMfaFailed,
+  signinOffHoursAccess,
+  signinPasswordSpraying,
   // A.8.2 privileged access
   accountRootActivity,
+  iamAccessDeniedBurst,
+  iamAccessKeyForAnotherUser,
   iamAdminGranted,
   iamPolicyChanged,
   iamRootAccessKeyCreated,
+  iamSelfPrivilegeGrant,
+  iamTrustPolicyOpened,
+  iamUserAddedToAdminGroup,
+  iamUserCreated,
   // A.8.15 logging
   cloudtrailLoggingStopped,
   cloudtrailTrailDegraded,
   configRecorderStopped,
+  ec2FlowLogsDeleted,
+  logsAuditLogGroupDeleted,
+  route53resolverQueryLoggingRemoved,
+  s3AccessLoggingDisabled,
+  // A.8.16 monitoring
+  accessAnalyzerAnalyzerDeleted,
+  guarddutyDetectorDisabled,
+  guarddutyFindingsSuppressed,
+  macieDisabled,
+  securityhubDisabled,
   // A.5.23 cloud services
+  ec2ImageShared,
+  ec2SnapshotShared,
+  ecrRepositoryPolicyOpened,
+  kmsKeyPolicyOpened,
+  lambdaFunctionMadePublic,
+  organizationsGuardrailChanged,
+  rdsInstanceMadePublic,
+  rdsSnapshotShared,
   s3BucketMadePublic,
+  s3BucketProtectionWeakened,
   s3PublicAccessBlockRemoved,
+  secretsmanagerResourcePolicyOpened,
+  snsTopicPolicyOpened,
+  sqsQueuePolicyOpened,
   // A.8.9 configuration
+  configBucketPublicDrift,
+  configEncryptionRemovedDrift,
+  configLoggingDrift,
+  configRuleNoncompliant,
+  configSecurityGroupDrift,
+  ec2EbsDefaultEncryptionDisabled,
+  ec2GatewayChanged,
   ec2IngressOpenToInternet,
+  ec2NetworkAclChanged,
+  ec2NetworkAclOpenToInternet,
+  ec2RouteTableChanged,
   ec2SecurityGroupChanged,
+  ec2VpcChanged,
+  kmsKeyDisabled,
 ];
 
 export const catalogue = buildCatalogue(RULES);

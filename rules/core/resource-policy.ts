@@ -175,6 +175,8 @@ const RESTRICTING_KEYS: Readonly<Record<string, ValueCheck>> = {
   'aws:sourcearn': fixedArn,
   'aws:sourceaccount': fixedExactly,
   'aws:sourceowner': fixedExactly,
+  // The account of the caller, in KMS key policies (AWS-managed keys grant `"AWS": "*"` held to it).
+  'kms:calleraccount': fixedExactly,
   'aws:userid': fixedUserId,
   's3:dataaccesspointarn': fixedArn,
   's3:dataaccesspointaccount': fixedExactly,
@@ -231,3 +233,202 @@ export const analyzeResourcePolicy = (input: unknown): PublicPolicyResult => {
 };
 
 export const isPublicPolicy = (input: unknown): boolean => analyzeResourcePolicy(input).kind === 'public';
+
+// ---------------------------------------------------------------------------------------------------------
+// Which principals does a statement name?
+// ---------------------------------------------------------------------------------------------------------
+
+/** The principals a statement's `Principal` names, by kind, and whether it reaches everyone. */
+export interface NamedPrincipals {
+  /** `"*"` (bare or as an `AWS` value), or `NotPrincipal`: every principal except any listed. */
+  readonly everyone: boolean;
+  /** Accounts, users, roles, sessions or unique ids under `AWS` (`"*"` included when written). */
+  readonly aws: readonly string[];
+  readonly service: readonly string[];
+  readonly federated: readonly string[];
+  readonly canonicalUser: readonly string[];
+}
+
+/**
+ * Read a statement's `Principal` into its kinds (trust policies, resource policies). The principals a
+ * `NotPrincipal` lists are the ones left out, so they are never reported as named; the statement reaches
+ * `everyone` else instead.
+ */
+export const statementPrincipals = (statement: JsonObject): NamedPrincipals => {
+  const principal = statement.Principal;
+  const kind = (key: string): string[] => (isObject(principal) ? stringsOf(principal[key]) : []);
+  const aws = kind('AWS');
+  return {
+    everyone: statement.NotPrincipal !== undefined || principal === '*' || aws.includes('*'),
+    aws,
+    service: kind('Service'),
+    federated: kind('Federated'),
+    canonicalUser: kind('CanonicalUser'),
+  };
+};
+
+const ACCOUNT_ID = /^\d{12}$/;
+const IAM_OR_STS_ARN = /^arn:aws(?:-[a-z]+)*:(?:iam|sts)::(\d{12}):/;
+
+/**
+ * The account an `AWS` principal value belongs to: a bare account id (`111122223333`) or an IAM/STS ARN
+ * (`arn:aws:iam::111122223333:root`, `…:role/x`, `arn:aws:sts::111122223333:assumed-role/x/y`). Undefined for
+ * `"*"`, unique ids (`AROA…`, which IAM writes when the principal was deleted) and anything else.
+ */
+export const accountOfPrincipal = (value: string): string | undefined => {
+  const text = value.trim();
+  if (ACCOUNT_ID.test(text)) return text;
+  return IAM_OR_STS_ARN.exec(text)?.[1];
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Public, or open to accounts outside the organisation?
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * How far a resource policy reaches, judged on its `Allow` statements:
+ * - `public`: some statement grants to everyone with no restricting condition (as `analyzeResourcePolicy`);
+ * - `outside-org`: none is public, but some grants to an account that is neither the resource's own nor in the
+ *   organisation, by naming it as a principal, or by holding `"*"` (or a service) to it with a condition
+ *   (`aws:PrincipalAccount`, `aws:SourceAccount`, `kms:CallerAccount`, an ARN in another account, another
+ *   organisation's id);
+ * - `private`: everything else; `invalid`: the document could not be read.
+ * `statements` names the statements behind the verdict; `accounts` the outside accounts granted (an `o-…`
+ * organisation id when a statement is held to a foreign organisation), sorted. With no organisation accounts
+ * configured, every account but the resource's own is outside.
+ */
+export type PolicyExposure =
+  | {
+      readonly kind: 'public' | 'outside-org';
+      readonly statements: readonly string[];
+      readonly accounts: readonly string[];
+    }
+  | { readonly kind: 'private'; readonly statements: readonly []; readonly accounts: readonly [] }
+  | {
+      readonly kind: 'invalid';
+      readonly error: string;
+      readonly statements: readonly [];
+      readonly accounts: readonly [];
+    };
+
+interface Perimeter {
+  readonly isInside: (account: string) => boolean;
+  /** The organisation's own id; without it an organisation condition cannot be placed inside or out. */
+  readonly orgId: string | undefined;
+}
+
+/**
+ * Whom one restricting condition admits: only callers inside the perimeter, some outside it (named), or a
+ * network path or identity that names no account (VPC endpoint, source IP, role id, bucket ARN).
+ */
+type Reach =
+  | { readonly kind: 'inside' }
+  | { readonly kind: 'outside'; readonly who: readonly string[] }
+  | { readonly kind: 'unplaced' };
+
+const ACCOUNT_KEYS: ReadonlySet<string> = new Set([
+  'aws:principalaccount',
+  'aws:sourceaccount',
+  'aws:sourceowner',
+  'kms:calleraccount',
+  's3:dataaccesspointaccount',
+]);
+const ARN_KEYS: ReadonlySet<string> = new Set(['aws:principalarn', 'aws:sourcearn', 's3:dataaccesspointarn']);
+const ORG_KEYS: ReadonlySet<string> = new Set([
+  'aws:principalorgid',
+  'aws:sourceorgid',
+  'aws:principalorgpaths',
+  'aws:sourceorgpaths',
+]);
+
+const accountOfArn = (value: string): string | undefined => {
+  const parts = value.split(':');
+  const account = parts[4] ?? '';
+  return parts[0] === 'arn' && parts.length >= 6 && ACCOUNT_ID.test(account) ? account : undefined;
+};
+
+const reachOf = (key: string, values: readonly string[], perimeter: Perimeter): Reach => {
+  let who: readonly (string | undefined)[];
+  let inside = perimeter.isInside;
+  if (ACCOUNT_KEYS.has(key)) who = values;
+  else if (ARN_KEYS.has(key)) who = values.map(accountOfArn);
+  else if (ORG_KEYS.has(key) && perimeter.orgId !== undefined) {
+    const own = perimeter.orgId;
+    // `o-abc/r-ab12/ou-…` paths start with the organisation id.
+    who = values.map((v) => v.split('/')[0]);
+    inside = (org) => org === own;
+  } else return { kind: 'unplaced' };
+  const placed = who.filter((w): w is string => w !== undefined);
+  if (placed.length < who.length) return { kind: 'unplaced' };
+  const outside = placed.filter((w) => !inside(w));
+  return outside.length === 0 ? { kind: 'inside' } : { kind: 'outside', who: outside };
+};
+
+/** The conditions of a statement that confine it (see `restricts`), each with whom it admits. */
+const reachesOf = (statement: JsonObject, perimeter: Perimeter): Reach[] => {
+  const condition = statement.Condition;
+  if (!isObject(condition)) return [];
+  return Object.entries(condition).flatMap(([operator, keys]) =>
+    isObject(keys)
+      ? Object.entries(keys).flatMap(([key, raw]) => {
+          const values = stringsOf(raw);
+          return restricts(operator, key, values) ? [reachOf(key.toLowerCase(), values, perimeter)] : [];
+        })
+      : [],
+  );
+};
+
+type StatementReach = { readonly kind: 'public' | 'private' } | { readonly kind: 'outside'; readonly who: string[] };
+
+const PRIVATE: StatementReach = { kind: 'private' };
+
+const reachOfStatement = (statement: JsonObject, perimeter: Perimeter): StatementReach => {
+  if (!isAllow(statement)) return PRIVATE;
+  const reaches = reachesOf(statement, perimeter);
+  // Conditions are ANDed: one that keeps callers inside the perimeter confines the whole statement.
+  if (reaches.some((r) => r.kind === 'inside')) return PRIVATE;
+  const unplaced = reaches.some((r) => r.kind === 'unplaced');
+  const named = reaches.flatMap((r) => (r.kind === 'outside' ? r.who : []));
+  if (grantsToEveryone(statement)) {
+    if (reaches.length === 0) return { kind: 'public' };
+    // Everyone, held to a VPC endpoint, office range or role id: not public, and no outside account named.
+    return unplaced ? PRIVATE : { kind: 'outside', who: named };
+  }
+  const principals = statementPrincipals(statement);
+  const foreign = principals.aws.flatMap((p) => {
+    const account = accountOfPrincipal(p);
+    return account !== undefined && !perimeter.isInside(account) ? [account] : [];
+  });
+  if (foreign.length > 0) return { kind: 'outside', who: foreign };
+  // A service principal acts for whichever resource its `aws:Source…` condition names: here, another account's.
+  if (principals.service.length > 0 && named.length > 0 && !unplaced) return { kind: 'outside', who: named };
+  return PRIVATE;
+};
+
+/** Is this resource policy public, open to accounts outside the organisation, or private? Never throws. */
+export const policyExposure = (
+  policy: unknown,
+  ownAccount: string,
+  orgAccounts: readonly string[],
+  orgId?: string,
+): PolicyExposure => {
+  const parsed = parsePolicyDocument(policy);
+  if (!parsed.ok) return { kind: 'invalid', error: parsed.error, statements: [], accounts: [] };
+  const members = new Set(orgAccounts);
+  const perimeter: Perimeter = { isInside: (a) => a === ownAccount || members.has(a), orgId };
+  const open: string[] = [];
+  const outside: string[] = [];
+  const accounts = new Set<string>();
+  for (const { label, body } of parsed.statements) {
+    const reach = reachOfStatement(body, perimeter);
+    if (reach.kind === 'public') open.push(label);
+    else if (reach.kind === 'outside') {
+      outside.push(label);
+      for (const account of reach.who) accounts.add(account);
+    }
+  }
+  const sorted = [...accounts].sort();
+  if (open.length > 0) return { kind: 'public', statements: open, accounts: sorted };
+  if (outside.length > 0) return { kind: 'outside-org', statements: outside, accounts: sorted };
+  return { kind: 'private', statements: [], accounts: [] };
+};

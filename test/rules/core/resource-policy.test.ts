@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { JsonValue } from '../../../rules/core/cloudtrail.ts';
+import type { JsonObject, JsonValue } from '../../../rules/core/cloudtrail.ts';
+import type { NamedPrincipals } from '../../../rules/core/resource-policy.ts';
 import {
+  accountOfPrincipal,
   analyzeResourcePolicy,
   isNarrowCidr,
   isPublicPolicy,
   parsePolicyDocument,
+  policyExposure,
+  statementPrincipals,
   stringsOf,
 } from '../../../rules/core/resource-policy.ts';
 
@@ -208,5 +212,284 @@ describe('analyzeResourcePolicy', () => {
     const result = analyzeResourcePolicy(input);
     expect(result.kind).toBe('invalid');
     expect(isPublicPolicy(input)).toBe(false);
+  });
+});
+
+describe('statementPrincipals', () => {
+  const none: NamedPrincipals = { everyone: false, aws: [], service: [], federated: [], canonicalUser: [] };
+  it.each([
+    ['a bare "*"', { Principal: '*' }, { ...none, everyone: true }],
+    ['{"AWS": "*"}', { Principal: { AWS: '*' } }, { ...none, everyone: true, aws: ['*'] }],
+    [
+      'an AWS list holding "*"',
+      { Principal: { AWS: ['arn:aws:iam::111122223333:root', '*'] } },
+      { ...none, everyone: true, aws: ['arn:aws:iam::111122223333:root', '*'] },
+    ],
+    ['one account', { Principal: { AWS: '999988887777' } }, { ...none, aws: ['999988887777'] }],
+    ['an account id written as a number', { Principal: { AWS: 999988887777 } }, { ...none, aws: ['999988887777'] }],
+    [
+      'every kind at once',
+      {
+        Principal: {
+          AWS: ['arn:aws:iam::444455556666:role/deploy-role'],
+          Service: ['lambda.amazonaws.com', 'ecs-tasks.amazonaws.com'],
+          Federated: 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com',
+          CanonicalUser: '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be',
+        },
+      },
+      {
+        everyone: false,
+        aws: ['arn:aws:iam::444455556666:role/deploy-role'],
+        service: ['lambda.amazonaws.com', 'ecs-tasks.amazonaws.com'],
+        federated: ['arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com'],
+        canonicalUser: ['79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be'],
+      },
+    ],
+    [
+      'NotPrincipal: everyone but the listed, who are not "named"',
+      { NotPrincipal: { AWS: 'arn:aws:iam::111122223333:root' } },
+      { ...none, everyone: true },
+    ],
+    ['no Principal at all (identity policy)', { Action: 's3:GetObject', Resource: '*' }, none],
+    ['a Principal that is neither "*" nor an object', { Principal: 'lambda.amazonaws.com' }, none],
+    ['an unknown kind', { Principal: { Aws: '*' } }, none],
+  ] satisfies [string, JsonObject, NamedPrincipals][])('reads %s', (_name, statement, expected) => {
+    expect(statementPrincipals(statement)).toEqual(expected);
+  });
+});
+
+describe('accountOfPrincipal', () => {
+  it.each([
+    ['a bare account id', '999988887777', '999988887777'],
+    ['an account root ARN', 'arn:aws:iam::999988887777:root', '999988887777'],
+    ['a role ARN with a path', 'arn:aws:iam::444455556666:role/ops/deploy-role', '444455556666'],
+    ['a user ARN', 'arn:aws:iam::111122223333:user/alice', '111122223333'],
+    ['an assumed-role session ARN', 'arn:aws:sts::999988887777:assumed-role/x/session', '999988887777'],
+    ['a GovCloud ARN', 'arn:aws-us-gov:iam::111122223333:root', '111122223333'],
+    ['surrounding spaces', ' 111122223333 ', '111122223333'],
+    ['"*"', '*', undefined],
+    ['a role unique id (deleted principal)', 'AROAIOSFODNN7EXAMPLE', undefined],
+    ['an 11-digit number', '11112222333', undefined],
+    ['a 13-digit number', '1111222233334', undefined],
+    ['an ARN of another service', 'arn:aws:s3:::example-bucket', undefined],
+    ['an IAM ARN with no account', 'arn:aws:iam::aws:policy/AdministratorAccess', undefined],
+    ['an empty string', '', undefined],
+  ])('reads %s', (_name, value, expected) => {
+    expect(accountOfPrincipal(value)).toBe(expected);
+  });
+});
+
+describe('policyExposure', () => {
+  const own = '111122223333';
+  const org = ['111122223333', '444455556666'];
+  const orgId = 'o-a1b2c3d4e5';
+  const grant = (statement: Record<string, unknown>) => ({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*', ...statement }],
+  });
+  const toEveryone = (condition: Record<string, unknown>) => grant({ Principal: '*', Condition: condition });
+
+  it.each([
+    ['Principal "*" with no condition', grant({ Principal: '*' }), 'public', []],
+    ['{"AWS": "*"} with only a TLS condition', toEveryone({ Bool: { 'aws:SecureTransport': 'true' } }), 'public', []],
+    [
+      'an outside account root',
+      grant({ Principal: { AWS: 'arn:aws:iam::999988887777:root' } }),
+      'outside-org',
+      ['999988887777'],
+    ],
+    [
+      'an outside account id written as a number',
+      grant({ Principal: { AWS: 999988887777 } }),
+      'outside-org',
+      ['999988887777'],
+    ],
+    [
+      'an outside assumed-role session',
+      grant({ Principal: { AWS: 'arn:aws:sts::999988887777:assumed-role/reader/x' } }),
+      'outside-org',
+      ['999988887777'],
+    ],
+    ['an organisation member', grant({ Principal: { AWS: 'arn:aws:iam::444455556666:root' } }), 'private', []],
+    ['the own account', grant({ Principal: { AWS: '111122223333' } }), 'private', []],
+    ['a role unique id (deleted principal)', grant({ Principal: { AWS: 'AROAIOSFODNN7EXAMPLE' } }), 'private', []],
+    [
+      '"*" held to an outside account',
+      toEveryone({ StringEquals: { 'aws:PrincipalAccount': '999988887777' } }),
+      'outside-org',
+      ['999988887777'],
+    ],
+    [
+      '"*" held to the own account or an outside one',
+      toEveryone({ StringEquals: { 'aws:PrincipalAccount': ['111122223333', '999988887777'] } }),
+      'outside-org',
+      ['999988887777'],
+    ],
+    [
+      '"*" held to roles in an outside account',
+      toEveryone({ ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::999988887777:role/*' } }),
+      'outside-org',
+      ['999988887777'],
+    ],
+    ['"*" held to the organisation', toEveryone({ StringEquals: { 'aws:PrincipalOrgID': orgId } }), 'private', []],
+    [
+      '"*" held to another organisation',
+      toEveryone({ StringEquals: { 'aws:PrincipalOrgID': 'o-zz9y8x7w6v' } }),
+      'outside-org',
+      ['o-zz9y8x7w6v'],
+    ],
+    [
+      '"*" held to an OU path in another organisation',
+      toEveryone({ 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': 'o-zz9y8x7w6v/r-ab12/*' } }),
+      'outside-org',
+      ['o-zz9y8x7w6v'],
+    ],
+    [
+      '"*" held to the KMS caller account (AWS-managed key pattern)',
+      toEveryone({
+        StringEquals: { 'kms:CallerAccount': '111122223333', 'kms:ViaService': 'ec2.eu-west-1.amazonaws.com' },
+      }),
+      'private',
+      [],
+    ],
+    [
+      '"*" held to an outside KMS caller account',
+      toEveryone({ StringEquals: { 'kms:CallerAccount': '999988887777' } }),
+      'outside-org',
+      ['999988887777'],
+    ],
+    ['"*" held to a VPC endpoint', toEveryone({ StringEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } }), 'private', []],
+    [
+      '"*" held to an exact bucket (no account in the ARN)',
+      toEveryone({ ArnEquals: { 'aws:SourceArn': 'arn:aws:s3:::example-logs' } }),
+      'private',
+      [],
+    ],
+    [
+      '"*" held to an outside account and to a VPC endpoint of ours',
+      toEveryone({
+        StringEquals: { 'aws:SourceAccount': '999988887777', 'aws:SourceVpce': 'vpce-1a2b3c4d' },
+      }),
+      'private',
+      [],
+    ],
+    [
+      'a service acting for a topic in an outside account',
+      grant({
+        Principal: { Service: 'sns.amazonaws.com' },
+        Condition: { ArnEquals: { 'aws:SourceArn': 'arn:aws:sns:eu-west-1:999988887777:exfil' } },
+      }),
+      'outside-org',
+      ['999988887777'],
+    ],
+    [
+      'a service acting for a resource of the own account',
+      grant({
+        Principal: { Service: 'events.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' } },
+      }),
+      'private',
+      [],
+    ],
+    ['a service with no condition', grant({ Principal: { Service: 'cloudtrail.amazonaws.com' } }), 'private', []],
+    [
+      'an outside account held to the organisation (cannot be met)',
+      grant({
+        Principal: { AWS: 'arn:aws:iam::999988887777:root' },
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': orgId } },
+      }),
+      'private',
+      [],
+    ],
+    [
+      'an outside account held to an office range (still outside)',
+      grant({
+        Principal: { AWS: 'arn:aws:iam::999988887777:root' },
+        Condition: { IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } },
+      }),
+      'outside-org',
+      ['999988887777'],
+    ],
+    [
+      'a Deny naming an outside account',
+      grant({ Effect: 'Deny', Principal: { AWS: 'arn:aws:iam::999988887777:root' } }),
+      'private',
+      [],
+    ],
+  ] as const)('%s → %s', (_name, policy, kind, accounts) => {
+    const result = policyExposure(policy, own, org, orgId);
+    expect(result.kind).toBe(kind);
+    expect(result.accounts).toEqual(accounts);
+  });
+
+  it('treats every other account as outside when no organisation accounts are configured', () => {
+    const member = grant({ Principal: { AWS: 'arn:aws:iam::444455556666:root' } });
+    expect(policyExposure(member, own, []).kind).toBe('outside-org');
+    expect(policyExposure(grant({ Principal: { AWS: own } }), own, []).kind).toBe('private');
+  });
+
+  it('cannot place an organisation condition without the organisation id', () => {
+    const other = toEveryone({ StringEquals: { 'aws:PrincipalOrgID': 'o-zz9y8x7w6v' } });
+    expect(policyExposure(other, own, org).kind).toBe('private');
+  });
+
+  it('reports public before outside-org, naming the public statements and every outside account', () => {
+    const result = policyExposure(
+      {
+        Statement: [
+          { Sid: 'Partner', Effect: 'Allow', Principal: { AWS: '999988887777' }, Action: 'sqs:*', Resource: '*' },
+          { Sid: 'Anyone', Effect: 'Allow', Principal: '*', Action: 'sqs:SendMessage', Resource: '*' },
+        ],
+      },
+      own,
+      org,
+    );
+    expect(result).toEqual({ kind: 'public', statements: ['Anyone'], accounts: ['999988887777'] });
+  });
+
+  it('names the statements that reach outside, by Sid or position', () => {
+    const result = policyExposure(
+      JSON.stringify({
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' },
+          {
+            Effect: 'Allow',
+            Principal: { AWS: 'arn:aws:iam::999988887777:root' },
+            Action: 'kms:Decrypt',
+            Resource: '*',
+          },
+        ],
+      }),
+      own,
+      org,
+    );
+    expect(result).toEqual({ kind: 'outside-org', statements: ['Statement[1]'], accounts: ['999988887777'] });
+  });
+
+  it.each([['{not json'], [''], [null], [{ Version: '2012-10-17' }]])(
+    'reports %j as invalid, never throws',
+    (input) => {
+      expect(policyExposure(input, own, org).kind).toBe('invalid');
+    },
+  );
+
+  it('agrees with analyzeResourcePolicy on what is public', () => {
+    const policies = [
+      grant({ Principal: '*' }),
+      grant({ NotPrincipal: { AWS: 'arn:aws:iam::111122223333:root' } }),
+      toEveryone({ StringLike: { 'aws:PrincipalOrgID': 'o-*' } }),
+      toEveryone({ IpAddress: { 'aws:SourceIp': '0.0.0.0/0' } }),
+      toEveryone({ StringEquals: { 'aws:PrincipalOrgID': orgId } }),
+      toEveryone({ StringEquals: { 'kms:CallerAccount': '111122223333' } }),
+      grant({ Principal: { AWS: '999988887777' } }),
+    ];
+    for (const policy of policies) {
+      expect(policyExposure(policy, own, org, orgId).kind === 'public').toBe(
+        analyzeResourcePolicy(policy).kind === 'public',
+      );
+    }
+    expect(analyzeResourcePolicy(toEveryone({ StringEquals: { 'kms:CallerAccount': '111122223333' } })).kind).toBe(
+      'not-public',
+    );
   });
 });

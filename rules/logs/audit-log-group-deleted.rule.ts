@@ -1,0 +1,198 @@
+import { fixture } from '../../test/fixtures/index.ts';
+import { isApprovedChange } from '../core/approved.ts';
+import type { CloudTrailRecord } from '../core/cloudtrail.ts';
+import { accountOf, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
+import type { ApprovedProcess } from '../core/config.ts';
+import { defineRule } from '../core/define-rule.ts';
+
+/** Names that say "this log group is audit evidence": trails, flow and DNS logs, security tooling, Trailwarden itself. */
+const AUDIT_LOG_GROUP = /cloudtrail|audit|flow|vpc|security|trailwarden|aws-controltower|guardduty/i;
+
+/** A year: the retention ISO 27001 auditors usually expect for security logs. */
+const MIN_RETENTION_DAYS = 365;
+
+const logGroupOf = (e: CloudTrailRecord): string =>
+  stringParam(e.requestParameters, 'logGroupName') ??
+  stringParam(e.requestParameters, 'logGroupIdentifier') ??
+  'unknown-log-group';
+
+const isAuditLogGroup = (e: CloudTrailRecord): boolean => AUDIT_LOG_GROUP.test(logGroupOf(e));
+
+/** retentionInDays is a number in CloudTrail; replayed or hand-made records sometimes carry it as a string. */
+const retentionDays = (e: CloudTrailRecord): number | undefined => {
+  const value = param(e.requestParameters, 'retentionInDays');
+  const days = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof days === 'number' && Number.isFinite(days) ? days : undefined;
+};
+
+/** Deleting the group loses every event in it; a retention under a year silently expires evidence. */
+const losesEvidence = (e: CloudTrailRecord): boolean => {
+  if (e.eventName === 'DeleteLogGroup') return true;
+  const days = retentionDays(e);
+  return days !== undefined && days < MIN_RETENTION_DAYS;
+};
+
+const partitionOf = (region: string): string =>
+  region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('cn-') ? 'aws-cn' : 'aws';
+
+const approvedDeploys: ApprovedProcess = {
+  automationRoles: ['arn:aws:iam::111122223333:role/deploy-role'],
+  iacUserAgents: ['cloudformation.amazonaws.com'],
+};
+
+const lambdaLogGroup = '/aws/lambda/orders-api-ResizeImageFunction-3F9A1B2C4D5E';
+
+export const rule = defineRule({
+  id: 'logs.audit-log-group-deleted',
+  title: 'CloudWatch Logs group deleted or its retention cut below a year',
+  description:
+    'A CloudWatch Logs log group was deleted, or its retention was set below 365 days so events expire early. Audit ' +
+    'log groups (CloudTrail, VPC flow and DNS logs, security tooling, Control Tower, Trailwarden) always match; any ' +
+    'other log group matches only when the change did not come through the approved deployment process.',
+  severity: 'high',
+  controls: ['A.8.15'],
+  mitre: ['T1070', 'T1562.008'],
+  on: { source: 'logs', eventNames: ['DeleteLogGroup', 'PutRetentionPolicy'] },
+  match: (e, ctx) =>
+    isSuccess(e) &&
+    !isServiceInvoked(e) &&
+    losesEvidence(e) &&
+    (isAuditLogGroup(e) || !isApprovedChange(e, ctx.config.approved)),
+  dedup: { key: (e) => `${accountOf(e)}|${e.awsRegion}|${logGroupOf(e)}` },
+  resources: (e) => [`arn:${partitionOf(e.awsRegion)}:logs:${e.awsRegion}:${accountOf(e)}:log-group:${logGroupOf(e)}`],
+  runbook: [
+    "See the group's state: `aws logs describe-log-groups --log-group-name-prefix <name> --region <region>` (gone, or " +
+      'its retentionInDays).',
+    'For a retention cut, restore it at once, before events expire: `aws logs put-retention-policy --log-group-name ' +
+      '<name> --retention-in-days 365` (or `aws logs delete-retention-policy --log-group-name <name>` to never expire).',
+    "For a deletion, the events are gone from CloudWatch: recover them from the source's other copy (the CloudTrail S3 " +
+      'bucket, flow logs in S3, a log archive account) and recreate the group and its subscription from IaC.',
+    'Check whether the writer still delivers: a deleted CloudTrail or flow-log group makes delivery fail ' +
+      '(`aws cloudtrail get-trail-status --name <trail>` LatestCloudWatchLogsDeliveryError).',
+    'If the actor is not the approved deploy role, treat it as an incident: review its other calls and rotate its credentials.',
+  ],
+  rationale:
+    'No threshold: deleting logs or shortening their life is indicator removal (T1070) and impairs logging ' +
+    '(T1562.008); one call is enough. Log groups of short-lived Lambda functions are deleted and given short ' +
+    'retention by CloudFormation stacks all the time, so matching every group would bury the signal. The rule ' +
+    'therefore always matches log groups whose name marks them as audit evidence (cloudtrail, audit, flow, vpc, ' +
+    'security, trailwarden, aws-controltower, guardduty), even for the approved deploy role, since no deployment ' +
+    'should shorten or remove those; and matches any other group only when the change did not come through the ' +
+    'approved process (an approved automation role, via approved IaC tooling when configured). With no approved ' +
+    'process configured every deletion and short retention matches, which is the safe default. 365 days is the ' +
+    'usual minimum an auditor accepts for security logs; DeleteRetentionPolicy (never expire) is not a weakening. ' +
+    'High rather than critical: the source (CloudTrail in S3, flow logs in S3) usually keeps another copy.',
+  falsePositives: [
+    'Application log groups set to short retention by hand, or by the CDK LogRetention custom resource (its own ' +
+      'Lambda role, not the deploy role): add that role to the approved automation roles or suppress it.',
+    'Cleaning up log groups of deleted functions by hand in sandbox accounts (set those accounts to low criticality ' +
+      'or suppress them).',
+    'A name that matches the audit pattern by accident (for example /aws/lambda/cashflow-report).',
+  ],
+  cases: () => [
+    { name: 'CloudTrail log group deleted', expect: 'match', event: fixture('logs/DeleteLogGroup') },
+    {
+      name: 'Trailwarden log group deleted by the approved deploy role through CloudFormation still matches',
+      expect: 'match',
+      config: { approved: approvedDeploys },
+      event: fixture('logs/DeleteLogGroup-cloudformation', {
+        requestParameters: { logGroupName: '/aws/lambda/trailwarden-evaluate' },
+      }),
+    },
+    {
+      name: 'Lambda log group deleted by the approved deploy role through CloudFormation is routine',
+      expect: 'no-match',
+      config: { approved: approvedDeploys },
+      event: fixture('logs/DeleteLogGroup-cloudformation'),
+    },
+    {
+      name: 'Lambda log group deleted through CloudFormation when no process is approved',
+      expect: 'match',
+      event: fixture('logs/DeleteLogGroup-cloudformation'),
+    },
+    {
+      name: 'Lambda log group deleted by hand while deploys are approved',
+      expect: 'match',
+      config: { approved: approvedDeploys },
+      event: fixture('logs/DeleteLogGroup', { requestParameters: { logGroupName: lambdaLogGroup } }),
+    },
+    {
+      name: 'approved deploy role used by hand from the CLI is not the approved process',
+      expect: 'match',
+      config: { approved: approvedDeploys },
+      event: fixture('logs/DeleteLogGroup-cloudformation', {
+        userIdentity: {
+          principalId: 'AROACKCEVSQ6C2EXAMPLE:alice',
+          arn: 'arn:aws:sts::111122223333:assumed-role/deploy-role/alice',
+          invokedBy: undefined,
+        },
+        sourceIPAddress: '203.0.113.66',
+        userAgent: 'aws-cli/2.22.4 md/command#logs.delete-log-group',
+      }),
+    },
+    { name: 'flow log retention cut to 1 day', expect: 'match', event: fixture('logs/PutRetentionPolicy') },
+    {
+      name: 'retention 364 days is under a year',
+      expect: 'match',
+      criticality: 'high',
+      event: fixture('logs/PutRetentionPolicy', { requestParameters: { retentionInDays: 364 } }),
+    },
+    {
+      name: 'retention exactly 365 days is enough',
+      expect: 'no-match',
+      event: fixture('logs/PutRetentionPolicy', { requestParameters: { retentionInDays: 365 } }),
+    },
+    {
+      name: 'retention raised to ten years is benign',
+      expect: 'no-match',
+      event: fixture('logs/PutRetentionPolicy', { requestParameters: { retentionInDays: 3653 } }),
+    },
+    {
+      name: 'retention logged as a string ("30") still counts',
+      expect: 'match',
+      event: fixture('logs/PutRetentionPolicy', {
+        requestParameters: { logGroupName: 'security-hub-findings', retentionInDays: '30' },
+      }),
+    },
+    {
+      name: 'Lambda log group given 14-day retention by the approved deploy role is routine',
+      expect: 'no-match',
+      config: { approved: approvedDeploys },
+      event: fixture('logs/DeleteLogGroup-cloudformation', {
+        eventName: 'PutRetentionPolicy',
+        requestParameters: { retentionInDays: 14 },
+      }),
+    },
+    {
+      name: 'flow log retention cut by the approved deploy role still matches',
+      expect: 'match',
+      config: { approved: approvedDeploys },
+      event: fixture('logs/DeleteLogGroup-cloudformation', {
+        eventName: 'PutRetentionPolicy',
+        requestParameters: { logGroupName: '/aws/vpc/flow-logs/prod', retentionInDays: 30 },
+      }),
+    },
+    {
+      name: 'DeleteRetentionPolicy (never expire) is benign',
+      expect: 'no-match',
+      event: fixture('logs/DeleteRetentionPolicy'),
+    },
+    {
+      name: 'DeleteLogGroup denied',
+      expect: 'no-match',
+      event: fixture('logs/DeleteLogGroup', {
+        errorCode: 'AccessDeniedException',
+        errorMessage:
+          'User: arn:aws:sts::111122223333:assumed-role/OrganizationAccountAccessRole/alice is not authorized to perform: logs:DeleteLogGroup on resource: arn:aws:logs:eu-west-1:111122223333:log-group:aws-cloudtrail-logs-111122223333-org-trail:* with an explicit deny in a service control policy',
+      }),
+    },
+    {
+      name: 'deleting a log group that does not exist',
+      expect: 'no-match',
+      event: fixture('logs/DeleteLogGroup', {
+        errorCode: 'ResourceNotFoundException',
+        errorMessage: 'The specified log group does not exist.',
+      }),
+    },
+  ],
+});
