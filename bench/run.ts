@@ -1,0 +1,305 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { detectionConfigFrom } from '../cli/config-file.ts';
+import { failedLogin, planDay } from '../examples/day.ts';
+import type { CtRecord } from '../examples/model.ts';
+import { at, byStartThenKey, expand, rngFrom } from '../examples/model.ts';
+import { PROD, team } from '../examples/org.ts';
+import { scenarioPlan } from '../examples/scenarios.ts';
+import type { CloudTrailRecord } from '../rules/core/cloudtrail.ts';
+import type { DetectionConfig } from '../rules/core/config.ts';
+import { toAuditEvent } from '../rules/core/events.ts';
+import { catalogue } from '../rules/index.ts';
+import { envelope } from '../test/functions/support.ts';
+import { BENCH_DIR, CORPUS_DIR, ensureCorpus } from './corpus.ts';
+import type { ProbeResult } from './probe.ts';
+
+/**
+ * `npm run bench`: throughput and memory of `trailwarden scan` over ~1M CloudTrail events against the floor
+ * (gunzip + parse alone), then the Lambda's bundle size, cold init and DynamoDB writes. Prints a table, then
+ * one JSON line with the figures. `--profile` also CPU-profiles one scan and prints where the time goes.
+ */
+
+const root = join(import.meta.dirname, '..');
+const CONFIG = join(root, 'examples', 'trailwarden.config.json');
+const PROBE = join(import.meta.dirname, 'probe.ts');
+const TARGETS = { ratio: 1.5, peakRssMB: 300, bundleKB: 200, initMs: 100 } as const;
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+interface ProbeRun {
+  readonly result: ProbeResult;
+  readonly stderr: string;
+  /** Lines the probe printed (one finding per line for `scan --format jsonl`). */
+  readonly lines: number;
+}
+
+/** One measurement in a fresh `node` (tsx loaded as the bin does), stdout to a file (findings are few). */
+const probe = (
+  mode: 'scan' | 'floor',
+  args: readonly string[],
+  nodeFlags: readonly string[] = [],
+): Promise<ProbeRun> => {
+  const dir = mkdtempSync(join(tmpdir(), 'trailwarden-probe-'));
+  const out = join(dir, 'result.json');
+  const stdoutFile = join(dir, 'stdout');
+  const stdout = openSync(stdoutFile, 'w');
+  return new Promise<ProbeRun>((resolve, reject) => {
+    const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', PROBE, out, mode, ...args], {
+      cwd: root,
+      stdio: ['ignore', stdout, 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      closeSync(stdout);
+      try {
+        if (code !== 0) throw new Error(`probe ${mode} exited with ${code}: ${stderr.trim()}`);
+        const lines = readFileSync(stdoutFile, 'utf8')
+          .split('\n')
+          .filter((l) => l.length > 0).length;
+        resolve({ result: JSON.parse(readFileSync(out, 'utf8')) as ProbeResult, stderr, lines });
+      } catch (err) {
+        reject(err);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+};
+
+const SCAN_ARGS = ['scan', CORPUS_DIR, '--format', 'jsonl', '--config', CONFIG] as const;
+
+/** Events the CLI says it scanned (its closing line), so a scan that skipped input cannot look fast. */
+const scannedEvents = (stderr: string): { events: number; bad: number } => {
+  const m = /scanned (\d+) events? in \d+ files?.*?skipped: (\d+) bad lines?/.exec(stderr);
+  if (m === null) throw new Error(`no summary line from the scan:\n${stderr}`);
+  return { events: Number(m[1]), bad: Number(m[2]) };
+};
+
+const fastest = async (
+  runs: number,
+  measure: () => Promise<ProbeRun>,
+): Promise<{ best: ProbeRun; all: ProbeRun[] }> => {
+  const all: ProbeRun[] = [];
+  for (let i = 0; i < runs; i++) all.push(await measure());
+  const best = all.reduce((a, b) => (b.result.ms < a.result.ms ? b : a));
+  return { best, all };
+};
+
+// ------------------------------------------------------------------------------------------- profile
+
+interface CpuProfile {
+  readonly nodes: readonly {
+    readonly id: number;
+    readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  }[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+/** Self time by function and by file from a `--cpu-prof` profile. */
+const summariseProfile = (file: string): string[] => {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const fnTime = new Map<string, number>();
+  const fileTime = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    const frame = byId.get(id);
+    if (frame === undefined) return;
+    total += dt;
+    const where = frame.url ? frame.url.replace(/^file:\/\//, '').replace(`${root}/`, '') : '(native)';
+    const line = frame.url && frame.lineNumber > 0 ? `:${frame.lineNumber + 1}` : '';
+    const fn = `${frame.functionName || '(anonymous)'}  ${where}${line}`;
+    fnTime.set(fn, (fnTime.get(fn) ?? 0) + dt);
+    const group = frame.url ? where : frame.functionName || '(native)';
+    fileTime.set(group, (fileTime.get(group) ?? 0) + dt);
+  });
+  const top = (m: Map<string, number>, n: number) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(
+        ([k, v]) => `  ${((v / total) * 100).toFixed(1).padStart(5)}%  ${(v / 1000).toFixed(0).padStart(6)} ms  ${k}`,
+      );
+  return [
+    `CPU profile of one scan (${(total / 1e6).toFixed(2)} s sampled): self time by function`,
+    ...top(fnTime, 20),
+    'by file',
+    ...top(fileTime, 12),
+  ];
+};
+
+// -------------------------------------------------------------------------------------------- lambda
+
+const isRouted = (r: CtRecord): boolean => {
+  const parsed = toAuditEvent(r);
+  return parsed.ok && catalogue.candidates(parsed.event).length > 0;
+};
+
+/**
+ * What EventBridge hands the Lambda in a normal day: only events some rule selects (the patterns are built
+ * from the rules' selectors), taken from a 60-team day with the scenarios of a few teams.
+ */
+const lambdaMix = (): CtRecord[] => {
+  const seed = 'trailwarden-bench-lambda';
+  const activities = planDay({ teams: 60, workloadFactor: 1 }, seed);
+  for (const i of [3, 13, 23]) activities.push(...scenarioPlan(team(i)));
+  activities.sort(byStartThenKey);
+  const routed: CtRecord[] = [];
+  expand(seed, activities, (r) => {
+    if (isRouted(r)) routed.push(r);
+  });
+  return routed;
+};
+
+/** A password-spraying burst: 1,000 failed sign-ins for 200 users (a fifth unknown names) from 50 IPs in 10 min. */
+const loginBurst = (): CtRecord[] => {
+  const records: CtRecord[] = [];
+  const ctx = { rng: rngFrom('trailwarden-bench-burst'), emit: (r: CtRecord) => records.push(r) };
+  const agent = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
+  for (let i = 0; i < 1000; i++) {
+    const user = i % 5 === 0 ? 'HIDDEN_DUE_TO_SECURITY_REASONS' : `user${String(i % 200).padStart(3, '0')}`;
+    failedLogin(ctx, PROD, user, `203.0.113.${1 + (i % 50)}`, agent, at(3) + i * 600);
+  }
+  return records;
+};
+
+const bodies = (records: readonly CtRecord[]): string[] =>
+  records.map((r) => JSON.stringify(envelope(r as unknown as CloudTrailRecord)));
+
+// ---------------------------------------------------------------------------------------------- main
+
+const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const mark = (ok: boolean): string => (ok ? 'ok' : 'MISSED');
+
+const main = async (): Promise<void> => {
+  const profile = process.argv.includes('--profile');
+  // The SDK's notice about Node 20 (the Lambda runs a newer Node) is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const started = performance.now();
+  mkdirSync(BENCH_DIR, { recursive: true });
+  const corpus = await ensureCorpus(log);
+  log(
+    `corpus: ${fmt(corpus.events)} events in ${fmt(corpus.files)} files (${fmt(corpus.bytes / 1e6, 1)} MB gzipped)${corpus.reused ? ', reused' : ''}`,
+  );
+
+  log('scan (2 runs) …');
+  const scan = await fastest(2, () => probe('scan', SCAN_ARGS));
+  for (const run of scan.all) {
+    const { events, bad } = scannedEvents(run.stderr);
+    if (events !== corpus.events || bad !== 0) {
+      throw new Error(`scan read ${events} events (${bad} bad) of ${corpus.events}:\n${run.stderr}`);
+    }
+  }
+  log('floor (2 runs) …');
+  const floor = await fastest(2, () => probe('floor', [CORPUS_DIR]));
+  if (floor.best.result.events !== corpus.events) throw new Error(`floor read ${floor.best.result.events} events`);
+
+  log('lambda: bundle, cold init, DynamoDB writes …');
+  const { bundleEvaluate, measureInit, measureDynamoWrites } = await import('./lambda.ts');
+  const bundle = await bundleEvaluate();
+  const initMs = measureInit(bundle.file);
+  const parsed = detectionConfigFrom(JSON.parse(readFileSync(CONFIG, 'utf8')));
+  if (!parsed.ok) throw new Error(`examples config: ${parsed.errors.join('; ')}`);
+  const config: DetectionConfig = parsed.config;
+  const mix = lambdaMix();
+  const burst = loginBurst();
+  let writes: Record<string, number> | undefined;
+  try {
+    writes = await measureDynamoWrites(
+      [
+        { name: 'mix', bodies: bodies(mix) },
+        { name: 'burst', bodies: bodies(burst) },
+      ],
+      config,
+    );
+  } catch (err) {
+    log(`DynamoDB writes not measured: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  let profileLines: string[] = [];
+  if (profile) {
+    log('profiling one scan …');
+    const dir = join(BENCH_DIR, 'profile');
+    rmSync(dir, { recursive: true, force: true });
+    await probe('scan', SCAN_ARGS, ['--cpu-prof', '--cpu-prof-dir', dir]);
+    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    if (file) profileLines = [...summariseProfile(join(dir, file)), `  (profile: ${join(dir, file)})`];
+  }
+
+  const scanS = scan.best.result.ms / 1000;
+  const floorS = floor.best.result.ms / 1000;
+  const peakRssMB = Math.max(...scan.all.map((r) => r.result.maxRssKB)) / 1024;
+  const floorRssMB = Math.max(...floor.all.map((r) => r.result.maxRssKB)) / 1024;
+  const figures = {
+    events: corpus.events,
+    scanEventsPerSec: Math.round(corpus.events / scanS),
+    floorEventsPerSec: Math.round(corpus.events / floorS),
+    ratio: Math.round((scanS / floorS) * 100) / 100,
+    peakRssMB: Math.round(peakRssMB),
+    bundleKB: Math.round((bundle.bytes / 1024) * 10) / 10,
+    initMs: Math.round(initMs * 10) / 10,
+    ddbWritesPer1k: writes?.mix ?? null,
+    ddbWritesPer1kBurst: writes?.burst ?? null,
+  };
+
+  const rows: [string, string, string][] = [
+    ['corpus', `${fmt(corpus.events)} events, ${fmt(corpus.files)} files, ${fmt(corpus.bytes / 1e6, 1)} MB gz`, ''],
+    [
+      'scan (trailwarden CLI, jsonl)',
+      `${fmt(scanS, 2)} s  ${fmt(figures.scanEventsPerSec)} events/s  peak RSS ${fmt(peakRssMB)} MB  ${fmt(scan.best.lines)} findings`,
+      '',
+    ],
+    [
+      'floor (gunzip + JSON.parse)',
+      `${fmt(floorS, 2)} s  ${fmt(figures.floorEventsPerSec)} events/s  peak RSS ${fmt(floorRssMB)} MB`,
+      '',
+    ],
+    ['ratio scan / floor', fmt(figures.ratio, 2), `≤ ${TARGETS.ratio} ${mark(figures.ratio <= TARGETS.ratio)}`],
+    [
+      'peak RSS of the scan',
+      `${fmt(peakRssMB)} MB`,
+      `< ${TARGETS.peakRssMB} MB ${mark(peakRssMB < TARGETS.peakRssMB)}`,
+    ],
+    [
+      'Lambda bundle',
+      `${fmt(figures.bundleKB, 1)} KB`,
+      `< ${TARGETS.bundleKB} KB ${mark(figures.bundleKB < TARGETS.bundleKB)}`,
+    ],
+    [
+      'Lambda cold init',
+      `${fmt(figures.initMs, 1)} ms`,
+      `< ${TARGETS.initMs} ms ${mark(figures.initMs < TARGETS.initMs)}`,
+    ],
+    [
+      'DynamoDB writes / 1k events',
+      writes
+        ? `mix ${fmt(figures.ddbWritesPer1k ?? 0, 1)} (${fmt(mix.length)} routed events)  burst ${fmt(figures.ddbWritesPer1kBurst ?? 0, 1)} (${fmt(burst.length)} failed sign-ins)`
+        : 'not measured',
+      '',
+    ],
+  ];
+  const width = Math.max(...rows.map((r) => r[0].length));
+  const valueWidth = Math.max(...rows.map((r) => r[1].length));
+  const lines = [
+    `Trailwarden bench (${fmt((performance.now() - started) / 1000, 0)} s)`,
+    ...rows.map(([k, v, t]) => `  ${k.padEnd(width)}  ${v.padEnd(valueWidth)}  ${t}`.trimEnd()),
+    ...profileLines,
+    JSON.stringify(figures),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+};
+
+await main();
