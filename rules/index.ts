@@ -55,8 +55,10 @@ import { rule as signinConcurrentSessions } from './signin/concurrent-sessions.r
 import { rule as signinConsoleLoginFailures } from './signin/console-login-failures.rule.ts';
 import { rule as signinConsoleLoginWithoutMfa } from './signin/console-login-without-mfa.rule.ts';
 import { rule as signinMfaFailed } from './signin/mfa-failed.rule.ts';
+import { rule as signinNewSource } from './signin/new-source.rule.ts';
 import { rule as signinOffHoursAccess } from './signin/off-hours-access.rule.ts';
 import { rule as signinPasswordSpraying } from './signin/password-spraying.rule.ts';
+import { rule as signinSuccessAfterFailures } from './signin/success-after-failures.rule.ts';
 import { rule as snsTopicPolicyOpened } from './sns/topic-policy-opened.rule.ts';
 import { rule as sqsQueuePolicyOpened } from './sqs/queue-policy-opened.rule.ts';
 
@@ -72,8 +74,10 @@ export const RULES: readonly Rule[] = [
   signinConsoleLoginFailures,
   signinConsoleLoginWithoutMfa,
   signinMfaFailed,
+  signinNewSource,
   signinOffHoursAccess,
   signinPasswordSpraying,
+  signinSuccessAfterFailures,
   // A.8.2 privileged access
   accountRootActivity,
   iamAccessDeniedBurst,

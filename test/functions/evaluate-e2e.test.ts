@@ -191,6 +191,20 @@ describe('evaluate handler end to end (DynamoDB Local, s3rver, mocked SNS)', () 
     expect(pagedRules()).toEqual(['signin.console-login-failures']);
   });
 
+  it('behaviour memory in DynamoDB: a success after the burst pages as success-after-failures', async () => {
+    await handlerWith()(bruteForce());
+    const success = failedLogin('2026-11-02T10:07:00Z');
+    const ok = {
+      ...success,
+      errorMessage: undefined,
+      responseElements: { ConsoleLogin: 'Success' },
+      additionalEventData: { ...success.additionalEventData, MFAUsed: 'Yes' },
+    };
+    // A fresh handler: the failures it needs are in DynamoDB, not in any handler's memory.
+    expect(await handlerWith()(sqsBatch([JSON.stringify(envelope(ok))]))).toEqual({ batchItemFailures: [] });
+    expect(pagedRules()).toEqual(['signin.console-login-failures', 'signin.success-after-failures']);
+  });
+
   it('two handlers racing on one key never page twice', async () => {
     for (const user of ['carol', 'dave', 'erin']) {
       sns.resetHistory();

@@ -1,0 +1,94 @@
+import { fixture } from '../../test/fixtures/index.ts';
+import { defineRule } from '../core/define-rule.ts';
+import type { HistoryView } from '../core/history.ts';
+import { identityArns, isAddress, personKey, signInResult } from '../core/signin.ts';
+
+const DAY_MS = 86_400_000;
+/** How long a person must be known before a new address means anything: until then everything is new. */
+export const LEARNING_DAYS = 14;
+/** Addresses are remembered this long: an address unused for 90 days is new again. */
+export const REMEMBER_DAYS = 90;
+
+const isNewSource = (ip: string, atMs: number, history: HistoryView | undefined): boolean =>
+  history !== undefined &&
+  history.first !== null &&
+  atMs - history.first >= LEARNING_DAYS * DAY_MS &&
+  !history.sightings.some((s) => s.v === ip);
+
+const at = '2026-11-02T08:59:12Z';
+const atMs = Date.parse(at);
+const known = (firstDaysAgo: number, ips: readonly string[]) => ({
+  first: atMs - firstDaysAgo * DAY_MS,
+  sightings: ips.map((ip, i) => ({ id: `s${i}`, v: ip, t: atMs - (firstDaysAgo - i) * DAY_MS, last: atMs - DAY_MS })),
+});
+
+export const rule = defineRule({
+  id: 'signin.new-source',
+  title: 'Console sign-in from an address never seen for this user',
+  description:
+    `A console sign-in succeeded from a source IP address this person has not used in the last ${REMEMBER_DAYS} days, ` +
+    `after at least ${LEARNING_DAYS} days of learning their usual addresses.`,
+  severity: 'medium',
+  escalation: { high: 'high' },
+  controls: ['A.8.5', 'A.8.16'],
+  mitre: ['T1078'],
+  on: { source: 'signin', eventNames: ['ConsoleLogin'] },
+  history: {
+    key: personKey,
+    remember: (e) => (signInResult(e) === 'Success' && isAddress(e.sourceIPAddress) ? e.sourceIPAddress : undefined),
+    retainSeconds: REMEMBER_DAYS * 86_400,
+    distinctValues: true,
+  },
+  match: (e, ctx) =>
+    signInResult(e) === 'Success' &&
+    isAddress(e.sourceIPAddress) &&
+    isNewSource(e.sourceIPAddress, Date.parse(e.eventTime), ctx.history),
+  explain: (e, ctx) => [
+    `${e.sourceIPAddress ?? 'unknown'} is new; known addresses: ${(ctx.history?.sightings ?? []).map((s) => s.v).join(', ') || 'none'}`,
+  ],
+  resources: identityArns,
+  dedup: { key: (e) => `${personKey(e)}|${e.sourceIPAddress ?? ''}`, windowSeconds: 86_400 },
+  runbook: [
+    'Ask the user whether the sign-in was theirs (travel, new office, new ISP, VPN).',
+    'Look up the address (owner, geolocation, anonymising network); check the session for unusual actions.',
+    'If not theirs: reset the password, deactivate keys, revoke sessions (`aws iam put-user-policy` with an aws:TokenIssueTime deny).',
+  ],
+  rationale:
+    `${LEARNING_DAYS} days learns the addresses of people who sign in weekly; ${REMEMBER_DAYS} days of memory keeps ` +
+    'quarterly travellers quiet. Medium, high on high-criticality accounts: a new address alone is common, so it is ' +
+    'context for on-call rather than a page on its own.',
+  falsePositives: ['Travel, a new home ISP or mobile network, VPN exit changes, IPv6 privacy addresses.'],
+  cases: () => [
+    {
+      name: 'known user, new address',
+      expect: 'match',
+      event: fixture('signin/ConsoleLogin'),
+      history: known(30, ['192.0.2.10', '192.0.2.11']),
+    },
+    {
+      name: 'known user, known address',
+      expect: 'no-match',
+      event: fixture('signin/ConsoleLogin'),
+      history: known(30, ['198.51.100.23']),
+    },
+    {
+      name: 'still learning (first seen 5 days ago)',
+      expect: 'no-match',
+      event: fixture('signin/ConsoleLogin'),
+      history: known(5, ['192.0.2.10']),
+    },
+    {
+      name: 'a failed sign-in from a new address',
+      expect: 'no-match',
+      event: fixture('signin/ConsoleLogin-failure'),
+      history: known(30, ['192.0.2.10']),
+    },
+    {
+      name: 'a service name instead of an address',
+      expect: 'no-match',
+      event: fixture('signin/ConsoleLogin', { sourceIPAddress: 'AWS Internal' }),
+      history: known(30, ['192.0.2.10']),
+    },
+    { name: 'first sign-in ever', expect: 'no-match', event: fixture('signin/ConsoleLogin') },
+  ],
+});
