@@ -72,16 +72,25 @@ export const measureDynamoWrites = async (
     for (const { name, bodies } of batches) {
       const table = await createStateTable(client);
       let writes = 0;
+      // Writes per counter item inside one batch: the design bound is one (counts are pre-aggregated).
+      let perKey = new Map<string, number>();
+      let maxPerKey = 0;
       const counting = new Proxy(client, {
         get(target, prop, receiver) {
           if (prop !== 'send') return Reflect.get(target, prop, receiver);
-          return (command: { constructor: { name: string } }) => {
+          return (command: { constructor: { name: string }; input?: { Item?: { pk?: { S?: string } } } }) => {
             if (
               /^(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems)Command$/.test(
                 command.constructor.name,
               )
             ) {
               writes++;
+              const pk = command.input?.Item?.pk?.S ?? '';
+              if (pk.startsWith('counter#')) {
+                const n = (perKey.get(pk) ?? 0) + 1;
+                perKey.set(pk, n);
+                maxPerKey = Math.max(maxPerKey, n);
+              }
             }
             return target.send(command as never);
           };
@@ -98,6 +107,7 @@ export const measureDynamoWrites = async (
       });
       // SQS hands the function batches of up to 100 messages.
       for (let i = 0; i < bodies.length; i += 100) {
+        perKey = new Map();
         await handler({
           Records: bodies.slice(i, i + 100).map((body, j) => ({
             messageId: `m${i + j}`,
@@ -118,6 +128,7 @@ export const measureDynamoWrites = async (
         });
       }
       result[name] = Math.round((writes / bodies.length) * 1000 * 10) / 10;
+      result[`${name}MaxCounterWritesPerKeyPerBatch`] = maxPerKey;
       await deleteTable(client, table);
     }
   } finally {

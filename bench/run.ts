@@ -163,6 +163,15 @@ const lambdaMix = (): CtRecord[] => {
   return routed;
 };
 
+/** A brute-force burst: 1,000 failed sign-ins against one user from 3 addresses in 10 minutes. */
+const bruteForceBurst = (): CtRecord[] => {
+  const records: CtRecord[] = [];
+  const ctx = { rng: rngFrom('trailwarden-bench-brute-force'), emit: (r: CtRecord) => records.push(r) };
+  const agent = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
+  for (let i = 0; i < 1000; i++) failedLogin(ctx, PROD, 'alice', `203.0.113.${1 + (i % 3)}`, agent, at(3) + i * 600);
+  return records;
+};
+
 /** A password-spraying burst: 1,000 failed sign-ins for 200 users (a fifth unknown names) from 50 IPs in 10 min. */
 const loginBurst = (): CtRecord[] => {
   const records: CtRecord[] = [];
@@ -215,13 +224,15 @@ const main = async (): Promise<void> => {
   if (!parsed.ok) throw new Error(`examples config: ${parsed.errors.join('; ')}`);
   const config: DetectionConfig = parsed.config;
   const mix = lambdaMix();
-  const burst = loginBurst();
+  const burst = bruteForceBurst();
+  const spray = loginBurst();
   let writes: Record<string, number> | undefined;
   try {
     writes = await measureDynamoWrites(
       [
         { name: 'mix', bodies: bodies(mix) },
         { name: 'burst', bodies: bodies(burst) },
+        { name: 'spray', bodies: bodies(spray) },
       ],
       config,
     );
@@ -253,6 +264,14 @@ const main = async (): Promise<void> => {
     initMs: Math.round(initMs * 10) / 10,
     ddbWritesPer1k: writes?.mix ?? null,
     ddbWritesPer1kBurst: writes?.burst ?? null,
+    ddbWritesPer1kSpray: writes?.spray ?? null,
+    maxCounterWritesPerKeyPerBatch: writes
+      ? Math.max(
+          writes.mixMaxCounterWritesPerKeyPerBatch ?? 0,
+          writes.burstMaxCounterWritesPerKeyPerBatch ?? 0,
+          writes.sprayMaxCounterWritesPerKeyPerBatch ?? 0,
+        )
+      : null,
   };
 
   const rows: [string, string, string][] = [
@@ -286,9 +305,14 @@ const main = async (): Promise<void> => {
     [
       'DynamoDB writes / 1k events',
       writes
-        ? `mix ${fmt(figures.ddbWritesPer1k ?? 0, 1)} (${fmt(mix.length)} routed events)  burst ${fmt(figures.ddbWritesPer1kBurst ?? 0, 1)} (${fmt(burst.length)} failed sign-ins)`
+        ? `mix ${fmt(figures.ddbWritesPer1k ?? 0, 1)} (${fmt(mix.length)} routed events)  brute force ${fmt(figures.ddbWritesPer1kBurst ?? 0, 1)} (${fmt(burst.length)} on one user)  spraying ${fmt(figures.ddbWritesPer1kSpray ?? 0, 1)} (200 users, 50 IPs)`
         : 'not measured',
       '',
+    ],
+    [
+      'counter writes per key per batch',
+      writes ? `max ${figures.maxCounterWritesPerKeyPerBatch}` : 'not measured',
+      writes ? `≤ 1 ${mark((figures.maxCounterWritesPerKeyPerBatch ?? 2) <= 1)}` : '',
     ],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
