@@ -48,10 +48,17 @@ describe('catalogue', () => {
     }
   });
 
-  it.each(RULES.map((r) => [r.id, r] as const))('%s has a positive and a negative case', (_id, rule) => {
+  it.each(RULES.map((r) => [r.id, r] as const))('%s has a positive and at least two negative cases', (_id, rule) => {
     const cases = rule.cases();
-    expect(cases.some((c) => c.expect === 'match')).toBe(true);
-    expect(cases.some((c) => c.expect === 'no-match')).toBe(true);
+    expect(cases.filter((c) => c.expect === 'match').length).toBeGreaterThanOrEqual(1);
+    // A denied call and a benign look-alike at the least.
+    expect(cases.filter((c) => c.expect === 'no-match').length).toBeGreaterThanOrEqual(2);
+    expect(new Set(cases.map((c) => c.name)).size, 'case names are unique').toBe(cases.length);
+  });
+
+  it('covers every Annex A control Trailwarden monitors', () => {
+    const covered = new Set(RULES.flatMap((r) => r.controls));
+    expect([...covered].sort()).toEqual(Object.keys(CONTROLS).sort());
   });
 
   const allCases = RULES.flatMap((rule) => rule.cases().map((c) => [`${rule.id}: ${c.name}`, rule, c] as const));
