@@ -20,6 +20,7 @@ import { rule as ec2NetworkAclOpenToInternet } from './ec2/network-acl-open-to-i
 import { rule as ec2RouteTableChanged } from './ec2/route-table-changed.rule.ts';
 import { rule as ec2SecurityGroupChanged } from './ec2/security-group-changed.rule.ts';
 import { rule as ec2SnapshotShared } from './ec2/snapshot-shared.rule.ts';
+import { rule as ec2UnapprovedRegion } from './ec2/unapproved-region.rule.ts';
 import { rule as ec2VpcChanged } from './ec2/vpc-changed.rule.ts';
 import { rule as ecrRepositoryPolicyOpened } from './ecr/repository-policy-opened.rule.ts';
 import { rule as guarddutyDetectorDisabled } from './guardduty/detector-disabled.rule.ts';
@@ -106,6 +107,7 @@ export const RULES: readonly Rule[] = [
   // A.5.23 cloud services
   ec2ImageShared,
   ec2SnapshotShared,
+  ec2UnapprovedRegion,
   ecrRepositoryPolicyOpened,
   kmsKeyPolicyOpened,
   lambdaFunctionMadePublic,

@@ -17,6 +17,8 @@ export interface DetectionConfig {
   readonly suppressions: readonly Suppression[];
   /** Working hours, for off-hours access to high-criticality accounts; empty = no off-hours rule. */
   readonly businessHours?: readonly ChangeWindow[];
+  /** Regions the organisation uses; activity elsewhere is a finding. Empty = every region approved. */
+  readonly approvedRegions?: readonly string[];
 }
 
 export interface CriticalityConfig {
@@ -92,6 +94,7 @@ export type ConfigParse =
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCriticality = (v: unknown): v is Criticality => v === 'high' || v === 'medium' || v === 'low';
 const ACCOUNT_ID = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 /**
  * Validate detection config from a file or context. Unknown keys are errors too: a typo such as
@@ -195,10 +198,13 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
 
   const suppressions = parseSuppressions(input.suppressions, at);
   const businessHours = parseWindows(input.businessHours, 'businessHours', at);
+  const approvedRegions = strings(input.approvedRegions, 'approvedRegions', (r) =>
+    REGION.test(r) ? undefined : 'is not a region name (e.g. eu-west-1)',
+  );
 
   return errors.length > 0
     ? { ok: false, errors }
-    : { ok: true, config: { criticality, approved, organization, suppressions, businessHours } };
+    : { ok: true, config: { criticality, approved, organization, suppressions, businessHours, approvedRegions } };
 };
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
