@@ -38,10 +38,8 @@ export const rule = defineRule({
     `${e.awsRegion} is not among the approved regions (${(ctx.config.approvedRegions ?? []).join(', ')})`,
   ],
   resources: (e) => [`arn:aws:ec2:${e.awsRegion}:${accountOf(e)}:*`],
-  dedup: {
-    key: (e) =>
-      `${accountOf(e)}|${e.awsRegion}|${stringParam(e.responseElements, 'reservationId') ? 'compute' : e.eventName}`,
-  },
+  // One finding per account and region: a mining run is hundreds of launches.
+  dedup: { key: (e) => `${accountOf(e)}|${e.awsRegion}` },
   runbook: [
     'List what was created in the region: `aws ec2 describe-instances --region <region>`, key pairs, VPCs, spot requests.',
     'If nobody owns it, terminate the instances, delete key pairs and revoke the actor’s credentials.',
