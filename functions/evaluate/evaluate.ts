@@ -1,6 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { DetectionConfig } from '../../rules/core/config.ts';
 import { createDetector } from '../../rules/core/detector.ts';
@@ -9,12 +7,9 @@ import { toAuditEvent } from '../../rules/core/events.ts';
 import type { CounterStore, FindingLedger, FindingSink, HistoryStore } from '../../rules/core/ports.ts';
 import type { AuditEvent } from '../../rules/core/types.ts';
 import { catalogue as defaultCatalogue } from '../../rules/index.ts';
-import { createAwsFindingSink } from '../shared/adapters/aws-finding-sink.ts';
 import { createDynamoCounterStore } from '../shared/adapters/dynamodb-counter-store.ts';
 import { createDynamoHistoryStore } from '../shared/adapters/dynamodb-history-store.ts';
 import { createDynamoLedger } from '../shared/adapters/dynamodb-ledger.ts';
-import { createS3EvidenceStore } from '../shared/adapters/s3-evidence-store.ts';
-import { createSnsNotifier } from '../shared/adapters/sns-notifier.ts';
 import { parseEvaluateEnv } from '../shared/env.ts';
 import type { Telemetry } from '../shared/telemetry.ts';
 import { createTelemetry } from '../shared/telemetry.ts';
@@ -110,6 +105,26 @@ export const createHandler =
     return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
   };
 
+/**
+ * S3 and SNS are needed only when a batch produces a finding, which most batches never do: their clients load
+ * on first use instead of on every cold start (AWS's advice for rarely used dependencies). A failed load is
+ * retried on the next finding.
+ */
+export const lazySink = (load: () => Promise<FindingSink>): FindingSink => {
+  let sink: Promise<FindingSink> | undefined;
+  const get = (): Promise<FindingSink> => {
+    sink ??= load().catch((err: unknown) => {
+      sink = undefined;
+      throw err;
+    });
+    return sink;
+  };
+  return {
+    deliver: async (finding) => (await get()).deliver(finding),
+    fold: async (finding) => (await get()).fold(finding),
+  };
+};
+
 /** Built once per container: clients, config and the catalogue are reused across invocations. */
 export const createDeps = (env: Readonly<Record<string, string | undefined>>): EvaluateDeps => {
   const parsed = parseEvaluateEnv(env);
@@ -120,10 +135,20 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): E
     counters: createDynamoCounterStore(dynamo, parsed.tableName),
     ledger: createDynamoLedger(dynamo, parsed.tableName),
     history: createDynamoHistoryStore(dynamo, parsed.tableName),
-    sink: createAwsFindingSink(
-      createS3EvidenceStore(new S3Client({}), parsed.evidenceBucket),
-      createSnsNotifier(new SNSClient({}), parsed.topicArn),
-    ),
+    sink: lazySink(async () => {
+      const [{ S3Client }, { SNSClient }, { createAwsFindingSink }, { createS3EvidenceStore }, { createSnsNotifier }] =
+        await Promise.all([
+          import('@aws-sdk/client-s3'),
+          import('@aws-sdk/client-sns'),
+          import('../shared/adapters/aws-finding-sink.ts'),
+          import('../shared/adapters/s3-evidence-store.ts'),
+          import('../shared/adapters/sns-notifier.ts'),
+        ]);
+      return createAwsFindingSink(
+        createS3EvidenceStore(new S3Client({}), parsed.evidenceBucket),
+        createSnsNotifier(new SNSClient({}), parsed.topicArn),
+      );
+    }),
     telemetry: createTelemetry('trailwarden-evaluate'),
   };
 };

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Finding } from '../../../rules/core/finding.ts';
 
 /** Hive-style key so Athena can partition by day (DESIGN §4). */
@@ -25,6 +24,8 @@ export interface EvidenceStore {
  */
 export const createS3EvidenceStore = (client: S3Client, bucket: string): EvidenceStore => ({
   put: async (finding) => {
+    // Loaded on first use: the evaluate function's cold start does not pay for the S3 client.
+    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
     const key = evidenceKey(finding);
     const body = evidenceBody(finding);
     const hash = sha256(body);

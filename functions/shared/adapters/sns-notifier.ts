@@ -1,5 +1,4 @@
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { PublishCommand } from '@aws-sdk/client-sns';
 import type { Finding } from '../../../rules/core/finding.ts';
 
 const SUBJECT_LIMIT = 100;
@@ -54,6 +53,8 @@ export interface Notifier {
 /** Message attributes let subscriptions filter: the pager takes critical + high and ignores drills. */
 export const createSnsNotifier = (client: SNSClient, topicArn: string): Notifier => ({
   publish: async (finding, evidenceKey) => {
+    // Loaded on first use: the evaluate function's cold start does not pay for the SNS client.
+    const { PublishCommand } = await import('@aws-sdk/client-sns');
     await client.send(
       new PublishCommand({
         TopicArn: topicArn,
