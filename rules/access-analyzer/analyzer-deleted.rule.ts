@@ -1,4 +1,5 @@
 import { fixture } from '../../test/fixtures/index.ts';
+import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
@@ -6,11 +7,7 @@ import { defineRule } from '../core/define-rule.ts';
 const analyzerOf = (e: CloudTrailRecord): string =>
   stringParam(e.requestParameters, 'analyzerName') ?? 'unknown-analyzer';
 
-const partitionOf = (region: string): string =>
-  region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('cn-') ? 'aws-cn' : 'aws';
-
-const analyzerArn = (e: CloudTrailRecord): string =>
-  `arn:${partitionOf(e.awsRegion)}:access-analyzer:${e.awsRegion}:${accountOf(e)}:analyzer/${analyzerOf(e)}`;
+const analyzerArn = (e: CloudTrailRecord): string => resourceArn(e, 'access-analyzer', `analyzer/${analyzerOf(e)}`);
 
 export const rule = defineRule({
   id: 'access-analyzer.analyzer-deleted',

@@ -1,11 +1,9 @@
 import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord, JsonObject, JsonValue } from '../core/cloudtrail.ts';
-import { accountOf, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
+import { accountOf, isJsonObject, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 
-const isObject = (v: JsonValue | undefined): v is JsonObject =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-const objects = (v: JsonValue | undefined): JsonObject[] => (Array.isArray(v) ? v.filter(isObject) : []);
+const objects = (v: JsonValue | undefined): JsonObject[] => (Array.isArray(v) ? v.filter(isJsonObject) : []);
 const strings = (v: JsonValue | undefined): string[] =>
   Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : [];
 
@@ -67,7 +65,7 @@ const best = (all: Coverage[]): Coverage => all.reduce<Coverage>((a, b) => (RANK
 
 /** True when, after this PutEventSelectors, the trail no longer records every write management event. */
 const dropsManagementEvents = (p: JsonObject | null | undefined): boolean => {
-  if (!isObject(p ?? undefined)) return false;
+  if (!isJsonObject(p ?? undefined)) return false;
   const basic = param(p, 'eventSelectors') ?? param(p, 'EventSelectors');
   const advanced = param(p, 'advancedEventSelectors') ?? param(p, 'AdvancedEventSelectors');
   let coverage: Coverage;

@@ -1,19 +1,17 @@
 import { fixture } from '../../test/fixtures/index.ts';
 import type { JsonObject, JsonValue } from '../core/cloudtrail.ts';
+import { isJsonObject } from '../core/cloudtrail.ts';
 import type { ConfigItemChange } from '../core/config-events.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { analyzeResourcePolicy } from '../core/resource-policy.ts';
 
-const isObject = (v: JsonValue | undefined): v is JsonObject =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** Config's supplementary values arrive as objects in notifications and as JSON strings from its query APIs. */
 const objectOf = (v: JsonValue | undefined): JsonObject | undefined => {
-  if (isObject(v)) return v;
+  if (isJsonObject(v)) return v;
   if (typeof v !== 'string') return undefined;
   try {
     const parsed = JSON.parse(v) as JsonValue;
-    return isObject(parsed) ? parsed : undefined;
+    return isJsonObject(parsed) ? parsed : undefined;
   } catch {
     return undefined;
   }
@@ -28,7 +26,7 @@ interface Change {
 }
 const changesOf = (d: ConfigItemChange): Change[] =>
   Object.entries(d.configurationItemDiff?.changedProperties ?? {}).flatMap(([key, v]) =>
-    isObject(v) ? [{ key, previous: v.previousValue, updated: v.updatedValue }] : [],
+    isJsonObject(v) ? [{ key, previous: v.previousValue, updated: v.updatedValue }] : [],
   );
 
 const FLAGS = ['blockpublicacls', 'ignorepublicacls', 'blockpublicpolicy', 'restrictpublicbuckets'] as const;

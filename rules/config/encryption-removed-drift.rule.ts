@@ -1,10 +1,8 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import type { JsonObject, JsonValue } from '../core/cloudtrail.ts';
+import type { JsonValue } from '../core/cloudtrail.ts';
+import { isJsonObject } from '../core/cloudtrail.ts';
 import type { ConfigItemChange } from '../core/config-events.ts';
 import { defineRule } from '../core/define-rule.ts';
-
-const isObject = (v: JsonValue | undefined): v is JsonObject =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Config's supplementary values arrive as objects in notifications and as JSON strings from its query APIs. */
 const parsedValue = (v: JsonValue | undefined): JsonValue | undefined => {
@@ -38,7 +36,7 @@ const strengthIn = (value: JsonValue | undefined, keyName = ''): Strength => {
   }
   const children: [string, JsonValue | undefined][] = Array.isArray(v)
     ? v.map((c) => [keyName, c])
-    : isObject(v)
+    : isJsonObject(v)
       ? Object.entries(v)
       : [];
   return children.reduce<Strength>((best, [k, c]) => Math.max(best, strengthIn(c, k)) as Strength, 0);
@@ -82,7 +80,7 @@ export const encryptionWeakened = (d: ConfigItemChange): boolean => {
   let before: Strength = 0;
   let touched = false;
   for (const [key, change] of Object.entries(d.configurationItemDiff?.changedProperties ?? {})) {
-    if (!watched.diffKey.test(key) || !isObject(change)) continue;
+    if (!watched.diffKey.test(key) || !isJsonObject(change)) continue;
     touched = true;
     before = Math.max(before, strengthIn(change.previousValue, key)) as Strength;
   }

@@ -1,10 +1,9 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import type { JsonObject, JsonValue } from '../core/cloudtrail.ts';
+import type { JsonValue } from '../core/cloudtrail.ts';
+import { isJsonObject } from '../core/cloudtrail.ts';
 import type { ConfigItemChange } from '../core/config-events.ts';
 import { defineRule } from '../core/define-rule.ts';
 
-const isObject = (v: JsonValue | undefined): v is JsonObject =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isOn = (v: JsonValue | undefined): boolean => v === true || (typeof v === 'string' && v.toLowerCase() === 'true');
 const hasText = (v: JsonValue | undefined): boolean => typeof v === 'string' && v.trim() !== '';
 
@@ -24,7 +23,7 @@ const DESTINATIONS = ['cloudwatchlogsloggrouparn', 'kmskeyid'];
  */
 export const trailWeakenings = (d: ConfigItemChange): string[] =>
   Object.entries(d.configurationItemDiff?.changedProperties ?? {}).flatMap(([key, change]) => {
-    if (!isObject(change)) return [];
+    if (!isJsonObject(change)) return [];
     const setting = key.toLowerCase().replace(/^configuration\./, '');
     const { previousValue: before, updatedValue: after } = change;
     if (COVERAGE_FLAGS.includes(setting) && isOn(before) && !isOn(after)) return [`${setting} turned off`];

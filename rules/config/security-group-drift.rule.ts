@@ -1,11 +1,10 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import type { JsonObject, JsonValue } from '../core/cloudtrail.ts';
+import type { JsonValue } from '../core/cloudtrail.ts';
+import { isJsonObject } from '../core/cloudtrail.ts';
 import type { ConfigItemChange } from '../core/config-events.ts';
 import { defineRule } from '../core/define-rule.ts';
-import { isWholeInternet, portRange, protocolKind } from '../core/network.ts';
+import { isWholeInternet, opensMoreThanWeb } from '../core/network.ts';
 
-const isObject = (v: JsonValue | undefined): v is JsonObject =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 const listOf = (v: JsonValue | undefined): JsonValue[] => (Array.isArray(v) ? v : []);
 const numberOf = (v: JsonValue | undefined): number | null => (typeof v === 'number' && Number.isInteger(v) ? v : null);
 
@@ -19,11 +18,11 @@ interface Permission {
 
 /** `ipv4Ranges[].cidrIp`, the legacy `ipRanges[]` strings, and `ipv6Ranges[].cidrIpv6`. */
 const permissionOf = (v: JsonValue | undefined): Permission | null => {
-  if (!isObject(v)) return null;
+  if (!isJsonObject(v)) return null;
   const cidrs = [
-    ...listOf(v.ipv4Ranges).map((r) => (isObject(r) ? r.cidrIp : undefined)),
+    ...listOf(v.ipv4Ranges).map((r) => (isJsonObject(r) ? r.cidrIp : undefined)),
     ...listOf(v.ipRanges),
-    ...listOf(v.ipv6Ranges).map((r) => (isObject(r) ? r.cidrIpv6 : undefined)),
+    ...listOf(v.ipv6Ranges).map((r) => (isJsonObject(r) ? r.cidrIpv6 : undefined)),
   ].filter((c): c is string => typeof c === 'string');
   const protocol = v.ipProtocol;
   return {
@@ -34,18 +33,7 @@ const permissionOf = (v: JsonValue | undefined): Permission | null => {
   };
 };
 
-/** Public by design on load balancers and CDNs, as in ec2.ingress-open-to-internet. */
-const WEB_PORTS: ReadonlySet<number> = new Set([80, 443]);
-
-/** Anything beyond the web ports: ICMP opens no service; all-traffic and other protocols count as open. */
-const opensMoreThanWeb = (p: Permission): boolean => {
-  const kind = protocolKind(p.protocol);
-  if (kind === 'icmp') return false;
-  if (kind !== 'tcp' && kind !== 'udp') return true;
-  const range = portRange(p);
-  return range !== null && (range.from !== range.to || !WEB_PORTS.has(range.from));
-};
-
+/** Open to the whole internet on more than the web ports (80, 443), as in ec2.ingress-open-to-internet. */
 const worldOpenNonWeb = (v: JsonValue | undefined): boolean => {
   const p = permissionOf(v);
   if (p === null) return false;
@@ -73,7 +61,7 @@ export const opensIngressToInternet = (d: ConfigItemChange): boolean => {
     if (m === null) return false;
     const index = m[1];
     if (index === undefined) return true;
-    const updated = isObject(change) ? change.updatedValue : undefined;
+    const updated = isJsonObject(change) ? change.updatedValue : undefined;
     return worldOpenNonWeb(current[Number(index)]) || worldOpenNonWeb(updated);
   });
 };

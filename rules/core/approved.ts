@@ -1,6 +1,6 @@
 import { describeWindow, isWithinAnyWindow } from './change-window.ts';
 import type { CloudTrailRecord } from './cloudtrail.ts';
-import { principalArn } from './cloudtrail.ts';
+import { isServiceInvoked, isSuccess, principalArn } from './cloudtrail.ts';
 import type { ApprovedProcess } from './config.ts';
 import { globToRegExp } from './config.ts';
 
@@ -30,3 +30,11 @@ export const unapprovedReasons = (e: CloudTrailRecord, approved: ApprovedProcess
 
 export const isApprovedChange = (e: CloudTrailRecord, approved: ApprovedProcess): boolean =>
   unapprovedReasons(e, approved).length === 0;
+
+/**
+ * A change someone made outside the approved process: the call succeeded, AWS did not make it on its own
+ * (`isServiceInvoked`; CloudFormation acting for a caller still counts as someone), and it is not an approved
+ * change. The predicate of the "changed outside the approved process" rules; `unapprovedReasons` says why.
+ */
+export const isUnapprovedChange = (e: CloudTrailRecord, approved: ApprovedProcess): boolean =>
+  isSuccess(e) && !isServiceInvoked(e) && !isApprovedChange(e, approved);

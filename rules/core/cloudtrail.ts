@@ -50,6 +50,10 @@ export interface JsonObject {
   readonly [key: string]: JsonValue | undefined;
 }
 
+/** A JSON object: not null, not an array. */
+export const isJsonObject = (v: JsonValue | undefined): v is JsonObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /** The fields a record must have before any rule sees it; everything else is optional in the wild. */
 export const REQUIRED_RECORD_FIELDS = ['eventTime', 'eventSource', 'eventName', 'eventID'] as const;
 

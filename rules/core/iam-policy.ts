@@ -55,7 +55,8 @@ const ADMIN_MANAGED_POLICY_ARN = new RegExp(
  */
 export const isAdminManagedPolicyArn = (arn: string): boolean => ADMIN_MANAGED_POLICY_ARN.test(arn.trim());
 
-const partitionOf = (e: CloudTrailRecord): string => {
+/** The partition of the identity that acted, read from its ARN (IAM ARNs carry no region to read it from). */
+const actorPartition = (e: CloudTrailRecord): string => {
   const arn = e.userIdentity.arn ?? e.userIdentity.sessionContext?.sessionIssuer?.arn ?? '';
   const partition = arn.split(':')[1];
   return arn.startsWith('arn:') && partition ? partition : 'aws';
@@ -68,7 +69,7 @@ const partitionOf = (e: CloudTrailRecord): string => {
  */
 export const iamTargetArns = (e: CloudTrailRecord): string[] => {
   const p = e.requestParameters;
-  const prefix = `arn:${partitionOf(e)}:iam::${accountOf(e)}`;
+  const prefix = `arn:${actorPartition(e)}:iam::${accountOf(e)}`;
   const arns: string[] = [];
   const role = stringParam(p, 'roleName');
   const user = stringParam(p, 'userName');
@@ -82,3 +83,27 @@ export const iamTargetArns = (e: CloudTrailRecord): string[] => {
   }
   return arns;
 };
+
+// ---------------------------------------------------------------------------------------------------------
+// Who an IAM call is about
+
+/** IAM user, group and role names are unique regardless of case, so `Alice` names the same user as `alice`. */
+export const sameIamName = (a: string | undefined, b: string | undefined): boolean =>
+  a !== undefined && a !== '' && b !== undefined && a.toLowerCase() === b.toLowerCase();
+
+/** Is the caller the IAM user named `userName`? Root, roles and federated sessions never are the IAM user they name. */
+export const isActingIamUser = (e: CloudTrailRecord, userName: string | undefined): boolean =>
+  e.userIdentity.type === 'IAMUser' && sameIamName(e.userIdentity.userName, userName);
+
+/**
+ * Does the call name an IAM user (`requestParameters.userName`) other than the caller? Without a user name, IAM
+ * acts on the caller itself, so it does not.
+ */
+export const targetsAnotherIamUser = (e: CloudTrailRecord): boolean => {
+  const target = stringParam(e.requestParameters, 'userName');
+  return target !== undefined && target !== '' && !isActingIamUser(e, target);
+};
+
+/** The user, role or group name a call targets, lower-cased for dedup keys (IAM names ignore case); '' when absent. */
+export const iamNameKey = (e: CloudTrailRecord, field: 'userName' | 'roleName' | 'groupName'): string =>
+  (stringParam(e.requestParameters, field) ?? '').toLowerCase();

@@ -1,3 +1,4 @@
+import { regionalArn } from './arn.ts';
 import type { CloudTrailRecord } from './cloudtrail.ts';
 import { accountOf } from './cloudtrail.ts';
 
@@ -121,6 +122,22 @@ export const portRange = (spec: PortSpec): { readonly from: number; readonly to:
   const from = bound(spec.fromPort, 0);
   const to = bound(spec.toPort, MAX_PORT);
   return from <= to ? { from, to } : { from: to, to: from };
+};
+
+/** Public by design on load balancers and CDNs: HTTP and HTTPS (incl. HTTP/3 over UDP 443). */
+export const WEB_PORTS: ReadonlySet<number> = new Set([80, 443]);
+
+/**
+ * Does this rule open anything beyond the web ports? ICMP opens no service (and path-MTU discovery needs it
+ * from anywhere); all-traffic, other IP protocols and a missing protocol count as open.
+ */
+export const opensMoreThanWeb = (spec: PortSpec): boolean => {
+  const kind = protocolKind(spec.protocol);
+  if (kind === 'icmp') return false;
+  if (kind !== 'tcp' && kind !== 'udp') return true;
+  const range = portRange(spec);
+  // 80 and 443 are not adjacent, so any range wider than one port opens a non-web port.
+  return range !== null && (range.from !== range.to || !WEB_PORTS.has(range.from));
 };
 
 /** The sensitive ports a rule opens, in port order. */
@@ -262,8 +279,19 @@ export const securityGroupIdOf = (e: CloudTrailRecord): string | undefined => {
   );
 };
 
+// ---------------------------------------------------------------------------------------------------------
+// ARNs of the EC2 resources a call acted on
+
+/**
+ * `arn:aws:ec2:<region>:<account>:<type>/<id>` (`security-group`, `network-acl`, `vpc`, …), in the event's
+ * region and account. Always the `aws` partition, as the EC2 network rules have always written it.
+ */
+export const ec2Arn = (e: CloudTrailRecord, type: string, id: string): string =>
+  regionalArn('aws', 'ec2', e.awsRegion, accountOf(e), `${type}/${id}`);
+
+/** `[ec2Arn(…)]`, or nothing when the call does not name the resource. */
+export const ec2Arns = (e: CloudTrailRecord, type: string, id: string | undefined): string[] =>
+  id === undefined ? [] : [ec2Arn(e, type, id)];
+
 /** `arn:aws:ec2:<region>:<account>:security-group/<id>`, for criticality patterns and the finding. */
-export const securityGroupArns = (e: CloudTrailRecord): string[] => {
-  const id = securityGroupIdOf(e);
-  return id === undefined ? [] : [`arn:aws:ec2:${e.awsRegion}:${accountOf(e)}:security-group/${id}`];
-};
+export const securityGroupArns = (e: CloudTrailRecord): string[] => ec2Arns(e, 'security-group', securityGroupIdOf(e));

@@ -432,3 +432,70 @@ export const policyExposure = (
   if (outside.length > 0) return { kind: 'outside-org', statements: outside, accounts: sorted };
   return { kind: 'private', statements: [], accounts: [] };
 };
+
+// ---------------------------------------------------------------------------------------------------------
+// A call that set a resource policy: did it open the resource, and how to say so
+// ---------------------------------------------------------------------------------------------------------
+
+/** The `organization` of the detection config: its accounts, and its id when known. */
+export interface Organization {
+  readonly id?: string;
+  readonly accounts: readonly string[];
+}
+
+/**
+ * How far the policy a call set reaches (`policyExposure`), for a resource owned by `ownAccount`, judged against
+ * the configured organisation. Undefined when the call set no policy (absent or null): there is nothing to judge.
+ */
+export const orgPolicyExposure = (
+  policy: unknown,
+  ownAccount: string,
+  organization: Organization,
+): PolicyExposure | undefined =>
+  policy === undefined || policy === null
+    ? undefined
+    : policyExposure(policy, ownAccount, organization.accounts, organization.id);
+
+/**
+ * The policy SNS and SQS `AddPermission` write: one statement, its Sid the call's `label`, letting the granted
+ * accounts call the actions (already prefixed, `SQS:SendMessage`) on the resource. Undefined when the call
+ * grants no account.
+ */
+export const addPermissionPolicy = (grant: {
+  readonly label: string | undefined;
+  readonly accounts: readonly string[];
+  readonly actions: readonly string[];
+  readonly resource: string;
+}): JsonObject | undefined =>
+  grant.accounts.length === 0
+    ? undefined
+    : {
+        Statement: [
+          {
+            Sid: grant.label ?? 'AddPermission',
+            Effect: 'Allow',
+            Principal: { AWS: [...grant.accounts] },
+            Action: [...grant.actions],
+            Resource: grant.resource,
+          },
+        ],
+      };
+
+/** An exposure that opens the resource: to everyone, or to an account outside the organisation. */
+export type OpenedExposure = Extract<PolicyExposure, { readonly kind: 'public' | 'outside-org' }>;
+
+export const isOpenedExposure = (x: PolicyExposure | undefined): x is OpenedExposure =>
+  x?.kind === 'public' || x?.kind === 'outside-org';
+
+/**
+ * For the finding: `public through <statements>` (or `open outside the organisation through …`), then the outside
+ * accounts it reaches, if any. `through` names what opened it when the statement labels are not the best name
+ * (Lambda's statement id). Empty when the exposure opens nothing.
+ */
+export const describeOpenedExposure = (x: PolicyExposure | undefined, through?: string): string[] =>
+  isOpenedExposure(x)
+    ? [
+        `${x.kind === 'public' ? 'public' : 'open outside the organisation'} through ${through ?? x.statements.join(', ')}`,
+        ...(x.accounts.length > 0 ? [`accounts outside the organisation: ${x.accounts.join(', ')}`] : []),
+      ]
+    : [];

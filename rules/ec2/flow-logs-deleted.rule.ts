@@ -1,4 +1,5 @@
 import { fixture } from '../../test/fixtures/index.ts';
+import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord, JsonValue } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, param, principalArn } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
@@ -35,9 +36,6 @@ const deletesSomething = (e: CloudTrailRecord): boolean => {
   return requested.length === 0 || deletedIds(e).length > 0;
 };
 
-const partitionOf = (region: string): string =>
-  region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('cn-') ? 'aws-cn' : 'aws';
-
 const notFound = (id: string) => ({
   error: { code: 'InvalidFlowLogId.NotFound', message: `Flow log ${id} does not exist` },
   resourceId: id,
@@ -56,8 +54,7 @@ export const rule = defineRule({
   on: { source: 'ec2', eventNames: ['DeleteFlowLogs'] },
   match: (e) => isSuccess(e) && !isServiceInvoked(e) && deletesSomething(e),
   dedup: { key: (e) => `${accountOf(e)}|${e.awsRegion}|${principalArn(e)}|flow-logs` },
-  resources: (e) =>
-    deletedIds(e).map((id) => `arn:${partitionOf(e.awsRegion)}:ec2:${e.awsRegion}:${accountOf(e)}:vpc-flow-log/${id}`),
+  resources: (e) => deletedIds(e).map((id) => resourceArn(e, 'ec2', `vpc-flow-log/${id}`)),
   runbook: [
     'List what is still logged in the region: `aws ec2 describe-flow-logs --region <region>`, and compare with the ' +
       'VPCs that should be covered (`aws ec2 describe-vpcs --region <region>`).',

@@ -1,9 +1,9 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import { isApprovedChange } from '../core/approved.ts';
+import { isUnapprovedChange } from '../core/approved.ts';
 import type { CloudTrailRecord, JsonValue } from '../core/cloudtrail.ts';
-import { accountOf, isServiceInvoked, isSuccess } from '../core/cloudtrail.ts';
 import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
+import { ec2Arn } from '../core/network.ts';
 
 /** Id fields CloudTrail uses for each kind of gateway (and the VPC it joins), with their ARN resource types. */
 const ID_FIELDS: Readonly<Record<string, string>> = {
@@ -32,7 +32,7 @@ const gatewayArns = (e: CloudTrailRecord): string[] => {
     for (const [key, value] of Object.entries(v)) {
       const type = ID_FIELDS[key.toLowerCase()];
       if (type !== undefined && typeof value === 'string' && value !== '') {
-        found.add(`arn:aws:ec2:${e.awsRegion}:${accountOf(e)}:${type}/${value}`);
+        found.add(ec2Arn(e, type, value));
       } else walk(value, depth + 1);
     }
   };
@@ -79,7 +79,7 @@ export const rule = defineRule({
       'DeleteVpnConnection',
     ],
   },
-  match: (e, ctx) => isSuccess(e) && !isServiceInvoked(e) && !isApprovedChange(e, ctx.config.approved),
+  match: (e, ctx) => isUnapprovedChange(e, ctx.config.approved),
   resources: gatewayArns,
   runbook: [
     'See what the VPC is connected to now: `aws ec2 describe-internet-gateways --filters Name=attachment.vpc-id,Values=<vpc-id>`, `aws ec2 describe-nat-gateways --filter Name=vpc-id,Values=<vpc-id>`, `aws ec2 describe-vpn-gateways --filters Name=attachment.vpc-id,Values=<vpc-id>` and `aws ec2 describe-vpn-connections`.',

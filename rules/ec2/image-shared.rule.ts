@@ -1,20 +1,15 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import type { CloudTrailRecord, JsonObject, JsonValue } from '../core/cloudtrail.ts';
-import { accountOf, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
+import { partitionOf, regionalArn } from '../core/arn.ts';
+import type { CloudTrailRecord, JsonObject } from '../core/cloudtrail.ts';
+import { accountOf, isJsonObject, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import type { DetectionConfig } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
-
-const partitionOf = (region: string): string =>
-  region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('cn-') ? 'aws-cn' : 'aws';
-
-const isObject = (v: JsonValue | undefined): v is JsonObject =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** `launchPermission.add.items[]`: `group`, `userId`, `organizationArn` or `organizationalUnitArn`. */
 const addedGrants = (e: CloudTrailRecord): JsonObject[] => {
   const items = param(e.requestParameters, 'launchPermission', 'add', 'items');
-  const list = Array.isArray(items) ? items : isObject(items) ? [items] : [];
-  return list.filter(isObject);
+  const list = Array.isArray(items) ? items : isJsonObject(items) ? [items] : [];
+  return list.filter(isJsonObject);
 };
 
 const isMadePublic = (e: CloudTrailRecord): boolean =>
@@ -77,7 +72,7 @@ export const rule = defineRule({
       : []),
   ],
   dedup: { key: (e) => `${accountOf(e)}|${imageOf(e)}` },
-  resources: (e) => [`arn:${partitionOf(e.awsRegion)}:ec2:${e.awsRegion}::image/${imageOf(e)}`],
+  resources: (e) => [regionalArn(partitionOf(e.awsRegion), 'ec2', e.awsRegion, '', `image/${imageOf(e)}`)],
   runbook: [
     'See who can launch the image: `aws ec2 describe-image-attribute --image-id <ami-id> --attribute launchPermission`.',
     'Unless the share is documented (vendor, marketplace, partner), revoke it: `aws ec2 modify-image-attribute --image-id <ami-id> --launch-permission "Remove=[{UserId=<account>}]"` (public: `"Remove=[{Group=all}]"`), or `aws ec2 reset-image-attribute --image-id <ami-id> --attribute launchPermission`.',

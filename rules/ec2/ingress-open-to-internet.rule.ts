@@ -7,29 +7,15 @@ import {
   describeIngressRule,
   ingressRulesFromRequest,
   isWholeInternet,
-  portRange,
-  protocolKind,
+  opensMoreThanWeb,
   securityGroupArns,
   securityGroupIdOf,
 } from '../core/network.ts';
 
-/** Public by design on load balancers and CDNs: HTTP and HTTPS (incl. HTTP/3 over UDP 443). */
-const WEB_PORTS: ReadonlySet<number> = new Set([80, 443]);
-
 /**
- * Does this rule open anything beyond the web ports? ICMP opens no service (and path-MTU discovery needs it
- * from anywhere); all-traffic, other IP protocols and a missing protocol count as open.
+ * The rules in this call that expose a non-web port (anything but 80 and 443; ICMP opens none) to the whole
+ * internet, for the predicate and for humans.
  */
-const opensMoreThanWeb = (r: IngressRule): boolean => {
-  const kind = protocolKind(r.protocol);
-  if (kind === 'icmp') return false;
-  if (kind !== 'tcp' && kind !== 'udp') return true;
-  const range = portRange(r);
-  // 80 and 443 are not adjacent, so any range wider than one port opens a non-web port.
-  return range !== null && (range.from !== range.to || !WEB_PORTS.has(range.from));
-};
-
-/** The rules in this call that expose a non-web port to the whole internet, for the predicate and for humans. */
 export const worldOpenIngress = (e: CloudTrailRecord): IngressRule[] =>
   ingressRulesFromRequest(e.eventName, e.requestParameters).filter(
     (r) => isWholeInternet(r.cidr) && opensMoreThanWeb(r),

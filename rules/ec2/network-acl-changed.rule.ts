@@ -1,9 +1,10 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import { isApprovedChange } from '../core/approved.ts';
+import { isUnapprovedChange } from '../core/approved.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
-import { accountOf, isServiceInvoked, isSuccess, principalArn, stringParam } from '../core/cloudtrail.ts';
+import { accountOf, principalArn, stringParam } from '../core/cloudtrail.ts';
 import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
+import { ec2Arns } from '../core/network.ts';
 
 /**
  * The network ACL a call acted on: the request names it, except CreateNetworkAcl, whose id only comes back in
@@ -12,10 +13,7 @@ import { defineRule } from '../core/define-rule.ts';
 const networkAclIdOf = (e: CloudTrailRecord): string | undefined =>
   stringParam(e.requestParameters, 'networkAclId') ?? stringParam(e.responseElements, 'networkAcl', 'networkAclId');
 
-const networkAclArns = (e: CloudTrailRecord): string[] => {
-  const id = networkAclIdOf(e);
-  return id === undefined ? [] : [`arn:aws:ec2:${e.awsRegion}:${accountOf(e)}:network-acl/${id}`];
-};
+const networkAclArns = (e: CloudTrailRecord): string[] => ec2Arns(e, 'network-acl', networkAclIdOf(e));
 
 const approvedDeploys: ApprovedProcess = {
   automationRoles: ['arn:aws:iam::111122223333:role/deploy-role'],
@@ -51,7 +49,7 @@ export const rule = defineRule({
       'ReplaceNetworkAclAssociation',
     ],
   },
-  match: (e, ctx) => isSuccess(e) && !isServiceInvoked(e) && !isApprovedChange(e, ctx.config.approved),
+  match: (e, ctx) => isUnapprovedChange(e, ctx.config.approved),
   resources: networkAclArns,
   // One person reworking one ACL is one change; a different ACL is a different change.
   dedup: { key: (e) => `${accountOf(e)}|${networkAclIdOf(e) ?? 'unknown-network-acl'}|${principalArn(e)}` },

@@ -2,7 +2,7 @@ import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord, JsonValue } from '../core/cloudtrail.ts';
 import { accountOf, isSuccess, param, principalArn, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
-import { isWholeInternet, portRange, protocolKind, sensitivePortsIn } from '../core/network.ts';
+import { ec2Arns, isWholeInternet, portRange, protocolKind, sensitivePortsIn } from '../core/network.ts';
 
 /** What a CreateNetworkAclEntry / ReplaceNetworkAclEntry request asks for, as CloudTrail logs it. */
 interface AclEntryRequest {
@@ -82,10 +82,7 @@ export const rule = defineRule({
   mitre: ['T1562.007'],
   on: { source: 'ec2', eventNames: ['CreateNetworkAclEntry', 'ReplaceNetworkAclEntry'] },
   match: (e) => isSuccess(e) && opensAclToInternet(e),
-  resources: (e) => {
-    const id = networkAclIdOf(e);
-    return id === undefined ? [] : [`arn:aws:ec2:${e.awsRegion}:${accountOf(e)}:network-acl/${id}`];
-  },
+  resources: (e) => ec2Arns(e, 'network-acl', networkAclIdOf(e)),
   dedup: { key: (e) => `${accountOf(e)}|${networkAclIdOf(e) ?? `unknown-network-acl|${principalArn(e)}`}` },
   runbook: [
     'See the entries now in force: `aws ec2 describe-network-acls --network-acl-ids <acl-id> --query "NetworkAcls[].[Entries,Associations]"` (ingress entries have `Egress: false`; `Associations` lists the subnets using the ACL).',

@@ -1,26 +1,24 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import { isApprovedChange } from '../core/approved.ts';
+import { isUnapprovedChange } from '../core/approved.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
-import { accountOf, isServiceInvoked, isSuccess, stringParam } from '../core/cloudtrail.ts';
+import { stringParam } from '../core/cloudtrail.ts';
 import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
+import { ec2Arns } from '../core/network.ts';
 
 /**
  * The route table a call acted on (CreateRouteTable only returns it) and, for associations, the subnet it now
  * routes. DisassociateRouteTable and ReplaceRouteTableAssociation name only an association id, so a route
  * table may be missing.
  */
-const routeTableArns = (e: CloudTrailRecord): string[] => {
-  const arn = (type: string, id: string | undefined) =>
-    id === undefined ? [] : [`arn:aws:ec2:${e.awsRegion}:${accountOf(e)}:${type}/${id}`];
-  return [
-    ...arn(
-      'route-table',
-      stringParam(e.requestParameters, 'routeTableId') ?? stringParam(e.responseElements, 'routeTable', 'routeTableId'),
-    ),
-    ...arn('subnet', stringParam(e.requestParameters, 'subnetId')),
-  ];
-};
+const routeTableArns = (e: CloudTrailRecord): string[] => [
+  ...ec2Arns(
+    e,
+    'route-table',
+    stringParam(e.requestParameters, 'routeTableId') ?? stringParam(e.responseElements, 'routeTable', 'routeTableId'),
+  ),
+  ...ec2Arns(e, 'subnet', stringParam(e.requestParameters, 'subnetId')),
+];
 
 const approvedDeploys: ApprovedProcess = {
   automationRoles: ['arn:aws:iam::111122223333:role/deploy-role'],
@@ -51,7 +49,7 @@ export const rule = defineRule({
       'ReplaceRouteTableAssociation',
     ],
   },
-  match: (e, ctx) => isSuccess(e) && !isServiceInvoked(e) && !isApprovedChange(e, ctx.config.approved),
+  match: (e, ctx) => isUnapprovedChange(e, ctx.config.approved),
   resources: routeTableArns,
   runbook: [
     'See the routes now in force: `aws ec2 describe-route-tables --route-table-ids <rtb-id> --query "RouteTables[].{Routes:Routes,Associations:Associations}"`, and compare with the requestParameters in the finding.',

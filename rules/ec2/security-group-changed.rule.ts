@@ -1,7 +1,5 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import { isApprovedChange, unapprovedReasons } from '../core/approved.ts';
-import type { CloudTrailRecord } from '../core/cloudtrail.ts';
-import { isServiceInvoked, isSuccess } from '../core/cloudtrail.ts';
+import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { securityGroupArns } from '../core/network.ts';
 
@@ -32,7 +30,7 @@ export const rule = defineRule({
       'ModifySecurityGroupRules',
     ],
   },
-  match: (e, ctx) => isSuccess(e) && !isServiceInvoked(e) && !isApprovedChange(e, ctx.config.approved),
+  match: (e, ctx) => isUnapprovedChange(e, ctx.config.approved),
   explain: (e, ctx) => unapprovedReasons(e, ctx.config.approved),
   resources: securityGroupArns,
   runbook: [

@@ -1,21 +1,16 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import type { CloudTrailRecord, JsonObject, JsonValue } from '../core/cloudtrail.ts';
-import { accountOf, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
+import { partitionOf, regionalArn } from '../core/arn.ts';
+import type { CloudTrailRecord } from '../core/cloudtrail.ts';
+import { accountOf, isJsonObject, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import type { DetectionConfig } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
-
-const partitionOf = (region: string): string =>
-  region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('cn-') ? 'aws-cn' : 'aws';
-
-const isObject = (v: JsonValue | undefined): v is JsonObject =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** `createVolumePermission.add.items[]`: `{ "group": "all" }` (public) or `{ "userId": "<account>" }`. */
 const addedGrants = (e: CloudTrailRecord): { readonly group?: string; readonly userId?: string }[] => {
   const items = param(e.requestParameters, 'createVolumePermission', 'add', 'items');
-  const list = Array.isArray(items) ? items : isObject(items) ? [items] : [];
+  const list = Array.isArray(items) ? items : isJsonObject(items) ? [items] : [];
   return list.flatMap((item) =>
-    isObject(item)
+    isJsonObject(item)
       ? [
           {
             ...(typeof item.group === 'string' ? { group: item.group } : {}),
@@ -65,7 +60,7 @@ export const rule = defineRule({
       : []),
   ],
   dedup: { key: (e) => `${accountOf(e)}|${snapshotOf(e)}` },
-  resources: (e) => [`arn:${partitionOf(e.awsRegion)}:ec2:${e.awsRegion}::snapshot/${snapshotOf(e)}`],
+  resources: (e) => [regionalArn(partitionOf(e.awsRegion), 'ec2', e.awsRegion, '', `snapshot/${snapshotOf(e)}`)],
   runbook: [
     'See who can use the snapshot now: `aws ec2 describe-snapshot-attribute --snapshot-id <snap-id> --attribute createVolumePermission`.',
     'Unless the share is a documented one (vendor support, migration), revoke it at once: `aws ec2 modify-snapshot-attribute --snapshot-id <snap-id> --attribute createVolumePermission --operation-type remove --user-ids <account>` (public: `--group-names all`), or `aws ec2 reset-snapshot-attribute --snapshot-id <snap-id> --attribute createVolumePermission`.',

@@ -1,19 +1,19 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import { isApprovedChange } from '../core/approved.ts';
+import { isUnapprovedChange } from '../core/approved.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
-import { accountOf, isServiceInvoked, isSuccess, stringParam } from '../core/cloudtrail.ts';
+import { stringParam } from '../core/cloudtrail.ts';
 import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
+import { ec2Arns } from '../core/network.ts';
 
 /** The VPC (request, or CreateVpc's response) and the peering connection a call acted on. */
 const vpcArns = (e: CloudTrailRecord): string[] => {
-  const arn = (type: string, id: string | undefined) =>
-    id === undefined ? [] : [`arn:aws:ec2:${e.awsRegion}:${accountOf(e)}:${type}/${id}`];
   const req = e.requestParameters;
   const res = e.responseElements;
   return [
-    ...arn('vpc', stringParam(req, 'vpcId') ?? stringParam(res, 'vpc', 'vpcId')),
-    ...arn(
+    ...ec2Arns(e, 'vpc', stringParam(req, 'vpcId') ?? stringParam(res, 'vpc', 'vpcId')),
+    ...ec2Arns(
+      e,
       'vpc-peering-connection',
       stringParam(req, 'vpcPeeringConnectionId') ?? stringParam(res, 'vpcPeeringConnection', 'vpcPeeringConnectionId'),
     ),
@@ -48,7 +48,7 @@ export const rule = defineRule({
       'DeleteVpcPeeringConnection',
     ],
   },
-  match: (e, ctx) => isSuccess(e) && !isServiceInvoked(e) && !isApprovedChange(e, ctx.config.approved),
+  match: (e, ctx) => isUnapprovedChange(e, ctx.config.approved),
   resources: vpcArns,
   runbook: [
     'See the VPC and its peerings now: `aws ec2 describe-vpcs --vpc-ids <vpc-id>` and `aws ec2 describe-vpc-peering-connections --filters Name=requester-vpc-info.vpc-id,Values=<vpc-id>` (and `accepter-vpc-info.vpc-id`).',

@@ -1,38 +1,23 @@
 import { fixture } from '../../test/fixtures/index.ts';
+import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import type { DetectionConfig } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { PolicyExposure } from '../core/resource-policy.ts';
-import { policyExposure } from '../core/resource-policy.ts';
-
-const partitionOf = (region: string): string =>
-  region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('cn-') ? 'aws-cn' : 'aws';
+import { describeOpenedExposure, isOpenedExposure, orgPolicyExposure } from '../core/resource-policy.ts';
 
 const repositoryArn = (e: CloudTrailRecord): string => {
   const registry = stringParam(e.requestParameters, 'registryId') ?? accountOf(e);
   const name = stringParam(e.requestParameters, 'repositoryName') ?? 'unknown-repository';
-  return `arn:${partitionOf(e.awsRegion)}:ecr:${e.awsRegion}:${registry}:repository/${name}`;
+  return resourceArn(e, 'ecr', `repository/${name}`, registry);
 };
 
 const exposureOf = (e: CloudTrailRecord, config: DetectionConfig): PolicyExposure | undefined => {
-  const policy = param(e.requestParameters, 'policyText');
-  if (policy === undefined || policy === null) return undefined;
   // The registry (account) owning the repository, which may differ from the caller's when registryId is given.
   const owner = stringParam(e.requestParameters, 'registryId') ?? accountOf(e);
-  return policyExposure(policy, owner, config.organization.accounts, config.organization.id);
+  return orgPolicyExposure(param(e.requestParameters, 'policyText'), owner, config.organization);
 };
-
-const isOpen = (x: PolicyExposure | undefined): boolean => x?.kind === 'public' || x?.kind === 'outside-org';
-
-/** For the finding: the statements that opened the resource, and the outside accounts they reach. */
-const describeExposure = (x: PolicyExposure | undefined): string[] =>
-  x !== undefined && isOpen(x)
-    ? [
-        `${x.kind === 'public' ? 'public' : 'open outside the organisation'} through ${x.statements.join(', ')}`,
-        ...(x.accounts.length > 0 ? [`accounts outside the organisation: ${x.accounts.join(', ')}`] : []),
-      ]
-    : [];
 
 const ORG = { id: 'o-a1b2c3d4e5', accounts: ['111122223333', '444455556666'] };
 const pull = ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'];
@@ -52,8 +37,8 @@ export const rule = defineRule({
   controls: ['A.5.23'],
   mitre: ['T1530', 'T1525', 'T1098'],
   on: { source: 'ecr', eventNames: ['SetRepositoryPolicy'] },
-  match: (e, ctx) => isSuccess(e) && isOpen(exposureOf(e, ctx.config)),
-  explain: (e, ctx) => describeExposure(exposureOf(e, ctx.config)),
+  match: (e, ctx) => isSuccess(e) && isOpenedExposure(exposureOf(e, ctx.config)),
+  explain: (e, ctx) => describeOpenedExposure(exposureOf(e, ctx.config)),
   dedup: { key: repositoryArn },
   resources: (e) => [repositoryArn(e)],
   runbook: [

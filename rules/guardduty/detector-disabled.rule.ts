@@ -1,4 +1,5 @@
 import { fixture } from '../../test/fixtures/index.ts';
+import { accountRootArn, partitionOf, resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord, JsonValue } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
@@ -39,17 +40,14 @@ const disablesMonitoring = (e: CloudTrailRecord): boolean => {
   }
 };
 
-const partitionOf = (region: string): string =>
-  region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('cn-') ? 'aws-cn' : 'aws';
-
 /** The detector touched, when the call names one; the organisation-level call names the admin account instead. */
 const resourcesOf = (e: CloudTrailRecord): string[] => {
   const detector = stringParam(e.requestParameters, 'detectorId');
   if (detector !== undefined) {
-    return [`arn:${partitionOf(e.awsRegion)}:guardduty:${e.awsRegion}:${accountOf(e)}:detector/${detector}`];
+    return [resourceArn(e, 'guardduty', `detector/${detector}`)];
   }
   const admin = stringParam(e.requestParameters, 'adminAccountId');
-  return admin === undefined ? [] : [`arn:${partitionOf(e.awsRegion)}:iam::${admin}:root`];
+  return admin === undefined ? [] : [accountRootArn(partitionOf(e.awsRegion), admin)];
 };
 
 const asServiceLinkedRole = {

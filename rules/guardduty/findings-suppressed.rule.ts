@@ -1,4 +1,5 @@
 import { fixture } from '../../test/fixtures/index.ts';
+import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord, JsonValue } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
@@ -36,14 +37,11 @@ const suppresses = (e: CloudTrailRecord): boolean => {
   }
 };
 
-const partitionOf = (region: string): string =>
-  region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('cn-') ? 'aws-cn' : 'aws';
-
 /** The detector, and the IP set or filter under it when the record names one. */
 const resourcesOf = (e: CloudTrailRecord): string[] => {
   const detectorId = stringParam(e.requestParameters, 'detectorId');
   if (detectorId === undefined) return [];
-  const detector = `arn:${partitionOf(e.awsRegion)}:guardduty:${e.awsRegion}:${accountOf(e)}:detector/${detectorId}`;
+  const detector = resourceArn(e, 'guardduty', `detector/${detectorId}`);
   const ipSet = stringParam(e.requestParameters, 'ipSetId') ?? stringParam(e.responseElements, 'ipSetId');
   const filter = stringParam(e.requestParameters, 'filterName') ?? stringParam(e.requestParameters, 'name');
   if (e.eventName.includes('IPSet')) return ipSet === undefined ? [detector] : [detector, `${detector}/ipset/${ipSet}`];

@@ -1,21 +1,9 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import { isApprovedChange } from '../core/approved.ts';
+import { isUnapprovedChange } from '../core/approved.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
-import { accountOf, isServiceInvoked, isSuccess, stringParam } from '../core/cloudtrail.ts';
+import { accountOf, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
-import { iamTargetArns } from '../core/iam-policy.ts';
-
-/**
- * Is the key for someone other than the caller? Without `userName` IAM issues the key to the caller itself (root's
- * own key is iam.root-access-key-created). Otherwise only an IAM user naming itself is "self" (IAM user names are
- * case-insensitive); root, roles and federated sessions are never the IAM user they name.
- */
-const forAnotherUser = (e: CloudTrailRecord): boolean => {
-  const target = stringParam(e.requestParameters, 'userName');
-  if (target === undefined || target === '') return false;
-  const actor = e.userIdentity;
-  return !(actor.type === 'IAMUser' && actor.userName?.toLowerCase() === target.toLowerCase());
-};
+import { iamTargetArns, targetsAnotherIamUser } from '../core/iam-policy.ts';
 
 const newKeyId = (e: CloudTrailRecord): string =>
   stringParam(e.responseElements, 'accessKey', 'accessKeyId') ?? 'unknown-key';
@@ -31,8 +19,9 @@ export const rule = defineRule({
   controls: ['A.8.2'],
   mitre: ['T1098.001'],
   on: { source: 'iam', eventNames: ['CreateAccessKey'] },
-  match: (e, ctx) =>
-    isSuccess(e) && !isServiceInvoked(e) && forAnotherUser(e) && !isApprovedChange(e, ctx.config.approved),
+  // Is the key for someone other than the caller? Without `userName` IAM issues the key to the caller itself (root's
+  // own key is iam.root-access-key-created); root, roles and federated sessions are never the IAM user they name.
+  match: (e, ctx) => targetsAnotherIamUser(e) && isUnapprovedChange(e, ctx.config.approved),
   resources: iamTargetArns,
   dedup: { key: (e) => `${accountOf(e)}|${newKeyId(e)}` },
   runbook: [

@@ -1,21 +1,8 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import { isApprovedChange } from '../core/approved.ts';
-import type { CloudTrailRecord } from '../core/cloudtrail.ts';
-import { accountOf, isServiceInvoked, isSuccess, stringParam } from '../core/cloudtrail.ts';
+import { isUnapprovedChange } from '../core/approved.ts';
+import { accountOf } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
-import { iamTargetArns } from '../core/iam-policy.ts';
-
-/**
- * Is the login profile someone else's? Without `userName` the call is about the caller itself. Otherwise only
- * an IAM user acting on its own name is "self" (IAM user names are case-insensitive); root, roles and federated
- * sessions are never the IAM user they name.
- */
-const forAnotherUser = (e: CloudTrailRecord): boolean => {
-  const target = stringParam(e.requestParameters, 'userName');
-  if (target === undefined || target === '') return false;
-  const actor = e.userIdentity;
-  return !(actor.type === 'IAMUser' && actor.userName?.toLowerCase() === target.toLowerCase());
-};
+import { iamNameKey, iamTargetArns, targetsAnotherIamUser } from '../core/iam-policy.ts';
 
 /** The approved deploy role's identity as CloudFormation uses it, from the shared fixture. */
 const deployRoleViaCloudFormation = (): Record<string, unknown> =>
@@ -33,10 +20,11 @@ export const rule = defineRule({
   controls: ['A.8.5', 'A.8.2'],
   mitre: ['T1098'],
   on: { source: 'iam', eventNames: ['CreateLoginProfile', 'UpdateLoginProfile'] },
-  match: (e, ctx) =>
-    isSuccess(e) && !isServiceInvoked(e) && forAnotherUser(e) && !isApprovedChange(e, ctx.config.approved),
+  // Is the login profile someone else's? Without `userName` the call is about the caller itself; root, roles and
+  // federated sessions are never the IAM user they name.
+  match: (e, ctx) => targetsAnotherIamUser(e) && isUnapprovedChange(e, ctx.config.approved),
   resources: iamTargetArns,
-  dedup: { key: (e) => `${accountOf(e)}|${(stringParam(e.requestParameters, 'userName') ?? '').toLowerCase()}` },
+  dedup: { key: (e) => `${accountOf(e)}|${iamNameKey(e, 'userName')}` },
   runbook: [
     'Ask the target user whether they asked for a new password, and the actor for the ticket. Programmatic users ' +
       '(service accounts) should never have a console password at all.',

@@ -1,6 +1,5 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import { isApprovedChange, unapprovedReasons } from '../core/approved.ts';
-import { isServiceInvoked, isSuccess } from '../core/cloudtrail.ts';
+import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { iamTargetArns } from '../core/iam-policy.ts';
@@ -62,7 +61,7 @@ export const rule = defineRule({
   controls: ['A.8.2'],
   mitre: ['T1098'],
   on: { source: 'iam', eventNames: [...CIS_POLICY_CHANGES, ...OTHER_PRIVILEGE_CHANGES] },
-  match: (e, ctx) => isSuccess(e) && !isServiceInvoked(e) && !isApprovedChange(e, ctx.config.approved),
+  match: (e, ctx) => isUnapprovedChange(e, ctx.config.approved),
   explain: (e, ctx) => unapprovedReasons(e, ctx.config.approved),
   resources: iamTargetArns,
   runbook: [

@@ -1,19 +1,15 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import { isApprovedChange } from '../core/approved.ts';
+import { isUnapprovedChange } from '../core/approved.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
-import { accountOf, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
+import { accountOf, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
-import { iamTargetArns } from '../core/iam-policy.ts';
+import { iamTargetArns, isActingIamUser, sameIamName } from '../core/iam-policy.ts';
 import { isAllow, parsePolicyDocument } from '../core/resource-policy.ts';
 
 const USER_GRANTS = ['AttachUserPolicy', 'PutUserPolicy', 'AddUserToGroup'] as const;
 const ROLE_GRANTS = ['AttachRolePolicy', 'PutRolePolicy'] as const;
 
 const isOneOf = (list: readonly string[], name: string): boolean => list.includes(name);
-
-/** IAM user and role names are unique regardless of case, so `Alice` names the same user as `alice`. */
-const sameName = (a: string | undefined, b: string | undefined): boolean =>
-  a !== undefined && a !== '' && b !== undefined && a.toLowerCase() === b.toLowerCase();
 
 /**
  * Does the call change the caller's own permissions? An IAM user acting on its own user name, or a role session
@@ -22,14 +18,14 @@ const sameName = (a: string | undefined, b: string | undefined): boolean =>
 const targetsItself = (e: CloudTrailRecord): boolean => {
   const id = e.userIdentity;
   if (isOneOf(USER_GRANTS, e.eventName)) {
-    return id.type === 'IAMUser' && sameName(id.userName, stringParam(e.requestParameters, 'userName'));
+    return isActingIamUser(e, stringParam(e.requestParameters, 'userName'));
   }
   const issuer = id.sessionContext?.sessionIssuer;
   return (
     id.type === 'AssumedRole' &&
     issuer?.type === 'Role' &&
     (issuer.accountId === undefined || issuer.accountId === accountOf(e)) &&
-    sameName(issuer.userName, stringParam(e.requestParameters, 'roleName'))
+    sameIamName(issuer.userName, stringParam(e.requestParameters, 'roleName'))
   );
 };
 
@@ -50,8 +46,7 @@ export const rule = defineRule({
   controls: ['A.8.2'],
   mitre: ['T1548', 'T1098'],
   on: { source: 'iam', eventNames: [...USER_GRANTS, ...ROLE_GRANTS] },
-  match: (e, ctx) =>
-    isSuccess(e) && !isServiceInvoked(e) && targetsItself(e) && grants(e) && !isApprovedChange(e, ctx.config.approved),
+  match: (e, ctx) => targetsItself(e) && grants(e) && isUnapprovedChange(e, ctx.config.approved),
   resources: iamTargetArns,
   runbook: [
     'See what was granted: `aws iam list-attached-user-policies --user-name <user>` / `aws iam get-user-policy ' +

@@ -1,10 +1,10 @@
 import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
-import { accountOf, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
+import { accountOf, isServiceInvoked, isSuccess, param } from '../core/cloudtrail.ts';
 import type { DetectionConfig } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
-import { iamTargetArns } from '../core/iam-policy.ts';
-import { policyExposure } from '../core/resource-policy.ts';
+import { iamNameKey, iamTargetArns } from '../core/iam-policy.ts';
+import { isOpenedExposure, orgPolicyExposure } from '../core/resource-policy.ts';
 
 /** `CreateRole` logs the trust policy as `assumeRolePolicyDocument`, `UpdateAssumeRolePolicy` as `policyDocument`. */
 const trustPolicyOf = (e: CloudTrailRecord) =>
@@ -17,11 +17,8 @@ const trustPolicyOf = (e: CloudTrailRecord) =>
  * organisation may (named as a principal, or `"*"` held to it), judged exactly as resource policies are. With no
  * organisation accounts configured, every account but the role's own is outside.
  */
-const opensTrust = (e: CloudTrailRecord, config: DetectionConfig): boolean => {
-  const { organization } = config;
-  const { kind } = policyExposure(trustPolicyOf(e), accountOf(e), organization.accounts, organization.id);
-  return kind === 'public' || kind === 'outside-org';
-};
+const opensTrust = (e: CloudTrailRecord, config: DetectionConfig): boolean =>
+  isOpenedExposure(orgPolicyExposure(trustPolicyOf(e), accountOf(e), config.organization));
 
 const trustDocument = (principal: unknown, condition?: Record<string, unknown>): string =>
   JSON.stringify(
@@ -55,7 +52,7 @@ export const rule = defineRule({
   on: { source: 'iam', eventNames: ['CreateRole', 'UpdateAssumeRolePolicy'] },
   match: (e, ctx) => isSuccess(e) && !isServiceInvoked(e) && opensTrust(e, ctx.config),
   resources: iamTargetArns,
-  dedup: { key: (e) => `${accountOf(e)}|${(stringParam(e.requestParameters, 'roleName') ?? '').toLowerCase()}` },
+  dedup: { key: (e) => `${accountOf(e)}|${iamNameKey(e, 'roleName')}` },
   runbook: [
     'Read the trust policy now in force: `aws iam get-role --role-name <role> --query Role.AssumeRolePolicyDocument`, ' +
       'and what the role may do: `aws iam list-attached-role-policies --role-name <role>`, `aws iam ' +

@@ -2,7 +2,7 @@ import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
-import { iamTargetArns } from '../core/iam-policy.ts';
+import { iamNameKey, iamTargetArns } from '../core/iam-policy.ts';
 
 /**
  * Group names people give to privileged groups. A name is only a hint (CloudTrail does not say what the group
@@ -27,8 +27,7 @@ export const rule = defineRule({
   match: (e) => isSuccess(e) && !isServiceInvoked(e) && ADMIN_GROUP_NAME.test(groupOf(e)),
   resources: iamTargetArns,
   dedup: {
-    key: (e) =>
-      `${accountOf(e)}|${groupOf(e).toLowerCase()}|${(stringParam(e.requestParameters, 'userName') ?? '').toLowerCase()}`,
+    key: (e) => `${accountOf(e)}|${iamNameKey(e, 'groupName')}|${iamNameKey(e, 'userName')}`,
   },
   runbook: [
     'Confirm what the group grants and who is in it: `aws iam list-attached-group-policies --group-name <group>`, ' +

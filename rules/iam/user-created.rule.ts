@@ -1,7 +1,7 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import { isApprovedChange } from '../core/approved.ts';
+import { isUnapprovedChange } from '../core/approved.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
-import { isServiceInvoked, isSuccess, stringParam } from '../core/cloudtrail.ts';
+import { stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { iamTargetArns } from '../core/iam-policy.ts';
 
@@ -37,7 +37,7 @@ export const rule = defineRule({
   controls: ['A.8.2'],
   mitre: ['T1136.003'],
   on: { source: 'iam', eventNames: ['CreateUser'] },
-  match: (e, ctx) => isSuccess(e) && !isServiceInvoked(e) && !isApprovedChange(e, ctx.config.approved),
+  match: (e, ctx) => isUnapprovedChange(e, ctx.config.approved),
   resources: newUserArn,
   runbook: [
     'Ask the actor for the request behind the new user; with Identity Center in place most organisations need no ' +

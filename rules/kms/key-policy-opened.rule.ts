@@ -1,31 +1,15 @@
 import { fixture } from '../../test/fixtures/index.ts';
+import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import type { DetectionConfig } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { PolicyExposure } from '../core/resource-policy.ts';
-import { policyExposure } from '../core/resource-policy.ts';
-
-const partitionOf = (region: string): string =>
-  region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('cn-') ? 'aws-cn' : 'aws';
+import { describeOpenedExposure, isOpenedExposure, orgPolicyExposure } from '../core/resource-policy.ts';
 
 /** CreateKey without a policy gets the default key policy (the own account only), so nothing opens. */
-const exposureOf = (e: CloudTrailRecord, config: DetectionConfig): PolicyExposure | undefined => {
-  const policy = param(e.requestParameters, 'policy');
-  if (policy === undefined || policy === null) return undefined;
-  return policyExposure(policy, accountOf(e), config.organization.accounts, config.organization.id);
-};
-
-const isOpen = (x: PolicyExposure | undefined): boolean => x?.kind === 'public' || x?.kind === 'outside-org';
-
-/** For the finding: the statements that opened the resource, and the outside accounts they reach. */
-const describeExposure = (x: PolicyExposure | undefined): string[] =>
-  x !== undefined && isOpen(x)
-    ? [
-        `${x.kind === 'public' ? 'public' : 'open outside the organisation'} through ${x.statements.join(', ')}`,
-        ...(x.accounts.length > 0 ? [`accounts outside the organisation: ${x.accounts.join(', ')}`] : []),
-      ]
-    : [];
+const exposureOf = (e: CloudTrailRecord, config: DetectionConfig): PolicyExposure | undefined =>
+  orgPolicyExposure(param(e.requestParameters, 'policy'), accountOf(e), config.organization);
 
 const keyArn = (e: CloudTrailRecord): string => {
   const created = stringParam(e.responseElements, 'keyMetadata', 'arn');
@@ -33,7 +17,7 @@ const keyArn = (e: CloudTrailRecord): string => {
   const logged = e.resources?.find((r) => r.type === 'AWS::KMS::Key')?.ARN;
   if (logged !== undefined) return logged;
   const id = stringParam(e.requestParameters, 'keyId') ?? 'unknown-key';
-  return id.startsWith('arn:') ? id : `arn:${partitionOf(e.awsRegion)}:kms:${e.awsRegion}:${accountOf(e)}:key/${id}`;
+  return id.startsWith('arn:') ? id : resourceArn(e, 'kms', `key/${id}`);
 };
 
 const ORG = { id: 'o-a1b2c3d4e5', accounts: ['111122223333', '444455556666'] };
@@ -60,8 +44,8 @@ export const rule = defineRule({
   controls: ['A.5.23'],
   mitre: ['T1098', 'T1530'],
   on: { source: 'kms', eventNames: ['PutKeyPolicy', 'CreateKey'] },
-  match: (e, ctx) => isSuccess(e) && isOpen(exposureOf(e, ctx.config)),
-  explain: (e, ctx) => describeExposure(exposureOf(e, ctx.config)),
+  match: (e, ctx) => isSuccess(e) && isOpenedExposure(exposureOf(e, ctx.config)),
+  explain: (e, ctx) => describeOpenedExposure(exposureOf(e, ctx.config)),
   dedup: { key: keyArn },
   resources: (e) => [keyArn(e)],
   runbook: [

@@ -1,13 +1,16 @@
 import { fixture } from '../../test/fixtures/index.ts';
+import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord, JsonObject } from '../core/cloudtrail.ts';
 import { accountOf, isSuccess, stringParam } from '../core/cloudtrail.ts';
 import type { DetectionConfig } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { PolicyExposure } from '../core/resource-policy.ts';
-import { parsePolicyDocument, policyExposure } from '../core/resource-policy.ts';
-
-const partitionOf = (region: string): string =>
-  region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('cn-') ? 'aws-cn' : 'aws';
+import {
+  describeOpenedExposure,
+  isOpenedExposure,
+  orgPolicyExposure,
+  parsePolicyDocument,
+} from '../core/resource-policy.ts';
 
 // Lambda's CloudTrail event names carry the API version they were made through.
 const ADD_PERMISSION = ['AddPermission20150331', 'AddPermission20150331v2'] as const;
@@ -23,7 +26,7 @@ const functionArn = (e: CloudTrailRecord): string => {
   if (name.startsWith('arn:')) return name;
   const partial = /^(\d{12}):function:(.+)$/.exec(name);
   const [account, fn] = partial ? [partial[1], partial[2]] : [accountOf(e), name];
-  return `arn:${partitionOf(e.awsRegion)}:lambda:${e.awsRegion}:${account}:function:${fn}`;
+  return resourceArn(e, 'lambda', `function:${fn}`, account);
 };
 
 /**
@@ -59,11 +62,10 @@ const addedStatement = (e: CloudTrailRecord): JsonObject | undefined => {
 
 const exposureOf = (e: CloudTrailRecord, config: DetectionConfig): PolicyExposure | undefined => {
   const statement = addedStatement(e);
-  if (statement === undefined) return undefined;
-  return policyExposure({ Statement: [statement] }, accountOf(e), config.organization.accounts, config.organization.id);
+  return statement === undefined
+    ? undefined
+    : orgPolicyExposure({ Statement: [statement] }, accountOf(e), config.organization);
 };
-
-const isOpen = (x: PolicyExposure | undefined): boolean => x?.kind === 'public' || x?.kind === 'outside-org';
 
 const isPublicUrl = (e: CloudTrailRecord): boolean =>
   isFunctionUrl(e) && stringParam(e.requestParameters, 'authType')?.toUpperCase() === 'NONE';
@@ -75,12 +77,13 @@ const explainOpening = (e: CloudTrailRecord, config: DetectionConfig): string[] 
     return isPublicUrl(e) ? [`function URL with AuthType NONE${url === undefined ? '' : `: ${url}`}`] : [];
   }
   const x = exposureOf(e, config);
-  if (x === undefined || !isOpen(x)) return [];
+  if (!isOpenedExposure(x)) return [];
+  const statement = stringParam(e.requestParameters, 'statementId') ?? x.statements.join(', ');
   const principal = stringParam(e.requestParameters, 'principal');
-  return [
-    `${x.kind === 'public' ? 'public' : 'open outside the organisation'} through statement ${stringParam(e.requestParameters, 'statementId') ?? x.statements.join(', ')}${principal === undefined ? '' : ` (principal ${principal})`}`,
-    ...(x.accounts.length > 0 ? [`accounts outside the organisation: ${x.accounts.join(', ')}`] : []),
-  ];
+  return describeOpenedExposure(
+    x,
+    `statement ${statement}${principal === undefined ? '' : ` (principal ${principal})`}`,
+  );
 };
 
 const ORG = { id: 'o-a1b2c3d4e5', accounts: ['111122223333', '444455556666'] };
@@ -111,7 +114,7 @@ export const rule = defineRule({
   controls: ['A.5.23'],
   mitre: ['T1098', 'T1648'],
   on: { source: 'lambda', eventNames: [...ADD_PERMISSION, ...FUNCTION_URL] },
-  match: (e, ctx) => isSuccess(e) && (isFunctionUrl(e) ? isPublicUrl(e) : isOpen(exposureOf(e, ctx.config))),
+  match: (e, ctx) => isSuccess(e) && (isFunctionUrl(e) ? isPublicUrl(e) : isOpenedExposure(exposureOf(e, ctx.config))),
   explain: (e, ctx) => explainOpening(e, ctx.config),
   dedup: { key: functionArn },
   resources: (e) => [functionArn(e)],

@@ -1,5 +1,6 @@
 import { fixture } from '../../test/fixtures/index.ts';
 import { isApprovedChange } from '../core/approved.ts';
+import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import type { ApprovedProcess } from '../core/config.ts';
@@ -32,9 +33,6 @@ const losesEvidence = (e: CloudTrailRecord): boolean => {
   return days !== undefined && days < MIN_RETENTION_DAYS;
 };
 
-const partitionOf = (region: string): string =>
-  region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('cn-') ? 'aws-cn' : 'aws';
-
 const approvedDeploys: ApprovedProcess = {
   automationRoles: ['arn:aws:iam::111122223333:role/deploy-role'],
   iacUserAgents: ['cloudformation.amazonaws.com'],
@@ -59,7 +57,7 @@ export const rule = defineRule({
     losesEvidence(e) &&
     (isAuditLogGroup(e) || !isApprovedChange(e, ctx.config.approved)),
   dedup: { key: (e) => `${accountOf(e)}|${e.awsRegion}|${logGroupOf(e)}` },
-  resources: (e) => [`arn:${partitionOf(e.awsRegion)}:logs:${e.awsRegion}:${accountOf(e)}:log-group:${logGroupOf(e)}`],
+  resources: (e) => [resourceArn(e, 'logs', `log-group:${logGroupOf(e)}`)],
   runbook: [
     "See the group's state: `aws logs describe-log-groups --log-group-name-prefix <name> --region <region>` (gone, or " +
       'its retentionInDays).',

@@ -1,5 +1,6 @@
 import { fixture } from '../../test/fixtures/index.ts';
 import { isApprovedChange, unapprovedReasons } from '../core/approved.ts';
+import { accountRootArn, partitionOf } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, principalArn, stringParam } from '../core/cloudtrail.ts';
 import type { ApprovedProcess } from '../core/config.ts';
@@ -62,17 +63,13 @@ const whatChanged = (e: CloudTrailRecord): string => {
   }
 };
 
-const partitionOf = (region: string): string =>
-  region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('cn-') ? 'aws-cn' : 'aws';
-
 /** The policy or root when the response names it; the account removed or leaving; else the acting account. */
 const targetArns = (e: CloudTrailRecord): string[] => {
-  const root = (account: string) => `arn:${partitionOf(e.awsRegion)}:iam::${account}:root`;
   const named =
     stringParam(e.responseElements, 'policy', 'policySummary', 'arn') ?? stringParam(e.responseElements, 'root', 'arn');
   if (named !== undefined) return [named];
   const removed = stringParam(e.requestParameters, 'accountId');
-  return [root(removed ?? accountOf(e))];
+  return [accountRootArn(partitionOf(e.awsRegion), removed ?? accountOf(e))];
 };
 
 const approvedDeploys: ApprovedProcess = {

@@ -1,10 +1,8 @@
 import { fixture } from '../../test/fixtures/index.ts';
+import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord, JsonValue } from '../core/cloudtrail.ts';
-import { accountOf, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
+import { isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
-
-const partitionOf = (region: string): string =>
-  region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('cn-') ? 'aws-cn' : 'aws';
 
 const INSTANCE_EVENTS = [
   'CreateDBInstance',
@@ -43,7 +41,7 @@ const identifierOf = (e: CloudTrailRecord): string =>
 
 const databaseArn = (e: CloudTrailRecord): string =>
   stringParam(e.responseElements, isClusterEvent(e) ? 'dBClusterArn' : 'dBInstanceArn') ??
-  `arn:${partitionOf(e.awsRegion)}:rds:${e.awsRegion}:${accountOf(e)}:${isClusterEvent(e) ? 'cluster' : 'db'}:${identifierOf(e)}`;
+  resourceArn(e, 'rds', `${isClusterEvent(e) ? 'cluster' : 'db'}:${identifierOf(e)}`);
 
 export const rule = defineRule({
   id: 'rds.instance-made-public',

@@ -1,12 +1,10 @@
 import { fixture } from '../../test/fixtures/index.ts';
+import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import type { DetectionConfig } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { stringsOf } from '../core/resource-policy.ts';
-
-const partitionOf = (region: string): string =>
-  region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('cn-') ? 'aws-cn' : 'aws';
 
 const isCluster = (e: CloudTrailRecord): boolean => e.eventName === 'ModifyDBClusterSnapshotAttribute';
 
@@ -32,7 +30,7 @@ const snapshotOf = (e: CloudTrailRecord): string =>
 const snapshotArn = (e: CloudTrailRecord): string => {
   const id = snapshotOf(e);
   if (id.startsWith('arn:')) return id;
-  return `arn:${partitionOf(e.awsRegion)}:rds:${e.awsRegion}:${accountOf(e)}:${isCluster(e) ? 'cluster-snapshot' : 'snapshot'}:${id}`;
+  return resourceArn(e, 'rds', `${isCluster(e) ? 'cluster-snapshot' : 'snapshot'}:${id}`);
 };
 
 const ORG = ['111122223333', '444455556666'];

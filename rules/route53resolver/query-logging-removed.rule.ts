@@ -1,4 +1,5 @@
 import { fixture } from '../../test/fixtures/index.ts';
+import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
@@ -6,17 +7,13 @@ import { defineRule } from '../core/define-rule.ts';
 const configIdOf = (e: CloudTrailRecord): string =>
   stringParam(e.requestParameters, 'resolverQueryLogConfigId') ?? 'unknown-query-log-config';
 
-const partitionOf = (region: string): string =>
-  region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('cn-') ? 'aws-cn' : 'aws';
-
 /** The query logging configuration, and for a disassociation the VPC that stopped being logged. */
 const resourcesOf = (e: CloudTrailRecord): string[] => {
-  const p = partitionOf(e.awsRegion);
   const config =
     stringParam(e.responseElements, 'resolverQueryLogConfig', 'arn') ??
-    `arn:${p}:route53resolver:${e.awsRegion}:${accountOf(e)}:resolver-query-log-config/${configIdOf(e)}`;
+    resourceArn(e, 'route53resolver', `resolver-query-log-config/${configIdOf(e)}`);
   const vpc = stringParam(e.requestParameters, 'resourceId');
-  return vpc === undefined ? [config] : [config, `arn:${p}:ec2:${e.awsRegion}:${accountOf(e)}:vpc/${vpc}`];
+  return vpc === undefined ? [config] : [config, resourceArn(e, 'ec2', `vpc/${vpc}`)];
 };
 
 export const rule = defineRule({

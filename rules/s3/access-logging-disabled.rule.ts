@@ -1,4 +1,5 @@
 import { fixture } from '../../test/fixtures/index.ts';
+import { partitionOf, s3BucketArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
@@ -16,9 +17,6 @@ const disablesLogging = (e: CloudTrailRecord): boolean => {
   return enabled === undefined || enabled === null || enabled === '';
 };
 
-const partitionOf = (region: string): string =>
-  region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('cn-') ? 'aws-cn' : 'aws';
-
 const bucketOf = (e: CloudTrailRecord): string => stringParam(e.requestParameters, 'bucketName') ?? 'unknown-bucket';
 
 export const rule = defineRule({
@@ -35,7 +33,7 @@ export const rule = defineRule({
   on: { source: 's3', eventNames: ['PutBucketLogging'] },
   match: (e) => isSuccess(e) && !isServiceInvoked(e) && disablesLogging(e),
   dedup: { key: (e) => `${accountOf(e)}|${bucketOf(e)}` },
-  resources: (e) => [`arn:${partitionOf(e.awsRegion)}:s3:::${bucketOf(e)}`],
+  resources: (e) => [s3BucketArn(partitionOf(e.awsRegion), bucketOf(e))],
   runbook: [
     'Confirm the state: `aws s3api get-bucket-logging --bucket <bucket>` returns nothing when logging is off.',
     'If the change was not approved, turn logging back on to the approved log bucket: `aws s3api put-bucket-logging ' +

@@ -1,6 +1,7 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import type { CloudTrailRecord, JsonObject, JsonValue } from '../core/cloudtrail.ts';
-import { isSuccess, param, stringParam } from '../core/cloudtrail.ts';
+import { partitionOf, s3BucketArn } from '../core/arn.ts';
+import type { CloudTrailRecord } from '../core/cloudtrail.ts';
+import { isJsonObject, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { analyzeResourcePolicy, stringsOf } from '../core/resource-policy.ts';
 
@@ -14,9 +15,6 @@ const GRANT_HEADERS = [
   'x-amz-grant-write-acp',
   'x-amz-grant-full-control',
 ];
-
-const isObject = (v: JsonValue | undefined): v is JsonObject =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** CloudTrail logs request headers as a string or a one-element list (`"x-amz-acl": ["public-read"]`). */
 const headerValues = (e: CloudTrailRecord, name: string): string[] => stringsOf(param(e.requestParameters, name));
@@ -32,14 +30,13 @@ const publicGrantHeader = (e: CloudTrailRecord): boolean =>
 const publicAclGrant = (e: CloudTrailRecord): boolean => {
   const grant = param(e.requestParameters, 'AccessControlPolicy', 'AccessControlList', 'Grant');
   const grants = Array.isArray(grant) ? grant : grant === undefined ? [] : [grant];
-  return grants.some((g) => isObject(g) && isObject(g.Grantee) && PUBLIC_GROUP_URI.test(String(g.Grantee.URI ?? '')));
+  return grants.some(
+    (g) => isJsonObject(g) && isJsonObject(g.Grantee) && PUBLIC_GROUP_URI.test(String(g.Grantee.URI ?? '')),
+  );
 };
 
 const publicPolicy = (e: CloudTrailRecord): boolean =>
   analyzeResourcePolicy(param(e.requestParameters, 'bucketPolicy')).kind === 'public';
-
-const partitionOf = (region: string): string =>
-  region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('cn-') ? 'aws-cn' : 'aws';
 
 const bucketOf = (e: CloudTrailRecord): string => stringParam(e.requestParameters, 'bucketName') ?? 'unknown-bucket';
 
@@ -91,7 +88,7 @@ export const rule = defineRule({
     }
   },
   dedup: { key: bucketOf },
-  resources: (e) => [`arn:${partitionOf(e.awsRegion)}:s3:::${bucketOf(e)}`],
+  resources: (e) => [s3BucketArn(partitionOf(e.awsRegion), bucketOf(e))],
   runbook: [
     'Confirm what is now public: `aws s3api get-bucket-policy-status --bucket <bucket>`, `aws s3api get-bucket-policy --bucket <bucket>` and `aws s3api get-bucket-acl --bucket <bucket>`.',
     'If the exposure is not an approved public bucket, block it at once: `aws s3api put-public-access-block --bucket <bucket> --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`.',

@@ -1,7 +1,8 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import { isApprovedChange, unapprovedReasons } from '../core/approved.ts';
+import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
+import { partitionOf, s3BucketArn } from '../core/arn.ts';
 import type { CloudTrailRecord, JsonObject, JsonValue } from '../core/cloudtrail.ts';
-import { isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
+import { isJsonObject, param, stringParam } from '../core/cloudtrail.ts';
 import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 
@@ -11,11 +12,8 @@ const MIN_EXPIRATION_DAYS = 30;
 const MIN_RETENTION_DAYS = 7;
 const DAY_MS = 24 * 3600 * 1000;
 
-const isObject = (v: JsonValue | undefined): v is JsonObject =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 const listOf = (v: JsonValue | undefined): JsonObject[] =>
-  (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter(isObject);
+  (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter(isJsonObject);
 
 const numberOf = (v: JsonValue | undefined): number | undefined => {
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
@@ -24,7 +22,7 @@ const numberOf = (v: JsonValue | undefined): number | undefined => {
 
 const versioningWeakened = (e: CloudTrailRecord): boolean => {
   const config = param(e.requestParameters, 'VersioningConfiguration');
-  if (!isObject(config)) return false;
+  if (!isJsonObject(config)) return false;
   return config.Status === 'Suspended' || config.MfaDelete === 'Disabled';
 };
 
@@ -35,14 +33,14 @@ const versioningWeakened = (e: CloudTrailRecord): boolean => {
 const coversAllObjects = (rule: JsonObject): boolean => {
   const filter = rule.Filter;
   if (filter === undefined || filter === null || filter === '') return (rule.Prefix ?? '') === '';
-  if (!isObject(filter)) return false;
+  if (!isJsonObject(filter)) return false;
   return Object.entries(filter).every(([key, value]) => key === 'Prefix' && value === '');
 };
 
 /** Expiration in days, or the days from the event to an expiration date (a date in the past expires at once). */
 const expiresWithinDays = (rule: JsonObject, eventTime: string): number | undefined => {
   const expiration = rule.Expiration;
-  if (!isObject(expiration)) return undefined;
+  if (!isJsonObject(expiration)) return undefined;
   const days = numberOf(expiration.Days);
   if (days !== undefined) return days;
   const date = typeof expiration.Date === 'string' ? Date.parse(expiration.Date) : Number.NaN;
@@ -63,9 +61,9 @@ const lifecycleDestroys = (e: CloudTrailRecord): boolean =>
  */
 const objectLockWeakened = (e: CloudTrailRecord): boolean => {
   const config = param(e.requestParameters, 'ObjectLockConfiguration');
-  if (!isObject(config)) return false;
+  if (!isJsonObject(config)) return false;
   const retention = param(config, 'Rule', 'DefaultRetention');
-  if (!isObject(retention)) return true;
+  if (!isJsonObject(retention)) return true;
   const years = numberOf(retention.Years);
   const days = years !== undefined ? years * 365 : numberOf(retention.Days);
   return days !== undefined && days < MIN_RETENTION_DAYS;
@@ -96,16 +94,13 @@ const whatWeakened = (e: CloudTrailRecord): string => {
     case 'PutBucketLifecycle':
       return `a lifecycle rule expires every object within ${MIN_EXPIRATION_DAYS} days`;
     default:
-      return isObject(param(e.requestParameters, 'ObjectLockConfiguration', 'Rule', 'DefaultRetention'))
+      return isJsonObject(param(e.requestParameters, 'ObjectLockConfiguration', 'Rule', 'DefaultRetention'))
         ? `Object Lock default retention under ${MIN_RETENTION_DAYS} days`
         : 'Object Lock default retention removed';
   }
 };
 
 const bucketOf = (e: CloudTrailRecord): string => stringParam(e.requestParameters, 'bucketName') ?? 'unknown-bucket';
-const partitionOf = (region: string): string =>
-  region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('cn-') ? 'aws-cn' : 'aws';
-
 const approvedDeploys: ApprovedProcess = {
   automationRoles: ['arn:aws:iam::111122223333:role/deploy-role'],
   iacUserAgents: ['cloudformation.amazonaws.com'],
@@ -164,10 +159,10 @@ export const rule = defineRule({
     // PutBucketLifecycleConfiguration (the current API) is logged as PutBucketLifecycle, like the old one.
     eventNames: ['DeleteBucketEncryption', 'PutBucketVersioning', 'PutBucketLifecycle', 'PutObjectLockConfiguration'],
   },
-  match: (e, ctx) => isSuccess(e) && !isServiceInvoked(e) && !isApprovedChange(e, ctx.config.approved) && weakens(e),
+  match: (e, ctx) => isUnapprovedChange(e, ctx.config.approved) && weakens(e),
   explain: (e, ctx) => [whatWeakened(e), ...unapprovedReasons(e, ctx.config.approved)],
   dedup: { key: (e) => `${bucketOf(e)}|${e.eventName}` },
-  resources: (e) => [`arn:${partitionOf(e.awsRegion)}:s3:::${bucketOf(e)}`],
+  resources: (e) => [s3BucketArn(partitionOf(e.awsRegion), bucketOf(e))],
   runbook: [
     "Read the bucket's current protection: `aws s3api get-bucket-encryption --bucket <bucket>`, `aws s3api get-bucket-versioning --bucket <bucket>`, `aws s3api get-bucket-lifecycle-configuration --bucket <bucket>`, `aws s3api get-object-lock-configuration --bucket <bucket>`.",
     'Unless a change record covers it, restore the setting: `aws s3api put-bucket-encryption --bucket <bucket> --server-side-encryption-configuration file://previous.json`, `aws s3api put-bucket-versioning --bucket <bucket> --versioning-configuration Status=Enabled`, `aws s3api delete-bucket-lifecycle --bucket <bucket>` (or put back the previous rules), `aws s3api put-object-lock-configuration --bucket <bucket> --object-lock-configuration file://previous.json`.',

@@ -1,4 +1,5 @@
 import { fixture } from '../../test/fixtures/index.ts';
+import { accountRootArn, partitionOf, s3BucketArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
@@ -16,9 +17,6 @@ const weakens = (e: CloudTrailRecord): boolean =>
   });
 
 const isAccountLevel = (e: CloudTrailRecord): boolean => e.eventName.includes('Account');
-
-const partitionOf = (region: string): string =>
-  region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('cn-') ? 'aws-cn' : 'aws';
 
 const targetOf = (e: CloudTrailRecord): string =>
   isAccountLevel(e)
@@ -57,8 +55,8 @@ export const rule = defineRule({
   // The account-level setting has no ARN of its own: name the account (its root ARN) instead.
   resources: (e) =>
     isAccountLevel(e)
-      ? [`arn:${partitionOf(e.awsRegion)}:iam::${accountOf(e)}:root`]
-      : [`arn:${partitionOf(e.awsRegion)}:s3:::${stringParam(e.requestParameters, 'bucketName') ?? 'unknown-bucket'}`],
+      ? [accountRootArn(partitionOf(e.awsRegion), accountOf(e))]
+      : [s3BucketArn(partitionOf(e.awsRegion), stringParam(e.requestParameters, 'bucketName') ?? 'unknown-bucket')],
   runbook: [
     'Read the current settings: `aws s3api get-public-access-block --bucket <bucket>` or, for the account, `aws s3control get-public-access-block --account-id <account>`.',
     'If the change was not approved, turn all four back on: `aws s3api put-public-access-block --bucket <bucket> --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true` (account: `aws s3control put-public-access-block --account-id <account> --public-access-block-configuration ...`).',

@@ -1,40 +1,22 @@
 import { fixture } from '../../test/fixtures/index.ts';
+import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import type { DetectionConfig } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { PolicyExposure } from '../core/resource-policy.ts';
-import { policyExposure } from '../core/resource-policy.ts';
-
-const partitionOf = (region: string): string =>
-  region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('cn-') ? 'aws-cn' : 'aws';
+import { describeOpenedExposure, isOpenedExposure, orgPolicyExposure } from '../core/resource-policy.ts';
 
 /** The response names the secret's full ARN; the request may hold only its name. */
 const secretArn = (e: CloudTrailRecord): string => {
   const returned = stringParam(e.responseElements, 'aRN') ?? stringParam(e.responseElements, 'arn');
   if (returned !== undefined) return returned;
   const id = stringParam(e.requestParameters, 'secretId') ?? 'unknown-secret';
-  return id.startsWith('arn:')
-    ? id
-    : `arn:${partitionOf(e.awsRegion)}:secretsmanager:${e.awsRegion}:${accountOf(e)}:secret:${id}`;
+  return id.startsWith('arn:') ? id : resourceArn(e, 'secretsmanager', `secret:${id}`);
 };
 
-const exposureOf = (e: CloudTrailRecord, config: DetectionConfig): PolicyExposure | undefined => {
-  const policy = param(e.requestParameters, 'resourcePolicy');
-  if (policy === undefined || policy === null) return undefined;
-  return policyExposure(policy, accountOf(e), config.organization.accounts, config.organization.id);
-};
-
-const isOpen = (x: PolicyExposure | undefined): boolean => x?.kind === 'public' || x?.kind === 'outside-org';
-
-/** For the finding: the statements that opened the resource, and the outside accounts they reach. */
-const describeExposure = (x: PolicyExposure | undefined): string[] =>
-  x !== undefined && isOpen(x)
-    ? [
-        `${x.kind === 'public' ? 'public' : 'open outside the organisation'} through ${x.statements.join(', ')}`,
-        ...(x.accounts.length > 0 ? [`accounts outside the organisation: ${x.accounts.join(', ')}`] : []),
-      ]
-    : [];
+const exposureOf = (e: CloudTrailRecord, config: DetectionConfig): PolicyExposure | undefined =>
+  orgPolicyExposure(param(e.requestParameters, 'resourcePolicy'), accountOf(e), config.organization);
 
 const ORG = { id: 'o-a1b2c3d4e5', accounts: ['111122223333', '444455556666'] };
 const policyWith = (statement: Record<string, unknown>, blockPublicPolicy = true) => ({
@@ -57,8 +39,8 @@ export const rule = defineRule({
   controls: ['A.5.23'],
   mitre: ['T1555.006', 'T1098'],
   on: { source: 'secretsmanager', eventNames: ['PutResourcePolicy'] },
-  match: (e, ctx) => isSuccess(e) && isOpen(exposureOf(e, ctx.config)),
-  explain: (e, ctx) => describeExposure(exposureOf(e, ctx.config)),
+  match: (e, ctx) => isSuccess(e) && isOpenedExposure(exposureOf(e, ctx.config)),
+  explain: (e, ctx) => describeOpenedExposure(exposureOf(e, ctx.config)),
   dedup: { key: secretArn },
   resources: (e) => [secretArn(e)],
   runbook: [

@@ -1,4 +1,5 @@
 import { fixture } from '../../test/fixtures/index.ts';
+import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
@@ -12,14 +13,11 @@ const field = (e: CloudTrailRecord, name: string): string | undefined =>
 const turnsSomethingOff = (e: CloudTrailRecord): boolean =>
   e.eventName !== 'UpdateStandardsControl' || field(e, 'ControlStatus')?.toUpperCase() === 'DISABLED';
 
-const partitionOf = (region: string): string =>
-  region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('cn-') ? 'aws-cn' : 'aws';
-
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
 
 /** The hub, plus the standards subscriptions, control or product subscription the call names. */
 const resourcesOf = (e: CloudTrailRecord): string[] => {
-  const hub = `arn:${partitionOf(e.awsRegion)}:securityhub:${e.awsRegion}:${accountOf(e)}:hub/default`;
+  const hub = resourceArn(e, 'securityhub', 'hub/default');
   const named = [
     ...strings(param(e.requestParameters, 'StandardsSubscriptionArns')),
     field(e, 'StandardsControlArn'),

@@ -1,18 +1,22 @@
 import { fixture } from '../../test/fixtures/index.ts';
+import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord, JsonValue } from '../core/cloudtrail.ts';
 import { accountOf, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import type { DetectionConfig } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { PolicyExposure } from '../core/resource-policy.ts';
-import { policyExposure, stringsOf } from '../core/resource-policy.ts';
-
-const partitionOf = (region: string): string =>
-  region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('cn-') ? 'aws-cn' : 'aws';
+import {
+  addPermissionPolicy,
+  describeOpenedExposure,
+  isOpenedExposure,
+  orgPolicyExposure,
+  stringsOf,
+} from '../core/resource-policy.ts';
 
 const topicArn = (e: CloudTrailRecord): string =>
   stringParam(e.requestParameters, 'topicArn') ??
   stringParam(e.responseElements, 'topicArn') ??
-  `arn:${partitionOf(e.awsRegion)}:sns:${e.awsRegion}:${accountOf(e)}:${stringParam(e.requestParameters, 'name') ?? 'unknown-topic'}`;
+  resourceArn(e, 'sns', stringParam(e.requestParameters, 'name') ?? 'unknown-topic');
 
 /** AddPermission's `AWSAccountId` and `ActionName` lists, in whichever casing CloudTrail logged them. */
 const listParam = (e: CloudTrailRecord, ...keys: string[]): string[] =>
@@ -30,40 +34,18 @@ const policyOf = (e: CloudTrailRecord): JsonValue | undefined => {
         : undefined;
     case 'CreateTopic':
       return param(e.requestParameters, 'attributes', 'Policy');
-    default: {
-      const accounts = listParam(e, 'aWSAccountId', 'AWSAccountId', 'awsAccountId');
-      if (accounts.length === 0) return undefined;
-      return {
-        Statement: [
-          {
-            Sid: stringParam(e.requestParameters, 'label') ?? 'AddPermission',
-            Effect: 'Allow',
-            Principal: { AWS: accounts },
-            Action: listParam(e, 'actionName', 'ActionName').map((a) => `SNS:${a}`),
-            Resource: topicArn(e),
-          },
-        ],
-      };
-    }
+    default:
+      return addPermissionPolicy({
+        label: stringParam(e.requestParameters, 'label'),
+        accounts: listParam(e, 'aWSAccountId', 'AWSAccountId', 'awsAccountId'),
+        actions: listParam(e, 'actionName', 'ActionName').map((a) => `SNS:${a}`),
+        resource: topicArn(e),
+      });
   }
 };
 
-const exposureOf = (e: CloudTrailRecord, config: DetectionConfig): PolicyExposure | undefined => {
-  const policy = policyOf(e);
-  if (policy === undefined || policy === null) return undefined;
-  return policyExposure(policy, accountOf(e), config.organization.accounts, config.organization.id);
-};
-
-const isOpen = (x: PolicyExposure | undefined): boolean => x?.kind === 'public' || x?.kind === 'outside-org';
-
-/** For the finding: the statements that opened the resource, and the outside accounts they reach. */
-const describeExposure = (x: PolicyExposure | undefined): string[] =>
-  x !== undefined && isOpen(x)
-    ? [
-        `${x.kind === 'public' ? 'public' : 'open outside the organisation'} through ${x.statements.join(', ')}`,
-        ...(x.accounts.length > 0 ? [`accounts outside the organisation: ${x.accounts.join(', ')}`] : []),
-      ]
-    : [];
+const exposureOf = (e: CloudTrailRecord, config: DetectionConfig): PolicyExposure | undefined =>
+  orgPolicyExposure(policyOf(e), accountOf(e), config.organization);
 
 const ORG = { id: 'o-a1b2c3d4e5', accounts: ['111122223333', '444455556666'] };
 const topic = 'arn:aws:sns:eu-west-1:111122223333:payments-alerts';
@@ -94,8 +76,8 @@ export const rule = defineRule({
   controls: ['A.5.23'],
   mitre: ['T1530', 'T1098'],
   on: { source: 'sns', eventNames: ['SetTopicAttributes', 'CreateTopic', 'AddPermission'] },
-  match: (e, ctx) => isSuccess(e) && isOpen(exposureOf(e, ctx.config)),
-  explain: (e, ctx) => describeExposure(exposureOf(e, ctx.config)),
+  match: (e, ctx) => isSuccess(e) && isOpenedExposure(exposureOf(e, ctx.config)),
+  explain: (e, ctx) => describeOpenedExposure(exposureOf(e, ctx.config)),
   dedup: { key: topicArn },
   resources: (e) => [topicArn(e)],
   runbook: [

@@ -1,23 +1,27 @@
 import { fixture } from '../../test/fixtures/index.ts';
+import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord, JsonValue } from '../core/cloudtrail.ts';
 import { accountOf, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import type { DetectionConfig } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { PolicyExposure } from '../core/resource-policy.ts';
-import { policyExposure, stringsOf } from '../core/resource-policy.ts';
-
-const partitionOf = (region: string): string =>
-  region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('cn-') ? 'aws-cn' : 'aws';
+import {
+  addPermissionPolicy,
+  describeOpenedExposure,
+  isOpenedExposure,
+  orgPolicyExposure,
+  stringsOf,
+} from '../core/resource-policy.ts';
 
 /** `https://sqs.<region>.amazonaws.com/<account>/<name>` (or the legacy `<region>.queue.amazonaws.com` host). */
 const queueArn = (e: CloudTrailRecord): string => {
   const url = stringParam(e.requestParameters, 'queueUrl') ?? '';
   const [account, name] = url.replace(/^https?:\/\/[^/]+\//, '').split('/');
   if (account !== undefined && /^\d{12}$/.test(account) && name) {
-    return `arn:${partitionOf(e.awsRegion)}:sqs:${e.awsRegion}:${account}:${name}`;
+    return resourceArn(e, 'sqs', name, account);
   }
   const created = stringParam(e.requestParameters, 'queueName');
-  return `arn:${partitionOf(e.awsRegion)}:sqs:${e.awsRegion}:${accountOf(e)}:${created ?? 'unknown-queue'}`;
+  return resourceArn(e, 'sqs', created ?? 'unknown-queue');
 };
 
 /** CloudTrail's casing of AddPermission's `AWSAccountIds` has varied with the SQS protocol; read any of them. */
@@ -30,37 +34,16 @@ const grantedAccounts = (e: CloudTrailRecord): string[] =>
  */
 const policyOf = (e: CloudTrailRecord): JsonValue | undefined => {
   if (e.eventName !== 'AddPermission') return param(e.requestParameters, 'attributes', 'Policy');
-  const accounts = grantedAccounts(e);
-  if (accounts.length === 0) return undefined;
-  return {
-    Statement: [
-      {
-        Sid: stringParam(e.requestParameters, 'label') ?? 'AddPermission',
-        Effect: 'Allow',
-        Principal: { AWS: accounts },
-        Action: stringsOf(param(e.requestParameters, 'actions')).map((a) => `SQS:${a}`),
-        Resource: queueArn(e),
-      },
-    ],
-  };
+  return addPermissionPolicy({
+    label: stringParam(e.requestParameters, 'label'),
+    accounts: grantedAccounts(e),
+    actions: stringsOf(param(e.requestParameters, 'actions')).map((a) => `SQS:${a}`),
+    resource: queueArn(e),
+  });
 };
 
-const exposureOf = (e: CloudTrailRecord, config: DetectionConfig): PolicyExposure | undefined => {
-  const policy = policyOf(e);
-  if (policy === undefined || policy === null) return undefined;
-  return policyExposure(policy, accountOf(e), config.organization.accounts, config.organization.id);
-};
-
-const isOpen = (x: PolicyExposure | undefined): boolean => x?.kind === 'public' || x?.kind === 'outside-org';
-
-/** For the finding: the statements that opened the resource, and the outside accounts they reach. */
-const describeExposure = (x: PolicyExposure | undefined): string[] =>
-  x !== undefined && isOpen(x)
-    ? [
-        `${x.kind === 'public' ? 'public' : 'open outside the organisation'} through ${x.statements.join(', ')}`,
-        ...(x.accounts.length > 0 ? [`accounts outside the organisation: ${x.accounts.join(', ')}`] : []),
-      ]
-    : [];
+const exposureOf = (e: CloudTrailRecord, config: DetectionConfig): PolicyExposure | undefined =>
+  orgPolicyExposure(policyOf(e), accountOf(e), config.organization);
 
 const ORG = { id: 'o-a1b2c3d4e5', accounts: ['111122223333', '444455556666'] };
 const queue = 'arn:aws:sqs:eu-west-1:111122223333:orders-events';
@@ -91,8 +74,8 @@ export const rule = defineRule({
   controls: ['A.5.23'],
   mitre: ['T1530', 'T1098'],
   on: { source: 'sqs', eventNames: ['SetQueueAttributes', 'CreateQueue', 'AddPermission'] },
-  match: (e, ctx) => isSuccess(e) && isOpen(exposureOf(e, ctx.config)),
-  explain: (e, ctx) => describeExposure(exposureOf(e, ctx.config)),
+  match: (e, ctx) => isSuccess(e) && isOpenedExposure(exposureOf(e, ctx.config)),
+  explain: (e, ctx) => describeOpenedExposure(exposureOf(e, ctx.config)),
   dedup: { key: queueArn },
   resources: (e) => [queueArn(e)],
   runbook: [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isApprovedChange, unapprovedReasons } from '../../../rules/core/approved.ts';
+import { isApprovedChange, isUnapprovedChange, unapprovedReasons } from '../../../rules/core/approved.ts';
 import type { CloudTrailRecord } from '../../../rules/core/cloudtrail.ts';
 
 const deployRole = 'arn:aws:iam::111122223333:role/cdk-hnb659fds-cfn-exec-role-111122223333-eu-west-1';
@@ -84,5 +84,37 @@ describe('isApprovedChange', () => {
       'user agent "aws-cli/2.15.0" is not an approved IaC tool',
       '2026-11-04T22:00:00Z is outside every change window (Tue,Thu 09:00-11:30 Europe/Berlin)',
     ]);
+  });
+});
+
+describe('isUnapprovedChange', () => {
+  const approved = { automationRoles: [deployRole], iacUserAgents: ['cloudformation.amazonaws.com'] };
+  const byHand = call('arn:aws:iam::111122223333:user/alice', 'IAMUser', 'aws-cli/2.15.0');
+  const viaStack = call(deployRole, 'AssumedRole', 'cloudformation.amazonaws.com');
+
+  it.each<[string, CloudTrailRecord, boolean]>([
+    ['a person changing something by hand', byHand, true],
+    ['the approved role through CloudFormation', viaStack, false],
+    ['a call that failed changed nothing', { ...byHand, errorCode: 'AccessDenied' }, false],
+    ['an empty error code is a success', { ...byHand, errorCode: '' }, true],
+    [
+      'AWS acting on its own',
+      { ...byHand, userIdentity: { type: 'AWSService', invokedBy: 'ec2.amazonaws.com' } },
+      false,
+    ],
+    [
+      'CloudFormation acting for a caller is still someone',
+      {
+        ...byHand,
+        userIdentity: {
+          type: 'IAMUser',
+          arn: 'arn:aws:iam::111122223333:user/alice',
+          invokedBy: 'cloudformation.amazonaws.com',
+        },
+      },
+      true,
+    ],
+  ])('%s', (_name, e, expected) => {
+    expect(isUnapprovedChange(e, approved)).toBe(expected);
   });
 });

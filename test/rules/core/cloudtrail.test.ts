@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CloudTrailRecord } from '../../../rules/core/cloudtrail.ts';
-import { checkRecord, isServiceInvoked, principalArn } from '../../../rules/core/cloudtrail.ts';
+import type { CloudTrailRecord, JsonValue } from '../../../rules/core/cloudtrail.ts';
+import { checkRecord, isJsonObject, isServiceInvoked, principalArn } from '../../../rules/core/cloudtrail.ts';
 
 const record = (overrides: Partial<CloudTrailRecord>): CloudTrailRecord => ({
   eventTime: '2026-11-02T10:00:00Z',
@@ -76,5 +76,21 @@ describe('checkRecord', () => {
   it('accepts a record and fills a missing region', () => {
     const { awsRegion: _drop, ...noRegion } = record({});
     expect(checkRecord(noRegion)).toEqual({ ok: true, record: { ...noRegion, awsRegion: 'unknown' } });
+  });
+});
+
+describe('isJsonObject', () => {
+  it.each<[JsonValue | undefined, boolean]>([
+    [{}, true],
+    [{ a: 1 }, true],
+    [[], false],
+    [[{ a: 1 }], false],
+    [null, false],
+    [undefined, false],
+    ['{}', false],
+    [0, false],
+    [true, false],
+  ])('%j: %s', (v, expected) => {
+    expect(isJsonObject(v)).toBe(expected);
   });
 });

@@ -3,9 +3,13 @@ import type { CloudTrailRecord } from '../../../rules/core/cloudtrail.ts';
 import {
   ADMIN_MANAGED_POLICY_NAMES,
   analyzeIdentityPolicy,
+  iamNameKey,
   iamTargetArns,
+  isActingIamUser,
   isAdminEquivalent,
   isAdminManagedPolicyArn,
+  sameIamName,
+  targetsAnotherIamUser,
 } from '../../../rules/core/iam-policy.ts';
 
 const doc = (...statements: Record<string, unknown>[]) => ({ Version: '2012-10-17', Statement: statements });
@@ -135,5 +139,52 @@ describe('iamTargetArns', () => {
     ['nothing to name', record({ requestParameters: null }), []],
   ] as const)('%s', (_name, e, expected) => {
     expect(iamTargetArns(e)).toEqual(expected);
+  });
+});
+
+describe('sameIamName', () => {
+  it.each<[string | undefined, string | undefined, boolean]>([
+    ['alice', 'alice', true],
+    ['Alice', 'aLICE', true],
+    ['alice', 'bob', false],
+    ['alice', undefined, false],
+    [undefined, 'alice', false],
+    [undefined, undefined, false],
+    ['', '', false],
+  ])('%j and %j: %s', (a, b, expected) => {
+    expect(sameIamName(a, b)).toBe(expected);
+  });
+});
+
+describe('isActingIamUser / targetsAnotherIamUser / iamNameKey', () => {
+  const alice = { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/alice', userName: 'alice' };
+  const root = { type: 'Root', arn: 'arn:aws:iam::111122223333:root' };
+  const session = {
+    type: 'AssumedRole',
+    arn: 'arn:aws:sts::111122223333:assumed-role/alice/alice',
+    sessionContext: { sessionIssuer: { type: 'Role', userName: 'alice' } },
+  };
+
+  it.each<[string, CloudTrailRecord['userIdentity'], string | undefined, boolean, boolean]>([
+    ['an IAM user naming itself', alice, 'alice', true, false],
+    ['an IAM user naming itself in another case', alice, 'ALICE', true, false],
+    ['an IAM user naming another user', alice, 'bob', false, true],
+    ['no user named: the caller itself', alice, undefined, false, false],
+    ['an empty user name: the caller itself', alice, '', false, false],
+    ['root is never the IAM user it names', root, 'alice', false, true],
+    ['a role session is never the IAM user it names', session, 'alice', false, true],
+  ])('%s', (_name, userIdentity, userName, acting, another) => {
+    const e = record({ userIdentity, requestParameters: userName === undefined ? {} : { userName } });
+    expect(isActingIamUser(e, userName)).toBe(acting);
+    expect(targetsAnotherIamUser(e)).toBe(another);
+  });
+
+  it.each<[Record<string, string>, 'userName' | 'roleName' | 'groupName', string]>([
+    [{ userName: 'Alice' }, 'userName', 'alice'],
+    [{ roleName: 'Deploy-Role' }, 'roleName', 'deploy-role'],
+    [{ groupName: 'Admins', userName: 'bob' }, 'groupName', 'admins'],
+    [{}, 'userName', ''],
+  ])('%j %s key: %j', (requestParameters, field, expected) => {
+    expect(iamNameKey(record({ requestParameters }), field)).toBe(expected);
   });
 });

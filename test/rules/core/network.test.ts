@@ -3,8 +3,11 @@ import type { CloudTrailRecord } from '../../../rules/core/cloudtrail.ts';
 import type { IngressRule, PortSpec } from '../../../rules/core/network.ts';
 import {
   describeIngressRule,
+  ec2Arn,
+  ec2Arns,
   ingressRulesFromRequest,
   isWholeInternet,
+  opensMoreThanWeb,
   portRange,
   protocolKind,
   SENSITIVE_PORTS,
@@ -423,5 +426,59 @@ describe('securityGroupIdOf / securityGroupArns', () => {
     const e = record(over);
     expect(securityGroupIdOf(e)).toBe(id);
     expect(securityGroupArns(e)).toEqual(id ? [`arn:aws:ec2:eu-west-1:111122223333:security-group/${id}`] : []);
+  });
+});
+
+describe('opensMoreThanWeb', () => {
+  it.each<[PortSpec, boolean]>([
+    [{ protocol: 'tcp', fromPort: 443, toPort: 443 }, false],
+    [{ protocol: 'tcp', fromPort: 80, toPort: 80 }, false],
+    [{ protocol: '6', fromPort: 80, toPort: 80 }, false],
+    // HTTP/3 over UDP 443.
+    [{ protocol: 'udp', fromPort: 443, toPort: 443 }, false],
+    [{ protocol: 'tcp', fromPort: 22, toPort: 22 }, true],
+    [{ protocol: 'tcp', fromPort: 8080, toPort: 8080 }, true],
+    // 80 and 443 are not adjacent: any range wider than one port opens more.
+    [{ protocol: 'tcp', fromPort: 80, toPort: 443 }, true],
+    [{ protocol: 'tcp', fromPort: 443, toPort: 444 }, true],
+    [{ protocol: 'tcp', fromPort: null, toPort: null }, true],
+    [{ protocol: '-1' }, true],
+    [{ protocol: 'all' }, true],
+    [{ protocol: '' }, true],
+    [{ protocol: '50' }, true],
+    [{ protocol: 'icmp', fromPort: -1, toPort: -1 }, false],
+    [{ protocol: '58' }, false],
+  ])('%j: %s', (spec, expected) => {
+    expect(opensMoreThanWeb(spec)).toBe(expected);
+  });
+});
+
+describe('ec2Arn / ec2Arns', () => {
+  const e: CloudTrailRecord = {
+    eventTime: '2026-11-02T10:00:00Z',
+    eventSource: 'ec2.amazonaws.com',
+    eventName: 'CreateRoute',
+    eventID: 'e1',
+    awsRegion: 'eu-west-1',
+    recipientAccountId: '111122223333',
+    userIdentity: { type: 'IAMUser', accountId: '111122223333' },
+  };
+
+  it.each<[string, string[]]>([
+    ['route-table', ['arn:aws:ec2:eu-west-1:111122223333:route-table/rtb-1']],
+    ['vpc', ['arn:aws:ec2:eu-west-1:111122223333:vpc/rtb-1']],
+  ])('%s', (type, expected) => {
+    expect(ec2Arns(e, type, 'rtb-1')).toEqual(expected);
+    expect(ec2Arn(e, type, 'rtb-1')).toBe(expected[0]);
+  });
+
+  it('names nothing when the call names no resource', () => {
+    expect(ec2Arns(e, 'subnet', undefined)).toEqual([]);
+  });
+
+  it('keeps the aws partition whatever the region, as the EC2 network rules always have', () => {
+    expect(ec2Arn({ ...e, awsRegion: 'us-gov-west-1' }, 'network-acl', 'acl-1')).toBe(
+      'arn:aws:ec2:us-gov-west-1:111122223333:network-acl/acl-1',
+    );
   });
 });

@@ -3,9 +3,13 @@ import type { JsonObject, JsonValue } from '../../../rules/core/cloudtrail.ts';
 import type { NamedPrincipals } from '../../../rules/core/resource-policy.ts';
 import {
   accountOfPrincipal,
+  addPermissionPolicy,
   analyzeResourcePolicy,
+  describeOpenedExposure,
   isNarrowCidr,
+  isOpenedExposure,
   isPublicPolicy,
+  orgPolicyExposure,
   parsePolicyDocument,
   policyExposure,
   statementPrincipals,
@@ -491,5 +495,89 @@ describe('policyExposure', () => {
     expect(analyzeResourcePolicy(toEveryone({ StringEquals: { 'kms:CallerAccount': '111122223333' } })).kind).toBe(
       'not-public',
     );
+  });
+});
+
+describe('orgPolicyExposure / isOpenedExposure / describeOpenedExposure', () => {
+  const own = '111122223333';
+  const organization = { id: 'o-a1b2c3d4e5', accounts: ['111122223333', '444455556666'] };
+  const grant = (Sid: string, Principal: unknown) => ({
+    Version: '2012-10-17',
+    Statement: [{ Sid, Effect: 'Allow', Principal, Action: 'sqs:SendMessage', Resource: '*' }],
+  });
+
+  it.each<[string, unknown, boolean, string[]]>([
+    ['no policy set', undefined, false, []],
+    ['a null policy', null, false, []],
+    ['a policy that cannot be read', '{"Statement": [', false, []],
+    ['a private policy', grant('Own', { AWS: 'arn:aws:iam::111122223333:root' }), false, []],
+    ['an organisation member', grant('Sister', { AWS: '444455556666' }), false, []],
+    ['everyone', grant('Everyone', '*'), true, ['public through Everyone']],
+    [
+      'an outside account',
+      grant('Partner', { AWS: 'arn:aws:iam::999988887777:root' }),
+      true,
+      ['open outside the organisation through Partner', 'accounts outside the organisation: 999988887777'],
+    ],
+  ])('%s', (_name, policy, opened, lines) => {
+    const x = orgPolicyExposure(policy, own, organization);
+    expect(isOpenedExposure(x)).toBe(opened);
+    expect(describeOpenedExposure(x)).toEqual(lines);
+  });
+
+  it('is undefined only when there is no policy to judge', () => {
+    expect(orgPolicyExposure(undefined, own, organization)).toBeUndefined();
+    expect(orgPolicyExposure(null, own, organization)).toBeUndefined();
+    expect(orgPolicyExposure('not json', own, organization)?.kind).toBe('invalid');
+  });
+
+  it('judges against the configured organisation as policyExposure does', () => {
+    const policy = grant('Sister', { AWS: '444455556666' });
+    expect(orgPolicyExposure(policy, own, organization)).toEqual(
+      policyExposure(policy, own, organization.accounts, organization.id),
+    );
+    // With no organisation accounts configured, every other account is outside.
+    expect(orgPolicyExposure(policy, own, { accounts: [] })?.kind).toBe('outside-org');
+  });
+
+  it('names what opened the resource in place of the statement labels when asked', () => {
+    const x = orgPolicyExposure(grant('Everyone', '*'), own, organization);
+    expect(describeOpenedExposure(x, 'statement public-invoke (principal *)')).toEqual([
+      'public through statement public-invoke (principal *)',
+    ]);
+  });
+});
+
+describe('addPermissionPolicy', () => {
+  const queue = 'arn:aws:sqs:eu-west-1:111122223333:orders';
+
+  it('writes the statement SQS and SNS AddPermission add', () => {
+    expect(
+      addPermissionPolicy({
+        label: 'partner',
+        accounts: ['999988887777'],
+        actions: ['SQS:SendMessage'],
+        resource: queue,
+      }),
+    ).toEqual({
+      Statement: [
+        {
+          Sid: 'partner',
+          Effect: 'Allow',
+          Principal: { AWS: ['999988887777'] },
+          Action: ['SQS:SendMessage'],
+          Resource: queue,
+        },
+      ],
+    });
+  });
+
+  it('labels an unlabelled grant AddPermission', () => {
+    const policy = addPermissionPolicy({ label: undefined, accounts: ['999988887777'], actions: [], resource: queue });
+    expect(policy?.Statement).toEqual([expect.objectContaining({ Sid: 'AddPermission' })]);
+  });
+
+  it('grants nothing without an account', () => {
+    expect(addPermissionPolicy({ label: 'x', accounts: [], actions: ['SQS:*'], resource: queue })).toBeUndefined();
   });
 });
