@@ -1,65 +1,8 @@
 import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
-import { accountOf, stringParam } from '../core/cloudtrail.ts';
+import { stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
-
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-const IPV6 = /^[0-9a-f]*:[0-9a-f:.]*$/i;
-
-/**
- * Only a literal address says where someone is. CloudTrail puts a service name there (`AWS Internal`,
- * `signin.amazonaws.com`) when an AWS front end acted for the user: counting those as a second location would
- * turn every such sign-in into a "concurrent session".
- */
-const isAddress = (ip: string | undefined): ip is string => ip !== undefined && (IPV4.test(ip) || IPV6.test(ip));
-
-const accountOfUser = (e: CloudTrailRecord): string => e.userIdentity.accountId ?? accountOf(e);
-
-/** `assumed-role/<role>/<session>` or `federated-user/<name>`: the part after the last slash names the person. */
-const lastSegment = (arn: string | undefined): string | undefined => {
-  const name = arn?.split('/').at(-1);
-  return name !== undefined && name !== '' && arn?.includes('/') ? name : undefined;
-};
-
-/**
- * The person behind the sign-in. IAM users by name (case-insensitive in IAM); federated and IAM Identity Center
- * sessions by role session name, which the identity provider sets to the user (often an e-mail address): the
- * same person signing in through two permission sets is still one person in two places.
- */
-const personOf = (e: CloudTrailRecord): string => {
-  const id = e.userIdentity;
-  switch (id.type) {
-    case 'Root':
-      return 'root';
-    case 'IAMUser': {
-      const name = id.userName ?? lastSegment(id.arn);
-      return name !== undefined ? `user/${name.toLowerCase()}` : (id.arn ?? id.principalId ?? 'unknown');
-    }
-    case 'AssumedRole': {
-      const session = lastSegment(id.arn) ?? id.principalId?.split(':')[1];
-      return session ? `session/${session.toLowerCase()}` : (id.arn ?? id.principalId ?? 'unknown');
-    }
-    case 'FederatedUser': {
-      const name = lastSegment(id.arn) ?? id.principalId?.split(':')[1];
-      return name ? `federated-user/${name.toLowerCase()}` : (id.arn ?? id.principalId ?? 'unknown');
-    }
-    default:
-      return id.arn ?? id.principalId ?? 'unknown';
-  }
-};
-
-const personKey = (e: CloudTrailRecord): string => `${accountOfUser(e)}|${personOf(e)}`;
-
-/** The identity signed in as, and for role sessions the role too, so criticality patterns on either apply. */
-const identityArns = (e: CloudTrailRecord): readonly string[] => {
-  const id = e.userIdentity;
-  const account = accountOfUser(e);
-  if (id.type === 'Root') return [id.arn ?? `arn:aws:iam::${account}:root`];
-  const own =
-    id.arn ?? (id.type === 'IAMUser' && id.userName ? `arn:aws:iam::${account}:user/${id.userName}` : undefined);
-  const role = id.sessionContext?.sessionIssuer?.arn;
-  return [own, role].filter((arn): arn is string => arn !== undefined && arn !== '');
-};
+import { identityArns, isAddress, personKey, personOf } from '../core/signin.ts';
 
 export const rule = defineRule({
   id: 'signin.concurrent-sessions',
