@@ -1,5 +1,5 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import { isUnapprovedChange } from '../core/approved.ts';
+import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import type { CloudTrailRecord, JsonValue } from '../core/cloudtrail.ts';
 import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
@@ -79,6 +79,7 @@ export const rule = defineRule({
       'DeleteVpnConnection',
     ],
   },
+  explain: (e, ctx) => unapprovedReasons(e, ctx.config.approved),
   match: (e, ctx) => isUnapprovedChange(e, ctx.config.approved),
   resources: gatewayArns,
   runbook: [

@@ -1,5 +1,5 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import { isUnapprovedChange } from '../core/approved.ts';
+import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { stringParam } from '../core/cloudtrail.ts';
 import type { ApprovedProcess } from '../core/config.ts';
@@ -49,6 +49,7 @@ export const rule = defineRule({
       'ReplaceRouteTableAssociation',
     ],
   },
+  explain: (e, ctx) => unapprovedReasons(e, ctx.config.approved),
   match: (e, ctx) => isUnapprovedChange(e, ctx.config.approved),
   resources: routeTableArns,
   runbook: [

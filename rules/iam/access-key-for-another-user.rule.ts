@@ -1,5 +1,5 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import { isUnapprovedChange } from '../core/approved.ts';
+import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
@@ -21,6 +21,7 @@ export const rule = defineRule({
   on: { source: 'iam', eventNames: ['CreateAccessKey'] },
   // Is the key for someone other than the caller? Without `userName` IAM issues the key to the caller itself (root's
   // own key is iam.root-access-key-created); root, roles and federated sessions are never the IAM user they name.
+  explain: (e, ctx) => unapprovedReasons(e, ctx.config.approved),
   match: (e, ctx) => targetsAnotherIamUser(e) && isUnapprovedChange(e, ctx.config.approved),
   resources: iamTargetArns,
   dedup: { key: (e) => `${accountOf(e)}|${newKeyId(e)}` },

@@ -1,5 +1,5 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import { isUnapprovedChange } from '../core/approved.ts';
+import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import { accountOf } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { iamNameKey, iamTargetArns, targetsAnotherIamUser } from '../core/iam-policy.ts';
@@ -22,6 +22,7 @@ export const rule = defineRule({
   on: { source: 'iam', eventNames: ['CreateLoginProfile', 'UpdateLoginProfile'] },
   // Is the login profile someone else's? Without `userName` the call is about the caller itself; root, roles and
   // federated sessions are never the IAM user they name.
+  explain: (e, ctx) => unapprovedReasons(e, ctx.config.approved),
   match: (e, ctx) => targetsAnotherIamUser(e) && isUnapprovedChange(e, ctx.config.approved),
   resources: iamTargetArns,
   dedup: { key: (e) => `${accountOf(e)}|${iamNameKey(e, 'userName')}` },

@@ -1,5 +1,5 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import { isUnapprovedChange } from '../core/approved.ts';
+import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
@@ -46,6 +46,7 @@ export const rule = defineRule({
   controls: ['A.8.2'],
   mitre: ['T1548', 'T1098'],
   on: { source: 'iam', eventNames: [...USER_GRANTS, ...ROLE_GRANTS] },
+  explain: (e, ctx) => unapprovedReasons(e, ctx.config.approved),
   match: (e, ctx) => targetsItself(e) && grants(e) && isUnapprovedChange(e, ctx.config.approved),
   resources: iamTargetArns,
   runbook: [

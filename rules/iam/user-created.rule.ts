@@ -1,5 +1,5 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import { isUnapprovedChange } from '../core/approved.ts';
+import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
@@ -37,6 +37,7 @@ export const rule = defineRule({
   controls: ['A.8.2'],
   mitre: ['T1136.003'],
   on: { source: 'iam', eventNames: ['CreateUser'] },
+  explain: (e, ctx) => unapprovedReasons(e, ctx.config.approved),
   match: (e, ctx) => isUnapprovedChange(e, ctx.config.approved),
   resources: newUserArn,
   runbook: [

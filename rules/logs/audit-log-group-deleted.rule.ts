@@ -1,5 +1,5 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import { isApprovedChange } from '../core/approved.ts';
+import { isApprovedChange, unapprovedReasons } from '../core/approved.ts';
 import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
@@ -51,6 +51,7 @@ export const rule = defineRule({
   controls: ['A.8.15'],
   mitre: ['T1070', 'T1562.008'],
   on: { source: 'logs', eventNames: ['DeleteLogGroup', 'PutRetentionPolicy'] },
+  explain: (e, ctx) => unapprovedReasons(e, ctx.config.approved),
   match: (e, ctx) =>
     isSuccess(e) &&
     !isServiceInvoked(e) &&
