@@ -75,6 +75,7 @@ export const measureDynamoWrites = async (
       // Writes per counter item inside one batch: the design bound is one (counts are pre-aggregated).
       let perKey = new Map<string, number>();
       let maxPerKey = 0;
+      const byKind = new Map<string, number>();
       const counting = new Proxy(client, {
         get(target, prop, receiver) {
           if (prop !== 'send') return Reflect.get(target, prop, receiver);
@@ -86,6 +87,8 @@ export const measureDynamoWrites = async (
             ) {
               writes++;
               const pk = command.input?.Item?.pk?.S ?? '';
+              const kind = pk.split('#')[0] || 'update';
+              byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
               if (pk.startsWith('counter#')) {
                 const n = (perKey.get(pk) ?? 0) + 1;
                 perKey.set(pk, n);
@@ -129,6 +132,7 @@ export const measureDynamoWrites = async (
       }
       result[name] = Math.round((writes / bodies.length) * 1000 * 10) / 10;
       result[`${name}MaxCounterWritesPerKeyPerBatch`] = maxPerKey;
+      for (const [kind, n] of byKind) result[`${name}.${kind}`] = Math.round((n / bodies.length) * 1000 * 10) / 10;
       await deleteTable(client, table);
     }
   } finally {

@@ -236,6 +236,10 @@ const main = async (): Promise<void> => {
       ],
       config,
     );
+    const split = Object.entries(writes)
+      .filter(([k]) => k.includes('.'))
+      .map(([k, v]) => `${k} ${v}`);
+    log(`DynamoDB writes per 1k events by item kind: ${split.join(', ')}`);
   } catch (err) {
     log(`DynamoDB writes not measured: ${err instanceof Error ? err.message : String(err)}`);
   }

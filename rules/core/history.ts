@@ -36,27 +36,42 @@ export interface HistoryView {
   readonly sightings: readonly Sighting[];
 }
 
-const merge = (existing: readonly Sighting[], incoming: readonly Sighting[], distinct: boolean): Sighting[] => {
-  const byKey = new Map<string, Sighting>();
-  for (const s of [...existing, ...incoming]) {
-    const k = distinct ? s.v : s.id;
-    const seen = byKey.get(k);
-    if (seen === undefined) byKey.set(k, s);
-    else
-      byKey.set(k, {
-        id: s.t < seen.t ? s.id : seen.id,
-        v: s.v,
-        t: Math.min(s.t, seen.t),
-        last: Math.max(s.last, seen.last),
-      });
+/**
+ * In distinct mode `last` only moves when it moves by more than a hundredth of the retention (about 22 hours
+ * for 90 days): a person signing in from their usual address every hour then costs no write at all, and a
+ * value is forgotten at most that much early.
+ */
+const LAST_SEEN_STEP = 0.01;
+
+const combine = (a: Sighting, b: Sighting, last: number): Sighting => ({
+  id: b.t < a.t ? b.id : a.id,
+  v: a.v,
+  t: Math.min(a.t, b.t),
+  last,
+});
+
+const merge = (existing: readonly Sighting[], incoming: readonly Sighting[], spec: HistorySpec): Sighting[] => {
+  const keyOf = (s: Sighting) => (spec.distinctValues ? s.v : s.id);
+  // The batch first, exactly; then against what is stored, where `last` moves only by more than the step.
+  // Two passes keep the result independent of the order events arrive in.
+  const batch = new Map<string, Sighting>();
+  for (const s of incoming) {
+    const seen = batch.get(keyOf(s));
+    batch.set(keyOf(s), seen === undefined ? s : combine(seen, s, Math.max(seen.last, s.last)));
   }
-  return [...byKey.values()];
+  const step = spec.distinctValues ? spec.retainMs * LAST_SEEN_STEP : 0;
+  const out = new Map(existing.map((s) => [keyOf(s), s] as const));
+  for (const [k, s] of batch) {
+    const stored = out.get(k);
+    out.set(k, stored === undefined ? s : combine(stored, s, s.last > stored.last + step ? s.last : stored.last));
+  }
+  return [...out.values()];
 };
 
 /** Add sightings (idempotent per event id, order-independent), then forget what is past retention or the cap. */
 export const recordSightings = (history: History, incoming: readonly Sighting[], spec: HistorySpec): History => {
   if (incoming.length === 0) return history;
-  const merged = merge(history.sightings, incoming, spec.distinctValues);
+  const merged = merge(history.sightings, incoming, spec);
   const newest = Math.max(...merged.map((s) => s.last));
   const kept = merged
     .filter((s) => s.last >= newest - spec.retainMs)

@@ -27,6 +27,16 @@ describe('recordSightings / viewBefore', () => {
     expect(shuffled).toEqual(oneGo);
   });
 
+  it('in distinct mode, re-seeing a value soon after changes nothing, so the store need not write', () => {
+    const DAY = 86_400_000;
+    const sources: HistorySpec = { retainMs: 90 * DAY, distinctValues: true, max: 200 };
+    const seenAt = (id: string, at: number): Sighting => ({ id, v: '192.0.2.10', t: at, last: at });
+    const h = recordSightings(EMPTY_HISTORY, [seenAt('a', T0)], sources);
+    expect(recordSightings(h, [seenAt('b', T0 + 3_600_000)], sources)).toEqual(h);
+    const dayLater = recordSightings(h, [seenAt('c', T0 + DAY)], sources);
+    expect(dayLater.sightings).toEqual([{ id: 'a', v: '192.0.2.10', t: T0, last: T0 + DAY }]);
+  });
+
   it('keeps the newest `max` sightings', () => {
     const h = recordSightings({ first: null, sightings: [] }, [s('a', 0), s('b', 1), s('c', 2), s('d', 3)], spec);
     expect(h.sightings.map((x) => x.id)).toEqual(['b', 'c', 'd']);
