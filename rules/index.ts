@@ -10,6 +10,7 @@ import { rule as configRuleNoncompliant } from './config/rule-noncompliant.rule.
 import { rule as configSecurityGroupDrift } from './config/security-group-drift.rule.ts';
 import { buildCatalogue } from './core/engine.ts';
 import type { Rule } from './core/types.ts';
+import { rule as dynamodbTrailwardenTableTampered } from './dynamodb/trailwarden-table-tampered.rule.ts';
 import { rule as ec2EbsDefaultEncryptionDisabled } from './ec2/ebs-default-encryption-disabled.rule.ts';
 import { rule as ec2FlowLogsDeleted } from './ec2/flow-logs-deleted.rule.ts';
 import { rule as ec2GatewayChanged } from './ec2/gateway-changed.rule.ts';
@@ -23,6 +24,7 @@ import { rule as ec2SnapshotShared } from './ec2/snapshot-shared.rule.ts';
 import { rule as ec2UnapprovedRegion } from './ec2/unapproved-region.rule.ts';
 import { rule as ec2VpcChanged } from './ec2/vpc-changed.rule.ts';
 import { rule as ecrRepositoryPolicyOpened } from './ecr/repository-policy-opened.rule.ts';
+import { rule as eventsTrailwardenRulesTampered } from './events/trailwarden-rules-tampered.rule.ts';
 import { rule as guarddutyDetectorDisabled } from './guardduty/detector-disabled.rule.ts';
 import { rule as guarddutyFindingsSuppressed } from './guardduty/findings-suppressed.rule.ts';
 import { rule as iamAccessDeniedBurst } from './iam/access-denied-burst.rule.ts';
@@ -39,7 +41,9 @@ import { rule as iamUserAddedToAdminGroup } from './iam/user-added-to-admin-grou
 import { rule as iamUserCreated } from './iam/user-created.rule.ts';
 import { rule as kmsKeyDisabled } from './kms/key-disabled.rule.ts';
 import { rule as kmsKeyPolicyOpened } from './kms/key-policy-opened.rule.ts';
+import { rule as kmsTrailwardenKeyTampered } from './kms/trailwarden-key-tampered.rule.ts';
 import { rule as lambdaFunctionMadePublic } from './lambda/function-made-public.rule.ts';
+import { rule as lambdaTrailwardenFunctionTampered } from './lambda/trailwarden-function-tampered.rule.ts';
 import { rule as logsAuditLogGroupDeleted } from './logs/audit-log-group-deleted.rule.ts';
 import { rule as macieDisabled } from './macie/disabled.rule.ts';
 import { rule as organizationsGuardrailChanged } from './organizations/guardrail-changed.rule.ts';
@@ -50,6 +54,7 @@ import { rule as s3AccessLoggingDisabled } from './s3/access-logging-disabled.ru
 import { rule as s3BucketMadePublic } from './s3/bucket-made-public.rule.ts';
 import { rule as s3BucketProtectionWeakened } from './s3/bucket-protection-weakened.rule.ts';
 import { rule as s3PublicAccessBlockRemoved } from './s3/public-access-block-removed.rule.ts';
+import { rule as s3TrailwardenBucketTampered } from './s3/trailwarden-bucket-tampered.rule.ts';
 import { rule as secretsmanagerResourcePolicyOpened } from './secretsmanager/resource-policy-opened.rule.ts';
 import { rule as securityhubDisabled } from './securityhub/disabled.rule.ts';
 import { rule as signinConcurrentSessions } from './signin/concurrent-sessions.rule.ts';
@@ -61,7 +66,9 @@ import { rule as signinOffHoursAccess } from './signin/off-hours-access.rule.ts'
 import { rule as signinPasswordSpraying } from './signin/password-spraying.rule.ts';
 import { rule as signinSuccessAfterFailures } from './signin/success-after-failures.rule.ts';
 import { rule as snsTopicPolicyOpened } from './sns/topic-policy-opened.rule.ts';
+import { rule as snsTrailwardenTopicTampered } from './sns/trailwarden-topic-tampered.rule.ts';
 import { rule as sqsQueuePolicyOpened } from './sqs/queue-policy-opened.rule.ts';
+import { rule as sqsTrailwardenQueueTampered } from './sqs/trailwarden-queue-tampered.rule.ts';
 
 // Explicit registry: a rule exists once it is imported and listed here (the catalogue test checks every
 // *.rule.ts file is). Imports are sorted by path; the list below is grouped by the Annex A areas of
@@ -100,10 +107,17 @@ export const RULES: readonly Rule[] = [
   s3AccessLoggingDisabled,
   // A.8.16 monitoring
   accessAnalyzerAnalyzerDeleted,
+  dynamodbTrailwardenTableTampered,
+  eventsTrailwardenRulesTampered,
   guarddutyDetectorDisabled,
   guarddutyFindingsSuppressed,
+  kmsTrailwardenKeyTampered,
+  lambdaTrailwardenFunctionTampered,
   macieDisabled,
+  s3TrailwardenBucketTampered,
   securityhubDisabled,
+  snsTrailwardenTopicTampered,
+  sqsTrailwardenQueueTampered,
   // A.5.23 cloud services
   ec2ImageShared,
   ec2SnapshotShared,

@@ -15,6 +15,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { DetectionConfig, SelfProtection } from '../../rules/core/config.ts';
 import type { EventSelector } from '../../rules/core/types.ts';
 import type { FilterPolicy, TrailwardenConfig } from '../config.ts';
 import type { EventPatternJson, GeneratedPattern } from '../event-patterns.ts';
@@ -27,6 +28,9 @@ export const EVIDENCE_PREFIX = 'findings/';
 export const SERVICE_NAME = 'trailwarden';
 /** Lambda's environment is limited to 4 KB in total; leave room for the other variables. */
 const MAX_DETECTION_CONFIG_CHARS = 3000;
+/** Room a deploy-time value (a key ARN, the account, the partition) may take once CloudFormation resolves it. */
+const RESOLVED_TOKEN_CHARS = 100;
+const TOKEN = /\$\{Token\[[^\]]*\]\}/g;
 /** DynamoDB actions of the evaluate function: what `functions/shared/adapters/dynamodb-*.ts` send. */
 export const STATE_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
 const MANAGEMENT_EVENTS_STATE = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
@@ -156,10 +160,21 @@ export class TrailwardenPipeline extends Construct {
     this.subscribe(config);
 
     // --- evaluate function ------------------------------------------------------------------------------
-    const detection = JSON.stringify(config.detection);
-    if (detection.length > MAX_DETECTION_CONFIG_CHARS) {
+    // The function is told which resources are its own, so tampering with them is a finding. Its own name would
+    // be a circular reference in its own environment: name globs from the stack name cover everything
+    // CloudFormation names, the keys (which have no names) are passed by ARN.
+    const own = ownSelfProtection({
+      stackName: stack.stackName,
+      partition: stack.partition,
+      account: stack.account,
+      keyArns: [this.messagingKey.keyArn, this.storageKey.keyArn],
+    });
+    const detection = JSON.stringify(withSelfProtection(config.detection, own));
+    // Tokens stand in for values CloudFormation fills in at deploy time: count them at their longest.
+    const resolvedLength = detection.replace(TOKEN, 'x'.repeat(RESOLVED_TOKEN_CHARS)).length;
+    if (resolvedLength > MAX_DETECTION_CONFIG_CHARS) {
       throw new Error(
-        `detection config is ${detection.length} characters as JSON; the evaluate function's environment holds at most ${MAX_DETECTION_CONFIG_CHARS} (Lambda limits all variables to 4 KB)`,
+        `detection config is up to ${resolvedLength} characters as JSON; the evaluate function's environment holds at most ${MAX_DETECTION_CONFIG_CHARS} (Lambda limits all variables to 4 KB)`,
       );
     }
     const logGroup = new logs.LogGroup(this, 'EvaluateLogs', {
@@ -396,6 +411,34 @@ export class TrailwardenPipeline extends Construct {
     );
   }
 }
+
+/**
+ * A stack's own resources and deploy roles, for `detection.selfProtection`. CloudFormation names what the stack
+ * does not name `<StackName>-<LogicalId>-<suffix>` (functions, rules, queues, topic, table, log group) and
+ * buckets `<stackname>-<logicalid>-<suffix>` in lower case; KMS keys have no names, so they go by ARN. CDK
+ * deploys through the bootstrap's CloudFormation execution role, `cdk-<qualifier>-cfn-exec-role-<account>-<region>`.
+ */
+export const ownSelfProtection = (own: {
+  readonly stackName: string;
+  readonly partition: string;
+  readonly account: string;
+  readonly keyArns: readonly string[];
+}): SelfProtection => ({
+  resources: [...new Set([`${own.stackName}-*`, `${own.stackName.toLowerCase()}-*`]), ...own.keyArns],
+  deployRoles: [`arn:${own.partition}:iam::${own.account}:role/cdk-*-cfn-exec-role-*`],
+});
+
+/** The detection config with the stack's own resources and roles added to any the user configured. */
+export const withSelfProtection = (detection: DetectionConfig, own: SelfProtection): DetectionConfig => {
+  const user = detection.selfProtection;
+  return {
+    ...detection,
+    selfProtection: {
+      resources: [...new Set([...(user?.resources ?? []), ...own.resources])],
+      deployRoles: [...new Set([...(user?.deployRoles ?? []), ...own.deployRoles])],
+    },
+  };
+};
 
 /** SNS filter policies from config: each attribute's condition list is passed through as SNS defines it. */
 export const toSubscriptionFilter = (policy: FilterPolicy): Record<string, sns.SubscriptionFilter> =>

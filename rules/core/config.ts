@@ -19,6 +19,22 @@ export interface DetectionConfig {
   readonly businessHours?: readonly ChangeWindow[];
   /** Regions the organisation uses; activity elsewhere is a finding. Empty = every region approved. */
   readonly approvedRegions?: readonly string[];
+  /** Trailwarden's own resources and who may change them; absent = the self-protection rules never match. */
+  readonly selfProtection?: SelfProtection;
+}
+
+/**
+ * Tampering with Trailwarden itself (DESIGN §3, A.8.16): changes to its own rules, function, topic, table,
+ * buckets, keys and queues by anyone but the roles that deploy it.
+ */
+export interface SelfProtection {
+  /**
+   * Globs (`*` wildcard) of Trailwarden's resources: ARNs, or bare names for services whose CloudTrail requests
+   * carry names (Lambda, EventBridge, DynamoDB, S3, SQS), e.g. `Trailwarden-*` for CloudFormation-named resources.
+   */
+  readonly resources: readonly string[];
+  /** ARN globs of the roles allowed to change them: the CloudFormation execution role of the deployment. */
+  readonly deployRoles: readonly string[];
 }
 
 export interface CriticalityConfig {
@@ -106,7 +122,17 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   if (input === undefined) return { ok: true, config: DEFAULT_DETECTION_CONFIG };
   if (!isRecord(input)) return { ok: false, errors: [`${path}: must be an object`] };
   for (const key of Object.keys(input)) {
-    if (!['criticality', 'approved', 'organization', 'suppressions', 'businessHours'].includes(key))
+    if (
+      ![
+        'criticality',
+        'approved',
+        'organization',
+        'suppressions',
+        'businessHours',
+        'approvedRegions',
+        'selfProtection',
+      ].includes(key)
+    )
       at(key, 'unknown key');
   }
 
@@ -202,9 +228,38 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
     REGION.test(r) ? undefined : 'is not a region name (e.g. eu-west-1)',
   );
 
+  let selfProtection: SelfProtection | undefined;
+  const selfInput = input.selfProtection;
+  if (selfInput !== undefined && !isRecord(selfInput)) at('selfProtection', 'must be {resources, deployRoles}');
+  else if (selfInput !== undefined) {
+    for (const key of Object.keys(selfInput)) {
+      if (key !== 'resources' && key !== 'deployRoles') at(`selfProtection.${key}`, 'unknown key');
+    }
+    selfProtection = {
+      // A lone `*` would make every change to every watched resource type "tampering with Trailwarden".
+      resources: strings(selfInput.resources, 'selfProtection.resources', (s) =>
+        /^\*+$/.test(s) ? "matches every resource; name Trailwarden's own (e.g. Trailwarden-*)" : undefined,
+      ),
+      deployRoles: strings(selfInput.deployRoles, 'selfProtection.deployRoles', (s) =>
+        s.startsWith('arn:') ? undefined : 'is not an ARN glob (arn:aws:iam::<account>:role/<name>)',
+      ),
+    };
+  }
+
   return errors.length > 0
     ? { ok: false, errors }
-    : { ok: true, config: { criticality, approved, organization, suppressions, businessHours, approvedRegions } };
+    : {
+        ok: true,
+        config: {
+          criticality,
+          approved,
+          organization,
+          suppressions,
+          businessHours,
+          approvedRegions,
+          ...(selfProtection ? { selfProtection } : {}),
+        },
+      };
 };
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

@@ -7,6 +7,9 @@ import { buildTrailwarden } from '../../infra/build-app.ts';
 import type { TrailwardenConfig } from '../../infra/config.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { forwarderPatternsFor, matchesPattern, patternsFor } from '../../infra/event-patterns.ts';
+import { TrailwardenStack } from '../../infra/stacks/trailwarden-stack.ts';
+import { globToRegExp, parseDetectionConfig } from '../../rules/core/config.ts';
+import { isOwnResource } from '../../rules/core/self-protection.ts';
 import type { EventSelector } from '../../rules/core/types.ts';
 import { RULES } from '../../rules/index.ts';
 
@@ -207,6 +210,27 @@ describe('queue, topic and keys', () => {
   });
 });
 
+/**
+ * DETECTION_CONFIG as the function reads it once deployed, parsed. It holds deploy-time values (the keys' ARNs,
+ * the account), so it synthesises to an Fn::Join; those values show as `<Logical.Arn>` and `<AWS::AccountId>`.
+ */
+const detectionConfigOf = (template: Template): Record<string, unknown> => {
+  const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
+  const value: unknown = fn?.Properties.Environment.Variables.DETECTION_CONFIG;
+  const part = (p: unknown): string => {
+    if (typeof p === 'string') return p;
+    const { 'Fn::GetAtt': att, Ref: ref } = p as { 'Fn::GetAtt'?: string[]; Ref?: string };
+    if (att !== undefined) return `<${att.join('.')}>`;
+    if (ref !== undefined) return `<${ref}>`;
+    throw new Error(`unexpected intrinsic in DETECTION_CONFIG: ${JSON.stringify(p)}`);
+  };
+  const text =
+    typeof value === 'string'
+      ? value
+      : (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].map(part).join('');
+  return JSON.parse(text) as Record<string, unknown>;
+};
+
 describe('evaluate function', () => {
   it('runs nodejs24.x on arm64 with its environment', () => {
     main.hasResourceProperties('AWS::Lambda::Function', {
@@ -219,7 +243,7 @@ describe('evaluate function', () => {
           TABLE_NAME: { Ref: refOf(main, 'AWS::DynamoDB::Table') },
           TOPIC_ARN: { Ref: refOf(main, 'AWS::SNS::Topic') },
           EVIDENCE_BUCKET: Match.anyValue(),
-          DETECTION_CONFIG: Match.stringLikeRegexp('"criticality"'),
+          DETECTION_CONFIG: Match.anyValue(),
           POWERTOOLS_SERVICE_NAME: 'trailwarden',
         }),
       },
@@ -228,8 +252,9 @@ describe('evaluate function', () => {
 
   it('passes the detection config through as JSON', () => {
     const config = loadConfig({ detection: { approved: { iacUserAgents: ['Terraform'] } } });
-    const fn = Object.values(synth(config).main.findResources('AWS::Lambda::Function'))[0];
-    expect(JSON.parse(fn?.Properties.Environment.Variables.DETECTION_CONFIG)).toEqual(config.detection);
+    // selfProtection is the stack's addition (see 'self-protection' below).
+    const { selfProtection: _, ...detection } = detectionConfigOf(synth(config).main);
+    expect(detection).toEqual(config.detection);
   });
 
   it('consumes the queue in batches of 100 within 10 s, reporting partial failures', () => {
@@ -452,5 +477,95 @@ describe('forwarder stack', () => {
     if (forwarder === undefined) throw new Error('no forwarder stack');
     const deployed = Object.values(forwarder.findResources('AWS::Events::Rule')).map((r) => r.Properties.EventPattern);
     expect(deployed).toEqual(forwarderPatternsFor([...selectors, ...globalSelectors]).map((p) => p.pattern));
+  });
+});
+
+describe('self-protection', () => {
+  const messagingKey = Object.keys(main.findResources('AWS::KMS::Key')).find((id) => id.includes('MessagingKey'));
+  const storageKey = Object.keys(main.findResources('AWS::KMS::Key')).find((id) => id.includes('StorageKey'));
+
+  it("tells the evaluate function the stack's own resources and deploy role", () => {
+    expect(detectionConfigOf(main).selfProtection).toEqual({
+      resources: ['Trailwarden-*', 'trailwarden-*', `<${messagingKey}.Arn>`, `<${storageKey}.Arn>`],
+      deployRoles: ['arn:<AWS::Partition>:iam::111122223333:role/cdk-*-cfn-exec-role-*'],
+    });
+  });
+
+  it('leaves names to CloudFormation, so they start with the stack name the globs are made of', () => {
+    const named: Record<string, string> = {
+      'AWS::Lambda::Function': 'FunctionName',
+      'AWS::Events::Rule': 'Name',
+      'AWS::SNS::Topic': 'TopicName',
+      'AWS::DynamoDB::Table': 'TableName',
+      'AWS::S3::Bucket': 'BucketName',
+      'AWS::SQS::Queue': 'QueueName',
+    };
+    for (const [type, property] of Object.entries(named)) {
+      const resources = Object.values(main.findResources(type));
+      expect(resources.length, type).toBeGreaterThan(0);
+      for (const r of resources) expect(r.Properties?.[property], `${type}.${property}`).toBeUndefined();
+    }
+  });
+
+  it('adds to the selfProtection of the config instead of replacing it', () => {
+    const config = loadConfig({
+      detection: {
+        selfProtection: {
+          resources: ['arn:aws:s3:::org-cloudtrail-logs'],
+          deployRoles: ['arn:aws:iam::111122223333:role/platform-deploy'],
+        },
+      },
+    });
+    expect(detectionConfigOf(synth(config).main).selfProtection).toEqual({
+      resources: [
+        'arn:aws:s3:::org-cloudtrail-logs',
+        'Trailwarden-*',
+        'trailwarden-*',
+        `<${messagingKey}.Arn>`,
+        `<${storageKey}.Arn>`,
+      ],
+      deployRoles: [
+        'arn:aws:iam::111122223333:role/platform-deploy',
+        'arn:<AWS::Partition>:iam::<AWS::AccountId>:role/cdk-*-cfn-exec-role-*',
+      ],
+    });
+  });
+
+  it('derives the globs from the name of the stack it is in', () => {
+    const app = fastApp();
+    const stack = new TrailwardenStack(app, 'AuditPipeline', { config: euWest1, selectors });
+    const own = detectionConfigOf(Template.fromStack(stack)).selfProtection as { resources: string[] };
+    expect(own.resources.slice(0, 2)).toEqual(['AuditPipeline-*', 'auditpipeline-*']);
+  });
+
+  it('is a config the evaluate function accepts, and names what CloudFormation will create', () => {
+    const withDetection = loadConfig({
+      homeRegion: 'eu-west-1',
+      account: '111122223333',
+      detection: { approvedRegions: ['eu-west-1'], approved: { iacUserAgents: ['aws-cdk/'] } },
+    });
+    const deployed = JSON.parse(
+      JSON.stringify(detectionConfigOf(synth(withDetection).main))
+        .replaceAll(
+          `<${messagingKey}.Arn>`,
+          'arn:aws:kms:eu-west-1:111122223333:key/0c5e7a1d-3b9f-4e2a-8d6c-5f1b2a3c4d5e',
+        )
+        .replaceAll(
+          `<${storageKey}.Arn>`,
+          'arn:aws:kms:eu-west-1:111122223333:key/1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e',
+        )
+        .replaceAll('<AWS::Partition>', 'aws'),
+    );
+    const parsed = parseDetectionConfig(deployed, 'DETECTION_CONFIG');
+    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+    const config = parsed.config;
+    expect(isOwnResource(['Trailwarden-PipelineEvaluateFunction0886DCF1-Ab3dE5fG7hJ9'], config)).toBe(true);
+    expect(isOwnResource(['trailwarden-pipelineevidencebucket74527613-a1b2c3d4e5f6'], config)).toBe(true);
+    expect(isOwnResource(['arn:aws:kms:eu-west-1:111122223333:key/1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e'], config)).toBe(
+      true,
+    );
+    expect(isOwnResource(['orders-webhook', 'TrailwardenForwarder-Route'], config)).toBe(false);
+    const deployRole = 'arn:aws:iam::111122223333:role/cdk-hnb659fds-cfn-exec-role-111122223333-eu-west-1';
+    expect(config.selfProtection?.deployRoles.some((glob) => globToRegExp(glob).test(deployRole))).toBe(true);
   });
 });

@@ -31,3 +31,55 @@ describe('parseDetectionConfig', () => {
     });
   });
 });
+
+describe('parseDetectionConfig: selfProtection', () => {
+  const selfProtection = {
+    resources: ['Trailwarden-*', 'trailwarden-*', 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-*'],
+    deployRoles: ['arn:aws:iam::111122223333:role/cdk-*-cfn-exec-role-*'],
+  };
+
+  it('is absent unless configured, so the self-protection rules stay silent', () => {
+    const parsed = parseDetectionConfig({});
+    expect(parsed.ok && parsed.config.selfProtection).toBe(undefined);
+  });
+
+  it('accepts resource globs (names or ARNs) and deploy role ARN globs', () => {
+    expect(parseDetectionConfig({ selfProtection })).toMatchObject({ ok: true, config: { selfProtection } });
+  });
+
+  it('defaults missing lists to empty', () => {
+    expect(parseDetectionConfig({ selfProtection: { resources: ['Trailwarden-*'] } })).toMatchObject({
+      ok: true,
+      config: { selfProtection: { resources: ['Trailwarden-*'], deployRoles: [] } },
+    });
+  });
+
+  it.each([
+    [{ selfProtection: 'Trailwarden-*' }, 'detection.selfProtection: must be {resources, deployRoles}'],
+    [{ selfProtection: { resource: ['Trailwarden-*'] } }, 'detection.selfProtection.resource: unknown key'],
+    [
+      { selfProtection: { resources: 'Trailwarden-*' } },
+      'detection.selfProtection.resources: must be a list of non-empty strings',
+    ],
+    [
+      { selfProtection: { resources: [''] } },
+      'detection.selfProtection.resources: must be a list of non-empty strings',
+    ],
+    [
+      { selfProtection: { resources: ['*'] } },
+      'detection.selfProtection.resources: "*" matches every resource; name Trailwarden\'s own (e.g. Trailwarden-*)',
+    ],
+    [
+      { selfProtection: { resources: ['Trailwarden-*'], deployRoles: ['cdk-*-cfn-exec-role-*'] } },
+      'detection.selfProtection.deployRoles: "cdk-*-cfn-exec-role-*" is not an ARN glob (arn:aws:iam::<account>:role/<name>)',
+    ],
+  ])('rejects %j', (input, error) => {
+    expect(parseDetectionConfig(input)).toEqual({ ok: false, errors: [error] });
+  });
+
+  it('reads back its own output (the stack serialises the parsed config into DETECTION_CONFIG)', () => {
+    const parsed = parseDetectionConfig({ selfProtection, approvedRegions: ['eu-west-1'] });
+    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+    expect(parseDetectionConfig(JSON.parse(JSON.stringify(parsed.config)))).toEqual(parsed);
+  });
+});
