@@ -3,6 +3,7 @@ import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 const analyzerOf = (e: CloudTrailRecord): string =>
   stringParam(e.requestParameters, 'analyzerName') ?? 'unknown-analyzer';
@@ -37,6 +38,10 @@ export const rule = defineRule({
       '\'{"status":{"eq":["ARCHIVED"]}}\'`, and check whether those resources were opened by the same actor.',
     'If the actor is not the approved security automation, treat it as an incident and rotate its credentials.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'No threshold: deleting the analyzer or auto-archiving its findings hides external and public access from the ' +
     'people who review it (T1562.001), often just before a resource is shared out. Medium at medium criticality ' +
@@ -117,4 +122,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

@@ -2,6 +2,7 @@ import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** A wrong root password proves nothing about who holds root: that is brute force, counted by the sign-in rules. */
 const isFailedSignIn = (e: CloudTrailRecord): boolean =>
@@ -39,6 +40,10 @@ export const rule = defineRule({
     'In an AWS Organization, consider centralised root access (`aws iam enable-organizations-root-credentials-management`) ' +
       'so member accounts have no root credentials at all.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'No threshold: any root use is rare and privileged, so one event is enough (high; critical on high-criticality ' +
     'accounts). Failed API calls are included on purpose: a call is only denied (by an SCP, say) after it ' +
@@ -107,4 +112,4 @@ export const rule = defineRule({
     { name: 'the same call by an IAM user is not root', expect: 'no-match', event: fixture('iam/CreateAccessKey') },
     { name: 'an IAM user signing in is not root', expect: 'no-match', event: fixture('signin/ConsoleLogin') },
   ],
-});
+};

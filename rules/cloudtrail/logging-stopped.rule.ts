@@ -1,6 +1,7 @@
 import { fixture } from '../../test/fixtures/index.ts';
 import { isSuccess, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 export const rule = defineRule({
   id: 'cloudtrail.logging-stopped',
@@ -17,6 +18,10 @@ export const rule = defineRule({
     'Review every call made by the actor since the stop: the gap is exactly what an attacker wanted hidden.',
     'If the actor is not the approved deploy role, treat it as an incident and rotate its credentials.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Any successful stop is critical without a threshold: logging is the evidence every other control relies on.',
   falsePositives: ['Planned trail migration by the deploy role (suppress with a dated, reasoned suppression).'],
@@ -30,4 +35,4 @@ export const rule = defineRule({
     },
     { name: 'StartLogging is benign', expect: 'no-match', event: fixture('cloudtrail/StartLogging') },
   ],
-});
+};

@@ -2,6 +2,7 @@ import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord, JsonObject, JsonValue } from '../core/cloudtrail.ts';
 import { accountOf, isJsonObject, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 const objects = (v: JsonValue | undefined): JsonObject[] => (Array.isArray(v) ? v.filter(isJsonObject) : []);
 const strings = (v: JsonValue | undefined): string[] =>
@@ -141,6 +142,10 @@ export const rule = defineRule({
     'Review everything the actor did while the trail was weakened; if it was not the approved deploy role, treat it ' +
       "as an incident and rotate the actor's credentials.",
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Any weakening is a finding with no threshold: attackers degrade logging rather than stop it so the trail still ' +
     'looks healthy. Changing s3BucketName is included even though the previous value is unknown: redirecting logs to ' +
@@ -345,4 +350,4 @@ export const rule = defineRule({
       event: fixture('cloudtrail/StopLogging'),
     },
   ],
-});
+};

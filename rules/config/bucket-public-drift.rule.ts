@@ -4,6 +4,7 @@ import { isJsonObject } from '../core/cloudtrail.ts';
 import type { ConfigItemChange } from '../core/config-events.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { analyzeResourcePolicy } from '../core/resource-policy.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** Config's supplementary values arrive as objects in notifications and as JSON strings from its query APIs. */
 const objectOf = (v: JsonValue | undefined): JsonObject | undefined => {
@@ -129,6 +130,10 @@ export const rule = defineRule({
     'Find who changed it: the configuration item lists CloudTrail event ids in `relatedEvents` (`aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventId,AttributeValue=<event-id>`). If s3.bucket-made-public or s3.public-access-block-removed did not fire too, find out why.',
     'Find out what was read while it was open: S3 server access logs or CloudTrail data events for the exposure window.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'The Config-side twin of s3.bucket-made-public and s3.public-access-block-removed, with the same severity for the same exposure: high, critical on high-criticality assets. It catches changes the CloudTrail rules missed (unforwarded regions, lost events). ' +
     'Only changes match: a Block Public Access flag going from on to off (or the configuration disappearing), or a bucket policy that this change made public (judged like S3 does, with the shared resource-policy helper). A bucket that was already public is not re-reported on every unrelated change. ' +
@@ -249,4 +254,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

@@ -3,6 +3,7 @@ import type { JsonValue } from '../core/cloudtrail.ts';
 import { isJsonObject } from '../core/cloudtrail.ts';
 import type { ConfigItemChange } from '../core/config-events.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** Config's supplementary values arrive as objects in notifications and as JSON strings from its query APIs. */
 const parsedValue = (v: JsonValue | undefined): JsonValue | undefined => {
@@ -123,6 +124,10 @@ export const rule = defineRule({
     'Restore the previous key unless the change was approved: `aws s3api put-bucket-encryption --bucket <bucket> --server-side-encryption-configuration \'{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms","KMSMasterKeyID":"<key-arn>"},"BucketKeyEnabled":true}]}\'`, `aws sqs set-queue-attributes --queue-url <url> --attributes KmsMasterKeyId=<key-arn>`, `aws sns set-topic-attributes --topic-arn <arn> --attribute-name KmsMasterKeyId --attribute-value <key-arn>`.',
     'Objects and messages written in between are not re-encrypted by restoring the default: re-copy S3 objects written since the change (`aws s3 cp s3://<bucket>/<prefix> s3://<bucket>/<prefix> --recursive --sse aws:kms --sse-kms-key-id <key-arn>`).',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     '"Removed" is defined by the change, not the state: the configuration item diff must show the encryption setting changing from a stronger to a weaker protection (KMS key → service-managed key → none). State alone is what AWS Config rules and rule-noncompliant report. ' +
     'S3 buckets can no longer be unencrypted (since January 2023 every bucket has at least SSE-S3, and DeleteBucketEncryption resets to it), so for S3 the realistic removal is losing the KMS key, with its key policy, audit trail and revocation. ' +
@@ -216,4 +221,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

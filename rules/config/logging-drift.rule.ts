@@ -3,6 +3,7 @@ import type { JsonValue } from '../core/cloudtrail.ts';
 import { isJsonObject } from '../core/cloudtrail.ts';
 import type { ConfigItemChange } from '../core/config-events.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 const isOn = (v: JsonValue | undefined): boolean => v === true || (typeof v === 'string' && v.toLowerCase() === 'true');
 const hasText = (v: JsonValue | undefined): boolean => typeof v === 'string' && v.trim() !== '';
@@ -63,6 +64,10 @@ export const rule = defineRule({
     'Find who changed it: the configuration item lists CloudTrail event ids in `relatedEvents`; if cloudtrail.logging-stopped or cloudtrail.trail-degraded did not fire too, find out why.',
     'Review every call the actor made since the change using another trail, CloudTrail Lake or event history (`aws cloudtrail lookup-events`, 90 days of management events); if the actor is not the approved deploy role, treat it as an incident.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'The Config-side twin of cloudtrail.logging-stopped and cloudtrail.trail-degraded: it catches changes made where CloudTrail events were not forwarded, or lost. Logging is the evidence every other control relies on (A.8.15), and the trail is part of the configuration baseline (A.8.9). ' +
     'High, critical on high-criticality accounts; no threshold. Only changes that reduce coverage or protection match (a setting turned off or removed, a new destination bucket); turning settings on, adding an SNS topic or re-tagging do not. ' +
@@ -148,4 +153,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

@@ -2,6 +2,7 @@ import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isSuccess } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /**
  * A service acting on its own account, not a person. CloudFormation (`invokedBy`) still counts: it
@@ -37,6 +38,10 @@ export const rule = defineRule({
       'for that window.',
     'If the actor is not the approved deploy role, treat it as an incident and rotate its credentials.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'No threshold: Config is the configuration-change evidence for A.8.9 and part of the logging estate for A.8.15, ' +
     'and stopping it is a standard step before making changes that should not be seen (T1562.008). High, critical on ' +
@@ -97,4 +102,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

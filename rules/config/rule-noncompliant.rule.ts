@@ -1,6 +1,7 @@
 import { fixture } from '../../test/fixtures/index.ts';
 import type { ConfigComplianceChange } from '../core/config-events.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 const NON_COMPLIANT = 'NON_COMPLIANT';
 
@@ -60,6 +61,10 @@ export const rule = defineRule({
     'Fix the resource, or its IaC and redeploy; where the rule has a remediation action, `aws configservice start-remediation-execution --config-rule-name <rule> --resource-keys resourceType=<type>,resourceId=<id>`.',
     'Confirm the rule re-evaluates as COMPLIANT: `aws configservice start-config-rules-evaluation --config-rule-names <rule>`. If the deviation is accepted, record the exception and suppress the rule for that resource with an expiry.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     "Config rules are the organisation's own written baseline for A.8.9, so a resource leaving compliance is drift worth a finding with no threshold. Only the transition matches: re-evaluations that stay NON_COMPLIANT, and moves to COMPLIANT or NOT_APPLICABLE, do not. " +
     "Medium by default and high on high-criticality assets: rules range from tagging to encryption, so the rule's own importance is unknown here; the dangerous cases have their own rules (security-group, bucket, encryption and logging drift). " +
@@ -117,4 +122,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

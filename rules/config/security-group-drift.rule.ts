@@ -4,6 +4,7 @@ import { isJsonObject } from '../core/cloudtrail.ts';
 import type { ConfigItemChange } from '../core/config-events.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { isWholeInternet, opensMoreThanWeb } from '../core/network.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 const listOf = (v: JsonValue | undefined): JsonValue[] => (Array.isArray(v) ? v : []);
 const numberOf = (v: JsonValue | undefined): number | null => (typeof v === 'number' && Number.isInteger(v) ? v : null);
@@ -115,6 +116,10 @@ export const rule = defineRule({
     'Unless a change record says the exposure is intended, revoke it: `aws ec2 revoke-security-group-ingress --group-id <sg-id> --security-group-rule-ids <sgr-id>`.',
     'Find what the group protects (`aws ec2 describe-network-interfaces --filters Name=group-id,Values=<sg-id>`) and review flow logs and service logs of exposed hosts for the exposure window.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Config is the second, independent path for the exposure ec2.ingress-open-to-internet catches from CloudTrail: it reports the resulting state, so it also catches changes the CloudTrail rules missed. Same severity for the same exposure: high, critical on high-criticality assets. ' +
     'Only the change that opened the group matches (a new group, or a changed ingress permission now open), so tag or egress edits on a group that was already open do not page again; the default dedup (same group, one hour) folds Config re-recordings. ' +
@@ -246,4 +251,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

@@ -73,10 +73,7 @@ export const defineRule = <const S extends EventSelector>(def: RuleDefinition<S>
     resources: def.resources ? lift(def.resources) : defaultResources,
     explain: def.explain ? (e, ctx) => def.explain?.(payloadOf(e) as EventOf<S>, ctx) ?? [] : () => [],
     runbook: def.runbook,
-    rationale: def.rationale,
-    falsePositives: def.falsePositives,
     owner: def.owner ?? 'security-engineering',
-    cases: def.cases,
   };
 };
 

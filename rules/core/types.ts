@@ -138,15 +138,7 @@ export interface RuleDefinition<S extends EventSelector> {
   /** Event-specific facts for the finding's `details`: which ports, which policy statement, why not approved. */
   readonly explain?: (e: EventOf<S>, ctx: RuleContext) => readonly string[];
   readonly runbook: readonly string[];
-  /** Why this threshold and severity (auditors ask). */
-  readonly rationale: string;
-  readonly falsePositives: readonly string[];
   readonly owner?: string;
-  /**
-   * Inline test cases. A thunk so fixtures load only when tests, docs or drills ask for them, never on the
-   * Lambda's cold start.
-   */
-  readonly cases: () => readonly RuleCase[];
 }
 
 /** A registered rule: the definition with its event type erased, so a catalogue can hold them all. */
@@ -175,9 +167,19 @@ export interface Rule {
   readonly resources: (e: AuditEvent) => readonly string[];
   readonly explain: (e: AuditEvent, ctx: RuleContext) => readonly string[];
   readonly runbook: readonly string[];
+  readonly owner: string;
+}
+
+/**
+ * What a rule file says besides the rule itself: why it is as it is, where it is wrong, and its inline cases.
+ * Exported beside the rule as `docs`, so tests, docs and drills read it and the Lambda bundle (which imports
+ * only `rule`) never carries it.
+ */
+export interface RuleDocs {
+  /** Why this threshold and severity (auditors ask). */
   readonly rationale: string;
   readonly falsePositives: readonly string[];
-  readonly owner: string;
+  /** Inline test cases; a thunk so fixtures load only when asked for. */
   readonly cases: () => readonly RuleCase[];
 }
 

@@ -5,6 +5,7 @@ import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, param, principalArn, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { explainSelfTampering, isSelfTampering } from '../core/self-protection.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** `tableName` is a name or, since DynamoDB accepts them, a table ARN. */
 const table = (e: CloudTrailRecord): { name: string; arn: string } => {
@@ -63,6 +64,10 @@ export const rule = defineRule({
     'Treat the actor as compromised unless the change is explained: review their calls since the session began and rotate the credentials behind them.',
     'Restrict `dynamodb:DeleteTable`, `dynamodb:UpdateTable`, `dynamodb:UpdateTimeToLive` and `dynamodb:UpdateContinuousBackups` on `table/<StackName>-*` to the deploy role with an SCP or permissions boundary.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Critical on a single call, without a threshold: the state table is what makes thresholds, dedup and ' +
     'behaviour rules work (DESIGN §3, A.8.16), and disabling deletion protection is the step before deleting it. ' +
@@ -174,4 +179,4 @@ export const rule = defineRule({
       event: fixture('dynamodb/DeleteTable-trailwarden'),
     },
   ],
-});
+};

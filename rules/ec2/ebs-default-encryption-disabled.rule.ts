@@ -1,6 +1,7 @@
 import { fixture } from '../../test/fixtures/index.ts';
 import { accountOf, isServiceInvoked, isSuccess } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 export const rule = defineRule({
   id: 'ec2.ebs-default-encryption-disabled',
@@ -25,6 +26,10 @@ export const rule = defineRule({
     'Find the change record. If there is none, ask the actor; if the actor did not make it, treat it as an incident and review their other calls.',
     'Prevent it: deny `ec2:DisableEbsEncryptionByDefault` with an SCP, or enforce the setting with the AWS Config rule `ec2-ebs-encryption-by-default`.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'A single call is enough (no threshold): from that moment every new volume in the region is unencrypted by default, which breaks the encryption-at-rest baseline of A.8.9 without touching any single resource anyone reviews. ' +
     'High: no data is exposed by the call itself, but the unencrypted volumes it allows are hard to find afterwards. It matches even for approved automation, since no deploy should need encryption off. ' +
@@ -68,4 +73,4 @@ export const rule = defineRule({
       event: fixture('ec2/ModifyEbsDefaultKmsKeyId'),
     },
   ],
-});
+};

@@ -3,6 +3,7 @@ import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord, JsonValue } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, param, principalArn } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** EC2's XML-to-JSON logging: one element is an object, several are an array. */
 const listOf = (v: JsonValue | undefined): JsonValue[] =>
@@ -64,6 +65,10 @@ export const rule = defineRule({
       'traffic after the deletion is unrecorded, so host and load-balancer logs are the only network evidence left.',
     'If the actor is not the approved deploy role tearing down a VPC, treat it as an incident and rotate its credentials.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'No threshold: flow logs are the network evidence for A.8.15 and deleting them is a standard evasion step ' +
     '(T1562.008). High, critical on high-criticality accounts. Approved automation is not exempt: a stack that ' +
@@ -152,4 +157,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

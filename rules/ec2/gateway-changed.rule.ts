@@ -4,6 +4,7 @@ import type { CloudTrailRecord, JsonValue } from '../core/cloudtrail.ts';
 import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { ec2Arn } from '../core/network.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** Id fields CloudTrail uses for each kind of gateway (and the VPC it joins), with their ARN resource types. */
 const ID_FIELDS: Readonly<Record<string, string>> = {
@@ -90,6 +91,10 @@ export const rule = defineRule({
     'Review VPC flow logs for traffic through the new path since the change.',
     'If legitimate automation raised this, add its role ARN to `approved.automationRoles` and its tool to `approved.iacUserAgents`.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Every manual gateway change is a finding (no threshold): a new internet gateway, NAT or VPN changes which networks can reach, or be reached from, the VPC, and ISO 27001 A.8.9 expects that to happen only through the approved process. ' +
     'Medium on medium-criticality assets and high on high-criticality ones, like the other network-change rules: the rule cannot tell a ticketed manual change from an unplanned one. ' +
@@ -179,4 +184,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

@@ -4,6 +4,7 @@ import type { CloudTrailRecord, JsonObject } from '../core/cloudtrail.ts';
 import { accountOf, isJsonObject, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import type { DetectionConfig } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** `launchPermission.add.items[]`: `group`, `userId`, `organizationArn` or `organizationalUnitArn`. */
 const addedGrants = (e: CloudTrailRecord): JsonObject[] => {
@@ -80,6 +81,10 @@ export const rule = defineRule({
     'Keep AMI Block Public Access on: `aws ec2 enable-image-block-public-access --image-block-public-access-state block-new-sharing` in every region.',
     "Review the actor's other calls around the share (CreateImage, CopyImage, ModifySnapshotAttribute); if nobody owns the share, treat it as exfiltration (T1537).",
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'One successful share is enough, with no threshold. Medium by default, below ec2.snapshot-shared: most shared ' +
     'AMIs are golden images built by a pipeline from a base OS with no business data, and sharing them with ' +
@@ -174,4 +179,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

@@ -11,6 +11,7 @@ import {
   securityGroupArns,
   securityGroupIdOf,
 } from '../core/network.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /**
  * The rules in this call that expose a non-web port (anything but 80 and 443; ICMP opens none) to the whole
@@ -72,6 +73,10 @@ export const rule = defineRule({
     'For every exposed host, review access logs for the exposure window (VPC flow logs for the ENIs, SSH/RDP auth logs, database connection logs) and treat unknown successful connections as a compromise.',
     'If the change came from IaC, fix the template too, or the next deploy reopens it. Offer SSM Session Manager or a VPN/prefix list instead of world-open admin ports.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Any single rule that opens a non-web port to the whole internet is a finding, with no threshold: internet-wide scanners find exposed SSH, RDP and databases within minutes. ' +
     'Ports 80 and 443 are excluded because they are public by design on load balancers and CDN origins; everything else from 0.0.0.0/0 or ::/0 (including all-traffic and port ranges that merely include 80/443) matches. ICMP is excluded: it exposes no service, and path-MTU discovery needs it from anywhere. ' +
@@ -240,4 +245,4 @@ export const rule = defineRule({
       event: fixture('ec2/AuthorizeSecurityGroupEgress', world([permission('tcp', 22, 22, v4('0.0.0.0/0'))])),
     },
   ],
-});
+};

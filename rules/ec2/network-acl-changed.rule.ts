@@ -5,6 +5,7 @@ import { accountOf, principalArn, stringParam } from '../core/cloudtrail.ts';
 import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { ec2Arns } from '../core/network.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /**
  * The network ACL a call acted on: the request names it, except CreateNetworkAcl, whose id only comes back in
@@ -61,6 +62,10 @@ export const rule = defineRule({
     'If the ACL is managed by IaC, run drift detection (`aws cloudformation detect-stack-drift --stack-name <stack>` or `terraform plan`) and redeploy so the declared entries come back.',
     'If legitimate automation raised this, add its role ARN to `approved.automationRoles` and its tool to `approved.iacUserAgents`.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Every manual network ACL change is a finding (no threshold): ISO 27001 A.8.9 expects network configuration to change only through the approved process, and a single entry can open or close a whole subnet. ' +
     'Medium on medium-criticality assets and high on high-criticality ones, matching ec2.security-group-changed: the rule cannot tell a ticketed manual change from an unplanned one, and it fires on harmless edits too. ' +
@@ -145,4 +150,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

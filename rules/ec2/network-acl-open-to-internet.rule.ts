@@ -3,6 +3,7 @@ import type { CloudTrailRecord, JsonValue } from '../core/cloudtrail.ts';
 import { accountOf, isSuccess, param, principalArn, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { ec2Arns, isWholeInternet, portRange, protocolKind, sensitivePortsIn } from '../core/network.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** What a CreateNetworkAclEntry / ReplaceNetworkAclEntry request asks for, as CloudTrail logs it. */
 interface AclEntryRequest {
@@ -91,6 +92,10 @@ export const rule = defineRule({
     'Review VPC flow logs of the associated subnets for accepted inbound connections on the exposed ports during the exposure window.',
     'If the change came from IaC, fix the template too, or the next deploy reopens it.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'One entry is enough (no threshold): it opens a whole subnet. High by default and critical on high-criticality assets, as for security groups opened to the internet (DESIGN §3). ' +
     'Only allow entries on ingress count: deny entries protect, and egress entries do not admit anyone. Ports are judged with the shared sensitive-port list; HTTP/HTTPS, DNS and other ordinary public ports do not match. ' +
@@ -186,4 +191,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

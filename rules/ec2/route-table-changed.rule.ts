@@ -5,6 +5,7 @@ import { stringParam } from '../core/cloudtrail.ts';
 import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { ec2Arns } from '../core/network.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /**
  * The route table a call acted on (CreateRouteTable only returns it) and, for associations, the subnet it now
@@ -60,6 +61,10 @@ export const rule = defineRule({
     'Review VPC flow logs of the affected subnets for traffic that took the new path.',
     'If legitimate automation raised this, add its role ARN to `approved.automationRoles` and its tool to `approved.iacUserAgents`.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Every manual routing change is a finding (no threshold): routing is part of the network boundary A.8.9 expects to change only through the approved process, and a single route can expose a subnet or divert its traffic. ' +
     'Medium on medium-criticality assets and high on high-criticality ones, like the other network-change rules: the rule cannot tell a ticketed manual change from an unplanned one. ' +
@@ -143,4 +148,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

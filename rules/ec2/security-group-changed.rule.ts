@@ -2,6 +2,7 @@ import { fixture } from '../../test/fixtures/index.ts';
 import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { securityGroupArns } from '../core/network.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 const approved = {
   automationRoles: ['arn:aws:iam::111122223333:role/deploy-role'],
@@ -40,6 +41,10 @@ export const rule = defineRule({
     'If the group is managed by IaC, run drift detection (`aws cloudformation detect-stack-drift --stack-name <stack>`) and bring the template and the live group back in line.',
     'If legitimate automation raised this, add its role ARN to `approved.automationRoles` and its tool to `approved.iacUserAgents`.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Every manual security group change is a finding (no threshold): ISO 27001 A.8.9 expects network configuration to change only through the approved process, and one rule is enough to open a path. ' +
     'Severity is medium on medium-criticality assets and high on high-criticality ones, one step below the DESIGN row for changes "outside a change window": detection config has no change windows yet, so this rule cannot tell an unplanned change from a ticketed one made by hand, and it fires on harmless edits too. ' +
@@ -118,4 +123,4 @@ export const rule = defineRule({
       event: fixture('ec2/UpdateSecurityGroupRuleDescriptionsIngress'),
     },
   ],
-});
+};

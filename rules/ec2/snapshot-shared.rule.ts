@@ -4,6 +4,7 @@ import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isJsonObject, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import type { DetectionConfig } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** `createVolumePermission.add.items[]`: `{ "group": "all" }` (public) or `{ "userId": "<account>" }`. */
 const addedGrants = (e: CloudTrailRecord): { readonly group?: string; readonly userId?: string }[] => {
@@ -68,6 +69,10 @@ export const rule = defineRule({
     'Turn on EBS snapshot Block Public Access in every region: `aws ec2 enable-snapshot-block-public-access --state block-all-sharing`.',
     'Review every call by the actor around the share (CreateSnapshot, CopySnapshot, other ModifySnapshotAttribute calls); sharing a fresh snapshot of a production volume with an unknown account is a classic exfiltration path (T1537). Treat it as an incident if nobody owns the share.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'One successful share is enough, with no threshold: the grantee can copy the snapshot at once and keep the copy ' +
     'after the share is revoked, so the data must be assumed gone. High by default, critical on high-criticality ' +
@@ -163,4 +168,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

@@ -1,6 +1,7 @@
 import { fixture } from '../../test/fixtures/index.ts';
 import { accountOf, isServiceInvoked, isSuccess } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /**
  * What attackers do in a region nobody watches: launch compute (crypto mining), bring their own key pair,
@@ -45,6 +46,10 @@ export const rule = defineRule({
     'If nobody owns it, terminate the instances, delete key pairs and revoke the actor’s credentials.',
     'Deny the region with an SCP (`aws:RequestedRegion`) so it cannot happen again.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Any launch outside the regions in use is worth a look: legitimate expansion is planned and added to the config ' +
     'first. High, critical on high-criticality accounts, because mining bills grow by the hour.',
@@ -103,4 +108,4 @@ export const rule = defineRule({
       event: fixture('ec2/RunInstances', { awsRegion: 'ap-southeast-3' }),
     },
   ],
-});
+};

@@ -5,6 +5,7 @@ import { stringParam } from '../core/cloudtrail.ts';
 import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { ec2Arns } from '../core/network.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** The VPC (request, or CreateVpc's response) and the peering connection a call acted on. */
 const vpcArns = (e: CloudTrailRecord): string[] => {
@@ -58,6 +59,10 @@ export const rule = defineRule({
     'Revert an unwanted peering with `aws ec2 delete-vpc-peering-connection --vpc-peering-connection-id <pcx-id>`; revert an attribute with `aws ec2 modify-vpc-attribute --vpc-id <vpc-id> --no-enable-dns-hostnames` (or the attribute that changed). Bring IaC-managed VPCs back with drift detection and a redeploy.',
     'If legitimate automation raised this, add its role ARN to `approved.automationRoles` and its tool to `approved.iacUserAgents`.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Every manual VPC or peering change is a finding (no threshold): A.8.9 expects network topology to change only through the approved process, and one accepted peering connects two networks. ' +
     'Medium on medium-criticality assets and high on high-criticality ones, like the other network-change rules. Rejecting or deleting a peering also matches: it is still an unreviewed topology change, and it can cut a dependency.',
@@ -129,4 +134,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

@@ -6,6 +6,7 @@ import type { DetectionConfig } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { PolicyExposure } from '../core/resource-policy.ts';
 import { describeOpenedExposure, isOpenedExposure, orgPolicyExposure } from '../core/resource-policy.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 const repositoryArn = (e: CloudTrailRecord): string => {
   const registry = stringParam(e.requestParameters, 'registryId') ?? accountOf(e);
@@ -48,6 +49,10 @@ export const rule = defineRule({
     'If push was granted, check for images pushed from outside (`aws ecr describe-images --repository-name <name>` for unexpected tags or digests, PutImage events from other accounts) and redeploy from known-good digests.',
     'If the actor is not the repository owner or the approved deploy role, review their other calls and treat it as an incident.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'One successful call is enough, with no threshold. High by default, critical on high-criticality assets: private ' +
     'images routinely carry source code, configuration and secrets, and a writable repository is a supply-chain ' +
@@ -131,4 +136,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

@@ -5,6 +5,7 @@ import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, param, principalArn, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { explainSelfTampering, isSelfTampering } from '../core/self-protection.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** DisableRule, DeleteRule and PutRule name the rule `name`; the target calls name it `rule`. */
 const ruleName = (e: CloudTrailRecord): string =>
@@ -63,6 +64,10 @@ export const rule = defineRule({
     'Treat the actor as compromised unless the change is explained: review all their calls since the session began (`aws cloudtrail lookup-events --lookup-attributes AttributeKey=Username,AttributeValue=<user>`), and rotate the credentials behind them. Turning off the monitor is what an intruder does first.',
     'Restrict `events:DisableRule`, `events:DeleteRule`, `events:PutRule`, `events:PutTargets` and `events:RemoveTargets` on `rule/<StackName>-*` to the deploy role with an SCP or permissions boundary.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Critical on a single call, without a threshold: blinding the monitor is the step that makes every later ' +
     'action invisible (DESIGN §3, A.8.16 "tampering with Trailwarden itself"). Only changes by the configured ' +
@@ -172,4 +177,4 @@ export const rule = defineRule({
       event: fixture('events/DisableRule-trailwarden'),
     },
   ],
-});
+};

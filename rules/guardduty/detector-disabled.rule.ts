@@ -3,6 +3,7 @@ import { accountRootArn, partitionOf, resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord, JsonValue } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 const isFalse = (v: JsonValue | undefined): boolean =>
   v === false || (typeof v === 'string' && v.toLowerCase() === 'false');
@@ -108,6 +109,10 @@ export const rule = defineRule({
       'disabling threat detection is usually done just before the real attack.',
     'If the actor is not the approved security automation, treat it as an incident and rotate its credentials.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'No threshold: GuardDuty is the threat-detection control for A.8.16, and switching it off is a standard ' +
     'defence-evasion step (T1562.001). High, critical on high-criticality accounts. Suspending (enable=false) counts ' +
@@ -200,4 +205,4 @@ export const rule = defineRule({
       event: fixture('guardduty/DeleteMembers', asServiceLinkedRole),
     },
   ],
-});
+};

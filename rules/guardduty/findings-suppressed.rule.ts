@@ -3,6 +3,7 @@ import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord, JsonValue } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 const isTrue = (v: JsonValue | undefined): boolean =>
   v === true || (typeof v === 'string' && v.toLowerCase() === 'true');
@@ -74,6 +75,10 @@ export const rule = defineRule({
       'CloudTrail for activity from the trusted addresses.',
     "If the actor is not the security team's approved process, treat it as an incident and rotate its credentials.",
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'No threshold: suppressing findings is quieter than disabling GuardDuty and just as effective for an attacker who ' +
     'whitelists their own IPs or archives the finding types they are about to trigger (T1562.001). High at every ' +
@@ -149,4 +154,4 @@ export const rule = defineRule({
       event: fixture('guardduty/CreateThreatIntelSet'),
     },
   ],
-});
+};

@@ -2,6 +2,7 @@ import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, actorArn, isServiceInvoked, principalArn } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** How services spell "not authorised": IAM/STS/S3, EC2 (with and without the `Client.` prefix), JSON APIs. */
 const DENIED = ['AccessDenied', 'Client.UnauthorizedOperation', 'UnauthorizedOperation', 'AccessDeniedException'];
@@ -40,6 +41,10 @@ export const rule = defineRule({
       'successful call the same credentials made.',
     'If it is your own automation, fix its permissions or its code rather than suppressing the rule.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Attackers with fresh credentials do not know what they may do and find out by trying (T1087 account ' +
     'discovery, T1580 cloud infrastructure discovery), which leaves a trail of denials across services. Twenty in ' +
@@ -102,4 +107,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

@@ -4,6 +4,7 @@ import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { iamTargetArns, targetsAnotherIamUser } from '../core/iam-policy.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 const newKeyId = (e: CloudTrailRecord): string =>
   stringParam(e.responseElements, 'accessKey', 'accessKeyId') ?? 'unknown-key';
@@ -36,6 +37,10 @@ export const rule = defineRule({
       '`aws iam list-groups-for-user --user-name <user>`): a more privileged target is privilege escalation; treat ' +
       'the actor as compromised and review all its recent calls.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Creating keys for someone else is a classic persistence and escalation step (T1098.001; Stratus Red Team ' +
     '"create an access key for another user"): the actor walks away with credentials the owner does not know exist. ' +
@@ -124,4 +129,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

@@ -3,6 +3,7 @@ import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { iamTargetArns, isAdminEquivalent, isAdminManagedPolicyArn } from '../core/iam-policy.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 const ATTACH = ['AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy'] as const;
 const PUT_INLINE = ['PutUserPolicy', 'PutRolePolicy', 'PutGroupPolicy'] as const;
@@ -48,6 +49,10 @@ export const rule = defineRule({
     'Review every call made by the grantee and by the actor since the grant; an admin grant is the usual step before persistence (new users, keys, trust policies).',
     'Replace standing admin with a least-privilege policy or a time-bound break-glass process.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Any successful admin grant is high without a threshold, critical on high-criticality assets: admin equivalence ' +
     'is the end state of privilege escalation (T1098.003). It matches even when the approved automation made it, ' +
@@ -194,4 +199,4 @@ export const rule = defineRule({
       event: fixture('iam/SetDefaultPolicyVersion'),
     },
   ],
-});
+};

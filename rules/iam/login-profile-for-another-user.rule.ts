@@ -3,6 +3,7 @@ import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import { accountOf } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { iamNameKey, iamTargetArns, targetsAnotherIamUser } from '../core/iam-policy.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** The approved deploy role's identity as CloudFormation uses it, from the shared fixture. */
 const deployRoleViaCloudFormation = (): Record<string, unknown> =>
@@ -36,6 +37,10 @@ export const rule = defineRule({
     'Check what the user can do (`aws iam list-attached-user-policies --user-name <user>`, `aws iam ' +
       'list-groups-for-user --user-name <user>`): a privileged target makes this an account-takeover attempt.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Setting another user’s console password is how an attacker with iam:CreateLoginProfile / UpdateLoginProfile ' +
     'turns someone else’s identity into console access (T1098, a Stratus Red Team persistence and privilege ' +
@@ -137,4 +142,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

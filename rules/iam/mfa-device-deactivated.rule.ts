@@ -2,6 +2,7 @@ import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** How CloudTrail names the root user in `requestParameters.userName` of root MFA calls. */
 const ROOT_USER_NAME = 'AWS ROOT USER';
@@ -48,6 +49,10 @@ export const rule = defineRule({
       'and review every call by the actor and the user since.',
     'Re-enrol MFA and confirm the deny-without-MFA guard policy still applies to the user.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Removing MFA is a textbook way to weaken authentication before using a stolen password (T1556.006), and it is ' +
     'rare enough to review each time: high without a threshold, critical on high-criticality assets (root, ' +
@@ -114,4 +119,4 @@ export const rule = defineRule({
       event: fixture('iam/DeactivateMFADevice', { eventName: 'ResyncMFADevice' }),
     },
   ],
-});
+};

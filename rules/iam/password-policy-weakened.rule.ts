@@ -2,6 +2,7 @@ import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord, JsonValue } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, param } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /**
  * The least an account password policy may require. CIS AWS Foundations Benchmark: v1.2–v1.3 recommendations
@@ -87,6 +88,10 @@ export const rule = defineRule({
       '(`aws iam update-login-profile --user-name <user> --password-reset-required`).',
     'Manage the policy in IaC so drift is visible (Config rule IAM_PASSWORD_POLICY).',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Weakening the password policy lowers the bar for every IAM user at once (T1556) and is also how an attacker ' +
     'learns and relaxes the rules before guessing (T1201). Judged against a fixed CIS baseline rather than against ' +
@@ -166,4 +171,4 @@ export const rule = defineRule({
       event: fixture('iam/DeleteAccountPasswordPolicy', { eventName: 'GetAccountPasswordPolicy', readOnly: true }),
     },
   ],
-});
+};

@@ -3,6 +3,7 @@ import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { iamTargetArns } from '../core/iam-policy.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** CIS AWS Foundations "IAM policy changes" metric filter, plus the other ways to change what a principal may do. */
 const CIS_POLICY_CHANGES = [
@@ -71,6 +72,10 @@ export const rule = defineRule({
     'If the actor is not a known administrator, treat it as an incident: review all its recent calls and rotate its credentials (`aws iam update-access-key --status Inactive`, or revoke role sessions).',
     'Make the change again through the approved pipeline so the code stays the source of truth, or add the principal to `approved.automationRoles` if it is genuinely automation.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Privilege changes should only come through the approved process (DESIGN §3): any change by another principal, ' +
     'or by the deploy role used by hand, is a finding without a threshold. Medium by default; critical on ' +
@@ -181,4 +186,4 @@ export const rule = defineRule({
       event: fixture('iam/AttachRolePolicy-cloudformation'),
     },
   ],
-});
+};

@@ -1,6 +1,7 @@
 import { fixture } from '../../test/fixtures/index.ts';
 import { accountOf, isSuccess, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 export const rule = defineRule({
   id: 'iam.root-access-key-created',
@@ -29,6 +30,10 @@ export const rule = defineRule({
       'root sign-in that preceded the key creation.',
     'Confirm `aws iam get-account-summary` reports AccountAccessKeysPresent = 0 afterwards.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Critical with no threshold and no criticality scaling: a root access key gives unrestricted, long-lived API access ' +
     'to the whole account, is a classic persistence step after root compromise, and there is almost no legitimate ' +
@@ -89,4 +94,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

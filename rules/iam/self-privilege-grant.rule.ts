@@ -5,6 +5,7 @@ import { accountOf, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { iamTargetArns, isActingIamUser, sameIamName } from '../core/iam-policy.ts';
 import { isAllow, parsePolicyDocument } from '../core/resource-policy.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 const USER_GRANTS = ['AttachUserPolicy', 'PutUserPolicy', 'AddUserToGroup'] as const;
 const ROLE_GRANTS = ['AttachRolePolicy', 'PutRolePolicy'] as const;
@@ -62,6 +63,10 @@ export const rule = defineRule({
     'Remove the permission that allowed it (iam:Attach*/Put*Policy or iam:AddUserToGroup on itself), e.g. with a ' +
       'permissions boundary or an SCP.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'A principal that can edit its own permissions can make itself anything: the canonical IAM privilege ' +
     'escalation (T1548, T1098; Rhino Security Labs methods 8–12). Critical whatever the asset, with no threshold, ' +
@@ -164,4 +169,4 @@ export const rule = defineRule({
       event: fixture('iam/AttachRolePolicy-cloudformation', { requestParameters: { roleName: 'deploy-role' } }),
     },
   ],
-});
+};

@@ -5,6 +5,7 @@ import type { DetectionConfig } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { iamNameKey, iamTargetArns } from '../core/iam-policy.ts';
 import { isOpenedExposure, orgPolicyExposure } from '../core/resource-policy.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** `CreateRole` logs the trust policy as `assumeRolePolicyDocument`, `UpdateAssumeRolePolicy` as `policyDocument`. */
 const trustPolicyOf = (e: CloudTrailRecord) =>
@@ -65,6 +66,10 @@ export const rule = defineRule({
       'revoke its sessions (console "Revoke active sessions") if so.',
     'Review the actor’s other recent IAM calls: an opened trust is a typical backdoor after an account compromise.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'A trust policy decides who can become the role, so opening it is a backdoor that survives password and key ' +
     'rotation (T1098) and hands cloud resources to outsiders (A.5.23). It is judged like every resource policy ' +
@@ -189,4 +194,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

@@ -3,6 +3,7 @@ import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { iamNameKey, iamTargetArns } from '../core/iam-policy.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /**
  * Group names people give to privileged groups. A name is only a hint (CloudTrail does not say what the group
@@ -39,6 +40,10 @@ export const rule = defineRule({
       '(persistence).',
     'Prefer time-bound elevation (Identity Center permission sets, break-glass roles) over standing admin groups.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Standing admin membership is exactly the privileged access A.8.2 wants reviewed, and adding a user to an admin ' +
     'group is a one-call escalation (T1098). CloudTrail does not record what the group grants, so the group name is ' +
@@ -103,4 +108,4 @@ export const rule = defineRule({
       event: fixture('iam/AddUserToGroup', { eventName: 'RemoveUserFromGroup' }),
     },
   ],
-});
+};

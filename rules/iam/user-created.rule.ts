@@ -4,6 +4,7 @@ import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { iamTargetArns } from '../core/iam-policy.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** The new user's ARN as IAM returned it (with its path), else built from the request. */
 const newUserArn = (e: CloudTrailRecord): readonly string[] => {
@@ -51,6 +52,10 @@ export const rule = defineRule({
       '`delete-user --user-name <user>`), and review everything the actor did around the same time.',
     'If it is needed, recreate it through the approved pipeline so it is owned and reviewed.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'A new IAM user is a classic persistence step (T1136.003: create a cloud account) and DESIGN §3 asks for IAM ' +
     'users created outside approved automation to be reported. One new user is enough, so no threshold; medium by ' +
@@ -116,4 +121,4 @@ export const rule = defineRule({
       event: fixture('iam/CreateAccessKey'),
     },
   ],
-});
+};

@@ -2,6 +2,7 @@ import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /**
  * The key's ARN: CloudTrail's `resources`, else ScheduleKeyDeletion's response, else built from the request's
@@ -44,6 +45,10 @@ export const rule = defineRule({
     "Find the change record. If there is none, ask the actor; if the actor did not make it, treat it as an incident (ransom and destruction campaigns disable or schedule deletion of keys), rotate the actor's credentials and review their other calls.",
     'Restrict `kms:DisableKey` and `kms:ScheduleKeyDeletion` in the key policy or an SCP to break-glass roles, and keep the waiting period at 30 days.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'A single call is enough (no threshold): disabling a key is an immediate outage for every workload that uses it, and scheduling deletion starts a countdown to irrecoverable data loss (T1485). ' +
     'High by default and critical on high-criticality assets. It matches even for approved automation: stack teardowns schedule key deletion too, and a human should confirm that nothing still needs the key during the waiting period. ' +
@@ -105,4 +110,4 @@ export const rule = defineRule({
       event: fixture('kms/DeleteKey'),
     },
   ],
-});
+};

@@ -6,6 +6,7 @@ import type { DetectionConfig } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { PolicyExposure } from '../core/resource-policy.ts';
 import { describeOpenedExposure, isOpenedExposure, orgPolicyExposure } from '../core/resource-policy.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** CreateKey without a policy gets the default key policy (the own account only), so nothing opens. */
 const exposureOf = (e: CloudTrailRecord, config: DetectionConfig): PolicyExposure | undefined =>
@@ -55,6 +56,10 @@ export const rule = defineRule({
     'Check how the key was used from outside: CloudTrail Decrypt/GenerateDataKey/CreateGrant events on this key whose userIdentity.accountId is not yours.',
     'If the actor is not a key administrator, treat it as an incident and review all their calls.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'One successful call is enough, with no threshold: a key is the last control in front of data encrypted under ' +
     'it, and opening it to another account is how encrypted snapshots and buckets are exfiltrated or held to ' +
@@ -191,4 +196,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

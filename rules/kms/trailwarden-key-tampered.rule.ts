@@ -10,6 +10,7 @@ import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, principalArn, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { explainSelfTampering, isSelfTampering } from '../core/self-protection.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^mrk-[0-9a-f]{32}$/;
 
@@ -81,6 +82,10 @@ export const rule = defineRule({
     'Treat the actor as compromised unless the change is explained: review their calls since the session began and rotate the credentials behind them. For a grant, look for Decrypt calls by the grantee.',
     "Restrict `kms:DisableKey`, `kms:ScheduleKeyDeletion`, `kms:PutKeyPolicy`, `kms:DisableKeyRotation` and `kms:CreateGrant` on Trailwarden's keys to the deploy role, in the key policy or an SCP.",
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Critical on a single call, without a threshold: everything Trailwarden holds is encrypted under these two ' +
     'keys, so whoever controls them controls the pipeline and the evidence (A.8.16, A.8.15). CreateGrant is ' +
@@ -193,4 +198,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

@@ -11,6 +11,7 @@ import {
   orgPolicyExposure,
   parsePolicyDocument,
 } from '../core/resource-policy.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 // Lambda's CloudTrail event names carry the API version they were made through.
 const ADD_PERMISSION = ['AddPermission20150331', 'AddPermission20150331v2'] as const;
@@ -125,6 +126,10 @@ export const rule = defineRule({
     "Look for invocations from outside in the exposure window: the function's CloudWatch logs and, for URLs, request logs; CloudTrail Invoke data events if enabled.",
     'If the actor is not the function owner or the approved deploy role, review their other calls: a public invoke permission is a known persistence backdoor.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'One successful call is enough, with no threshold: the function is invocable by the grantee at once, with ' +
     'whatever its execution role may do. High by default, critical on high-criticality assets. Permissions for ' +
@@ -273,4 +278,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

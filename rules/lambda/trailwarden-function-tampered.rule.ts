@@ -5,6 +5,7 @@ import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, param, principalArn, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { explainSelfTampering, isSelfTampering } from '../core/self-protection.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /**
  * Lambda's CloudTrail event names carry the API version the call was made through, and older versions are
@@ -113,6 +114,10 @@ export const rule = defineRule({
     "Treat the actor as compromised unless the change is explained: review their calls since the session began and rotate the credentials behind them. Changing the monitor's code is how an intruder hides everything that follows.",
     'Restrict `lambda:Update*`, `lambda:Delete*`, `lambda:PutFunctionConcurrency` and `lambda:RemovePermission` on `function:<StackName>-*` to the deploy role with an SCP or permissions boundary.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Critical on a single call, without a threshold: the function is where detection happens, so changing or ' +
     'stopping it silences every rule at once (DESIGN §3, A.8.16). Any change by a principal other than the ' +
@@ -248,4 +253,4 @@ export const rule = defineRule({
       event: fixture('lambda/UpdateFunctionCode20150331v2-trailwarden'),
     },
   ],
-});
+};

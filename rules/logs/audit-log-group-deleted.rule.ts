@@ -5,6 +5,7 @@ import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** Names that say "this log group is audit evidence": trails, flow and DNS logs, security tooling, Trailwarden itself. */
 const AUDIT_LOG_GROUP = /cloudtrail|audit|flow|vpc|security|trailwarden|aws-controltower|guardduty/i;
@@ -70,6 +71,10 @@ export const rule = defineRule({
       '(`aws cloudtrail get-trail-status --name <trail>` LatestCloudWatchLogsDeliveryError).',
     'If the actor is not the approved deploy role, treat it as an incident: review its other calls and rotate its credentials.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'No threshold: deleting logs or shortening their life is indicator removal (T1070) and impairs logging ' +
     '(T1562.008); one call is enough. Log groups of short-lived Lambda functions are deleted and given short ' +
@@ -194,4 +199,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

@@ -2,6 +2,7 @@ import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** DisableMacie always turns it off; UpdateMacieSession only when it pauses the account (status PAUSED). */
 const stopsMacie = (e: CloudTrailRecord): boolean =>
@@ -32,6 +33,10 @@ export const rule = defineRule({
       'data discovery is a step before touching sensitive buckets.',
     'If the actor is not the approved security automation, treat it as an incident and rotate its credentials.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'No threshold: turning off sensitive-data discovery is defence evasion (T1562.001). Medium at medium criticality ' +
     'because Macie runs periodic discovery rather than real-time detection and CloudTrail still records S3 changes; ' +
@@ -91,4 +96,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

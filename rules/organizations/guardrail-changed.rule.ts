@@ -5,6 +5,7 @@ import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, principalArn, stringParam } from '../core/cloudtrail.ts';
 import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** Policy types that restrict what accounts may do; tag, backup, AI opt-out and chat policies are not guardrails. */
 const GUARDRAIL_TYPES: ReadonlySet<string> = new Set([
@@ -141,6 +142,10 @@ export const rule = defineRule({
     'Review everything the actor and the affected accounts did after the change: guardrails are removed to do what they forbade (stop CloudTrail, disable GuardDuty, leave the organisation, use blocked regions).',
     'Protect the management account: only a break-glass role should change SCPs outside the pipeline, and a deny-LeaveOrganization SCP should cover every member account.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Organisation guardrails are the preventive layer every other control relies on, and removing them is how an ' +
     'intruder with admin rights in one account prepares to switch off logging or walk away with the account ' +
@@ -262,4 +267,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

@@ -3,6 +3,7 @@ import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord, JsonValue } from '../core/cloudtrail.ts';
 import { isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 const INSTANCE_EVENTS = [
   'CreateDBInstance',
@@ -68,6 +69,10 @@ export const rule = defineRule({
     "Review the database's connection and authentication logs (e.g. `aws rds download-db-log-file-portion` for postgresql.log / error log) and VPC flow logs for connections from outside your ranges during the exposure window; rotate the master password if anything unknown connected.",
     'If the actor is not the database owner or the approved deploy role, review their other calls and treat it as an incident.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'One successful call is enough, with no threshold: a public endpoint is exposed to internet-wide scanning as soon ' +
     'as the change applies (RDS applies PubliclyAccessible immediately). High at every criticality rather than ' +
@@ -178,4 +183,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

@@ -5,6 +5,7 @@ import { accountOf, isSuccess, param, stringParam } from '../core/cloudtrail.ts'
 import type { DetectionConfig } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { stringsOf } from '../core/resource-policy.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 const isCluster = (e: CloudTrailRecord): boolean => e.eventName === 'ModifyDBClusterSnapshotAttribute';
 
@@ -64,6 +65,10 @@ export const rule = defineRule({
     'Find the source database and the data it holds; rotate the database master and application credentials, which the restored copy contains.',
     "Review the actor's calls around the share (CreateDBSnapshot, CopyDBSnapshot, other attribute changes): snapshot-then-share is a classic exfiltration path (T1537). Treat it as an incident if nobody owns the share.",
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'One successful share is enough, with no threshold: the grantee can copy the snapshot at once and keep it after ' +
     'the share is revoked. High by default, critical on high-criticality assets (a database copy is usually the ' +
@@ -142,4 +147,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

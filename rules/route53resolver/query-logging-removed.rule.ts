@@ -3,6 +3,7 @@ import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 const configIdOf = (e: CloudTrailRecord): string =>
   stringParam(e.requestParameters, 'resolverQueryLogConfigId') ?? 'unknown-query-log-config';
@@ -44,6 +45,10 @@ export const rule = defineRule({
       'queries made while logging was off are not recoverable.',
     'If the actor is not the approved deploy role, treat it as an incident and rotate its credentials.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'No threshold: removing DNS query logging is a known evasion step (T1562.008; Stratus Red Team ' +
     'dns-delete-logs) and the calls are rare in routine operation. Medium at medium criticality because GuardDuty ' +
@@ -119,4 +124,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

@@ -3,6 +3,7 @@ import { partitionOf, s3BucketArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /**
  * PutBucketLogging replaces the whole logging configuration: a `BucketLoggingStatus` without `LoggingEnabled` turns
@@ -43,6 +44,10 @@ export const rule = defineRule({
       'PutBucketPolicy, DeleteObject) through the management events and the bucket inventory.',
     'If the actor is not the approved deploy role, treat it as an incident and rotate its credentials.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'No threshold: turning off access logs on a bucket is a classic step before reading or deleting data quietly ' +
     '(T1562.008). Medium at medium criticality because CloudTrail management events still record who did it and ' +
@@ -142,4 +147,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

@@ -4,6 +4,7 @@ import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { isJsonObject, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { analyzeResourcePolicy, stringsOf } from '../core/resource-policy.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** Canned ACLs that grant to AllUsers or AuthenticatedUsers (any AWS account in the world). */
 const PUBLIC_CANNED_ACLS = new Set(['public-read', 'public-read-write', 'authenticated-read']);
@@ -97,6 +98,10 @@ export const rule = defineRule({
     'Find out what was read while it was open: S3 server access logs or CloudTrail data events (GetObject/ListObjects from outside the organisation) for the exposure window.',
     'If the actor is not the owner of the bucket or the approved deploy role, treat it as an incident: review every call by that principal and rotate its credentials.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'A single successful call is enough: a public bucket is exposed the moment the call returns and scanners find ' +
     'new public buckets within minutes. High by default, critical on high-criticality assets (data at risk). ' +
@@ -304,4 +309,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

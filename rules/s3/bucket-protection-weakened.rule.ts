@@ -5,6 +5,7 @@ import type { CloudTrailRecord, JsonObject, JsonValue } from '../core/cloudtrail
 import { isJsonObject, param, stringParam } from '../core/cloudtrail.ts';
 import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** Expiring every object sooner than this is data destruction, not housekeeping. */
 const MIN_EXPIRATION_DAYS = 30;
@@ -170,6 +171,10 @@ export const rule = defineRule({
     'Look for the rest of a destruction or ransom sequence by the same actor: DeleteObjects, PutBucketPolicy denying the owner, CopyObject with SSE-C or a foreign KMS key, and s3.bucket-made-public findings.',
     'If the actor is not the bucket owner, treat it as an incident and review their calls; protect critical buckets with an SCP denying these actions outside break-glass.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Each event removes a layer that lets data be recovered or keeps it under your keys, the preparation for ' +
     'destruction or ransom (T1485, T1490) and a form of impairing defences (T1562). One successful call is a ' +
@@ -346,4 +351,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

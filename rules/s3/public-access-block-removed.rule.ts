@@ -3,6 +3,7 @@ import { accountRootArn, partitionOf, s3BucketArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 const FLAGS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
 
@@ -64,6 +65,10 @@ export const rule = defineRule({
     'Review every call made by the actor around the change; removing the guard is usually the step before a public policy or ACL.',
     'Keep the account-level setting on and protect it with an SCP denying s3:PutAccountPublicAccessBlock outside a break-glass role.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'One successful call is enough, without a threshold: Block Public Access is the control that stops every other ' +
     'public-exposure mistake, and turning it off (T1562, impair defenses) is the usual step before exposing data. ' +
@@ -159,4 +164,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

@@ -5,6 +5,7 @@ import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, principalArn, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { explainSelfTampering, isSelfTampering } from '../core/self-protection.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 const EVENT_NAMES = [
   'PutBucketPolicy',
@@ -60,6 +61,10 @@ export const rule = defineRule({
     'Treat the actor as compromised unless the change is explained: review their calls since the session began and rotate the credentials behind them. Weakening the evidence store is preparation for erasing what it would prove.',
     'Restrict `s3:PutBucket*`, `s3:DeleteBucket*` and `s3:PutBucketObjectLockConfiguration` on `arn:aws:s3:::<stackname>-*` to the deploy role with an SCP.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Critical on a single call, without a threshold: the evidence bucket is what Trailwarden hands an auditor ' +
     '(A.8.15), and its guarantees (COMPLIANCE-mode retention, encryption, no public access, access logs) hold ' +
@@ -167,4 +172,4 @@ export const rule = defineRule({
       event: fixture('s3/PutBucketPolicy-trailwarden'),
     },
   ],
-});
+};

@@ -6,6 +6,7 @@ import type { DetectionConfig } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { PolicyExposure } from '../core/resource-policy.ts';
 import { describeOpenedExposure, isOpenedExposure, orgPolicyExposure } from '../core/resource-policy.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** The response names the secret's full ARN; the request may hold only its name. */
 const secretArn = (e: CloudTrailRecord): string => {
@@ -50,6 +51,10 @@ export const rule = defineRule({
     "Check the secret's KMS key policy for the same accounts: reading an encrypted secret from another account also needs kms:Decrypt on a customer managed key.",
     'If the actor is not the secret owner or the approved deploy role, review their other calls and treat it as an incident.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'One successful call is enough, with no threshold: a secret is a credential, and one read from outside is a ' +
     'compromise. High by default, critical on high-criticality assets. "Public" follows S3 Block Public Access\'s ' +
@@ -140,4 +145,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

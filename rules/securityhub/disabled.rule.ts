@@ -3,6 +3,7 @@ import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** Security Hub logs its request body as sent, in PascalCase; accept camelCase too, as replayed records vary. */
 const field = (e: CloudTrailRecord, name: string): string | undefined =>
@@ -64,6 +65,10 @@ export const rule = defineRule({
     "Review the actor's other calls around the change; if it is not the approved security automation, treat it as an " +
       'incident and rotate its credentials.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'No threshold: Security Hub aggregates the findings A.8.16 monitoring depends on, and turning it, a standard, a ' +
     'control or an integration off is defence evasion (T1562.001). High, critical on high-criticality accounts. ' +
@@ -149,4 +154,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

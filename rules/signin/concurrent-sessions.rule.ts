@@ -3,6 +3,7 @@ import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { identityArns, isAddress, personKey, personOf } from '../core/signin.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 export const rule = defineRule({
   id: 'signin.concurrent-sessions',
@@ -47,6 +48,10 @@ export const rule = defineRule({
       'AttributeKey=Username,AttributeValue=<user or session name> --start-time <first-seen>`, and treat any ' +
       'IAM, logging or network change from it as an incident.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Two distinct addresses is the signal itself, so the count is 2 distinct source IPs, not 2 events: one person ' +
     'signing in again and again from one place never fires. Ten minutes is short enough that ordinary moves ' +
@@ -111,4 +116,4 @@ export const rule = defineRule({
       event: fixture('signin/ConsoleLogin', { responseElements: null }),
     },
   ],
-});
+};

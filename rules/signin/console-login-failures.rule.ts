@@ -2,6 +2,7 @@ import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** CloudTrail masks the user name when it does not exist (often a password typed into the user name box). */
 const HIDDEN_USER = 'HIDDEN_DUE_TO_SECURITY_REASONS';
@@ -72,6 +73,10 @@ export const rule = defineRule({
       'there is one, treat the account as compromised and review everything that session did.',
     'For a masked user name (group `ip:`), block or rate-limit the source IP at the edge if it keeps trying.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Thresholds follow the risk-based table in DESIGN §3: 3 in 5 min on high-criticality targets (root, admins), 5 in ' +
     '10 min at medium, 10 in 15 min at low, below which typos and forgotten passwords dominate. Severity is high ' +
@@ -125,4 +130,4 @@ export const rule = defineRule({
       event: fixture('signin/ConsoleLogin-failure', { responseElements: null }),
     },
   ],
-});
+};

@@ -2,6 +2,7 @@ import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** Only these identities authenticate with an AWS-held password, so only for them does `MFAUsed` mean anything. */
 const PASSWORD_IDENTITIES = new Set(['IAMUser', 'Root']);
@@ -55,6 +56,10 @@ export const rule = defineRule({
     'If the sign-in was not theirs, reset the password (`aws iam update-login-profile --user-name <user> ' +
       '--password-reset-required`) and review what the session did.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Any single password-only sign-in is a finding, with no threshold: DESIGN §3 ranks MFA bypass as high for ' +
     'authentication, and critical on high-criticality assets (root, production accounts) because one password is all ' +
@@ -142,4 +147,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

@@ -2,6 +2,7 @@ import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 const HIDDEN_USER = 'HIDDEN_DUE_TO_SECURITY_REASONS';
 
@@ -60,6 +61,10 @@ export const rule = defineRule({
       'the same IP (a successful second try, or an MFA push approved by mistake).',
     'For root, check the root email inbox for password-reset mails and rotate the root password and MFA.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'DESIGN §3 ranks failed MFA as medium for authentication: on its own it is usually a mistyped or expired code, ' +
     'but it proves the password was right, so a failure the user does not recognise means a compromised password. ' +
@@ -114,4 +119,4 @@ export const rule = defineRule({
       event: fixture('signin/ConsoleLogin-hidden-user'),
     },
   ],
-});
+};

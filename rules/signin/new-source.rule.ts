@@ -2,6 +2,7 @@ import { fixture } from '../../test/fixtures/index.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { HistoryView } from '../core/history.ts';
 import { identityArns, isAddress, personKey, signInResult } from '../core/signin.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 const DAY_MS = 86_400_000;
 /** How long a person must be known before a new address means anything: until then everything is new. */
@@ -53,6 +54,10 @@ export const rule = defineRule({
     'Look up the address (owner, geolocation, anonymising network); check the session for unusual actions.',
     'If not theirs: reset the password, deactivate keys, revoke sessions (`aws iam put-user-policy` with an aws:TokenIssueTime deny).',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     `${LEARNING_DAYS} days learns the addresses of people who sign in weekly; ${REMEMBER_DAYS} days of memory keeps ` +
     'quarterly travellers quiet. Medium, high on high-criticality accounts: a new address alone is common, so it is ' +
@@ -91,4 +96,4 @@ export const rule = defineRule({
     },
     { name: 'first sign-in ever', expect: 'no-match', event: fixture('signin/ConsoleLogin') },
   ],
-});
+};

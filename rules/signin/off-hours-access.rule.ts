@@ -4,6 +4,7 @@ import { describeWindow, isWithinAnyWindow, isWithinWindow, localTime } from '..
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /**
  * A console session starting: a sign-in (IAM user, root, SAML / IAM Identity Center / custom broker federation,
@@ -96,6 +97,10 @@ export const rule = defineRule({
     'If out-of-hours work is routine for this team (on-call, another office), add its window to `businessHours` ' +
       'or a dated, reasoned suppression for the people concerned, rather than ignoring the findings.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'No threshold: on a high-criticality account a single sign-in at an hour nobody should be working is worth a ' +
     'look (A.8.16 monitoring for anomalous behaviour; A.8.5 because it is how stolen credentials are used while ' +
@@ -223,4 +228,4 @@ export const rule = defineRule({
       event: fixture('signin/CheckMfa', { eventTime: '2026-11-02T03:00:00Z' }),
     },
   ],
-});
+};

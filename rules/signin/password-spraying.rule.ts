@@ -2,6 +2,7 @@ import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** CloudTrail masks the user name when it does not exist (often a password typed into the user name box). */
 const HIDDEN_USER = 'HIDDEN_DUE_TO_SECURITY_REASONS';
@@ -54,6 +55,10 @@ export const rule = defineRule({
     'Block the source IP at the edge (WAF / corporate proxy) if it keeps trying; consider removing console access ' +
       'from users who do not need it (`aws iam delete-login-profile --user-name <user>`).',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Password spraying is built to stay under per-user failure thresholds (signin.console-login-failures), so it ' +
     'is counted the other way round: distinct user names per source IP and account. Five distinct users in 15 ' +
@@ -93,4 +98,4 @@ export const rule = defineRule({
       event: fixture('signin/ConsoleLogin-failure', { responseElements: null }),
     },
   ],
-});
+};

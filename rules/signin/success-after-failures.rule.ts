@@ -2,6 +2,7 @@ import { fixture } from '../../test/fixtures/index.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { Sighting } from '../core/history.ts';
 import { identityArns, isHiddenUser, personKey, signInResult } from '../core/signin.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** Failures counted before a success, and how far back: a guessed password lands inside a burst. */
 export const FAILURES_BEFORE_SUCCESS = 3;
@@ -53,6 +54,10 @@ export const rule = defineRule({
     'Check the source IPs of the failures and of the success: the same unfamiliar address is a strong signal.',
     'Review what the session did after signing in (CloudTrail, filter by the user and the source IP).',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     `${FAILURES_BEFORE_SUCCESS} failures in 15 minutes separate guessing from a mistyped password or two; DESIGN §3 makes a ` +
     'success after failures critical on privileged (high-criticality) accounts.',
@@ -79,4 +84,4 @@ export const rule = defineRule({
     },
     { name: 'success with no history', expect: 'no-match', event: success() },
   ],
-});
+};

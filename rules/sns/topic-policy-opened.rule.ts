@@ -12,6 +12,7 @@ import {
   orgPolicyExposure,
   stringsOf,
 } from '../core/resource-policy.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 const topicArn = (e: CloudTrailRecord): string =>
   stringParam(e.requestParameters, 'topicArn') ??
@@ -87,6 +88,10 @@ export const rule = defineRule({
     "If outsiders could publish, check the topic's subscribers (Lambda, SQS, email) for injected messages.",
     'If the actor is not the topic owner or the approved deploy role, review their other calls and treat it as an incident.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'One successful call is enough, with no threshold: a subscription from outside starts receiving messages at ' +
     'once. High by default, critical on high-criticality assets. "Public" follows S3 Block Public Access\'s ' +
@@ -190,4 +195,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

@@ -5,6 +5,7 @@ import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, principalArn, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { explainSelfTampering, isSelfTampering } from '../core/self-protection.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /**
  * The topic a call is about: `topicArn`, or for subscription calls the subscription ARN without its last part
@@ -64,6 +65,10 @@ export const rule = defineRule({
     "Treat the actor as compromised unless the change is explained: review their calls since the session began and rotate the credentials behind them. Silencing the alarm before acting is a classic intruder's move.",
     'Restrict `sns:DeleteTopic`, `sns:SetTopicAttributes`, `sns:RemovePermission`, `sns:Unsubscribe` and `sns:SetSubscriptionAttributes` on the topic to the deploy role with an SCP or permissions boundary.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Critical on a single call, without a threshold: findings that reach nobody are the same as no monitoring ' +
     '(DESIGN §3, A.8.16). Every change by a principal other than the configured deploy roles matches: even a ' +
@@ -152,4 +157,4 @@ export const rule = defineRule({
       event: fixture('sns/DeleteTopic-trailwarden'),
     },
   ],
-});
+};

@@ -12,6 +12,7 @@ import {
   orgPolicyExposure,
   stringsOf,
 } from '../core/resource-policy.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /** `https://sqs.<region>.amazonaws.com/<account>/<name>` (or the legacy `<region>.queue.amazonaws.com` host). */
 const queueArn = (e: CloudTrailRecord): string => {
@@ -85,6 +86,10 @@ export const rule = defineRule({
     'If a public or cross-account subscription is needed (SNS fan-out, EventBridge), hold Principal "*" to aws:SourceArn of that topic or rule instead.',
     'If the actor is not the queue owner or the approved deploy role, review their other calls and treat it as an incident.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'One successful call is enough, with no threshold: the grant takes effect at once. High by default, critical on ' +
     'high-criticality assets. "Public" follows S3 Block Public Access\'s reading: Principal "*" held to ' +
@@ -192,4 +197,4 @@ export const rule = defineRule({
       }),
     },
   ],
-});
+};

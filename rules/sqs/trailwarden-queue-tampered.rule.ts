@@ -5,6 +5,7 @@ import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, param, principalArn, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { explainSelfTampering, isSelfTampering } from '../core/self-protection.ts';
+import type { RuleDocs } from '../core/types.ts';
 
 /**
  * The queue from `queueUrl`: `https://sqs.<region>.amazonaws.com/<account>/<name>` (or the legacy
@@ -55,6 +56,10 @@ export const rule = defineRule({
     'Treat the actor as compromised unless the change is explained: review their calls since the session began and rotate the credentials behind them.',
     'Restrict `sqs:PurgeQueue`, `sqs:DeleteQueue`, `sqs:SetQueueAttributes` and `sqs:RemovePermission` on `arn:aws:sqs:*:<account>:<StackName>-*` to the deploy role with an SCP or permissions boundary.',
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
   rationale:
     'Critical on a single call, without a threshold: every event Trailwarden evaluates passes through this queue, ' +
     'so purging, shrinking its retention or cutting EventBridge out of its policy discards detections wholesale ' +
@@ -143,4 +148,4 @@ export const rule = defineRule({
       event: fixture('sqs/PurgeQueue-trailwarden'),
     },
   ],
-});
+};

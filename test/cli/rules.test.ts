@@ -66,9 +66,6 @@ describe('rule descriptions', () => {
       byCriticality: { high: { count: 3, windowSeconds: 300 }, low: { count: 10, windowSeconds: 900 } },
     },
     runbook: ['Look.'],
-    rationale: 'DESIGN §3.',
-    falsePositives: [],
-    cases: () => [],
   });
 
   it('describes the selector, risk-based threshold and escalation', () => {

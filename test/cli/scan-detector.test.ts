@@ -20,9 +20,6 @@ const rule = (id: string, overrides: Partial<RuleDefinition<CloudTrailSelector>>
     on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
     match: (e) => isSuccess(e),
     runbook: ['Nothing to do: this is a test.'],
-    rationale: 'Test.',
-    falsePositives: [],
-    cases: () => [],
     ...overrides,
   });
 

@@ -68,9 +68,6 @@ const successAfterFailures = defineRule({
     e.errorMessage === undefined &&
     (ctx.history?.sightings.filter((s) => s.t >= Date.parse(e.eventTime) - 10 * MIN).length ?? 0) >= 2,
   runbook: ['look'],
-  rationale: 'test rationale',
-  falsePositives: ['none'],
-  cases: () => [],
 });
 
 let seq = 0;

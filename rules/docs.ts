@@ -1,0 +1,18 @@
+import type { Rule, RuleDocs } from './core/types.ts';
+
+/**
+ * A rule's `docs` (rationale, false positives, cases), loaded from its own file on demand. The file follows
+ * from the id (`cloudtrail.logging-stopped` → `cloudtrail/logging-stopped.rule.ts`), so the registry in
+ * `index.ts` stays the one list; only tests, docs and drills call this, never the Lambda.
+ */
+export const docsOf = async (rule: Pick<Rule, 'id'>): Promise<RuleDocs> => {
+  const dot = rule.id.indexOf('.');
+  const file = `./${rule.id.slice(0, dot)}/${rule.id.slice(dot + 1)}.rule.ts`;
+  const mod = (await import(file)) as { docs?: RuleDocs };
+  if (mod.docs === undefined) throw new Error(`${file} exports no docs`);
+  return mod.docs;
+};
+
+/** Every rule with its docs, in registry order. */
+export const withDocs = async (rules: readonly Rule[]): Promise<readonly (readonly [Rule, RuleDocs])[]> =>
+  Promise.all(rules.map(async (rule) => [rule, await docsOf(rule)] as const));
