@@ -1,5 +1,4 @@
 import { fixture } from '../../test/fixtures/index.ts';
-import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { identityArns, isAddress, personKey, personOf } from '../core/signin.ts';
