@@ -4,15 +4,16 @@ import type { DetectionConfig } from '../../rules/core/config.ts';
 import { createDetector } from '../../rules/core/detector.ts';
 import type { Catalogue } from '../../rules/core/engine.ts';
 import { toAuditEvent } from '../../rules/core/events.ts';
-import type { CounterStore, FindingLedger, FindingSink, HistoryStore } from '../../rules/core/ports.ts';
-import type { AuditEvent } from '../../rules/core/types.ts';
+import type { CounterStore, FindingLedger, FindingSink, HeartbeatStore, HistoryStore } from '../../rules/core/ports.ts';
+import type { AuditEvent, Severity } from '../../rules/core/types.ts';
 import { catalogue as defaultCatalogue } from '../../rules/index.ts';
 import { createDynamoCounterStore } from '../shared/adapters/dynamodb-counter-store.ts';
+import { createDynamoHeartbeatStore } from '../shared/adapters/dynamodb-heartbeat-store.ts';
 import { createDynamoHistoryStore } from '../shared/adapters/dynamodb-history-store.ts';
 import { createDynamoLedger } from '../shared/adapters/dynamodb-ledger.ts';
 import { parseEvaluateEnv } from '../shared/env.ts';
 import type { Telemetry } from '../shared/telemetry.ts';
-import { createTelemetry } from '../shared/telemetry.ts';
+import { createTelemetry, EVALUATE_SERVICE } from '../shared/telemetry.ts';
 
 export interface EvaluateDeps {
   readonly catalogue: Catalogue;
@@ -23,7 +24,41 @@ export interface EvaluateDeps {
   readonly history: HistoryStore;
   readonly sink: FindingSink;
   readonly telemetry: Telemetry;
+  /** Dead-man switch: the newest event time per account and region (absent: not recorded). */
+  readonly heartbeats?: HeartbeatStore;
 }
+
+/** The newest (non-drill) event time per account and region of a batch: one heartbeat write each. */
+export const heartbeatsOf = (events: readonly AuditEvent[]) => {
+  const newest = new Map<string, { account: string; region: string; timeMs: number }>();
+  for (const e of events) {
+    if (e.drill === true || !Number.isFinite(e.timeMs)) continue;
+    const key = `${e.account}/${e.region}`;
+    const seen = newest.get(key);
+    if (seen === undefined || seen.timeMs < e.timeMs)
+      newest.set(key, { account: e.account, region: e.region, timeMs: e.timeMs });
+  }
+  return [...newest.values()];
+};
+
+/**
+ * Best effort: a failed heartbeat write is logged and counted but never fails the batch (its events were judged).
+ * Persistent failure shows up as a silence finding, which is the safe side.
+ */
+const recordHeartbeats = async (deps: EvaluateDeps, events: readonly AuditEvent[]): Promise<void> => {
+  if (deps.heartbeats === undefined) return;
+  const beats = heartbeatsOf(events);
+  if (beats.length === 0) return;
+  try {
+    await deps.heartbeats.advance(beats);
+  } catch (err) {
+    deps.telemetry.log('warn', 'heartbeat not recorded', { error: err instanceof Error ? err.message : String(err) });
+    deps.telemetry.count({ HeartbeatErrors: 1 });
+  }
+};
+
+/** Counted per rule (dimension `ruleId`). */
+const RULE_METRICS = ['Matches', 'Findings', 'Suppressed', 'Folded', 'RuleErrors'] as const;
 
 type ParsedMessage =
   | { readonly kind: 'event'; readonly messageId: string; readonly event: AuditEvent }
@@ -71,16 +106,34 @@ export const createHandler =
     for (const m of events) messagesByEvent.set(m.event.id, [...(messagesByEvent.get(m.event.id) ?? []), m.messageId]);
 
     const detector = createDetector(deps);
-    const outcome = await detector.process(events.map((m) => m.event));
+    const [outcome] = await Promise.all([
+      detector.process(events.map((m) => m.event)),
+      recordHeartbeats(
+        deps,
+        events.map((m) => m.event),
+      ),
+    ]);
 
     for (const f of outcome.failures) {
-      telemetry.log('error', `${f.stage} failed: events will be retried`, { eventIds: f.eventIds, error: f.error });
+      telemetry.log('error', `${f.stage} failed: events will be retried`, { ...f });
       for (const id of f.eventIds) for (const messageId of messagesByEvent.get(id) ?? []) failed.add(messageId);
     }
+    // Metrics are summed per batch: one EMF line per rule and per severity, not one per finding.
+    const perRule = new Map<string, Record<(typeof RULE_METRICS)[number], number>>();
+    const ruleCounts = (ruleId: string) => {
+      let counts = perRule.get(ruleId);
+      if (counts === undefined) {
+        counts = { Matches: 0, Findings: 0, Suppressed: 0, Folded: 0, RuleErrors: 0 };
+        perRule.set(ruleId, counts);
+      }
+      return counts;
+    };
+    const bySeverity = new Map<Severity, number>();
+    for (const [ruleId, n] of Object.entries(outcome.matchesByRule)) ruleCounts(ruleId).Matches += n;
     // A rule that throws did not judge the event: retry, and keep it in the DLQ for replay once fixed.
     for (const e of outcome.ruleErrors) {
       telemetry.log('error', 'rule failed on an event', e);
-      telemetry.count({ RuleErrors: 1 }, { ruleId: e.ruleId });
+      ruleCounts(e.ruleId).RuleErrors++;
       for (const messageId of messagesByEvent.get(e.eventId) ?? []) failed.add(messageId);
     }
     for (const f of outcome.delivered) {
@@ -89,17 +142,26 @@ export const createHandler =
         ruleId: f.ruleId,
         severity: f.severity,
         drill: f.drill,
+        suppression: f.suppression?.status,
       });
-      telemetry.count({ Findings: 1 }, { ruleId: f.ruleId });
+      const counts = ruleCounts(f.ruleId);
+      counts.Findings++;
+      // Archived but not paged: the volume a suppression hides stays visible.
+      if (f.suppression?.status === 'active') counts.Suppressed++;
+      bySeverity.set(f.severity, (bySeverity.get(f.severity) ?? 0) + 1);
     }
     for (const f of outcome.folded) {
       telemetry.log('info', 'repeat folded into finding', { findingId: f.id, ruleId: f.ruleId, count: f.count });
-      telemetry.count({ Folded: 1 }, { ruleId: f.ruleId });
+      ruleCounts(f.ruleId).Folded++;
     }
+    for (const [ruleId, counts] of perRule) telemetry.count(counts, { ruleId });
+    for (const [severity, n] of bySeverity) telemetry.count({ FindingsBySeverity: n }, { severity });
     telemetry.count({
       EventsIn: events.length,
       Matches: outcome.matches,
       MalformedRecords: parsed.length - events.length,
+      // Findings that could not be archived, paged or recorded as paged; their events are retried.
+      DeliveryFailures: outcome.failures.filter((f) => f.stage === 'ledger' || f.stage === 'sink').length,
       FailedRecords: failed.size,
     });
     return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
@@ -135,6 +197,7 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): E
     counters: createDynamoCounterStore(dynamo, parsed.tableName),
     ledger: createDynamoLedger(dynamo, parsed.tableName),
     history: createDynamoHistoryStore(dynamo, parsed.tableName),
+    heartbeats: createDynamoHeartbeatStore(dynamo, parsed.tableName),
     sink: lazySink(async () => {
       const [{ S3Client }, { SNSClient }, { createAwsFindingSink }, { createS3EvidenceStore }, { createSnsNotifier }] =
         await Promise.all([
@@ -149,6 +212,6 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): E
         createSnsNotifier(new SNSClient({}), parsed.topicArn),
       );
     }),
-    telemetry: createTelemetry('trailwarden-evaluate'),
+    telemetry: createTelemetry(EVALUATE_SERVICE),
   };
 };

@@ -30,3 +30,50 @@ export const parseEvaluateEnv = (env: Readonly<Record<string, string | undefined
     detection: detection.config,
   };
 };
+
+export interface HealthEnv {
+  readonly tableName: string;
+  readonly topicArn: string;
+  readonly evidenceBucket: string;
+  /** Trail names or ARNs to check (may be empty: then only recorders and heartbeats are checked). */
+  readonly trails: readonly string[];
+  readonly account: string;
+  readonly region: string;
+  readonly deliveryLagMs: number;
+  readonly silenceMs: number;
+}
+
+/** Parsed once per container, like the evaluate function's: a bad setting fails at init. */
+export const parseHealthEnv = (env: Readonly<Record<string, string | undefined>>): HealthEnv => {
+  const need = (name: string): string => {
+    const value = env[name];
+    if (value === undefined || value === '') throw new Error(`environment variable ${name} is required`);
+    return value;
+  };
+  const minutes = (name: string, fallback: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback * 60_000;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of minutes >= 1 (got ${raw})`);
+    return n * 60_000;
+  };
+  let trails: unknown = [];
+  try {
+    trails = env.TRAILS ? JSON.parse(env.TRAILS) : [];
+  } catch (err) {
+    throw new Error(`TRAILS is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!Array.isArray(trails) || !trails.every((t) => typeof t === 'string' && t !== '')) {
+    throw new Error(`TRAILS must be a JSON list of trail names or ARNs (got ${env.TRAILS})`);
+  }
+  return {
+    tableName: need('TABLE_NAME'),
+    topicArn: need('TOPIC_ARN'),
+    evidenceBucket: need('EVIDENCE_BUCKET'),
+    trails: trails as string[],
+    account: need('ACCOUNT_ID'),
+    region: need('AWS_REGION'),
+    deliveryLagMs: minutes('DELIVERY_LAG_MINUTES', 60),
+    silenceMs: minutes('SILENCE_MINUTES', 360),
+  };
+};

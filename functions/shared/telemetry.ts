@@ -9,6 +9,8 @@ export interface Telemetry {
 }
 
 export const NAMESPACE = 'Trailwarden';
+/** The `service` dimension of the evaluate function's metrics (the dashboard reads them by it). */
+export const EVALUATE_SERVICE = 'trailwarden-evaluate';
 
 export const createTelemetry = (
   service: string,

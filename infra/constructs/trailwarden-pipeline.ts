@@ -4,10 +4,12 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -15,8 +17,10 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { EVALUATE_SERVICE, NAMESPACE } from '../../functions/shared/telemetry.ts';
 import type { DetectionConfig, SelfProtection } from '../../rules/core/config.ts';
 import type { EventSelector } from '../../rules/core/types.ts';
+import { SEVERITIES } from '../../rules/core/types.ts';
 import type { FilterPolicy, TrailwardenConfig } from '../config.ts';
 import type { EventPatternJson, GeneratedPattern } from '../event-patterns.ts';
 import { patternsFor } from '../event-patterns.ts';
@@ -34,6 +38,23 @@ const TOKEN = /\$\{Token\[[^\]]*\]\}/g;
 /** DynamoDB actions of the evaluate function: what `functions/shared/adapters/dynamodb-*.ts` send. */
 export const STATE_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
 const MANAGEMENT_EVENTS_STATE = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
+/** How often the health function runs (DESIGN §2: scheduled health checks and the dead-man switch). */
+export const HEALTH_SCHEDULE_MINUTES = 5;
+
+/** Bundling shared by every function: ESM for Node 24, the runtime's AWS SDK left out. */
+const BUNDLING: BundlingOptions = {
+  forceDockerBundling: false,
+  format: OutputFormat.ESM,
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  // The runtime provides AWS SDK v3; bundling it would grow the package from ~25 KB to ~900 KB.
+  externalModules: ['@aws-sdk/*'],
+  // A CommonJS dependency that calls require() keeps working inside the ESM bundle.
+  banner:
+    "import { createRequire as __trailwardenCreateRequire } from 'node:module'; const require = __trailwardenCreateRequire(import.meta.url);",
+  minify: true,
+  sourceMap: true,
+};
 
 export interface TrailwardenPipelineProps {
   /** The validated configuration (`loadConfig`). */
@@ -46,6 +67,12 @@ export interface TrailwardenPipelineProps {
   readonly projectRoot?: string;
   /** Upper bound on concurrent evaluate invocations fed by the queue (default 10). */
   readonly maxConcurrency?: number;
+  /** Handler of the health function (default: this repository's `functions/health/handler.ts`). */
+  readonly healthEntry?: string;
+  /** Trail delivery older than this is a finding (default 60 minutes). */
+  readonly deliveryLagMinutes?: number;
+  /** No event from an account+region for this long is a finding (default 360 minutes). */
+  readonly silenceMinutes?: number;
 }
 
 /**
@@ -65,9 +92,13 @@ export class TrailwardenPipeline extends Construct {
   readonly evidenceBucket: s3.Bucket;
   readonly accessLogsBucket: s3.Bucket;
   readonly evaluateFunction: NodejsFunction;
+  /** Scheduled: trail and recorder status, and the dead-man switch. */
+  readonly healthFunction: NodejsFunction;
   readonly routes: readonly events.Rule[];
   readonly patterns: readonly GeneratedPattern[];
   readonly alarms: readonly cloudwatch.Alarm[];
+  /** The operator view: traffic, findings, queues, the function, and the alarms' state. */
+  readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: TrailwardenPipelineProps) {
     super(scope, id);
@@ -209,19 +240,7 @@ export class TrailwardenPipeline extends Construct {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        // The runtime provides AWS SDK v3; bundling it would grow the package from ~25 KB to ~900 KB.
-        externalModules: ['@aws-sdk/*'],
-        // A CommonJS dependency that calls require() keeps working inside the ESM bundle.
-        banner:
-          "import { createRequire as __trailwardenCreateRequire } from 'node:module'; const require = __trailwardenCreateRequire(import.meta.url);",
-        minify: true,
-        sourceMap: true,
-      },
+      bundling: BUNDLING,
     });
     this.evaluateFunction.addEventSource(
       new SqsEventSource(this.queue, {
@@ -243,6 +262,8 @@ export class TrailwardenPipeline extends Construct {
         resources: [this.evidenceBucket.arnForObjects(`${EVIDENCE_PREFIX}*`)],
       }),
     );
+
+    this.healthFunction = this.buildHealthFunction(props, projectRoot);
 
     // --- routing ----------------------------------------------------------------------------------------
     this.patterns = patternsFor(props.selectors);
@@ -285,9 +306,172 @@ export class TrailwardenPipeline extends Construct {
         this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
         300,
       ),
+      alarm(
+        'HealthErrors',
+        'Trailwarden: a health run failed (a finding or a resolved notice could not be delivered); trail and silence checks may be blind.',
+        this.healthFunction.metricErrors({ period: Duration.minutes(15), statistic: 'Sum' }),
+        0,
+      ),
     ];
 
+    // Last, so it shows every alarm defined above.
+    this.dashboard = this.buildDashboard();
     this.acknowledge();
+  }
+
+  /** No name: CloudFormation generates one, so two stacks in one account never collide. */
+  private buildDashboard(): cloudwatch.Dashboard {
+    const period = Duration.minutes(5);
+    const emf = (metricName: string, label: string, dimensions: Record<string, string> = {}) =>
+      new cloudwatch.Metric({
+        namespace: NAMESPACE,
+        metricName,
+        dimensionsMap: { service: EVALUATE_SERVICE, ...dimensions },
+        statistic: 'Sum',
+        period,
+        label,
+      });
+    // Per-rule metrics have one dimension value per rule: SEARCH graphs whichever rules produced data.
+    const perRule = (metricName: string) =>
+      new cloudwatch.MathExpression({
+        expression: `SEARCH('{${NAMESPACE},service,ruleId} service="${EVALUATE_SERVICE}" MetricName="${metricName}"', 'Sum', ${period.toSeconds()})`,
+        label: '',
+        period,
+      });
+    const graph = (title: string, left: cloudwatch.IMetric[], right: cloudwatch.IMetric[] = []) =>
+      new cloudwatch.GraphWidget({ title, left, right, width: 8, height: 6 });
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.hours(3),
+    });
+    dashboard.addWidgets(
+      new cloudwatch.TextWidget({
+        markdown: [
+          '## Trailwarden health',
+          'Every alarm below pages the findings topic. What each one means and what to do: the **On call** section of the Trailwarden README.',
+        ].join('\n\n'),
+        width: 12,
+        height: 4,
+      }),
+      new cloudwatch.AlarmStatusWidget({ title: 'Pipeline alarms', alarms: [...this.alarms], width: 12, height: 4 }),
+    );
+    dashboard.addWidgets(
+      graph(
+        'Events in',
+        [emf('EventsIn', 'evaluated (EMF EventsIn)')],
+        [this.queue.metricNumberOfMessagesReceived({ period, statistic: 'Sum', label: 'SQS messages received' })],
+      ),
+      graph(
+        'Findings by severity',
+        SEVERITIES.map((severity) => emf('FindingsBySeverity', severity, { severity })),
+      ),
+      graph('Pipeline failures', [
+        emf('MalformedRecords', 'malformed records'),
+        emf('DeliveryFailures', 'findings not delivered'),
+        emf('FailedRecords', 'records retried'),
+      ]),
+    );
+    dashboard.addWidgets(
+      graph('Findings per rule', [perRule('Findings')]),
+      graph('Suppressed per rule (archived, not paged)', [perRule('Suppressed')]),
+      graph('Rule errors per rule', [perRule('RuleErrors')]),
+    );
+    dashboard.addWidgets(
+      graph('Dead-letter queue depth', [
+        this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+          label: 'DLQ messages visible',
+        }),
+      ]),
+      graph('Age of oldest queued event (s)', [
+        this.queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum', label: 'oldest message age' }),
+      ]),
+      graph(
+        'Evaluate function',
+        [
+          this.evaluateFunction.metricErrors({ period, statistic: 'Sum', label: 'errors' }),
+          this.evaluateFunction.metricThrottles({ period, statistic: 'Sum', label: 'throttles' }),
+        ],
+        [
+          this.evaluateFunction.metricDuration({ period, statistic: 'p99', label: 'duration p99 (ms)' }),
+          this.evaluateFunction.metricDuration({ period, statistic: 'Average', label: 'duration avg (ms)' }),
+        ],
+      ),
+    );
+    return dashboard;
+  }
+
+  /**
+   * The health function: every few minutes, trail status and selectors, and the dead-man switch. Findings take
+   * the evaluate function's path (ledger, evidence, topic), so its grants are the same minus the queue, plus
+   * read-only CloudTrail calls on the configured trails only.
+   */
+  private buildHealthFunction(props: TrailwardenPipelineProps, projectRoot: string): NodejsFunction {
+    const stack = Stack.of(this);
+    const logGroup = new logs.LogGroup(this, 'HealthLogs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const role = new iam.Role(this, 'HealthRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Trailwarden health function',
+    });
+    logGroup.grantWrite(role);
+    const fn = new NodejsFunction(this, 'HealthFunction', {
+      entry: props.healthEntry ?? fileURLToPath(new URL('functions/health/handler.ts', `file://${REPO_ROOT}`)),
+      handler: 'handler',
+      projectRoot,
+      depsLockFilePath: `${projectRoot.replace(/\/$/, '')}/package-lock.json`,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(60),
+      // The next scheduled run is the retry: a retried run would only repeat this one.
+      retryAttempts: 0,
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      description: 'Trailwarden: CloudTrail trail health and the dead-man switch on incoming events',
+      environment: {
+        TABLE_NAME: this.table.tableName,
+        TOPIC_ARN: this.topic.topicArn,
+        EVIDENCE_BUCKET: this.evidenceBucket.bucketName,
+        TRAILS: JSON.stringify(props.config.trails),
+        ACCOUNT_ID: stack.account,
+        DELIVERY_LAG_MINUTES: String(props.deliveryLagMinutes ?? 60),
+        SILENCE_MINUTES: String(props.silenceMinutes ?? 360),
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: BUNDLING,
+    });
+    this.table.grant(role, ...STATE_TABLE_ACTIONS);
+    this.storageKey.grantEncryptDecrypt(role);
+    this.topic.grantPublish(role);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [this.evidenceBucket.arnForObjects(`${EVIDENCE_PREFIX}*`)],
+      }),
+    );
+    // Names become ARNs in this stack's account and region; ARNs (another region's or the org trail) pass as given.
+    const trailArns = props.config.trails.map((t) =>
+      t.startsWith('arn:') ? t : stack.formatArn({ service: 'cloudtrail', resource: 'trail', resourceName: t }),
+    );
+    if (trailArns.length > 0) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'],
+          resources: trailArns,
+        }),
+      );
+    }
+    new events.Rule(this, 'HealthSchedule', {
+      description: `Trailwarden: runs the health checks every ${HEALTH_SCHEDULE_MINUTES} minutes`,
+      schedule: events.Schedule.rate(Duration.minutes(HEALTH_SCHEDULE_MINUTES)),
+      targets: [new targets.LambdaFunction(fn, { retryAttempts: 0 })],
+    });
+    return fn;
   }
 
   private subscribe(config: TrailwardenConfig): void {
@@ -387,8 +571,12 @@ export class TrailwardenPipeline extends Construct {
 
   /** cdk-nag findings that are deliberate, each with the reason an auditor will read. */
   private acknowledge(): void {
-    const policy = this.evaluateFunction.role?.node.tryFindChild('DefaultPolicy');
-    if (policy === undefined) throw new Error('evaluate role has no default policy');
+    for (const fn of [this.evaluateFunction, this.healthFunction]) this.acknowledgeFunction(fn);
+  }
+
+  private acknowledgeFunction(fn: NodejsFunction): void {
+    const policy = fn.role?.node.tryFindChild('DefaultPolicy');
+    if (policy === undefined) throw new Error(`${fn.node.id} role has no default policy`);
     const bucket = this.evidenceBucket.node.defaultChild;
     if (!(bucket instanceof s3.CfnBucket)) throw new Error('evidence bucket has no CfnBucket');
     const bucketId = Stack.of(this).getLogicalId(bucket);

@@ -53,5 +53,6 @@ export class TrailwardenStack extends Stack {
     new CfnOutput(this, 'StateTableName', { value: p.table.tableName });
     new CfnOutput(this, 'EventQueueUrl', { value: p.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: p.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'DashboardName', { value: p.dashboard.dashboardName });
   }
 }

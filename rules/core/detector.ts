@@ -37,10 +37,19 @@ export type Stage = 'history' | 'counter' | 'ledger' | 'sink';
 /** What one batch produced. `failures` name the events to retry; everything else is done. */
 export interface BatchOutcome {
   readonly matches: number;
+  /** `matches` by rule id: how often each rule's predicate matched, whether or not a finding followed. */
+  readonly matchesByRule: Readonly<Record<string, number>>;
   readonly delivered: readonly Finding[];
   readonly folded: readonly Finding[];
   readonly duplicates: number;
-  readonly failures: readonly { readonly stage: Stage; readonly eventIds: readonly string[]; readonly error: string }[];
+  readonly failures: readonly {
+    readonly stage: Stage;
+    readonly eventIds: readonly string[];
+    readonly error: string;
+    /** The rule whose counters, or the finding whose archive or page, failed (not known for `history`). */
+    readonly ruleId?: string;
+    readonly findingId?: string;
+  }[];
   readonly ruleErrors: readonly { readonly ruleId: string; readonly eventId: string; readonly error: string }[];
 }
 
@@ -77,7 +86,7 @@ export const createDetector = (deps: DetectorDeps) => {
 
   const process = async (events: readonly AuditEvent[]): Promise<BatchOutcome> => {
     const ruleErrors: { ruleId: string; eventId: string; error: string }[] = [];
-    const failures: { stage: Stage; eventIds: string[]; error: string }[] = [];
+    const failures: { stage: Stage; eventIds: string[]; error: string; ruleId?: string; findingId?: string }[] = [];
     const historyOf = await loadHistories(deps.catalogue, historyStore, events, failures);
     const direct: Match[] = [];
     const counted = new Map<
@@ -117,7 +126,12 @@ export const createDetector = (deps: DetectorDeps) => {
         const group = counted.get(result.key);
         if (group === undefined) continue;
         if (!result.ok) {
-          failures.push({ stage: 'counter', eventIds: group.matches.map((m) => m.event.id), error: result.error });
+          failures.push({
+            stage: 'counter',
+            eventIds: group.matches.map((m) => m.event.id),
+            error: result.error,
+            ...(group.matches[0] ? { ruleId: group.matches[0].rule.id } : {}),
+          });
           continue;
         }
         for (const fire of result.fires) candidates.push(thresholdCandidate(group, fire));
@@ -156,12 +170,21 @@ export const createDetector = (deps: DetectorDeps) => {
           duplicates++;
         }
       } catch (err) {
-        failures.push({ stage, eventIds: [...candidate.batchEventIds], error: message(err) });
+        failures.push({
+          stage,
+          eventIds: [...candidate.batchEventIds],
+          error: message(err),
+          ruleId: candidate.finding.ruleId,
+          findingId: candidate.finding.id,
+        });
       }
     }
 
-    const matches = direct.length + [...counted.values()].reduce((n, g) => n + g.matches.length, 0);
-    return { matches, delivered, folded, duplicates, failures, ruleErrors };
+    const matchesByRule: Record<string, number> = {};
+    for (const m of [...direct, ...[...counted.values()].flatMap((g) => g.matches)])
+      matchesByRule[m.rule.id] = (matchesByRule[m.rule.id] ?? 0) + 1;
+    const matches = Object.values(matchesByRule).reduce((n, c) => n + c, 0);
+    return { matches, matchesByRule, delivered, folded, duplicates, failures, ruleErrors };
   };
 
   return { process };

@@ -2,7 +2,7 @@ import type { Finding } from './finding.ts';
 import { foldInto } from './finding.ts';
 import type { History } from './history.ts';
 import { EMPTY_HISTORY, recordSightings } from './history.ts';
-import type { Admission, CounterStore, FindingLedger, HistoryStore } from './ports.ts';
+import type { Admission, CounterStore, FindingLedger, Heartbeat, HeartbeatStore, HistoryStore } from './ports.ts';
 import type { WindowState } from './window.ts';
 import { applyWindow, EMPTY_WINDOW } from './window.ts';
 
@@ -67,5 +67,34 @@ export const createMemoryHistoryStore = (): HistoryStore => {
         histories.set(key, history);
         return { key, ok: true as const, history };
       }),
+  };
+};
+
+/** In-memory heartbeats for tests and the CLI: the same forward-only and conditional semantics as DynamoDB. */
+export const createMemoryHeartbeatStore = (): HeartbeatStore => {
+  const beats = new Map<string, Heartbeat>();
+  const keyOf = (account: string, region: string) => `${account}/${region}`;
+  return {
+    advance: async (updates) => {
+      for (const { account, region, timeMs } of updates) {
+        const current = beats.get(keyOf(account, region));
+        if (current === undefined) beats.set(keyOf(account, region), { account, region, lastEventMs: timeMs });
+        else if (current.lastEventMs < timeMs) beats.set(keyOf(account, region), { ...current, lastEventMs: timeMs });
+      }
+    },
+    list: async () => [...beats.values()],
+    markSilent: async (account, region, silence) => {
+      const current = beats.get(keyOf(account, region));
+      if (current === undefined || current.lastEventMs !== silence.lastEventMs) return false;
+      beats.set(keyOf(account, region), { ...current, silence });
+      return true;
+    },
+    clearSilence: async (account, region, findingId) => {
+      const current = beats.get(keyOf(account, region));
+      if (current?.silence?.findingId !== findingId) return false;
+      const { silence: _, ...rest } = current;
+      beats.set(keyOf(account, region), rest);
+      return true;
+    },
   };
 };

@@ -1,4 +1,5 @@
 import type { Finding } from './finding.ts';
+import type { HealthObservation, OpenSilence } from './health.ts';
 import type { History, HistorySpec, Sighting } from './history.ts';
 import type { Fire, WindowEvent, WindowParams } from './window.ts';
 
@@ -68,3 +69,43 @@ export interface HistoryRequest {
 export type HistoryResult =
   | { readonly key: string; readonly ok: true; readonly history: History }
   | { readonly key: string; readonly ok: false; readonly error: string };
+
+/** The newest event time seen for one account and region: the dead-man switch's pulse. */
+export interface Heartbeat {
+  readonly account: string;
+  readonly region: string;
+  readonly lastEventMs: number;
+  /** The silence finding paged for this heartbeat and not yet resolved (health function only). */
+  readonly silence?: OpenSilence;
+}
+
+/**
+ * Heartbeats per account+region. `advance` only ever moves a heartbeat forward (out-of-order and replayed events
+ * never move it back); `markSilent` and `clearSilence` are conditional, so a heartbeat that moved in between, or
+ * a second health run, changes nothing.
+ */
+export interface HeartbeatStore {
+  advance(
+    beats: readonly { readonly account: string; readonly region: string; readonly timeMs: number }[],
+  ): Promise<void>;
+  list(): Promise<readonly Heartbeat[]>;
+  /** Remember an open silence, unless the heartbeat moved past `silence.lastEventMs`. True when remembered. */
+  markSilent(account: string, region: string, silence: OpenSilence): Promise<boolean>;
+  /** Forget the silence `findingId`. True for the one caller that cleared it. */
+  clearSilence(account: string, region: string, findingId: string): Promise<boolean>;
+}
+
+/** Trail status and selectors for the configured trails; a failed call is a `check-failed` observation. */
+export interface TrailStatusSource {
+  observe(): Promise<readonly HealthObservation[]>;
+}
+
+/** AWS Config recorder status; a failed call is a `check-failed` observation. */
+export interface RecorderStatusSource {
+  observe(): Promise<readonly HealthObservation[]>;
+}
+
+/** Tells subscribers a paged finding cleared by itself (SNS subject `[RESOLVED] …`). */
+export interface ResolutionNotifier {
+  resolved(finding: Finding, resolvedAt: string, reason: string): Promise<void>;
+}

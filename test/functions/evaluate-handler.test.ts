@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { EvaluateDeps } from '../../functions/evaluate/evaluate.ts';
 import { createHandler } from '../../functions/evaluate/evaluate.ts';
 import { createTelemetry } from '../../functions/shared/telemetry.ts';
+import { rule as loggingStopped } from '../../rules/cloudtrail/logging-stopped.rule.ts';
 import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
+import { buildCatalogue } from '../../rules/core/engine.ts';
 import type { Finding } from '../../rules/core/finding.ts';
 import { createMemoryCounterStore, createMemoryHistoryStore, createMemoryLedger } from '../../rules/core/memory.ts';
 import type { FindingSink } from '../../rules/core/ports.ts';
@@ -77,5 +79,117 @@ describe('evaluate handler', () => {
     expect(await handler(sqsBatch([bad]))).toEqual({ batchItemFailures: [] });
     expect(await handler(sqsBatch([bad]))).toEqual({ batchItemFailures: [] });
     expect(paged).toHaveLength(1);
+  });
+});
+
+describe('evaluate handler metrics', () => {
+  /** One rule, so the exact lines do not move when the catalogue grows. */
+  const run = async (sink: FindingSink, bodies: readonly string[]) => {
+    const lines: string[] = [];
+    const handler = createHandler({
+      catalogue: buildCatalogue([loggingStopped]),
+      config: {
+        ...DEFAULT_DETECTION_CONFIG,
+        suppressions: [
+          {
+            ruleId: 'cloudtrail.logging-stopped',
+            principal: 'arn:aws:iam::111122223333:user/sandbox-*',
+            reason: 'Sandbox trail rotation, CHG-1',
+            expires: '2099-12-31',
+          },
+        ],
+      },
+      counters: createMemoryCounterStore(),
+      ledger: createMemoryLedger(),
+      history: createMemoryHistoryStore(),
+      sink,
+      telemetry: createTelemetry(
+        'test',
+        (line) => lines.push(line),
+        () => 0,
+      ),
+    });
+    const out = await handler(sqsBatch(bodies));
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    return { out, emf: lines.filter((l) => l.startsWith('{"_aws"')), logs: parsed.filter((l) => !('_aws' in l)) };
+  };
+  const emf = (dimensions: Record<string, string>, metrics: Record<string, number>) =>
+    JSON.stringify({
+      _aws: {
+        Timestamp: 0,
+        CloudWatchMetrics: [
+          {
+            Namespace: 'Trailwarden',
+            Dimensions: [['service', ...Object.keys(dimensions)]],
+            Metrics: Object.keys(metrics).map((Name) => ({ Name, Unit: 'Count' })),
+          },
+        ],
+      },
+      service: 'test',
+      ...dimensions,
+      ...metrics,
+    });
+  const sandboxStop = () => ({
+    ...stopLogging('2026-11-02T10:05:00Z'),
+    requestParameters: { name: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/sandbox-1' },
+    userIdentity: {
+      type: 'IAMUser',
+      userName: 'sandbox-bot',
+      arn: 'arn:aws:iam::111122223333:user/sandbox-bot',
+      accountId: '111122223333',
+    },
+  });
+  const ok: FindingSink = { deliver: async () => {}, fold: async () => {} };
+
+  it('writes one EMF line per rule, one per severity and one for the batch', async () => {
+    const { out, emf: lines } = await run(ok, [
+      '{not json',
+      JSON.stringify(envelope(stopLogging('2026-11-02T10:00:00Z'))),
+      JSON.stringify(envelope(stopLogging('2026-11-02T10:10:00Z'))),
+      JSON.stringify(envelope(sandboxStop())),
+    ]);
+    expect(out.batchItemFailures).toHaveLength(1);
+    expect(lines).toEqual([
+      emf({ ruleId: 'cloudtrail.logging-stopped' }, { Matches: 3, Findings: 2, Suppressed: 1, Folded: 1 }),
+      emf({ severity: 'critical' }, { FindingsBySeverity: 2 }),
+      emf({}, { EventsIn: 3, Matches: 3, MalformedRecords: 1, FailedRecords: 1 }),
+    ]);
+  });
+
+  it('counts a finding that could not be delivered, and logs its rule and finding id', async () => {
+    const failing: FindingSink = {
+      deliver: async () => {
+        throw new Error('SNS: InternalError');
+      },
+      fold: async () => {},
+    };
+    const { out, emf: lines, logs } = await run(failing, [JSON.stringify(envelope(stopLogging()))]);
+    expect(out.batchItemFailures).toHaveLength(1);
+    expect(lines).toEqual([
+      emf({ ruleId: 'cloudtrail.logging-stopped' }, { Matches: 1 }),
+      emf({}, { EventsIn: 1, Matches: 1, DeliveryFailures: 1, FailedRecords: 1 }),
+    ]);
+    expect(logs).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        message: 'sink failed: events will be retried',
+        ruleId: 'cloudtrail.logging-stopped',
+        findingId: expect.stringMatching(/^[0-9a-f]{32}$/),
+        error: 'SNS: InternalError',
+      }),
+    ]);
+  });
+
+  it('logs each delivered finding with its rule, id, severity and suppression', async () => {
+    const { logs } = await run(ok, [JSON.stringify(envelope(sandboxStop()))]);
+    expect(logs).toEqual([
+      expect.objectContaining({
+        message: 'finding delivered',
+        ruleId: 'cloudtrail.logging-stopped',
+        findingId: expect.stringMatching(/^[0-9a-f]{32}$/),
+        severity: 'critical',
+        suppression: 'active',
+      }),
+    ]);
   });
 });

@@ -286,9 +286,10 @@ describe('evaluate function', () => {
   });
 
   it('writes evidence under findings/ only', () => {
+    // One grant per function that archives findings (evaluate, health).
     const put = functionStatements.filter((s) => actionsOf(s).includes('s3:PutObject'));
-    expect(put).toHaveLength(1);
-    expect(JSON.stringify(put[0]?.Resource)).toMatch(/"\/findings\/\*"/);
+    expect(put).toHaveLength(2);
+    for (const s of put) expect(JSON.stringify(s.Resource)).toMatch(/"\/findings\/\*"/);
   });
 
   /** Every AWS call the functions make must be granted: read the SDK commands they import. */
@@ -345,8 +346,14 @@ describe('alarms', () => {
   });
 });
 
+/** The generated routes: every EventBridge rule but the health schedule. */
+const routeRules = (template: Template) =>
+  Object.entries(template.findResources('AWS::Events::Rule')).filter(
+    ([, r]) => r.Properties.EventPattern !== undefined,
+  );
+
 describe('EventBridge routing', () => {
-  const rules = Object.values(main.findResources('AWS::Events::Rule'));
+  const rules = routeRules(main).map(([, r]) => r);
 
   it('creates one rule per generated pattern, all targeting the queue with the DLQ', () => {
     expect(rules).toHaveLength(patternsFor(selectors).length);
@@ -399,7 +406,9 @@ describe('EventBridge routing', () => {
   });
 
   it('allows exactly these rules to send to the queues', () => {
-    const ruleIds = Object.keys(main.findResources('AWS::Events::Rule')).sort();
+    const ruleIds = routeRules(main)
+      .map(([id]) => id)
+      .sort();
     for (const policy of Object.values(main.findResources('AWS::SQS::QueuePolicy'))) {
       const allow = (policy.Properties.PolicyDocument.Statement as Statement[]).find((s) => s.Effect === 'Allow');
       expect(allow).toMatchObject({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage' });
@@ -567,5 +576,199 @@ describe('self-protection', () => {
     expect(isOwnResource(['orders-webhook', 'TrailwardenForwarder-Route'], config)).toBe(false);
     const deployRole = 'arn:aws:iam::111122223333:role/cdk-hnb659fds-cfn-exec-role-111122223333-eu-west-1';
     expect(config.selfProtection?.deployRoles.some((glob) => globToRegExp(glob).test(deployRole))).toBe(true);
+  });
+});
+
+describe('dashboard', () => {
+  const dashboards = main.findResources('AWS::CloudWatch::Dashboard');
+  type Widget = {
+    type: string;
+    properties: { title?: string; metrics?: unknown[][]; alarms?: string[]; markdown?: string };
+  };
+  /** The body is a Fn::Join of JSON text and references: references become `<Id>` / `<Id.Attr>` to parse it. */
+  const widgets = (): Widget[] => {
+    const [dashboard] = Object.values(dashboards);
+    if (dashboard === undefined) throw new Error('no dashboard');
+    const [, parts] = (dashboard.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+    const text = parts
+      .map((p) => {
+        if (typeof p === 'string') return p;
+        const ref = p as { Ref?: string; 'Fn::GetAtt'?: string[] };
+        return `<${ref.Ref ?? ref['Fn::GetAtt']?.join('.')}>`;
+      })
+      .join('');
+    return (JSON.parse(text) as { widgets: Widget[] }).widgets;
+  };
+  const metricsOf = (title: string) => widgets().find((w) => w.properties.title === title)?.properties.metrics ?? [];
+  const names = (rows: unknown[][]) => rows.map((row) => row.filter((x) => typeof x === 'string'));
+
+  it('exists once, named by CloudFormation', () => {
+    expect(Object.keys(dashboards)).toHaveLength(1);
+    expect(Object.values(dashboards)[0]?.Properties.DashboardName).toBeUndefined();
+    main.hasOutput('DashboardName', { Value: { Ref: Object.keys(dashboards)[0] } });
+  });
+
+  it('graphs the dead-letter queue depth and the age of the oldest queued event', () => {
+    const dlq = Object.keys(main.findResources('AWS::SQS::Queue')).find((id) => id.includes('DeadLetterQueue'));
+    expect(names(metricsOf('Dead-letter queue depth'))).toEqual([
+      ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', `<${dlq}.QueueName>`],
+    ]);
+    expect(names(metricsOf('Age of oldest queued event (s)'))[0]?.slice(0, 2)).toEqual([
+      'AWS/SQS',
+      'ApproximateAgeOfOldestMessage',
+    ]);
+  });
+
+  it("graphs events in from both the function's EMF metrics and SQS, and findings by severity", () => {
+    expect(names(metricsOf('Events in')).map((row) => row.slice(0, 2))).toEqual([
+      ['Trailwarden', 'EventsIn'],
+      ['AWS/SQS', 'NumberOfMessagesReceived'],
+    ]);
+    expect(names(metricsOf('Events in'))[0]).toEqual(['Trailwarden', 'EventsIn', 'service', 'trailwarden-evaluate']);
+    expect(names(metricsOf('Findings by severity'))).toEqual(
+      ['critical', 'high', 'medium', 'low', 'info'].map((severity) => [
+        'Trailwarden',
+        'FindingsBySeverity',
+        'service',
+        'trailwarden-evaluate',
+        'severity',
+        severity,
+      ]),
+    );
+    expect(names(metricsOf('Pipeline failures')).map((row) => row[1])).toEqual([
+      'MalformedRecords',
+      'DeliveryFailures',
+      'FailedRecords',
+    ]);
+    expect(JSON.stringify(metricsOf('Suppressed per rule (archived, not paged)'))).toContain(
+      'MetricName=\\"Suppressed\\"',
+    );
+  });
+
+  it("graphs the evaluate function's errors, throttles and duration", () => {
+    expect(names(metricsOf('Evaluate function')).map((row) => row.slice(0, 2))).toEqual([
+      ['AWS/Lambda', 'Errors'],
+      ['AWS/Lambda', 'Throttles'],
+      ['AWS/Lambda', 'Duration'],
+      ['AWS/Lambda', 'Duration'],
+    ]);
+  });
+
+  it('shows the state of every pipeline alarm, and points to the On call runbook', () => {
+    const alarmIds = Object.keys(main.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarmIds.length).toBeGreaterThanOrEqual(3);
+    const status = widgets().find((w) => w.type === 'alarm');
+    expect([...(status?.properties.alarms ?? [])].sort()).toEqual(alarmIds.map((id) => `<${id}.Arn>`).sort());
+    expect(widgets().find((w) => w.type === 'text')?.properties.markdown).toContain('On call');
+  });
+});
+
+describe('health function', () => {
+  const withTrails = synth(
+    loadConfig({
+      homeRegion: 'eu-west-1',
+      account: '111122223333',
+      trails: ['org-trail', 'arn:aws:cloudtrail:us-east-1:999988887777:trail/management'],
+    }),
+  ).main;
+  const healthFunctionId = (t: Template) => {
+    const ids = Object.entries(t.findResources('AWS::Lambda::Function'))
+      .filter(([, r]) => r.Properties.Environment?.Variables?.SILENCE_MINUTES !== undefined)
+      .map(([id]) => id);
+    expect(ids).toHaveLength(1);
+    return ids[0] as string;
+  };
+  const healthStatements = (t: Template): Statement[] => {
+    const fn = t.findResources('AWS::Lambda::Function')[healthFunctionId(t)];
+    if (fn === undefined) throw new Error('no health function');
+    const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    return Object.values(t.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+  };
+
+  it('runs nodejs24.x on arm64 with the table, topic, bucket, trails and thresholds', () => {
+    withTrails.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Timeout: 60,
+      LoggingConfig: { LogFormat: 'JSON', LogGroup: Match.anyValue() },
+      Environment: {
+        Variables: Match.objectLike({
+          TABLE_NAME: { Ref: refOf(withTrails, 'AWS::DynamoDB::Table') },
+          TOPIC_ARN: { Ref: refOf(withTrails, 'AWS::SNS::Topic') },
+          EVIDENCE_BUCKET: Match.anyValue(),
+          TRAILS: '["org-trail","arn:aws:cloudtrail:us-east-1:999988887777:trail/management"]',
+          ACCOUNT_ID: '111122223333',
+          DELIVERY_LAG_MINUTES: '60',
+          SILENCE_MINUTES: '360',
+        }),
+      },
+    });
+  });
+
+  it('runs every 5 minutes, without async retries', () => {
+    const id = healthFunctionId(main);
+    main.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [id, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } })],
+    });
+    main.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 });
+  });
+
+  it('may read the status of the configured trails only', () => {
+    const trail = healthStatements(withTrails).filter((s) => actionsOf(s).some((a) => a.startsWith('cloudtrail:')));
+    expect(trail).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'],
+        Resource: [
+          {
+            'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudtrail:eu-west-1:111122223333:trail/org-trail']],
+          },
+          'arn:aws:cloudtrail:us-east-1:999988887777:trail/management',
+        ],
+      },
+    ]);
+    const none = healthStatements(main).flatMap(actionsOf);
+    expect(none.filter((a) => a.startsWith('cloudtrail:'))).toEqual([]);
+  });
+
+  it('has the state-table item actions, publish, evidence put under findings/, and nothing wider', () => {
+    const statements = healthStatements(withTrails);
+    const actions = statements.flatMap(actionsOf);
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']));
+    expect(actions).toContain('sns:Publish');
+    expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(actions.filter((a) => /^s3:(Delete|Get|PutBucket|PutObjectRetention|PutObjectLegalHold)/.test(a))).toEqual(
+      [],
+    );
+    expect(actions.filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);
+    for (const s of statements) expect(s.Resource).not.toBe('*');
+    const put = statements.filter((s) => actionsOf(s).includes('s3:PutObject'));
+    expect(put).toHaveLength(1);
+    expect(JSON.stringify(put[0]?.Resource)).toMatch(/"\/findings\/\*"/);
+  });
+});
+
+describe('health function alarm', () => {
+  it('pages the topic when a health run fails', () => {
+    const fnId = Object.entries(main.findResources('AWS::Lambda::Function')).find(
+      ([, r]) => r.Properties.Environment?.Variables?.SILENCE_MINUTES !== undefined,
+    )?.[0];
+    main.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }],
+      Period: 900,
+      Threshold: 0,
+      AlarmActions: [{ Ref: refOf(main, 'AWS::SNS::Topic') }],
+    });
   });
 });

@@ -237,13 +237,33 @@ describe('detector', () => {
     const { detector } = setup(DEFAULT_DETECTION_CONFIG, flaky);
     const burst = ['10:00:00', '10:01:00', '10:02:00'].map((t) => failure(`2026-11-02T${t}Z`));
     const first = await detector.process(burst);
-    expect(first.failures).toEqual([{ stage: 'sink', eventIds: burst.map((e) => e.id), error: 'SNS unavailable' }]);
+    expect(first.failures).toEqual([
+      {
+        stage: 'sink',
+        eventIds: burst.map((e) => e.id),
+        error: 'SNS unavailable',
+        ruleId: 'test.failed-logins',
+        findingId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      },
+    ]);
     const retry = await detector.process(burst);
     expect(retry.failures).toEqual([]);
     expect(delivered).toHaveLength(1);
     const again = await detector.process(burst);
     expect(again.duplicates).toBe(1);
     expect(delivered).toHaveLength(1);
+  });
+
+  it('counts matches per rule, below a threshold too, and leaves out rules that threw', async () => {
+    const { detector } = setup();
+    const outcome = await detector.process([
+      failure('2026-11-02T10:00:00Z'),
+      failure('2026-11-02T10:01:00Z'),
+      stop('2026-11-02T10:00:00Z'),
+    ]);
+    expect(outcome.matchesByRule).toEqual({ 'test.failed-logins': 2, 'test.stop-logging': 1 });
+    expect(outcome.matches).toBe(3);
+    expect(outcome.ruleErrors.map((e) => e.ruleId)).toEqual(['test.throws']);
   });
 
   it('reports rule errors without failing the batch', async () => {

@@ -1,0 +1,113 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { OpenSilence } from '../../../rules/core/health.ts';
+import type { Heartbeat, HeartbeatStore } from '../../../rules/core/ports.ts';
+import { itemKey, mapLimit } from './dynamodb-keys.ts';
+
+/** Names every account+region that ever sent an event: the health function reads it instead of scanning. */
+const INDEX_PK = itemKey('heartbeat', 'index');
+const beatPk = (account: string, region: string) => itemKey('heartbeat', `${account}/${region}`);
+
+/**
+ * `HeartbeatStore` on DynamoDB: one item per account+region, `t` = newest event time. Each batch sends one
+ * conditional UpdateItem per account+region that only moves `t` forward, so racing handlers and late events
+ * never move it back; the index item is touched only the first time an account+region is seen.
+ */
+export const createDynamoHeartbeatStore = (
+  client: DynamoDBClient,
+  tableName: string,
+  options: { readonly concurrency?: number } = {},
+): HeartbeatStore => {
+  const concurrency = options.concurrency ?? 16;
+
+  const advanceOne = async ({ account, region, timeMs }: { account: string; region: string; timeMs: number }) => {
+    let created: boolean;
+    try {
+      const out = await client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { pk: { S: beatPk(account, region) } },
+          UpdateExpression: 'SET t = :t, a = :a, r = :r',
+          ConditionExpression: 'attribute_not_exists(t) OR t < :t',
+          ExpressionAttributeValues: { ':t': { N: String(timeMs) }, ':a': { S: account }, ':r': { S: region } },
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+      created = out.Attributes?.t === undefined;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return; // already at or past this time
+      throw err;
+    }
+    if (created) {
+      await client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { pk: { S: INDEX_PK } },
+          UpdateExpression: 'ADD k :k',
+          ExpressionAttributeValues: { ':k': { SS: [`${account}/${region}`] } },
+        }),
+      );
+    }
+  };
+
+  const readOne = async (key: string): Promise<Heartbeat | undefined> => {
+    const slash = key.indexOf('/');
+    const account = key.slice(0, slash);
+    const region = key.slice(slash + 1);
+    const out = await client.send(
+      new GetItemCommand({ TableName: tableName, Key: { pk: { S: beatPk(account, region) } }, ConsistentRead: true }),
+    );
+    const t = out.Item?.t?.N;
+    if (t === undefined) return undefined;
+    const s = out.Item?.s?.S;
+    return { account, region, lastEventMs: Number(t), ...(s ? { silence: JSON.parse(s) as OpenSilence } : {}) };
+  };
+
+  const conditional = async (command: UpdateItemCommand): Promise<boolean> => {
+    try {
+      await client.send(command);
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  };
+
+  return {
+    advance: async (beats) => {
+      await mapLimit(beats, concurrency, advanceOne);
+    },
+    list: async () => {
+      const index = await client.send(
+        new GetItemCommand({ TableName: tableName, Key: { pk: { S: INDEX_PK } }, ConsistentRead: true }),
+      );
+      const keys = [...(index.Item?.k?.SS ?? [])].sort();
+      const beats = await mapLimit(keys, concurrency, readOne);
+      return beats.filter((b): b is Heartbeat => b !== undefined);
+    },
+    markSilent: (account, region, silence) =>
+      conditional(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { pk: { S: beatPk(account, region) } },
+          UpdateExpression: 'SET s = :s, sid = :id',
+          ConditionExpression: 't = :t',
+          ExpressionAttributeValues: {
+            ':s': { S: JSON.stringify(silence) },
+            ':id': { S: silence.findingId },
+            ':t': { N: String(silence.lastEventMs) },
+          },
+        }),
+      ),
+    clearSilence: (account, region, findingId) =>
+      conditional(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { pk: { S: beatPk(account, region) } },
+          UpdateExpression: 'REMOVE s, sid',
+          ConditionExpression: 'sid = :id',
+          ExpressionAttributeValues: { ':id': { S: findingId } },
+        }),
+      ),
+  };
+};
