@@ -1,4 +1,5 @@
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { ConfigServiceClient, DescribeConfigurationRecorderStatusCommand } from '@aws-sdk/client-config-service';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -17,6 +18,7 @@ import type {
 import { createAwsFindingSink } from '../shared/adapters/aws-finding-sink.ts';
 import { checkFailure } from '../shared/adapters/check-errors.ts';
 import { createCloudTrailStatusSource } from '../shared/adapters/cloudtrail-status-source.ts';
+import { createConfigRecorderStatusSource } from '../shared/adapters/config-recorder-status-source.ts';
 import { createDynamoHeartbeatStore } from '../shared/adapters/dynamodb-heartbeat-store.ts';
 import { createDynamoLedger } from '../shared/adapters/dynamodb-ledger.ts';
 import { createS3EvidenceStore } from '../shared/adapters/s3-evidence-store.ts';
@@ -173,6 +175,13 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): H
   const home = { account: parsed.account, region: parsed.region };
   return {
     trails: createCloudTrailStatusSource(new CloudTrailClient({}), parsed.trails, home),
+    recorders: createConfigRecorderStatusSource(
+      (
+        (config) => () =>
+          config.send(new DescribeConfigurationRecorderStatusCommand({}))
+      )(new ConfigServiceClient({})),
+      home,
+    ),
     heartbeats: createDynamoHeartbeatStore(dynamo, parsed.tableName),
     ledger: createDynamoLedger(dynamo, parsed.tableName),
     sink: createAwsFindingSink(
