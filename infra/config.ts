@@ -17,6 +17,8 @@ export interface TrailwardenConfig {
   /** Expiry of the evidence bucket's server access logs, in days (default: `retentionDays`). */
   readonly evidenceLogRetentionDays?: number;
   readonly alerts: AlertsConfig;
+  /** Thresholds of the scheduled health checks (defaults applied). */
+  readonly health: HealthConfig;
   /** Trail names (or ARNs) the health checks watch. */
   readonly trails: readonly string[];
   /** Approved change windows (all times in `timezone`). */
@@ -32,8 +34,9 @@ export interface AlertsConfig {
 /**
  * An HTTPS subscriber such as a PagerDuty Events API integration URL. A pager usually filters on the
  * message attributes the notifier sets (severity, ruleId, account, drill), e.g.
- * `{ "severity": ["critical", "high"], "drill": [{ "exists": false }] }`. Alarm notifications carry no
- * such attributes, so a `severity` filter also keeps pipeline alarms off that subscriber.
+ * `{ "severity": ["critical", "high"], "drill": [{ "exists": false }] }`. The filter applies to findings
+ * only: pipeline alarms carry no message attributes, so every endpoint is also subscribed, unfiltered, to
+ * the separate alarm topic.
  */
 export interface HttpsAlert {
   readonly url: string;
@@ -42,11 +45,28 @@ export interface HttpsAlert {
 /** An SNS filter policy on message attributes: attribute name → list of conditions. */
 export type FilterPolicy = Readonly<Record<string, readonly unknown[]>>;
 
+/** Thresholds of the health function (`functions/health`). */
+export interface HealthConfig {
+  /** Trail delivery older than this is a finding, in minutes (5..1440, default 60). */
+  readonly deliveryLagMinutes: number;
+  /** No event from an account+region for this long is a finding, in minutes (15..10080, default 360). */
+  readonly silenceMinutes: number;
+}
+
 export type { ChangeWindow, Weekday } from '../rules/core/change-window.ts';
 export { WEEKDAYS } from '../rules/core/change-window.ts';
 
 export const DEFAULT_RETENTION_DAYS = 365;
 export const MAX_RETENTION_DAYS = 36_500;
+/** Each health setting: default and inclusive range, in minutes. */
+export const HEALTH_LIMITS = {
+  deliveryLagMinutes: { default: 60, min: 5, max: 1440 },
+  silenceMinutes: { default: 360, min: 15, max: 10_080 },
+} as const;
+export const DEFAULT_HEALTH_CONFIG: HealthConfig = {
+  deliveryLagMinutes: HEALTH_LIMITS.deliveryLagMinutes.default,
+  silenceMinutes: HEALTH_LIMITS.silenceMinutes.default,
+};
 
 /** Keys read from CDK context (`-c key=value`); everything else in the context belongs to CDK. */
 export const CONTEXT_KEYS = [
@@ -56,6 +76,7 @@ export const CONTEXT_KEYS = [
   'retentionDays',
   'evidenceLogRetentionDays',
   'alerts',
+  'health',
   'trails',
   'changeWindows',
   'detection',
@@ -90,6 +111,7 @@ const fromContext = (key: string, raw: unknown, errors: string[]): unknown => {
     case 'trails':
       return raw.trim().startsWith('[') ? parseJson(where, raw, errors) : raw.split(',').map((s) => s.trim());
     case 'alerts':
+    case 'health':
     case 'changeWindows':
     case 'detection':
       return parseJson(where, raw, errors);
@@ -196,6 +218,8 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
     alerts = { emails, https };
   }
 
+  const health = parseHealth(input.health, at);
+
   const changeWindows: ChangeWindow[] = [];
   const rawWindows = input.changeWindows ?? [];
   if (!Array.isArray(rawWindows)) at('changeWindows', `must be a list of {days, start, end, timezone}`);
@@ -217,6 +241,7 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
       retentionDays,
       ...(evidenceLogRetentionDays ? { evidenceLogRetentionDays } : {}),
       alerts,
+      health,
       trails,
       changeWindows,
       // The evaluate function reads windows from its detection config: top-level windows join those there.
@@ -229,6 +254,32 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
       },
     },
   };
+};
+
+const HEALTH_KEYS = Object.keys(HEALTH_LIMITS) as (keyof typeof HEALTH_LIMITS)[];
+
+/** `health`: each key optional, a whole number of minutes within its range. */
+const parseHealth = (v: unknown, at: (key: string, msg: string) => void): HealthConfig => {
+  if (v === undefined) return DEFAULT_HEALTH_CONFIG;
+  if (!isRecord(v)) {
+    at('health', `must be {${HEALTH_KEYS.map((k) => `${k}?`).join(', ')}} (got ${show(v)})`);
+    return DEFAULT_HEALTH_CONFIG;
+  }
+  for (const key of Object.keys(v)) {
+    if (!(HEALTH_KEYS as string[]).includes(key))
+      at(`health.${key}`, `unknown key (known keys: ${HEALTH_KEYS.join(', ')})`);
+  }
+  const minutes = (key: keyof typeof HEALTH_LIMITS): number => {
+    const { default: fallback, min, max } = HEALTH_LIMITS[key];
+    const n = v[key];
+    if (n === undefined) return fallback;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+      at(`health.${key}`, `must be a whole number of minutes from ${min} to ${max} (got ${show(n)})`);
+      return fallback;
+    }
+    return n;
+  };
+  return { deliveryLagMinutes: minutes('deliveryLagMinutes'), silenceMinutes: minutes('silenceMinutes') };
 };
 
 const isHttpsUrl = (v: unknown): v is string => {

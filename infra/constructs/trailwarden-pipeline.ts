@@ -67,28 +67,30 @@ export interface TrailwardenPipelineProps {
   readonly projectRoot?: string;
   /** Upper bound on concurrent evaluate invocations fed by the queue (default 10). */
   readonly maxConcurrency?: number;
-  /** Handler of the health function (default: this repository's `functions/health/handler.ts`). */
+  /** Handler of the health function (default: this repository's `functions/health/handler.ts`). Its thresholds come from `config.health`. */
   readonly healthEntry?: string;
-  /** Trail delivery older than this is a finding (default 60 minutes). */
-  readonly deliveryLagMinutes?: number;
-  /** No event from an account+region for this long is a finding (default 360 minutes). */
-  readonly silenceMinutes?: number;
 }
 
 /**
  * The whole detection pipeline of DESIGN §2 as one construct, so a team can put it in its own app:
  * generated EventBridge rules → SQS (KMS, DLQ) → evaluate Lambda → DynamoDB state, S3 Object-Lock evidence,
- * SNS findings topic, and alarms on the pipeline's own health. No detection logic lives here.
+ * SNS findings topic, and alarms on the pipeline's own health (on their own topic). No detection logic lives here.
  */
 export class TrailwardenPipeline extends Construct {
-  /** Key of the messaging resources: queues and topic (used by EventBridge and CloudWatch too). */
+  /** Key of the messaging resources: queues and both topics (used by EventBridge and CloudWatch too). */
   readonly messagingKey: kms.Key;
   /** Key of the stored data: state table and evidence bucket (used by the evaluate function only). */
   readonly storageKey: kms.Key;
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly table: dynamodb.Table;
+  /** Findings (with message attributes): subscriptions may filter on them. */
   readonly topic: sns.Topic;
+  /**
+   * Every pipeline alarm. Alarm notifications carry no message attributes, so a filtered findings subscription
+   * would drop them: the same endpoints are subscribed here without a filter.
+   */
+  readonly alarmTopic: sns.Topic;
   readonly evidenceBucket: s3.Bucket;
   readonly accessLogsBucket: s3.Bucket;
   readonly evaluateFunction: NodejsFunction;
@@ -108,7 +110,7 @@ export class TrailwardenPipeline extends Construct {
     const stack = Stack.of(this);
 
     this.messagingKey = new kms.Key(this, 'MessagingKey', {
-      description: 'Trailwarden: event queue, dead-letter queue and findings topic',
+      description: 'Trailwarden: event queue, dead-letter queue, findings topic and alarm topic',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -183,11 +185,8 @@ export class TrailwardenPipeline extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    this.topic = new sns.Topic(this, 'FindingsTopic', {
-      displayName: 'Trailwarden findings',
-      masterKey: this.messagingKey,
-      enforceSSL: true,
-    });
+    this.topic = this.encryptedTopic('FindingsTopic', 'Trailwarden findings');
+    this.alarmTopic = this.encryptedTopic('AlarmTopic', 'Trailwarden pipeline alarms');
     this.subscribe(config);
 
     // --- evaluate function ------------------------------------------------------------------------------
@@ -281,7 +280,7 @@ export class TrailwardenPipeline extends Construct {
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      a.addAlarmAction(new cwActions.SnsAction(this.topic));
+      a.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
       return a;
     };
     this.alarms = [
@@ -347,7 +346,7 @@ export class TrailwardenPipeline extends Construct {
       new cloudwatch.TextWidget({
         markdown: [
           '## Trailwarden health',
-          'Every alarm below pages the findings topic. What each one means and what to do: the **On call** section of the Trailwarden README.',
+          'Every alarm below pages the alarm topic (every configured endpoint, unfiltered). What each one means and what to do: the **On call** section of the Trailwarden README.',
         ].join('\n\n'),
         width: 12,
         height: 4,
@@ -438,8 +437,8 @@ export class TrailwardenPipeline extends Construct {
         EVIDENCE_BUCKET: this.evidenceBucket.bucketName,
         TRAILS: JSON.stringify(props.config.trails),
         ACCOUNT_ID: stack.account,
-        DELIVERY_LAG_MINUTES: String(props.deliveryLagMinutes ?? 60),
-        SILENCE_MINUTES: String(props.silenceMinutes ?? 360),
+        DELIVERY_LAG_MINUTES: String(props.config.health.deliveryLagMinutes),
+        SILENCE_MINUTES: String(props.config.health.silenceMinutes),
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         NODE_OPTIONS: '--enable-source-maps',
       },
@@ -478,9 +477,19 @@ export class TrailwardenPipeline extends Construct {
     return fn;
   }
 
+  /** A topic under the messaging key that refuses publishing over plain HTTP (both topics are built here). */
+  private encryptedTopic(id: string, displayName: string): sns.Topic {
+    return new sns.Topic(this, id, { displayName, masterKey: this.messagingKey, enforceSSL: true });
+  }
+
+  /**
+   * Every endpoint on both topics: findings through the endpoint's filter policy, alarms without one (alarm
+   * notifications carry no message attributes, so a filter would drop every one of them).
+   */
   private subscribe(config: TrailwardenConfig): void {
     for (const email of config.alerts.emails) {
       this.topic.addSubscription(new subs.EmailSubscription(email));
+      this.alarmTopic.addSubscription(new subs.EmailSubscription(email));
     }
     // CDK names each subscription after its address, so reordering the config recreates none.
     for (const { url, filterPolicy } of config.alerts.https) {
@@ -490,6 +499,7 @@ export class TrailwardenPipeline extends Construct {
           ...(filterPolicy ? { filterPolicy: toSubscriptionFilter(filterPolicy) } : {}),
         }),
       );
+      this.alarmTopic.addSubscription(new subs.UrlSubscription(url, { protocol: sns.SubscriptionProtocol.HTTPS }));
     }
   }
 
@@ -542,7 +552,7 @@ export class TrailwardenPipeline extends Construct {
     );
   }
 
-  /** CloudWatch alarms publish to the encrypted topic: the key and topic policy forms AWS documents. */
+  /** CloudWatch alarms publish to the encrypted alarm topic: the key and topic policy forms AWS documents. */
   private allowAlarms(stack: Stack): void {
     this.messagingKey.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -552,12 +562,12 @@ export class TrailwardenPipeline extends Construct {
         resources: ['*'],
       }),
     );
-    this.topic.addToResourcePolicy(
+    this.alarmTopic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarms',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
+        resources: [this.alarmTopic.topicArn],
         conditions: {
           StringEquals: { 'aws:SourceAccount': stack.account },
           ArnLike: {

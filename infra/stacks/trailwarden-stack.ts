@@ -49,6 +49,7 @@ export class TrailwardenStack extends Stack {
 
     const p = this.pipeline;
     new CfnOutput(this, 'FindingsTopicArn', { value: p.topic.topicArn });
+    new CfnOutput(this, 'AlarmTopicArn', { value: p.alarmTopic.topicArn });
     new CfnOutput(this, 'EvidenceBucketName', { value: p.evidenceBucket.bucketName });
     new CfnOutput(this, 'StateTableName', { value: p.table.tableName });
     new CfnOutput(this, 'EventQueueUrl', { value: p.queue.queueUrl });

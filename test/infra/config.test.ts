@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETENTION_DAYS, loadConfig, parseConfig } from '../../infra/config.ts';
+import { DEFAULT_HEALTH_CONFIG, DEFAULT_RETENTION_DAYS, loadConfig, parseConfig } from '../../infra/config.ts';
 import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
 
 const errorsOf = (file: unknown, context = {}) => {
@@ -12,6 +12,7 @@ describe('loadConfig', () => {
     expect(loadConfig(undefined)).toEqual({
       retentionDays: DEFAULT_RETENTION_DAYS,
       alerts: { emails: [], https: [] },
+      health: { deliveryLagMinutes: 60, silenceMinutes: 360 },
       trails: [],
       changeWindows: [],
       detection: DEFAULT_DETECTION_CONFIG,
@@ -73,6 +74,28 @@ describe('loadConfig', () => {
     expect(config.detection.criticality.default).toBe('high');
   });
 
+  it('reads the health thresholds, each defaulting on its own', () => {
+    expect(loadConfig({ health: { deliveryLagMinutes: 30, silenceMinutes: 720 } }).health).toEqual({
+      deliveryLagMinutes: 30,
+      silenceMinutes: 720,
+    });
+    expect(loadConfig({ health: { silenceMinutes: 15 } }).health).toEqual({
+      deliveryLagMinutes: 60,
+      silenceMinutes: 15,
+    });
+    expect(loadConfig({ health: { deliveryLagMinutes: 1440 } }).health).toEqual({
+      deliveryLagMinutes: 1440,
+      silenceMinutes: 360,
+    });
+    expect(loadConfig({ health: {} }).health).toEqual(DEFAULT_HEALTH_CONFIG);
+    expect(DEFAULT_HEALTH_CONFIG).toEqual({ deliveryLagMinutes: 60, silenceMinutes: 360 });
+    // -c health='{"silenceMinutes":10080}' replaces the file's block as a whole, like the other objects.
+    expect(loadConfig({ health: { deliveryLagMinutes: 30 } }, { health: '{"silenceMinutes":10080}' }).health).toEqual({
+      deliveryLagMinutes: 60,
+      silenceMinutes: 10080,
+    });
+  });
+
   it('accepts typed context values from cdk.json', () => {
     expect(loadConfig(undefined, { retentionDays: 90, trails: ['t-1x'] }).retentionDays).toBe(90);
   });
@@ -102,6 +125,40 @@ describe('loadConfig', () => {
     [{ detection: { approved: { automationRole: [] } } }, {}, 'detection.approved.automationRole: unknown key'],
     [{}, { detection: '{not json' }, 'detection (from -c detection={not json): is not valid JSON'],
     [[1, 2], {}, 'config file: must be a JSON object'],
+    [
+      { health: { deliveryLagMinutes: 4 } },
+      {},
+      'health.deliveryLagMinutes: must be a whole number of minutes from 5 to 1440 (got 4)',
+    ],
+    [
+      { health: { deliveryLagMinutes: 1441 } },
+      {},
+      'health.deliveryLagMinutes: must be a whole number of minutes from 5 to 1440 (got 1441)',
+    ],
+    [
+      { health: { silenceMinutes: 14 } },
+      {},
+      'health.silenceMinutes: must be a whole number of minutes from 15 to 10080 (got 14)',
+    ],
+    [
+      { health: { silenceMinutes: 10081 } },
+      {},
+      'health.silenceMinutes: must be a whole number of minutes from 15 to 10080 (got 10081)',
+    ],
+    [
+      { health: { silenceMinutes: 90.5 } },
+      {},
+      'health.silenceMinutes: must be a whole number of minutes from 15 to 10080 (got 90.5)',
+    ],
+    [
+      { health: { silenceMinutes: '360' } },
+      {},
+      'health.silenceMinutes: must be a whole number of minutes from 15 to 10080 (got "360")',
+    ],
+    [{ health: { silence: 60 } }, {}, 'health.silence: unknown key (known keys: deliveryLagMinutes, silenceMinutes)'],
+    [{ health: 60 }, {}, 'health: must be {deliveryLagMinutes?, silenceMinutes?} (got 60)'],
+    [{}, { health: '{"silenceMinutes":' }, 'health (from -c health={"silenceMinutes":): is not valid JSON'],
+    [{}, { health: '{"silenceMinutes":5}' }, 'health.silenceMinutes: must be a whole number of minutes from 15'],
   ])('rejects %j %j', (file, context, message) => {
     const errors = errorsOf(file, context);
     expect(

@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import type { CfnElement } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { buildTrailwarden } from '../../infra/build-app.ts';
 import type { TrailwardenConfig } from '../../infra/config.ts';
@@ -46,7 +48,23 @@ const euWest1 = loadConfig({
     ],
   },
 });
-const { main } = synth(euWest1);
+const { stacks: euStacks, main } = synth(euWest1);
+
+/** The logical id of a construct's CloudFormation resource. */
+const logicalIdOf = (c: IConstruct): string => Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement);
+/** Same construct paths in every `Trailwarden` stack, so the same ids in every template built here. */
+const findingsTopicId = logicalIdOf(euStacks.main.pipeline.topic);
+const alarmTopicId = logicalIdOf(euStacks.main.pipeline.alarmTopic);
+const messagingKeyId = logicalIdOf(euStacks.main.pipeline.messagingKey);
+/** The statements of the policy of one topic. */
+const topicStatements = (template: Template, topicId: string): Statement[] =>
+  Object.values(template.findResources('AWS::SNS::TopicPolicy'))
+    .filter((p) => JSON.stringify(p.Properties.Topics) === JSON.stringify([{ Ref: topicId }]))
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+const subscriptionsOf = (template: Template, topicId: string) =>
+  Object.values(template.findResources('AWS::SNS::Subscription'))
+    .map((r) => r.Properties)
+    .filter((p) => JSON.stringify(p.TopicArn) === JSON.stringify({ Ref: topicId }));
 
 const refOf = (template: Template, type: string): string => {
   const ids = Object.keys(template.findResources(type));
@@ -54,7 +72,13 @@ const refOf = (template: Template, type: string): string => {
   return ids[0] as string;
 };
 
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+  Principal?: unknown;
+};
 const statementsOf = (template: Template, type: string, documentKey: string): Statement[] =>
   Object.values(template.findResources(type)).flatMap(
     (r) => (r.Properties[documentKey] as { Statement: Statement[] }).Statement,
@@ -163,19 +187,20 @@ describe('queue, topic and keys', () => {
     }
   });
 
-  it('encrypts the topic with the customer key and refuses plain HTTP publishing', () => {
-    main.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } });
-    main.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Effect: 'Deny',
-            Action: 'sns:Publish',
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          }),
-        ]),
-      },
-    });
+  it.each([
+    ['findings', findingsTopicId],
+    ['alarm', alarmTopicId],
+  ])('encrypts the %s topic with the messaging key and refuses plain HTTP publishing', (_name, topicId) => {
+    expect(Object.keys(main.findResources('AWS::SNS::Topic')).sort()).toEqual([alarmTopicId, findingsTopicId].sort());
+    const topic = main.findResources('AWS::SNS::Topic')[topicId];
+    expect(topic?.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [messagingKeyId, 'Arn'] });
+    expect(topicStatements(main, topicId)).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 'sns:Publish',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
   });
 
   it('rotates and retains both keys', () => {
@@ -199,14 +224,48 @@ describe('queue, topic and keys', () => {
     expect(statements).toContainEqual(expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' } }));
   });
 
-  it('subscribes the configured email and the pager with its filter policy', () => {
-    main.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'secops@example.com' });
-    main.hasResourceProperties('AWS::SNS::Subscription', {
-      Protocol: 'https',
-      Endpoint: 'https://events.pagerduty.com/integration/KEY/enqueue',
-      FilterPolicy: { severity: ['critical', 'high'], drill: [{ exists: false }] },
-    });
+  it('subscribes the configured email and the pager to findings, the pager with its filter policy', () => {
+    expect(subscriptionsOf(main, findingsTopicId)).toEqual([
+      expect.objectContaining({ Protocol: 'email', Endpoint: 'secops@example.com' }),
+      expect.objectContaining({
+        Protocol: 'https',
+        Endpoint: 'https://events.pagerduty.com/integration/KEY/enqueue',
+        FilterPolicy: { severity: ['critical', 'high'], drill: [{ exists: false }] },
+      }),
+    ]);
     expect(synth().main.findResources('AWS::SNS::Subscription')).toEqual({});
+  });
+
+  it('subscribes every configured endpoint to the alarm topic without a filter policy', () => {
+    const config = loadConfig({
+      alerts: {
+        emails: ['secops@example.com', 'oncall@example.com'],
+        https: [
+          { url: 'https://events.pagerduty.com/integration/KEY/enqueue', filterPolicy: { severity: ['critical'] } },
+          { url: 'https://hooks.example.com/trailwarden' },
+        ],
+      },
+    });
+    const { main: t } = synth(config);
+    const onAlarms = subscriptionsOf(t, alarmTopicId);
+    expect(onAlarms.map((p) => `${p.Protocol} ${p.Endpoint}`).sort()).toEqual([
+      'email oncall@example.com',
+      'email secops@example.com',
+      'https https://events.pagerduty.com/integration/KEY/enqueue',
+      'https https://hooks.example.com/trailwarden',
+    ]);
+    for (const p of onAlarms) {
+      expect(p.FilterPolicy, p.Endpoint).toBeUndefined();
+      expect(p.FilterPolicyScope, p.Endpoint).toBeUndefined();
+    }
+    // The findings topic keeps the pager's filter.
+    expect(subscriptionsOf(t, findingsTopicId)).toContainEqual(
+      expect.objectContaining({
+        Endpoint: 'https://events.pagerduty.com/integration/KEY/enqueue',
+        FilterPolicy: { severity: ['critical'] },
+      }),
+    );
+    expect(subscriptionsOf(main, alarmTopicId)).toHaveLength(2);
   });
 });
 
@@ -241,7 +300,7 @@ describe('evaluate function', () => {
       Environment: {
         Variables: Match.objectLike({
           TABLE_NAME: { Ref: refOf(main, 'AWS::DynamoDB::Table') },
-          TOPIC_ARN: { Ref: refOf(main, 'AWS::SNS::Topic') },
+          TOPIC_ARN: { Ref: findingsTopicId },
           EVIDENCE_BUCKET: Match.anyValue(),
           DETECTION_CONFIG: Match.anyValue(),
           POWERTOOLS_SERVICE_NAME: 'trailwarden',
@@ -322,29 +381,36 @@ describe('alarms', () => {
     ['ApproximateNumberOfMessagesVisible', 'AWS/SQS', 0],
     ['Errors', 'AWS/Lambda', 0],
     ['ApproximateAgeOfOldestMessage', 'AWS/SQS', 300],
-  ])('%s > %s pages the findings topic', (metric, namespace, threshold) => {
+  ])('%s > %s pages the alarm topic', (metric, namespace, threshold) => {
     main.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: metric,
       Namespace: namespace,
       Threshold: threshold,
       ComparisonOperator: 'GreaterThanThreshold',
-      AlarmActions: [{ Ref: refOf(main, 'AWS::SNS::Topic') }],
+      AlarmActions: [{ Ref: alarmTopicId }],
     });
   });
 
-  it('lets CloudWatch alarms of this account publish to the topic', () => {
-    main.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Effect: 'Allow',
-            Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Action: 'sns:Publish',
-            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': '111122223333' } }),
-          }),
-        ]),
-      },
-    });
+  it('sends every alarm to the alarm topic, and only there', () => {
+    const alarms = Object.values(main.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(euStacks.main.pipeline.alarms.length);
+    expect(alarms.length).toBeGreaterThanOrEqual(4);
+    for (const a of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: alarmTopicId }]);
+  });
+
+  it('lets CloudWatch alarms of this account publish to the alarm topic, and not to the findings topic', () => {
+    expect(topicStatements(main, alarmTopicId)).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: alarmTopicId },
+        Condition: expect.objectContaining({ StringEquals: { 'aws:SourceAccount': '111122223333' } }),
+      }),
+    );
+    const findings = topicStatements(main, findingsTopicId);
+    expect(findings.length).toBeGreaterThan(0);
+    expect(findings.filter((s) => JSON.stringify(s.Principal).includes('cloudwatch'))).toEqual([]);
   });
 });
 
@@ -699,7 +765,7 @@ describe('health function', () => {
       Environment: {
         Variables: Match.objectLike({
           TABLE_NAME: { Ref: refOf(withTrails, 'AWS::DynamoDB::Table') },
-          TOPIC_ARN: { Ref: refOf(withTrails, 'AWS::SNS::Topic') },
+          TOPIC_ARN: { Ref: findingsTopicId },
           EVIDENCE_BUCKET: Match.anyValue(),
           TRAILS: '["org-trail","arn:aws:cloudtrail:us-east-1:999988887777:trail/management"]',
           ACCOUNT_ID: '111122223333',
@@ -708,6 +774,12 @@ describe('health function', () => {
         }),
       },
     });
+  });
+
+  it('takes its thresholds from the health block of the config', () => {
+    const { main: t } = synth(loadConfig({ health: { deliveryLagMinutes: 30, silenceMinutes: 720 } }));
+    const variables = t.findResources('AWS::Lambda::Function')[healthFunctionId(t)]?.Properties.Environment.Variables;
+    expect(variables).toMatchObject({ DELIVERY_LAG_MINUTES: '30', SILENCE_MINUTES: '720' });
   });
 
   it('runs every 5 minutes, without async retries', () => {
@@ -761,7 +833,7 @@ describe('health function', () => {
 });
 
 describe('health function alarm', () => {
-  it('pages the topic when a health run fails', () => {
+  it('pages the alarm topic when a health run fails', () => {
     const fnId = Object.entries(main.findResources('AWS::Lambda::Function')).find(
       ([, r]) => r.Properties.Environment?.Variables?.SILENCE_MINUTES !== undefined,
     )?.[0];
@@ -771,7 +843,7 @@ describe('health function alarm', () => {
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }],
       Period: 900,
       Threshold: 0,
-      AlarmActions: [{ Ref: refOf(main, 'AWS::SNS::Topic') }],
+      AlarmActions: [{ Ref: alarmTopicId }],
     });
   });
 });
