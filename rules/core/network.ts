@@ -1,4 +1,4 @@
-import { regionalArn } from './arn.ts';
+import { partitionOf, regionalArn } from './arn.ts';
 import type { CloudTrailRecord } from './cloudtrail.ts';
 import { accountOf } from './cloudtrail.ts';
 
@@ -287,7 +287,7 @@ export const securityGroupIdOf = (e: CloudTrailRecord): string | undefined => {
  * region and account. Always the `aws` partition, as the EC2 network rules have always written it.
  */
 export const ec2Arn = (e: CloudTrailRecord, type: string, id: string): string =>
-  regionalArn('aws', 'ec2', e.awsRegion, accountOf(e), `${type}/${id}`);
+  regionalArn(partitionOf(e.awsRegion), 'ec2', e.awsRegion, accountOf(e), `${type}/${id}`);
 
 /** `[ec2Arn(…)]`, or nothing when the call does not name the resource. */
 export const ec2Arns = (e: CloudTrailRecord, type: string, id: string | undefined): string[] =>

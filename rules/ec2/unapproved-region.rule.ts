@@ -1,4 +1,5 @@
 import { fixture } from '../../test/fixtures/index.ts';
+import { partitionOf, regionalArn } from '../core/arn.ts';
 import { accountOf, isServiceInvoked, isSuccess } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
@@ -38,7 +39,7 @@ export const rule = defineRule({
   explain: (e, ctx) => [
     `${e.awsRegion} is not among the approved regions (${(ctx.config.approvedRegions ?? []).join(', ')})`,
   ],
-  resources: (e) => [`arn:aws:ec2:${e.awsRegion}:${accountOf(e)}:*`],
+  resources: (e) => [regionalArn(partitionOf(e.awsRegion), 'ec2', e.awsRegion, accountOf(e), '*')],
   // One finding per account and region: a mining run is hundreds of launches.
   dedup: { key: (e) => `${accountOf(e)}|${e.awsRegion}` },
   runbook: [

@@ -476,9 +476,11 @@ describe('ec2Arn / ec2Arns', () => {
     expect(ec2Arns(e, 'subnet', undefined)).toEqual([]);
   });
 
-  it('keeps the aws partition whatever the region, as the EC2 network rules always have', () => {
-    expect(ec2Arn({ ...e, awsRegion: 'us-gov-west-1' }, 'network-acl', 'acl-1')).toBe(
-      'arn:aws:ec2:us-gov-west-1:111122223333:network-acl/acl-1',
-    );
+  it.each([
+    ['us-gov-west-1', 'arn:aws-us-gov:ec2:us-gov-west-1:111122223333:network-acl/acl-1'],
+    ['cn-north-1', 'arn:aws-cn:ec2:cn-north-1:111122223333:network-acl/acl-1'],
+    ['eu-west-1', 'arn:aws:ec2:eu-west-1:111122223333:network-acl/acl-1'],
+  ])('uses the partition of the region (%s), so criticality patterns match in GovCloud and China', (awsRegion, arn) => {
+    expect(ec2Arn({ ...e, awsRegion }, 'network-acl', 'acl-1')).toBe(arn);
   });
 });
