@@ -1,7 +1,10 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { coverageCommand } from './commands/coverage.ts';
+import { docsCommand } from './commands/docs.ts';
 import { rulesCommand } from './commands/rules.ts';
 import { scanCommand } from './commands/scan.ts';
+import { verifyCommand } from './commands/verify.ts';
 import type { Io } from './io.ts';
 import { EXIT, errorLine } from './io.ts';
 import { USAGE } from './usage.ts';
@@ -20,6 +23,12 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
       return scanCommand(args, io, usage);
     case 'rules':
       return rulesCommand(args, io, usage);
+    case 'verify':
+      return verifyCommand(args, io, usage);
+    case 'docs':
+      return docsCommand(args, io, usage);
+    case 'coverage':
+      return coverageCommand(args, io, usage);
     case 'help':
     case '--help':
     case '-h':

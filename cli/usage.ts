@@ -11,11 +11,28 @@ Commands:
     --config FILE               detection config (default: ./trailwarden.config.json if present)
     --batch N                   events handed to the detector at a time (default: 1000)
     --summary                   also print alert volume per rule and per Annex A control
+    --evidence DIR              also write each finding as the Lambda archives it
+                                (findings/dt=…/SEVERITY/ID.json) and hourly digests (digests/)
 
   rules        List the rule catalogue.
     --format table|json         output format (default: table)
 
+  docs         Generate the rule documentation (docs/RULES.md) from the catalogue.
+    --out FILE                  where to write it (default: docs/RULES.md)
+    --check                     write nothing; exit 1 if FILE is missing or out of date
+
+  coverage     ISO/IEC 27001:2022 Annex A controls × rules: severity spread, whether each
+               rule's inline cases pass; controls with no rule are listed as gaps.
+    --format table|json|md      output format (default: table)
+
+  verify SOURCE
+               Check evidence objects against the digest chain. SOURCE is an --evidence
+               directory, an unpacked export or s3://bucket/prefix. Recomputes every
+               SHA-256, walks the chain and names each missing, altered, unexpected or
+               out-of-order object by key. Exit 0 verified (warnings allowed), 1 not.
+
   help         Show this help (also --help); --version prints the version.
 
-Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or configuration error.
+Exit codes: 0 ok, 1 findings at or above --fail-on (or docs --check stale, or verify
+failed), 2 usage or configuration error.
 `;

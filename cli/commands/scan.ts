@@ -1,8 +1,12 @@
-import { statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { DetectionConfig } from '../../rules/core/config.ts';
 import type { BatchOutcome } from '../../rules/core/detector.ts';
 import { createDetector } from '../../rules/core/detector.ts';
+import { buildHourlyChain, DIGEST_PREFIX } from '../../rules/core/digest.ts';
 import type { Catalogue } from '../../rules/core/engine.ts';
+import { evidenceBody, evidenceKey } from '../../rules/core/evidence.ts';
+import type { Finding } from '../../rules/core/finding.ts';
 import { atLeast } from '../../rules/core/finding.ts';
 import { createMemoryCounterStore, createMemoryLedger } from '../../rules/core/memory.ts';
 import { shouldPage } from '../../rules/core/suppressions.ts';
@@ -34,6 +38,8 @@ export interface ScanOptions {
   readonly batchSize: number;
   /** Also print alert volume per rule and per control. */
   readonly summary: boolean;
+  /** Also write each finding as the Lambda archives it, plus hourly digests, under this directory. */
+  readonly evidenceDir: string | undefined;
 }
 
 export type ScanArgs =
@@ -48,6 +54,7 @@ const SCAN_OPTIONS = {
   config: { type: 'string' },
   batch: { type: 'string' },
   summary: { type: 'boolean' },
+  evidence: { type: 'string' },
 } as const;
 
 export const parseScanArgs = (args: readonly string[]): ScanArgs => {
@@ -75,6 +82,7 @@ export const parseScanArgs = (args: readonly string[]): ScanArgs => {
       configFile: values.config,
       batchSize,
       summary: values.summary === true,
+      evidenceDir: values.evidence,
     },
   };
 };
@@ -213,6 +221,12 @@ export const runScan = async (
   progress.clear();
 
   const findings = sink.findings();
+  if (options.evidenceDir !== undefined) {
+    const written = writeEvidence(options.evidenceDir, findings);
+    io.stderr.write(
+      `evidence: ${plural(written.objects, 'object')} and ${plural(written.digests, 'digest')} written to ${options.evidenceDir}\n`,
+    );
+  }
   const lines = renderFindings(options.format, findings, { colour: io.isTTY.stdout, productVersion: productVersion() });
   if (lines.length > 0) io.stdout.write(`${lines.join('\n')}\n`);
   if (options.summary) {
@@ -227,6 +241,23 @@ export const runScan = async (
   return failOn !== undefined && findings.some((f) => shouldPage(f) && atLeast(f.severity, failOn))
     ? EXIT.findings
     : EXIT.ok;
+};
+
+/**
+ * Each finding (its final, folded version) at the key and with the bytes the evaluate Lambda archives, then
+ * hourly digests by the findings' `lastSeen` hour, chained in order — what `trailwarden verify` checks.
+ */
+export const writeEvidence = (dir: string, findings: readonly Finding[]): { objects: number; digests: number } => {
+  const objects = findings.map((f) => ({ key: evidenceKey(f), bytes: evidenceBody(f), writtenAt: f.lastSeen }));
+  const digests = buildHourlyChain(objects);
+  const write = (key: string, body: string): void => {
+    const path = join(dir, ...key.split('/'));
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, body);
+  };
+  for (const o of objects) write(o.key, o.bytes);
+  for (const d of digests) write(d.key, d.body);
+  return { objects: objects.length, digests: digests.length };
 };
 
 /** Paths named on the command line must exist: a typo must not pass silently as "no findings" in CI. */
@@ -258,6 +289,11 @@ export const scanCommand = async (
   const missing = missingPaths(options.paths);
   if (missing.length > 0) {
     for (const path of missing) errorLine(io, `${path}: no such file or directory`);
+    return EXIT.usage;
+  }
+  if (options.evidenceDir !== undefined && existsSync(join(options.evidenceDir, DIGEST_PREFIX))) {
+    // A second chain in the same directory would not link to the first: start from an empty directory.
+    errorLine(io, `${options.evidenceDir}: already holds digests; write evidence to a new directory`);
     return EXIT.usage;
   }
   const loaded = loadDetectionConfig(options.configFile, io.cwd ?? process.cwd());

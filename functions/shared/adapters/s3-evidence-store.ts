@@ -1,18 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { evidenceBody, evidenceKey, sha256 } from '../../../rules/core/evidence.ts';
 import type { Finding } from '../../../rules/core/finding.ts';
 
-/** Hive-style key so Athena can partition by day (DESIGN §4). */
-export const evidenceKey = (finding: Finding): string =>
-  `findings/dt=${finding.firstSeen.slice(0, 10)}/${finding.severity}/${finding.id}.json`;
-
-/** The exact bytes archived; the digest chain hashes these bytes. */
-export const evidenceBody = (finding: Finding): string => `${JSON.stringify(finding, null, 2)}\n`;
-
-export const sha256 = (body: string | Uint8Array) => {
-  const digest = createHash('sha256').update(body).digest();
-  return { hex: digest.toString('hex'), base64: digest.toString('base64') };
-};
+// The key, bytes and hash live in the pure core so the CLI (`scan --evidence`, `verify`) writes and checks
+// exactly what this adapter archives.
+export { evidenceBody, evidenceKey, sha256 };
 
 export interface EvidenceStore {
   put(finding: Finding): Promise<{ readonly key: string; readonly sha256: string }>;
