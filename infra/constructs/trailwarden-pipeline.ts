@@ -40,6 +40,8 @@ export const STATE_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dyn
 const MANAGEMENT_EVENTS_STATE = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
 /** How often the health function runs (DESIGN §2: scheduled health checks and the dead-man switch). */
 export const HEALTH_SCHEDULE_MINUTES = 5;
+/** Where the digest function writes the chain; the only prefix it may write to. */
+export const DIGEST_PREFIX = 'digests/';
 
 /** Bundling shared by every function: ESM for Node 24, the runtime's AWS SDK left out. */
 const BUNDLING: BundlingOptions = {
@@ -69,6 +71,8 @@ export interface TrailwardenPipelineProps {
   readonly maxConcurrency?: number;
   /** Handler of the health function (default: this repository's `functions/health/handler.ts`). Its thresholds come from `config.health`. */
   readonly healthEntry?: string;
+  /** Handler of the digest function (default: this repository's `functions/digest/handler.ts`). */
+  readonly digestEntry?: string;
 }
 
 /**
@@ -96,6 +100,8 @@ export class TrailwardenPipeline extends Construct {
   readonly evaluateFunction: NodejsFunction;
   /** Scheduled: trail and recorder status, and the dead-man switch. */
   readonly healthFunction: NodejsFunction;
+  /** Scheduled, hourly: the evidence digest chain (`digests/`). */
+  readonly digestFunction: NodejsFunction;
   readonly routes: readonly events.Rule[];
   readonly patterns: readonly GeneratedPattern[];
   readonly alarms: readonly cloudwatch.Alarm[];
@@ -263,6 +269,7 @@ export class TrailwardenPipeline extends Construct {
     );
 
     this.healthFunction = this.buildHealthFunction(props, projectRoot);
+    this.digestFunction = this.buildDigestFunction(props, projectRoot);
 
     // --- routing ----------------------------------------------------------------------------------------
     this.patterns = patternsFor(props.selectors);
@@ -309,6 +316,12 @@ export class TrailwardenPipeline extends Construct {
         'HealthErrors',
         'Trailwarden: a health run failed (a finding or a resolved notice could not be delivered); trail and silence checks may be blind.',
         this.healthFunction.metricErrors({ period: Duration.minutes(15), statistic: 'Sum' }),
+        0,
+      ),
+      alarm(
+        'DigestErrors',
+        'Trailwarden: an hourly digest run failed; that hour has no digest and its evidence is not chained until it is written.',
+        this.digestFunction.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
         0,
       ),
     ];
@@ -477,6 +490,72 @@ export class TrailwardenPipeline extends Construct {
     return fn;
   }
 
+  /**
+   * The digest function: every hour, the digest of the previous UTC hour's evidence, chained to the one before.
+   * It lists and reads `findings/` and `digests/` and may only add objects under `digests/`: no delete, no
+   * retention or legal-hold changes. Runs are idempotent, so the stock async retries are kept.
+   */
+  private buildDigestFunction(props: TrailwardenPipelineProps, projectRoot: string): NodejsFunction {
+    const logGroup = new logs.LogGroup(this, 'DigestLogs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const role = new iam.Role(this, 'DigestRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Trailwarden digest function',
+    });
+    logGroup.grantWrite(role);
+    const fn = new NodejsFunction(this, 'DigestFunction', {
+      entry: props.digestEntry ?? fileURLToPath(new URL('functions/digest/handler.ts', `file://${REPO_ROOT}`)),
+      handler: 'handler',
+      projectRoot,
+      depsLockFilePath: `${projectRoot.replace(/\/$/, '')}/package-lock.json`,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.minutes(5),
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      description: 'Trailwarden: hourly digest of the evidence written, chained to the previous digest',
+      environment: {
+        EVIDENCE_BUCKET: this.evidenceBucket.bucketName,
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: BUNDLING,
+    });
+    const prefixes = [EVIDENCE_PREFIX, DIGEST_PREFIX];
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [this.evidenceBucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } },
+      }),
+    );
+    // HeadObject and GetObject (the stored checksum, or the bytes when there is none).
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: prefixes.map((p) => this.evidenceBucket.arnForObjects(`${p}*`)),
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [this.evidenceBucket.arnForObjects(`${DIGEST_PREFIX}*`)],
+      }),
+    );
+    // SSE-KMS with a bucket key: reading needs Decrypt, writing GenerateDataKey; nothing else on the key.
+    this.storageKey.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
+    new events.Rule(this, 'DigestSchedule', {
+      description: 'Trailwarden: writes the evidence digest of the previous hour, every hour',
+      schedule: events.Schedule.rate(Duration.hours(1)),
+      targets: [new targets.LambdaFunction(fn)],
+    });
+    return fn;
+  }
+
   /** A topic under the messaging key that refuses publishing over plain HTTP (both topics are built here). */
   private encryptedTopic(id: string, displayName: string): sns.Topic {
     return new sns.Topic(this, id, { displayName, masterKey: this.messagingKey, enforceSSL: true });
@@ -593,6 +672,23 @@ export class TrailwardenPipeline extends Construct {
       reason:
         'config:DescribeConfigurationRecorderStatus supports no resource-level permissions (AWS service authorization reference); the statement grants that one read-only action.',
     });
+    const digestPolicy = this.digestFunction.role?.node.tryFindChild('DefaultPolicy');
+    if (digestPolicy === undefined) throw new Error('digest function role has no default policy');
+    const bucket = this.evidenceBucket.node.defaultChild;
+    if (!(bucket instanceof s3.CfnBucket)) throw new Error('evidence bucket has no CfnBucket');
+    const bucketId = Stack.of(this).getLogicalId(bucket);
+    Validations.of(digestPolicy).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${EVIDENCE_PREFIX}*]`,
+        reason:
+          'The digest lists every evidence object written in its hour, whose keys are generated per finding; the grant is GetObject only (the stored checksum, or the bytes), scoped to the findings/ prefix.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${DIGEST_PREFIX}*]`,
+        reason:
+          'Digest keys are generated per hour (digests/dt=…/<period>.json); the grants are GetObject (the previous link) and PutObject (the new digest), scoped to the digests/ prefix.',
+      },
+    );
   }
 
   private acknowledgeFunction(fn: NodejsFunction): void {

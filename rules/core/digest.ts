@@ -90,11 +90,27 @@ export const buildDigest = (input: {
   readonly objects: readonly StoredObject[];
   readonly previous: DigestLink | null;
 }): BuiltDigest => {
+  return buildDigestFromEntries({
+    ...input,
+    objects: input.objects.map((o) => ({ key: o.key, sha256: sha256(o.bytes).hex, size: byteLength(o.bytes) })),
+  });
+};
+
+/**
+ * The same digest from entries whose hash and size are already known (the scheduled function takes them from
+ * the checksum S3 verified on arrival, rather than reading every object back).
+ */
+export const buildDigestFromEntries = (input: {
+  readonly periodStart: string;
+  readonly periodEnd: string;
+  readonly objects: readonly DigestEntry[];
+  readonly previous: DigestLink | null;
+}): BuiltDigest => {
   const periodStart = isoSeconds(input.periodStart);
   const periodEnd = isoSeconds(input.periodEnd);
   if (periodEnd <= periodStart) throw new Error(`digest period ends (${periodEnd}) before it starts (${periodStart})`);
-  const objects = [...input.objects]
-    .map((o) => ({ key: o.key, sha256: sha256(o.bytes).hex, size: byteLength(o.bytes) }))
+  const objects = input.objects
+    .map((o) => ({ key: o.key, sha256: o.sha256, size: o.size }))
     .sort((a, b) => compare(a.key, b.key));
   const digest: Digest = {
     schema: DIGEST_SCHEMA,

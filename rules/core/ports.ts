@@ -1,3 +1,4 @@
+import type { DigestEntry, DigestLink } from './digest.ts';
 import type { Finding } from './finding.ts';
 import type { HealthObservation, OpenSilence } from './health.ts';
 import type { History, HistorySpec, Sighting } from './history.ts';
@@ -108,4 +109,18 @@ export interface RecorderStatusSource {
 /** Tells subscribers a paged finding cleared by itself (SNS subject `[RESOLVED] …`). */
 export interface ResolutionNotifier {
   resolved(finding: Finding, resolvedAt: string, reason: string): Promise<void>;
+}
+
+/**
+ * The evidence bucket as the scheduled digest function sees it (DESIGN §2, §4): what was written in a period,
+ * the chain's last link, and the one write it makes.
+ */
+export interface DigestStore {
+  /** Evidence objects (under `findings/`) last written in `[startMs, endMs)`, with the SHA-256 of their bytes. */
+  listEvidence(startMs: number, endMs: number): Promise<readonly DigestEntry[]>;
+  /** The latest digest whose key sorts before `beforeKey`, linked by the SHA-256 of its bytes; null when none. */
+  previousDigest(beforeKey: string): Promise<DigestLink | null>;
+  exists(key: string): Promise<boolean>;
+  /** Writes the digest unless `key` already exists; false when it did (another run wrote it first). */
+  putDigest(key: string, body: string): Promise<boolean>;
 }

@@ -332,9 +332,14 @@ describe('evaluate function', () => {
   });
 
   const functionStatements = statementsOf(main, 'AWS::IAM::Policy', 'PolicyDocument');
+  // The digest function reads the bucket by design (see 'digest function' below); the others never read it.
+  const digestRoleId = logicalIdOf(euStacks.main.pipeline.digestFunction.role as unknown as IConstruct);
+  const writerStatements = Object.values(main.findResources('AWS::IAM::Policy'))
+    .filter((p) => JSON.stringify(p.Properties.Roles) !== JSON.stringify([{ Ref: digestRoleId }]))
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 
   it('may not delete, and has no wildcard action or resource', () => {
-    const actions = functionStatements.flatMap(actionsOf);
+    const actions = writerStatements.flatMap(actionsOf);
     expect(actions.filter((a) => /^s3:(Delete|PutObjectRetention|PutObjectLegalHold|PutBucket|Get)/.test(a))).toEqual(
       [],
     );
@@ -348,7 +353,7 @@ describe('evaluate function', () => {
 
   it('writes evidence under findings/ only', () => {
     // One grant per function that archives findings (evaluate, health).
-    const put = functionStatements.filter((s) => actionsOf(s).includes('s3:PutObject'));
+    const put = writerStatements.filter((s) => actionsOf(s).includes('s3:PutObject'));
     expect(put).toHaveLength(2);
     for (const s of put) expect(JSON.stringify(s.Resource)).toMatch(/"\/findings\/\*"/);
   });
@@ -361,12 +366,16 @@ describe('evaluate function', () => {
         d.isDirectory() ? files(join(dir, d.name)) : d.name.endsWith('.ts') ? [join(dir, d.name)] : [],
       );
     const prefix: Record<string, string> = { dynamodb: 'dynamodb', s3: 's3', sns: 'sns' };
+    // Commands authorized by an action of another name (AWS service authorization reference).
+    const actionOf: Record<string, string> = { 's3:HeadObject': 's3:GetObject', 's3:ListObjectsV2': 's3:ListBucket' };
     const needed = new Set<string>();
     for (const file of files(root)) {
       const source = readFileSync(file, 'utf8');
       for (const m of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/client-(dynamodb|s3|sns)'/g)) {
         for (const name of (m[1] ?? '').split(',').map((s) => s.trim().replace(/^type\s+/, ''))) {
-          if (name.endsWith('Command')) needed.add(`${prefix[m[2] as string]}:${name.slice(0, -'Command'.length)}`);
+          if (!name.endsWith('Command')) continue;
+          const command = `${prefix[m[2] as string]}:${name.slice(0, -'Command'.length)}`;
+          needed.add(actionOf[command] ?? command);
         }
       }
     }
@@ -845,5 +854,92 @@ describe('health function alarm', () => {
       Threshold: 0,
       AlarmActions: [{ Ref: alarmTopicId }],
     });
+  });
+});
+
+describe('digest function', () => {
+  const digestFunctionId = (t: Template) => {
+    const ids = Object.entries(t.findResources('AWS::Lambda::Function'))
+      .filter(([, r]) => String(r.Properties.Description ?? '').includes('hourly digest'))
+      .map(([id]) => id);
+    expect(ids).toHaveLength(1);
+    return ids[0] as string;
+  };
+  const digestStatements = (t: Template): Statement[] => {
+    const fn = t.findResources('AWS::Lambda::Function')[digestFunctionId(t)];
+    if (fn === undefined) throw new Error('no digest function');
+    const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    return Object.values(t.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+  };
+  const bucketId = () =>
+    Object.entries(main.findResources('AWS::S3::Bucket')).find(([, r]) => r.Properties.ObjectLockEnabled)?.[0];
+  const objectsUnder = (prefix: string) => ({
+    'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId(), 'Arn'] }, `/${prefix}*`]],
+  });
+
+  it('runs nodejs24.x on arm64 with the evidence bucket', () => {
+    const fn = main.findResources('AWS::Lambda::Function')[digestFunctionId(main)];
+    expect(fn?.Properties).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Environment: { Variables: { EVIDENCE_BUCKET: { Ref: bucketId() } } },
+    });
+  });
+
+  it('runs every hour', () => {
+    const id = digestFunctionId(main);
+    main.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [id, 'Arn'] } })],
+    });
+  });
+
+  it('lists and reads findings/ and digests/, writes under digests/ only, and may delete nothing', () => {
+    const statements = digestStatements(main);
+    const s3Statements = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+    expect(s3Statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: { 'Fn::GetAtt': [bucketId(), 'Arn'] },
+        Condition: { StringLike: { 's3:prefix': ['findings/*', 'digests/*'] } },
+      },
+      {
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: [objectsUnder('findings/'), objectsUnder('digests/')],
+      },
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: objectsUnder('digests/') },
+    ]);
+    const actions = statements.flatMap(actionsOf);
+    expect(actions.filter((a) => /Delete|Retention|LegalHold|PutBucket|Bypass/.test(a))).toEqual([]);
+    expect(actions.filter((a) => a === '*' || a.endsWith(':*') || a.endsWith('*'))).toEqual([]);
+    expect(statements.filter((s) => s.Resource === '*')).toEqual([]);
+    const kms = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')));
+    expect(kms.flatMap(actionsOf).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    expect(kms.map((s) => s.Resource)).toEqual([
+      { 'Fn::GetAtt': [logicalIdOf(euStacks.main.pipeline.storageKey), 'Arn'] },
+    ]);
+    expect(actions.filter((a) => /^(dynamodb|sns|sqs):/.test(a))).toEqual([]);
+  });
+
+  it('pages the alarm topic when a run fails, and shows on the dashboard', () => {
+    const fnId = digestFunctionId(main);
+    main.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }],
+      Period: 3600,
+      Threshold: 0,
+      AlarmActions: [{ Ref: alarmTopicId }],
+    });
+    const alarm = euStacks.main.pipeline.alarms.find((a) => a.node.id === 'DigestErrors');
+    expect(alarm).toBeDefined();
+    const body = JSON.stringify(Object.values(main.findResources('AWS::CloudWatch::Dashboard'))[0]);
+    expect(body).toContain(logicalIdOf(alarm as unknown as IConstruct));
   });
 });

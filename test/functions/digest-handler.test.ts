@@ -1,0 +1,266 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DigestDeps } from '../../functions/digest/digest.ts';
+import { createHandler, previousHour } from '../../functions/digest/digest.ts';
+import { createS3DigestStore } from '../../functions/shared/adapters/s3-digest-store.ts';
+import { createS3EvidenceStore } from '../../functions/shared/adapters/s3-evidence-store.ts';
+import { createTelemetry } from '../../functions/shared/telemetry.ts';
+import type { DigestEntry, StoredObject } from '../../rules/core/digest.ts';
+import { buildDigest, DIGEST_PREFIX, EVIDENCE_PREFIX, HOUR_MS, verifyChain } from '../../rules/core/digest.ts';
+import { sha256 } from '../../rules/core/evidence.ts';
+import type { DigestStore } from '../../rules/core/ports.ts';
+import { startS3rver } from '../support/s3rver.ts';
+import { sampleFinding } from './support.ts';
+
+const quiet = createTelemetry(
+  'test',
+  () => {},
+  () => 0,
+);
+
+/** The bucket in memory: each object with the time it was last written. */
+const memoryStore = () => {
+  const objects = new Map<string, { bytes: string; writtenMs: number }>();
+  const puts: string[] = [];
+  const store: DigestStore = {
+    listEvidence: async (startMs, endMs) =>
+      [...objects.entries()]
+        .filter(([k, o]) => k.startsWith(EVIDENCE_PREFIX) && o.writtenMs >= startMs && o.writtenMs < endMs)
+        .map(([key, o]): DigestEntry => ({ key, sha256: sha256(o.bytes).hex, size: Buffer.byteLength(o.bytes) })),
+    previousDigest: async (beforeKey) => {
+      const key = [...objects.keys()]
+        .filter((k) => k.startsWith(DIGEST_PREFIX) && k < beforeKey)
+        .sort()
+        .at(-1);
+      const bytes = key === undefined ? undefined : objects.get(key)?.bytes;
+      return key === undefined || bytes === undefined ? null : { key, sha256: sha256(bytes).hex };
+    },
+    exists: async (key) => objects.has(key),
+    putDigest: async (key, body) => {
+      if (objects.has(key)) return false;
+      objects.set(key, { bytes: body, writtenMs: 0 });
+      puts.push(key);
+      return true;
+    },
+  };
+  const write = (key: string, bytes: string, writtenMs: number) => objects.set(key, { bytes, writtenMs });
+  const contents = (): StoredObject[] => [...objects.entries()].map(([key, o]) => ({ key, bytes: o.bytes }));
+  return { store, write, contents, puts };
+};
+
+const T = Date.parse('2026-11-02T10:17:00Z');
+
+const setup = (store: DigestStore, clock: { t: number }) => {
+  const deps: DigestDeps = { store, clock: { now: () => clock.t }, telemetry: quiet };
+  return createHandler(deps);
+};
+
+describe('digest handler', () => {
+  it('digests the previous whole UTC hour', () => {
+    expect(previousHour(T)).toEqual({
+      startMs: Date.parse('2026-11-02T09:00:00Z'),
+      endMs: Date.parse('2026-11-02T10:00:00Z'),
+    });
+    expect(previousHour(Date.parse('2026-11-02T10:00:00Z')).startMs).toBe(Date.parse('2026-11-02T09:00:00Z'));
+  });
+
+  it('writes a digest for an empty hour, and the next hour chains to it', async () => {
+    const mem = memoryStore();
+    const clock = { t: T };
+    const handler = setup(mem.store, clock);
+    expect(await handler()).toEqual({
+      status: 'written',
+      key: 'digests/dt=2026-11-02/20261102T090000Z.json',
+      objects: 0,
+      previous: null,
+    });
+    clock.t += HOUR_MS;
+    expect(await handler()).toMatchObject({ status: 'written', objects: 0, previous: mem.puts[0] });
+    const report = verifyChain(mem.contents());
+    expect(report).toMatchObject({ ok: true, digests: 2, problems: [] });
+  });
+
+  it("lists the hour's evidence only, chains two hours, and verifies with the body the core builds", async () => {
+    const mem = memoryStore();
+    mem.write('findings/dt=2026-11-02/high/a.json', '{"a":1}\n', Date.parse('2026-11-02T09:05:00Z'));
+    mem.write('findings/dt=2026-11-02/low/b.json', '{"b":2}\n', Date.parse('2026-11-02T09:59:59Z'));
+    mem.write('findings/dt=2026-11-02/low/c.json', '{"c":3}\n', Date.parse('2026-11-02T10:00:00Z'));
+    const clock = { t: T };
+    const handler = setup(mem.store, clock);
+    expect(await handler()).toMatchObject({ status: 'written', objects: 2 });
+    clock.t += HOUR_MS;
+    expect(await handler()).toMatchObject({ status: 'written', objects: 1, previous: mem.puts[0] });
+
+    const contents = mem.contents();
+    const first = buildDigest({
+      periodStart: '2026-11-02T09:00:00Z',
+      periodEnd: '2026-11-02T10:00:00Z',
+      objects: contents.filter((o) => o.key.endsWith('/a.json') || o.key.endsWith('/b.json')),
+      previous: null,
+    });
+    expect(contents.find((o) => o.key === first.key)?.bytes).toBe(first.body);
+    expect(verifyChain(contents)).toMatchObject({ ok: true, digests: 2, evidence: 3, verified: 3 });
+  });
+
+  it('does nothing when re-run for an hour that already has its digest', async () => {
+    const mem = memoryStore();
+    mem.write('findings/dt=2026-11-02/high/a.json', '{"a":1}\n', Date.parse('2026-11-02T09:05:00Z'));
+    const clock = { t: T };
+    const handler = setup(mem.store, clock);
+    await handler();
+    const before = mem.contents();
+    clock.t += 20 * 60_000;
+    expect(await handler()).toEqual({ status: 'exists', key: 'digests/dt=2026-11-02/20261102T090000Z.json' });
+    expect(mem.puts).toHaveLength(1);
+    expect(mem.contents()).toEqual(before);
+  });
+
+  it('reports a digest another run wrote first as existing', async () => {
+    const mem = memoryStore();
+    const store: DigestStore = { ...mem.store, exists: async () => false };
+    await setup(mem.store, { t: T })();
+    expect(await setup(store, { t: T })()).toMatchObject({ status: 'exists' });
+    expect(mem.puts).toHaveLength(1);
+  });
+});
+
+describe('S3 digest store on s3rver', () => {
+  let s3: Awaited<ReturnType<typeof startS3rver>>;
+  beforeAll(async () => {
+    s3 = await startS3rver(['evidence']);
+  });
+  afterAll(async () => {
+    await s3.stop();
+  });
+
+  const bucketContents = async (): Promise<StoredObject[]> => {
+    const { ListObjectsV2Command, GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: 'evidence' }));
+    return Promise.all(
+      (listed.Contents ?? []).map(async (o) => {
+        const got = await s3.client.send(new GetObjectCommand({ Bucket: 'evidence', Key: o.Key }));
+        return { key: o.Key ?? '', bytes: (await got.Body?.transformToByteArray()) ?? new Uint8Array() };
+      }),
+    );
+  };
+
+  it('digests what the evidence store wrote, and verifyChain accepts the bucket', async () => {
+    const evidence = createS3EvidenceStore(s3.client, 'evidence');
+    const store = createS3DigestStore(s3.client, 'evidence');
+    // The chain's previous hour, written before any evidence: an empty digest to link to.
+    const before = Date.now();
+    const clock = { t: before };
+    const handler = setup(store, clock);
+    expect(await handler()).toMatchObject({ status: 'written', objects: 0, previous: null });
+
+    const now = new Date().toISOString();
+    const written = await Promise.all(
+      ['aa', 'bb', 'cc'].map((id, i) =>
+        evidence.put(
+          sampleFinding({ id: id.repeat(16), severity: i === 0 ? 'high' : 'low', firstSeen: now, lastSeen: now }),
+        ),
+      ),
+    );
+    const after = Date.now();
+    // The hour(s) the writes fell in: one run per hour, as the schedule would (the same hour twice is a no-op).
+    const runs = [];
+    for (const t of [before + HOUR_MS, after + HOUR_MS]) {
+      clock.t = t;
+      runs.push(await handler());
+    }
+    const objects = runs.reduce((n, r) => n + (r.status === 'written' ? r.objects : 0), 0);
+    expect(objects).toBe(written.length);
+    expect(runs[0]).toMatchObject({ status: 'written' });
+
+    const contents = await bucketContents();
+    const report = verifyChain(contents);
+    expect(report.problems).toEqual([]);
+    expect(report).toMatchObject({ ok: true, evidence: 3, verified: 3 });
+    expect(report.digests).toBeGreaterThanOrEqual(2);
+    // Re-running the last hour changes nothing.
+    expect(await handler()).toMatchObject({ status: 'exists' });
+    expect(await bucketContents()).toHaveLength(contents.length);
+  });
+
+  it('says whether a digest exists, and finds none before the first', async () => {
+    const store = createS3DigestStore(s3.client, 'evidence');
+    expect(await store.exists('digests/dt=2000-01-01/20000101T000000Z.json')).toBe(false);
+    expect(await store.previousDigest('digests/dt=2000-01-01/20000101T000000Z.json')).toBeNull();
+    expect(await store.listEvidence(0, HOUR_MS)).toEqual([]);
+  });
+});
+
+describe('S3 digest store: hashes', () => {
+  it('takes the stored full-object ChecksumSHA256 and reads the body only when there is none or a composite', async () => {
+    const { mockClient } = await import('aws-sdk-client-mock');
+    const { S3Client, ListObjectsV2Command, HeadObjectCommand, GetObjectCommand, PutObjectCommand } = await import(
+      '@aws-sdk/client-s3'
+    );
+    const s3 = mockClient(S3Client);
+    try {
+      const start = Date.parse('2026-11-02T23:00:00Z');
+      const inside = new Date(start + 60_000);
+      s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+      s3.on(ListObjectsV2Command, { Prefix: 'findings/dt=2026-11-02/' }).resolves({
+        Contents: [
+          { Key: 'findings/dt=2026-11-02/high/stored.json', LastModified: inside },
+          { Key: 'findings/dt=2026-11-02/high/composite.json', LastModified: inside },
+          { Key: 'findings/dt=2026-11-02/high/old.json', LastModified: new Date(start - 1) },
+        ],
+      });
+      s3.on(ListObjectsV2Command, { Prefix: 'findings/dt=2026-10-31/' }).resolves({
+        // A repeat folded into a finding first seen two days ago, rewritten inside this hour.
+        Contents: [{ Key: 'findings/dt=2026-10-31/high/late.json', LastModified: inside }],
+      });
+      s3.on(HeadObjectCommand, { Key: 'findings/dt=2026-10-31/high/late.json' }).resolves({
+        ChecksumSHA256: sha256('late\n').base64,
+        ChecksumType: 'FULL_OBJECT',
+        ContentLength: 5,
+      });
+      const stored = sha256('stored\n');
+      s3.on(HeadObjectCommand, { Key: 'findings/dt=2026-11-02/high/stored.json' }).resolves({
+        ChecksumSHA256: stored.base64,
+        ChecksumType: 'FULL_OBJECT',
+        ContentLength: 7,
+      });
+      s3.on(HeadObjectCommand, { Key: 'findings/dt=2026-11-02/high/composite.json' }).resolves({
+        ChecksumSHA256: `${stored.base64}-2`,
+        ChecksumType: 'COMPOSITE',
+        ContentLength: 10,
+      });
+      // Only the part of the SDK stream the adapter uses.
+      const body = { transformToByteArray: async () => new Uint8Array(Buffer.from('composite\n')) };
+      s3.on(GetObjectCommand).resolves({ Body: body as never });
+      s3.on(PutObjectCommand).resolves({});
+      const store = createS3DigestStore(new S3Client({ region: 'us-east-1' }), 'evidence');
+      const entries = await store.listEvidence(start, start + HOUR_MS);
+      expect(entries).toEqual(
+        expect.arrayContaining([
+          { key: 'findings/dt=2026-10-31/high/late.json', sha256: sha256('late\n').hex, size: 5 },
+          { key: 'findings/dt=2026-11-02/high/stored.json', sha256: stored.hex, size: 7 },
+          { key: 'findings/dt=2026-11-02/high/composite.json', sha256: sha256('composite\n').hex, size: 10 },
+        ]),
+      );
+      expect(entries).toHaveLength(3);
+      expect(s3.commandCalls(HeadObjectCommand)[0]?.args[0].input).toMatchObject({ ChecksumMode: 'ENABLED' });
+      expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key)).toEqual([
+        'findings/dt=2026-11-02/high/composite.json',
+      ]);
+      // The day the period touches, and two days back for late events and folds into older findings.
+      expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input.Prefix)).toEqual([
+        'findings/dt=2026-10-31/',
+        'findings/dt=2026-11-01/',
+        'findings/dt=2026-11-02/',
+      ]);
+
+      await store.putDigest('digests/dt=2026-11-02/20261102T230000Z.json', 'body\n');
+      expect(s3.commandCalls(PutObjectCommand)[0]?.args[0].input).toMatchObject({
+        Key: 'digests/dt=2026-11-02/20261102T230000Z.json',
+        ChecksumAlgorithm: 'SHA256',
+        ChecksumSHA256: sha256('body\n').base64,
+        IfNoneMatch: '*',
+      });
+    } finally {
+      s3.restore();
+    }
+  });
+});
