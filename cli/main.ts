@@ -2,6 +2,8 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { coverageCommand } from './commands/coverage.ts';
 import { docsCommand } from './commands/docs.ts';
+import { drillCommand } from './commands/drill.ts';
+import { exportCommand } from './commands/export.ts';
 import { rulesCommand } from './commands/rules.ts';
 import { scanCommand } from './commands/scan.ts';
 import { verifyCommand } from './commands/verify.ts';
@@ -25,8 +27,12 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
       return rulesCommand(args, io, usage);
     case 'verify':
       return verifyCommand(args, io, usage);
+    case 'export':
+      return exportCommand(args, io, usage);
     case 'docs':
       return docsCommand(args, io, usage);
+    case 'drill':
+      return drillCommand(args, io, usage);
     case 'coverage':
       return coverageCommand(args, io, usage);
     case 'help':

@@ -31,6 +31,26 @@ Commands:
                SHA-256, walks the chain and names each missing, altered, unexpected or
                out-of-order object by key. Exit 0 verified (warnings allowed), 1 not.
 
+  export --from DATE --to DATE SOURCE
+               Write an auditor's evidence package (a directory; no zip: Node has none built
+               in) for findings active between two inclusive UTC days (YYYY-MM-DD). SOURCE as
+               for verify. Holds findings/ and digests/ byte for byte, report.md, a
+               self-contained report.html, findings.csv and manifest.json (SHA-256 of every
+               file). \`verify OUT\` passes when the package holds the whole chain; when a
+               narrower range or --control cuts it, manifest.json says to verify SOURCE.
+    --control ID                only findings mapped to this Annex A control (e.g. A.8.15)
+    --out DIR                   new or empty directory (default: trailwarden-export-FROM_TO)
+
+  drill --local | --invoke FUNCTION_NAME
+               Send each critical and high rule's drill events (built from its inline cases,
+               marked drill) through the evaluate handler and check it fires. --local runs the
+               real handler on DynamoDB Local (needs java) and s3rver with SNS recorded in
+               process: checks each rule's finding was paged (drill attribute) and archived.
+               --invoke sends each batch to the deployed function and reports batchItemFailures.
+               Prints PASS/FAIL/SKIP per rule with its time; exit 1 on any failure.
+    --rule ID                   only these rules (repeatable, or comma-separated)
+    --severity LIST             severities to drill (default: critical,high)
+
   help         Show this help (also --help); --version prints the version.
 
 Exit codes: 0 ok, 1 findings at or above --fail-on (or docs --check stale, or verify

@@ -1,0 +1,137 @@
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { DrillPlan, DrillSkip } from '../../rules/core/drill.ts';
+import { DRILL_SEVERITIES, planDrill } from '../../rules/core/drill.ts';
+import type { Rule, RuleDocs, Severity } from '../../rules/core/types.ts';
+import { SEVERITIES } from '../../rules/core/types.ts';
+import { parseOptions } from '../args.ts';
+import type { DrillResult } from '../drill/local.ts';
+import type { Io } from '../io.ts';
+import { EXIT, errorLine, message } from '../io.ts';
+
+export interface DrillDeps {
+  /** The rules with their docs (default: the catalogue). */
+  readonly rules?: () => Promise<readonly (readonly [Rule, RuleDocs])[]>;
+  /** `--local`: a running DynamoDB Local to use instead of starting one (tests pass `inject('dynamoEndpoint')`). */
+  readonly dynamoEndpoint?: string;
+  /** `--invoke`: the Lambda client (default: the SDK's default credentials and region). */
+  readonly lambdaClient?: () => Promise<LambdaClient>;
+  readonly now?: () => number;
+}
+
+const defaultRules = async () => {
+  const [{ RULES }, { withDocs }] = await Promise.all([import('../../rules/index.ts'), import('../../rules/docs.ts')]);
+  return withDocs(RULES);
+};
+
+const defaultLambda = async (): Promise<LambdaClient> => {
+  const { LambdaClient } = await import('@aws-sdk/client-lambda');
+  return new LambdaClient({});
+};
+
+const pad = (s: string, n: number) => s.padEnd(n);
+
+const renderRow = (result: string, ruleId: string, severity: string, events: string, time: string, detail: string) =>
+  `${pad(result, 6)} ${pad(ruleId, 40)} ${pad(severity, 8)} ${pad(events, 6)} ${pad(time, 8)} ${detail}`.trimEnd();
+
+/**
+ * `trailwarden drill [--local | --invoke FUNCTION_NAME] [--rule ID…] [--severity critical,high]`: send each
+ * critical and high rule's drill events (see rules/core/drill.ts) through the real evaluate handler on local
+ * stand-ins (`--local`) or the deployed function (`--invoke`), and print pass/fail per rule. Exit 1 on any
+ * failure, 2 on usage errors. Rules that cannot be drilled from their cases are listed as SKIP, not failed.
+ */
+export const drillCommand = async (
+  args: readonly string[],
+  io: Io,
+  usage: () => void,
+  deps: DrillDeps = {},
+): Promise<number> => {
+  const parsed = parseOptions(args, {
+    local: { type: 'boolean' },
+    invoke: { type: 'string' },
+    rule: { type: 'string', multiple: true },
+    severity: { type: 'string' },
+  });
+  if (!parsed.ok) {
+    errorLine(io, parsed.error);
+    usage();
+    return EXIT.usage;
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 0 || (values.local === true) === (values.invoke !== undefined)) {
+    errorLine(io, 'drill needs exactly one of --local or --invoke FUNCTION_NAME');
+    usage();
+    return EXIT.usage;
+  }
+  let severities: readonly Severity[] = DRILL_SEVERITIES;
+  if (values.severity !== undefined) {
+    const list = values.severity.split(',').map((s) => s.trim());
+    const bad = list.filter((s) => !(SEVERITIES as readonly string[]).includes(s));
+    if (bad.length > 0 || list.length === 0) {
+      errorLine(io, `unknown severity: ${bad.join(', ')} (use ${SEVERITIES.join(', ')})`);
+      return EXIT.usage;
+    }
+    severities = list as Severity[];
+  }
+  const now = deps.now ?? Date.now;
+  let rules: readonly (readonly [Rule, RuleDocs])[];
+  try {
+    rules = await (deps.rules ?? defaultRules)();
+  } catch (err) {
+    errorLine(io, `could not load the rules: ${message(err)}`);
+    return EXIT.usage;
+  }
+  const wanted = (values.rule ?? []).flatMap((r) => r.split(',')).filter((r) => r !== '');
+  const unknown = wanted.filter((id) => !rules.some(([rule]) => rule.id === id));
+  if (unknown.length > 0) {
+    errorLine(io, `unknown rule: ${unknown.join(', ')}`);
+    return EXIT.usage;
+  }
+  const chosen = wanted.length > 0 ? rules.filter(([rule]) => wanted.includes(rule.id)) : rules;
+  const plans: (DrillPlan | DrillSkip)[] = planDrill(chosen, { severities, nowMs: now() });
+  if (!plans.some((p) => p.kind === 'plan')) {
+    errorLine(io, `no rule to drill at severity ${severities.join(', ')}`);
+    return EXIT.usage;
+  }
+
+  io.stdout.write(`${renderRow('RESULT', 'RULE', 'SEVERITY', 'EVENTS', 'TIME', 'DETAIL')}\n`);
+  const results: DrillResult[] = [];
+  const report = (plan: DrillPlan, r: DrillResult) => {
+    results.push(r);
+    io.stdout.write(
+      `${renderRow(r.ok ? 'PASS' : 'FAIL', r.ruleId, plan.severity, String(plan.bodies.length), `${r.ms}ms`, r.detail)}\n`,
+    );
+  };
+  const skip = (p: DrillSkip) => io.stdout.write(`${renderRow('SKIP', p.rule.id, '-', '-', '-', p.reason)}\n`);
+
+  if (values.local === true) {
+    const { runLocal, startLocalEnv } = await import('../drill/local.ts');
+    let env: Awaited<ReturnType<typeof startLocalEnv>>;
+    try {
+      env = await startLocalEnv(deps.dynamoEndpoint);
+    } catch (err) {
+      errorLine(io, `could not start DynamoDB Local and s3rver: ${message(err)}`);
+      return EXIT.findings;
+    }
+    try {
+      for (const p of plans) {
+        if (p.kind === 'skip') skip(p);
+        else report(p, await runLocal(p, env, now()));
+      }
+    } finally {
+      await env.stop();
+    }
+  } else {
+    const functionName = values.invoke ?? '';
+    const { runInvoke } = await import('../drill/invoke.ts');
+    const client = await (deps.lambdaClient ?? defaultLambda)();
+    for (const p of plans) {
+      if (p.kind === 'skip') skip(p);
+      else report(p, await runInvoke(p, client, functionName, now()));
+    }
+  }
+  const failed = results.filter((r) => !r.ok).length;
+  io.stdout.write(
+    `${failed === 0 ? 'drill passed' : 'drill FAILED'}: ${results.length - failed} of ${results.length} rules passed, ${plans.length - results.length} skipped\n`,
+  );
+  return failed === 0 ? EXIT.ok : EXIT.findings;
+};

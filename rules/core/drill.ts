@@ -1,0 +1,216 @@
+import type { DetectionConfig } from './config.ts';
+import { DEFAULT_DETECTION_CONFIG } from './config.ts';
+import { contextFor } from './engine.ts';
+import { toAuditEvent } from './events.ts';
+import type { AuditEvent, Criticality, Rule, RuleCase, RuleDocs, Severity } from './types.ts';
+import { isCloudTrailSelector } from './types.ts';
+
+/**
+ * Drill planning (issue 5 §5), pure: which rules a drill exercises and the SQS message bodies that make each
+ * one fire. No I/O and no clock: `nowMs` and `newId` are inputs.
+ *
+ * Which rules: a rule is drilled when the severity it would page with, at the criticality its chosen positive
+ * case runs under (`case.criticality`, else the config's default), is in the selected severities (default
+ * critical and high). So a medium rule that escalates to high on high-criticality assets is drilled when one of
+ * its positive cases runs at high criticality; a high rule is drilled from any positive case at medium.
+ *
+ * How many events: one for a single-event rule; for a threshold rule, the `count` of the threshold for that
+ * criticality (`byCriticality` first), with event times spread inside its window so the sliding window fires.
+ * Distinct thresholds need distinct values: the first variation (source IP or user name) that keeps the group
+ * and the match and makes every value distinct is used; a rule with none is skipped, never faked.
+ *
+ * Config: the case's config overrides travel with the plan (`config`), and a case criticality is forced through
+ * `criticality.default`: the drill runs that rule with that config.
+ */
+
+export const DRILL_SEVERITIES: readonly Severity[] = ['critical', 'high'];
+
+export interface DrillPlan {
+  readonly kind: 'plan';
+  readonly rule: Rule;
+  readonly caseName: string;
+  readonly criticality: Criticality;
+  readonly severity: Severity;
+  /** The detection config the rule must run with (base + the case's overrides). */
+  readonly config: DetectionConfig;
+  /** SQS message bodies: EventBridge envelopes marked `drill: true`. */
+  readonly bodies: readonly string[];
+  /** The eventIDs (CloudTrail) or envelope ids (Config) of `bodies`, in order. */
+  readonly eventIds: readonly string[];
+}
+
+export interface DrillSkip {
+  readonly kind: 'skip';
+  readonly rule: Rule;
+  readonly reason: string;
+}
+
+export interface PlanOptions {
+  readonly severities?: readonly Severity[];
+  readonly config?: DetectionConfig;
+  /** Epoch ms the drill's events end at (the last event's time). */
+  readonly nowMs: number;
+  /** Fresh unique ids (default: crypto.randomUUID). */
+  readonly newId?: () => string;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const severityAt = (rule: Rule, criticality: Criticality): Severity => rule.escalation[criticality] ?? rule.severity;
+
+/** A case that needs remembered history (earlier sightings) cannot be replayed from its event alone. */
+const needsHistory = (c: RuleCase): boolean =>
+  c.history !== undefined && (c.history.first !== null || c.history.sightings.length > 0);
+
+const configFor = (base: DetectionConfig, c: RuleCase): DetectionConfig => {
+  const merged = c.config ? { ...base, ...c.config } : base;
+  return c.criticality
+    ? { ...merged, criticality: { default: c.criticality, accounts: {}, resources: [], tags: [] } }
+    : merged;
+};
+
+const ACCOUNT = '111122223333';
+
+/** The drill envelope for one event payload at `timeMs` with id `id`. */
+const envelopeFor = (rule: Rule, payload: unknown, id: string, timeMs: number): Record<string, unknown> => {
+  const time = new Date(timeMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (isCloudTrailSelector(rule.on)) {
+    const record: Record<string, unknown> = { ...(isObject(payload) ? payload : {}), eventID: id, eventTime: time };
+    return {
+      version: '0',
+      id: `drill-${id}`,
+      'detail-type': 'AWS API Call via CloudTrail',
+      source: 'aws.cloudtrail',
+      account: typeof record.recipientAccountId === 'string' ? record.recipientAccountId : ACCOUNT,
+      time,
+      region: typeof record.awsRegion === 'string' ? record.awsRegion : 'us-east-1',
+      resources: [],
+      drill: true,
+      detail: record,
+    };
+  }
+  return {
+    version: '0',
+    id,
+    'detail-type':
+      rule.on.source === 'config.item-change' ? 'Config Configuration Item Change' : 'Config Rules Compliance Change',
+    source: 'aws.config',
+    account: ACCOUNT,
+    time,
+    region: 'us-east-1',
+    resources: [],
+    drill: true,
+    detail: payload,
+  };
+};
+
+/** Variations for distinct thresholds: each returns the i-th variant of a CloudTrail record. */
+const VARIATIONS: readonly ((record: Record<string, unknown>, i: number) => Record<string, unknown>)[] = [
+  (r, i) => ({ ...r, sourceIPAddress: `198.51.100.${(i % 250) + 1}` }),
+  (r, i) => {
+    const who = isObject(r.userIdentity) ? r.userIdentity : {};
+    const name = typeof who.userName === 'string' ? who.userName : 'drill-user';
+    return { ...r, userIdentity: { ...who, userName: `${name}-drill${i}` } };
+  },
+];
+
+const parse = (envelope: Record<string, unknown>): AuditEvent | undefined => {
+  const parsed = toAuditEvent(envelope);
+  return parsed.ok ? parsed.event : undefined;
+};
+
+const matches = (rule: Rule, config: DetectionConfig, e: AuditEvent): boolean => {
+  try {
+    return rule.match(e, contextFor(config, e, rule.resources(e)));
+  } catch {
+    return false;
+  }
+};
+
+const WEEK_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * When the drill's last event happens: the case's own eventTime moved forward by whole weeks to the latest
+ * instant not after `nowMs`, so weekday and time of day survive (off-hours rules); `nowMs` when it has none.
+ */
+const endTimeFor = (c: RuleCase, nowMs: number): number => {
+  const t = isObject(c.event) && typeof c.event.eventTime === 'string' ? Date.parse(c.event.eventTime) : Number.NaN;
+  if (Number.isNaN(t)) return nowMs;
+  return t + Math.floor((nowMs - t) / WEEK_MS) * WEEK_MS;
+};
+
+/**
+ * The drill for one rule: a plan, a skip with the reason, or undefined when the rule's severity is not selected
+ * (or it has no positive case at all).
+ */
+export const planRule = (rule: Rule, docs: RuleDocs, options: PlanOptions): DrillPlan | DrillSkip | undefined => {
+  const severities = options.severities ?? DRILL_SEVERITIES;
+  const base = options.config ?? DEFAULT_DETECTION_CONFIG;
+  const newId = options.newId ?? (() => globalThis.crypto.randomUUID());
+  const selected = docs
+    .cases()
+    .filter((c) => c.expect === 'match')
+    .map((c) => ({ c, config: configFor(base, c) }))
+    .map((x) => ({ ...x, criticality: x.c.criticality ?? x.config.criticality.default }))
+    .filter((x) => severities.includes(severityAt(rule, x.criticality)));
+  if (selected.length === 0) return undefined;
+  const usable = selected.filter((x) => !needsHistory(x.c));
+  if (usable.length === 0) {
+    return { kind: 'skip', rule, reason: 'every positive case needs remembered history (a behaviour rule)' };
+  }
+  const reasons: string[] = [];
+  for (const { c, config, criticality } of usable) {
+    const spec = rule.threshold ? (rule.threshold.byCriticality?.[criticality] ?? rule.threshold) : undefined;
+    const count = spec?.count ?? 1;
+    const windowMs = (spec?.windowSeconds ?? 60) * 1000;
+    // Spread inside the window: the first and last event are (count - 1) steps apart, less than windowMs.
+    const step = count > 1 ? Math.max(1, Math.floor(windowMs / count)) : 0;
+    const start = endTimeFor(c, options.nowMs) - step * (count - 1);
+    const variants =
+      rule.threshold?.distinct !== undefined && count > 1 && isCloudTrailSelector(rule.on)
+        ? VARIATIONS
+        : [(r: Record<string, unknown>) => r];
+    let done: DrillPlan | undefined;
+    for (const vary of variants) {
+      const payloads = Array.from({ length: count }, (_, i) =>
+        isCloudTrailSelector(rule.on) && isObject(c.event) ? vary(c.event, i) : c.event,
+      );
+      const ids = payloads.map(() => newId());
+      const envelopes = payloads.map((p, i) => envelopeFor(rule, p, ids[i] ?? newId(), start + i * step));
+      const events = envelopes.map(parse);
+      if (events.some((e) => e === undefined || !matches(rule, config, e))) {
+        reasons.push(`case "${c.name}": the drill events do not match`);
+        continue;
+      }
+      const threshold = rule.threshold;
+      if (threshold && count > 1) {
+        const evs = events as AuditEvent[];
+        const groups = new Set(evs.map((e) => threshold.groupBy(e)));
+        const distinct = threshold.distinct;
+        if (groups.size !== 1 || (distinct && new Set(evs.map((e) => distinct(e))).size < count)) {
+          reasons.push(`case "${c.name}": no variation gives ${count} distinct values in one group`);
+          continue;
+        }
+      }
+      done = {
+        kind: 'plan',
+        rule,
+        caseName: c.name,
+        criticality,
+        severity: severityAt(rule, criticality),
+        config,
+        bodies: envelopes.map((e) => JSON.stringify(e)),
+        eventIds: ids,
+      };
+      break;
+    }
+    if (done) return done;
+  }
+  return { kind: 'skip', rule, reason: reasons[0] ?? 'no usable positive case' };
+};
+
+/** Plans for every rule in order (rules whose severity is not selected are left out). */
+export const planDrill = (
+  rules: readonly (readonly [Rule, RuleDocs])[],
+  options: PlanOptions,
+): (DrillPlan | DrillSkip)[] => rules.flatMap(([rule, docs]) => planRule(rule, docs, options) ?? []);

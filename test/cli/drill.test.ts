@@ -1,0 +1,184 @@
+import type { InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { DrillDeps } from '../../cli/commands/drill.ts';
+import { drillCommand } from '../../cli/commands/drill.ts';
+import type { DrillPlan } from '../../rules/core/drill.ts';
+import { planRule } from '../../rules/core/drill.ts';
+import { toAuditEvent } from '../../rules/core/events.ts';
+import type { Rule, RuleDocs } from '../../rules/core/types.ts';
+import { docsOf } from '../../rules/docs.ts';
+import { RULES } from '../../rules/index.ts';
+import { ioFor } from './helpers.ts';
+
+const NOW = Date.parse('2026-11-25T12:00:00Z');
+const ruleById = (id: string): Rule => {
+  const rule = RULES.find((r) => r.id === id);
+  if (rule === undefined) throw new Error(`no rule ${id}`);
+  return rule;
+};
+const planOf = async (id: string): Promise<DrillPlan> => {
+  const rule = ruleById(id);
+  const plan = planRule(rule, await docsOf(rule), { nowMs: NOW });
+  if (plan?.kind !== 'plan') throw new Error(`${id} not planned: ${JSON.stringify(plan)}`);
+  return plan;
+};
+const envelopes = (plan: DrillPlan) => plan.bodies.map((b) => JSON.parse(b) as Record<string, unknown>);
+const withDocsOf = (ids: readonly string[]) => async () =>
+  Promise.all(ids.map(async (id) => [ruleById(id), await docsOf(ruleById(id))] as const));
+
+const run = async (args: readonly string[], deps: DrillDeps) => {
+  const { io, stdout, stderr } = ioFor();
+  const code = await drillCommand(args, io, () => {}, { now: () => NOW, ...deps });
+  return { code, stdout: stdout(), stderr: stderr() };
+};
+
+describe('drill planning', () => {
+  it.each([
+    // rule, events expected (threshold count at the case's criticality, or 1)
+    ['cloudtrail.logging-stopped', 1],
+    ['signin.console-login-failures', 5],
+    ['signin.password-spraying', 5],
+    ['signin.concurrent-sessions', 2],
+  ] as const)('%s gets %i drill events inside its window', async (id, count) => {
+    const plan = await planOf(id);
+    expect(plan.bodies).toHaveLength(count);
+    const evs = envelopes(plan);
+    expect(evs.every((e) => e.drill === true)).toBe(true);
+    expect(new Set(plan.eventIds).size).toBe(count);
+    const parsed = evs.map((e) => toAuditEvent(e));
+    const times = parsed.map((p) => (p.ok ? p.event.timeMs : Number.NaN));
+    expect(parsed.every((p) => p.ok && p.event.drill === true)).toBe(true);
+    expect(parsed.map((p) => (p.ok ? p.event.id : ''))).toEqual(plan.eventIds);
+    const window = plan.rule.threshold
+      ? (plan.rule.threshold.byCriticality?.[plan.criticality] ?? plan.rule.threshold).windowSeconds * 1000
+      : 1;
+    expect(Math.max(...times) - Math.min(...times)).toBeLessThan(window);
+    expect(Math.max(...times)).toBeLessThanOrEqual(NOW);
+  });
+
+  it('fresh ids on every plan', async () => {
+    const [a, b] = [await planOf('signin.console-login-failures'), await planOf('signin.console-login-failures')];
+    expect(a.eventIds.filter((id) => b.eventIds.includes(id))).toEqual([]);
+  });
+
+  it('severity selection: medium rules only when asked; history-only rules are skipped', async () => {
+    const all = await Promise.all(RULES.map(async (r) => [r, await docsOf(r)] as const));
+    const plans = all.map(([r, d]) => planRule(r, d, { nowMs: NOW }));
+    const planned = plans.flatMap((p) => (p?.kind === 'plan' ? [p] : []));
+    expect(planned.every((p) => p.severity === 'critical' || p.severity === 'high')).toBe(true);
+    expect(planned.some((p) => p.severity === 'critical')).toBe(true);
+    expect(plans.find((p) => p?.rule.id === 'signin.success-after-failures')?.kind).toBe('skip');
+    const medium = all.flatMap(([r, d]) => {
+      const p = planRule(r, d, { nowMs: NOW, severities: ['medium'] });
+      return p?.kind === 'plan' ? [p] : [];
+    });
+    expect(medium.every((p) => p.severity === 'medium')).toBe(true);
+  });
+
+  it('a case criticality and config travel with the plan', async () => {
+    const rule = ruleById('signin.console-login-failures');
+    const docs: RuleDocs = {
+      rationale: '',
+      falsePositives: [],
+      cases: () => [{ ...(docs0.cases().find((c) => c.expect === 'match') ?? fail()), criticality: 'high' }],
+    };
+    const docs0 = await docsOf(rule);
+    const plan = planRule(rule, docs, { nowMs: NOW });
+    expect(plan?.kind).toBe('plan');
+    if (plan?.kind !== 'plan') return;
+    expect(plan.criticality).toBe('high');
+    expect(plan.config.criticality.default).toBe('high');
+    expect(plan.bodies).toHaveLength(rule.threshold?.byCriticality?.high?.count ?? 0);
+  });
+});
+
+const fail = (): never => {
+  throw new Error('no positive case');
+};
+
+describe('drill --local (real handler, DynamoDB Local, s3rver)', () => {
+  it('passes for two rules, with a table and timings', async () => {
+    const out = await run(['--local', '--rule', 'cloudtrail.logging-stopped,signin.console-login-failures'], {
+      rules: withDocsOf(['cloudtrail.logging-stopped', 'signin.console-login-failures']),
+      dynamoEndpoint: inject('dynamoEndpoint'),
+    });
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/^PASS\s+cloudtrail\.logging-stopped\s+critical\s+1\s+\d+ms\s+paged and archived/m);
+    expect(out.stdout).toMatch(/^PASS\s+signin\.console-login-failures\s+high\s+5\s+\d+ms/m);
+    expect(out.stdout).toContain('drill passed: 2 of 2 rules passed');
+  }, 60_000);
+
+  it('a broken rule (never matches in the handler) is FAIL with exit 1', async () => {
+    const real = ruleById('cloudtrail.logging-stopped');
+    let calls = 0;
+    // Matches while planning, then breaks: the handler never produces a finding.
+    const broken: Rule = { ...real, id: 'test.broken', match: (e, ctx) => calls++ < 1 && real.match(e, ctx) };
+    const out = await run(['--local'], {
+      rules: async () => [[broken, await docsOf(real)]],
+      dynamoEndpoint: inject('dynamoEndpoint'),
+    });
+    expect(out.code).toBe(1);
+    expect(out.stdout).toMatch(/^FAIL\s+test\.broken\s+critical\s+1\s+\d+ms\s+no finding paged/m);
+    expect(out.stdout).toContain('drill FAILED: 0 of 1 rules passed');
+  }, 60_000);
+
+  it('usage errors', async () => {
+    expect((await run([], {})).code).toBe(2);
+    expect((await run(['--local', '--invoke', 'f'], {})).code).toBe(2);
+    expect((await run(['--local', '--rule', 'nope.nope'], {})).code).toBe(2);
+    expect((await run(['--local', '--severity', 'urgent'], {})).code).toBe(2);
+  });
+});
+
+describe('drill --invoke (mocked Lambda)', () => {
+  const lambda = mockClient(LambdaClient);
+  afterAll(() => lambda.restore());
+  // The SDK wraps response payloads in a blob adapter; the mock's plain bytes decode the same way.
+  const encode = (v: unknown) =>
+    new TextEncoder().encode(JSON.stringify(v)) as unknown as InvokeCommandOutput['Payload'];
+
+  it('sends each rule its SQS event, drill-marked, and reports batchItemFailures', async () => {
+    lambda.reset();
+    lambda
+      .on(InvokeCommand)
+      .resolvesOnce({ StatusCode: 200, Payload: encode({ batchItemFailures: [] }) })
+      .resolvesOnce({ StatusCode: 200, Payload: encode({ batchItemFailures: [{ itemIdentifier: 'drill-2' }] }) });
+    const out = await run(['--invoke', 'trailwarden-evaluate'], {
+      rules: withDocsOf(['cloudtrail.logging-stopped', 'signin.console-login-failures']),
+      lambdaClient: async () => new LambdaClient({ region: 'us-east-1' }),
+    });
+    expect(out.code).toBe(1);
+    expect(out.stdout).toMatch(/^PASS\s+cloudtrail\.logging-stopped\s.*0 batchItemFailures/m);
+    expect(out.stdout).toMatch(/^FAIL\s+signin\.console-login-failures\s.*1 batchItemFailures/m);
+    const calls = lambda.commandCalls(InvokeCommand);
+    expect(calls).toHaveLength(2);
+    const inputs = calls.map((c) => c.args[0].input);
+    expect(inputs.map((i) => [i.FunctionName, i.InvocationType])).toEqual([
+      ['trailwarden-evaluate', 'RequestResponse'],
+      ['trailwarden-evaluate', 'RequestResponse'],
+    ]);
+    const events = inputs.map(
+      (i) => JSON.parse(new TextDecoder().decode(i.Payload as Uint8Array)) as { Records: Record<string, unknown>[] },
+    );
+    expect(events.map((e) => e.Records.length)).toEqual([1, 5]);
+    const first = events[1]?.Records[0];
+    expect(first).toMatchObject({ messageId: 'drill-1', eventSource: 'aws:sqs', receiptHandle: 'drill' });
+    const body = JSON.parse(String(first?.body)) as Record<string, unknown>;
+    expect(body).toMatchObject({ 'detail-type': 'AWS API Call via CloudTrail', drill: true });
+    expect(body.detail).toMatchObject({ eventName: 'ConsoleLogin' });
+  });
+
+  it('a function error is a failure', async () => {
+    lambda.reset();
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: encode({}) });
+    const out = await run(['--invoke', 'f', '--rule', 'cloudtrail.logging-stopped'], {
+      rules: withDocsOf(['cloudtrail.logging-stopped']),
+      lambdaClient: async () => new LambdaClient({ region: 'us-east-1' }),
+    });
+    expect(out.code).toBe(1);
+    expect(out.stdout).toMatch(/^FAIL\s+cloudtrail\.logging-stopped\s.*function error \(Unhandled\)/m);
+  });
+});
