@@ -133,6 +133,10 @@ const WEEK_MS = 7 * 24 * 3600 * 1000;
  * When the drill's last event happens: the case's own eventTime moved forward by whole weeks to the latest
  * instant not after `nowMs`, so weekday and time of day survive (off-hours rules); `nowMs` when it has none.
  */
+/** A sequence's last event cannot be matched without its history; at least the rule must select it. */
+const isSequenceMatch = (rule: Rule, _config: DetectionConfig, e: AuditEvent): boolean =>
+  e.kind === 'cloudtrail' ? isCloudTrailSelector(rule.on) : !isCloudTrailSelector(rule.on);
+
 const endTimeFor = (c: RuleCase, nowMs: number): number => {
   const t = isObject(c.event) && typeof c.event.eventTime === 'string' ? Date.parse(c.event.eventTime) : Number.NaN;
   if (Number.isNaN(t)) return nowMs;
@@ -154,12 +158,36 @@ export const planRule = (rule: Rule, docs: RuleDocs, options: PlanOptions): Dril
     .map((x) => ({ ...x, criticality: x.c.criticality ?? x.config.criticality.default }))
     .filter((x) => severities.includes(severityAt(rule, x.criticality)));
   if (selected.length === 0) return undefined;
-  const usable = selected.filter((x) => !needsHistory(x.c));
+  const usable = selected.filter((x) => !needsHistory(x.c) || x.c.before !== undefined);
   if (usable.length === 0) {
     return { kind: 'skip', rule, reason: 'every positive case needs remembered history (a behaviour rule)' };
   }
   const reasons: string[] = [];
   for (const { c, config, criticality } of usable) {
+    if (c.before !== undefined) {
+      // A sequence: the events that build the history, a minute apart, then the case's event, which must match.
+      const end = endTimeFor(c, options.nowMs);
+      const payloads = [...c.before, c.event];
+      const ids = payloads.map(() => newId());
+      const envelopes = payloads.map((p, i) =>
+        envelopeFor(rule, p, ids[i] ?? newId(), end - (payloads.length - 1 - i) * 60_000),
+      );
+      const last = parse(envelopes[envelopes.length - 1] ?? {});
+      if (last === undefined || !isSequenceMatch(rule, config, last)) {
+        reasons.push(`case "${c.name}": the drill's last event is not one the rule selects`);
+        continue;
+      }
+      return {
+        kind: 'plan',
+        rule,
+        caseName: c.name,
+        criticality,
+        severity: severityAt(rule, criticality),
+        config,
+        bodies: envelopes.map((e) => JSON.stringify(e)),
+        eventIds: ids,
+      };
+    }
     const spec = rule.threshold ? (rule.threshold.byCriticality?.[criticality] ?? rule.threshold) : undefined;
     const count = spec?.count ?? 1;
     const windowMs = (spec?.windowSeconds ?? 60) * 1000;

@@ -116,6 +116,11 @@ export interface RuleCase {
   readonly config?: Partial<DetectionConfig>;
   /** For behaviour rules: what the rule remembers from before this event. */
   readonly history?: HistoryView;
+  /**
+   * For behaviour rules: events (payloads, oldest first) that happen before this one and build that history.
+   * Drills send them first, a minute apart, so the real handler remembers them.
+   */
+  readonly before?: readonly unknown[];
 }
 
 export interface RuleDefinition<S extends EventSelector> {

@@ -69,6 +69,12 @@ export const docs: RuleDocs = {
       expect: 'match',
       event: success(),
       history: failuresBefore([12, 8, 2]),
+      // The failures themselves, for drills that run the real handler.
+      before: [1, 2, 3].map(() =>
+        fixture('signin/ConsoleLogin-failure', {
+          userIdentity: { userName: 'bob', arn: 'arn:aws:iam::111122223333:user/bob' },
+        }),
+      ),
     },
     { name: 'success after only 2 failures', expect: 'no-match', event: success(), history: failuresBefore([8, 2]) },
     {

@@ -63,13 +63,15 @@ describe('drill planning', () => {
     expect(a.eventIds.filter((id) => b.eventIds.includes(id))).toEqual([]);
   });
 
-  it('severity selection: medium rules only when asked; history-only rules are skipped', async () => {
+  it('severity selection: medium rules only when asked; behaviour rules send the events that build their history', async () => {
     const all = await Promise.all(RULES.map(async (r) => [r, await docsOf(r)] as const));
     const plans = all.map(([r, d]) => planRule(r, d, { nowMs: NOW }));
     const planned = plans.flatMap((p) => (p?.kind === 'plan' ? [p] : []));
     expect(planned.every((p) => p.severity === 'critical' || p.severity === 'high')).toBe(true);
     expect(planned.some((p) => p.severity === 'critical')).toBe(true);
-    expect(plans.find((p) => p?.rule.id === 'signin.success-after-failures')?.kind).toBe('skip');
+    const sequence = plans.find((p) => p?.rule.id === 'signin.success-after-failures');
+    expect(sequence?.kind).toBe('plan');
+    if (sequence?.kind === 'plan') expect(sequence.bodies).toHaveLength(4); // 3 failures, then the success
     const medium = all.flatMap(([r, d]) => {
       const p = planRule(r, d, { nowMs: NOW, severities: ['medium'] });
       return p?.kind === 'plan' ? [p] : [];
@@ -99,16 +101,18 @@ const fail = (): never => {
 };
 
 describe('drill --local (real handler, DynamoDB Local, s3rver)', () => {
-  it('passes for two rules, with a table and timings', async () => {
-    const out = await run(['--local', '--rule', 'cloudtrail.logging-stopped,signin.console-login-failures'], {
-      rules: withDocsOf(['cloudtrail.logging-stopped', 'signin.console-login-failures']),
+  it('passes for a single-event, a threshold and a behaviour rule, with a table and timings', async () => {
+    const ids = ['cloudtrail.logging-stopped', 'signin.console-login-failures', 'signin.success-after-failures'];
+    const out = await run(['--local', '--rule', ids.join(',')], {
+      rules: withDocsOf(ids),
       dynamoEndpoint: inject('dynamoEndpoint'),
     });
     expect(out.stderr).toBe('');
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(/^PASS\s+cloudtrail\.logging-stopped\s+critical\s+1\s+\d+ms\s+paged and archived/m);
     expect(out.stdout).toMatch(/^PASS\s+signin\.console-login-failures\s+high\s+5\s+\d+ms/m);
-    expect(out.stdout).toContain('drill passed: 2 of 2 rules passed');
+    expect(out.stdout).toMatch(/^PASS\s+signin\.success-after-failures\s+high\s+4\s+\d+ms/m);
+    expect(out.stdout).toContain('drill passed: 3 of 3 rules passed');
   }, 60_000);
 
   it('a broken rule (never matches in the handler) is FAIL with exit 1', async () => {
