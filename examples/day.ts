@@ -114,6 +114,16 @@ interface Read {
 const pickWorkload = (e: ReadEnv): Workload => e.rng.pick(workloadsIn(e.team, e.account));
 const pickBucket = (e: ReadEnv): string => e.rng.pick(bucketsOf(e.team, e.account));
 
+/** A read of one bucket sub-resource: CloudTrail logs the sub-resource as an empty request parameter. */
+const bucketRead = (name: string, subresource: string) => ({
+  source: 's3',
+  name,
+  request: (e: ReadEnv) => {
+    const b = pickBucket(e);
+    return { bucketName: b, Host: s3Host(b), [subresource]: '' };
+  },
+});
+
 const READS: Readonly<Record<string, Read>> = {
   DescribeInstances: {
     source: 'ec2',
@@ -237,48 +247,15 @@ const READS: Readonly<Record<string, Read>> = {
     name: 'ListBuckets',
     request: () => ({ Host: `s3.${HOME_REGION}.amazonaws.com` }),
   },
-  GetBucketLocation: {
-    source: 's3',
-    name: 'GetBucketLocation',
-    request: (e) => {
-      const b = pickBucket(e);
-      return { bucketName: b, Host: s3Host(b), location: '' };
-    },
-  },
+  GetBucketLocation: bucketRead('GetBucketLocation', 'location'),
   GetBucketPolicy: {
-    source: 's3',
-    name: 'GetBucketPolicy',
-    request: (e) => {
-      const b = pickBucket(e);
-      return { bucketName: b, Host: s3Host(b), policy: '' };
-    },
+    ...bucketRead('GetBucketPolicy', 'policy'),
     error: (e) =>
       e.rng.chance(0.4) ? { code: 'NoSuchBucketPolicy', message: 'The bucket policy does not exist' } : undefined,
   },
-  GetBucketPublicAccessBlock: {
-    source: 's3',
-    name: 'GetBucketPublicAccessBlock',
-    request: (e) => {
-      const b = pickBucket(e);
-      return { bucketName: b, Host: s3Host(b), publicAccessBlock: '' };
-    },
-  },
-  GetBucketEncryption: {
-    source: 's3',
-    name: 'GetBucketEncryption',
-    request: (e) => {
-      const b = pickBucket(e);
-      return { bucketName: b, Host: s3Host(b), encryption: '' };
-    },
-  },
-  GetBucketVersioning: {
-    source: 's3',
-    name: 'GetBucketVersioning',
-    request: (e) => {
-      const b = pickBucket(e);
-      return { bucketName: b, Host: s3Host(b), versioning: '' };
-    },
-  },
+  GetBucketPublicAccessBlock: bucketRead('GetBucketPublicAccessBlock', 'publicAccessBlock'),
+  GetBucketEncryption: bucketRead('GetBucketEncryption', 'encryption'),
+  GetBucketVersioning: bucketRead('GetBucketVersioning', 'versioning'),
   ListRoles: { source: 'iam', name: 'ListRoles', global: true, request: () => ({ maxItems: 1000 }) },
   GetRole: { source: 'iam', name: 'GetRole', global: true, request: (e) => ({ roleName: pickWorkload(e).role }) },
   ListAttachedRolePolicies: {
