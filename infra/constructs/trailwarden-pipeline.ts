@@ -213,40 +213,20 @@ export class TrailwardenPipeline extends Construct {
         `detection config is up to ${resolvedLength} characters as JSON; the evaluate function's environment holds at most ${MAX_DETECTION_CONFIG_CHARS} (Lambda limits all variables to 4 KB)`,
       );
     }
-    const logGroup = new logs.LogGroup(this, 'EvaluateLogs', {
-      retention: logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    // An explicit role instead of AWSLambdaBasicExecutionRole: logs go to this one group only.
-    const role = new iam.Role(this, 'EvaluateRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Trailwarden evaluate function',
-    });
-    logGroup.grantWrite(role);
     const projectRoot = props.projectRoot ?? REPO_ROOT;
-    this.evaluateFunction = new NodejsFunction(this, 'EvaluateFunction', {
+    const { fn: evaluateFunction, role } = this.newFunction('Evaluate', projectRoot, {
       entry: props.entry ?? fileURLToPath(new URL('functions/evaluate/handler.ts', `file://${REPO_ROOT}`)),
-      handler: 'handler',
-      projectRoot,
-      depsLockFilePath: `${projectRoot.replace(/\/$/, '')}/package-lock.json`,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
       timeout: functionTimeout,
-      role,
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
       description: 'Trailwarden: evaluates CloudTrail and Config events against the rule catalogue',
       environment: {
         TABLE_NAME: this.table.tableName,
         TOPIC_ARN: this.topic.topicArn,
         EVIDENCE_BUCKET: this.evidenceBucket.bucketName,
         DETECTION_CONFIG: detection,
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: BUNDLING,
     });
+    this.evaluateFunction = evaluateFunction;
     this.evaluateFunction.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: 100,
@@ -420,29 +400,12 @@ export class TrailwardenPipeline extends Construct {
    */
   private buildHealthFunction(props: TrailwardenPipelineProps, projectRoot: string): NodejsFunction {
     const stack = Stack.of(this);
-    const logGroup = new logs.LogGroup(this, 'HealthLogs', {
-      retention: logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const role = new iam.Role(this, 'HealthRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Trailwarden health function',
-    });
-    logGroup.grantWrite(role);
-    const fn = new NodejsFunction(this, 'HealthFunction', {
+    const { fn, role } = this.newFunction('Health', projectRoot, {
       entry: props.healthEntry ?? fileURLToPath(new URL('functions/health/handler.ts', `file://${REPO_ROOT}`)),
-      handler: 'handler',
-      projectRoot,
-      depsLockFilePath: `${projectRoot.replace(/\/$/, '')}/package-lock.json`,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: Duration.seconds(60),
       // The next scheduled run is the retry: a retried run would only repeat this one.
       retryAttempts: 0,
-      role,
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
       description: 'Trailwarden: CloudTrail trail health and the dead-man switch on incoming events',
       environment: {
         TABLE_NAME: this.table.tableName,
@@ -452,10 +415,7 @@ export class TrailwardenPipeline extends Construct {
         ACCOUNT_ID: stack.account,
         DELIVERY_LAG_MINUTES: String(props.config.health.deliveryLagMinutes),
         SILENCE_MINUTES: String(props.config.health.silenceMinutes),
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: BUNDLING,
     });
     this.table.grant(role, ...STATE_TABLE_ACTIONS);
     this.storageKey.grantEncryptDecrypt(role);
@@ -496,34 +456,12 @@ export class TrailwardenPipeline extends Construct {
    * retention or legal-hold changes. Runs are idempotent, so the stock async retries are kept.
    */
   private buildDigestFunction(props: TrailwardenPipelineProps, projectRoot: string): NodejsFunction {
-    const logGroup = new logs.LogGroup(this, 'DigestLogs', {
-      retention: logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const role = new iam.Role(this, 'DigestRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Trailwarden digest function',
-    });
-    logGroup.grantWrite(role);
-    const fn = new NodejsFunction(this, 'DigestFunction', {
+    const { fn, role } = this.newFunction('Digest', projectRoot, {
       entry: props.digestEntry ?? fileURLToPath(new URL('functions/digest/handler.ts', `file://${REPO_ROOT}`)),
-      handler: 'handler',
-      projectRoot,
-      depsLockFilePath: `${projectRoot.replace(/\/$/, '')}/package-lock.json`,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: Duration.minutes(5),
-      role,
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
       description: 'Trailwarden: hourly digest of the evidence written, chained to the previous digest',
-      environment: {
-        EVIDENCE_BUCKET: this.evidenceBucket.bucketName,
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: BUNDLING,
+      environment: { EVIDENCE_BUCKET: this.evidenceBucket.bucketName },
     });
     const prefixes = [EVIDENCE_PREFIX, DIGEST_PREFIX];
     role.addToPrincipalPolicy(
@@ -554,6 +492,52 @@ export class TrailwardenPipeline extends Construct {
       targets: [new targets.LambdaFunction(fn)],
     });
     return fn;
+  }
+
+  /**
+   * One of Trailwarden's functions (`<id>Function`): its own role instead of AWSLambdaBasicExecutionRole, so it
+   * may write to its own log group (`<id>Logs`, kept a year) and nothing else until granted; arm64 on the
+   * newest Node runtime CDK offers; JSON logs; the shared bundling.
+   */
+  private newFunction(
+    id: string,
+    projectRoot: string,
+    p: {
+      readonly entry: string;
+      readonly memorySize: number;
+      readonly timeout: Duration;
+      readonly description: string;
+      readonly environment: Readonly<Record<string, string>>;
+      readonly retryAttempts?: number;
+    },
+  ): { readonly fn: NodejsFunction; readonly role: iam.Role } {
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Trailwarden ${id.toLowerCase()} function`,
+    });
+    logGroup.grantWrite(role);
+    const fn = new NodejsFunction(this, `${id}Function`, {
+      entry: p.entry,
+      handler: 'handler',
+      projectRoot,
+      depsLockFilePath: `${projectRoot.replace(/\/$/, '')}/package-lock.json`,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: p.memorySize,
+      timeout: p.timeout,
+      ...(p.retryAttempts === undefined ? {} : { retryAttempts: p.retryAttempts }),
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      description: p.description,
+      environment: { ...p.environment, POWERTOOLS_SERVICE_NAME: SERVICE_NAME, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: BUNDLING,
+    });
+    return { fn, role };
   }
 
   /** A topic under the messaging key that refuses publishing over plain HTTP (both topics are built here). */
