@@ -1,3 +1,4 @@
+import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
 import { fixture } from '../../test/fixtures/index.ts';
 import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import type { CloudTrailRecord, JsonValue } from '../core/cloudtrail.ts';
@@ -42,10 +43,11 @@ const gatewayArns = (e: CloudTrailRecord): string[] => {
   return [...found].sort();
 };
 
-const approvedDeploys: ApprovedProcess = {
-  automationRoles: ['arn:aws:iam::111122223333:role/deploy-role'],
-  iacUserAgents: ['cloudformation.amazonaws.com', 'Terraform/'],
-};
+/** A function, not a constant: a spread at module level would keep this test data in the Lambda bundle. */
+const approvedDeploys = (): ApprovedProcess => ({
+  ...APPROVED_DEPLOYS,
+  iacUserAgents: [...APPROVED_DEPLOYS.iacUserAgents, 'Terraform/'],
+});
 
 export const rule = defineRule({
   id: 'ec2.gateway-changed',
@@ -127,13 +129,13 @@ export const docs: RuleDocs = {
       name: 'NAT gateway from Terraform under the approved deploy role',
       expect: 'no-match',
       event: fixture('ec2/CreateNatGateway'),
-      config: { approved: approvedDeploys },
+      config: { approved: approvedDeploys() },
     },
     {
       name: 'approved deploy role through CloudFormation',
       expect: 'no-match',
       event: fixture('ec2/AttachInternetGateway-cloudformation'),
-      config: { approved: approvedDeploys },
+      config: { approved: approvedDeploys() },
     },
     {
       name: 'approved deploy role through CloudFormation, but outside every change window',
@@ -141,7 +143,7 @@ export const docs: RuleDocs = {
       event: fixture('ec2/AttachInternetGateway-cloudformation'),
       config: {
         approved: {
-          ...approvedDeploys,
+          ...approvedDeploys(),
           changeWindows: [{ days: ['Tue', 'Wed', 'Thu'], start: '09:00', end: '17:00', timezone: 'UTC' }],
         },
       },

@@ -1,3 +1,4 @@
+import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
 import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { isSuccess, principalArn } from '../core/cloudtrail.ts';
@@ -212,12 +213,7 @@ export const docs: RuleDocs = {
         'ec2/AuthorizeSecurityGroupIngress-cloudformation',
         world([permission('tcp', 22, 22, v4('0.0.0.0/0'))]),
       ),
-      config: {
-        approved: {
-          automationRoles: ['arn:aws:iam::111122223333:role/deploy-role'],
-          iacUserAgents: ['cloudformation.amazonaws.com'],
-        },
-      },
+      config: { approved: APPROVED_DEPLOYS },
     },
     {
       name: 'ALB listener group opened on 443 through CloudFormation',

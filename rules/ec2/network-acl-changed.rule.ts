@@ -1,8 +1,8 @@
+import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
 import { fixture } from '../../test/fixtures/index.ts';
 import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, principalArn, stringParam } from '../core/cloudtrail.ts';
-import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { ec2Arns } from '../core/network.ts';
 import type { RuleDocs } from '../core/types.ts';
@@ -15,11 +15,6 @@ const networkAclIdOf = (e: CloudTrailRecord): string | undefined =>
   stringParam(e.requestParameters, 'networkAclId') ?? stringParam(e.responseElements, 'networkAcl', 'networkAclId');
 
 const networkAclArns = (e: CloudTrailRecord): string[] => ec2Arns(e, 'network-acl', networkAclIdOf(e));
-
-const approvedDeploys: ApprovedProcess = {
-  automationRoles: ['arn:aws:iam::111122223333:role/deploy-role'],
-  iacUserAgents: ['cloudformation.amazonaws.com'],
-};
 
 const denied = {
   errorCode: 'Client.UnauthorizedOperation',
@@ -94,7 +89,7 @@ export const docs: RuleDocs = {
       name: 'approved deploy role through CloudFormation',
       expect: 'no-match',
       event: fixture('ec2/CreateNetworkAclEntry-cloudformation'),
-      config: { approved: approvedDeploys },
+      config: { approved: APPROVED_DEPLOYS },
     },
     {
       name: 'deploy role through CloudFormation, nothing approved: CloudFormation is not a service acting alone',
@@ -119,7 +114,7 @@ export const docs: RuleDocs = {
           clientProvidedHostHeader: 'ec2.eu-west-1.amazonaws.com',
         },
       }),
-      config: { approved: approvedDeploys },
+      config: { approved: APPROVED_DEPLOYS },
     },
     { name: 'denied', expect: 'no-match', event: fixture('ec2/CreateNetworkAclEntry', denied) },
     {

@@ -1,3 +1,4 @@
+import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
 import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord, JsonValue } from '../core/cloudtrail.ts';
 import { accountOf, isSuccess, param, principalArn, stringParam } from '../core/cloudtrail.ts';
@@ -65,10 +66,6 @@ export const opensAclToInternet = (e: CloudTrailRecord): boolean => {
 const networkAclIdOf = (e: CloudTrailRecord): string | undefined => stringParam(e.requestParameters, 'networkAclId');
 
 const entry = (overrides: Record<string, unknown>) => ({ requestParameters: overrides });
-const approvedDeploys = {
-  automationRoles: ['arn:aws:iam::111122223333:role/deploy-role'],
-  iacUserAgents: ['cloudformation.amazonaws.com'],
-};
 
 export const rule = defineRule({
   id: 'ec2.network-acl-open-to-internet',
@@ -144,7 +141,7 @@ export const docs: RuleDocs = {
       name: 'approved deploy role through CloudFormation still matches when it opens SSH',
       expect: 'match',
       event: fixture('ec2/CreateNetworkAclEntry-cloudformation', entry({ portRange: { from: 22, to: 22 } })),
-      config: { approved: approvedDeploys },
+      config: { approved: APPROVED_DEPLOYS },
     },
     { name: 'HTTPS 443 from the world', expect: 'no-match', event: fixture('ec2/CreateNetworkAclEntry') },
     {

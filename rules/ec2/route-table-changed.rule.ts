@@ -1,8 +1,8 @@
+import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
 import { fixture } from '../../test/fixtures/index.ts';
 import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { stringParam } from '../core/cloudtrail.ts';
-import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { ec2Arns } from '../core/network.ts';
 import type { RuleDocs } from '../core/types.ts';
@@ -20,11 +20,6 @@ const routeTableArns = (e: CloudTrailRecord): string[] => [
   ),
   ...ec2Arns(e, 'subnet', stringParam(e.requestParameters, 'subnetId')),
 ];
-
-const approvedDeploys: ApprovedProcess = {
-  automationRoles: ['arn:aws:iam::111122223333:role/deploy-role'],
-  iacUserAgents: ['cloudformation.amazonaws.com'],
-};
 
 export const rule = defineRule({
   id: 'ec2.route-table-changed',
@@ -97,7 +92,7 @@ export const docs: RuleDocs = {
       name: 'approved deploy role through CloudFormation',
       expect: 'no-match',
       event: fixture('ec2/CreateRoute-cloudformation'),
-      config: { approved: approvedDeploys },
+      config: { approved: APPROVED_DEPLOYS },
     },
     {
       name: 'approved deploy role through CloudFormation, but outside every change window',
@@ -105,7 +100,7 @@ export const docs: RuleDocs = {
       event: fixture('ec2/CreateRoute-cloudformation'),
       config: {
         approved: {
-          ...approvedDeploys,
+          ...APPROVED_DEPLOYS,
           changeWindows: [{ days: ['Tue', 'Wed', 'Thu'], start: '09:00', end: '17:00', timezone: 'UTC' }],
         },
       },

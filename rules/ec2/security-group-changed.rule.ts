@@ -1,13 +1,9 @@
+import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
 import { fixture } from '../../test/fixtures/index.ts';
 import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { securityGroupArns } from '../core/network.ts';
 import type { RuleDocs } from '../core/types.ts';
-
-const approved = {
-  automationRoles: ['arn:aws:iam::111122223333:role/deploy-role'],
-  iacUserAgents: ['cloudformation.amazonaws.com'],
-};
 
 export const rule = defineRule({
   id: 'ec2.security-group-changed',
@@ -65,7 +61,7 @@ export const docs: RuleDocs = {
       name: 'approved deploy role through CloudFormation',
       expect: 'no-match',
       event: fixture('ec2/AuthorizeSecurityGroupIngress-cloudformation'),
-      config: { approved },
+      config: { approved: APPROVED_DEPLOYS },
     },
     {
       name: 'deploy role through CloudFormation, nothing approved: CloudFormation is not a service acting alone',
@@ -90,7 +86,7 @@ export const docs: RuleDocs = {
           clientProvidedHostHeader: 'ec2.eu-west-1.amazonaws.com',
         },
       }),
-      config: { approved },
+      config: { approved: APPROVED_DEPLOYS },
     },
     {
       name: 'denied',

@@ -1,8 +1,8 @@
+import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
 import { fixture } from '../../test/fixtures/index.ts';
 import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { stringParam } from '../core/cloudtrail.ts';
-import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { ec2Arns } from '../core/network.ts';
 import type { RuleDocs } from '../core/types.ts';
@@ -19,11 +19,6 @@ const vpcArns = (e: CloudTrailRecord): string[] => {
       stringParam(req, 'vpcPeeringConnectionId') ?? stringParam(res, 'vpcPeeringConnection', 'vpcPeeringConnectionId'),
     ),
   ];
-};
-
-const approvedDeploys: ApprovedProcess = {
-  automationRoles: ['arn:aws:iam::111122223333:role/deploy-role'],
-  iacUserAgents: ['cloudformation.amazonaws.com'],
 };
 
 export const rule = defineRule({
@@ -89,7 +84,7 @@ export const docs: RuleDocs = {
       name: 'approved deploy role through CloudFormation',
       expect: 'no-match',
       event: fixture('ec2/CreateVpc-cloudformation'),
-      config: { approved: approvedDeploys },
+      config: { approved: APPROVED_DEPLOYS },
     },
     {
       name: 'deploy role through CloudFormation, nothing approved',

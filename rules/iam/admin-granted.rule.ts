@@ -1,3 +1,4 @@
+import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
 import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
@@ -156,12 +157,7 @@ export const docs: RuleDocs = {
     {
       name: 'approved deploy role through CloudFormation still matches',
       expect: 'match',
-      config: {
-        approved: {
-          automationRoles: ['arn:aws:iam::111122223333:role/deploy-role'],
-          iacUserAgents: ['cloudformation.amazonaws.com'],
-        },
-      },
+      config: { approved: APPROVED_DEPLOYS },
       event: fixture('iam/AttachRolePolicy-cloudformation', {
         requestParameters: { policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
       }),

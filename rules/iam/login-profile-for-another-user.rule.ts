@@ -1,3 +1,4 @@
+import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
 import { fixture } from '../../test/fixtures/index.ts';
 import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import { accountOf } from '../core/cloudtrail.ts';
@@ -128,12 +129,7 @@ export const docs: RuleDocs = {
     {
       name: 'approved automation through CloudFormation',
       expect: 'no-match',
-      config: {
-        approved: {
-          automationRoles: ['arn:aws:iam::111122223333:role/deploy-role'],
-          iacUserAgents: ['cloudformation.amazonaws.com'],
-        },
-      },
+      config: { approved: APPROVED_DEPLOYS },
       event: fixture('iam/CreateLoginProfile', {
         userIdentity: { ...deployRoleViaCloudFormation(), userName: undefined },
         sourceIPAddress: 'cloudformation.amazonaws.com',

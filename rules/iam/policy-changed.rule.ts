@@ -1,6 +1,6 @@
+import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
 import { fixture } from '../../test/fixtures/index.ts';
 import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
-import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { iamTargetArns } from '../core/iam-policy.ts';
 import type { RuleDocs } from '../core/types.ts';
@@ -33,11 +33,6 @@ const OTHER_PRIVILEGE_CHANGES = [
   'UpdateAssumeRolePolicy',
   'AddUserToGroup',
 ] as const;
-
-const approvedDeploys: ApprovedProcess = {
-  automationRoles: ['arn:aws:iam::111122223333:role/deploy-role'],
-  iacUserAgents: ['cloudformation.amazonaws.com'],
-};
 
 const byHand = {
   userIdentity: {
@@ -157,19 +152,19 @@ export const docs: RuleDocs = {
     {
       name: 'approved deploy role through CloudFormation',
       expect: 'no-match',
-      config: { approved: approvedDeploys },
+      config: { approved: APPROVED_DEPLOYS },
       event: fixture('iam/AttachRolePolicy-cloudformation'),
     },
     {
       name: 'approved deploy role used by hand from the CLI',
       expect: 'match',
-      config: { approved: approvedDeploys },
+      config: { approved: APPROVED_DEPLOYS },
       event: fixture('iam/AttachRolePolicy-cloudformation', byHand),
     },
     {
       name: 'a person deploying through CloudFormation with their own credentials',
       expect: 'match',
-      config: { approved: approvedDeploys },
+      config: { approved: APPROVED_DEPLOYS },
       event: fixture('iam/AttachRolePolicy-cloudformation', {
         userIdentity: {
           type: 'IAMUser',

@@ -1,3 +1,4 @@
+import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
 import { fixture } from '../../test/fixtures/index.ts';
 import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
@@ -155,12 +156,7 @@ export const docs: RuleDocs = {
     {
       name: 'approved deploy role updating its own policy through CloudFormation',
       expect: 'no-match',
-      config: {
-        approved: {
-          automationRoles: ['arn:aws:iam::111122223333:role/deploy-role'],
-          iacUserAgents: ['cloudformation.amazonaws.com'],
-        },
-      },
+      config: { approved: APPROVED_DEPLOYS },
       event: fixture('iam/AttachRolePolicy-cloudformation', { requestParameters: { roleName: 'deploy-role' } }),
     },
     {

@@ -1,3 +1,4 @@
+import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
 import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, stringParam } from '../core/cloudtrail.ts';
@@ -72,12 +73,7 @@ export const docs: RuleDocs = {
     {
       name: 'approved automation adding an admin still matches',
       expect: 'match',
-      config: {
-        approved: {
-          automationRoles: ['arn:aws:iam::111122223333:role/deploy-role'],
-          iacUserAgents: ['cloudformation.amazonaws.com'],
-        },
-      },
+      config: { approved: APPROVED_DEPLOYS },
       event: fixture('iam/AddUserToGroup', {
         userIdentity: {
           ...(fixture('iam/AttachRolePolicy-cloudformation').userIdentity as Record<string, unknown>),

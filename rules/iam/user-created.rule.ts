@@ -1,3 +1,4 @@
+import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
 import { fixture } from '../../test/fixtures/index.ts';
 import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
@@ -10,11 +11,6 @@ import type { RuleDocs } from '../core/types.ts';
 const newUserArn = (e: CloudTrailRecord): readonly string[] => {
   const arn = stringParam(e.responseElements, 'user', 'arn');
   return arn ? [arn] : iamTargetArns(e);
-};
-
-const approvedDeploys = {
-  automationRoles: ['arn:aws:iam::111122223333:role/deploy-role'],
-  iacUserAgents: ['cloudformation.amazonaws.com'],
 };
 
 const viaCloudFormation = (): Record<string, unknown> => ({
@@ -76,7 +72,7 @@ export const docs: RuleDocs = {
     {
       name: 'deploy role used by hand from the CLI is not the approved process',
       expect: 'match',
-      config: { approved: approvedDeploys },
+      config: { approved: APPROVED_DEPLOYS },
       event: fixture('iam/CreateUser', {
         ...viaCloudFormation(),
         userIdentity: {
@@ -93,7 +89,7 @@ export const docs: RuleDocs = {
     {
       name: 'approved deploy role through CloudFormation',
       expect: 'no-match',
-      config: { approved: approvedDeploys },
+      config: { approved: APPROVED_DEPLOYS },
       event: fixture('iam/CreateUser', viaCloudFormation()),
     },
     {

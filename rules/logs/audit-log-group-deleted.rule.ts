@@ -1,9 +1,9 @@
+import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
 import { fixture } from '../../test/fixtures/index.ts';
 import { isApprovedChange, unapprovedReasons } from '../core/approved.ts';
 import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
-import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
 
@@ -32,11 +32,6 @@ const losesEvidence = (e: CloudTrailRecord): boolean => {
   if (e.eventName === 'DeleteLogGroup') return true;
   const days = retentionDays(e);
   return days !== undefined && days < MIN_RETENTION_DAYS;
-};
-
-const approvedDeploys: ApprovedProcess = {
-  automationRoles: ['arn:aws:iam::111122223333:role/deploy-role'],
-  iacUserAgents: ['cloudformation.amazonaws.com'],
 };
 
 const lambdaLogGroup = '/aws/lambda/orders-api-ResizeImageFunction-3F9A1B2C4D5E';
@@ -98,7 +93,7 @@ export const docs: RuleDocs = {
     {
       name: 'Trailwarden log group deleted by the approved deploy role through CloudFormation still matches',
       expect: 'match',
-      config: { approved: approvedDeploys },
+      config: { approved: APPROVED_DEPLOYS },
       event: fixture('logs/DeleteLogGroup-cloudformation', {
         requestParameters: { logGroupName: '/aws/lambda/trailwarden-evaluate' },
       }),
@@ -106,7 +101,7 @@ export const docs: RuleDocs = {
     {
       name: 'Lambda log group deleted by the approved deploy role through CloudFormation is routine',
       expect: 'no-match',
-      config: { approved: approvedDeploys },
+      config: { approved: APPROVED_DEPLOYS },
       event: fixture('logs/DeleteLogGroup-cloudformation'),
     },
     {
@@ -117,13 +112,13 @@ export const docs: RuleDocs = {
     {
       name: 'Lambda log group deleted by hand while deploys are approved',
       expect: 'match',
-      config: { approved: approvedDeploys },
+      config: { approved: APPROVED_DEPLOYS },
       event: fixture('logs/DeleteLogGroup', { requestParameters: { logGroupName: lambdaLogGroup } }),
     },
     {
       name: 'approved deploy role used by hand from the CLI is not the approved process',
       expect: 'match',
-      config: { approved: approvedDeploys },
+      config: { approved: APPROVED_DEPLOYS },
       event: fixture('logs/DeleteLogGroup-cloudformation', {
         userIdentity: {
           principalId: 'AROACKCEVSQ6C2EXAMPLE:alice',
@@ -161,7 +156,7 @@ export const docs: RuleDocs = {
     {
       name: 'Lambda log group given 14-day retention by the approved deploy role is routine',
       expect: 'no-match',
-      config: { approved: approvedDeploys },
+      config: { approved: APPROVED_DEPLOYS },
       event: fixture('logs/DeleteLogGroup-cloudformation', {
         eventName: 'PutRetentionPolicy',
         requestParameters: { retentionInDays: 14 },
@@ -170,7 +165,7 @@ export const docs: RuleDocs = {
     {
       name: 'flow log retention cut by the approved deploy role still matches',
       expect: 'match',
-      config: { approved: approvedDeploys },
+      config: { approved: APPROVED_DEPLOYS },
       event: fixture('logs/DeleteLogGroup-cloudformation', {
         eventName: 'PutRetentionPolicy',
         requestParameters: { logGroupName: '/aws/vpc/flow-logs/prod', retentionInDays: 30 },

@@ -1,9 +1,9 @@
+import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
 import { fixture } from '../../test/fixtures/index.ts';
 import { isApprovedChange, unapprovedReasons } from '../core/approved.ts';
 import { accountRootArn, partitionOf } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, principalArn, stringParam } from '../core/cloudtrail.ts';
-import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
 
@@ -73,10 +73,6 @@ const targetArns = (e: CloudTrailRecord): string[] => {
   return [accountRootArn(partitionOf(e.awsRegion), removed ?? accountOf(e))];
 };
 
-const approvedDeploys: ApprovedProcess = {
-  automationRoles: ['arn:aws:iam::111122223333:role/deploy-role'],
-  iacUserAgents: ['cloudformation.amazonaws.com'],
-};
 const viaPipeline = {
   userIdentity: {
     type: 'AssumedRole',
@@ -185,7 +181,7 @@ export const docs: RuleDocs = {
     {
       name: 'LeaveOrganization matches even from an approved role through CloudFormation',
       expect: 'match',
-      config: { approved: approvedDeploys },
+      config: { approved: APPROVED_DEPLOYS },
       event: fixture('organizations/LeaveOrganization', {
         ...viaPipeline,
         recipientAccountId: '111122223333',
@@ -236,13 +232,13 @@ export const docs: RuleDocs = {
     {
       name: 'SCP detached by the approved pipeline through CloudFormation',
       expect: 'no-match',
-      config: { approved: approvedDeploys },
+      config: { approved: APPROVED_DEPLOYS },
       event: fixture('organizations/DetachPolicy', viaPipeline),
     },
     {
       name: 'the deploy role used by hand is not the approved process',
       expect: 'match',
-      config: { approved: approvedDeploys },
+      config: { approved: APPROVED_DEPLOYS },
       event: fixture('organizations/DetachPolicy', {
         ...viaPipeline,
         userIdentity: { ...viaPipeline.userIdentity, invokedBy: undefined },

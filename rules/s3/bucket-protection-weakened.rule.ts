@@ -1,9 +1,9 @@
+import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
 import { fixture } from '../../test/fixtures/index.ts';
 import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import { partitionOf, s3BucketArn } from '../core/arn.ts';
 import type { CloudTrailRecord, JsonObject, JsonValue } from '../core/cloudtrail.ts';
 import { isJsonObject, param, stringParam } from '../core/cloudtrail.ts';
-import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
 
@@ -102,10 +102,6 @@ const whatWeakened = (e: CloudTrailRecord): string => {
 };
 
 const bucketOf = (e: CloudTrailRecord): string => stringParam(e.requestParameters, 'bucketName') ?? 'unknown-bucket';
-const approvedDeploys: ApprovedProcess = {
-  automationRoles: ['arn:aws:iam::111122223333:role/deploy-role'],
-  iacUserAgents: ['cloudformation.amazonaws.com'],
-};
 const viaCloudFormation = {
   userIdentity: {
     type: 'AssumedRole',
@@ -319,13 +315,13 @@ export const docs: RuleDocs = {
     {
       name: 'lifecycle set by the approved pipeline through CloudFormation',
       expect: 'no-match',
-      config: { approved: approvedDeploys },
+      config: { approved: APPROVED_DEPLOYS },
       event: fixture('s3/PutBucketLifecycle', viaCloudFormation),
     },
     {
       name: 'the deploy role used by hand is not the approved process',
       expect: 'match',
-      config: { approved: approvedDeploys },
+      config: { approved: APPROVED_DEPLOYS },
       event: fixture('s3/PutBucketLifecycle', {
         ...viaCloudFormation,
         userIdentity: { ...viaCloudFormation.userIdentity, invokedBy: undefined },

@@ -16,6 +16,8 @@ describe('evaluate bundle', async () => {
     expect(code).not.toMatch(/rationale:/);
     expect(code).not.toMatch(/falsePositives:/);
     expect(code).not.toContain('fixture ${');
+    // Case-only test data, such as the approved deploy role the cases configure.
+    expect(code).not.toContain('role/deploy-role');
   });
 
   it('imports DynamoDB at load, but S3 and SNS only when a finding is delivered', () => {
