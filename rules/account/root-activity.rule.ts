@@ -1,8 +1,8 @@
-import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
 
 /** A wrong root password proves nothing about who holds root: that is brute force, counted by the sign-in rules. */
 const isFailedSignIn = (e: CloudTrailRecord): boolean =>

@@ -1,7 +1,7 @@
-import { fixture } from '../../test/fixtures/index.ts';
 import { isSuccess, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
 
 export const rule = defineRule({
   id: 'cloudtrail.logging-stopped',

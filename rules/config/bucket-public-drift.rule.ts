@@ -1,10 +1,10 @@
-import { fixture } from '../../test/fixtures/index.ts';
 import type { JsonObject, JsonValue } from '../core/cloudtrail.ts';
 import { isJsonObject } from '../core/cloudtrail.ts';
 import type { ConfigItemChange } from '../core/config-events.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { analyzeResourcePolicy } from '../core/resource-policy.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
 
 /** Config's supplementary values arrive as objects in notifications and as JSON strings from its query APIs. */
 const objectOf = (v: JsonValue | undefined): JsonObject | undefined => {

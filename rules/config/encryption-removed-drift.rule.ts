@@ -1,9 +1,9 @@
-import { fixture } from '../../test/fixtures/index.ts';
 import type { JsonValue } from '../core/cloudtrail.ts';
 import { isJsonObject } from '../core/cloudtrail.ts';
 import type { ConfigItemChange } from '../core/config-events.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
 
 /** Config's supplementary values arrive as objects in notifications and as JSON strings from its query APIs. */
 const parsedValue = (v: JsonValue | undefined): JsonValue | undefined => {

@@ -1,9 +1,9 @@
-import { fixture } from '../../test/fixtures/index.ts';
 import type { JsonValue } from '../core/cloudtrail.ts';
 import { isJsonObject } from '../core/cloudtrail.ts';
 import type { ConfigItemChange } from '../core/config-events.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
 
 const isOn = (v: JsonValue | undefined): boolean => v === true || (typeof v === 'string' && v.toLowerCase() === 'true');
 const hasText = (v: JsonValue | undefined): boolean => typeof v === 'string' && v.trim() !== '';

@@ -1,7 +1,7 @@
-import { fixture } from '../../test/fixtures/index.ts';
 import type { ConfigComplianceChange } from '../core/config-events.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
 
 const NON_COMPLIANT = 'NON_COMPLIANT';
 

@@ -1,10 +1,10 @@
-import { fixture } from '../../test/fixtures/index.ts';
 import type { JsonValue } from '../core/cloudtrail.ts';
 import { isJsonObject } from '../core/cloudtrail.ts';
 import type { ConfigItemChange } from '../core/config-events.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { isWholeInternet, opensMoreThanWeb } from '../core/network.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
 
 const listOf = (v: JsonValue | undefined): JsonValue[] => (Array.isArray(v) ? v : []);
 const numberOf = (v: JsonValue | undefined): number | null => (typeof v === 'number' && Number.isInteger(v) ? v : null);

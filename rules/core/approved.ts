@@ -2,7 +2,7 @@ import { describeWindow, isWithinAnyWindow } from './change-window.ts';
 import type { CloudTrailRecord } from './cloudtrail.ts';
 import { isServiceInvoked, isSuccess, principalArn } from './cloudtrail.ts';
 import type { ApprovedProcess } from './config.ts';
-import { globToRegExp } from './config.ts';
+import { globToRegExp } from './glob.ts';
 
 /**
  * Why a change was not made through the approved process; empty when it was. The principal must be an

@@ -1,8 +1,9 @@
 import type { ChangeWindow } from './change-window.ts';
 import { parseChangeWindow } from './change-window.ts';
+import { globToRegExp } from './glob.ts';
 import type { Suppression } from './suppressions.ts';
 import { SUPPRESSION_MATCHERS } from './suppressions.ts';
-import type { Criticality } from './types.ts';
+import type { Criticality } from './vocabulary.ts';
 
 /**
  * Everything detection reads from configuration. Pure data: the CLI loads it from a file, the Lambda from
@@ -64,18 +65,6 @@ export const DEFAULT_DETECTION_CONFIG: DetectionConfig = {
 };
 
 const RANK: Record<Criticality, number> = { high: 3, medium: 2, low: 1 };
-
-const compiled = new Map<string, RegExp>();
-
-/** `*` matches anything; everything else is literal. Compiled once per pattern. */
-export const globToRegExp = (glob: string): RegExp => {
-  let re = compiled.get(glob);
-  if (re === undefined) {
-    re = new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
-    compiled.set(glob, re);
-  }
-  return re;
-};
 
 /** Criticality of an event's asset: the most critical of its account and any matching resource pattern. */
 export const resolveCriticality = (

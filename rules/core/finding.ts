@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SuppressionNote } from './suppressions.ts';
-import type { Control, Criticality, Severity } from './types.ts';
+import type { Control, Criticality, Severity } from './vocabulary.ts';
 
 /** One finding, as paged, archived and printed (DESIGN §4). */
 export interface Finding {
@@ -31,6 +30,13 @@ export interface Finding {
   readonly drill: boolean;
   /** Set when a configured suppression matched: `active` ones are archived but never paged. */
   readonly suppression?: SuppressionNote;
+}
+
+/** What a finding carries when a suppression matched it: active (not paged) or expired (paged, and says so). */
+export interface SuppressionNote {
+  readonly status: 'active' | 'expired';
+  readonly reason: string;
+  readonly expires: string;
 }
 
 export interface Actor {

@@ -1,7 +1,7 @@
 import type { CloudTrailRecord } from './cloudtrail.ts';
 import { isServiceInvoked, isSuccess, principalArn } from './cloudtrail.ts';
 import type { DetectionConfig } from './config.ts';
-import { globToRegExp } from './config.ts';
+import { globToRegExp } from './glob.ts';
 
 /**
  * Tampering with Trailwarden itself (DESIGN §3, A.8.16). Each `trailwarden-*-tampered` rule extracts the names

@@ -1,5 +1,5 @@
-import { globToRegExp } from './config.ts';
 import type { Finding } from './finding.ts';
+import { globToRegExp } from './glob.ts';
 
 /**
  * A reasoned, dated exception: findings it matches are still archived (flagged) but never paged. Every
@@ -15,13 +15,6 @@ export interface Suppression {
   readonly account?: string;
   readonly reason: string;
   /** Last day it applies (`YYYY-MM-DD`, inclusive, UTC). */
-  readonly expires: string;
-}
-
-/** What a finding carries when a suppression matched it: active (not paged) or expired (paged, and says so). */
-export interface SuppressionNote {
-  readonly status: 'active' | 'expired';
-  readonly reason: string;
   readonly expires: string;
 }
 

@@ -3,22 +3,10 @@ import type { DetectionConfig } from './config.ts';
 import type { ConfigComplianceChange, ConfigItemChange } from './config-events.ts';
 import type { HistorySpec, HistoryView } from './history.ts';
 
-export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+export type { Control, Criticality, Severity } from './vocabulary.ts';
+export { CONTROLS, CRITICALITIES, SEVERITIES } from './vocabulary.ts';
 
-/** ISO/IEC 27001:2022 Annex A controls Trailwarden can evidence from CloudTrail and Config. */
-export const CONTROLS = {
-  'A.5.23': 'Information security for use of cloud services',
-  'A.8.2': 'Privileged access rights',
-  'A.8.5': 'Secure authentication',
-  'A.8.9': 'Configuration management',
-  'A.8.15': 'Logging',
-  'A.8.16': 'Monitoring activities',
-} as const;
-export type Control = keyof typeof CONTROLS;
-
-export const CRITICALITIES = ['high', 'medium', 'low'] as const;
-export type Criticality = (typeof CRITICALITIES)[number];
+import type { Control, Criticality, Severity } from './vocabulary.ts';
 
 /**
  * Which events a rule sees. Declared apart from `match` so infra can build EventBridge patterns from it.

@@ -1,11 +1,11 @@
-import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
-import { fixture } from '../../test/fixtures/index.ts';
 import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import type { CloudTrailRecord, JsonValue } from '../core/cloudtrail.ts';
 import type { ApprovedProcess } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { ec2Arn } from '../core/network.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { APPROVED_DEPLOYS } from '../fixtures/approved.ts';
+import { fixture } from '../fixtures/index.ts';
 
 /** Id fields CloudTrail uses for each kind of gateway (and the VPC it joins), with their ARN resource types. */
 const ID_FIELDS: Readonly<Record<string, string>> = {

@@ -1,5 +1,3 @@
-import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
-import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { isSuccess, principalArn } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
@@ -13,6 +11,8 @@ import {
   securityGroupIdOf,
 } from '../core/network.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { APPROVED_DEPLOYS } from '../fixtures/approved.ts';
+import { fixture } from '../fixtures/index.ts';
 
 /**
  * The rules in this call that expose a non-web port (anything but 80 and 443; ICMP opens none) to the whole

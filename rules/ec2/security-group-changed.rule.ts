@@ -1,9 +1,9 @@
-import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
-import { fixture } from '../../test/fixtures/index.ts';
 import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { securityGroupArns } from '../core/network.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { APPROVED_DEPLOYS } from '../fixtures/approved.ts';
+import { fixture } from '../fixtures/index.ts';
 
 export const rule = defineRule({
   id: 'ec2.security-group-changed',

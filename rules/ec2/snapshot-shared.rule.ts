@@ -1,10 +1,10 @@
-import { fixture } from '../../test/fixtures/index.ts';
 import { partitionOf, regionalArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isJsonObject, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import type { DetectionConfig } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
 
 /** `createVolumePermission.add.items[]`: `{ "group": "all" }` (public) or `{ "userId": "<account>" }`. */
 const addedGrants = (e: CloudTrailRecord): { readonly group?: string; readonly userId?: string }[] => {

@@ -1,8 +1,8 @@
-import { fixture } from '../../test/fixtures/index.ts';
 import { partitionOf, regionalArn } from '../core/arn.ts';
 import { accountOf, isServiceInvoked, isSuccess } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
 
 /**
  * What attackers do in a region nobody watches: launch compute (crypto mining), bring their own key pair,

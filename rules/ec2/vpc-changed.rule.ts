@@ -1,11 +1,11 @@
-import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
-import { fixture } from '../../test/fixtures/index.ts';
 import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { ec2Arns } from '../core/network.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { APPROVED_DEPLOYS } from '../fixtures/approved.ts';
+import { fixture } from '../fixtures/index.ts';
 
 /** The VPC (request, or CreateVpc's response) and the peering connection a call acted on. */
 const vpcArns = (e: CloudTrailRecord): string[] => {

@@ -1,9 +1,9 @@
-import { fixture } from '../../test/fixtures/index.ts';
 import { accountRootArn, partitionOf, resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord, JsonValue } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
 
 const isFalse = (v: JsonValue | undefined): boolean =>
   v === false || (typeof v === 'string' && v.toLowerCase() === 'false');

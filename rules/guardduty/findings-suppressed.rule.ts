@@ -1,9 +1,9 @@
-import { fixture } from '../../test/fixtures/index.ts';
 import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord, JsonValue } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
 
 const isTrue = (v: JsonValue | undefined): boolean =>
   v === true || (typeof v === 'string' && v.toLowerCase() === 'true');

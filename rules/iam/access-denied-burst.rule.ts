@@ -1,8 +1,8 @@
-import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, actorArn, isServiceInvoked, principalArn } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
 
 /** How services spell "not authorised": IAM/STS/S3, EC2 (with and without the `Client.` prefix), JSON APIs. */
 const DENIED = ['AccessDenied', 'Client.UnauthorizedOperation', 'UnauthorizedOperation', 'AccessDeniedException'];

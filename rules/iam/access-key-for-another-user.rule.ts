@@ -1,11 +1,11 @@
-import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
-import { fixture } from '../../test/fixtures/index.ts';
 import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { iamTargetArns, targetsAnotherIamUser } from '../core/iam-policy.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { APPROVED_DEPLOYS } from '../fixtures/approved.ts';
+import { fixture } from '../fixtures/index.ts';
 
 const newKeyId = (e: CloudTrailRecord): string =>
   stringParam(e.responseElements, 'accessKey', 'accessKeyId') ?? 'unknown-key';

@@ -1,10 +1,10 @@
-import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
-import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { iamTargetArns, isAdminEquivalent, isAdminManagedPolicyArn } from '../core/iam-policy.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { APPROVED_DEPLOYS } from '../fixtures/approved.ts';
+import { fixture } from '../fixtures/index.ts';
 
 const ATTACH = ['AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy'] as const;
 const PUT_INLINE = ['PutUserPolicy', 'PutRolePolicy', 'PutGroupPolicy'] as const;

@@ -1,10 +1,10 @@
-import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
-import { fixture } from '../../test/fixtures/index.ts';
 import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import { accountOf } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { iamNameKey, iamTargetArns, targetsAnotherIamUser } from '../core/iam-policy.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { APPROVED_DEPLOYS } from '../fixtures/approved.ts';
+import { fixture } from '../fixtures/index.ts';
 
 /** The approved deploy role's identity as CloudFormation uses it, from the shared fixture. */
 const deployRoleViaCloudFormation = (): Record<string, unknown> =>

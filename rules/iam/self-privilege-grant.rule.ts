@@ -1,5 +1,3 @@
-import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
-import { fixture } from '../../test/fixtures/index.ts';
 import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, param, stringParam } from '../core/cloudtrail.ts';
@@ -7,6 +5,8 @@ import { defineRule } from '../core/define-rule.ts';
 import { iamTargetArns, isActingIamUser, sameIamName } from '../core/iam-policy.ts';
 import { isAllow, parsePolicyDocument } from '../core/resource-policy.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { APPROVED_DEPLOYS } from '../fixtures/approved.ts';
+import { fixture } from '../fixtures/index.ts';
 
 const USER_GRANTS = ['AttachUserPolicy', 'PutUserPolicy', 'AddUserToGroup'] as const;
 const ROLE_GRANTS = ['AttachRolePolicy', 'PutRolePolicy'] as const;

@@ -1,4 +1,3 @@
-import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, param } from '../core/cloudtrail.ts';
 import type { DetectionConfig } from '../core/config.ts';
@@ -6,6 +5,7 @@ import { defineRule } from '../core/define-rule.ts';
 import { iamNameKey, iamTargetArns } from '../core/iam-policy.ts';
 import { isOpenedExposure, orgPolicyExposure } from '../core/resource-policy.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
 
 /** `CreateRole` logs the trust policy as `assumeRolePolicyDocument`, `UpdateAssumeRolePolicy` as `policyDocument`. */
 const trustPolicyOf = (e: CloudTrailRecord) =>

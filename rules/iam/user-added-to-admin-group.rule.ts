@@ -1,10 +1,10 @@
-import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
-import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { iamNameKey, iamTargetArns } from '../core/iam-policy.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { APPROVED_DEPLOYS } from '../fixtures/approved.ts';
+import { fixture } from '../fixtures/index.ts';
 
 /**
  * Group names people give to privileged groups. A name is only a hint (CloudTrail does not say what the group

@@ -1,8 +1,8 @@
-import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
 
 /**
  * The key's ARN: CloudTrail's `resources`, else ScheduleKeyDeletion's response, else built from the request's

@@ -1,16 +1,16 @@
-import { fixture } from '../../test/fixtures/index.ts';
-import {
-  BY_DEPLOY_ROLE,
-  SELF_PROTECTION,
-  TRAILWARDEN_KEY_ARN,
-  TRAILWARDEN_KEY_ID,
-} from '../../test/fixtures/self-protection.ts';
 import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, principalArn, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { explainSelfTampering, isSelfTampering } from '../core/self-protection.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
+import {
+  BY_DEPLOY_ROLE,
+  SELF_PROTECTION,
+  TRAILWARDEN_KEY_ARN,
+  TRAILWARDEN_KEY_ID,
+} from '../fixtures/self-protection.ts';
 
 const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^mrk-[0-9a-f]{32}$/;
 

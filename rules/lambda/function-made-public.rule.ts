@@ -1,4 +1,3 @@
-import { fixture } from '../../test/fixtures/index.ts';
 import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord, JsonObject } from '../core/cloudtrail.ts';
 import { accountOf, isSuccess, stringParam } from '../core/cloudtrail.ts';
@@ -12,6 +11,7 @@ import {
   parsePolicyDocument,
 } from '../core/resource-policy.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
 
 // Lambda's CloudTrail event names carry the API version they were made through.
 const ADD_PERMISSION = ['AddPermission20150331', 'AddPermission20150331v2'] as const;

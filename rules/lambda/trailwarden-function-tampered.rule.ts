@@ -1,11 +1,11 @@
-import { fixture } from '../../test/fixtures/index.ts';
-import { BY_DEPLOY_ROLE, SELF_PROTECTION } from '../../test/fixtures/self-protection.ts';
 import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, param, principalArn, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { explainSelfTampering, isSelfTampering } from '../core/self-protection.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
+import { BY_DEPLOY_ROLE, SELF_PROTECTION } from '../fixtures/self-protection.ts';
 
 /**
  * Lambda's CloudTrail event names carry the API version the call was made through, and older versions are

@@ -1,11 +1,11 @@
-import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
-import { fixture } from '../../test/fixtures/index.ts';
 import { isApprovedChange, unapprovedReasons } from '../core/approved.ts';
 import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { APPROVED_DEPLOYS } from '../fixtures/approved.ts';
+import { fixture } from '../fixtures/index.ts';
 
 /** Names that say "this log group is audit evidence": trails, flow and DNS logs, security tooling, Trailwarden itself. */
 const AUDIT_LOG_GROUP = /cloudtrail|audit|flow|vpc|security|trailwarden|aws-controltower|guardduty/i;

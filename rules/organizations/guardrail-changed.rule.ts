@@ -1,11 +1,11 @@
-import { APPROVED_DEPLOYS } from '../../test/fixtures/approved.ts';
-import { fixture } from '../../test/fixtures/index.ts';
 import { isApprovedChange, unapprovedReasons } from '../core/approved.ts';
 import { accountRootArn, partitionOf } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, principalArn, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { APPROVED_DEPLOYS } from '../fixtures/approved.ts';
+import { fixture } from '../fixtures/index.ts';
 
 /** Policy types that restrict what accounts may do; tag, backup, AI opt-out and chat policies are not guardrails. */
 const GUARDRAIL_TYPES: ReadonlySet<string> = new Set([

@@ -1,4 +1,3 @@
-import { fixture } from '../../test/fixtures/index.ts';
 import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
@@ -6,6 +5,7 @@ import type { DetectionConfig } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { stringsOf } from '../core/resource-policy.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
 
 const isCluster = (e: CloudTrailRecord): boolean => e.eventName === 'ModifyDBClusterSnapshotAttribute';
 

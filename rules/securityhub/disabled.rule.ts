@@ -1,9 +1,9 @@
-import { fixture } from '../../test/fixtures/index.ts';
 import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
 
 /** Security Hub logs its request body as sent, in PascalCase; accept camelCase too, as replayed records vary. */
 const field = (e: CloudTrailRecord, name: string): string | undefined =>

@@ -1,8 +1,8 @@
-import { fixture } from '../../test/fixtures/index.ts';
 import { stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { identityArns, isAddress, personKey, personOf } from '../core/signin.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
 
 export const rule = defineRule({
   id: 'signin.concurrent-sessions',

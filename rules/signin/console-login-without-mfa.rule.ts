@@ -1,8 +1,8 @@
-import { fixture } from '../../test/fixtures/index.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
 
 /** Only these identities authenticate with an AWS-held password, so only for them does `MFAUsed` mean anything. */
 const PASSWORD_IDENTITIES = new Set(['IAMUser', 'Root']);

@@ -1,8 +1,8 @@
-import { fixture } from '../../test/fixtures/index.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { HistoryView } from '../core/history.ts';
 import { identityArns, isAddress, personKey, signInResult } from '../core/signin.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
 
 const DAY_MS = 86_400_000;
 /** How long a person must be known before a new address means anything: until then everything is new. */

@@ -1,10 +1,10 @@
-import { fixture } from '../../test/fixtures/index.ts';
 import type { ChangeWindow } from '../core/change-window.ts';
 import { describeWindow, isWithinAnyWindow, isWithinWindow, localTime } from '../core/change-window.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
 
 /**
  * A console session starting: a sign-in (IAM user, root, SAML / IAM Identity Center / custom broker federation,

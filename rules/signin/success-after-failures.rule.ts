@@ -1,8 +1,8 @@
-import { fixture } from '../../test/fixtures/index.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { Sighting } from '../core/history.ts';
 import { identityArns, isHiddenUser, personKey, signInResult } from '../core/signin.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
 
 /** Failures counted before a success, and how far back: a guessed password lands inside a burst. */
 export const FAILURES_BEFORE_SUCCESS = 3;

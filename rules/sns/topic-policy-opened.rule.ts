@@ -1,4 +1,3 @@
-import { fixture } from '../../test/fixtures/index.ts';
 import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord, JsonValue } from '../core/cloudtrail.ts';
 import { accountOf, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
@@ -13,6 +12,7 @@ import {
   stringsOf,
 } from '../core/resource-policy.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
 
 const topicArn = (e: CloudTrailRecord): string =>
   stringParam(e.requestParameters, 'topicArn') ??

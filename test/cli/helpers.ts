@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach } from 'vitest';
 import type { Io } from '../../cli/io.ts';
 import { main } from '../../cli/main.ts';
-import { fixture } from '../fixtures/index.ts';
+import { fixture } from '../../rules/fixtures/index.ts';
 
 /** A fixture record with fields replaced (a fresh object, so tests never share state). */
 export const record = (name: string, overrides: Record<string, unknown> = {}): Record<string, unknown> => ({

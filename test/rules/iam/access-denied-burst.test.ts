@@ -6,9 +6,9 @@ import { fromRecord } from '../../../rules/core/events.ts';
 import type { Finding } from '../../../rules/core/finding.ts';
 import { createMemoryCounterStore, createMemoryLedger } from '../../../rules/core/memory.ts';
 import type { AuditEvent } from '../../../rules/core/types.ts';
+import type { Overrides } from '../../../rules/fixtures/index.ts';
+import { fixture } from '../../../rules/fixtures/index.ts';
 import { rule } from '../../../rules/iam/access-denied-burst.rule.ts';
-import type { Overrides } from '../../fixtures/index.ts';
-import { fixture } from '../../fixtures/index.ts';
 
 let seq = 0;
 /** A denied call `second` seconds after 16:00, alternating IAM and EC2 discovery calls. */

@@ -4,9 +4,9 @@ import { windowFor } from '../../../rules/core/detector.ts';
 import { contextFor } from '../../../rules/core/engine.ts';
 import { fromRecord } from '../../../rules/core/events.ts';
 import type { AuditEvent } from '../../../rules/core/types.ts';
+import type { Overrides } from '../../../rules/fixtures/index.ts';
+import { fixture } from '../../../rules/fixtures/index.ts';
 import { rule } from '../../../rules/signin/console-login-failures.rule.ts';
-import type { Overrides } from '../../fixtures/index.ts';
-import { fixture } from '../../fixtures/index.ts';
 
 const event = (name: string, overrides: Overrides = {}): AuditEvent => {
   const parsed = fromRecord(fixture(name, overrides));
