@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { build } from 'esbuild';
 import { createHandler } from '../functions/evaluate/evaluate.ts';
+import { RULE_TEXT_FILE, shippedRuleText } from '../functions/evaluate/rule-text.ts';
 import { createDynamoCounterStore } from '../functions/shared/adapters/dynamodb-counter-store.ts';
 import { createDynamoHistoryStore } from '../functions/shared/adapters/dynamodb-history-store.ts';
 import { createDynamoLedger } from '../functions/shared/adapters/dynamodb-ledger.ts';
@@ -32,6 +33,8 @@ export const bundleEvaluate = async (): Promise<{ file: string; bytes: number }>
     banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
     logLevel: 'silent',
   });
+  // As the CDK bundling does: the rule text travels beside the bundle, outside its JavaScript.
+  copyFileSync(join(root, 'functions/evaluate', RULE_TEXT_FILE), join(outdir, RULE_TEXT_FILE));
   return { file, bytes: statSync(file).size };
 };
 
@@ -100,6 +103,9 @@ export const measureDynamoWrites = async (
         },
       });
       const handler = createHandler({
+        ruleText: shippedRuleText((e) => {
+          throw new Error(e);
+        }),
         catalogue,
         config,
         counters: createDynamoCounterStore(counting as DynamoDBClient, table),

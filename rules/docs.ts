@@ -1,4 +1,4 @@
-import type { Rule, RuleDocs } from './core/types.ts';
+import type { Rule, RuleDocs, RuleText, RuleTextSource } from './core/types.ts';
 
 /**
  * A rule's `docs` (rationale, false positives, cases), loaded from its own file on demand. The file follows
@@ -16,3 +16,13 @@ export const docsOf = async (rule: Pick<Rule, 'id'>): Promise<RuleDocs> => {
 /** Every rule with its docs, in registry order. */
 export const withDocs = async (rules: readonly Rule[]): Promise<readonly (readonly [Rule, RuleDocs])[]> =>
   Promise.all(rules.map(async (rule) => [rule, await docsOf(rule)] as const));
+
+/** Just the text findings carry (description, runbook), by rule id: what `rule-text.json` holds. */
+export const ruleTextTable = (entries: readonly (readonly [Rule, RuleDocs])[]): Readonly<Record<string, RuleText>> =>
+  Object.fromEntries(entries.map(([rule, docs]) => [rule.id, { description: docs.description, runbook: docs.runbook }]));
+
+/** A text source over a table (`ruleTextTable`, or the parsed `rule-text.json`). */
+export const ruleTextFrom =
+  (table: Readonly<Record<string, RuleText>>): RuleTextSource =>
+  (ruleId) =>
+    Object.hasOwn(table, ruleId) ? table[ruleId] : undefined;

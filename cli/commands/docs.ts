@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseOptions } from '../args.ts';
 import type { RuleDocEntry } from '../format/rules-markdown.ts';
 import { renderRulesMarkdown } from '../format/rules-markdown.ts';
@@ -7,6 +8,16 @@ import type { Io } from '../io.ts';
 import { EXIT, errorLine, message } from '../io.ts';
 
 export const DEFAULT_DOCS_OUT = 'docs/RULES.md';
+
+/** The evaluate function's rule text (descriptions, runbooks), generated beside its handler in this repository. */
+const RULE_TEXT_PATH = fileURLToPath(new URL('../../functions/evaluate/rule-text.json', import.meta.url));
+
+export const renderRuleText = (entries: readonly RuleDocEntry[]): string =>
+  `${JSON.stringify(
+    Object.fromEntries(entries.map(([rule, d]) => [rule.id, { description: d.description, runbook: d.runbook }])),
+    null,
+    1,
+  )}\n`;
 
 /** Exit code of `docs --check` when the file is missing or differs from what would be generated. */
 export const DOCS_STALE = 1;
@@ -46,24 +57,36 @@ export const docsCommand = async (
       const { withDocs } = await import('../../rules/docs.ts');
       return withDocs(RULES);
     })());
-  const text = renderRulesMarkdown(catalogue);
+  // The rule text ships with the function only for the registered catalogue (tests pass their own entries).
+  const outputs = [
+    { name: out, path, text: renderRulesMarkdown(catalogue) },
+    ...(entries === undefined
+      ? [{ name: relative(io.cwd ?? process.cwd(), RULE_TEXT_PATH), path: RULE_TEXT_PATH, text: renderRuleText(catalogue) }]
+      : []),
+  ];
   if (parsed.values.check === true) {
-    const current = readIfPresent(path);
-    if (current === text) {
-      io.stdout.write(`${out} is up to date\n`);
-      return EXIT.ok;
+    let stale = false;
+    for (const o of outputs) {
+      const current = readIfPresent(o.path);
+      if (current === o.text) {
+        io.stdout.write(`${o.name} is up to date\n`);
+        continue;
+      }
+      stale = true;
+      const why = current === undefined ? 'is missing' : 'is out of date';
+      errorLine(io, `${o.name} ${why}: regenerate it with \`npm run docs\` (trailwarden docs --out ${out})`);
     }
-    const why = current === undefined ? 'is missing' : 'is out of date';
-    errorLine(io, `${out} ${why}: regenerate it with \`npm run docs\` (trailwarden docs --out ${out})`);
-    return DOCS_STALE;
+    return stale ? DOCS_STALE : EXIT.ok;
   }
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, text);
-  } catch (err) {
-    errorLine(io, `cannot write ${out}: ${message(err)}`);
-    return EXIT.usage;
+  for (const o of outputs) {
+    try {
+      mkdirSync(dirname(o.path), { recursive: true });
+      writeFileSync(o.path, o.text);
+    } catch (err) {
+      errorLine(io, `cannot write ${o.name}: ${message(err)}`);
+      return EXIT.usage;
+    }
+    io.stdout.write(`wrote ${o.name} (${catalogue.length} rule${catalogue.length === 1 ? '' : 's'})\n`);
   }
-  io.stdout.write(`wrote ${out} (${catalogue.length} rule${catalogue.length === 1 ? '' : 's'})\n`);
   return EXIT.ok;
 };

@@ -1,4 +1,4 @@
-import type { Criticality, EventSelector, Rule, Severity, WindowSpec } from '../../rules/core/types.ts';
+import type { Criticality, EventSelector, Rule, RuleTextSource, Severity, WindowSpec } from '../../rules/core/types.ts';
 import { CRITICALITIES, isCloudTrailSelector } from '../../rules/core/types.ts';
 import { parseOptions } from '../args.ts';
 import { paintSeverity } from '../format/table.ts';
@@ -27,10 +27,10 @@ export interface RuleSummary {
   readonly owner: string;
 }
 
-export const ruleSummary = (rule: Rule): RuleSummary => ({
+export const ruleSummary = (rule: Rule, text: RuleTextSource): RuleSummary => ({
   id: rule.id,
   title: rule.title,
-  description: rule.description,
+  description: text(rule.id)?.description ?? rule.title,
   severity: rule.severity,
   escalation: rule.escalation,
   controls: rule.controls,
@@ -95,10 +95,26 @@ const COLUMNS: readonly Column<Rule>[] = [
   { header: 'TITLE', cell: (r) => r.title },
 ];
 
-export const renderRules = (rules: readonly Rule[], format: 'table' | 'json', colour: boolean): string[] =>
+export const renderRules = (
+  rules: readonly Rule[],
+  format: 'table' | 'json',
+  colour: boolean,
+  text: RuleTextSource = () => undefined,
+): string[] =>
   format === 'json'
-    ? [JSON.stringify(rules.map(ruleSummary), null, 2)]
+    ? [
+        JSON.stringify(
+          rules.map((r) => ruleSummary(r, text)),
+          null,
+          2,
+        ),
+      ]
     : [...renderTable(COLUMNS, rules, colour), '', `${rules.length} rule${rules.length === 1 ? '' : 's'}`];
+
+const catalogueText = async (rules: readonly Rule[]): Promise<RuleTextSource> => {
+  const { ruleTextFrom, ruleTextTable, withDocs } = await import('../../rules/docs.ts');
+  return ruleTextFrom(ruleTextTable(await withDocs(rules)));
+};
 
 const RULES_OPTIONS = { format: { type: 'string' } } as const;
 
@@ -120,6 +136,8 @@ export const rulesCommand = async (
   const format = parsed.values.format ?? 'table';
   if (format !== 'table' && format !== 'json') return fail('--format must be table or json');
   const catalogue = rules ?? (await import('../../rules/index.ts')).RULES;
-  io.stdout.write(`${renderRules(catalogue, format, io.isTTY.stdout).join('\n')}\n`);
+  // Descriptions live in the rules' docs (one file per catalogue rule); only the JSON listing prints them.
+  const text = format === 'json' && rules === undefined ? await catalogueText(catalogue) : undefined;
+  io.stdout.write(`${renderRules(catalogue, format, io.isTTY.stdout, text).join('\n')}\n`);
   return EXIT.ok;
 };

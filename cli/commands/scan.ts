@@ -10,7 +10,7 @@ import type { Finding } from '../../rules/core/finding.ts';
 import { atLeast } from '../../rules/core/finding.ts';
 import { createMemoryCounterStore, createMemoryLedger } from '../../rules/core/memory.ts';
 import { shouldPage } from '../../rules/core/suppressions.ts';
-import type { Severity } from '../../rules/core/types.ts';
+import type { RuleTextSource, Severity } from '../../rules/core/types.ts';
 import { SEVERITIES } from '../../rules/core/types.ts';
 import { parseOptions } from '../args.ts';
 import { createBatchFeeder } from '../batches.ts';
@@ -131,12 +131,17 @@ export interface ScanDeps {
   readonly catalogue: Catalogue;
   /** Overridable so tests can watch the batches the detector receives. */
   readonly createDetector: typeof createDetector;
+  /** Descriptions and runbooks for the findings (from the rules' docs). */
+  readonly ruleText?: RuleTextSource;
 }
 
 /** The registered catalogue, loaded only when a scan runs (help and usage errors stay instant). */
 const defaultDeps = async (): Promise<ScanDeps> => {
-  const { catalogue } = await import('../../rules/index.ts');
-  return { catalogue, createDetector };
+  const [{ catalogue, RULES }, { ruleTextFrom, ruleTextTable, withDocs }] = await Promise.all([
+    import('../../rules/index.ts'),
+    import('../../rules/docs.ts'),
+  ]);
+  return { catalogue, createDetector, ruleText: ruleTextFrom(ruleTextTable(await withDocs(RULES))) };
 };
 
 async function* inputsOf(
@@ -163,6 +168,7 @@ export const runScan = async (
     counters: createMemoryCounterStore(),
     ledger: createMemoryLedger(),
     sink,
+    ...(deps.ruleText ? { ruleText: deps.ruleText } : {}),
   });
   const stats = newStats();
   const progress = createProgress(io.stderr, io.isTTY.stderr);

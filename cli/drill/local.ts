@@ -3,6 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { createHandler } from '../../functions/evaluate/evaluate.ts';
+import { shippedRuleText } from '../../functions/evaluate/rule-text.ts';
 import { createAwsFindingSink } from '../../functions/shared/adapters/aws-finding-sink.ts';
 import { createDynamoCounterStore } from '../../functions/shared/adapters/dynamodb-counter-store.ts';
 import { createDynamoHistoryStore } from '../../functions/shared/adapters/dynamodb-history-store.ts';
@@ -109,6 +110,9 @@ export const runLocal = async (plan: DrillPlan, env: LocalEnv, nowMs: number): P
     table = await createStateTable(env.dynamo, 'trailwarden-drill');
     const sns = recordingSns();
     const handler = createHandler({
+      ruleText: shippedRuleText((e) => {
+        throw new Error(e);
+      }),
       catalogue: buildCatalogue([plan.rule]),
       config: plan.config,
       counters: createDynamoCounterStore(env.dynamo, table),

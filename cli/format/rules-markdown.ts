@@ -3,7 +3,7 @@ import { CONTROLS, CRITICALITIES } from '../../rules/core/types.ts';
 import { describeOn, describeThreshold } from '../commands/rules.ts';
 
 /** What the generated page needs from a rule's docs (never its cases). */
-export type RuleDocEntry = readonly [Rule, Pick<RuleDocs, 'rationale' | 'falsePositives'>];
+export type RuleDocEntry = readonly [Rule, Pick<RuleDocs, 'description' | 'runbook' | 'rationale' | 'falsePositives'>];
 
 /** How often a rule is reviewed when it does not say otherwise. */
 export const DEFAULT_REVIEW = 'quarterly';
@@ -38,7 +38,7 @@ const ruleSection = ([rule, docs]: RuleDocEntry): string[] => {
     '',
     `**${markdownText(rule.title)}**`,
     '',
-    `What it detects: ${markdownText(rule.description)}`,
+    `What it detects: ${markdownText(docs.description)}`,
     '',
     `- Events: \`${describeOn(rule.on)}\``,
     `- Severity: ${describeSeverityByCriticality(rule)}`,
@@ -52,7 +52,7 @@ const ruleSection = ([rule, docs]: RuleDocEntry): string[] => {
     '',
     'Runbook:',
     '',
-    ...rule.runbook.map((step, i) => `${i + 1}. ${markdownText(step)}`),
+    ...docs.runbook.map((step, i) => `${i + 1}. ${markdownText(step)}`),
     '',
     'False positives:',
     '',

@@ -5,7 +5,7 @@ import { createDetector } from '../../rules/core/detector.ts';
 import type { Catalogue } from '../../rules/core/engine.ts';
 import { toAuditEvent } from '../../rules/core/events.ts';
 import type { CounterStore, FindingLedger, FindingSink, HeartbeatStore, HistoryStore } from '../../rules/core/ports.ts';
-import type { AuditEvent, Severity } from '../../rules/core/types.ts';
+import type { AuditEvent, RuleTextSource, Severity } from '../../rules/core/types.ts';
 import { catalogue as defaultCatalogue } from '../../rules/index.ts';
 import { createDynamoCounterStore } from '../shared/adapters/dynamodb-counter-store.ts';
 import { createDynamoHeartbeatStore } from '../shared/adapters/dynamodb-heartbeat-store.ts';
@@ -14,6 +14,7 @@ import { createDynamoLedger } from '../shared/adapters/dynamodb-ledger.ts';
 import { parseEvaluateEnv } from '../shared/env.ts';
 import type { Telemetry } from '../shared/telemetry.ts';
 import { createTelemetry, EVALUATE_SERVICE } from '../shared/telemetry.ts';
+import { lazyRuleText, RULE_TEXT_FILE, readRuleTextFile } from './rule-text.ts';
 
 export interface EvaluateDeps {
   readonly catalogue: Catalogue;
@@ -24,6 +25,8 @@ export interface EvaluateDeps {
   readonly history: HistoryStore;
   readonly sink: FindingSink;
   readonly telemetry: Telemetry;
+  /** Descriptions and runbooks for findings (`rule-text.json`, read on the first finding). */
+  readonly ruleText: RuleTextSource;
   /** Dead-man switch: the newest event time per account and region (absent: not recorded). */
   readonly heartbeats?: HeartbeatStore;
 }
@@ -191,6 +194,7 @@ export const lazySink = (load: () => Promise<FindingSink>): FindingSink => {
 export const createDeps = (env: Readonly<Record<string, string | undefined>>): EvaluateDeps => {
   const parsed = parseEvaluateEnv(env);
   const dynamo = new DynamoDBClient({});
+  const telemetry = createTelemetry(EVALUATE_SERVICE);
   return {
     catalogue: defaultCatalogue,
     config: parsed.detection,
@@ -212,6 +216,10 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): E
         createSnsNotifier(new SNSClient({}), parsed.topicArn),
       );
     }),
-    telemetry: createTelemetry(EVALUATE_SERVICE),
+    telemetry,
+    ruleText: lazyRuleText(readRuleTextFile, (error) => {
+      telemetry.log('error', `${RULE_TEXT_FILE} unreadable: findings carry the fallback runbook`, { error });
+      telemetry.count({ RuleTextErrors: 1 });
+    }),
   };
 };

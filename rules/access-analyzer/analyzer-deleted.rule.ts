@@ -13,10 +13,6 @@ const analyzerArn = (e: CloudTrailRecord): string => resourceArn(e, 'access-anal
 export const rule = defineRule({
   id: 'access-analyzer.analyzer-deleted',
   title: 'IAM Access Analyzer deleted, or findings auto-archived by a rule',
-  description:
-    'An IAM Access Analyzer analyzer was deleted, or an archive rule was created or changed so that matching findings ' +
-    '(resources shared outside the zone of trust: public buckets, cross-account roles, KMS keys) are archived as they ' +
-    'arrive and never surface.',
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.8.16'],
@@ -28,6 +24,14 @@ export const rule = defineRule({
     const ruleName = stringParam(e.requestParameters, 'ruleName');
     return ruleName === undefined ? [analyzerArn(e)] : [analyzerArn(e), `${analyzerArn(e)}/archive-rule/${ruleName}`];
   },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'An IAM Access Analyzer analyzer was deleted, or an archive rule was created or changed so that matching findings ' +
+    '(resources shared outside the zone of trust: public buckets, cross-account roles, KMS keys) are archived as they ' +
+    'arrive and never surface.',
   runbook: [
     'Check the region: `aws accessanalyzer list-analyzers --region <region>`; for archive rules, `aws accessanalyzer ' +
       'list-archive-rules --analyzer-name <name>` and read each filter.',
@@ -38,10 +42,6 @@ export const rule = defineRule({
       '\'{"status":{"eq":["ARCHIVED"]}}\'`, and check whether those resources were opened by the same actor.',
     'If the actor is not the approved security automation, treat it as an incident and rotate its credentials.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'No threshold: deleting the analyzer or auto-archiving its findings hides external and public access from the ' +
     'people who review it (T1562.001), often just before a resource is shared out. Medium at medium criticality ' +

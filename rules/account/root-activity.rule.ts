@@ -13,9 +13,6 @@ const rootAccount = (e: CloudTrailRecord): string => e.userIdentity.accountId ??
 export const rule = defineRule({
   id: 'account.root-activity',
   title: 'Root user activity',
-  description:
-    'The account root user signed in or called an API. Root bypasses IAM policies and cannot be restricted inside ' +
-    'its own account, so day-to-day use of it is itself a finding.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.2'],
@@ -28,6 +25,13 @@ export const rule = defineRule({
     e.userIdentity.arn ?? `arn:aws:iam::${rootAccount(e)}:root`,
     ...(e.resources ?? []).flatMap((r) => (r.ARN ? [r.ARN] : [])),
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'The account root user signed in or called an API. Root bypasses IAM policies and cannot be restricted inside ' +
+    'its own account, so day-to-day use of it is itself a finding.',
   runbook: [
     'Ask the root credential custodians whether they used root, and for which task (one of the tasks that require ' +
       'root, such as closing the account or changing the support plan).',
@@ -40,10 +44,6 @@ export const rule = defineRule({
     'In an AWS Organization, consider centralised root access (`aws iam enable-organizations-root-credentials-management`) ' +
       'so member accounts have no root credentials at all.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'No threshold: any root use is rare and privileged, so one event is enough (high; critical on high-criticality ' +
     'accounts). Failed API calls are included on purpose: a call is only denied (by an SCP, say) after it ' +

@@ -109,10 +109,6 @@ const targetOf = (e: CloudTrailRecord): string | undefined => {
 export const rule = defineRule({
   id: 'cloudtrail.trail-degraded',
   title: 'CloudTrail trail or event data store weakened',
-  description:
-    'A trail was changed so it records or protects less (single-region, no global events, no log file validation, ' +
-    'encryption or CloudWatch Logs delivery removed, logs redirected to another bucket, management events no longer ' +
-    'recorded), or a CloudTrail Lake event data store was deleted or stopped ingesting.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.15'],
@@ -127,6 +123,14 @@ export const rule = defineRule({
     const target = targetOf(e);
     return target === undefined ? [] : [target];
   },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A trail was changed so it records or protects less (single-region, no global events, no log file validation, ' +
+    'encryption or CloudWatch Logs delivery removed, logs redirected to another bucket, management events no longer ' +
+    'recorded), or a CloudTrail Lake event data store was deleted or stopped ingesting.',
   runbook: [
     'See what changed: the finding names the trail; compare `aws cloudtrail get-trail --name <trail>` and ' +
       '`aws cloudtrail get-event-selectors --trail-name <trail>` with the approved baseline in IaC.',
@@ -142,10 +146,6 @@ export const rule = defineRule({
     'Review everything the actor did while the trail was weakened; if it was not the approved deploy role, treat it ' +
       "as an incident and rotate the actor's credentials.",
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Any weakening is a finding with no threshold: attackers degrade logging rather than stop it so the trail still ' +
     'looks healthy. Changing s3BucketName is included even though the previous value is unknown: redirecting logs to ' +

@@ -114,26 +114,26 @@ const policyChangedTo = (policyText: string) => ({
 export const rule = defineRule({
   id: 'config.bucket-public-drift',
   title: 'Config: S3 bucket made public or Block Public Access turned off',
-  description:
-    'AWS Config recorded a bucket whose Block Public Access settings were turned off or removed, a bucket ' +
-    'whose policy was changed to one that grants access to everyone, or the account-level Block Public Access ' +
-    'turned off or deleted. Config sees the result whatever path made it.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.5.23', 'A.8.9'],
   mitre: ['T1530'],
   on: { source: 'config.item-change', resourceTypes: ['AWS::S3::Bucket', 'AWS::S3::AccountPublicAccessBlock'] },
   match: bucketPublicDrift,
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'AWS Config recorded a bucket whose Block Public Access settings were turned off or removed, a bucket ' +
+    'whose policy was changed to one that grants access to everyone, or the account-level Block Public Access ' +
+    'turned off or deleted. Config sees the result whatever path made it.',
   runbook: [
     'Confirm what is public now: `aws s3api get-bucket-policy-status --bucket <bucket>`, `aws s3api get-public-access-block --bucket <bucket>` and, for the account, `aws s3control get-public-access-block --account-id <account>`.',
     'Unless the bucket is an approved public bucket, block it at once: `aws s3api put-public-access-block --bucket <bucket> --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true` (account: `aws s3control put-public-access-block --account-id <account> --public-access-block-configuration ...`).',
     'Find who changed it: the configuration item lists CloudTrail event ids in `relatedEvents` (`aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventId,AttributeValue=<event-id>`). If s3.bucket-made-public or s3.public-access-block-removed did not fire too, find out why.',
     'Find out what was read while it was open: S3 server access logs or CloudTrail data events for the exposure window.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'The Config-side twin of s3.bucket-made-public and s3.public-access-block-removed, with the same severity for the same exposure: high, critical on high-criticality assets. It catches changes the CloudTrail rules missed (unforwarded regions, lost events). ' +
     'Only changes match: a Block Public Access flag going from on to off (or the configuration disappearing), or a bucket policy that this change made public (judged like S3 does, with the shared resource-policy helper). A bucket that was already public is not re-reported on every unrelated change. ' +

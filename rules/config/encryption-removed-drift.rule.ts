@@ -109,25 +109,25 @@ const bucketEncryption = (before: Record<string, unknown>, after: Record<string,
 export const rule = defineRule({
   id: 'config.encryption-removed-drift',
   title: 'Config: encryption at rest removed or weakened on a bucket, queue or topic',
-  description:
-    'AWS Config recorded a change that removed or weakened default encryption at rest: an S3 bucket moved from ' +
-    'a KMS key to S3-managed keys (or lost its encryption configuration), an SQS queue lost its KMS key or its ' +
-    'SQS-managed encryption, or an SNS topic lost its KMS key.',
   severity: 'medium',
   controls: ['A.8.9'],
   mitre: ['T1562'],
   on: { source: 'config.item-change', resourceTypes: ['AWS::S3::Bucket', 'AWS::SQS::Queue', 'AWS::SNS::Topic'] },
   match: encryptionWeakened,
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'AWS Config recorded a change that removed or weakened default encryption at rest: an S3 bucket moved from ' +
+    'a KMS key to S3-managed keys (or lost its encryption configuration), an SQS queue lost its KMS key or its ' +
+    'SQS-managed encryption, or an SNS topic lost its KMS key.',
   runbook: [
     'Confirm the setting now: `aws s3api get-bucket-encryption --bucket <bucket>`, `aws sqs get-queue-attributes --queue-url <url> --attribute-names KmsMasterKeyId SqsManagedSseEnabled`, or `aws sns get-topic-attributes --topic-arn <arn>`.',
     'Find who changed it: the configuration item lists CloudTrail event ids in `relatedEvents` (`aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventId,AttributeValue=<event-id>`), and the change record for it.',
     'Restore the previous key unless the change was approved: `aws s3api put-bucket-encryption --bucket <bucket> --server-side-encryption-configuration \'{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms","KMSMasterKeyID":"<key-arn>"},"BucketKeyEnabled":true}]}\'`, `aws sqs set-queue-attributes --queue-url <url> --attributes KmsMasterKeyId=<key-arn>`, `aws sns set-topic-attributes --topic-arn <arn> --attribute-name KmsMasterKeyId --attribute-value <key-arn>`.',
     'Objects and messages written in between are not re-encrypted by restoring the default: re-copy S3 objects written since the change (`aws s3 cp s3://<bucket>/<prefix> s3://<bucket>/<prefix> --recursive --sse aws:kms --sse-kms-key-id <key-arn>`).',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     '"Removed" is defined by the change, not the state: the configuration item diff must show the encryption setting changing from a stronger to a weaker protection (KMS key → service-managed key → none). State alone is what AWS Config rules and rule-noncompliant report. ' +
     'S3 buckets can no longer be unencrypted (since January 2023 every bucket has at least SSE-S3, and DeleteBucketEncryption resets to it), so for S3 the realistic removal is losing the KMS key, with its key policy, audit trail and revocation. ' +

@@ -48,26 +48,26 @@ const changed = (key: string, previousValue: unknown, updatedValue: unknown, cha
 export const rule = defineRule({
   id: 'config.logging-drift',
   title: 'Config: CloudTrail trail deleted or its coverage reduced',
-  description:
-    'AWS Config recorded a CloudTrail trail being deleted, or changed so it records or protects less: no longer ' +
-    'multi-region, organisation-wide or including global service events, log file validation off, CloudWatch ' +
-    'Logs delivery or KMS encryption removed, or logs sent to another bucket.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.15', 'A.8.9'],
   mitre: ['T1562.008'],
   on: { source: 'config.item-change', resourceTypes: ['AWS::CloudTrail::Trail'] },
   match: (d) => DELETED.has(d.configurationItem.configurationItemStatus ?? '') || trailWeakenings(d).length > 0,
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'AWS Config recorded a CloudTrail trail being deleted, or changed so it records or protects less: no longer ' +
+    'multi-region, organisation-wide or including global service events, log file validation off, CloudWatch ' +
+    'Logs delivery or KMS encryption removed, or logs sent to another bucket.',
   runbook: [
     'Check the trail: `aws cloudtrail get-trail-status --name <trail-arn>` (IsLogging, LatestDeliveryTime) and `aws cloudtrail describe-trails --trail-name-list <trail-arn>`. A deleted trail is gone from both.',
     'Restore it from IaC (redeploy the stack or `terraform apply`), or by hand: `aws cloudtrail create-trail --name <name> --s3-bucket-name <bucket> --is-multi-region-trail --enable-log-file-validation --kms-key-id <key-arn>`, then `aws cloudtrail start-logging --name <name>`; or `aws cloudtrail update-trail` back to the previous settings.',
     'Find who changed it: the configuration item lists CloudTrail event ids in `relatedEvents`; if cloudtrail.logging-stopped or cloudtrail.trail-degraded did not fire too, find out why.',
     'Review every call the actor made since the change using another trail, CloudTrail Lake or event history (`aws cloudtrail lookup-events`, 90 days of management events); if the actor is not the approved deploy role, treat it as an incident.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'The Config-side twin of cloudtrail.logging-stopped and cloudtrail.trail-degraded: it catches changes made where CloudTrail events were not forwarded, or lost. Logging is the evidence every other control relies on (A.8.15), and the trail is part of the configuration baseline (A.8.9). ' +
     'High, critical on high-criticality accounts; no threshold. Only changes that reduce coverage or protection match (a setting turned off or removed, a new destination bucket); turning settings on, adding an SNS topic or re-tagging do not. ' +

@@ -14,9 +14,6 @@ const serviceOwned = (e: CloudTrailRecord): boolean =>
 export const rule = defineRule({
   id: 'config.recorder-stopped',
   title: 'AWS Config recorder stopped or deleted, or delivery channel deleted',
-  description:
-    'AWS Config stopped recording configuration changes in a region, or its recorder or delivery channel was ' +
-    'deleted: configuration history and Config rule evaluations stop from that moment.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.15', 'A.8.9'],
@@ -28,6 +25,13 @@ export const rule = defineRule({
   match: (e) => isSuccess(e) && !serviceOwned(e),
   // Stopping the recorder and deleting the channel in one region is one incident; other regions are separate losses.
   dedup: { key: (e) => `config|${accountOf(e)}|${e.awsRegion}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'AWS Config stopped recording configuration changes in a region, or its recorder or delivery channel was ' +
+    'deleted: configuration history and Config rule evaluations stop from that moment.',
   runbook: [
     'Check the state in the region: `aws configservice describe-configuration-recorder-status --region <region>` and ' +
       '`aws configservice describe-delivery-channels --region <region>`.',
@@ -38,10 +42,6 @@ export const rule = defineRule({
       'for that window.',
     'If the actor is not the approved deploy role, treat it as an incident and rotate its credentials.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'No threshold: Config is the configuration-change evidence for A.8.9 and part of the logging estate for A.8.15, ' +
     'and stopping it is a standard step before making changes that should not be seen (T1562.008). High, critical on ' +

@@ -38,10 +38,6 @@ const was = (complianceType: string | undefined) => ({
 export const rule = defineRule({
   id: 'config.rule-noncompliant',
   title: 'Config rule: resource became NON_COMPLIANT',
-  description:
-    'An AWS Config rule (managed, custom, Security Hub or conformance pack) evaluated a resource as ' +
-    'NON_COMPLIANT that was compliant, not applicable, not yet evaluated or had insufficient data before: the ' +
-    'configuration drifted from the baseline the rule encodes.',
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.8.9'],
@@ -55,16 +51,20 @@ export const rule = defineRule({
     key: (d) =>
       `${d.awsAccountId ?? 'unknown'}|${d.awsRegion ?? 'unknown'}|${d.configRuleName}|${d.resourceType ?? ''}|${d.resourceId ?? 'unknown'}`,
   },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'An AWS Config rule (managed, custom, Security Hub or conformance pack) evaluated a resource as ' +
+    'NON_COMPLIANT that was compliant, not applicable, not yet evaluated or had insufficient data before: the ' +
+    'configuration drifted from the baseline the rule encodes.',
   runbook: [
     'Read why: `aws configservice get-compliance-details-by-config-rule --config-rule-name <rule> --compliance-types NON_COMPLIANT` (the annotation says what failed), and the rule itself with `aws configservice describe-config-rules --config-rule-names <rule>`.',
     'See what changed on the resource: `aws configservice get-resource-config-history --resource-type <type> --resource-id <id> --limit 2`; its `relatedEvents` name the CloudTrail events and so the actor.',
     'Fix the resource, or its IaC and redeploy; where the rule has a remediation action, `aws configservice start-remediation-execution --config-rule-name <rule> --resource-keys resourceType=<type>,resourceId=<id>`.',
     'Confirm the rule re-evaluates as COMPLIANT: `aws configservice start-config-rules-evaluation --config-rule-names <rule>`. If the deviation is accepted, record the exception and suppress the rule for that resource with an expiry.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     "Config rules are the organisation's own written baseline for A.8.9, so a resource leaving compliance is drift worth a finding with no threshold. Only the transition matches: re-evaluations that stay NON_COMPLIANT, and moves to COMPLIANT or NOT_APPLICABLE, do not. " +
     "Medium by default and high on high-criticality assets: rules range from tagging to encryption, so the rule's own importance is unknown here; the dangerous cases have their own rules (security-group, bucket, encryption and logging drift). " +

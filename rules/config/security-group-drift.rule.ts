@@ -100,26 +100,26 @@ const added = (permission: Record<string, unknown>) => ({
 export const rule = defineRule({
   id: 'config.security-group-drift',
   title: 'Config: security group now admits the internet on a non-web port',
-  description:
-    'AWS Config recorded a security group whose ingress now admits 0.0.0.0/0 or ::/0 on a port other than ' +
-    '80/443 (SSH, RDP, databases, all traffic), and the recorded change is what opened it. Config sees the ' +
-    'result whatever path made it (console, API, IaC, another account, a region CloudTrail rules do not watch).',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.9'],
   mitre: ['T1562.007'],
   on: { source: 'config.item-change', resourceTypes: ['AWS::EC2::SecurityGroup'] },
   match: opensIngressToInternet,
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'AWS Config recorded a security group whose ingress now admits 0.0.0.0/0 or ::/0 on a port other than ' +
+    '80/443 (SSH, RDP, databases, all traffic), and the recorded change is what opened it. Config sees the ' +
+    'result whatever path made it (console, API, IaC, another account, a region CloudTrail rules do not watch).',
   runbook: [
     "See what is open: `aws ec2 describe-security-group-rules --filters Name=group-id,Values=<sg-id> --query \"SecurityGroupRules[?CidrIpv4=='0.0.0.0/0' || CidrIpv6=='::/0']\"`.",
     'Find who changed it: the configuration item lists the CloudTrail event ids in `relatedEvents`; look them up with `aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventId,AttributeValue=<event-id>`. If ec2.ingress-open-to-internet did not also fire, find out why (region or account not forwarded, event missed).',
     'Unless a change record says the exposure is intended, revoke it: `aws ec2 revoke-security-group-ingress --group-id <sg-id> --security-group-rule-ids <sgr-id>`.',
     'Find what the group protects (`aws ec2 describe-network-interfaces --filters Name=group-id,Values=<sg-id>`) and review flow logs and service logs of exposed hosts for the exposure window.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Config is the second, independent path for the exposure ec2.ingress-open-to-internet catches from CloudTrail: it reports the resulting state, so it also catches changes the CloudTrail rules missed. Same severity for the same exposure: high, critical on high-criticality assets. ' +
     'Only the change that opened the group matches (a new group, or a changed ingress permission now open), so tag or egress edits on a group that was already open do not page again; the default dedup (same group, one hour) folds Config re-recordings. ' +

@@ -1,7 +1,7 @@
 import { actorArn } from './cloudtrail.ts';
 import type { Actor, Finding } from './finding.ts';
 import { findingId } from './finding.ts';
-import type { AuditEvent, Rule, RuleContext, Severity, WindowSpec } from './types.ts';
+import type { AuditEvent, Rule, RuleContext, RuleText, Severity, WindowSpec } from './types.ts';
 
 export interface FindingParts {
   readonly rule: Rule;
@@ -15,7 +15,16 @@ export interface FindingParts {
   readonly firstSeenMs: number;
   readonly lastSeenMs: number;
   readonly threshold: WindowSpec | null;
+  /** What the rule detects and its runbook (from the rule's docs); undefined when the text cannot be found. */
+  readonly text: RuleText | undefined;
 }
+
+/** A finding never goes out without a runbook: when the text is missing it says where the rule is documented. */
+const textOf = (p: FindingParts): RuleText =>
+  p.text ?? {
+    description: p.rule.title,
+    runbook: [`Follow the runbook of ${p.rule.id} in docs/RULES.md (its text was not available here).`],
+  };
 
 export const severityFor = (rule: Rule, ctx: RuleContext): Severity =>
   rule.escalation[ctx.criticality] ?? rule.severity;
@@ -55,12 +64,13 @@ const detailsOf = (p: FindingParts): readonly string[] => {
 
 export const buildFinding = (p: FindingParts): Finding => {
   const details = detailsOf(p);
+  const text = textOf(p);
   return {
     schema: 'trailwarden.finding/v1',
     id: findingId(p.rule.id, p.idKey, p.windowStartMs),
     ruleId: p.rule.id,
     title: p.rule.title,
-    description: p.rule.description,
+    description: text.description,
     severity: severityFor(p.rule, p.ctx),
     criticality: p.ctx.criticality,
     controls: p.rule.controls,
@@ -76,7 +86,7 @@ export const buildFinding = (p: FindingParts): Finding => {
     lastSeen: new Date(p.lastSeenMs).toISOString(),
     count: p.eventIds.length,
     threshold: p.threshold,
-    runbook: p.rule.runbook,
+    runbook: text.runbook,
     ...(details.length > 0 ? { details } : {}),
     drill: p.event.drill === true,
   };

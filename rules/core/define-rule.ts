@@ -39,7 +39,6 @@ export const defineRule = <const S extends EventSelector>(def: RuleDefinition<S>
   return {
     id: def.id,
     title: def.title,
-    description: def.description,
     severity: def.severity,
     escalation: def.escalation ?? {},
     controls: def.controls,
@@ -72,7 +71,6 @@ export const defineRule = <const S extends EventSelector>(def: RuleDefinition<S>
     match: (e, ctx) => def.match(payloadOf(e) as EventOf<S>, ctx),
     resources: def.resources ? lift(def.resources) : defaultResources,
     explain: def.explain ? (e, ctx) => def.explain?.(payloadOf(e) as EventOf<S>, ctx) ?? [] : () => [],
-    runbook: def.runbook,
     owner: def.owner ?? 'security-engineering',
   };
 };

@@ -15,7 +15,7 @@ import type {
   HistoryStore,
 } from './ports.ts';
 import { applySuppressions } from './suppressions.ts';
-import type { AuditEvent, Rule, RuleContext, WindowSpec } from './types.ts';
+import type { AuditEvent, Rule, RuleContext, RuleTextSource, WindowSpec } from './types.ts';
 import type { WindowEvent } from './window.ts';
 
 /** How late (behind the newest event of a group) an event may arrive and still count: CloudTrail lags minutes. */
@@ -30,6 +30,8 @@ export interface DetectorDeps {
   /** Memory for behaviour rules; in memory unless given (the Lambda passes DynamoDB). */
   readonly history?: HistoryStore;
   readonly latenessMs?: number;
+  /** Description and runbook per rule id, kept out of the rules themselves (see `RuleText`). */
+  readonly ruleText?: RuleTextSource;
 }
 
 export type Stage = 'history' | 'counter' | 'ledger' | 'sink';
@@ -112,7 +114,8 @@ export const createDetector = (deps: DetectorDeps) => {
       }
     }
 
-    const candidates: Candidate[] = direct.map(directCandidate);
+    const text = deps.ruleText ?? noText;
+    const candidates: Candidate[] = direct.map((m) => directCandidate(m, text));
 
     if (counted.size > 0) {
       const groups = [...counted.values()];
@@ -134,7 +137,7 @@ export const createDetector = (deps: DetectorDeps) => {
           });
           continue;
         }
-        for (const fire of result.fires) candidates.push(thresholdCandidate(group, fire));
+        for (const fire of result.fires) candidates.push(thresholdCandidate(group, fire, text));
       }
     }
 
@@ -286,8 +289,11 @@ const addCounted = (
   });
 };
 
-const directCandidate = ({ rule, event, ctx }: Match): Candidate => {
+const noText: RuleTextSource = () => undefined;
+
+const directCandidate = ({ rule, event, ctx }: Match, text: RuleTextSource): Candidate => {
   const finding = buildFinding({
+    text: text(rule.id),
     rule,
     event,
     ctx,
@@ -310,6 +316,7 @@ const directCandidate = ({ rule, event, ctx }: Match): Candidate => {
 const thresholdCandidate = (
   group: { matches: Match[]; groupKey: string; spec: WindowSpec },
   fire: { at: number; start: number; ids: readonly string[] },
+  text: RuleTextSource,
 ): Candidate => {
   const inFire = new Set(fire.ids);
   const involved = group.matches.filter((m) => inFire.has(m.event.id));
@@ -321,6 +328,7 @@ const thresholdCandidate = (
     ) ?? (group.matches[group.matches.length - 1] as Match);
   const { rule, event, ctx } = representative;
   const finding = buildFinding({
+    text: text(rule.id),
     rule,
     event,
     ctx,

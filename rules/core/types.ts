@@ -114,7 +114,6 @@ export interface RuleCase {
 export interface RuleDefinition<S extends EventSelector> {
   readonly id: string;
   readonly title: string;
-  readonly description: string;
   /** Severity at medium criticality; `escalation` overrides it for other criticalities. */
   readonly severity: Severity;
   readonly escalation?: Partial<Record<Criticality, Severity>>;
@@ -130,7 +129,6 @@ export interface RuleDefinition<S extends EventSelector> {
   readonly resources?: (e: EventOf<S>) => readonly string[];
   /** Event-specific facts for the finding's `details`: which ports, which policy statement, why not approved. */
   readonly explain?: (e: EventOf<S>, ctx: RuleContext) => readonly string[];
-  readonly runbook: readonly string[];
   readonly owner?: string;
 }
 
@@ -138,7 +136,6 @@ export interface RuleDefinition<S extends EventSelector> {
 export interface Rule {
   readonly id: string;
   readonly title: string;
-  readonly description: string;
   readonly severity: Severity;
   readonly escalation: Partial<Record<Criticality, Severity>>;
   readonly controls: readonly Control[];
@@ -159,16 +156,28 @@ export interface Rule {
   readonly match: (e: AuditEvent, ctx: RuleContext) => boolean;
   readonly resources: (e: AuditEvent) => readonly string[];
   readonly explain: (e: AuditEvent, ctx: RuleContext) => readonly string[];
-  readonly runbook: readonly string[];
   readonly owner: string;
 }
 
 /**
- * What a rule file says besides the rule itself: why it is as it is, where it is wrong, and its inline cases.
- * Exported beside the rule as `docs`, so tests, docs and drills read it and the Lambda bundle (which imports
- * only `rule`) never carries it.
+ * The words a finding carries for people: what the rule detects and what on-call does about it. Kept in the rule
+ * file's `docs`, out of the Lambda's JavaScript (they are most of its size): the CLI reads them from `docs`, the
+ * evaluate function from the generated `rule-text.json` beside its bundle, on the first finding.
  */
-export interface RuleDocs {
+export interface RuleText {
+  readonly description: string;
+  readonly runbook: readonly string[];
+}
+
+/** Looks a rule's text up by id; undefined for an unknown rule (the finding then says where the docs are). */
+export type RuleTextSource = (ruleId: string) => RuleText | undefined;
+
+/**
+ * What a rule file says besides the rule itself: what it detects and what to do (`RuleText`), why it is as it is,
+ * where it is wrong, and its inline cases. Exported beside the rule as `docs`, so tests, docs, drills and the
+ * generated `rule-text.json` read it and the Lambda's JavaScript (which imports only `rule`) never carries it.
+ */
+export interface RuleDocs extends RuleText {
   /** Why this threshold and severity (auditors ask). */
   readonly rationale: string;
   readonly falsePositives: readonly string[];

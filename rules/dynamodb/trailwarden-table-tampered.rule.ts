@@ -37,13 +37,6 @@ const effect = (e: CloudTrailRecord): string[] => {
 export const rule = defineRule({
   id: 'dynamodb.trailwarden-table-tampered',
   title: "Trailwarden's state table deleted or its protections changed",
-  description:
-    "Trailwarden's DynamoDB state table (threshold windows, dedup, behaviour history) was deleted, changed " +
-    '(UpdateTable: deletion protection, encryption, streams, capacity), had its TTL switched or point-in-time ' +
-    "recovery disabled, by someone other than Trailwarden's deploy role. Without the table every event fails " +
-    'evaluation; with its protections off it can be wiped without a trace of what it held. Writes to its items ' +
-    '(PutItem, DeleteItem) are CloudTrail data events, not delivered to Trailwarden, so only the table itself is ' +
-    'watched.',
   severity: 'critical',
   controls: ['A.8.16', 'A.8.15'],
   mitre: ['T1562.001', 'T1485'],
@@ -57,6 +50,17 @@ export const rule = defineRule({
   explain: (e, ctx) => [...explainSelfTampering(e, candidates(e), ctx.config), ...effect(e)],
   resources: (e) => [table(e).arn],
   dedup: { key: (e) => `${accountOf(e)}|${principalArn(e)}|${table(e).arn}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    "Trailwarden's DynamoDB state table (threshold windows, dedup, behaviour history) was deleted, changed " +
+    '(UpdateTable: deletion protection, encryption, streams, capacity), had its TTL switched or point-in-time ' +
+    "recovery disabled, by someone other than Trailwarden's deploy role. Without the table every event fails " +
+    'evaluation; with its protections off it can be wiped without a trace of what it held. Writes to its items ' +
+    '(PutItem, DeleteItem) are CloudTrail data events, not delivered to Trailwarden, so only the table itself is ' +
+    'watched.',
   runbook: [
     'Put the settings back: `npx cdk deploy Trailwarden` restores deletion protection, TTL and point-in-time recovery. Check with `aws dynamodb describe-table --table-name <table> --query Table.[TableStatus,DeletionProtectionEnabled]`, `aws dynamodb describe-time-to-live --table-name <table>` and `aws dynamodb describe-continuous-backups --table-name <table>`.',
     'If the table was deleted: DynamoDB keeps a system backup of a table with point-in-time recovery for 35 days (`aws dynamodb list-backups --backup-type SYSTEM --table-name <table>`). Restore it under the same name (`aws dynamodb restore-table-from-backup --target-table-name <table> --backup-arn <arn>`) so the function finds it again, then re-enable deletion protection, TTL and PITR (a restore does not carry them). Without a backup, recreate the table empty: windows, dedup and history start again.',
@@ -64,10 +68,6 @@ export const rule = defineRule({
     'Treat the actor as compromised unless the change is explained: review their calls since the session began and rotate the credentials behind them.',
     'Restrict `dynamodb:DeleteTable`, `dynamodb:UpdateTable`, `dynamodb:UpdateTimeToLive` and `dynamodb:UpdateContinuousBackups` on `table/<StackName>-*` to the deploy role with an SCP or permissions boundary.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Critical on a single call, without a threshold: the state table is what makes thresholds, dedup and ' +
     'behaviour rules work (DESIGN §3, A.8.16), and disabling deletion protection is the step before deleting it. ' +

@@ -45,9 +45,6 @@ const notFound = (id: string) => ({
 export const rule = defineRule({
   id: 'ec2.flow-logs-deleted',
   title: 'VPC flow logs deleted',
-  description:
-    'One or more VPC, subnet or network-interface flow logs were deleted: network traffic for those resources is ' +
-    'no longer recorded, so later connections (exfiltration, lateral movement, C2) leave no trace.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.15'],
@@ -56,6 +53,13 @@ export const rule = defineRule({
   match: (e) => isSuccess(e) && !isServiceInvoked(e) && deletesSomething(e),
   dedup: { key: (e) => `${accountOf(e)}|${e.awsRegion}|${principalArn(e)}|flow-logs` },
   resources: (e) => deletedIds(e).map((id) => resourceArn(e, 'ec2', `vpc-flow-log/${id}`)),
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'One or more VPC, subnet or network-interface flow logs were deleted: network traffic for those resources is ' +
+    'no longer recorded, so later connections (exfiltration, lateral movement, C2) leave no trace.',
   runbook: [
     'List what is still logged in the region: `aws ec2 describe-flow-logs --region <region>`, and compare with the ' +
       'VPCs that should be covered (`aws ec2 describe-vpcs --region <region>`).',
@@ -65,10 +69,6 @@ export const rule = defineRule({
       'traffic after the deletion is unrecorded, so host and load-balancer logs are the only network evidence left.',
     'If the actor is not the approved deploy role tearing down a VPC, treat it as an incident and rotate its credentials.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'No threshold: flow logs are the network evidence for A.8.15 and deleting them is a standard evasion step ' +
     '(T1562.008). High, critical on high-criticality accounts. Approved automation is not exempt: a stack that ' +

@@ -52,11 +52,6 @@ const approvedDeploys = (): ApprovedProcess => ({
 export const rule = defineRule({
   id: 'ec2.gateway-changed',
   title: 'Internet, NAT or VPN gateway changed outside the approved process',
-  description:
-    'An internet, egress-only, NAT, customer or VPN gateway, or a site-to-site VPN connection, was created, ' +
-    'deleted, attached or detached by someone other than the approved deploy automation. Gateways are the ' +
-    "doors between a VPC and the internet or another network: adding one can open a path around the network's " +
-    'controls, removing one can cut a service off.',
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.8.9'],
@@ -85,6 +80,15 @@ export const rule = defineRule({
   explain: (e, ctx) => unapprovedReasons(e, ctx.config.approved),
   match: (e, ctx) => isUnapprovedChange(e, ctx.config.approved),
   resources: gatewayArns,
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'An internet, egress-only, NAT, customer or VPN gateway, or a site-to-site VPN connection, was created, ' +
+    'deleted, attached or detached by someone other than the approved deploy automation. Gateways are the ' +
+    "doors between a VPC and the internet or another network: adding one can open a path around the network's " +
+    'controls, removing one can cut a service off.',
   runbook: [
     'See what the VPC is connected to now: `aws ec2 describe-internet-gateways --filters Name=attachment.vpc-id,Values=<vpc-id>`, `aws ec2 describe-nat-gateways --filter Name=vpc-id,Values=<vpc-id>`, `aws ec2 describe-vpn-gateways --filters Name=attachment.vpc-id,Values=<vpc-id>` and `aws ec2 describe-vpn-connections`.',
     'Find the change record (ticket, pull request). If there is none, ask the actor; if the actor did not make it, treat it as an incident and rotate their credentials.',
@@ -93,10 +97,6 @@ export const rule = defineRule({
     'Review VPC flow logs for traffic through the new path since the change.',
     'If legitimate automation raised this, add its role ARN to `approved.automationRoles` and its tool to `approved.iacUserAgents`.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Every manual gateway change is a finding (no threshold): a new internet gateway, NAT or VPN changes which networks can reach, or be reached from, the VPC, and ISO 27001 A.8.9 expects that to happen only through the approved process. ' +
     'Medium on medium-criticality assets and high on high-criticality ones, like the other network-change rules: the rule cannot tell a ticketed manual change from an unplanned one. ' +

@@ -56,10 +56,6 @@ const shareWith = (...items: Record<string, string>[]) => ({
 export const rule = defineRule({
   id: 'ec2.image-shared',
   title: 'AMI made public or shared outside the organisation',
-  description:
-    'ModifyImageAttribute added a launch permission for the group "all" (anyone can launch the AMI and read its ' +
-    'disks) or for an account, organisation or OU outside ours. The grantees are in ' +
-    'requestParameters.launchPermission.add.items.',
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.5.23'],
@@ -74,6 +70,14 @@ export const rule = defineRule({
   ],
   dedup: { key: (e) => `${accountOf(e)}|${imageOf(e)}` },
   resources: (e) => [regionalArn(partitionOf(e.awsRegion), 'ec2', e.awsRegion, '', `image/${imageOf(e)}`)],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'ModifyImageAttribute added a launch permission for the group "all" (anyone can launch the AMI and read its ' +
+    'disks) or for an account, organisation or OU outside ours. The grantees are in ' +
+    'requestParameters.launchPermission.add.items.',
   runbook: [
     'See who can launch the image: `aws ec2 describe-image-attribute --image-id <ami-id> --attribute launchPermission`.',
     'Unless the share is documented (vendor, marketplace, partner), revoke it: `aws ec2 modify-image-attribute --image-id <ami-id> --launch-permission "Remove=[{UserId=<account>}]"` (public: `"Remove=[{Group=all}]"`), or `aws ec2 reset-image-attribute --image-id <ami-id> --attribute launchPermission`.',
@@ -81,10 +85,6 @@ export const rule = defineRule({
     'Keep AMI Block Public Access on: `aws ec2 enable-image-block-public-access --image-block-public-access-state block-new-sharing` in every region.',
     "Review the actor's other calls around the share (CreateImage, CopyImage, ModifySnapshotAttribute); if nobody owns the share, treat it as exfiltration (T1537).",
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'One successful share is enough, with no threshold. Medium by default, below ec2.snapshot-shared: most shared ' +
     'AMIs are golden images built by a pipeline from a base OS with no business data, and sharing them with ' +

@@ -54,10 +54,6 @@ const modifyTo = (rule: Record<string, unknown>) => ({
 export const rule = defineRule({
   id: 'ec2.ingress-open-to-internet',
   title: 'Security group ingress opened to the internet on a non-web port',
-  description:
-    'A security group now admits 0.0.0.0/0 or ::/0 (any prefix-length-0 range) on a port other than 80/443: SSH 22, ' +
-    'RDP 3389, databases (3306, 5432, 1433, 1521, 27017, 6379), cluster APIs (6443, 2375) or all traffic. The ' +
-    'exact rules are in the event requestParameters; the group is in resources.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.9', 'A.5.23'],
@@ -67,6 +63,14 @@ export const rule = defineRule({
   explain: (e) => [describeWorldOpenIngress(e)],
   resources: securityGroupArns,
   dedup: { key: (e) => securityGroupIdOf(e) ?? `unknown-security-group|${principalArn(e)}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A security group now admits 0.0.0.0/0 or ::/0 (any prefix-length-0 range) on a port other than 80/443: SSH 22, ' +
+    'RDP 3389, databases (3306, 5432, 1433, 1521, 27017, 6379), cluster APIs (6443, 2375) or all traffic. The ' +
+    'exact rules are in the event requestParameters; the group is in resources.',
   runbook: [
     "See what is open now: `aws ec2 describe-security-group-rules --filters Name=group-id,Values=<sg-id> --query \"SecurityGroupRules[?CidrIpv4=='0.0.0.0/0' || CidrIpv6=='::/0']\"`.",
     'Unless a change record says the exposure is intended, remove it at once: `aws ec2 revoke-security-group-ingress --group-id <sg-id> --security-group-rule-ids <sgr-id>` (rule ids are in responseElements.securityGroupRuleSet, or in the describe output). For a ModifySecurityGroupRules event, first confirm the rule is ingress (`IsEgress=false`).',
@@ -74,10 +78,6 @@ export const rule = defineRule({
     'For every exposed host, review access logs for the exposure window (VPC flow logs for the ENIs, SSH/RDP auth logs, database connection logs) and treat unknown successful connections as a compromise.',
     'If the change came from IaC, fix the template too, or the next deploy reopens it. Offer SSM Session Manager or a VPN/prefix list instead of world-open admin ports.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Any single rule that opens a non-web port to the whole internet is a finding, with no threshold: internet-wide scanners find exposed SSH, RDP and databases within minutes. ' +
     'Ports 80 and 443 are excluded because they are public by design on load balancers and CDN origins; everything else from 0.0.0.0/0 or ::/0 (including all-traffic and port ranges that merely include 80/443) matches. ICMP is excluded: it exposes no service, and path-MTU discovery needs it from anywhere. ' +

@@ -26,10 +26,6 @@ const denied = {
 export const rule = defineRule({
   id: 'ec2.network-acl-changed',
   title: 'Network ACL changed outside the approved process',
-  description:
-    'A network ACL was created or deleted, had an entry added, replaced or removed, or was swapped onto a subnet ' +
-    'by someone other than the approved deploy automation: the subnet-level network boundary changed without ' +
-    'going through change management.',
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.8.9'],
@@ -50,6 +46,14 @@ export const rule = defineRule({
   resources: networkAclArns,
   // One person reworking one ACL is one change; a different ACL is a different change.
   dedup: { key: (e) => `${accountOf(e)}|${networkAclIdOf(e) ?? 'unknown-network-acl'}|${principalArn(e)}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A network ACL was created or deleted, had an entry added, replaced or removed, or was swapped onto a subnet ' +
+    'by someone other than the approved deploy automation: the subnet-level network boundary changed without ' +
+    'going through change management.',
   runbook: [
     'See the ACL as it is now: `aws ec2 describe-network-acls --network-acl-ids <acl-id> --query "NetworkAcls[].{Entries:Entries,Associations:Associations}"`, and compare with the requestParameters in the finding.',
     'Find the change record (ticket, pull request). If there is none, ask the actor; if the actor did not make it, treat it as an incident and rotate their credentials.',
@@ -57,10 +61,6 @@ export const rule = defineRule({
     'If the ACL is managed by IaC, run drift detection (`aws cloudformation detect-stack-drift --stack-name <stack>` or `terraform plan`) and redeploy so the declared entries come back.',
     'If legitimate automation raised this, add its role ARN to `approved.automationRoles` and its tool to `approved.iacUserAgents`.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Every manual network ACL change is a finding (no threshold): ISO 27001 A.8.9 expects network configuration to change only through the approved process, and a single entry can open or close a whole subnet. ' +
     'Medium on medium-criticality assets and high on high-criticality ones, matching ec2.security-group-changed: the rule cannot tell a ticketed manual change from an unplanned one, and it fires on harmless edits too. ' +

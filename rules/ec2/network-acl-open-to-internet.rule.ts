@@ -70,10 +70,6 @@ const entry = (overrides: Record<string, unknown>) => ({ requestParameters: over
 export const rule = defineRule({
   id: 'ec2.network-acl-open-to-internet',
   title: 'Network ACL entry lets the internet reach admin or database ports',
-  description:
-    'A network ACL ingress entry now allows 0.0.0.0/0 or ::/0 (any prefix-length-0 range) on all protocols, or ' +
-    'on a TCP/UDP port range that includes SSH, RDP, a database or a cluster API port. The subnet boundary no ' +
-    'longer stops internet traffic to those services; only security groups remain.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.9'],
@@ -82,6 +78,14 @@ export const rule = defineRule({
   match: (e) => isSuccess(e) && opensAclToInternet(e),
   resources: (e) => ec2Arns(e, 'network-acl', networkAclIdOf(e)),
   dedup: { key: (e) => `${accountOf(e)}|${networkAclIdOf(e) ?? `unknown-network-acl|${principalArn(e)}`}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A network ACL ingress entry now allows 0.0.0.0/0 or ::/0 (any prefix-length-0 range) on all protocols, or ' +
+    'on a TCP/UDP port range that includes SSH, RDP, a database or a cluster API port. The subnet boundary no ' +
+    'longer stops internet traffic to those services; only security groups remain.',
   runbook: [
     'See the entries now in force: `aws ec2 describe-network-acls --network-acl-ids <acl-id> --query "NetworkAcls[].[Entries,Associations]"` (ingress entries have `Egress: false`; `Associations` lists the subnets using the ACL).',
     'Unless a change record says the exposure is intended, narrow or remove the entry at once: `aws ec2 replace-network-acl-entry --network-acl-id <acl-id> --ingress --rule-number <n> --protocol tcp --port-range From=443,To=443 --cidr-block 0.0.0.0/0 --rule-action allow`, or `aws ec2 delete-network-acl-entry --network-acl-id <acl-id> --ingress --rule-number <n>`.',
@@ -89,10 +93,6 @@ export const rule = defineRule({
     'Review VPC flow logs of the associated subnets for accepted inbound connections on the exposed ports during the exposure window.',
     'If the change came from IaC, fix the template too, or the next deploy reopens it.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'One entry is enough (no threshold): it opens a whole subnet. High by default and critical on high-criticality assets, as for security groups opened to the internet (DESIGN §3). ' +
     'Only allow entries on ingress count: deny entries protect, and egress entries do not admit anyone. Ports are judged with the shared sensitive-port list; HTTP/HTTPS, DNS and other ordinary public ports do not match. ' +

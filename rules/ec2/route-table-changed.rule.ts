@@ -24,10 +24,6 @@ const routeTableArns = (e: CloudTrailRecord): string[] => [
 export const rule = defineRule({
   id: 'ec2.route-table-changed',
   title: 'Route table changed outside the approved process',
-  description:
-    'A route was added, replaced or removed, or a route table was created, deleted, or (dis)associated with a ' +
-    'subnet, by someone other than the approved deploy automation. Routes decide where traffic leaves a subnet: ' +
-    'one route can send it to the internet, through an attacker-controlled instance, or nowhere.',
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.8.9'],
@@ -48,6 +44,14 @@ export const rule = defineRule({
   explain: (e, ctx) => unapprovedReasons(e, ctx.config.approved),
   match: (e, ctx) => isUnapprovedChange(e, ctx.config.approved),
   resources: routeTableArns,
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A route was added, replaced or removed, or a route table was created, deleted, or (dis)associated with a ' +
+    'subnet, by someone other than the approved deploy automation. Routes decide where traffic leaves a subnet: ' +
+    'one route can send it to the internet, through an attacker-controlled instance, or nowhere.',
   runbook: [
     'See the routes now in force: `aws ec2 describe-route-tables --route-table-ids <rtb-id> --query "RouteTables[].{Routes:Routes,Associations:Associations}"`, and compare with the requestParameters in the finding.',
     'Check where new routes point: a `0.0.0.0/0` or `::/0` route to an internet gateway makes a private subnet public; a route to a network interface or instance (`networkInterfaceId`, `instanceId`) sends traffic through that host.',
@@ -56,10 +60,6 @@ export const rule = defineRule({
     'Review VPC flow logs of the affected subnets for traffic that took the new path.',
     'If legitimate automation raised this, add its role ARN to `approved.automationRoles` and its tool to `approved.iacUserAgents`.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Every manual routing change is a finding (no threshold): routing is part of the network boundary A.8.9 expects to change only through the approved process, and a single route can expose a subnet or divert its traffic. ' +
     'Medium on medium-criticality assets and high on high-criticality ones, like the other network-change rules: the rule cannot tell a ticketed manual change from an unplanned one. ' +

@@ -8,9 +8,6 @@ import { fixture } from '../fixtures/index.ts';
 export const rule = defineRule({
   id: 'ec2.security-group-changed',
   title: 'Security group changed outside the approved process',
-  description:
-    'A security group was created, deleted, or had rules added, removed or rewritten by someone other than the ' +
-    'approved deploy automation: the network boundary changed without going through change management.',
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.8.9'],
@@ -30,6 +27,13 @@ export const rule = defineRule({
   match: (e, ctx) => isUnapprovedChange(e, ctx.config.approved),
   explain: (e, ctx) => unapprovedReasons(e, ctx.config.approved),
   resources: securityGroupArns,
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A security group was created, deleted, or had rules added, removed or rewritten by someone other than the ' +
+    'approved deploy automation: the network boundary changed without going through change management.',
   runbook: [
     'Identify the change: `aws ec2 describe-security-group-rules --filters Name=group-id,Values=<sg-id>` and compare with the requestParameters in the finding.',
     'Find the change record (ticket, pull request) for it. If there is none, ask the actor; if the actor did not make it, treat it as an incident and rotate their credentials.',
@@ -37,10 +41,6 @@ export const rule = defineRule({
     'If the group is managed by IaC, run drift detection (`aws cloudformation detect-stack-drift --stack-name <stack>`) and bring the template and the live group back in line.',
     'If legitimate automation raised this, add its role ARN to `approved.automationRoles` and its tool to `approved.iacUserAgents`.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Every manual security group change is a finding (no threshold): ISO 27001 A.8.9 expects network configuration to change only through the approved process, and one rule is enough to open a path. ' +
     'Severity is medium on medium-criticality assets and high on high-criticality ones, one step below the DESIGN row for changes "outside a change window": detection config has no change windows yet, so this rule cannot tell an unplanned change from a ticketed one made by hand, and it fires on harmless edits too. ' +

@@ -44,10 +44,6 @@ const shareWith = (...items: Record<string, string>[]) => ({
 export const rule = defineRule({
   id: 'ec2.snapshot-shared',
   title: 'EBS snapshot made public or shared outside the organisation',
-  description:
-    'ModifySnapshotAttribute added createVolumePermission for the group "all" (anyone can create a volume from ' +
-    'the snapshot and read the disk) or for an AWS account that is neither the snapshot owner nor a member of ' +
-    'the organisation. The accounts added are in requestParameters.createVolumePermission.add.items.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.5.23'],
@@ -62,6 +58,14 @@ export const rule = defineRule({
   ],
   dedup: { key: (e) => `${accountOf(e)}|${snapshotOf(e)}` },
   resources: (e) => [regionalArn(partitionOf(e.awsRegion), 'ec2', e.awsRegion, '', `snapshot/${snapshotOf(e)}`)],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'ModifySnapshotAttribute added createVolumePermission for the group "all" (anyone can create a volume from ' +
+    'the snapshot and read the disk) or for an AWS account that is neither the snapshot owner nor a member of ' +
+    'the organisation. The accounts added are in requestParameters.createVolumePermission.add.items.',
   runbook: [
     'See who can use the snapshot now: `aws ec2 describe-snapshot-attribute --snapshot-id <snap-id> --attribute createVolumePermission`.',
     'Unless the share is a documented one (vendor support, migration), revoke it at once: `aws ec2 modify-snapshot-attribute --snapshot-id <snap-id> --attribute createVolumePermission --operation-type remove --user-ids <account>` (public: `--group-names all`), or `aws ec2 reset-snapshot-attribute --snapshot-id <snap-id> --attribute createVolumePermission`.',
@@ -69,10 +73,6 @@ export const rule = defineRule({
     'Turn on EBS snapshot Block Public Access in every region: `aws ec2 enable-snapshot-block-public-access --state block-all-sharing`.',
     'Review every call by the actor around the share (CreateSnapshot, CopySnapshot, other ModifySnapshotAttribute calls); sharing a fresh snapshot of a production volume with an unknown account is a classic exfiltration path (T1537). Treat it as an incident if nobody owns the share.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'One successful share is enough, with no threshold: the grantee can copy the snapshot at once and keep the copy ' +
     'after the share is revoked, so the data must be assumed gone. High by default, critical on high-criticality ' +

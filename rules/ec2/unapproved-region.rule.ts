@@ -23,10 +23,6 @@ const approvedRegions = { approvedRegions: ['eu-west-1', 'us-east-1'] };
 export const rule = defineRule({
   id: 'ec2.unapproved-region',
   title: 'Compute, key pairs or VPCs created in a region the organisation does not use',
-  description:
-    'Instances, spot requests, fleets, key pairs or VPCs were created in a region outside `approvedRegions` ' +
-    '(detection config): activity where nobody looks, typically crypto mining with stolen credentials. With no ' +
-    'approved regions configured the rule never matches.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.5.23', 'A.8.16'],
@@ -42,15 +38,19 @@ export const rule = defineRule({
   resources: (e) => [regionalArn(partitionOf(e.awsRegion), 'ec2', e.awsRegion, accountOf(e), '*')],
   // One finding per account and region: a mining run is hundreds of launches.
   dedup: { key: (e) => `${accountOf(e)}|${e.awsRegion}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'Instances, spot requests, fleets, key pairs or VPCs were created in a region outside `approvedRegions` ' +
+    '(detection config): activity where nobody looks, typically crypto mining with stolen credentials. With no ' +
+    'approved regions configured the rule never matches.',
   runbook: [
     'List what was created in the region: `aws ec2 describe-instances --region <region>`, key pairs, VPCs, spot requests.',
     'If nobody owns it, terminate the instances, delete key pairs and revoke the actor’s credentials.',
     'Deny the region with an SCP (`aws:RequestedRegion`) so it cannot happen again.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Any launch outside the regions in use is worth a look: legitimate expansion is planned and added to the config ' +
     'first. High, critical on high-criticality accounts, because mining bills grow by the hour.',

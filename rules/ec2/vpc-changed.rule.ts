@@ -24,10 +24,6 @@ const vpcArns = (e: CloudTrailRecord): string[] => {
 export const rule = defineRule({
   id: 'ec2.vpc-changed',
   title: 'VPC or VPC peering changed outside the approved process',
-  description:
-    'A VPC was created, deleted or had an attribute changed, or a VPC peering connection was requested, ' +
-    'accepted, rejected or deleted, by someone other than the approved deploy automation. Peering joins two ' +
-    'networks, possibly in another account; new VPCs are networks nobody reviewed.',
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.8.9'],
@@ -47,6 +43,14 @@ export const rule = defineRule({
   explain: (e, ctx) => unapprovedReasons(e, ctx.config.approved),
   match: (e, ctx) => isUnapprovedChange(e, ctx.config.approved),
   resources: vpcArns,
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A VPC was created, deleted or had an attribute changed, or a VPC peering connection was requested, ' +
+    'accepted, rejected or deleted, by someone other than the approved deploy automation. Peering joins two ' +
+    'networks, possibly in another account; new VPCs are networks nobody reviewed.',
   runbook: [
     'See the VPC and its peerings now: `aws ec2 describe-vpcs --vpc-ids <vpc-id>` and `aws ec2 describe-vpc-peering-connections --filters Name=requester-vpc-info.vpc-id,Values=<vpc-id>` (and `accepter-vpc-info.vpc-id`).',
     "For a peering connection, check the other side: the peer account (`accepterVpcInfo.ownerId` / `requesterVpcInfo.ownerId`) must be one of the organisation's accounts and its CIDR expected; routes to the `pcx-` id decide what can actually talk.",
@@ -54,10 +58,6 @@ export const rule = defineRule({
     'Revert an unwanted peering with `aws ec2 delete-vpc-peering-connection --vpc-peering-connection-id <pcx-id>`; revert an attribute with `aws ec2 modify-vpc-attribute --vpc-id <vpc-id> --no-enable-dns-hostnames` (or the attribute that changed). Bring IaC-managed VPCs back with drift detection and a redeploy.',
     'If legitimate automation raised this, add its role ARN to `approved.automationRoles` and its tool to `approved.iacUserAgents`.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Every manual VPC or peering change is a finding (no threshold): A.8.9 expects network topology to change only through the approved process, and one accepted peering connects two networks. ' +
     'Medium on medium-criticality assets and high on high-criticality ones, like the other network-change rules. Rejecting or deleting a peering also matches: it is still an unreviewed topology change, and it can cut a dependency.',

@@ -29,10 +29,6 @@ const policyWith = (statement: Record<string, unknown>) => ({
 export const rule = defineRule({
   id: 'ecr.repository-policy-opened',
   title: 'ECR repository policy opened to the public or to an account outside the org',
-  description:
-    'SetRepositoryPolicy gave an ECR repository a policy that lets everyone use it (Principal "*" with no ' +
-    'restricting condition) or that grants an account outside the organisation. Pull actions expose the images ' +
-    '(and anything baked into them); push actions let outsiders replace them.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.5.23'],
@@ -42,6 +38,14 @@ export const rule = defineRule({
   explain: (e, ctx) => describeOpenedExposure(exposureOf(e, ctx.config)),
   dedup: { key: repositoryArn },
   resources: (e) => [repositoryArn(e)],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'SetRepositoryPolicy gave an ECR repository a policy that lets everyone use it (Principal "*" with no ' +
+    'restricting condition) or that grants an account outside the organisation. Pull actions expose the images ' +
+    '(and anything baked into them); push actions let outsiders replace them.',
   runbook: [
     'Read the policy now in force: `aws ecr get-repository-policy --repository-name <name>`.',
     'Unless the grant is documented, remove it: `aws ecr delete-repository-policy --repository-name <name>`, or put back the previous one with `aws ecr set-repository-policy --repository-name <name> --policy-text file://previous.json`.',
@@ -49,10 +53,6 @@ export const rule = defineRule({
     'If push was granted, check for images pushed from outside (`aws ecr describe-images --repository-name <name>` for unexpected tags or digests, PutImage events from other accounts) and redeploy from known-good digests.',
     'If the actor is not the repository owner or the approved deploy role, review their other calls and treat it as an incident.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'One successful call is enough, with no threshold. High by default, critical on high-criticality assets: private ' +
     'images routinely carry source code, configuration and secrets, and a writable repository is a supply-chain ' +

@@ -43,11 +43,6 @@ const other = 'orders-nightly-export';
 export const rule = defineRule({
   id: 'events.trailwarden-rules-tampered',
   title: "Trailwarden's EventBridge rules disabled, deleted or redirected",
-  description:
-    'One of the EventBridge rules that route CloudTrail and Config events to Trailwarden was disabled, deleted, ' +
-    'rewritten (PutRule: a new pattern or state) or had its targets removed or replaced, by someone other than ' +
-    "Trailwarden's deploy role. Every event that rule routed now goes unexamined, or somewhere else: the " +
-    'detections that depend on it are blind.',
   severity: 'critical',
   controls: ['A.8.16', 'A.8.15'],
   mitre: ['T1562.001'],
@@ -57,6 +52,15 @@ export const rule = defineRule({
   explain: (e, ctx) => explainSelfTampering(e, candidates(e), ctx.config),
   resources: (e) => [ruleArn(e)],
   dedup: { key: (e) => `${accountOf(e)}|${principalArn(e)}|${ruleArn(e)}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'One of the EventBridge rules that route CloudTrail and Config events to Trailwarden was disabled, deleted, ' +
+    'rewritten (PutRule: a new pattern or state) or had its targets removed or replaced, by someone other than ' +
+    "Trailwarden's deploy role. Every event that rule routed now goes unexamined, or somewhere else: the " +
+    'detections that depend on it are blind.',
   runbook: [
     'Restore the rule from the stack: redeploy Trailwarden (`npx cdk deploy Trailwarden`), which recreates a deleted rule and puts back its pattern, state and targets. Until then `aws events enable-rule --name <rule>` re-enables a disabled one.',
     'Check it: `aws events describe-rule --name <rule>` (State ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS, the generated pattern) and `aws events list-targets-by-rule --rule <rule>` (only the Trailwarden event queue, with its dead-letter queue).',
@@ -64,10 +68,6 @@ export const rule = defineRule({
     'Treat the actor as compromised unless the change is explained: review all their calls since the session began (`aws cloudtrail lookup-events --lookup-attributes AttributeKey=Username,AttributeValue=<user>`), and rotate the credentials behind them. Turning off the monitor is what an intruder does first.',
     'Restrict `events:DisableRule`, `events:DeleteRule`, `events:PutRule`, `events:PutTargets` and `events:RemoveTargets` on `rule/<StackName>-*` to the deploy role with an SCP or permissions boundary.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Critical on a single call, without a threshold: blinding the monitor is the step that makes every later ' +
     'action invisible (DESIGN §3, A.8.16 "tampering with Trailwarden itself"). Only changes by the configured ' +

@@ -73,10 +73,6 @@ const asServiceLinkedRole = {
 export const rule = defineRule({
   id: 'guardduty.detector-disabled',
   title: 'GuardDuty disabled, suspended or cut off from its administrator',
-  description:
-    'GuardDuty stopped watching an account: the detector was deleted or suspended (UpdateDetector enable=false), ' +
-    'the account left its GuardDuty administrator, the administrator removed or stopped monitoring member ' +
-    "accounts, or the organisation's delegated GuardDuty administrator was removed.",
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.16'],
@@ -97,6 +93,14 @@ export const rule = defineRule({
   // One detector (or one org setting) per region: repeated calls on it are one incident.
   dedup: { key: (e) => `${accountOf(e)}|${e.awsRegion}|guardduty` },
   resources: resourcesOf,
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'GuardDuty stopped watching an account: the detector was deleted or suspended (UpdateDetector enable=false), ' +
+    'the account left its GuardDuty administrator, the administrator removed or stopped monitoring member ' +
+    "accounts, or the organisation's delegated GuardDuty administrator was removed.",
   runbook: [
     'Check the region: `aws guardduty list-detectors --region <region>` then `aws guardduty get-detector --detector-id ' +
       '<id>` (Status ENABLED); for members, `aws guardduty list-members --detector-id <id> --only-associated false` in ' +
@@ -109,10 +113,6 @@ export const rule = defineRule({
       'disabling threat detection is usually done just before the real attack.',
     'If the actor is not the approved security automation, treat it as an incident and rotate its credentials.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'No threshold: GuardDuty is the threat-detection control for A.8.16, and switching it off is a standard ' +
     'defence-evasion step (T1562.001). High, critical on high-criticality accounts. Suspending (enable=false) counts ' +

@@ -52,10 +52,6 @@ const resourcesOf = (e: CloudTrailRecord): string[] => {
 export const rule = defineRule({
   id: 'guardduty.findings-suppressed',
   title: 'GuardDuty findings suppressed (trusted IP list or auto-archive filter)',
-  description:
-    'GuardDuty was told to report less: a trusted IP list was created, activated or repointed (no findings for ' +
-    'traffic from those addresses), or a filter with action ARCHIVE was created or widened (matching findings are ' +
-    'archived as they arrive and never alert).',
   severity: 'high',
   controls: ['A.8.16'],
   mitre: ['T1562.001'],
@@ -63,6 +59,14 @@ export const rule = defineRule({
   match: (e) => isSuccess(e) && !isServiceInvoked(e) && suppresses(e),
   dedup: { key: (e) => `${accountOf(e)}|${e.awsRegion}|guardduty-suppression` },
   resources: resourcesOf,
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'GuardDuty was told to report less: a trusted IP list was created, activated or repointed (no findings for ' +
+    'traffic from those addresses), or a filter with action ARCHIVE was created or widened (matching findings are ' +
+    'archived as they arrive and never alert).',
   runbook: [
     'See what is suppressed: `aws guardduty list-ip-sets --detector-id <id>` and `aws guardduty get-ip-set ' +
       '--detector-id <id> --ip-set-id <ip-set-id>` (download the list from its Location); `aws guardduty list-filters ' +
@@ -75,10 +79,6 @@ export const rule = defineRule({
       'CloudTrail for activity from the trusted addresses.',
     "If the actor is not the security team's approved process, treat it as an incident and rotate its credentials.",
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'No threshold: suppressing findings is quieter than disabling GuardDuty and just as effective for an attacker who ' +
     'whitelists their own IPs or archives the finding types they are about to trigger (T1562.001). High at every ' +

@@ -16,9 +16,6 @@ const principalGroup = (e: CloudTrailRecord): string => `${accountOf(e)}|${actor
 export const rule = defineRule({
   id: 'iam.access-denied-burst',
   title: 'Burst of access-denied errors from one principal',
-  description:
-    'One identity got at least 20 access-denied errors within 10 minutes, across any services: the pattern of ' +
-    'someone enumerating what stolen credentials can do, or of automation probing beyond its permissions.',
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.8.2'],
@@ -30,6 +27,13 @@ export const rule = defineRule({
   dedup: { key: principalGroup },
   // The user or role behind the session, so criticality patterns written for roles (`…:role/x`) apply.
   resources: (e) => [principalArn(e)],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'One identity got at least 20 access-denied errors within 10 minutes, across any services: the pattern of ' +
+    'someone enumerating what stolen credentials can do, or of automation probing beyond its permissions.',
   runbook: [
     'List what was denied: `aws cloudtrail lookup-events --lookup-attributes AttributeKey=Username,AttributeValue=' +
       '<user-or-session-name> --start-time <first-seen> --end-time <last-seen>` in each region; many different ' +
@@ -41,10 +45,6 @@ export const rule = defineRule({
       'successful call the same credentials made.',
     'If it is your own automation, fix its permissions or its code rather than suppressing the rule.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Attackers with fresh credentials do not know what they may do and find out by trying (T1087 account ' +
     'discovery, T1580 cloud infrastructure discovery), which leaves a trail of denials across services. Twenty in ' +

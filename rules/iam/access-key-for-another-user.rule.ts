@@ -13,9 +13,6 @@ const newKeyId = (e: CloudTrailRecord): string =>
 export const rule = defineRule({
   id: 'iam.access-key-for-another-user',
   title: 'Access key created for another IAM user',
-  description:
-    'An access key was created for an IAM user by someone other than that user: long-lived credentials the actor ' +
-    'now holds for an identity that is not theirs, a common way to persist or to borrow more privileges.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.2'],
@@ -27,6 +24,13 @@ export const rule = defineRule({
   match: (e, ctx) => targetsAnotherIamUser(e) && isUnapprovedChange(e, ctx.config.approved),
   resources: iamTargetArns,
   dedup: { key: (e) => `${accountOf(e)}|${newKeyId(e)}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'An access key was created for an IAM user by someone other than that user: long-lived credentials the actor ' +
+    'now holds for an identity that is not theirs, a common way to persist or to borrow more privileges.',
   runbook: [
     'Find the new key in the finding (responseElements.accessKey.accessKeyId) and ask the target user and the ' +
       'actor whether it was requested.',
@@ -38,10 +42,6 @@ export const rule = defineRule({
       '`aws iam list-groups-for-user --user-name <user>`): a more privileged target is privilege escalation; treat ' +
       'the actor as compromised and review all its recent calls.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Creating keys for someone else is a classic persistence and escalation step (T1098.001; Stratus Red Team ' +
     '"create an access key for another user"): the actor walks away with credentials the owner does not know exist. ' +

@@ -31,10 +31,6 @@ const inline = (statement: Record<string, unknown>) =>
 export const rule = defineRule({
   id: 'iam.admin-granted',
   title: 'Administrator-equivalent permissions granted',
-  description:
-    'A user, role or group was given administrator-equivalent access: AdministratorAccess or IAMFullAccess ' +
-    'attached, an inline policy allowing "*", "*:*", "iam:*" or NotAction on every resource, or such a document ' +
-    'made the default version of a managed policy.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.2'],
@@ -43,6 +39,14 @@ export const rule = defineRule({
   match: (e) => isSuccess(e) && !isServiceInvoked(e) && grantsAdmin(e),
   dedup: { key: (e) => `${accountOf(e)}|${iamTargetArns(e).join(' ')}` },
   resources: iamTargetArns,
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A user, role or group was given administrator-equivalent access: AdministratorAccess or IAMFullAccess ' +
+    'attached, an inline policy allowing "*", "*:*", "iam:*" or NotAction on every resource, or such a document ' +
+    'made the default version of a managed policy.',
   runbook: [
     'Confirm who now holds admin: `aws iam list-attached-role-policies --role-name <role>` (or `list-attached-user-policies` / `list-attached-group-policies`, `get-role-policy`, `get-policy-version`), and for groups `aws iam get-group --group-name <group>` to see every member who inherited it.',
     'If there is no approved request for the grant, remove it: `aws iam detach-role-policy --role-name <role> --policy-arn <arn>`, `aws iam delete-role-policy --role-name <role> --policy-name <name>`, or `aws iam set-default-policy-version --policy-arn <arn> --version-id <previous>`.',
@@ -50,10 +54,6 @@ export const rule = defineRule({
     'Review every call made by the grantee and by the actor since the grant; an admin grant is the usual step before persistence (new users, keys, trust policies).',
     'Replace standing admin with a least-privilege policy or a time-bound break-glass process.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Any successful admin grant is high without a threshold, critical on high-criticality assets: admin equivalence ' +
     'is the end state of privilege escalation (T1098.003). It matches even when the approved automation made it, ' +

@@ -13,10 +13,6 @@ const deployRoleViaCloudFormation = (): Record<string, unknown> =>
 export const rule = defineRule({
   id: 'iam.login-profile-for-another-user',
   title: 'Console password created or reset for another IAM user',
-  description:
-    'A console password (login profile) was created or changed for an IAM user by someone other than that user: ' +
-    'an administrator resetting a password, or an attacker giving a dormant or programmatic user console access ' +
-    'they control.',
   severity: 'medium',
   escalation: { high: 'critical' },
   controls: ['A.8.5', 'A.8.2'],
@@ -28,6 +24,14 @@ export const rule = defineRule({
   match: (e, ctx) => targetsAnotherIamUser(e) && isUnapprovedChange(e, ctx.config.approved),
   resources: iamTargetArns,
   dedup: { key: (e) => `${accountOf(e)}|${iamNameKey(e, 'userName')}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A console password (login profile) was created or changed for an IAM user by someone other than that user: ' +
+    'an administrator resetting a password, or an attacker giving a dormant or programmatic user console access ' +
+    'they control.',
   runbook: [
     'Ask the target user whether they asked for a new password, and the actor for the ticket. Programmatic users ' +
       '(service accounts) should never have a console password at all.',
@@ -38,10 +42,6 @@ export const rule = defineRule({
     'Check what the user can do (`aws iam list-attached-user-policies --user-name <user>`, `aws iam ' +
       'list-groups-for-user --user-name <user>`): a privileged target makes this an account-takeover attempt.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Setting another user’s console password is how an attacker with iam:CreateLoginProfile / UpdateLoginProfile ' +
     'turns someone else’s identity into console access (T1098, a Stratus Red Team persistence and privilege ' +

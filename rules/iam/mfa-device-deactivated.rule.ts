@@ -29,9 +29,6 @@ const targets = (e: CloudTrailRecord): string[] => {
 export const rule = defineRule({
   id: 'iam.mfa-device-deactivated',
   title: 'MFA device deactivated or deleted',
-  description:
-    'An MFA device was deactivated for a user (or root), or a virtual MFA device was deleted: that identity can ' +
-    'now sign in with a password alone until a new device is registered.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.5'],
@@ -39,6 +36,13 @@ export const rule = defineRule({
   on: { source: 'iam', eventNames: ['DeactivateMFADevice', 'DeleteVirtualMFADevice'] },
   match: (e) => isSuccess(e) && !isServiceInvoked(e),
   resources: targets,
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'An MFA device was deactivated for a user (or root), or a virtual MFA device was deleted: that identity can ' +
+    'now sign in with a password alone until a new device is registered.',
   runbook: [
     'Ask the user (and the actor, if different) why the device was removed; a lost or replaced phone is the usual ' +
       'answer, and a new device should follow within minutes (`EnableMFADevice` in CloudTrail).',
@@ -49,10 +53,6 @@ export const rule = defineRule({
       'and review every call by the actor and the user since.',
     'Re-enrol MFA and confirm the deny-without-MFA guard policy still applies to the user.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Removing MFA is a textbook way to weaken authentication before using a stolen password (T1556.006), and it is ' +
     'rare enough to review each time: high without a threshold, critical on high-criticality assets (root, ' +

@@ -65,10 +65,6 @@ const weakens = (e: CloudTrailRecord): boolean =>
 export const rule = defineRule({
   id: 'iam.password-policy-weakened',
   title: 'Account password policy deleted or set below the baseline',
-  description:
-    'The IAM account password policy was deleted, or replaced by one weaker than the CIS AWS Foundations baseline ' +
-    '(length 14, upper/lower/number/symbol, reuse prevention 24, expiry within 90 days, users may change ' +
-    'their own password). New IAM user passwords can now be shorter, simpler, reused or never rotated.',
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.8.5'],
@@ -77,6 +73,14 @@ export const rule = defineRule({
   match: (e) => isSuccess(e) && !isServiceInvoked(e) && weakens(e),
   // One account has one password policy: repeated edits fold into one finding.
   dedup: { key: (e) => `${accountOf(e)}|password-policy` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'The IAM account password policy was deleted, or replaced by one weaker than the CIS AWS Foundations baseline ' +
+    '(length 14, upper/lower/number/symbol, reuse prevention 24, expiry within 90 days, users may change ' +
+    'their own password). New IAM user passwords can now be shorter, simpler, reused or never rotated.',
   runbook: [
     'Read the policy now in force: `aws iam get-account-password-policy` (NoSuchEntity means none: AWS defaults apply).',
     'Ask the actor for the change record. If there is none, restore the baseline: `aws iam ' +
@@ -88,10 +92,6 @@ export const rule = defineRule({
       '(`aws iam update-login-profile --user-name <user> --password-reset-required`).',
     'Manage the policy in IaC so drift is visible (Config rule IAM_PASSWORD_POLICY).',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Weakening the password policy lowers the bar for every IAM user at once (T1556) and is also how an attacker ' +
     'learns and relaxes the rules before guessing (T1201). Judged against a fixed CIS baseline rather than against ' +

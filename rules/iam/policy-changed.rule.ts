@@ -48,10 +48,6 @@ const byHand = {
 export const rule = defineRule({
   id: 'iam.policy-changed',
   title: 'IAM permissions changed outside the approved process',
-  description:
-    'An IAM policy, policy attachment, policy version, permissions boundary, role trust policy or group ' +
-    'membership changed, and the change did not come from an approved automation role through approved IaC ' +
-    'tooling.',
   severity: 'medium',
   escalation: { high: 'critical' },
   controls: ['A.8.2'],
@@ -60,6 +56,14 @@ export const rule = defineRule({
   match: (e, ctx) => isUnapprovedChange(e, ctx.config.approved),
   explain: (e, ctx) => unapprovedReasons(e, ctx.config.approved),
   resources: iamTargetArns,
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'An IAM policy, policy attachment, policy version, permissions boundary, role trust policy or group ' +
+    'membership changed, and the change did not come from an approved automation role through approved IaC ' +
+    'tooling.',
   runbook: [
     'Identify the change and its target from the finding (eventName, requestParameters); get the current state, e.g. `aws iam list-attached-role-policies --role-name <role>`, `aws iam get-role-policy --role-name <role> --policy-name <name>`, `aws iam get-policy-version --policy-arn <arn> --version-id <v>`, `aws iam get-role --role-name <role>` (trust policy).',
     'Ask the actor or owner for the change record. If there is none, revert it: `aws iam detach-role-policy` / `delete-role-policy` / `set-default-policy-version --version-id <previous>` / `update-assume-role-policy --policy-document file://previous.json` / `remove-user-from-group`.',
@@ -67,10 +71,6 @@ export const rule = defineRule({
     'If the actor is not a known administrator, treat it as an incident: review all its recent calls and rotate its credentials (`aws iam update-access-key --status Inactive`, or revoke role sessions).',
     'Make the change again through the approved pipeline so the code stays the source of truth, or add the principal to `approved.automationRoles` if it is genuinely automation.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Privilege changes should only come through the approved process (DESIGN §3): any change by another principal, ' +
     'or by the deploy role used by hand, is a finding without a threshold. Medium by default; critical on ' +

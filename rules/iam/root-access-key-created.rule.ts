@@ -6,9 +6,6 @@ import { fixture } from '../fixtures/index.ts';
 export const rule = defineRule({
   id: 'iam.root-access-key-created',
   title: 'Access key created for the root user',
-  description:
-    'The root user created an access key for itself: long-lived, unrestricted programmatic credentials for the whole ' +
-    'account that no IAM policy can limit.',
   severity: 'critical',
   controls: ['A.8.2'],
   mitre: ['T1098.001'],
@@ -17,6 +14,13 @@ export const rule = defineRule({
   match: (e) =>
     isSuccess(e) && e.userIdentity.type === 'Root' && (stringParam(e.requestParameters, 'userName') ?? '') === '',
   resources: (e) => [e.userIdentity.arn ?? `arn:aws:iam::${e.userIdentity.accountId ?? accountOf(e)}:root`],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'The root user created an access key for itself: long-lived, unrestricted programmatic credentials for the whole ' +
+    'account that no IAM policy can limit.',
   runbook: [
     'Find the new key id in the finding (responseElements.accessKey.accessKeyId) and ask the root credential custodians ' +
       'whether they created it and why.',
@@ -30,10 +34,6 @@ export const rule = defineRule({
       'root sign-in that preceded the key creation.',
     'Confirm `aws iam get-account-summary` reports AccountAccessKeysPresent = 0 afterwards.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Critical with no threshold and no criticality scaling: a root access key gives unrestricted, long-lived API access ' +
     'to the whole account, is a classic persistence step after root compromise, and there is almost no legitimate ' +

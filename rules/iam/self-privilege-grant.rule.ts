@@ -41,9 +41,6 @@ const grants = (e: CloudTrailRecord): boolean => {
 export const rule = defineRule({
   id: 'iam.self-privilege-grant',
   title: 'Principal granted permissions to itself',
-  description:
-    'An IAM user attached or put a policy on itself or added itself to a group, or a role session attached or put ' +
-    'a policy on its own role: the caller raised its own privileges.',
   severity: 'critical',
   controls: ['A.8.2'],
   mitre: ['T1548', 'T1098'],
@@ -51,6 +48,13 @@ export const rule = defineRule({
   explain: (e, ctx) => unapprovedReasons(e, ctx.config.approved),
   match: (e, ctx) => targetsItself(e) && grants(e) && isUnapprovedChange(e, ctx.config.approved),
   resources: iamTargetArns,
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'An IAM user attached or put a policy on itself or added itself to a group, or a role session attached or put ' +
+    'a policy on its own role: the caller raised its own privileges.',
   runbook: [
     'See what was granted: `aws iam list-attached-user-policies --user-name <user>` / `aws iam get-user-policy ' +
       '--user-name <user> --policy-name <name>` / `aws iam list-groups-for-user --user-name <user>`, or for a role ' +
@@ -64,10 +68,6 @@ export const rule = defineRule({
     'Remove the permission that allowed it (iam:Attach*/Put*Policy or iam:AddUserToGroup on itself), e.g. with a ' +
       'permissions boundary or an SCP.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'A principal that can edit its own permissions can make itself anything: the canonical IAM privilege ' +
     'escalation (T1548, T1098; Rhino Security Labs methods 8–12). Critical whatever the asset, with no threshold, ' +

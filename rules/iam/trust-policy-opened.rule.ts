@@ -43,9 +43,6 @@ const inOrg = { organization: { id: 'o-a1b2c3d4e5', accounts: ['111122223333', '
 export const rule = defineRule({
   id: 'iam.trust-policy-opened',
   title: 'Role trust policy opened to everyone or to an outside account',
-  description:
-    'A role was created, or its trust policy rewritten, so that anyone ("*" with no restricting condition) or an AWS ' +
-    'account outside the organisation can assume it: whoever that is can now act with the role’s permissions.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.2', 'A.5.23'],
@@ -54,6 +51,13 @@ export const rule = defineRule({
   match: (e, ctx) => isSuccess(e) && !isServiceInvoked(e) && opensTrust(e, ctx.config),
   resources: iamTargetArns,
   dedup: { key: (e) => `${accountOf(e)}|${iamNameKey(e, 'roleName')}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A role was created, or its trust policy rewritten, so that anyone ("*" with no restricting condition) or an AWS ' +
+    'account outside the organisation can assume it: whoever that is can now act with the role’s permissions.',
   runbook: [
     'Read the trust policy now in force: `aws iam get-role --role-name <role> --query Role.AssumeRolePolicyDocument`, ' +
       'and what the role may do: `aws iam list-attached-role-policies --role-name <role>`, `aws iam ' +
@@ -66,10 +70,6 @@ export const rule = defineRule({
       'revoke its sessions (console "Revoke active sessions") if so.',
     'Review the actor’s other recent IAM calls: an opened trust is a typical backdoor after an account compromise.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'A trust policy decides who can become the role, so opening it is a backdoor that survives password and key ' +
     'rotation (T1098) and hands cloud resources to outsiders (A.5.23). It is judged like every resource policy ' +

@@ -18,9 +18,6 @@ const groupOf = (e: CloudTrailRecord): string => stringParam(e.requestParameters
 export const rule = defineRule({
   id: 'iam.user-added-to-admin-group',
   title: 'IAM user added to an administrative group',
-  description:
-    'An IAM user was added to a group whose name marks it as administrative (admin, administrators, poweruser, ' +
-    'root, superuser): the user now holds whatever that group grants, usually full control.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.2'],
@@ -31,6 +28,13 @@ export const rule = defineRule({
   dedup: {
     key: (e) => `${accountOf(e)}|${iamNameKey(e, 'groupName')}|${iamNameKey(e, 'userName')}`,
   },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'An IAM user was added to a group whose name marks it as administrative (admin, administrators, poweruser, ' +
+    'root, superuser): the user now holds whatever that group grants, usually full control.',
   runbook: [
     'Confirm what the group grants and who is in it: `aws iam list-attached-group-policies --group-name <group>`, ' +
       '`aws iam list-group-policies --group-name <group>`, `aws iam get-group --group-name <group>`.',
@@ -41,10 +45,6 @@ export const rule = defineRule({
       '(persistence).',
     'Prefer time-bound elevation (Identity Center permission sets, break-glass roles) over standing admin groups.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Standing admin membership is exactly the privileged access A.8.2 wants reviewed, and adding a user to an admin ' +
     'group is a one-call escalation (T1098). CloudTrail does not record what the group grants, so the group name is ' +

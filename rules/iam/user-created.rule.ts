@@ -26,9 +26,6 @@ const viaCloudFormation = (): Record<string, unknown> => ({
 export const rule = defineRule({
   id: 'iam.user-created',
   title: 'IAM user created outside the approved process',
-  description:
-    'A new IAM user was created by someone other than the approved automation: a long-lived identity that can be ' +
-    'given a password and access keys, and that nobody may be tracking.',
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.8.2'],
@@ -37,6 +34,13 @@ export const rule = defineRule({
   explain: (e, ctx) => unapprovedReasons(e, ctx.config.approved),
   match: (e, ctx) => isUnapprovedChange(e, ctx.config.approved),
   resources: newUserArn,
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A new IAM user was created by someone other than the approved automation: a long-lived identity that can be ' +
+    'given a password and access keys, and that nobody may be tracking.',
   runbook: [
     'Ask the actor for the request behind the new user; with Identity Center in place most organisations need no ' +
       'IAM users at all.',
@@ -48,10 +52,6 @@ export const rule = defineRule({
       '`delete-user --user-name <user>`), and review everything the actor did around the same time.',
     'If it is needed, recreate it through the approved pipeline so it is owned and reviewed.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'A new IAM user is a classic persistence step (T1136.003: create a cloud account) and DESIGN §3 asks for IAM ' +
     'users created outside approved automation to be reported. One new user is enough, so no threshold; medium by ' +

@@ -25,10 +25,6 @@ const keyOf = (e: CloudTrailRecord): string =>
 export const rule = defineRule({
   id: 'kms.key-disabled',
   title: 'KMS key disabled or scheduled for deletion',
-  description:
-    'A customer managed KMS key was disabled or scheduled for deletion. Everything encrypted under it (S3 ' +
-    'objects, EBS volumes, RDS databases, secrets) becomes unreadable while it is disabled, and is lost for good ' +
-    'once the deletion completes.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.9', 'A.5.23'],
@@ -39,16 +35,20 @@ export const rule = defineRule({
   match: (e) => isSuccess(e) && !isServiceInvoked(e),
   resources: keyArns,
   dedup: { key: (e) => `${accountOf(e)}|${keyOf(e)}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A customer managed KMS key was disabled or scheduled for deletion. Everything encrypted under it (S3 ' +
+    'objects, EBS volumes, RDS databases, secrets) becomes unreadable while it is disabled, and is lost for good ' +
+    'once the deletion completes.',
   runbook: [
     'Stop the damage first: `aws kms cancel-key-deletion --key-id <key-arn>` (the key comes back disabled), then `aws kms enable-key --key-id <key-arn>` if it should be in use. A scheduled deletion can only be cancelled before its `deletionDate`.',
     'Find what depends on the key: `aws kms list-grants --key-id <key-arn>`, `aws kms list-aliases --key-id <key-arn>`, and CloudTrail Decrypt/GenerateDataKey calls with this key over the last 90 days (their `userIdentity.invokedBy` names the services).',
     "Find the change record. If there is none, ask the actor; if the actor did not make it, treat it as an incident (ransom and destruction campaigns disable or schedule deletion of keys), rotate the actor's credentials and review their other calls.",
     'Restrict `kms:DisableKey` and `kms:ScheduleKeyDeletion` in the key policy or an SCP to break-glass roles, and keep the waiting period at 30 days.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'A single call is enough (no threshold): disabling a key is an immediate outage for every workload that uses it, and scheduling deletion starts a countdown to irrecoverable data loss (T1485). ' +
     'High by default and critical on high-criticality assets. It matches even for approved automation: stack teardowns schedule key deletion too, and a human should confirm that nothing still needs the key during the waiting period. ' +

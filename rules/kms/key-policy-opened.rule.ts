@@ -36,10 +36,6 @@ const use = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKe
 export const rule = defineRule({
   id: 'kms.key-policy-opened',
   title: 'KMS key policy opened to the public or to an account outside the org',
-  description:
-    'PutKeyPolicy, or CreateKey with a policy, gave a KMS key a policy that lets everyone use it (Principal "*" ' +
-    'with no restricting condition) or that grants an account outside the organisation. Anyone it reaches can ' +
-    'decrypt data encrypted under the key, or encrypt with it.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.5.23'],
@@ -49,6 +45,14 @@ export const rule = defineRule({
   explain: (e, ctx) => describeOpenedExposure(exposureOf(e, ctx.config)),
   dedup: { key: keyArn },
   resources: (e) => [keyArn(e)],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'PutKeyPolicy, or CreateKey with a policy, gave a KMS key a policy that lets everyone use it (Principal "*" ' +
+    'with no restricting condition) or that grants an account outside the organisation. Anyone it reaches can ' +
+    'decrypt data encrypted under the key, or encrypt with it.',
   runbook: [
     'Read the policy now in force: `aws kms get-key-policy --key-id <key-arn> --policy-name default --output text`, and find the statements that name "*" or outside accounts.',
     'Unless the grant is documented (a partner that must decrypt a shared bucket or snapshot), put the previous policy back: `aws kms put-key-policy --key-id <key-arn> --policy-name default --policy file://previous.json`. Grants made meanwhile survive: `aws kms list-grants --key-id <key-arn>` and `aws kms revoke-grant` any from outside accounts.',
@@ -56,10 +60,6 @@ export const rule = defineRule({
     'Check how the key was used from outside: CloudTrail Decrypt/GenerateDataKey/CreateGrant events on this key whose userIdentity.accountId is not yours.',
     'If the actor is not a key administrator, treat it as an incident and review all their calls.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'One successful call is enough, with no threshold: a key is the last control in front of data encrypted under ' +
     'it, and opening it to another account is how encrypted snapshots and buckets are exfiltrated or held to ' +

@@ -57,12 +57,6 @@ const onTrailwardenKey = {
 export const rule = defineRule({
   id: 'kms.trailwarden-key-tampered',
   title: "Trailwarden's KMS key disabled, scheduled for deletion or re-permissioned",
-  description:
-    "One of Trailwarden's KMS keys (the messaging key of its queues and topic, or the storage key of its state " +
-    'table and evidence bucket) was disabled, scheduled for deletion, had its key policy replaced or its rotation ' +
-    "turned off, or a grant was created on it, by someone other than Trailwarden's deploy role. A disabled key " +
-    'stops the pipeline at once (EventBridge cannot enqueue, the function cannot read state or write evidence); a ' +
-    'deleted one makes the evidence unreadable for good; a new grant or policy hands its decryption to others.',
   severity: 'critical',
   controls: ['A.8.16', 'A.8.15'],
   mitre: ['T1562.001', 'T1485'],
@@ -75,6 +69,16 @@ export const rule = defineRule({
   explain: (e, ctx) => [...explainSelfTampering(e, candidates(e), ctx.config), ...effect(e)],
   resources: (e) => [keyArn(e)],
   dedup: { key: (e) => `${accountOf(e)}|${principalArn(e)}|${keyArn(e)}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    "One of Trailwarden's KMS keys (the messaging key of its queues and topic, or the storage key of its state " +
+    'table and evidence bucket) was disabled, scheduled for deletion, had its key policy replaced or its rotation ' +
+    "turned off, or a grant was created on it, by someone other than Trailwarden's deploy role. A disabled key " +
+    'stops the pipeline at once (EventBridge cannot enqueue, the function cannot read state or write evidence); a ' +
+    'deleted one makes the evidence unreadable for good; a new grant or policy hands its decryption to others.',
   runbook: [
     'Stop the damage first: `aws kms cancel-key-deletion --key-id <key-arn>` then `aws kms enable-key --key-id <key-arn>`; for a grant, `aws kms list-grants --key-id <key-arn>` and `aws kms revoke-grant --key-id <key-arn> --grant-id <id>`; `aws kms enable-key-rotation --key-id <key-arn>`.',
     'Restore the key policy from the stack: `npx cdk deploy Trailwarden`, then compare `aws kms get-key-policy --key-id <key-arn> --policy-name default` with the synthesized template.',
@@ -82,10 +86,6 @@ export const rule = defineRule({
     'Treat the actor as compromised unless the change is explained: review their calls since the session began and rotate the credentials behind them. For a grant, look for Decrypt calls by the grantee.',
     "Restrict `kms:DisableKey`, `kms:ScheduleKeyDeletion`, `kms:PutKeyPolicy`, `kms:DisableKeyRotation` and `kms:CreateGrant` on Trailwarden's keys to the deploy role, in the key policy or an SCP.",
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Critical on a single call, without a threshold: everything Trailwarden holds is encrypted under these two ' +
     'keys, so whoever controls them controls the pipeline and the evidence (A.8.16, A.8.15). CreateGrant is ' +

@@ -106,10 +106,6 @@ const permission = (request: Record<string, string>, statement: Record<string, u
 export const rule = defineRule({
   id: 'lambda.function-made-public',
   title: 'Lambda function made public or invocable from outside the organisation',
-  description:
-    'AddPermission let everyone invoke a Lambda function (principal "*" with no SourceArn, SourceAccount or ' +
-    'PrincipalOrgID holding it) or granted an account outside the organisation, or a function URL was created or ' +
-    'changed with AuthType NONE (no IAM authentication in front of the function).',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.5.23'],
@@ -119,6 +115,14 @@ export const rule = defineRule({
   explain: (e, ctx) => explainOpening(e, ctx.config),
   dedup: { key: functionArn },
   resources: (e) => [functionArn(e)],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'AddPermission let everyone invoke a Lambda function (principal "*" with no SourceArn, SourceAccount or ' +
+    'PrincipalOrgID holding it) or granted an account outside the organisation, or a function URL was created or ' +
+    'changed with AuthType NONE (no IAM authentication in front of the function).',
   runbook: [
     "Read the function's resource policy and URL: `aws lambda get-policy --function-name <name>` and `aws lambda get-function-url-config --function-name <name>`.",
     'Unless the function is meant to be public (a webhook receiver with its own authentication), remove the grant: `aws lambda remove-permission --function-name <name> --statement-id <sid>`, and switch the URL to IAM auth (`aws lambda update-function-url-config --function-name <name> --auth-type AWS_IAM`) or delete it (`aws lambda delete-function-url-config --function-name <name>`).',
@@ -126,10 +130,6 @@ export const rule = defineRule({
     "Look for invocations from outside in the exposure window: the function's CloudWatch logs and, for URLs, request logs; CloudTrail Invoke data events if enabled.",
     'If the actor is not the function owner or the approved deploy role, review their other calls: a public invoke permission is a known persistence backdoor.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'One successful call is enough, with no threshold: the function is invocable by the grantee at once, with ' +
     'whatever its execution role may do. High by default, critical on high-criticality assets. Permissions for ' +

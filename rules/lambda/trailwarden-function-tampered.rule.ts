@@ -94,11 +94,6 @@ const ORDERS = 'arn:aws:lambda:eu-west-1:111122223333:function:orders-webhook';
 export const rule = defineRule({
   id: 'lambda.trailwarden-function-tampered',
   title: "Trailwarden's evaluate function changed, throttled or cut off from its queue",
-  description:
-    "Trailwarden's Lambda function had its code or configuration replaced, was deleted, throttled (reserved " +
-    'concurrency; 0 switches it off), lost a resource permission, or its SQS event source mapping was disabled, ' +
-    "changed or deleted, by someone other than Trailwarden's deploy role. New code can drop or forge findings; a " +
-    'stopped function evaluates nothing while events expire in the queue.',
   severity: 'critical',
   controls: ['A.8.16', 'A.8.15'],
   mitre: ['T1562.001'],
@@ -107,6 +102,15 @@ export const rule = defineRule({
   explain: (e, ctx) => [...explainSelfTampering(e, candidates(e), ctx.config), ...effect(e)],
   resources: resourcesOf,
   dedup: { key: (e) => `${accountOf(e)}|${principalArn(e)}|${resourcesOf(e)[0] ?? ''}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    "Trailwarden's Lambda function had its code or configuration replaced, was deleted, throttled (reserved " +
+    'concurrency; 0 switches it off), lost a resource permission, or its SQS event source mapping was disabled, ' +
+    "changed or deleted, by someone other than Trailwarden's deploy role. New code can drop or forge findings; a " +
+    'stopped function evaluates nothing while events expire in the queue.',
   runbook: [
     'Put the deployed version back: `npx cdk deploy Trailwarden` restores the code, configuration and event source mapping from source. Until then: `aws lambda delete-function-concurrency --function-name <fn>` lifts a throttle, `aws lambda update-event-source-mapping --uuid <uuid> --enabled` resumes the queue.',
     'Compare what ran with what was deployed: `aws lambda get-function --function-name <fn> --query Configuration.[CodeSha256,LastModified,Role,Environment]` against the CDK asset hash; keep a copy of any foreign code package (`Code.Location`) as evidence before redeploying.',
@@ -114,10 +118,6 @@ export const rule = defineRule({
     "Treat the actor as compromised unless the change is explained: review their calls since the session began and rotate the credentials behind them. Changing the monitor's code is how an intruder hides everything that follows.",
     'Restrict `lambda:Update*`, `lambda:Delete*`, `lambda:PutFunctionConcurrency` and `lambda:RemovePermission` on `function:<StackName>-*` to the deploy role with an SCP or permissions boundary.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Critical on a single call, without a threshold: the function is where detection happens, so changing or ' +
     'stopping it silences every rule at once (DESIGN §3, A.8.16). Any change by a principal other than the ' +

@@ -39,10 +39,6 @@ const lambdaLogGroup = '/aws/lambda/orders-api-ResizeImageFunction-3F9A1B2C4D5E'
 export const rule = defineRule({
   id: 'logs.audit-log-group-deleted',
   title: 'CloudWatch Logs group deleted or its retention cut below a year',
-  description:
-    'A CloudWatch Logs log group was deleted, or its retention was set below 365 days so events expire early. Audit ' +
-    'log groups (CloudTrail, VPC flow and DNS logs, security tooling, Control Tower, Trailwarden) always match; any ' +
-    'other log group matches only when the change did not come through the approved deployment process.',
   severity: 'high',
   controls: ['A.8.15'],
   mitre: ['T1070', 'T1562.008'],
@@ -55,6 +51,14 @@ export const rule = defineRule({
     (isAuditLogGroup(e) || !isApprovedChange(e, ctx.config.approved)),
   dedup: { key: (e) => `${accountOf(e)}|${e.awsRegion}|${logGroupOf(e)}` },
   resources: (e) => [resourceArn(e, 'logs', `log-group:${logGroupOf(e)}`)],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A CloudWatch Logs log group was deleted, or its retention was set below 365 days so events expire early. Audit ' +
+    'log groups (CloudTrail, VPC flow and DNS logs, security tooling, Control Tower, Trailwarden) always match; any ' +
+    'other log group matches only when the change did not come through the approved deployment process.',
   runbook: [
     "See the group's state: `aws logs describe-log-groups --log-group-name-prefix <name> --region <region>` (gone, or " +
       'its retentionInDays).',
@@ -66,10 +70,6 @@ export const rule = defineRule({
       '(`aws cloudtrail get-trail-status --name <trail>` LatestCloudWatchLogsDeliveryError).',
     'If the actor is not the approved deploy role, treat it as an incident: review its other calls and rotate its credentials.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'No threshold: deleting logs or shortening their life is indicator removal (T1070) and impairs logging ' +
     '(T1562.008); one call is enough. Log groups of short-lived Lambda functions are deleted and given short ' +

@@ -11,9 +11,6 @@ const stopsMacie = (e: CloudTrailRecord): boolean =>
 export const rule = defineRule({
   id: 'macie.disabled',
   title: 'Amazon Macie disabled or paused',
-  description:
-    'Macie was disabled (its findings, jobs and configuration are deleted) or paused (UpdateMacieSession status ' +
-    'PAUSED) in a region: sensitive-data discovery and S3 bucket posture monitoring stop for the account.',
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.8.16'],
@@ -24,6 +21,13 @@ export const rule = defineRule({
   dedup: { key: (e) => `${accountOf(e)}|${e.awsRegion}|macie` },
   // Macie's session has no ARN of its own; the account decides criticality.
   resources: () => [],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'Macie was disabled (its findings, jobs and configuration are deleted) or paused (UpdateMacieSession status ' +
+    'PAUSED) in a region: sensitive-data discovery and S3 bucket posture monitoring stop for the account.',
   runbook: [
     'Check the region: `aws macie2 get-macie-session --region <region>` (status ENABLED, PAUSED, or an error when disabled).',
     'Resume or re-enable: `aws macie2 update-macie-session --status ENABLED`, or `aws macie2 enable-macie` after a ' +
@@ -33,10 +37,6 @@ export const rule = defineRule({
       'data discovery is a step before touching sensitive buckets.',
     'If the actor is not the approved security automation, treat it as an incident and rotate its credentials.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'No threshold: turning off sensitive-data discovery is defence evasion (T1562.001). Medium at medium criticality ' +
     'because Macie runs periodic discovery rather than real-time detection and CloudTrail still records S3 changes; ' +

@@ -100,10 +100,6 @@ const viaPipeline = {
 export const rule = defineRule({
   id: 'organizations.guardrail-changed',
   title: 'AWS Organizations guardrail loosened or account left the organisation',
-  description:
-    'A service or resource control policy was detached, deleted or rewritten, a guardrail policy type was ' +
-    'disabled on the root, an account was removed from the organisation, or an account left it. Each sheds ' +
-    'preventive controls (deny-leave, deny-disable-CloudTrail/GuardDuty, region locks) from the accounts below.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.5.23'],
@@ -131,6 +127,14 @@ export const rule = defineRule({
       `${accountOf(e)}|${principalArn(e)}|${e.eventName === LEAVE || e.eventName === 'RemoveAccountFromOrganization' ? e.eventName : 'policy'}`,
   },
   resources: targetArns,
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A service or resource control policy was detached, deleted or rewritten, a guardrail policy type was ' +
+    'disabled on the root, an account was removed from the organisation, or an account left it. Each sheds ' +
+    'preventive controls (deny-leave, deny-disable-CloudTrail/GuardDuty, region locks) from the accounts below.',
   runbook: [
     'Identify what changed: `aws organizations describe-policy --policy-id <p-id>` (UpdatePolicy: compare with the previous content in version control), `aws organizations list-targets-for-policy --policy-id <p-id>`, `aws organizations list-roots` (PolicyTypes enabled), `aws organizations describe-account --account-id <id>`.',
     'Unless a change record covers it, restore the guardrail: `aws organizations attach-policy --policy-id <p-id> --target-id <ou-or-account>`, `aws organizations update-policy --policy-id <p-id> --content file://previous.json`, `aws organizations enable-policy-type --root-id <r-id> --policy-type SERVICE_CONTROL_POLICY` (then re-attach every SCP: disabling the type detached them all).',
@@ -138,10 +142,6 @@ export const rule = defineRule({
     'Review everything the actor and the affected accounts did after the change: guardrails are removed to do what they forbade (stop CloudTrail, disable GuardDuty, leave the organisation, use blocked regions).',
     'Protect the management account: only a break-glass role should change SCPs outside the pipeline, and a deny-LeaveOrganization SCP should cover every member account.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Organisation guardrails are the preventive layer every other control relies on, and removing them is how an ' +
     'intruder with admin rights in one account prepares to switch off logging or walk away with the account ' +

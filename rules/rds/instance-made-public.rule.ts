@@ -47,10 +47,6 @@ const databaseArn = (e: CloudTrailRecord): string =>
 export const rule = defineRule({
   id: 'rds.instance-made-public',
   title: 'RDS database made publicly accessible',
-  description:
-    'An RDS DB instance or Multi-AZ DB cluster was created, restored or modified with PubliclyAccessible true: its ' +
-    'endpoint now resolves to a public IP address, so anyone on the internet can reach the database port wherever ' +
-    'its security groups allow it.',
   severity: 'high',
   controls: ['A.5.23'],
   mitre: ['T1133', 'T1190'],
@@ -62,6 +58,14 @@ export const rule = defineRule({
   },
   dedup: { key: databaseArn },
   resources: (e) => [databaseArn(e)],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'An RDS DB instance or Multi-AZ DB cluster was created, restored or modified with PubliclyAccessible true: its ' +
+    'endpoint now resolves to a public IP address, so anyone on the internet can reach the database port wherever ' +
+    'its security groups allow it.',
   runbook: [
     'Confirm the setting and endpoint: `aws rds describe-db-instances --db-instance-identifier <id> --query "DBInstances[0].[PubliclyAccessible,Endpoint.Address,VpcSecurityGroups]"` (cluster: `aws rds describe-db-clusters --db-cluster-identifier <id>`).',
     'Unless a change record says the database must be public, turn it off: `aws rds modify-db-instance --db-instance-identifier <id> --no-publicly-accessible --apply-immediately` (cluster: `aws rds modify-db-cluster --db-cluster-identifier <id> --no-publicly-accessible --apply-immediately`).',
@@ -69,10 +73,6 @@ export const rule = defineRule({
     "Review the database's connection and authentication logs (e.g. `aws rds download-db-log-file-portion` for postgresql.log / error log) and VPC flow logs for connections from outside your ranges during the exposure window; rotate the master password if anything unknown connected.",
     'If the actor is not the database owner or the approved deploy role, review their other calls and treat it as an incident.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'One successful call is enough, with no threshold: a public endpoint is exposed to internet-wide scanning as soon ' +
     'as the change applies (RDS applies PubliclyAccessible immediately). High at every criticality rather than ' +

@@ -40,10 +40,6 @@ const sharing = (values: string[]) => ({ requestParameters: { valuesToAdd: value
 export const rule = defineRule({
   id: 'rds.snapshot-shared',
   title: 'RDS snapshot made public or shared outside the organisation',
-  description:
-    'ModifyDBSnapshotAttribute or ModifyDBClusterSnapshotAttribute added "all" (anyone can copy or restore the ' +
-    'database) or an account outside the organisation to the "restore" attribute of a manual DB or cluster ' +
-    'snapshot. The values added are in requestParameters.valuesToAdd.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.5.23'],
@@ -58,6 +54,14 @@ export const rule = defineRule({
   ],
   dedup: { key: snapshotArn },
   resources: (e) => [snapshotArn(e)],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'ModifyDBSnapshotAttribute or ModifyDBClusterSnapshotAttribute added "all" (anyone can copy or restore the ' +
+    'database) or an account outside the organisation to the "restore" attribute of a manual DB or cluster ' +
+    'snapshot. The values added are in requestParameters.valuesToAdd.',
   runbook: [
     'See who can restore the snapshot: `aws rds describe-db-snapshot-attributes --db-snapshot-identifier <id>` (cluster: `aws rds describe-db-cluster-snapshot-attributes --db-cluster-snapshot-identifier <id>`).',
     'Unless the share is documented, revoke it at once: `aws rds modify-db-snapshot-attribute --db-snapshot-identifier <id> --attribute-name restore --values-to-remove <account|all>` (cluster: `aws rds modify-db-cluster-snapshot-attribute --db-cluster-snapshot-identifier <id> --attribute-name restore --values-to-remove <account|all>`).',
@@ -65,10 +69,6 @@ export const rule = defineRule({
     'Find the source database and the data it holds; rotate the database master and application credentials, which the restored copy contains.',
     "Review the actor's calls around the share (CreateDBSnapshot, CopyDBSnapshot, other attribute changes): snapshot-then-share is a classic exfiltration path (T1537). Treat it as an incident if nobody owns the share.",
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'One successful share is enough, with no threshold: the grantee can copy the snapshot at once and keep it after ' +
     'the share is revoked. High by default, critical on high-criticality assets (a database copy is usually the ' +

@@ -20,9 +20,6 @@ const resourcesOf = (e: CloudTrailRecord): string[] => {
 export const rule = defineRule({
   id: 'route53resolver.query-logging-removed',
   title: 'Route 53 Resolver DNS query logging removed from a VPC or deleted',
-  description:
-    'A VPC was disassociated from its Resolver query logging configuration, or the configuration was deleted: DNS ' +
-    'queries from that VPC (malware C2 lookups, DNS tunnelling, exfiltration domains) are no longer recorded.',
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.8.15'],
@@ -35,6 +32,13 @@ export const rule = defineRule({
   // A configuration must lose its VPCs before it can be deleted: disassociate and delete are one incident.
   dedup: { key: (e) => `${accountOf(e)}|${e.awsRegion}|${configIdOf(e)}` },
   resources: resourcesOf,
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A VPC was disassociated from its Resolver query logging configuration, or the configuration was deleted: DNS ' +
+    'queries from that VPC (malware C2 lookups, DNS tunnelling, exfiltration domains) are no longer recorded.',
   runbook: [
     'See what is still logged: `aws route53resolver list-resolver-query-log-config-associations --region <region>` and ' +
       '`aws route53resolver list-resolver-query-log-configs --region <region>`.',
@@ -45,10 +49,6 @@ export const rule = defineRule({
       'queries made while logging was off are not recoverable.',
     'If the actor is not the approved deploy role, treat it as an incident and rotate its credentials.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'No threshold: removing DNS query logging is a known evasion step (T1562.008; Stratus Red Team ' +
     'dns-delete-logs) and the calls are rare in routine operation. Medium at medium criticality because GuardDuty ' +

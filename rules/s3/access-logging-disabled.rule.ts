@@ -23,10 +23,6 @@ const bucketOf = (e: CloudTrailRecord): string => stringParam(e.requestParameter
 export const rule = defineRule({
   id: 's3.access-logging-disabled',
   title: 'S3 server access logging turned off on a bucket',
-  description:
-    'PutBucketLogging was called with an empty BucketLoggingStatus (no LoggingEnabled), so the bucket no longer ' +
-    'writes server access logs: object-level reads and writes stop being recorded unless CloudTrail data events ' +
-    'cover the bucket.',
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.8.15'],
@@ -35,6 +31,14 @@ export const rule = defineRule({
   match: (e) => isSuccess(e) && !isServiceInvoked(e) && disablesLogging(e),
   dedup: { key: (e) => `${accountOf(e)}|${bucketOf(e)}` },
   resources: (e) => [s3BucketArn(partitionOf(e.awsRegion), bucketOf(e))],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'PutBucketLogging was called with an empty BucketLoggingStatus (no LoggingEnabled), so the bucket no longer ' +
+    'writes server access logs: object-level reads and writes stop being recorded unless CloudTrail data events ' +
+    'cover the bucket.',
   runbook: [
     'Confirm the state: `aws s3api get-bucket-logging --bucket <bucket>` returns nothing when logging is off.',
     'If the change was not approved, turn logging back on to the approved log bucket: `aws s3api put-bucket-logging ' +
@@ -44,10 +48,6 @@ export const rule = defineRule({
       'PutBucketPolicy, DeleteObject) through the management events and the bucket inventory.',
     'If the actor is not the approved deploy role, treat it as an incident and rotate its credentials.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'No threshold: turning off access logs on a bucket is a classic step before reading or deleting data quietly ' +
     '(T1562.008). Medium at medium criticality because CloudTrail management events still record who did it and ' +

@@ -61,10 +61,6 @@ const withCondition = (condition: Record<string, unknown>) => ({
 export const rule = defineRule({
   id: 's3.bucket-made-public',
   title: 'S3 bucket made public by policy or ACL',
-  description:
-    'A bucket policy, bucket ACL or canned ACL now grants access to everyone (Principal "*" with no restricting ' +
-    'condition, or the AllUsers / AuthenticatedUsers groups), so anyone on the internet can reach the bucket ' +
-    'unless Block Public Access still stops it.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.5.23'],
@@ -90,6 +86,14 @@ export const rule = defineRule({
   },
   dedup: { key: bucketOf },
   resources: (e) => [s3BucketArn(partitionOf(e.awsRegion), bucketOf(e))],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A bucket policy, bucket ACL or canned ACL now grants access to everyone (Principal "*" with no restricting ' +
+    'condition, or the AllUsers / AuthenticatedUsers groups), so anyone on the internet can reach the bucket ' +
+    'unless Block Public Access still stops it.',
   runbook: [
     'Confirm what is now public: `aws s3api get-bucket-policy-status --bucket <bucket>`, `aws s3api get-bucket-policy --bucket <bucket>` and `aws s3api get-bucket-acl --bucket <bucket>`.',
     'If the exposure is not an approved public bucket, block it at once: `aws s3api put-public-access-block --bucket <bucket> --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`.',
@@ -98,10 +102,6 @@ export const rule = defineRule({
     'Find out what was read while it was open: S3 server access logs or CloudTrail data events (GetObject/ListObjects from outside the organisation) for the exposure window.',
     'If the actor is not the owner of the bucket or the approved deploy role, treat it as an incident: review every call by that principal and rotate its credentials.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'A single successful call is enough: a public bucket is exposed the moment the call returns and scanners find ' +
     'new public buckets within minutes. High by default, critical on high-criticality assets (data at risk). ' +

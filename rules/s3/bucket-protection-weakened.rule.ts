@@ -143,10 +143,6 @@ const objectLock = (rule: Record<string, unknown> | undefined) => ({
 export const rule = defineRule({
   id: 's3.bucket-protection-weakened',
   title: 'S3 bucket data protection weakened (encryption, versioning, lifecycle, lock)',
-  description:
-    'A bucket lost a data-protection setting: default encryption deleted, versioning suspended or MFA delete ' +
-    'disabled, a lifecycle rule that expires every object within 30 days, or an Object Lock configuration with ' +
-    'no default retention or one shorter than 7 days. Outside the approved deployment process.',
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.5.23'],
@@ -160,6 +156,14 @@ export const rule = defineRule({
   explain: (e, ctx) => [whatWeakened(e), ...unapprovedReasons(e, ctx.config.approved)],
   dedup: { key: (e) => `${bucketOf(e)}|${e.eventName}` },
   resources: (e) => [s3BucketArn(partitionOf(e.awsRegion), bucketOf(e))],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A bucket lost a data-protection setting: default encryption deleted, versioning suspended or MFA delete ' +
+    'disabled, a lifecycle rule that expires every object within 30 days, or an Object Lock configuration with ' +
+    'no default retention or one shorter than 7 days. Outside the approved deployment process.',
   runbook: [
     "Read the bucket's current protection: `aws s3api get-bucket-encryption --bucket <bucket>`, `aws s3api get-bucket-versioning --bucket <bucket>`, `aws s3api get-bucket-lifecycle-configuration --bucket <bucket>`, `aws s3api get-object-lock-configuration --bucket <bucket>`.",
     'Unless a change record covers it, restore the setting: `aws s3api put-bucket-encryption --bucket <bucket> --server-side-encryption-configuration file://previous.json`, `aws s3api put-bucket-versioning --bucket <bucket> --versioning-configuration Status=Enabled`, `aws s3api delete-bucket-lifecycle --bucket <bucket>` (or put back the previous rules), `aws s3api put-object-lock-configuration --bucket <bucket> --object-lock-configuration file://previous.json`.',
@@ -167,10 +171,6 @@ export const rule = defineRule({
     'Look for the rest of a destruction or ransom sequence by the same actor: DeleteObjects, PutBucketPolicy denying the owner, CopyObject with SSE-C or a foreign KMS key, and s3.bucket-made-public findings.',
     'If the actor is not the bucket owner, treat it as an incident and review their calls; protect critical buckets with an SCP denying these actions outside break-glass.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Each event removes a layer that lets data be recovered or keeps it under your keys, the preparation for ' +
     'destruction or ransom (T1485, T1490) and a form of impairing defences (T1562). One successful call is a ' +

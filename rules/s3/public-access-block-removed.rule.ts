@@ -34,9 +34,6 @@ const allOn = {
 export const rule = defineRule({
   id: 's3.public-access-block-removed',
   title: 'S3 Block Public Access turned off or deleted (bucket or account)',
-  description:
-    'S3 Block Public Access was deleted, or set with at least one of its four settings off, on a bucket or for ' +
-    'the whole account. Nothing then stops a public bucket policy or ACL from exposing data.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.5.23'],
@@ -58,6 +55,13 @@ export const rule = defineRule({
     isAccountLevel(e)
       ? [accountRootArn(partitionOf(e.awsRegion), accountOf(e))]
       : [s3BucketArn(partitionOf(e.awsRegion), stringParam(e.requestParameters, 'bucketName') ?? 'unknown-bucket')],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'S3 Block Public Access was deleted, or set with at least one of its four settings off, on a bucket or for ' +
+    'the whole account. Nothing then stops a public bucket policy or ACL from exposing data.',
   runbook: [
     'Read the current settings: `aws s3api get-public-access-block --bucket <bucket>` or, for the account, `aws s3control get-public-access-block --account-id <account>`.',
     'If the change was not approved, turn all four back on: `aws s3api put-public-access-block --bucket <bucket> --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true` (account: `aws s3control put-public-access-block --account-id <account> --public-access-block-configuration ...`).',
@@ -65,10 +69,6 @@ export const rule = defineRule({
     'Review every call made by the actor around the change; removing the guard is usually the step before a public policy or ACL.',
     'Keep the account-level setting on and protect it with an SCP denying s3:PutAccountPublicAccessBlock outside a break-glass role.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'One successful call is enough, without a threshold: Block Public Access is the control that stops every other ' +
     'public-exposure mistake, and turning it off (T1562, impair defenses) is the usual step before exposing data. ' +

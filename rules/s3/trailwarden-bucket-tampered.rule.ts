@@ -40,12 +40,6 @@ const onBucket = (bucket: string) => ({
 export const rule = defineRule({
   id: 's3.trailwarden-bucket-tampered',
   title: "Trailwarden's evidence or access-log bucket reconfigured or deleted",
-  description:
-    "One of Trailwarden's buckets (the Object-Lock evidence bucket, or the bucket holding its access logs) had " +
-    'its policy, lifecycle, Object Lock default retention, versioning, access logging, encryption or Block Public ' +
-    "Access changed or removed, or was deleted, by someone other than Trailwarden's deploy role. Evidence written " +
-    'from then on may be shorter-lived, unencrypted, readable by others or unlogged. Objects already written stay ' +
-    'locked in COMPLIANCE mode; object-level calls (PutObject, DeleteObject) are data events and not watched here.',
   severity: 'critical',
   controls: ['A.8.16', 'A.8.15'],
   mitre: ['T1562.008', 'T1485'],
@@ -54,6 +48,16 @@ export const rule = defineRule({
   explain: (e, ctx) => explainSelfTampering(e, candidates(e), ctx.config),
   resources: (e) => [bucketArn(e)],
   dedup: { key: (e) => `${accountOf(e)}|${principalArn(e)}|${bucketArn(e)}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    "One of Trailwarden's buckets (the Object-Lock evidence bucket, or the bucket holding its access logs) had " +
+    'its policy, lifecycle, Object Lock default retention, versioning, access logging, encryption or Block Public ' +
+    "Access changed or removed, or was deleted, by someone other than Trailwarden's deploy role. Evidence written " +
+    'from then on may be shorter-lived, unencrypted, readable by others or unlogged. Objects already written stay ' +
+    'locked in COMPLIANCE mode; object-level calls (PutObject, DeleteObject) are data events and not watched here.',
   runbook: [
     'Put the configuration back: `npx cdk deploy Trailwarden` restores the bucket policy (TLS only, log delivery), lifecycle, versioning, encryption, access logging and Block Public Access. Verify with `aws s3api get-bucket-policy`, `get-object-lock-configuration`, `get-bucket-versioning`, `get-bucket-encryption`, `get-bucket-logging` and `get-public-access-block` (each `--bucket <bucket>`).',
     'Find evidence written under the weakened settings: list object versions from the change onwards (`aws s3api list-object-versions --bucket <bucket> --prefix findings/`) and check their retention (`aws s3api get-object-retention --bucket <bucket> --key <key> --version-id <v>`). Re-archive any finding written with a shorter or no retention.',
@@ -61,10 +65,6 @@ export const rule = defineRule({
     'Treat the actor as compromised unless the change is explained: review their calls since the session began and rotate the credentials behind them. Weakening the evidence store is preparation for erasing what it would prove.',
     'Restrict `s3:PutBucket*`, `s3:DeleteBucket*` and `s3:PutBucketObjectLockConfiguration` on `arn:aws:s3:::<stackname>-*` to the deploy role with an SCP.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Critical on a single call, without a threshold: the evidence bucket is what Trailwarden hands an auditor ' +
     '(A.8.15), and its guarantees (COMPLIANCE-mode retention, encryption, no public access, access logs) hold ' +

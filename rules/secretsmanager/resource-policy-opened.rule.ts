@@ -31,10 +31,6 @@ const read = { Action: 'secretsmanager:GetSecretValue', Resource: '*' };
 export const rule = defineRule({
   id: 'secretsmanager.resource-policy-opened',
   title: 'Secret resource policy opened to the public or to an account outside the org',
-  description:
-    'PutResourcePolicy gave a Secrets Manager secret a policy that lets everyone use it (Principal "*" with no ' +
-    'restricting condition) or that grants an account outside the organisation, typically ' +
-    'secretsmanager:GetSecretValue: the grantee can read the credential.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.5.23'],
@@ -44,6 +40,14 @@ export const rule = defineRule({
   explain: (e, ctx) => describeOpenedExposure(exposureOf(e, ctx.config)),
   dedup: { key: secretArn },
   resources: (e) => [secretArn(e)],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'PutResourcePolicy gave a Secrets Manager secret a policy that lets everyone use it (Principal "*" with no ' +
+    'restricting condition) or that grants an account outside the organisation, typically ' +
+    'secretsmanager:GetSecretValue: the grantee can read the credential.',
   runbook: [
     'Read the policy now in force: `aws secretsmanager get-resource-policy --secret-id <arn>`.',
     'Unless the grant is documented, remove it: `aws secretsmanager delete-resource-policy --secret-id <arn>` (or put back the previous policy with `aws secretsmanager put-resource-policy --secret-id <arn> --resource-policy file://previous.json --block-public-policy`).',
@@ -51,10 +55,6 @@ export const rule = defineRule({
     "Check the secret's KMS key policy for the same accounts: reading an encrypted secret from another account also needs kms:Decrypt on a customer managed key.",
     'If the actor is not the secret owner or the approved deploy role, review their other calls and treat it as an incident.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'One successful call is enough, with no threshold: a secret is a credential, and one read from outside is a ' +
     'compromise. High by default, critical on high-criticality assets. "Public" follows S3 Block Public Access\'s ' +

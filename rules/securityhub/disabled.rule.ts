@@ -30,10 +30,6 @@ const resourcesOf = (e: CloudTrailRecord): string[] => {
 export const rule = defineRule({
   id: 'securityhub.disabled',
   title: 'Security Hub disabled, or its standards, controls or integrations turned off',
-  description:
-    'Security Hub was disabled in a region, security standards were unsubscribed, a control was disabled, an ' +
-    "integration (GuardDuty, Inspector, Macie, a partner product) stopped sending findings, or the organisation's " +
-    'delegated Security Hub administrator was removed: findings and compliance checks stop arriving.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.16'],
@@ -51,6 +47,14 @@ export const rule = defineRule({
   match: (e) => isSuccess(e) && !isServiceInvoked(e) && turnsSomethingOff(e),
   dedup: { key: (e) => `${accountOf(e)}|${e.awsRegion}|securityhub` },
   resources: resourcesOf,
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'Security Hub was disabled in a region, security standards were unsubscribed, a control was disabled, an ' +
+    "integration (GuardDuty, Inspector, Macie, a partner product) stopped sending findings, or the organisation's " +
+    'delegated Security Hub administrator was removed: findings and compliance checks stop arriving.',
   runbook: [
     'Check the region: `aws securityhub describe-hub --region <region>`, `aws securityhub get-enabled-standards`, ' +
       '`aws securityhub list-enabled-products-for-import`, and for a control `aws securityhub ' +
@@ -65,10 +69,6 @@ export const rule = defineRule({
     "Review the actor's other calls around the change; if it is not the approved security automation, treat it as an " +
       'incident and rotate its credentials.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'No threshold: Security Hub aggregates the findings A.8.16 monitoring depends on, and turning it, a standard, a ' +
     'control or an integration off is defence evasion (T1562.001). High, critical on high-criticality accounts. ' +

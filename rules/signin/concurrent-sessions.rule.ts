@@ -7,11 +7,6 @@ import { fixture } from '../fixtures/index.ts';
 export const rule = defineRule({
   id: 'signin.concurrent-sessions',
   title: 'Console sign-ins for one user from several IP addresses within 10 minutes',
-  description:
-    'The same person (IAM user, root, or federated / IAM Identity Center session by role session name) signed in ' +
-    'to the console successfully from 2 or more different source IP addresses within 10 minutes: a stolen password ' +
-    'or session used alongside the owner, or shared credentials. AWS-internal source addresses (service names ' +
-    'such as `AWS Internal` or `*.amazonaws.com`) are not counted.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.5', 'A.8.16'],
@@ -30,6 +25,15 @@ export const rule = defineRule({
   explain: (e) => [
     `signed in as ${e.userIdentity.arn ?? personOf(e)} from ${e.sourceIPAddress ?? 'unknown'} (${e.userAgent ?? 'no user agent'})`,
   ],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'The same person (IAM user, root, or federated / IAM Identity Center session by role session name) signed in ' +
+    'to the console successfully from 2 or more different source IP addresses within 10 minutes: a stolen password ' +
+    'or session used alongside the owner, or shared credentials. AWS-internal source addresses (service names ' +
+    'such as `AWS Internal` or `*.amazonaws.com`) are not counted.',
   runbook: [
     'List the sign-ins of the burst with their addresses and browsers: `aws cloudtrail lookup-events --region ' +
       'us-east-1 --lookup-attributes AttributeKey=EventName,AttributeValue=ConsoleLogin --start-time <first-seen> ' +
@@ -47,10 +51,6 @@ export const rule = defineRule({
       'AttributeKey=Username,AttributeValue=<user or session name> --start-time <first-seen>`, and treat any ' +
       'IAM, logging or network change from it as an incident.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Two distinct addresses is the signal itself, so the count is 2 distinct source IPs, not 2 events: one person ' +
     'signing in again and again from one place never fires. Ten minutes is short enough that ordinary moves ' +

@@ -41,9 +41,6 @@ const targetArn = (e: CloudTrailRecord): readonly string[] => {
 export const rule = defineRule({
   id: 'signin.console-login-failures',
   title: 'Repeated failed console sign-ins for one user',
-  description:
-    'Console sign-in failed repeatedly for the same user (or, when CloudTrail hides the user name, from the same ' +
-    'source IP) within a short window: password guessing or a brute-force attempt.',
   severity: 'high',
   escalation: { high: 'critical', low: 'medium' },
   controls: ['A.8.5'],
@@ -63,6 +60,13 @@ export const rule = defineRule({
   // One burst is one finding: further failures for the same user or IP fold into it instead of paging again.
   dedup: { key: failedLoginGroup },
   resources: targetArn,
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'Console sign-in failed repeatedly for the same user (or, when CloudTrail hides the user name, from the same ' +
+    'source IP) within a short window: password guessing or a brute-force attempt.',
   runbook: [
     'Identify the target and the sources: `aws cloudtrail lookup-events --region us-east-1 --lookup-attributes ' +
       'AttributeKey=EventName,AttributeValue=ConsoleLogin --start-time <first-seen> --end-time <last-seen>`; note every ' +
@@ -73,10 +77,6 @@ export const rule = defineRule({
       'there is one, treat the account as compromised and review everything that session did.',
     'For a masked user name (group `ip:`), block or rate-limit the source IP at the edge if it keeps trying.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Thresholds follow the risk-based table in DESIGN §3: 3 in 5 min on high-criticality targets (root, admins), 5 in ' +
     '10 min at medium, 10 in 15 min at low, below which typos and forgotten passwords dominate. Severity is high ' +

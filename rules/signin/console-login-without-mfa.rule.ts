@@ -33,9 +33,6 @@ const identityArn = (e: CloudTrailRecord): readonly string[] => {
 export const rule = defineRule({
   id: 'signin.console-login-without-mfa',
   title: 'Console sign-in without MFA by an IAM user or the root user',
-  description:
-    'An IAM user or the root user signed in to the console with a password alone: MFA is not enforced for them, so ' +
-    'a stolen or guessed password is enough to get in.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.5'],
@@ -47,6 +44,13 @@ export const rule = defineRule({
     stringParam(e.additionalEventData, 'MFAUsed') === 'No' &&
     !isFederated(e),
   resources: identityArn,
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'An IAM user or the root user signed in to the console with a password alone: MFA is not enforced for them, so ' +
+    'a stolen or guessed password is enough to get in.',
   runbook: [
     'Confirm with the person that the sign-in was theirs (time, sourceIPAddress, userAgent in the finding).',
     'List their MFA devices: `aws iam list-mfa-devices --user-name <user>` (root: check the account security ' +
@@ -56,10 +60,6 @@ export const rule = defineRule({
     'If the sign-in was not theirs, reset the password (`aws iam update-login-profile --user-name <user> ' +
       '--password-reset-required`) and review what the session did.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Any single password-only sign-in is a finding, with no threshold: DESIGN §3 ranks MFA bypass as high for ' +
     'authentication, and critical on high-criticality assets (root, production accounts) because one password is all ' +

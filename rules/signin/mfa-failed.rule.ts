@@ -40,9 +40,6 @@ const userKey = (e: CloudTrailRecord): string =>
 export const rule = defineRule({
   id: 'signin.mfa-failed',
   title: 'Console sign-in failed at the MFA step',
-  description:
-    'A console sign-in got past the password and failed at multi-factor authentication: whoever was signing in ' +
-    'knew the password. Either the user mistyped a code, or someone else holds their password.',
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.8.5'],
@@ -51,6 +48,13 @@ export const rule = defineRule({
   match: mfaFailed,
   dedup: { key: userKey },
   resources: targetArn,
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A console sign-in got past the password and failed at multi-factor authentication: whoever was signing in ' +
+    'knew the password. Either the user mistyped a code, or someone else holds their password.',
   runbook: [
     'Ask the user, out of band, whether they were signing in at that time from that sourceIPAddress / userAgent.',
     'If not, the password is known to someone else: reset it (`aws iam update-login-profile --user-name <user> ' +
@@ -61,10 +65,6 @@ export const rule = defineRule({
       'the same IP (a successful second try, or an MFA push approved by mistake).',
     'For root, check the root email inbox for password-reset mails and rotate the root password and MFA.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'DESIGN §3 ranks failed MFA as medium for authentication: on its own it is usually a mistyped or expired code, ' +
     'but it proves the password was right, so a failure the user does not recognise means a compromised password. ' +

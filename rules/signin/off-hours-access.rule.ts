@@ -46,11 +46,6 @@ const loginAt = (eventTime: string) => fixture('signin/ConsoleLogin', { eventTim
 export const rule = defineRule({
   id: 'signin.off-hours-access',
   title: 'Console sign-in to a high-criticality account outside business hours',
-  description:
-    'A successful console sign-in (ConsoleLogin, including federated and IAM Identity Center sign-ins) or role ' +
-    'switch (SwitchRole) into a high-criticality account happened outside every business-hours window of ' +
-    '`businessHours`, judged in each window’s own time zone (daylight saving included). When no business hours ' +
-    'are configured the rule never matches.',
   severity: 'high',
   controls: ['A.8.5', 'A.8.16'],
   mitre: ['T1078'],
@@ -83,6 +78,15 @@ export const rule = defineRule({
       }),
     ];
   },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A successful console sign-in (ConsoleLogin, including federated and IAM Identity Center sign-ins) or role ' +
+    'switch (SwitchRole) into a high-criticality account happened outside every business-hours window of ' +
+    '`businessHours`, judged in each window’s own time zone (daylight saving included). When no business hours ' +
+    'are configured the rule never matches.',
   runbook: [
     'Read the local time and the windows in the finding details; check the on-call rota, incident channel and ' +
       'change tickets for a reason to be in this account at that hour.',
@@ -97,10 +101,6 @@ export const rule = defineRule({
     'If out-of-hours work is routine for this team (on-call, another office), add its window to `businessHours` ' +
       'or a dated, reasoned suppression for the people concerned, rather than ignoring the findings.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'No threshold: on a high-criticality account a single sign-in at an hour nobody should be working is worth a ' +
     'look (A.8.16 monitoring for anomalous behaviour; A.8.5 because it is how stolen credentials are used while ' +

@@ -30,10 +30,6 @@ const failedAs = (user: string, ip = '203.0.113.66') =>
 export const rule = defineRule({
   id: 'signin.password-spraying',
   title: 'Password spraying: failed console sign-ins for many users from one IP',
-  description:
-    'Console sign-ins failed for at least 5 different user names of one account from the same source IP within ' +
-    '15 minutes: one or two common passwords tried against many users, which stays under per-user lockout and ' +
-    'failed-login thresholds.',
   severity: 'high',
   controls: ['A.8.5'],
   mitre: ['T1110.003'],
@@ -42,6 +38,14 @@ export const rule = defineRule({
   threshold: { count: 5, windowSeconds: 900, groupBy: sourceGroup, distinct: triedUser },
   // One spray is one finding: later failures from the same IP fold into it instead of paging again.
   dedup: { key: sourceGroup },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'Console sign-ins failed for at least 5 different user names of one account from the same source IP within ' +
+    '15 minutes: one or two common passwords tried against many users, which stays under per-user lockout and ' +
+    'failed-login thresholds.',
   runbook: [
     'List every user tried from the IP: `aws cloudtrail lookup-events --region us-east-1 --lookup-attributes ' +
       'AttributeKey=EventName,AttributeValue=ConsoleLogin --start-time <first-seen> --end-time <last-seen> ' +
@@ -55,10 +59,6 @@ export const rule = defineRule({
     'Block the source IP at the edge (WAF / corporate proxy) if it keeps trying; consider removing console access ' +
       'from users who do not need it (`aws iam delete-login-profile --user-name <user>`).',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Password spraying is built to stay under per-user failure thresholds (signin.console-login-failures), so it ' +
     'is counted the other way round: distinct user names per source IP and account. Five distinct users in 15 ' +

@@ -68,10 +68,6 @@ const policyWith = (...statements: Record<string, unknown>[]) => ({
 export const rule = defineRule({
   id: 'sns.topic-policy-opened',
   title: 'SNS topic policy opened to the public or to an account outside the org',
-  description:
-    'SetTopicAttributes (attribute Policy) or CreateTopic set a topic policy, or AddPermission added a statement, ' +
-    'that lets everyone use the topic (Principal "*" with no restricting condition) or that grants an account ' +
-    'outside the organisation. Outsiders can then subscribe and receive every message, or publish into it.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.5.23'],
@@ -81,6 +77,14 @@ export const rule = defineRule({
   explain: (e, ctx) => describeOpenedExposure(exposureOf(e, ctx.config)),
   dedup: { key: topicArn },
   resources: (e) => [topicArn(e)],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'SetTopicAttributes (attribute Policy) or CreateTopic set a topic policy, or AddPermission added a statement, ' +
+    'that lets everyone use the topic (Principal "*" with no restricting condition) or that grants an account ' +
+    'outside the organisation. Outsiders can then subscribe and receive every message, or publish into it.',
   runbook: [
     'Read the policy now in force: `aws sns get-topic-attributes --topic-arn <arn> --query Attributes.Policy --output text`.',
     'Unless the grant is documented, remove it: `aws sns remove-permission --topic-arn <arn> --label <label>` for an AddPermission statement, or restore the previous policy with `aws sns set-topic-attributes --topic-arn <arn> --attribute-name Policy --attribute-value file://previous-policy.json`.',
@@ -88,10 +92,6 @@ export const rule = defineRule({
     "If outsiders could publish, check the topic's subscribers (Lambda, SQS, email) for injected messages.",
     'If the actor is not the topic owner or the approved deploy role, review their other calls and treat it as an incident.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'One successful call is enough, with no threshold: a subscription from outside starts receiving messages at ' +
     'once. High by default, critical on high-criticality assets. "Public" follows S3 Block Public Access\'s ' +

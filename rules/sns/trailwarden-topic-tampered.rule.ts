@@ -43,11 +43,6 @@ const topic = 'arn:aws:sns:eu-west-1:111122223333:Trailwarden-PipelineFindingsTo
 export const rule = defineRule({
   id: 'sns.trailwarden-topic-tampered',
   title: "Trailwarden's findings topic deleted, muted or its subscribers removed",
-  description:
-    "Trailwarden's findings topic was deleted, had its attributes or policy changed (encryption, delivery, who may " +
-    'publish: CloudWatch alarms lose their way to it), lost a permission, or a subscriber was unsubscribed or given ' +
-    'a filter policy (which can silence the pager: `{"severity":["info"]}`), by someone other than Trailwarden\'s ' +
-    'deploy role. Findings are still produced and archived, but nobody is told.',
   severity: 'critical',
   controls: ['A.8.16', 'A.8.15'],
   mitre: ['T1562.001'],
@@ -59,16 +54,21 @@ export const rule = defineRule({
   explain: (e, ctx) => [...explainSelfTampering(e, candidates(e), ctx.config), ...effect(e)],
   resources: (e) => [resourceOf(e)],
   dedup: { key: (e) => `${accountOf(e)}|${principalArn(e)}|${resourceOf(e)}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    "Trailwarden's findings topic was deleted, had its attributes or policy changed (encryption, delivery, who may " +
+    'publish: CloudWatch alarms lose their way to it), lost a permission, or a subscriber was unsubscribed or given ' +
+    'a filter policy (which can silence the pager: `{"severity":["info"]}`), by someone other than Trailwarden\'s ' +
+    'deploy role. Findings are still produced and archived, but nobody is told.',
   runbook: [
     'Restore the topic and its subscriptions from the stack: `npx cdk deploy Trailwarden` (email subscribers must confirm again). Check with `aws sns get-topic-attributes --topic-arn <topic>` and `aws sns list-subscriptions-by-topic --topic-arn <topic>`; for each subscription `aws sns get-subscription-attributes --subscription-arn <arn>` shows any FilterPolicy.',
     'Nothing is lost, only unannounced: read the findings raised while the topic was muted from the evidence bucket (`aws s3 ls s3://<evidence-bucket>/findings/ --recursive`, by date) and hand them to on-call.',
     "Treat the actor as compromised unless the change is explained: review their calls since the session began and rotate the credentials behind them. Silencing the alarm before acting is a classic intruder's move.",
     'Restrict `sns:DeleteTopic`, `sns:SetTopicAttributes`, `sns:RemovePermission`, `sns:Unsubscribe` and `sns:SetSubscriptionAttributes` on the topic to the deploy role with an SCP or permissions boundary.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Critical on a single call, without a threshold: findings that reach nobody are the same as no monitoring ' +
     '(DESIGN §3, A.8.16). Every change by a principal other than the configured deploy roles matches: even a ' +

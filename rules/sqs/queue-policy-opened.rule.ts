@@ -66,10 +66,6 @@ const policyWith = (statement: Record<string, unknown>) => ({
 export const rule = defineRule({
   id: 'sqs.queue-policy-opened',
   title: 'SQS queue policy opened to the public or to an account outside the org',
-  description:
-    'SetQueueAttributes or CreateQueue set a queue policy, or AddPermission added a statement, that lets everyone ' +
-    'use the queue (Principal "*" with no restricting condition) or that grants an account outside the ' +
-    'organisation. Depending on the actions, outsiders can read (and delete) messages or inject their own.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.5.23'],
@@ -79,6 +75,14 @@ export const rule = defineRule({
   explain: (e, ctx) => describeOpenedExposure(exposureOf(e, ctx.config)),
   dedup: { key: queueArn },
   resources: (e) => [queueArn(e)],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'SetQueueAttributes or CreateQueue set a queue policy, or AddPermission added a statement, that lets everyone ' +
+    'use the queue (Principal "*" with no restricting condition) or that grants an account outside the ' +
+    'organisation. Depending on the actions, outsiders can read (and delete) messages or inject their own.',
   runbook: [
     'Read the policy now in force: `aws sqs get-queue-attributes --queue-url <url> --attribute-names Policy --output text`.',
     'Unless the grant is documented, remove it: `aws sqs remove-permission --queue-url <url> --label <label>` for an AddPermission statement, or put back the previous policy with `aws sqs set-queue-attributes --queue-url <url> --attributes file://previous-policy.json` (an empty Policy removes it).',
@@ -86,10 +90,6 @@ export const rule = defineRule({
     'If a public or cross-account subscription is needed (SNS fan-out, EventBridge), hold Principal "*" to aws:SourceArn of that topic or rule instead.',
     'If the actor is not the queue owner or the approved deploy role, review their other calls and treat it as an incident.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'One successful call is enough, with no threshold: the grant takes effect at once. High by default, critical on ' +
     'high-criticality assets. "Public" follows S3 Block Public Access\'s reading: Principal "*" held to ' +

@@ -36,11 +36,6 @@ const URL = 'https://sqs.eu-west-1.amazonaws.com/111122223333';
 export const rule = defineRule({
   id: 'sqs.trailwarden-queue-tampered',
   title: "Trailwarden's event queue purged, deleted or reconfigured",
-  description:
-    "One of Trailwarden's SQS queues (the event queue between EventBridge and the evaluate function, or its " +
-    'dead-letter queue) was purged, deleted, had its attributes changed (retention, visibility, redrive, ' +
-    "encryption, policy) or lost a permission, by someone other than Trailwarden's deploy role. A purge throws " +
-    'away every event not yet evaluated; a policy change can stop EventBridge delivering at all.',
   severity: 'critical',
   controls: ['A.8.16', 'A.8.15'],
   mitre: ['T1562.001', 'T1485'],
@@ -49,6 +44,15 @@ export const rule = defineRule({
   explain: (e, ctx) => [...explainSelfTampering(e, candidates(e), ctx.config), ...effect(e)],
   resources: (e) => [queue(e).arn],
   dedup: { key: (e) => `${accountOf(e)}|${principalArn(e)}|${queue(e).arn}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    "One of Trailwarden's SQS queues (the event queue between EventBridge and the evaluate function, or its " +
+    'dead-letter queue) was purged, deleted, had its attributes changed (retention, visibility, redrive, ' +
+    "encryption, policy) or lost a permission, by someone other than Trailwarden's deploy role. A purge throws " +
+    'away every event not yet evaluated; a policy change can stop EventBridge delivering at all.',
   runbook: [
     'Restore the queues from the stack: `npx cdk deploy Trailwarden` recreates a deleted queue (and the mapping to it) and puts back attributes and the policy letting the generated rules send. Check with `aws sqs get-queue-attributes --queue-url <url> --attribute-names All`.',
     'Recover what was lost: purged or expired events are gone from the queue, but not from CloudTrail. Replay the window from the call until the restore with `trailwarden scan` over the CloudTrail log files.',
@@ -56,10 +60,6 @@ export const rule = defineRule({
     'Treat the actor as compromised unless the change is explained: review their calls since the session began and rotate the credentials behind them.',
     'Restrict `sqs:PurgeQueue`, `sqs:DeleteQueue`, `sqs:SetQueueAttributes` and `sqs:RemovePermission` on `arn:aws:sqs:*:<account>:<StackName>-*` to the deploy role with an SCP or permissions boundary.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Critical on a single call, without a threshold: every event Trailwarden evaluates passes through this queue, ' +
     'so purging, shrinking its retention or cutting EventBridge out of its policy discards detections wholesale ' +

@@ -12,13 +12,11 @@ import { ioFor, runCli, stopLogging } from './helpers.ts';
 const stop = defineRule<CloudTrailSelector>({
   id: 'cloudtrail.stopped',
   title: 'Trail stopped',
-  description: 'A trail stopped.',
   severity: 'critical',
   controls: ['A.8.15'],
   mitre: [],
   on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
   match: () => true,
-  runbook: ['Restart it.'],
 });
 
 const cases: readonly RuleCase[] = [

@@ -16,7 +16,6 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const burst = defineRule<CloudTrailSelector>({
   id: 'signin.failed-burst',
   title: 'Failed console logins',
-  description: 'Failed logins in a burst.',
   severity: 'high',
   escalation: { high: 'critical', low: 'medium' },
   controls: ['A.8.5'],
@@ -24,25 +23,33 @@ const burst = defineRule<CloudTrailSelector>({
   on: { source: 'signin', eventNames: ['ConsoleLogin'], where: { errorCode: ['Failed authentication'] } },
   match: () => true,
   threshold: { count: 5, windowSeconds: 600, groupBy: (e) => e.sourceIPAddress ?? '' },
-  runbook: ['Look.', 'Reset.'],
 });
 
 const stop = defineRule<CloudTrailSelector>({
   id: 'cloudtrail.stopped',
   title: 'Trail stopped',
-  description: 'A trail stopped.',
   severity: 'critical',
   controls: ['A.8.15', 'A.8.16'],
   mitre: [],
   on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
   match: () => true,
-  runbook: ['Restart it.'],
   owner: 'platform',
 });
 
 const FAKE: readonly RuleDocEntry[] = [
-  [burst, { rationale: 'Five is a burst.', falsePositives: ['A typo storm.'] }],
-  [stop, { rationale: 'Always critical.', falsePositives: [] }],
+  [
+    burst,
+    {
+      description: 'Failed logins in a burst.',
+      runbook: ['Look.', 'Reset.'],
+      rationale: 'Five is a burst.',
+      falsePositives: ['A typo storm.'],
+    },
+  ],
+  [
+    stop,
+    { description: 'A trail stopped.', runbook: ['Restart it.'], rationale: 'Always critical.', falsePositives: [] },
+  ],
 ];
 
 describe('trailwarden docs', () => {
@@ -51,7 +58,7 @@ describe('trailwarden docs', () => {
     expect(committed).toBe(renderRulesMarkdown(await withDocs(RULES)));
     const { code, stdout } = await runCli(['docs', '--check'], { cwd: root });
     expect(code).toBe(0);
-    expect(stdout).toBe('docs/RULES.md is up to date\n');
+    expect(stdout).toBe('docs/RULES.md is up to date\nfunctions/evaluate/rule-text.json is up to date\n');
   });
 
   it('renders a catalogue: generated header, contents by control, then every rule section', () => {

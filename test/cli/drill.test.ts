@@ -82,6 +82,8 @@ describe('drill planning', () => {
   it('a case criticality and config travel with the plan', async () => {
     const rule = ruleById('signin.console-login-failures');
     const docs: RuleDocs = {
+      description: '',
+      runbook: [],
       rationale: '',
       falsePositives: [],
       cases: () => [{ ...(docs0.cases().find((c) => c.expect === 'match') ?? fail()), criticality: 'high' }],

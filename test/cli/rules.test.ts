@@ -52,7 +52,6 @@ describe('rule descriptions', () => {
   const burst = defineRule<CloudTrailSelector>({
     id: 'signin.failed-burst',
     title: 'Failed console logins',
-    description: 'Failed logins in a burst.',
     severity: 'high',
     escalation: { high: 'critical', low: 'medium' },
     controls: ['A.8.5'],
@@ -65,7 +64,6 @@ describe('rule descriptions', () => {
       groupBy: (e) => e.sourceIPAddress ?? '',
       byCriticality: { high: { count: 3, windowSeconds: 300 }, low: { count: 10, windowSeconds: 900 } },
     },
-    runbook: ['Look.'],
   });
 
   it('describes the selector, risk-based threshold and escalation', () => {

@@ -13,13 +13,11 @@ const rule = (id: string, overrides: Partial<RuleDefinition<CloudTrailSelector>>
   defineRule<CloudTrailSelector>({
     id,
     title: `Test rule ${id}`,
-    description: 'A rule defined by the CLI tests.',
     severity: 'low',
     controls: ['A.8.15'],
     mitre: [],
     on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
     match: (e) => isSuccess(e),
-    runbook: ['Nothing to do: this is a test.'],
     ...overrides,
   });
 

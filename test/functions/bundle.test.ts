@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bundleEvaluate } from '../../bench/lambda.ts';
+import { parseRuleText, RULE_TEXT_FILE } from '../../functions/evaluate/rule-text.ts';
+import { RULES } from '../../rules/index.ts';
 
 /**
  * What the evaluate bundle must not carry, checked on the real esbuild output (sizes and timings are the
@@ -18,6 +21,17 @@ describe('evaluate bundle', async () => {
     expect(code).not.toContain('fixture ${');
     // Case-only test data, such as the approved deploy role the cases configure.
     expect(code).not.toContain('role/deploy-role');
+  });
+
+  it('carries no rule descriptions or runbooks: they ship beside it in rule-text.json', async () => {
+    const shipped = parseRuleText(readFileSync(join(dirname(file), RULE_TEXT_FILE), 'utf8'));
+    expect(shipped.size).toBe(RULES.length);
+    for (const rule of RULES) {
+      const text = shipped.get(rule.id);
+      expect(text, rule.id).toBeDefined();
+      for (const step of text?.runbook ?? []) expect(code, rule.id).not.toContain(step.slice(0, 40));
+      expect(code, rule.id).not.toContain(text?.description.slice(0, 40));
+    }
   });
 
   it('imports DynamoDB at load, but S3 and SNS only when a finding is delivered', () => {

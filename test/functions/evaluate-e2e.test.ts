@@ -6,6 +6,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createHandler } from '../../functions/evaluate/evaluate.ts';
+import { shippedRuleText } from '../../functions/evaluate/rule-text.ts';
 import { createAwsFindingSink } from '../../functions/shared/adapters/aws-finding-sink.ts';
 import { createDynamoCounterStore } from '../../functions/shared/adapters/dynamodb-counter-store.ts';
 import { createDynamoHistoryStore } from '../../functions/shared/adapters/dynamodb-history-store.ts';
@@ -83,6 +84,9 @@ describe('evaluate handler end to end (DynamoDB Local, s3rver, mocked SNS)', () 
   const handlerWith = (opts: { dynamo?: DynamoDBClient; s3?: S3Client; config?: DetectionConfig } = {}) => {
     const db = opts.dynamo ?? dynamo;
     return createHandler({
+      ruleText: shippedRuleText((e) => {
+        throw new Error(e);
+      }),
       catalogue,
       config: opts.config ?? DEFAULT_DETECTION_CONFIG,
       counters: createDynamoCounterStore(db, table),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EvaluateDeps } from '../../functions/evaluate/evaluate.ts';
 import { createHandler } from '../../functions/evaluate/evaluate.ts';
+import { shippedRuleText } from '../../functions/evaluate/rule-text.ts';
 import { createTelemetry } from '../../functions/shared/telemetry.ts';
 import { rule as loggingStopped } from '../../rules/cloudtrail/logging-stopped.rule.ts';
 import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
@@ -15,6 +16,9 @@ const setup = (sink?: FindingSink) => {
   const lines: string[] = [];
   const delivered: Finding[] = [];
   const deps: EvaluateDeps = {
+    ruleText: shippedRuleText((e) => {
+      throw new Error(e);
+    }),
     catalogue,
     config: DEFAULT_DETECTION_CONFIG,
     counters: createMemoryCounterStore(),
@@ -87,6 +91,9 @@ describe('evaluate handler metrics', () => {
   const run = async (sink: FindingSink, bodies: readonly string[]) => {
     const lines: string[] = [];
     const handler = createHandler({
+      ruleText: shippedRuleText((e) => {
+        throw new Error(e);
+      }),
       catalogue: buildCatalogue([loggingStopped]),
       config: {
         ...DEFAULT_DETECTION_CONFIG,

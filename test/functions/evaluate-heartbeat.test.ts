@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/evaluate/evaluate.ts';
+import { shippedRuleText } from '../../functions/evaluate/rule-text.ts';
 import { createTelemetry } from '../../functions/shared/telemetry.ts';
 import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
 import {
@@ -15,6 +16,9 @@ import { ctRecord, envelope, sqsBatch, stopLogging } from './support.ts';
 const setup = (heartbeats: HeartbeatStore) => {
   const lines: string[] = [];
   const handler = createHandler({
+    ruleText: shippedRuleText((e) => {
+      throw new Error(e);
+    }),
     catalogue,
     config: DEFAULT_DETECTION_CONFIG,
     counters: createMemoryCounterStore(),

@@ -54,7 +54,6 @@ describe('recordSightings / viewBefore', () => {
 const successAfterFailures = defineRule({
   id: 'test.success-after-failures',
   title: 'Success after failures',
-  description: 'test rule',
   severity: 'critical',
   controls: ['A.8.5'],
   mitre: ['T1110'],
@@ -67,7 +66,6 @@ const successAfterFailures = defineRule({
   match: (e, ctx) =>
     e.errorMessage === undefined &&
     (ctx.history?.sightings.filter((s) => s.t >= Date.parse(e.eventTime) - 10 * MIN).length ?? 0) >= 2,
-  runbook: ['look'],
 });
 
 let seq = 0;
