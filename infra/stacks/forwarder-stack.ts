@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { EventSelector } from '../../rules/core/types.ts';
-import { toEventPattern } from '../constructs/trailwarden-pipeline.ts';
+import { toEventPattern } from '../constructs/detection.ts';
 import type { GeneratedPattern } from '../event-patterns.ts';
 import { forwarderPatternsFor, GLOBAL_EVENTS_REGION } from '../event-patterns.ts';
 import { forwarderRoleName } from './trailwarden-stack.ts';
