@@ -19,7 +19,9 @@ export const withDocs = async (rules: readonly Rule[]): Promise<readonly (readon
 
 /** Just the text findings carry (description, runbook), by rule id: what `rule-text.json` holds. */
 export const ruleTextTable = (entries: readonly (readonly [Rule, RuleDocs])[]): Readonly<Record<string, RuleText>> =>
-  Object.fromEntries(entries.map(([rule, docs]) => [rule.id, { description: docs.description, runbook: docs.runbook }]));
+  Object.fromEntries(
+    entries.map(([rule, docs]) => [rule.id, { description: docs.description, runbook: docs.runbook }]),
+  );
 
 /** A text source over a table (`ruleTextTable`, or the parsed `rule-text.json`). */
 export const ruleTextFrom =

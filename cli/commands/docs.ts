@@ -61,7 +61,13 @@ export const docsCommand = async (
   const outputs = [
     { name: out, path, text: renderRulesMarkdown(catalogue) },
     ...(entries === undefined
-      ? [{ name: relative(io.cwd ?? process.cwd(), RULE_TEXT_PATH), path: RULE_TEXT_PATH, text: renderRuleText(catalogue) }]
+      ? [
+          {
+            name: relative(io.cwd ?? process.cwd(), RULE_TEXT_PATH),
+            path: RULE_TEXT_PATH,
+            text: renderRuleText(catalogue),
+          },
+        ]
       : []),
   ];
   if (parsed.values.check === true) {

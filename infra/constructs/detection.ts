@@ -8,6 +8,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { RULE_TEXT_FILE } from '../../functions/evaluate/rule-text.ts';
 import type { DetectionConfig, SelfProtection } from '../../rules/core/config.ts';
 import type { EventSelector } from '../../rules/core/types.ts';
 import type { EventPatternJson, GeneratedPattern } from '../event-patterns.ts';
@@ -113,6 +114,8 @@ export class Detection extends PipelinePart {
       memorySize: 512,
       timeout: functionTimeout,
       description: 'Trailwarden: evaluates CloudTrail and Config events against the rule catalogue',
+      // Descriptions and runbooks, read on the first finding (kept out of the bundle's JavaScript).
+      files: [repoHandler(`functions/evaluate/${RULE_TEXT_FILE}`)],
       environment: {
         TABLE_NAME: this.table.tableName,
         TOPIC_ARN: props.topic.topicArn,

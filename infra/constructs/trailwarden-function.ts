@@ -38,7 +38,24 @@ export interface TrailwardenFunctionProps {
   readonly description: string;
   readonly environment: Readonly<Record<string, string>>;
   readonly retryAttempts?: number;
+  /** Files the handler reads at run time, copied beside the bundle (e.g. the evaluate function's rule text). */
+  readonly files?: readonly string[];
 }
+
+const quote = (path: string): string => `'${path.replace(/'/g, `'\\''`)}'`;
+
+/** Bundling for one function: the shared options, plus copying `files` next to `index.mjs`. */
+const bundlingWith = (files: readonly string[]): BundlingOptions =>
+  files.length === 0
+    ? BUNDLING
+    : {
+        ...BUNDLING,
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir, outputDir) => files.map((f) => `cp ${quote(f)} ${quote(outputDir)}/`),
+        },
+      };
 
 /**
  * One of Trailwarden's functions (`<id>Function`): its own role instead of AWSLambdaBasicExecutionRole, so it
@@ -74,7 +91,7 @@ export const trailwardenFunction = (
     loggingFormat: lambda.LoggingFormat.JSON,
     description: p.description,
     environment: { ...p.environment, POWERTOOLS_SERVICE_NAME: SERVICE_NAME, NODE_OPTIONS: '--enable-source-maps' },
-    bundling: BUNDLING,
+    bundling: bundlingWith(p.files ?? []),
   });
   return { fn, role };
 };

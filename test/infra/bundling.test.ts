@@ -1,0 +1,45 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RULE_TEXT_FILE, readRuleTextFile } from '../../functions/evaluate/rule-text.ts';
+import { buildTrailwarden } from '../../infra/build-app.ts';
+import { loadConfig } from '../../infra/config.ts';
+import { RULES } from '../../rules/index.ts';
+
+/** The one test that bundles for real (esbuild through CDK): what the evaluate function's package holds. */
+describe('evaluate function package', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'trailwarden-bundling-'));
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it('ships rule-text.json beside index.mjs', () => {
+    // The CLI asks for asset metadata (aws:asset:path) the same way.
+    const app = new App({
+      outdir,
+      builtinCloudFormationValidation: false,
+      context: { 'aws:cdk:enable-asset-metadata': true },
+    });
+    const { main: stack } = buildTrailwarden(
+      app,
+      loadConfig(undefined),
+      RULES.map((r) => r.on),
+      { nag: false },
+    );
+    const assembly = app.synth();
+    const template = assembly.getStackByName(stack.stackName).template as {
+      Resources: Record<
+        string,
+        { Type: string; Properties?: { Description?: string }; Metadata?: Record<string, string> }
+      >;
+    };
+    const evaluate = Object.values(template.Resources).find(
+      (r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Description?.includes('evaluates CloudTrail'),
+    );
+    const assetPath = evaluate?.Metadata?.['aws:asset:path'];
+    expect(assetPath).toBeDefined();
+    const dir = join(outdir, assetPath ?? '');
+    expect(existsSync(join(dir, 'index.mjs'))).toBe(true);
+    expect(readFileSync(join(dir, RULE_TEXT_FILE), 'utf8')).toBe(readRuleTextFile());
+  });
+});
