@@ -41,13 +41,17 @@ Commands:
     --control ID                only findings mapped to this Annex A control (e.g. A.8.15)
     --out DIR                   new or empty directory (default: trailwarden-export-FROM_TO)
 
-  drill --local | --invoke FUNCTION_NAME
+  drill --local | --invoke FUNCTION_NAME --key-secret SECRET
                Send each critical and high rule's drill events (built from its inline cases,
-               marked drill) through the evaluate handler and check it fires. --local runs the
-               real handler on DynamoDB Local (needs java) and s3rver with SNS recorded in
-               process: checks each rule's finding was paged (drill attribute) and archived.
-               --invoke sends each batch to the deployed function and reports batchItemFailures.
+               signed with the drill key) through the evaluate handler and check it fires.
+               --local runs the real handler on DynamoDB Local (needs java) and s3rver with SNS
+               recorded in process, with a key made for the run: checks each rule's finding was
+               paged (drill attribute) and archived. --invoke sends each batch to the deployed
+               function and reports batchItemFailures; it signs with the drill key read from the
+               Secrets Manager secret SECRET (the stack's DrillKeySecretArn output), which only
+               the operators named in config can read. Unsigned drill markers are real events.
                Prints PASS/FAIL/SKIP per rule with its time; exit 1 on any failure.
+    --key-secret SECRET         (--invoke) ARN or name of the drill key secret
     --rule ID                   only these rules (repeatable, or comma-separated)
     --severity LIST             severities to drill (default: critical,high)
 

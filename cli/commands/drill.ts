@@ -1,3 +1,4 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { DrillPlan, DrillSkip } from '../../rules/core/drill.ts';
 import { DRILL_SEVERITIES, planDrill } from '../../rules/core/drill.ts';
@@ -15,8 +16,23 @@ export interface DrillDeps {
   readonly dynamoEndpoint?: string;
   /** `--invoke`: the Lambda client (default: the SDK's default credentials and region). */
   readonly lambdaClient?: () => Promise<LambdaClient>;
+  /** `--invoke`: reads the drill key from the secret (default: Secrets Manager with the caller's credentials). */
+  readonly readDrillKey?: (secretId: string) => Promise<string>;
   readonly now?: () => number;
 }
+
+const defaultReadDrillKey = async (secretId: string): Promise<string> => {
+  const [{ SecretsManagerClient }, { createSecretsManagerDrillKey }] = await Promise.all([
+    import('@aws-sdk/client-secrets-manager'),
+    import('../../functions/shared/adapters/secrets-drill-key.ts'),
+  ]);
+  const client = new SecretsManagerClient({});
+  try {
+    return await createSecretsManagerDrillKey(client, secretId)();
+  } finally {
+    client.destroy();
+  }
+};
 
 const defaultRules = async () => {
   const [{ RULES }, { withDocs }] = await Promise.all([import('../../rules/index.ts'), import('../../rules/docs.ts')]);
@@ -48,6 +64,7 @@ export const drillCommand = async (
   const parsed = parseOptions(args, {
     local: { type: 'boolean' },
     invoke: { type: 'string' },
+    'key-secret': { type: 'string' },
     rule: { type: 'string', multiple: true },
     severity: { type: 'string' },
   });
@@ -59,6 +76,19 @@ export const drillCommand = async (
   const { values, positionals } = parsed;
   if (positionals.length > 0 || (values.local === true) === (values.invoke !== undefined)) {
     errorLine(io, 'drill needs exactly one of --local or --invoke FUNCTION_NAME');
+    usage();
+    return EXIT.usage;
+  }
+  if (values.invoke !== undefined && (values['key-secret'] ?? '') === '') {
+    errorLine(
+      io,
+      'drill --invoke needs --key-secret SECRET (the drill key secret: the stack output DrillKeySecretArn)',
+    );
+    usage();
+    return EXIT.usage;
+  }
+  if (values.local === true && values['key-secret'] !== undefined) {
+    errorLine(io, '--key-secret is for --invoke; --local makes a key for the run');
     usage();
     return EXIT.usage;
   }
@@ -87,7 +117,20 @@ export const drillCommand = async (
     return EXIT.usage;
   }
   const chosen = wanted.length > 0 ? rules.filter(([rule]) => wanted.includes(rule.id)) : rules;
-  const plans: (DrillPlan | DrillSkip)[] = planDrill(chosen, { severities, nowMs: now() });
+  // --local: a key made for this run, known to this process only. --invoke: the deployed function's key.
+  let key: string;
+  if (values.local === true) key = randomBytes(32).toString('base64url');
+  else {
+    const secretId = values['key-secret'] ?? '';
+    try {
+      key = await (deps.readDrillKey ?? defaultReadDrillKey)(secretId);
+    } catch (err) {
+      errorLine(io, `could not read the drill key from ${secretId}: ${message(err)}`);
+      return EXIT.usage;
+    }
+  }
+  const auth = { key, run: `run-${randomUUID()}` };
+  const plans: (DrillPlan | DrillSkip)[] = planDrill(chosen, { severities, nowMs: now(), auth });
   if (!plans.some((p) => p.kind === 'plan')) {
     errorLine(io, `no rule to drill at severity ${severities.join(', ')}`);
     return EXIT.usage;
@@ -115,7 +158,7 @@ export const drillCommand = async (
     try {
       for (const p of plans) {
         if (p.kind === 'skip') skip(p);
-        else report(p, await runLocal(p, env, now()));
+        else report(p, await runLocal(p, env, now(), key));
       }
     } finally {
       await env.stop();

@@ -96,7 +96,12 @@ const archivedFinding = async (s3: S3Client, findingId: string): Promise<Record<
  * with the plan's config. Passes when the batch has no failures and a drill finding for the rule was paged
  * (Publish recorded with the `drill` attribute) and archived (its object under findings/ in s3rver).
  */
-export const runLocal = async (plan: DrillPlan, env: LocalEnv, nowMs: number): Promise<DrillResult> => {
+export const runLocal = async (
+  plan: DrillPlan,
+  env: LocalEnv,
+  nowMs: number,
+  drillKey: string,
+): Promise<DrillResult> => {
   const started = performance.now();
   const ruleId = plan.rule.id;
   const done = (ok: boolean, detail: string): DrillResult => ({
@@ -120,6 +125,9 @@ export const runLocal = async (plan: DrillPlan, env: LocalEnv, nowMs: number): P
       history: createDynamoHistoryStore(env.dynamo, table),
       sink: createAwsFindingSink(createS3EvidenceStore(env.s3, BUCKET), createSnsNotifier(sns.client, TOPIC)),
       telemetry: createTelemetry('trailwarden-drill', () => {}),
+      // The run's own key: the handler honours the plan's drills because they are signed with it.
+      drillKey: async () => drillKey,
+      clock: { now: () => nowMs },
     });
     const out = await handler(drillSqsEvent(plan.bodies, nowMs));
     if (out.batchItemFailures.length > 0) return done(false, `${out.batchItemFailures.length} batch item failures`);

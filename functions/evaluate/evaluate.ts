@@ -2,9 +2,18 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { DetectionConfig } from '../../rules/core/config.ts';
 import { createDetector } from '../../rules/core/detector.ts';
+import { verifyDrillClaim } from '../../rules/core/drill-auth.ts';
 import type { Catalogue } from '../../rules/core/engine.ts';
 import { toAuditEvent } from '../../rules/core/events.ts';
-import type { CounterStore, FindingLedger, FindingSink, HeartbeatStore, HistoryStore } from '../../rules/core/ports.ts';
+import { believableUntil, DEFAULT_CLOCK_SKEW_MS } from '../../rules/core/integrity.ts';
+import type {
+  Clock,
+  CounterStore,
+  FindingLedger,
+  FindingSink,
+  HeartbeatStore,
+  HistoryStore,
+} from '../../rules/core/ports.ts';
 import type { AuditEvent, RuleTextSource, Severity } from '../../rules/core/types.ts';
 import { catalogue as defaultCatalogue } from '../../rules/index.ts';
 import { createDynamoCounterStore } from '../shared/adapters/dynamodb-counter-store.ts';
@@ -29,13 +38,26 @@ export interface EvaluateDeps {
   readonly ruleText: RuleTextSource;
   /** Dead-man switch: the newest event time per account and region (absent: not recorded). */
   readonly heartbeats?: HeartbeatStore;
+  /** Receive time (default: the system clock). */
+  readonly clock?: Clock;
+  /**
+   * The drill key (see rules/core/drill-auth.ts), asked for only when a batch has an event claiming to be a
+   * drill. Absent: no drill is ever honoured, every claim is a forged drill.
+   */
+  readonly drillKey?: () => Promise<string>;
 }
 
-/** The newest (non-drill) event time per account and region of a batch: one heartbeat write each. */
-export const heartbeatsOf = (events: readonly AuditEvent[]) => {
+const SYSTEM_CLOCK: Clock = { now: () => Date.now() };
+
+/**
+ * The newest (non-drill) event time per account and region of a batch: one heartbeat write each. Events dated
+ * after `ceilingMs` (receive time plus the allowed skew) are left out: one event dated 2100 would otherwise keep
+ * the dead-man switch quiet for good.
+ */
+export const heartbeatsOf = (events: readonly AuditEvent[], ceilingMs = Number.POSITIVE_INFINITY) => {
   const newest = new Map<string, { account: string; region: string; timeMs: number }>();
   for (const e of events) {
-    if (e.drill === true || !Number.isFinite(e.timeMs)) continue;
+    if (e.drill === true || !Number.isFinite(e.timeMs) || e.timeMs > ceilingMs) continue;
     const key = `${e.account}/${e.region}`;
     const seen = newest.get(key);
     if (seen === undefined || seen.timeMs < e.timeMs)
@@ -48,9 +70,13 @@ export const heartbeatsOf = (events: readonly AuditEvent[]) => {
  * Best effort: a failed heartbeat write is logged and counted but never fails the batch (its events were judged).
  * Persistent failure shows up as a silence finding, which is the safe side.
  */
-const recordHeartbeats = async (deps: EvaluateDeps, events: readonly AuditEvent[]): Promise<void> => {
+const recordHeartbeats = async (
+  deps: EvaluateDeps,
+  events: readonly AuditEvent[],
+  ceilingMs: number,
+): Promise<void> => {
   if (deps.heartbeats === undefined) return;
-  const beats = heartbeatsOf(events);
+  const beats = heartbeatsOf(events, ceilingMs);
   if (beats.length === 0) return;
   try {
     await deps.heartbeats.advance(beats);
@@ -104,16 +130,25 @@ export const createHandler =
       });
     }
 
-    const events = parsed.flatMap((m) => (m.kind === 'event' ? [m] : []));
+    const receivedMs = (deps.clock ?? SYSTEM_CLOCK).now();
+    const events = await authenticateDrills(
+      deps,
+      parsed.flatMap((m) => (m.kind === 'event' ? [m] : [])),
+      receivedMs,
+    );
     const messagesByEvent = new Map<string, string[]>();
     for (const m of events) messagesByEvent.set(m.event.id, [...(messagesByEvent.get(m.event.id) ?? []), m.messageId]);
 
-    const detector = createDetector(deps);
+    // One receive time for the whole batch: the detector and the heartbeat agree on what is future-dated.
+    const detector = createDetector({ ...deps, clock: { now: () => receivedMs } });
+    const skewMs =
+      deps.config.clockSkewMinutes === undefined ? DEFAULT_CLOCK_SKEW_MS : deps.config.clockSkewMinutes * 60_000;
     const [outcome] = await Promise.all([
       detector.process(events.map((m) => m.event)),
       recordHeartbeats(
         deps,
         events.map((m) => m.event),
+        believableUntil(receivedMs, skewMs),
       ),
     ]);
 
@@ -171,6 +206,66 @@ export const createHandler =
   };
 
 /**
+ * Turns verified drill claims into drills and marks the others forged (the detector then judges them as real
+ * events and raises `trailwarden.forged-drill`). The key is loaded only when some event claims to be a drill; a
+ * key that cannot be loaded honours no drill, which is the safe side: the events page as real ones.
+ */
+const authenticateDrills = async <M extends { readonly event: AuditEvent }>(
+  deps: EvaluateDeps,
+  messages: readonly M[],
+  receivedMs: number,
+): Promise<M[]> => {
+  if (!messages.some((m) => m.event.drillClaim !== undefined)) return [...messages];
+  let key: { ok: true; key: string } | { ok: false; reason: string };
+  if (deps.drillKey === undefined) key = { ok: false, reason: 'this function has no drill key configured' };
+  else {
+    try {
+      key = { ok: true, key: await deps.drillKey() };
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      deps.telemetry.log('error', 'drill key could not be loaded: drill claims are judged as real events', { error });
+      deps.telemetry.count({ DrillKeyErrors: 1 });
+      key = { ok: false, reason: `the drill key could not be loaded (${error})` };
+    }
+  }
+  return messages.map((m) => {
+    const claim = m.event.drillClaim;
+    if (claim === undefined) return m;
+    const verdict = key.ok
+      ? verifyDrillClaim(claim, m.event, key.key, receivedMs)
+      : { ok: false as const, reason: key.reason };
+    if (verdict.ok) return { ...m, event: { ...m.event, drill: true } };
+    deps.telemetry.log('warn', 'drill claim not honoured: judged as a real event', {
+      eventId: m.event.id,
+      reason: verdict.reason,
+    });
+    return { ...m, event: { ...m.event, drill: false, forgedDrill: verdict.reason } };
+  });
+};
+
+/**
+ * The drill key, cached per container for `ttlMs` (a rotated secret is picked up within that time). A failed load
+ * is not cached: the next batch with a drill claim asks again.
+ */
+export const cachedDrillKey = (
+  load: () => Promise<string>,
+  now: () => number = Date.now,
+  ttlMs = 15 * 60_000,
+): (() => Promise<string>) => {
+  let cached: { readonly key: Promise<string>; readonly at: number } | undefined;
+  return () => {
+    if (cached === undefined || now() - cached.at >= ttlMs) {
+      const entry = { key: load(), at: now() };
+      cached = entry;
+      entry.key.catch(() => {
+        if (cached === entry) cached = undefined;
+      });
+    }
+    return cached.key;
+  };
+};
+
+/**
  * S3 and SNS are needed only when a batch produces a finding, which most batches never do: their clients load
  * on first use instead of on every cold start (AWS's advice for rarely used dependencies). A failed load is
  * retried on the next finding.
@@ -195,6 +290,7 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): E
   const parsed = parseEvaluateEnv(env);
   const dynamo = new DynamoDBClient({});
   const telemetry = createTelemetry(EVALUATE_SERVICE);
+  let readDrillKey: Promise<() => Promise<string>> | undefined;
   return {
     catalogue: defaultCatalogue,
     config: parsed.detection,
@@ -202,6 +298,21 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): E
     ledger: createDynamoLedger(dynamo, parsed.tableName),
     history: createDynamoHistoryStore(dynamo, parsed.tableName),
     heartbeats: createDynamoHeartbeatStore(dynamo, parsed.tableName),
+    clock: SYSTEM_CLOCK,
+    ...(parsed.drillKeySecret === undefined
+      ? {}
+      : {
+          // Loaded on the first drill claim, not at cold start: most containers never see one.
+          drillKey: cachedDrillKey(async () => {
+            readDrillKey ??= Promise.all([
+              import('@aws-sdk/client-secrets-manager'),
+              import('../shared/adapters/secrets-drill-key.ts'),
+            ]).then(([{ SecretsManagerClient }, { createSecretsManagerDrillKey }]) =>
+              createSecretsManagerDrillKey(new SecretsManagerClient({}), parsed.drillKeySecret ?? ''),
+            );
+            return (await readDrillKey)();
+          }),
+        }),
     sink: lazySink(async () => {
       const [{ S3Client }, { SNSClient }, { createAwsFindingSink }, { createS3EvidenceStore }, { createSnsNotifier }] =
         await Promise.all([

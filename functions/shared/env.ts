@@ -6,6 +6,8 @@ export interface EvaluateEnv {
   readonly topicArn: string;
   readonly evidenceBucket: string;
   readonly detection: DetectionConfig;
+  /** ARN of the Secrets Manager secret holding the drill key; absent: no drill is ever honoured. */
+  readonly drillKeySecret?: string;
 }
 
 /** Parsed once per container; a misconfigured function fails at init, loudly, not per event. */
@@ -28,6 +30,7 @@ export const parseEvaluateEnv = (env: Readonly<Record<string, string | undefined
     topicArn: need('TOPIC_ARN'),
     evidenceBucket: need('EVIDENCE_BUCKET'),
     detection: detection.config,
+    ...(env.DRILL_KEY_SECRET_ARN ? { drillKeySecret: env.DRILL_KEY_SECRET_ARN } : {}),
   };
 };
 

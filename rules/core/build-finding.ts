@@ -42,7 +42,7 @@ export const actorOf = (e: AuditEvent): Actor => {
   };
 };
 
-const eventNameOf = (e: AuditEvent): string => {
+export const eventNameOf = (e: AuditEvent): string => {
   switch (e.kind) {
     case 'cloudtrail':
       return e.record.eventName;

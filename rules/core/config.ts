@@ -22,6 +22,11 @@ export interface DetectionConfig {
   readonly approvedRegions?: readonly string[];
   /** Trailwarden's own resources and who may change them; absent = the self-protection rules never match. */
   readonly selfProtection?: SelfProtection;
+  /**
+   * How far an event's time may lie after its receive time, in minutes (1..1440, default 15). Later ones are
+   * future-dated: a finding each, and they never move the dead-man switch or the threshold windows.
+   */
+  readonly clockSkewMinutes?: number;
 }
 
 /**
@@ -120,6 +125,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
         'businessHours',
         'approvedRegions',
         'selfProtection',
+        'clockSkewMinutes',
       ].includes(key)
     )
       at(key, 'unknown key');
@@ -235,6 +241,11 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
     };
   }
 
+  const skew = input.clockSkewMinutes;
+  if (skew !== undefined && !(typeof skew === 'number' && Number.isInteger(skew) && skew >= 1 && skew <= 1440)) {
+    at('clockSkewMinutes', `must be a whole number of minutes from 1 to 1440 (got ${JSON.stringify(skew)})`);
+  }
+
   return errors.length > 0
     ? { ok: false, errors }
     : {
@@ -247,6 +258,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
           businessHours,
           approvedRegions,
           ...(selfProtection ? { selfProtection } : {}),
+          ...(typeof skew === 'number' ? { clockSkewMinutes: skew } : {}),
         },
       };
 };

@@ -5,8 +5,11 @@ import { evaluate } from './engine.ts';
 import type { Finding } from './finding.ts';
 import type { History, Sighting } from './history.ts';
 import { viewBefore } from './history.ts';
+import type { IntegrityCandidate } from './integrity.ts';
+import { believableUntil, DEFAULT_CLOCK_SKEW_MS, forgedDrillOf, futureDatedOf } from './integrity.ts';
 import { createMemoryHistoryStore } from './memory.ts';
 import type {
+  Clock,
   CounterRequest,
   CounterStore,
   FindingLedger,
@@ -32,7 +35,22 @@ export interface DetectorDeps {
   readonly latenessMs?: number;
   /** Description and runbook per rule id, kept out of the rules themselves (see `RuleText`). */
   readonly ruleText?: RuleTextSource;
+  /**
+   * Receive time. With a clock, events dated after it (plus `config.clockSkewMinutes`) are future-dated: a
+   * finding each, and their time counts as the receive time in windows and history. Without one (the CLI over
+   * old log files), event times are taken as they are.
+   */
+  readonly clock?: Clock;
 }
+
+/**
+ * Drills live in their own namespace: counters, history, dedup keys and finding ids of drill events never meet
+ * those of real events, so a drill can neither fold a real finding nor pre-claim a real window. An event whose
+ * drill claim was not honoured is judged as real, but in a namespace of its own too: it pages, and a genuine
+ * event after it can never be folded into what the forger sent.
+ */
+export const namespaceOf = (e: AuditEvent): string =>
+  e.drill === true ? 'drill|' : e.drillClaim !== undefined ? 'unverified-drill|' : '';
 
 export type Stage = 'history' | 'counter' | 'ledger' | 'sink';
 
@@ -85,11 +103,23 @@ export const windowFor = (rule: Rule, ctx: RuleContext): WindowSpec => {
 export const createDetector = (deps: DetectorDeps) => {
   const latenessMs = deps.latenessMs ?? DEFAULT_LATENESS_MS;
   const historyStore = deps.history ?? createMemoryHistoryStore();
+  const skewMs =
+    deps.config.clockSkewMinutes === undefined ? DEFAULT_CLOCK_SKEW_MS : deps.config.clockSkewMinutes * 60_000;
 
   const process = async (events: readonly AuditEvent[]): Promise<BatchOutcome> => {
     const ruleErrors: { ruleId: string; eventId: string; error: string }[] = [];
     const failures: { stage: Stage; eventIds: string[]; error: string; ruleId?: string; findingId?: string }[] = [];
-    const historyOf = await loadHistories(deps.catalogue, historyStore, events, failures);
+    const receivedMs = deps.clock?.now();
+    const ceiling = receivedMs === undefined ? Number.POSITIVE_INFINITY : believableUntil(receivedMs, skewMs);
+    // A future date must not move a window's watermark (which would age out every later real event) or a
+    // behaviour memory: such an event counts as if it happened when it was received.
+    const timeOf = (e: AuditEvent): number => Math.min(e.timeMs, ceiling);
+    const integrity = events.flatMap((e) => {
+      const forged = forgedDrillOf(e, receivedMs ?? e.timeMs);
+      const future = receivedMs === undefined ? undefined : futureDatedOf(e, receivedMs, skewMs);
+      return [forged, future].flatMap((c) => (c === undefined ? [] : [integrityCandidate(c, e)]));
+    });
+    const historyOf = await loadHistories(deps.catalogue, historyStore, events, failures, timeOf);
     const direct: Match[] = [];
     const counted = new Map<
       string,
@@ -107,7 +137,7 @@ export const createDetector = (deps: DetectorDeps) => {
           continue;
         }
         try {
-          addCounted(counted, { rule, event, ctx }, latenessMs);
+          addCounted(counted, { rule, event, ctx }, latenessMs, timeOf(event));
         } catch (err) {
           ruleErrors.push({ ruleId: rule.id, eventId: event.id, error: message(err) });
         }
@@ -115,7 +145,7 @@ export const createDetector = (deps: DetectorDeps) => {
     }
 
     const text = deps.ruleText ?? noText;
-    const candidates: Candidate[] = direct.map((m) => directCandidate(m, text));
+    const candidates: Candidate[] = [...integrity, ...direct.map((m) => directCandidate(m, text))];
 
     if (counted.size > 0) {
       const groups = [...counted.values()];
@@ -193,10 +223,12 @@ export const createDetector = (deps: DetectorDeps) => {
   return { process };
 };
 
+const integrityCandidate = (c: IntegrityCandidate, e: AuditEvent): Candidate => ({ ...c, batchEventIds: [e.id] });
+
 const historyKey = (rule: Rule, e: AuditEvent): string | undefined => {
   if (rule.history === null) return undefined;
   try {
-    return `${rule.id}#${rule.history.key(e)}`;
+    return `${namespaceOf(e)}${rule.id}#${rule.history.key(e)}`;
   } catch {
     return undefined; // evaluate() reports the same throw as a rule error
   }
@@ -213,6 +245,7 @@ const loadHistories = async (
   store: HistoryStore,
   events: readonly AuditEvent[],
   failures: { stage: Stage; eventIds: string[]; error: string }[],
+  timeOf: (e: AuditEvent) => number,
 ): Promise<HistoryLookup | undefined> => {
   const requests = new Map<string, { request: HistoryRequest & { sightings: Sighting[] }; eventIds: string[] }>();
   for (const event of events) {
@@ -232,7 +265,7 @@ const loadHistories = async (
         value = undefined; // reported by evaluate() when the rule runs
       }
       if (value !== undefined)
-        entry.request.sightings.push({ id: event.id, v: value, t: event.timeMs, last: event.timeMs });
+        entry.request.sightings.push({ id: event.id, v: value, t: timeOf(event), last: timeOf(event) });
     }
   }
   if (requests.size === 0) return undefined;
@@ -264,16 +297,17 @@ const addCounted = (
   counted: Map<string, { request: CounterRequest; matches: Match[]; groupKey: string; spec: WindowSpec }>,
   match: Match,
   latenessMs: number,
+  t: number,
 ): void => {
   const { rule, event, ctx } = match;
   const threshold = rule.threshold;
   if (threshold === null) return;
   const spec = windowFor(rule, ctx);
   const groupKey = threshold.groupBy(event);
-  const key = `${rule.id}#${groupKey}#${spec.count}/${spec.windowSeconds}`;
+  const key = `${namespaceOf(event)}${rule.id}#${groupKey}#${spec.count}/${spec.windowSeconds}`;
   const windowEvent: WindowEvent = threshold.distinct
-    ? { id: event.id, t: event.timeMs, d: threshold.distinct(event) }
-    : { id: event.id, t: event.timeMs };
+    ? { id: event.id, t, d: threshold.distinct(event) }
+    : { id: event.id, t };
   const existing = counted.get(key);
   if (existing) {
     existing.matches.push(match);
@@ -299,7 +333,7 @@ const directCandidate = ({ rule, event, ctx }: Match, text: RuleTextSource): Can
     ctx,
     groupKey: rule.dedup.key(event),
     windowStartMs: event.timeMs,
-    idKey: event.id,
+    idKey: `${namespaceOf(event)}${event.id}`,
     eventIds: [event.id],
     firstSeenMs: event.timeMs,
     lastSeenMs: event.timeMs,
@@ -307,7 +341,7 @@ const directCandidate = ({ rule, event, ctx }: Match, text: RuleTextSource): Can
   });
   return {
     finding,
-    dedupKey: `${rule.id}|${finding.groupKey}`,
+    dedupKey: `${namespaceOf(event)}${rule.id}|${finding.groupKey}`,
     dedupWindowMs: rule.dedup.windowSeconds * 1000,
     batchEventIds: [event.id],
   };
@@ -334,7 +368,7 @@ const thresholdCandidate = (
     ctx,
     groupKey: group.groupKey,
     windowStartMs: fire.start,
-    idKey: group.groupKey,
+    idKey: `${namespaceOf(event)}${group.groupKey}`,
     eventIds: fire.ids,
     firstSeenMs: fire.start,
     lastSeenMs: fire.at,
@@ -342,7 +376,7 @@ const thresholdCandidate = (
   });
   return {
     finding,
-    dedupKey: `${rule.id}|${group.groupKey}`,
+    dedupKey: `${namespaceOf(event)}${rule.id}|${group.groupKey}`,
     dedupWindowMs: rule.dedup.windowSeconds * 1000,
     batchEventIds: involved.map((m) => m.event.id),
   };

@@ -1,5 +1,6 @@
 import type { DetectionConfig } from './config.ts';
 import { DEFAULT_DETECTION_CONFIG } from './config.ts';
+import { DRILL_TTL_MS, signDrillEnvelope } from './drill-auth.ts';
 import { contextFor } from './engine.ts';
 import { toAuditEvent } from './events.ts';
 import type { AuditEvent, Criticality, Rule, RuleCase, RuleDocs, Severity } from './types.ts';
@@ -33,7 +34,7 @@ export interface DrillPlan {
   readonly severity: Severity;
   /** The detection config the rule must run with (base + the case's overrides). */
   readonly config: DetectionConfig;
-  /** SQS message bodies: EventBridge envelopes marked `drill: true`. */
+  /** SQS message bodies: EventBridge envelopes signed with the drill key (`drill-auth.ts`). */
   readonly bodies: readonly string[];
   /** The eventIDs (CloudTrail) or envelope ids (Config) of `bodies`, in order. */
   readonly eventIds: readonly string[];
@@ -52,6 +53,11 @@ export interface PlanOptions {
   readonly nowMs: number;
   /** Fresh unique ids (default: crypto.randomUUID). */
   readonly newId?: () => string;
+  /**
+   * How the drill's envelopes are signed: the drill key, this run's id and how long the signatures stay valid
+   * (default 15 minutes from `nowMs`). Unsigned drill events are real events to the evaluate function.
+   */
+  readonly auth: { readonly key: string; readonly run: string; readonly ttlMs?: number };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -85,7 +91,6 @@ const envelopeFor = (rule: Rule, payload: unknown, id: string, timeMs: number): 
       time,
       region: typeof record.awsRegion === 'string' ? record.awsRegion : 'us-east-1',
       resources: [],
-      drill: true,
       detail: record,
     };
   }
@@ -99,7 +104,6 @@ const envelopeFor = (rule: Rule, payload: unknown, id: string, timeMs: number): 
     time,
     region: 'us-east-1',
     resources: [],
-    drill: true,
     detail: payload,
   };
 };
@@ -113,6 +117,15 @@ const VARIATIONS: readonly ((record: Record<string, unknown>, i: number) => Reco
     return { ...r, userIdentity: { ...who, userName: `${name}-drill${i}` } };
   },
 ];
+
+/** The envelopes, signed; an envelope that does not parse is left as it is (the plan is refused before use). */
+const signAll = (envelopes: readonly Record<string, unknown>[], options: PlanOptions): string[] =>
+  envelopes.map((e) => {
+    const event = parse(e);
+    if (event === undefined) return JSON.stringify(e);
+    const expiresMs = options.nowMs + (options.auth.ttlMs ?? DRILL_TTL_MS);
+    return JSON.stringify(signDrillEnvelope(e, event, options.auth.key, { run: options.auth.run, expiresMs }));
+  });
 
 const parse = (envelope: Record<string, unknown>): AuditEvent | undefined => {
   const parsed = toAuditEvent(envelope);
@@ -184,7 +197,7 @@ export const planRule = (rule: Rule, docs: RuleDocs, options: PlanOptions): Dril
         criticality,
         severity: severityAt(rule, criticality),
         config,
-        bodies: envelopes.map((e) => JSON.stringify(e)),
+        bodies: signAll(envelopes, options),
         eventIds: ids,
       };
     }
@@ -227,7 +240,7 @@ export const planRule = (rule: Rule, docs: RuleDocs, options: PlanOptions): Dril
         criticality,
         severity: severityAt(rule, criticality),
         config,
-        bodies: envelopes.map((e) => JSON.stringify(e)),
+        bodies: signAll(envelopes, options),
         eventIds: ids,
       };
       break;

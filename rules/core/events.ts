@@ -1,5 +1,7 @@
 import { accountOf, checkRecord } from './cloudtrail.ts';
 import type { ConfigComplianceChange, ConfigItemChange } from './config-events.ts';
+import type { DrillClaim } from './drill-auth.ts';
+import { drillClaimOf } from './drill-auth.ts';
 import type { AuditEvent } from './types.ts';
 
 export type ParsedEvent =
@@ -12,10 +14,11 @@ const CONFIG_COMPLIANCE_CHANGE = 'Config Rules Compliance Change';
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A bare CloudTrail record (from a log file or JSON Lines). */
-export const fromRecord = (value: unknown, drill = false): ParsedEvent => {
+export const fromRecord = (value: unknown, claim?: DrillClaim): ParsedEvent => {
   const checked = checkRecord(value);
   if (!checked.ok) return checked;
   const { record } = checked;
+  const drillClaim = claim ?? (isObject(value) ? drillClaimOf(value) : undefined);
   return {
     ok: true,
     event: {
@@ -25,19 +28,20 @@ export const fromRecord = (value: unknown, drill = false): ParsedEvent => {
       account: accountOf(record),
       region: record.awsRegion,
       record,
-      ...(drill ? { drill } : {}),
+      ...(drillClaim ? { drillClaim } : {}),
     },
   };
 };
 
 /**
  * An EventBridge envelope: CloudTrail-via-EventBridge (`detail` is the record) or an AWS Config notification.
- * `drill: true` in the envelope marks events injected by `trailwarden drill`.
+ * A drill marker (`drill` in the envelope, `detail.trailwardenDrill`) is kept as an unverified `drillClaim`:
+ * only `drill-auth.ts` turns a claim into a drill, and only with a valid signature.
  */
 export const fromEnvelope = (envelope: Record<string, unknown>): ParsedEvent => {
   const detailType = envelope['detail-type'];
   const detail = envelope.detail;
-  const drill = envelope.drill === true || (isObject(detail) && detail.trailwardenDrill === true);
+  const drill = drillClaimOf(envelope);
   if (!isObject(detail)) return { ok: false, error: 'EventBridge event has no detail object' };
   if (detailType === CONFIG_ITEM_CHANGE || detailType === CONFIG_COMPLIANCE_CHANGE) {
     return fromConfigEnvelope(envelope, detail, detailType, drill);
@@ -49,14 +53,14 @@ const fromConfigEnvelope = (
   envelope: Record<string, unknown>,
   detail: Record<string, unknown>,
   detailType: string,
-  drill: boolean,
+  drillClaim: DrillClaim | undefined,
 ): ParsedEvent => {
   const id = typeof envelope.id === 'string' ? envelope.id : undefined;
   const time = typeof envelope.time === 'string' ? Date.parse(envelope.time) : Number.NaN;
   if (id === undefined || Number.isNaN(time)) return { ok: false, error: 'Config event has no id or time' };
   const account = typeof envelope.account === 'string' ? envelope.account : 'unknown';
   const region = typeof envelope.region === 'string' ? envelope.region : 'unknown';
-  const header = { id, timeMs: time, account, region, ...(drill ? { drill } : {}) };
+  const header = { id, timeMs: time, account, region, ...(drillClaim ? { drillClaim } : {}) };
   if (detailType === CONFIG_ITEM_CHANGE) {
     const item = detail.configurationItem;
     if (!isObject(item) || typeof item.resourceType !== 'string') {

@@ -1,6 +1,7 @@
 import type { CloudTrailRecord } from './cloudtrail.ts';
 import type { DetectionConfig } from './config.ts';
 import type { ConfigComplianceChange, ConfigItemChange } from './config-events.ts';
+import type { DrillClaim } from './drill-auth.ts';
 import type { HistorySpec, HistoryView } from './history.ts';
 
 export type { Control, Criticality, Severity } from './vocabulary.ts';
@@ -55,8 +56,15 @@ export interface EventHeader {
   readonly timeMs: number;
   readonly account: string;
   readonly region: string;
-  /** True for simulated events sent by `trailwarden drill`. */
+  /**
+   * True for simulated events sent by `trailwarden drill`, set only once the drill's signature was verified
+   * (`drill-auth.ts`); parsing never sets it.
+   */
   readonly drill?: boolean;
+  /** What the event claimed about being a drill, unverified. A claim without `drill: true` is a forged drill. */
+  readonly drillClaim?: DrillClaim;
+  /** Why a drill claim was not honoured (set by the verifier; absent when nothing verified it). */
+  readonly forgedDrill?: string;
 }
 
 /** What a predicate may read besides the event: resolved config, never I/O or a clock. */

@@ -6,6 +6,7 @@ import type { DrillDeps } from '../../cli/commands/drill.ts';
 import { drillCommand } from '../../cli/commands/drill.ts';
 import type { DrillPlan } from '../../rules/core/drill.ts';
 import { planRule } from '../../rules/core/drill.ts';
+import { verifyDrillClaim } from '../../rules/core/drill-auth.ts';
 import { toAuditEvent } from '../../rules/core/events.ts';
 import type { Rule, RuleDocs } from '../../rules/core/types.ts';
 import { docsOf } from '../../rules/docs.ts';
@@ -13,6 +14,8 @@ import { RULES } from '../../rules/index.ts';
 import { ioFor } from './helpers.ts';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
+const KEY = 'k'.repeat(43);
+const AUTH = { key: KEY, run: 'run-test' };
 const ruleById = (id: string): Rule => {
   const rule = RULES.find((r) => r.id === id);
   if (rule === undefined) throw new Error(`no rule ${id}`);
@@ -20,7 +23,7 @@ const ruleById = (id: string): Rule => {
 };
 const planOf = async (id: string): Promise<DrillPlan> => {
   const rule = ruleById(id);
-  const plan = planRule(rule, await docsOf(rule), { nowMs: NOW });
+  const plan = planRule(rule, await docsOf(rule), { nowMs: NOW, auth: AUTH });
   if (plan?.kind !== 'plan') throw new Error(`${id} not planned: ${JSON.stringify(plan)}`);
   return plan;
 };
@@ -45,11 +48,17 @@ describe('drill planning', () => {
     const plan = await planOf(id);
     expect(plan.bodies).toHaveLength(count);
     const evs = envelopes(plan);
-    expect(evs.every((e) => e.drill === true)).toBe(true);
+    expect(evs.every((e) => (e.drill as { run?: unknown }).run === 'run-test')).toBe(true);
     expect(new Set(plan.eventIds).size).toBe(count);
     const parsed = evs.map((e) => toAuditEvent(e));
     const times = parsed.map((p) => (p.ok ? p.event.timeMs : Number.NaN));
-    expect(parsed.every((p) => p.ok && p.event.drill === true)).toBe(true);
+    // Signed: each verifies with the key until it expires, and parsing alone never makes a drill.
+    for (const p of parsed) {
+      if (!p.ok || p.event.drillClaim === undefined) throw new Error('drill event without a claim');
+      expect(p.event.drill).toBeUndefined();
+      expect(verifyDrillClaim(p.event.drillClaim, p.event, KEY, NOW)).toEqual({ ok: true });
+      expect(verifyDrillClaim(p.event.drillClaim, p.event, KEY, NOW + 16 * 60_000).ok).toBe(false);
+    }
     expect(parsed.map((p) => (p.ok ? p.event.id : ''))).toEqual(plan.eventIds);
     const window = plan.rule.threshold
       ? (plan.rule.threshold.byCriticality?.[plan.criticality] ?? plan.rule.threshold).windowSeconds * 1000
@@ -65,7 +74,7 @@ describe('drill planning', () => {
 
   it('severity selection: medium rules only when asked; behaviour rules send the events that build their history', async () => {
     const all = await Promise.all(RULES.map(async (r) => [r, await docsOf(r)] as const));
-    const plans = all.map(([r, d]) => planRule(r, d, { nowMs: NOW }));
+    const plans = all.map(([r, d]) => planRule(r, d, { nowMs: NOW, auth: AUTH }));
     const planned = plans.flatMap((p) => (p?.kind === 'plan' ? [p] : []));
     expect(planned.every((p) => p.severity === 'critical' || p.severity === 'high')).toBe(true);
     expect(planned.some((p) => p.severity === 'critical')).toBe(true);
@@ -73,7 +82,7 @@ describe('drill planning', () => {
     expect(sequence?.kind).toBe('plan');
     if (sequence?.kind === 'plan') expect(sequence.bodies).toHaveLength(4); // 3 failures, then the success
     const medium = all.flatMap(([r, d]) => {
-      const p = planRule(r, d, { nowMs: NOW, severities: ['medium'] });
+      const p = planRule(r, d, { nowMs: NOW, severities: ['medium'], auth: AUTH });
       return p?.kind === 'plan' ? [p] : [];
     });
     expect(medium.every((p) => p.severity === 'medium')).toBe(true);
@@ -89,7 +98,7 @@ describe('drill planning', () => {
       cases: () => [{ ...(docs0.cases().find((c) => c.expect === 'match') ?? fail()), criticality: 'high' }],
     };
     const docs0 = await docsOf(rule);
-    const plan = planRule(rule, docs, { nowMs: NOW });
+    const plan = planRule(rule, docs, { nowMs: NOW, auth: AUTH });
     expect(plan?.kind).toBe('plan');
     if (plan?.kind !== 'plan') return;
     expect(plan.criticality).toBe('high');
@@ -136,6 +145,16 @@ describe('drill --local (real handler, DynamoDB Local, s3rver)', () => {
     expect((await run(['--local', '--invoke', 'f'], {})).code).toBe(2);
     expect((await run(['--local', '--rule', 'nope.nope'], {})).code).toBe(2);
     expect((await run(['--local', '--severity', 'urgent'], {})).code).toBe(2);
+    // --invoke signs with the deployed key: without the secret, or when it cannot be read, nothing is sent.
+    expect((await run(['--invoke', 'f'], {})).code).toBe(2);
+    expect((await run(['--local', '--key-secret', 's'], {})).code).toBe(2);
+    const unreadable = await run(['--invoke', 'f', '--key-secret', 's'], {
+      readDrillKey: async () => {
+        throw new Error('AccessDeniedException');
+      },
+    });
+    expect(unreadable.code).toBe(2);
+    expect(unreadable.stderr).toContain('could not read the drill key from s: AccessDeniedException');
   });
 });
 
@@ -152,10 +171,16 @@ describe('drill --invoke (mocked Lambda)', () => {
       .on(InvokeCommand)
       .resolvesOnce({ StatusCode: 200, Payload: encode({ batchItemFailures: [] }) })
       .resolvesOnce({ StatusCode: 200, Payload: encode({ batchItemFailures: [{ itemIdentifier: 'drill-2' }] }) });
-    const out = await run(['--invoke', 'trailwarden-evaluate'], {
+    const secrets: string[] = [];
+    const out = await run(['--invoke', 'trailwarden-evaluate', '--key-secret', 'arn:aws:secretsmanager:drill-key'], {
       rules: withDocsOf(['cloudtrail.logging-stopped', 'signin.console-login-failures']),
       lambdaClient: async () => new LambdaClient({ region: 'us-east-1' }),
+      readDrillKey: async (id) => {
+        secrets.push(id);
+        return KEY;
+      },
     });
+    expect(secrets).toEqual(['arn:aws:secretsmanager:drill-key']);
     expect(out.code).toBe(1);
     expect(out.stdout).toMatch(/^PASS\s+cloudtrail\.logging-stopped\s.*0 batchItemFailures/m);
     expect(out.stdout).toMatch(/^FAIL\s+signin\.console-login-failures\s.*1 batchItemFailures/m);
@@ -173,16 +198,20 @@ describe('drill --invoke (mocked Lambda)', () => {
     const first = events[1]?.Records[0];
     expect(first).toMatchObject({ messageId: 'drill-1', eventSource: 'aws:sqs', receiptHandle: 'drill' });
     const body = JSON.parse(String(first?.body)) as Record<string, unknown>;
-    expect(body).toMatchObject({ 'detail-type': 'AWS API Call via CloudTrail', drill: true });
+    expect(body).toMatchObject({ 'detail-type': 'AWS API Call via CloudTrail', drill: { v: 1 } });
+    const parsed = toAuditEvent(body);
+    if (!parsed.ok || parsed.event.drillClaim === undefined) throw new Error('not a drill claim');
+    expect(verifyDrillClaim(parsed.event.drillClaim, parsed.event, KEY, NOW)).toEqual({ ok: true });
     expect(body.detail).toMatchObject({ eventName: 'ConsoleLogin' });
   });
 
   it('a function error is a failure', async () => {
     lambda.reset();
     lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: encode({}) });
-    const out = await run(['--invoke', 'f', '--rule', 'cloudtrail.logging-stopped'], {
+    const out = await run(['--invoke', 'f', '--key-secret', 's', '--rule', 'cloudtrail.logging-stopped'], {
       rules: withDocsOf(['cloudtrail.logging-stopped']),
       lambdaClient: async () => new LambdaClient({ region: 'us-east-1' }),
+      readDrillKey: async () => KEY,
     });
     expect(out.code).toBe(1);
     expect(out.stdout).toMatch(/^FAIL\s+cloudtrail\.logging-stopped\s.*function error \(Unhandled\)/m);
