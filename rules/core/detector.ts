@@ -113,7 +113,7 @@ export const createDetector = (deps: DetectorDeps) => {
     const ceiling = receivedMs === undefined ? Number.POSITIVE_INFINITY : believableUntil(receivedMs, skewMs);
     // A future date must not move a window's watermark (which would age out every later real event) or a
     // behaviour memory: such an event counts as if it happened when it was received.
-    const timeOf = (e: AuditEvent): number => Math.min(e.timeMs, ceiling);
+    const timeOf = (e: AuditEvent): number => (e.timeMs > ceiling ? (receivedMs ?? e.timeMs) : e.timeMs);
     const integrity = events.flatMap((e) => {
       const forged = forgedDrillOf(e, receivedMs ?? e.timeMs);
       const future = receivedMs === undefined ? undefined : futureDatedOf(e, receivedMs, skewMs);

@@ -313,3 +313,64 @@ describe('detector', () => {
     });
   });
 });
+
+describe('future-dated events (issue 16 §3)', () => {
+  const RECEIVED = Date.parse('2026-11-02T10:10:00Z');
+  const withClock = () => {
+    const out = collectingSink();
+    const detector = createDetector({
+      catalogue: buildCatalogue([failedLogins, stopLogging]),
+      config: DEFAULT_DETECTION_CONFIG,
+      counters: createMemoryCounterStore(),
+      ledger: createMemoryLedger(),
+      sink: out.sink,
+      clock: { now: () => RECEIVED },
+    });
+    return { detector, ...out };
+  };
+
+  it('one failure dated 2100 does not stop a later real burst from counting', async () => {
+    const { detector, delivered } = withClock();
+    await detector.process([failure('2100-01-01T00:00:00Z')]);
+    // The 2100 event counts at its receive time (10:10); it alone is below the threshold.
+    expect(delivered.map((f) => f.ruleId)).toEqual(['trailwarden.future-dated-event']);
+    await detector.process([failure('2026-11-02T10:07:00Z'), failure('2026-11-02T10:08:00Z')]);
+    // Without the clamp the window's watermark is 2100 and these two age out at once: no fire, ever.
+    const fired = delivered.filter((f) => f.ruleId === 'test.failed-logins');
+    expect(fired).toHaveLength(1);
+    expect(fired[0]?.count).toBe(3);
+  });
+
+  it.each([
+    ['exactly at the skew', 15 * 60_000, false],
+    ['one second past it', 15 * 60_000 + 1000, true],
+  ] as const)('an event dated %s after receipt: future-dated = %s', async (_name, aheadMs, future) => {
+    const { detector, delivered } = withClock();
+    await detector.process([stop(new Date(RECEIVED + aheadMs).toISOString())]);
+    expect(delivered.some((f) => f.ruleId === 'trailwarden.future-dated-event')).toBe(future);
+    // The event itself is judged either way.
+    expect(delivered.some((f) => f.ruleId === 'test.stop-logging')).toBe(true);
+  });
+
+  it('the skew is configurable', async () => {
+    const out = collectingSink();
+    const detector = createDetector({
+      catalogue: buildCatalogue([stopLogging]),
+      config: { ...DEFAULT_DETECTION_CONFIG, clockSkewMinutes: 1 },
+      counters: createMemoryCounterStore(),
+      ledger: createMemoryLedger(),
+      sink: out.sink,
+      clock: { now: () => RECEIVED },
+    });
+    await detector.process([stop(new Date(RECEIVED + 2 * 60_000).toISOString())]);
+    expect(out.delivered.map((f) => f.ruleId)).toContain('trailwarden.future-dated-event');
+  });
+
+  it('a redelivered future-dated event is a duplicate, not a second page', async () => {
+    const { detector, delivered } = withClock();
+    const e = stop('2100-01-01T00:00:00Z');
+    await detector.process([e]);
+    await detector.process([e]);
+    expect(delivered.filter((f) => f.ruleId === 'trailwarden.future-dated-event')).toHaveLength(1);
+  });
+});
