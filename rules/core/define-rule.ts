@@ -1,6 +1,6 @@
 import type { CloudTrailRecord } from './cloudtrail.ts';
-import { principalArn } from './cloudtrail.ts';
-import type { AuditEvent, EventOf, EventSelector, Rule, RuleDefinition } from './types.ts';
+import { isSuccess, principalArn } from './cloudtrail.ts';
+import type { AuditEvent, EventOf, EventSelector, Rule, RuleContext, RuleDefinition } from './types.ts';
 
 const DEFAULT_DEDUP_SECONDS = 3600;
 const DEFAULT_HISTORY_MAX = 200;
@@ -27,6 +27,48 @@ const defaultResources = (e: AuditEvent): readonly string[] => {
 };
 
 /**
+ * Fail closed on missing parameters (issue 16 §10, DESIGN §3), for every rule at once. CloudTrail leaves out
+ * `requestParameters` it cannot record (an oversized request is the classic way to make them vanish). When a
+ * successful call arrives without them, the rule's predicate runs on a view of the record that notes whether
+ * it read `requestParameters`; if it did and said no-match, its verdict rested on parameters nobody recorded,
+ * so the rule matches (the dangerous case) and its finding says why. A predicate that decided without reading
+ * them (the actor is approved, the event name alone matters) keeps its verdict: no rule can opt out by
+ * forgetting a flag, and none pays for the check on records that carry parameters. Denied calls (`errorCode`)
+ * keep their verdict: nothing changed.
+ */
+export const PARAMETERS_ABSENT_NOTE =
+  'requestParameters absent from the CloudTrail record (CloudTrail omits parameters it cannot record, e.g. an oversized request)';
+
+const parametersAbsent = (e: AuditEvent): e is Extract<AuditEvent, { kind: 'cloudtrail' }> =>
+  e.kind === 'cloudtrail' &&
+  (e.record.requestParameters === null || e.record.requestParameters === undefined) &&
+  isSuccess(e.record);
+
+/** Run `fn` on a view of `record` that notes any read of `requestParameters`. */
+const tracked = <R>(record: CloudTrailRecord, fn: (r: CloudTrailRecord) => R): { result: R; read: boolean } => {
+  let read = false;
+  const note = (p: string | symbol) => {
+    if (p === 'requestParameters') read = true;
+  };
+  const view = new Proxy(record, {
+    get: (t, p, r) => {
+      note(p);
+      return Reflect.get(t, p, r);
+    },
+    has: (t, p) => {
+      note(p);
+      return Reflect.has(t, p);
+    },
+    getOwnPropertyDescriptor: (t, p) => {
+      note(p);
+      return Reflect.getOwnPropertyDescriptor(t, p);
+    },
+  });
+  const result = fn(view);
+  return { result, read };
+};
+
+/**
  * Turn a typed rule definition into a catalogue entry. The selector decides the payload type the rule's
  * functions see; the engine only hands a rule events its selector admits, so the cast below is sound.
  */
@@ -36,6 +78,14 @@ export const defineRule = <const S extends EventSelector>(def: RuleDefinition<S>
     (e: AuditEvent): R =>
       fn(payloadOf(e) as EventOf<S>);
   const { threshold, dedup, history } = def;
+  const predicate = (e: AuditEvent, ctx: RuleContext): boolean => def.match(payloadOf(e) as EventOf<S>, ctx);
+  /** For a successful call without parameters: the predicate's own verdict, and whether it read them. */
+  const judged = (e: AuditEvent, ctx: RuleContext) =>
+    parametersAbsent(e) ? tracked(e.record, (r) => def.match(r as EventOf<S>, ctx)) : undefined;
+  const ownDetails = (e: AuditEvent, ctx: RuleContext): readonly string[] =>
+    def.explain?.(payloadOf(e) as EventOf<S>, ctx) ?? [];
+  const resources = def.resources ? lift(def.resources) : defaultResources;
+  const dedupKey = dedup ? lift(dedup.key) : defaultDedupKey;
   return {
     id: def.id,
     title: def.title,
@@ -65,12 +115,46 @@ export const defineRule = <const S extends EventSelector>(def: RuleDefinition<S>
         }
       : null,
     dedup: {
-      key: dedup ? lift(dedup.key) : defaultDedupKey,
+      key: dedupKey,
       windowSeconds: dedup?.windowSeconds ?? DEFAULT_DEDUP_SECONDS,
     },
-    match: (e, ctx) => def.match(payloadOf(e) as EventOf<S>, ctx),
-    resources: def.resources ? lift(def.resources) : defaultResources,
-    explain: def.explain ? (e, ctx) => def.explain?.(payloadOf(e) as EventOf<S>, ctx) ?? [] : () => [],
+    match: (e, ctx) => {
+      const verdict = judged(e, ctx);
+      return verdict === undefined ? predicate(e, ctx) : verdict.result || verdict.read;
+    },
+    resources,
+    explain: (e, ctx) => {
+      const verdict = judged(e, ctx);
+      if (verdict === undefined || !parametersAbsent(e)) return ownDetails(e, ctx);
+      // What the finding cannot say because the parameters are missing: the rule's verdict, or what it names.
+      let named: boolean;
+      try {
+        named = tracked(e.record, (r) => {
+          const view = { ...e, record: r };
+          resources(view);
+          dedupKey(view);
+        }).read;
+      } catch {
+        named = true; // it needed something the record lacks; buildFinding reports its own failures
+      }
+      let own: readonly string[];
+      let explained = false;
+      try {
+        const out = tracked(e.record, (r) => ownDetails({ ...e, record: r }, ctx));
+        own = out.result;
+        explained = out.read;
+      } catch (err) {
+        own = [`(explanation failed: ${err instanceof Error ? err.message : String(err)})`];
+        explained = true;
+      }
+      const note =
+        verdict.read && !verdict.result
+          ? [`${PARAMETERS_ABSENT_NOTE}: the rule could not check them, so it treats the call as the dangerous case.`]
+          : verdict.read || named || explained
+            ? [`${PARAMETERS_ABSENT_NOTE}: what the call changed is not known.`]
+            : [];
+      return [...note, ...own];
+    },
     owner: def.owner ?? 'security-engineering',
   };
 };

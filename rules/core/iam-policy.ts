@@ -1,5 +1,5 @@
 import type { CloudTrailRecord, JsonObject } from './cloudtrail.ts';
-import { accountOf, stringParam } from './cloudtrail.ts';
+import { accountOf, param, stringParam } from './cloudtrail.ts';
 import { isAllow, parsePolicyDocument, stringsOf } from './resource-policy.ts';
 
 export type AdminResult =
@@ -96,11 +96,28 @@ export const isActingIamUser = (e: CloudTrailRecord, userName: string | undefine
   e.userIdentity.type === 'IAMUser' && sameIamName(e.userIdentity.userName, userName);
 
 /**
- * Does the call name an IAM user (`requestParameters.userName`) other than the caller? Without a user name, IAM
- * acts on the caller itself, so it does not.
+ * The user IAM says it issued the new access key or login profile to (`responseElements`), when it answered: a
+ * key for root names no user. The answer is what happened, so it decides before the request does; and a call
+ * with no `userName` (IAM acted on the caller) is told apart from one whose parameters CloudTrail left out.
+ */
+const issuedTo = (e: CloudTrailRecord): { readonly answered: boolean; readonly userName?: string } => {
+  for (const field of ['accessKey', 'loginProfile']) {
+    const issued = param(e.responseElements, field);
+    if (typeof issued === 'object' && issued !== null && !Array.isArray(issued)) {
+      const userName = stringParam(e.responseElements, field, 'userName');
+      return userName === undefined ? { answered: true } : { answered: true, userName };
+    }
+  }
+  return { answered: false };
+};
+
+/**
+ * Does the call act on an IAM user other than the caller? IAM's answer names the user when there is one;
+ * otherwise `requestParameters.userName` does, and without a user name IAM acts on the caller itself.
  */
 export const targetsAnotherIamUser = (e: CloudTrailRecord): boolean => {
-  const target = stringParam(e.requestParameters, 'userName');
+  const issued = issuedTo(e);
+  const target = issued.answered ? issued.userName : stringParam(e.requestParameters, 'userName');
   return target !== undefined && target !== '' && !isActingIamUser(e, target);
 };
 

@@ -96,7 +96,10 @@ export const docs: RuleDocs = {
     {
       name: 'own user name written in another case is still self',
       expect: 'no-match',
-      event: fixture('iam/CreateLoginProfile', { requestParameters: { userName: 'Alice' } }),
+      event: fixture('iam/CreateLoginProfile', {
+        requestParameters: { userName: 'Alice' },
+        responseElements: { loginProfile: { userName: 'Alice', passwordResetRequired: false } },
+      }),
     },
     {
       name: 'ChangePassword (a user changing their own password) is a sibling event the rule does not select',
