@@ -24,6 +24,11 @@ export interface TrailwardenConfig {
   /** Approved change windows (all times in `timezone`). */
   readonly changeWindows: readonly ChangeWindow[];
   readonly detection: DetectionConfig;
+  /**
+   * IAM role ARNs allowed to read the drill key and so run `trailwarden drill --invoke` (default: none, and then
+   * no drill can be signed for the deployed function; nobody else can read the key).
+   */
+  readonly drillOperators: readonly string[];
 }
 
 export interface AlertsConfig {
@@ -80,6 +85,7 @@ export const CONTEXT_KEYS = [
   'trails',
   'changeWindows',
   'detection',
+  'drillOperators',
 ] as const;
 export type ConfigContext = Readonly<Partial<Record<(typeof CONTEXT_KEYS)[number], unknown>>>;
 
@@ -96,6 +102,7 @@ const ACCOUNT_ID = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const TRAIL = /^(arn:[^\s]+|[A-Za-z0-9][A-Za-z0-9._-]{2,127})$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
 /**
  * Context values typed on the command line arrive as strings; from `cdk.json` or a test they may already be
@@ -109,6 +116,7 @@ const fromContext = (key: string, raw: unknown, errors: string[]): unknown => {
     case 'evidenceLogRetentionDays':
       return /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
     case 'trails':
+    case 'drillOperators':
       return raw.trim().startsWith('[') ? parseJson(where, raw, errors) : raw.split(',').map((s) => s.trim());
     case 'alerts':
     case 'health':
@@ -186,6 +194,12 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
   const retentionDays = days('retentionDays') ?? DEFAULT_RETENTION_DAYS;
   const evidenceLogRetentionDays = days('evidenceLogRetentionDays');
   const trails = stringList('trails', input.trails, (s) => TRAIL.test(s), 'trail names or ARNs');
+  const drillOperators = stringList(
+    'drillOperators',
+    input.drillOperators,
+    (s) => ROLE_ARN.test(s),
+    'IAM role ARNs (arn:aws:iam::<account>:role/<name>)',
+  );
 
   let alerts: AlertsConfig = { emails: [], https: [] };
   const rawAlerts = input.alerts;
@@ -244,6 +258,7 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
       health,
       trails,
       changeWindows,
+      drillOperators,
       // The evaluate function reads windows from its detection config: top-level windows join those there.
       detection: {
         ...detection.config,

@@ -12,6 +12,7 @@ import type { TrailwardenConfig } from '../config.ts';
 import type { GeneratedPattern } from '../event-patterns.ts';
 import { Alerting } from './alerting.ts';
 import { Detection } from './detection.ts';
+import { DrillKey } from './drill-key.ts';
 import { Evidence } from './evidence.ts';
 import { HealthChecks } from './health.ts';
 import { PipelineKeys } from './keys.ts';
@@ -87,6 +88,8 @@ export class TrailwardenPipeline extends Construct {
   readonly evidenceBucket: s3.Bucket;
   readonly accessLogsBucket: s3.Bucket;
   readonly evaluateFunction: NodejsFunction;
+  /** Signs drill events: readable by the evaluate function and `config.drillOperators` only. */
+  readonly drillKey: DrillKey;
   /** Scheduled: trail and recorder status, and the dead-man switch. */
   readonly healthFunction: NodejsFunction;
   /** Scheduled, hourly: the evidence digest chain (`digests/`). */
@@ -127,6 +130,11 @@ export class TrailwardenPipeline extends Construct {
       ...(props.entry ? { entry: props.entry } : {}),
       ...(props.maxConcurrency === undefined ? {} : { maxConcurrency: props.maxConcurrency }),
     });
+    const evaluateRole = this.detection.evaluateFunction.role;
+    if (evaluateRole === undefined) throw new Error('evaluate function has no role');
+    this.drillKey = new DrillKey(this, 'DrillKey', { verifier: evaluateRole, operatorRoleArns: config.drillOperators });
+    // Read only when a batch claims a drill (functions/evaluate/evaluate.ts), never at cold start.
+    this.detection.evaluateFunction.addEnvironment('DRILL_KEY_SECRET_ARN', this.drillKey.secret.secretArn);
     this.health = new HealthChecks(this, 'Health', {
       health: config.health,
       trails: config.trails,

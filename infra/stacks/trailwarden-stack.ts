@@ -55,5 +55,6 @@ export class TrailwardenStack extends Stack {
     new CfnOutput(this, 'EventQueueUrl', { value: p.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: p.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'DashboardName', { value: p.dashboard.dashboardName });
+    new CfnOutput(this, 'DrillKeySecretArn', { value: p.drillKey.secret.secretArn });
   }
 }

@@ -16,7 +16,14 @@ describe('loadConfig', () => {
       trails: [],
       changeWindows: [],
       detection: DEFAULT_DETECTION_CONFIG,
+      drillOperators: [],
     });
+  });
+
+  it('takes drill operators from the file or from -c as a comma list', () => {
+    const arn = 'arn:aws:iam::111122223333:role/drill';
+    expect(loadConfig({ drillOperators: [arn] }).drillOperators).toEqual([arn]);
+    expect(loadConfig(undefined, { drillOperators: `${arn},${arn}2` }).drillOperators).toEqual([arn, `${arn}2`]);
   });
 
   it('reads a complete file', () => {

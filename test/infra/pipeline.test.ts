@@ -370,13 +370,20 @@ describe('evaluate function', () => {
       readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
         d.isDirectory() ? files(join(dir, d.name)) : d.name.endsWith('.ts') ? [join(dir, d.name)] : [],
       );
-    const prefix: Record<string, string> = { dynamodb: 'dynamodb', s3: 's3', sns: 'sns' };
+    const prefix: Record<string, string> = {
+      dynamodb: 'dynamodb',
+      s3: 's3',
+      sns: 'sns',
+      'secrets-manager': 'secretsmanager',
+    };
     // Commands authorized by an action of another name (AWS service authorization reference).
     const actionOf: Record<string, string> = { 's3:HeadObject': 's3:GetObject', 's3:ListObjectsV2': 's3:ListBucket' };
     const needed = new Set<string>();
     for (const file of files(root)) {
       const source = readFileSync(file, 'utf8');
-      for (const m of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/client-(dynamodb|s3|sns)'/g)) {
+      for (const m of source.matchAll(
+        /import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/client-(dynamodb|s3|sns|secrets-manager)'/g,
+      )) {
         for (const name of (m[1] ?? '').split(',').map((s) => s.trim().replace(/^type\s+/, ''))) {
           if (!name.endsWith('Command')) continue;
           const command = `${prefix[m[2] as string]}:${name.slice(0, -'Command'.length)}`;
@@ -387,6 +394,55 @@ describe('evaluate function', () => {
     expect(needed.size).toBeGreaterThan(0);
     const granted = new Set(functionStatements.flatMap(actionsOf));
     expect([...needed].filter((a) => !granted.has(a))).toEqual([]);
+  });
+});
+
+describe('drill key', () => {
+  const OPERATOR = 'arn:aws:iam::111122223333:role/trailwarden-drill-operator';
+  const withOperator = synth(loadConfig({ drillOperators: [OPERATOR] })).main;
+  const evaluateRoleId = logicalIdOf(euStacks.main.pipeline.evaluateFunction.role as unknown as IConstruct);
+  const secretId = logicalIdOf(euStacks.main.pipeline.drillKey.secret);
+  const policyOf = (t: Template) => statementsOf(t, 'AWS::SecretsManager::ResourcePolicy', 'ResourcePolicy');
+  const roleArn = { 'Fn::GetAtt': [evaluateRoleId, 'Arn'] };
+
+  it('is a generated secret whose ARN the evaluate function is told, to read on demand', () => {
+    main.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }),
+    });
+    main.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ DRILL_KEY_SECRET_ARN: { Ref: secretId } }) },
+    });
+    const reads = statementsOf(main, 'AWS::IAM::Policy', 'PolicyDocument').filter((st) =>
+      actionsOf(st).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(reads.map((st) => st.Resource)).toEqual([{ Ref: secretId }]);
+  });
+
+  it('denies reading it to everyone but the evaluate role and the configured operators', () => {
+    const deny = (t: Template) =>
+      policyOf(t).find((st) => st.Effect === 'Deny' && actionsOf(st).includes('secretsmanager:GetSecretValue'));
+    expect(deny(main)?.Condition).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': [roleArn] } });
+    expect(deny(withOperator)?.Condition).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': [roleArn, OPERATOR] } });
+    expect(deny(main)?.Principal).toEqual({ AWS: '*' });
+  });
+
+  it('lets only the operators replace it (nobody, when none are configured)', () => {
+    const put = (t: Template) =>
+      policyOf(t).find((st) => st.Effect === 'Deny' && actionsOf(st).includes('secretsmanager:PutSecretValue'));
+    expect(put(main)?.Condition).toBeUndefined();
+    expect(put(withOperator)?.Condition).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': [OPERATOR] } });
+    const allow = policyOf(withOperator).filter((st) => st.Effect === 'Allow');
+    expect(allow.map((st) => [st.Principal, actionsOf(st)])).toEqual([
+      [
+        { AWS: OPERATOR },
+        ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue'],
+      ],
+    ]);
+    expect(policyOf(main).filter((st) => st.Effect === 'Allow')).toEqual([]);
+  });
+
+  it('refuses an operator that is not a role ARN', () => {
+    expect(() => loadConfig({ drillOperators: ['alice'] })).toThrow(/drillOperators\[0\]: must be IAM role ARNs/);
   });
 });
 
