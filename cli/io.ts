@@ -9,6 +9,8 @@ export interface Io {
   readonly isTTY: { readonly stdout: boolean; readonly stderr: boolean };
   /** Where `trailwarden.config.json` is looked up (default: the process's working directory). */
   readonly cwd?: string;
+  /** Environment variables (default: the process's), e.g. where the signing key lives. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Exit codes: 0 fine, 1 `--fail-on` threshold reached, 2 usage or configuration error. */

@@ -62,6 +62,7 @@ export const processIo = (): Io => ({
     stdout: process.stdout.isTTY === true && process.env.NO_COLOR === undefined,
     stderr: process.stderr.isTTY === true,
   },
+  env: process.env,
 });
 
 /** Run as a process: `process.exitCode` rather than `process.exit()`, so piped output is flushed first. */

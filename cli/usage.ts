@@ -12,7 +12,12 @@ Commands:
     --batch N                   events handed to the detector at a time (default: 1000)
     --summary                   also print alert volume per rule and per Annex A control
     --evidence DIR              also write each finding as the Lambda archives it
-                                (findings/dt=…/SEVERITY/ID.json) and hourly digests (digests/)
+                                (findings/dt=…/SEVERITY/ID.json, a fold as a new ID.rN.json),
+                                a signed digest for every hour of the scanned range (digests/)
+                                and the signing key's PUBLIC half (keys/FINGERPRINT.pem)
+    --signing-key FILE          EC P-256 private key (PEM) that signs the digests; kept outside
+                                DIR (default: $XDG_CONFIG_HOME/trailwarden/signing-key.pem,
+                                generated on first use)
 
   rules        List the rule catalogue.
     --format table|json         output format (default: table)
@@ -28,8 +33,16 @@ Commands:
   verify SOURCE
                Check evidence objects against the digest chain. SOURCE is an --evidence
                directory, an unpacked export or s3://bucket/prefix. Recomputes every
-               SHA-256, walks the chain and names each missing, altered, unexpected or
-               out-of-order object by key. Exit 0 verified (warnings allowed), 1 not.
+               SHA-256, checks every digest's signature, walks the chain and names each
+               missing, altered, unexpected, out-of-order, unsigned or badly signed object
+               by key; on S3 also every delete marker and second version. Exit 0 verified
+               (warnings allowed), 1 not.
+    --public-key FILE           the public key (PEM or DER) you keep: only it is trusted
+                                (repeatable); without it the copy under keys/ is used, and
+                                the output says so
+    --kms-key-id ID             trust the public key of this KMS key (GetPublicKey)
+    --until ISO-TIME            fail when the chain ends before this time (default for
+                                s3://: now minus 1 h 30 min; none for a directory)
 
   export --from DATE --to DATE SOURCE
                Write an auditor's evidence package (a directory; no zip: Node has none built

@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'nod
 import { dirname, join, resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { StoredObject } from '../../rules/core/digest.ts';
-import { DIGEST_PREFIX, EVIDENCE_PREFIX, verifyChain } from '../../rules/core/digest.ts';
-import { sha256 } from '../../rules/core/evidence.ts';
+import { DIGEST_PREFIX, verifyChain } from '../../rules/core/digest.ts';
+import { parseRevision, sha256 } from '../../rules/core/evidence.ts';
 import type { Finding } from '../../rules/core/finding.ts';
 import type { Control } from '../../rules/core/types.ts';
 import { CONTROLS, SEVERITIES } from '../../rules/core/types.ts';
@@ -80,13 +80,18 @@ export const parseExportArgs = (args: readonly string[]): ExportArgs => {
   return { ok: true, options: { source: positionals[0] ?? '', from, to, control, out } };
 };
 
-/** A finding object read from the source: its key, exact bytes and parsed content. */
+/** A finding read from the source: its current state (highest revision) — key, exact bytes, parsed content. */
 export interface SourceFinding {
   readonly key: string;
   readonly bytes: string | Uint8Array;
   readonly sha256: string;
   readonly finding: Finding;
+  /** Every revision object of the finding, the current one included (all exported, all verified). */
+  readonly revisions: readonly StoredObject[];
 }
+
+const FINDINGS_PREFIX = 'findings/';
+const KEYS_PREFIX = 'keys/';
 
 const text = (bytes: string | Uint8Array): string =>
   typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8');
@@ -109,13 +114,17 @@ const parseFinding = (bytes: string | Uint8Array): Finding | undefined => {
 export interface Selection {
   readonly findings: readonly SourceFinding[];
   readonly digests: readonly StoredObject[];
+  /** The public keys kept with the evidence (`keys/`), so the package verifies signatures on its own. */
+  readonly keys: readonly StoredObject[];
   /** Finding objects that could not be read as findings (named on stderr, never exported). */
   readonly unreadable: readonly string[];
 }
 
 /**
  * Findings whose activity (`firstSeen`..`lastSeen`) overlaps the inclusive UTC days `from`..`to` and, with
- * `control`, that map to it; plus every digest listing any of them. Findings sort by time, then id.
+ * `control`, that map to it — judged on each finding's current state, its highest revision — with every revision
+ * of each; plus the digests from the first to the last listing any of them, and the public keys. Findings sort
+ * by time, then id.
  */
 export const selectEvidence = (
   objects: readonly StoredObject[],
@@ -124,35 +133,56 @@ export const selectEvidence = (
   const start = parseDay(range.from) ?? 0;
   const end = (parseDay(range.to) ?? 0) + DAY_MS;
   const unreadable: string[] = [];
-  const findings: SourceFinding[] = [];
+  const byBase = new Map<string, { revision: number; object: StoredObject }[]>();
   for (const o of objects) {
-    if (!o.key.startsWith(EVIDENCE_PREFIX) || !o.key.endsWith('.json')) continue;
-    const finding = parseFinding(o.bytes);
+    if (!o.key.startsWith(FINDINGS_PREFIX) || !o.key.endsWith('.json')) continue;
+    const { base, revision } = parseRevision(o.key);
+    byBase.set(base, [...(byBase.get(base) ?? []), { revision, object: o }]);
+  }
+  const findings: SourceFinding[] = [];
+  for (const revisions of byBase.values()) {
+    revisions.sort((a, b) => a.revision - b.revision);
+    const current = revisions.at(-1)?.object;
+    if (current === undefined) continue;
+    const finding = parseFinding(current.bytes);
     if (finding === undefined) {
-      unreadable.push(o.key);
+      unreadable.push(current.key);
       continue;
     }
     if (Date.parse(finding.firstSeen) >= end || Date.parse(finding.lastSeen) < start) continue;
     if (range.control !== undefined && !finding.controls.includes(range.control)) continue;
-    findings.push({ key: o.key, bytes: o.bytes, sha256: sha256(o.bytes).hex, finding });
+    findings.push({
+      key: current.key,
+      bytes: current.bytes,
+      sha256: sha256(current.bytes).hex,
+      finding,
+      revisions: revisions.map((r) => r.object),
+    });
   }
   findings.sort(
     (a, b) =>
       compare(a.finding.firstSeen, b.finding.firstSeen) || compare(a.finding.id, b.finding.id) || compare(a.key, b.key),
   );
-  const keys = new Set(findings.map((f) => f.key));
-  const digests = objects
-    .filter((o) => o.key.startsWith(DIGEST_PREFIX))
-    .filter((o) => {
-      try {
-        const d = JSON.parse(text(o.bytes)) as { objects?: { key?: unknown }[] };
-        return Array.isArray(d.objects) && d.objects.some((e) => typeof e?.key === 'string' && keys.has(e.key));
-      } catch {
-        return false;
-      }
-    })
-    .sort((a, b) => compare(a.key, b.key));
-  return { findings, digests, unreadable: unreadable.sort(compare) };
+  const keys = new Set(findings.flatMap((f) => f.revisions.map((r) => r.key)));
+  const all = objects.filter((o) => o.key.startsWith(DIGEST_PREFIX)).sort((a, b) => compare(a.key, b.key));
+  const lists = (o: StoredObject): boolean => {
+    try {
+      const d = JSON.parse(text(o.bytes)) as { objects?: { key?: unknown }[] };
+      return Array.isArray(d.objects) && d.objects.some((e) => typeof e?.key === 'string' && keys.has(e.key));
+    } catch {
+      return false;
+    }
+  };
+  // Every digest from the first to the last that lists a selected object: the chain has one per hour, and the
+  // empty ones between keep the links of the exported stretch unbroken.
+  const first = all.findIndex(lists);
+  const last = all.findLastIndex(lists);
+  const digests = first < 0 ? [] : all.slice(first, last + 1);
+  const publicKeys =
+    digests.length === 0
+      ? []
+      : objects.filter((o) => o.key.startsWith(KEYS_PREFIX)).sort((a, b) => compare(a.key, b.key));
+  return { findings, digests, keys: publicKeys, unreadable: unreadable.sort(compare) };
 };
 
 // ---------------------------------------------------------------------------------------------- CSV
@@ -463,8 +493,9 @@ const byteLength = (bytes: string | Uint8Array): number =>
 export const buildPackage = (input: Omit<ReportInput, 'selfVerifies'>): PackageFile[] => {
   const { selection, options } = input;
   const evidence: PackageFile[] = [
-    ...selection.findings.map((f) => ({ path: f.key, bytes: f.bytes })),
+    ...selection.findings.flatMap((f) => f.revisions.map((r) => ({ path: r.key, bytes: r.bytes }))),
     ...selection.digests.map((d) => ({ path: d.key, bytes: d.bytes })),
+    ...selection.keys.map((k) => ({ path: k.key, bytes: k.bytes })),
   ];
   const selfVerifies =
     selection.findings.length > 0 && verifyChain(evidence.map((f) => ({ key: f.path, bytes: f.bytes }))).ok;

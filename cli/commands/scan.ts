@@ -1,14 +1,16 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { DetectionConfig } from '../../rules/core/config.ts';
 import type { BatchOutcome } from '../../rules/core/detector.ts';
 import { createDetector } from '../../rules/core/detector.ts';
 import { buildHourlyChain, DIGEST_PREFIX } from '../../rules/core/digest.ts';
 import type { Catalogue } from '../../rules/core/engine.ts';
-import { evidenceBody, evidenceKey } from '../../rules/core/evidence.ts';
+import { evidenceBody, findingRevisionKey } from '../../rules/core/evidence.ts';
 import type { Finding } from '../../rules/core/finding.ts';
 import { atLeast } from '../../rules/core/finding.ts';
 import { createMemoryCounterStore, createMemoryLedger } from '../../rules/core/memory.ts';
+import type { DigestSigner } from '../../rules/core/signature.ts';
+import { keyFingerprint, publicKeyKey, publicKeyPem } from '../../rules/core/signature.ts';
 import { shouldPage } from '../../rules/core/suppressions.ts';
 import type { RuleTextSource, Severity } from '../../rules/core/types.ts';
 import { SEVERITIES } from '../../rules/core/types.ts';
@@ -22,6 +24,7 @@ import { renderSummary } from '../format/summary.ts';
 import type { Io } from '../io.ts';
 import { EXIT, errorLine } from '../io.ts';
 import { createProgress } from '../progress.ts';
+import { defaultSigningKeyPath, loadSigningKey } from '../signing-key.ts';
 import type { Input, Position, ReadResult } from '../sources.ts';
 import { readInput, walk } from '../sources.ts';
 import { productVersion } from '../version.ts';
@@ -40,6 +43,8 @@ export interface ScanOptions {
   readonly summary: boolean;
   /** Also write each finding as the Lambda archives it, plus hourly digests, under this directory. */
   readonly evidenceDir: string | undefined;
+  /** The private key that signs the digests (default: generated in the user's config directory). */
+  readonly signingKey: string | undefined;
 }
 
 export type ScanArgs =
@@ -55,6 +60,7 @@ const SCAN_OPTIONS = {
   batch: { type: 'string' },
   summary: { type: 'boolean' },
   evidence: { type: 'string' },
+  'signing-key': { type: 'string' },
 } as const;
 
 export const parseScanArgs = (args: readonly string[]): ScanArgs => {
@@ -73,6 +79,9 @@ export const parseScanArgs = (args: readonly string[]): ScanArgs => {
   }
   if (positionals.length === 0) return { ok: false, error: 'scan needs at least one PATH (a file, a directory or -)' };
   if (positionals.filter((p) => p === '-').length > 1) return { ok: false, error: 'stdin (-) can be read only once' };
+  if (values['signing-key'] !== undefined && values.evidence === undefined) {
+    return { ok: false, error: '--signing-key signs the digests of --evidence DIR; give --evidence too' };
+  }
   return {
     ok: true,
     options: {
@@ -83,6 +92,7 @@ export const parseScanArgs = (args: readonly string[]): ScanArgs => {
       batchSize,
       summary: values.summary === true,
       evidenceDir: values.evidence,
+      signingKey: values['signing-key'],
     },
   };
 };
@@ -159,9 +169,12 @@ export const runScan = async (
   config: DetectionConfig,
   io: Io,
   deps: ScanDeps,
+  signer?: DigestSigner,
 ): Promise<number> => {
   const started = performance.now();
-  const sink = createCollectingSink();
+  const sink = createCollectingSink({ keepStates: options.evidenceDir !== undefined });
+  // The scanned range (event time): `--evidence` digests every hour of it, findings or not.
+  const range = { min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY };
   const detector = deps.createDetector({
     catalogue: deps.catalogue,
     config,
@@ -187,6 +200,11 @@ export const runScan = async (
     }
   };
   const feeder = createBatchFeeder(options.batchSize, async (events) => {
+    for (const e of events) {
+      if (!Number.isFinite(e.timeMs)) continue;
+      if (e.timeMs < range.min) range.min = e.timeMs;
+      if (e.timeMs > range.max) range.max = e.timeMs;
+    }
     onOutcome(await detector.process(events));
     progress.update(stats);
   });
@@ -227,10 +245,14 @@ export const runScan = async (
   progress.clear();
 
   const findings = sink.findings();
-  if (options.evidenceDir !== undefined) {
-    const written = writeEvidence(options.evidenceDir, findings);
+  if (options.evidenceDir !== undefined && signer !== undefined) {
+    const written = await writeEvidence(options.evidenceDir, sink.states(), {
+      signer,
+      ...(Number.isFinite(range.min) ? { from: new Date(range.min).toISOString() } : {}),
+      ...(Number.isFinite(range.max) ? { to: new Date(range.max).toISOString() } : {}),
+    });
     io.stderr.write(
-      `evidence: ${plural(written.objects, 'object')} and ${plural(written.digests, 'digest')} written to ${options.evidenceDir}\n`,
+      `evidence: ${plural(written.objects, 'object')} and ${plural(written.digests, 'digest')} written to ${options.evidenceDir}, signed by key ${written.publicKey}\n`,
     );
   }
   const lines = renderFindings(options.format, findings, { colour: io.isTTY.stdout, productVersion: productVersion() });
@@ -250,20 +272,35 @@ export const runScan = async (
 };
 
 /**
- * Each finding (its final, folded version) at the key and with the bytes the evaluate Lambda archives, then
- * hourly digests by the findings' `lastSeen` hour, chained in order — what `trailwarden verify` checks.
+ * Every state of each finding (first delivery and each fold) at the key and with the bytes the evaluate Lambda
+ * archives (`findingRevisionKey`: a fold is a new revision, never an overwrite), then a signed digest for every
+ * hour from `from` to `to` (the scanned range) chained in order, and the signing key's PUBLIC half under `keys/`
+ * — what `trailwarden verify` checks. Files are created, never replaced.
  */
-export const writeEvidence = (dir: string, findings: readonly Finding[]): { objects: number; digests: number } => {
-  const objects = findings.map((f) => ({ key: evidenceKey(f), bytes: evidenceBody(f), writtenAt: f.lastSeen }));
-  const digests = buildHourlyChain(objects);
+export const writeEvidence = async (
+  dir: string,
+  states: readonly Finding[],
+  options: { readonly signer: DigestSigner; readonly from?: string; readonly to?: string },
+): Promise<{ objects: number; digests: number; publicKey: string }> => {
+  const byKey = new Map<string, { key: string; bytes: string; writtenAt: string }>();
+  for (const f of states) {
+    const key = findingRevisionKey(f);
+    // A state with the count of one already written is the same revision (as S3's conditional put keeps the first).
+    if (!byKey.has(key)) byKey.set(key, { key, bytes: evidenceBody(f), writtenAt: f.lastSeen });
+  }
+  const objects = [...byKey.values()];
+  const digests = await buildHourlyChain(objects, options);
+  const der = await options.signer.publicKey();
+  const keyPath = publicKeyKey(keyFingerprint(der));
   const write = (key: string, body: string): void => {
     const path = join(dir, ...key.split('/'));
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, body);
+    writeFileSync(path, body, { flag: 'wx' });
   };
+  write(keyPath, publicKeyPem(der));
   for (const o of objects) write(o.key, o.bytes);
   for (const d of digests) write(d.key, d.body);
-  return { objects: objects.length, digests: digests.length };
+  return { objects: objects.length, digests: digests.length, publicKey: keyPath };
 };
 
 /** Paths named on the command line must exist: a typo must not pass silently as "no findings" in CI. */
@@ -307,5 +344,20 @@ export const scanCommand = async (
     for (const error of loaded.errors) errorLine(io, `${loaded.source}: ${error}`);
     return EXIT.usage;
   }
-  return runScan(options, loaded.config, io, deps ?? (await defaultDeps()));
+  let signer: DigestSigner | undefined;
+  if (options.evidenceDir !== undefined) {
+    const key = loadSigningKey({
+      // Paths on the command line are the process's, like --evidence itself.
+      path: resolve(options.signingKey ?? defaultSigningKeyPath(io.env ?? process.env)),
+      explicit: options.signingKey !== undefined,
+      evidenceDir: resolve(options.evidenceDir),
+    });
+    if (!key.ok) {
+      errorLine(io, key.error);
+      return EXIT.usage;
+    }
+    if (key.created) errorLine(io, `generated a digest signing key at ${key.path}; keep it private and backed up`);
+    signer = key.signer;
+  }
+  return runScan(options, loaded.config, io, deps ?? (await defaultDeps()), signer);
 };

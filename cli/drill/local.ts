@@ -13,6 +13,7 @@ import { createSnsNotifier } from '../../functions/shared/adapters/sns-notifier.
 import { createTelemetry } from '../../functions/shared/telemetry.ts';
 import type { DrillPlan } from '../../rules/core/drill.ts';
 import { buildCatalogue } from '../../rules/core/engine.ts';
+import { parseRevision } from '../../rules/core/evidence.ts';
 import { createStateTable, deleteTable, dynamoClient } from '../../test/support/dynamodb.ts';
 // The drill reuses the test harness on purpose: `--local` is a rehearsal on this machine, with the same
 // DynamoDB Local (a jar, needs java) and s3rver the end-to-end tests use. These are plain TS modules.
@@ -85,7 +86,12 @@ const recordingSns = () => {
 
 const archivedFinding = async (s3: S3Client, findingId: string): Promise<Record<string, unknown> | undefined> => {
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'findings/' }));
-  const key = (listed.Contents ?? []).map((o) => o.Key ?? '').find((k) => k.endsWith(`/${findingId}.json`));
+  // The finding's current state: its highest revision (a threshold finding is archived at its count, `ID.rN.json`).
+  const key = (listed.Contents ?? [])
+    .map((o) => o.Key ?? '')
+    .map((k) => ({ k, ...parseRevision(k) }))
+    .filter(({ base }) => base.endsWith(`/${findingId}.json`))
+    .sort((a, b) => b.revision - a.revision)[0]?.k;
   if (key === undefined) return undefined;
   const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
   return JSON.parse((await got.Body?.transformToString()) ?? '{}') as Record<string, unknown>;

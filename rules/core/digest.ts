@@ -1,12 +1,16 @@
-import { sha256 } from './evidence.ts';
+import { isEvidenceKey, sha256 } from './evidence.ts';
+import type { DigestSigner } from './signature.ts';
+import { KEYS_PREFIX, keyFingerprint, parsePublicKey, publicKeyKey, verifySignature } from './signature.ts';
 
 /**
  * The evidence digest chain (DESIGN §2, §4). Each period's digest lists every evidence object written in it
- * (key, SHA-256, size) and links to the previous digest by key and hash, so deleting, altering, inserting or
- * reordering evidence or digests is detectable by `trailwarden verify`. Pure: callers bring the bytes.
+ * (key, SHA-256, size), links to the previous digest by key and hash, and is signed (signature.ts), so deleting,
+ * altering, inserting or reordering evidence or digests, re-serialising or appending a digest, or cutting the
+ * chain short is detectable by `trailwarden verify`. Pure: callers bring the bytes and the signer.
  */
-export const DIGEST_SCHEMA = 'trailwarden.digest/v1';
-export const EVIDENCE_PREFIX = 'findings/';
+export const DIGEST_SCHEMA = 'trailwarden.digest/v2';
+/** Unsigned digests written before signatures existed: still parsed, always reported `unsigned`. */
+const LEGACY_SCHEMA = 'trailwarden.digest/v1';
 export const DIGEST_PREFIX = 'digests/';
 
 export interface DigestEntry {
@@ -15,7 +19,8 @@ export interface DigestEntry {
   readonly size: number;
 }
 
-export interface Digest {
+/** What is signed: the digest without its signature, serialised by `digestBody`. */
+export interface UnsignedDigest {
   readonly schema: typeof DIGEST_SCHEMA;
   /** ISO-8601 UTC, inclusive. */
   readonly periodStart: string;
@@ -27,9 +32,25 @@ export interface Digest {
   readonly objects: readonly DigestEntry[];
 }
 
+export interface DigestSignature {
+  readonly algorithm: string;
+  /** The signing key as its writer names it (a KMS key ARN, `local:…`). */
+  readonly keyId: string;
+  /** SHA-256 of the public key's SPKI DER: which key `verify` checks it with (`keys/<this>.pem`). */
+  readonly publicKeySha256: string;
+  /** DER-encoded ECDSA signature, base64, over `digestBody` of the digest without this field. */
+  readonly value: string;
+}
+
+export interface Digest extends UnsignedDigest {
+  readonly signature: DigestSignature;
+}
+
 export interface StoredObject {
   readonly key: string;
   readonly bytes: string | Uint8Array;
+  /** When the store says the object was written (S3 `LastModified`), if it knows. */
+  readonly writtenAt?: string;
 }
 
 export interface DigestLink {
@@ -69,7 +90,14 @@ const canonical = (value: unknown): unknown => {
 };
 
 /** The exact bytes stored for a digest: stable key order, two-space indent, trailing newline. */
-export const digestBody = (digest: Digest): string => `${JSON.stringify(canonical(digest), null, 2)}\n`;
+export const digestBody = (digest: UnsignedDigest | Digest): string =>
+  `${JSON.stringify(canonical(digest), null, 2)}\n`;
+
+/** The bytes a digest's signature covers: its body without the `signature` field. */
+export const signingInput = (digest: UnsignedDigest | Digest): string => {
+  const { signature: _signature, ...unsigned } = digest as Digest;
+  return digestBody(unsigned);
+};
 
 /** Normalise a time to `YYYY-MM-DDTHH:MM:SSZ` (whole seconds, UTC). */
 const isoSeconds = (iso: string): string => `${isoBasicToIso(isoBasic(iso))}`;
@@ -83,46 +111,75 @@ export interface BuiltDigest {
   readonly digest: Digest;
 }
 
-/** The digest of one period; an empty period still produces one, so the chain has no silent gaps. */
-export const buildDigest = (input: {
-  readonly periodStart: string;
-  readonly periodEnd: string;
-  readonly objects: readonly StoredObject[];
-  readonly previous: DigestLink | null;
-}): BuiltDigest => {
-  return buildDigestFromEntries({
-    ...input,
-    objects: input.objects.map((o) => ({ key: o.key, sha256: sha256(o.bytes).hex, size: byteLength(o.bytes) })),
-  });
-};
-
-/**
- * The same digest from entries whose hash and size are already known (the scheduled function takes them from
- * the checksum S3 verified on arrival, rather than reading every object back).
- */
-export const buildDigestFromEntries = (input: {
+export interface DigestInput {
   readonly periodStart: string;
   readonly periodEnd: string;
   readonly objects: readonly DigestEntry[];
   readonly previous: DigestLink | null;
-}): BuiltDigest => {
+}
+
+/** The digest of one period before signing (its key and the bytes the signature covers). */
+export const unsignedDigest = (input: DigestInput): { readonly key: string; readonly digest: UnsignedDigest } => {
   const periodStart = isoSeconds(input.periodStart);
   const periodEnd = isoSeconds(input.periodEnd);
   if (periodEnd <= periodStart) throw new Error(`digest period ends (${periodEnd}) before it starts (${periodStart})`);
   const objects = input.objects
     .map((o) => ({ key: o.key, sha256: o.sha256, size: o.size }))
     .sort((a, b) => compare(a.key, b.key));
+  return {
+    key: digestKey(periodStart),
+    digest: {
+      schema: DIGEST_SCHEMA,
+      periodStart,
+      periodEnd,
+      previousDigestKey: input.previous?.key ?? null,
+      previousDigestSha256: input.previous?.sha256 ?? null,
+      objects,
+    },
+  };
+};
+
+/** Signs an unsigned digest: the signature covers `signingInput`, and the stored body carries it. */
+export const signDigest = async (
+  unsigned: { readonly key: string; readonly digest: UnsignedDigest },
+  signer: DigestSigner,
+): Promise<BuiltDigest> => {
+  const [signed, publicKey] = await Promise.all([
+    signer.sign(Buffer.from(digestBody(unsigned.digest))),
+    signer.publicKey(),
+  ]);
   const digest: Digest = {
-    schema: DIGEST_SCHEMA,
-    periodStart,
-    periodEnd,
-    previousDigestKey: input.previous?.key ?? null,
-    previousDigestSha256: input.previous?.sha256 ?? null,
-    objects,
+    ...unsigned.digest,
+    signature: {
+      algorithm: signed.algorithm,
+      keyId: signed.keyId,
+      publicKeySha256: keyFingerprint(publicKey),
+      value: Buffer.from(signed.signature).toString('base64'),
+    },
   };
   const body = digestBody(digest);
-  return { key: digestKey(periodStart), body, sha256: sha256(body).hex, digest };
+  return { key: unsigned.key, body, sha256: sha256(body).hex, digest };
 };
+
+/**
+ * The signed digest from entries whose hash and size are already known (the scheduled function takes them from
+ * the checksum S3 verified on arrival, rather than reading every object back).
+ */
+export const buildDigestFromEntries = (input: DigestInput, signer: DigestSigner): Promise<BuiltDigest> =>
+  signDigest(unsignedDigest(input), signer);
+
+/** The signed digest of one period; an empty period still produces one, so the chain has no silent gaps. */
+export const buildDigest = (
+  input: Omit<DigestInput, 'objects'> & { readonly objects: readonly StoredObject[] },
+  signer: DigestSigner,
+): Promise<BuiltDigest> =>
+  buildDigestFromEntries(
+    {
+      ...input,
+      objects: input.objects.map((o) => ({ key: o.key, sha256: sha256(o.bytes).hex, size: byteLength(o.bytes) })),
+    },
+    signer,
+  );
 
 export const HOUR_MS = 3_600_000;
 
@@ -134,27 +191,45 @@ export const hourOf = (iso: string): string => {
 };
 
 /**
- * Hourly digests for objects grouped by the hour each was written in, chained in period order after
- * `previous`. Only hours that hold objects get a digest (the scheduled function also writes empty ones).
+ * Signed hourly digests for objects grouped by the hour each was written in, chained in period order after
+ * `previous` — one for EVERY hour from the first to the last (`from`/`to` widen the range), objects or not, as
+ * the scheduled function writes them, so a chain cut short by deleting its newest digests shows as stale.
  */
-export const buildHourlyChain = (
+export const buildHourlyChain = async (
   objects: readonly (StoredObject & { readonly writtenAt: string })[],
-  previous: DigestLink | null = null,
-): BuiltDigest[] => {
+  options: {
+    readonly signer: DigestSigner;
+    readonly previous?: DigestLink | null;
+    /** Any time inside the first hour to digest. */
+    readonly from?: string;
+    /** Any time inside the last hour to digest. */
+    readonly to?: string;
+  },
+): Promise<BuiltDigest[]> => {
   const byHour = new Map<string, StoredObject[]>();
   for (const o of objects) {
     const hour = hourOf(o.writtenAt);
     byHour.set(hour, [...(byHour.get(hour) ?? []), { key: o.key, bytes: o.bytes }]);
   }
+  const bounds = [...byHour.keys(), ...[options.from, options.to].flatMap((t) => (t === undefined ? [] : [hourOf(t)]))]
+    .map((h) => Date.parse(h))
+    .sort((a, b) => a - b);
+  const first = bounds.at(0);
+  const last = bounds.at(-1);
   const out: BuiltDigest[] = [];
-  let link = previous;
-  for (const hour of [...byHour.keys()].sort(compare)) {
-    const built = buildDigest({
-      periodStart: hour,
-      periodEnd: new Date(Date.parse(hour) + HOUR_MS).toISOString(),
-      objects: byHour.get(hour) ?? [],
-      previous: link,
-    });
+  if (first === undefined || last === undefined) return out;
+  let link = options.previous ?? null;
+  for (let ms = first; ms <= last; ms += HOUR_MS) {
+    const hour = isoSeconds(new Date(ms).toISOString());
+    const built = await buildDigest(
+      {
+        periodStart: hour,
+        periodEnd: new Date(ms + HOUR_MS).toISOString(),
+        objects: byHour.get(hour) ?? [],
+        previous: link,
+      },
+      options.signer,
+    );
     out.push(built);
     link = { key: built.key, sha256: built.sha256 };
   }
@@ -168,15 +243,30 @@ export type ProblemKind =
   | 'undigested'
   | 'out-of-order'
   | 'broken-link'
-  | 'altered-digest';
+  | 'altered-digest'
+  | 'unsigned'
+  | 'bad-signature'
+  | 'unknown-key'
+  | 'bad-key'
+  | 'key-changed'
+  | 'stale'
+  | 'deleted'
+  | 'overwritten';
 
 export interface Problem {
   readonly kind: ProblemKind;
   readonly key: string;
   readonly detail: string;
-  /** Warnings (`undigested`) do not fail verification. */
+  /** Warnings do not fail verification (`undigested`: its digest is not due yet). */
   readonly level: 'failure' | 'warning';
 }
+
+/** Where the public keys that signatures were checked against came from. */
+export type KeyTrust =
+  /** Keys the auditor brought (`--public-key`, KMS `GetPublicKey`): only these are trusted. */
+  | { readonly source: 'anchor'; readonly fingerprints: readonly string[] }
+  /** Only the copies stored beside the evidence (`keys/`): whoever can write there could have swapped them. */
+  | { readonly source: 'stored'; readonly fingerprints: readonly string[] };
 
 export interface VerifyReport {
   readonly ok: boolean;
@@ -184,35 +274,76 @@ export interface VerifyReport {
   readonly evidence: number;
   /** Evidence objects whose hash matched their latest digest entry. */
   readonly verified: number;
+  /** Digests whose signature verified against a trusted key. */
+  readonly signed: number;
+  readonly trust: KeyTrust;
+  /** The end of the last digest's period (null with no digest). */
+  readonly chainEnd: string | null;
   readonly problems: readonly Problem[];
 }
 
-const isDigest = (value: unknown): value is Digest => {
+/** One version (or delete marker) of an object in a versioned bucket, as `ListObjectVersions` lists it. */
+export interface ObjectVersion {
+  readonly versionId: string;
+  readonly deleteMarker: boolean;
+  readonly lastModified: string;
+}
+
+export interface ObjectHistory {
+  readonly key: string;
+  /** Newest first. */
+  readonly versions: readonly ObjectVersion[];
+}
+
+export interface VerifyOptions {
+  /** Public keys (SPKI DER) the auditor keeps. When given, no other key is trusted. */
+  readonly anchors?: readonly Uint8Array[];
+  /** Freshness: the chain must cover time up to here (ISO-8601), else `stale`. */
+  readonly until?: string;
+  /** Version history of every object read (a versioned bucket): delete markers and rewrites are failures. */
+  readonly history?: readonly ObjectHistory[];
+}
+
+const isEntry = (o: unknown): o is DigestEntry =>
+  o !== null &&
+  typeof o === 'object' &&
+  typeof (o as DigestEntry).key === 'string' &&
+  typeof (o as DigestEntry).sha256 === 'string' &&
+  typeof (o as DigestEntry).size === 'number';
+
+/** A digest document, signed or not (a missing signature is reported, not a parse error). */
+type ParsedDigest = Omit<Digest, 'signature'> & { readonly signature?: unknown };
+
+const isDigest = (value: unknown): value is ParsedDigest => {
   if (value === null || typeof value !== 'object') return false;
   const d = value as Record<string, unknown>;
   const nullableString = (v: unknown): boolean => v === null || typeof v === 'string';
   return (
-    d.schema === DIGEST_SCHEMA &&
+    (d.schema === DIGEST_SCHEMA || d.schema === LEGACY_SCHEMA) &&
     typeof d.periodStart === 'string' &&
     typeof d.periodEnd === 'string' &&
     nullableString(d.previousDigestKey) &&
     nullableString(d.previousDigestSha256) &&
     Array.isArray(d.objects) &&
-    d.objects.every(
-      (o: unknown) =>
-        o !== null &&
-        typeof o === 'object' &&
-        typeof (o as DigestEntry).key === 'string' &&
-        typeof (o as DigestEntry).sha256 === 'string' &&
-        typeof (o as DigestEntry).size === 'number',
-    )
+    d.objects.every(isEntry)
+  );
+};
+
+const isSignature = (value: unknown): value is DigestSignature => {
+  if (value === null || typeof value !== 'object') return false;
+  const s = value as Record<string, unknown>;
+  return (
+    typeof s.algorithm === 'string' &&
+    typeof s.keyId === 'string' &&
+    typeof s.publicKeySha256 === 'string' &&
+    typeof s.value === 'string'
   );
 };
 
 const text = (bytes: string | Uint8Array): string =>
   typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8');
 
-const parseDigest = (bytes: string | Uint8Array): Digest | string => {
+const parseDigest = (bytes: string | Uint8Array): ParsedDigest | string => {
   let value: unknown;
   try {
     value = JSON.parse(text(bytes));
@@ -233,21 +364,75 @@ const lastSeenOf = (bytes: string | Uint8Array): string | undefined => {
   }
 };
 
+const short = (fingerprint: string): string => fingerprint.slice(0, 16);
+
+/** Delete markers and second versions: evidence, digests and keys are written once and never removed. */
+export const historyProblems = (history: readonly ObjectHistory[]): Problem[] => {
+  const problems: Problem[] = [];
+  for (const { key, versions } of [...history].sort((a, b) => compare(a.key, b.key))) {
+    const markers = versions.filter((v) => v.deleteMarker);
+    const written = versions.filter((v) => !v.deleteMarker);
+    for (const m of markers) {
+      problems.push({
+        kind: 'deleted',
+        key,
+        detail: `delete marker ${m.versionId} at ${m.lastModified}; ${written.length} locked version(s) remain`,
+        level: 'failure',
+      });
+    }
+    if (written.length > 1) {
+      problems.push({
+        kind: 'overwritten',
+        key,
+        detail: `${written.length} versions (${written.map((v) => `${v.versionId} at ${v.lastModified}`).join(', ')}); evidence is written once`,
+        level: 'failure',
+      });
+    }
+  }
+  return problems;
+};
+
 /**
- * Recompute every hash and walk the chain. Every problem is named by key; the report is `ok` when there are
- * no failures (`undigested` objects newer than the last digest are warnings: their digest is not due yet).
+ * Recompute every hash, check every signature and walk the chain. Every problem is named by key; the report is
+ * `ok` when there are no failures (`undigested` objects newer than the last digest are warnings: their digest
+ * is not due yet — `until` is what makes an early end of the chain a failure).
  */
-export const verifyChain = (objects: readonly StoredObject[]): VerifyReport => {
+export const verifyChain = (objects: readonly StoredObject[], options: VerifyOptions = {}): VerifyReport => {
   const problems: Problem[] = [];
   const fail = (kind: ProblemKind, key: string, detail: string): void => {
     problems.push({ kind, key, detail, level: 'failure' });
   };
+  const warn = (kind: ProblemKind, key: string, detail: string): void => {
+    problems.push({ kind, key, detail, level: 'warning' });
+  };
   const present = new Map<string, StoredObject>();
   for (const o of objects) present.set(o.key, o);
-  const evidenceKeys = [...present.keys()].filter((k) => k.startsWith(EVIDENCE_PREFIX)).sort(compare);
+  const evidenceKeys = [...present.keys()].filter(isEvidenceKey).sort(compare);
+
+  // Public keys stored beside the evidence; each must sit at the key its own fingerprint names.
+  const stored = new Map<string, Uint8Array>();
+  for (const key of [...present.keys()].filter((k) => k.startsWith(KEYS_PREFIX)).sort(compare)) {
+    const parsed = parsePublicKey(present.get(key)?.bytes ?? '');
+    if (!parsed.ok) fail('bad-key', key, parsed.error);
+    else if (publicKeyKey(parsed.fingerprint) !== key) {
+      fail('bad-key', key, `holds key ${parsed.fingerprint}, not the key its name says`);
+    } else stored.set(parsed.fingerprint, parsed.der);
+  }
+  const anchors = new Map<string, Uint8Array>();
+  for (const der of options.anchors ?? []) anchors.set(keyFingerprint(der), der);
+  const anchored = options.anchors !== undefined && options.anchors.length > 0;
+  const trusted = anchored ? anchors : stored;
+  if (anchored) {
+    for (const fingerprint of stored.keys()) {
+      if (!anchors.has(fingerprint)) {
+        warn('unknown-key', publicKeyKey(fingerprint), 'stored beside the evidence but not among the keys you gave');
+      }
+    }
+  }
 
   // Digests in key order; keys sort as the periods do.
-  const digests: { key: string; sha256: string; digest: Digest }[] = [];
+  const digests: { key: string; sha256: string; digest: ParsedDigest }[] = [];
+  let signed = 0;
   for (const key of [...present.keys()].filter((k) => k.startsWith(DIGEST_PREFIX)).sort(compare)) {
     const bytes = present.get(key)?.bytes ?? '';
     const parsed = parseDigest(bytes);
@@ -255,7 +440,8 @@ export const verifyChain = (objects: readonly StoredObject[]): VerifyReport => {
       fail('altered-digest', key, parsed);
       continue;
     }
-    if (digestBody(parsed) !== text(bytes)) fail('altered-digest', key, 'bytes are not the digest as written');
+    if (digestBody(parsed as Digest) !== text(bytes))
+      fail('altered-digest', key, 'bytes are not the digest as written');
     let expectedKey: string | undefined;
     try {
       expectedKey = digestKey(parsed.periodStart);
@@ -264,6 +450,36 @@ export const verifyChain = (objects: readonly StoredObject[]): VerifyReport => {
     }
     if (expectedKey !== key) {
       fail('out-of-order', key, `holds the digest for period ${parsed.periodStart} (expected at ${expectedKey})`);
+    }
+    const signature = parsed.signature;
+    if (signature === undefined) fail('unsigned', key, 'carries no signature');
+    else if (!isSignature(signature)) fail('unsigned', key, 'its signature field is malformed');
+    else {
+      const publicKey = trusted.get(signature.publicKeySha256);
+      if (publicKey === undefined) {
+        fail(
+          'unknown-key',
+          key,
+          `signed by key ${short(signature.publicKeySha256)} (${signature.keyId}), which is not ${anchored ? 'a key you gave' : `stored beside the evidence (${publicKeyKey(signature.publicKeySha256)})`}`,
+        );
+      } else if (
+        !verifySignature(Buffer.from(signingInput(parsed as Digest)), signature.value, signature.algorithm, publicKey)
+      ) {
+        fail('bad-signature', key, `signature does not verify with key ${short(signature.publicKeySha256)}`);
+      } else signed++;
+    }
+    // A chain changes signing key only when its writer's key is replaced: worth a look, though not a failure.
+    const previousKey = digests.at(-1)?.digest.signature;
+    if (
+      isSignature(signature) &&
+      isSignature(previousKey) &&
+      previousKey.publicKeySha256 !== signature.publicKeySha256
+    ) {
+      warn(
+        'key-changed',
+        key,
+        `signed by key ${short(signature.publicKeySha256)}, the digest before it by ${short(previousKey.publicKeySha256)}`,
+      );
     }
     digests.push({ key, sha256: sha256(bytes).hex, digest: parsed });
   }
@@ -303,8 +519,7 @@ export const verifyChain = (objects: readonly StoredObject[]): VerifyReport => {
     }
   });
 
-  // Evidence: the latest digest listing of a key is the one its current bytes must match (an object
-  // rewritten by a fold is listed again in a later period).
+  // Evidence: every key (each revision of a finding is its own key) must match the latest digest listing it.
   const latest = new Map<string, { entry: DigestEntry; digestKey: string }>();
   for (const d of digests) for (const entry of d.digest.objects) latest.set(entry.key, { entry, digestKey: d.key });
   let verified = 0;
@@ -325,24 +540,40 @@ export const verifyChain = (objects: readonly StoredObject[]): VerifyReport => {
   const last = digests.at(-1);
   for (const key of evidenceKeys) {
     if (latest.has(key)) continue;
-    const lastSeen = lastSeenOf(present.get(key)?.bytes ?? '');
-    if (last !== undefined && lastSeen !== undefined && Date.parse(lastSeen) >= Date.parse(last.digest.periodEnd)) {
-      problems.push({
-        kind: 'undigested',
-        key,
-        detail: `written after the last digest (${last.key}); not yet covered`,
-        level: 'warning',
-      });
+    const object = present.get(key);
+    // The store's write time when it has one (S3 sets it; nobody can choose it), else the finding's own time.
+    const writtenAt = object?.writtenAt ?? lastSeenOf(object?.bytes ?? '');
+    if (last !== undefined && writtenAt !== undefined && Date.parse(writtenAt) >= Date.parse(last.digest.periodEnd)) {
+      warn('undigested', key, `written after the last digest (${last.key}); not yet covered`);
     } else {
       fail('unexpected', key, 'not listed in any digest');
     }
   }
+
+  const chainEnd = last?.digest.periodEnd ?? null;
+  if (options.until !== undefined) {
+    const until = Date.parse(options.until);
+    if (Number.isNaN(until)) throw new Error(`not an ISO-8601 time: ${options.until}`);
+    if (chainEnd === null) fail('stale', DIGEST_PREFIX, `no digest at all; the chain must reach ${options.until}`);
+    else if (Date.parse(chainEnd) < until) {
+      fail(
+        'stale',
+        last?.key ?? DIGEST_PREFIX,
+        `the chain ends ${chainEnd}, before ${new Date(until).toISOString()}: later digests are missing (deleted, or not written)`,
+      );
+    }
+  }
+
+  problems.push(...historyProblems(options.history ?? []));
 
   return {
     ok: problems.every((p) => p.level === 'warning'),
     digests: digests.length,
     evidence: evidenceKeys.length,
     verified,
+    signed,
+    trust: { source: anchored ? 'anchor' : 'stored', fingerprints: [...trusted.keys()].sort(compare) },
+    chainEnd,
     problems,
   };
 };

@@ -17,9 +17,13 @@ export const sha256 = (body: string | Uint8Array) => {
  * Every prefix of the evidence bucket whose objects are evidence: the digest chain covers them, the bucket policy
  * forbids deleting or overwriting them, `verify` and `export` read them. One registry, so a new kind of evidence
  * cannot be archived without being chained and locked. (`digests/` is the chain itself, kept apart.)
+ * Every key under them is partitioned `<prefix>dt=YYYY-MM-DD/…` by a day no more than two days before the write
+ * (`KEY_DAY_LOOKBACK_DAYS`): the digest function finds an hour's writes by listing those day prefixes, so an
+ * object keyed further back would never be chained (and `verify` would report it `unexpected`).
  */
 export const EVIDENCE_PREFIXES = ['findings/', 'incidents/', 'triage/', 'reviews/'] as const;
 export type EvidencePrefix = (typeof EVIDENCE_PREFIXES)[number];
+export const KEY_DAY_LOOKBACK_DAYS = 2;
 
 /**
  * Evidence is append-only: a later state of the same object (a folded finding, an updated incident) is a new key,
@@ -28,3 +32,19 @@ export type EvidencePrefix = (typeof EVIDENCE_PREFIXES)[number];
  */
 export const revisionKey = (baseKey: string, revision: number): string =>
   revision <= 1 ? baseKey : baseKey.replace(/\.json$/, `.r${revision}.json`);
+
+/** Whether `key` is evidence (under one of `EVIDENCE_PREFIXES`): chained, locked, read by verify and export. */
+export const isEvidenceKey = (key: string): boolean => EVIDENCE_PREFIXES.some((p) => key.startsWith(p));
+
+/** A key without its revision suffix, and the revision (1 for the base key): the inverse of `revisionKey`. */
+export const parseRevision = (key: string): { readonly base: string; readonly revision: number } => {
+  const match = /^(.*)\.r(\d+)\.json$/.exec(key);
+  const revision = match === null ? 1 : Number(match[2]);
+  return match === null || revision < 2 ? { base: key, revision: 1 } : { base: `${match[1]}.json`, revision };
+};
+
+/**
+ * The key of this state of a finding: its count is the revision, so each fold is a new object (a retried fold
+ * with the same count targets the same key) and the highest revision is the finding's current state.
+ */
+export const findingRevisionKey = (finding: Finding): string => revisionKey(evidenceKey(finding), finding.count);

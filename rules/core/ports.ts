@@ -116,11 +116,15 @@ export interface ResolutionNotifier {
  * the chain's last link, and the one write it makes.
  */
 export interface DigestStore {
-  /** Evidence objects (under `findings/`) last written in `[startMs, endMs)`, with the SHA-256 of their bytes. */
+  /** Evidence objects (under every `EVIDENCE_PREFIXES` prefix) last written in `[startMs, endMs)`, with the SHA-256 of their bytes. */
   listEvidence(startMs: number, endMs: number): Promise<readonly DigestEntry[]>;
   /** The latest digest whose key sorts before `beforeKey`, linked by the SHA-256 of its bytes; null when none. */
   previousDigest(beforeKey: string): Promise<DigestLink | null>;
   exists(key: string): Promise<boolean>;
   /** Writes the digest unless `key` already exists; false when it did (another run wrote it first). */
   putDigest(key: string, body: string): Promise<boolean>;
+  /** Keeps the signing key's public half beside the evidence (`keys/<fingerprint>.pem`), written once. */
+  putPublicKey(key: string, pem: string): Promise<void>;
 }
+
+export type { DigestSigner } from './signature.ts';

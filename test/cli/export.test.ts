@@ -83,9 +83,11 @@ describe('trailwarden export', () => {
     const { out, run, read } = await exportTo(evidence, ['--from', '2026-11-01', '--to', '2026-11-05']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe(`exported 4 findings and 3 digests to ${out}\n`);
+    // 2 Nov 10:00 to 5 Nov 09:00: a signed digest for every hour of the scanned range.
+    expect(run.stdout).toBe(`exported 4 findings and 72 digests to ${out}\n`);
 
-    // Everything in the source, plus the package's own files.
+    // Everything in the source (the public key too), plus the package's own files.
+    expect(files.filter((f) => f.startsWith('keys/'))).toEqual([expect.stringMatching(/^keys\/[0-9a-f]{64}\.pem$/)]);
     expect(filesUnder(out)).toEqual([...files, 'findings.csv', 'manifest.json', 'report.html', 'report.md'].sort());
     for (const key of files) expect(readFileSync(join(out, key))).toEqual(readFileSync(join(evidence, key)));
 
@@ -167,7 +169,7 @@ describe('trailwarden export', () => {
 
     // The package verifies on its own.
     const verified = await runCli(['verify', out]);
-    expect(verified.stdout).toMatch(/^verified: 3 digests, 4 of 4 evidence objects match the chain/m);
+    expect(verified.stdout).toMatch(/^verified: 72 digests, 4 of 4 evidence objects match the chain/m);
     expect(verified.code).toBe(0);
   });
 
@@ -276,7 +278,7 @@ describe('trailwarden export s3://bucket/prefix (s3rver)', () => {
     const { io, stdout } = ioFor();
     const args = ['--from', '2026-11-01', '--to', '2026-11-05', '--out', out, 's3://evidence/archive'];
     const code = await exportCommand(args, io, () => undefined, { s3Client: async () => s3.client });
-    expect(stdout()).toBe(`exported 4 findings and 3 digests to ${out}\n`);
+    expect(stdout()).toBe(`exported 4 findings and 72 digests to ${out}\n`);
     expect(code).toBe(0);
     const local = await exportTo(evidence, ['--from', '2026-11-01', '--to', '2026-11-05']);
     expect(readFileSync(join(out, 'findings.csv'), 'utf8')).toBe(local.read('findings.csv'));

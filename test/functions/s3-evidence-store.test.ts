@@ -25,8 +25,39 @@ describe('S3 evidence store', () => {
       ContentType: 'application/json',
       ChecksumAlgorithm: 'SHA256',
       ChecksumSHA256: digest.toString('base64'),
+      IfNoneMatch: '*',
       Metadata: { sha256: digest.toString('hex'), 'rule-id': 'cloudtrail.logging-stopped', severity: 'critical' },
     });
+    s3.restore();
+  });
+
+  it('writes a fold as a new revision key, never over the first state', async () => {
+    const s3 = mockClient(S3Client);
+    s3.on(PutObjectCommand).resolves({});
+    const store = createS3EvidenceStore(new S3Client({ region: 'us-east-1' }), 'evidence-bucket');
+    const first = sampleFinding();
+    await store.put(first);
+    const out = await store.put({ ...first, count: 3, lastSeen: '2026-11-02T10:30:00.000Z' });
+    expect(out.key).toBe('findings/dt=2026-11-02/critical/0123456789abcdef0123456789abcdef.r3.json');
+    expect(s3.commandCalls(PutObjectCommand).map((c) => [c.args[0].input.Key, c.args[0].input.IfNoneMatch])).toEqual([
+      ['findings/dt=2026-11-02/critical/0123456789abcdef0123456789abcdef.json', '*'],
+      ['findings/dt=2026-11-02/critical/0123456789abcdef0123456789abcdef.r3.json', '*'],
+    ]);
+    s3.restore();
+  });
+
+  it('takes a 412 on a retried write as already archived, and lets any other error through', async () => {
+    const s3 = mockClient(S3Client);
+    const precondition = Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
+      name: 'PreconditionFailed',
+      $metadata: { httpStatusCode: 412 },
+    });
+    s3.on(PutObjectCommand).rejectsOnce(precondition).rejectsOnce(new Error('AccessDenied'));
+    const store = createS3EvidenceStore(new S3Client({ region: 'us-east-1' }), 'evidence-bucket');
+    await expect(store.put(sampleFinding())).resolves.toMatchObject({
+      key: 'findings/dt=2026-11-02/critical/0123456789abcdef0123456789abcdef.json',
+    });
+    await expect(store.put(sampleFinding())).rejects.toThrow('AccessDenied');
     s3.restore();
   });
 

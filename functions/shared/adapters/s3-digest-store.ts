@@ -1,19 +1,19 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { DigestEntry, DigestLink } from '../../../rules/core/digest.ts';
-import { DIGEST_PREFIX, EVIDENCE_PREFIX } from '../../../rules/core/digest.ts';
-import { sha256 } from '../../../rules/core/evidence.ts';
+import { DIGEST_PREFIX } from '../../../rules/core/digest.ts';
+import { EVIDENCE_PREFIXES, KEY_DAY_LOOKBACK_DAYS, sha256 } from '../../../rules/core/evidence.ts';
 import type { DigestStore } from '../../../rules/core/ports.ts';
 
 const DAY_MS = 86_400_000;
 /** HeadObject calls in flight at once while listing a period. */
 const CONCURRENCY = 16;
 /**
- * An evidence key carries the day of the finding's first event, not of the write: a late event, or a repeat
- * folded into the finding within its dedup window (at most a day), rewrites it under an earlier day's prefix.
- * Listing two days back catches those writes; LastModified still decides which period they belong to.
+ * An evidence key carries the day of the object's first event, not of the write: a late event, or a repeat
+ * folded into a finding within its dedup window (at most a day), is written as a new revision under an earlier
+ * day's prefix. Listing two days back catches those writes; LastModified still decides which period they belong to.
  */
-const KEY_DAY_LOOKBACK_MS = 2 * 86_400_000;
+const KEY_DAY_LOOKBACK_MS = KEY_DAY_LOOKBACK_DAYS * DAY_MS;
 
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
@@ -36,11 +36,13 @@ const isPreconditionFailed = (err: unknown): boolean => {
 
 /**
  * The digest function's view of the Object-Lock evidence bucket. Evidence of a period is found by listing the
- * `findings/dt=<day>/` prefixes of the day(s) it touches and keeping what was last modified inside it. Each
+ * `<prefix>dt=<day>/` prefixes (every `EVIDENCE_PREFIXES` prefix) of the day(s) it touches and keeping what was
+ * last modified inside it. Each
  * object's hash is the full-object `ChecksumSHA256` S3 verified on arrival (HeadObject, checksum mode on); when
  * S3 has none (or only a multipart composite), the body is read and hashed.
  */
 export const createS3DigestStore = (client: S3Client, bucket: string): DigestStore => {
+  const putOnce = putOnceWith(client, bucket);
   const list = async (prefix: string, startAfter?: string) => {
     const out: { key: string; lastModified: number }[] = [];
     let token: string | undefined;
@@ -86,7 +88,11 @@ export const createS3DigestStore = (client: S3Client, bucket: string): DigestSto
   return {
     listEvidence: async (startMs, endMs) => {
       const listed = (
-        await Promise.all(daysOf(startMs - KEY_DAY_LOOKBACK_MS, endMs).map((d) => list(`${EVIDENCE_PREFIX}dt=${d}/`)))
+        await Promise.all(
+          EVIDENCE_PREFIXES.flatMap((prefix) =>
+            daysOf(startMs - KEY_DAY_LOOKBACK_MS, endMs).map((d) => list(`${prefix}dt=${d}/`)),
+          ),
+        )
       )
         .flat()
         .filter((o) => o.lastModified >= startMs && o.lastModified < endMs);
@@ -127,27 +133,39 @@ export const createS3DigestStore = (client: S3Client, bucket: string): DigestSto
       }
     },
 
-    putDigest: async (key, body) => {
-      const hash = sha256(body);
-      try {
-        await client.send(
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            Body: body,
-            ContentType: 'application/json',
-            ChecksumAlgorithm: 'SHA256',
-            ChecksumSHA256: hash.base64,
-            // Two runs for one hour: the second write is refused instead of adding a version.
-            IfNoneMatch: '*',
-            Metadata: { sha256: hash.hex },
-          }),
-        );
-        return true;
-      } catch (err) {
-        if (isPreconditionFailed(err)) return false;
-        throw err;
-      }
+    putDigest: (key, body) => putOnce(key, body, 'application/json'),
+
+    putPublicKey: async (key, pem) => {
+      await putOnce(key, pem, 'application/x-pem-file');
     },
   };
 };
+
+/**
+ * A write that never replaces: `IfNoneMatch: '*'` (which the bucket policy requires on every evidence prefix);
+ * false when the key already exists. Only a conditional put is atomic here: S3 refuses the second writer.
+ */
+const putOnceWith =
+  (client: S3Client, bucket: string) =>
+  async (key: string, body: string, contentType: string): Promise<boolean> => {
+    const hash = sha256(body);
+    try {
+      await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: body,
+          ContentType: contentType,
+          ChecksumAlgorithm: 'SHA256',
+          ChecksumSHA256: hash.base64,
+          // Two runs for one hour: the second write is refused instead of adding a version.
+          IfNoneMatch: '*',
+          Metadata: { sha256: hash.hex },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isPreconditionFailed(err)) return false;
+      throw err;
+    }
+  };
