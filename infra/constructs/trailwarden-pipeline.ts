@@ -123,7 +123,7 @@ export class TrailwardenPipeline extends Construct {
       selectors: props.selectors,
       messagingKey,
       storageKey,
-      ownKeys: [messagingKey, storageKey],
+      ownKeys: [messagingKey, storageKey, this.evidence.signingKey],
       topic: this.alerting.topic,
       evidence: this.evidence,
       projectRoot,

@@ -17,7 +17,8 @@ const fastApp = () => new App({ builtinCloudFormationValidation: false, context:
  * email subscription to confirm again, an event source mapping that fails to create beside the old one.
  */
 const DEPLOYED = {
-  'AWS::KMS::Key': ['PipelineMessagingKeyF361549A', 'PipelineStorageKey36101C40'],
+  // The digest signing key is new (#16 item 4), not moved: its id is pinned from its first deploy on.
+  'AWS::KMS::Key': ['PipelineDigestSigningKey82315358', 'PipelineMessagingKeyF361549A', 'PipelineStorageKey36101C40'],
   'AWS::DynamoDB::Table': ['PipelineStateTableE241A088'],
   'AWS::S3::Bucket': ['PipelineAccessLogsBucket31EC11F4', 'PipelineEvidenceBucket74527613'],
   'AWS::S3::BucketPolicy': ['PipelineAccessLogsBucketPolicy3AEEDE7E', 'PipelineEvidenceBucketPolicyBA058AD7'],

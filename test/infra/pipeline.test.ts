@@ -205,12 +205,13 @@ describe('queue, topic and keys', () => {
     );
   });
 
-  it('rotates and retains both keys', () => {
+  it('rotates and retains both symmetric keys, and retains the signing key (asymmetric keys do not rotate)', () => {
     const keys = main.findResources('AWS::KMS::Key');
-    expect(Object.keys(keys)).toHaveLength(2);
+    expect(Object.keys(keys)).toHaveLength(3);
     for (const key of Object.values(keys)) {
-      expect(key.Properties.EnableKeyRotation).toBe(true);
       expect(key.DeletionPolicy).toBe('Retain');
+      if (key.Properties.KeyUsage === 'SIGN_VERIFY') continue;
+      expect(key.Properties.EnableKeyRotation).toBe(true);
     }
   });
 
@@ -630,10 +631,17 @@ describe('forwarder stack', () => {
 describe('self-protection', () => {
   const messagingKey = Object.keys(main.findResources('AWS::KMS::Key')).find((id) => id.includes('MessagingKey'));
   const storageKey = Object.keys(main.findResources('AWS::KMS::Key')).find((id) => id.includes('StorageKey'));
+  const signingKey = Object.keys(main.findResources('AWS::KMS::Key')).find((id) => id.includes('DigestSigningKey'));
 
   it("tells the evaluate function the stack's own resources and deploy role", () => {
     expect(detectionConfigOf(main).selfProtection).toEqual({
-      resources: ['Trailwarden-*', 'trailwarden-*', `<${messagingKey}.Arn>`, `<${storageKey}.Arn>`],
+      resources: [
+        'Trailwarden-*',
+        'trailwarden-*',
+        `<${messagingKey}.Arn>`,
+        `<${storageKey}.Arn>`,
+        `<${signingKey}.Arn>`,
+      ],
       deployRoles: ['arn:<AWS::Partition>:iam::111122223333:role/cdk-*-cfn-exec-role-*'],
     });
   });
@@ -670,6 +678,7 @@ describe('self-protection', () => {
         'trailwarden-*',
         `<${messagingKey}.Arn>`,
         `<${storageKey}.Arn>`,
+        `<${signingKey}.Arn>`,
       ],
       deployRoles: [
         'arn:aws:iam::111122223333:role/platform-deploy',
@@ -939,6 +948,120 @@ describe('digest function', () => {
   const objectsUnder = (prefix: string) => ({
     'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId(), 'Arn'] }, `/${prefix}*`]],
   });
+  const signingKeyId = () => logicalIdOf(euStacks.main.pipeline.evidence.signingKey);
+  const digestRoleId = () => logicalIdOf(euStacks.main.pipeline.digestFunction.role as unknown as IConstruct);
+  const signingKeyPolicy = (t: Template = main): Statement[] => {
+    const key = t.findResources('AWS::KMS::Key')[signingKeyId()];
+    return (key?.Properties.KeyPolicy as { Statement: Statement[] } | undefined)?.Statement ?? [];
+  };
+  const bySid = (statements: readonly Statement[], sid: string) =>
+    statements.find((s) => (s as Statement & { Sid?: string }).Sid === sid);
+
+  it('signs with an ECC_NIST_P256 SIGN_VERIFY key that is retained and waits 30 days before deletion', () => {
+    const key = main.findResources('AWS::KMS::Key')[signingKeyId()];
+    expect(key?.DeletionPolicy).toBe('Retain');
+    expect(key?.Properties).toMatchObject({
+      KeySpec: 'ECC_NIST_P256',
+      KeyUsage: 'SIGN_VERIFY',
+      PendingWindowInDays: 30,
+    });
+  });
+
+  it('lets only the digest role sign (ECDSA_SHA_256 over a digest), and nobody sign through a grant', () => {
+    const statements = signingKeyPolicy();
+    const roleArn = { 'Fn::GetAtt': [digestRoleId(), 'Arn'] };
+    expect(bySid(statements, 'DigestFunctionSigns')).toEqual({
+      Sid: 'DigestFunctionSigns',
+      Effect: 'Allow',
+      Principal: { AWS: roleArn },
+      Action: 'kms:Sign',
+      Resource: '*',
+      Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'DIGEST' } },
+    });
+    expect(bySid(statements, 'DenySignExceptDigestFunction')).toEqual({
+      Sid: 'DenySignExceptDigestFunction',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: ['kms:Sign', 'kms:CreateGrant'],
+      Resource: '*',
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': roleArn } },
+    });
+    // No Allow anywhere else gives Sign, a grant, or kms:* (CDK's default key policy would).
+    const allowed = statements.filter((s) => s.Effect === 'Allow' && bySid([s], 'DigestFunctionSigns') === undefined);
+    expect(allowed.flatMap(actionsOf).filter((a) => /^kms:(Sign|CreateGrant|\*|Create\*)$/.test(a))).toEqual([]);
+  });
+
+  it("lets the account's principals read the public key as IAM allows", () => {
+    expect(bySid(signingKeyPolicy(), 'ReadPublicKey')).toMatchObject({
+      Effect: 'Allow',
+      Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111122223333:root']] } },
+      Action: ['kms:GetPublicKey', 'kms:DescribeKey'],
+    });
+  });
+
+  it('denies disabling or deleting the key to all but break-glass roles, and its policy to all but them and the deploy role', () => {
+    const deployRole = {
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111122223333:role/cdk-*-cfn-exec-role-*']],
+    };
+    expect(bySid(signingKeyPolicy(), 'GuardKeyLifecycle')).toEqual({
+      Sid: 'GuardKeyLifecycle',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: ['kms:DisableKey', 'kms:ScheduleKeyDeletion'],
+      Resource: '*',
+    });
+    expect(bySid(signingKeyPolicy(), 'GuardKeyPolicy')).toEqual({
+      Sid: 'GuardKeyPolicy',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'kms:PutKeyPolicy',
+      Resource: '*',
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': [deployRole] } },
+    });
+  });
+
+  it('makes the evidence bucket append-only: no deletes by anyone, and only conditional puts on every write-once prefix', () => {
+    const policy = Object.values(main.findResources('AWS::S3::BucketPolicy')).find(
+      (p) => JSON.stringify(p.Properties.Bucket) === JSON.stringify({ Ref: bucketId() }),
+    );
+    const statements = (policy?.Properties.PolicyDocument as { Statement: Statement[] } | undefined)?.Statement ?? [];
+    expect(bySid(statements, 'DenyEvidenceDeletion')).toEqual({
+      Sid: 'DenyEvidenceDeletion',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+      Resource: objectsUnder(''),
+    });
+    expect(bySid(statements, 'DenyEvidenceOverwrite')).toEqual({
+      Sid: 'DenyEvidenceOverwrite',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 's3:PutObject',
+      Resource: ['findings/', 'incidents/', 'triage/', 'reviews/', 'digests/', 'keys/'].map(objectsUnder),
+      Condition: { Null: { 's3:if-none-match': 'true' } },
+    });
+  });
+
+  it('still expires evidence after retention by lifecycle (which no bucket policy stops)', () => {
+    const bucket = main.findResources('AWS::S3::Bucket')[bucketId() ?? ''];
+    expect(bucket?.Properties.LifecycleConfiguration).toEqual({
+      Rules: [
+        {
+          Id: 'expire-after-retention',
+          Status: 'Enabled',
+          ExpirationInDays: 365,
+          NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+        },
+        { Id: 'remove-expired-delete-markers', Status: 'Enabled', ExpiredObjectDeleteMarker: true },
+      ],
+    });
+    const { main: t } = synth(loadConfig({ retentionDays: 2555 }));
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockEnabled: true,
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 2555 })]) },
+    });
+  });
 
   it('runs nodejs24.x on arm64 with the evidence bucket', () => {
     const fn = main.findResources('AWS::Lambda::Function')[digestFunctionId(main)];
@@ -946,44 +1069,50 @@ describe('digest function', () => {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
-      Environment: { Variables: { EVIDENCE_BUCKET: { Ref: bucketId() } } },
+      Environment: {
+        Variables: expect.objectContaining({
+          EVIDENCE_BUCKET: { Ref: bucketId() },
+          DIGEST_SIGNING_KEY_ARN: { 'Fn::GetAtt': [signingKeyId(), 'Arn'] },
+        }),
+      },
     });
   });
 
-  it('runs every hour', () => {
+  it('runs every hour, five minutes past', () => {
     const id = digestFunctionId(main);
     main.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'rate(1 hour)',
+      ScheduleExpression: 'cron(5 * * * ? *)',
       State: 'ENABLED',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [id, 'Arn'] } })],
     });
   });
 
-  it('lists and reads findings/ and digests/, writes under digests/ only, and may delete nothing', () => {
+  it('lists and reads every evidence prefix and digests/, writes under digests/ and keys/ only, and may delete nothing', () => {
     const statements = digestStatements(main);
     const s3Statements = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+    const read = ['findings/', 'incidents/', 'triage/', 'reviews/', 'digests/'];
     expect(s3Statements).toEqual([
       {
         Effect: 'Allow',
         Action: 's3:ListBucket',
         Resource: { 'Fn::GetAtt': [bucketId(), 'Arn'] },
-        Condition: { StringLike: { 's3:prefix': ['findings/*', 'digests/*'] } },
+        Condition: { StringLike: { 's3:prefix': read.map((p) => `${p}*`) } },
       },
-      {
-        Effect: 'Allow',
-        Action: 's3:GetObject',
-        Resource: [objectsUnder('findings/'), objectsUnder('digests/')],
-      },
-      { Effect: 'Allow', Action: 's3:PutObject', Resource: objectsUnder('digests/') },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: read.map(objectsUnder) },
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: [objectsUnder('digests/'), objectsUnder('keys/')] },
     ]);
     const actions = statements.flatMap(actionsOf);
     expect(actions.filter((a) => /Delete|Retention|LegalHold|PutBucket|Bypass/.test(a))).toEqual([]);
     expect(actions.filter((a) => a === '*' || a.endsWith(':*') || a.endsWith('*'))).toEqual([]);
     expect(statements.filter((s) => s.Resource === '*')).toEqual([]);
     const kms = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')));
-    expect(kms.flatMap(actionsOf).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
-    expect(kms.map((s) => s.Resource)).toEqual([
-      { 'Fn::GetAtt': [logicalIdOf(euStacks.main.pipeline.storageKey), 'Arn'] },
+    expect(kms.map((s) => [actionsOf(s).sort(), s.Resource])).toEqual([
+      [
+        ['kms:Decrypt', 'kms:GenerateDataKey'],
+        { 'Fn::GetAtt': [logicalIdOf(euStacks.main.pipeline.storageKey), 'Arn'] },
+      ],
+      // Sign comes from the key policy, which names this role; IAM adds only the public key read.
+      [['kms:GetPublicKey'], { 'Fn::GetAtt': [signingKeyId(), 'Arn'] }],
     ]);
     expect(actions.filter((a) => /^(dynamodb|sns|sqs):/.test(a))).toEqual([]);
   });
@@ -1002,5 +1131,37 @@ describe('digest function', () => {
     expect(alarm).toBeDefined();
     const body = JSON.stringify(Object.values(main.findResources('AWS::CloudWatch::Dashboard'))[0]);
     expect(body).toContain(logicalIdOf(alarm as unknown as IConstruct));
+  });
+});
+
+describe('evidence part: break-glass roles on the signing key', () => {
+  it('exempts only the roles given from the lifecycle and policy guards', async () => {
+    const { Evidence } = await import('../../infra/constructs/evidence.ts');
+    const kms = await import('aws-cdk-lib/aws-kms');
+    const stack = new Stack(fastApp(), 'S', { env: { account: '111122223333', region: 'eu-west-1' } });
+    // As the pipeline sets it: access logs under a bucket policy, never an ACL.
+    stack.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+    const breakGlass = 'arn:aws:iam::111122223333:role/break-glass';
+    const part = new Evidence(stack, 'Evidence', {
+      retentionDays: 365,
+      accessLogRetentionDays: 365,
+      storageKey: new kms.Key(stack, 'Storage'),
+      projectRoot: join(import.meta.dirname, '../..'),
+      breakGlassRoleArns: [breakGlass],
+    });
+    const key = Template.fromStack(stack).findResources('AWS::KMS::Key')[logicalIdOf(part.signingKey)];
+    const statements =
+      (key?.Properties.KeyPolicy as { Statement: (Statement & { Sid?: string })[] } | undefined)?.Statement ?? [];
+    expect(statements.find((s) => s.Sid === 'GuardKeyLifecycle')?.Condition).toEqual({
+      ArnNotLike: { 'aws:PrincipalArn': [breakGlass] },
+    });
+    expect(statements.find((s) => s.Sid === 'GuardKeyPolicy')?.Condition).toEqual({
+      ArnNotLike: {
+        'aws:PrincipalArn': [
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111122223333:role/cdk-*-cfn-exec-role-*']] },
+          breakGlass,
+        ],
+      },
+    });
   });
 });
