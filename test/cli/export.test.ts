@@ -223,6 +223,31 @@ describe('trailwarden export', () => {
     expect((await runCli(['verify', evidence])).code).toBe(0);
   });
 
+  it('shows a folded finding at its highest revision and exports every revision', async () => {
+    const logs = tempTree({
+      'log.json': logFile([
+        stopLogging('ev-1', { eventTime: '2026-11-02T10:05:00Z' }),
+        stopLogging('ev-2', { eventTime: '2026-11-02T10:06:00Z' }),
+        stopLogging('ev-3', { eventTime: '2026-11-02T10:07:00Z' }),
+      ]),
+    });
+    const evidence = join(tempTree(), 'evidence');
+    expect((await runCli(['scan', logs, '--evidence', evidence])).code).toBe(0);
+    const { out, run, read } = await exportTo(evidence, ['--from', '2026-11-02', '--to', '2026-11-02']);
+    expect(run.stdout).toContain('exported 1 finding and 1 digest ');
+    const findings = filesUnder(out).filter((f) => f.startsWith('findings/'));
+    expect(findings.map((f) => f.replace(/[0-9a-f]{32}/, 'ID'))).toEqual([
+      'findings/dt=2026-11-02/critical/ID.json',
+      'findings/dt=2026-11-02/critical/ID.r2.json',
+      'findings/dt=2026-11-02/critical/ID.r3.json',
+    ]);
+    const [row] = parseCsv(read('findings.csv')).slice(1);
+    expect(row?.[11]).toBe('3');
+    expect(row?.[12]).toMatch(/\.r3\.json$/);
+    expect((JSON.parse(read('manifest.json')) as { verification: string }).verification).toBe('package');
+    expect((await runCli(['verify', out])).code).toBe(0);
+  });
+
   it('writes an empty but valid package when nothing is in range', async () => {
     const { evidence } = await scanWithEvidence();
     const { out, run, read } = await exportTo(evidence, ['--from', '2027-01-01', '--to', '2027-01-02']);
