@@ -9,7 +9,7 @@ import { buildDigest, buildDigestFromEntries, digestBody } from '../../rules/cor
 import { sha256 } from '../../rules/core/evidence.ts';
 import { startS3rver } from '../support/s3rver.ts';
 import { newSigner } from '../support/signing.ts';
-import { ioFor, logFile, runCli, stopLogging, tempTree } from './helpers.ts';
+import { benign, ioFor, logFile, runCli, stopLogging, tempTree } from './helpers.ts';
 
 const filesUnder = (dir: string): string[] => {
   const out: string[] = [];
@@ -89,6 +89,22 @@ describe('trailwarden scan --evidence', () => {
       /evidence: 4 objects and 3 digests written to .*, signed by key keys\/[0-9a-f]{64}\.pem/,
     );
     expect(run.stderr).toMatch(/generated a digest signing key at .*trailwarden\/signing-key\.pem/);
+  });
+
+  it('digests every hour of the scanned range, up to the last event even when it raised no finding', async () => {
+    const logs = tempTree({
+      'log.json': logFile([
+        benign('ev-0', { eventTime: '2026-11-02T08:59:00Z' }),
+        stop('ev-1', 'trail-a', '2026-11-02T10:05:00Z'),
+        benign('ev-2', { eventTime: '2026-11-02T12:30:00Z' }),
+      ]),
+    });
+    const evidence = join(tempTree(), 'evidence');
+    expect((await runCli(['scan', logs, '--evidence', evidence])).code).toBe(0);
+    expect(filesUnder(evidence).filter((f) => f.startsWith('digests/'))).toEqual(
+      ['08', '09', '10', '11', '12'].map((h) => `digests/dt=2026-11-02/20261102T${h}0000Z.json`),
+    );
+    expect((await verify(evidence, '--until', '2026-11-02T13:00:00Z')).code).toBe(0);
   });
 
   it('keeps the signing key outside the evidence, and reuses the generated key', async () => {
