@@ -200,6 +200,15 @@ const prune = (incidents: readonly Incident[], config: IncidentConfig): Incident
 };
 
 /**
+ * The order findings are placed in: event time, then the more severe first (one event that matches a critical
+ * and a high rule pages once, at critical), then id, so any arrival order gives the same decisions.
+ */
+export const byEventOrder = (a: Finding, b: Finding): number =>
+  ms(a.firstSeen) - ms(b.firstSeen) ||
+  SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+  (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
  * Pure correlation of one scope's findings (one batch) against its stored state. Findings are taken in event
  * order; a finding already in an incident (a redelivered batch, a retry after a failed page) changes nothing and
  * gets back the kind it had, so a retried page is a page again and never a second page. `changed` is false when
@@ -218,7 +227,7 @@ export const correlate = (
   let incidents = [...state.incidents];
   let changed = false;
   const placed: { findingId: string; incidentId: string; kind: IncidentAssignment['kind'] }[] = [];
-  const ordered = [...findings].sort((a, b) => ms(a.firstSeen) - ms(b.firstSeen) || (a.id < b.id ? -1 : 1));
+  const ordered = [...findings].sort(byEventOrder);
   for (const f of ordered) {
     const known = incidents.find((i) => i.findingIds.includes(f.id));
     if (known !== undefined) {
