@@ -1,13 +1,16 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { DetectionConfig } from '../../rules/core/config.ts';
+import { incidentConfigOf } from '../../rules/core/config.ts';
 import type { BatchOutcome } from '../../rules/core/detector.ts';
 import { createDetector } from '../../rules/core/detector.ts';
 import { buildHourlyChain, DIGEST_PREFIX } from '../../rules/core/digest.ts';
 import type { Catalogue } from '../../rules/core/engine.ts';
-import { evidenceBody, evidenceKey } from '../../rules/core/evidence.ts';
+import { evidenceBody, evidenceKey, revisionKey } from '../../rules/core/evidence.ts';
 import type { Finding } from '../../rules/core/finding.ts';
 import { atLeast } from '../../rules/core/finding.ts';
+import type { Incident } from '../../rules/core/incident.ts';
+import { incidentBody, incidentKey } from '../../rules/core/incident.ts';
 import { createMemoryCounterStore, createMemoryLedger } from '../../rules/core/memory.ts';
 import { shouldPage } from '../../rules/core/suppressions.ts';
 import type { RuleTextSource, Severity } from '../../rules/core/types.ts';
@@ -227,19 +230,25 @@ export const runScan = async (
   progress.clear();
 
   const findings = sink.findings();
+  const incidents = sink.incidents();
   if (options.evidenceDir !== undefined) {
-    const written = writeEvidence(options.evidenceDir, findings);
+    const written = writeEvidence(options.evidenceDir, findings, incidents);
     io.stderr.write(
       `evidence: ${plural(written.objects, 'object')} and ${plural(written.digests, 'digest')} written to ${options.evidenceDir}\n`,
     );
   }
-  const lines = renderFindings(options.format, findings, { colour: io.isTTY.stdout, productVersion: productVersion() });
+  const lines = renderFindings(options.format, findings, {
+    colour: io.isTTY.stdout,
+    productVersion: productVersion(),
+    incidents,
+  });
   if (lines.length > 0) io.stdout.write(`${lines.join('\n')}\n`);
   if (options.summary) {
     // Machine formats keep stdout parseable: the summary goes to stderr with them.
     const out = options.format === 'table' ? io.stdout : io.stderr;
     const colour = options.format === 'table' ? io.isTTY.stdout : io.isTTY.stderr;
-    out.write(`\n${renderSummary(findings, colour).join('\n')}\n`);
+    const correlation = { incidents, pageSeverity: incidentConfigOf(config).pageSeverity };
+    out.write(`\n${renderSummary(findings, colour, correlation).join('\n')}\n`);
   }
   io.stderr.write(`${summaryLine(stats, (performance.now() - started) / 1000)}\n`);
 
@@ -250,11 +259,23 @@ export const runScan = async (
 };
 
 /**
- * Each finding (its final, folded version) at the key and with the bytes the evaluate Lambda archives, then
- * hourly digests by the findings' `lastSeen` hour, chained in order — what `trailwarden verify` checks.
+ * Each finding (its final, folded version) and each incident (its final state, at its revision key) at the key and
+ * with the bytes the evaluate Lambda archives, then hourly digests by their `lastSeen` hour, chained in order —
+ * what `trailwarden verify` checks.
  */
-export const writeEvidence = (dir: string, findings: readonly Finding[]): { objects: number; digests: number } => {
-  const objects = findings.map((f) => ({ key: evidenceKey(f), bytes: evidenceBody(f), writtenAt: f.lastSeen }));
+export const writeEvidence = (
+  dir: string,
+  findings: readonly Finding[],
+  incidents: readonly Incident[] = [],
+): { objects: number; digests: number } => {
+  const objects = [
+    ...findings.map((f) => ({ key: evidenceKey(f), bytes: evidenceBody(f), writtenAt: f.lastSeen })),
+    ...incidents.map((i) => ({
+      key: revisionKey(incidentKey(i), i.revision),
+      bytes: incidentBody(i),
+      writtenAt: i.lastSeen,
+    })),
+  ];
   const digests = buildHourlyChain(objects);
   const write = (key: string, body: string): void => {
     const path = join(dir, ...key.split('/'));

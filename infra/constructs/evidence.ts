@@ -6,11 +6,14 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { EVIDENCE_PREFIXES } from '../../rules/core/evidence.ts';
 import { finalLogicalId, PipelinePart } from './logical-ids.ts';
 import { repoHandler, trailwardenFunction } from './trailwarden-function.ts';
 
 /** Where the evaluate and health functions write findings; the only prefix they may write to. */
 export const EVIDENCE_PREFIX = 'findings/';
+/** Where the evaluate and health functions archive incident states (one object per revision). */
+export const INCIDENT_PREFIX = 'incidents/';
 /** Where the digest function writes the chain; the only prefix it may write to. */
 export const DIGEST_PREFIX = 'digests/';
 
@@ -74,12 +77,15 @@ export class Evidence extends PipelinePart {
     this.acknowledge();
   }
 
-  /** Lets `role` add findings under `findings/`: PutObject only, no delete, no retention or legal-hold change, no read. */
+  /**
+   * Lets `role` add findings under `findings/` and incident states under `incidents/`: PutObject only, no delete,
+   * no retention or legal-hold change, no read.
+   */
   grantPutFindings(role: iam.IGrantable): void {
     role.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['s3:PutObject'],
-        resources: [this.evidenceBucket.arnForObjects(`${EVIDENCE_PREFIX}*`)],
+        resources: [EVIDENCE_PREFIX, INCIDENT_PREFIX].map((p) => this.evidenceBucket.arnForObjects(`${p}*`)),
       }),
     );
   }
@@ -105,7 +111,8 @@ export class Evidence extends PipelinePart {
       description: 'Trailwarden: hourly digest of the evidence written, chained to the previous digest',
       environment: { EVIDENCE_BUCKET: this.evidenceBucket.bucketName },
     });
-    const prefixes = [EVIDENCE_PREFIX, DIGEST_PREFIX];
+    // Every evidence prefix is chained (rules/core/evidence.ts), so the digest lists and reads them all.
+    const prefixes = [...EVIDENCE_PREFIXES, DIGEST_PREFIX];
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
@@ -141,11 +148,10 @@ export class Evidence extends PipelinePart {
     const digestPolicy = this.digestFunction.role?.node.tryFindChild('DefaultPolicy');
     if (digestPolicy === undefined) throw new Error('digest function role has no default policy');
     Validations.of(digestPolicy).acknowledge(
-      {
-        id: this.objectsFinding(EVIDENCE_PREFIX),
-        reason:
-          'The digest lists every evidence object written in its hour, whose keys are generated per finding; the grant is GetObject only (the stored checksum, or the bytes), scoped to the findings/ prefix.',
-      },
+      ...EVIDENCE_PREFIXES.map((p) => ({
+        id: this.objectsFinding(p),
+        reason: `The digest lists every evidence object written in its hour, whose keys are generated per object; the grant is GetObject only (the stored checksum, or the bytes), scoped to the ${p} prefix.`,
+      })),
       {
         id: this.objectsFinding(DIGEST_PREFIX),
         reason:
