@@ -109,6 +109,8 @@ const parseFinding = (bytes: string | Uint8Array): Finding | undefined => {
 export interface Selection {
   readonly findings: readonly SourceFinding[];
   readonly digests: readonly StoredObject[];
+  /** Incident states (`incidents/`) active in the range (their findings' controls, with `control`): copied as is. */
+  readonly incidents: readonly StoredObject[];
   /** Finding objects that could not be read as findings (named on stderr, never exported). */
   readonly unreadable: readonly string[];
 }
@@ -117,6 +119,9 @@ export interface Selection {
  * Findings whose activity (`firstSeen`..`lastSeen`) overlaps the inclusive UTC days `from`..`to` and, with
  * `control`, that map to it; plus every digest listing any of them. Findings sort by time, then id.
  */
+/** Incident states, archived beside the findings (rules/core/incident.ts). */
+const INCIDENT_PREFIX = 'incidents/';
+
 export const selectEvidence = (
   objects: readonly StoredObject[],
   range: { readonly from: string; readonly to: string; readonly control: Control | undefined },
@@ -140,7 +145,20 @@ export const selectEvidence = (
     (a, b) =>
       compare(a.finding.firstSeen, b.finding.firstSeen) || compare(a.finding.id, b.finding.id) || compare(a.key, b.key),
   );
-  const keys = new Set(findings.map((f) => f.key));
+  const incidents = objects
+    .filter((o) => o.key.startsWith(INCIDENT_PREFIX) && o.key.endsWith('.json'))
+    .filter((o) => {
+      try {
+        const i = JSON.parse(text(o.bytes)) as { openedAt?: unknown; lastSeen?: unknown; controls?: unknown };
+        if (typeof i.openedAt !== 'string' || typeof i.lastSeen !== 'string') return false;
+        if (Date.parse(i.openedAt) >= end || Date.parse(i.lastSeen) < start) return false;
+        return range.control === undefined || (Array.isArray(i.controls) && i.controls.includes(range.control));
+      } catch {
+        return false;
+      }
+    })
+    .sort((a, b) => compare(a.key, b.key));
+  const keys = new Set([...findings.map((f) => f.key), ...incidents.map((i) => i.key)]);
   const digests = objects
     .filter((o) => o.key.startsWith(DIGEST_PREFIX))
     .filter((o) => {
@@ -152,7 +170,7 @@ export const selectEvidence = (
       }
     })
     .sort((a, b) => compare(a.key, b.key));
-  return { findings, digests, unreadable: unreadable.sort(compare) };
+  return { findings, digests, incidents, unreadable: unreadable.sort(compare) };
 };
 
 // ---------------------------------------------------------------------------------------------- CSV
@@ -464,6 +482,7 @@ export const buildPackage = (input: Omit<ReportInput, 'selfVerifies'>): PackageF
   const { selection, options } = input;
   const evidence: PackageFile[] = [
     ...selection.findings.map((f) => ({ path: f.key, bytes: f.bytes })),
+    ...selection.incidents.map((i) => ({ path: i.key, bytes: i.bytes })),
     ...selection.digests.map((d) => ({ path: d.key, bytes: d.bytes })),
   ];
   const selfVerifies =

@@ -1,4 +1,4 @@
-import { sha256 } from './evidence.ts';
+import { EVIDENCE_PREFIXES, sha256 } from './evidence.ts';
 
 /**
  * The evidence digest chain (DESIGN §2, §4). Each period's digest lists every evidence object written in it
@@ -244,7 +244,8 @@ export const verifyChain = (objects: readonly StoredObject[]): VerifyReport => {
   };
   const present = new Map<string, StoredObject>();
   for (const o of objects) present.set(o.key, o);
-  const evidenceKeys = [...present.keys()].filter((k) => k.startsWith(EVIDENCE_PREFIX)).sort(compare);
+  // Every evidence prefix is chained (findings, incidents, …), not only findings.
+  const evidenceKeys = [...present.keys()].filter((k) => EVIDENCE_PREFIXES.some((p) => k.startsWith(p))).sort(compare);
 
   // Digests in key order; keys sort as the periods do.
   const digests: { key: string; sha256: string; digest: Digest }[] = [];

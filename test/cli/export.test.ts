@@ -167,7 +167,8 @@ describe('trailwarden export', () => {
 
     // The package verifies on its own.
     const verified = await runCli(['verify', out]);
-    expect(verified.stdout).toMatch(/^verified: 3 digests, 4 of 4 evidence objects match the chain/m);
+    // Four findings and the three incidents they belong to.
+    expect(verified.stdout).toMatch(/^verified: 3 digests, 7 of 7 evidence objects match the chain/m);
     expect(verified.code).toBe(0);
   });
 

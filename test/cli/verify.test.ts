@@ -60,7 +60,11 @@ describe('trailwarden scan --evidence', () => {
     expect(folded).toBeDefined();
     const key = findings.find((f) => f.endsWith(`/${folded?.id}.json`)) ?? '';
     expect(readFileSync(join(evidence, key), 'utf8')).toBe(`${JSON.stringify(folded, null, 2)}\n`);
-    expect(run.stderr).toMatch(/evidence: 3 objects and 2 digests written to /);
+    // Each incident too, in its final state: the findings' two actors are two incidents.
+    const incidents = files.filter((f) => f.startsWith('incidents/'));
+    expect(incidents).toHaveLength(2);
+    for (const key of incidents) expect(key).toMatch(/^incidents\/dt=2026-11-02\/[0-9a-f]{32}(\.r\d+)?\.json$/);
+    expect(run.stderr).toMatch(/evidence: 5 objects and 2 digests written to /);
   });
 
   it('refuses a directory that already holds digests', async () => {
@@ -77,7 +81,7 @@ describe('trailwarden verify', () => {
     const { evidence } = await scanWithEvidence();
     const run = await verify(evidence);
     expect(run.stdout).toMatch(
-      /^verified: 2 digests, 3 of 3 evidence objects match the chain; 0 failures, 0 warnings$/m,
+      /^verified: 2 digests, 5 of 5 evidence objects match the chain; 0 failures, 0 warnings$/m,
     );
     expect(run.code).toBe(0);
   });
@@ -170,7 +174,7 @@ describe('trailwarden verify s3://bucket/prefix (s3rver)', () => {
       );
     }
     const ok = await verifyS3('s3://evidence/export/2026');
-    expect(ok.stdout).toMatch(/^verified: 2 digests, 3 of 3 evidence objects/m);
+    expect(ok.stdout).toMatch(/^verified: 2 digests, 5 of 5 evidence objects/m);
     expect(ok.code).toBe(0);
 
     const key = files.find((f) => f.startsWith('findings/')) ?? '';
