@@ -8,6 +8,7 @@ import { createHandler } from '../functions/evaluate/evaluate.ts';
 import { RULE_TEXT_FILE, shippedRuleText } from '../functions/evaluate/rule-text.ts';
 import { createDynamoCounterStore } from '../functions/shared/adapters/dynamodb-counter-store.ts';
 import { createDynamoHistoryStore } from '../functions/shared/adapters/dynamodb-history-store.ts';
+import { createDynamoIncidentStore } from '../functions/shared/adapters/dynamodb-incident-store.ts';
 import { createDynamoLedger } from '../functions/shared/adapters/dynamodb-ledger.ts';
 import { createTelemetry } from '../functions/shared/telemetry.ts';
 import type { DetectionConfig } from '../rules/core/config.ts';
@@ -111,6 +112,7 @@ export const measureDynamoWrites = async (
         counters: createDynamoCounterStore(counting as DynamoDBClient, table),
         ledger: createDynamoLedger(counting as DynamoDBClient, table),
         history: createDynamoHistoryStore(counting as DynamoDBClient, table),
+        incidents: createDynamoIncidentStore(counting as DynamoDBClient, table),
         sink: { deliver: async () => {}, fold: async () => {} },
         telemetry: createTelemetry('bench', () => {}),
       });

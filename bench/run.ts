@@ -2,15 +2,19 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createCollectingSink } from '../cli/collecting-sink.ts';
 import { detectionConfigFrom } from '../cli/config-file.ts';
 import { failedLogin, planDay } from '../examples/day.ts';
+import { attackHourLogs } from '../examples/generate.ts';
 import type { CtRecord } from '../examples/model.ts';
 import { at, byStartThenKey, expand, rngFrom } from '../examples/model.ts';
 import { PROD, team } from '../examples/org.ts';
 import { scenarioPlan } from '../examples/scenarios.ts';
 import type { CloudTrailRecord } from '../rules/core/cloudtrail.ts';
 import type { DetectionConfig } from '../rules/core/config.ts';
+import { createDetector } from '../rules/core/detector.ts';
 import { toAuditEvent } from '../rules/core/events.ts';
+import { createMemoryCounterStore, createMemoryLedger } from '../rules/core/memory.ts';
 import { catalogue } from '../rules/index.ts';
 import { envelope } from '../test/functions/support.ts';
 import { BENCH_DIR, CORPUS_DIR, ensureCorpus } from './corpus.ts';
@@ -184,6 +188,38 @@ const loginBurst = (): CtRecord[] => {
   return records;
 };
 
+/**
+ * Pages per incident on the generated attack hour (one actor, nine findings, five of them high or critical):
+ * the page plus each escalation, over the incidents. Without correlation every high or critical finding pages.
+ */
+const attackHourPages = async (config: DetectionConfig) => {
+  const sink = createCollectingSink();
+  const detector = createDetector({
+    catalogue,
+    config,
+    counters: createMemoryCounterStore(),
+    ledger: createMemoryLedger(),
+    sink,
+  });
+  const events = attackHourLogs().flatMap((f) =>
+    f.records.flatMap((r) => {
+      const parsed = toAuditEvent(r);
+      return parsed.ok ? [parsed.event] : [];
+    }),
+  );
+  const outcome = await detector.process(events);
+  if (outcome.failures.length > 0) throw new Error(`attack hour: ${outcome.failures.length} failures`);
+  const incidents = sink.incidents();
+  const pages = incidents.reduce((n, i) => n + i.pages.length, 0);
+  return {
+    findings: sink.findings().length,
+    incidents: incidents.length,
+    pages,
+    pagesPerIncident: incidents.length === 0 ? 0 : Math.round((pages / incidents.length) * 100) / 100,
+    withoutCorrelation: sink.findings().filter((f) => f.severity === 'critical' || f.severity === 'high').length,
+  };
+};
+
 const bodies = (records: readonly CtRecord[]): string[] =>
   records.map((r) => JSON.stringify(envelope(r as unknown as CloudTrailRecord)));
 
@@ -244,6 +280,8 @@ const main = async (): Promise<void> => {
     log(`DynamoDB writes not measured: ${err instanceof Error ? err.message : String(err)}`);
   }
 
+  const attack = await attackHourPages(config);
+
   let profileLines: string[] = [];
   if (profile) {
     log('profiling one scan …');
@@ -276,6 +314,7 @@ const main = async (): Promise<void> => {
           writes.sprayMaxCounterWritesPerKeyPerBatch ?? 0,
         )
       : null,
+    pagesPerIncident: attack.pagesPerIncident,
   };
 
   const rows: [string, string, string][] = [
@@ -311,6 +350,11 @@ const main = async (): Promise<void> => {
       writes
         ? `mix ${fmt(figures.ddbWritesPer1k ?? 0, 1)} (${fmt(mix.length)} routed events)  brute force ${fmt(figures.ddbWritesPer1kBurst ?? 0, 1)} (${fmt(burst.length)} on one user)  spraying ${fmt(figures.ddbWritesPer1kSpray ?? 0, 1)} (200 users, 50 IPs)`
         : 'not measured',
+      '',
+    ],
+    [
+      'pages per incident (attack hour)',
+      `${fmt(attack.pagesPerIncident, 2)}  (${attack.pages} pages for ${attack.incidents} incident${attack.incidents === 1 ? '' : 's'} of ${attack.findings} findings; ${attack.withoutCorrelation} without correlation)`,
       '',
     ],
     [

@@ -2,6 +2,7 @@ import { mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { attackPlan } from './attack-hour.ts';
 import { EXAMPLE_SHAPE, planDay } from './day.ts';
 import type { Activity, CtRecord } from './model.ts';
 import { byStartThenKey, DAY_START_MS, expand, hash32, MINUTE, rngFrom } from './model.ts';
@@ -88,7 +89,7 @@ export const deliver = (records: readonly CtRecord[], seed: string): LogFile[] =
 /** The example day's records: the benign day, plus the scenarios unless asked not to. */
 export const exampleRecords = (options: { readonly scenarios: boolean } = { scenarios: true }): CtRecord[] => {
   const activities: Activity[] = planDay(EXAMPLE_SHAPE, EXAMPLE_SEED);
-  if (options.scenarios) activities.push(...scenarioPlan(team(0)));
+  if (options.scenarios) activities.push(...scenarioPlan(team(0)), ...attackPlan());
   activities.sort(byStartThenKey);
   const gap = options.scenarios ? trailGap(team(0)) : undefined;
   const records: CtRecord[] = [];
@@ -101,6 +102,13 @@ export const exampleRecords = (options: { readonly scenarios: boolean } = { scen
     records.push(r);
   });
   return records;
+};
+
+/** The attack hour alone (the same records as in the example day), as CloudTrail delivers it. */
+export const attackHourLogs = (): LogFile[] => {
+  const records: CtRecord[] = [];
+  expand(EXAMPLE_SEED, attackPlan(), (r) => records.push(r));
+  return deliver(records, EXAMPLE_SEED);
 };
 
 /** Every example log file, in path order. */

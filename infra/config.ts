@@ -38,10 +38,11 @@ export interface AlertsConfig {
 
 /**
  * An HTTPS subscriber such as a PagerDuty Events API integration URL. A pager usually filters on the
- * message attributes the notifier sets (severity, ruleId, account, drill), e.g.
- * `{ "severity": ["critical", "high"], "drill": [{ "exists": false }] }`. The filter applies to findings
- * only: pipeline alarms carry no message attributes, so every endpoint is also subscribed, unfiltered, to
- * the separate alarm topic.
+ * message attributes the notifier sets (kind, incidentId, severity, ruleId, account, drill), e.g.
+ * `{ "kind": ["page", "escalation", "resolved"], "drill": [{ "exists": false }] }`: one page per incident and
+ * one per severity rise, never the updates (which stay on unfiltered subscribers). The filter applies to
+ * findings only: pipeline alarms carry no message attributes, so every endpoint is also subscribed, unfiltered,
+ * to the separate alarm topic.
  */
 export interface HttpsAlert {
   readonly url: string;

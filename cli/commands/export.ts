@@ -116,6 +116,8 @@ export interface Selection {
   readonly digests: readonly StoredObject[];
   /** The public keys kept with the evidence (`keys/`), so the package verifies signatures on its own. */
   readonly keys: readonly StoredObject[];
+  /** Incident states (`incidents/`) active in the range (their findings' controls, with `control`): copied as is. */
+  readonly incidents: readonly StoredObject[];
   /** Finding objects that could not be read as findings (named on stderr, never exported). */
   readonly unreadable: readonly string[];
 }
@@ -126,6 +128,9 @@ export interface Selection {
  * of each; plus the digests from the first to the last listing any of them, and the public keys. Findings sort
  * by time, then id.
  */
+/** Incident states, archived beside the findings (rules/core/incident.ts). */
+const INCIDENT_PREFIX = 'incidents/';
+
 export const selectEvidence = (
   objects: readonly StoredObject[],
   range: { readonly from: string; readonly to: string; readonly control: Control | undefined },
@@ -163,7 +168,20 @@ export const selectEvidence = (
     (a, b) =>
       compare(a.finding.firstSeen, b.finding.firstSeen) || compare(a.finding.id, b.finding.id) || compare(a.key, b.key),
   );
-  const keys = new Set(findings.flatMap((f) => f.revisions.map((r) => r.key)));
+  const incidents = objects
+    .filter((o) => o.key.startsWith(INCIDENT_PREFIX) && o.key.endsWith('.json'))
+    .filter((o) => {
+      try {
+        const i = JSON.parse(text(o.bytes)) as { openedAt?: unknown; lastSeen?: unknown; controls?: unknown };
+        if (typeof i.openedAt !== 'string' || typeof i.lastSeen !== 'string') return false;
+        if (Date.parse(i.openedAt) >= end || Date.parse(i.lastSeen) < start) return false;
+        return range.control === undefined || (Array.isArray(i.controls) && i.controls.includes(range.control));
+      } catch {
+        return false;
+      }
+    })
+    .sort((a, b) => compare(a.key, b.key));
+  const keys = new Set([...findings.flatMap((f) => f.revisions.map((r) => r.key)), ...incidents.map((i) => i.key)]);
   const all = objects.filter((o) => o.key.startsWith(DIGEST_PREFIX)).sort((a, b) => compare(a.key, b.key));
   const lists = (o: StoredObject): boolean => {
     try {
@@ -182,7 +200,7 @@ export const selectEvidence = (
     digests.length === 0
       ? []
       : objects.filter((o) => o.key.startsWith(KEYS_PREFIX)).sort((a, b) => compare(a.key, b.key));
-  return { findings, digests, keys: publicKeys, unreadable: unreadable.sort(compare) };
+  return { findings, digests, keys: publicKeys, incidents, unreadable: unreadable.sort(compare) };
 };
 
 // ---------------------------------------------------------------------------------------------- CSV
@@ -494,6 +512,7 @@ export const buildPackage = (input: Omit<ReportInput, 'selfVerifies'>): PackageF
   const { selection, options } = input;
   const evidence: PackageFile[] = [
     ...selection.findings.flatMap((f) => f.revisions.map((r) => ({ path: r.key, bytes: r.bytes }))),
+    ...selection.incidents.map((i) => ({ path: i.key, bytes: i.bytes })),
     ...selection.digests.map((d) => ({ path: d.key, bytes: d.bytes })),
     ...selection.keys.map((k) => ({ path: k.key, bytes: k.bytes })),
   ];

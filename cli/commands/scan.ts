@@ -1,13 +1,16 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { DetectionConfig } from '../../rules/core/config.ts';
+import { incidentConfigOf } from '../../rules/core/config.ts';
 import type { BatchOutcome } from '../../rules/core/detector.ts';
 import { createDetector } from '../../rules/core/detector.ts';
 import { buildHourlyChain, DIGEST_PREFIX } from '../../rules/core/digest.ts';
 import type { Catalogue } from '../../rules/core/engine.ts';
-import { evidenceBody, findingRevisionKey } from '../../rules/core/evidence.ts';
+import { evidenceBody, findingRevisionKey, revisionKey } from '../../rules/core/evidence.ts';
 import type { Finding } from '../../rules/core/finding.ts';
 import { atLeast } from '../../rules/core/finding.ts';
+import type { Incident } from '../../rules/core/incident.ts';
+import { incidentBody, incidentKey } from '../../rules/core/incident.ts';
 import { createMemoryCounterStore, createMemoryLedger } from '../../rules/core/memory.ts';
 import type { DigestSigner } from '../../rules/core/signature.ts';
 import { keyFingerprint, publicKeyKey, publicKeyPem } from '../../rules/core/signature.ts';
@@ -245,9 +248,11 @@ export const runScan = async (
   progress.clear();
 
   const findings = sink.findings();
+  const incidents = sink.incidents();
   if (options.evidenceDir !== undefined && signer !== undefined) {
     const written = await writeEvidence(options.evidenceDir, sink.states(), {
       signer,
+      incidents,
       ...(Number.isFinite(range.min) ? { from: new Date(range.min).toISOString() } : {}),
       ...(Number.isFinite(range.max) ? { to: new Date(range.max).toISOString() } : {}),
     });
@@ -255,13 +260,18 @@ export const runScan = async (
       `evidence: ${plural(written.objects, 'object')} and ${plural(written.digests, 'digest')} written to ${options.evidenceDir}, signed by key ${written.publicKey}\n`,
     );
   }
-  const lines = renderFindings(options.format, findings, { colour: io.isTTY.stdout, productVersion: productVersion() });
+  const lines = renderFindings(options.format, findings, {
+    colour: io.isTTY.stdout,
+    productVersion: productVersion(),
+    incidents,
+  });
   if (lines.length > 0) io.stdout.write(`${lines.join('\n')}\n`);
   if (options.summary) {
     // Machine formats keep stdout parseable: the summary goes to stderr with them.
     const out = options.format === 'table' ? io.stdout : io.stderr;
     const colour = options.format === 'table' ? io.isTTY.stdout : io.isTTY.stderr;
-    out.write(`\n${renderSummary(findings, colour).join('\n')}\n`);
+    const correlation = { incidents, pageSeverity: incidentConfigOf(config).pageSeverity };
+    out.write(`\n${renderSummary(findings, colour, correlation).join('\n')}\n`);
   }
   io.stderr.write(`${summaryLine(stats, (performance.now() - started) / 1000)}\n`);
 
@@ -272,21 +282,30 @@ export const runScan = async (
 };
 
 /**
- * Every state of each finding (first delivery and each fold) at the key and with the bytes the evaluate Lambda
- * archives (`findingRevisionKey`: a fold is a new revision, never an overwrite), then a signed digest for every
- * hour from `from` to `to` (the scanned range) chained in order, and the signing key's PUBLIC half under `keys/`
- * — what `trailwarden verify` checks. Files are created, never replaced.
+ * Every state of each finding (first delivery and each fold) and the final state of each incident (at its revision
+ * key), at the keys and with the bytes the evaluate Lambda archives (a fold is a new revision, never an overwrite),
+ * then a signed digest for every hour from `from` to `to` (the scanned range) chained in order, and the signing
+ * key's PUBLIC half under `keys/` — what `trailwarden verify` checks. Files are created, never replaced.
  */
 export const writeEvidence = async (
   dir: string,
   states: readonly Finding[],
-  options: { readonly signer: DigestSigner; readonly from?: string; readonly to?: string },
+  options: {
+    readonly signer: DigestSigner;
+    readonly from?: string;
+    readonly to?: string;
+    readonly incidents?: readonly Incident[];
+  },
 ): Promise<{ objects: number; digests: number; publicKey: string }> => {
   const byKey = new Map<string, { key: string; bytes: string; writtenAt: string }>();
   for (const f of states) {
     const key = findingRevisionKey(f);
     // A state with the count of one already written is the same revision (as S3's conditional put keeps the first).
     if (!byKey.has(key)) byKey.set(key, { key, bytes: evidenceBody(f), writtenAt: f.lastSeen });
+  }
+  for (const i of options.incidents ?? []) {
+    const key = revisionKey(incidentKey(i), i.revision);
+    byKey.set(key, { key, bytes: incidentBody(i), writtenAt: i.lastSeen });
   }
   const objects = [...byKey.values()];
   const digests = await buildHourlyChain(objects, options);

@@ -7,6 +7,7 @@ import { shippedRuleText } from '../../functions/evaluate/rule-text.ts';
 import { createAwsFindingSink } from '../../functions/shared/adapters/aws-finding-sink.ts';
 import { createDynamoCounterStore } from '../../functions/shared/adapters/dynamodb-counter-store.ts';
 import { createDynamoHistoryStore } from '../../functions/shared/adapters/dynamodb-history-store.ts';
+import { createDynamoIncidentStore } from '../../functions/shared/adapters/dynamodb-incident-store.ts';
 import { createDynamoLedger } from '../../functions/shared/adapters/dynamodb-ledger.ts';
 import { createS3EvidenceStore } from '../../functions/shared/adapters/s3-evidence-store.ts';
 import { createSnsNotifier } from '../../functions/shared/adapters/sns-notifier.ts';
@@ -129,6 +130,7 @@ export const runLocal = async (
       counters: createDynamoCounterStore(env.dynamo, table),
       ledger: createDynamoLedger(env.dynamo, table),
       history: createDynamoHistoryStore(env.dynamo, table),
+      incidents: createDynamoIncidentStore(env.dynamo, table),
       sink: createAwsFindingSink(createS3EvidenceStore(env.s3, BUCKET), createSnsNotifier(sns.client, TOPIC)),
       telemetry: createTelemetry('trailwarden-drill', () => {}),
       // The run's own key: the handler honours the plan's drills because they are signed with it.

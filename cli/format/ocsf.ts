@@ -39,6 +39,8 @@ export interface OcsfDetectionFinding {
     readonly version: string;
     readonly product: { readonly name: 'Trailwarden'; readonly vendor_name: 'Trailwarden'; readonly version?: string };
     readonly profiles: readonly string[];
+    /** The finding's incident: OCSF's own attribute "used to correlate events" (`metadata.correlation_uid`). */
+    readonly correlation_uid?: string;
   };
   readonly finding_info: {
     readonly uid: string;
@@ -116,6 +118,7 @@ export const toOcsf = (f: Finding, productVersion?: string): OcsfDetectionFindin
         ...(productVersion === undefined ? {} : { version: productVersion }),
       },
       profiles: ['cloud'],
+      ...(f.incidentId === undefined ? {} : { correlation_uid: f.incidentId }),
     },
     finding_info: {
       uid: f.id,

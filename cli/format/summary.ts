@@ -1,5 +1,6 @@
 import type { Finding } from '../../rules/core/finding.ts';
-import { SEVERITY_RANK } from '../../rules/core/finding.ts';
+import { atLeast, SEVERITY_RANK } from '../../rules/core/finding.ts';
+import type { Incident } from '../../rules/core/incident.ts';
 import { shouldPage } from '../../rules/core/suppressions.ts';
 import type { Control, Severity } from '../../rules/core/types.ts';
 import { CONTROLS } from '../../rules/core/types.ts';
@@ -79,12 +80,32 @@ const columns = (first: string): readonly Column<VolumeRow>[] => [
   { header: 'WHAT', cell: (r) => r.label },
 ];
 
-export const renderSummary = (findings: readonly Finding[], colour: boolean): string[] => {
+/**
+ * Pages with correlation (one per incident, plus one per severity rise) against without it (every unsuppressed
+ * finding at or above the paging severity would page on its own).
+ */
+export const pagesLine = (
+  findings: readonly Finding[],
+  incidents: readonly Incident[],
+  pageSeverity: Severity,
+): string => {
+  const pages = incidents.flatMap((i) => i.pages);
+  const escalations = pages.filter((p) => p.kind === 'escalation').length;
+  const without = findings.filter((f) => shouldPage(f) && atLeast(f.severity, pageSeverity)).length;
+  return `Pages (${pageSeverity} and above): ${pages.length} with correlation (${incidents.length} incident${incidents.length === 1 ? '' : 's'}, ${escalations} escalation${escalations === 1 ? '' : 's'}), ${without} without.`;
+};
+
+export const renderSummary = (
+  findings: readonly Finding[],
+  colour: boolean,
+  correlation?: { readonly incidents: readonly Incident[]; readonly pageSeverity: Severity },
+): string[] => {
   const s = summarise(findings);
   if (findings.length === 0) return ['Summary: no findings.'];
   const paged = findings.filter(shouldPage).length;
   return [
     `Summary over ${s.days} day${s.days === 1 ? '' : 's'} of activity: ${findings.length} findings, ${paged} would page (${Math.round((paged / s.days) * 10) / 10} per day).`,
+    ...(correlation ? [pagesLine(findings, correlation.incidents, correlation.pageSeverity)] : []),
     '',
     ...renderTable(columns('RULE'), s.byRule, colour),
     '',

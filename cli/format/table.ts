@@ -1,4 +1,5 @@
 import type { Finding } from '../../rules/core/finding.ts';
+import type { Incident } from '../../rules/core/incident.ts';
 import type { Severity } from '../../rules/core/types.ts';
 import { SEVERITIES } from '../../rules/core/types.ts';
 import type { Column } from './text-table.ts';
@@ -58,5 +59,62 @@ export const countLine = (findings: readonly Finding[]): string => {
   return `${findings.length} finding${findings.length === 1 ? '' : 's'} (${bySeverity.join(', ')}${muted})`;
 };
 
-export const renderFindingsTable = (findings: readonly Finding[], colour: boolean): string[] =>
-  findings.length === 0 ? [countLine(findings)] : [...renderTable(COLUMNS, findings, colour), '', countLine(findings)];
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** `2 incidents, 3 pages (1 escalation)`: what the pager saw. */
+export const incidentLine = (incidents: readonly Incident[]): string => {
+  const pages = incidents.flatMap((i) => i.pages);
+  const escalations = pages.filter((p) => p.kind === 'escalation').length;
+  return `${plural(incidents.length, 'incident')}, ${plural(pages.length, 'page')}${escalations > 0 ? ` (${plural(escalations, 'escalation')})` : ''}`;
+};
+
+/** The heading over an incident's findings: id, severity, actor, span, and what paged. */
+export const incidentHeading = (i: Incident, colour: boolean): string => {
+  const severity = i.severity.toUpperCase();
+  const paged =
+    i.pages.length === 0
+      ? 'not paged'
+      : i.pages.map((p) => (p.kind === 'page' ? `paged at ${p.severity}` : `escalated to ${p.severity}`)).join(', ');
+  return [
+    `Incident ${i.id}  ${colour ? paintSeverity(severity, i.severity) : severity}${i.drill ? '  [drill]' : ''}  ${i.actorKey}  account ${i.account}`,
+    `  ${shortTime(i.openedAt)} to ${shortTime(i.lastSeen)}, ${plural(i.findingIds.length, 'finding')}, ${paged}`,
+  ].join('\n');
+};
+
+/**
+ * Findings grouped by incident (most severe incident first), each incident's findings beneath it in event order.
+ * The columns line up across incidents; findings without an incident (none, from `scan`) come last.
+ */
+export const renderFindingsTable = (
+  findings: readonly Finding[],
+  colour: boolean,
+  incidents: readonly Incident[] = [],
+): string[] => {
+  if (findings.length === 0) return [countLine(findings)];
+  if (incidents.length === 0) return [...renderTable(COLUMNS, findings, colour), '', countLine(findings)];
+  const byId = new Map(findings.map((f) => [f.id, f]));
+  const groups = incidents.map((i) => ({
+    incident: i,
+    rows: i.findingIds.flatMap((id) => {
+      const f = byId.get(id);
+      return f === undefined ? [] : [f];
+    }),
+  }));
+  const placed = new Set(groups.flatMap((g) => g.rows.map((f) => f.id)));
+  const loose = findings.filter((f) => !placed.has(f.id));
+  const ordered = [...groups.flatMap((g) => g.rows), ...loose];
+  const [header = '', ...rows] = renderTable(COLUMNS, ordered, colour);
+  const out: string[] = [];
+  let at = 0;
+  for (const g of groups) {
+    if (g.rows.length === 0) continue;
+    out.push(...incidentHeading(g.incident, colour).split('\n'), `  ${header}`);
+    for (const row of rows.slice(at, at + g.rows.length)) out.push(`  ${row}`);
+    out.push('');
+    at += g.rows.length;
+  }
+  if (loose.length > 0) {
+    out.push('Not in an incident', `  ${header}`, ...rows.slice(at).map((r) => `  ${r}`), '');
+  }
+  return [...out, `${countLine(findings)}; ${incidentLine(incidents)}`];
+};

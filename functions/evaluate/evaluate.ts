@@ -13,12 +13,14 @@ import type {
   FindingSink,
   HeartbeatStore,
   HistoryStore,
+  IncidentStore,
 } from '../../rules/core/ports.ts';
 import type { AuditEvent, RuleTextSource, Severity } from '../../rules/core/types.ts';
 import { catalogue as defaultCatalogue } from '../../rules/index.ts';
 import { createDynamoCounterStore } from '../shared/adapters/dynamodb-counter-store.ts';
 import { createDynamoHeartbeatStore } from '../shared/adapters/dynamodb-heartbeat-store.ts';
 import { createDynamoHistoryStore } from '../shared/adapters/dynamodb-history-store.ts';
+import { createDynamoIncidentStore } from '../shared/adapters/dynamodb-incident-store.ts';
 import { createDynamoLedger } from '../shared/adapters/dynamodb-ledger.ts';
 import { parseEvaluateEnv } from '../shared/env.ts';
 import type { Telemetry } from '../shared/telemetry.ts';
@@ -32,6 +34,8 @@ export interface EvaluateDeps {
   readonly ledger: FindingLedger;
   /** Behaviour-rule memory; must be shared across containers (DynamoDB), never per-container memory. */
   readonly history: HistoryStore;
+  /** Incident correlation; shared across containers (DynamoDB), or concurrent handlers would page twice. */
+  readonly incidents: IncidentStore;
   readonly sink: FindingSink;
   readonly telemetry: Telemetry;
   /** Descriptions and runbooks for findings (`rule-text.json`, read on the first finding). */
@@ -174,14 +178,19 @@ export const createHandler =
       ruleCounts(e.ruleId).RuleErrors++;
       for (const messageId of messagesByEvent.get(e.eventId) ?? []) failed.add(messageId);
     }
+    const byKind = { page: 0, escalation: 0, update: 0 };
     for (const f of outcome.delivered) {
+      const notice = outcome.notices.get(f.id);
       telemetry.log('info', 'finding delivered', {
         findingId: f.id,
         ruleId: f.ruleId,
         severity: f.severity,
         drill: f.drill,
         suppression: f.suppression?.status,
+        incidentId: f.incidentId,
+        kind: notice?.kind,
       });
+      if (notice) byKind[notice.kind]++;
       const counts = ruleCounts(f.ruleId);
       counts.Findings++;
       // Archived but not paged: the volume a suppression hides stays visible.
@@ -198,8 +207,14 @@ export const createHandler =
       EventsIn: events.length,
       Matches: outcome.matches,
       MalformedRecords: parsed.length - events.length,
-      // Findings that could not be archived, paged or recorded as paged; their events are retried.
-      DeliveryFailures: outcome.failures.filter((f) => f.stage === 'ledger' || f.stage === 'sink').length,
+      // Findings that could not be correlated, archived, paged or recorded as paged; their events are retried.
+      DeliveryFailures: outcome.failures.filter(
+        (f) => f.stage === 'ledger' || f.stage === 'incident' || f.stage === 'sink',
+      ).length,
+      // Pages vs updates: what correlation saved the pager.
+      IncidentPages: byKind.page,
+      IncidentEscalations: byKind.escalation,
+      IncidentUpdates: byKind.update,
       FailedRecords: failed.size,
     });
     return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
@@ -280,8 +295,9 @@ export const lazySink = (load: () => Promise<FindingSink>): FindingSink => {
     return sink;
   };
   return {
-    deliver: async (finding) => (await get()).deliver(finding),
+    deliver: async (finding, notice) => (await get()).deliver(finding, notice),
     fold: async (finding) => (await get()).fold(finding),
+    incident: async (incident) => (await get()).incident?.(incident),
   };
 };
 
@@ -297,6 +313,7 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): E
     counters: createDynamoCounterStore(dynamo, parsed.tableName),
     ledger: createDynamoLedger(dynamo, parsed.tableName),
     history: createDynamoHistoryStore(dynamo, parsed.tableName),
+    incidents: createDynamoIncidentStore(dynamo, parsed.tableName),
     heartbeats: createDynamoHeartbeatStore(dynamo, parsed.tableName),
     clock: SYSTEM_CLOCK,
     ...(parsed.drillKeySecret === undefined

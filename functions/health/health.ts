@@ -6,11 +6,13 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { Finding } from '../../rules/core/finding.ts';
 import type { HealthCandidate, HealthObservation, HealthSettings } from '../../rules/core/health.ts';
 import { DEFAULT_HEALTH_SETTINGS, deriveHealth, silenceTransition } from '../../rules/core/health.ts';
+import { DEFAULT_INCIDENT_CONFIG } from '../../rules/core/incident.ts';
 import type {
   Clock,
   FindingLedger,
   FindingSink,
   HeartbeatStore,
+  IncidentStore,
   RecorderStatusSource,
   ResolutionNotifier,
   TrailStatusSource,
@@ -20,6 +22,7 @@ import { checkFailure } from '../shared/adapters/check-errors.ts';
 import { createCloudTrailStatusSource } from '../shared/adapters/cloudtrail-status-source.ts';
 import { createConfigRecorderStatusSource } from '../shared/adapters/config-recorder-status-source.ts';
 import { createDynamoHeartbeatStore } from '../shared/adapters/dynamodb-heartbeat-store.ts';
+import { createDynamoIncidentStore } from '../shared/adapters/dynamodb-incident-store.ts';
 import { createDynamoLedger } from '../shared/adapters/dynamodb-ledger.ts';
 import { createS3EvidenceStore } from '../shared/adapters/s3-evidence-store.ts';
 import { createSnsNotifier } from '../shared/adapters/sns-notifier.ts';
@@ -34,6 +37,8 @@ export interface HealthDeps {
   readonly recorders?: RecorderStatusSource;
   readonly heartbeats: HeartbeatStore;
   readonly ledger: FindingLedger;
+  /** Health findings form incidents too (actor `trailwarden:health`, apart from any attacker's). */
+  readonly incidents: IncidentStore;
   readonly sink: FindingSink;
   readonly resolutions: ResolutionNotifier;
   readonly clock: Clock;
@@ -95,15 +100,16 @@ export const createHandler = (deps: HealthDeps) => async (): Promise<HealthRepor
 
   const delivered: Finding[] = [];
   const folded: Finding[] = [];
-  const settled = new Set<string>(); // ids delivered now or earlier
+  // Ids delivered now or earlier; those delivered now map to the finding as delivered (with its incident).
+  const settled = new Map<string, Finding | undefined>();
   let duplicates = 0;
   for (const candidate of deriveHealth(observations, nowMs, deps.settings)) {
     try {
-      const kind = await admitAndDeliver(deps, candidate);
-      if (kind === 'deliver') delivered.push(candidate.finding);
-      else if (kind === 'fold') folded.push(candidate.finding);
+      const outcome = await admitAndDeliver(deps, candidate);
+      if (outcome.kind === 'deliver') delivered.push(outcome.finding);
+      else if (outcome.kind === 'fold') folded.push(candidate.finding);
       else duplicates++;
-      settled.add(candidate.finding.id);
+      settled.set(candidate.finding.id, outcome.kind === 'deliver' ? outcome.finding : undefined);
     } catch (err) {
       failures.push(`${candidate.finding.ruleId} ${candidate.finding.groupKey}: ${message(err)}`);
     }
@@ -118,7 +124,7 @@ export const createHandler = (deps: HealthDeps) => async (): Promise<HealthRepor
         await deps.heartbeats.markSilent(h.account, h.region, {
           findingId: t.candidate.finding.id,
           lastEventMs: h.lastEventMs,
-          finding: t.candidate.finding,
+          finding: settled.get(t.candidate.finding.id) ?? t.candidate.finding,
         });
       } else if (t?.kind === 'resolve') {
         const at = new Date(t.resumedAtMs).toISOString();
@@ -147,24 +153,35 @@ export const createHandler = (deps: HealthDeps) => async (): Promise<HealthRepor
   return { delivered, folded, duplicates, resolved, failures };
 };
 
-/** The detector's delivery path: admit → deliver (then mark delivered) or fold; a failed delivery releases. */
-const admitAndDeliver = async (deps: HealthDeps, c: HealthCandidate): Promise<'deliver' | 'fold' | 'duplicate'> => {
+/**
+ * The detector's delivery path: admit → incident → archive the incident, deliver (then mark delivered) or fold;
+ * a failed delivery releases.
+ */
+const admitAndDeliver = async (
+  deps: HealthDeps,
+  c: HealthCandidate,
+): Promise<{ readonly kind: 'deliver'; readonly finding: Finding } | { readonly kind: 'fold' | 'duplicate' }> => {
   const admission = await deps.ledger.admit(c.finding, c.dedupKey, c.dedupWindowMs);
   if (admission.kind === 'deliver') {
+    let finding = admission.finding;
     try {
-      await deps.sink.deliver(admission.finding);
+      const [placed] = await deps.incidents.correlate([finding], DEFAULT_INCIDENT_CONFIG);
+      if (placed === undefined || !placed.ok) throw new Error(placed?.ok === false ? placed.error : 'no incident');
+      finding = { ...finding, incidentId: placed.incident.id };
+      await deps.sink.incident?.(placed.incident);
+      await deps.sink.deliver(finding, { incident: placed.incident, kind: placed.kind });
     } catch (err) {
       await deps.ledger.release(admission.finding, c.dedupKey).catch(() => {});
       throw err;
     }
-    await deps.ledger.delivered(admission.finding, c.dedupKey);
-    return 'deliver';
+    await deps.ledger.delivered(finding, c.dedupKey);
+    return { kind: 'deliver', finding };
   }
   if (admission.kind === 'fold') {
     await deps.sink.fold(admission.finding);
-    return 'fold';
+    return { kind: 'fold' };
   }
-  return 'duplicate';
+  return { kind: 'duplicate' };
 };
 
 /** Built once per container. */
@@ -184,6 +201,7 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): H
     ),
     heartbeats: createDynamoHeartbeatStore(dynamo, parsed.tableName),
     ledger: createDynamoLedger(dynamo, parsed.tableName),
+    incidents: createDynamoIncidentStore(dynamo, parsed.tableName),
     sink: createAwsFindingSink(
       createS3EvidenceStore(new S3Client({}), parsed.evidenceBucket),
       createSnsNotifier(sns, parsed.topicArn),

@@ -14,7 +14,7 @@ import type { EventSelector } from '../../rules/core/types.ts';
 import type { EventPatternJson, GeneratedPattern } from '../event-patterns.ts';
 import { patternsFor } from '../event-patterns.ts';
 import type { Evidence } from './evidence.ts';
-import { EVIDENCE_PREFIX } from './evidence.ts';
+import { EVIDENCE_PREFIX, INCIDENT_PREFIX } from './evidence.ts';
 import { PipelinePart } from './logical-ids.ts';
 import { repoHandler, trailwardenFunction } from './trailwarden-function.ts';
 
@@ -193,6 +193,11 @@ export const acknowledgeFindingsWriter = (fn: NodejsFunction, evidence: Evidence
       id: evidence.objectsFinding(EVIDENCE_PREFIX),
       reason:
         'Evidence object keys are generated per finding (findings/dt=…/<severity>/<id>.json); the grant is PutObject only, scoped to the findings/ prefix.',
+    },
+    {
+      id: evidence.objectsFinding(INCIDENT_PREFIX),
+      reason:
+        'Incident states are archived per revision (incidents/dt=…/<id>[.rN].json, conditional on the key being new); the grant is PutObject only, scoped to the incidents/ prefix.',
     },
     {
       id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',

@@ -14,6 +14,8 @@ import { repoHandler, trailwardenFunction } from './trailwarden-function.ts';
 
 /** Where the evaluate and health functions write findings; the only prefix they may write to. */
 export const EVIDENCE_PREFIX = 'findings/';
+/** Where the evaluate and health functions archive incident states (one object per revision). */
+export const INCIDENT_PREFIX = 'incidents/';
 /** Where the digest function writes the chain; the only prefix it may write to. */
 export const DIGEST_PREFIX = CHAIN_PREFIX;
 /** Every prefix whose objects are written once and never replaced: evidence, the chain, the public keys. */
@@ -226,12 +228,15 @@ export class Evidence extends PipelinePart {
     });
   }
 
-  /** Lets `role` add findings under `findings/`: PutObject only, no delete, no retention or legal-hold change, no read. */
+  /**
+   * Lets `role` add findings under `findings/` and incident states under `incidents/`: PutObject only, no delete,
+   * no retention or legal-hold change, no read.
+   */
   grantPutFindings(role: iam.IGrantable): void {
     role.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['s3:PutObject'],
-        resources: [this.evidenceBucket.arnForObjects(`${EVIDENCE_PREFIX}*`)],
+        resources: [EVIDENCE_PREFIX, INCIDENT_PREFIX].map((p) => this.evidenceBucket.arnForObjects(`${p}*`)),
       }),
     );
   }

@@ -1,9 +1,12 @@
 import type { ChangeWindow } from './change-window.ts';
 import { parseChangeWindow } from './change-window.ts';
 import { globToRegExp } from './glob.ts';
+import type { IncidentConfig } from './incident.ts';
+import { DEFAULT_INCIDENT_CONFIG, INCIDENT_LIMITS } from './incident.ts';
 import type { Suppression } from './suppressions.ts';
 import { SUPPRESSION_MATCHERS } from './suppressions.ts';
 import type { Criticality } from './vocabulary.ts';
+import { SEVERITIES } from './vocabulary.ts';
 
 /**
  * Everything detection reads from configuration. Pure data: the CLI loads it from a file, the Lambda from
@@ -27,7 +30,12 @@ export interface DetectionConfig {
    * future-dated: a finding each, and they never move the dead-man switch or the threshold windows.
    */
   readonly clockSkewMinutes?: number;
+  /** Alert correlation (DESIGN §6); absent = `DEFAULT_INCIDENT_CONFIG` (60-minute window, pages from high). */
+  readonly incidents?: IncidentConfig;
 }
+
+export const incidentConfigOf = (config: DetectionConfig): IncidentConfig =>
+  config.incidents ?? DEFAULT_INCIDENT_CONFIG;
 
 /**
  * Tampering with Trailwarden itself (DESIGN §3, A.8.16): changes to its own rules, function, topic, table,
@@ -126,6 +134,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
         'approvedRegions',
         'selfProtection',
         'clockSkewMinutes',
+        'incidents',
       ].includes(key)
     )
       at(key, 'unknown key');
@@ -245,6 +254,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   if (skew !== undefined && !(typeof skew === 'number' && Number.isInteger(skew) && skew >= 1 && skew <= 1440)) {
     at('clockSkewMinutes', `must be a whole number of minutes from 1 to 1440 (got ${JSON.stringify(skew)})`);
   }
+  const incidents = parseIncidents(input.incidents, at);
 
   return errors.length > 0
     ? { ok: false, errors }
@@ -259,8 +269,37 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
           approvedRegions,
           ...(selfProtection ? { selfProtection } : {}),
           ...(typeof skew === 'number' ? { clockSkewMinutes: skew } : {}),
+          ...(incidents ? { incidents } : {}),
         },
       };
+};
+
+/** `incidents: { correlationMinutes?, pageSeverity? }`; each key defaults on its own. */
+const parseIncidents = (input: unknown, at: (p: string, msg: string) => void): IncidentConfig | undefined => {
+  if (input === undefined) return undefined;
+  if (!isRecord(input)) {
+    at('incidents', 'must be {correlationMinutes?, pageSeverity?}');
+    return undefined;
+  }
+  for (const key of Object.keys(input)) {
+    if (key !== 'correlationMinutes' && key !== 'pageSeverity') at(`incidents.${key}`, 'unknown key');
+  }
+  const { min, max } = INCIDENT_LIMITS.correlationMinutes;
+  const minutes = input.correlationMinutes ?? DEFAULT_INCIDENT_CONFIG.correlationMinutes;
+  if (typeof minutes !== 'number' || !Number.isInteger(minutes) || minutes < min || minutes > max) {
+    at(
+      'incidents.correlationMinutes',
+      `must be a whole number of minutes, ${min}..${max} (got ${JSON.stringify(minutes)})`,
+    );
+  }
+  const pageSeverity = input.pageSeverity ?? DEFAULT_INCIDENT_CONFIG.pageSeverity;
+  const severity = SEVERITIES.find((s) => s === pageSeverity);
+  if (severity === undefined) {
+    at('incidents.pageSeverity', `must be one of ${SEVERITIES.join(', ')} (got ${JSON.stringify(pageSeverity)})`);
+  }
+  return typeof minutes === 'number' && severity !== undefined
+    ? { correlationMinutes: minutes, pageSeverity: severity }
+    : undefined;
 };
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

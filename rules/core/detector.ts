@@ -1,14 +1,18 @@
 import { buildFinding } from './build-finding.ts';
 import type { DetectionConfig } from './config.ts';
+import { incidentConfigOf } from './config.ts';
 import type { Catalogue, HistoryLookup } from './engine.ts';
 import { evaluate } from './engine.ts';
 import type { Finding } from './finding.ts';
 import type { History, Sighting } from './history.ts';
 import { viewBefore } from './history.ts';
+import type { Incident } from './incident.ts';
+import { byEventOrder } from './incident.ts';
 import type { IntegrityCandidate } from './integrity.ts';
 import { believableUntil, DEFAULT_CLOCK_SKEW_MS, forgedDrillOf, futureDatedOf } from './integrity.ts';
-import { createMemoryHistoryStore } from './memory.ts';
+import { createMemoryHistoryStore, createMemoryIncidentStore } from './memory.ts';
 import type {
+  Admission,
   Clock,
   CounterRequest,
   CounterStore,
@@ -16,6 +20,8 @@ import type {
   FindingSink,
   HistoryRequest,
   HistoryStore,
+  IncidentNotice,
+  IncidentStore,
 } from './ports.ts';
 import { applySuppressions } from './suppressions.ts';
 import type { AuditEvent, Rule, RuleContext, RuleTextSource, WindowSpec } from './types.ts';
@@ -32,6 +38,8 @@ export interface DetectorDeps {
   readonly sink: FindingSink;
   /** Memory for behaviour rules; in memory unless given (the Lambda passes DynamoDB). */
   readonly history?: HistoryStore;
+  /** Incident correlation; in memory unless given (the Lambda passes DynamoDB). */
+  readonly incidents?: IncidentStore;
   readonly latenessMs?: number;
   /** Description and runbook per rule id, kept out of the rules themselves (see `RuleText`). */
   readonly ruleText?: RuleTextSource;
@@ -52,14 +60,17 @@ export interface DetectorDeps {
 export const namespaceOf = (e: AuditEvent): string =>
   e.drill === true ? 'drill|' : e.drillClaim !== undefined ? 'unverified-drill|' : '';
 
-export type Stage = 'history' | 'counter' | 'ledger' | 'sink';
+export type Stage = 'history' | 'counter' | 'ledger' | 'incident' | 'sink';
 
 /** What one batch produced. `failures` name the events to retry; everything else is done. */
 export interface BatchOutcome {
   readonly matches: number;
   /** `matches` by rule id: how often each rule's predicate matched, whether or not a finding followed. */
   readonly matchesByRule: Readonly<Record<string, number>>;
+  /** Delivered findings, each with its `incidentId`. */
   readonly delivered: readonly Finding[];
+  /** What each delivered finding told its incident's subscribers, by finding id. */
+  readonly notices: ReadonlyMap<string, IncidentNotice>;
   readonly folded: readonly Finding[];
   readonly duplicates: number;
   readonly failures: readonly {
@@ -105,6 +116,8 @@ export const createDetector = (deps: DetectorDeps) => {
   const historyStore = deps.history ?? createMemoryHistoryStore();
   const skewMs =
     deps.config.clockSkewMinutes === undefined ? DEFAULT_CLOCK_SKEW_MS : deps.config.clockSkewMinutes * 60_000;
+  const incidentStore = deps.incidents ?? createMemoryIncidentStore();
+  const incidentConfig = incidentConfigOf(deps.config);
 
   const process = async (events: readonly AuditEvent[]): Promise<BatchOutcome> => {
     const ruleErrors: { ruleId: string; eventId: string; error: string }[] = [];
@@ -171,45 +184,96 @@ export const createDetector = (deps: DetectorDeps) => {
       }
     }
 
+    // Event order, and the more severe first at one instant: the same order correlation decides in.
+    candidates.sort((a, b) => byEventOrder(a.finding, b.finding));
+    const fail = (stage: Stage, candidate: Candidate, err: unknown) =>
+      failures.push({
+        stage,
+        eventIds: [...candidate.batchEventIds],
+        error: message(err),
+        ruleId: candidate.finding.ruleId,
+        findingId: candidate.finding.id,
+      });
+
+    // 1. Dedup: which candidates are new findings, repeats, or already delivered.
+    const admitted: { candidate: Candidate; admission: Admission }[] = [];
+    for (const candidate of candidates) {
+      try {
+        // Suppressed findings take the same path (dedup, archive); only paging looks at the flag.
+        const finding = applySuppressions(candidate.finding, deps.config.suppressions);
+        admitted.push({
+          candidate,
+          admission: await deps.ledger.admit(finding, candidate.dedupKey, candidate.dedupWindowMs),
+        });
+      } catch (err) {
+        fail('ledger', candidate, err);
+      }
+    }
+
+    // 2. Correlation: every new finding joins or opens an incident, one store write per actor for the batch.
+    const fresh = admitted.filter((a) => a.admission.kind === 'deliver').map((a) => a.admission.finding);
+    const notices = new Map<string, IncidentNotice>();
+    const incidentErrors = new Map<string, string>();
+    if (fresh.length > 0) {
+      try {
+        for (const r of await incidentStore.correlate(fresh, incidentConfig)) {
+          if (r.ok) notices.set(r.findingId, { incident: r.incident, kind: r.kind });
+          else incidentErrors.set(r.findingId, r.error);
+        }
+      } catch (err) {
+        for (const f of fresh) incidentErrors.set(f.id, message(err));
+      }
+    }
+
+    // 3. Side effects in event order: each incident's state is archived once, before its first publication.
+    const archived = new Map<string, Promise<void>>();
+    const archive = (incident: Incident): Promise<void> => {
+      let done = archived.get(incident.id);
+      if (done === undefined) {
+        done = deps.sink.incident?.(incident) ?? Promise.resolve();
+        archived.set(incident.id, done);
+      }
+      return done;
+    };
     const delivered: Finding[] = [];
     const folded: Finding[] = [];
     let duplicates = 0;
-    candidates.sort((a, b) =>
-      a.finding.firstSeen < b.finding.firstSeen ? -1 : a.finding.firstSeen > b.finding.firstSeen ? 1 : 0,
-    );
-    for (const candidate of candidates) {
-      let stage: Stage = 'ledger';
+    for (const { candidate, admission } of admitted) {
+      let stage: Stage = 'incident';
       try {
-        // Suppressed findings take the same path (dedup, archive); only the sink's paging looks at the flag.
-        const finding = applySuppressions(candidate.finding, deps.config.suppressions);
-        const admission = await deps.ledger.admit(finding, candidate.dedupKey, candidate.dedupWindowMs);
-        stage = 'sink';
         if (admission.kind === 'deliver') {
+          const notice = notices.get(admission.finding.id);
           try {
-            await deps.sink.deliver(admission.finding);
+            if (notice === undefined) {
+              throw new Error(incidentErrors.get(admission.finding.id) ?? 'no incident assigned');
+            }
+            const finding: Finding = { ...admission.finding, incidentId: notice.incident.id };
+            stage = 'sink';
+            await archive(notice.incident);
+            await deps.sink.deliver(finding, notice);
+            stage = 'ledger';
+            await deps.ledger.delivered(finding, candidate.dedupKey);
+            delivered.push(finding);
           } catch (err) {
-            await deps.ledger.release(admission.finding, candidate.dedupKey).catch(() => {
-              // The claim lapses on its own; the sink error is the one to report.
-            });
+            if (stage !== 'ledger') {
+              await deps.ledger.release(admission.finding, candidate.dedupKey).catch(() => {
+                // The claim lapses on its own; the first error is the one to report.
+              });
+            }
             throw err;
           }
-          stage = 'ledger';
-          await deps.ledger.delivered(admission.finding, candidate.dedupKey);
-          delivered.push(admission.finding);
         } else if (admission.kind === 'fold') {
-          await deps.sink.fold(admission.finding);
-          folded.push(admission.finding);
+          stage = 'sink';
+          // A repeat of a finding delivered in this very batch: the ledger has not yet heard its incident.
+          const incidentId = admission.finding.incidentId ?? notices.get(admission.finding.id)?.incident.id;
+          const finding = incidentId === undefined ? admission.finding : { ...admission.finding, incidentId };
+          await deps.sink.fold(finding);
+          folded.push(finding);
         } else {
           duplicates++;
         }
       } catch (err) {
-        failures.push({
-          stage,
-          eventIds: [...candidate.batchEventIds],
-          error: message(err),
-          ruleId: candidate.finding.ruleId,
-          findingId: candidate.finding.id,
-        });
+        fail(stage, candidate, err);
       }
     }
 
@@ -217,7 +281,7 @@ export const createDetector = (deps: DetectorDeps) => {
     for (const m of [...direct, ...[...counted.values()].flatMap((g) => g.matches)])
       matchesByRule[m.rule.id] = (matchesByRule[m.rule.id] ?? 0) + 1;
     const matches = Object.values(matchesByRule).reduce((n, c) => n + c, 0);
-    return { matches, matchesByRule, delivered, folded, duplicates, failures, ruleErrors };
+    return { matches, matchesByRule, delivered, notices, folded, duplicates, failures, ruleErrors };
   };
 
   return { process };

@@ -30,6 +30,8 @@ export interface Finding {
   readonly drill: boolean;
   /** Set when a configured suppression matched: `active` ones are archived but never paged. */
   readonly suppression?: SuppressionNote;
+  /** The incident it belongs to (`rules/core/incident.ts`), set when it is delivered. */
+  readonly incidentId?: string;
 }
 
 /** What a finding carries when a suppression matched it: active (not paged) or expired (paged, and says so). */

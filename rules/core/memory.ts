@@ -2,7 +2,18 @@ import type { Finding } from './finding.ts';
 import { foldInto } from './finding.ts';
 import type { History } from './history.ts';
 import { EMPTY_HISTORY, recordSightings } from './history.ts';
-import type { Admission, CounterStore, FindingLedger, Heartbeat, HeartbeatStore, HistoryStore } from './ports.ts';
+import type { IncidentScopeState } from './incident.ts';
+import { byScope, correlate, EMPTY_SCOPE } from './incident.ts';
+import type {
+  Admission,
+  CounterStore,
+  FindingLedger,
+  Heartbeat,
+  HeartbeatStore,
+  HistoryStore,
+  IncidentResult,
+  IncidentStore,
+} from './ports.ts';
 import type { WindowState } from './window.ts';
 import { applyWindow, EMPTY_WINDOW } from './window.ts';
 
@@ -50,7 +61,11 @@ export const createMemoryLedger = (): FindingLedger => {
     },
     delivered: async (finding, dedupKey) => {
       const current = entries.get(dedupKey);
-      if (current && current.finding.id === finding.id) current.delivered = true;
+      if (current && current.finding.id === finding.id) {
+        current.delivered = true;
+        // Later repeats fold into the finding as delivered, incident and all.
+        if (finding.incidentId !== undefined) current.finding = { ...current.finding, incidentId: finding.incidentId };
+      }
     },
     // One process, one detector: there is no other handler to hold a claim against.
     release: async () => {},
@@ -95,6 +110,27 @@ export const createMemoryHeartbeatStore = (): HeartbeatStore => {
       const { silence: _, ...rest } = current;
       beats.set(keyOf(account, region), rest);
       return true;
+    },
+  };
+};
+
+/** In-memory incident correlation for the CLI and tests; same `correlate` as the DynamoDB adapter. */
+export const createMemoryIncidentStore = (): IncidentStore & { readonly writes: () => number } => {
+  const scopes = new Map<string, IncidentScopeState>();
+  let writes = 0;
+  return {
+    writes: () => writes,
+    correlate: async (findings, config) => {
+      const results: IncidentResult[] = [];
+      for (const [scope, group] of byScope(findings)) {
+        const out = correlate(scopes.get(scope) ?? EMPTY_SCOPE, group, config);
+        if (out.changed) {
+          scopes.set(scope, out.state);
+          writes++;
+        }
+        for (const a of out.assignments) results.push({ ok: true, ...a });
+      }
+      return results;
     },
   };
 };

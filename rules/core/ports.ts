@@ -2,6 +2,7 @@ import type { DigestEntry, DigestLink } from './digest.ts';
 import type { Finding } from './finding.ts';
 import type { HealthObservation, OpenSilence } from './health.ts';
 import type { History, HistorySpec, Sighting } from './history.ts';
+import type { Incident, IncidentAssignment, IncidentConfig, NotificationKind } from './incident.ts';
 import type { Fire, WindowEvent, WindowParams } from './window.ts';
 
 /** Threshold counters: one entry per (rule, group) key, observed a batch at a time. */
@@ -43,13 +44,39 @@ export type Admission =
   | { readonly kind: 'fold'; readonly finding: Finding }
   | { readonly kind: 'duplicate'; readonly finding: Finding };
 
+/** What a delivered finding's publication says about its incident. */
+export interface IncidentNotice {
+  readonly incident: Incident;
+  readonly kind: Exclude<NotificationKind, 'resolved'>;
+}
+
 /** Where findings go: SNS + S3 evidence in the Lambda, the terminal in the CLI. */
 export interface FindingSink {
-  /** A new finding: archive and page. */
-  deliver(finding: Finding): Promise<void>;
+  /**
+   * A new finding (carrying its `incidentId`): archive, then publish with the notice's `kind` (`page`,
+   * `escalation`, or an `update` a pager filters out). Without a notice the finding pages by itself.
+   */
+  deliver(finding: Finding, notice?: IncidentNotice): Promise<void>;
   /** A repeat folded into a finding already paged: archive the updated finding, do not page. */
   fold(finding: Finding): Promise<void>;
+  /**
+   * Archive an incident's state: once per incident per batch, before any of its findings is published. Absent
+   * where nothing is archived (the CLI without `--evidence`, tests about findings alone).
+   */
+  incident?(incident: Incident): Promise<void>;
 }
+
+/**
+ * Incident correlation state, one entry per scope (drill flag, account, actor). `correlate` places a batch's
+ * delivered findings with at most one conditional write per scope, so concurrent handlers open one incident and
+ * page once, and a finding already placed (a redelivery) changes nothing and gets its original kind back.
+ */
+export interface IncidentStore {
+  correlate(findings: readonly Finding[], config: IncidentConfig): Promise<readonly IncidentResult[]>;
+}
+export type IncidentResult =
+  | ({ readonly ok: true } & IncidentAssignment)
+  | { readonly ok: false; readonly findingId: string; readonly error: string };
 
 export interface Clock {
   now(): number;

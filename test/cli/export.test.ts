@@ -169,7 +169,8 @@ describe('trailwarden export', () => {
 
     // The package verifies on its own.
     const verified = await runCli(['verify', out]);
-    expect(verified.stdout).toMatch(/^verified: 72 digests, 4 of 4 evidence objects match the chain/m);
+    // Findings and the incidents they belong to.
+    expect(verified.stdout).toMatch(/^verified: 72 digests, 7 of 7 evidence objects match the chain/m);
     expect(verified.code).toBe(0);
   });
 

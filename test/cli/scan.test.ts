@@ -195,15 +195,17 @@ describe('trailwarden scan: output formats', () => {
     expect(actor?.user?.uid).toMatch(/^arn:aws:/);
   });
 
-  it('table prints a header, one row per finding and a count, without colour off a terminal', async () => {
+  it('table prints each incident, its findings beneath (header, one row each) and a count, without colour off a terminal', async () => {
     const { code, stdout } = await runCli(['scan', tree()]);
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^SEVERITY\s+RULE\s+ACCOUNT\s+REGION\s+ACTOR\s+COUNT\s+FIRST SEEN\s+TITLE$/);
-    expect(lines[1]).toMatch(
-      /^critical\s+cloudtrail\.logging-stopped\s+\d{12}\s+\S+\s+\S+\s+1\s+2024-05-01 12:00:00Z\s+CloudTrail/,
+    expect(lines[0]).toMatch(/^Incident [0-9a-f]{32} {2}CRITICAL {2}arn:aws:\S+ {2}account \d{12}$/);
+    expect(lines[1]).toBe('  2024-05-01 12:00:00Z to 2024-05-01 12:00:00Z, 1 finding, paged at critical');
+    expect(lines[2]).toMatch(/^ {2}SEVERITY\s+RULE\s+ACCOUNT\s+REGION\s+ACTOR\s+COUNT\s+FIRST SEEN\s+TITLE$/);
+    expect(lines[3]).toMatch(
+      /^ {2}critical\s+cloudtrail\.logging-stopped\s+\d{12}\s+\S+\s+\S+\s+1\s+2024-05-01 12:00:00Z\s+CloudTrail/,
     );
-    expect(lines.at(-1)).toBe('1 finding (1 critical)');
+    expect(lines.at(-1)).toBe('1 finding (1 critical); 1 incident, 1 page');
     // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for escape codes is the point
     expect(stdout).not.toMatch(/\u001b\[/);
   });

@@ -85,8 +85,12 @@ describe('trailwarden scan --evidence', () => {
       count: number;
     };
     expect(first.count).toBe(1);
+    // Each incident too, in its final state: the findings' two actors are two incidents.
+    const incidents = files.filter((f) => f.startsWith('incidents/'));
+    expect(incidents).toHaveLength(2);
+    for (const key of incidents) expect(key).toMatch(/^incidents\/dt=2026-11-02\/[0-9a-f]{32}(\.r\d+)?\.json$/);
     expect(run.stderr).toMatch(
-      /evidence: 4 objects and 3 digests written to .*, signed by key keys\/[0-9a-f]{64}\.pem/,
+      /evidence: 6 objects and 3 digests written to .*, signed by key keys\/[0-9a-f]{64}\.pem/,
     );
     expect(run.stderr).toMatch(/generated a digest signing key at .*trailwarden\/signing-key\.pem/);
   });
@@ -159,7 +163,7 @@ describe('trailwarden verify', () => {
     const { evidence } = await scanWithEvidence();
     const run = await verify(evidence);
     expect(run.stdout).toMatch(
-      /^verified: 3 digests, 4 of 4 evidence objects match the chain; 0 failures, 0 warnings$/m,
+      /^verified: 3 digests, 6 of 6 evidence objects match the chain; 0 failures, 0 warnings$/m,
     );
     expect(run.stdout).toMatch(
       /^signatures: 3 of 3 digests verified ONLY against the public key stored beside the evidence \(keys\/[0-9a-f]{64}\.pem\); whoever can write there can replace it and re-sign: pass --public-key FILE/m,
@@ -386,7 +390,7 @@ describe('trailwarden verify s3://bucket/prefix (s3rver)', () => {
     }
     const anchor = await publicKeyOf(evidence);
     const ok = await verifyS3('s3://evidence/export/2026', ['--public-key', anchor]);
-    expect(ok.stdout).toMatch(/^verified: 3 digests, 4 of 4 evidence objects/m);
+    expect(ok.stdout).toMatch(/^verified: 3 digests, 6 of 6 evidence objects/m);
     expect(ok.stdout).toMatch(/^signatures: 3 of 3 digests verified with the key\(s\) you gave/m);
     // s3rver cannot list versions (405): the output says what was not checked.
     expect(ok.stdout).toMatch(/^versions: NOT checked \(the store cannot list object versions: /m);
@@ -500,7 +504,7 @@ describe('trailwarden verify s3:// reads versions and delete markers (aws-sdk-cl
     const { s3, client, GetObjectCommand, ListObjectVersionsCommand } = await mockBucket(evidence, files, () => {});
     try {
       const out = await run(client);
-      expect(out.stdout).toMatch(/^versions: 8 keys checked for delete markers and second versions$/m);
+      expect(out.stdout).toMatch(/^versions: 10 keys checked for delete markers and second versions$/m);
       expect(out.stdout).toMatch(/^verified: 3 digests, 4 of 4 evidence objects/m);
       expect(out.code).toBe(0);
       expect(s3.commandCalls(ListObjectVersionsCommand).map((c) => c.args[0].input)).toEqual([

@@ -3,12 +3,15 @@ import { join, relative, sep } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
-import { generateExampleLogs, gzip, LOGS_DIR } from '../../examples/generate.ts';
+import { ATTACK_USER, EXPECTED_ATTACK } from '../../examples/attack-hour.ts';
+import { attackHourLogs, generateExampleLogs, gzip, LOGS_DIR } from '../../examples/generate.ts';
 import type { ExpectedFinding } from '../../examples/scenarios.ts';
 import { EXPECTED_SCENARIOS } from '../../examples/scenarios.ts';
 import { ioFor, jsonLinesOf, tempTree } from '../cli/helpers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
+/** Everything hidden in the example day: the scenarios and the attack hour. */
+const EXPECTED = [...EXPECTED_SCENARIOS, ...EXPECTED_ATTACK];
 const CONFIG = join(ROOT, 'examples', 'trailwarden.config.json');
 
 const committedFiles = (dir: string): string[] =>
@@ -77,16 +80,25 @@ describe('examples/logs', () => {
     expect(stderr).toMatch(/skipped: 0 bad lines, 0 unreadable files/);
     expect(stderr).not.toMatch(/rule errors|not evaluated/);
     const findings = jsonLinesOf(stdout) as unknown as FindingView[];
-    const actual = findings.map((f) => keyOf(f, EXPECTED_SCENARIOS)).sort();
-    const expected = EXPECTED_SCENARIOS.map((e) => `${e.ruleId} ${e.account} ${e.actor}`).sort();
+    const actual = findings.map((f) => keyOf(f, EXPECTED)).sort();
+    const expected = EXPECTED.map((e) => `${e.ruleId} ${e.account} ${e.actor}`).sort();
     expect(actual).toEqual(expected);
   });
 
   it('prints the findings as a table by default (`npm start`)', async () => {
     const { code, stdout } = await scan(LOGS_DIR, 'table');
     expect(code).toBe(0);
-    for (const e of EXPECTED_SCENARIOS) expect(stdout).toContain(e.ruleId);
-    expect(stdout).toContain(`${EXPECTED_SCENARIOS.length} findings`);
+    for (const e of EXPECTED) expect(stdout).toContain(e.ruleId);
+    // Six incidents: the attack hour is one (paged once, escalated once), each other scenario its own.
+    expect(stdout).toContain(
+      `${EXPECTED.length} findings (4 critical, 7 high, 5 medium); 6 incidents, 7 pages (1 escalation)`,
+    );
+    expect(stdout).toMatch(
+      new RegExp(
+        `^Incident [0-9a-f]{32}  CRITICAL  arn:aws:iam::444455556666:user/${ATTACK_USER}  account 444455556666$`,
+        'm',
+      ),
+    );
   });
 
   it('the benign day alone produces no finding', async () => {
@@ -98,5 +110,45 @@ describe('examples/logs', () => {
     expect(stderr).toMatch(/skipped: 0 bad lines, 0 unreadable files/);
     const findings = jsonLinesOf(stdout) as unknown as FindingView[];
     expect(findings.map((f) => keyOf(f, []))).toEqual([]);
+  });
+
+  it('the attack hour: one actor, nine findings of eight rules, ONE incident that pages once and escalates once', async () => {
+    const files: Record<string, Buffer> = {};
+    for (const f of attackHourLogs()) files[f.path] = gzip(f.text);
+    const dir = tempTree(files);
+    const evidence = join(tempTree({}), 'evidence');
+    const { io, stdout, stderr } = ioFor({ cwd: ROOT });
+    const code = await main(
+      ['scan', dir, '--format', 'jsonl', '--config', CONFIG, '--summary', '--evidence', evidence],
+      io,
+    );
+    expect(code).toBe(0);
+    const findings = jsonLinesOf(stdout()) as unknown as (FindingView & { incidentId?: string; severity: string })[];
+    expect(findings.map((f) => keyOf(f, EXPECTED_ATTACK)).sort()).toEqual(
+      EXPECTED_ATTACK.map((e) => `${e.ruleId} ${e.account} ${e.actor}`).sort(),
+    );
+    const incidentIds = new Set(findings.map((f) => f.incidentId));
+    expect(incidentIds.size).toBe(1);
+    const [incidentId] = [...incidentIds];
+    expect(incidentId).toMatch(/^[0-9a-f]{32}$/);
+    // Five findings are high or critical: five pages without correlation, two with it.
+    expect(findings.filter((f) => f.severity === 'high' || f.severity === 'critical')).toHaveLength(5);
+    expect(stderr()).toContain('Pages (high and above): 2 with correlation (1 incident, 1 escalation), 5 without.');
+    // The archived incident says what paged: the GuardDuty deletion at high, then the stopped trail at critical.
+    const incidentDir = join(evidence, 'incidents', 'dt=2026-11-02');
+    const [latest] = readdirSync(incidentDir).sort((a, b) => b.length - a.length || (a < b ? 1 : -1));
+    const incident = JSON.parse(readFileSync(join(incidentDir, latest ?? ''), 'utf8'));
+    const byId = new Map(findings.map((f) => [(f as unknown as { id: string }).id, f.ruleId]));
+    expect(incident).toMatchObject({ id: incidentId, severity: 'critical', pagedSeverity: 'critical', revision: 9 });
+    expect(
+      (incident.pages as { findingId: string; kind: string; severity: string }[]).map((p) => [
+        p.kind,
+        p.severity,
+        byId.get(p.findingId),
+      ]),
+    ).toEqual([
+      ['page', 'high', 'guardduty.detector-disabled'],
+      ['escalation', 'critical', 'cloudtrail.logging-stopped'],
+    ]);
   });
 });

@@ -5,6 +5,7 @@ import { shippedRuleText } from '../../functions/evaluate/rule-text.ts';
 import { createDynamoCounterStore } from '../../functions/shared/adapters/dynamodb-counter-store.ts';
 import { createDynamoHeartbeatStore } from '../../functions/shared/adapters/dynamodb-heartbeat-store.ts';
 import { createDynamoHistoryStore } from '../../functions/shared/adapters/dynamodb-history-store.ts';
+import { createDynamoIncidentStore } from '../../functions/shared/adapters/dynamodb-incident-store.ts';
 import { createDynamoLedger } from '../../functions/shared/adapters/dynamodb-ledger.ts';
 import { createTelemetry } from '../../functions/shared/telemetry.ts';
 import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
@@ -60,6 +61,7 @@ describe('drills are honoured only when signed (real handler, DynamoDB Local)', 
       counters: createDynamoCounterStore(dynamo, table),
       ledger: createDynamoLedger(dynamo, table),
       history: createDynamoHistoryStore(dynamo, table),
+      incidents: createDynamoIncidentStore(dynamo, table),
       heartbeats: createDynamoHeartbeatStore(dynamo, table),
       sink: {
         deliver: async (f) => {

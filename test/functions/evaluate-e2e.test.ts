@@ -10,6 +10,7 @@ import { shippedRuleText } from '../../functions/evaluate/rule-text.ts';
 import { createAwsFindingSink } from '../../functions/shared/adapters/aws-finding-sink.ts';
 import { createDynamoCounterStore } from '../../functions/shared/adapters/dynamodb-counter-store.ts';
 import { createDynamoHistoryStore } from '../../functions/shared/adapters/dynamodb-history-store.ts';
+import { createDynamoIncidentStore } from '../../functions/shared/adapters/dynamodb-incident-store.ts';
 import { createDynamoLedger } from '../../functions/shared/adapters/dynamodb-ledger.ts';
 import { createS3EvidenceStore } from '../../functions/shared/adapters/s3-evidence-store.ts';
 import { createSnsNotifier } from '../../functions/shared/adapters/sns-notifier.ts';
@@ -19,7 +20,7 @@ import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
 import { catalogue } from '../../rules/index.ts';
 import { createStateTable, deleteTable, dynamoClient } from '../support/dynamodb.ts';
 import { startS3rver } from '../support/s3rver.ts';
-import { envelope, failedLogin, sqsBatch, stopLogging } from './support.ts';
+import { ctRecord, envelope, failedLogin, sqsBatch, stopLogging } from './support.ts';
 
 const BUCKET = 'trailwarden-evidence';
 const TOPIC = 'arn:aws:sns:us-east-1:111122223333:trailwarden-findings';
@@ -92,6 +93,7 @@ describe('evaluate handler end to end (DynamoDB Local, s3rver, mocked SNS)', () 
       counters: createDynamoCounterStore(db, table),
       ledger: createDynamoLedger(db, table),
       history: createDynamoHistoryStore(db, table),
+      incidents: createDynamoIncidentStore(db, table),
       sink: createAwsFindingSink(
         createS3EvidenceStore(opts.s3 ?? s3.client, BUCKET),
         createSnsNotifier(new SNSClient({ region: 'us-east-1' }), TOPIC),
@@ -222,5 +224,108 @@ describe('evaluate handler end to end (DynamoDB Local, s3rver, mocked SNS)', () 
       await Promise.all([a(sqsBatch(events)), b(sqsBatch(events))]);
       expect(pagedRules()).toEqual(['signin.console-login-failures']);
     }
+  });
+
+  describe('incidents', () => {
+    /** The bucket is shared by the whole file: the keys of one incident. */
+    const incidentKeys = async (incidentId: string) => {
+      const out = await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'incidents/' }));
+      return (out.Contents ?? [])
+        .map((o) => o.Key ?? '')
+        .filter((k) => k.includes(incidentId))
+        .sort();
+    };
+    const published = () =>
+      sns.commandCalls(PublishCommand).map((c) => ({
+        ruleId: c.args[0].input.MessageAttributes?.ruleId?.StringValue,
+        kind: c.args[0].input.MessageAttributes?.kind?.StringValue,
+        incidentId: c.args[0].input.MessageAttributes?.incidentId?.StringValue,
+        findingId: c.args[0].input.MessageAttributes?.findingId?.StringValue ?? '',
+      }));
+    /** Holds every incident write until `readers` incident reads returned: the handlers really race. */
+    const racing = (readers: number) => {
+      let reads = 0;
+      let open: () => void = () => {};
+      const allRead = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      type Keyed = Command & { input?: { Key?: { pk?: { S?: string } } } };
+      return new Proxy(dynamo, {
+        get(target, prop, receiver) {
+          if (prop !== 'send') return Reflect.get(target, prop, receiver);
+          return async (command: Keyed) => {
+            const send = () => (target.send as (c: unknown) => Promise<unknown>).call(target, command);
+            if (command.constructor.name === 'PutItemCommand' && command.input?.Item?.pk?.S?.startsWith('incident#')) {
+              await allRead;
+              return send();
+            }
+            const out = await send();
+            if (command.constructor.name === 'GetItemCommand' && command.input?.Key?.pk?.S?.startsWith('incident#')) {
+              if (++reads >= readers) open();
+            }
+            return out;
+          };
+        },
+      });
+    };
+    const mallory = (eventSource: string, eventName: string, eventTime: string, extra = {}) =>
+      JSON.stringify(envelope(ctRecord({ eventSource, eventName, eventTime, ...extra })));
+
+    it('two handlers receiving one actor’s findings at once: ONE incident, ONE page; a redelivery changes nothing', async () => {
+      sns.resetHistory();
+      const db = racing(2);
+      const a = sqsBatch([JSON.stringify(envelope(stopLogging('2026-11-02T12:00:00Z')))]);
+      // Another trail, so another finding (not a repeat), of the same severity: whoever wins the race pages.
+      const b = sqsBatch([
+        mallory('cloudtrail.amazonaws.com', 'DeleteTrail', '2026-11-02T12:01:00Z', {
+          requestParameters: { name: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/audit-trail' },
+        }),
+      ]);
+      const outs = await Promise.all([handlerWith({ dynamo: db })(a), handlerWith({ dynamo: db })(b)]);
+      expect(outs).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
+      const first = published();
+      expect(first.map((p) => p.ruleId)).toEqual(['cloudtrail.logging-stopped', 'cloudtrail.logging-stopped']);
+      expect(first.filter((p) => p.kind === 'page')).toHaveLength(1);
+      expect(first.filter((p) => p.kind === 'update')).toHaveLength(1);
+      expect(new Set(first.map((p) => p.incidentId)).size).toBe(1);
+      const incidentId = first[0]?.incidentId ?? '';
+      expect(incidentId).toMatch(/^[0-9a-f]{32}$/);
+      // Both states archived, append-only: the opening revision and the one with both findings.
+      const keys = await incidentKeys(incidentId);
+      expect(keys).toEqual([
+        `incidents/dt=2026-11-02/${incidentId}.json`,
+        `incidents/dt=2026-11-02/${incidentId}.r2.json`,
+      ]);
+      const last = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: keys[1] }));
+      expect(JSON.parse((await last.Body?.transformToString()) ?? '{}')).toMatchObject({
+        schema: 'trailwarden.incident/v1',
+        id: incidentId,
+        actorKey: 'arn:aws:iam::111122223333:user/mallory',
+        revision: 2,
+        pages: [{ kind: 'page' }],
+      });
+      // Every archived finding names its incident.
+      const findingKeys = (await evidenceKeys()).filter((k) => first.some((p) => k?.includes(p.findingId)));
+      expect(findingKeys).toHaveLength(2);
+      for (const key of findingKeys) {
+        const got = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+        expect(JSON.parse((await got.Body?.transformToString()) ?? '{}').incidentId).toBe(incidentId);
+      }
+
+      await Promise.all([handlerWith()(a), handlerWith()(b)]);
+      expect(published()).toHaveLength(2);
+      expect(await incidentKeys(incidentId)).toEqual(keys);
+    });
+
+    it('a failed page is retried as a page (not an update), and the incident is not archived twice', async () => {
+      sns.reset();
+      sns.on(PublishCommand).rejectsOnce(new Error('InternalErrorException')).resolves({ MessageId: 'ok' });
+      const batch = sqsBatch([JSON.stringify(envelope(stopLogging('2026-11-02T13:00:00Z')))]);
+      const out = await handlerWith()(batch);
+      expect(failedIds(out)).toHaveLength(1);
+      expect(await handlerWith()(retryOf(batch, failedIds(out)))).toEqual({ batchItemFailures: [] });
+      expect(published().map((p) => p.kind)).toEqual(['page', 'page']);
+      expect(await incidentKeys(published()[0]?.incidentId ?? '-')).toHaveLength(1);
+    });
   });
 });

@@ -7,7 +7,12 @@ import { rule as loggingStopped } from '../../rules/cloudtrail/logging-stopped.r
 import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
 import { buildCatalogue } from '../../rules/core/engine.ts';
 import type { Finding } from '../../rules/core/finding.ts';
-import { createMemoryCounterStore, createMemoryHistoryStore, createMemoryLedger } from '../../rules/core/memory.ts';
+import {
+  createMemoryCounterStore,
+  createMemoryHistoryStore,
+  createMemoryIncidentStore,
+  createMemoryLedger,
+} from '../../rules/core/memory.ts';
 import type { FindingSink } from '../../rules/core/ports.ts';
 import { catalogue } from '../../rules/index.ts';
 import { envelope, sqsBatch, stopLogging } from './support.ts';
@@ -24,6 +29,7 @@ const setup = (sink?: FindingSink) => {
     counters: createMemoryCounterStore(),
     ledger: createMemoryLedger(),
     history: createMemoryHistoryStore(),
+    incidents: createMemoryIncidentStore(),
     sink: sink ?? { deliver: async (f) => void delivered.push(f), fold: async () => {} },
     telemetry: createTelemetry(
       'test',
@@ -109,6 +115,7 @@ describe('evaluate handler metrics', () => {
       counters: createMemoryCounterStore(),
       ledger: createMemoryLedger(),
       history: createMemoryHistoryStore(),
+      incidents: createMemoryIncidentStore(),
       sink,
       telemetry: createTelemetry(
         'test',
@@ -148,7 +155,7 @@ describe('evaluate handler metrics', () => {
   });
   const ok: FindingSink = { deliver: async () => {}, fold: async () => {} };
 
-  it('writes one EMF line per rule, one per severity and one for the batch', async () => {
+  it('writes one EMF line per rule, one per severity and one for the batch (pages vs updates too)', async () => {
     const { out, emf: lines } = await run(ok, [
       '{not json',
       JSON.stringify(envelope(stopLogging('2026-11-02T10:00:00Z'))),
@@ -159,7 +166,8 @@ describe('evaluate handler metrics', () => {
     expect(lines).toEqual([
       emf({ ruleId: 'cloudtrail.logging-stopped' }, { Matches: 3, Findings: 2, Suppressed: 1, Folded: 1 }),
       emf({ severity: 'critical' }, { FindingsBySeverity: 2 }),
-      emf({}, { EventsIn: 3, Matches: 3, MalformedRecords: 1, FailedRecords: 1 }),
+      // Two actors, two incidents: the real stop pages, the suppressed sandbox stop is an update that never pages.
+      emf({}, { EventsIn: 3, Matches: 3, MalformedRecords: 1, IncidentPages: 1, IncidentUpdates: 1, FailedRecords: 1 }),
     ]);
   });
 

@@ -9,6 +9,7 @@ import {
   createMemoryCounterStore,
   createMemoryHeartbeatStore,
   createMemoryHistoryStore,
+  createMemoryIncidentStore,
   createMemoryLedger,
 } from '../../rules/core/memory.ts';
 import type { HeartbeatStore } from '../../rules/core/ports.ts';
@@ -27,6 +28,7 @@ const setup = (heartbeats: HeartbeatStore, nowMs?: number) => {
     counters: createMemoryCounterStore(),
     ledger: createMemoryLedger(),
     history: createMemoryHistoryStore(),
+    incidents: createMemoryIncidentStore(),
     sink: {
       deliver: async (f) => {
         delivered.push(f);

@@ -12,7 +12,7 @@ import { createSnsResolvedNotifier } from '../../functions/shared/adapters/sns-r
 import { createTelemetry } from '../../functions/shared/telemetry.ts';
 import type { Finding } from '../../rules/core/finding.ts';
 import { DEFAULT_HEALTH_SETTINGS } from '../../rules/core/health.ts';
-import { createMemoryHeartbeatStore, createMemoryLedger } from '../../rules/core/memory.ts';
+import { createMemoryHeartbeatStore, createMemoryIncidentStore, createMemoryLedger } from '../../rules/core/memory.ts';
 import type { FindingLedger, HeartbeatStore, RecorderStatusSource } from '../../rules/core/ports.ts';
 import { createStateTable, deleteTable, dynamoClient } from '../support/dynamodb.ts';
 
@@ -56,6 +56,7 @@ const setup = (
     ...(options.recorders ? { recorders: options.recorders } : {}),
     heartbeats: options.heartbeats ?? createMemoryHeartbeatStore(),
     ledger: options.ledger ?? createMemoryLedger(),
+    incidents: createMemoryIncidentStore(),
     sink: { deliver: async (f) => void delivered.push(f), fold: async (f) => void folded.push(f) },
     resolutions: createSnsResolvedNotifier(new SNSClient({ region: 'eu-west-1' }), TOPIC),
     clock: { now: () => clock.t },

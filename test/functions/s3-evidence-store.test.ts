@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createS3EvidenceStore, evidenceBody, evidenceKey } from '../../functions/shared/adapters/s3-evidence-store.ts';
+import {
+  createS3EvidenceStore,
+  evidenceBody,
+  evidenceKey,
+  incidentEvidenceKey,
+} from '../../functions/shared/adapters/s3-evidence-store.ts';
+import { incidentBody } from '../../rules/core/incident.ts';
 import { startS3rver } from '../support/s3rver.ts';
 import { sampleFinding } from './support.ts';
 
@@ -58,6 +64,57 @@ describe('S3 evidence store', () => {
       key: 'findings/dt=2026-11-02/critical/0123456789abcdef0123456789abcdef.json',
     });
     await expect(store.put(sampleFinding())).rejects.toThrow('AccessDenied');
+    s3.restore();
+  });
+
+  it('archives each incident state at its own revision key, once (IfNoneMatch), and a retry finds it there', async () => {
+    const s3 = mockClient(S3Client);
+    const incident = {
+      schema: 'trailwarden.incident/v1' as const,
+      id: 'a1b2c3d4a1b2c3d4a1b2c3d4a1b2c3d4',
+      actorKey: 'arn:aws:iam::111122223333:user/mallory',
+      account: '111122223333',
+      drill: false,
+      severity: 'critical' as const,
+      pagedSeverity: 'critical' as const,
+      openedAt: '2026-11-02T09:40:00.000Z',
+      lastSeen: '2026-11-02T10:00:00.000Z',
+      findingIds: ['f1', 'f2'],
+      ruleIds: ['cloudtrail.logging-stopped'],
+      controls: ['A.8.15' as const],
+      pages: [{ findingId: 'f1', kind: 'page' as const, severity: 'critical' as const }],
+      revision: 2,
+    };
+    const body = incidentBody(incident);
+    const digest = createHash('sha256').update(body).digest();
+    s3.on(PutObjectCommand)
+      .resolvesOnce({})
+      .rejectsOnce(
+        Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
+          name: 'PreconditionFailed',
+          $metadata: { httpStatusCode: 412 },
+        }),
+      )
+      .rejectsOnce(Object.assign(new Error('slow down'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } }));
+    const store = createS3EvidenceStore(new S3Client({ region: 'us-east-1' }), 'evidence-bucket');
+    const key = 'incidents/dt=2026-11-02/a1b2c3d4a1b2c3d4a1b2c3d4a1b2c3d4.r2.json';
+    expect(await store.putIncident(incident)).toEqual({ key, sha256: digest.toString('hex') });
+    expect(s3.commandCalls(PutObjectCommand)[0]?.args[0].input).toEqual({
+      Bucket: 'evidence-bucket',
+      Key: key,
+      Body: body,
+      ContentType: 'application/json',
+      ChecksumAlgorithm: 'SHA256',
+      ChecksumSHA256: digest.toString('base64'),
+      IfNoneMatch: '*',
+      Metadata: { sha256: digest.toString('hex'), 'incident-id': incident.id, severity: 'critical' },
+    });
+    // The same revision again (a retried batch): already there, fine. Any other error is an error.
+    expect((await store.putIncident(incident)).key).toBe(key);
+    await expect(store.putIncident(incident)).rejects.toThrow('slow down');
+    expect(incidentEvidenceKey({ ...incident, revision: 1 })).toBe(
+      'incidents/dt=2026-11-02/a1b2c3d4a1b2c3d4a1b2c3d4a1b2c3d4.json',
+    );
     s3.restore();
   });
 

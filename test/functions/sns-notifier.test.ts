@@ -2,6 +2,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { bodyFor, createSnsNotifier, subjectFor } from '../../functions/shared/adapters/sns-notifier.ts';
+import type { Incident } from '../../rules/core/incident.ts';
 import { sampleFinding } from './support.ts';
 
 describe('SNS notifier', () => {
@@ -25,6 +26,7 @@ describe('SNS notifier', () => {
         controls: { DataType: 'String.Array', StringValue: '["A.8.15"]' },
         account: { DataType: 'String', StringValue: '111122223333' },
         findingId: { DataType: 'String', StringValue: '0123456789abcdef0123456789abcdef' },
+        kind: { DataType: 'String', StringValue: 'page' },
       },
     });
     sns.restore();
@@ -54,5 +56,58 @@ describe('SNS notifier', () => {
     expect(input?.MessageAttributes?.drill).toEqual({ DataType: 'String', StringValue: 'true' });
     expect(input?.Subject?.startsWith('[DRILL] ')).toBe(true);
     sns.restore();
+  });
+
+  describe('incident notices', () => {
+    const incident: Incident = {
+      schema: 'trailwarden.incident/v1',
+      id: 'a1b2c3d4a1b2c3d4a1b2c3d4a1b2c3d4',
+      actorKey: 'arn:aws:iam::111122223333:user/mallory',
+      account: '111122223333',
+      drill: false,
+      severity: 'critical',
+      pagedSeverity: 'high',
+      openedAt: '2026-11-02T09:40:00.000Z',
+      lastSeen: '2026-11-02T10:00:00.000Z',
+      findingIds: ['f1', 'f2', '0123456789abcdef0123456789abcdef'],
+      ruleIds: ['iam.access-denied-burst', 'cloudtrail.logging-stopped'],
+      controls: ['A.8.2', 'A.8.15'],
+      pages: [{ findingId: 'f1', kind: 'page', severity: 'high' }],
+      revision: 3,
+    };
+    const publish = async (kind: 'page' | 'update' | 'escalation') => {
+      const sns = mockClient(SNSClient);
+      sns.on(PublishCommand).resolves({});
+      const finding = sampleFinding({ incidentId: incident.id });
+      await createSnsNotifier(new SNSClient({ region: 'us-east-1' }), 'arn:t').publish(finding, 'k', {
+        incident,
+        kind,
+      });
+      const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+      sns.restore();
+      return input;
+    };
+
+    it.each([
+      ['page', '[CRITICAL] CloudTrail logging stopped or trail deleted - 111122223333', 'new incident, paged'],
+      [
+        'escalation',
+        '[ESCALATED] [CRITICAL] CloudTrail logging stopped or trail deleted - 111122223333',
+        'severity rose to high: escalated',
+      ],
+      [
+        'update',
+        '[UPDATE] [CRITICAL] CloudTrail logging stopped or trail deleted - 111122223333',
+        'update, no new page',
+      ],
+    ] as const)('a %s carries kind and incidentId for filters and PagerDuty dedup_key', async (kind, subject, line) => {
+      const input = await publish(kind);
+      expect(input?.MessageAttributes?.kind).toEqual({ DataType: 'String', StringValue: kind });
+      expect(input?.MessageAttributes?.incidentId).toEqual({ DataType: 'String', StringValue: incident.id });
+      expect(input?.Subject).toBe(subject);
+      expect(input?.Message).toContain(
+        `Incident:  ${incident.id} (${line}; 3 findings since 2026-11-02T09:40:00.000Z, rules iam.access-denied-burst, cloudtrail.logging-stopped)`,
+      );
+    });
   });
 });

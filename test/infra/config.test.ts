@@ -37,26 +37,28 @@ describe('loadConfig', () => {
         https: [
           {
             url: 'https://events.pagerduty.com/integration/KEY/enqueue',
-            filterPolicy: { severity: ['critical', 'high'], drill: [{ exists: false }] },
+            filterPolicy: { kind: ['page', 'escalation', 'resolved'], drill: [{ exists: false }] },
           },
         ],
       },
       trails: ['org-trail', 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail'],
       changeWindows: [{ days: ['Tue', 'Thu'], start: '09:00', end: '11:30', timezone: 'Europe/Berlin' }],
-      detection: { approved: { iacUserAgents: ['aws-cdk'] } },
+      detection: { approved: { iacUserAgents: ['aws-cdk'] }, incidents: { correlationMinutes: 90 } },
     });
     expect(config.homeRegion).toBe('eu-west-1');
     expect(config.account).toBe('111122223333');
     expect(config.retentionDays).toBe(2555);
     expect(config.evidenceLogRetentionDays).toBe(400);
     expect(config.alerts.https[0]?.filterPolicy).toEqual({
-      severity: ['critical', 'high'],
+      kind: ['page', 'escalation', 'resolved'],
       drill: [{ exists: false }],
     });
     expect(config.changeWindows).toEqual([
       { days: ['Tue', 'Thu'], start: '09:00', end: '11:30', timezone: 'Europe/Berlin' },
     ]);
     expect(config.detection.approved.iacUserAgents).toEqual(['aws-cdk']);
+    // Each incidents key defaults on its own.
+    expect(config.detection.incidents).toEqual({ correlationMinutes: 90, pageSeverity: 'high' });
     // The evaluate function judges the approved process from its detection config, windows included.
     expect(config.detection.approved.changeWindows).toEqual(config.changeWindows);
   });
@@ -131,6 +133,22 @@ describe('loadConfig', () => {
     [{ trails: 'org-trail' }, {}, 'trails: must be a list of trail names or ARNs'],
     [{ detection: { approved: { automationRole: [] } } }, {}, 'detection.approved.automationRole: unknown key'],
     [{}, { detection: '{not json' }, 'detection (from -c detection={not json): is not valid JSON'],
+    [
+      { detection: { incidents: { correlationMinutes: 0 } } },
+      {},
+      'detection.incidents.correlationMinutes: must be a whole number of minutes, 1..1440 (got 0)',
+    ],
+    [
+      { detection: { incidents: { correlationMinutes: 1441 } } },
+      {},
+      'detection.incidents.correlationMinutes: must be a whole number of minutes, 1..1440 (got 1441)',
+    ],
+    [
+      { detection: { incidents: { pageSeverity: 'urgent' } } },
+      {},
+      'detection.incidents.pageSeverity: must be one of critical, high, medium, low, info (got "urgent")',
+    ],
+    [{ detection: { incidents: { window: 60 } } }, {}, 'detection.incidents.window: unknown key'],
     [[1, 2], {}, 'config file: must be a JSON object'],
     [
       { health: { deliveryLagMinutes: 4 } },

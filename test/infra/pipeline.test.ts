@@ -357,11 +357,16 @@ describe('evaluate function', () => {
     expect(anyResource.map(actionsOf)).toEqual([['config:DescribeConfigurationRecorderStatus']]);
   });
 
-  it('writes evidence under findings/ only', () => {
-    // One grant per function that archives findings (evaluate, health).
+  it('writes evidence under findings/ and incidents/ only', () => {
+    // One grant per function that archives findings and incident states (evaluate, health).
     const put = writerStatements.filter((s) => actionsOf(s).includes('s3:PutObject'));
     expect(put).toHaveLength(2);
-    for (const s of put) expect(JSON.stringify(s.Resource)).toMatch(/"\/findings\/\*"/);
+    for (const s of put) {
+      const resources = JSON.stringify(s.Resource);
+      expect(resources).toMatch(/"\/findings\/\*"/);
+      expect(resources).toMatch(/"\/incidents\/\*"/);
+      expect(resources.match(/\/\*"/g)).toHaveLength(2);
+    }
   });
 
   /** Every AWS call the functions make must be granted: read the SDK commands they import. */

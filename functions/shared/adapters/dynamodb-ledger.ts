@@ -59,8 +59,10 @@ export const createDynamoLedger = (
     const item = out.Item;
     if (item === undefined) return undefined;
     const claim = item.c?.S ? (JSON.parse(item.c.S) as Claim) : undefined;
+    const stored = JSON.parse(item.f?.S ?? '{}') as Finding;
     return {
-      finding: JSON.parse(item.f?.S ?? '{}') as Finding,
+      // `delivered` records the incident beside the finding's JSON (the same write), so repeats fold into it.
+      finding: item.inc?.S ? { ...stored, incidentId: item.inc.S } : stored,
       delivered: item.d?.BOOL === true,
       claim,
       version: Number(item.v?.N ?? '0'),
@@ -151,9 +153,14 @@ export const createDynamoLedger = (
           Key: { pk: { S: itemKey('dedup', dedupKey) } },
           // Bumping the version makes a racing fold (read before this, written after) fail its condition and
           // re-read, instead of writing back `d = false` and letting a later admission page again.
-          UpdateExpression: 'SET d = :t, v = v + :one REMOVE c',
+          UpdateExpression: `SET d = :t, v = v + :one${finding.incidentId ? ', inc = :inc' : ''} REMOVE c`,
           ConditionExpression: 'id = :id',
-          ExpressionAttributeValues: { ':t': { BOOL: true }, ':id': { S: finding.id }, ':one': { N: '1' } },
+          ExpressionAttributeValues: {
+            ':t': { BOOL: true },
+            ':id': { S: finding.id },
+            ':one': { N: '1' },
+            ...(finding.incidentId ? { ':inc': { S: finding.incidentId } } : {}),
+          },
         }),
       );
     } catch (err) {

@@ -1,6 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { evidenceBody, evidenceKey, findingRevisionKey, sha256 } from '../../../rules/core/evidence.ts';
+import { evidenceBody, evidenceKey, findingRevisionKey, revisionKey, sha256 } from '../../../rules/core/evidence.ts';
 import type { Finding } from '../../../rules/core/finding.ts';
+import type { Incident } from '../../../rules/core/incident.ts';
+import { incidentBody, incidentKey } from '../../../rules/core/incident.ts';
 
 // The key, bytes and hash live in the pure core so the CLI (`scan --evidence`, `verify`) writes and checks
 // exactly what this adapter archives.
@@ -8,12 +10,19 @@ export { evidenceBody, evidenceKey, findingRevisionKey, sha256 };
 
 export interface EvidenceStore {
   put(finding: Finding): Promise<{ readonly key: string; readonly sha256: string }>;
+  /** One state of an incident, at `revisionKey(incidentKey(i), i.revision)`: a new key per state, never an overwrite. */
+  putIncident(incident: Incident): Promise<{ readonly key: string; readonly sha256: string }>;
 }
 
-const isPreconditionFailed = (err: unknown): boolean => {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412;
-};
+/** The key an incident state is archived at (append-only: each revision its own object). */
+export const incidentEvidenceKey = (incident: Incident): string =>
+  revisionKey(incidentKey(incident), incident.revision);
+
+/** S3's answer to a conditional put whose key already exists. */
+const isPreconditionFailed = (err: unknown): boolean =>
+  err instanceof Error &&
+  (err.name === 'PreconditionFailed' ||
+    (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412);
 
 /**
  * Writes each state of a finding into the Object-Lock bucket, append-only: a fold is a new revision key
@@ -43,6 +52,31 @@ export const createS3EvidenceStore = (client: S3Client, bucket: string): Evidenc
         }),
       );
     } catch (err) {
+      if (!isPreconditionFailed(err)) throw err;
+    }
+    return { key, sha256: hash.hex };
+  },
+  putIncident: async (incident) => {
+    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const key = incidentEvidenceKey(incident);
+    const body = incidentBody(incident);
+    const hash = sha256(body);
+    try {
+      await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: body,
+          ContentType: 'application/json',
+          ChecksumAlgorithm: 'SHA256',
+          ChecksumSHA256: hash.base64,
+          // A revision is written once: a retry finds it there (412) and a forger cannot replace it.
+          IfNoneMatch: '*',
+          Metadata: { sha256: hash.hex, 'incident-id': incident.id, severity: incident.severity },
+        }),
+      );
+    } catch (err) {
+      // A retried batch archives the same revision again: the first write stands (its bytes are the same state).
       if (!isPreconditionFailed(err)) throw err;
     }
     return { key, sha256: hash.hex };

@@ -1,17 +1,32 @@
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Finding } from '../../../rules/core/finding.ts';
+import type { IncidentNotice } from '../../../rules/core/ports.ts';
 
 const SUBJECT_LIMIT = 100;
 
+const KIND_TAG = { page: '', escalation: '[ESCALATED] ', update: '[UPDATE] ' } as const;
+
 /** SNS subjects must be printable ASCII, one line, under 100 characters. */
-export const subjectFor = (f: Finding): string => {
-  const raw = `${f.drill ? '[DRILL] ' : ''}[${f.severity.toUpperCase()}] ${f.title} - ${f.account}`;
+export const subjectFor = (f: Finding, notice?: IncidentNotice): string => {
+  const kind = notice ? KIND_TAG[notice.kind] : '';
+  const raw = `${f.drill ? '[DRILL] ' : ''}${kind}[${f.severity.toUpperCase()}] ${f.title} - ${f.account}`;
   const ascii = raw.replace(/[^\x20-\x7e]/g, '-');
   return ascii.length < SUBJECT_LIMIT ? ascii : `${ascii.slice(0, SUBJECT_LIMIT - 4)}...`;
 };
 
 /** Readable for a human on email and still complete for a machine: the finding JSON closes the message. */
-export const bodyFor = (f: Finding, evidenceKey?: string): string => {
+/** One line on the incident: what this message is to it, and what it holds so far. */
+const incidentLine = ({ incident: i, kind }: IncidentNotice): string => {
+  const what =
+    kind === 'page'
+      ? 'new incident, paged'
+      : kind === 'escalation'
+        ? `severity rose to ${i.pagedSeverity ?? i.severity}: escalated`
+        : 'update, no new page';
+  return `Incident:  ${i.id} (${what}; ${i.findingIds.length} finding${i.findingIds.length === 1 ? '' : 's'} since ${i.openedAt}, rules ${i.ruleIds.join(', ')})`;
+};
+
+export const bodyFor = (f: Finding, evidenceKey?: string, notice?: IncidentNotice): string => {
   const who = [
     f.actor.arn,
     f.actor.sourceIp && `from ${f.actor.sourceIp}`,
@@ -31,6 +46,7 @@ export const bodyFor = (f: Finding, evidenceKey?: string): string => {
     `When:      ${f.firstSeen === f.lastSeen ? f.firstSeen : `${f.firstSeen} to ${f.lastSeen}`} (${f.count} event${f.count === 1 ? '' : 's'}${f.threshold ? `, threshold ${f.threshold.count} in ${f.threshold.windowSeconds}s` : ''})`,
     `Rule:      ${f.ruleId} - controls ${f.controls.join(', ')} - MITRE ${f.mitre.join(', ')}`,
     `Finding:   ${f.id}${evidenceKey ? ` (evidence s3 key ${evidenceKey})` : ''}`,
+    ...(notice ? [incidentLine(notice)] : []),
     ...(f.suppression?.status === 'expired'
       ? [`Note:      a suppression of this finding expired on ${f.suppression.expires} (${f.suppression.reason})`]
       : []),
@@ -47,25 +63,31 @@ export const bodyFor = (f: Finding, evidenceKey?: string): string => {
 };
 
 export interface Notifier {
-  publish(finding: Finding, evidenceKey?: string): Promise<void>;
+  publish(finding: Finding, evidenceKey?: string, notice?: IncidentNotice): Promise<void>;
 }
 
-/** Message attributes let subscriptions filter: the pager takes critical + high and ignores drills. */
+/**
+ * Message attributes let subscriptions filter: the pager takes `kind` page, escalation and resolved (updates of an
+ * incident already paged land only on unfiltered subscribers) and ignores drills. `incidentId` is the PagerDuty
+ * `dedup_key`. A finding published without an incident pages by itself (`kind` page).
+ */
 export const createSnsNotifier = (client: SNSClient, topicArn: string): Notifier => ({
-  publish: async (finding, evidenceKey) => {
+  publish: async (finding, evidenceKey, notice) => {
     // Loaded on first use: the evaluate function's cold start does not pay for the SNS client.
     const { PublishCommand } = await import('@aws-sdk/client-sns');
     await client.send(
       new PublishCommand({
         TopicArn: topicArn,
-        Subject: subjectFor(finding),
-        Message: bodyFor(finding, evidenceKey),
+        Subject: subjectFor(finding, notice),
+        Message: bodyFor(finding, evidenceKey, notice),
         MessageAttributes: {
           severity: { DataType: 'String', StringValue: finding.severity },
           ruleId: { DataType: 'String', StringValue: finding.ruleId },
           controls: { DataType: 'String.Array', StringValue: JSON.stringify(finding.controls) },
           account: { DataType: 'String', StringValue: finding.account },
           findingId: { DataType: 'String', StringValue: finding.id },
+          kind: { DataType: 'String', StringValue: notice?.kind ?? 'page' },
+          ...(notice ? { incidentId: { DataType: 'String', StringValue: notice.incident.id } } : {}),
           ...(finding.drill ? { drill: { DataType: 'String', StringValue: 'true' } } : {}),
         },
       }),

@@ -13,7 +13,7 @@ export const resolvedSubjectFor = (f: Finding): string => {
 
 /**
  * Same attributes as the page (so the pager subscription that got the page gets this too, and PagerDuty can
- * resolve by `findingId`), plus `status: resolved`.
+ * resolve by `incidentId`, or `findingId`), with `kind: resolved` (and `status: resolved`, as before).
  */
 export const createSnsResolvedNotifier = (client: SNSClient, topicArn: string): ResolutionNotifier => ({
   resolved: async (finding, resolvedAt, reason) => {
@@ -29,6 +29,7 @@ export const createSnsResolvedNotifier = (client: SNSClient, topicArn: string): 
           `Where:     account ${finding.account}, region ${finding.region}`,
           `Opened:    ${finding.firstSeen}`,
           `Finding:   ${finding.id}`,
+          ...(finding.incidentId ? [`Incident:  ${finding.incidentId}`] : []),
           '',
           '--- finding JSON ---',
           JSON.stringify(finding),
@@ -39,6 +40,8 @@ export const createSnsResolvedNotifier = (client: SNSClient, topicArn: string): 
           controls: { DataType: 'String.Array', StringValue: JSON.stringify(finding.controls) },
           account: { DataType: 'String', StringValue: finding.account },
           findingId: { DataType: 'String', StringValue: finding.id },
+          kind: { DataType: 'String', StringValue: 'resolved' },
+          ...(finding.incidentId ? { incidentId: { DataType: 'String', StringValue: finding.incidentId } } : {}),
           status: { DataType: 'String', StringValue: 'resolved' },
         },
       }),

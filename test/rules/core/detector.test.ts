@@ -8,7 +8,7 @@ import { createDetector } from '../../../rules/core/detector.ts';
 import { buildCatalogue, evaluate } from '../../../rules/core/engine.ts';
 import { fromRecord } from '../../../rules/core/events.ts';
 import type { Finding } from '../../../rules/core/finding.ts';
-import { createMemoryCounterStore, createMemoryLedger } from '../../../rules/core/memory.ts';
+import { createMemoryCounterStore, createMemoryIncidentStore, createMemoryLedger } from '../../../rules/core/memory.ts';
 import type { FindingSink } from '../../../rules/core/ports.ts';
 import type { AuditEvent } from '../../../rules/core/types.ts';
 
@@ -372,5 +372,129 @@ describe('future-dated events (issue 16 §3)', () => {
     await detector.process([e]);
     await detector.process([e]);
     expect(delivered.filter((f) => f.ruleId === 'trailwarden.future-dated-event')).toHaveLength(1);
+  });
+});
+
+describe('incidents', () => {
+  const recording = () => {
+    const log: string[] = [];
+    const notices: { findingId: string; kind: string; incidentId: string | undefined }[] = [];
+    const sink: FindingSink = {
+      deliver: async (f, notice) => {
+        log.push(`deliver ${f.ruleId}`);
+        notices.push({ findingId: f.id, kind: notice?.kind ?? 'none', incidentId: f.incidentId });
+      },
+      fold: async (f) => void log.push(`fold ${f.ruleId} ${f.incidentId}`),
+      incident: async (i) => void log.push(`incident ${i.id} r${i.revision}`),
+    };
+    return { sink, log, notices };
+  };
+  const rootCall = (at: string, name = 'StopLogging') =>
+    event(
+      record({
+        eventSource: 'cloudtrail.amazonaws.com',
+        eventName: name,
+        eventTime: at,
+        userIdentity: { type: 'Root', arn: 'arn:aws:iam::111122223333:root' },
+      }),
+    );
+
+  it('gives every finding of one actor in the window one incident that pages once', async () => {
+    const out = recording();
+    const { detector } = setup(DEFAULT_DETECTION_CONFIG, out.sink);
+    // Root looks around (`test.root`, high: the page), then stops logging 30 minutes later (`test.stop-logging`,
+    // critical: the escalation; its `test.root` match folds into the first).
+    const first = await detector.process([rootCall('2026-11-02T10:00:00Z', 'DescribeTrails')]);
+    const second = await detector.process([rootCall('2026-11-02T10:30:00Z')]);
+    const ids = new Set(out.notices.map((n) => n.incidentId));
+    expect(ids.size).toBe(1);
+    expect([...ids][0]).toMatch(/^[0-9a-f]{32}$/);
+    expect(first.delivered[0]?.incidentId).toBe([...ids][0]);
+    expect(out.notices.map((n) => n.kind)).toEqual(['page', 'escalation']);
+    expect(second.notices.get(second.delivered[0]?.id ?? '')?.incident).toMatchObject({
+      findingIds: [first.delivered[0]?.id, second.delivered[0]?.id],
+      severity: 'critical',
+      pagedSeverity: 'critical',
+      revision: 2,
+    });
+  });
+
+  it('pages once, at the higher severity, for one event that matches a critical and a high rule', async () => {
+    const out = recording();
+    const { detector } = setup(DEFAULT_DETECTION_CONFIG, out.sink);
+    await detector.process([rootCall('2026-11-02T10:00:00Z')]);
+    expect(out.notices.map((n) => n.kind)).toEqual(['page', 'update']);
+    expect(out.log[1]).toBe('deliver test.stop-logging');
+  });
+
+  it('archives each incident once per batch, before its first publication', async () => {
+    const out = recording();
+    const { detector } = setup(DEFAULT_DETECTION_CONFIG, out.sink);
+    await detector.process([rootCall('2026-11-02T10:00:00Z'), stop('2026-11-02T10:01:00Z')]);
+    // Root (two findings) and alice (one) are two actors: two incidents, each archived once, first.
+    expect(out.log.filter((l) => l.startsWith('incident'))).toHaveLength(2);
+    const rootIncident = out.log.findIndex((l) => l.startsWith('incident'));
+    expect(out.log[rootIncident + 1]).toMatch(/^deliver/);
+    expect(out.log.filter((l) => l.startsWith('incident')).every((l) => l.endsWith(' r2') || l.endsWith(' r1'))).toBe(
+      true,
+    );
+  });
+
+  it('keeps drills apart from real findings of the same actor', async () => {
+    const out = recording();
+    const { detector } = setup(DEFAULT_DETECTION_CONFIG, out.sink);
+    const real = rootCall('2026-11-02T10:00:00Z', 'DescribeTrails');
+    const drill = { ...rootCall('2026-11-02T10:01:00Z'), drill: true };
+    const outcome = await detector.process([real, drill]);
+    const byRule = new Map(outcome.delivered.map((f) => [`${f.drill ? 'drill ' : ''}${f.ruleId}`, f]));
+    const realIncident = byRule.get('test.root')?.incidentId;
+    const drillIncident = byRule.get('drill test.stop-logging')?.incidentId;
+    expect(realIncident).toBeDefined();
+    expect(drillIncident).toBeDefined();
+    expect(drillIncident).not.toBe(realIncident);
+    // Each pages on its own: the drill's page is not an escalation of the real incident.
+    expect(outcome.notices.get(byRule.get('drill test.stop-logging')?.id ?? '')?.kind).toBe('page');
+    expect(outcome.notices.get(byRule.get('test.root')?.id ?? '')?.kind).toBe('page');
+  });
+
+  it('fails the events of a finding whose incident cannot be stored, then delivers it on retry', async () => {
+    const out = recording();
+    let down = true;
+    const real = createMemoryIncidentStore();
+    const detector = createDetector({
+      catalogue: buildCatalogue([stopLogging]),
+      config: DEFAULT_DETECTION_CONFIG,
+      counters: createMemoryCounterStore(),
+      ledger: createMemoryLedger(),
+      sink: out.sink,
+      incidents: {
+        correlate: async (findings, config) => {
+          if (down) throw new Error('table unavailable');
+          return real.correlate(findings, config);
+        },
+      },
+    });
+    const e = stop('2026-11-02T10:00:00Z');
+    const first = await detector.process([e]);
+    expect(first.failures).toEqual([
+      expect.objectContaining({ stage: 'incident', eventIds: [e.id], error: 'table unavailable' }),
+    ]);
+    expect(out.notices).toEqual([]);
+    down = false;
+    const retry = await detector.process([e]);
+    expect(retry.failures).toEqual([]);
+    expect(out.notices.map((n) => n.kind)).toEqual(['page']);
+  });
+
+  it('a repeat folded later carries the incident of the finding it repeats', async () => {
+    const out = recording();
+    const { detector } = setup(DEFAULT_DETECTION_CONFIG, out.sink);
+    const burst = ['10:00:00', '10:01:00', '10:02:00'].map((t) => failure(`2026-11-02T${t}Z`));
+    const repeat = ['10:10:00', '10:11:00', '10:12:00'].map((t) => failure(`2026-11-02T${t}Z`));
+    await detector.process(burst);
+    await detector.process(repeat);
+    const incidentId = out.notices[0]?.incidentId;
+    expect(incidentId).toBeDefined();
+    expect(out.log.at(-1)).toBe(`fold test.failed-logins ${incidentId}`);
   });
 });
