@@ -10,6 +10,7 @@ import { rule as configRuleNoncompliant } from './config/rule-noncompliant.rule.
 import { rule as configSecurityGroupDrift } from './config/security-group-drift.rule.ts';
 import { buildCatalogue } from './core/engine.ts';
 import type { Rule } from './core/types.ts';
+import { rule as dynamodbTableDeleted } from './dynamodb/table-deleted.rule.ts';
 import { rule as dynamodbTrailwardenTableTampered } from './dynamodb/trailwarden-table-tampered.rule.ts';
 import { rule as ec2EbsDefaultEncryptionDisabled } from './ec2/ebs-default-encryption-disabled.rule.ts';
 import { rule as ec2FlowLogsDeleted } from './ec2/flow-logs-deleted.rule.ts';
@@ -23,7 +24,11 @@ import { rule as ec2SecurityGroupChanged } from './ec2/security-group-changed.ru
 import { rule as ec2SnapshotShared } from './ec2/snapshot-shared.rule.ts';
 import { rule as ec2UnapprovedRegion } from './ec2/unapproved-region.rule.ts';
 import { rule as ec2VpcChanged } from './ec2/vpc-changed.rule.ts';
+import { rule as ecrRepositoryDeleted } from './ecr/repository-deleted.rule.ts';
 import { rule as ecrRepositoryPolicyOpened } from './ecr/repository-policy-opened.rule.ts';
+import { rule as elasticacheClusterDeleted } from './elasticache/cluster-deleted.rule.ts';
+import { rule as elasticfilesystemFileSystemDeleted } from './elasticfilesystem/file-system-deleted.rule.ts';
+import { rule as esDomainDeleted } from './es/domain-deleted.rule.ts';
 import { rule as eventsTrailwardenRulesTampered } from './events/trailwarden-rules-tampered.rule.ts';
 import { rule as guarddutyDetectorDisabled } from './guardduty/detector-disabled.rule.ts';
 import { rule as guarddutyFindingsSuppressed } from './guardduty/findings-suppressed.rule.ts';
@@ -47,10 +52,14 @@ import { rule as lambdaTrailwardenFunctionTampered } from './lambda/trailwarden-
 import { rule as logsAuditLogGroupDeleted } from './logs/audit-log-group-deleted.rule.ts';
 import { rule as macieDisabled } from './macie/disabled.rule.ts';
 import { rule as organizationsGuardrailChanged } from './organizations/guardrail-changed.rule.ts';
+import { rule as rdsDatabaseDeleted } from './rds/database-deleted.rule.ts';
+import { rule as rdsDatabaseDeletedWithoutBackup } from './rds/database-deleted-without-backup.rule.ts';
 import { rule as rdsInstanceMadePublic } from './rds/instance-made-public.rule.ts';
 import { rule as rdsSnapshotShared } from './rds/snapshot-shared.rule.ts';
+import { rule as redshiftClusterDeleted } from './redshift/cluster-deleted.rule.ts';
 import { rule as route53resolverQueryLoggingRemoved } from './route53resolver/query-logging-removed.rule.ts';
 import { rule as s3AccessLoggingDisabled } from './s3/access-logging-disabled.rule.ts';
+import { rule as s3BucketDeleted } from './s3/bucket-deleted.rule.ts';
 import { rule as s3BucketMadePublic } from './s3/bucket-made-public.rule.ts';
 import { rule as s3BucketProtectionWeakened } from './s3/bucket-protection-weakened.rule.ts';
 import { rule as s3PublicAccessBlockRemoved } from './s3/public-access-block-removed.rule.ts';
@@ -149,6 +158,16 @@ export const RULES: readonly Rule[] = [
   ec2SecurityGroupChanged,
   ec2VpcChanged,
   kmsKeyDisabled,
+  // A.8.10 information deletion and A.8.13 backup (data destruction, ransomware, backups)
+  rdsDatabaseDeleted,
+  rdsDatabaseDeletedWithoutBackup,
+  dynamodbTableDeleted,
+  s3BucketDeleted,
+  elasticfilesystemFileSystemDeleted,
+  redshiftClusterDeleted,
+  esDomainDeleted,
+  elasticacheClusterDeleted,
+  ecrRepositoryDeleted,
 ];
 
 export const catalogue = buildCatalogue(RULES);
