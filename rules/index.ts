@@ -10,9 +10,11 @@ import { rule as configRuleNoncompliant } from './config/rule-noncompliant.rule.
 import { rule as configSecurityGroupDrift } from './config/security-group-drift.rule.ts';
 import { buildCatalogue } from './core/engine.ts';
 import type { Rule } from './core/types.ts';
+import { rule as dynamodbEncryptedWithOutsideKey } from './dynamodb/encrypted-with-outside-key.rule.ts';
 import { rule as dynamodbTableDeleted } from './dynamodb/table-deleted.rule.ts';
 import { rule as dynamodbTrailwardenTableTampered } from './dynamodb/trailwarden-table-tampered.rule.ts';
 import { rule as ec2EbsDefaultEncryptionDisabled } from './ec2/ebs-default-encryption-disabled.rule.ts';
+import { rule as ec2EncryptedWithOutsideKey } from './ec2/encrypted-with-outside-key.rule.ts';
 import { rule as ec2FlowLogsDeleted } from './ec2/flow-logs-deleted.rule.ts';
 import { rule as ec2GatewayChanged } from './ec2/gateway-changed.rule.ts';
 import { rule as ec2ImageShared } from './ec2/image-shared.rule.ts';
@@ -22,6 +24,7 @@ import { rule as ec2NetworkAclOpenToInternet } from './ec2/network-acl-open-to-i
 import { rule as ec2RouteTableChanged } from './ec2/route-table-changed.rule.ts';
 import { rule as ec2SecurityGroupChanged } from './ec2/security-group-changed.rule.ts';
 import { rule as ec2SnapshotShared } from './ec2/snapshot-shared.rule.ts';
+import { rule as ec2StorageDeletedBurst } from './ec2/storage-deleted-burst.rule.ts';
 import { rule as ec2UnapprovedRegion } from './ec2/unapproved-region.rule.ts';
 import { rule as ec2VpcChanged } from './ec2/vpc-changed.rule.ts';
 import { rule as ecrRepositoryDeleted } from './ecr/repository-deleted.rule.ts';
@@ -50,21 +53,28 @@ import { rule as kmsTrailwardenKeyTampered } from './kms/trailwarden-key-tampere
 import { rule as lambdaFunctionMadePublic } from './lambda/function-made-public.rule.ts';
 import { rule as lambdaTrailwardenFunctionTampered } from './lambda/trailwarden-function-tampered.rule.ts';
 import { rule as logsAuditLogGroupDeleted } from './logs/audit-log-group-deleted.rule.ts';
+import { rule as logsLogDataDeletedBurst } from './logs/log-data-deleted-burst.rule.ts';
 import { rule as macieDisabled } from './macie/disabled.rule.ts';
 import { rule as organizationsGuardrailChanged } from './organizations/guardrail-changed.rule.ts';
 import { rule as rdsDatabaseDeleted } from './rds/database-deleted.rule.ts';
 import { rule as rdsDatabaseDeletedWithoutBackup } from './rds/database-deleted-without-backup.rule.ts';
+import { rule as rdsEncryptedWithOutsideKey } from './rds/encrypted-with-outside-key.rule.ts';
 import { rule as rdsInstanceMadePublic } from './rds/instance-made-public.rule.ts';
 import { rule as rdsSnapshotShared } from './rds/snapshot-shared.rule.ts';
+import { rule as rdsSnapshotsDeletedBurst } from './rds/snapshots-deleted-burst.rule.ts';
 import { rule as redshiftClusterDeleted } from './redshift/cluster-deleted.rule.ts';
 import { rule as route53resolverQueryLoggingRemoved } from './route53resolver/query-logging-removed.rule.ts';
 import { rule as s3AccessLoggingDisabled } from './s3/access-logging-disabled.rule.ts';
 import { rule as s3BucketDeleted } from './s3/bucket-deleted.rule.ts';
 import { rule as s3BucketMadePublic } from './s3/bucket-made-public.rule.ts';
 import { rule as s3BucketProtectionWeakened } from './s3/bucket-protection-weakened.rule.ts';
+import { rule as s3EncryptedWithOutsideKey } from './s3/encrypted-with-outside-key.rule.ts';
+import { rule as s3ObjectsBulkDeleted } from './s3/objects-bulk-deleted.rule.ts';
+import { rule as s3ObjectsDeletedBurst } from './s3/objects-deleted-burst.rule.ts';
 import { rule as s3PublicAccessBlockRemoved } from './s3/public-access-block-removed.rule.ts';
 import { rule as s3TrailwardenBucketTampered } from './s3/trailwarden-bucket-tampered.rule.ts';
 import { rule as secretsmanagerResourcePolicyOpened } from './secretsmanager/resource-policy-opened.rule.ts';
+import { rule as secretsmanagerSecretsDeletedBurst } from './secretsmanager/secrets-deleted-burst.rule.ts';
 import { rule as securityhubDisabled } from './securityhub/disabled.rule.ts';
 import { rule as signinConcurrentSessions } from './signin/concurrent-sessions.rule.ts';
 import { rule as signinConsoleLoginFailures } from './signin/console-login-failures.rule.ts';
@@ -168,6 +178,16 @@ export const RULES: readonly Rule[] = [
   esDomainDeleted,
   elasticacheClusterDeleted,
   ecrRepositoryDeleted,
+  ec2StorageDeletedBurst,
+  rdsSnapshotsDeletedBurst,
+  logsLogDataDeletedBurst,
+  secretsmanagerSecretsDeletedBurst,
+  s3ObjectsDeletedBurst,
+  s3ObjectsBulkDeleted,
+  s3EncryptedWithOutsideKey,
+  ec2EncryptedWithOutsideKey,
+  rdsEncryptedWithOutsideKey,
+  dynamodbEncryptedWithOutsideKey,
 ];
 
 export const catalogue = buildCatalogue(RULES);

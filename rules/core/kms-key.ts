@@ -1,3 +1,5 @@
+import type { CloudTrailRecord } from './cloudtrail.ts';
+import { accountOf, isServiceInvoked, isSuccess } from './cloudtrail.ts';
 import type { Organization } from './resource-policy.ts';
 
 /**
@@ -54,3 +56,40 @@ export const outsideKeys = (
 /** For the finding: `KMS key <arn> belongs to account <id>, outside the organisation`. */
 export const describeOutsideKeys = (keys: readonly string[]): string[] =>
   keys.map((key) => `KMS key ${key} belongs to account ${kmsKeyAccount(key) ?? 'unknown'}, outside the organisation`);
+
+/**
+ * Keys whose name says "this is a KMS key reference", in every casing services log: `kmsKeyId` (RDS, EC2),
+ * `KmsKeyId` (EC2's newer wrapped requests), `KMSMasterKeyID` (S3 bucket encryption), `kMSMasterKeyId` /
+ * `kMSMasterKeyArn` (DynamoDB), `SSEKMSKeyId`, and S3's `x-amz-server-side-encryption-aws-kms-key-id` header.
+ */
+const KEY_FIELD =
+  /^(?:kms_?key_?(?:id|arn)|kmsmasterkey(?:id|arn)|ssekmskeyid|x-amz-server-side-encryption-aws-kms-key-id)$/i;
+
+const MAX_DEPTH = 8;
+
+/**
+ * Every KMS key reference anywhere in a request or response, in document order. CloudTrail shapes differ per
+ * service and API version (wrapped `…Request` objects, `{items: […]}` lists, one rule object or a list), so the
+ * walk goes by field name rather than by path. Bounded in depth; never throws.
+ */
+export const kmsKeyRefsIn = (value: unknown, depth = 0): string[] => {
+  if (depth > MAX_DEPTH || typeof value !== 'object' || value === null) return [];
+  if (Array.isArray(value)) return value.flatMap((v) => kmsKeyRefsIn(v, depth + 1));
+  const out: string[] = [];
+  for (const [key, v] of Object.entries(value)) {
+    if (typeof v === 'string' && KEY_FIELD.test(key) && v.trim() !== '') out.push(v.trim());
+    else if (typeof v === 'object') out.push(...kmsKeyRefsIn(v, depth + 1));
+  }
+  return out;
+};
+
+/** The outside-the-organisation keys a call named, in its request or (S3 object calls) its response. */
+export const outsideKeysOf = (e: CloudTrailRecord, organization: Organization): string[] =>
+  outsideKeys([...kmsKeyRefsIn(e.requestParameters), ...kmsKeyRefsIn(e.responseElements)], accountOf(e), organization);
+
+/**
+ * Encryption as a weapon: a successful call someone made (not AWS on its own) that encrypts data under a key in
+ * an account outside the organisation. Not exempt for approved automation: no deploy should need such a key.
+ */
+export const encryptsWithOutsideKey = (e: CloudTrailRecord, organization: Organization): boolean =>
+  isSuccess(e) && !isServiceInvoked(e) && outsideKeysOf(e, organization).length > 0;

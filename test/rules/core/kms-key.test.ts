@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { describeOutsideKeys, keyPlacement, kmsKeyAccount, outsideKeys } from '../../../rules/core/kms-key.ts';
+import {
+  describeOutsideKeys,
+  keyPlacement,
+  kmsKeyAccount,
+  kmsKeyRefsIn,
+  outsideKeys,
+} from '../../../rules/core/kms-key.ts';
 
 const OWN = '111122223333';
 const ORG = { id: 'o-exampleorgid', accounts: ['111122223333', '444455556666'] };
@@ -58,5 +64,36 @@ describe('outsideKeys', () => {
     expect(describeOutsideKeys([foreign])).toEqual([
       `KMS key ${foreign} belongs to account 999988887777, outside the organisation`,
     ]);
+  });
+});
+
+describe('kmsKeyRefsIn', () => {
+  const key = 'arn:aws:kms:eu-west-1:999988887777:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  it.each([
+    ['RDS / EC2 (kmsKeyId)', { sourceDBSnapshotIdentifier: 's', kmsKeyId: key }],
+    ['EC2 wrapped request (KmsKeyId)', { ModifyEbsDefaultKmsKeyIdRequest: { KmsKeyId: key } }],
+    [
+      'S3 bucket encryption, one rule',
+      { ServerSideEncryptionConfiguration: { Rule: { ApplyServerSideEncryptionByDefault: { KMSMasterKeyID: key } } } },
+    ],
+    [
+      'S3 bucket encryption, a list of rules',
+      {
+        ServerSideEncryptionConfiguration: { Rule: [{ ApplyServerSideEncryptionByDefault: { KMSMasterKeyID: key } }] },
+      },
+    ],
+    ['DynamoDB (kMSMasterKeyId)', { sSESpecification: { enabled: true, sSEType: 'KMS', kMSMasterKeyId: key } }],
+    ['S3 object header', { 'x-amz-server-side-encryption-aws-kms-key-id': key }],
+    ['EC2 item lists', { blockDeviceMapping: { items: [{ ebs: { kmsKeyId: key } }] } }],
+  ])('%s', (_name, value) => {
+    expect(kmsKeyRefsIn(value)).toEqual([key]);
+  });
+  it('ignores other fields, blanks, non-strings and absurd depth', () => {
+    expect(kmsKeyRefsIn({ keyId: key, kmsKeyId: '', KmsKeyId: 42, description: key })).toEqual([]);
+    let deep: Record<string, unknown> = { kmsKeyId: key };
+    for (let i = 0; i < 20; i++) deep = { next: deep };
+    expect(kmsKeyRefsIn(deep)).toEqual([]);
+    expect(kmsKeyRefsIn(null)).toEqual([]);
+    expect(kmsKeyRefsIn('text')).toEqual([]);
   });
 });
