@@ -21,6 +21,7 @@ import { rule as ec2ImageShared } from './ec2/image-shared.rule.ts';
 import { rule as ec2IngressOpenToInternet } from './ec2/ingress-open-to-internet.rule.ts';
 import { rule as ec2NetworkAclChanged } from './ec2/network-acl-changed.rule.ts';
 import { rule as ec2NetworkAclOpenToInternet } from './ec2/network-acl-open-to-internet.rule.ts';
+import { rule as ec2NetworkTornDown } from './ec2/network-torn-down.rule.ts';
 import { rule as ec2RouteTableChanged } from './ec2/route-table-changed.rule.ts';
 import { rule as ec2SecurityGroupChanged } from './ec2/security-group-changed.rule.ts';
 import { rule as ec2SnapshotShared } from './ec2/snapshot-shared.rule.ts';
@@ -31,6 +32,7 @@ import { rule as ecrRepositoryDeleted } from './ecr/repository-deleted.rule.ts';
 import { rule as ecrRepositoryPolicyOpened } from './ecr/repository-policy-opened.rule.ts';
 import { rule as elasticacheClusterDeleted } from './elasticache/cluster-deleted.rule.ts';
 import { rule as elasticfilesystemFileSystemDeleted } from './elasticfilesystem/file-system-deleted.rule.ts';
+import { rule as elasticloadbalancingLoadBalancerDeleted } from './elasticloadbalancing/load-balancer-deleted.rule.ts';
 import { rule as esDomainDeleted } from './es/domain-deleted.rule.ts';
 import { rule as eventsTrailwardenRulesTampered } from './events/trailwarden-rules-tampered.rule.ts';
 import { rule as guarddutyDetectorDisabled } from './guardduty/detector-disabled.rule.ts';
@@ -63,6 +65,7 @@ import { rule as rdsInstanceMadePublic } from './rds/instance-made-public.rule.t
 import { rule as rdsSnapshotShared } from './rds/snapshot-shared.rule.ts';
 import { rule as rdsSnapshotsDeletedBurst } from './rds/snapshots-deleted-burst.rule.ts';
 import { rule as redshiftClusterDeleted } from './redshift/cluster-deleted.rule.ts';
+import { rule as route53HostedZoneDeleted } from './route53/hosted-zone-deleted.rule.ts';
 import { rule as route53resolverQueryLoggingRemoved } from './route53resolver/query-logging-removed.rule.ts';
 import { rule as s3AccessLoggingDisabled } from './s3/access-logging-disabled.rule.ts';
 import { rule as s3BucketDeleted } from './s3/bucket-deleted.rule.ts';
@@ -188,6 +191,10 @@ export const RULES: readonly Rule[] = [
   ec2EncryptedWithOutsideKey,
   rdsEncryptedWithOutsideKey,
   dynamodbEncryptedWithOutsideKey,
+  // A.8.20 networks security (teardown)
+  ec2NetworkTornDown,
+  elasticloadbalancingLoadBalancerDeleted,
+  route53HostedZoneDeleted,
 ];
 
 export const catalogue = buildCatalogue(RULES);
