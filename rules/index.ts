@@ -1,5 +1,9 @@
 import { rule as accessAnalyzerAnalyzerDeleted } from './access-analyzer/analyzer-deleted.rule.ts';
 import { rule as accountRootActivity } from './account/root-activity.rule.ts';
+import { rule as backupPlanChanged } from './backup/plan-changed.rule.ts';
+import { rule as backupRecoveryPointDeleted } from './backup/recovery-point-deleted.rule.ts';
+import { rule as backupVaultPolicyOpened } from './backup/vault-policy-opened.rule.ts';
+import { rule as backupVaultProtectionRemoved } from './backup/vault-protection-removed.rule.ts';
 import { rule as cloudtrailLoggingStopped } from './cloudtrail/logging-stopped.rule.ts';
 import { rule as cloudtrailTrailDegraded } from './cloudtrail/trail-degraded.rule.ts';
 import { rule as configBucketPublicDrift } from './config/bucket-public-drift.rule.ts';
@@ -10,6 +14,7 @@ import { rule as configRuleNoncompliant } from './config/rule-noncompliant.rule.
 import { rule as configSecurityGroupDrift } from './config/security-group-drift.rule.ts';
 import { buildCatalogue } from './core/engine.ts';
 import type { Rule } from './core/types.ts';
+import { rule as dynamodbBackupProtectionRemoved } from './dynamodb/backup-protection-removed.rule.ts';
 import { rule as dynamodbEncryptedWithOutsideKey } from './dynamodb/encrypted-with-outside-key.rule.ts';
 import { rule as dynamodbTableDeleted } from './dynamodb/table-deleted.rule.ts';
 import { rule as dynamodbTrailwardenTableTampered } from './dynamodb/trailwarden-table-tampered.rule.ts';
@@ -58,6 +63,7 @@ import { rule as logsAuditLogGroupDeleted } from './logs/audit-log-group-deleted
 import { rule as logsLogDataDeletedBurst } from './logs/log-data-deleted-burst.rule.ts';
 import { rule as macieDisabled } from './macie/disabled.rule.ts';
 import { rule as organizationsGuardrailChanged } from './organizations/guardrail-changed.rule.ts';
+import { rule as rdsBackupProtectionRemoved } from './rds/backup-protection-removed.rule.ts';
 import { rule as rdsDatabaseDeleted } from './rds/database-deleted.rule.ts';
 import { rule as rdsDatabaseDeletedWithoutBackup } from './rds/database-deleted-without-backup.rule.ts';
 import { rule as rdsEncryptedWithOutsideKey } from './rds/encrypted-with-outside-key.rule.ts';
@@ -191,6 +197,12 @@ export const RULES: readonly Rule[] = [
   ec2EncryptedWithOutsideKey,
   rdsEncryptedWithOutsideKey,
   dynamodbEncryptedWithOutsideKey,
+  backupPlanChanged,
+  backupVaultProtectionRemoved,
+  backupVaultPolicyOpened,
+  backupRecoveryPointDeleted,
+  rdsBackupProtectionRemoved,
+  dynamodbBackupProtectionRemoved,
   // A.8.20 networks security (teardown)
   ec2NetworkTornDown,
   elasticloadbalancingLoadBalancerDeleted,
