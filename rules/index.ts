@@ -1,4 +1,5 @@
 import { rule as accessAnalyzerAnalyzerDeleted } from './access-analyzer/analyzer-deleted.rule.ts';
+import { rule as accountDangerousActionDenied } from './account/dangerous-action-denied.rule.ts';
 import { rule as accountRootActivity } from './account/root-activity.rule.ts';
 import { rule as backupPlanChanged } from './backup/plan-changed.rule.ts';
 import { rule as backupRecoveryPointDeleted } from './backup/recovery-point-deleted.rule.ts';
@@ -134,6 +135,7 @@ export const RULES: readonly Rule[] = [
   route53resolverQueryLoggingRemoved,
   s3AccessLoggingDisabled,
   // A.8.16 monitoring
+  accountDangerousActionDenied,
   accessAnalyzerAnalyzerDeleted,
   dynamodbTrailwardenTableTampered,
   eventsTrailwardenRulesTampered,
