@@ -57,6 +57,7 @@ import { rule as iamUserAddedToAdminGroup } from './iam/user-added-to-admin-grou
 import { rule as iamUserCreated } from './iam/user-created.rule.ts';
 import { rule as kmsKeyDisabled } from './kms/key-disabled.rule.ts';
 import { rule as kmsKeyPolicyOpened } from './kms/key-policy-opened.rule.ts';
+import { rule as kmsOpenedKeyDisabled } from './kms/opened-key-disabled.rule.ts';
 import { rule as kmsTrailwardenKeyTampered } from './kms/trailwarden-key-tampered.rule.ts';
 import { rule as lambdaFunctionMadePublic } from './lambda/function-made-public.rule.ts';
 import { rule as lambdaTrailwardenFunctionTampered } from './lambda/trailwarden-function-tampered.rule.ts';
@@ -205,6 +206,7 @@ export const RULES: readonly Rule[] = [
   backupRecoveryPointDeleted,
   rdsBackupProtectionRemoved,
   dynamodbBackupProtectionRemoved,
+  kmsOpenedKeyDisabled,
   // A.8.20 networks security (teardown)
   ec2NetworkTornDown,
   elasticloadbalancingLoadBalancerDeleted,
