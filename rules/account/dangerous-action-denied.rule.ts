@@ -111,10 +111,6 @@ const targetOf = (e: CloudTrailRecord): string =>
 export const rule = defineRule({
   id: 'account.dangerous-action-denied',
   title: 'Denied attempt at one of the most dangerous actions',
-  description:
-    'A single call to stop or weaken logging, leave the organisation, switch off GuardDuty, Security Hub or AWS ' +
-    "Config, delete an audit log group, weaken Trailwarden's evidence bucket, grant administrator rights, or " +
-    'create credentials for another user was refused (AccessDenied, UnauthorizedOperation): someone tried.',
   severity: 'high',
   escalation: { high: 'critical', low: 'medium' },
   controls: ['A.8.16', 'A.8.2'],
@@ -128,16 +124,20 @@ export const rule = defineRule({
   ],
   // One finding per identity and action: repeats of the same attempt fold, a different dangerous action is new.
   dedup: { key: (e) => `${accountOf(e)}|${actorArn(e)}|${e.eventSource}|${e.eventName}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A single call to stop or weaken logging, leave the organisation, switch off GuardDuty, Security Hub or AWS ' +
+    "Config, delete an audit log group, weaken Trailwarden's evidence bucket, grant administrator rights, or " +
+    'create credentials for another user was refused (AccessDenied, UnauthorizedOperation): someone tried.',
   runbook: [
     'Find out who holds these credentials: `aws cloudtrail lookup-events --lookup-attributes AttributeKey=Username,AttributeValue=<user-or-session>` over the last day, in each region. A person who should never touch this action, or a workload role, is a strong sign of stolen credentials.',
     'Check what else the identity tried and what succeeded: the denial is a guardrail working, the successes next to it are the damage.',
     'If the attempt is not explained, revoke the session or deactivate the access key, and keep the guardrail (SCP, permissions boundary) that refused it.',
     'If it is a legitimate admin task attempted with the wrong role, point the person to the approved process; do not widen the role.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'An attacker with fresh credentials probes the actions that matter one at a time (stop the trail, leave the organisation, make themselves admin), far below the 20-in-10-minutes of iam.access-denied-burst; a refused attempt at any of them is a finding on its own, with the error in its details. ' +
     'The successful calls are other rules (cloudtrail.logging-stopped, iam.admin-granted, s3.trailwarden-bucket-tampered …), which never match a denied call, so one attempt raises one finding. High, critical on high-criticality accounts, medium on low ones. ' +

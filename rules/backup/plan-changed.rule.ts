@@ -10,10 +10,6 @@ import { BY_APPROVED_DEPLOY, denied } from '../fixtures/overrides.ts';
 export const rule = defineRule({
   id: 'backup.plan-changed',
   title: 'AWS Backup plan or selection changed or deleted outside the approved process',
-  description:
-    'An AWS Backup plan was updated or deleted, or a resource selection was removed from one, by someone other ' +
-    'than the approved deploy automation: the backup schedule, retention or coverage changed without change ' +
-    'management.',
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.8.13'],
@@ -29,16 +25,20 @@ export const rule = defineRule({
   },
   resources: backupPlanArns,
   dedup: { key: (e) => `${accountOf(e)}|${backupPlanArns(e)[0] ?? 'unknown-plan'}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'An AWS Backup plan was updated or deleted, or a resource selection was removed from one, by someone other ' +
+    'than the approved deploy automation: the backup schedule, retention or coverage changed without change ' +
+    'management.',
   runbook: [
     'See the plan now: `aws backup get-backup-plan --backup-plan-id <id>` (schedule, `lifecycle.deleteAfterDays`, target vault) and its selections (`aws backup list-backup-selections --backup-plan-id <id>`); compare with the version in IaC.',
     'Restore the plan from IaC, and check that the latest scheduled jobs ran (`aws backup list-backup-jobs --by-backup-plan-id <id>`).',
     'Find the change record. If there is none, treat it as an incident: backups are changed first in ransomware campaigns; review the actor’s other calls (DeleteRecoveryPoint, vault changes).',
     'If legitimate automation raised this, add its role ARN to `approved.automationRoles` and its tool to `approved.iacUserAgents`.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'The ISO 27001 guidance names "a backup schedule that\'s altered" as an event to detect (A.8.13): a plan shortened, removed or stripped of its selections stops protecting data quietly, before anything is deleted (T1490). Every change outside the approved process is a finding (no threshold): medium, high on high-criticality accounts. The details name the shortest retention the new plan keeps.',
   falsePositives: [

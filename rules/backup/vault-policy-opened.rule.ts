@@ -16,9 +16,6 @@ const ORGANIZATION = { organization: { id: 'o-exampleorgid', accounts: ['1111222
 export const rule = defineRule({
   id: 'backup.vault-policy-opened',
   title: 'AWS Backup vault access policy opened to the public or outside the organisation',
-  description:
-    'A backup vault access policy now grants access to everyone, or to an account outside the organisation: ' +
-    'that account can copy the recovery points out, or delete them, depending on the actions granted.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.13', 'A.5.23'],
@@ -30,15 +27,18 @@ export const rule = defineRule({
   dedup: {
     key: (e) => `${accountOf(e)}|${e.awsRegion}|${stringParam(e.requestParameters, 'backupVaultName') ?? 'unknown'}`,
   },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A backup vault access policy now grants access to everyone, or to an account outside the organisation: ' +
+    'that account can copy the recovery points out, or delete them, depending on the actions granted.',
   runbook: [
     'Read the policy: `aws backup get-backup-vault-access-policy --backup-vault-name <vault>`; remove the statements that grant outside accounts, or restore the policy from IaC.',
     'Check what the outside account did meanwhile: CopyFromBackupVault / StartCopyJob and DeleteRecoveryPoint calls on the vault in CloudTrail.',
     'Revoke the actor’s sessions unless a change record explains the grant.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'The same public / outside-the-organisation judgement as the S3, KMS, SQS and SNS policy rules (rules/core/resource-policy.ts), applied to backup vaults: a grant to a foreign account lets it take the backups (T1537) or delete them (T1490). One call is enough: high, critical on high-criticality accounts. Policies granting only organisation accounts (cross-account backup copies inside the organisation) are fine.',
   falsePositives: [

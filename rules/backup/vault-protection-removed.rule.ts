@@ -14,10 +14,6 @@ const removesLock = (e: CloudTrailRecord): boolean => e.eventName === 'DeleteBac
 export const rule = defineRule({
   id: 'backup.vault-protection-removed',
   title: 'AWS Backup vault deleted, or its lock or access policy removed',
-  description:
-    'A backup vault was deleted, its Vault Lock removed (recovery points can be deleted early again), or its ' +
-    'access policy removed (the deny statements that usually protect recovery points from deletion are gone). ' +
-    'Removing a lock always matches; the other two match outside the approved process.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.13'],
@@ -36,15 +32,19 @@ export const rule = defineRule({
   dedup: {
     key: (e) => `${accountOf(e)}|${e.awsRegion}|${stringParam(e.requestParameters, 'backupVaultName') ?? 'unknown'}`,
   },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A backup vault was deleted, its Vault Lock removed (recovery points can be deleted early again), or its ' +
+    'access policy removed (the deny statements that usually protect recovery points from deletion are gone). ' +
+    'Removing a lock always matches; the other two match outside the approved process.',
   runbook: [
     'Put the protection back at once: `aws backup put-backup-vault-lock-configuration --backup-vault-name <vault> --min-retention-days <n>` (compliance mode once the grace time passes), and the access policy from IaC (`aws backup put-backup-vault-access-policy`).',
     'List the recovery points and watch for deletions: `aws backup list-recovery-points-by-backup-vault --backup-vault-name <vault>`; CloudTrail DeleteRecoveryPoint by the same actor is the next step of the attack.',
     'Revoke the actor’s sessions unless a change record explains the change.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Vault locks and deny-delete vault policies are what keep recovery points alive when an administrator account is stolen; removing them is inhibiting recovery (T1490) and comes right before the deletions. One call is enough (no threshold): high, critical on high-criticality accounts. A vault can only be deleted once empty, so a deleted vault also means its recovery points are already gone.',
   falsePositives: [

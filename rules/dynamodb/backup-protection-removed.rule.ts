@@ -38,9 +38,6 @@ const removed = (e: CloudTrailRecord): string[] => {
 export const rule = defineRule({
   id: 'dynamodb.backup-protection-removed',
   title: 'DynamoDB point-in-time recovery, deletion protection or a backup removed',
-  description:
-    'Outside the approved process, a DynamoDB table had point-in-time recovery disabled (UpdateContinuousBackups) ' +
-    'or deletion protection removed (UpdateTable), or an on-demand backup was deleted (DeleteBackup).',
   severity: 'high',
   escalation: { high: 'critical', low: 'medium' },
   controls: ['A.8.13'],
@@ -50,15 +47,18 @@ export const rule = defineRule({
   explain: (e, ctx) => [...removed(e), ...deletionReasons(e, ctx.config)],
   resources: (e) => [tableArn(e)],
   dedup: { key: (e) => `${accountOf(e)}|${tableArn(e)}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'Outside the approved process, a DynamoDB table had point-in-time recovery disabled (UpdateContinuousBackups) ' +
+    'or deletion protection removed (UpdateTable), or an on-demand backup was deleted (DeleteBackup).',
   runbook: [
     'Turn them back on: `aws dynamodb update-continuous-backups --table-name <table> --point-in-time-recovery-specification PointInTimeRecoveryEnabled=true` and `aws dynamodb update-table --table-name <table> --deletion-protection-enabled`.',
     'Take an on-demand backup now (`aws dynamodb create-backup --table-name <table> --backup-name <name>`): re-enabling PITR starts a new window, the old one is lost.',
     'Find the change record. If there is none, treat it as an incident: revoke the actor’s sessions and watch for DeleteTable and other backup deletions.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Disabling PITR drops the 35-day restore window, removing deletion protection is the step before DeleteTable, and deleting backups removes the copies: all inhibit recovery (T1490, A.8.13). One call is enough: high, critical on high-criticality tables, medium on low ones. Only calls outside the approved process match. Trailwarden’s own state table is dynamodb.trailwarden-table-tampered’s, never both.',
   falsePositives: ['Tables being decommissioned by hand after a ticket.'],

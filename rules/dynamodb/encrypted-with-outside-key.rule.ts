@@ -21,9 +21,6 @@ const tableArn = (e: CloudTrailRecord): string => {
 export const rule = defineRule({
   id: 'dynamodb.encrypted-with-outside-key',
   title: 'DynamoDB table encrypted under a KMS key outside the organisation',
-  description:
-    'A DynamoDB table was switched to, created or restored under a KMS key in an account outside the ' +
-    'organisation (`sSESpecification.kMSMasterKeyId`): the key owner can make every item unreadable.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.10', 'A.5.23'],
@@ -36,15 +33,18 @@ export const rule = defineRule({
   explain: (e, ctx) => describeOutsideKeys(outsideKeysOf(e, ctx.config.organization)),
   resources: (e) => [tableArn(e)],
   dedup: { key: (e) => `${accountOf(e)}|${tableArn(e)}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A DynamoDB table was switched to, created or restored under a KMS key in an account outside the ' +
+    'organisation (`sSESpecification.kMSMasterKeyId`): the key owner can make every item unreadable.',
   runbook: [
     'Switch the table back to a key you own while the outside key still works: `aws dynamodb update-table --table-name <table> --sse-specification Enabled=true,SSEType=KMS,KMSMasterKeyId=<your-key-arn>`.',
     'Take an on-demand backup once it is back under your key, and check PITR is on (`aws dynamodb describe-continuous-backups --table-name <table>`).',
     'Revoke the identity’s sessions and review its other calls.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'DynamoDB re-encrypts a table in place when its key changes, so one UpdateTable hands control of the data to whoever owns the new key (T1486). No legitimate deploy needs a key outside the organisation, so one call is enough, even from approved automation. High, critical on high-criticality tables.',
   falsePositives: ['Organisation accounts missing from `organization.accounts` (add them).'],

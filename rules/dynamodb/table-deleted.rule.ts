@@ -22,9 +22,6 @@ const candidates = (e: CloudTrailRecord): string[] => [
 export const rule = defineRule({
   id: 'dynamodb.table-deleted',
   title: 'DynamoDB table deleted outside the approved process',
-  description:
-    'A DynamoDB table was deleted by someone other than the approved deploy automation. Its items are gone; only ' +
-    'on-demand backups or AWS Backup recovery points taken before the deletion can bring them back.',
   severity: 'high',
   escalation: { high: 'critical', low: 'medium' },
   controls: ['A.8.10'],
@@ -34,15 +31,18 @@ export const rule = defineRule({
   explain: (e, ctx) => deletionReasons(e, ctx.config),
   resources: (e) => [tableArn(e)],
   dedup: { key: (e) => `${accountOf(e)}|${tableArn(e)}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A DynamoDB table was deleted by someone other than the approved deploy automation. Its items are gone; only ' +
+    'on-demand backups or AWS Backup recovery points taken before the deletion can bring them back.',
   runbook: [
     'Find what can be restored: `aws dynamodb list-backups --table-name <table>` and `aws backup list-recovery-points-by-resource --resource-arn <table-arn>`; with point-in-time recovery on, the deleted table can be restored for 35 days (`aws dynamodb restore-table-to-point-in-time --source-table-arn <table-arn> --target-table-name <table> --use-latest-restorable-time`).',
     'Find the change record. If there is none, treat it as an incident: revoke the actor’s sessions, rotate their credentials, and review their other calls (DeleteBackup, UpdateContinuousBackups, other DeleteTable calls).',
     'Prevent it: turn on deletion protection (`aws dynamodb update-table --table-name <table> --deletion-protection-enabled`) for production tables.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Deleting a table destroys its data (T1485). One call is enough (no threshold): high, critical on high-criticality assets, medium on low ones. ' +
     "Only calls outside the approved process match: stacks delete their tables on teardown. Trailwarden's own state table is dynamodb.trailwarden-table-tampered (critical), never both.",

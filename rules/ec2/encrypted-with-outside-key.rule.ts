@@ -24,10 +24,6 @@ const affected = (e: CloudTrailRecord): string[] => {
 export const rule = defineRule({
   id: 'ec2.encrypted-with-outside-key',
   title: 'EBS data encrypted under a KMS key outside the organisation',
-  description:
-    "The region's default EBS encryption key was changed to a KMS key in an account outside the organisation, or " +
-    'a snapshot, volume or image copy was encrypted under one: new volumes (or the copies) can then only be read ' +
-    "with the key owner's consent.",
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.10', 'A.5.23'],
@@ -37,15 +33,19 @@ export const rule = defineRule({
   explain: (e, ctx) => describeOutsideKeys(outsideKeysOf(e, ctx.config.organization)),
   resources: affected,
   dedup: { key: (e) => `${accountOf(e)}|${e.awsRegion}|${e.eventName}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    "The region's default EBS encryption key was changed to a KMS key in an account outside the organisation, or " +
+    'a snapshot, volume or image copy was encrypted under one: new volumes (or the copies) can then only be read ' +
+    "with the key owner's consent.",
   runbook: [
     'For the default key: `aws ec2 reset-ebs-default-kms-key-id --region <region>` (back to `alias/aws/ebs`) or set your own key; check with `aws ec2 get-ebs-default-kms-key-id`.',
     'Find volumes and snapshots created under the outside key since the change (`aws ec2 describe-volumes --filters Name=encrypted,Values=true --query "Volumes[?KmsKeyId==\'<key-arn>\']"`) and copy them under your own key while the outside key still allows it.',
     'Revoke the identity’s sessions and review its other calls: the originals are usually deleted next.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Pointing the EBS default key, or a snapshot copy, at a key someone else owns hands them the ability to make the data unreadable (T1486). No legitimate deploy needs a key outside the organisation, so one call is enough, even from approved automation. Keys by bare id or alias are the caller’s own. High, critical on high-criticality assets. Changing the default to a key you own is not watched (ec2.ebs-default-encryption-disabled covers turning encryption off).',
   falsePositives: ['Organisation accounts missing from `organization.accounts` (add them).'],

@@ -20,9 +20,6 @@ const deletedArns = (e: CloudTrailRecord): string[] => {
 export const rule = defineRule({
   id: 'ec2.storage-deleted-burst',
   title: 'Burst of EBS volume, snapshot or AMI deletions by one identity',
-  description:
-    'One identity deleted several EBS volumes, EBS snapshots or AMIs within minutes: the shape of a destructive ' +
-    'sweep, or of ransomware removing the backups before it strikes.',
   severity: 'high',
   escalation: { high: 'critical', low: 'medium' },
   controls: ['A.8.10', 'A.8.13'],
@@ -33,16 +30,19 @@ export const rule = defineRule({
   // One burst is one finding: further deletions by the same identity fold into it.
   dedup: { key: byAccountAndActor },
   resources: deletedArns,
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'One identity deleted several EBS volumes, EBS snapshots or AMIs within minutes: the shape of a destructive ' +
+    'sweep, or of ransomware removing the backups before it strikes.',
   runbook: [
     'Stop the sweep: revoke the identity’s sessions (or deactivate its access key) now, before reading anything else.',
     'List what it deleted: `aws cloudtrail lookup-events --lookup-attributes AttributeKey=Username,AttributeValue=<name> --start-time <first-seen>` and filter DeleteVolume, DeleteSnapshot, DeregisterImage. Snapshots in the Recycle Bin can be restored (`aws rbin list-rules`, `aws ec2 list-snapshots-in-recycle-bin`, `aws ec2 restore-snapshot-from-recycle-bin --snapshot-id <id>`).',
     'Restore volumes from the newest surviving snapshots or AWS Backup recovery points.',
     'Prevent it: a Recycle Bin retention rule for EBS snapshots and AMIs, and an SCP denying these deletions outside the deploy and backup roles.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     `One deletion is housekeeping; several by one identity within minutes is a sweep (T1485) or backup removal before ransom (T1490). Counted per account and acting identity (a role session on its own): ${DELETION_BURST.byCriticality.high.count} in ${DELETION_BURST.byCriticality.high.windowSeconds / 60} minutes on high-criticality assets, ${DELETION_BURST.byCriticality.medium.count} in ${DELETION_BURST.byCriticality.medium.windowSeconds / 60} on medium, ${DELETION_BURST.byCriticality.low.count} in ${DELETION_BURST.byCriticality.low.windowSeconds / 60} on low. ` +
     'Volumes, snapshots and AMIs count together, since an attacker deletes all three. Approved automation counts too (a stolen pipeline role sweeps the same way); scheduled pruning by Data Lifecycle Manager or AWS Backup runs as AWS and is excluded. High, critical on high-criticality assets; one finding per burst.',

@@ -27,9 +27,6 @@ const deletesImages = (e: CloudTrailRecord): boolean =>
 export const rule = defineRule({
   id: 'ecr.repository-deleted',
   title: 'ECR repository deleted with its images outside the approved process',
-  description:
-    'An ECR repository was force-deleted with every image in it by someone other than the approved deploy ' +
-    'automation: the images running services pull, and need to scale or recover, are gone.',
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.8.10'],
@@ -41,15 +38,18 @@ export const rule = defineRule({
   explain: (e, ctx) => deletionReasons(e, ctx.config),
   resources: (e) => [repositoryArn(e)],
   dedup: { key: repositoryArn },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'An ECR repository was force-deleted with every image in it by someone other than the approved deploy ' +
+    'automation: the images running services pull, and need to scale or recover, are gone.',
   runbook: [
     'List what ran from it: tasks, pods and functions whose image URI starts with the repository URI will fail to start or scale.',
     'Rebuild and push the images from source (CI) or copy them back from a replica Region or registry (ECR replication), then recreate the repository with IaC.',
     'Find the change record. If there is none, treat it as an incident: revoke the actor’s sessions and review their other calls.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Force-deleting a repository destroys every image in it (T1485): services cannot restart or scale until images are rebuilt. Medium, high on high-criticality assets; one call is enough. Deleting an empty repository (no `force`) loses nothing and is not watched. Only calls outside the approved process match.',
   falsePositives: ['Clean-up of abandoned repositories by hand (confirm the ticket).'],

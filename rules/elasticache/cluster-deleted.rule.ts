@@ -28,9 +28,6 @@ const snapshotNote = (e: CloudTrailRecord): string => {
 export const rule = defineRule({
   id: 'elasticache.cluster-deleted',
   title: 'ElastiCache cluster or replication group deleted outside the approved process',
-  description:
-    'An ElastiCache (Redis OSS, Valkey or Memcached) cluster, replication group or serverless cache was deleted by ' +
-    'someone other than the approved deploy automation; the details say whether a final snapshot was kept.',
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.8.10'],
@@ -40,14 +37,17 @@ export const rule = defineRule({
   explain: (e, ctx) => [snapshotNote(e), ...deletionReasons(e, ctx.config)],
   resources: (e) => [cacheArn(e)],
   dedup: { key: cacheArn },
-  runbook: [
-    'If the cache held primary data (sessions, queues, leaderboards), restore it from the newest snapshot: `aws elasticache describe-snapshots --replication-group-id <id>`, then `aws elasticache create-replication-group --snapshot-name <snapshot> …`.',
-    'Find the change record. If there is none, treat it as an incident: revoke the actor’s sessions and review their other calls.',
-  ],
 });
 
 /** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
 export const docs: RuleDocs = {
+  description:
+    'An ElastiCache (Redis OSS, Valkey or Memcached) cluster, replication group or serverless cache was deleted by ' +
+    'someone other than the approved deploy automation; the details say whether a final snapshot was kept.',
+  runbook: [
+    'If the cache held primary data (sessions, queues, leaderboards), restore it from the newest snapshot: `aws elasticache describe-snapshots --replication-group-id <id>`, then `aws elasticache create-replication-group --snapshot-name <snapshot> …`.',
+    'Find the change record. If there is none, treat it as an incident: revoke the actor’s sessions and review their other calls.',
+  ],
   rationale:
     'A cache is often rebuildable, but Redis and Valkey are also used as the only store for sessions and queues, so deleting one by hand is destruction of service and data (T1485). Medium, high on high-criticality assets; one call is enough. Only calls outside the approved process match.',
   falsePositives: ['Caches deleted by hand to resize or re-create them (confirm the ticket).'],

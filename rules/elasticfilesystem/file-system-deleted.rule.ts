@@ -14,9 +14,6 @@ const fileSystemArn = (e: CloudTrailRecord): string =>
 export const rule = defineRule({
   id: 'elasticfilesystem.file-system-deleted',
   title: 'EFS file system deleted outside the approved process',
-  description:
-    'An Amazon EFS file system was deleted by someone other than the approved deploy automation. Its files are ' +
-    'gone; only AWS Backup recovery points or a replica can bring them back.',
   severity: 'high',
   escalation: { high: 'critical', low: 'medium' },
   controls: ['A.8.10'],
@@ -27,14 +24,17 @@ export const rule = defineRule({
   explain: (e, ctx) => deletionReasons(e, ctx.config),
   resources: (e) => [fileSystemArn(e)],
   dedup: { key: fileSystemArn },
-  runbook: [
-    'Find a copy: `aws backup list-recovery-points-by-resource --resource-arn <file-system-arn>` and any replication destination (`aws efs describe-replication-configurations`). Restore with `aws backup start-restore-job`.',
-    'Find the change record. If there is none, treat it as an incident: revoke the actor’s sessions and review their other calls (DeleteMountTarget just before is normal; DeleteRecoveryPoint is not).',
-  ],
 });
 
 /** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
 export const docs: RuleDocs = {
+  description:
+    'An Amazon EFS file system was deleted by someone other than the approved deploy automation. Its files are ' +
+    'gone; only AWS Backup recovery points or a replica can bring them back.',
+  runbook: [
+    'Find a copy: `aws backup list-recovery-points-by-resource --resource-arn <file-system-arn>` and any replication destination (`aws efs describe-replication-configurations`). Restore with `aws backup start-restore-job`.',
+    'Find the change record. If there is none, treat it as an incident: revoke the actor’s sessions and review their other calls (DeleteMountTarget just before is normal; DeleteRecoveryPoint is not).',
+  ],
   rationale:
     'Deleting a file system destroys every file on it (T1485). One call is enough: high, critical on high-criticality assets, medium on low ones. Only calls outside the approved process match.',
   falsePositives: ['Decommissioning by hand after a ticket; sandbox clean-up (set those accounts to low criticality).'],

@@ -20,10 +20,6 @@ const balancerArn = (e: CloudTrailRecord): string =>
 export const rule = defineRule({
   id: 'elasticloadbalancing.load-balancer-deleted',
   title: 'Load balancer deleted outside the approved process',
-  description:
-    'An Application, Network or Gateway Load Balancer, or a Classic Load Balancer, was deleted by someone other ' +
-    'than the approved deploy automation: the entry point to a service is gone, and its DNS name can never be ' +
-    'recovered.',
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.8.20', 'A.8.9'],
@@ -32,15 +28,19 @@ export const rule = defineRule({
   match: (e, ctx) => isUnapprovedChange(e, ctx.config.approved),
   explain: (e, ctx) => unapprovedReasons(e, ctx.config.approved),
   resources: (e) => [balancerArn(e)],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'An Application, Network or Gateway Load Balancer, or a Classic Load Balancer, was deleted by someone other ' +
+    'than the approved deploy automation: the entry point to a service is gone, and its DNS name can never be ' +
+    'recovered.',
   runbook: [
     'Recreate it from IaC (`aws cloudformation detect-stack-drift --stack-name <stack>`, then redeploy) and repoint DNS: the new balancer gets a new DNS name, so CNAMEs and alias records must change.',
     'Find the change record. If there is none, treat it as an incident: revoke the actor’s sessions and review their other calls.',
     'Prevent it: turn on deletion protection (`aws elbv2 modify-load-balancer-attributes --load-balancer-arn <arn> --attributes Key=deletion_protection.enabled,Value=true`).',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Deleting a load balancer takes a service off the network at once (T1489) and its DNS name with it. Every deletion outside the approved process is a finding (no threshold): medium, high on high-criticality assets, like the other network-change rules. Both APIs (elbv2 and classic) log `DeleteLoadBalancer` under elasticloadbalancing.amazonaws.com.',
   falsePositives: ['Balancers of retired environments removed by hand (set those accounts to low criticality).'],

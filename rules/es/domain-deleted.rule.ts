@@ -14,9 +14,6 @@ const domainArn = (e: CloudTrailRecord): string => resourceArn(e, 'es', `domain/
 export const rule = defineRule({
   id: 'es.domain-deleted',
   title: 'OpenSearch or Elasticsearch domain deleted outside the approved process',
-  description:
-    'An Amazon OpenSearch Service domain (or a legacy Elasticsearch domain) was deleted by someone other than the ' +
-    'approved deploy automation, with every index in it: often search data, and often security logs.',
   severity: 'high',
   escalation: { high: 'critical', low: 'medium' },
   controls: ['A.8.10'],
@@ -27,15 +24,18 @@ export const rule = defineRule({
   explain: (e, ctx) => deletionReasons(e, ctx.config),
   resources: (e) => [domainArn(e)],
   dedup: { key: domainArn },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'An Amazon OpenSearch Service domain (or a legacy Elasticsearch domain) was deleted by someone other than the ' +
+    'approved deploy automation, with every index in it: often search data, and often security logs.',
   runbook: [
     'Automated snapshots are deleted with the domain: find manual snapshots in the registered snapshot repository (the S3 bucket behind `_snapshot`) and restore them into a new domain.',
     'If the domain held security or audit logs, the sources (CloudTrail, flow logs in S3) still have the events: re-ingest them.',
     'Find the change record. If there is none, treat it as an incident: revoke the actor’s sessions and review their other calls.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Deleting a domain destroys its indices and its automated snapshots at once (T1485). One call is enough: high, critical on high-criticality assets, medium on low ones. Only calls outside the approved process match.',
   falsePositives: ['Short-lived test domains deleted by hand (set sandbox accounts to low criticality).'],

@@ -75,10 +75,6 @@ const opened = (accounts: string, minutesAgo: number) => ({
 export const rule = defineRule({
   id: 'kms.opened-key-disabled',
   title: 'KMS key opened to an outside account, then disabled or scheduled for deletion',
-  description:
-    'A customer managed key whose policy was changed, within the last 30 days, to grant an account outside the ' +
-    'organisation (or everyone) was then disabled or scheduled for deletion: the outside account can still use ' +
-    'whatever it copied or re-encrypted while the owner loses access, the KMS form of a ransom.',
   severity: 'critical',
   escalation: { low: 'high' },
   controls: ['A.8.10', 'A.5.23'],
@@ -95,16 +91,20 @@ export const rule = defineRule({
   ],
   resources: (e) => (e.resources ?? []).flatMap((r) => (r.ARN ? [r.ARN] : [])),
   dedup: { key: keyOf },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A customer managed key whose policy was changed, within the last 30 days, to grant an account outside the ' +
+    'organisation (or everyone) was then disabled or scheduled for deletion: the outside account can still use ' +
+    'whatever it copied or re-encrypted while the owner loses access, the KMS form of a ransom.',
   runbook: [
     'Cancel the deletion and re-enable the key at once: `aws kms cancel-key-deletion --key-id <key>`, `aws kms enable-key --key-id <key>`.',
     'Remove the outside grant from the key policy (`aws kms get-key-policy --key-id <key> --policy-name default`, then `put-key-policy`) and list grants (`aws kms list-grants --key-id <key>`).',
     'Find what the outside account did with the key: CloudTrail Decrypt, ReEncrypt*, GenerateDataKey* and CreateGrant with this key and a foreign `userIdentity.accountId`; data it re-encrypted under its own key is the ransom.',
     'Treat the actor of both calls as compromised: revoke sessions, rotate credentials, review every call since the policy change.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Either call alone is a finding of its own (kms.key-policy-opened, kms.key-disabled); the sequence is the ransomware signature (T1486): give an outside account the use of the key, then take it away from the owner. ' +
     'The rule remembers, per key, the outside accounts a policy granted for 30 days (the longest deletion waiting period) and raises a critical finding when the key is then disabled or scheduled for deletion, whoever does it. ' +

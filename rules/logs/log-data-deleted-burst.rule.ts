@@ -19,9 +19,6 @@ const logArn = (e: CloudTrailRecord): string => {
 export const rule = defineRule({
   id: 'logs.log-data-deleted-burst',
   title: 'Burst of CloudWatch log stream or log group deletions by one identity',
-  description:
-    'One identity deleted several CloudWatch Logs streams or groups within minutes, whatever their names: ' +
-    'application and security logs erased in bulk.',
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.8.15', 'A.8.10'],
@@ -31,15 +28,18 @@ export const rule = defineRule({
   threshold: deletionBurst(),
   dedup: { key: byAccountAndActor },
   resources: (e) => [logArn(e)],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'One identity deleted several CloudWatch Logs streams or groups within minutes, whatever their names: ' +
+    'application and security logs erased in bulk.',
   runbook: [
     'List what was deleted (CloudTrail DeleteLogStream / DeleteLogGroup by the identity since first-seen) and which services wrote there.',
     'Recover the events from their other copies (CloudTrail in S3, subscription destinations, a log archive account).',
     'Treat the identity as compromised unless a change record explains it: revoke its sessions and review its other calls.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     `Indicator removal (T1070) rarely deletes one stream: it sweeps. Counted per account and acting identity: ${DELETION_BURST.byCriticality.high.count} in ${DELETION_BURST.byCriticality.high.windowSeconds / 60} minutes on high-criticality assets, ${DELETION_BURST.byCriticality.medium.count} in ${DELETION_BURST.byCriticality.medium.windowSeconds / 60} on medium, ${DELETION_BURST.byCriticality.low.count} in ${DELETION_BURST.byCriticality.low.windowSeconds / 60} on low. ` +
     'Medium, high on high-criticality assets. A single deletion of an audit log group is logs.audit-log-group-deleted (high) on its own.',

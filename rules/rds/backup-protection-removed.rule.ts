@@ -19,10 +19,6 @@ const removed = (e: CloudTrailRecord): string[] => [
 export const rule = defineRule({
   id: 'rds.backup-protection-removed',
   title: 'RDS or Aurora automated backups switched off or deletion protection removed',
-  description:
-    'A database was modified outside the approved process to stop automated backups (retention set to 0, which ' +
-    'also deletes the existing ones) or to drop deletion protection: the two safeguards removed before a database ' +
-    'is destroyed.',
   severity: 'high',
   escalation: { high: 'critical', low: 'medium' },
   controls: ['A.8.13'],
@@ -33,15 +29,19 @@ export const rule = defineRule({
   explain: (e, ctx) => [...removed(e), ...deletionReasons(e, ctx.config)],
   resources: rdsTargetArns,
   dedup: { key: (e) => `${accountOf(e)}|${e.awsRegion}|${rdsTargetName(e)}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A database was modified outside the approved process to stop automated backups (retention set to 0, which ' +
+    'also deletes the existing ones) or to drop deletion protection: the two safeguards removed before a database ' +
+    'is destroyed.',
   runbook: [
     'Turn them back on: `aws rds modify-db-instance --db-instance-identifier <id> --backup-retention-period 7 --deletion-protection --apply-immediately` (or `modify-db-cluster`).',
     'Take a manual snapshot now (`aws rds create-db-snapshot`): automated backups deleted by a retention of 0 are gone, and point-in-time recovery restarts from the new first backup.',
     'Find the change record. If there is none, treat it as an incident: revoke the actor’s sessions and watch for DeleteDBInstance / DeleteDBCluster and snapshot deletions.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Setting backup retention to 0 disables automated backups and deletes the existing ones, and removing deletion protection is the step before a deletion: both inhibit recovery (T1490, A.8.13). One call is enough (no threshold): high, critical on high-criticality databases, medium on low ones. Only calls outside the approved process match. Other modifications (instance class, parameters, retention above 0) do not.',
   falsePositives: [

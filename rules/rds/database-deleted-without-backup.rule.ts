@@ -19,9 +19,6 @@ const candidates = (e: CloudTrailRecord): string[] => [rdsTargetName(e), ...rdsT
 export const rule = defineRule({
   id: 'rds.database-deleted-without-backup',
   title: 'RDS or Aurora database deleted without a final snapshot or with its backups',
-  description:
-    'An RDS instance or Aurora cluster was deleted outside the approved process with its final snapshot skipped, ' +
-    'or with its automated backups explicitly deleted with it: the data is gone with no copy RDS keeps.',
   severity: 'critical',
   escalation: { low: 'high' },
   controls: ['A.8.10', 'A.8.13'],
@@ -31,16 +28,19 @@ export const rule = defineRule({
   explain: (e, ctx) => [...describeDatabaseDeletion(databaseDeletion(e)), ...deletionReasons(e, ctx.config)],
   resources: rdsTargetArns,
   dedup: { key: (e) => `${accountOf(e)}|${e.awsRegion}|${rdsTargetName(e)}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'An RDS instance or Aurora cluster was deleted outside the approved process with its final snapshot skipped, ' +
+    'or with its automated backups explicitly deleted with it: the data is gone with no copy RDS keeps.',
   runbook: [
     'Look for anything left to restore from, at once: `aws rds describe-db-snapshots --db-instance-identifier <id>` (or `describe-db-cluster-snapshots --db-cluster-identifier <id>`), `aws rds describe-db-instance-automated-backups --db-instance-identifier <id>`, and recovery points in AWS Backup (`aws backup list-recovery-points-by-resource --resource-arn <arn>`).',
     'Restore the newest copy (`aws rds restore-db-instance-from-db-snapshot` / `restore-db-cluster-from-snapshot`, or `restore-db-instance-to-point-in-time` from retained automated backups) and repoint the application.',
     'Treat the actor as compromised unless a change record explains it: revoke their sessions, rotate their credentials, and review their calls since the session began (ransomware deletes the backups first: look for DeleteDBSnapshot, DeleteRecoveryPoint, backup retention set to 0).',
     'Prevent it: turn on deletion protection for production databases, deny `rds:DeleteDBInstance`, `rds:DeleteDBCluster` and `rds:DeleteDBInstanceAutomatedBackup` outside the deploy role with an SCP, and copy backups to a vault in another account (AWS Backup cross-account copy with a vault lock).',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'A database deleted with its final snapshot skipped, or with its automated backups deleted on purpose, leaves nothing RDS can restore: the destructive end of T1485, and the reason cloud ransomware deletes backups first (T1490). ' +
     'One call is enough (no threshold). Critical, high on low-criticality assets (test accounts). Only calls outside the approved process match: teardown of ephemeral databases by the deploy pipeline is routine. ' +

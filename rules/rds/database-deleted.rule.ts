@@ -19,9 +19,6 @@ const candidates = (e: CloudTrailRecord): string[] => [rdsTargetName(e), ...rdsT
 export const rule = defineRule({
   id: 'rds.database-deleted',
   title: 'RDS or Aurora database deleted outside the approved process',
-  description:
-    'An RDS instance or Aurora cluster was deleted by someone other than the approved deploy automation. A final ' +
-    'snapshot was taken, so the data can be restored, but the service is down and the snapshot is now the only copy.',
   severity: 'high',
   escalation: { high: 'critical', low: 'medium' },
   controls: ['A.8.10'],
@@ -31,16 +28,19 @@ export const rule = defineRule({
   explain: (e, ctx) => [...describeDatabaseDeletion(databaseDeletion(e)), ...deletionReasons(e, ctx.config)],
   resources: rdsTargetArns,
   dedup: { key: (e) => `${accountOf(e)}|${e.awsRegion}|${rdsTargetName(e)}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'An RDS instance or Aurora cluster was deleted by someone other than the approved deploy automation. A final ' +
+    'snapshot was taken, so the data can be restored, but the service is down and the snapshot is now the only copy.',
   runbook: [
     'Secure the final snapshot before anything else: `aws rds describe-db-snapshots --db-snapshot-identifier <final-snapshot>`; copy it to the backup account or vault so the same actor cannot delete it.',
     'Find the change record. If there is none, ask the actor; if the actor did not make it, treat it as an incident, revoke their sessions and review their other calls (snapshot deletions, backup changes).',
     'Restore if the deletion was unwanted: `aws rds restore-db-instance-from-db-snapshot --db-instance-identifier <id> --db-snapshot-identifier <final-snapshot>` (or `restore-db-cluster-from-snapshot`).',
     'Turn on deletion protection for production databases (`aws rds modify-db-instance --db-instance-identifier <id> --deletion-protection`).',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Deleting a production database is destruction of service and data (T1485) even when a final snapshot survives: the snapshot is one call away from deletion too. ' +
     'One call is enough (no threshold); high, critical on high-criticality assets and medium on low ones. Only calls outside the approved process match. ' +

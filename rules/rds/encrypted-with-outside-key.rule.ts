@@ -13,10 +13,6 @@ const FOREIGN_KEY = 'arn:aws:kms:eu-west-1:999988887777:key/5b2c8e1f-7a3d-4c6b-9
 export const rule = defineRule({
   id: 'rds.encrypted-with-outside-key',
   title: 'RDS data re-encrypted under a KMS key outside the organisation',
-  description:
-    'A database snapshot was copied, a database restored or created, or a snapshot exported to S3, under a KMS key ' +
-    'in an account outside the organisation. RDS cannot change the key of a running database, so re-encryption ' +
-    'always goes through one of these calls; the result is readable only with the key owner’s consent.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.10', 'A.5.23'],
@@ -40,16 +36,20 @@ export const rule = defineRule({
   explain: (e, ctx) => describeOutsideKeys(outsideKeysOf(e, ctx.config.organization)),
   resources: rdsTargetArns,
   dedup: { key: (e) => `${byAccountAndActor(e)}|${accountOf(e)}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A database snapshot was copied, a database restored or created, or a snapshot exported to S3, under a KMS key ' +
+    'in an account outside the organisation. RDS cannot change the key of a running database, so re-encryption ' +
+    'always goes through one of these calls; the result is readable only with the key owner’s consent.',
   runbook: [
     'Find what was produced under the outside key: the snapshot copy, restored database or export named in the finding (`aws rds describe-db-snapshots --db-snapshot-identifier <id>` shows `KmsKeyId`).',
     'Keep the originals safe: copy the source snapshots under your own key to a vault in another account before they are deleted, and turn on deletion protection.',
     'An export to S3 under an outside key is also exfiltration (T1537): check the export task’s S3 bucket owner (`aws rds describe-export-tasks`).',
     'Revoke the identity’s sessions and review its other calls.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Re-encrypting database copies under a key someone else owns is the database form of cloud ransomware (T1486), and an export under such a key moves the data out (T1537). No legitimate deploy needs a key outside the organisation, so one call is enough, even from approved automation. High, critical on high-criticality assets.',
   falsePositives: [

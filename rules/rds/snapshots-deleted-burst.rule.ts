@@ -8,9 +8,6 @@ import { byAwsService, denied } from '../fixtures/overrides.ts';
 export const rule = defineRule({
   id: 'rds.snapshots-deleted-burst',
   title: 'Burst of RDS snapshot or automated backup deletions by one identity',
-  description:
-    'One identity deleted several RDS or Aurora snapshots or retained automated backups within minutes: the ' +
-    'recovery points of the databases, removed the way ransomware removes them before it strikes.',
   severity: 'high',
   escalation: { high: 'critical', low: 'medium' },
   controls: ['A.8.13', 'A.8.10'],
@@ -28,15 +25,18 @@ export const rule = defineRule({
   threshold: deletionBurst(),
   dedup: { key: byAccountAndActor },
   resources: rdsTargetArns,
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'One identity deleted several RDS or Aurora snapshots or retained automated backups within minutes: the ' +
+    'recovery points of the databases, removed the way ransomware removes them before it strikes.',
   runbook: [
     'Stop the sweep: revoke the identity’s sessions (or deactivate its access key) now.',
     'List what survives for each database: `aws rds describe-db-snapshots --db-instance-identifier <id>`, `describe-db-cluster-snapshots`, and AWS Backup recovery points; copy the newest to a vault in another account.',
     'Check the databases themselves next: backup retention set to 0 and deletion protection removed are the next steps of the same attack (rds.backup-protection-removed).',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     `Deleting one old snapshot is housekeeping; several within minutes is removal of recovery points (T1490), the step before destroying or ransoming the databases. Counted per account and acting identity: ${DELETION_BURST.byCriticality.high.count} in ${DELETION_BURST.byCriticality.high.windowSeconds / 60} minutes on high-criticality assets, ${DELETION_BURST.byCriticality.medium.count} in ${DELETION_BURST.byCriticality.medium.windowSeconds / 60} on medium, ${DELETION_BURST.byCriticality.low.count} in ${DELETION_BURST.byCriticality.low.windowSeconds / 60} on low. ` +
     'RDS expiring automated snapshots at the end of the retention period does so as AWS and is excluded. High, critical on high-criticality assets; one finding per burst.',

@@ -20,9 +20,6 @@ const snapshotNote = (e: CloudTrailRecord): string =>
 export const rule = defineRule({
   id: 'redshift.cluster-deleted',
   title: 'Redshift cluster deleted outside the approved process',
-  description:
-    'An Amazon Redshift cluster was deleted by someone other than the approved deploy automation; the details say ' +
-    'whether a final snapshot was skipped (then only manual snapshots taken earlier remain).',
   severity: 'high',
   escalation: { high: 'critical', low: 'medium' },
   controls: ['A.8.10', 'A.8.13'],
@@ -32,15 +29,18 @@ export const rule = defineRule({
   explain: (e, ctx) => [snapshotNote(e), ...deletionReasons(e, ctx.config)],
   resources: (e) => [clusterArn(e)],
   dedup: { key: clusterArn },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'An Amazon Redshift cluster was deleted by someone other than the approved deploy automation; the details say ' +
+    'whether a final snapshot was skipped (then only manual snapshots taken earlier remain).',
   runbook: [
     'Find what can be restored: `aws redshift describe-cluster-snapshots --cluster-identifier <id>`; copy the newest to another account or Region before anything else.',
     'Restore if unwanted: `aws redshift restore-from-cluster-snapshot --cluster-identifier <id> --snapshot-identifier <snapshot>`.',
     'Find the change record. If there is none, treat it as an incident: revoke the actor’s sessions and review their other calls (DeleteClusterSnapshot).',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Deleting a data warehouse destroys its data (T1485); with the final snapshot skipped nothing newer than the last manual snapshot survives. One call is enough: high, critical on high-criticality assets, medium on low ones. Only calls outside the approved process match.',
   falsePositives: [

@@ -17,10 +17,6 @@ const zoneArn = (e: CloudTrailRecord): string => {
 export const rule = defineRule({
   id: 'route53.hosted-zone-deleted',
   title: 'Route 53 hosted zone deleted outside the approved process',
-  description:
-    'A Route 53 hosted zone was deleted by someone other than the approved deploy automation: every name in it ' +
-    'stops resolving (public zone: for the internet; private zone: for the VPCs associated with it), and a ' +
-    'recreated public zone gets new name servers that the registrar must be told about.',
   severity: 'high',
   escalation: { low: 'medium', high: 'critical' },
   controls: ['A.8.20', 'A.8.9'],
@@ -29,15 +25,19 @@ export const rule = defineRule({
   match: (e, ctx) => isUnapprovedChange(e, ctx.config.approved),
   explain: (e, ctx) => unapprovedReasons(e, ctx.config.approved),
   resources: (e) => [zoneArn(e)],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'A Route 53 hosted zone was deleted by someone other than the approved deploy automation: every name in it ' +
+    'stops resolving (public zone: for the internet; private zone: for the VPCs associated with it), and a ' +
+    'recreated public zone gets new name servers that the registrar must be told about.',
   runbook: [
     'Recreate the zone from IaC or a zone export and restore its records; for a public zone, update the name servers at the registrar (`aws route53domains update-domain-nameservers`) to the new zone’s NS set.',
     'Watch for subdomain takeover: records pointing at deleted resources elsewhere can be claimed by others while the zone is rebuilt.',
     'Find the change record. If there is none, treat it as an incident: revoke the actor’s sessions and review their other calls.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'A hosted zone can only be deleted once its records are gone, so a successful deletion is the end of a deliberate teardown, and takes every service named in it off the network (T1489). High, critical on high-criticality assets, medium on low: DNS outages hit every customer at once. Route 53 events reach EventBridge in us-east-1, where the forwarder picks them up.',
   falsePositives: ['Zones of retired domains or test environments removed by hand after a ticket.'],

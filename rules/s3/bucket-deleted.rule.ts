@@ -15,9 +15,6 @@ const bucketArn = (e: CloudTrailRecord): string => s3BucketArn(partitionOf(e.aws
 export const rule = defineRule({
   id: 's3.bucket-deleted',
   title: 'S3 bucket deleted outside the approved process',
-  description:
-    'An S3 bucket was deleted by someone other than the approved deploy automation. S3 deletes only empty ' +
-    'buckets, so every object (and every version) in it was deleted first; the name is free for anyone to claim.',
   severity: 'high',
   escalation: { high: 'critical', low: 'medium' },
   controls: ['A.8.10'],
@@ -27,15 +24,18 @@ export const rule = defineRule({
   explain: (e, ctx) => deletionReasons(e, ctx.config),
   resources: (e) => [bucketArn(e)],
   dedup: { key: bucketArn },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'An S3 bucket was deleted by someone other than the approved deploy automation. S3 deletes only empty ' +
+    'buckets, so every object (and every version) in it was deleted first; the name is free for anyone to claim.',
   runbook: [
     'Recreate the bucket under the same name at once if anything (CloudFront, applications, other accounts) still points at it: anyone can register a deleted bucket name and receive that traffic.',
     'Find the object deletions that emptied it: DeleteObjects / DeleteObject data events, or a lifecycle rule set shortly before (PutBucketLifecycle). Restore from replicas or AWS Backup (`aws backup list-recovery-points-by-resource --resource-arn <bucket-arn>`).',
     'Find the change record. If there is none, treat it as an incident: revoke the actor’s sessions and review their other calls.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'A deleted bucket is the last step of emptying it (T1485), and frees its name for takeover. One call is enough: high, critical on high-criticality assets, medium on low ones. ' +
     "Only calls outside the approved process match. Trailwarden's own buckets are s3.trailwarden-bucket-tampered (critical), never both.",

@@ -17,10 +17,6 @@ const MEMBER_KEY = 'arn:aws:kms:eu-west-1:444455556666:key/0a1b2c3d-4e5f-4a6b-8c
 export const rule = defineRule({
   id: 's3.encrypted-with-outside-key',
   title: 'S3 data encrypted under a KMS key outside the organisation',
-  description:
-    "A bucket's default encryption was set to a KMS key in an account outside the organisation, or objects were " +
-    'written or copied (PutObject, CopyObject, CreateMultipartUpload data events) under such a key: whoever owns ' +
-    'the key decides whether the data can ever be read again, the cloud ransomware pattern.',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.8.10', 'A.5.23'],
@@ -31,16 +27,20 @@ export const rule = defineRule({
   resources: (e) => [bucketArn(e)],
   // Re-encrypting a bucket object by object is one decision: one finding per identity and bucket.
   dedup: { key: (e) => `${byAccountAndActor(e)}|${bucketArn(e)}` },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    "A bucket's default encryption was set to a KMS key in an account outside the organisation, or objects were " +
+    'written or copied (PutObject, CopyObject, CreateMultipartUpload data events) under such a key: whoever owns ' +
+    'the key decides whether the data can ever be read again, the cloud ransomware pattern.',
   runbook: [
     'Put the bucket default back to a key you own: `aws s3api put-bucket-encryption --bucket <bucket> --server-side-encryption-configuration \'{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms","KMSMasterKeyID":"<your-key-arn>"}}]}\'`.',
     'Find objects already written under the outside key (`aws s3api head-object` shows `SSEKMSKeyId`; S3 Inventory lists the key per object) and restore earlier versions encrypted under your key (`aws s3api list-object-versions`), or copy them back while the outside key still allows decryption.',
     'Revoke the identity’s sessions: re-encryption with a foreign key is usually followed by deleting the originals and a ransom note.',
     'Prevent it: a bucket policy or SCP denying `s3:PutObject` unless `s3:x-amz-server-side-encryption-aws-kms-key-id` is one of your keys, and `kms:*` grants only inside the organisation.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     'Cloud ransomware needs no malware: it re-encrypts data under a KMS key the victim does not own, then that key is withheld or deleted (T1486). A key outside the organisation (configured `organization.accounts`; with none configured, any account but the bucket owner’s) has no legitimate place in a bucket default or an object write, so one call is enough, even from approved automation. ' +
     'Keys referred to by bare id or alias resolve in the caller’s own account and never match; keys in member accounts are inside. High, critical on high-criticality buckets; object writes only appear where the trail records S3 data events.',

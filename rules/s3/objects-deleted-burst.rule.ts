@@ -28,10 +28,6 @@ const OBJECT_BURST: BurstSpec = {
 export const rule = defineRule({
   id: 's3.objects-deleted-burst',
   title: 'Burst of S3 object deletions by one identity in one bucket',
-  description:
-    'One identity deleted many objects (or object versions) one by one in one bucket within minutes, as seen in ' +
-    'S3 data events where the trail records them: a bucket being emptied, the S3 ransomware pattern of deleting ' +
-    'every object and version before leaving a ransom note.',
   severity: 'high',
   escalation: { high: 'critical', low: 'medium' },
   controls: ['A.8.10'],
@@ -45,15 +41,19 @@ export const rule = defineRule({
     stringParam(e.requestParameters, 'versionId') === undefined
       ? []
       : ['object versions deleted by version id: permanent, a delete marker would have been recoverable'],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'One identity deleted many objects (or object versions) one by one in one bucket within minutes, as seen in ' +
+    'S3 data events where the trail records them: a bucket being emptied, the S3 ransomware pattern of deleting ' +
+    'every object and version before leaving a ransom note.',
   runbook: [
     'Stop it: revoke the identity’s sessions or deactivate its access key.',
     'With versioning on, objects deleted without a version id only gained a delete marker: remove the markers to restore them (`aws s3api list-object-versions --bucket <bucket> --query "DeleteMarkers[?IsLatest]"`, then `aws s3api delete-object --bucket <bucket> --key <key> --version-id <marker-id>`). Versions deleted by id are gone: restore from replication or AWS Backup.',
     'Look for a ransom note (a new object such as FILES-DELETED.txt) and for the listing that preceded the deletions (ListObjectVersions).',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     `Deleting objects is what applications do all day, so the bar is high and counted per identity and bucket: ${OBJECT_BURST.byCriticality.high.count} DeleteObject calls in ${OBJECT_BURST.byCriticality.high.windowSeconds / 60} minutes on high-criticality buckets, ${OBJECT_BURST.byCriticality.medium.count} in ${OBJECT_BURST.byCriticality.medium.windowSeconds / 60} on medium, ${OBJECT_BURST.byCriticality.low.count} in ${OBJECT_BURST.byCriticality.low.windowSeconds / 60} on low. ` +
     'Only trails that record S3 data events see these calls. Multi-object DeleteObjects calls (up to 1000 keys each) are s3.objects-bulk-deleted, one finding per call. Lifecycle expiry is done by S3 itself and never appears here. High, critical on high-criticality assets; one finding per burst.',

@@ -17,9 +17,6 @@ const secretArn = (e: CloudTrailRecord): string => {
 export const rule = defineRule({
   id: 'secretsmanager.secrets-deleted-burst',
   title: 'Burst of Secrets Manager secret deletions by one identity',
-  description:
-    'One identity scheduled several secrets for deletion (or deleted them at once, without a recovery window) ' +
-    'within minutes: the credentials applications need to reach their data, removed in bulk.',
   severity: 'high',
   escalation: { high: 'critical', low: 'medium' },
   controls: ['A.8.10'],
@@ -33,15 +30,18 @@ export const rule = defineRule({
     flagParam(e.requestParameters, 'forceDeleteWithoutRecovery') === true
       ? ['forceDeleteWithoutRecovery: the secret cannot be restored']
       : ['scheduled for deletion: restorable with `aws secretsmanager restore-secret` until the deletion date'],
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'One identity scheduled several secrets for deletion (or deleted them at once, without a recovery window) ' +
+    'within minutes: the credentials applications need to reach their data, removed in bulk.',
   runbook: [
     'Restore every secret still in its recovery window: `aws secretsmanager restore-secret --secret-id <arn>` (list them with `aws secretsmanager list-secrets --include-planned-deletion`).',
     'Secrets deleted with forceDeleteWithoutRecovery are gone: rotate the underlying credentials (database passwords, API keys) and store them again.',
     'Revoke the identity’s sessions and review its other calls.',
   ],
-});
-
-/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
-export const docs: RuleDocs = {
   rationale:
     `Deleting one secret is routine; several within minutes locks applications out of their own data (T1531, T1485). Counted per account and acting identity: ${DELETION_BURST.byCriticality.high.count} in ${DELETION_BURST.byCriticality.high.windowSeconds / 60} minutes on high-criticality assets, ${DELETION_BURST.byCriticality.medium.count} in ${DELETION_BURST.byCriticality.medium.windowSeconds / 60} on medium, ${DELETION_BURST.byCriticality.low.count} in ${DELETION_BURST.byCriticality.low.windowSeconds / 60} on low. ` +
     'High, critical on high-criticality assets; the details say whether each secret can still be restored.',
