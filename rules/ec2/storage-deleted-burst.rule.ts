@@ -1,7 +1,7 @@
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
-import { byAccountAndActor, DELETION_BURST, deletionBurst, isCountedDeletion } from '../core/destruction.ts';
+import { byAccountAndActor, deletionBurst, isCountedDeletion } from '../core/destruction.ts';
 import { ec2Arns } from '../core/network.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
@@ -44,7 +44,7 @@ export const docs: RuleDocs = {
     'Prevent it: a Recycle Bin retention rule for EBS snapshots and AMIs, and an SCP denying these deletions outside the deploy and backup roles.',
   ],
   rationale:
-    `One deletion is housekeeping; several by one identity within minutes is a sweep (T1485) or backup removal before ransom (T1490). Counted per account and acting identity (a role session on its own): ${DELETION_BURST.byCriticality.high.count} in ${DELETION_BURST.byCriticality.high.windowSeconds / 60} minutes on high-criticality assets, ${DELETION_BURST.byCriticality.medium.count} in ${DELETION_BURST.byCriticality.medium.windowSeconds / 60} on medium, ${DELETION_BURST.byCriticality.low.count} in ${DELETION_BURST.byCriticality.low.windowSeconds / 60} on low. ` +
+    'One deletion is housekeeping; several by one identity within minutes is a sweep (T1485) or backup removal before ransom (T1490). Counted per account and acting identity (a role session on its own): 3 in 10 minutes on high-criticality assets, 5 in 10 minutes on medium, 10 in 15 minutes on low. ' +
     'Volumes, snapshots and AMIs count together, since an attacker deletes all three. Approved automation counts too (a stolen pipeline role sweeps the same way); scheduled pruning by Data Lifecycle Manager or AWS Backup runs as AWS and is excluded. High, critical on high-criticality assets; one finding per burst.',
   falsePositives: [
     'Clean-up scripts pruning old snapshots or AMIs under a person’s or a Lambda’s own role (move them to Data Lifecycle Manager, or suppress that role with a dated reason).',

@@ -2,7 +2,7 @@ import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
-import { byAccountAndActor, DELETION_BURST, deletionBurst, isCountedDeletion } from '../core/destruction.ts';
+import { byAccountAndActor, deletionBurst, isCountedDeletion } from '../core/destruction.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
 import { denied } from '../fixtures/overrides.ts';
@@ -41,7 +41,7 @@ export const docs: RuleDocs = {
     'Treat the identity as compromised unless a change record explains it: revoke its sessions and review its other calls.',
   ],
   rationale:
-    `Indicator removal (T1070) rarely deletes one stream: it sweeps. Counted per account and acting identity: ${DELETION_BURST.byCriticality.high.count} in ${DELETION_BURST.byCriticality.high.windowSeconds / 60} minutes on high-criticality assets, ${DELETION_BURST.byCriticality.medium.count} in ${DELETION_BURST.byCriticality.medium.windowSeconds / 60} on medium, ${DELETION_BURST.byCriticality.low.count} in ${DELETION_BURST.byCriticality.low.windowSeconds / 60} on low. ` +
+    'Indicator removal (T1070) rarely deletes one stream: it sweeps. Counted per account and acting identity: 3 in 10 minutes on high-criticality assets, 5 in 10 minutes on medium, 10 in 15 minutes on low. ' +
     'Medium, high on high-criticality assets. A single deletion of an audit log group is logs.audit-log-group-deleted (high) on its own.',
   falsePositives: ['Stack teardowns deleting the log groups of many functions; clean-up scripts for old streams.'],
   cases: () => [

@@ -1,5 +1,5 @@
 import { defineRule } from '../core/define-rule.ts';
-import { byAccountAndActor, DELETION_BURST, deletionBurst, isCountedDeletion } from '../core/destruction.ts';
+import { byAccountAndActor, deletionBurst, isCountedDeletion } from '../core/destruction.ts';
 import { rdsTargetArns } from '../core/rds.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
@@ -38,7 +38,7 @@ export const docs: RuleDocs = {
     'Check the databases themselves next: backup retention set to 0 and deletion protection removed are the next steps of the same attack (rds.backup-protection-removed).',
   ],
   rationale:
-    `Deleting one old snapshot is housekeeping; several within minutes is removal of recovery points (T1490), the step before destroying or ransoming the databases. Counted per account and acting identity: ${DELETION_BURST.byCriticality.high.count} in ${DELETION_BURST.byCriticality.high.windowSeconds / 60} minutes on high-criticality assets, ${DELETION_BURST.byCriticality.medium.count} in ${DELETION_BURST.byCriticality.medium.windowSeconds / 60} on medium, ${DELETION_BURST.byCriticality.low.count} in ${DELETION_BURST.byCriticality.low.windowSeconds / 60} on low. ` +
+    'Deleting one old snapshot is housekeeping; several within minutes is removal of recovery points (T1490), the step before destroying or ransoming the databases. Counted per account and acting identity: 3 in 10 minutes on high-criticality assets, 5 in 10 minutes on medium, 10 in 15 minutes on low. ' +
     'RDS expiring automated snapshots at the end of the retention period does so as AWS and is excluded. High, critical on high-criticality assets; one finding per burst.',
   falsePositives: ['Scripts pruning manual snapshots past their retention (move them to AWS Backup lifecycle rules).'],
   cases: () => [

@@ -55,7 +55,7 @@ export const docs: RuleDocs = {
     'Look for a ransom note (a new object such as FILES-DELETED.txt) and for the listing that preceded the deletions (ListObjectVersions).',
   ],
   rationale:
-    `Deleting objects is what applications do all day, so the bar is high and counted per identity and bucket: ${OBJECT_BURST.byCriticality.high.count} DeleteObject calls in ${OBJECT_BURST.byCriticality.high.windowSeconds / 60} minutes on high-criticality buckets, ${OBJECT_BURST.byCriticality.medium.count} in ${OBJECT_BURST.byCriticality.medium.windowSeconds / 60} on medium, ${OBJECT_BURST.byCriticality.low.count} in ${OBJECT_BURST.byCriticality.low.windowSeconds / 60} on low. ` +
+    'Deleting objects is what applications do all day, so the bar is high and counted per identity and bucket: 20 in 5 minutes on high-criticality assets, 50 in 5 minutes on medium, 200 in 10 minutes on low. ' +
     'Only trails that record S3 data events see these calls. Multi-object DeleteObjects calls (up to 1000 keys each) are s3.objects-bulk-deleted, one finding per call. Lifecycle expiry is done by S3 itself and never appears here. High, critical on high-criticality assets; one finding per burst.',
   falsePositives: [
     'Applications that clean up temporary objects with single deletes (suppress their role for that bucket, or raise its criticality pattern to low).',

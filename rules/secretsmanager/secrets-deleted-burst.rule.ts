@@ -2,7 +2,7 @@ import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
-import { byAccountAndActor, DELETION_BURST, deletionBurst, flagParam, isCountedDeletion } from '../core/destruction.ts';
+import { byAccountAndActor, deletionBurst, flagParam, isCountedDeletion } from '../core/destruction.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
 import { denied } from '../fixtures/overrides.ts';
@@ -43,7 +43,7 @@ export const docs: RuleDocs = {
     'Revoke the identity’s sessions and review its other calls.',
   ],
   rationale:
-    `Deleting one secret is routine; several within minutes locks applications out of their own data (T1531, T1485). Counted per account and acting identity: ${DELETION_BURST.byCriticality.high.count} in ${DELETION_BURST.byCriticality.high.windowSeconds / 60} minutes on high-criticality assets, ${DELETION_BURST.byCriticality.medium.count} in ${DELETION_BURST.byCriticality.medium.windowSeconds / 60} on medium, ${DELETION_BURST.byCriticality.low.count} in ${DELETION_BURST.byCriticality.low.windowSeconds / 60} on low. ` +
+    'Deleting one secret is routine; several within minutes locks applications out of their own data (T1531, T1485). Counted per account and acting identity: 3 in 10 minutes on high-criticality assets, 5 in 10 minutes on medium, 10 in 15 minutes on low. ' +
     'High, critical on high-criticality assets; the details say whether each secret can still be restored.',
   falsePositives: [
     'Stack teardowns deleting the secrets they created; rotation tooling that replaces secrets by deleting them.',

@@ -4,12 +4,18 @@ import { DEFAULT_DETECTION_CONFIG } from '../../../rules/core/config.ts';
 import {
   byAccountAndActor,
   DELETION_BURST,
+  describeBurst,
   flagParam,
   isCountedDeletion,
   isDenied,
   isUnapprovedDeletion,
   numberParam,
 } from '../../../rules/core/destruction.ts';
+import * as ec2Storage from '../../../rules/ec2/storage-deleted-burst.rule.ts';
+import * as logData from '../../../rules/logs/log-data-deleted-burst.rule.ts';
+import * as rdsSnapshots from '../../../rules/rds/snapshots-deleted-burst.rule.ts';
+import * as s3Objects from '../../../rules/s3/objects-deleted-burst.rule.ts';
+import * as secrets from '../../../rules/secretsmanager/secrets-deleted-burst.rule.ts';
 
 const call = (over: Partial<CloudTrailRecord> = {}): CloudTrailRecord => ({
   eventTime: '2026-11-02T10:00:00Z',
@@ -126,4 +132,27 @@ describe('bursts', () => {
       false,
     );
   });
+});
+
+describe('describeBurst', () => {
+  it('says the thresholds in words', () => {
+    expect(describeBurst(DELETION_BURST)).toBe(
+      '3 in 10 minutes on high-criticality assets, 5 in 10 minutes on medium, 10 in 15 minutes on low',
+    );
+  });
+
+  // Rationales spell their thresholds out as plain text (a computed string would keep `docs` in the Lambda
+  // bundle), so this keeps the words and the numbers the rules count with in step.
+  it.each([ec2Storage, rdsSnapshots, logData, secrets, s3Objects].map((m) => [m.rule.id, m] as const))(
+    '%s states its own thresholds in its rationale',
+    (_id, { rule, docs }) => {
+      const t = rule.threshold;
+      const { high, medium, low } = t?.byCriticality ?? {};
+      if (t === null || high === undefined || medium === undefined || low === undefined) {
+        throw new Error('a burst rule has thresholds for every criticality');
+      }
+      const spec = { count: t.count, windowSeconds: t.windowSeconds, byCriticality: { high, medium, low } };
+      expect(docs.rationale).toContain(describeBurst(spec));
+    },
+  );
 });
