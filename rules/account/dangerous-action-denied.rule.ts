@@ -3,9 +3,14 @@ import { isAuditLogGroup, logGroupOf } from '../core/audit-logs.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, actorArn, isServiceInvoked, param, stringParam } from '../core/cloudtrail.ts';
 import type { DetectionConfig } from '../core/config.ts';
-import { defineRule } from '../core/define-rule.ts';
+import { defineRule, PARAMETERS_ABSENT_NOTE } from '../core/define-rule.ts';
 import { DENIED_ERROR_CODES, flagParam, isDenied } from '../core/destruction.ts';
-import { isAdminEquivalent, isAdminManagedPolicyArn, targetsAnotherIamUser } from '../core/iam-policy.ts';
+import {
+  isActingIamUser,
+  isAdminEquivalent,
+  isAdminManagedPolicyArn,
+  targetsAnotherIamUser,
+} from '../core/iam-policy.ts';
 import { isOwnResource } from '../core/self-protection.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
@@ -36,7 +41,15 @@ const DANGEROUS: Readonly<
   Record<
     string,
     Readonly<
-      Record<string, { readonly when: (e: CloudTrailRecord, c: DetectionConfig) => boolean; readonly why: string }>
+      Record<
+        string,
+        {
+          readonly when: (e: CloudTrailRecord, c: DetectionConfig) => boolean;
+          readonly why: string;
+          /** IAM acts on the caller itself when no user is named: no parameters means no other user. */
+          readonly absentIsSelf?: true;
+        }
+      >
     >
   >
 > = {
@@ -87,13 +100,37 @@ const DANGEROUS: Readonly<
     PutUserPolicy: { when: grantsAdminInlinePolicy, why: 'grant a user administrator rights inline' },
     PutRolePolicy: { when: grantsAdminInlinePolicy, why: 'grant a role administrator rights inline' },
     PutGroupPolicy: { when: grantsAdminInlinePolicy, why: 'grant a group administrator rights inline' },
-    CreateAccessKey: { when: targetsAnotherIamUser, why: 'create an access key for another user' },
-    CreateLoginProfile: { when: targetsAnotherIamUser, why: 'create a console password for another user' },
+    CreateAccessKey: { when: targetsAnotherIamUser, why: 'create an access key for another user', absentIsSelf: true },
+    CreateLoginProfile: {
+      when: targetsAnotherIamUser,
+      why: 'create a console password for another user',
+      absentIsSelf: true,
+    },
     UpdateLoginProfile: { when: targetsAnotherIamUser, why: "change another user's console password" },
   },
 };
 
 const entryFor = (e: CloudTrailRecord) => DANGEROUS[serviceOf(e)]?.[e.eventName];
+
+/**
+ * CloudTrail can leave out the parameters of a refused call too. defineRule fails closed only for successful
+ * calls (a denied call changed nothing); for this rule the denial is the finding, so it fails closed itself:
+ * an attempt whose target it cannot check counts as the dangerous kind.
+ */
+/** The IAM user a refusal names: `on resource: user bob` or `on resource: arn:aws:iam::…:user/path/bob`. */
+const REFUSED_USER = /on resource: (?:user |arn:aws[a-z-]*:iam::\d{12}:user\/(?:[\w+=,.@/-]*\/)?)([\w+=,.@-]+)/;
+const refusedIamUser = (e: CloudTrailRecord): string | undefined => REFUSED_USER.exec(e.errorMessage ?? '')?.[1];
+
+const parametersAbsent = (e: CloudTrailRecord): boolean =>
+  e.requestParameters === null || e.requestParameters === undefined;
+const isDangerousAttempt = (e: CloudTrailRecord, config: DetectionConfig): boolean => {
+  const entry = entryFor(e);
+  if (entry === undefined) return false;
+  if (!parametersAbsent(e)) return entry.when(e, config);
+  if (entry.absentIsSelf !== true) return true;
+  const refused = refusedIamUser(e);
+  return refused !== undefined && !isActingIamUser(e, refused);
+};
 
 const EVENT_NAMES = [...new Set(Object.values(DANGEROUS).flatMap((byName) => Object.keys(byName)))].sort();
 
@@ -117,8 +154,13 @@ export const rule = defineRule({
   mitre: ['T1562.008', 'T1562.001', 'T1098', 'T1098.001'],
   // Wildcard service narrowed to these event names and the denial codes: one EventBridge pattern for them all.
   on: { source: '*', eventNames: EVENT_NAMES, where: { errorCode: DENIED_ERROR_CODES } },
-  match: (e, ctx) => isDenied(e) && !isServiceInvoked(e) && (entryFor(e)?.when(e, ctx.config) ?? false),
+  match: (e, ctx) => isDenied(e) && !isServiceInvoked(e) && isDangerousAttempt(e, ctx.config),
   explain: (e) => [
+    ...(parametersAbsent(e)
+      ? [
+          `${PARAMETERS_ABSENT_NOTE}: the rule could not check the target, so it treats the attempt as the dangerous kind.`,
+        ]
+      : []),
     `tried to ${entryFor(e)?.why ?? e.eventName} (${serviceOf(e)}:${e.eventName} on ${targetOf(e)})`,
     `refused with ${e.errorCode ?? 'an error'}${e.errorMessage ? `: ${e.errorMessage.slice(0, 300)}` : ''}`,
   ],
@@ -205,12 +247,20 @@ export const docs: RuleDocs = {
     {
       name: 'access key for another user denied',
       expect: 'match',
-      event: fixture('iam/CreateAccessKey-other-user', denied('AccessDenied', 'iam:CreateAccessKey')),
+      event: fixture('iam/CreateAccessKey-other-user', denied('AccessDenied', 'iam:CreateAccessKey', 'user bob')),
     },
     {
       name: 'EC2-style code UnauthorizedOperation',
       expect: 'match',
       event: fixture('cloudtrail/StopLogging', denied('Client.UnauthorizedOperation', 'cloudtrail:StopLogging')),
+    },
+    {
+      name: 'an attachment denied with its parameters not recorded: fails closed',
+      expect: 'match',
+      event: fixture('iam/AttachUserPolicy-admin', {
+        ...denied('AccessDenied', 'iam:AttachUserPolicy'),
+        requestParameters: null,
+      }),
     },
     {
       name: 'the same call succeeding is the success rule’s, not this one’s',
@@ -236,6 +286,14 @@ export const docs: RuleDocs = {
       event: fixture('iam/AttachUserPolicy-admin', {
         ...denied('AccessDenied', 'iam:AttachUserPolicy'),
         requestParameters: { userName: 'reporting-export', policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' },
+      }),
+    },
+    {
+      name: 'a refused key whose parameters were not recorded, for a user named in the error',
+      expect: 'match',
+      event: fixture('iam/CreateAccessKey', {
+        ...denied('AccessDenied', 'iam:CreateAccessKey', 'arn:aws:iam::111122223333:user/ops/bob'),
+        requestParameters: null,
       }),
     },
     {
