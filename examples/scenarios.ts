@@ -1,6 +1,6 @@
 import { authorizeIngress, failedLogin, ssoSignIn } from './day.ts';
 import type { Activity, Actor } from './model.ts';
-import { at, call, GLOBAL_REGION, HOME_REGION } from './model.ts';
+import { accessKey, at, call, GLOBAL_REGION, HOME_REGION, roleSession } from './model.ts';
 import type { Team } from './org.ts';
 import { DEV, iamUserCli, PROD, ssoRole, team as teamOf } from './org.ts';
 
@@ -24,6 +24,17 @@ const ssoSessionArn = (account: string, set: 'AdministratorAccess', email: strin
   `arn:aws:sts::${account}:assumed-role/${ssoRole(account, set)}/${email}`;
 
 export const publicBucket = (t: Team): string => `marketing-site${t.suffix}-${DEV}`;
+/** The key the ransomware re-encrypts with: in an account outside the organisation. */
+export const RANSOM_KEY = 'arn:aws:kms:eu-west-1:999988887777:key/5b2c8e1f-7a3d-4c6b-9e0f-1d2c3b4a5e6f';
+/** The workload whose stolen role credentials the ransomware crew uses. */
+const ransomVictim = (t: Team) => {
+  const w = t.workloads.find((x) => x.name === `reports-nightly${t.suffix}`);
+  if (w === undefined) throw new Error('no reports-nightly workload');
+  return w;
+};
+const ransomActorArn = (t: Team): string =>
+  `arn:aws:sts::${PROD}:assumed-role/${ransomVictim(t).role}/${ransomVictim(t).name}`;
+
 export const trail = (account: string): string =>
   `arn:aws:cloudtrail:${HOME_REGION}:${account}:trail/management-events`;
 
@@ -97,6 +108,52 @@ export const expectedFor = (t: Team): ExpectedFinding[] => {
       resource: `arn:aws:iam::${PROD}:user/reporting-export${t.suffix}`,
       reason: 'IAM policy change by a person, not the approved deploy role',
     },
+    ...ransomwareFindings(t),
+  ];
+};
+
+/** One stolen role, one actor: the findings a correlation window would page as one incident. */
+const ransomwareFindings = (t: Team): ExpectedFinding[] => {
+  const actor = ransomActorArn(t);
+  const found = (ruleId: string, resource: string, reason: string): ExpectedFinding => ({
+    scenario: 'ransomware',
+    ruleId,
+    account: PROD,
+    actor,
+    resource,
+    reason,
+  });
+  return [
+    found(
+      'backup.recovery-point-deleted',
+      `arn:aws:backup:${HOME_REGION}:${PROD}:backup-vault:prod-vault${t.suffix}`,
+      '3 recovery points deleted by hand from the production vault (one finding, the rest fold into it)',
+    ),
+    found(
+      'rds.snapshots-deleted-burst',
+      `arn:aws:rds:${HOME_REGION}:${PROD}:snapshot:orders-db${t.suffix}-*`,
+      '4 manual RDS snapshots deleted within 2 minutes (3 in 10 minutes pages on the high-criticality account)',
+    ),
+    found(
+      'account.dangerous-action-denied',
+      trail(PROD),
+      'StopLogging attempted and refused (AccessDenied) before the destruction',
+    ),
+    found(
+      'rds.database-deleted-without-backup',
+      `arn:aws:rds:${HOME_REGION}:${PROD}:db:orders-db${t.suffix}`,
+      'DeleteDBInstance with skipFinalSnapshot and deleteAutomatedBackups',
+    ),
+    found(
+      'dynamodb.table-deleted',
+      `arn:aws:dynamodb:${HOME_REGION}:${PROD}:table/orders${t.suffix}`,
+      'DeleteTable by a workload role from an unknown network, outside the approved process',
+    ),
+    found(
+      's3.encrypted-with-outside-key',
+      `arn:aws:s3:::orders-data${t.suffix}-${PROD}`,
+      `bucket default encryption set to ${RANSOM_KEY}, a key outside the organisation`,
+    ),
   ];
 };
 
@@ -226,6 +283,7 @@ export const scenarioPlan = (t: Team): Activity[] => {
         authorizeIngress(ctx, ec2, start + 75_000, t.bastionSg(DEV), 22, { cidr: '0.0.0.0/0' }, 'temp ssh from home');
       },
     },
+    ransomware(t, offset),
     {
       // A failing export job "fixed" by giving its IAM user AdministratorAccess.
       key: `${k}/admin-attached`,
@@ -250,4 +308,143 @@ export const scenarioPlan = (t: Team): Activity[] => {
       },
     },
   ];
+};
+
+const BOTO3 =
+  'Boto3/1.35.36 md/Botocore#1.35.36 ua/2.0 os/linux#6.8.0-45-generic md/arch#x86_64 lang/python#3.12.3 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.35.36';
+
+/**
+ * Cloud ransomware with the stolen credentials of the nightly reports job, at night from a VPS: the backups go
+ * first (recovery points, then RDS snapshots), an attempt to stop the trail is refused, then the orders database
+ * is deleted without a final snapshot, the orders table is deleted, and the orders bucket is set to encrypt
+ * under the crew's own KMS key.
+ */
+const ransomware = (t: Team, offset: number): Activity => {
+  const start = at(3, 12, 0) + offset;
+  const vault = `prod-vault${t.suffix}`;
+  const db = `orders-db${t.suffix}`;
+  const bucket = `orders-data${t.suffix}-${PROD}`;
+  const w = ransomVictim(t);
+  return {
+    key: `t${t.index}/scenario/ransomware`,
+    at: start,
+    run: (ctx) => {
+      const actor: Actor = {
+        account: PROD,
+        identity: roleSession(PROD, w.role, w.name, {
+          createdMs: start - 41 * 60_000,
+          accessKeyId: accessKey(ctx.rng),
+        }),
+        sourceIp: `203.0.113.${150 + (t.index % 50)}`,
+        userAgent: BOTO3,
+      };
+      const backup = { source: 'backup.amazonaws.com', region: HOME_REGION } as const;
+      const rds = { source: 'rds.amazonaws.com', region: HOME_REGION } as const;
+      call(ctx, actor, start, {
+        ...backup,
+        name: 'ListRecoveryPointsByBackupVault',
+        request: { backupVaultName: vault },
+        readOnly: true,
+      });
+      for (let i = 0; i < 3; i++) {
+        call(ctx, actor, start + 20_000 + i * 9_000, {
+          ...backup,
+          name: 'DeleteRecoveryPoint',
+          request: {
+            backupVaultName: vault,
+            recoveryPointArn: `arn:aws:rds:${HOME_REGION}:${PROD}:snapshot:awsbackup:job-${ctx.rng.hex(32)}`,
+          },
+        });
+      }
+      call(ctx, actor, start + 100_000, {
+        ...rds,
+        name: 'DescribeDBSnapshots',
+        request: { dBInstanceIdentifier: db, snapshotType: 'manual' },
+        readOnly: true,
+      });
+      for (let i = 0; i < 4; i++) {
+        const snapshot = `${db}-2026-10-${String(29 + i).padStart(2, '0')}`;
+        call(ctx, actor, start + 120_000 + i * 25_000, {
+          ...rds,
+          name: 'DeleteDBSnapshot',
+          request: { dBSnapshotIdentifier: snapshot },
+          response: {
+            dBSnapshotIdentifier: snapshot,
+            dBInstanceIdentifier: db,
+            status: 'deleted',
+            snapshotType: 'manual',
+            encrypted: true,
+            dBSnapshotArn: `arn:aws:rds:${HOME_REGION}:${PROD}:snapshot:${snapshot}`,
+          },
+        });
+      }
+      call(ctx, actor, start + 300_000, {
+        source: 'cloudtrail.amazonaws.com',
+        region: HOME_REGION,
+        name: 'StopLogging',
+        request: { name: trail(PROD) },
+        error: {
+          code: 'AccessDenied',
+          message: `User: ${ransomActorArn(t)} is not authorized to perform: cloudtrail:StopLogging on resource: ${trail(PROD)} with an explicit deny in a service control policy`,
+        },
+      });
+      call(ctx, actor, start + 360_000, {
+        ...rds,
+        name: 'DeleteDBInstance',
+        request: { dBInstanceIdentifier: db, skipFinalSnapshot: true, deleteAutomatedBackups: true },
+        response: {
+          dBInstanceIdentifier: db,
+          dBInstanceStatus: 'deleting',
+          engine: 'postgres',
+          dBInstanceArn: `arn:aws:rds:${HOME_REGION}:${PROD}:db:${db}`,
+          deletionProtection: false,
+        },
+      });
+      call(ctx, actor, start + 420_000, {
+        source: 'dynamodb.amazonaws.com',
+        region: HOME_REGION,
+        name: 'DeleteTable',
+        request: { tableName: `orders${t.suffix}` },
+        response: {
+          tableDescription: {
+            tableName: `orders${t.suffix}`,
+            tableStatus: 'DELETING',
+            tableArn: `arn:aws:dynamodb:${HOME_REGION}:${PROD}:table/orders${t.suffix}`,
+          },
+        },
+        resources: [
+          {
+            accountId: PROD,
+            type: 'AWS::DynamoDB::Table',
+            ARN: `arn:aws:dynamodb:${HOME_REGION}:${PROD}:table/orders${t.suffix}`,
+          },
+        ],
+      });
+      call(ctx, actor, start + 480_000, {
+        source: 's3.amazonaws.com',
+        region: HOME_REGION,
+        name: 'PutBucketEncryption',
+        request: {
+          bucketName: bucket,
+          Host: `${bucket}.s3.${HOME_REGION}.amazonaws.com`,
+          encryption: '',
+          ServerSideEncryptionConfiguration: {
+            xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/',
+            Rule: {
+              ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: RANSOM_KEY },
+              BucketKeyEnabled: true,
+            },
+          },
+        },
+        additional: {
+          SignatureVersion: 'SigV4',
+          CipherSuite: 'TLS_AES_128_GCM_SHA256',
+          bytesTransferredIn: 312,
+          AuthenticationMethod: 'AuthHeader',
+          bytesTransferredOut: 0,
+        },
+        resources: [{ accountId: PROD, type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${bucket}` }],
+      });
+    },
+  };
 };

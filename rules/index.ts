@@ -1,5 +1,10 @@
 import { rule as accessAnalyzerAnalyzerDeleted } from './access-analyzer/analyzer-deleted.rule.ts';
+import { rule as accountDangerousActionDenied } from './account/dangerous-action-denied.rule.ts';
 import { rule as accountRootActivity } from './account/root-activity.rule.ts';
+import { rule as backupPlanChanged } from './backup/plan-changed.rule.ts';
+import { rule as backupRecoveryPointDeleted } from './backup/recovery-point-deleted.rule.ts';
+import { rule as backupVaultPolicyOpened } from './backup/vault-policy-opened.rule.ts';
+import { rule as backupVaultProtectionRemoved } from './backup/vault-protection-removed.rule.ts';
 import { rule as cloudtrailLoggingStopped } from './cloudtrail/logging-stopped.rule.ts';
 import { rule as cloudtrailTrailDegraded } from './cloudtrail/trail-degraded.rule.ts';
 import { rule as configBucketPublicDrift } from './config/bucket-public-drift.rule.ts';
@@ -10,20 +15,31 @@ import { rule as configRuleNoncompliant } from './config/rule-noncompliant.rule.
 import { rule as configSecurityGroupDrift } from './config/security-group-drift.rule.ts';
 import { buildCatalogue } from './core/engine.ts';
 import type { Rule } from './core/types.ts';
+import { rule as dynamodbBackupProtectionRemoved } from './dynamodb/backup-protection-removed.rule.ts';
+import { rule as dynamodbEncryptedWithOutsideKey } from './dynamodb/encrypted-with-outside-key.rule.ts';
+import { rule as dynamodbTableDeleted } from './dynamodb/table-deleted.rule.ts';
 import { rule as dynamodbTrailwardenTableTampered } from './dynamodb/trailwarden-table-tampered.rule.ts';
 import { rule as ec2EbsDefaultEncryptionDisabled } from './ec2/ebs-default-encryption-disabled.rule.ts';
+import { rule as ec2EncryptedWithOutsideKey } from './ec2/encrypted-with-outside-key.rule.ts';
 import { rule as ec2FlowLogsDeleted } from './ec2/flow-logs-deleted.rule.ts';
 import { rule as ec2GatewayChanged } from './ec2/gateway-changed.rule.ts';
 import { rule as ec2ImageShared } from './ec2/image-shared.rule.ts';
 import { rule as ec2IngressOpenToInternet } from './ec2/ingress-open-to-internet.rule.ts';
 import { rule as ec2NetworkAclChanged } from './ec2/network-acl-changed.rule.ts';
 import { rule as ec2NetworkAclOpenToInternet } from './ec2/network-acl-open-to-internet.rule.ts';
+import { rule as ec2NetworkTornDown } from './ec2/network-torn-down.rule.ts';
 import { rule as ec2RouteTableChanged } from './ec2/route-table-changed.rule.ts';
 import { rule as ec2SecurityGroupChanged } from './ec2/security-group-changed.rule.ts';
 import { rule as ec2SnapshotShared } from './ec2/snapshot-shared.rule.ts';
+import { rule as ec2StorageDeletedBurst } from './ec2/storage-deleted-burst.rule.ts';
 import { rule as ec2UnapprovedRegion } from './ec2/unapproved-region.rule.ts';
 import { rule as ec2VpcChanged } from './ec2/vpc-changed.rule.ts';
+import { rule as ecrRepositoryDeleted } from './ecr/repository-deleted.rule.ts';
 import { rule as ecrRepositoryPolicyOpened } from './ecr/repository-policy-opened.rule.ts';
+import { rule as elasticacheClusterDeleted } from './elasticache/cluster-deleted.rule.ts';
+import { rule as elasticfilesystemFileSystemDeleted } from './elasticfilesystem/file-system-deleted.rule.ts';
+import { rule as elasticloadbalancingLoadBalancerDeleted } from './elasticloadbalancing/load-balancer-deleted.rule.ts';
+import { rule as esDomainDeleted } from './es/domain-deleted.rule.ts';
 import { rule as eventsTrailwardenRulesTampered } from './events/trailwarden-rules-tampered.rule.ts';
 import { rule as guarddutyDetectorDisabled } from './guardduty/detector-disabled.rule.ts';
 import { rule as guarddutyFindingsSuppressed } from './guardduty/findings-suppressed.rule.ts';
@@ -41,21 +57,35 @@ import { rule as iamUserAddedToAdminGroup } from './iam/user-added-to-admin-grou
 import { rule as iamUserCreated } from './iam/user-created.rule.ts';
 import { rule as kmsKeyDisabled } from './kms/key-disabled.rule.ts';
 import { rule as kmsKeyPolicyOpened } from './kms/key-policy-opened.rule.ts';
+import { rule as kmsOpenedKeyDisabled } from './kms/opened-key-disabled.rule.ts';
 import { rule as kmsTrailwardenKeyTampered } from './kms/trailwarden-key-tampered.rule.ts';
 import { rule as lambdaFunctionMadePublic } from './lambda/function-made-public.rule.ts';
 import { rule as lambdaTrailwardenFunctionTampered } from './lambda/trailwarden-function-tampered.rule.ts';
 import { rule as logsAuditLogGroupDeleted } from './logs/audit-log-group-deleted.rule.ts';
+import { rule as logsLogDataDeletedBurst } from './logs/log-data-deleted-burst.rule.ts';
 import { rule as macieDisabled } from './macie/disabled.rule.ts';
 import { rule as organizationsGuardrailChanged } from './organizations/guardrail-changed.rule.ts';
+import { rule as rdsBackupProtectionRemoved } from './rds/backup-protection-removed.rule.ts';
+import { rule as rdsDatabaseDeleted } from './rds/database-deleted.rule.ts';
+import { rule as rdsDatabaseDeletedWithoutBackup } from './rds/database-deleted-without-backup.rule.ts';
+import { rule as rdsEncryptedWithOutsideKey } from './rds/encrypted-with-outside-key.rule.ts';
 import { rule as rdsInstanceMadePublic } from './rds/instance-made-public.rule.ts';
 import { rule as rdsSnapshotShared } from './rds/snapshot-shared.rule.ts';
+import { rule as rdsSnapshotsDeletedBurst } from './rds/snapshots-deleted-burst.rule.ts';
+import { rule as redshiftClusterDeleted } from './redshift/cluster-deleted.rule.ts';
+import { rule as route53HostedZoneDeleted } from './route53/hosted-zone-deleted.rule.ts';
 import { rule as route53resolverQueryLoggingRemoved } from './route53resolver/query-logging-removed.rule.ts';
 import { rule as s3AccessLoggingDisabled } from './s3/access-logging-disabled.rule.ts';
+import { rule as s3BucketDeleted } from './s3/bucket-deleted.rule.ts';
 import { rule as s3BucketMadePublic } from './s3/bucket-made-public.rule.ts';
 import { rule as s3BucketProtectionWeakened } from './s3/bucket-protection-weakened.rule.ts';
+import { rule as s3EncryptedWithOutsideKey } from './s3/encrypted-with-outside-key.rule.ts';
+import { rule as s3ObjectsBulkDeleted } from './s3/objects-bulk-deleted.rule.ts';
+import { rule as s3ObjectsDeletedBurst } from './s3/objects-deleted-burst.rule.ts';
 import { rule as s3PublicAccessBlockRemoved } from './s3/public-access-block-removed.rule.ts';
 import { rule as s3TrailwardenBucketTampered } from './s3/trailwarden-bucket-tampered.rule.ts';
 import { rule as secretsmanagerResourcePolicyOpened } from './secretsmanager/resource-policy-opened.rule.ts';
+import { rule as secretsmanagerSecretsDeletedBurst } from './secretsmanager/secrets-deleted-burst.rule.ts';
 import { rule as securityhubDisabled } from './securityhub/disabled.rule.ts';
 import { rule as signinConcurrentSessions } from './signin/concurrent-sessions.rule.ts';
 import { rule as signinConsoleLoginFailures } from './signin/console-login-failures.rule.ts';
@@ -106,6 +136,7 @@ export const RULES: readonly Rule[] = [
   route53resolverQueryLoggingRemoved,
   s3AccessLoggingDisabled,
   // A.8.16 monitoring
+  accountDangerousActionDenied,
   accessAnalyzerAnalyzerDeleted,
   dynamodbTrailwardenTableTampered,
   eventsTrailwardenRulesTampered,
@@ -149,6 +180,37 @@ export const RULES: readonly Rule[] = [
   ec2SecurityGroupChanged,
   ec2VpcChanged,
   kmsKeyDisabled,
+  // A.8.10 information deletion and A.8.13 backup (data destruction, ransomware, backups)
+  rdsDatabaseDeleted,
+  rdsDatabaseDeletedWithoutBackup,
+  dynamodbTableDeleted,
+  s3BucketDeleted,
+  elasticfilesystemFileSystemDeleted,
+  redshiftClusterDeleted,
+  esDomainDeleted,
+  elasticacheClusterDeleted,
+  ecrRepositoryDeleted,
+  ec2StorageDeletedBurst,
+  rdsSnapshotsDeletedBurst,
+  logsLogDataDeletedBurst,
+  secretsmanagerSecretsDeletedBurst,
+  s3ObjectsDeletedBurst,
+  s3ObjectsBulkDeleted,
+  s3EncryptedWithOutsideKey,
+  ec2EncryptedWithOutsideKey,
+  rdsEncryptedWithOutsideKey,
+  dynamodbEncryptedWithOutsideKey,
+  backupPlanChanged,
+  backupVaultProtectionRemoved,
+  backupVaultPolicyOpened,
+  backupRecoveryPointDeleted,
+  rdsBackupProtectionRemoved,
+  dynamodbBackupProtectionRemoved,
+  kmsOpenedKeyDisabled,
+  // A.8.20 networks security (teardown)
+  ec2NetworkTornDown,
+  elasticloadbalancingLoadBalancerDeleted,
+  route53HostedZoneDeleted,
 ];
 
 export const catalogue = buildCatalogue(RULES);

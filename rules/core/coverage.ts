@@ -24,10 +24,6 @@ export const UNMONITORED_CONTROLS = {
     title: 'Data leakage prevention',
     why: 'Bulk GetObject, cross-account copies and replication changes in data events hint at exfiltration.',
   },
-  'A.8.20': {
-    title: 'Networks security',
-    why: 'VPC, security group, NACL and route changes in CloudTrail and Config describe network segmentation.',
-  },
   'A.8.24': {
     title: 'Use of cryptography',
     why: 'KMS key lifecycle calls and Config encryption rules evidence encryption at rest and key management.',

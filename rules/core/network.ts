@@ -295,3 +295,43 @@ export const ec2Arns = (e: CloudTrailRecord, type: string, id: string | undefine
 
 /** `arn:aws:ec2:<region>:<account>:security-group/<id>`, for criticality patterns and the finding. */
 export const securityGroupArns = (e: CloudTrailRecord): string[] => ec2Arns(e, 'security-group', securityGroupIdOf(e));
+
+// ---------------------------------------------------------------------------------------------------------
+// Network pieces a teardown names
+
+/** EC2 id prefixes of network pieces and the resource type their ARNs use; longest prefix first. */
+const NETWORK_ID_TYPES: readonly (readonly [string, string])[] = [
+  ['tgw-attach', 'transit-gateway-attachment'],
+  ['tgw-rtb', 'transit-gateway-route-table'],
+  ['tgw', 'transit-gateway'],
+  ['subnet', 'subnet'],
+  ['vpce', 'vpc-endpoint'],
+  ['vpc', 'vpc'],
+  ['rtb', 'route-table'],
+];
+const NETWORK_ID = /^([a-z]+(?:-[a-z]+)?)-([0-9a-f]{8}|[0-9a-f]{17})$/;
+
+/**
+ * The network pieces (subnets, transit gateways and their attachments and route tables, VPC endpoints…) a
+ * request names, as `{type, id}`, found by id shape anywhere in it: the old EC2 query shapes (`subnetId`), the
+ * newer wrapped ones (`DeleteTransitGatewayVpcAttachmentRequest.TransitGatewayAttachmentId`) and lists
+ * (`VpcEndpointId: [{content}]`) alike. Deduplicated, in document order; never throws.
+ */
+export const networkIdsIn = (value: unknown, depth = 0): { readonly type: string; readonly id: string }[] => {
+  const out: { type: string; id: string }[] = [];
+  const seen = new Set<string>();
+  const walk = (v: unknown, d: number): void => {
+    if (d > 8) return;
+    if (typeof v === 'string') {
+      const m = NETWORK_ID.exec(v.trim());
+      const type = m ? NETWORK_ID_TYPES.find(([prefix]) => prefix === m[1])?.[1] : undefined;
+      if (type !== undefined && !seen.has(v.trim())) {
+        seen.add(v.trim());
+        out.push({ type, id: v.trim() });
+      }
+    } else if (Array.isArray(v)) for (const item of v) walk(item, d + 1);
+    else if (typeof v === 'object' && v !== null) for (const item of Object.values(v)) walk(item, d + 1);
+  };
+  walk(value, depth);
+  return out;
+};

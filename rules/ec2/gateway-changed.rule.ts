@@ -54,7 +54,7 @@ export const rule = defineRule({
   title: 'Internet, NAT or VPN gateway changed outside the approved process',
   severity: 'medium',
   escalation: { high: 'high' },
-  controls: ['A.8.9'],
+  controls: ['A.8.9', 'A.8.20'],
   mitre: ['T1599'],
   on: {
     source: 'ec2',

@@ -26,7 +26,7 @@ export const rule = defineRule({
   title: 'VPC or VPC peering changed outside the approved process',
   severity: 'medium',
   escalation: { high: 'high' },
-  controls: ['A.8.9'],
+  controls: ['A.8.9', 'A.8.20'],
   mitre: ['T1599'],
   on: {
     source: 'ec2',

@@ -1,11 +1,9 @@
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, actorArn, isServiceInvoked, principalArn } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import { DENIED_ERROR_CODES } from '../core/destruction.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
-
-/** How services spell "not authorised": IAM/STS/S3, EC2 (with and without the `Client.` prefix), JSON APIs. */
-const DENIED = ['AccessDenied', 'Client.UnauthorizedOperation', 'UnauthorizedOperation', 'AccessDeniedException'];
 
 /**
  * Per account and per acting identity as CloudTrail names it: the user, or the role *session* (so the many
@@ -20,7 +18,7 @@ export const rule = defineRule({
   escalation: { high: 'high' },
   controls: ['A.8.2'],
   mitre: ['T1087', 'T1580'],
-  on: { source: '*', eventNames: '*', where: { errorCode: DENIED } },
+  on: { source: '*', eventNames: '*', where: { errorCode: DENIED_ERROR_CODES } },
   match: (e) => !isServiceInvoked(e),
   threshold: { count: 20, windowSeconds: 600, groupBy: principalGroup },
   // One burst is one finding: further denials by the same identity fold into it instead of paging again.

@@ -1,24 +1,15 @@
 import { isApprovedChange, unapprovedReasons } from '../core/approved.ts';
 import { resourceArn } from '../core/arn.ts';
+import { isAuditLogGroup, logGroupOf } from '../core/audit-logs.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
-import { accountOf, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
+import { accountOf, isServiceInvoked, isSuccess, param } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { APPROVED_DEPLOYS } from '../fixtures/approved.ts';
 import { fixture } from '../fixtures/index.ts';
 
-/** Names that say "this log group is audit evidence": trails, flow and DNS logs, security tooling, Trailwarden itself. */
-const AUDIT_LOG_GROUP = /cloudtrail|audit|flow|vpc|security|trailwarden|aws-controltower|guardduty/i;
-
 /** A year: the retention ISO 27001 auditors usually expect for security logs. */
 const MIN_RETENTION_DAYS = 365;
-
-const logGroupOf = (e: CloudTrailRecord): string =>
-  stringParam(e.requestParameters, 'logGroupName') ??
-  stringParam(e.requestParameters, 'logGroupIdentifier') ??
-  'unknown-log-group';
-
-const isAuditLogGroup = (e: CloudTrailRecord): boolean => AUDIT_LOG_GROUP.test(logGroupOf(e));
 
 /** retentionInDays is a number in CloudTrail; replayed or hand-made records sometimes carry it as a string. */
 const retentionDays = (e: CloudTrailRecord): number | undefined => {

@@ -34,7 +34,18 @@ const zero = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
 describe('coverage core', () => {
   it('maps controls to rules in Annex A order, runs the cases, and names controls with no rule as gaps', () => {
     const result = fake();
-    expect(result.map((c) => c.control)).toEqual(['A.5.23', 'A.8.2', 'A.8.5', 'A.8.9', 'A.8.15', 'A.8.16', 'A.8.24']);
+    expect(result.map((c) => c.control)).toEqual([
+      'A.5.23',
+      'A.8.2',
+      'A.8.5',
+      'A.8.9',
+      'A.8.10',
+      'A.8.13',
+      'A.8.15',
+      'A.8.16',
+      'A.8.20',
+      'A.8.24',
+    ]);
     expect(result.find((c) => c.control === 'A.8.15')).toEqual({
       control: 'A.8.15',
       title: 'Logging',
@@ -76,7 +87,7 @@ describe('coverage core', () => {
       /^A\.8\.15\s+Logging\s+1\s+critical 1\s+1\/2 pass \(1 failing\)\s+covered, cases failing$/,
     );
     expect(lines.find((l) => l.startsWith('A.8.24'))).toMatch(/^A\.8\.24\s+Use of cryptography\s+0\s+-\s+-\s+GAP$/);
-    expect(lines).toContain('1 of 7 controls covered, 6 gaps');
+    expect(lines).toContain('1 of 10 controls covered, 9 gaps');
     expect(lines).toContain('  A.8.24 Use of cryptography: KMS calls.');
     expect(lines).toContain('  cloudtrail.stopped: wrongly expected quiet: expected no-match, got match');
   });
@@ -104,6 +115,14 @@ describe('trailwarden coverage', () => {
     const crypto = result.find((c) => c.control === 'A.8.24');
     expect(crypto).toMatchObject({ title: 'Use of cryptography', status: 'gap', rules: [] });
     expect(crypto?.why).toEqual(expect.any(String));
+    // Data destruction, backups and network teardown are monitored, not gaps.
+    for (const [control, title] of [
+      ['A.8.10', 'Information deletion'],
+      ['A.8.13', 'Information backup'],
+      ['A.8.20', 'Networks security'],
+    ] as const) {
+      expect(result.find((c) => c.control === control)).toMatchObject({ title, status: 'covered' });
+    }
   });
 
   it('prints a table by default with a row per control and the gaps named', async () => {

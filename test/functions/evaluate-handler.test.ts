@@ -81,7 +81,10 @@ describe('evaluate handler', () => {
     };
     const { handler } = setup(sink);
     const bad = JSON.stringify(envelope(stopLogging('2026-11-02T10:00:00Z')));
-    const benign = JSON.stringify(envelope({ ...stopLogging('2026-11-02T10:00:01Z'), errorCode: 'AccessDenied' }));
+    // A failed call that is not a denial (a denied StopLogging is itself a finding: account.dangerous-action-denied).
+    const benign = JSON.stringify(
+      envelope({ ...stopLogging('2026-11-02T10:00:01Z'), errorCode: 'TrailNotFoundException' }),
+    );
     const first = sqsBatch([bad, benign]);
     const out = await handler(first);
     expect(out.batchItemFailures).toEqual([{ itemIdentifier: first.Records[0]?.messageId }]);

@@ -35,6 +35,8 @@ const NEVER_NEEDS_PARAMETERS: Readonly<Record<string, string>> = {
   'kms.key-disabled': 'disabling or scheduling deletion is dangerous at any window; the key comes from resources',
   'iam.user-created': 'judged on who created the user and how (approved process); the new user comes from the response',
   'ec2.unapproved-region': 'judged on the region the call ran in, whatever it asked for',
+  'kms.opened-key-disabled':
+    'judged on the key named in resources and what was remembered about it; disabling an opened key is dangerous at any window',
 };
 
 interface Positive {

@@ -7,6 +7,7 @@ import {
   ec2Arns,
   ingressRulesFromRequest,
   isWholeInternet,
+  networkIdsIn,
   opensMoreThanWeb,
   portRange,
   protocolKind,
@@ -482,5 +483,35 @@ describe('ec2Arn / ec2Arns', () => {
     ['eu-west-1', 'arn:aws:ec2:eu-west-1:111122223333:network-acl/acl-1'],
   ])('uses the partition of the region (%s), so criticality patterns match in GovCloud and China', (awsRegion, arn) => {
     expect(ec2Arn({ ...e, awsRegion }, 'network-acl', 'acl-1')).toBe(arn);
+  });
+});
+
+describe('networkIdsIn', () => {
+  it.each([
+    ['old query shape', { subnetId: 'subnet-0b1c2d3e4f5a6b7c8' }, [{ type: 'subnet', id: 'subnet-0b1c2d3e4f5a6b7c8' }]],
+    [
+      'wrapped request',
+      { DeleteTransitGatewayVpcAttachmentRequest: { TransitGatewayAttachmentId: 'tgw-attach-0a9b8c7d6e5f43210' } },
+      [{ type: 'transit-gateway-attachment', id: 'tgw-attach-0a9b8c7d6e5f43210' }],
+    ],
+    [
+      'list of endpoints',
+      {
+        DeleteVpcEndpointsRequest: {
+          VpcEndpointId: [{ tag: 1, content: 'vpce-0123456789abcdef0' }, 'vpce-0123456789abcdef0'],
+        },
+      },
+      [{ type: 'vpc-endpoint', id: 'vpce-0123456789abcdef0' }],
+    ],
+    ['short legacy id', { TransitGatewayId: 'tgw-0a1b2c3d' }, [{ type: 'transit-gateway', id: 'tgw-0a1b2c3d' }]],
+    [
+      'transit gateway route table',
+      { id: 'tgw-rtb-0123456789abcdef0' },
+      [{ type: 'transit-gateway-route-table', id: 'tgw-rtb-0123456789abcdef0' }],
+    ],
+    ['not network ids', { volumeId: 'vol-0a1b2c3d4e5f67890', name: 'subnet-a', x: 'subnet-XYZ12345' }, []],
+    ['nothing', null, []],
+  ])('%s', (_name, value, expected) => {
+    expect(networkIdsIn(value)).toEqual(expected);
   });
 });
