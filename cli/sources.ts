@@ -29,6 +29,13 @@ export type Position =
 export type ReadResult =
   | { readonly kind: 'events'; readonly events: readonly AuditEvent[] }
   | { readonly kind: 'bad-event'; readonly file: string; readonly at: Position | null; readonly message: string }
+  /** A record read with fields of the wrong JSON type dropped (see `checkRecord`): each one named. */
+  | {
+      readonly kind: 'ignored-fields';
+      readonly file: string;
+      readonly at: Position | null;
+      readonly notes: readonly string[];
+    }
   | { readonly kind: 'unreadable'; readonly file: string; readonly message: string }
   | { readonly kind: 'read'; readonly file: string; readonly bytes: number };
 
@@ -209,6 +216,10 @@ interface ParseState {
   batch: AuditEvent[];
   line: number;
   rest: string;
+  /** Notes of the last record pushed, for the caller to place (line or array index) and report. */
+  notes: readonly string[] | undefined;
+  /** Reports waiting to be yielded after the current line. */
+  pending: ReadResult[];
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -244,7 +255,7 @@ async function* textEvents(
   batchSize: number,
   counter: { readonly bytes: number },
 ): AsyncGenerator<ReadResult> {
-  const state: ParseState = { file, batchSize, batch: [], line: 0, rest: '' };
+  const state: ParseState = { file, batchSize, batch: [], line: 0, rest: '', notes: undefined, pending: [] };
   let mode: Mode | undefined;
   let head = '';
   const parts: string[] = [];
@@ -304,8 +315,23 @@ const push = (state: ParseState, value: unknown): string | undefined => {
   const parsed = toAuditEvent(value);
   if (!parsed.ok) return isObject(value) && isDigest(value) ? undefined : parsed.error;
   state.batch.push(parsed.event);
+  if (parsed.event.notes !== undefined) state.notes = parsed.event.notes;
   return undefined;
 };
+
+/** Queue the notes of the record just pushed, at its position. */
+const placeNotes = (state: ParseState, at: Position | null): void => {
+  if (state.notes === undefined) return;
+  state.pending.push({ kind: 'ignored-fields', file: state.file, at, notes: state.notes });
+  state.notes = undefined;
+};
+
+function* drain(state: ParseState): Generator<ReadResult> {
+  if (state.pending.length === 0) return;
+  const pending = state.pending;
+  state.pending = [];
+  yield* pending;
+}
 
 /** A line holding a whole CloudTrail log file: its records are read in place of the line. */
 interface RecordsLine {
@@ -325,6 +351,7 @@ const acceptLine = (state: ParseState, line: string): ReadResult | RecordsLine |
   } catch (err) {
     problem = `invalid JSON: ${describeJsonError(err)}`;
   }
+  placeNotes(state, { kind: 'line', line: state.line });
   if (problem !== undefined) {
     // Checked only once the value failed as an event, so ordinary lines pay nothing for it.
     if (isObject(value) && Array.isArray(value.Records)) return { kind: 'records', records: value.Records };
@@ -337,7 +364,9 @@ const acceptLine = (state: ParseState, line: string): ReadResult | RecordsLine |
 };
 
 /** Yield what a line produced: nothing, a result, or the records of a whole log file on the line. */
-function* lineResults(state: ParseState, result: ReadResult | RecordsLine): Generator<ReadResult> {
+function* lineResults(state: ParseState, result: ReadResult | RecordsLine | undefined): Generator<ReadResult> {
+  yield* drain(state);
+  if (result === undefined) return;
   if (result.kind !== 'records') {
     yield result;
     return;
@@ -360,13 +389,13 @@ function* linesOf(state: ParseState, text: string): Generator<ReadResult> {
     const result = acceptLine(state, line);
     start = newline + 1;
     newline = text.indexOf('\n', start);
-    if (result !== undefined) yield* lineResults(state, result);
+    if (result !== undefined || state.pending.length > 0) yield* lineResults(state, result);
   }
   for (; newline !== -1; newline = text.indexOf('\n', start)) {
     state.line++;
     const result = acceptLine(state, text.slice(start, newline));
     start = newline + 1;
-    if (result !== undefined) yield* lineResults(state, result);
+    if (result !== undefined || state.pending.length > 0) yield* lineResults(state, result);
   }
   state.rest = start === 0 ? text : text.slice(start);
 }
@@ -376,7 +405,7 @@ function* lastLine(state: ParseState): Generator<ReadResult> {
   state.line++;
   const result = acceptLine(state, state.rest);
   state.rest = '';
-  if (result !== undefined) yield* lineResults(state, result);
+  if (result !== undefined || state.pending.length > 0) yield* lineResults(state, result);
 }
 
 function* documentEvents(state: ParseState, doc: unknown): Generator<ReadResult> {
@@ -386,6 +415,8 @@ function* documentEvents(state: ParseState, doc: unknown): Generator<ReadResult>
     yield* arrayEvents(state, doc, '');
   } else {
     const problem = push(state, doc);
+    placeNotes(state, null);
+    yield* drain(state);
     if (problem !== undefined) yield { kind: 'bad-event', file: state.file, at: null, message: problem };
   }
 }
@@ -398,6 +429,13 @@ function* arrayEvents(
 ): Generator<ReadResult> {
   for (let index = 0; index < values.length; index++) {
     const problem = push(state, values[index]);
+    if (state.notes !== undefined) {
+      placeNotes(
+        state,
+        line === undefined ? { kind: 'record', index, container } : { kind: 'record', index, container, line },
+      );
+      yield* drain(state);
+    }
     if (problem !== undefined) {
       const at: Position =
         line === undefined ? { kind: 'record', index, container } : { kind: 'record', index, container, line };

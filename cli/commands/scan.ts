@@ -105,6 +105,8 @@ export interface ScanStats {
   unreadable: number;
   ruleErrors: number;
   failures: number;
+  /** Fields of the wrong JSON type dropped from records that were still read (`checkRecord`). */
+  ignoredFields: number;
 }
 
 const newStats = (): ScanStats => ({
@@ -115,6 +117,7 @@ const newStats = (): ScanStats => ({
   unreadable: 0,
   ruleErrors: 0,
   failures: 0,
+  ignoredFields: 0,
 });
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -125,6 +128,7 @@ export const summaryLine = (s: ScanStats, seconds: number): string => {
     `scanned ${plural(s.events, 'event')} in ${plural(s.files, 'file')} (${(s.bytes / 1e6).toFixed(1)} MB) in ${seconds.toFixed(2)} s`,
     `skipped: ${plural(s.badEvents, 'bad line')}, ${plural(s.unreadable, 'unreadable file')}`,
   ];
+  if (s.ignoredFields > 0) parts.push(`fields of the wrong type ignored: ${s.ignoredFields}`);
   if (s.ruleErrors > 0) parts.push(`rule errors: ${s.ruleErrors}`);
   if (s.failures > 0) parts.push(`events not evaluated: ${s.failures}`);
   return parts.join('; ');
@@ -221,6 +225,14 @@ export const runScan = async (
         case 'events':
           stats.events += result.events.length;
           await feeder.feed(result.events);
+          break;
+        case 'ignored-fields':
+          stats.ignoredFields += result.notes.length;
+          shown++;
+          if (shown <= MAX_ERRORS_PER_FILE)
+            for (const note of result.notes) report(`${locate(result.file, result.at)}: ${note}`);
+          else if (shown === MAX_ERRORS_PER_FILE + 1)
+            report(`${result.file}: more bad lines; counting, not showing them`);
           break;
         case 'bad-event':
           stats.badEvents++;

@@ -120,7 +120,7 @@ describe('readInput', () => {
     const text = jsonLines([benign('ev-1'), { ...benign('ev-2'), eventTime: 'yesterday' }, 42]);
     const { problems } = await readAll(file({ 'e.jsonl': text }, 'e.jsonl'));
     expect(problems).toEqual([
-      { kind: 'bad-event', at: { kind: 'line', line: 2 }, message: 'record eventTime is not a timestamp: yesterday' },
+      { kind: 'bad-event', at: { kind: 'line', line: 2 }, message: 'record eventTime is not a timestamp: "yesterday"' },
       { kind: 'bad-event', at: { kind: 'line', line: 3 }, message: 'event is not a JSON object' },
     ]);
   });

@@ -10,8 +10,24 @@ export const subjectFor = (f: Finding): string => {
   return ascii.length < SUBJECT_LIMIT ? ascii : `${ascii.slice(0, SUBJECT_LIMIT - 4)}...`;
 };
 
-/** Readable for a human on email and still complete for a machine: the finding JSON closes the message. */
+/**
+ * Readable for a human on email and still complete for a machine: the finding JSON closes the message. A finding
+ * the readable part cannot describe still pages, with its JSON: the page matters more than its layout.
+ */
 export const bodyFor = (f: Finding, evidenceKey?: string): string => {
+  try {
+    return readableBody(f, evidenceKey);
+  } catch {
+    return [
+      'Trailwarden finding (the readable summary could not be built)',
+      '',
+      '--- finding JSON ---',
+      JSON.stringify(f),
+    ].join('\n');
+  }
+};
+
+const readableBody = (f: Finding, evidenceKey?: string): string => {
   const who = [
     f.actor.arn,
     f.actor.sourceIp && `from ${f.actor.sourceIp}`,
