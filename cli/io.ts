@@ -22,6 +22,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
  * (a file name, a bad line, a user name an attacker typed into the console) could use to rewrite the terminal,
  * forge a line of output or reorder what the reader sees.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 /** `\x1b`, `\r`, `\u202e`: control characters made visible and harmless, the rest of the text unchanged. */

@@ -25,7 +25,7 @@ import type { Io } from '../io.ts';
 import { EXIT, errorLine } from '../io.ts';
 import { createProgress } from '../progress.ts';
 import { defaultSigningKeyPath, loadSigningKey } from '../signing-key.ts';
-import type { Input, Position, ReadResult } from '../sources.ts';
+import type { Position, SkipReason, WalkResult } from '../sources.ts';
 import { readInput, walk } from '../sources.ts';
 import { productVersion } from '../version.ts';
 
@@ -134,6 +134,14 @@ export const summaryLine = (s: ScanStats, seconds: number): string => {
   return parts.join('; ');
 };
 
+/** `directory walk skipped 3 files: 2 not a log file name, 1 FIFO`, or nothing when none was skipped. */
+export const skippedLine = (skipped: ReadonlyMap<SkipReason, number>): string | undefined => {
+  const total = [...skipped.values()].reduce((n, c) => n + c, 0);
+  if (total === 0) return undefined;
+  const reasons = [...skipped.entries()].map(([reason, n]) => `${n} ${reason}`).join(', ');
+  return `directory walk skipped ${plural(total, 'file')}: ${reasons}`;
+};
+
 /** `file:12`, `file: Records[3]`, `file:2: Records[3]` (a log file per line), `file: [3]` or just `file`. */
 export const locate = (file: string, at: Position | null): string => {
   if (at === null) return file;
@@ -158,10 +166,7 @@ const defaultDeps = async (): Promise<ScanDeps> => {
   return { catalogue, createDetector, ruleText: ruleTextFrom(ruleTextTable(await withDocs(RULES))) };
 };
 
-async function* inputsOf(
-  paths: readonly string[],
-  io: Io,
-): AsyncGenerator<Input | Extract<ReadResult, { kind: 'unreadable' }>> {
+async function* inputsOf(paths: readonly string[], io: Io): AsyncGenerator<WalkResult> {
   for (const path of paths) {
     if (path === '-') yield { kind: 'stdin', stream: io.stdin };
     else yield* walk(path);
@@ -213,7 +218,12 @@ export const runScan = async (
     progress.update(stats);
   });
 
+  const skipped = new Map<SkipReason, number>();
   for await (const input of inputsOf(options.paths, io)) {
+    if (input.kind === 'skipped') {
+      skipped.set(input.reason, (skipped.get(input.reason) ?? 0) + 1);
+      continue;
+    }
     if (input.kind === 'unreadable') {
       stats.unreadable++;
       report(`${input.file}: ${input.message}`);
@@ -255,6 +265,8 @@ export const runScan = async (
   }
   await feeder.end();
   progress.clear();
+  const skips = skippedLine(skipped);
+  if (skips !== undefined) errorLine(io, skips);
 
   const findings = sink.findings();
   if (options.evidenceDir !== undefined && signer !== undefined) {

@@ -55,7 +55,7 @@ describe('walk', () => {
       'd.json.bak': '',
     });
     const found = [...walk(dir)].map((i) => (i.kind === 'file' ? i.path.slice(dir.length + 1) : i.kind));
-    expect(found).toEqual(['A.JSON.GZ', 'a/y/x.ndjson', 'a/z.jsonl.gz', 'b.json']);
+    expect(found).toEqual(['A.JSON.GZ', 'a/y/x.ndjson', 'a/z.jsonl.gz', 'b.json', 'skipped', 'skipped']);
   });
 
   it('reads a file named directly whatever its name', () => {
