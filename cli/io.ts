@@ -17,8 +17,24 @@ export interface Io {
 export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/**
+ * C0 and C1 control characters (ESC, CR, newline, BEL, …) and the Unicode bidirectional overrides: what input
+ * (a file name, a bad line, a user name an attacker typed into the console) could use to rewrite the terminal,
+ * forge a line of output or reorder what the reader sees.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** `\x1b`, `\r`, `\u202e`: control characters made visible and harmless, the rest of the text unchanged. */
+export const escapeControl = (text: string): string =>
+  text.replace(CONTROL, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+
+/** One line on stderr. Every message is escaped: most echo input (file names, bad lines, rule errors). */
 export const errorLine = (io: Io, text: string): void => {
-  io.stderr.write(`trailwarden: ${text}\n`);
+  io.stderr.write(`trailwarden: ${escapeControl(text)}\n`);
 };
 
 export const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -1,4 +1,16 @@
-import { closeSync, createReadStream, fstatSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  createReadStream,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -29,6 +41,13 @@ export type Position =
 export type ReadResult =
   | { readonly kind: 'events'; readonly events: readonly AuditEvent[] }
   | { readonly kind: 'bad-event'; readonly file: string; readonly at: Position | null; readonly message: string }
+  /** A record read with fields of the wrong JSON type dropped (see `checkRecord`): each one named. */
+  | {
+      readonly kind: 'ignored-fields';
+      readonly file: string;
+      readonly at: Position | null;
+      readonly notes: readonly string[];
+    }
   | { readonly kind: 'unreadable'; readonly file: string; readonly message: string }
   | { readonly kind: 'read'; readonly file: string; readonly bytes: number };
 
@@ -37,31 +56,90 @@ export const STDIN_NAME = '<stdin>';
 /** Files at or below this size are read and gunzipped in one call: measurably faster than a stream. */
 export const WHOLE_FILE_LIMIT = 8 * 1024 * 1024;
 
-const INCLUDED = /\.(?:json|jsonl|ndjson)(?:\.gz)?$/i;
+/** CloudTrail and its exports name their files this way (`.log` too, by tools that copy them down). */
+const INCLUDED = /\.(?:json|jsonl|ndjson|log)(?:\.gz)?$/i;
+/** A name with no extension: read when its first bytes say gzip or JSON. */
+const NO_EXTENSION = /^\.?[^.]+$/;
 
-/** Which files a directory scan reads; files named on the command line are read whatever their name. */
+/** Which files a directory scan reads by name; files named on the command line are read whatever their name. */
 export const isLogFile = (name: string): boolean => INCLUDED.test(name);
 
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Why a directory walk passed over a file: counted per reason and summed up on stderr. */
+export type SkipReason =
+  | 'not a log file name'
+  | 'no extension and not JSON or gzip'
+  | 'directory already visited (symlink loop)'
+  | 'FIFO'
+  | 'socket'
+  | 'device'
+  | 'not a regular file';
+
+export type WalkResult =
+  | Input
+  | Extract<ReadResult, { kind: 'unreadable' }>
+  | { readonly kind: 'skipped'; readonly file: string; readonly reason: SkipReason };
+
+/** What kind of non-regular file this is, in the words of a skip message. */
+export const specialKind = (stats: Stats): SkipReason =>
+  stats.isFIFO()
+    ? 'FIFO'
+    : stats.isSocket()
+      ? 'socket'
+      : stats.isCharacterDevice() || stats.isBlockDevice()
+        ? 'device'
+        : 'not a regular file';
+
+/** The first bytes of a file say gzip (`1f 8b`) or JSON (`{` or `[` after blanks). Read only for names with no extension. */
+const sniffsLikeLog = (path: string): boolean => {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const head = Buffer.alloc(64);
+    const n = readSync(fd, head, 0, head.length, 0);
+    if (isGzip(head.subarray(0, n))) return true;
+    const first = head.subarray(0, n).toString('latin1').trimStart().charAt(0);
+    return first === '{' || first === '[';
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+};
+
 /**
  * The files under `path`, depth first in byte order of their names, so every run reads in the same order.
- * A directory that cannot be listed is reported and skipped.
+ * Directories are entered once each, by real path: symlinks that point back up the tree cannot loop or fan out.
+ * FIFOs, sockets and devices are never opened (a FIFO blocks, /dev/zero never ends): they are skipped, by name
+ * when named on the command line and counted per reason in a directory. A directory that cannot be listed is
+ * reported and skipped.
  */
-export function* walk(path: string): Generator<Input | Extract<ReadResult, { kind: 'unreadable' }>> {
-  let isDirectory: boolean;
+export function* walk(path: string, visited: Set<string> = new Set()): Generator<WalkResult> {
+  let stats: Stats;
   try {
-    isDirectory = statSync(path).isDirectory();
+    stats = statSync(path);
   } catch (err) {
     yield { kind: 'unreadable', file: path, message: describeIoError(err) };
     return;
   }
-  if (!isDirectory) {
-    yield { kind: 'file', path };
+  if (!stats.isDirectory()) {
+    if (stats.isFile()) yield { kind: 'file', path };
+    else yield { kind: 'unreadable', file: path, message: `not a regular file (${specialKind(stats)}); skipped` };
     return;
   }
+  yield* walkDirectory(path, visited);
+}
+
+function* walkDirectory(path: string, visited: Set<string>): Generator<WalkResult> {
   let names: string[];
   try {
+    const real = realpathSync(path);
+    if (visited.has(real)) {
+      yield { kind: 'skipped', file: path, reason: 'directory already visited (symlink loop)' };
+      return;
+    }
+    visited.add(real);
     names = readdirSync(path).sort(byName);
   } catch (err) {
     yield { kind: 'unreadable', file: path, message: describeIoError(err) };
@@ -69,15 +147,19 @@ export function* walk(path: string): Generator<Input | Extract<ReadResult, { kin
   }
   for (const name of names) {
     const child = join(path, name);
-    let stats: ReturnType<typeof statSync>;
+    let stats: Stats;
     try {
       stats = statSync(child);
     } catch (err) {
       yield { kind: 'unreadable', file: child, message: describeIoError(err) };
       continue;
     }
-    if (stats.isDirectory()) yield* walk(child);
-    else if (stats.isFile() && isLogFile(name)) yield { kind: 'file', path: child };
+    if (stats.isDirectory()) yield* walkDirectory(child, visited);
+    else if (!stats.isFile()) yield { kind: 'skipped', file: child, reason: specialKind(stats) };
+    else if (isLogFile(name)) yield { kind: 'file', path: child };
+    else if (!NO_EXTENSION.test(name)) yield { kind: 'skipped', file: child, reason: 'not a log file name' };
+    else if (sniffsLikeLog(child)) yield { kind: 'file', path: child };
+    else yield { kind: 'skipped', file: child, reason: 'no extension and not JSON or gzip' };
   }
 }
 
@@ -92,9 +174,22 @@ export async function* readInput(input: Input, batchSize: number): AsyncGenerato
   let fd: number;
   let size: number;
   try {
-    fd = openSync(file, 'r');
-    size = fstatSync(fd).size;
+    // Non-blocking, so a FIFO swapped in after the walk cannot hang the open; fstat then refuses it.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
+    yield { kind: 'unreadable', file, message: describeIoError(err) };
+    return;
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) {
+      closeSync(fd);
+      yield { kind: 'unreadable', file, message: `not a regular file (${specialKind(stats)}); skipped` };
+      return;
+    }
+    size = stats.size;
+  } catch (err) {
+    closeSync(fd);
     yield { kind: 'unreadable', file, message: describeIoError(err) };
     return;
   }
@@ -116,9 +211,10 @@ export async function* readInput(input: Input, batchSize: number): AsyncGenerato
   let text: string | undefined;
   try {
     text = wholeText(buf);
-  } catch (err) {
-    yield { kind: 'unreadable', file, message: describeIoError(err) };
-    return;
+  } catch {
+    // A damaged archive: inflate it as a stream instead, which keeps every record before the damage and says
+    // where the damage is.
+    text = undefined;
   }
   if (text === undefined) {
     // Inflates to more than a whole-text read should hold: stream it from the compressed bytes instead.
@@ -190,7 +286,27 @@ async function* decompress(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer
   // source (EACCES, a broken pipe) surfaces as the error of this iteration.
   const gunzip = createGunzip({ chunkSize: 4 * GUNZIP_CHUNK });
   pipeline(Readable.from(rest(), { objectMode: false }), gunzip, () => {});
-  yield* gunzip;
+  let inflated = 0;
+  try {
+    for await (const chunk of gunzip) {
+      inflated += (chunk as Buffer).length;
+      yield chunk as Buffer;
+    }
+  } catch (err) {
+    throw new GzipDamage(err, gunzip.bytesWritten, inflated);
+  }
+}
+
+/** Where a gzip stream broke: after how many compressed bytes, and how much text came out before. */
+class GzipDamage extends Error {
+  constructor(
+    readonly reason: unknown,
+    readonly compressedBytes: number,
+    readonly inflatedBytes: number,
+  ) {
+    super(reason instanceof Error ? reason.message : String(reason));
+    this.name = 'GzipDamage';
+  }
 }
 
 async function* decode(source: AsyncIterable<Buffer>): AsyncGenerator<string> {
@@ -209,6 +325,10 @@ interface ParseState {
   batch: AuditEvent[];
   line: number;
   rest: string;
+  /** Notes of the last record pushed, for the caller to place (line or array index) and report. */
+  notes: readonly string[] | undefined;
+  /** Reports waiting to be yielded after the current line. */
+  pending: ReadResult[];
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -244,7 +364,7 @@ async function* textEvents(
   batchSize: number,
   counter: { readonly bytes: number },
 ): AsyncGenerator<ReadResult> {
-  const state: ParseState = { file, batchSize, batch: [], line: 0, rest: '' };
+  const state: ParseState = { file, batchSize, batch: [], line: 0, rest: '', notes: undefined, pending: [] };
   let mode: Mode | undefined;
   let head = '';
   const parts: string[] = [];
@@ -271,8 +391,24 @@ async function* textEvents(
       else parts.push(head);
     }
   } catch (err) {
+    // Damage part way: the complete lines are in the batch; complete records of a cut-off log file document
+    // (one line, or pretty-printed) are salvaged from the text that came before the damage.
+    const cut = mode === 'lines' ? state.rest : mode === 'document' ? parts.join('') : head;
+    state.rest = '';
+    parts.length = 0;
+    if (mode === 'lines') state.line++;
+    const salvaged = completeRecords(cut);
+    if (salvaged !== undefined) {
+      yield* arrayEvents(
+        state,
+        salvaged.records,
+        salvaged.container,
+        mode === 'lines' && state.line > 1 ? state.line : undefined,
+      );
+    }
     yield* flush(state);
-    yield { kind: 'unreadable', file, message: describeIoError(err) };
+    const kept = salvaged === undefined ? '' : `; kept ${salvaged.records.length} complete records before it`;
+    yield { kind: 'unreadable', file, message: `${describeIoError(err)}${kept}` };
     return;
   }
   if (mode === 'lines') {
@@ -304,8 +440,23 @@ const push = (state: ParseState, value: unknown): string | undefined => {
   const parsed = toAuditEvent(value);
   if (!parsed.ok) return isObject(value) && isDigest(value) ? undefined : parsed.error;
   state.batch.push(parsed.event);
+  if (parsed.event.notes !== undefined) state.notes = parsed.event.notes;
   return undefined;
 };
+
+/** Queue the notes of the record just pushed, at its position. */
+const placeNotes = (state: ParseState, at: Position | null): void => {
+  if (state.notes === undefined) return;
+  state.pending.push({ kind: 'ignored-fields', file: state.file, at, notes: state.notes });
+  state.notes = undefined;
+};
+
+function* drain(state: ParseState): Generator<ReadResult> {
+  if (state.pending.length === 0) return;
+  const pending = state.pending;
+  state.pending = [];
+  yield* pending;
+}
 
 /** A line holding a whole CloudTrail log file: its records are read in place of the line. */
 interface RecordsLine {
@@ -325,6 +476,7 @@ const acceptLine = (state: ParseState, line: string): ReadResult | RecordsLine |
   } catch (err) {
     problem = `invalid JSON: ${describeJsonError(err)}`;
   }
+  placeNotes(state, { kind: 'line', line: state.line });
   if (problem !== undefined) {
     // Checked only once the value failed as an event, so ordinary lines pay nothing for it.
     if (isObject(value) && Array.isArray(value.Records)) return { kind: 'records', records: value.Records };
@@ -337,7 +489,9 @@ const acceptLine = (state: ParseState, line: string): ReadResult | RecordsLine |
 };
 
 /** Yield what a line produced: nothing, a result, or the records of a whole log file on the line. */
-function* lineResults(state: ParseState, result: ReadResult | RecordsLine): Generator<ReadResult> {
+function* lineResults(state: ParseState, result: ReadResult | RecordsLine | undefined): Generator<ReadResult> {
+  yield* drain(state);
+  if (result === undefined) return;
   if (result.kind !== 'records') {
     yield result;
     return;
@@ -360,13 +514,13 @@ function* linesOf(state: ParseState, text: string): Generator<ReadResult> {
     const result = acceptLine(state, line);
     start = newline + 1;
     newline = text.indexOf('\n', start);
-    if (result !== undefined) yield* lineResults(state, result);
+    if (result !== undefined || state.pending.length > 0) yield* lineResults(state, result);
   }
   for (; newline !== -1; newline = text.indexOf('\n', start)) {
     state.line++;
     const result = acceptLine(state, text.slice(start, newline));
     start = newline + 1;
-    if (result !== undefined) yield* lineResults(state, result);
+    if (result !== undefined || state.pending.length > 0) yield* lineResults(state, result);
   }
   state.rest = start === 0 ? text : text.slice(start);
 }
@@ -376,7 +530,7 @@ function* lastLine(state: ParseState): Generator<ReadResult> {
   state.line++;
   const result = acceptLine(state, state.rest);
   state.rest = '';
-  if (result !== undefined) yield* lineResults(state, result);
+  if (result !== undefined || state.pending.length > 0) yield* lineResults(state, result);
 }
 
 function* documentEvents(state: ParseState, doc: unknown): Generator<ReadResult> {
@@ -386,6 +540,8 @@ function* documentEvents(state: ParseState, doc: unknown): Generator<ReadResult>
     yield* arrayEvents(state, doc, '');
   } else {
     const problem = push(state, doc);
+    placeNotes(state, null);
+    yield* drain(state);
     if (problem !== undefined) yield { kind: 'bad-event', file: state.file, at: null, message: problem };
   }
 }
@@ -398,6 +554,13 @@ function* arrayEvents(
 ): Generator<ReadResult> {
   for (let index = 0; index < values.length; index++) {
     const problem = push(state, values[index]);
+    if (state.notes !== undefined) {
+      placeNotes(
+        state,
+        line === undefined ? { kind: 'record', index, container } : { kind: 'record', index, container, line },
+      );
+      yield* drain(state);
+    }
     if (problem !== undefined) {
       const at: Position =
         line === undefined ? { kind: 'record', index, container } : { kind: 'record', index, container, line };
@@ -410,8 +573,60 @@ function* arrayEvents(
 
 const describeJsonError = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
+/**
+ * The complete elements at the start of a cut-off `{"Records":[…` document or JSON array: each `{…}` whose
+ * closing brace arrived, parsed. `undefined` when the text is neither.
+ */
+export const completeRecords = (
+  text: string,
+): { readonly records: readonly unknown[]; readonly container: 'Records' | '' } | undefined => {
+  const opening = /^\uFEFF?\s*(?:(\{)\s*"Records"\s*:\s*)?\[/.exec(text);
+  if (opening === null) return undefined;
+  const records: unknown[] = [];
+  let i = opening[0].length;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2c /* , */ || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
+      i++;
+      continue;
+    }
+    if (c !== 0x7b /* { */) break;
+    const end = objectEnd(text, i);
+    if (end === -1) break;
+    try {
+      records.push(JSON.parse(text.slice(i, end)));
+    } catch {
+      break;
+    }
+    i = end;
+  }
+  return { records, container: opening[1] === undefined ? '' : 'Records' };
+};
+
+/** The index just past the `}` closing the object that opens at `start`, or -1 when the text ends first. */
+const objectEnd = (text: string, start: number): number => {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return -1;
+};
+
 /** One readable reason for a file that could not be read: gzip damage, a missing file, permissions. */
 export const describeIoError = (err: unknown): string => {
+  if (err instanceof GzipDamage) {
+    return `corrupt or truncated gzip at compressed byte ${err.compressedBytes}, after ${err.inflatedBytes} bytes of text (${err.message})`;
+  }
   if (!(err instanceof Error)) return String(err);
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR' || err.message === 'unexpected end of file') {

@@ -28,7 +28,7 @@ import type { Io } from '../io.ts';
 import { EXIT, errorLine } from '../io.ts';
 import { createProgress } from '../progress.ts';
 import { defaultSigningKeyPath, loadSigningKey } from '../signing-key.ts';
-import type { Input, Position, ReadResult } from '../sources.ts';
+import type { Position, SkipReason, WalkResult } from '../sources.ts';
 import { readInput, walk } from '../sources.ts';
 import { productVersion } from '../version.ts';
 
@@ -108,6 +108,8 @@ export interface ScanStats {
   unreadable: number;
   ruleErrors: number;
   failures: number;
+  /** Fields of the wrong JSON type dropped from records that were still read (`checkRecord`). */
+  ignoredFields: number;
 }
 
 const newStats = (): ScanStats => ({
@@ -118,6 +120,7 @@ const newStats = (): ScanStats => ({
   unreadable: 0,
   ruleErrors: 0,
   failures: 0,
+  ignoredFields: 0,
 });
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -128,9 +131,18 @@ export const summaryLine = (s: ScanStats, seconds: number): string => {
     `scanned ${plural(s.events, 'event')} in ${plural(s.files, 'file')} (${(s.bytes / 1e6).toFixed(1)} MB) in ${seconds.toFixed(2)} s`,
     `skipped: ${plural(s.badEvents, 'bad line')}, ${plural(s.unreadable, 'unreadable file')}`,
   ];
+  if (s.ignoredFields > 0) parts.push(`fields of the wrong type ignored: ${s.ignoredFields}`);
   if (s.ruleErrors > 0) parts.push(`rule errors: ${s.ruleErrors}`);
   if (s.failures > 0) parts.push(`events not evaluated: ${s.failures}`);
   return parts.join('; ');
+};
+
+/** `directory walk skipped 3 files: 2 not a log file name, 1 FIFO`, or nothing when none was skipped. */
+export const skippedLine = (skipped: ReadonlyMap<SkipReason, number>): string | undefined => {
+  const total = [...skipped.values()].reduce((n, c) => n + c, 0);
+  if (total === 0) return undefined;
+  const reasons = [...skipped.entries()].map(([reason, n]) => `${n} ${reason}`).join(', ');
+  return `directory walk skipped ${plural(total, 'file')}: ${reasons}`;
 };
 
 /** `file:12`, `file: Records[3]`, `file:2: Records[3]` (a log file per line), `file: [3]` or just `file`. */
@@ -157,10 +169,7 @@ const defaultDeps = async (): Promise<ScanDeps> => {
   return { catalogue, createDetector, ruleText: ruleTextFrom(ruleTextTable(await withDocs(RULES))) };
 };
 
-async function* inputsOf(
-  paths: readonly string[],
-  io: Io,
-): AsyncGenerator<Input | Extract<ReadResult, { kind: 'unreadable' }>> {
+async function* inputsOf(paths: readonly string[], io: Io): AsyncGenerator<WalkResult> {
   for (const path of paths) {
     if (path === '-') yield { kind: 'stdin', stream: io.stdin };
     else yield* walk(path);
@@ -212,7 +221,12 @@ export const runScan = async (
     progress.update(stats);
   });
 
+  const skipped = new Map<SkipReason, number>();
   for await (const input of inputsOf(options.paths, io)) {
+    if (input.kind === 'skipped') {
+      skipped.set(input.reason, (skipped.get(input.reason) ?? 0) + 1);
+      continue;
+    }
     if (input.kind === 'unreadable') {
       stats.unreadable++;
       report(`${input.file}: ${input.message}`);
@@ -224,6 +238,14 @@ export const runScan = async (
         case 'events':
           stats.events += result.events.length;
           await feeder.feed(result.events);
+          break;
+        case 'ignored-fields':
+          stats.ignoredFields += result.notes.length;
+          shown++;
+          if (shown <= MAX_ERRORS_PER_FILE)
+            for (const note of result.notes) report(`${locate(result.file, result.at)}: ${note}`);
+          else if (shown === MAX_ERRORS_PER_FILE + 1)
+            report(`${result.file}: more bad lines; counting, not showing them`);
           break;
         case 'bad-event':
           stats.badEvents++;
@@ -246,6 +268,8 @@ export const runScan = async (
   }
   await feeder.end();
   progress.clear();
+  const skips = skippedLine(skipped);
+  if (skips !== undefined) errorLine(io, skips);
 
   const findings = sink.findings();
   const incidents = sink.incidents();

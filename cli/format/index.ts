@@ -16,14 +16,46 @@ export interface RenderOptions {
   readonly incidents?: readonly Incident[];
 }
 
-/** The lines to print for a set of findings (already sorted). */
+const describe = (err: unknown): string => {
+  try {
+    return err instanceof Error ? String(err.message) : String(err);
+  } catch {
+    return 'unprintable error';
+  }
+};
+
+/**
+ * One finding that cannot be rendered in a machine format still gets its line, naming the finding and why, so
+ * the other findings of the run are never lost to it.
+ */
+const eachLine = (findings: readonly Finding[], render: (f: Finding) => string): string[] =>
+  findings.map((f) => {
+    try {
+      return render(f);
+    } catch (err) {
+      let id = 'unknown';
+      try {
+        id = String(f.id);
+      } catch {
+        // keep 'unknown'
+      }
+      return JSON.stringify({ renderError: describe(err), findingId: id });
+    }
+  });
+
+/** The lines to print for a set of findings (already sorted). Never throws, whatever the findings hold. */
 export const renderFindings = (format: FindingFormat, findings: readonly Finding[], opts: RenderOptions): string[] => {
   switch (format) {
     case 'table':
-      return renderFindingsTable(findings, opts.colour, opts.incidents);
+      try {
+        return renderFindingsTable(findings, opts.colour, opts.incidents);
+      } catch {
+        // The table guards each cell; should the layout itself fail, the findings still print, one per line.
+        return eachLine(findings, (f) => JSON.stringify(f));
+      }
     case 'jsonl':
-      return renderFindingsJsonl(findings);
+      return eachLine(findings, (f) => renderFindingsJsonl([f]).join(''));
     case 'ocsf':
-      return renderFindingsOcsf(findings, opts.productVersion);
+      return eachLine(findings, (f) => renderFindingsOcsf([f], opts.productVersion).join(''));
   }
 };

@@ -75,6 +75,8 @@ export interface OcsfDetectionFinding {
     readonly threshold: Finding['threshold'];
     readonly runbook: readonly string[];
     readonly drill: boolean;
+    /** The rule's explanation, and any record fields ignored for having the wrong type. */
+    readonly details?: readonly string[];
     readonly suppression?: Finding['suppression'];
     readonly schema: Finding['schema'];
   };
@@ -150,6 +152,7 @@ export const toOcsf = (f: Finding, productVersion?: string): OcsfDetectionFindin
       threshold: f.threshold,
       runbook: f.runbook,
       drill: f.drill,
+      ...(f.details ? { details: f.details } : {}),
       ...(f.suppression ? { suppression: f.suppression } : {}),
       schema: f.schema,
     },

@@ -23,9 +23,18 @@ const DAY_MS = 86_400_000;
 /** Days the findings span (at least one), so volume reads as "per day" like the seed's target. */
 export const daysCovered = (findings: readonly Finding[]): number => {
   if (findings.length === 0) return 1;
-  const times = findings.flatMap((f) => [Date.parse(f.firstSeen), Date.parse(f.lastSeen)]);
-  const span = Math.max(...times) - Math.min(...times);
-  return Math.max(1, Math.ceil(span / DAY_MS));
+  // A loop, not Math.max(...times): spreading a million findings overflows the stack.
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const f of findings) {
+    for (const t of [Date.parse(f.firstSeen), Date.parse(f.lastSeen)]) {
+      if (!Number.isFinite(t)) continue;
+      first = Math.min(first, t);
+      last = Math.max(last, t);
+    }
+  }
+  if (!Number.isFinite(first)) return 1;
+  return Math.max(1, Math.ceil((last - first) / DAY_MS));
 };
 
 const rowsBy = (
@@ -35,7 +44,13 @@ const rowsBy = (
 ): VolumeRow[] => {
   const days = daysCovered(findings);
   const groups = new Map<string, Finding[]>();
-  for (const f of findings) for (const key of keysOf(f)) groups.set(key, [...(groups.get(key) ?? []), f]);
+  for (const f of findings) {
+    for (const key of keysOf(f)) {
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, [f]);
+      else group.push(f); // push, not a copy per finding: a million findings of one rule stay linear
+    }
+  }
   return [...groups.entries()]
     .map(([key, group]) => {
       const paged = group.filter(shouldPage).length;
@@ -65,7 +80,7 @@ export const summarise = (findings: readonly Finding[]) => ({
   ),
   byControl: rowsBy(
     findings,
-    (f) => f.controls,
+    (f) => (Array.isArray(f.controls) ? f.controls : []),
     (c) => CONTROLS[c as Control] ?? c,
   ),
 });

@@ -19,6 +19,7 @@ export const paintSeverity = (text: string, severity: Severity): string =>
 /** `arn:aws:iam::111122223333:user/alice` → `user/alice`: the account is its own column. */
 export const shortActor = (finding: Finding): string => {
   const { arn, userName } = finding.actor;
+  if (typeof arn !== 'string') return String(userName ?? arn);
   const parts = arn.split(':');
   if (arn.startsWith('arn:') && parts.length >= 6) return parts.slice(5).join(':');
   return userName ?? arn;
@@ -28,7 +29,11 @@ export const shortActor = (finding: Finding): string => {
 export const shortTime = (iso: string): string => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
 const COLUMNS: readonly Column<Finding>[] = [
-  { header: 'SEVERITY', cell: (f) => f.severity, paint: (text, f) => paintSeverity(text, f.severity) },
+  {
+    header: 'SEVERITY',
+    cell: (f) => f.severity,
+    paint: (text, f) => (f.severity in SEVERITY_COLOUR ? paintSeverity(text, f.severity) : text),
+  },
   { header: 'RULE', cell: (f) => f.ruleId, max: 48 },
   { header: 'ACCOUNT', cell: (f) => f.account, max: 14 },
   { header: 'REGION', cell: (f) => f.region, max: 16 },

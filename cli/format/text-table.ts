@@ -1,3 +1,5 @@
+import { escapeControl } from '../io.ts';
+
 /** A plain-text grid: columns padded to their widest cell, numbers right-aligned, long cells cut with `…`. */
 export interface Column<T> {
   readonly header: string;
@@ -12,14 +14,31 @@ export interface Column<T> {
 export const truncate = (text: string, max: number): string =>
   text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 
+/**
+ * A cell's text, whatever the row holds: a cell function that throws or returns a non-string (a finding built by
+ * hand, read back from an old archive) prints `?` instead of costing the whole table. Control characters are
+ * escaped, since cells echo input: a user name typed into the console can carry ESC sequences.
+ */
+const cellText = <T>(c: Column<T>, row: T): string => {
+  let text: string;
+  try {
+    const value: unknown = c.cell(row);
+    text = typeof value === 'string' ? value : String(value);
+  } catch {
+    text = '?';
+  }
+  return escapeControl(text.replace(/\s+/g, ' '));
+};
+
 export const renderTable = <T>(columns: readonly Column<T>[], rows: readonly T[], colour: boolean): string[] => {
   const cells = rows.map((row) =>
     columns.map((c, i) => {
-      const text = c.cell(row).replace(/\s+/g, ' ');
+      const text = cellText(c, row);
       return i === columns.length - 1 || c.max === undefined ? text : truncate(text, c.max);
     }),
   );
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => (r[i] ?? '').length)));
+  // A loop, not Math.max(...cells): spreading one argument per row overflows the stack past ~100k rows.
+  const widths = columns.map((c, i) => cells.reduce((w, r) => Math.max(w, (r[i] ?? '').length), c.header.length));
   const line = (texts: readonly string[], row: T | undefined): string =>
     columns
       .map((c, i) => {

@@ -140,6 +140,13 @@ export const createHandler =
       parsed.flatMap((m) => (m.kind === 'event' ? [m] : [])),
       receivedMs,
     );
+    for (const m of events) {
+      const notes = m.event.notes;
+      if (notes === undefined) continue;
+      // Judged without them (the findings say so too); counted so a shape change by AWS shows on a dashboard.
+      telemetry.log('warn', 'record fields of the wrong type ignored', { messageId: m.messageId, notes });
+      telemetry.count({ IgnoredFields: notes.length });
+    }
     const messagesByEvent = new Map<string, string[]>();
     for (const m of events) messagesByEvent.set(m.event.id, [...(messagesByEvent.get(m.event.id) ?? []), m.messageId]);
 

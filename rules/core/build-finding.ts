@@ -7,6 +7,12 @@ export interface FindingParts {
   readonly rule: Rule;
   readonly event: AuditEvent;
   readonly ctx: RuleContext;
+  /**
+   * Computed by the engine under its guard (`MatchFacts`), so building a rule's finding calls no rule code;
+   * absent only for findings the detector raises itself.
+   */
+  readonly resources?: readonly string[];
+  readonly details?: readonly string[];
   readonly groupKey: string;
   /** What makes the id unique besides the rule: the event id (single-event rules) or the group key. */
   readonly idKey: string;
@@ -63,7 +69,7 @@ const detailsOf = (p: FindingParts): readonly string[] => {
 };
 
 export const buildFinding = (p: FindingParts): Finding => {
-  const details = detailsOf(p);
+  const details = p.details ?? detailsOf(p);
   const text = textOf(p);
   return {
     schema: 'trailwarden.finding/v1',
@@ -78,7 +84,7 @@ export const buildFinding = (p: FindingParts): Finding => {
     account: p.event.account,
     region: p.event.region,
     actor: actorOf(p.event),
-    resources: p.rule.resources(p.event),
+    resources: p.resources ?? p.rule.resources(p.event),
     eventIds: p.eventIds,
     eventName: eventNameOf(p.event),
     groupKey: p.groupKey,

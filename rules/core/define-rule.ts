@@ -12,12 +12,49 @@ export const payloadOf = (e: AuditEvent): unknown => (e.kind === 'cloudtrail' ? 
 const defaultDedupKey = (e: AuditEvent): string =>
   e.kind === 'cloudtrail' ? `${e.account}|${principalArn(e.record)}` : `${e.account}|${resourceOfConfig(e)}`;
 
+/** Config `detail`s are checked only for what routing needs, so their other fields are read as unknown. */
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
 const resourceOfConfig = (e: AuditEvent): string => {
   if (e.kind === 'config-item-change') {
-    return e.detail.configurationItem.ARN ?? e.detail.configurationItem.resourceId ?? 'unknown';
+    const item = e.detail.configurationItem;
+    return text(item.ARN) ?? text(item.resourceId) ?? 'unknown';
   }
-  if (e.kind === 'config-compliance-change') return `${e.detail.configRuleName}|${e.detail.resourceId ?? 'unknown'}`;
+  if (e.kind === 'config-compliance-change')
+    return `${e.detail.configRuleName}|${text(e.detail.resourceId) ?? 'unknown'}`;
   return 'unknown';
+};
+
+/** The JSON type of a value a rule function returned, in an error's words. */
+const typeOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+
+/**
+ * Every rule function goes through these, so a rule that returns the wrong type (a number as a dedup key, an
+ * ARN that is an object) throws here, with the rule and function named, inside the engine's guard, rather than
+ * later in a renderer or a key builder. TypeScript checks the rules in this repository; this checks what
+ * TypeScript cannot see: values a rule copies out of a record's open `requestParameters`.
+ */
+const checked = {
+  string:
+    (id: string, name: string, fn: (e: AuditEvent) => unknown) =>
+    (e: AuditEvent): string => {
+      const v = fn(e);
+      if (typeof v !== 'string') throw new TypeError(`${id}: ${name} returned ${typeOf(v)}, not a string`);
+      return v;
+    },
+  strings:
+    <C extends unknown[]>(id: string, name: string, fn: (e: AuditEvent, ...ctx: C) => unknown) =>
+    (e: AuditEvent, ...ctx: C): readonly string[] => {
+      const v = fn(e, ...ctx);
+      if (!Array.isArray(v)) throw new TypeError(`${id}: ${name} returned ${typeOf(v)}, not a list of strings`);
+      for (const item of v)
+        if (typeof item !== 'string') throw new TypeError(`${id}: ${name} returned a list holding ${typeOf(item)}`);
+      return v;
+    },
+  boolean: (id: string, name: string, v: unknown): boolean => {
+    if (typeof v !== 'boolean') throw new TypeError(`${id}: ${name} returned ${typeOf(v)}, not a boolean`);
+    return v;
+  },
 };
 
 const defaultResources = (e: AuditEvent): readonly string[] => {
@@ -77,17 +114,21 @@ export const defineRule = <const S extends EventSelector>(def: RuleDefinition<S>
     <R>(fn: (e: EventOf<S>) => R) =>
     (e: AuditEvent): R =>
       fn(payloadOf(e) as EventOf<S>);
-  const { threshold, dedup, history } = def;
-  const predicate = (e: AuditEvent, ctx: RuleContext): boolean => def.match(payloadOf(e) as EventOf<S>, ctx);
+  const { threshold, dedup, history, id } = def;
+  const key = (name: string, fn: (e: EventOf<S>) => string) => checked.string(id, name, lift(fn));
+  const predicate = (e: AuditEvent, ctx: RuleContext): boolean =>
+    checked.boolean(id, 'match', def.match(payloadOf(e) as EventOf<S>, ctx));
   /** For a successful call without parameters: the predicate's own verdict, and whether it read them. */
   const judged = (e: AuditEvent, ctx: RuleContext) =>
-    parametersAbsent(e) ? tracked(e.record, (r) => def.match(r as EventOf<S>, ctx)) : undefined;
+    parametersAbsent(e)
+      ? tracked(e.record, (r) => checked.boolean(id, 'match', def.match(r as EventOf<S>, ctx)))
+      : undefined;
   const ownDetails = (e: AuditEvent, ctx: RuleContext): readonly string[] =>
     def.explain?.(payloadOf(e) as EventOf<S>, ctx) ?? [];
-  const resources = def.resources ? lift(def.resources) : defaultResources;
-  const dedupKey = dedup ? lift(dedup.key) : defaultDedupKey;
+  const resources = checked.strings(id, 'resources', def.resources ? lift(def.resources) : defaultResources);
+  const dedupKey = checked.string(id, 'dedup.key', dedup ? lift(dedup.key) : defaultDedupKey);
   return {
-    id: def.id,
+    id,
     title: def.title,
     severity: def.severity,
     escalation: def.escalation ?? {},
@@ -99,14 +140,19 @@ export const defineRule = <const S extends EventSelector>(def: RuleDefinition<S>
           count: threshold.count,
           windowSeconds: threshold.windowSeconds,
           byCriticality: threshold.byCriticality,
-          groupBy: lift(threshold.groupBy),
-          distinct: threshold.distinct ? lift(threshold.distinct) : undefined,
+          groupBy: key('threshold.groupBy', threshold.groupBy),
+          distinct: threshold.distinct ? key('threshold.distinct', threshold.distinct) : undefined,
         }
       : null,
     history: history
       ? {
-          key: lift(history.key),
-          remember: lift(history.remember),
+          key: key('history.key', history.key),
+          remember: (e) => {
+            const v = history.remember(payloadOf(e) as EventOf<S>);
+            if (v !== undefined && typeof v !== 'string')
+              throw new TypeError(`${id}: history.remember returned ${typeOf(v)}, not a string`);
+            return v;
+          },
           spec: {
             retainMs: history.retainSeconds * 1000,
             distinctValues: history.distinctValues ?? false,
@@ -123,7 +169,7 @@ export const defineRule = <const S extends EventSelector>(def: RuleDefinition<S>
       return verdict === undefined ? predicate(e, ctx) : verdict.result || verdict.read;
     },
     resources,
-    explain: (e, ctx) => {
+    explain: checked.strings(id, 'explain', (e: AuditEvent, ctx: RuleContext) => {
       const verdict = judged(e, ctx);
       if (verdict === undefined || !parametersAbsent(e)) return ownDetails(e, ctx);
       // What the finding cannot say because the parameters are missing: the rule's verdict, or what it names.
@@ -154,7 +200,7 @@ export const defineRule = <const S extends EventSelector>(def: RuleDefinition<S>
             ? [`${PARAMETERS_ABSENT_NOTE}: what the call changed is not known.`]
             : [];
       return [...note, ...own];
-    },
+    }),
     owner: def.owner ?? 'security-engineering',
   };
 };

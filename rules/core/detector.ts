@@ -2,7 +2,7 @@ import { buildFinding } from './build-finding.ts';
 import type { DetectionConfig } from './config.ts';
 import { incidentConfigOf } from './config.ts';
 import type { Catalogue, HistoryLookup } from './engine.ts';
-import { evaluate } from './engine.ts';
+import { describeError, evaluate } from './engine.ts';
 import type { Finding } from './finding.ts';
 import type { History, Sighting } from './history.ts';
 import { viewBefore } from './history.ts';
@@ -24,7 +24,7 @@ import type {
   IncidentStore,
 } from './ports.ts';
 import { applySuppressions } from './suppressions.ts';
-import type { AuditEvent, Rule, RuleContext, RuleTextSource, WindowSpec } from './types.ts';
+import type { AuditEvent, MatchFacts, Rule, RuleContext, RuleTextSource, WindowSpec } from './types.ts';
 import type { WindowEvent } from './window.ts';
 
 /** How late (behind the newest event of a group) an event may arrive and still count: CloudTrail lags minutes. */
@@ -88,6 +88,7 @@ interface Match {
   readonly rule: Rule;
   readonly event: AuditEvent;
   readonly ctx: RuleContext;
+  readonly facts: MatchFacts;
 }
 
 interface Candidate {
@@ -98,7 +99,7 @@ interface Candidate {
   readonly batchEventIds: readonly string[];
 }
 
-const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+const message = describeError;
 
 /** The window in force for a match: risk-based thresholds pick by the asset's criticality. */
 export const windowFor = (rule: Rule, ctx: RuleContext): WindowSpec => {
@@ -132,7 +133,7 @@ export const createDetector = (deps: DetectorDeps) => {
       const future = receivedMs === undefined ? undefined : futureDatedOf(e, receivedMs, skewMs);
       return [forged, future].flatMap((c) => (c === undefined ? [] : [integrityCandidate(c, e)]));
     });
-    const historyOf = await loadHistories(deps.catalogue, historyStore, events, failures, timeOf);
+    const historyOf = await loadHistories(deps.catalogue, historyStore, events, failures, timeOf, ruleErrors);
     const direct: Match[] = [];
     const counted = new Map<
       string,
@@ -144,21 +145,24 @@ export const createDetector = (deps: DetectorDeps) => {
         if (verdict.kind === 'error')
           ruleErrors.push({ ruleId: verdict.rule.id, eventId: event.id, error: verdict.error });
         if (verdict.kind !== 'match') continue;
-        const { rule, ctx } = verdict;
-        if (rule.threshold === null) {
-          direct.push({ rule, event, ctx });
-          continue;
-        }
-        try {
-          addCounted(counted, { rule, event, ctx }, latenessMs, timeOf(event));
-        } catch (err) {
-          ruleErrors.push({ ruleId: rule.id, eventId: event.id, error: message(err) });
-        }
+        const { rule, ctx, facts } = verdict;
+        if (rule.threshold === null) direct.push({ rule, event, ctx, facts });
+        else addCounted(counted, { rule, event, ctx, facts }, latenessMs, timeOf(event));
       }
     }
 
     const text = deps.ruleText ?? noText;
-    const candidates: Candidate[] = [...integrity, ...direct.map((m) => directCandidate(m, text))];
+    const candidates: Candidate[] = [...integrity];
+    // Building a finding calls no rule code (the engine computed the facts), but dates at the edge of the
+    // representable range can still throw: such a match is a rule error, never an escaped exception.
+    const build = (match: Match, make: () => Candidate): void => {
+      try {
+        candidates.push(make());
+      } catch (err) {
+        ruleErrors.push({ ruleId: match.rule.id, eventId: match.event.id, error: message(err) });
+      }
+    };
+    for (const match of direct) build(match, () => directCandidate(match, text));
 
     if (counted.size > 0) {
       const groups = [...counted.values()];
@@ -180,7 +184,11 @@ export const createDetector = (deps: DetectorDeps) => {
           });
           continue;
         }
-        for (const fire of result.fires) candidates.push(thresholdCandidate(group, fire, text));
+        for (const fire of result.fires) {
+          const first = group.matches[0];
+          if (first === undefined) continue;
+          build(first, () => thresholdCandidate(group, fire, text));
+        }
       }
     }
 
@@ -289,12 +297,16 @@ export const createDetector = (deps: DetectorDeps) => {
 
 const integrityCandidate = (c: IntegrityCandidate, e: AuditEvent): Candidate => ({ ...c, batchEventIds: [e.id] });
 
-const historyKey = (rule: Rule, e: AuditEvent): string | undefined => {
+type RuleErrors = { ruleId: string; eventId: string; error: string }[];
+
+/** The memory key of a behaviour rule for an event; a throwing `key` is a rule error and skips the rule. */
+const historyKey = (rule: Rule, e: AuditEvent, errors?: RuleErrors): string | undefined => {
   if (rule.history === null) return undefined;
   try {
     return `${namespaceOf(e)}${rule.id}#${rule.history.key(e)}`;
-  } catch {
-    return undefined; // evaluate() reports the same throw as a rule error
+  } catch (err) {
+    errors?.push({ ruleId: rule.id, eventId: e.id, error: message(err) });
+    return undefined;
   }
 };
 
@@ -310,11 +322,13 @@ const loadHistories = async (
   events: readonly AuditEvent[],
   failures: { stage: Stage; eventIds: string[]; error: string }[],
   timeOf: (e: AuditEvent) => number,
+  ruleErrors: RuleErrors,
 ): Promise<HistoryLookup | undefined> => {
+  const errorsBefore = ruleErrors.length;
   const requests = new Map<string, { request: HistoryRequest & { sightings: Sighting[] }; eventIds: string[] }>();
   for (const event of events) {
     for (const rule of catalogue.candidates(event)) {
-      const key = historyKey(rule, event);
+      const key = historyKey(rule, event, ruleErrors);
       if (key === undefined || rule.history === null) continue;
       let entry = requests.get(key);
       if (entry === undefined) {
@@ -325,14 +339,17 @@ const loadHistories = async (
       let value: string | undefined;
       try {
         value = rule.history.remember(event);
-      } catch {
-        value = undefined; // reported by evaluate() when the rule runs
+      } catch (err) {
+        // The rule still judges the event on the rest of its memory; the error retries it.
+        ruleErrors.push({ ruleId: rule.id, eventId: event.id, error: message(err) });
+        value = undefined;
       }
       if (value !== undefined)
         entry.request.sightings.push({ id: event.id, v: value, t: timeOf(event), last: timeOf(event) });
     }
   }
-  if (requests.size === 0) return undefined;
+  // Every key threw: the rules are skipped (their errors are reported), never run with no memory at all.
+  if (requests.size === 0) return ruleErrors.length > errorsBefore ? () => 'unavailable' : undefined;
 
   const entries = [...requests.values()];
   let results: Awaited<ReturnType<HistoryStore['record']>>;
@@ -367,11 +384,10 @@ const addCounted = (
   const threshold = rule.threshold;
   if (threshold === null) return;
   const spec = windowFor(rule, ctx);
-  const groupKey = threshold.groupBy(event);
+  const groupKey = match.facts.groupKey ?? '';
   const key = `${namespaceOf(event)}${rule.id}#${groupKey}#${spec.count}/${spec.windowSeconds}`;
-  const windowEvent: WindowEvent = threshold.distinct
-    ? { id: event.id, t, d: threshold.distinct(event) }
-    : { id: event.id, t };
+  const distinct = match.facts.distinct;
+  const windowEvent: WindowEvent = distinct === undefined ? { id: event.id, t } : { id: event.id, t, d: distinct };
   const existing = counted.get(key);
   if (existing) {
     existing.matches.push(match);
@@ -389,13 +405,15 @@ const addCounted = (
 
 const noText: RuleTextSource = () => undefined;
 
-const directCandidate = ({ rule, event, ctx }: Match, text: RuleTextSource): Candidate => {
+const directCandidate = ({ rule, event, ctx, facts }: Match, text: RuleTextSource): Candidate => {
   const finding = buildFinding({
     text: text(rule.id),
     rule,
     event,
     ctx,
-    groupKey: rule.dedup.key(event),
+    resources: facts.resources,
+    details: facts.details,
+    groupKey: facts.dedupKey ?? event.id,
     windowStartMs: event.timeMs,
     idKey: `${namespaceOf(event)}${event.id}`,
     eventIds: [event.id],
@@ -424,12 +442,14 @@ const thresholdCandidate = (
       (best, m) => (best === undefined || m.event.timeMs >= best.event.timeMs ? m : best),
       undefined,
     ) ?? (group.matches[group.matches.length - 1] as Match);
-  const { rule, event, ctx } = representative;
+  const { rule, event, ctx, facts } = representative;
   const finding = buildFinding({
     text: text(rule.id),
     rule,
     event,
     ctx,
+    resources: facts.resources,
+    details: facts.details,
     groupKey: group.groupKey,
     windowStartMs: fire.start,
     idKey: `${namespaceOf(event)}${group.groupKey}`,

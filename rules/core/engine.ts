@@ -2,7 +2,7 @@ import type { DetectionConfig } from './config.ts';
 import { resolveCriticality } from './config.ts';
 import type { HistoryView } from './history.ts';
 import { eventTags } from './tags.ts';
-import type { AuditEvent, CloudTrailSelector, Rule, RuleContext, Verdict } from './types.ts';
+import type { AuditEvent, CloudTrailSelector, MatchFacts, Rule, RuleContext, Verdict } from './types.ts';
 import { isCloudTrailSelector } from './types.ts';
 
 /**
@@ -105,13 +105,40 @@ export const contextFor = (config: DetectionConfig, e: AuditEvent, resources: re
   config,
 });
 
-const describeError = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+/** What went wrong, as text, whatever was thrown (even an object whose `toString` throws). */
+export const describeError = (err: unknown): string => {
+  try {
+    return err instanceof Error ? String(err.message) : String(err);
+  } catch {
+    return 'unprintable error';
+  }
+};
 
 /**
  * The history a behaviour rule sees for an event: a view of its memory, or `unavailable` when the store
  * could not be read (the rule is then skipped for this event and the event retried, never guessed).
  */
 export type HistoryLookup = (rule: Rule, e: AuditEvent) => HistoryView | 'unavailable' | undefined;
+
+/** A rule's explanation must never cost a finding: a throwing `explain` is reported inside the details. */
+const detailsOf = (rule: Rule, e: AuditEvent, ctx: RuleContext): readonly string[] => {
+  try {
+    return rule.explain(e, ctx);
+  } catch (err) {
+    return [`(explanation failed: ${describeError(err)})`];
+  }
+};
+
+/** What the detector and the finding need from a matching rule, computed here, under the one guard. */
+const factsOf = (rule: Rule, e: AuditEvent, ctx: RuleContext, resources: readonly string[]): MatchFacts => {
+  const ignored = e.notes === undefined ? [] : e.notes.map((note) => `record field ${note}`);
+  const explained = detailsOf(rule, e, ctx);
+  const details = ignored.length === 0 ? explained : [...explained, ...ignored];
+  const t = rule.threshold;
+  if (t === null) return { resources, dedupKey: rule.dedup.key(e), details };
+  const groupKey = t.groupBy(e);
+  return t.distinct ? { resources, groupKey, distinct: t.distinct(e), details } : { resources, groupKey, details };
+};
 
 /** Run every candidate rule on one event. A throwing rule yields an `error` verdict; the others still run. */
 export const evaluate = (
@@ -127,9 +154,14 @@ export const evaluate = (
     try {
       const history = rule.history === null ? undefined : historyOf?.(rule, e);
       if (history === 'unavailable') continue;
-      const base = contextFor(config, e, rule.resources(e));
+      const resources = rule.resources(e);
+      const base = contextFor(config, e, resources);
       const ctx = history === undefined ? base : { ...base, history };
-      verdicts.push(rule.match(e, ctx) ? { kind: 'match', rule, event: e, ctx } : { kind: 'no-match', rule });
+      verdicts.push(
+        rule.match(e, ctx)
+          ? { kind: 'match', rule, event: e, ctx, facts: factsOf(rule, e, ctx, resources) }
+          : { kind: 'no-match', rule },
+      );
     } catch (err) {
       verdicts.push({ kind: 'error', rule, event: e, error: describeError(err) });
     }

@@ -29,6 +29,7 @@ export const fromRecord = (value: unknown, claim?: DrillClaim): ParsedEvent => {
       region: record.awsRegion,
       record,
       ...(drillClaim ? { drillClaim } : {}),
+      ...(checked.notes ? { notes: checked.notes } : {}),
     },
   };
 };

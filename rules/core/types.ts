@@ -65,6 +65,8 @@ export interface EventHeader {
   readonly drillClaim?: DrillClaim;
   /** Why a drill claim was not honoured (set by the verifier; absent when nothing verified it). */
   readonly forgedDrill?: string;
+  /** Fields the boundary dropped for having the wrong JSON type (`checkRecord`); findings repeat them. */
+  readonly notes?: readonly string[];
 }
 
 /** What a predicate may read besides the event: resolved config, never I/O or a clock. */
@@ -193,8 +195,30 @@ export interface RuleDocs extends RuleText {
   readonly cases: () => readonly RuleCase[];
 }
 
+/**
+ * Everything a match needs from the rule's own functions, computed inside the engine's guard, so nothing past
+ * `evaluate` calls rule code: a rule that throws anywhere (resources, dedup key, groupBy, distinct) is an
+ * `error` verdict, never an exception in the detector or a renderer.
+ */
+export interface MatchFacts {
+  readonly resources: readonly string[];
+  /** Single-event rules: what repeats fold on. */
+  readonly dedupKey?: string;
+  /** Threshold rules: the counter group, and the value counted when the threshold counts distinct values. */
+  readonly groupKey?: string;
+  readonly distinct?: string;
+  /** The rule's explanation; a throwing `explain` is reported here rather than costing the finding. */
+  readonly details: readonly string[];
+}
+
 /** Outcome of one rule on one event. A throwing predicate becomes `error`; the others still run. */
 export type Verdict =
-  | { readonly kind: 'match'; readonly rule: Rule; readonly event: AuditEvent; readonly ctx: RuleContext }
+  | {
+      readonly kind: 'match';
+      readonly rule: Rule;
+      readonly event: AuditEvent;
+      readonly ctx: RuleContext;
+      readonly facts: MatchFacts;
+    }
   | { readonly kind: 'no-match'; readonly rule: Rule }
   | { readonly kind: 'error'; readonly rule: Rule; readonly event: AuditEvent; readonly error: string };

@@ -55,7 +55,7 @@ describe('walk', () => {
       'd.json.bak': '',
     });
     const found = [...walk(dir)].map((i) => (i.kind === 'file' ? i.path.slice(dir.length + 1) : i.kind));
-    expect(found).toEqual(['A.JSON.GZ', 'a/y/x.ndjson', 'a/z.jsonl.gz', 'b.json']);
+    expect(found).toEqual(['A.JSON.GZ', 'a/y/x.ndjson', 'a/z.jsonl.gz', 'b.json', 'skipped', 'skipped']);
   });
 
   it('reads a file named directly whatever its name', () => {
@@ -120,7 +120,7 @@ describe('readInput', () => {
     const text = jsonLines([benign('ev-1'), { ...benign('ev-2'), eventTime: 'yesterday' }, 42]);
     const { problems } = await readAll(file({ 'e.jsonl': text }, 'e.jsonl'));
     expect(problems).toEqual([
-      { kind: 'bad-event', at: { kind: 'line', line: 2 }, message: 'record eventTime is not a timestamp: yesterday' },
+      { kind: 'bad-event', at: { kind: 'line', line: 2 }, message: 'record eventTime is not a timestamp: "yesterday"' },
       { kind: 'bad-event', at: { kind: 'line', line: 3 }, message: 'event is not a JSON object' },
     ]);
   });

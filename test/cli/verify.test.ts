@@ -505,7 +505,7 @@ describe('trailwarden verify s3:// reads versions and delete markers (aws-sdk-cl
     try {
       const out = await run(client);
       expect(out.stdout).toMatch(/^versions: 10 keys checked for delete markers and second versions$/m);
-      expect(out.stdout).toMatch(/^verified: 3 digests, 4 of 4 evidence objects/m);
+      expect(out.stdout).toMatch(/^verified: 3 digests, 6 of 6 evidence objects/m);
       expect(out.code).toBe(0);
       expect(s3.commandCalls(ListObjectVersionsCommand).map((c) => c.args[0].input)).toEqual([
         { Bucket: 'evidence', Prefix: PREFIX },

@@ -14,7 +14,6 @@ export const subjectFor = (f: Finding, notice?: IncidentNotice): string => {
   return ascii.length < SUBJECT_LIMIT ? ascii : `${ascii.slice(0, SUBJECT_LIMIT - 4)}...`;
 };
 
-/** Readable for a human on email and still complete for a machine: the finding JSON closes the message. */
 /** One line on the incident: what this message is to it, and what it holds so far. */
 const incidentLine = ({ incident: i, kind }: IncidentNotice): string => {
   const what =
@@ -26,7 +25,24 @@ const incidentLine = ({ incident: i, kind }: IncidentNotice): string => {
   return `Incident:  ${i.id} (${what}; ${i.findingIds.length} finding${i.findingIds.length === 1 ? '' : 's'} since ${i.openedAt}, rules ${i.ruleIds.join(', ')})`;
 };
 
+/**
+ * Readable for a human on email and still complete for a machine: the finding JSON closes the message. A finding
+ * the readable part cannot describe still pages, with its JSON: the page matters more than its layout.
+ */
 export const bodyFor = (f: Finding, evidenceKey?: string, notice?: IncidentNotice): string => {
+  try {
+    return readableBody(f, evidenceKey, notice);
+  } catch {
+    return [
+      'Trailwarden finding (the readable summary could not be built)',
+      '',
+      '--- finding JSON ---',
+      JSON.stringify(f),
+    ].join('\n');
+  }
+};
+
+const readableBody = (f: Finding, evidenceKey?: string, notice?: IncidentNotice): string => {
   const who = [
     f.actor.arn,
     f.actor.sourceIp && `from ${f.actor.sourceIp}`,

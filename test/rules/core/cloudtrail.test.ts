@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { CloudTrailRecord, JsonValue } from '../../../rules/core/cloudtrail.ts';
-import { checkRecord, isJsonObject, isServiceInvoked, principalArn } from '../../../rules/core/cloudtrail.ts';
+import type { CloudTrailRecord, FieldSpec, JsonValue, Shape } from '../../../rules/core/cloudtrail.ts';
+import {
+  checkRecord,
+  isJsonObject,
+  isServiceInvoked,
+  principalArn,
+  RECORD_SHAPE,
+  REQUIRED_RECORD_FIELDS,
+} from '../../../rules/core/cloudtrail.ts';
 
 const record = (overrides: Partial<CloudTrailRecord>): CloudTrailRecord => ({
   eventTime: '2026-11-02T10:00:00Z',
@@ -65,10 +72,15 @@ describe('principalArn', () => {
 
 describe('checkRecord', () => {
   it.each([
-    ['not an object', [], 'record is not a JSON object'],
+    ['not an object', [], 'record is array, not a JSON object'],
     ['no eventID', { ...record({}), eventID: undefined }, 'record has no eventID'],
-    ['bad eventTime', { ...record({}), eventTime: 'yesterday' }, 'record eventTime is not a timestamp: yesterday'],
-    ['no userIdentity', { ...record({}), userIdentity: null }, 'record has no userIdentity'],
+    ['an empty eventName', { ...record({}), eventName: '' }, 'record has no eventName'],
+    ['a numeric eventSource', { ...record({}), eventSource: 7 }, 'record eventSource is number, not string'],
+    ['an eventTime object', { ...record({}), eventTime: {} }, 'record eventTime is object, not string'],
+    ['bad eventTime', { ...record({}), eventTime: 'yesterday' }, 'record eventTime is not a timestamp: "yesterday"'],
+    ['no userIdentity', { ...record({}), userIdentity: undefined }, 'record has no userIdentity'],
+    ['a null userIdentity', { ...record({}), userIdentity: null }, 'record userIdentity is null, not object'],
+    ['a string userIdentity', { ...record({}), userIdentity: 'alice' }, 'record userIdentity is string, not object'],
   ] as const)('rejects %s', (_name, value, error) => {
     expect(checkRecord(value)).toEqual({ ok: false, error });
   });
@@ -92,5 +104,159 @@ describe('isJsonObject', () => {
     [true, false],
   ])('%j: %s', (v, expected) => {
     expect(isJsonObject(v)).toBe(expected);
+  });
+});
+
+/** Every field path the boundary checks, with its spec: `userIdentity.sessionContext.sessionIssuer.arn`, … */
+const leaves = (shape: Shape, prefix: string[] = []): { path: string[]; spec: FieldSpec }[] =>
+  Object.entries(shape).flatMap(([key, spec]) => {
+    const path = [...prefix, key];
+    if (typeof spec === 'string') return [{ path, spec }];
+    const inner = 'object' in spec ? spec.object : spec.array;
+    // An array of shapes is checked through its first element.
+    const below = 'object' in spec ? path : [...path.slice(0, -1), `${key}[0]`];
+    return [{ path, spec }, ...leaves(inner, below)];
+  });
+
+const WRONG: Readonly<Record<string, unknown>> = {
+  number: 7,
+  string: 'x',
+  boolean: true,
+  null: null,
+  array: [],
+  object: {},
+};
+
+const fits = (spec: FieldSpec, type: string): boolean => {
+  if (spec === 'string' || spec === 'boolean') return type === spec;
+  if (spec === 'json-object') return type === 'object';
+  if (spec === 'json-object-or-null') return type === 'object' || type === 'null';
+  return 'object' in spec ? type === 'object' : type === 'array';
+};
+
+/** A full record: every field of the shape present with a valid value, so each can be broken in turn. */
+const full = {
+  ...record({}),
+  eventVersion: '1.11',
+  sourceIPAddress: '203.0.113.7',
+  userAgent: 'aws-cli/2',
+  requestParameters: { a: 1 },
+  responseElements: null,
+  additionalEventData: { MFAUsed: 'Yes' },
+  errorCode: 'AccessDenied',
+  errorMessage: 'no',
+  requestID: 'r1',
+  eventType: 'AwsApiCall',
+  eventCategory: 'Management',
+  readOnly: false,
+  managementEvent: true,
+  sharedEventID: 's1',
+  sessionCredentialFromConsole: 'true',
+  resources: [{ ARN: 'arn:aws:s3:::b', accountId: '111122223333', type: 'AWS::S3::Bucket' }],
+  userIdentity: {
+    type: 'AssumedRole',
+    principalId: 'AROA:alice',
+    arn: 'arn:aws:sts::111122223333:assumed-role/admin/alice',
+    accountId: '111122223333',
+    accessKeyId: 'ASIA',
+    userName: 'alice',
+    invokedBy: 'cloudformation.amazonaws.com',
+    sessionContext: {
+      attributes: { creationDate: '2026-11-02T09:00:00Z', mfaAuthenticated: 'true' },
+      sessionIssuer: {
+        type: 'Role',
+        principalId: 'AROA',
+        arn: 'arn:aws:iam::111122223333:role/admin',
+        accountId: '111122223333',
+        userName: 'admin',
+      },
+    },
+  },
+};
+
+/** Set `path` (with `name[0]` stepping into an array) to `value` in a deep copy. */
+const setAt = (value: unknown, path: readonly string[], to: unknown): unknown => {
+  const copy = structuredClone(value) as Record<string, unknown>;
+  let at: Record<string, unknown> = copy;
+  path.forEach((step, i) => {
+    const [, key = step, index] = /^(.*)\[(\d+)\]$/.exec(step) ?? [];
+    const last = i === path.length - 1;
+    if (index === undefined) {
+      if (last) at[key] = to;
+      else at = at[key] as Record<string, unknown>;
+    } else {
+      const list = at[key] as unknown[];
+      if (last) list[Number(index)] = to;
+      else at = list[Number(index)] as Record<string, unknown>;
+    }
+  });
+  return copy;
+};
+
+describe('checkRecord: the typed boundary', () => {
+  it('returns a valid record itself, uncopied (the hot path allocates nothing)', () => {
+    const checked = checkRecord(full);
+    expect(checked).toEqual({ ok: true, record: full });
+    expect(checked.ok && checked.record).toBe(full);
+  });
+
+  const required = new Set<string>([...REQUIRED_RECORD_FIELDS, 'userIdentity']);
+  const cases = leaves(RECORD_SHAPE).flatMap(({ path, spec }) =>
+    Object.keys(WRONG)
+      .filter((type) => !fits(spec, type))
+      .map((type) => [path.join('.'), type, path, spec] as const),
+  );
+
+  // Every field of the spec, at every depth, set to every wrong JSON type: also what keeps the hand-written
+  // fast path from falling behind the spec (a field it forgot would pass unnoted).
+  it.each(cases)('%s as %s: rejected if required, else dropped and named', (name, type, path) => {
+    const checked = checkRecord(setAt(full, path, WRONG[type]));
+    if (path.length === 1 && required.has(name)) {
+      expect(checked).toEqual({
+        ok: false,
+        error: `record ${name} is ${type}, not ${name === 'userIdentity' ? 'object' : 'string'}`,
+      });
+      return;
+    }
+    expect(checked.ok).toBe(true);
+    if (!checked.ok) return;
+    expect(checked.notes).toHaveLength(1);
+    expect(checked.notes?.[0]).toMatch(new RegExp(`^${name.replace(/[.[\]]/g, '\\$&')}: ${type}, not `));
+    const dropped = /\[0\]$/.test(path.at(-1) ?? '')
+      ? setAt(full, [...path.slice(0, -1), (path.at(-1) ?? '').replace('[0]', '')], [])
+      : JSON.parse(JSON.stringify(setAt(full, path, undefined)));
+    const expected = name === 'awsRegion' ? { ...(dropped as object), awsRegion: 'unknown' } : dropped;
+    expect(checked.record).toEqual(expected);
+  });
+
+  it('drops the wrong-typed fields the issue names, and keeps the rest', () => {
+    const bad = {
+      ...full,
+      recipientAccountId: 7,
+      requestParameters: 'x',
+      resources: {},
+      userIdentity: { ...full.userIdentity, arn: {}, userName: [] },
+    };
+    const checked = checkRecord(bad);
+    expect(checked.ok && checked.notes).toEqual([
+      'userIdentity.arn: object, not string; ignored',
+      'userIdentity.userName: array, not string; ignored',
+      'requestParameters: string, not object or null; ignored',
+      'recipientAccountId: number, not string; ignored',
+      'resources: object, not array of objects; ignored',
+    ]);
+    const { userIdentity } = checked.ok ? checked.record : full;
+    expect(userIdentity.arn).toBeUndefined();
+    expect(userIdentity.type).toBe('AssumedRole');
+    expect(bad.userIdentity.arn).toEqual({}); // the input is never mutated
+  });
+
+  it('keeps the good elements of resources and drops the others', () => {
+    const checked = checkRecord({ ...full, resources: [5, { ARN: 1, type: 't' }, { ARN: 'arn:a' }] });
+    expect(checked.ok && checked.record.resources).toEqual([{ type: 't' }, { ARN: 'arn:a' }]);
+    expect(checked.ok && checked.notes).toEqual([
+      'resources[0]: number, not object; ignored',
+      'resources[1].ARN: number, not string; ignored',
+    ]);
   });
 });
