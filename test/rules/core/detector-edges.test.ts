@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import type { CloudTrailRecord } from '../../../rules/core/cloudtrail.ts';
+import { isSuccess } from '../../../rules/core/cloudtrail.ts';
+import { DEFAULT_DETECTION_CONFIG } from '../../../rules/core/config.ts';
+import { defineRule } from '../../../rules/core/define-rule.ts';
+import { createDetector } from '../../../rules/core/detector.ts';
+import { buildCatalogue } from '../../../rules/core/engine.ts';
+import { fromRecord } from '../../../rules/core/events.ts';
+import type { Finding } from '../../../rules/core/finding.ts';
+import { createMemoryCounterStore, createMemoryLedger } from '../../../rules/core/memory.ts';
+import type { FindingSink } from '../../../rules/core/ports.ts';
+import type { AuditEvent, Rule } from '../../../rules/core/types.ts';
+
+/** Edges of the detector's threshold, dedup and lateness handling (table tests at the boundaries). */
+
+const base = {
+  description: 'test rule',
+  controls: ['A.8.5'] as const,
+  mitre: ['T1110'],
+  runbook: ['look'],
+  rationale: 'test rationale',
+  falsePositives: ['none'],
+  cases: () => [],
+};
+
+const failedLogins = (dedupSeconds?: number) =>
+  defineRule({
+    ...base,
+    id: 'test.failed-logins',
+    title: 'Failed logins',
+    severity: 'high',
+    on: { source: 'signin', eventNames: ['ConsoleLogin'] },
+    match: (e) => e.errorMessage !== undefined,
+    threshold: { count: 3, windowSeconds: 300, groupBy: (e) => e.userIdentity.userName ?? 'unknown' },
+    ...(dedupSeconds === undefined ? {} : { dedup: { key: () => 'all', windowSeconds: dedupSeconds } }),
+  });
+
+const stopLogging = (dedupSeconds: number) =>
+  defineRule({
+    ...base,
+    id: 'test.stop-logging',
+    title: 'Stop logging',
+    severity: 'critical',
+    on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
+    match: (e) => isSuccess(e),
+    dedup: { key: () => 'trail', windowSeconds: dedupSeconds },
+  });
+
+let seq = 0;
+const event = (overrides: Partial<CloudTrailRecord> & Pick<CloudTrailRecord, 'eventSource' | 'eventName'>) => {
+  const parsed = fromRecord({
+    eventTime: '2026-11-02T10:00:00Z',
+    eventID: `00000000-0000-4000-8000-${String(++seq).padStart(12, '0')}`,
+    awsRegion: 'us-east-1',
+    recipientAccountId: '111122223333',
+    userIdentity: { type: 'IAMUser', userName: 'alice', arn: 'arn:aws:iam::111122223333:user/alice' },
+    ...overrides,
+  });
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.event;
+};
+const failure = (at: string, sourceIPAddress = '203.0.113.1') =>
+  event({
+    eventSource: 'signin.amazonaws.com',
+    eventName: 'ConsoleLogin',
+    eventTime: at,
+    errorMessage: 'Failed authentication',
+    sourceIPAddress,
+    userIdentity: { type: 'IAMUser', userName: 'alice', arn: 'arn:aws:iam::111122223333:user/alice' },
+  });
+const stop = (at: string) =>
+  event({ eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging', eventTime: at });
+const burst = (hhmm: string) => ['00', '30', '59'].map((s) => failure(`2026-11-02T${hhmm}:${s}Z`));
+
+const setup = (rules: readonly Rule[], sink?: FindingSink, latenessMs?: number) => {
+  const delivered: Finding[] = [];
+  const folded: Finding[] = [];
+  const detector = createDetector({
+    catalogue: buildCatalogue(rules),
+    config: DEFAULT_DETECTION_CONFIG,
+    counters: createMemoryCounterStore(),
+    ledger: createMemoryLedger(),
+    sink: sink ?? { deliver: async (f) => void delivered.push(f), fold: async (f) => void folded.push(f) },
+    ...(latenessMs === undefined ? {} : { latenessMs }),
+  });
+  return { detector, delivered, folded };
+};
+
+describe('dedup of threshold findings', () => {
+  it('a second burst inside the dedup window (one hour by default) folds into the first finding', async () => {
+    const { detector, delivered, folded } = setup([failedLogins()]);
+    await detector.process(burst('10:00'));
+    // The window re-armed (10:20 is past 10:00:59 + 5 min): a new fire, but the same incident.
+    await detector.process(burst('10:20'));
+    expect(delivered).toHaveLength(1);
+    expect(folded).toHaveLength(1);
+    expect(folded[0]).toMatchObject({ id: delivered[0]?.id, count: 6, lastSeen: '2026-11-02T10:20:59.000Z' });
+    // An hour after the first burst began, it pages again.
+    await detector.process(burst('11:00'));
+    expect(delivered.map((f) => f.firstSeen)).toEqual(['2026-11-02T10:00:00.000Z', '2026-11-02T11:00:00.000Z']);
+  });
+
+  it.each([
+    { second: '10:09', pages: 1, why: 'inside a 10-minute dedup window' },
+    { second: '10:10', pages: 2, why: 'exactly one dedup window later' },
+  ])("uses the rule's own dedup window: second burst at $second → $pages page(s) ($why)", async ({ second, pages }) => {
+    const { detector, delivered } = setup([failedLogins(600)]);
+    await detector.process(burst('10:00'));
+    await detector.process(burst(second));
+    expect(delivered).toHaveLength(pages);
+  });
+
+  it.each([
+    { second: '2026-11-02T10:09:59Z', pages: 1 },
+    { second: '2026-11-02T10:10:00Z', pages: 2 },
+  ])(
+    'single-event findings: a repeat at $second after 10:00 with a 10-minute window → $pages',
+    async ({ second, pages }) => {
+      const { detector, delivered } = setup([stopLogging(600)]);
+      await detector.process([stop('2026-11-02T10:00:00Z')]);
+      await detector.process([stop(second)]);
+      expect(delivered).toHaveLength(pages);
+    },
+  );
+});
+
+describe('which event describes a threshold finding', () => {
+  it('the latest event that contributed to the fire, not a later one of the group nor the last in the batch', async () => {
+    const { detector, delivered } = setup([failedLogins()]);
+    const [a, b, c, after] = [
+      failure('2026-11-02T10:00:00Z', '198.51.100.1'),
+      failure('2026-11-02T10:01:00Z', '198.51.100.2'),
+      failure('2026-11-02T10:02:00Z', '198.51.100.3'),
+      failure('2026-11-02T10:03:00Z', '198.51.100.4'),
+    ] as [AuditEvent, AuditEvent, AuditEvent, AuditEvent];
+    await detector.process([c, a, after, b]);
+    expect(delivered).toHaveLength(1);
+    expect(delivered[0]?.eventIds).toEqual([a.id, b.id, c.id]);
+    expect(delivered[0]?.actor.sourceIp).toBe('198.51.100.3');
+  });
+
+  it('of contributing events at the same second, the later record of the batch', async () => {
+    const { detector, delivered } = setup([failedLogins()]);
+    await detector.process([
+      failure('2026-11-02T10:00:00Z', '198.51.100.1'),
+      failure('2026-11-02T10:01:00Z', '198.51.100.2'),
+      failure('2026-11-02T10:01:00Z', '198.51.100.3'),
+    ]);
+    expect(delivered[0]?.actor.sourceIp).toBe('198.51.100.3');
+  });
+
+  it('when earlier events completed in an earlier batch, this batch’s event describes it, and only it is retried', async () => {
+    let fail = true;
+    const paged: Finding[] = [];
+    const sink: FindingSink = {
+      deliver: async (f) => {
+        if (fail) throw new Error('SNS unavailable');
+        paged.push(f);
+      },
+      fold: async () => {},
+    };
+    const { detector } = setup([failedLogins()], sink);
+    const early = [failure('2026-11-02T10:00:00Z', '198.51.100.1'), failure('2026-11-02T10:01:00Z', '198.51.100.2')];
+    const last = failure('2026-11-02T10:02:00Z', '198.51.100.3');
+    await detector.process(early);
+    const out = await detector.process([last]);
+    expect(out.failures.map((f) => [f.stage, f.eventIds])).toEqual([['sink', [last.id]]]);
+    fail = false;
+    await detector.process([last]);
+    expect(paged.map((f) => [f.actor.sourceIp, f.eventIds])).toEqual([
+      ['198.51.100.3', [...early.map((e) => e.id), last.id]],
+    ]);
+  });
+});
+
+describe('late events', () => {
+  // Window 5 min; lateness 1 h (the default): a stored event is kept while it trails the group's newest event
+  // by at most 65 minutes, so a straggler arriving later can still complete a burst with it.
+  it.each([
+    { first: '2026-11-02T10:05:00Z', pages: 1, why: 'exactly window + lateness behind the newest event: kept' },
+    { first: '2026-11-02T10:04:59Z', pages: 0, why: 'one second further behind: dropped' },
+  ])('an early event at $first, then two stragglers → $pages ($why)', async ({ first, pages }) => {
+    const { detector, delivered } = setup([failedLogins()]);
+    await detector.process([failure('2026-11-02T11:10:00Z')]);
+    await detector.process([failure(first)]);
+    await detector.process([failure('2026-11-02T10:06:00Z'), failure('2026-11-02T10:07:00Z')]);
+    expect(delivered).toHaveLength(pages);
+  });
+
+  it('a shorter lateness, when configured, cuts off sooner', async () => {
+    const run = async (latenessMs: number) => {
+      const { detector, delivered } = setup([failedLogins()], undefined, latenessMs);
+      await detector.process([failure('2026-11-02T11:10:00Z')]);
+      await detector.process([failure('2026-11-02T10:30:00Z')]);
+      await detector.process([failure('2026-11-02T10:31:00Z'), failure('2026-11-02T10:32:00Z')]);
+      return delivered.length;
+    };
+    expect(await run(60 * 60_000)).toBe(1);
+    expect(await run(30 * 60_000)).toBe(0);
+  });
+});
