@@ -4,68 +4,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { createDynamoLedger } from '../../functions/shared/adapters/dynamodb-ledger.ts';
 import { DeliveryInProgress } from '../../rules/core/ports.ts';
 import { createStateTable, deleteTable, dynamoClient } from '../support/dynamodb.ts';
+import { heldRead, readBarrier } from '../support/race.ts';
 import { sampleFinding } from './support.ts';
 
 const HOUR = 3_600_000;
-
-type Sendable = { send: (...args: never[]) => unknown };
-const isGetItem = (command: unknown) => command instanceof GetItemCommand;
-
-/**
- * A client whose first `parties` reads are held until all of them have returned: every racer then decides on
- * the same (stale) view before any of them writes, which is exactly the interleaving conditional writes exist
- * for. Later reads (the retries after a failed condition) pass straight through.
- */
-const readBarrier = <C extends Sendable>(client: C, parties: number): C => {
-  let arrived = 0;
-  let done = 0;
-  let open = () => {};
-  const allRead = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return new Proxy(client, {
-    get(target, prop, receiver) {
-      if (prop !== 'send') return Reflect.get(target, prop, receiver);
-      const send = (target.send as (...a: unknown[]) => Promise<unknown>).bind(target);
-      return async (command: unknown, ...rest: unknown[]) => {
-        if (!isGetItem(command) || arrived >= parties) return send(command, ...rest);
-        arrived++;
-        const out = await send(command, ...rest);
-        if (++done === parties) open();
-        await allRead;
-        return out;
-      };
-    },
-  });
-};
-
-/** A client whose first read returns only once `release()` is called; `read` settles when that read is done. */
-const heldRead = <C extends Sendable>(client: C) => {
-  let held = false;
-  let readDone = () => {};
-  let release = () => {};
-  const read = new Promise<void>((resolve) => {
-    readDone = resolve;
-  });
-  const released = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  const proxy = new Proxy(client, {
-    get(target, prop, receiver) {
-      if (prop !== 'send') return Reflect.get(target, prop, receiver);
-      const send = (target.send as (...a: unknown[]) => Promise<unknown>).bind(target);
-      return async (command: unknown, ...rest: unknown[]) => {
-        if (!isGetItem(command) || held) return send(command, ...rest);
-        held = true;
-        const out = await send(command, ...rest);
-        readDone();
-        await released;
-        return out;
-      };
-    },
-  });
-  return { client: proxy, read, release };
-};
 
 describe('DynamoDB ledger (DynamoDB Local)', () => {
   let client: DynamoDBClient;

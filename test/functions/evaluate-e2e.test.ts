@@ -18,6 +18,7 @@ import type { DetectionConfig } from '../../rules/core/config.ts';
 import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
 import { catalogue } from '../../rules/index.ts';
 import { createStateTable, deleteTable, dynamoClient } from '../support/dynamodb.ts';
+import { readBarrier } from '../support/race.ts';
 import { startS3rver } from '../support/s3rver.ts';
 import { envelope, failedLogin, sqsBatch, stopLogging } from './support.ts';
 
@@ -223,5 +224,19 @@ describe('evaluate handler end to end (DynamoDB Local, s3rver, mocked SNS)', () 
       await Promise.all([a(sqsBatch(events)), b(sqsBatch(events))]);
       expect(pagedRules()).toEqual(['signin.console-login-failures']);
     }
+  });
+
+  it('two handlers delivering the same finding at the same moment page once; the other retries', async () => {
+    const batch = bruteForce(40);
+    // Both handlers read the finding's ledger entry before either writes it.
+    const raced = readBarrier(dynamo, 2, 'dedup#signin.console-login-failures|');
+    const [a, b] = [handlerWith({ dynamo: raced }), handlerWith({ dynamo: raced })];
+    const outs = await Promise.all([a(batch), b(batch)]);
+    expect(pagedRules()).toEqual(['signin.console-login-failures']);
+    // The loser left the finding to the winner's claim: the five messages that carry it come back to it.
+    const retried = outs.map(failedIds).filter((ids) => ids.length > 0);
+    expect(retried).toEqual([batch.Records.slice(0, 5).map((r) => r.messageId)]);
+    expect(await handlerWith()(retryOf(batch, retried[0] ?? []))).toEqual({ batchItemFailures: [] });
+    expect(pagedRules()).toEqual(['signin.console-login-failures']);
   });
 });
