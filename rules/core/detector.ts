@@ -246,7 +246,7 @@ const loadHistories = async (
   events: readonly AuditEvent[],
   failures: { stage: Stage; eventIds: string[]; error: string }[],
   timeOf: (e: AuditEvent) => number,
-): Promise<HistoryLookup | undefined> => {
+): Promise<HistoryLookup> => {
   const requests = new Map<string, { request: HistoryRequest & { sightings: Sighting[] }; eventIds: string[] }>();
   for (const event of events) {
     for (const rule of catalogue.candidates(event)) {
@@ -268,7 +268,7 @@ const loadHistories = async (
         entry.request.sightings.push({ id: event.id, v: value, t: timeOf(event), last: timeOf(event) });
     }
   }
-  if (requests.size === 0) return undefined;
+  if (requests.size === 0) return lookupIn(new Map());
 
   const entries = [...requests.values()];
   let results: Awaited<ReturnType<HistoryStore['record']>>;
@@ -285,13 +285,21 @@ const loadHistories = async (
       failures.push({ stage: 'history', eventIds: requests.get(result.key)?.eventIds ?? [], error: result.error });
     }
   }
-  return (rule, e) => {
-    const key = historyKey(rule, e);
-    const history = key === undefined ? undefined : histories.get(key);
+  return lookupIn(histories);
+};
+
+/**
+ * The key is worked out again here, inside evaluate()'s guard, so a key function that throws is that rule's
+ * error for the event (reported, and the event retried), never a silent skip or a run without memory.
+ */
+const lookupIn =
+  (histories: ReadonlyMap<string, History | 'unavailable'>): HistoryLookup =>
+  (rule, e) => {
+    if (rule.history === null) return undefined;
+    const history = histories.get(`${rule.id}#${rule.history.key(e)}`);
     if (history === undefined || history === 'unavailable') return 'unavailable';
     return viewBefore(history, e);
   };
-};
 
 const addCounted = (
   counted: Map<string, { request: CounterRequest; matches: Match[]; groupKey: string; spec: WindowSpec }>,

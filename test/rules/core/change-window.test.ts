@@ -104,6 +104,9 @@ describe('parseChangeWindow', () => {
     ['duplicate days', { ...valid, days: ['Mon', 'Mon'] }, [`w.days: ${days} (got ["Mon","Mon"])`]],
     ['a misspelt day', { ...valid, days: ['Monday'] }, [`w.days: ${days} (got ["Monday"])`]],
     ['days as a string', { ...valid, days: 'Mon' }, [`w.days: ${days} (got "Mon")`]],
+    ['one bad day among good ones', { ...valid, days: ['Mon', 'Funday'] }, [`w.days: ${days} (got ["Mon","Funday"])`]],
+    // A list of one string reads as that string once coerced: it must be refused, not coerced.
+    ['a time inside a list', { ...valid, start: ['09:00'] }, ['w.start: must be HH:MM (got ["09:00"])']],
     ['hour 24', { ...valid, start: '24:00' }, ['w.start: must be HH:MM (got "24:00")']],
     ['one-digit hour', { ...valid, start: '9:00' }, ['w.start: must be HH:MM (got "9:00")']],
     ['minute 60', { ...valid, end: '17:60' }, ['w.end: must be HH:MM (got "17:60")']],
@@ -125,6 +128,11 @@ describe('parseChangeWindow', () => {
       ['w.timezone: must be an IANA time zone (got "Europe/Atlantis")'],
     ],
     ['a time zone that is not a string', { ...valid, timezone: 1 }, ['w.timezone: must be an IANA time zone (got 1)']],
+    [
+      'a time zone inside a list',
+      { ...valid, timezone: ['UTC'] },
+      ['w.timezone: must be an IANA time zone (got ["UTC"])'],
+    ],
     [
       'several problems, each by path',
       { days: [], start: '25:00', end: '17:00', timezone: 'Nowhere' },

@@ -3,7 +3,7 @@ import type { CloudTrailRecord } from '../../../rules/core/cloudtrail.ts';
 import { isSuccess } from '../../../rules/core/cloudtrail.ts';
 import { DEFAULT_DETECTION_CONFIG } from '../../../rules/core/config.ts';
 import { defineRule } from '../../../rules/core/define-rule.ts';
-import { createDetector } from '../../../rules/core/detector.ts';
+import { createDetector, windowFor } from '../../../rules/core/detector.ts';
 import { buildCatalogue } from '../../../rules/core/engine.ts';
 import { fromRecord } from '../../../rules/core/events.ts';
 import type { Finding } from '../../../rules/core/finding.ts';
@@ -197,5 +197,304 @@ describe('late events', () => {
     };
     expect(await run(60 * 60_000)).toBe(1);
     expect(await run(30 * 60_000)).toBe(0);
+  });
+});
+
+/** "A source never seen for this user": remembers every source address per user name. */
+const newSourceRule = (id: string) =>
+  defineRule({
+    ...base,
+    id,
+    title: 'Sign-in from a new source',
+    severity: 'medium',
+    on: { source: 'signin', eventNames: ['ConsoleLogin'] },
+    match: (e, ctx) =>
+      e.errorMessage === undefined && !(ctx.history?.sightings ?? []).some((s) => s.v === e.sourceIPAddress),
+    history: {
+      key: (e) => {
+        if (e.userIdentity.userName === 'broken') throw new Error('no key for this user');
+        return e.userIdentity.userName ?? 'unknown';
+      },
+      remember: (e) => (e.sourceIPAddress === '192.0.2.99' ? undefined : e.sourceIPAddress),
+      retainSeconds: 86_400,
+      distinctValues: true,
+    },
+    dedup: { key: (e) => `${e.userIdentity.userName}|${e.sourceIPAddress}`, windowSeconds: 60 },
+  });
+const newSource = newSourceRule('test.new-source');
+const login = (at: string, userName: string, sourceIPAddress: string) =>
+  event({
+    eventSource: 'signin.amazonaws.com',
+    eventName: 'ConsoleLogin',
+    eventTime: at,
+    sourceIPAddress,
+    userIdentity: { type: 'IAMUser', userName, arn: `arn:aws:iam::111122223333:user/${userName}` },
+  });
+
+describe('behaviour memory', () => {
+  it('keeps each key’s memory apart: a source one user used is still new for another', async () => {
+    const { detector, delivered } = setup([newSource]);
+    await detector.process([login('2026-11-02T10:00:00Z', 'alice', '198.51.100.7')]);
+    await detector.process([
+      login('2026-11-02T11:00:00Z', 'alice', '198.51.100.7'),
+      login('2026-11-02T11:00:00Z', 'bob', '198.51.100.7'),
+    ]);
+    expect(delivered.map((f) => [f.actor.userName, f.firstSeen])).toEqual([
+      ['alice', '2026-11-02T10:00:00.000Z'],
+      ['bob', '2026-11-02T11:00:00.000Z'],
+    ]);
+  });
+
+  it('keeps rules’ memories apart, even under the same key', async () => {
+    const twin = newSourceRule('test.new-source-twin');
+    const { detector, delivered } = setup([newSource, twin]);
+    await detector.process([login('2026-11-02T10:00:00Z', 'alice', '198.51.100.7')]);
+    expect(delivered.map((f) => f.ruleId).sort()).toEqual(['test.new-source', 'test.new-source-twin']);
+  });
+
+  it('remembers nothing for an event the rule chooses not to remember', async () => {
+    const { detector, delivered } = setup([newSource]);
+    await detector.process([login('2026-11-02T10:00:00Z', 'alice', '192.0.2.99')]);
+    await detector.process([login('2026-11-02T11:00:00Z', 'alice', '192.0.2.99')]);
+    expect(delivered).toHaveLength(2);
+  });
+
+  it('a store that cannot be read skips the rule for those events and names them for retry', async () => {
+    const events = [login('2026-11-02T10:00:00Z', 'alice', '198.51.100.7')];
+    const delivered: Finding[] = [];
+    const detector = createDetector({
+      catalogue: buildCatalogue([newSource]),
+      config: DEFAULT_DETECTION_CONFIG,
+      counters: createMemoryCounterStore(),
+      ledger: createMemoryLedger(),
+      sink: { deliver: async (f) => void delivered.push(f), fold: async () => {} },
+      history: {
+        record: async () => {
+          throw new Error('ProvisionedThroughputExceededException');
+        },
+      },
+    });
+    const out = await detector.process(events);
+    expect(delivered).toEqual([]);
+    expect(out.failures).toEqual([
+      { stage: 'history', eventIds: [events[0]?.id], error: 'ProvisionedThroughputExceededException' },
+    ]);
+    expect(out.matches).toBe(0);
+  });
+
+  it('asks the store nothing when no behaviour rule sees the batch', async () => {
+    let calls = 0;
+    const detector = createDetector({
+      catalogue: buildCatalogue([stopLogging(600)]),
+      config: DEFAULT_DETECTION_CONFIG,
+      counters: createMemoryCounterStore(),
+      ledger: createMemoryLedger(),
+      sink: { deliver: async () => {}, fold: async () => {} },
+      history: {
+        record: async (requests) => {
+          calls++;
+          return requests.map((r) => ({ key: r.key, ok: true as const, history: { first: null, sightings: [] } }));
+        },
+      },
+    });
+    await detector.process([stop('2026-11-02T10:00:00Z')]);
+    expect(calls).toBe(0);
+  });
+
+  it('a rule whose memory key throws is a rule error for that event (retried), never silently skipped', async () => {
+    const { detector, delivered } = setup([newSource]);
+    const broken = login('2026-11-02T10:00:00Z', 'broken', '198.51.100.7');
+    const fine = login('2026-11-02T10:00:00Z', 'alice', '198.51.100.7');
+    const out = await detector.process([broken, fine]);
+    expect(out.ruleErrors).toEqual([{ ruleId: 'test.new-source', eventId: broken.id, error: 'no key for this user' }]);
+    expect(delivered.map((f) => f.actor.userName)).toEqual(['alice']);
+    // Alone in its batch too: never judged without its memory.
+    const again = await detector.process([login('2026-11-02T10:01:00Z', 'broken', '198.51.100.8')]);
+    expect(again.ruleErrors.map((r) => r.error)).toEqual(['no key for this user']);
+    expect(delivered).toHaveLength(1);
+  });
+});
+
+describe('counters, ledger and sink failures', () => {
+  const threeUsers = (users: readonly string[]) =>
+    users.flatMap((u) =>
+      ['00', '30', '59'].map((s) =>
+        event({
+          eventSource: 'signin.amazonaws.com',
+          eventName: 'ConsoleLogin',
+          eventTime: `2026-11-02T10:00:${s}Z`,
+          errorMessage: 'Failed authentication',
+          userIdentity: { type: 'IAMUser', userName: u, arn: `arn:aws:iam::111122223333:user/${u}` },
+        }),
+      ),
+    );
+
+  it('each group pages on its own: bursts by two users are two findings', async () => {
+    const { detector, delivered } = setup([failedLogins()]);
+    await detector.process(threeUsers(['alice', 'bob']));
+    expect(delivered.map((f) => f.groupKey)).toEqual(['alice', 'bob']);
+  });
+
+  it('a counter store that throws fails every counted event, and nothing else', async () => {
+    const burstEvents = threeUsers(['alice']);
+    const stopEvent = stop('2026-11-02T10:00:00Z');
+    const delivered: Finding[] = [];
+    const detector = createDetector({
+      catalogue: buildCatalogue([failedLogins(), stopLogging(600)]),
+      config: DEFAULT_DETECTION_CONFIG,
+      counters: {
+        observe: async () => {
+          throw new Error('counter table unavailable');
+        },
+      },
+      ledger: createMemoryLedger(),
+      sink: { deliver: async (f) => void delivered.push(f), fold: async () => {} },
+    });
+    const out = await detector.process([...burstEvents, stopEvent]);
+    expect(out.failures).toEqual([
+      {
+        stage: 'counter',
+        eventIds: burstEvents.map((e) => e.id),
+        error: 'counter table unavailable',
+        ruleId: 'test.failed-logins',
+      },
+    ]);
+    expect(delivered.map((f) => f.ruleId)).toEqual(['test.stop-logging']);
+  });
+
+  it('a counter key that failed fails only its own group; the other group pages', async () => {
+    const events = threeUsers(['alice', 'bob']);
+    const memory = createMemoryCounterStore();
+    const delivered: Finding[] = [];
+    const detector = createDetector({
+      catalogue: buildCatalogue([failedLogins()]),
+      config: DEFAULT_DETECTION_CONFIG,
+      counters: {
+        observe: async (requests) => {
+          const results = await memory.observe(requests.filter((r) => !r.key.includes('#alice#')));
+          // A result for a key nobody asked about is ignored.
+          return [
+            ...results,
+            { key: 'test.failed-logins#alice#3/300', ok: false as const, error: 'throttled' },
+            { key: 'no-such-key', ok: false as const, error: 'stray' },
+          ];
+        },
+      },
+      ledger: createMemoryLedger(),
+      sink: { deliver: async (f) => void delivered.push(f), fold: async () => {} },
+    });
+    const out = await detector.process(events);
+    expect(out.failures).toEqual([
+      {
+        stage: 'counter',
+        eventIds: events.slice(0, 3).map((e) => e.id),
+        error: 'throttled',
+        ruleId: 'test.failed-logins',
+      },
+    ]);
+    expect(delivered.map((f) => f.groupKey)).toEqual(['bob']);
+  });
+
+  it('asks the counter store nothing when no threshold rule matched', async () => {
+    let calls = 0;
+    const detector = createDetector({
+      catalogue: buildCatalogue([stopLogging(600)]),
+      config: DEFAULT_DETECTION_CONFIG,
+      counters: {
+        observe: async () => {
+          calls++;
+          return [];
+        },
+      },
+      ledger: createMemoryLedger(),
+      sink: { deliver: async () => {}, fold: async () => {} },
+    });
+    await detector.process([stop('2026-11-02T10:00:00Z')]);
+    expect(calls).toBe(0);
+  });
+
+  it('a threshold rule whose grouping throws is a rule error for that event', async () => {
+    const fragile = defineRule({
+      ...base,
+      id: 'test.failed-logins',
+      title: 'Failed logins',
+      severity: 'high',
+      on: { source: 'signin', eventNames: ['ConsoleLogin'] },
+      match: (e) => e.errorMessage !== undefined,
+      threshold: {
+        count: 3,
+        windowSeconds: 300,
+        groupBy: () => {
+          throw new Error('no group');
+        },
+      },
+    });
+    const { detector } = setup([fragile]);
+    const e = failure('2026-11-02T10:00:00Z');
+    const out = await detector.process([e]);
+    expect(out.ruleErrors).toEqual([{ ruleId: 'test.failed-logins', eventId: e.id, error: 'no group' }]);
+    expect(out.failures).toEqual([]);
+  });
+
+  it.each([
+    { failing: 'admit', stage: 'ledger' },
+    { failing: 'delivered', stage: 'ledger' },
+    { failing: 'deliver', stage: 'sink' },
+  ] as const)(
+    'a failing $failing is reported as stage $stage, against the finding’s event',
+    async ({ failing, stage }) => {
+      const memory = createMemoryLedger();
+      const boom = async () => {
+        throw new Error(`${failing} failed`);
+      };
+      const detector = createDetector({
+        catalogue: buildCatalogue([stopLogging(600)]),
+        config: DEFAULT_DETECTION_CONFIG,
+        counters: createMemoryCounterStore(),
+        ledger: {
+          ...memory,
+          ...(failing === 'admit' ? { admit: boom } : failing === 'delivered' ? { delivered: boom } : {}),
+        },
+        sink: { deliver: failing === 'deliver' ? boom : async () => {}, fold: async () => {} },
+      });
+      const e = stop('2026-11-02T10:00:00Z');
+      const out = await detector.process([e]);
+      expect(out.failures).toEqual([
+        {
+          stage,
+          eventIds: [e.id],
+          error: `${failing} failed`,
+          ruleId: 'test.stop-logging',
+          findingId: expect.stringMatching(/^[0-9a-f]{32}$/),
+        },
+      ]);
+      expect(out.delivered).toEqual([]);
+    },
+  );
+
+  it('reports what it delivered and folded, as the sink saw it', async () => {
+    const { detector, delivered, folded } = setup([stopLogging(600)]);
+    const out = await detector.process([stop('2026-11-02T10:00:00Z'), stop('2026-11-02T10:05:00Z')]);
+    expect(out.delivered).toEqual(delivered);
+    expect(out.folded).toEqual(folded);
+    expect([out.delivered.length, out.folded.length]).toEqual([1, 1]);
+  });
+
+  it('the earliest event of a batch pages and later ones fold into it, whatever the batch order', async () => {
+    const { detector, delivered, folded } = setup([stopLogging(600)]);
+    await detector.process([stop('2026-11-02T10:05:00Z'), stop('2026-11-02T10:00:00Z')]);
+    expect(delivered.map((f) => f.firstSeen)).toEqual(['2026-11-02T10:00:00.000Z']);
+    expect(folded.map((f) => [f.firstSeen, f.lastSeen])).toEqual([
+      ['2026-11-02T10:00:00.000Z', '2026-11-02T10:05:00.000Z'],
+    ]);
+  });
+});
+
+describe('windowFor', () => {
+  it('a rule without a threshold fires on every event', () => {
+    expect(windowFor(stopLogging(600), { criticality: 'high', config: DEFAULT_DETECTION_CONFIG })).toEqual({
+      count: 1,
+      windowSeconds: 0,
+    });
   });
 });
