@@ -72,6 +72,24 @@ describe('applySuppressions', () => {
     }
   });
 
+  it('on a tie between expired suppressions, names the first listed', () => {
+    const first = { ...base, ruleId: 'ec2.*', expires: '2026-10-31', reason: 'First listed (CHG-1)' };
+    const second = { ...base, ruleId: 'ec2.*', expires: '2026-10-31', reason: 'Second listed (CHG-2)' };
+    expect(applySuppressions(finding, [first, second]).suppression?.reason).toBe(first.reason);
+  });
+
+  it.each([
+    ['a user is not a session: no role stands behind it', 'arn:aws:iam::111122223333:user/bob', '*ned'],
+    [
+      'only a real session ARN names its role',
+      'evil-arn:aws:sts::111122223333:assumed-role/network-admin/alice',
+      'arn:aws:iam::111122223333:role/network-admin',
+    ],
+  ])('principal globs: %s', (_why, arn, principal) => {
+    const f = sampleFinding({ ...finding, actor: { arn, type: 'IAMUser' } });
+    expect(applySuppressions(f, [{ ...base, principal }]).suppression).toBeUndefined();
+  });
+
   it('judges expiry at the finding’s first event, to the last millisecond of the day (UTC)', () => {
     const at = (firstSeen: string) =>
       applySuppressions(sampleFinding({ ...finding, firstSeen }), [{ ...base, ruleId: 'ec2.*', expires: '2026-11-02' }])
