@@ -11,11 +11,11 @@ const CORE = 'rules/core';
 const OUT = 'reports/mutation';
 
 const wanted = process.argv.slice(2).map((a) => basename(a).replace(/\.ts$/, ''));
-const files = readdirSync(CORE)
+const core = readdirSync(CORE)
   .filter((f) => f.endsWith('.ts'))
-  .map((f) => f.replace(/\.ts$/, ''))
-  .filter((f) => wanted.length === 0 || wanted.includes(f));
-const unknown = wanted.filter((w) => !files.includes(w));
+  .map((f) => f.replace(/\.ts$/, ''));
+const files = wanted.length === 0 ? core : wanted.filter((w) => core.includes(w));
+const unknown = wanted.filter((w) => !core.includes(w));
 if (unknown.length > 0) {
   console.error(`not in ${CORE}: ${unknown.join(', ')}`);
   process.exit(2);
