@@ -7,7 +7,7 @@ import { createDetector, windowFor } from '../../../rules/core/detector.ts';
 import { buildCatalogue } from '../../../rules/core/engine.ts';
 import { fromRecord } from '../../../rules/core/events.ts';
 import type { Finding } from '../../../rules/core/finding.ts';
-import { createMemoryCounterStore, createMemoryLedger } from '../../../rules/core/memory.ts';
+import { createMemoryCounterStore, createMemoryHistoryStore, createMemoryLedger } from '../../../rules/core/memory.ts';
 import type { FindingSink } from '../../../rules/core/ports.ts';
 import type { AuditEvent, Rule } from '../../../rules/core/types.ts';
 
@@ -280,6 +280,101 @@ describe('behaviour memory', () => {
       { stage: 'history', eventIds: [events[0]?.id], error: 'ProvisionedThroughputExceededException' },
     ]);
     expect(out.matches).toBe(0);
+    expect(out.ruleErrors).toEqual([]);
+  });
+
+  it.each([
+    ['answers for a key nobody asked about, and not for ours', [{ key: 'stray', ok: false as const, error: 'x' }]],
+    ['answers nothing', []],
+  ])('a store that %s: the rule is skipped and the events retried, never a crash', async (_why, answer) => {
+    const events = [login('2026-11-02T10:00:00Z', 'alice', '198.51.100.7')];
+    const detector = createDetector({
+      catalogue: buildCatalogue([newSource]),
+      config: DEFAULT_DETECTION_CONFIG,
+      counters: createMemoryCounterStore(),
+      ledger: createMemoryLedger(),
+      sink: { deliver: async () => {}, fold: async () => {} },
+      history: { record: async () => answer },
+    });
+    const out = await detector.process(events);
+    expect(out.failures).toContainEqual({
+      stage: 'history',
+      eventIds: [events[0]?.id],
+      error: 'no answer from the history store for test.new-source#alice',
+    });
+    expect(out.matches).toBe(0);
+  });
+
+  it('what a rule remembers comes only from what it chose to remember', async () => {
+    const firstEver = defineRule({
+      ...base,
+      id: 'test.first-ever',
+      title: 'First sign-in ever',
+      severity: 'low',
+      on: { source: 'signin', eventNames: ['ConsoleLogin'] },
+      match: (_e, ctx) => (ctx.history?.sightings ?? []).length === 0,
+      history: {
+        key: (e) => e.userIdentity.userName ?? 'unknown',
+        remember: (e) => (e.sourceIPAddress === '192.0.2.99' ? undefined : e.sourceIPAddress),
+        retainSeconds: 86_400,
+      },
+      dedup: { key: (e) => e.eventTime, windowSeconds: 1 },
+    });
+    const { detector, delivered } = setup([firstEver]);
+    await detector.process([login('2026-11-02T10:00:00Z', 'alice', '192.0.2.99')]);
+    await detector.process([login('2026-11-02T10:30:00Z', 'alice', '192.0.2.99')]);
+    await detector.process([login('2026-11-02T11:00:00Z', 'alice', '198.51.100.7')]);
+    await detector.process([login('2026-11-02T11:30:00Z', 'alice', '198.51.100.7')]);
+    expect(delivered.map((f) => f.firstSeen)).toEqual([
+      '2026-11-02T10:00:00.000Z',
+      '2026-11-02T10:30:00.000Z',
+      '2026-11-02T11:00:00.000Z',
+    ]);
+  });
+
+  it('a rule whose `remember` throws is a rule error for that event (retried)', async () => {
+    const forgetful = defineRule({
+      ...base,
+      id: 'test.forgetful',
+      title: 'Throws while remembering',
+      severity: 'low',
+      on: { source: 'signin', eventNames: ['ConsoleLogin'] },
+      match: () => false,
+      history: {
+        key: () => 'k',
+        remember: () => {
+          throw new Error('cannot remember');
+        },
+        retainSeconds: 60,
+      },
+    });
+    const { detector } = setup([forgetful]);
+    const e = login('2026-11-02T10:00:00Z', 'alice', '198.51.100.7');
+    const out = await detector.process([e]);
+    expect(out.ruleErrors).toEqual([{ ruleId: 'test.forgetful', eventId: e.id, error: 'cannot remember' }]);
+  });
+
+  it('a key that throws never reaches the store', async () => {
+    const keys: string[] = [];
+    const memory = createMemoryHistoryStore();
+    const detector = createDetector({
+      catalogue: buildCatalogue([newSource]),
+      config: DEFAULT_DETECTION_CONFIG,
+      counters: createMemoryCounterStore(),
+      ledger: createMemoryLedger(),
+      sink: { deliver: async () => {}, fold: async () => {} },
+      history: {
+        record: async (requests) => {
+          keys.push(...requests.map((r) => String(r.key)));
+          return memory.record(requests);
+        },
+      },
+    });
+    await detector.process([
+      login('2026-11-02T10:00:00Z', 'broken', '198.51.100.7'),
+      login('2026-11-02T10:00:00Z', 'alice', '198.51.100.7'),
+    ]);
+    expect(keys).toEqual(['test.new-source#alice']);
   });
 
   it('asks the store nothing when no behaviour rule sees the batch', async () => {
@@ -480,14 +575,23 @@ describe('counters, ledger and sink failures', () => {
     expect([out.delivered.length, out.folded.length]).toEqual([1, 1]);
   });
 
-  it('the earliest event of a batch pages and later ones fold into it, whatever the batch order', async () => {
-    const { detector, delivered, folded } = setup([stopLogging(600)]);
-    await detector.process([stop('2026-11-02T10:05:00Z'), stop('2026-11-02T10:00:00Z')]);
-    expect(delivered.map((f) => f.firstSeen)).toEqual(['2026-11-02T10:00:00.000Z']);
-    expect(folded.map((f) => [f.firstSeen, f.lastSeen])).toEqual([
-      ['2026-11-02T10:00:00.000Z', '2026-11-02T10:05:00.000Z'],
-    ]);
-  });
+  it.each([
+    ['10:03', '10:09', '10:00', '10:06'],
+    ['10:09', '10:06', '10:03', '10:00'],
+    ['10:00', '10:09', '10:06', '10:03'],
+  ])(
+    'the earliest event of a batch pages and later ones fold into it in time order (%s, %s, %s, %s)',
+    async (...times) => {
+      const { detector, delivered, folded } = setup([stopLogging(600)]);
+      await detector.process(times.map((t) => stop(`2026-11-02T${t}:00Z`)));
+      expect(delivered.map((f) => f.firstSeen)).toEqual(['2026-11-02T10:00:00.000Z']);
+      expect(folded.map((f) => f.lastSeen)).toEqual([
+        '2026-11-02T10:03:00.000Z',
+        '2026-11-02T10:06:00.000Z',
+        '2026-11-02T10:09:00.000Z',
+      ]);
+    },
+  );
 });
 
 describe('windowFor', () => {
