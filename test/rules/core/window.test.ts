@@ -206,6 +206,17 @@ describe('applyWindow: edges of distinct counts, claims and lateness', () => {
     expect(again.fires.map((f) => f.replay)).toEqual([true]);
   });
 
+  it.each([
+    ['in id order', ['a', 'b', 'c']],
+    ['reversed', ['c', 'b', 'a']],
+    ['shuffled', ['b', 'c', 'a']],
+  ])('events at the same instant are taken in id order, whatever the input order (%s)', (_why, ids) => {
+    // The fire's events decide the finding's event list and id: a redelivery in another order must agree.
+    const { fresh, state } = run([ids.map((id) => ev(id, 1_000))], params(2));
+    expect(strip(fresh)).toEqual([{ at: 1_000, start: 1_000, ids: ['a', 'b'] }]);
+    expect(state.pending).toEqual([]);
+  });
+
   it('the watermark only moves forward', () => {
     const { state } = run([[ev('a', 5 * T)], [ev('b', T)]], params(3));
     expect(state.watermark).toBe(5 * T);
