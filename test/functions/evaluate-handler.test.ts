@@ -77,6 +77,9 @@ describe('evaluate handler', () => {
       },
     };
     const handler = createHandler({
+      ruleText: shippedRuleText((e) => {
+        throw new Error(e);
+      }),
       catalogue: buildCatalogue([loggingStopped, fragile]),
       config: DEFAULT_DETECTION_CONFIG,
       counters: createMemoryCounterStore(),
