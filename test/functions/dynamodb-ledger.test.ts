@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { createDynamoLedger } from '../../functions/shared/adapters/dynamodb-ledger.ts';
 import { DeliveryInProgress } from '../../rules/core/ports.ts';
 import { createStateTable, deleteTable, dynamoClient } from '../support/dynamodb.ts';
+import { heldRead, readBarrier } from '../support/race.ts';
 import { sampleFinding } from './support.ts';
 
 const HOUR = 3_600_000;
@@ -83,6 +84,67 @@ describe('DynamoDB ledger (DynamoDB Local)', () => {
       count: 1,
     });
     expect((await a.admit(later, key, HOUR)).kind).toBe('deliver');
+  });
+
+  // The races below interleave real requests against DynamoDB Local: every racer reads before any writes. Without
+  // the ledger's conditional writes each of them would decide on the stale read and page, or lose a fold.
+  it('of four handlers admitting the same new finding at once, exactly one pages', async () => {
+    const raced = readBarrier(client, 4);
+    const racers = ['a', 'b', 'c', 'd'].map((t) => createDynamoLedger(raced, table, { clock, token: t }));
+    const results = await Promise.allSettled(racers.map((l) => l.admit(finding, key, HOUR)));
+    const delivered = results.filter((r) => r.status === 'fulfilled' && r.value.kind === 'deliver');
+    expect(delivered).toHaveLength(1);
+    // The losers re-read, see the winner's claim, and leave the finding to it (their messages are retried).
+    const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+    expect(refused).toHaveLength(3);
+    for (const reason of refused) expect(reason).toBeInstanceOf(DeliveryInProgress);
+  });
+
+  it('repeats folded by racing handlers are all counted: no fold overwrites another', async () => {
+    const a = ledger('a');
+    await a.admit(finding, key, HOUR);
+    await a.delivered(finding, key);
+    const raced = readBarrier(client, 3);
+    const repeats = ['e2', 'e3', 'e4'].map((id, i) =>
+      sampleFinding({
+        id: `${i}`.repeat(32),
+        firstSeen: `2026-11-02T10:1${i}:00.000Z`,
+        lastSeen: `2026-11-02T10:1${i}:00.000Z`,
+        eventIds: [id],
+        count: 1,
+      }),
+    );
+    const results = await Promise.all(
+      repeats.map((r, i) => createDynamoLedger(raced, table, { clock, token: `r${i}` }).admit(r, key, HOUR)),
+    );
+    expect(results.map((r) => r.kind)).toEqual(['fold', 'fold', 'fold']);
+    const item = await client.send(
+      new GetItemCommand({ TableName: table, Key: { pk: { S: `dedup#${key}` } }, ConsistentRead: true }),
+    );
+    const stored = JSON.parse(item.Item?.f?.S ?? '{}') as { count: number; eventIds: string[]; lastSeen: string };
+    expect(stored.count).toBe(4);
+    expect([...stored.eventIds].sort()).toEqual(['e1', 'e2', 'e3', 'e4']);
+    expect(stored.lastSeen).toBe('2026-11-02T10:12:00.000Z');
+  });
+
+  it('a fold that read before delivery was recorded does not undo it: the finding never pages twice', async () => {
+    const a = ledger('a');
+    expect((await a.admit(finding, key, HOUR)).kind).toBe('deliver');
+    const held = heldRead(client);
+    const repeat = sampleFinding({
+      id: 'f'.repeat(32),
+      firstSeen: '2026-11-02T10:30:00.000Z',
+      lastSeen: '2026-11-02T10:30:00.000Z',
+      eventIds: ['e2'],
+      count: 1,
+    });
+    // b reads the entry while a's delivery is still in flight (d = false), a records delivery, then b writes.
+    const folding = createDynamoLedger(held.client, table, { clock, token: 'b' }).admit(repeat, key, HOUR);
+    await held.read;
+    await a.delivered(finding, key);
+    held.release();
+    expect((await folding).kind).toBe('fold');
+    expect((await ledger('c').admit(finding, key, HOUR)).kind).toBe('duplicate');
   });
 
   it('a replayed old finding is not written already expired (TTL from now, not from event time)', async () => {

@@ -19,6 +19,7 @@ import type { DetectionConfig } from '../../rules/core/config.ts';
 import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
 import { catalogue } from '../../rules/index.ts';
 import { createStateTable, deleteTable, dynamoClient } from '../support/dynamodb.ts';
+import { readBarrier } from '../support/race.ts';
 import { startS3rver } from '../support/s3rver.ts';
 import { ctRecord, envelope, failedLogin, sqsBatch, stopLogging } from './support.ts';
 
@@ -159,7 +160,8 @@ describe('evaluate handler end to end (DynamoDB Local, s3rver, mocked SNS)', () 
     // Other rules also count failed logins (password spraying): throttle the brute-force counter itself.
     const throttledDynamo = failing(dynamo, 'PutItemCommand', throttled(), 1, 'counter#signin.console-login-failures#');
     const out = await handlerWith({ dynamo: throttledDynamo })(batch);
-    expect(failedIds(out).length).toBeGreaterThan(0);
+    // Every failed login of the burst is in the counter write that failed.
+    expect(failedIds(out)).toEqual(batch.Records.map((r) => r.messageId));
     expect(pagedRules()).toEqual([]);
     expect(await handlerWith()(retryOf(batch, failedIds(out)))).toEqual({ batchItemFailures: [] });
     expect(pagedRules()).toEqual(['signin.console-login-failures']);
@@ -192,7 +194,8 @@ describe('evaluate handler end to end (DynamoDB Local, s3rver, mocked SNS)', () 
     const out = await handlerWith({ s3: failing(s3.client, 'PutObjectCommand', new Error('ServiceUnavailable')) })(
       batch,
     );
-    expect(failedIds(out).length).toBeGreaterThan(0);
+    // The five logins that crossed the threshold carry the finding; the sixth only counted, and is done.
+    expect(failedIds(out)).toEqual(batch.Records.slice(0, 5).map((r) => r.messageId));
     expect(pagedRules()).toEqual([]);
     expect(await handlerWith()(retryOf(batch, failedIds(out)))).toEqual({ batchItemFailures: [] });
     expect(pagedRules()).toEqual(['signin.console-login-failures']);
@@ -327,5 +330,19 @@ describe('evaluate handler end to end (DynamoDB Local, s3rver, mocked SNS)', () 
       expect(published().map((p) => p.kind)).toEqual(['page', 'page']);
       expect(await incidentKeys(published()[0]?.incidentId ?? '-')).toHaveLength(1);
     });
+  });
+
+  it('two handlers delivering the same finding at the same moment page once; the other retries', async () => {
+    const batch = bruteForce(40);
+    // Both handlers read the finding's ledger entry before either writes it.
+    const raced = readBarrier(dynamo, 2, 'dedup#signin.console-login-failures|');
+    const [a, b] = [handlerWith({ dynamo: raced }), handlerWith({ dynamo: raced })];
+    const outs = await Promise.all([a(batch), b(batch)]);
+    expect(pagedRules()).toEqual(['signin.console-login-failures']);
+    // The loser left the finding to the winner's claim: the five messages that carry it come back to it.
+    const retried = outs.map(failedIds).filter((ids) => ids.length > 0);
+    expect(retried).toEqual([batch.Records.slice(0, 5).map((r) => r.messageId)]);
+    expect(await handlerWith()(retryOf(batch, retried[0] ?? []))).toEqual({ batchItemFailures: [] });
+    expect(pagedRules()).toEqual(['signin.console-login-failures']);
   });
 });

@@ -14,6 +14,7 @@ import {
   createMemoryLedger,
 } from '../../rules/core/memory.ts';
 import type { FindingSink } from '../../rules/core/ports.ts';
+import type { Rule } from '../../rules/core/types.ts';
 import { catalogue } from '../../rules/index.ts';
 import { envelope, sqsBatch, stopLogging } from './support.ts';
 
@@ -66,6 +67,58 @@ describe('evaluate handler', () => {
       logged.filter((l) => l.message === 'malformed record: it will be retried, then moved to the DLQ'),
     ).toHaveLength(2);
     expect(logged.find((l) => l.MalformedRecords !== undefined)?.MalformedRecords).toBe(2);
+  });
+
+  it('a rule that throws fails exactly the messages carrying its event, and the batch goes on', async () => {
+    const lines: string[] = [];
+    const delivered: Finding[] = [];
+    // Throws only on one trail's events, as a rule with a bug for one input shape would.
+    const fragile: Rule = {
+      ...loggingStopped,
+      id: 'test.fragile',
+      match: (e) => {
+        if (e.kind === 'cloudtrail' && JSON.stringify(e.record.requestParameters).includes('poison'))
+          throw new TypeError('cannot read properties of undefined');
+        return false;
+      },
+    };
+    const handler = createHandler({
+      ruleText: shippedRuleText((e) => {
+        throw new Error(e);
+      }),
+      catalogue: buildCatalogue([loggingStopped, fragile]),
+      incidents: createMemoryIncidentStore(),
+      config: DEFAULT_DETECTION_CONFIG,
+      counters: createMemoryCounterStore(),
+      ledger: createMemoryLedger(),
+      history: createMemoryHistoryStore(),
+      sink: { deliver: async (f) => void delivered.push(f), fold: async () => {} },
+      telemetry: createTelemetry(
+        'test',
+        (line) => lines.push(line),
+        () => 0,
+      ),
+    });
+    const poison = JSON.stringify(
+      envelope({
+        ...stopLogging('2026-11-02T10:00:00Z'),
+        requestParameters: { name: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/poison' },
+      }),
+    );
+    const fine = JSON.stringify(envelope(stopLogging('2026-11-02T10:00:01Z')));
+    // The same event twice (SQS at-least-once): both of its messages must be retried.
+    const batch = sqsBatch([fine, poison, poison]);
+    const out = await handler(batch);
+    expect(out.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([
+      batch.Records[1]?.messageId,
+      batch.Records[2]?.messageId,
+    ]);
+    // The other rule still judged both events.
+    expect(delivered.map((f) => f.ruleId)).toEqual(['cloudtrail.logging-stopped', 'cloudtrail.logging-stopped']);
+    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const ruleError = expect.objectContaining({ ruleId: 'test.fragile', error: 'cannot read properties of undefined' });
+    // Judged once per message it arrived in.
+    expect(logged.filter((l) => l.message === 'rule failed on an event')).toEqual([ruleError, ruleError]);
   });
 
   it('fails only the records whose finding could not be delivered, and pages once after the retry', async () => {
@@ -126,9 +179,15 @@ describe('evaluate handler metrics', () => {
         () => 0,
       ),
     });
-    const out = await handler(sqsBatch(bodies));
+    const batch = sqsBatch(bodies);
+    const out = await handler(batch);
     const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    return { out, emf: lines.filter((l) => l.startsWith('{"_aws"')), logs: parsed.filter((l) => !('_aws' in l)) };
+    return {
+      out,
+      batch,
+      emf: lines.filter((l) => l.startsWith('{"_aws"')),
+      logs: parsed.filter((l) => !('_aws' in l)),
+    };
   };
   const emf = (dimensions: Record<string, string>, metrics: Record<string, number>) =>
     JSON.stringify({
@@ -159,13 +218,17 @@ describe('evaluate handler metrics', () => {
   const ok: FindingSink = { deliver: async () => {}, fold: async () => {} };
 
   it('writes one EMF line per rule, one per severity and one for the batch (pages vs updates too)', async () => {
-    const { out, emf: lines } = await run(ok, [
+    const {
+      out,
+      emf: lines,
+      batch,
+    } = await run(ok, [
       '{not json',
       JSON.stringify(envelope(stopLogging('2026-11-02T10:00:00Z'))),
       JSON.stringify(envelope(stopLogging('2026-11-02T10:10:00Z'))),
       JSON.stringify(envelope(sandboxStop())),
     ]);
-    expect(out.batchItemFailures).toHaveLength(1);
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[0]?.messageId }]);
     expect(lines).toEqual([
       emf({ ruleId: 'cloudtrail.logging-stopped' }, { Matches: 3, Findings: 2, Suppressed: 1, Folded: 1 }),
       emf({ severity: 'critical' }, { FindingsBySeverity: 2 }),
@@ -181,11 +244,19 @@ describe('evaluate handler metrics', () => {
       },
       fold: async () => {},
     };
-    const { out, emf: lines, logs } = await run(failing, [JSON.stringify(envelope(stopLogging()))]);
-    expect(out.batchItemFailures).toHaveLength(1);
+    const {
+      out,
+      emf: lines,
+      logs,
+      batch,
+    } = await run(failing, [
+      JSON.stringify(envelope(stopLogging())),
+      JSON.stringify(envelope({ ...stopLogging(), errorCode: 'AccessDenied' })),
+    ]);
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[0]?.messageId }]);
     expect(lines).toEqual([
       emf({ ruleId: 'cloudtrail.logging-stopped' }, { Matches: 1 }),
-      emf({}, { EventsIn: 1, Matches: 1, DeliveryFailures: 1, FailedRecords: 1 }),
+      emf({}, { EventsIn: 2, Matches: 1, DeliveryFailures: 1, FailedRecords: 1 }),
     ]);
     expect(logs).toEqual([
       expect.objectContaining({

@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDynamoHistoryStore } from '../../functions/shared/adapters/dynamodb-history-store.ts';
 import type { HistorySpec, Sighting } from '../../rules/core/history.ts';
@@ -94,4 +95,15 @@ describe('DynamoDB Local', () => {
     client.destroy();
   });
   contract('DynamoDB', () => createDynamoHistoryStore(client, table));
+
+  it('memory learnt from replayed old events is not written already expired (TTL from now)', async () => {
+    const now = Date.now();
+    const store = createDynamoHistoryStore(client, table, { clock: { now: () => now } });
+    const key = freshKey();
+    await store.record([{ key, spec: perValue, sightings: [seen('a', '198.51.100.7', 0)] }]);
+    const item = await client.send(
+      new GetItemCommand({ TableName: table, Key: { pk: { S: `history#${key}` } }, ConsistentRead: true }),
+    );
+    expect(Number(item.Item?.ttl?.N) * 1000).toBeGreaterThan(now + perValue.retainMs);
+  });
 });

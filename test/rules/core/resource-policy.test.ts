@@ -86,6 +86,29 @@ describe('isNarrowCidr', () => {
     ['not-an-ip', false],
     ['203.0.113.0/24/1', false],
     ['', false],
+    // Multi-digit octets in every position, at and past their limits.
+    ['198.51.100.25/32', true],
+    ['172.16.254.254', true],
+    ['100.100.100.100/16', true],
+    ['255.255.255.255', true],
+    ['10.255.0.1', true],
+    ['10.256.0.1', false],
+    ['10.0.256.1', false],
+    ['10.0.0.256', false],
+    ['10.0.0.1000', false],
+    ['1000.0.0.1', false],
+    ['10.0.0', false],
+    ['10.0.0.1.5', false],
+    [' 198.51.100.25/32 ', true],
+    ['198.51.100.0/', false],
+    ['198.51.100.0/abc', false],
+    ['198.51.100.0/0032', false],
+    ['2001:db8::/32', true],
+    ['2001:db8::/31', false],
+    ['2001:db8::/129', false],
+    ['2001:db8::1/128', true],
+    ['::ffff:198.51.100.25', true],
+    ['fe80::1%eth0', false],
   ] as const)('%s → %s', (cidr, expected) => {
     expect(isNarrowCidr(cidr)).toBe(expected);
   });
@@ -132,6 +155,21 @@ describe('analyzeResourcePolicy', () => {
     ['a condition on a key that does not identify the caller', everyone({ Bool: { 'aws:SecureTransport': 'true' } })],
     ['aws:SourceVpce tested with IpAddress', everyone({ IpAddress: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } })],
     ['an empty value list', everyone({ StringEquals: { 'aws:PrincipalOrgID': [] } })],
+    ['an empty aws:SourceIp list', everyone({ IpAddress: { 'aws:SourceIp': [] } })],
+    [
+      'a narrow range beside an invalid one in aws:SourceIp',
+      everyone({ IpAddress: { 'aws:SourceIp': ['198.51.100.0/24', '10.256.0.0/16'] } }),
+    ],
+    [
+      'two non-restricting keys in one operator block',
+      everyone({ StringEquals: { 's3:prefix': 'home/', 'aws:RequestedRegion': 'eu-west-1' } }),
+    ],
+    ['a restricting key under an unknown operator', everyone({ NumericEquals: { 'aws:PrincipalAccount': '1' } })],
+    ['a condition that is not an object', allow({ Principal: '*', Condition: 'none' })],
+    [
+      'an operator block that is not an object',
+      allow({ Principal: '*', Condition: { StringEquals: 'aws:PrincipalOrgID' } }),
+    ],
   ])('public: %s', (_name, policy) => {
     expect(analyzeResourcePolicy(policy).kind).toBe('public');
   });
@@ -169,6 +207,22 @@ describe('analyzeResourcePolicy', () => {
       'ForAnyValue on a fixed account',
       everyone({ 'ForAnyValue:StringEquals': { 'aws:PrincipalAccount': '111122223333' } }),
     ],
+    [
+      'a restricting key beside another key in one operator block',
+      everyone({ StringEquals: { 's3:prefix': 'home/', 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } }),
+    ],
+    [
+      'a restricting key beside a negated operator',
+      everyone({
+        StringNotEquals: { 'aws:PrincipalAccount': '444455556666' },
+        StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' },
+      }),
+    ],
+    [
+      'aws:SourceIp with multi-digit octets',
+      everyone({ IpAddress: { 'aws:SourceIp': ['198.51.100.25/32', '172.16.254.0/24'] } }),
+    ],
+    ['an IpAddress operator written in another case', everyone({ ipaddress: { 'aws:SourceIp': '198.51.100.0/24' } })],
     [
       'one restricting key among others',
       everyone({ Bool: { 'aws:SecureTransport': 'true' }, StringEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } }),

@@ -23,6 +23,14 @@ describe('applySuppressions', () => {
     ['all matchers must match', { ...base, ruleId: 'ec2.*', account: '444455556666' }, undefined],
     ['another rule', { ...base, ruleId: 'iam.*' }, undefined],
     ['another principal', { ...base, principal: 'arn:aws:iam::111122223333:role/other' }, undefined],
+    ['another resource', { ...base, resource: '*:security-group/sg-9999*' }, undefined],
+    ['a resource glob beside a matching rule glob', { ...base, ruleId: 'ec2.*', resource: '*:vpc/*' }, undefined],
+    ['another account', { ...base, account: '444455556666' }, undefined],
+    [
+      'a role of the same name in another account',
+      { ...base, principal: 'arn:aws:iam::444455556666:role/*' },
+      undefined,
+    ],
     ['expires on the day of the event: still active', { ...base, ruleId: 'ec2.*', expires: '2026-11-02' }, 'active'],
     ['expired the day before', { ...base, ruleId: 'ec2.*', expires: '2026-11-01' }, 'expired'],
   ])('%s', (_name, suppression, status) => {
@@ -37,6 +45,57 @@ describe('applySuppressions', () => {
     const active = { ...base, ruleId: 'ec2.*' };
     expect(applySuppressions(finding, [expired, active]).suppression?.status).toBe('active');
     expect(applySuppressions(finding, [active, expired]).suppression?.status).toBe('active');
+  });
+
+  it('a resource suppression never matches a finding without resources', () => {
+    const bare = sampleFinding({ ...finding, resources: [] });
+    expect(applySuppressions(bare, [{ ...base, resource: '*' }]).suppression).toBeUndefined();
+  });
+
+  it('matches a resource suppression against any of the finding’s resources', () => {
+    const two = sampleFinding({ ...finding, resources: ['arn:aws:s3:::logs', ...finding.resources] });
+    expect(applySuppressions(two, [{ ...base, resource: '*:security-group/*' }]).suppression?.status).toBe('active');
+  });
+
+  it('names the most recently expired suppression, whatever the order', () => {
+    const older = { ...base, ruleId: 'ec2.*', expires: '2026-09-30', reason: 'Older migration (CHG-1)' };
+    const newer = { ...base, ruleId: 'ec2.*', expires: '2026-10-31', reason: 'Newer migration (CHG-2)' };
+    for (const order of [
+      [older, newer],
+      [newer, older],
+    ]) {
+      expect(applySuppressions(finding, order).suppression).toEqual({
+        status: 'expired',
+        reason: newer.reason,
+        expires: '2026-10-31',
+      });
+    }
+  });
+
+  it('on a tie between expired suppressions, names the first listed', () => {
+    const first = { ...base, ruleId: 'ec2.*', expires: '2026-10-31', reason: 'First listed (CHG-1)' };
+    const second = { ...base, ruleId: 'ec2.*', expires: '2026-10-31', reason: 'Second listed (CHG-2)' };
+    expect(applySuppressions(finding, [first, second]).suppression?.reason).toBe(first.reason);
+  });
+
+  it.each([
+    ['a user is not a session: no role stands behind it', 'arn:aws:iam::111122223333:user/bob', '*ned'],
+    [
+      'only a real session ARN names its role',
+      'evil-arn:aws:sts::111122223333:assumed-role/network-admin/alice',
+      'arn:aws:iam::111122223333:role/network-admin',
+    ],
+  ])('principal globs: %s', (_why, arn, principal) => {
+    const f = sampleFinding({ ...finding, actor: { arn, type: 'IAMUser' } });
+    expect(applySuppressions(f, [{ ...base, principal }]).suppression).toBeUndefined();
+  });
+
+  it('judges expiry at the finding’s first event, to the last millisecond of the day (UTC)', () => {
+    const at = (firstSeen: string) =>
+      applySuppressions(sampleFinding({ ...finding, firstSeen }), [{ ...base, ruleId: 'ec2.*', expires: '2026-11-02' }])
+        .suppression?.status;
+    expect(at('2026-11-02T23:59:59.999Z')).toBe('active');
+    expect(at('2026-11-03T00:00:00.000Z')).toBe('expired');
   });
 
   it('leaves a finding no suppression matches untouched', () => {

@@ -125,6 +125,104 @@ describe('applyWindow: threshold edges', () => {
   });
 });
 
+describe('applyWindow: edges of distinct counts, claims and lateness', () => {
+  it.each([
+    {
+      why: 'a value seen twice stays counted while its later sighting is inside the window',
+      events: [ev('1', 0, 'alice'), ev('2', 200_000, 'bob'), ev('3', 250_000, 'alice'), ev('4', 320_000, 'carol')],
+      fires: [{ at: 320_000, start: 200_000, ids: ['2', '3', '4'] }],
+    },
+    {
+      why: 'a value whose only sighting slid out no longer counts',
+      events: [ev('1', 0, 'alice'), ev('2', 100_000, 'bob'), ev('3', 320_000, 'carol')],
+      fires: [],
+    },
+    {
+      why: 'one value many times is one value, however many events',
+      events: [ev('1', 0, 'alice'), ev('2', 1, 'alice'), ev('3', 2, 'bob'), ev('4', 3, 'bob')],
+      fires: [],
+    },
+    {
+      why: 'a value that slid out counts again when seen again',
+      events: [ev('1', 0, 'alice'), ev('2', 100_000, 'bob'), ev('3', 320_000, 'carol'), ev('4', 330_000, 'alice')],
+      fires: [{ at: 330_000, start: 100_000, ids: ['2', '3', '4'] }],
+    },
+  ])('distinct, count 3: $why', ({ events, fires }) => {
+    expect(strip(run([events], params(3)).fresh)).toEqual(fires);
+  });
+
+  it.each([
+    { label: 'in one batch', split: false },
+    { label: 'across batches', split: true },
+  ])('an event exactly one window after a fire starts the next burst ($label)', ({ split }) => {
+    const first = [ev('a', 0), ev('b', 1), ev('c', 2)];
+    const next = [ev('g', 2 + T), ev('h', 2 + T + 1), ev('i', 2 + T + 2)];
+    const { fresh } = run(split ? [first, next] : [[...first, ...next]], params(3));
+    expect(strip(fresh)).toEqual([
+      { at: 2, start: 0, ids: ['a', 'b', 'c'] },
+      { at: 2 + T + 2, start: 2 + T, ids: ['g', 'h', 'i'] },
+    ]);
+  });
+
+  it('a late event exactly one window before a fire is not part of its burst; one ms later it is', () => {
+    const first = run([[ev('a', 0), ev('b', 1), ev('c', 2)]], params(3));
+    const before = [ev('x', 2 - T - 2), ev('y', 2 - T - 1), ev('z', 2 - T)];
+    expect(strip(run([before], params(3), first.state).fresh)).toEqual([
+      { at: 2 - T, start: 2 - T - 2, ids: ['x', 'y', 'z'] },
+    ]);
+    const inside = [ev('x', 2 - T - 1), ev('y', 2 - T), ev('z', 2 - T + 1)];
+    expect(run([inside], params(3), first.state).fresh).toEqual([]);
+  });
+
+  it('keeps an event exactly at the lateness horizon and drops one a millisecond older', () => {
+    const horizon = T + 60_000;
+    const p = params(2, T, horizon);
+    const watermark = run([[ev('new', 10 * T)]], p).state;
+    const atEdge = run([[ev('edge', 10 * T - horizon)]], p, watermark).state;
+    expect(atEdge.pending.map((e) => e.id)).toEqual(['edge', 'new']);
+    const tooOld = run([[ev('old', 10 * T - horizon - 1)]], p, watermark).state;
+    expect(tooOld.pending.map((e) => e.id)).toEqual(['new']);
+    // An event past the horizon is gone: it can no longer complete a window with a later straggler.
+    expect(run([[ev('old2', 10 * T - horizon)]], p, tooOld).fresh).toHaveLength(0);
+  });
+
+  it('remembers a fire for redelivery until it is a whole horizon behind the newest event', () => {
+    const horizon = T + 60_000;
+    const p = params(3, T, horizon);
+    const fired = run([[ev('a', 0), ev('b', 1), ev('c', 2)]], p);
+    // A fire at 2 is kept while 2 + T > watermark - horizon.
+    const lastKept = run([[ev('later', 2 + T + horizon - 1)]], p, fired.state);
+    expect(lastKept.state.claims.map((c) => c.at)).toEqual([2]);
+    expect(run([[ev('b', 1)]], p, lastKept.state).fires.map((f) => f.replay)).toEqual([true]);
+    const dropped = run([[ev('later', 2 + T + horizon)]], p, fired.state);
+    expect(dropped.state.claims).toEqual([]);
+    // Too late to replay; and too old to count again.
+    expect(run([[ev('b', 1)]], p, dropped.state).fires).toEqual([]);
+  });
+
+  it('a redelivered event replays its fire once, however often it appears in the batch', () => {
+    const first = run([[ev('a', 0), ev('b', 1), ev('c', 2)]], params(3));
+    const again = run([[ev('b', 1), ev('c', 2), ev('b', 1)]], params(3), first.state);
+    expect(again.fires.map((f) => f.replay)).toEqual([true]);
+  });
+
+  it.each([
+    ['in id order', ['a', 'b', 'c']],
+    ['reversed', ['c', 'b', 'a']],
+    ['shuffled', ['b', 'c', 'a']],
+  ])('events at the same instant are taken in id order, whatever the input order (%s)', (_why, ids) => {
+    // The fire's events decide the finding's event list and id: a redelivery in another order must agree.
+    const { fresh, state } = run([ids.map((id) => ev(id, 1_000))], params(2));
+    expect(strip(fresh)).toEqual([{ at: 1_000, start: 1_000, ids: ['a', 'b'] }]);
+    expect(state.pending).toEqual([]);
+  });
+
+  it('the watermark only moves forward', () => {
+    const { state } = run([[ev('a', 5 * T)], [ev('b', T)]], params(3));
+    expect(state.watermark).toBe(5 * T);
+  });
+});
+
 const eventsArb = fc
   .uniqueArray(
     fc.record({
@@ -139,6 +237,17 @@ const eventsArb = fc
     },
   )
   .map((es) => es.map(({ id, t }) => ev(id, t)));
+/** The same with a value each, for distinct thresholds (few values, so they repeat inside windows). */
+const distinctEventsArb = fc
+  .uniqueArray(
+    fc.record({
+      id: fc.uuid(),
+      t: fc.integer({ min: 0, max: 40 * 60_000 }),
+      d: fc.constantFrom('u1', 'u2', 'u3', 'u4', 'u5'),
+    }),
+    { minLength: 0, maxLength: 60, selector: (e) => e.id },
+  )
+  .map((es) => es.map(({ id, t, d }) => ev(id, t, d)));
 
 const splitInto = (events: readonly WindowEvent[], cuts: readonly number[]) => {
   const points = [...new Set(cuts.map((c) => c % (events.length + 1)))].sort((a, b) => a - b);
@@ -169,6 +278,23 @@ describe('applyWindow: properties against the brute-force oracle', () => {
         const { fresh } = run(splitInto(inOrder, cuts), params(count, windowMs));
         expect(strip(fresh)).toEqual(oracle(inOrder, count, windowMs));
       }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('distinct values, in-order input, in any batching, equal the oracle exactly', () => {
+    fc.assert(
+      fc.property(
+        distinctEventsArb,
+        fc.integer({ min: 2, max: 4 }),
+        fc.integer({ min: 1, max: 15 }).map((m) => m * 60_000),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (events, count, windowMs, cuts) => {
+          const inOrder = sorted(events);
+          const { fresh } = run(splitInto(inOrder, cuts), params(count, windowMs));
+          expect(strip(fresh)).toEqual(oracle(inOrder, count, windowMs));
+        },
+      ),
       { numRuns: 400 },
     );
   });
