@@ -1,6 +1,7 @@
 import { rule as accessAnalyzerAnalyzerDeleted } from './access-analyzer/analyzer-deleted.rule.ts';
 import { rule as accountDangerousActionDenied } from './account/dangerous-action-denied.rule.ts';
 import { rule as accountRootActivity } from './account/root-activity.rule.ts';
+import { rule as apigatewayRestApiPolicyOpened } from './apigateway/rest-api-policy-opened.rule.ts';
 import { rule as backupPlanChanged } from './backup/plan-changed.rule.ts';
 import { rule as backupRecoveryPointDeleted } from './backup/recovery-point-deleted.rule.ts';
 import { rule as backupVaultPolicyOpened } from './backup/vault-policy-opened.rule.ts';
@@ -17,6 +18,7 @@ import { buildCatalogue } from './core/engine.ts';
 import type { Rule } from './core/types.ts';
 import { rule as dynamodbBackupProtectionRemoved } from './dynamodb/backup-protection-removed.rule.ts';
 import { rule as dynamodbEncryptedWithOutsideKey } from './dynamodb/encrypted-with-outside-key.rule.ts';
+import { rule as dynamodbResourcePolicyOpened } from './dynamodb/resource-policy-opened.rule.ts';
 import { rule as dynamodbTableDeleted } from './dynamodb/table-deleted.rule.ts';
 import { rule as dynamodbTrailwardenTableTampered } from './dynamodb/trailwarden-table-tampered.rule.ts';
 import { rule as ec2EbsDefaultEncryptionDisabled } from './ec2/ebs-default-encryption-disabled.rule.ts';
@@ -36,11 +38,13 @@ import { rule as ec2UnapprovedRegion } from './ec2/unapproved-region.rule.ts';
 import { rule as ec2VpcChanged } from './ec2/vpc-changed.rule.ts';
 import { rule as ecrRepositoryDeleted } from './ecr/repository-deleted.rule.ts';
 import { rule as ecrRepositoryPolicyOpened } from './ecr/repository-policy-opened.rule.ts';
+import { rule as efsFileSystemPolicyOpened } from './efs/file-system-policy-opened.rule.ts';
 import { rule as elasticacheClusterDeleted } from './elasticache/cluster-deleted.rule.ts';
 import { rule as elasticfilesystemFileSystemDeleted } from './elasticfilesystem/file-system-deleted.rule.ts';
 import { rule as elasticloadbalancingLoadBalancerDeleted } from './elasticloadbalancing/load-balancer-deleted.rule.ts';
 import { rule as esDomainDeleted } from './es/domain-deleted.rule.ts';
 import { rule as eventsTrailwardenRulesTampered } from './events/trailwarden-rules-tampered.rule.ts';
+import { rule as glacierVaultPolicyOpened } from './glacier/vault-policy-opened.rule.ts';
 import { rule as guarddutyDetectorDisabled } from './guardduty/detector-disabled.rule.ts';
 import { rule as guarddutyFindingsSuppressed } from './guardduty/findings-suppressed.rule.ts';
 import { rule as iamAccessDeniedBurst } from './iam/access-denied-burst.rule.ts';
@@ -55,15 +59,18 @@ import { rule as iamSelfPrivilegeGrant } from './iam/self-privilege-grant.rule.t
 import { rule as iamTrustPolicyOpened } from './iam/trust-policy-opened.rule.ts';
 import { rule as iamUserAddedToAdminGroup } from './iam/user-added-to-admin-group.rule.ts';
 import { rule as iamUserCreated } from './iam/user-created.rule.ts';
+import { rule as kinesisResourcePolicyOpened } from './kinesis/resource-policy-opened.rule.ts';
 import { rule as kmsKeyDisabled } from './kms/key-disabled.rule.ts';
 import { rule as kmsKeyPolicyOpened } from './kms/key-policy-opened.rule.ts';
 import { rule as kmsOpenedKeyDisabled } from './kms/opened-key-disabled.rule.ts';
 import { rule as kmsTrailwardenKeyTampered } from './kms/trailwarden-key-tampered.rule.ts';
 import { rule as lambdaFunctionMadePublic } from './lambda/function-made-public.rule.ts';
+import { rule as lambdaLayerMadePublic } from './lambda/layer-made-public.rule.ts';
 import { rule as lambdaTrailwardenFunctionTampered } from './lambda/trailwarden-function-tampered.rule.ts';
 import { rule as logsAuditLogGroupDeleted } from './logs/audit-log-group-deleted.rule.ts';
 import { rule as logsLogDataDeletedBurst } from './logs/log-data-deleted-burst.rule.ts';
 import { rule as macieDisabled } from './macie/disabled.rule.ts';
+import { rule as opensearchDomainPolicyOpened } from './opensearch/domain-policy-opened.rule.ts';
 import { rule as organizationsGuardrailChanged } from './organizations/guardrail-changed.rule.ts';
 import { rule as rdsBackupProtectionRemoved } from './rds/backup-protection-removed.rule.ts';
 import { rule as rdsDatabaseDeleted } from './rds/database-deleted.rule.ts';
@@ -73,9 +80,12 @@ import { rule as rdsInstanceMadePublic } from './rds/instance-made-public.rule.t
 import { rule as rdsSnapshotShared } from './rds/snapshot-shared.rule.ts';
 import { rule as rdsSnapshotsDeletedBurst } from './rds/snapshots-deleted-burst.rule.ts';
 import { rule as redshiftClusterDeleted } from './redshift/cluster-deleted.rule.ts';
+import { rule as redshiftClusterMadePublic } from './redshift/cluster-made-public.rule.ts';
+import { rule as redshiftWorkgroupMadePublic } from './redshift/workgroup-made-public.rule.ts';
 import { rule as route53HostedZoneDeleted } from './route53/hosted-zone-deleted.rule.ts';
-import { rule as route53resolverQueryLoggingRemoved } from './route53resolver/query-logging-removed.rule.ts';
-import { rule as s3AccessLoggingDisabled } from './s3/access-logging-disabled.rule.ts';
+import { rule as route53resolverQueryLoggingRemoved, rule as route53resolverQueryLoggingRemoved } from './route53resolver/query-logging-removed.rule.ts';
+import { rule as s3AccessLoggingDisabled, rule as s3AccessLoggingDisabled } from './s3/access-logging-disabled.rule.ts';
+import { rule as s3AccessPointOpened } from './s3/access-point-opened.rule.ts';
 import { rule as s3BucketDeleted } from './s3/bucket-deleted.rule.ts';
 import { rule as s3BucketMadePublic } from './s3/bucket-made-public.rule.ts';
 import { rule as s3BucketProtectionWeakened } from './s3/bucket-protection-weakened.rule.ts';
@@ -87,6 +97,7 @@ import { rule as s3TrailwardenBucketTampered } from './s3/trailwarden-bucket-tam
 import { rule as secretsmanagerResourcePolicyOpened } from './secretsmanager/resource-policy-opened.rule.ts';
 import { rule as secretsmanagerSecretsDeletedBurst } from './secretsmanager/secrets-deleted-burst.rule.ts';
 import { rule as securityhubDisabled } from './securityhub/disabled.rule.ts';
+import { rule as sesIdentityPolicyOpened } from './ses/identity-policy-opened.rule.ts';
 import { rule as signinConcurrentSessions } from './signin/concurrent-sessions.rule.ts';
 import { rule as signinConsoleLoginFailures } from './signin/console-login-failures.rule.ts';
 import { rule as signinConsoleLoginWithoutMfa } from './signin/console-login-without-mfa.rule.ts';
@@ -150,19 +161,30 @@ export const RULES: readonly Rule[] = [
   snsTrailwardenTopicTampered,
   sqsTrailwardenQueueTampered,
   // A.5.23 cloud services
+  apigatewayRestApiPolicyOpened,
+  dynamodbResourcePolicyOpened,
   ec2ImageShared,
   ec2SnapshotShared,
   ec2UnapprovedRegion,
   ecrRepositoryPolicyOpened,
+  efsFileSystemPolicyOpened,
+  glacierVaultPolicyOpened,
+  kinesisResourcePolicyOpened,
   kmsKeyPolicyOpened,
   lambdaFunctionMadePublic,
+  lambdaLayerMadePublic,
+  opensearchDomainPolicyOpened,
   organizationsGuardrailChanged,
   rdsInstanceMadePublic,
   rdsSnapshotShared,
+  redshiftClusterMadePublic,
+  redshiftWorkgroupMadePublic,
+  s3AccessPointOpened,
   s3BucketMadePublic,
   s3BucketProtectionWeakened,
   s3PublicAccessBlockRemoved,
   secretsmanagerResourcePolicyOpened,
+  sesIdentityPolicyOpened,
   snsTopicPolicyOpened,
   sqsQueuePolicyOpened,
   // A.8.9 configuration
