@@ -8,14 +8,17 @@ import { rule as backupVaultPolicyOpened } from './backup/vault-policy-opened.ru
 import { rule as backupVaultProtectionRemoved } from './backup/vault-protection-removed.rule.ts';
 import { rule as cloudtrailLoggingStopped } from './cloudtrail/logging-stopped.rule.ts';
 import { rule as cloudtrailTrailDegraded } from './cloudtrail/trail-degraded.rule.ts';
+import { rule as cloudwatchAlarmsSilenced } from './cloudwatch/alarms-silenced.rule.ts';
 import { rule as configBucketPublicDrift } from './config/bucket-public-drift.rule.ts';
 import { rule as configEncryptionRemovedDrift } from './config/encryption-removed-drift.rule.ts';
 import { rule as configLoggingDrift } from './config/logging-drift.rule.ts';
 import { rule as configRecorderStopped } from './config/recorder-stopped.rule.ts';
 import { rule as configRuleNoncompliant } from './config/rule-noncompliant.rule.ts';
+import { rule as configRulesDeleted } from './config/rules-deleted.rule.ts';
 import { rule as configSecurityGroupDrift } from './config/security-group-drift.rule.ts';
 import { buildCatalogue } from './core/engine.ts';
 import type { Rule } from './core/types.ts';
+import { rule as detectiveDisabled } from './detective/disabled.rule.ts';
 import { rule as dynamodbBackupProtectionRemoved } from './dynamodb/backup-protection-removed.rule.ts';
 import { rule as dynamodbEncryptedWithOutsideKey } from './dynamodb/encrypted-with-outside-key.rule.ts';
 import { rule as dynamodbResourcePolicyOpened } from './dynamodb/resource-policy-opened.rule.ts';
@@ -47,6 +50,7 @@ import { rule as eventsTrailwardenRulesTampered } from './events/trailwarden-rul
 import { rule as glacierVaultPolicyOpened } from './glacier/vault-policy-opened.rule.ts';
 import { rule as guarddutyDetectorDisabled } from './guardduty/detector-disabled.rule.ts';
 import { rule as guarddutyFindingsSuppressed } from './guardduty/findings-suppressed.rule.ts';
+import { rule as guarddutyMonitoringReduced } from './guardduty/monitoring-reduced.rule.ts';
 import { rule as iamAccessDeniedBurst } from './iam/access-denied-burst.rule.ts';
 import { rule as iamAccessKeyForAnotherUser } from './iam/access-key-for-another-user.rule.ts';
 import { rule as iamAdminGranted } from './iam/admin-granted.rule.ts';
@@ -59,6 +63,7 @@ import { rule as iamSelfPrivilegeGrant } from './iam/self-privilege-grant.rule.t
 import { rule as iamTrustPolicyOpened } from './iam/trust-policy-opened.rule.ts';
 import { rule as iamUserAddedToAdminGroup } from './iam/user-added-to-admin-group.rule.ts';
 import { rule as iamUserCreated } from './iam/user-created.rule.ts';
+import { rule as inspectorDisabled } from './inspector/disabled.rule.ts';
 import { rule as kinesisResourcePolicyOpened } from './kinesis/resource-policy-opened.rule.ts';
 import { rule as kmsKeyDisabled } from './kms/key-disabled.rule.ts';
 import { rule as kmsKeyPolicyOpened } from './kms/key-policy-opened.rule.ts';
@@ -96,6 +101,7 @@ import { rule as s3PublicAccessBlockRemoved } from './s3/public-access-block-rem
 import { rule as s3TrailwardenBucketTampered } from './s3/trailwarden-bucket-tampered.rule.ts';
 import { rule as secretsmanagerResourcePolicyOpened } from './secretsmanager/resource-policy-opened.rule.ts';
 import { rule as secretsmanagerSecretsDeletedBurst } from './secretsmanager/secrets-deleted-burst.rule.ts';
+import { rule as securityhubControlsWeakened } from './securityhub/controls-weakened.rule.ts';
 import { rule as securityhubDisabled } from './securityhub/disabled.rule.ts';
 import { rule as sesIdentityPolicyOpened } from './ses/identity-policy-opened.rule.ts';
 import { rule as signinConcurrentSessions } from './signin/concurrent-sessions.rule.ts';
@@ -149,14 +155,20 @@ export const RULES: readonly Rule[] = [
   // A.8.16 monitoring
   accountDangerousActionDenied,
   accessAnalyzerAnalyzerDeleted,
+  cloudwatchAlarmsSilenced,
+  configRulesDeleted,
+  detectiveDisabled,
   dynamodbTrailwardenTableTampered,
   eventsTrailwardenRulesTampered,
   guarddutyDetectorDisabled,
   guarddutyFindingsSuppressed,
+  guarddutyMonitoringReduced,
+  inspectorDisabled,
   kmsTrailwardenKeyTampered,
   lambdaTrailwardenFunctionTampered,
   macieDisabled,
   s3TrailwardenBucketTampered,
+  securityhubControlsWeakened,
   securityhubDisabled,
   snsTrailwardenTopicTampered,
   sqsTrailwardenQueueTampered,
