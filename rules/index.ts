@@ -54,6 +54,7 @@ import { rule as guarddutyMonitoringReduced } from './guardduty/monitoring-reduc
 import { rule as iamAccessDeniedBurst } from './iam/access-denied-burst.rule.ts';
 import { rule as iamAccessKeyForAnotherUser } from './iam/access-key-for-another-user.rule.ts';
 import { rule as iamAdminGranted } from './iam/admin-granted.rule.ts';
+import { rule as iamIdentityProviderChanged } from './iam/identity-provider-changed.rule.ts';
 import { rule as iamLoginProfileForAnotherUser } from './iam/login-profile-for-another-user.rule.ts';
 import { rule as iamMfaDeviceDeactivated } from './iam/mfa-device-deactivated.rule.ts';
 import { rule as iamPasswordPolicyWeakened } from './iam/password-policy-weakened.rule.ts';
@@ -116,12 +117,16 @@ import { rule as snsTopicPolicyOpened } from './sns/topic-policy-opened.rule.ts'
 import { rule as snsTrailwardenTopicTampered } from './sns/trailwarden-topic-tampered.rule.ts';
 import { rule as sqsQueuePolicyOpened } from './sqs/queue-policy-opened.rule.ts';
 import { rule as sqsTrailwardenQueueTampered } from './sqs/trailwarden-queue-tampered.rule.ts';
+import { rule as ssoAccountAssignmentCreated } from './sso/account-assignment-created.rule.ts';
+import { rule as ssoIdentitySourceChanged } from './sso/identity-source-changed.rule.ts';
+import { rule as ssoPermissionSetAdminGranted } from './sso/permission-set-admin-granted.rule.ts';
 
 // Explicit registry: a rule exists once it is imported and listed here (the catalogue test checks every
 // *.rule.ts file is). Imports are sorted by path; the list below is grouped by the Annex A areas of
 // DESIGN §3, each group alphabetical.
 export const RULES: readonly Rule[] = [
   // A.8.5 authentication
+  iamIdentityProviderChanged,
   iamLoginProfileForAnotherUser,
   iamMfaDeviceDeactivated,
   iamPasswordPolicyWeakened,
@@ -133,6 +138,7 @@ export const RULES: readonly Rule[] = [
   signinOffHoursAccess,
   signinPasswordSpraying,
   signinSuccessAfterFailures,
+  ssoIdentitySourceChanged,
   // A.8.2 privileged access
   accountRootActivity,
   iamAccessDeniedBurst,
@@ -144,6 +150,8 @@ export const RULES: readonly Rule[] = [
   iamTrustPolicyOpened,
   iamUserAddedToAdminGroup,
   iamUserCreated,
+  ssoAccountAssignmentCreated,
+  ssoPermissionSetAdminGranted,
   // A.8.15 logging
   cloudtrailLoggingStopped,
   cloudtrailTrailDegraded,
