@@ -90,8 +90,8 @@ import { rule as redshiftClusterDeleted } from './redshift/cluster-deleted.rule.
 import { rule as redshiftClusterMadePublic } from './redshift/cluster-made-public.rule.ts';
 import { rule as redshiftWorkgroupMadePublic } from './redshift/workgroup-made-public.rule.ts';
 import { rule as route53HostedZoneDeleted } from './route53/hosted-zone-deleted.rule.ts';
-import { rule as route53resolverQueryLoggingRemoved, rule as route53resolverQueryLoggingRemoved } from './route53resolver/query-logging-removed.rule.ts';
-import { rule as s3AccessLoggingDisabled, rule as s3AccessLoggingDisabled } from './s3/access-logging-disabled.rule.ts';
+import { rule as route53resolverQueryLoggingRemoved } from './route53resolver/query-logging-removed.rule.ts';
+import { rule as s3AccessLoggingDisabled } from './s3/access-logging-disabled.rule.ts';
 import { rule as s3AccessPointOpened } from './s3/access-point-opened.rule.ts';
 import { rule as s3BucketDeleted } from './s3/bucket-deleted.rule.ts';
 import { rule as s3BucketMadePublic } from './s3/bucket-made-public.rule.ts';
