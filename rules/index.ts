@@ -1,22 +1,27 @@
 import { rule as accessAnalyzerAnalyzerDeleted } from './access-analyzer/analyzer-deleted.rule.ts';
 import { rule as accountDangerousActionDenied } from './account/dangerous-action-denied.rule.ts';
 import { rule as accountRootActivity } from './account/root-activity.rule.ts';
+import { rule as apigatewayRestApiPolicyOpened } from './apigateway/rest-api-policy-opened.rule.ts';
 import { rule as backupPlanChanged } from './backup/plan-changed.rule.ts';
 import { rule as backupRecoveryPointDeleted } from './backup/recovery-point-deleted.rule.ts';
 import { rule as backupVaultPolicyOpened } from './backup/vault-policy-opened.rule.ts';
 import { rule as backupVaultProtectionRemoved } from './backup/vault-protection-removed.rule.ts';
 import { rule as cloudtrailLoggingStopped } from './cloudtrail/logging-stopped.rule.ts';
 import { rule as cloudtrailTrailDegraded } from './cloudtrail/trail-degraded.rule.ts';
+import { rule as cloudwatchAlarmsSilenced } from './cloudwatch/alarms-silenced.rule.ts';
 import { rule as configBucketPublicDrift } from './config/bucket-public-drift.rule.ts';
 import { rule as configEncryptionRemovedDrift } from './config/encryption-removed-drift.rule.ts';
 import { rule as configLoggingDrift } from './config/logging-drift.rule.ts';
 import { rule as configRecorderStopped } from './config/recorder-stopped.rule.ts';
 import { rule as configRuleNoncompliant } from './config/rule-noncompliant.rule.ts';
+import { rule as configRulesDeleted } from './config/rules-deleted.rule.ts';
 import { rule as configSecurityGroupDrift } from './config/security-group-drift.rule.ts';
 import { buildCatalogue } from './core/engine.ts';
 import type { Rule } from './core/types.ts';
+import { rule as detectiveDisabled } from './detective/disabled.rule.ts';
 import { rule as dynamodbBackupProtectionRemoved } from './dynamodb/backup-protection-removed.rule.ts';
 import { rule as dynamodbEncryptedWithOutsideKey } from './dynamodb/encrypted-with-outside-key.rule.ts';
+import { rule as dynamodbResourcePolicyOpened } from './dynamodb/resource-policy-opened.rule.ts';
 import { rule as dynamodbTableDeleted } from './dynamodb/table-deleted.rule.ts';
 import { rule as dynamodbTrailwardenTableTampered } from './dynamodb/trailwarden-table-tampered.rule.ts';
 import { rule as ec2EbsDefaultEncryptionDisabled } from './ec2/ebs-default-encryption-disabled.rule.ts';
@@ -36,16 +41,21 @@ import { rule as ec2UnapprovedRegion } from './ec2/unapproved-region.rule.ts';
 import { rule as ec2VpcChanged } from './ec2/vpc-changed.rule.ts';
 import { rule as ecrRepositoryDeleted } from './ecr/repository-deleted.rule.ts';
 import { rule as ecrRepositoryPolicyOpened } from './ecr/repository-policy-opened.rule.ts';
+import { rule as efsFileSystemPolicyOpened } from './efs/file-system-policy-opened.rule.ts';
 import { rule as elasticacheClusterDeleted } from './elasticache/cluster-deleted.rule.ts';
 import { rule as elasticfilesystemFileSystemDeleted } from './elasticfilesystem/file-system-deleted.rule.ts';
 import { rule as elasticloadbalancingLoadBalancerDeleted } from './elasticloadbalancing/load-balancer-deleted.rule.ts';
 import { rule as esDomainDeleted } from './es/domain-deleted.rule.ts';
 import { rule as eventsTrailwardenRulesTampered } from './events/trailwarden-rules-tampered.rule.ts';
+import { rule as glacierVaultPolicyOpened } from './glacier/vault-policy-opened.rule.ts';
 import { rule as guarddutyDetectorDisabled } from './guardduty/detector-disabled.rule.ts';
 import { rule as guarddutyFindingsSuppressed } from './guardduty/findings-suppressed.rule.ts';
+import { rule as guarddutyMonitoringReduced } from './guardduty/monitoring-reduced.rule.ts';
 import { rule as iamAccessDeniedBurst } from './iam/access-denied-burst.rule.ts';
 import { rule as iamAccessKeyForAnotherUser } from './iam/access-key-for-another-user.rule.ts';
 import { rule as iamAdminGranted } from './iam/admin-granted.rule.ts';
+import { rule as iamAutomationRoleUsedInteractively } from './iam/automation-role-used-interactively.rule.ts';
+import { rule as iamIdentityProviderChanged } from './iam/identity-provider-changed.rule.ts';
 import { rule as iamLoginProfileForAnotherUser } from './iam/login-profile-for-another-user.rule.ts';
 import { rule as iamMfaDeviceDeactivated } from './iam/mfa-device-deactivated.rule.ts';
 import { rule as iamPasswordPolicyWeakened } from './iam/password-policy-weakened.rule.ts';
@@ -55,15 +65,19 @@ import { rule as iamSelfPrivilegeGrant } from './iam/self-privilege-grant.rule.t
 import { rule as iamTrustPolicyOpened } from './iam/trust-policy-opened.rule.ts';
 import { rule as iamUserAddedToAdminGroup } from './iam/user-added-to-admin-group.rule.ts';
 import { rule as iamUserCreated } from './iam/user-created.rule.ts';
+import { rule as inspectorDisabled } from './inspector/disabled.rule.ts';
+import { rule as kinesisResourcePolicyOpened } from './kinesis/resource-policy-opened.rule.ts';
 import { rule as kmsKeyDisabled } from './kms/key-disabled.rule.ts';
 import { rule as kmsKeyPolicyOpened } from './kms/key-policy-opened.rule.ts';
 import { rule as kmsOpenedKeyDisabled } from './kms/opened-key-disabled.rule.ts';
 import { rule as kmsTrailwardenKeyTampered } from './kms/trailwarden-key-tampered.rule.ts';
 import { rule as lambdaFunctionMadePublic } from './lambda/function-made-public.rule.ts';
+import { rule as lambdaLayerMadePublic } from './lambda/layer-made-public.rule.ts';
 import { rule as lambdaTrailwardenFunctionTampered } from './lambda/trailwarden-function-tampered.rule.ts';
 import { rule as logsAuditLogGroupDeleted } from './logs/audit-log-group-deleted.rule.ts';
 import { rule as logsLogDataDeletedBurst } from './logs/log-data-deleted-burst.rule.ts';
 import { rule as macieDisabled } from './macie/disabled.rule.ts';
+import { rule as opensearchDomainPolicyOpened } from './opensearch/domain-policy-opened.rule.ts';
 import { rule as organizationsGuardrailChanged } from './organizations/guardrail-changed.rule.ts';
 import { rule as rdsBackupProtectionRemoved } from './rds/backup-protection-removed.rule.ts';
 import { rule as rdsDatabaseDeleted } from './rds/database-deleted.rule.ts';
@@ -73,9 +87,12 @@ import { rule as rdsInstanceMadePublic } from './rds/instance-made-public.rule.t
 import { rule as rdsSnapshotShared } from './rds/snapshot-shared.rule.ts';
 import { rule as rdsSnapshotsDeletedBurst } from './rds/snapshots-deleted-burst.rule.ts';
 import { rule as redshiftClusterDeleted } from './redshift/cluster-deleted.rule.ts';
+import { rule as redshiftClusterMadePublic } from './redshift/cluster-made-public.rule.ts';
+import { rule as redshiftWorkgroupMadePublic } from './redshift/workgroup-made-public.rule.ts';
 import { rule as route53HostedZoneDeleted } from './route53/hosted-zone-deleted.rule.ts';
 import { rule as route53resolverQueryLoggingRemoved } from './route53resolver/query-logging-removed.rule.ts';
 import { rule as s3AccessLoggingDisabled } from './s3/access-logging-disabled.rule.ts';
+import { rule as s3AccessPointOpened } from './s3/access-point-opened.rule.ts';
 import { rule as s3BucketDeleted } from './s3/bucket-deleted.rule.ts';
 import { rule as s3BucketMadePublic } from './s3/bucket-made-public.rule.ts';
 import { rule as s3BucketProtectionWeakened } from './s3/bucket-protection-weakened.rule.ts';
@@ -86,7 +103,9 @@ import { rule as s3PublicAccessBlockRemoved } from './s3/public-access-block-rem
 import { rule as s3TrailwardenBucketTampered } from './s3/trailwarden-bucket-tampered.rule.ts';
 import { rule as secretsmanagerResourcePolicyOpened } from './secretsmanager/resource-policy-opened.rule.ts';
 import { rule as secretsmanagerSecretsDeletedBurst } from './secretsmanager/secrets-deleted-burst.rule.ts';
+import { rule as securityhubControlsWeakened } from './securityhub/controls-weakened.rule.ts';
 import { rule as securityhubDisabled } from './securityhub/disabled.rule.ts';
+import { rule as sesIdentityPolicyOpened } from './ses/identity-policy-opened.rule.ts';
 import { rule as signinConcurrentSessions } from './signin/concurrent-sessions.rule.ts';
 import { rule as signinConsoleLoginFailures } from './signin/console-login-failures.rule.ts';
 import { rule as signinConsoleLoginWithoutMfa } from './signin/console-login-without-mfa.rule.ts';
@@ -99,12 +118,16 @@ import { rule as snsTopicPolicyOpened } from './sns/topic-policy-opened.rule.ts'
 import { rule as snsTrailwardenTopicTampered } from './sns/trailwarden-topic-tampered.rule.ts';
 import { rule as sqsQueuePolicyOpened } from './sqs/queue-policy-opened.rule.ts';
 import { rule as sqsTrailwardenQueueTampered } from './sqs/trailwarden-queue-tampered.rule.ts';
+import { rule as ssoAccountAssignmentCreated } from './sso/account-assignment-created.rule.ts';
+import { rule as ssoIdentitySourceChanged } from './sso/identity-source-changed.rule.ts';
+import { rule as ssoPermissionSetAdminGranted } from './sso/permission-set-admin-granted.rule.ts';
 
 // Explicit registry: a rule exists once it is imported and listed here (the catalogue test checks every
 // *.rule.ts file is). Imports are sorted by path; the list below is grouped by the Annex A areas of
 // DESIGN §3, each group alphabetical.
 export const RULES: readonly Rule[] = [
   // A.8.5 authentication
+  iamIdentityProviderChanged,
   iamLoginProfileForAnotherUser,
   iamMfaDeviceDeactivated,
   iamPasswordPolicyWeakened,
@@ -116,17 +139,21 @@ export const RULES: readonly Rule[] = [
   signinOffHoursAccess,
   signinPasswordSpraying,
   signinSuccessAfterFailures,
+  ssoIdentitySourceChanged,
   // A.8.2 privileged access
   accountRootActivity,
   iamAccessDeniedBurst,
   iamAccessKeyForAnotherUser,
   iamAdminGranted,
+  iamAutomationRoleUsedInteractively,
   iamPolicyChanged,
   iamRootAccessKeyCreated,
   iamSelfPrivilegeGrant,
   iamTrustPolicyOpened,
   iamUserAddedToAdminGroup,
   iamUserCreated,
+  ssoAccountAssignmentCreated,
+  ssoPermissionSetAdminGranted,
   // A.8.15 logging
   cloudtrailLoggingStopped,
   cloudtrailTrailDegraded,
@@ -138,31 +165,48 @@ export const RULES: readonly Rule[] = [
   // A.8.16 monitoring
   accountDangerousActionDenied,
   accessAnalyzerAnalyzerDeleted,
+  cloudwatchAlarmsSilenced,
+  configRulesDeleted,
+  detectiveDisabled,
   dynamodbTrailwardenTableTampered,
   eventsTrailwardenRulesTampered,
   guarddutyDetectorDisabled,
   guarddutyFindingsSuppressed,
+  guarddutyMonitoringReduced,
+  inspectorDisabled,
   kmsTrailwardenKeyTampered,
   lambdaTrailwardenFunctionTampered,
   macieDisabled,
   s3TrailwardenBucketTampered,
+  securityhubControlsWeakened,
   securityhubDisabled,
   snsTrailwardenTopicTampered,
   sqsTrailwardenQueueTampered,
   // A.5.23 cloud services
+  apigatewayRestApiPolicyOpened,
+  dynamodbResourcePolicyOpened,
   ec2ImageShared,
   ec2SnapshotShared,
   ec2UnapprovedRegion,
   ecrRepositoryPolicyOpened,
+  efsFileSystemPolicyOpened,
+  glacierVaultPolicyOpened,
+  kinesisResourcePolicyOpened,
   kmsKeyPolicyOpened,
   lambdaFunctionMadePublic,
+  lambdaLayerMadePublic,
+  opensearchDomainPolicyOpened,
   organizationsGuardrailChanged,
   rdsInstanceMadePublic,
   rdsSnapshotShared,
+  redshiftClusterMadePublic,
+  redshiftWorkgroupMadePublic,
+  s3AccessPointOpened,
   s3BucketMadePublic,
   s3BucketProtectionWeakened,
   s3PublicAccessBlockRemoved,
   secretsmanagerResourcePolicyOpened,
+  sesIdentityPolicyOpened,
   snsTopicPolicyOpened,
   sqsQueuePolicyOpened,
   // A.8.9 configuration

@@ -1,6 +1,6 @@
 import { describeWindow, isWithinAnyWindow } from './change-window.ts';
 import type { CloudTrailRecord } from './cloudtrail.ts';
-import { isServiceInvoked, isSuccess, principalArn } from './cloudtrail.ts';
+import { isJsonObject, isServiceInvoked, isSuccess, principalArn } from './cloudtrail.ts';
 import type { ApprovedProcess } from './config.ts';
 import { globToRegExp } from './glob.ts';
 
@@ -25,7 +25,70 @@ export const unapprovedReasons = (e: CloudTrailRecord, approved: ApprovedProcess
   if (!isWithinAnyWindow(Date.parse(e.eventTime), windows)) {
     reasons.push(`${e.eventTime} is outside every change window (${windows.map(describeWindow).join('; ')})`);
   }
+  if (approved.ticketPattern !== undefined) {
+    const seen = changeTicket(e, approved.ticketPattern);
+    if (seen === undefined) {
+      reasons.push(
+        `no change ticket matching /${approved.ticketPattern}/ in the role session name, sourceIdentity or session tags`,
+      );
+    } else if (reasons.length > 0) {
+      // Context for on-call, not a reason: the change is unapproved for the reasons above whatever the ticket.
+      reasons.push(`change ticket ${seen.ticket} seen in the ${seen.where}`);
+    }
+  }
   return reasons;
+};
+
+/** A change ticket reference and where the session carried it. */
+export interface TicketSighting {
+  readonly ticket: string;
+  readonly where: string;
+}
+
+/** `arn:aws:sts::111122223333:assumed-role/deploy-role/CHG-1234` → `CHG-1234`. */
+const sessionNameOf = (e: CloudTrailRecord): string | undefined => {
+  const arn = e.userIdentity.arn ?? '';
+  const match = /:assumed-role\/[^/]+\/(.+)$/.exec(arn);
+  return match?.[1];
+};
+
+/**
+ * Where a session can carry a ticket, most specific first: the role session name and the `sourceIdentity` of the
+ * calling session (CloudTrail records both on every call), and on the AssumeRole call that starts the session, the
+ * session name, source identity and session tags it asks for (later calls do not show tags).
+ */
+const ticketPlaces = (e: CloudTrailRecord): { readonly where: string; readonly value: string | undefined }[] => {
+  const own = [
+    { where: 'role session name', value: sessionNameOf(e) },
+    { where: 'sourceIdentity', value: e.userIdentity.sessionContext?.sourceIdentity },
+  ];
+  if (e.eventSource !== 'sts.amazonaws.com' || !isJsonObject(e.requestParameters ?? null)) return own;
+  const req = e.requestParameters ?? {};
+  const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const tags = Array.isArray(req.tags) ? req.tags : [];
+  return [
+    ...own,
+    { where: 'requested role session name', value: text(req.roleSessionName) },
+    { where: 'requested sourceIdentity', value: text(req.sourceIdentity) },
+    ...tags.flatMap((t) =>
+      isJsonObject(t) && typeof t.key === 'string' ? [{ where: `session tag ${t.key}`, value: text(t.value) }] : [],
+    ),
+  ];
+};
+
+/** The first change ticket matching `pattern` the session carries, or undefined. A bad pattern finds nothing. */
+export const changeTicket = (e: CloudTrailRecord, pattern: string): TicketSighting | undefined => {
+  let re: RegExp;
+  try {
+    re = new RegExp(pattern);
+  } catch {
+    return undefined;
+  }
+  for (const { where, value } of ticketPlaces(e)) {
+    const found = value === undefined ? null : re.exec(value);
+    if (found) return { ticket: found[0], where };
+  }
+  return undefined;
 };
 
 export const isApprovedChange = (e: CloudTrailRecord, approved: ApprovedProcess): boolean =>

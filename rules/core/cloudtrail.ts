@@ -34,6 +34,8 @@ export interface UserIdentity {
   readonly userName?: string;
   readonly invokedBy?: string;
   readonly sessionContext?: {
+    /** Set by the caller at AssumeRole and carried by every later call of the session (and sessions chained from it). */
+    readonly sourceIdentity?: string;
     readonly attributes?: { readonly creationDate?: string; readonly mfaAuthenticated?: string };
     readonly sessionIssuer?: {
       readonly type?: string;

@@ -68,6 +68,11 @@ export interface ApprovedProcess {
   readonly iacUserAgents: readonly string[];
   /** When changes may happen; empty = any time. Changes outside every window are findings. */
   readonly changeWindows?: readonly ChangeWindow[];
+  /**
+   * A change ticket the approved process must carry (`^(CHG|INC)-\\d+`), searched in the role session name, the
+   * `sourceIdentity` and the session tags; without one an otherwise approved change is a finding. Unset = no ticket.
+   */
+  readonly ticketPattern?: string;
 }
 
 export const DEFAULT_DETECTION_CONFIG: DetectionConfig = {
@@ -118,6 +123,25 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
  * Validate detection config from a file or context. Unknown keys are errors too: a typo such as
  * `automationRole` must not silently approve nothing. Every problem is reported at once, by path.
  */
+/** `approved.ticketPattern`: a non-empty regular expression that compiles, at most 200 characters. */
+const ticketPatternOf = (v: unknown, at: (path: string, problem: string) => void): { ticketPattern?: string } => {
+  if (v === undefined) return {};
+  if (typeof v !== 'string' || v === '' || v.length > 200) {
+    at('approved.ticketPattern', 'must be a regular expression of 1 to 200 characters, e.g. "^(CHG|INC)-\\d+"');
+    return {};
+  }
+  try {
+    new RegExp(v);
+  } catch (err) {
+    at(
+      'approved.ticketPattern',
+      `is not a valid regular expression: ${err instanceof Error ? err.message : String(err)}`,
+    );
+    return {};
+  }
+  return { ticketPattern: v };
+};
+
 export const parseDetectionConfig = (input: unknown, path = 'detection'): ConfigParse => {
   const errors: string[] = [];
   const at = (p: string, msg: string) => errors.push(`${path}.${p}: ${msg}`);
@@ -201,7 +225,9 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   if (!isRecord(approvedInput)) at('approved', 'must be an object');
   else {
     for (const key of Object.keys(approvedInput)) {
-      if (!['automationRoles', 'iacUserAgents', 'changeWindows'].includes(key)) at(`approved.${key}`, 'unknown key');
+      if (!['automationRoles', 'iacUserAgents', 'changeWindows', 'ticketPattern'].includes(key)) {
+        at(`approved.${key}`, 'unknown key');
+      }
     }
     approved = {
       automationRoles: strings(approvedInput.automationRoles, 'approved.automationRoles', (s) =>
@@ -209,6 +235,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
       ),
       iacUserAgents: strings(approvedInput.iacUserAgents, 'approved.iacUserAgents'),
       changeWindows: parseWindows(approvedInput.changeWindows, 'approved.changeWindows', at),
+      ...ticketPatternOf(approvedInput.ticketPattern, at),
     };
   }
 

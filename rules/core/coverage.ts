@@ -16,10 +16,6 @@ export const UNMONITORED_CONTROLS = {
     title: 'Access rights',
     why: 'IAM user, group and role lifecycle calls (create, attach, remove) evidence provisioning and revocation.',
   },
-  'A.8.3': {
-    title: 'Information access restriction',
-    why: 'Resource policies and Config rules on S3, KMS and Secrets Manager show access restricted to need.',
-  },
   'A.8.12': {
     title: 'Data leakage prevention',
     why: 'Bulk GetObject, cross-account copies and replication changes in data events hint at exfiltration.',

@@ -202,6 +202,11 @@ const restricts = (operator: string, key: string, values: readonly string[]): bo
   if (op.startsWith('foranyvalue:')) op = op.slice('foranyvalue:'.length);
   if (values.length === 0) return false;
   const lowerKey = key.toLowerCase();
+  // EFS: only clients mounting through a mount target, i.e. from inside a VPC the file system is reachable in
+  // (the console's default "prevent anonymous access" policy). IAM Access Analyzer does not count it as public.
+  if (lowerKey === 'elasticfilesystem:accessedviamounttarget') {
+    return op === 'bool' && values.every((v) => v.toLowerCase() === 'true');
+  }
   if (lowerKey === 'aws:sourceip') return op === 'ipaddress' && values.every(isNarrowCidr);
   const check = RESTRICTING_KEYS[lowerKey];
   return check !== undefined && POSITIVE_STRING_OPERATORS.has(op) && values.every(check);

@@ -7,6 +7,7 @@ export type Severity = (typeof SEVERITIES)[number];
 export const CONTROLS = {
   'A.5.23': 'Information security for use of cloud services',
   'A.8.2': 'Privileged access rights',
+  'A.8.3': 'Information access restriction',
   'A.8.5': 'Secure authentication',
   'A.8.9': 'Configuration management',
   'A.8.10': 'Information deletion',

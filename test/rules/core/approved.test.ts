@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isApprovedChange, isUnapprovedChange, unapprovedReasons } from '../../../rules/core/approved.ts';
+import { changeTicket, isApprovedChange, isUnapprovedChange, unapprovedReasons } from '../../../rules/core/approved.ts';
 import type { CloudTrailRecord } from '../../../rules/core/cloudtrail.ts';
 
 const deployRole = 'arn:aws:iam::111122223333:role/cdk-hnb659fds-cfn-exec-role-111122223333-eu-west-1';
@@ -116,5 +116,73 @@ describe('isUnapprovedChange', () => {
     ],
   ])('%s', (_name, e, expected) => {
     expect(isUnapprovedChange(e, approved)).toBe(expected);
+  });
+});
+
+describe('change tickets (approved.ticketPattern)', () => {
+  const approved = {
+    automationRoles: ['arn:aws:iam::*:role/deploy-role'],
+    iacUserAgents: [],
+    ticketPattern: '^(CHG|INC)-\\d+',
+  };
+  const role = 'arn:aws:iam::111122223333:role/deploy-role';
+  const session = (name: string, sourceIdentity?: string): CloudTrailRecord => ({
+    ...call(role, 'AssumedRole'),
+    userIdentity: {
+      type: 'AssumedRole',
+      arn: `arn:aws:sts::111122223333:assumed-role/deploy-role/${name}`,
+      sessionContext: { sessionIssuer: { type: 'Role', arn: role }, ...(sourceIdentity ? { sourceIdentity } : {}) },
+    },
+  });
+
+  it('approves the approved role when its session name carries a ticket', () => {
+    expect(changeTicket(session('CHG-4711'), approved.ticketPattern)).toEqual({
+      ticket: 'CHG-4711',
+      where: 'role session name',
+    });
+    expect(isApprovedChange(session('CHG-4711'), approved)).toBe(true);
+  });
+
+  it('finds the ticket in sourceIdentity', () => {
+    expect(changeTicket(session('botocore-session-1', 'INC-12'), approved.ticketPattern)).toEqual({
+      ticket: 'INC-12',
+      where: 'sourceIdentity',
+    });
+  });
+
+  it('finds it in the session tags an AssumeRole asks for', () => {
+    const assume: CloudTrailRecord = {
+      ...call('arn:aws:iam::111122223333:user/alice', 'IAMUser'),
+      eventSource: 'sts.amazonaws.com',
+      eventName: 'AssumeRole',
+      requestParameters: { roleSessionName: 'alice', tags: [{ key: 'change', value: 'CHG-88' }] },
+    };
+    expect(changeTicket(assume, approved.ticketPattern)).toEqual({ ticket: 'CHG-88', where: 'session tag change' });
+  });
+
+  it('says that none was seen: the approved role without a ticket is not the approved process', () => {
+    expect(unapprovedReasons(session('deploy-1730562291'), approved)).toEqual([
+      'no change ticket matching /^(CHG|INC)-\\d+/ in the role session name, sourceIdentity or session tags',
+    ]);
+  });
+
+  it('names the ticket it saw when the change is unapproved for another reason', () => {
+    const alice: CloudTrailRecord = {
+      ...call('arn:aws:iam::111122223333:role/admin', 'AssumedRole'),
+      userIdentity: {
+        type: 'AssumedRole',
+        arn: 'arn:aws:sts::111122223333:assumed-role/admin/CHG-9',
+        sessionContext: { sessionIssuer: { type: 'Role', arn: 'arn:aws:iam::111122223333:role/admin' } },
+      },
+    };
+    expect(unapprovedReasons(alice, approved)).toEqual([
+      'arn:aws:iam::111122223333:role/admin is not an approved automation role',
+      'change ticket CHG-9 seen in the role session name',
+    ]);
+  });
+
+  it('without a pattern, tickets are not required', () => {
+    const { ticketPattern: _none, ...noTickets } = approved;
+    expect(isApprovedChange(session('deploy-1'), noTickets)).toBe(true);
   });
 });

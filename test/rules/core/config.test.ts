@@ -83,3 +83,19 @@ describe('parseDetectionConfig: selfProtection', () => {
     expect(parseDetectionConfig(JSON.parse(JSON.stringify(parsed.config)))).toEqual(parsed);
   });
 });
+
+describe('parseDetectionConfig: approved.ticketPattern', () => {
+  it('keeps a valid pattern', () => {
+    const parsed = parseDetectionConfig({ approved: { ticketPattern: '^(CHG|INC)-\\d+' } });
+    expect(parsed.ok && parsed.config.approved.ticketPattern).toBe('^(CHG|INC)-\\d+');
+  });
+  it.each([
+    ['(CHG', 'detection.approved.ticketPattern: is not a valid regular expression'],
+    ['', 'detection.approved.ticketPattern: must be a regular expression of 1 to 200 characters'],
+    [42, 'detection.approved.ticketPattern: must be a regular expression of 1 to 200 characters'],
+  ])('rejects %j by path', (pattern, error) => {
+    const parsed = parseDetectionConfig({ approved: { ticketPattern: pattern } });
+    expect(parsed.ok).toBe(false);
+    expect(parsed.ok ? [] : parsed.errors.join('\n')).toContain(error);
+  });
+});
