@@ -116,6 +116,7 @@ export const RECORD_SHAPE = {
       invokedBy: 'string',
       sessionContext: {
         object: {
+          sourceIdentity: 'string',
           attributes: { object: { creationDate: 'string', mfaAuthenticated: 'string' } },
           sessionIssuer: { object: ISSUER },
         },
@@ -246,6 +247,7 @@ const fitsRecord = (r: Record<string, unknown>): boolean => {
   const context = u.sessionContext;
   if (context !== undefined) {
     if (!isPlainObject(context)) return false;
+    if (!str(context.sourceIdentity)) return false;
     const a = context.attributes;
     if (a !== undefined && !(isPlainObject(a) && str(a.creationDate) && str(a.mfaAuthenticated))) return false;
     const i = context.sessionIssuer;
