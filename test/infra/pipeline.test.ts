@@ -516,6 +516,7 @@ describe('EventBridge routing', () => {
       if (!('eventNames' in on) || on.source === '*' || on.eventNames === '*') continue;
       for (const eventName of on.eventNames) {
         const event = {
+          source: `aws.${on.source}`,
           'detail-type': on.source === 'signin' ? 'AWS Console Sign In via CloudTrail' : 'AWS API Call via CloudTrail',
           detail: { eventSource: `${on.source}.amazonaws.com`, eventName, userIdentity: { type: 'IAMUser' } },
         };
@@ -539,7 +540,7 @@ describe('EventBridge routing', () => {
         detail.configurationItem?.resourceType !== undefined ||
         detail.newEvaluationResult?.complianceType !== undefined;
       expect(narrowed, JSON.stringify(pattern)).toBe(true);
-      const cloudTrail = pattern.source === undefined;
+      const cloudTrail = !JSON.stringify(pattern['detail-type']).includes('Config');
       expect(rule.Properties.State).toBe(cloudTrail ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' : 'ENABLED');
     }
   });
