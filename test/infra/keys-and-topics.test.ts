@@ -1,4 +1,3 @@
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { buildTrailwarden } from '../../infra/build-app.ts';
@@ -7,8 +6,8 @@ import { loadConfig } from '../../infra/config.ts';
 import { KEY_ADMIN_ACTIONS, KEY_USE_ACTIONS, PROTECTED_KEY_ACTIONS } from '../../infra/constructs/keys.ts';
 import type { EventSelector } from '../../rules/core/types.ts';
 import { RULES } from '../../rules/index.ts';
+import { fastApp } from '../support/cdk-app.ts';
 
-const fastApp = () => new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
 const selectors: EventSelector[] = [
   ...RULES.map((r) => r.on),
   { source: 'iam', eventNames: ['CreateUser'] },
@@ -36,7 +35,8 @@ type Statement = {
   Resource: unknown;
   Condition?: Record<string, Record<string, unknown>>;
 };
-const ROOT = { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111122223333:root']] } };
+// Region and account known: partitions are literals (@aws-cdk/core:enablePartitionLiterals).
+const ROOT = { AWS: 'arn:aws:iam::111122223333:root' };
 const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 const keyStatements = (t: Template, idPart: string): Statement[] => {
   const keys = Object.entries(t.findResources('AWS::KMS::Key')).filter(([id]) => id.includes(idPart));
@@ -110,11 +110,7 @@ describe('KMS key policies', () => {
     Resource: '*',
     Condition: {
       StringEquals: { 'aws:SourceAccount': '111122223333' },
-      ArnLike: {
-        'aws:SourceArn': {
-          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cloudwatch:${region}:111122223333:alarm:*`]],
-        },
-      },
+      ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${region}:111122223333:alarm:*` },
     },
   });
   const cloudWatch = cloudWatchIn('eu-west-1');
@@ -297,9 +293,7 @@ describe('findings topic', () => {
 });
 
 describe('alarm topics', () => {
-  const alarmsArn = (region: string) => ({
-    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cloudwatch:${region}:111122223333:alarm:*`]],
-  });
+  const alarmsArn = (region: string) => `arn:aws:cloudwatch:${region}:111122223333:alarm:*`;
   it.each([
     ['home', withBreakGlass.main, 'PipelineAlarmTopic', 'eu-west-1'],
     ['forwarder', withBreakGlass.forwarder, 'AlarmTopic', 'us-east-1'],
@@ -346,12 +340,7 @@ describe('forwarder stack', () => {
         Condition: {
           StringEquals: { 'aws:SourceAccount': '111122223333' },
           ArnEquals: {
-            'aws:SourceArn': rules.map(([, r]) => ({
-              'Fn::Join': [
-                '',
-                ['arn:', { Ref: 'AWS::Partition' }, `:events:us-east-1:111122223333:rule/${r.Properties.Name}`],
-              ],
-            })),
+            'aws:SourceArn': rules.map(([, r]) => `arn:aws:events:us-east-1:111122223333:rule/${r.Properties.Name}`),
           },
         },
       },

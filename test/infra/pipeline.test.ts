@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { globToRegExp } from '../../rules/core/glob.ts';
 import { isOwnResource } from '../../rules/core/self-protection.ts';
 import type { EventSelector } from '../../rules/core/types.ts';
 import { RULES } from '../../rules/index.ts';
+import { fastApp } from '../support/cdk-app.ts';
 
 const selectors = RULES.map((r) => r.on);
 /** Global-service selectors, so the forwarder is exercised whatever the catalogue holds today. */
@@ -25,7 +26,6 @@ const globalSelectors: EventSelector[] = [
 ];
 
 /** Fast App (TOOLCHAIN): no CloudFormation validator, no bundling. */
-const fastApp = () => new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
 
 const synth = (config: TrailwardenConfig = loadConfig(undefined), with_: readonly EventSelector[] = selectors) => {
   const stacks = buildTrailwarden(fastApp(), config, with_, { nag: false });
@@ -586,9 +586,8 @@ describe('forwarder stack', () => {
   it('lives in us-east-1 and forwards to the home region default bus with its named role', () => {
     expect(stacks.forwarder?.region).toBe('us-east-1');
     if (forwarder === undefined) throw new Error('no forwarder stack');
-    const homeBus = {
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:eu-west-1:111122223333:event-bus/default']],
-    };
+    // Region known: the partition is a literal (@aws-cdk/core:enablePartitionLiterals).
+    const homeBus = 'arn:aws:events:eu-west-1:111122223333:event-bus/default';
     forwarder.hasResourceProperties('AWS::IAM::Role', { RoleName: 'trailwarden-forwarder-eu-west-1' });
     forwarder.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: homeBus }] },
@@ -643,7 +642,7 @@ describe('self-protection', () => {
         `<${storageKey}.Arn>`,
         `<${signingKey}.Arn>`,
       ],
-      deployRoles: ['arn:<AWS::Partition>:iam::111122223333:role/cdk-*-cfn-exec-role-*'],
+      deployRoles: ['arn:aws:iam::111122223333:role/cdk-*-cfn-exec-role-*'],
     });
   });
 
@@ -877,11 +876,10 @@ describe('health function', () => {
     expect(trail).toEqual([
       {
         Effect: 'Allow',
-        Action: ['cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'],
+        // Sorted by @aws-cdk/aws-iam:minimizePolicies.
+        Action: ['cloudtrail:GetEventSelectors', 'cloudtrail:GetTrailStatus'],
         Resource: [
-          {
-            'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudtrail:eu-west-1:111122223333:trail/org-trail']],
-          },
+          'arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail',
           'arn:aws:cloudtrail:us-east-1:999988887777:trail/management',
         ],
       },
