@@ -436,7 +436,8 @@ describe('drill key', () => {
     expect(allow.map((st) => [st.Principal, actionsOf(st)])).toEqual([
       [
         { AWS: OPERATOR },
-        ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue'],
+        // Sorted by @aws-cdk/aws-iam:minimizePolicies (cdk.json).
+        ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
       ],
     ]);
     expect(policyOf(main).filter((st) => st.Effect === 'Allow')).toEqual([]);
