@@ -994,15 +994,13 @@ describe('digest function', () => {
   it("lets the account's principals read the public key as IAM allows", () => {
     expect(bySid(signingKeyPolicy(), 'ReadPublicKey')).toMatchObject({
       Effect: 'Allow',
-      Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111122223333:root']] } },
+      Principal: { AWS: 'arn:aws:iam::111122223333:root' },
       Action: ['kms:GetPublicKey', 'kms:DescribeKey'],
     });
   });
 
   it('denies disabling or deleting the key to all but break-glass roles, and its policy to all but them and the deploy role', () => {
-    const deployRole = {
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111122223333:role/cdk-*-cfn-exec-role-*']],
-    };
+    const deployRole = 'arn:aws:iam::111122223333:role/cdk-*-cfn-exec-role-*';
     expect(bySid(signingKeyPolicy(), 'GuardKeyLifecycle')).toEqual({
       Sid: 'GuardKeyLifecycle',
       Effect: 'Deny',
@@ -1157,10 +1155,7 @@ describe('evidence part: break-glass roles on the signing key', () => {
     });
     expect(statements.find((s) => s.Sid === 'GuardKeyPolicy')?.Condition).toEqual({
       ArnNotLike: {
-        'aws:PrincipalArn': [
-          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111122223333:role/cdk-*-cfn-exec-role-*']] },
-          breakGlass,
-        ],
+        'aws:PrincipalArn': ['arn:aws:iam::111122223333:role/cdk-*-cfn-exec-role-*', breakGlass],
       },
     });
   });
