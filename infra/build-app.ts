@@ -36,7 +36,9 @@ export const buildTrailwarden = (
     ? new ForwarderStack(app, 'TrailwardenForwarder', {
         env: { account: config.account, region: GLOBAL_EVENTS_REGION },
         selectors,
+        alerts: config.alerts,
         ...(config.homeRegion ? { homeRegion: config.homeRegion } : {}),
+        ...(config.breakGlassRoleArn ? { breakGlassRoleArn: config.breakGlassRoleArn } : {}),
       })
     : undefined;
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

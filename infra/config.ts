@@ -29,6 +29,12 @@ export interface TrailwardenConfig {
    * no drill can be signed for the deployed function; nobody else can read the key).
    */
   readonly drillOperators: readonly string[];
+  /**
+   * The one role that may schedule deletion of, disable, or change the policy of Trailwarden's KMS keys (and turn
+   * their rotation off or delete their aliases). A role of the pipeline's account, by ARN. Unset: nobody can,
+   * not even the account root user; a key policy then never changes again once deployed.
+   */
+  readonly breakGlassRoleArn?: string;
 }
 
 export interface AlertsConfig {
@@ -87,6 +93,7 @@ export const CONTEXT_KEYS = [
   'changeWindows',
   'detection',
   'drillOperators',
+  'breakGlassRoleArn',
 ] as const;
 export type ConfigContext = Readonly<Partial<Record<(typeof CONTEXT_KEYS)[number], unknown>>>;
 
@@ -104,6 +111,8 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const TRAIL = /^(arn:[^\s]+|[A-Za-z0-9][A-Za-z0-9._-]{2,127})$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+/** An IAM role ARN, its account captured (IAM's own limits on path and name); no wildcard, which would widen the exemption. */
+const BREAK_GLASS_ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::(\d{12}):role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 
 /**
  * Context values typed on the command line arrive as strings; from `cdk.json` or a test they may already be
@@ -201,6 +210,16 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
     (s) => ROLE_ARN.test(s),
     'IAM role ARNs (arn:aws:iam::<account>:role/<name>)',
   );
+  const breakGlassRoleArn = optionalString(
+    'breakGlassRoleArn',
+    BREAK_GLASS_ROLE_ARN,
+    'an IAM role ARN such as arn:aws:iam::111122223333:role/break-glass',
+  );
+  // Key policies delegate to this account's IAM only: a role of another account could not use the exemption.
+  const roleAccount = breakGlassRoleArn ? BREAK_GLASS_ROLE_ARN.exec(breakGlassRoleArn)?.[2] : undefined;
+  if (account && roleAccount && roleAccount !== account) {
+    at('breakGlassRoleArn', `must be a role of account ${account} (got ${show(breakGlassRoleArn)})`);
+  }
 
   let alerts: AlertsConfig = { emails: [], https: [] };
   const rawAlerts = input.alerts;
@@ -268,6 +287,7 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
           changeWindows: [...(detection.config.approved.changeWindows ?? []), ...changeWindows],
         },
       },
+      ...(breakGlassRoleArn ? { breakGlassRoleArn } : {}),
     },
   };
 };

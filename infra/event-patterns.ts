@@ -28,8 +28,8 @@ export const GLOBAL_EVENTS_REGION = 'us-east-1';
  */
 export const MAX_PATTERN_CHARS = 1800;
 
-/** The subset of the EventBridge pattern language we emit: exact strings, nested objects, `exists`. */
-export type PatternValue = string | { readonly exists: boolean };
+/** The subset of the EventBridge pattern language we emit: exact strings, nested objects, `exists`, `prefix`. */
+export type PatternValue = string | { readonly exists: boolean } | { readonly prefix: string };
 export interface EventPatternJson {
   readonly [field: string]: readonly PatternValue[] | EventPatternJson;
 }
@@ -57,6 +57,16 @@ export interface PatternOptions {
 
 const SUFFIX = '.amazonaws.com';
 export const eventSourceOf = (service: string): string => `${service}${SUFFIX}`;
+/**
+ * The EventBridge `source` of a service's CloudTrail events: `aws.` and the eventSource's prefix (`aws.iam`,
+ * `aws.signin`, `aws.macie2`, `aws.route53resolver`; EventBridge event reference). Every route pins its source,
+ * because PutEvents refuses a custom event whose source starts with `aws.`: a principal allowed to put events
+ * on the bus cannot forge one a route accepts. Forwarded events keep their source.
+ */
+export const awsSourceOf = (service: string): string => `aws.${service}`;
+/** Every AWS source and no custom one, for the selectors that watch any service. */
+export const ANY_AWS_SOURCE: PatternValue = { prefix: 'aws.' };
+export const CONFIG_SOURCE = 'aws.config';
 /** Sign-in events have their own detail-type; for the rest the eventSource/eventName filter does the work. */
 const detailTypesFor = (service: string): string[] =>
   service === 'signin'
@@ -124,7 +134,8 @@ const whereDetail = (on: CloudTrailSelector): Record<string, EventPatternJson | 
  *   services, filtered on `detail.userIdentity.type` / `detail.errorCode`;
  * - Config item changes: one pattern over all resource types; compliance changes: NON_COMPLIANT only.
  * Never a catch-all: every pattern filters on eventSource, eventName, identity type, error code, resource
- * type or compliance type.
+ * type or compliance type. Never a forgeable one: every pattern pins `source` to AWS sources (`aws.<service>`,
+ * `aws.config`, or the `aws.` prefix for selectors over any service), which custom PutEvents cannot use.
  */
 export const patternsFor = (selectors: readonly EventSelector[], options: PatternOptions = {}): GeneratedPattern[] => {
   const maxChars = options.maxChars ?? MAX_PATTERN_CHARS;
@@ -159,6 +170,7 @@ export const patternsFor = (selectors: readonly EventSelector[], options: Patter
   for (const service of [...named.keys()].sort()) {
     const names = sortedUnique(named.get(service) ?? []);
     const build = (chunk: readonly string[]): EventPatternJson => ({
+      source: [awsSourceOf(service)],
       'detail-type': detailTypesFor(service),
       detail: { eventSource: [eventSourceOf(service)], eventName: [...chunk] },
     });
@@ -178,7 +190,11 @@ export const patternsFor = (selectors: readonly EventSelector[], options: Patter
       ...(on.eventNames === '*' ? {} : { eventName: sortedUnique(on.eventNames) }),
       ...whereDetail(on),
     };
-    const pattern: EventPatternJson = { 'detail-type': detailTypes, detail: base };
+    const pattern: EventPatternJson = {
+      source: anyService && only === undefined ? [ANY_AWS_SOURCE] : sortedUnique(sources.map(awsSourceOf)),
+      'detail-type': detailTypes,
+      detail: base,
+    };
     if (JSON.stringify(pattern).length > maxChars) {
       throw new Error(`event pattern for selector ${JSON.stringify(on)} exceeds ${maxChars} characters`);
     }
@@ -189,7 +205,7 @@ export const patternsFor = (selectors: readonly EventSelector[], options: Patter
 
   if (resourceTypes.size > 0) {
     const build = (chunk: readonly string[]): EventPatternJson => ({
-      source: ['aws.config'],
+      source: [CONFIG_SOURCE],
       'detail-type': [CONFIG_ITEM_CHANGE],
       detail: { configurationItem: { resourceType: [...chunk] } },
     });
@@ -199,7 +215,7 @@ export const patternsFor = (selectors: readonly EventSelector[], options: Patter
     out.push({
       id: 'config-compliance',
       pattern: {
-        source: ['aws.config'],
+        source: [CONFIG_SOURCE],
         'detail-type': [CONFIG_COMPLIANCE_CHANGE],
         detail: { newEvaluationResult: { complianceType: ['NON_COMPLIANT'] } },
       },
@@ -216,7 +232,7 @@ export const forwarderPatternsFor = (selectors: readonly EventSelector[], option
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * Matcher for the pattern subset above (exact string values, nested objects, `exists`), following
+ * Matcher for the pattern subset above (exact string values, nested objects, `exists`, `prefix`), following
  * EventBridge semantics: every field of the pattern must match; a list matches if any element does; an
  * array in the event matches if any of its values does. Used by tests to prove routing without AWS.
  */
@@ -226,10 +242,10 @@ export const matchesPattern = (pattern: EventPatternJson, event: unknown): boole
     const actual = event[field];
     if (!Array.isArray(expected)) return matchesPattern(expected as EventPatternJson, actual);
     const values: unknown[] = Array.isArray(actual) ? actual : [actual];
-    return (expected as readonly PatternValue[]).some((want) =>
-      typeof want === 'string'
-        ? values.some((v) => v === want)
-        : want.exists === (actual !== undefined && !isRecord(actual)),
-    );
+    return (expected as readonly PatternValue[]).some((want) => {
+      if (typeof want === 'string') return values.some((v) => v === want);
+      if ('prefix' in want) return values.some((v) => typeof v === 'string' && v.startsWith(want.prefix));
+      return want.exists === (actual !== undefined && !isRecord(actual));
+    });
   });
 };

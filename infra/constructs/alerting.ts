@@ -1,10 +1,11 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { Lazy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { AlertsConfig, FilterPolicy } from '../config.ts';
+import { alarmArns } from './keys.ts';
 import { PipelinePart } from './logical-ids.ts';
 
 export interface AlertingProps {
@@ -26,15 +27,28 @@ export class Alerting extends PipelinePart {
    * would drop them: the same endpoints are subscribed here without a filter.
    */
   readonly alarmTopic: sns.Topic;
+  /** The roles that may publish findings (`grantPublishFindings`); the topic policy denies every other principal. */
+  private readonly publishers: iam.IRole[] = [];
 
   constructor(scope: Construct, id: string, props: AlertingProps) {
     super(scope, id);
-    const topic = (topicId: string, displayName: string) =>
-      new sns.Topic(this, topicId, { displayName, masterKey: props.messagingKey, enforceSSL: true });
-    this.topic = topic('FindingsTopic', 'Trailwarden findings');
-    this.alarmTopic = topic('AlarmTopic', 'Trailwarden pipeline alarms');
+    this.topic = new sns.Topic(this, 'FindingsTopic', {
+      displayName: 'Trailwarden findings',
+      masterKey: props.messagingKey,
+      enforceSSL: true,
+    });
+    this.alarmTopic = alarmTopic(this, 'AlarmTopic', 'Trailwarden pipeline alarms', props.messagingKey);
     this.subscribe(props.alerts);
-    this.allowCloudWatchAlarms();
+    this.onlyPublishersPublishFindings();
+  }
+
+  /**
+   * Lets `role` publish findings: its own policy allows it, and the topic policy stops denying it. Every
+   * function that pages goes through here; nothing else in the account may publish a finding.
+   */
+  grantPublishFindings(role: iam.IRole): void {
+    this.topic.grantPublish(role);
+    this.publishers.push(role);
   }
 
   /**
@@ -58,30 +72,73 @@ export class Alerting extends PipelinePart {
     }
   }
 
-  /** CloudWatch alarms of this account publish to the alarm topic (the key side is `PipelineKeys`). */
-  private allowCloudWatchAlarms(): void {
-    const stack = Stack.of(this);
-    this.alarmTopic.addToResourcePolicy(
+  /**
+   * A forged finding pages on-call like a real one, and a flood of them buries it: IAM principals other than
+   * the registered publishers are denied `sns:Publish`, whatever their own policies allow (an account admin
+   * included). AWS service principals are outside this statement (none is allowed to publish here anyway).
+   */
+  private onlyPublishersPublishFindings(): void {
+    this.topic.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarms',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        sid: 'OnlyTrailwardenPublishesFindings',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
         actions: ['sns:Publish'],
-        resources: [this.alarmTopic.topicArn],
+        resources: [this.topic.topicArn],
         conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: {
-            'aws:SourceArn': stack.formatArn({
-              service: 'cloudwatch',
-              resource: 'alarm',
-              resourceName: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
+          ArnNotEquals: {
+            'aws:PrincipalArn': Lazy.list({ produce: () => this.publishers.map((r) => r.roleArn) }),
           },
+          BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
         },
       }),
     );
+    this.node.addValidation({
+      validate: () => (this.publishers.length > 0 ? [] : ['the findings topic has no publisher']),
+    });
   }
 }
+
+/**
+ * A topic for CloudWatch alarms: under `key` (which must let CloudWatch use it, `allowCloudWatchAlarms`), TLS
+ * only, published to by CloudWatch alarms of this account and region and by no IAM principal at all.
+ */
+export const alarmTopic = (scope: Construct, id: string, displayName: string, key: kms.IKey): sns.Topic => {
+  const stack = Stack.of(scope);
+  const topic = new sns.Topic(scope, id, { displayName, masterKey: key, enforceSSL: true });
+  topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AllowCloudWatchAlarms',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: { 'aws:SourceArn': alarmArns(stack) },
+      },
+    }),
+  );
+  // A forged "alarm OK" or a flood of fake alarms would hide a real one: no IAM principal may publish.
+  topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'OnlyAlarmsPublish',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: { BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } },
+    }),
+  );
+  return topic;
+};
+
+/** Every configured endpoint on an alarm topic, without a filter (alarm notifications carry no attributes). */
+export const subscribeToAlarms = (topic: sns.Topic, alerts: AlertsConfig): void => {
+  for (const email of alerts.emails) topic.addSubscription(new subs.EmailSubscription(email));
+  for (const { url } of alerts.https) {
+    topic.addSubscription(new subs.UrlSubscription(url, { protocol: sns.SubscriptionProtocol.HTTPS }));
+  }
+};
 
 /** SNS filter policies from config: each attribute's condition list is passed through as SNS defines it. */
 export const toSubscriptionFilter = (policy: FilterPolicy): Record<string, sns.SubscriptionFilter> =>

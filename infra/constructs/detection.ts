@@ -5,7 +5,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { RULE_TEXT_FILE } from '../../functions/evaluate/rule-text.ts';
@@ -13,6 +12,7 @@ import type { DetectionConfig, SelfProtection } from '../../rules/core/config.ts
 import type { EventSelector } from '../../rules/core/types.ts';
 import type { EventPatternJson, GeneratedPattern } from '../event-patterns.ts';
 import { patternsFor } from '../event-patterns.ts';
+import type { Alerting } from './alerting.ts';
 import type { Evidence } from './evidence.ts';
 import { EVIDENCE_PREFIX, INCIDENT_PREFIX } from './evidence.ts';
 import { PipelinePart } from './logical-ids.ts';
@@ -37,7 +37,8 @@ export interface DetectionProps {
   readonly storageKey: kms.IKey;
   /** Every Trailwarden key: tampering with one is a finding (keys have no names, so they go by ARN). */
   readonly ownKeys: readonly kms.IKey[];
-  readonly topic: sns.ITopic;
+  /** Where findings go: the function publishes to its findings topic, and may (`grantPublishFindings`). */
+  readonly alerting: Alerting;
   readonly evidence: Evidence;
   /** Handler of the evaluate function (default: this repository's `functions/evaluate/handler.ts`). */
   readonly entry?: string;
@@ -118,7 +119,7 @@ export class Detection extends PipelinePart {
       files: [repoHandler(`functions/evaluate/${RULE_TEXT_FILE}`)],
       environment: {
         TABLE_NAME: this.table.tableName,
-        TOPIC_ARN: props.topic.topicArn,
+        TOPIC_ARN: props.alerting.topic.topicArn,
         EVIDENCE_BUCKET: props.evidence.evidenceBucket.bucketName,
         DETECTION_CONFIG: detection,
       },
@@ -136,7 +137,7 @@ export class Detection extends PipelinePart {
     // DeleteItem or batch writes. The key grant is the one CDK's table grants use for a customer key.
     this.table.grant(role, ...STATE_TABLE_ACTIONS);
     props.storageKey.grantEncryptDecrypt(role);
-    props.topic.grantPublish(role);
+    props.alerting.grantPublishFindings(role);
     props.evidence.grantPutFindings(role);
     acknowledgeFindingsWriter(fn, props.evidence);
 

@@ -5,9 +5,9 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { HealthConfig } from '../config.ts';
+import type { Alerting } from './alerting.ts';
 import { acknowledgeFindingsWriter, STATE_TABLE_ACTIONS } from './detection.ts';
 import type { Evidence } from './evidence.ts';
 import { PipelinePart } from './logical-ids.ts';
@@ -22,7 +22,8 @@ export interface HealthChecksProps {
   readonly trails: readonly string[];
   readonly table: dynamodb.ITable;
   readonly storageKey: kms.IKey;
-  readonly topic: sns.ITopic;
+  /** Where findings go: the function publishes to its findings topic, and may (`grantPublishFindings`). */
+  readonly alerting: Alerting;
   readonly evidence: Evidence;
   /** Handler of the health function (default: this repository's `functions/health/handler.ts`). */
   readonly healthEntry?: string;
@@ -51,7 +52,7 @@ export class HealthChecks extends PipelinePart {
       description: 'Trailwarden: CloudTrail trail health and the dead-man switch on incoming events',
       environment: {
         TABLE_NAME: props.table.tableName,
-        TOPIC_ARN: props.topic.topicArn,
+        TOPIC_ARN: props.alerting.topic.topicArn,
         EVIDENCE_BUCKET: props.evidence.evidenceBucket.bucketName,
         TRAILS: JSON.stringify(props.trails),
         ACCOUNT_ID: stack.account,
@@ -62,7 +63,7 @@ export class HealthChecks extends PipelinePart {
     this.healthFunction = fn;
     props.table.grant(role, ...STATE_TABLE_ACTIONS);
     props.storageKey.grantEncryptDecrypt(role);
-    props.topic.grantPublish(role);
+    props.alerting.grantPublishFindings(role);
     props.evidence.grantPutFindings(role);
     // Names become ARNs in this stack's account and region; ARNs (another region's or the org trail) pass as given.
     const trailArns = props.trails.map((t) =>

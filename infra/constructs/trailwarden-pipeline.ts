@@ -108,7 +108,9 @@ export class TrailwardenPipeline extends Construct {
     const { config } = props;
     const projectRoot = props.projectRoot ?? REPO_ROOT;
 
-    this.keys = new PipelineKeys(this, 'Keys');
+    this.keys = new PipelineKeys(this, 'Keys', {
+      ...(config.breakGlassRoleArn ? { breakGlassRoleArn: config.breakGlassRoleArn } : {}),
+    });
     const { messagingKey, storageKey } = this.keys;
     this.evidence = new Evidence(this, 'Evidence', {
       retentionDays: config.retentionDays,
@@ -124,7 +126,7 @@ export class TrailwardenPipeline extends Construct {
       messagingKey,
       storageKey,
       ownKeys: [messagingKey, storageKey, this.evidence.signingKey],
-      topic: this.alerting.topic,
+      alerting: this.alerting,
       evidence: this.evidence,
       projectRoot,
       ...(props.entry ? { entry: props.entry } : {}),
@@ -140,7 +142,7 @@ export class TrailwardenPipeline extends Construct {
       trails: config.trails,
       table: this.detection.table,
       storageKey,
-      topic: this.alerting.topic,
+      alerting: this.alerting,
       evidence: this.evidence,
       projectRoot,
       ...(props.healthEntry ? { healthEntry: props.healthEntry } : {}),

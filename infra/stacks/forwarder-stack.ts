@@ -1,12 +1,18 @@
 import type { StackProps } from 'aws-cdk-lib';
 import { CfnParameter, CfnRule, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { EventSelector } from '../../rules/core/types.ts';
+import type { AlertsConfig } from '../config.ts';
+import { alarmTopic, subscribeToAlarms } from '../constructs/alerting.ts';
 import { toEventPattern } from '../constructs/detection.ts';
+import { allowCloudWatchAlarms, protectedKey } from '../constructs/keys.ts';
 import type { GeneratedPattern } from '../event-patterns.ts';
 import { forwarderPatternsFor, GLOBAL_EVENTS_REGION } from '../event-patterns.ts';
 import { forwarderRoleName } from './trailwarden-stack.ts';
@@ -15,6 +21,10 @@ export interface ForwarderStackProps extends StackProps {
   readonly selectors: readonly EventSelector[];
   /** The pipeline's region. Unset: a `HomeRegion` parameter asks for it at deploy time. */
   readonly homeRegion?: string;
+  /** Endpoints told when forwarding fails (alarms cannot publish across regions: this stack has its own topic). */
+  readonly alerts?: AlertsConfig;
+  /** The only role that may delete, disable or re-police this stack's key (see `PipelineKeys`). */
+  readonly breakGlassRoleArn?: string;
 }
 
 /**
@@ -26,6 +36,10 @@ export class ForwarderStack extends Stack {
   readonly patterns: readonly GeneratedPattern[];
   readonly routes: readonly events.Rule[];
   readonly deadLetterQueue: sqs.Queue;
+  /** Pages when a forward failed: an IAM or sign-in event that never reached the pipeline. */
+  readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** The forwarder's own alarm topic (every configured endpoint, unfiltered). */
+  readonly alarmTopic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: ForwarderStackProps) {
     super(scope, id, {
@@ -62,11 +76,22 @@ export class ForwarderStack extends Stack {
       resourceName: 'default',
     });
     const homeBus = events.EventBus.fromEventBusArn(this, 'HomeBus', homeBusArn);
+    this.patterns = forwarderPatternsFor(props.selectors);
+    // Named, so the role's trust can name them without a reference cycle (each rule's target names the role).
+    const ruleNames = this.patterns.map((p) => forwarderRuleName(this.stackName, p.id));
     const role = new iam.Role(this, 'ForwarderRole', {
       roleName: forwarderRoleName(homeRegion),
       description: 'Trailwarden: EventBridge puts global-service events on the home region bus',
+      // Only this stack's rules may act as the role: no other rule in the account, even one an admin points at it.
       assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnEquals: {
+            'aws:SourceArn': ruleNames.map((ruleName) =>
+              this.formatArn({ service: 'events', resource: 'rule', resourceName: ruleName }),
+            ),
+          },
+        },
       }),
     });
 
@@ -82,9 +107,9 @@ export class ForwarderStack extends Stack {
         'This queue is itself the dead-letter queue of the forwarding rules (an EventBridge target DLQ, which cdk-nag does not recognise as a DLQ); a DLQ of a DLQ would only hide failures.',
     });
 
-    this.patterns = forwarderPatternsFor(props.selectors);
-    this.routes = this.patterns.map((p) => {
+    this.routes = this.patterns.map((p, i) => {
       const rule = new events.Rule(this, `Forward-${p.id}`, {
+        ruleName: ruleNames[i],
         description: `Trailwarden forwarder ${p.id}: generated from the rule catalogue's selectors`,
         eventPattern: toEventPattern(p.pattern),
       });
@@ -95,5 +120,31 @@ export class ForwarderStack extends Stack {
       rule.addTarget(new targets.EventBus(homeBus, { role, deadLetterQueue: this.deadLetterQueue }));
       return rule;
     });
+
+    // A failed forward is an IAM, STS or sign-in event the pipeline never saw: it pages, like the home DLQ.
+    const key = protectedKey(this, 'AlarmKey', 'Trailwarden forwarder: alarm topic', props.breakGlassRoleArn);
+    allowCloudWatchAlarms(key, this);
+    this.alarmTopic = alarmTopic(this, 'AlarmTopic', 'Trailwarden forwarder alarms', key);
+    subscribeToAlarms(this.alarmTopic, props.alerts ?? { emails: [], https: [] });
+    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'ForwardDeadLetterQueueNotEmpty', {
+      alarmDescription:
+        'Trailwarden forwarder: global-service events (IAM, STS, sign-in, Organizations) could not be put on the home region bus and never reached the pipeline; fix the cause (role, bus policy, home region), then scan the trail logs of that period (trailwarden scan): aws.* events cannot be put back on a bus.',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.deadLetterAlarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
   }
 }
+
+/** EventBridge rule names are at most 64 characters: `<stack>-<pattern id>` must fit. */
+export const forwarderRuleName = (stackName: string, patternId: string): string => {
+  const name = `${stackName}-${patternId}`;
+  if (name.length > 64) throw new Error(`forwarder rule name ${name} is longer than EventBridge's 64 characters`);
+  return name;
+};

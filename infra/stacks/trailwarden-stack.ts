@@ -1,9 +1,9 @@
 import type { StackProps } from 'aws-cdk-lib';
 import { Aws, CfnOutput, Stack } from 'aws-cdk-lib';
-import * as events from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
 import type { EventSelector } from '../../rules/core/types.ts';
 import type { TrailwardenConfig } from '../config.ts';
+import { StatementEventBusPolicy } from '../constructs/statement-event-bus-policy.ts';
 import { TrailwardenPipeline } from '../constructs/trailwarden-pipeline.ts';
 
 /**
@@ -32,7 +32,7 @@ export class TrailwardenStack extends Stack {
 
     if (props.acceptForwardedEvents ?? true) {
       const roleArn = `arn:${Aws.PARTITION}:iam::${this.account}:role/${forwarderRoleName(this.region)}`;
-      new events.CfnEventBusPolicy(this, 'AcceptForwardedEvents', {
+      new StatementEventBusPolicy(this, 'AcceptForwardedEvents', {
         eventBusName: 'default',
         statementId: 'trailwarden-forwarder',
         statement: {

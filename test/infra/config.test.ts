@@ -63,6 +63,15 @@ describe('loadConfig', () => {
     expect(config.detection.approved.changeWindows).toEqual(config.changeWindows);
   });
 
+  it('takes a break-glass role by ARN, from the file or -c, paths included', () => {
+    expect(loadConfig(undefined).breakGlassRoleArn).toBeUndefined();
+    const arn =
+      'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_BreakGlass_0a1b';
+    expect(loadConfig({ account: '111122223333', breakGlassRoleArn: arn }).breakGlassRoleArn).toBe(arn);
+    const fromContext = loadConfig(undefined, { breakGlassRoleArn: 'arn:aws-us-gov:iam::111122223333:role/bg' });
+    expect(fromContext.breakGlassRoleArn).toBe('arn:aws-us-gov:iam::111122223333:role/bg');
+  });
+
   it('lets -c values (strings) override the file', () => {
     const config = loadConfig(
       { retentionDays: 30, trails: ['a-trail'] },
@@ -184,6 +193,15 @@ describe('loadConfig', () => {
     [{ health: 60 }, {}, 'health: must be {deliveryLagMinutes?, silenceMinutes?} (got 60)'],
     [{}, { health: '{"silenceMinutes":' }, 'health (from -c health={"silenceMinutes":): is not valid JSON'],
     [{}, { health: '{"silenceMinutes":5}' }, 'health.silenceMinutes: must be a whole number of minutes from 15'],
+    [{ breakGlassRoleArn: 'break-glass' }, {}, 'breakGlassRoleArn: must be an IAM role ARN'],
+    [{ breakGlassRoleArn: 'arn:aws:iam::111122223333:user/alice' }, {}, 'breakGlassRoleArn: must be an IAM role ARN'],
+    [{ breakGlassRoleArn: 'arn:aws:iam::111122223333:role/*' }, {}, 'breakGlassRoleArn: must be an IAM role ARN'],
+    [{}, { breakGlassRoleArn: 'arn:aws:iam::1111:role/x' }, 'breakGlassRoleArn: must be an IAM role ARN'],
+    [
+      { account: '111122223333', breakGlassRoleArn: 'arn:aws:iam::444455556666:role/break-glass' },
+      {},
+      'breakGlassRoleArn: must be a role of account 111122223333 (got "arn:aws:iam::444455556666:role/break-glass")',
+    ],
   ])('rejects %j %j', (file, context, message) => {
     const errors = errorsOf(file, context);
     expect(

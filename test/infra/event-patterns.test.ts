@@ -165,12 +165,71 @@ describe('patterns generated from the catalogue', () => {
     expect(routed(patterns, { 'detail-type': 'Some Custom Event', source: 'my.app', detail: {} })).toBe(false);
   });
 
+  /**
+   * PutEvents refuses a custom event whose source starts with `aws.` (only AWS services emit those), so a route
+   * that requires an `aws.` source cannot be fed a forged CloudTrail or Config event by a principal allowed to
+   * put events on the bus.
+   */
+  describe('forged events (custom sources)', () => {
+    const all = [
+      ...patterns,
+      ...forwarded,
+      // Selectors the catalogue may not hold today: any service, and global services through the forwarder.
+      ...patternsFor([{ source: '*', eventNames: '*', where: { userIdentityType: ['Root'] } }]),
+      ...forwarderPatternsFor([
+        { source: 'iam', eventNames: ['CreateUser'] },
+        { source: '*', eventNames: '*', where: { errorCode: ['AccessDenied'] } },
+      ]),
+    ];
+    const awsOnly = (value: unknown) =>
+      typeof value === 'string'
+        ? value.startsWith('aws.')
+        : typeof value === 'object' && value !== null && 'prefix' in value && String(value.prefix).startsWith('aws.');
+
+    it('pins every pattern to AWS sources only', () => {
+      for (const { id, pattern } of all) {
+        expect(Array.isArray(pattern.source), id).toBe(true);
+        const values = pattern.source as readonly unknown[];
+        expect(values.length, id).toBeGreaterThan(0);
+        for (const v of values) expect(awsOnly(v), `${id}: ${JSON.stringify(v)}`).toBe(true);
+      }
+    });
+
+    const forgedSources = ['trailwarden.drill', 'iam', 'custom.aws.iam', 'Aws.iam', 'aws', ''];
+    it.each(rules)('%s: none of its events routes with a custom source', (_id, rule: Rule) => {
+      const events = syntheticEvents(rule.on) as Record<string, unknown>[];
+      for (const event of events) {
+        expect(
+          all.some((p) => matchesPattern(p.pattern, event)),
+          JSON.stringify(event),
+        ).toBe(true);
+        for (const source of forgedSources) {
+          expect(routed(all, { ...event, source }), `${source}: ${JSON.stringify(event)}`).toBe(false);
+        }
+        const { source: _, ...sourceless } = event;
+        expect(routed(all, sourceless), JSON.stringify(sourceless)).toBe(false);
+      }
+    });
+
+    it('routes no forged event for a wildcard selector either', () => {
+      const root = cloudTrailEnvelope({
+        eventType: 'AwsApiCall',
+        eventSource: 'iam.amazonaws.com',
+        eventName: 'CreateUser',
+        userIdentity: { type: 'Root' },
+      });
+      expect(routed(all, root)).toBe(true);
+      expect(routed(all, { ...root, source: 'my.app' })).toBe(false);
+    });
+  });
+
   it('forwards only global services and no Config events', () => {
     for (const { id, pattern } of forwarded) {
       const sources = (pattern.detail as { eventSource?: string[] }).eventSource;
       expect(sources, id).toBeDefined();
       for (const s of sources ?? []) expect(GLOBAL_SERVICES.map(eventSourceOf), id).toContain(s);
-      expect(pattern.source, id).toBeUndefined();
+      expect(pattern['detail-type'], id).not.toContain(CONFIG_ITEM_CHANGE);
+      expect(pattern['detail-type'], id).not.toContain(CONFIG_COMPLIANCE_CHANGE);
     }
   });
 
@@ -181,7 +240,11 @@ describe('patterns generated from the catalogue', () => {
   });
 
   it('asks for management events on CloudTrail patterns only', () => {
-    for (const p of patterns) expect(p.managementEvents, p.id).toBe('detail' in p.pattern && !('source' in p.pattern));
+    const configTypes: unknown[] = [CONFIG_ITEM_CHANGE, CONFIG_COMPLIANCE_CHANGE];
+    for (const p of patterns) {
+      const config = (p.pattern['detail-type'] as readonly unknown[]).some((t) => configTypes.includes(t));
+      expect(p.managementEvents, p.id).toBe(!config);
+    }
   });
 
   it('gives every pattern a distinct id', () => {
@@ -201,6 +264,7 @@ describe('patternsFor', () => {
         id: 'cloudtrail-cloudtrail',
         managementEvents: true,
         pattern: {
+          source: ['aws.cloudtrail'],
           'detail-type': [API_CALL, SERVICE_EVENT],
           detail: { eventSource: ['cloudtrail.amazonaws.com'], eventName: ['StopLogging'] },
         },
@@ -209,6 +273,7 @@ describe('patternsFor', () => {
         id: 'cloudtrail-iam',
         managementEvents: true,
         pattern: {
+          source: ['aws.iam'],
           'detail-type': [API_CALL, SERVICE_EVENT],
           detail: {
             eventSource: ['iam.amazonaws.com'],
@@ -222,6 +287,7 @@ describe('patternsFor', () => {
   it('uses the sign-in detail-type for console sign-in', () => {
     const [p] = patternsFor([{ source: 'signin', eventNames: ['ConsoleLogin'] }]);
     expect(p?.pattern).toEqual({
+      source: ['aws.signin'],
       'detail-type': [CONSOLE_SIGN_IN],
       detail: { eventSource: ['signin.amazonaws.com'], eventName: ['ConsoleLogin'] },
     });
@@ -233,11 +299,13 @@ describe('patternsFor', () => {
       { source: 'ec2', eventNames: '*', where: { errorCode: ['UnauthorizedOperation', 'AccessDenied'] } },
     ]);
     expect(root?.pattern).toEqual({
+      source: [{ prefix: 'aws.' }],
       'detail-type': [API_CALL, CONSOLE_SIGN_IN, SERVICE_EVENT],
       detail: { userIdentity: { type: ['Root'] } },
     });
     expect(root?.managementEvents).toBe(true);
     expect(denied?.pattern).toEqual({
+      source: ['aws.ec2'],
       'detail-type': [API_CALL, SERVICE_EVENT],
       detail: { eventSource: ['ec2.amazonaws.com'], errorCode: ['AccessDenied', 'UnauthorizedOperation'] },
     });
@@ -302,6 +370,7 @@ describe('patternsFor', () => {
     expect(patterns.map((p) => p.id)).toEqual(['cloudtrail-iam', expect.stringMatching(/^cloudtrail-filtered-/)]);
     const root = patterns[1]?.pattern.detail as { eventSource: string[] };
     expect(root.eventSource).toEqual([...GLOBAL_SERVICES].map(eventSourceOf).sort());
+    expect(patterns[1]?.pattern.source).toEqual([...GLOBAL_SERVICES].map((s) => `aws.${s}`).sort());
   });
 });
 
@@ -327,5 +396,17 @@ describe('matchesPattern', () => {
     ['not an object', 'text', false],
   ])('%s', (_name, event, expected) => {
     expect(matchesPattern(pattern, event)).toBe(expected);
+  });
+
+  it.each([
+    ['aws.iam', true],
+    ['aws.', true],
+    ['aws', false],
+    ['custom.aws.iam', false],
+    ['Aws.iam', false],
+    [undefined, false],
+    [42, false],
+  ])('prefix aws. on source %s: %s', (source, expected) => {
+    expect(matchesPattern({ source: [{ prefix: 'aws.' }] }, source === undefined ? {} : { source })).toBe(expected);
   });
 });

@@ -1,4 +1,4 @@
-import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -7,8 +7,7 @@ import { buildTrailwarden } from '../../infra/build-app.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { cdkLogicalId, finalLogicalId, keepLogicalIds, PipelinePart } from '../../infra/constructs/logical-ids.ts';
 import { RULES } from '../../rules/index.ts';
-
-const fastApp = () => new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
+import { fastApp } from '../support/cdk-app.ts';
 
 /**
  * The ids of a deployed stack's stateful resources, and of the resources attached to them, before the pipeline

@@ -1,7 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { buildTrailwarden } from '../../infra/build-app.ts';
 import { loadConfig } from '../../infra/config.ts';
 import type { EventSelector } from '../../rules/core/types.ts';
 import { RULES } from '../../rules/index.ts';
+import { fastApp } from '../support/cdk-app.ts';
 
 // The catalogue plus global-service selectors, so the forwarder stack is checked too.
 const selectors: EventSelector[] = [
@@ -20,10 +20,10 @@ const outdirs: string[] = [];
 afterEach(() => {
   for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-const fastApp = () => {
+const nagApp = () => {
   const outdir = mkdtempSync(join(tmpdir(), 'trailwarden-nag-'));
   outdirs.push(outdir);
-  return new App({ outdir, builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
+  return fastApp({ outdir });
 };
 
 const configs = {
@@ -42,7 +42,7 @@ const configs = {
  */
 describe('cdk-nag AwsSolutions', () => {
   it.each(Object.entries(configs))('reports no unacknowledged finding (%s)', (_name, config) => {
-    const app = fastApp();
+    const app = nagApp();
     buildTrailwarden(app, config, selectors, { nag: false });
     const report = new AwsSolutionsChecks().validateScope(app);
     const findings = report.violations.map(
@@ -52,7 +52,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('lets the app synthesize with the plugin registered', () => {
-    const app = fastApp();
+    const app = nagApp();
     buildTrailwarden(app, configs['eu-west-1 with alerts'], selectors);
     const assembly = app.synth();
     expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(['Trailwarden', 'TrailwardenForwarder']);
@@ -64,7 +64,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('fails the synth on a finding nobody acknowledged (the check is live)', () => {
-    const app = fastApp();
+    const app = nagApp();
     const { main } = buildTrailwarden(app, configs['env-agnostic defaults'], selectors);
     new s3.Bucket(main, 'CarelessBucket');
     expect(() => app.synth()).toThrow(/AwsSolutions-S1[\s\S]*validation-report\.json/);

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { globToRegExp } from '../../rules/core/glob.ts';
 import { isOwnResource } from '../../rules/core/self-protection.ts';
 import type { EventSelector } from '../../rules/core/types.ts';
 import { RULES } from '../../rules/index.ts';
+import { fastApp } from '../support/cdk-app.ts';
 
 const selectors = RULES.map((r) => r.on);
 /** Global-service selectors, so the forwarder is exercised whatever the catalogue holds today. */
@@ -25,7 +26,6 @@ const globalSelectors: EventSelector[] = [
 ];
 
 /** Fast App (TOOLCHAIN): no CloudFormation validator, no bundling. */
-const fastApp = () => new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
 
 const synth = (config: TrailwardenConfig = loadConfig(undefined), with_: readonly EventSelector[] = selectors) => {
   const stacks = buildTrailwarden(fastApp(), config, with_, { nag: false });
@@ -441,7 +441,8 @@ describe('drill key', () => {
     expect(allow.map((st) => [st.Principal, actionsOf(st)])).toEqual([
       [
         { AWS: OPERATOR },
-        ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue'],
+        // Sorted by @aws-cdk/aws-iam:minimizePolicies (cdk.json).
+        ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
       ],
     ]);
     expect(policyOf(main).filter((st) => st.Effect === 'Allow')).toEqual([]);
@@ -521,6 +522,7 @@ describe('EventBridge routing', () => {
       if (!('eventNames' in on) || on.source === '*' || on.eventNames === '*') continue;
       for (const eventName of on.eventNames) {
         const event = {
+          source: `aws.${on.source}`,
           'detail-type': on.source === 'signin' ? 'AWS Console Sign In via CloudTrail' : 'AWS API Call via CloudTrail',
           detail: { eventSource: `${on.source}.amazonaws.com`, eventName, userIdentity: { type: 'IAMUser' } },
         };
@@ -544,7 +546,7 @@ describe('EventBridge routing', () => {
         detail.configurationItem?.resourceType !== undefined ||
         detail.newEvaluationResult?.complianceType !== undefined;
       expect(narrowed, JSON.stringify(pattern)).toBe(true);
-      const cloudTrail = pattern.source === undefined;
+      const cloudTrail = !JSON.stringify(pattern['detail-type']).includes('Config');
       expect(rule.Properties.State).toBe(cloudTrail ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' : 'ENABLED');
     }
   });
@@ -590,9 +592,8 @@ describe('forwarder stack', () => {
   it('lives in us-east-1 and forwards to the home region default bus with its named role', () => {
     expect(stacks.forwarder?.region).toBe('us-east-1');
     if (forwarder === undefined) throw new Error('no forwarder stack');
-    const homeBus = {
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:eu-west-1:111122223333:event-bus/default']],
-    };
+    // Region known: the partition is a literal (@aws-cdk/core:enablePartitionLiterals).
+    const homeBus = 'arn:aws:events:eu-west-1:111122223333:event-bus/default';
     forwarder.hasResourceProperties('AWS::IAM::Role', { RoleName: 'trailwarden-forwarder-eu-west-1' });
     forwarder.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: homeBus }] },
@@ -647,7 +648,7 @@ describe('self-protection', () => {
         `<${storageKey}.Arn>`,
         `<${signingKey}.Arn>`,
       ],
-      deployRoles: ['arn:<AWS::Partition>:iam::111122223333:role/cdk-*-cfn-exec-role-*'],
+      deployRoles: ['arn:aws:iam::111122223333:role/cdk-*-cfn-exec-role-*'],
     });
   });
 
@@ -881,11 +882,10 @@ describe('health function', () => {
     expect(trail).toEqual([
       {
         Effect: 'Allow',
-        Action: ['cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'],
+        // Sorted by @aws-cdk/aws-iam:minimizePolicies.
+        Action: ['cloudtrail:GetEventSelectors', 'cloudtrail:GetTrailStatus'],
         Resource: [
-          {
-            'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudtrail:eu-west-1:111122223333:trail/org-trail']],
-          },
+          'arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail',
           'arn:aws:cloudtrail:us-east-1:999988887777:trail/management',
         ],
       },
@@ -999,15 +999,13 @@ describe('digest function', () => {
   it("lets the account's principals read the public key as IAM allows", () => {
     expect(bySid(signingKeyPolicy(), 'ReadPublicKey')).toMatchObject({
       Effect: 'Allow',
-      Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111122223333:root']] } },
+      Principal: { AWS: 'arn:aws:iam::111122223333:root' },
       Action: ['kms:GetPublicKey', 'kms:DescribeKey'],
     });
   });
 
   it('denies disabling or deleting the key to all but break-glass roles, and its policy to all but them and the deploy role', () => {
-    const deployRole = {
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111122223333:role/cdk-*-cfn-exec-role-*']],
-    };
+    const deployRole = 'arn:aws:iam::111122223333:role/cdk-*-cfn-exec-role-*';
     expect(bySid(signingKeyPolicy(), 'GuardKeyLifecycle')).toEqual({
       Sid: 'GuardKeyLifecycle',
       Effect: 'Deny',
@@ -1162,10 +1160,7 @@ describe('evidence part: break-glass roles on the signing key', () => {
     });
     expect(statements.find((s) => s.Sid === 'GuardKeyPolicy')?.Condition).toEqual({
       ArnNotLike: {
-        'aws:PrincipalArn': [
-          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111122223333:role/cdk-*-cfn-exec-role-*']] },
-          breakGlass,
-        ],
+        'aws:PrincipalArn': ['arn:aws:iam::111122223333:role/cdk-*-cfn-exec-role-*', breakGlass],
       },
     });
   });
