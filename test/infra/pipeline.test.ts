@@ -987,7 +987,7 @@ describe('digest function', () => {
       Sid: 'DenySignExceptDigestFunction',
       Effect: 'Deny',
       Principal: { AWS: '*' },
-      Action: ['kms:Sign', 'kms:CreateGrant'],
+      Action: ['kms:CreateGrant', 'kms:Sign'],
       Resource: '*',
       Condition: { ArnNotEquals: { 'aws:PrincipalArn': roleArn } },
     });
@@ -1000,7 +1000,7 @@ describe('digest function', () => {
     expect(bySid(signingKeyPolicy(), 'ReadPublicKey')).toMatchObject({
       Effect: 'Allow',
       Principal: { AWS: 'arn:aws:iam::111122223333:root' },
-      Action: ['kms:GetPublicKey', 'kms:DescribeKey'],
+      Action: ['kms:DescribeKey', 'kms:GetPublicKey'],
     });
   });
 
@@ -1040,7 +1040,7 @@ describe('digest function', () => {
       Effect: 'Deny',
       Principal: { AWS: '*' },
       Action: 's3:PutObject',
-      Resource: ['findings/', 'incidents/', 'triage/', 'reviews/', 'digests/', 'keys/'].map(objectsUnder),
+      Resource: ['digests/', 'findings/', 'incidents/', 'keys/', 'reviews/', 'triage/'].map(objectsUnder),
       Condition: { Null: { 's3:if-none-match': 'true' } },
     });
   });
@@ -1093,13 +1093,18 @@ describe('digest function', () => {
   it('lists and reads every evidence prefix and digests/, writes under digests/ and keys/ only, and may delete nothing', () => {
     const statements = digestStatements(main);
     const s3Statements = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
-    const read = ['findings/', 'incidents/', 'triage/', 'reviews/', 'digests/'];
+    const read = ['digests/', 'findings/', 'incidents/', 'reviews/', 'triage/'];
     expect(s3Statements).toEqual([
       {
         Effect: 'Allow',
         Action: 's3:ListBucket',
         Resource: { 'Fn::GetAtt': [bucketId(), 'Arn'] },
-        Condition: { StringLike: { 's3:prefix': read.map((p) => `${p}*`) } },
+        // Conditions keep their order; minimizePolicies sorts resources.
+        Condition: {
+          StringLike: {
+            's3:prefix': ['findings/', 'incidents/', 'triage/', 'reviews/', 'digests/'].map((p) => `${p}*`),
+          },
+        },
       },
       { Effect: 'Allow', Action: 's3:GetObject', Resource: read.map(objectsUnder) },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: [objectsUnder('digests/'), objectsUnder('keys/')] },
