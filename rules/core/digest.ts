@@ -1,4 +1,4 @@
-import { sha256 } from './evidence.ts';
+import { EVIDENCE_PREFIXES, sha256 } from './evidence.ts';
 
 /**
  * The evidence digest chain (DESIGN §2, §4). Each period's digest lists every evidence object written in it
@@ -6,7 +6,10 @@ import { sha256 } from './evidence.ts';
  * reordering evidence or digests is detectable by `trailwarden verify`. Pure: callers bring the bytes.
  */
 export const DIGEST_SCHEMA = 'trailwarden.digest/v1';
+/** The findings prefix (every evidence prefix is in `EVIDENCE_PREFIXES`; the chain covers them all). */
 export const EVIDENCE_PREFIX = 'findings/';
+
+const isEvidenceKey = (key: string): boolean => EVIDENCE_PREFIXES.some((p) => key.startsWith(p));
 export const DIGEST_PREFIX = 'digests/';
 
 export interface DigestEntry {
@@ -244,7 +247,7 @@ export const verifyChain = (objects: readonly StoredObject[]): VerifyReport => {
   };
   const present = new Map<string, StoredObject>();
   for (const o of objects) present.set(o.key, o);
-  const evidenceKeys = [...present.keys()].filter((k) => k.startsWith(EVIDENCE_PREFIX)).sort(compare);
+  const evidenceKeys = [...present.keys()].filter(isEvidenceKey).sort(compare);
 
   // Digests in key order; keys sort as the periods do.
   const digests: { key: string; sha256: string; digest: Digest }[] = [];

@@ -1,8 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { DigestEntry, DigestLink } from '../../../rules/core/digest.ts';
-import { DIGEST_PREFIX, EVIDENCE_PREFIX } from '../../../rules/core/digest.ts';
-import { sha256 } from '../../../rules/core/evidence.ts';
+import { DIGEST_PREFIX } from '../../../rules/core/digest.ts';
+import { EVIDENCE_PREFIXES, sha256 } from '../../../rules/core/evidence.ts';
 import type { DigestStore } from '../../../rules/core/ports.ts';
 
 const DAY_MS = 86_400_000;
@@ -36,7 +36,7 @@ const isPreconditionFailed = (err: unknown): boolean => {
 
 /**
  * The digest function's view of the Object-Lock evidence bucket. Evidence of a period is found by listing the
- * `findings/dt=<day>/` prefixes of the day(s) it touches and keeping what was last modified inside it. Each
+ * `<prefix>dt=<day>/` prefixes (every evidence prefix) of the day(s) it touches and keeping what was last modified inside it. Each
  * object's hash is the full-object `ChecksumSHA256` S3 verified on arrival (HeadObject, checksum mode on); when
  * S3 has none (or only a multipart composite), the body is read and hashed.
  */
@@ -86,7 +86,11 @@ export const createS3DigestStore = (client: S3Client, bucket: string): DigestSto
   return {
     listEvidence: async (startMs, endMs) => {
       const listed = (
-        await Promise.all(daysOf(startMs - KEY_DAY_LOOKBACK_MS, endMs).map((d) => list(`${EVIDENCE_PREFIX}dt=${d}/`)))
+        await Promise.all(
+          EVIDENCE_PREFIXES.flatMap((prefix) =>
+            daysOf(startMs - KEY_DAY_LOOKBACK_MS, endMs).map((d) => list(`${prefix}dt=${d}/`)),
+          ),
+        )
       )
         .flat()
         .filter((o) => o.lastModified >= startMs && o.lastModified < endMs);
