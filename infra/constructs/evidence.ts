@@ -6,6 +6,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { EVIDENCE_PREFIXES } from '../../rules/core/evidence.ts';
 import { finalLogicalId, PipelinePart } from './logical-ids.ts';
 import { repoHandler, trailwardenFunction } from './trailwarden-function.ts';
 
@@ -93,7 +94,7 @@ export class Evidence extends PipelinePart {
 
   /**
    * The digest function: every hour, the digest of the previous UTC hour's evidence, chained to the one before.
-   * It lists and reads `findings/` and `digests/` and may only add objects under `digests/`: no delete, no
+   * It lists and reads every evidence prefix (`EVIDENCE_PREFIXES`) and `digests/` and may only add objects under `digests/`: no delete, no
    * retention or legal-hold changes. Runs are idempotent, so the stock async retries are kept.
    */
   private buildDigestFunction(props: EvidenceProps): NodejsFunction {
@@ -105,7 +106,7 @@ export class Evidence extends PipelinePart {
       description: 'Trailwarden: hourly digest of the evidence written, chained to the previous digest',
       environment: { EVIDENCE_BUCKET: this.evidenceBucket.bucketName },
     });
-    const prefixes = [EVIDENCE_PREFIX, DIGEST_PREFIX];
+    const prefixes = [...EVIDENCE_PREFIXES, DIGEST_PREFIX];
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
@@ -141,11 +142,10 @@ export class Evidence extends PipelinePart {
     const digestPolicy = this.digestFunction.role?.node.tryFindChild('DefaultPolicy');
     if (digestPolicy === undefined) throw new Error('digest function role has no default policy');
     Validations.of(digestPolicy).acknowledge(
-      {
-        id: this.objectsFinding(EVIDENCE_PREFIX),
-        reason:
-          'The digest lists every evidence object written in its hour, whose keys are generated per finding; the grant is GetObject only (the stored checksum, or the bytes), scoped to the findings/ prefix.',
-      },
+      ...EVIDENCE_PREFIXES.map((prefix) => ({
+        id: this.objectsFinding(prefix),
+        reason: `The digest lists every evidence object written in its hour, whose keys are generated per object; the grant is GetObject only (the stored checksum, or the bytes), scoped to the ${prefix} prefix.`,
+      })),
       {
         id: this.objectsFinding(DIGEST_PREFIX),
         reason:

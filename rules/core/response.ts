@@ -23,6 +23,8 @@ export interface IncidentView {
   readonly ruleIds: readonly string[];
   readonly controls: readonly Control[];
   readonly drill: boolean;
+  /** The findings that paged (the page, then each escalation), when the incident records them. */
+  readonly pages: readonly { readonly findingId: string; readonly kind: string }[];
   readonly revision: number;
 }
 
@@ -81,6 +83,14 @@ export const parseIncident = (value: unknown): IncidentView | undefined => {
     ruleIds: v.ruleIds,
     controls: v.controls.filter((c): c is Control => Object.hasOwn(CONTROLS, c)),
     drill: v.drill === true,
+    pages: Array.isArray(v.pages)
+      ? v.pages.flatMap((p: unknown) => {
+          const page = p as { findingId?: unknown; kind?: unknown } | null;
+          return typeof page?.findingId === 'string' && typeof page.kind === 'string'
+            ? [{ findingId: page.findingId, kind: page.kind }]
+            : [];
+        })
+      : [],
     revision: typeof v.revision === 'number' ? v.revision : 1,
   };
 };
@@ -132,6 +142,8 @@ export interface ResponseCase {
   readonly paged: boolean;
   readonly drill: boolean;
   readonly findings: readonly Finding[];
+  /** The findings that paged for this case (a page, then escalations), in order. */
+  readonly pageFindingIds: readonly string[];
   readonly state: TriageState;
 }
 
@@ -175,14 +187,16 @@ export const responseView = (evidence: ResponseEvidence): ResponseView => {
       continue;
     }
     const state = foldDecisions(byTarget.get(f.id) ?? []);
+    const paged = !f.drill && f.suppression?.status !== 'active' && atLeast(f.severity, PAGING_SEVERITY);
     cases.push({
       id: f.id,
       kind: 'finding',
       severity: f.severity,
       openedAt: f.firstSeen,
-      paged: !f.drill && f.suppression?.status !== 'active' && atLeast(f.severity, PAGING_SEVERITY),
+      paged,
       drill: f.drill,
       findings: [f],
+      pageFindingIds: paged ? [f.id] : [],
       state,
     });
     caseOf.set(f.id, f.id);
@@ -199,6 +213,16 @@ export const responseView = (evidence: ResponseEvidence): ResponseView => {
       paged: !i.drill && i.pagedSeverity !== null,
       drill: i.drill,
       findings: found,
+      // Older incident objects may not list their pages: then the first finding at the paging severity opened it.
+      pageFindingIds:
+        i.pages.length > 0
+          ? i.pages.map((p) => p.findingId)
+          : i.pagedSeverity === null
+            ? []
+            : found
+                .filter((f) => atLeast(f.severity, PAGING_SEVERITY))
+                .slice(0, 1)
+                .map((f) => f.id),
       state,
     });
     for (const f of found) {

@@ -25,7 +25,7 @@ export interface TriageDecision {
   /** The incident or finding decided on; for `missed`, the decision's own id (nothing was detected). */
   readonly target: string;
   readonly action: TriageAction;
-  /** Required on `resolve`, absent otherwise. */
+  /** Required on a CLI `resolve`; a PagerDuty resolution may lack one until someone classifies it. */
   readonly verdict?: Verdict;
   readonly note: string;
   readonly by: string;
@@ -98,7 +98,9 @@ export const triageDecision = (req: TriageRequest): TriageResult => {
       errors.push(`target: must be an incident or finding id (got ${JSON.stringify(req.target ?? '')})`);
     }
     if (req.ruleId !== undefined) errors.push(`${req.action}: --rule is only for --missed`);
-    if (req.action === 'resolve' && !isVerdict(req.verdict)) {
+    // PagerDuty resolves without a verdict; the on-call classifies it afterwards with `trailwarden triage`.
+    const verdictNeeded = req.action === 'resolve' && (req.source === 'cli' || req.verdict !== undefined);
+    if (verdictNeeded && !isVerdict(req.verdict)) {
       errors.push(`resolve: --verdict must be one of ${VERDICTS.join(', ')}`);
     }
     if (req.action === 'ack' && req.verdict !== undefined) errors.push('ack: takes no verdict (give it on --resolve)');
@@ -152,7 +154,7 @@ export const parseTriageDecision = (value: unknown): TriageDecision | undefined 
   if (!(TRIAGE_SOURCES as readonly unknown[]).includes(v.source)) return undefined;
   if (canonicalTime(String(v.at)) === undefined) return undefined;
   if (v.verdict !== undefined && !isVerdict(v.verdict)) return undefined;
-  if (v.action === 'resolve' && v.verdict === undefined) return undefined;
+  if (v.action === 'resolve' && v.verdict === undefined && v.source !== 'pagerduty') return undefined;
   if (v.ruleId !== undefined && typeof v.ruleId !== 'string') return undefined;
   return value as TriageDecision;
 };
@@ -167,6 +169,8 @@ export interface TriageState {
   readonly resolvedBy?: string;
   readonly verdict?: Verdict;
   readonly note?: string;
+  /** Who gave the verdict after a resolution without one. */
+  readonly classifiedBy?: string;
   /** Decisions that did not apply (an ack after the resolution, a second resolution), by id. */
   readonly ignored: readonly string[];
 }
@@ -178,13 +182,20 @@ const byTime = (a: TriageDecision, b: TriageDecision): number =>
 
 /**
  * Apply one decision: new → acknowledged → resolved. Resolving skips acknowledging (a quick false positive);
- * nothing moves a resolved target back. Returns the state and whether the decision applied.
+ * nothing moves a resolved target back; a resolution without a verdict (PagerDuty) takes one later verdict. Returns the state and whether the decision applied.
  */
 export const applyDecision = (state: TriageState, d: TriageDecision): { state: TriageState; applied: boolean } => {
   if (d.action === 'ack' && state.status === 'new') {
     return { state: { ...state, status: 'acknowledged', acknowledgedAt: d.at, acknowledgedBy: d.by }, applied: true };
   }
-  if (d.action === 'resolve' && state.status !== 'resolved' && d.verdict !== undefined) {
+  if (d.action === 'resolve' && state.status === 'resolved' && state.verdict === undefined && d.verdict !== undefined) {
+    // Classifying a resolution that arrived without a verdict (from PagerDuty): the resolution time stands.
+    return {
+      state: { ...state, verdict: d.verdict, ...(d.note === '' ? {} : { note: d.note }), classifiedBy: d.by },
+      applied: true,
+    };
+  }
+  if (d.action === 'resolve' && state.status !== 'resolved') {
     return {
       state: {
         ...state,
@@ -193,7 +204,7 @@ export const applyDecision = (state: TriageState, d: TriageDecision): { state: T
         acknowledgedBy: state.acknowledgedBy ?? d.by,
         resolvedAt: d.at,
         resolvedBy: d.by,
-        verdict: d.verdict,
+        ...(d.verdict === undefined ? {} : { verdict: d.verdict }),
         ...(d.note === '' ? {} : { note: d.note }),
       },
       applied: true,
@@ -233,6 +244,7 @@ export const checkTransition = (
   if (last !== undefined && next.at < last.at) {
     return { kind: 'refused', reason: `${next.at} is before the last decision on ${next.target} (${last.at})` };
   }
+  if (state.status === 'resolved' && state.verdict === undefined && next.action === 'resolve') return { kind: 'ok' };
   if (state.status === 'resolved') {
     return {
       kind: 'refused',

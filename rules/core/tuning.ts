@@ -1,7 +1,5 @@
 import type { Finding } from './finding.ts';
-import { atLeast } from './finding.ts';
 import type { ResponseCase, ResponseView } from './response.ts';
-import { PAGING_SEVERITY } from './response.ts';
 import type { SlaConfig } from './sla.ts';
 import type { TriageDecision, TriageState } from './triage.ts';
 import type { Control } from './vocabulary.ts';
@@ -38,7 +36,7 @@ export interface GroupMetrics extends SlaResults {
   readonly findings: number;
   /** Response cases: incidents, plus findings outside any incident. */
   readonly incidents: number;
-  /** Cases this rule (or control) opened the page of. */
+  /** Pages (first pages and escalations) this rule's (or control's) findings sent. */
   readonly pages: number;
   /** Findings archived under an active suppression (never paged). */
   readonly suppressed: number;
@@ -144,10 +142,6 @@ export const caseSla = (c: ResponseCase, sla: SlaConfig, asOf: string) => {
   };
 };
 
-/** Which finding opened a case's page: the earliest at or above the paging severity. */
-const pagingFinding = (c: ResponseCase): Finding | undefined =>
-  c.paged ? c.findings.find((f) => atLeast(f.severity, PAGING_SEVERITY)) : undefined;
-
 const inPeriod = (iso: string, from?: string, to?: string): boolean => {
   const ms = Date.parse(iso);
   if (from !== undefined && ms < Date.parse(`${from}T00:00:00Z`)) return false;
@@ -218,11 +212,15 @@ export const computeMetrics = (input: MetricsInput): TuningMetrics => {
   const catalogue = new Map((input.catalogue ?? []).map((r) => [r.id, r]));
   const pagesBy = new Map<string, number>();
   const pagesByControl = new Map<string, number>();
+  const findingById = new Map(findings.map((f) => [f.id, f]));
   for (const c of cases) {
-    const f = pagingFinding(c);
-    if (f === undefined) continue;
-    pagesBy.set(f.ruleId, (pagesBy.get(f.ruleId) ?? 0) + 1);
-    for (const ctl of f.controls) pagesByControl.set(ctl, (pagesByControl.get(ctl) ?? 0) + 1);
+    if (!c.paged) continue;
+    for (const id of c.pageFindingIds) {
+      const f = findingById.get(id);
+      if (f === undefined) continue;
+      pagesBy.set(f.ruleId, (pagesBy.get(f.ruleId) ?? 0) + 1);
+      for (const ctl of f.controls) pagesByControl.set(ctl, (pagesByControl.get(ctl) ?? 0) + 1);
+    }
   }
   const casesOf = (members: readonly Finding[]): ResponseCase[] => [
     ...new Set(members.flatMap((f) => caseById.get(view.caseOf.get(f.id) ?? '') ?? [])),

@@ -356,11 +356,14 @@ describe('evaluate function', () => {
     expect(anyResource.map(actionsOf)).toEqual([['config:DescribeConfigurationRecorderStatus']]);
   });
 
-  it('writes evidence under findings/ only', () => {
-    // One grant per function that archives findings (evaluate, health).
+  it('writes evidence under findings/ (evaluate, health) and triage/ (the webhook) only', () => {
     const put = writerStatements.filter((s) => actionsOf(s).includes('s3:PutObject'));
-    expect(put).toHaveLength(2);
-    for (const s of put) expect(JSON.stringify(s.Resource)).toMatch(/"\/findings\/\*"/);
+    expect(put).toHaveLength(3);
+    expect(put.map((s) => JSON.stringify(s.Resource).match(/"\/([a-z]+)\/\*"/)?.[1]).sort()).toEqual([
+      'findings',
+      'findings',
+      'triage',
+    ]);
   });
 
   /** Every AWS call the functions make must be granted: read the SDK commands they import. */
@@ -959,7 +962,7 @@ describe('digest function', () => {
     });
   });
 
-  it('lists and reads findings/ and digests/, writes under digests/ only, and may delete nothing', () => {
+  it('lists and reads every evidence prefix and digests/, writes under digests/ only, and may delete nothing', () => {
     const statements = digestStatements(main);
     const s3Statements = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
     expect(s3Statements).toEqual([
@@ -967,12 +970,14 @@ describe('digest function', () => {
         Effect: 'Allow',
         Action: 's3:ListBucket',
         Resource: { 'Fn::GetAtt': [bucketId(), 'Arn'] },
-        Condition: { StringLike: { 's3:prefix': ['findings/*', 'digests/*'] } },
+        Condition: {
+          StringLike: { 's3:prefix': ['findings/*', 'incidents/*', 'triage/*', 'reviews/*', 'digests/*'] },
+        },
       },
       {
         Effect: 'Allow',
         Action: 's3:GetObject',
-        Resource: [objectsUnder('findings/'), objectsUnder('digests/')],
+        Resource: ['findings/', 'incidents/', 'triage/', 'reviews/', 'digests/'].map(objectsUnder),
       },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: objectsUnder('digests/') },
     ]);
