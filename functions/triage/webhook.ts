@@ -1,4 +1,4 @@
-import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
 import { decisionFromWebhook, verifyPagerDutySignature } from '../../rules/core/pagerduty.ts';
 import type { Clock } from '../../rules/core/ports.ts';
 import type { SlaConfig } from '../../rules/core/sla.ts';
@@ -35,7 +35,7 @@ export interface WebhookDeps {
   readonly emit?: (line: string) => void;
 }
 
-const respond = (statusCode: number, body: Record<string, unknown>): LambdaFunctionURLResult => ({
+const respond = (statusCode: number, body: Record<string, unknown>): APIGatewayProxyStructuredResultV2 => ({
   statusCode,
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify(body),
@@ -75,11 +75,11 @@ export const emfLine = (
  */
 export const createHandler =
   (deps: WebhookDeps) =>
-  async (event: LambdaFunctionURLEvent): Promise<LambdaFunctionURLResult> => {
+  async (event: LambdaFunctionURLEvent): Promise<APIGatewayProxyStructuredResultV2> => {
     const { telemetry } = deps;
     const emit = deps.emit ?? ((line: string) => process.stdout.write(`${line}\n`));
     const now = deps.clock.now();
-    const reject = (status: number, reason: string): LambdaFunctionURLResult => {
+    const reject = (status: number, reason: string): APIGatewayProxyStructuredResultV2 => {
       telemetry.log('warn', 'webhook rejected', { status, reason, requestId: event.requestContext?.requestId });
       telemetry.count({ WebhookRejected: 1 });
       return respond(status, { error: reason });
