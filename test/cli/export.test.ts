@@ -83,10 +83,12 @@ describe('trailwarden export', () => {
     const { out, run, read } = await exportTo(evidence, ['--from', '2026-11-01', '--to', '2026-11-05']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe(`exported 4 findings and 3 digests to ${out}\n`);
+    expect(run.stdout).toBe(`exported 4 findings, 0 incident, triage or review objects and 3 digests to ${out}\n`);
 
     // Everything in the source, plus the package's own files.
-    expect(filesUnder(out)).toEqual([...files, 'findings.csv', 'manifest.json', 'report.html', 'report.md'].sort());
+    expect(filesUnder(out)).toEqual(
+      [...files, 'findings.csv', 'manifest.json', 'metrics.json', 'report.html', 'report.md'].sort(),
+    );
     for (const key of files) expect(readFileSync(join(out, key))).toEqual(readFileSync(join(evidence, key)));
 
     // CSV: header, one CRLF row per finding in time order, RFC 4180 quoting.
@@ -225,7 +227,7 @@ describe('trailwarden export', () => {
     const { evidence } = await scanWithEvidence();
     const { out, run, read } = await exportTo(evidence, ['--from', '2027-01-01', '--to', '2027-01-02']);
     expect(run.code).toBe(0);
-    expect(filesUnder(out)).toEqual(['findings.csv', 'manifest.json', 'report.html', 'report.md']);
+    expect(filesUnder(out)).toEqual(['findings.csv', 'manifest.json', 'metrics.json', 'report.html', 'report.md']);
     expect(read('findings.csv')).toBe(`${CSV_COLUMNS.join(',')}\r\n`);
     expect(read('report.md')).toContain('None in this period.');
   });
@@ -276,7 +278,7 @@ describe('trailwarden export s3://bucket/prefix (s3rver)', () => {
     const { io, stdout } = ioFor();
     const args = ['--from', '2026-11-01', '--to', '2026-11-05', '--out', out, 's3://evidence/archive'];
     const code = await exportCommand(args, io, () => undefined, { s3Client: async () => s3.client });
-    expect(stdout()).toBe(`exported 4 findings and 3 digests to ${out}\n`);
+    expect(stdout()).toBe(`exported 4 findings, 0 incident, triage or review objects and 3 digests to ${out}\n`);
     expect(code).toBe(0);
     const local = await exportTo(evidence, ['--from', '2026-11-01', '--to', '2026-11-05']);
     expect(readFileSync(join(out, 'findings.csv'), 'utf8')).toBe(local.read('findings.csv'));
