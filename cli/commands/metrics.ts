@@ -58,6 +58,8 @@ export const loadMetrics = async (
   },
   io: Io,
   deps: MetricsDeps,
+  /** The moment "open past SLA" is judged at, unless the period ends earlier (default: now). */
+  asOfMs: number = (deps.now ?? Date.now)(),
 ): Promise<
   | {
       ok: true;
@@ -101,7 +103,7 @@ export const loadMetrics = async (
     sla: sla.sla,
     ...(options.from === undefined ? {} : { from: options.from }),
     ...(options.to === undefined ? {} : { to: options.to }),
-    asOf: asOfFor(options.to, (deps.now ?? Date.now)()),
+    asOf: asOfFor(options.to, asOfMs),
     catalogue,
   });
   return { ok: true, metrics, view, catalogue, source: opened.source };

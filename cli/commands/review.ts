@@ -48,6 +48,9 @@ export const reviewCommand = async (
   const quarter = parseQuarter(values.quarter);
   if (quarter === undefined) return fail(`--quarter must look like 2026-Q4, got "${values.quarter}"`);
   if (values.source === undefined) return fail('review needs --source DIR|s3://BUCKET/PREFIX');
+  // Measured as of the start of today (or the quarter's end): a re-run the same day is the same review.
+  const now = (deps.now ?? Date.now)();
+  const today = now - (now % 86_400_000);
   const loaded = await loadMetrics(
     {
       source: values.source,
@@ -58,11 +61,12 @@ export const reviewCommand = async (
     },
     io,
     deps,
+    today,
   );
   if (!loaded.ok) return loaded.code;
   const review = buildReview({ quarter, metrics: loaded.metrics, view: loaded.view, catalogue: loaded.catalogue });
   const markdown = renderReviewMarkdown(review);
-  const keys = reviewKeys(review, new Date((deps.now ?? Date.now)()).toISOString());
+  const keys = reviewKeys(review, new Date(now).toISOString());
   const { source } = loaded;
   let digest: string | undefined;
   let written: string[];
