@@ -480,16 +480,16 @@ export const renderChartSvg = (input: Pick<ReportInput, 'options' | 'selection'>
   const legend = controls.map((c) => `${c} ${CONTROLS[c]}`);
   const width = Math.max(
     left + days.length * (barWidth + gap) + 10,
-    left + 18 + Math.max(0, ...legend.map((l) => textWidth(l, 11))) + 10,
+    left + 18 + Math.max(0, ...legend.map((l) => textWidth(l, 13))) + 10,
     480,
   );
-  const legendY = top + plot + 60;
-  const height = legendY + controls.length * 18 + 10;
+  const legendY = top + plot + 78;
+  const height = legendY + controls.length * 20 + 10;
   const parts: string[] = [
     `<svg role="img" aria-label="Findings per control per ${hourly ? 'hour' : 'day'}" width="100%" style="max-width:${width}px" viewBox="0 0 ${width} ${height}">`,
     `<line x1="${left}" y1="${top + plot}" x2="${width - 10}" y2="${top + plot}" stroke="#444"/>`,
-    `<text x="${left - 6}" y="${top + 4}" text-anchor="end" font-size="10">${max}</text>`,
-    `<text x="${left - 6}" y="${top + plot}" text-anchor="end" font-size="10">0</text>`,
+    `<text x="${left - 6}" y="${top + 4}" text-anchor="end" font-size="11">${max}</text>`,
+    `<text x="${left - 6}" y="${top + plot}" text-anchor="end" font-size="11">0</text>`,
   ];
   days.forEach((day, i) => {
     const x = left + gap / 2 + i * (barWidth + gap);
@@ -505,14 +505,14 @@ export const renderChartSvg = (input: Pick<ReportInput, 'options' | 'selection'>
     });
     const label = hourly ? `${day.slice(11)}:00` : day;
     parts.push(
-      `<text x="${x + barWidth / 2}" y="${top + plot + 12}" font-size="9" text-anchor="end" transform="rotate(-60 ${x + barWidth / 2} ${top + plot + 12})">${label}</text>`,
+      `<text x="${x + barWidth / 2}" y="${top + plot + 12}" font-size="11" text-anchor="end" transform="rotate(-60 ${x + barWidth / 2} ${top + plot + 12})">${label}</text>`,
     );
   });
   controls.forEach((c, j) => {
-    const y = legendY + j * 18;
+    const y = legendY + j * 20;
     parts.push(
       `<rect x="${left}" y="${y}" width="12" height="12" fill="${PALETTE[j % PALETTE.length]}"/>`,
-      `<text x="${left + 18}" y="${y + 10}" font-size="11">${escapeHtml(legend[j] ?? c)}</text>`,
+      `<text x="${left + 18}" y="${y + 11}" font-size="13">${escapeHtml(legend[j] ?? c)}</text>`,
     );
   });
   parts.push('</svg>');
@@ -538,11 +538,12 @@ export const renderBarChartSvg = (chart: {
   readonly line?: { readonly value: number; readonly text: string };
   readonly max?: number;
 }): string => {
-  const labelWidth = Math.max(60, ...chart.rows.map((r) => textWidth(r.label, 11))) + 12;
+  const labelWidth = Math.max(60, ...chart.rows.map((r) => textWidth(r.label, 12))) + 12;
   const plot = 420;
-  const endLabel = 140;
-  const width = labelWidth + plot + endLabel;
-  const bar = 12;
+  const endLabel = 150;
+  const legendWidth = chart.series.reduce((w, n) => w + 16 + textWidth(n, 12) + 24, 0);
+  const width = Math.max(labelWidth + plot + endLabel, labelWidth + legendWidth);
+  const bar = 13;
   const rowHeight = chart.series.length * (bar + 2) + 10;
   const top = 24;
   const height = top + Math.max(1, chart.rows.length) * rowHeight + 10;
@@ -555,10 +556,11 @@ export const renderBarChartSvg = (chart: {
   const x = (v: number): number => labelWidth + (v / max) * plot;
   const parts: string[] = [
     `<svg role="img" aria-label="${escapeHtml(chart.label)}" width="100%" style="max-width:${width}px" viewBox="0 0 ${width} ${height}">`,
-    ...chart.series.map(
-      (name, i) =>
-        `<rect x="${labelWidth + i * 150}" y="4" width="12" height="12" fill="${PALETTE[i % PALETTE.length]}"/><text x="${labelWidth + i * 150 + 16}" y="14" font-size="11">${escapeHtml(name)}</text>`,
-    ),
+    ...chart.series.map((name, i) => {
+      // Each legend entry starts after the text of the ones before it.
+      const at = labelWidth + chart.series.slice(0, i).reduce((w, n) => w + 16 + textWidth(n, 12) + 24, 0);
+      return `<rect x="${at}" y="4" width="12" height="12" fill="${PALETTE[i % PALETTE.length]}"/><text x="${at + 16}" y="15" font-size="12">${escapeHtml(name)}</text>`;
+    }),
     `<line x1="${labelWidth}" y1="${top - 4}" x2="${labelWidth}" y2="${height - 6}" stroke="#444"/>`,
   ];
   if (chart.rows.length === 0)
@@ -572,13 +574,13 @@ export const renderBarChartSvg = (chart: {
       const y = y0 + i * (bar + 2);
       const text = row.texts[i] ?? '';
       if (v === null) {
-        parts.push(`<text x="${labelWidth + 4}" y="${y + 10}" font-size="10" fill="#666">${escapeHtml(text)}</text>`);
+        parts.push(`<text x="${labelWidth + 4}" y="${y + 11}" font-size="11" fill="#555">${escapeHtml(text)}</text>`);
         return;
       }
       const w = Math.max(1, x(v) - labelWidth);
       parts.push(
         `<rect x="${labelWidth}" y="${y}" width="${w.toFixed(2)}" height="${bar}" fill="${PALETTE[i % PALETTE.length]}"><title>${escapeHtml(`${row.label} ${chart.series[i] ?? ''}: ${text}`)}</title></rect>`,
-        `<text x="${(labelWidth + w + 4).toFixed(2)}" y="${y + 10}" font-size="10">${escapeHtml(text)}</text>`,
+        `<text x="${(labelWidth + w + 4).toFixed(2)}" y="${y + 11}" font-size="11">${escapeHtml(text)}</text>`,
       );
     });
   });
@@ -586,7 +588,7 @@ export const renderBarChartSvg = (chart: {
     const lx = x(chart.line.value).toFixed(2);
     parts.push(
       `<line x1="${lx}" y1="${top - 4}" x2="${lx}" y2="${height - 6}" stroke="#a00" stroke-dasharray="4 3"/>`,
-      `<text x="${lx}" y="${height - 1}" font-size="10" fill="#a00" text-anchor="middle">${escapeHtml(chart.line.text)}</text>`,
+      `<text x="${lx}" y="${height - 1}" font-size="11" fill="#a00" text-anchor="middle">${escapeHtml(chart.line.text)}</text>`,
     );
   }
   parts.push('</svg>');
@@ -706,7 +708,7 @@ const METRIC_HEAD = [
 const CSS = `*{box-sizing:border-box}body{font-family:system-ui,sans-serif;margin:2rem auto;padding:0 1.5rem;color:#222;max-width:80rem}
 table{border-collapse:collapse;margin:1rem 0;width:100%}th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f3f3f3}td.n{text-align:right}code,pre{font-family:ui-monospace,monospace}
-table.narrow{width:auto;min-width:20rem}td.id{font-family:ui-monospace,monospace;font-size:.85em}
+table{font-size:.92em}table.narrow{width:auto;min-width:20rem}td.id{font-family:ui-monospace,monospace;font-size:.85em}td.nw{white-space:nowrap}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f8f8f8;padding:1rem;border:1px solid #ddd}
 svg{display:block;height:auto;margin:.5rem 0 1rem}
 .critical{color:#a00;font-weight:bold}.high{color:#c50}`;
@@ -718,7 +720,17 @@ export const renderReportHtml = (input: ReportInput): string => {
     head: readonly string[],
     rows: readonly (readonly string[])[],
     numeric: readonly number[] = [],
-    options: { readonly narrow?: boolean; readonly ids?: readonly number[]; readonly widths?: readonly string[] } = {},
+    options: {
+      readonly narrow?: boolean;
+      /** Ids: monospace, may break only between their halves. */
+      readonly ids?: readonly number[];
+      /** ISO times: shown as `2026-11-02 10:05:00Z`, never broken. */
+      readonly times?: readonly number[];
+      /** ARNs and rule ids: may break after `/`, `:` and `.`, where a reader expects it. */
+      readonly paths?: readonly number[];
+      readonly nowrap?: readonly number[];
+      readonly widths?: readonly string[];
+    } = {},
   ) =>
     [
       `<table${options.narrow ? ' class="narrow"' : ''}>`,
@@ -730,10 +742,17 @@ export const renderReportHtml = (input: ReportInput): string => {
         (r) =>
           `<tr>${r
             .map((c, i) => {
-              const cls = [numeric.includes(i) ? 'n' : '', options.ids?.includes(i) ? 'id' : ''].filter(
-                (x) => x !== '',
-              );
-              return `<td${cls.length > 0 ? ` class="${cls.join(' ')}"` : ''}>${escapeHtml(c)}</td>`;
+              const is = (list: readonly number[] | undefined): boolean => list?.includes(i) === true;
+              const cls = [
+                is(numeric) ? 'n' : '',
+                is(options.ids) ? 'id' : '',
+                is(options.times) || is(options.nowrap) ? 'nw' : '',
+              ].filter((x) => x !== '');
+              const shown = is(options.times) ? c.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : c;
+              let html = escapeHtml(shown);
+              if (is(options.ids)) html = html.replace(/(.{16})(?=.)/g, '$1<wbr>');
+              if (is(options.paths)) html = html.replace(/([/:.])/g, '$1<wbr>');
+              return `<td${cls.length > 0 ? ` class="${cls.join(' ')}"` : ''}>${html}</td>`;
             })
             .join('')}</tr>`,
       ),
@@ -802,13 +821,18 @@ export const renderReportHtml = (input: ReportInput): string => {
       : table(
           ['Time', 'Rule', 'What was missed'],
           input.metrics.missed.map((m) => [m.at, m.ruleId, m.note]),
+          [],
+          { times: [0], widths: ['18%', '25%', '57%'] },
         ),
     '<h2>Findings</h2>',
     findingRows.length === 0
       ? '<p>None in this period.</p>'
       : table(['Time', 'Severity', 'Rule', 'Account', 'Actor', 'Title', 'Id'], findingRows, [], {
           ids: [6],
-          widths: ['12%', '7%', '15%', '10%', '22%', '18%', '16%'],
+          times: [0],
+          paths: [2, 4],
+          nowrap: [3],
+          widths: ['14%', '8%', '15%', '10%', '21%', '16%', '16%'],
         }),
     '<h2>Rule documentation</h2>',
     ...(missing.length === 0 ? [] : [`<p>Not in this catalogue: ${escapeHtml(missing.join(', '))}.</p>`]),

@@ -10,17 +10,19 @@ describe('every command answers --help', () => {
     expect(Object.keys(COMMAND_USAGE).sort()).toEqual([...names].sort());
   });
 
-  it.each(names.flatMap((name) => [[name, '--help'], [name, '-h']]))(
-    '%s %s prints its own usage on stdout and exits 0',
-    async (name, flag) => {
-      const { code, stdout, stderr } = await runCli([name, flag]);
-      expect(code).toBe(0);
-      expect(stderr).toBe('');
-      expect(stdout.startsWith(`Usage: trailwarden ${name}`)).toBe(true);
-      // Only this command's section, not the whole help.
-      for (const other of names.filter((n) => n !== name)) expect(stdout).not.toContain(`Usage: trailwarden ${other}`);
-    },
-  );
+  it.each(
+    names.flatMap((name) => [
+      [name, '--help'],
+      [name, '-h'],
+    ]),
+  )('%s %s prints its own usage on stdout and exits 0', async (name, flag) => {
+    const { code, stdout, stderr } = await runCli([name, flag]);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout.startsWith(`Usage: trailwarden ${name}`)).toBe(true);
+    // Only this command's section, not the whole help.
+    for (const other of names.filter((n) => n !== name)) expect(stdout).not.toContain(`Usage: trailwarden ${other}`);
+  });
 
   it('--help wins over other options and missing arguments', async () => {
     const { code, stdout } = await runCli(['scan', '--format', 'nope', '--help']);
