@@ -1,10 +1,11 @@
 import type { CfnElement } from 'aws-cdk-lib';
-import { App, Stack } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { buildTrailwarden } from '../../infra/build-app.ts';
 import { loadConfig, parseConfig } from '../../infra/config.ts';
+import { finalLogicalId } from '../../infra/constructs/logical-ids.ts';
 import { DEFAULT_SLA } from '../../rules/core/sla.ts';
 import { RULES } from '../../rules/index.ts';
 
@@ -18,7 +19,7 @@ const stacks = buildTrailwarden(
 );
 const template = Template.fromStack(stacks.main);
 const webhook = stacks.main.pipeline.triageWebhook;
-const idOf = (c: IConstruct): string => Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement);
+const idOf = (c: IConstruct): string => finalLogicalId(c.node.defaultChild as CfnElement);
 const fnId = idOf(webhook.fn);
 const bucketId = idOf(stacks.main.pipeline.evidenceBucket);
 const keyId = idOf(stacks.main.pipeline.storageKey);
