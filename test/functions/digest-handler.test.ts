@@ -245,12 +245,13 @@ describe('S3 digest store: hashes', () => {
       expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key)).toEqual([
         'findings/dt=2026-11-02/high/composite.json',
       ]);
-      // The day the period touches, and two days back for late events and folds into older findings.
-      expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input.Prefix)).toEqual([
-        'findings/dt=2026-10-31/',
-        'findings/dt=2026-11-01/',
-        'findings/dt=2026-11-02/',
-      ]);
+      // Every evidence prefix (findings, incidents, triage decisions, reviews): the day the period touches, and
+      // two days back for late events and folds into older findings.
+      expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input.Prefix)).toEqual(
+        ['findings/', 'incidents/', 'triage/', 'reviews/'].flatMap((p) =>
+          ['2026-10-31', '2026-11-01', '2026-11-02'].map((d) => `${p}dt=${d}/`),
+        ),
+      );
 
       await store.putDigest('digests/dt=2026-11-02/20261102T230000Z.json', 'body\n');
       expect(s3.commandCalls(PutObjectCommand)[0]?.args[0].input).toMatchObject({
