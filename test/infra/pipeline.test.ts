@@ -418,7 +418,11 @@ describe('drill key', () => {
     const reads = statementsOf(main, 'AWS::IAM::Policy', 'PolicyDocument').filter((st) =>
       actionsOf(st).includes('secretsmanager:GetSecretValue'),
     );
-    expect(reads.map((st) => st.Resource)).toEqual([{ Ref: secretId }]);
+    // The drill key, and the triage webhook's own PagerDuty secret (test/infra/triage-webhook.test.ts): no other.
+    const pagerDutySecretId = logicalIdOf(euStacks.main.pipeline.triageWebhook.secret as unknown as IConstruct);
+    expect(reads.map((st) => JSON.stringify(st.Resource)).sort()).toEqual(
+      [{ Ref: secretId }, { Ref: pagerDutySecretId }].map((r) => JSON.stringify(r)).sort(),
+    );
   });
 
   it('denies reading it to everyone but the evaluate role and the configured operators', () => {
