@@ -2,6 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigParse } from '../rules/core/config.ts';
 import { DEFAULT_DETECTION_CONFIG, parseDetectionConfig } from '../rules/core/config.ts';
+import type { SlaParse } from '../rules/core/sla.ts';
+import { DEFAULT_SLA, parseSlaConfig } from '../rules/core/sla.ts';
+import { message } from './io.ts';
 
 export const DEFAULT_CONFIG_FILE = 'trailwarden.config.json';
 
@@ -42,4 +45,26 @@ export const loadDetectionConfig = (
     };
   }
   return { ...detectionConfigFrom(raw), source: path };
+};
+
+/**
+ * Response SLAs (top-level `sla` of the project file; the same key infra/config.ts validates) from `--config
+ * FILE`, else `trailwarden.config.json` in the working directory if present, else the defaults.
+ */
+export const loadSlaConfig = (file: string | undefined, cwd: string): SlaParse & { readonly source: string } => {
+  const path = file ?? join(cwd, DEFAULT_CONFIG_FILE);
+  if (file === undefined && !existsSync(path)) return { ok: true, sla: DEFAULT_SLA, source: 'defaults' };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return {
+      ok: false,
+      errors: [code === 'ENOENT' ? 'no such file' : `not valid JSON (${message(err)})`],
+      source: path,
+    };
+  }
+  const sla = isRecord(raw) ? raw.sla : undefined;
+  return { ...parseSlaConfig(sla), source: path };
 };

@@ -4,51 +4,73 @@ import { coverageCommand } from './commands/coverage.ts';
 import { docsCommand } from './commands/docs.ts';
 import { drillCommand } from './commands/drill.ts';
 import { exportCommand } from './commands/export.ts';
+import { metricsCommand } from './commands/metrics.ts';
+import { reviewCommand } from './commands/review.ts';
 import { rulesCommand } from './commands/rules.ts';
 import { scanCommand } from './commands/scan.ts';
+import { triageCommand } from './commands/triage.ts';
 import { verifyCommand } from './commands/verify.ts';
 import type { Io } from './io.ts';
 import { EXIT, errorLine } from './io.ts';
-import { USAGE } from './usage.ts';
+import type { CommandName } from './usage.ts';
+import { commandUsage, USAGE } from './usage.ts';
 import { productVersion } from './version.ts';
 
 export type { Io } from './io.ts';
 
+type Command = (args: readonly string[], io: Io, usage: () => void) => Promise<number>;
+
+/** Every command; `--help` and the help test go over this registry, so a new command cannot lack usage. */
+export const COMMANDS: Readonly<Record<CommandName, Command>> = {
+  scan: (args, io, usage) => scanCommand(args, io, usage),
+  rules: (args, io, usage) => rulesCommand(args, io, usage),
+  verify: (args, io, usage) => verifyCommand(args, io, usage),
+  export: (args, io, usage) => exportCommand(args, io, usage),
+  docs: (args, io, usage) => docsCommand(args, io, usage),
+  drill: (args, io, usage) => drillCommand(args, io, usage),
+  coverage: (args, io, usage) => coverageCommand(args, io, usage),
+  triage: (args, io, usage) => triageCommand(args, io, usage),
+  metrics: (args, io, usage) => metricsCommand(args, io, usage),
+  review: (args, io, usage) => reviewCommand(args, io, usage),
+};
+
+const isCommand = (name: string): name is CommandName => Object.hasOwn(COMMANDS, name);
+
+/** `--help` or `-h` among a command's own arguments (before a `--` that ends options). */
+const asksForHelp = (args: readonly string[]): boolean => {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+};
+
 /** The `trailwarden` command. `argv` excludes node and the script; returns the exit code. */
 export const main = async (argv: readonly string[], io: Io): Promise<number> => {
   const [command, ...args] = argv;
-  const usage = (): void => {
-    io.stderr.write(USAGE);
-  };
+  if (command !== undefined && isCommand(command)) {
+    if (asksForHelp(args)) {
+      io.stdout.write(commandUsage(command));
+      return EXIT.ok;
+    }
+    return COMMANDS[command](args, io, () => {
+      io.stderr.write(commandUsage(command));
+    });
+  }
   switch (command) {
-    case 'scan':
-      return scanCommand(args, io, usage);
-    case 'rules':
-      return rulesCommand(args, io, usage);
-    case 'verify':
-      return verifyCommand(args, io, usage);
-    case 'export':
-      return exportCommand(args, io, usage);
-    case 'docs':
-      return docsCommand(args, io, usage);
-    case 'drill':
-      return drillCommand(args, io, usage);
-    case 'coverage':
-      return coverageCommand(args, io, usage);
     case 'help':
     case '--help':
-    case '-h':
-      io.stdout.write(USAGE);
+    case '-h': {
+      const topic = args[0];
+      io.stdout.write(topic !== undefined && isCommand(topic) ? commandUsage(topic) : USAGE);
       return EXIT.ok;
+    }
     case '--version':
       io.stdout.write(`${productVersion() ?? 'unknown'}\n`);
       return EXIT.ok;
     case undefined:
-      usage();
+      io.stderr.write(USAGE);
       return EXIT.usage;
     default:
       errorLine(io, `unknown command: ${command}`);
-      usage();
+      io.stderr.write(USAGE);
       return EXIT.usage;
   }
 };

@@ -1,7 +1,9 @@
-export const USAGE = `Usage: trailwarden <command> [options]
-
-Commands:
-  scan PATH…   Run the rule catalogue over CloudTrail logs and print the findings.
+/**
+ * Help text: one section per command, so `trailwarden COMMAND --help` prints that command's own usage and
+ * `trailwarden --help` all of them. A command missing here fails the help test over the command registry.
+ */
+export const COMMAND_USAGE = {
+  scan: `  scan PATH…   Run the rule catalogue over CloudTrail logs and print the findings.
                PATH is a file, a directory (searched recursively for .json, .json.gz,
                .jsonl, .jsonl.gz, .ndjson, .ndjson.gz) or - for stdin. Accepts CloudTrail
                log files ({"Records":[…]}), JSON Lines of records or EventBridge events.
@@ -13,48 +15,51 @@ Commands:
     --summary                   also print alert volume per rule and per Annex A control
     --evidence DIR              also write each finding as the Lambda archives it
                                 (findings/dt=…/SEVERITY/ID.json, a fold as a new ID.rN.json),
-                                a signed digest for every hour of the scanned range (digests/)
-                                and the signing key's PUBLIC half (keys/FINGERPRINT.pem)
+                                incidents (incidents/), a signed digest for every hour of the
+                                scanned range (digests/) and the signing key's PUBLIC half
+                                (keys/FINGERPRINT.pem)
     --signing-key FILE          EC P-256 private key (PEM) that signs the digests; kept outside
                                 DIR (default: $XDG_CONFIG_HOME/trailwarden/signing-key.pem,
                                 generated on first use)
-
-  rules        List the rule catalogue.
+`,
+  rules: `  rules        List the rule catalogue.
     --format table|json         output format (default: table)
-
-  docs         Generate the rule documentation (docs/RULES.md) from the catalogue.
+`,
+  docs: `  docs         Generate the rule documentation (docs/RULES.md) from the catalogue.
     --out FILE                  where to write it (default: docs/RULES.md)
     --check                     write nothing; exit 1 if FILE is missing or out of date
-
-  coverage     ISO/IEC 27001:2022 Annex A controls × rules: severity spread, whether each
+`,
+  coverage: `  coverage     ISO/IEC 27001:2022 Annex A controls × rules: severity spread, whether each
                rule's inline cases pass; controls with no rule are listed as gaps.
     --format table|json|md      output format (default: table)
-
-  verify SOURCE
-               Check evidence objects against the digest chain. SOURCE is an --evidence
-               directory, an unpacked export or s3://bucket/prefix. Recomputes every
-               SHA-256, checks every digest's signature, walks the chain and names each
-               missing, altered, unexpected, out-of-order, unsigned or badly signed object
-               by key; on S3 also every delete marker and second version. Exit 0 verified
-               (warnings allowed), 1 not.
+`,
+  verify: `  verify SOURCE
+               Check evidence objects (findings/, incidents/, triage/, reviews/) against the
+               digest chain. SOURCE is an --evidence directory, an unpacked export or
+               s3://bucket/prefix. Recomputes every SHA-256, checks every digest's signature,
+               walks the chain and names each missing, altered, unexpected, out-of-order,
+               unsigned or badly signed object by key; on S3 also every delete marker and
+               second version. Exit 0 verified (warnings allowed), 1 not.
     --public-key FILE           the public key (PEM or DER) you keep: only it is trusted
                                 (repeatable); without it the copy under keys/ is used, and
                                 the output says so
     --kms-key-id ID             trust the public key of this KMS key (GetPublicKey)
     --until ISO-TIME            fail when the chain ends before this time (default for
                                 s3://: now minus 1 h 30 min; none for a directory)
-
-  export --from DATE --to DATE SOURCE
+`,
+  export: `  export --from DATE --to DATE SOURCE
                Write an auditor's evidence package (a directory; no zip: Node has none built
                in) for findings active between two inclusive UTC days (YYYY-MM-DD). SOURCE as
-               for verify. Holds findings/ and digests/ byte for byte, report.md, a
-               self-contained report.html, findings.csv and manifest.json (SHA-256 of every
-               file). \`verify OUT\` passes when the package holds the whole chain; when a
-               narrower range or --control cuts it, manifest.json says to verify SOURCE.
+               for verify. Holds findings/, incidents/, triage/, reviews/ and digests/ byte
+               for byte, metrics.json, report.md, a self-contained report.html, findings.csv
+               and manifest.json (SHA-256 of every file). \`verify OUT\` passes when the
+               package holds the whole chain; when a narrower range or --control cuts it,
+               manifest.json says to verify SOURCE.
     --control ID                only findings mapped to this Annex A control (e.g. A.8.15)
     --out DIR                   new or empty directory (default: trailwarden-export-FROM_TO)
-
-  drill --local | --invoke FUNCTION_NAME --key-secret SECRET
+    --config FILE               response SLAs (top-level "sla"; default: ./trailwarden.config.json)
+`,
+  drill: `  drill --local | --invoke FUNCTION_NAME --key-secret SECRET
                Send each critical and high rule's drill events (built from its inline cases,
                signed with the drill key) through the evaluate handler and check it fires.
                --local runs the real handler on DynamoDB Local (needs java) and s3rver with SNS
@@ -67,8 +72,52 @@ Commands:
     --key-secret SECRET         (--invoke) ARN or name of the drill key secret
     --rule ID                   only these rules (repeatable, or comma-separated)
     --severity LIST             severities to drill (default: critical,high)
+`,
+  triage: `  triage ID --ack | --resolve --verdict VERDICT --source DIR|s3://BUCKET/PREFIX
+  triage --missed TEXT --rule RULE_ID --at ISO-TIME --source DIR|s3://BUCKET/PREFIX
+               Record a triage decision on an incident or finding (ID) as an immutable
+               evidence object under triage/: acknowledged, or resolved with a verdict
+               (true-positive, false-positive, benign-expected, duplicate). Status moves
+               new → acknowledged → resolved; resolved is final; the same decision twice is a
+               no-op. --missed records an incident found by other means that RULE_ID should
+               have caught. A directory gets the object and a new chained digest; s3:// writes
+               with your AWS credentials (the hourly digest function chains it).
+    --note TEXT                 what was found or done
+    --by NAME                   who decided (default: $USER)
+    --at ISO-TIME               when (default: now); never in the future
+    --endpoint-url URL          S3-compatible endpoint (e.g. a local emulator)
+`,
+  metrics: `  metrics --source DIR|s3://BUCKET/PREFIX
+               Tuning metrics from evidence, per rule and per Annex A control: findings,
+               incidents, pages, suppressed, false-positive rate (flagged above 20 %), mean
+               and p90 time to acknowledge and resolve, SLA results, open past SLA, missed.
+    --from DATE --to DATE       inclusive UTC days (YYYY-MM-DD; default: all evidence)
+    --format table|json|md      output format (default: table)
+    --config FILE               response SLAs (top-level "sla"; default: ./trailwarden.config.json)
+    --endpoint-url URL          S3-compatible endpoint
+`,
+  review: `  review --quarter YYYY-QN --source DIR|s3://BUCKET/PREFIX
+               The quarterly threshold review: per rule volume, false-positive rate, SLA
+               results, rules above the 20 % line with the threshold or suppression change
+               the data suggests, rules silent for 90 days (candidates to retire), owners
+               and the next review date. Archived as evidence under reviews/ (JSON and
+               Markdown); the Markdown is also printed (or written to --out).
+    --out FILE                  also write the Markdown here
+    --config FILE               response SLAs (top-level "sla"; default: ./trailwarden.config.json)
+    --endpoint-url URL          S3-compatible endpoint
+`,
+} as const;
 
+export type CommandName = keyof typeof COMMAND_USAGE;
+
+export const commandUsage = (name: CommandName): string => `Usage: trailwarden ${COMMAND_USAGE[name].trimStart()}`;
+
+export const USAGE = `Usage: trailwarden <command> [options]
+
+Commands:
+${Object.values(COMMAND_USAGE).join('\n')}
   help         Show this help (also --help); --version prints the version.
+               trailwarden COMMAND --help shows one command's usage.
 
 Exit codes: 0 ok, 1 findings at or above --fail-on (or docs --check stale, or verify
 failed), 2 usage or configuration error.

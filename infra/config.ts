@@ -1,6 +1,8 @@
 import { type ChangeWindow, parseChangeWindow } from '../rules/core/change-window.ts';
 import type { DetectionConfig } from '../rules/core/config.ts';
 import { parseDetectionConfig } from '../rules/core/config.ts';
+import type { SlaConfig } from '../rules/core/sla.ts';
+import { parseSlaConfig } from '../rules/core/sla.ts';
 
 /**
  * The one deployment configuration: `trailwarden.config.json` at the repo root (or `-c configFile=…`),
@@ -35,6 +37,8 @@ export interface TrailwardenConfig {
    * not even the account root user; a key policy then never changes again once deployed.
    */
   readonly breakGlassRoleArn?: string;
+  /** Response SLAs per severity (minutes to acknowledge and resolve; defaults applied). */
+  readonly sla: SlaConfig;
 }
 
 export interface AlertsConfig {
@@ -94,6 +98,7 @@ export const CONTEXT_KEYS = [
   'detection',
   'drillOperators',
   'breakGlassRoleArn',
+  'sla',
 ] as const;
 export type ConfigContext = Readonly<Partial<Record<(typeof CONTEXT_KEYS)[number], unknown>>>;
 
@@ -132,6 +137,7 @@ const fromContext = (key: string, raw: unknown, errors: string[]): unknown => {
     case 'health':
     case 'changeWindows':
     case 'detection':
+    case 'sla':
       return parseJson(where, raw, errors);
     default:
       return raw;
@@ -266,7 +272,10 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
   const detection = parseDetectionConfig(input.detection, 'detection');
   if (!detection.ok) errors.push(...detection.errors);
 
-  if (errors.length > 0 || !detection.ok) return { ok: false, errors };
+  const sla = parseSlaConfig(input.sla, 'sla');
+  if (!sla.ok) errors.push(...sla.errors);
+
+  if (errors.length > 0 || !detection.ok || !sla.ok) return { ok: false, errors };
   return {
     ok: true,
     config: {
@@ -279,6 +288,7 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
       trails,
       changeWindows,
       drillOperators,
+      sla: sla.sla,
       // The evaluate function reads windows from its detection config: top-level windows join those there.
       detection: {
         ...detection.config,

@@ -5,9 +5,15 @@ import type { StoredObject } from '../../rules/core/digest.ts';
 import { DIGEST_PREFIX, verifyChain } from '../../rules/core/digest.ts';
 import { parseRevision, sha256 } from '../../rules/core/evidence.ts';
 import type { Finding } from '../../rules/core/finding.ts';
+import type { ResponseCase } from '../../rules/core/response.ts';
+import { readResponseEvidence, responseView } from '../../rules/core/response.ts';
+import type { CatalogueRule, TuningMetrics } from '../../rules/core/tuning.ts';
+import { caseTimes, computeMetrics, distribution, FALSE_POSITIVE_LINE } from '../../rules/core/tuning.ts';
 import type { Control } from '../../rules/core/types.ts';
 import { CONTROLS, SEVERITIES } from '../../rules/core/types.ts';
 import { parseOptions } from '../args.ts';
+import { loadSlaConfig } from '../config-file.ts';
+import { duration, fpRate } from '../format/metrics.ts';
 import type { RuleDocEntry } from '../format/rules-markdown.ts';
 import { renderRulesMarkdown } from '../format/rules-markdown.ts';
 import type { Io } from '../io.ts';
@@ -28,6 +34,7 @@ const EXPORT_OPTIONS = {
   to: { type: 'string' },
   control: { type: 'string' },
   out: { type: 'string' },
+  config: { type: 'string' },
 } as const;
 
 const DAY_MS = 86_400_000;
@@ -46,6 +53,8 @@ export interface ExportOptions {
   readonly to: string;
   readonly control: Control | undefined;
   readonly out: string;
+  /** Where the response SLAs come from (default: ./trailwarden.config.json if present). */
+  readonly config?: string;
 }
 
 export type ExportArgs =
@@ -77,7 +86,17 @@ export const parseExportArgs = (args: readonly string[]): ExportArgs => {
   }
   const out = values.out ?? `trailwarden-export-${from}_${to}${control === undefined ? '' : `_${control}`}`;
   if (out.length === 0) return { ok: false, error: '--out needs a directory name' };
-  return { ok: true, options: { source: positionals[0] ?? '', from, to, control, out } };
+  return {
+    ok: true,
+    options: {
+      source: positionals[0] ?? '',
+      from,
+      to,
+      control,
+      out,
+      ...(values.config === undefined ? {} : { config: values.config }),
+    },
+  };
 };
 
 /** A finding read from the source: its current state (highest revision) — key, exact bytes, parsed content. */
@@ -113,11 +132,11 @@ const parseFinding = (bytes: string | Uint8Array): Finding | undefined => {
 
 export interface Selection {
   readonly findings: readonly SourceFinding[];
+  /** Incidents, triage decisions (and missed detections) and reviews of the period, byte for byte. */
+  readonly response: readonly StoredObject[];
   readonly digests: readonly StoredObject[];
   /** The public keys kept with the evidence (`keys/`), so the package verifies signatures on its own. */
   readonly keys: readonly StoredObject[];
-  /** Incident states (`incidents/`) active in the range (their findings' controls, with `control`): copied as is. */
-  readonly incidents: readonly StoredObject[];
   /** Finding objects that could not be read as findings (named on stderr, never exported). */
   readonly unreadable: readonly string[];
 }
@@ -129,7 +148,6 @@ export interface Selection {
  * by time, then id.
  */
 /** Incident states, archived beside the findings (rules/core/incident.ts). */
-const INCIDENT_PREFIX = 'incidents/';
 
 export const selectEvidence = (
   objects: readonly StoredObject[],
@@ -168,20 +186,9 @@ export const selectEvidence = (
     (a, b) =>
       compare(a.finding.firstSeen, b.finding.firstSeen) || compare(a.finding.id, b.finding.id) || compare(a.key, b.key),
   );
-  const incidents = objects
-    .filter((o) => o.key.startsWith(INCIDENT_PREFIX) && o.key.endsWith('.json'))
-    .filter((o) => {
-      try {
-        const i = JSON.parse(text(o.bytes)) as { openedAt?: unknown; lastSeen?: unknown; controls?: unknown };
-        if (typeof i.openedAt !== 'string' || typeof i.lastSeen !== 'string') return false;
-        if (Date.parse(i.openedAt) >= end || Date.parse(i.lastSeen) < start) return false;
-        return range.control === undefined || (Array.isArray(i.controls) && i.controls.includes(range.control));
-      } catch {
-        return false;
-      }
-    })
-    .sort((a, b) => compare(a.key, b.key));
-  const keys = new Set([...findings.flatMap((f) => f.revisions.map((r) => r.key)), ...incidents.map((i) => i.key)]);
+  // Incidents, triage decisions, missed detections and reviews of the selected findings and period.
+  const response = selectResponse(objects, new Set(findings.map((f) => f.finding.id)), start, end, range.control);
+  const keys = new Set([...findings.flatMap((f) => f.revisions.map((r) => r.key)), ...response.map((o) => o.key)]);
   const all = objects.filter((o) => o.key.startsWith(DIGEST_PREFIX)).sort((a, b) => compare(a.key, b.key));
   const lists = (o: StoredObject): boolean => {
     try {
@@ -200,7 +207,59 @@ export const selectEvidence = (
     digests.length === 0
       ? []
       : objects.filter((o) => o.key.startsWith(KEYS_PREFIX)).sort((a, b) => compare(a.key, b.key));
-  return { findings, digests, keys: publicKeys, incidents, unreadable: unreadable.sort(compare) };
+  return { findings, digests, keys: publicKeys, response, unreadable: unreadable.sort(compare) };
+};
+
+const parsed = (o: StoredObject): Record<string, unknown> | undefined => {
+  try {
+    const v = JSON.parse(text(o.bytes)) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The response loop of the selected findings: every revision of their incidents, the decisions on those
+ * incidents and findings, missed detections dated in the period (of the control's rules, with --control: those
+ * name only a rule, so they go with any control when the rule is unknown here), reviews whose quarter overlaps it.
+ */
+const selectResponse = (
+  objects: readonly StoredObject[],
+  findingIds: ReadonlySet<string>,
+  start: number,
+  end: number,
+  control: Control | undefined,
+): StoredObject[] => {
+  const incidentIds = new Set<string>();
+  const incidents: StoredObject[] = [];
+  for (const o of objects) {
+    if (!o.key.startsWith('incidents/')) continue;
+    const i = parsed(o);
+    const members = Array.isArray(i?.findingIds) ? (i.findingIds as unknown[]) : [];
+    if (members.some((id) => typeof id === 'string' && findingIds.has(id))) {
+      incidents.push(o);
+      incidentIds.add(String(i?.id));
+    }
+  }
+  const decisions = objects.filter((o) => {
+    if (!o.key.startsWith('triage/')) return false;
+    const d = parsed(o);
+    if (d === undefined) return false;
+    if (d.action === 'missed') {
+      const at = Date.parse(String(d.at));
+      return control === undefined && at >= start && at < end;
+    }
+    return findingIds.has(String(d.target)) || incidentIds.has(String(d.target));
+  });
+  const reviews = objects.filter((o) => {
+    if (!o.key.startsWith('reviews/')) return false;
+    const twin = o.key.endsWith('.md') ? objects.find((j) => j.key === o.key.replace(/\.md$/, '.json')) : o;
+    const r = twin === undefined ? undefined : parsed(twin);
+    if (r === undefined || typeof r.from !== 'string' || typeof r.to !== 'string') return false;
+    return Date.parse(`${r.from}T00:00:00Z`) < end && Date.parse(`${r.to}T00:00:00Z`) + DAY_MS > start;
+  });
+  return [...incidents, ...decisions, ...reviews].sort((a, b) => compare(a.key, b.key));
 };
 
 // ---------------------------------------------------------------------------------------------- CSV
@@ -255,6 +314,10 @@ export interface ReportInput {
   readonly docs: readonly RuleDocEntry[];
   /** Whether the package verifies on its own (`trailwarden verify OUT`). */
   readonly selfVerifies: boolean;
+  /** Tuning metrics of the period (the same as `trailwarden metrics --from --to`). */
+  readonly metrics: TuningMetrics;
+  /** The response cases of the selected findings, with their triage state. */
+  readonly cases: readonly ResponseCase[];
 }
 
 const countBy = <K extends string>(items: readonly SourceFinding[], keyOf: (f: Finding) => readonly K[]) => {
@@ -281,20 +344,32 @@ const daysOf = (from: string, to: string): string[] => {
   return out;
 };
 
-/** Findings per control per day, a finding counted on its first day inside the range. */
+/**
+ * Findings per control per bucket, a finding counted in its first bucket inside the range. Buckets are days;
+ * a one-day period is cut into hours, so its chart has a shape rather than one bar.
+ */
 export const controlDayCounts = (input: Pick<ReportInput, 'options' | 'selection'>) => {
   const { from, to } = input.options;
-  const days = daysOf(from, to);
+  const hourly = from === to;
+  const days = hourly
+    ? Array.from({ length: 24 }, (_, h) => `${from}T${String(h).padStart(2, '0')}`)
+    : daysOf(from, to);
   const controls = (Object.keys(CONTROLS) as Control[]).filter((c) =>
     input.selection.findings.some(({ finding }) => finding.controls.includes(c)),
   );
+  const first = days[0] ?? from;
   const counts = new Map<string, number>();
   for (const { finding } of input.selection.findings) {
-    const first = finding.firstSeen.slice(0, 10);
-    const day = first.localeCompare(from) < 0 ? from : first;
-    for (const c of finding.controls) counts.set(`${c} ${day}`, (counts.get(`${c} ${day}`) ?? 0) + 1);
+    const at = finding.firstSeen.slice(0, hourly ? 13 : 10);
+    const bucket = at.localeCompare(first) < 0 ? first : at;
+    for (const c of finding.controls) counts.set(`${c} ${bucket}`, (counts.get(`${c} ${bucket}`) ?? 0) + 1);
   }
-  return { days, controls, count: (control: string, day: string) => counts.get(`${control} ${day}`) ?? 0 };
+  return {
+    days,
+    hourly,
+    controls,
+    count: (control: string, day: string) => counts.get(`${control} ${day}`) ?? 0,
+  };
 };
 
 const mdCell = (value: string): string =>
@@ -324,7 +399,7 @@ const scopeLines = (input: ReportInput): string[] => {
     `Period: ${options.from} to ${options.to} (inclusive, UTC days; findings active in the period)`,
     `Control: ${options.control === undefined ? 'all' : `${options.control} ${CONTROLS[options.control]}`}`,
     `Source: ${options.source}`,
-    `Findings: ${selection.findings.length}; digests: ${selection.digests.length}`,
+    `Findings: ${selection.findings.length}; incidents and triage decisions, reviews: ${selection.response.length} objects; digests: ${selection.digests.length}`,
     selfVerifies
       ? 'Integrity: `trailwarden verify` on this package checks every finding against the digests included.'
       : 'Integrity: this package is a filtered part of the evidence chain and does not verify on its own; run `trailwarden verify` on the source, then compare the sha256 column and manifest.json with it.',
@@ -358,6 +433,44 @@ export const renderReportMarkdown = (input: ReportInput): string => {
           ...ruleCounts(selection.findings).map(([r, n]) => `| ${r} | ${n} |`),
         ]),
     '',
+    '## Incident responses',
+    '',
+    ...(input.cases.length === 0
+      ? ['None in this period.']
+      : [
+          `| ${CASE_HEAD.join(' | ')} |`,
+          `| ${CASE_HEAD.map(() => '---').join(' | ')} |`,
+          ...caseRows(input.cases).map((r) => `| ${r.map(mdCell).join(' | ')} |`),
+        ]),
+    '',
+    '## Tuning metrics per rule',
+    '',
+    ...(metricRows(input.metrics).length === 0
+      ? ['No findings or missed detections in this period.']
+      : [
+          `| ${METRIC_HEAD.join(' | ')} |`,
+          `| --- | ${METRIC_HEAD.slice(1)
+            .map(() => '---:')
+            .join(' | ')} |`,
+          ...metricRows(input.metrics).map((r) => `| ${r.map(mdCell).join(' | ')} |`),
+        ]),
+    '',
+    `False-positive line: ${FALSE_POSITIVE_LINE * 100} % (marked !). Full figures per rule and control: metrics.json.`,
+    '',
+    '## Missed detections',
+    '',
+    ...(input.metrics.missed.length === 0
+      ? ['None recorded in this period.']
+      : input.metrics.missed.map((m) => `- ${m.at} ${m.ruleId}: ${mdCell(m.note)}`)),
+    '',
+    '## Reviews',
+    '',
+    ...(selection.response.filter((o) => o.key.startsWith('reviews/') && o.key.endsWith('.md')).length === 0
+      ? ['None archived for this period.']
+      : selection.response
+          .filter((o) => o.key.startsWith('reviews/') && o.key.endsWith('.md'))
+          .map((o) => `- ${o.key}`)),
+    '',
     '## Findings',
     '',
     ...(rows.length === 0
@@ -381,9 +494,15 @@ const escapeHtml = (value: string): string =>
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
 
-/** Inline SVG: per day, one stacked bar of findings per control (no external assets). */
+/** Rough width of SVG text at a font size (system-ui averages about 0.6 em per character). */
+const textWidth = (text: string, size: number): number => Math.ceil(text.length * size * 0.62);
+
+/**
+ * Inline SVG: per day (per hour for a one-day period), one stacked bar of findings per control; the legend
+ * below names each control in full. Scales to the page (viewBox) and is never narrower than its legend.
+ */
 export const renderChartSvg = (input: Pick<ReportInput, 'options' | 'selection'>): string => {
-  const { days, controls, count } = controlDayCounts(input);
+  const { days, hourly, controls, count } = controlDayCounts(input);
   const totals = days.map((d) => controls.reduce((n, c) => n + count(c, d), 0));
   const max = Math.max(1, ...totals);
   const barWidth = 24;
@@ -391,14 +510,19 @@ export const renderChartSvg = (input: Pick<ReportInput, 'options' | 'selection'>
   const left = 40;
   const top = 10;
   const plot = 160;
-  const width = left + days.length * (barWidth + gap) + 10;
-  const legendY = top + plot + 60;
-  const height = legendY + controls.length * 18 + 10;
+  const legend = controls.map((c) => `${c} ${CONTROLS[c]}`);
+  const width = Math.max(
+    left + days.length * (barWidth + gap) + 10,
+    left + 18 + Math.max(0, ...legend.map((l) => textWidth(l, 13))) + 10,
+    480,
+  );
+  const legendY = top + plot + 78;
+  const height = legendY + controls.length * 20 + 10;
   const parts: string[] = [
-    `<svg role="img" aria-label="Findings per control per day" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+    `<svg role="img" aria-label="Findings per control per ${hourly ? 'hour' : 'day'}" width="100%" style="max-width:${width}px" viewBox="0 0 ${width} ${height}">`,
     `<line x1="${left}" y1="${top + plot}" x2="${width - 10}" y2="${top + plot}" stroke="#444"/>`,
-    `<text x="${left - 6}" y="${top + 4}" text-anchor="end" font-size="10">${max}</text>`,
-    `<text x="${left - 6}" y="${top + plot}" text-anchor="end" font-size="10">0</text>`,
+    `<text x="${left - 6}" y="${top + 4}" text-anchor="end" font-size="11">${max}</text>`,
+    `<text x="${left - 6}" y="${top + plot}" text-anchor="end" font-size="11">0</text>`,
   ];
   days.forEach((day, i) => {
     const x = left + gap / 2 + i * (barWidth + gap);
@@ -409,40 +533,261 @@ export const renderChartSvg = (input: Pick<ReportInput, 'options' | 'selection'>
       const h = (n / max) * plot;
       y -= h;
       parts.push(
-        `<rect x="${x}" y="${y.toFixed(2)}" width="${barWidth}" height="${h.toFixed(2)}" fill="${PALETTE[j % PALETTE.length]}"><title>${escapeHtml(`${day} ${c}: ${n}`)}</title></rect>`,
+        `<rect x="${x}" y="${y.toFixed(2)}" width="${barWidth}" height="${h.toFixed(2)}" fill="${PALETTE[j % PALETTE.length]}"><title>${escapeHtml(`${day}${hourly ? ':00' : ''} ${c}: ${n}`)}</title></rect>`,
       );
     });
+    const label = hourly ? `${day.slice(11)}:00` : day;
     parts.push(
-      `<text x="${x + barWidth / 2}" y="${top + plot + 12}" font-size="9" text-anchor="end" transform="rotate(-60 ${x + barWidth / 2} ${top + plot + 12})">${day}</text>`,
+      `<text x="${x + barWidth / 2}" y="${top + plot + 12}" font-size="11" text-anchor="end" transform="rotate(-60 ${x + barWidth / 2} ${top + plot + 12})">${label}</text>`,
     );
   });
   controls.forEach((c, j) => {
-    const y = legendY + j * 18;
+    const y = legendY + j * 20;
     parts.push(
       `<rect x="${left}" y="${y}" width="12" height="12" fill="${PALETTE[j % PALETTE.length]}"/>`,
-      `<text x="${left + 18}" y="${y + 10}" font-size="11">${escapeHtml(`${c} ${CONTROLS[c]}`)}</text>`,
+      `<text x="${left + 18}" y="${y + 11}" font-size="13">${escapeHtml(legend[j] ?? c)}</text>`,
     );
   });
   parts.push('</svg>');
   return parts.join('\n');
 };
 
-const CSS = `body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:80rem}
-table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}
+export interface BarRow {
+  readonly label: string;
+  /** One bar per series; null draws nothing and says "no data". */
+  readonly values: readonly (number | null)[];
+  /** What each bar's tooltip and end label say. */
+  readonly texts: readonly string[];
+}
+
+/**
+ * Inline SVG: horizontal grouped bars, one row per label (rule ids stay readable however long), one bar per
+ * series, with an optional reference line (the 20 % false-positive line).
+ */
+export const renderBarChartSvg = (chart: {
+  readonly label: string;
+  readonly series: readonly string[];
+  readonly rows: readonly BarRow[];
+  readonly line?: { readonly value: number; readonly text: string };
+  readonly max?: number;
+}): string => {
+  const labelWidth = Math.max(60, ...chart.rows.map((r) => textWidth(r.label, 12))) + 12;
+  const plot = 420;
+  const endLabel = 150;
+  const legendWidth = chart.series.reduce((w, n) => w + 16 + textWidth(n, 12) + 24, 0);
+  const width = Math.max(labelWidth + plot + endLabel, labelWidth + legendWidth);
+  const bar = 13;
+  const rowHeight = chart.series.length * (bar + 2) + 10;
+  const top = 24;
+  const height = top + Math.max(1, chart.rows.length) * rowHeight + 10;
+  const max = Math.max(
+    chart.max ?? 0,
+    chart.line?.value ?? 0,
+    ...chart.rows.flatMap((r) => r.values.map((v) => v ?? 0)),
+    1,
+  );
+  const x = (v: number): number => labelWidth + (v / max) * plot;
+  const parts: string[] = [
+    `<svg role="img" aria-label="${escapeHtml(chart.label)}" width="100%" style="max-width:${width}px" viewBox="0 0 ${width} ${height}">`,
+    ...chart.series.map((name, i) => {
+      // Each legend entry starts after the text of the ones before it.
+      const at = labelWidth + chart.series.slice(0, i).reduce((w, n) => w + 16 + textWidth(n, 12) + 24, 0);
+      return `<rect x="${at}" y="4" width="12" height="12" fill="${PALETTE[i % PALETTE.length]}"/><text x="${at + 16}" y="15" font-size="12">${escapeHtml(name)}</text>`;
+    }),
+    `<line x1="${labelWidth}" y1="${top - 4}" x2="${labelWidth}" y2="${height - 6}" stroke="#444"/>`,
+  ];
+  if (chart.rows.length === 0)
+    parts.push(`<text x="${labelWidth + 8}" y="${top + 14}" font-size="11">No data in this period.</text>`);
+  chart.rows.forEach((row, r) => {
+    const y0 = top + r * rowHeight;
+    parts.push(
+      `<text x="${labelWidth - 6}" y="${y0 + rowHeight / 2}" text-anchor="end" font-size="11">${escapeHtml(row.label)}</text>`,
+    );
+    row.values.forEach((v, i) => {
+      const y = y0 + i * (bar + 2);
+      const text = row.texts[i] ?? '';
+      if (v === null) {
+        parts.push(`<text x="${labelWidth + 4}" y="${y + 11}" font-size="11" fill="#555">${escapeHtml(text)}</text>`);
+        return;
+      }
+      const w = Math.max(1, x(v) - labelWidth);
+      parts.push(
+        `<rect x="${labelWidth}" y="${y}" width="${w.toFixed(2)}" height="${bar}" fill="${PALETTE[i % PALETTE.length]}"><title>${escapeHtml(`${row.label} ${chart.series[i] ?? ''}: ${text}`)}</title></rect>`,
+        `<text x="${(labelWidth + w + 4).toFixed(2)}" y="${y + 11}" font-size="11">${escapeHtml(text)}</text>`,
+      );
+    });
+  });
+  if (chart.line !== undefined) {
+    const lx = x(chart.line.value).toFixed(2);
+    parts.push(
+      `<line x1="${lx}" y1="${top - 4}" x2="${lx}" y2="${height - 6}" stroke="#a00" stroke-dasharray="4 3"/>`,
+      `<text x="${lx}" y="${height - 1}" font-size="11" fill="#a00" text-anchor="middle">${escapeHtml(chart.line.text)}</text>`,
+    );
+  }
+  parts.push('</svg>');
+  return parts.join('\n');
+};
+
+const minutes = (seconds: number | null): number | null => (seconds === null ? null : Math.round(seconds / 6) / 10);
+
+/** Mean time to acknowledge and to resolve (minutes) per rule, from the period's metrics. */
+export const responseTimeChart = (metrics: TuningMetrics): string =>
+  renderBarChartSvg({
+    label: 'Mean time to acknowledge and to resolve per rule (minutes)',
+    series: ['time to acknowledge (mean)', 'time to resolve (mean)'],
+    rows: metrics.rules
+      .filter((r) => r.findings > 0)
+      .map((r) => ({
+        label: r.ruleId,
+        values: [minutes(r.mttaSeconds), minutes(r.mttrSeconds)],
+        texts: [
+          r.mttaSeconds === null ? 'not acknowledged' : `${duration(r.mttaSeconds)} (p90 ${duration(r.p90TtaSeconds)})`,
+          r.mttrSeconds === null ? 'not resolved' : `${duration(r.mttrSeconds)} (p90 ${duration(r.p90TtrSeconds)})`,
+        ],
+      })),
+  });
+
+/** The same per severity of the cases (an incident takes its highest severity). */
+export const severityTimeChart = (cases: readonly ResponseCase[], sla: TuningMetrics['sla']): string => {
+  const rows = SEVERITIES.flatMap((severity) => {
+    const of = cases.filter((c) => c.severity === severity);
+    if (of.length === 0) return [];
+    const tta = distribution(of.flatMap((c) => caseTimes(c).tta ?? []));
+    const ttr = distribution(of.flatMap((c) => caseTimes(c).ttr ?? []));
+    return [
+      {
+        label: `${severity} (${of.length}; SLA ${sla[severity].ackMinutes}/${sla[severity].resolveMinutes} min)`,
+        values: [minutes(tta.meanSeconds), minutes(ttr.meanSeconds)],
+        texts: [
+          tta.meanSeconds === null
+            ? 'not acknowledged'
+            : `${duration(tta.meanSeconds)} (p90 ${duration(tta.p90Seconds)})`,
+          ttr.meanSeconds === null ? 'not resolved' : `${duration(ttr.meanSeconds)} (p90 ${duration(ttr.p90Seconds)})`,
+        ],
+      },
+    ];
+  });
+  return renderBarChartSvg({
+    label: 'Mean time to acknowledge and to resolve per severity (minutes)',
+    series: ['time to acknowledge (mean)', 'time to resolve (mean)'],
+    rows,
+  });
+};
+
+/** False-positive rate per rule (of its findings with a verdict), with the 20 % line. */
+export const falsePositiveChart = (metrics: TuningMetrics): string =>
+  renderBarChartSvg({
+    label: 'False-positive rate per rule (%)',
+    series: ['false positives (% of findings with a verdict)'],
+    max: 100,
+    line: { value: FALSE_POSITIVE_LINE * 100, text: `${FALSE_POSITIVE_LINE * 100} % line` },
+    rows: metrics.rules
+      .filter((r) => r.findings > 0)
+      .map((r) => ({
+        label: r.ruleId,
+        values: [r.falsePositiveRate === null ? null : Math.round(r.falsePositiveRate * 1000) / 10],
+        texts: [r.falsePositiveRate === null ? 'no verdict yet' : `${fpRate(r)}`],
+      })),
+  });
+
+/** One row per response case: who acknowledged and resolved it, when, and the verdict. */
+const caseRows = (cases: readonly ResponseCase[]): string[][] =>
+  cases.map((c) => {
+    const { tta, ttr } = caseTimes(c);
+    return [
+      c.id,
+      c.kind === 'incident' ? `incident of ${c.findings.length}` : 'finding',
+      c.severity,
+      c.openedAt,
+      c.state.acknowledgedAt === undefined ? '-' : `${c.state.acknowledgedBy ?? ''} after ${duration(tta ?? null)}`,
+      c.state.resolvedAt === undefined ? '-' : `${c.state.resolvedBy ?? ''} after ${duration(ttr ?? null)}`,
+      c.state.verdict ?? (c.state.status === 'resolved' ? 'unclassified' : c.state.status),
+    ];
+  });
+
+const CASE_HEAD = ['Incident or finding', 'Kind', 'Severity', 'Opened', 'Acknowledged', 'Resolved', 'Verdict'];
+
+const metricRows = (metrics: TuningMetrics): string[][] =>
+  metrics.rules
+    .filter((r) => r.findings > 0 || r.missed > 0)
+    .map((r) => [
+      r.ruleId,
+      String(r.findings),
+      String(r.incidents),
+      String(r.pages),
+      String(r.suppressed),
+      fpRate(r),
+      duration(r.mttaSeconds),
+      duration(r.mttrSeconds),
+      String(r.openPastSla),
+      String(r.missed),
+    ]);
+
+const METRIC_HEAD = [
+  'Rule',
+  'Findings',
+  'Incidents',
+  'Pages',
+  'Suppressed',
+  'FP rate',
+  'MTTA',
+  'MTTR',
+  'Open past SLA',
+  'Missed',
+];
+
+// Readable at 1280 px without sideways scrolling: tables take the page width and break long ids and ARNs
+// anywhere (overflow-wrap:anywhere also lowers their minimum width), charts scale down with their viewBox.
+const CSS = `*{box-sizing:border-box}body{font-family:system-ui,sans-serif;margin:2rem auto;padding:0 1.5rem;color:#222;max-width:80rem}
+table{border-collapse:collapse;margin:1rem 0;width:100%}th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f3f3f3}td.n{text-align:right}code,pre{font-family:ui-monospace,monospace}
-pre{white-space:pre-wrap;background:#f8f8f8;padding:1rem;border:1px solid #ddd}
+table{font-size:.92em}table.narrow{width:auto;min-width:20rem}td.id{font-family:ui-monospace,monospace;font-size:.85em}td.nw{white-space:nowrap}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f8f8f8;padding:1rem;border:1px solid #ddd}
+svg{display:block;height:auto;margin:.5rem 0 1rem}
 .critical{color:#a00;font-weight:bold}.high{color:#c50}`;
 
 /** A single self-contained page: inline CSS and SVG, no scripts, no external references. */
 export const renderReportHtml = (input: ReportInput): string => {
   const { selection } = input;
-  const table = (head: readonly string[], rows: readonly (readonly string[])[], numeric: readonly number[] = []) =>
+  const table = (
+    head: readonly string[],
+    rows: readonly (readonly string[])[],
+    numeric: readonly number[] = [],
+    options: {
+      readonly narrow?: boolean;
+      /** Ids: monospace, may break only between their halves. */
+      readonly ids?: readonly number[];
+      /** ISO times: shown as `2026-11-02 10:05:00Z`, never broken. */
+      readonly times?: readonly number[];
+      /** ARNs and rule ids: may break after `/`, `:` and `.`, where a reader expects it. */
+      readonly paths?: readonly number[];
+      readonly nowrap?: readonly number[];
+      readonly widths?: readonly string[];
+    } = {},
+  ) =>
     [
-      '<table>',
+      `<table${options.narrow ? ' class="narrow"' : ''}>`,
+      ...(options.widths === undefined
+        ? []
+        : [`<colgroup>${options.widths.map((w) => `<col style="width:${w}">`).join('')}</colgroup>`]),
       `<tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`,
       ...rows.map(
         (r) =>
-          `<tr>${r.map((c, i) => `<td${numeric.includes(i) ? ' class="n"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`,
+          `<tr>${r
+            .map((c, i) => {
+              const is = (list: readonly number[] | undefined): boolean => list?.includes(i) === true;
+              const cls = [
+                is(numeric) ? 'n' : '',
+                is(options.ids) ? 'id' : '',
+                is(options.times) || is(options.nowrap) ? 'nw' : '',
+              ].filter((x) => x !== '');
+              const shown = is(options.times) ? c.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : c;
+              let html = escapeHtml(shown);
+              if (is(options.ids)) html = html.replace(/(.{16})(?=.)/g, '$1<wbr>');
+              if (is(options.paths)) html = html.replace(/([/:.])/g, '$1<wbr>');
+              return `<td${cls.length > 0 ? ` class="${cls.join(' ')}"` : ''}>${html}</td>`;
+            })
+            .join('')}</tr>`,
       ),
       '</table>',
     ].join('\n');
@@ -470,24 +815,58 @@ export const renderReportHtml = (input: ReportInput): string => {
     '<ul>',
     ...scopeLines(input).map((l) => `<li>${escapeHtml(l.replace(/`/g, ''))}</li>`),
     '</ul>',
-    '<h2>Findings per control per day</h2>',
+    `<h2>Findings per control per ${input.options.from === input.options.to ? 'hour' : 'day'}</h2>`,
     renderChartSvg(input),
     '<h2>Findings by severity</h2>',
     table(
       ['Severity', 'Findings'],
       severityCounts(selection.findings).map(([s, n]) => [s, String(n)]),
       [1],
+      { narrow: true },
     ),
     '<h2>Findings by rule</h2>',
     table(
       ['Rule', 'Findings'],
       ruleCounts(selection.findings).map(([r, n]) => [r, String(n)]),
       [1],
+      { narrow: true },
     ),
+    '<h2>Time to acknowledge and resolve per rule</h2>',
+    responseTimeChart(input.metrics),
+    '<h2>Time to acknowledge and resolve per severity</h2>',
+    severityTimeChart(input.cases, input.metrics.sla),
+    '<h2>False positives per rule</h2>',
+    falsePositiveChart(input.metrics),
+    '<h2>Tuning metrics per rule</h2>',
+    metricRows(input.metrics).length === 0
+      ? '<p>No findings or missed detections in this period.</p>'
+      : table(METRIC_HEAD, metricRows(input.metrics), [1, 2, 3, 4, 5, 6, 7, 8, 9]),
+    '<h2>Incident responses</h2>',
+    input.cases.length === 0
+      ? '<p>None in this period.</p>'
+      : table(CASE_HEAD, caseRows(input.cases), [], {
+          ids: [0],
+          widths: ['22%', '11%', '8%', '15%', '16%', '16%', '12%'],
+        }),
+    '<h2>Missed detections</h2>',
+    input.metrics.missed.length === 0
+      ? '<p>None recorded in this period.</p>'
+      : table(
+          ['Time', 'Rule', 'What was missed'],
+          input.metrics.missed.map((m) => [m.at, m.ruleId, m.note]),
+          [],
+          { times: [0], widths: ['18%', '25%', '57%'] },
+        ),
     '<h2>Findings</h2>',
     findingRows.length === 0
       ? '<p>None in this period.</p>'
-      : table(['Time', 'Severity', 'Rule', 'Account', 'Actor', 'Title', 'Id'], findingRows),
+      : table(['Time', 'Severity', 'Rule', 'Account', 'Actor', 'Title', 'Id'], findingRows, [], {
+          ids: [6],
+          times: [0],
+          paths: [2, 4],
+          nowrap: [3],
+          widths: ['14%', '8%', '15%', '10%', '21%', '16%', '16%'],
+        }),
     '<h2>Rule documentation</h2>',
     ...(missing.length === 0 ? [] : [`<p>Not in this catalogue: ${escapeHtml(missing.join(', '))}.</p>`]),
     ...(docs === '' ? [] : [`<pre>${escapeHtml(docs.trimEnd())}</pre>`]),
@@ -512,7 +891,7 @@ export const buildPackage = (input: Omit<ReportInput, 'selfVerifies'>): PackageF
   const { selection, options } = input;
   const evidence: PackageFile[] = [
     ...selection.findings.flatMap((f) => f.revisions.map((r) => ({ path: r.key, bytes: r.bytes }))),
-    ...selection.incidents.map((i) => ({ path: i.key, bytes: i.bytes })),
+    ...selection.response.map((o) => ({ path: o.key, bytes: o.bytes })),
     ...selection.digests.map((d) => ({ path: d.key, bytes: d.bytes })),
     ...selection.keys.map((k) => ({ path: k.key, bytes: k.bytes })),
   ];
@@ -522,6 +901,7 @@ export const buildPackage = (input: Omit<ReportInput, 'selfVerifies'>): PackageF
   const files: PackageFile[] = [
     ...evidence,
     { path: 'findings.csv', bytes: renderCsv(selection.findings) },
+    { path: 'metrics.json', bytes: `${JSON.stringify(input.metrics, null, 2)}\n` },
     { path: 'report.md', bytes: renderReportMarkdown(report) },
     { path: 'report.html', bytes: renderReportHtml(report) },
   ].sort((a, b) => compare(a.path, b.path));
@@ -532,6 +912,7 @@ export const buildPackage = (input: Omit<ReportInput, 'selfVerifies'>): PackageF
     control: options.control ?? null,
     source: options.source,
     findings: selection.findings.length,
+    response: selection.response.length,
     digests: selection.digests.length,
     verification: selfVerifies ? 'package' : 'source',
     files: files.map((f) => ({ path: f.path, sha256: sha256(f.bytes).hex, size: byteLength(f.bytes) })),
@@ -546,6 +927,8 @@ export interface ExportDeps {
   readonly s3Client?: () => Promise<S3Client>;
   /** The rule documentation (default: the registered catalogue with its docs). */
   readonly docs?: () => Promise<readonly RuleDocEntry[]>;
+  /** The rules' controls, for missed detections (default: the registered catalogue). */
+  readonly catalogue?: () => Promise<readonly CatalogueRule[]>;
 }
 
 const defaultS3Client = async (): Promise<S3Client> => {
@@ -615,12 +998,33 @@ export const exportCommand = async (
     errorLine(io, read.error);
     return EXIT.usage;
   }
+  const sla = loadSlaConfig(options.config, cwd);
+  if (!sla.ok) {
+    for (const e of sla.errors) errorLine(io, `${sla.source}: ${e}`);
+    return EXIT.usage;
+  }
   const selection = selectEvidence(read.objects, options);
   for (const key of selection.unreadable) errorLine(io, `${key}: not a readable finding; not exported`);
   const present = new Set(selection.findings.map((f) => f.finding.ruleId));
   const docs = (await (deps.docs ?? defaultDocs)()).filter(([rule]) => present.has(rule.id));
-  const { out: _out, ...reportOptions } = options;
-  const files = buildPackage({ options: reportOptions, selection, docs });
+  const { out: _out, config: _config, ...reportOptions } = options;
+  // Metrics and cases over the selected objects only, so the report says what the package holds.
+  const view = responseView(
+    readResponseEvidence([...selection.findings.map((f) => ({ key: f.key, bytes: f.bytes })), ...selection.response]),
+  );
+  const catalogue = await (deps.catalogue ?? (async () => (await import('./metrics.ts')).defaultCatalogue()))();
+  const end = (parseDay(options.to) ?? 0) + DAY_MS;
+  const metrics = computeMetrics({
+    view,
+    sla: sla.sla,
+    from: options.from,
+    to: options.to,
+    // Judged at the period's end: the same source and range always give the same package.
+    asOf: new Date(end).toISOString(),
+    catalogue: catalogue.filter((r) => present.has(r.id) || view.missed.some((m) => m.ruleId === r.id)),
+  });
+  const cases = view.cases.filter((c) => !c.drill);
+  const files = buildPackage({ options: reportOptions, selection, docs, metrics, cases });
   try {
     for (const file of files) {
       const path = join(outDir, ...file.path.split('/'));
@@ -633,7 +1037,7 @@ export const exportCommand = async (
   }
   const manifest = JSON.parse(String(files.at(-1)?.bytes ?? '{}')) as { verification?: string };
   io.stdout.write(
-    `exported ${plural(selection.findings.length, 'finding')} and ${plural(selection.digests.length, 'digest')} to ${options.out}\n`,
+    `exported ${plural(selection.findings.length, 'finding')}, ${plural(selection.response.length, 'incident, triage or review object')} and ${plural(selection.digests.length, 'digest')} to ${options.out}\n`,
   );
   if (manifest.verification !== 'package' && selection.findings.length > 0) {
     io.stdout.write(

@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -19,6 +20,7 @@ import { PipelineKeys } from './keys.ts';
 import { keepLogicalIds } from './logical-ids.ts';
 import { Monitoring } from './monitoring.ts';
 import { REPO_ROOT } from './trailwarden-function.ts';
+import { TriageWebhook } from './triage-webhook.ts';
 
 export { toSubscriptionFilter } from './alerting.ts';
 export {
@@ -46,6 +48,8 @@ export interface TrailwardenPipelineProps {
   readonly healthEntry?: string;
   /** Handler of the digest function (default: this repository's `functions/digest/handler.ts`). */
   readonly digestEntry?: string;
+  /** Handler of the triage webhook (default: this repository's `functions/triage/handler.ts`). */
+  readonly triageEntry?: string;
 }
 
 /**
@@ -57,7 +61,8 @@ export interface TrailwardenPipelineProps {
  * - `alerting` (`Alerting`): findings topic, alarm topic, subscriptions;
  * - `detection` (`Detection`): generated EventBridge routes → SQS (KMS, DLQ) → evaluate function, state table;
  * - `health` (`HealthChecks`): the scheduled health function (trails, recorders, dead-man switch);
- * - `monitoring` (`Monitoring`): alarms on the pipeline itself (alarm topic) and the dashboard.
+ * - `monitoring` (`Monitoring`): alarms on the pipeline itself (alarm topic) and the dashboard;
+ * - `triageWebhook` (`TriageWebhook`): PagerDuty v3 webhooks → triage decisions under `triage/`.
  *
  * A new part is a new `PipelinePart` subclass in its own file, built here with the parts it needs. Parts are
  * transparent to CloudFormation logical ids (`logical-ids.ts`), so moving code between parts never replaces a
@@ -70,6 +75,7 @@ export class TrailwardenPipeline extends Construct {
   readonly detection: Detection;
   readonly health: HealthChecks;
   readonly monitoring: Monitoring;
+  readonly triageWebhook: TriageWebhook;
 
   /** Key of the messaging resources: queues and both topics (used by EventBridge and CloudWatch too). */
   readonly messagingKey: kms.Key;
@@ -158,6 +164,22 @@ export class TrailwardenPipeline extends Construct {
       healthFunction: this.health.healthFunction,
       digestFunction: this.evidence.digestFunction,
     });
+
+    this.triageWebhook = new TriageWebhook(this, 'Triage', {
+      evidence: this.evidence,
+      storageKey,
+      sla: config.sla,
+      projectRoot,
+      ...(props.triageEntry ? { entry: props.triageEntry } : {}),
+    });
+    this.monitoring.addAlarm(
+      'TriageWebhookErrors',
+      'Trailwarden: the PagerDuty triage webhook failed (S3 or Secrets Manager unreachable); PagerDuty retries, but acknowledgements may be missing from the evidence.',
+      this.triageWebhook.fn.metricErrors({ period: Duration.minutes(15), statistic: 'Sum' }),
+      0,
+    );
+    // The response loop: time to acknowledge and resolve, false positives, past SLA (per rule: `trailwarden metrics`).
+    this.monitoring.dashboard.addWidgets(...this.triageWebhook.widgets());
 
     this.messagingKey = messagingKey;
     this.storageKey = storageKey;

@@ -383,3 +383,7 @@ const parseWindows = (input: unknown, path: string, at: (p: string, msg: string)
   }
   return input.flatMap((w: unknown, i) => parseChangeWindow(`${path}[${i}]`, w, at) ?? []);
 };
+
+// Response SLAs sit beside detection in the same file (top-level `sla`); their parser lives in sla.ts.
+export type { SlaConfig, SlaTarget } from './sla.ts';
+export { DEFAULT_SLA, parseSlaConfig } from './sla.ts';

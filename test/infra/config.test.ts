@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HEALTH_CONFIG, DEFAULT_RETENTION_DAYS, loadConfig, parseConfig } from '../../infra/config.ts';
-import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
+import { DEFAULT_DETECTION_CONFIG, DEFAULT_SLA } from '../../rules/core/config.ts';
 
 const errorsOf = (file: unknown, context = {}) => {
   const parsed = parseConfig(file, context);
@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       changeWindows: [],
       detection: DEFAULT_DETECTION_CONFIG,
       drillOperators: [],
+      sla: DEFAULT_SLA,
     });
   });
 

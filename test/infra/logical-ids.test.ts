@@ -29,7 +29,13 @@ const DEPLOYED = {
     'PipelineAlarmTopicsecopsexamplecomFBE7552E',
     'PipelineFindingsTopicsecopsexamplecom36B9D758',
   ],
-  'AWS::Logs::LogGroup': ['PipelineDigestLogs66A7F4C2', 'PipelineEvaluateLogsFDEEE967', 'PipelineHealthLogs1CEFBF46'],
+  // The triage webhook (issue 10) came after the split: its ids are pinned from its first deploy on.
+  'AWS::Logs::LogGroup': [
+    'PipelineDigestLogs66A7F4C2',
+    'PipelineEvaluateLogsFDEEE967',
+    'PipelineHealthLogs1CEFBF46',
+    'PipelineTriageWebhookLogs5C1EDAD4',
+  ],
   'AWS::Lambda::EventSourceMapping': [
     'PipelineEvaluateFunctionSqsEventSourceTrailwardenPipelineEventQueue5633ED1D3694DA42',
   ],
@@ -37,6 +43,7 @@ const DEPLOYED = {
     'PipelineDigestFunction6298E5AC',
     'PipelineEvaluateFunction0886DCF1',
     'PipelineHealthFunctionB9065716',
+    'PipelineTriageWebhookFunction66FB9102',
   ],
 } as const;
 
@@ -62,6 +69,9 @@ describe('logical ids of a deployed stack', () => {
     expect(Object.keys(template.findResources('AWS::Lambda::Permission')).sort()).toEqual([
       'PipelineDigestScheduleAllowEventRuleTrailwardenPipelineDigestFunctionE17A4E81AC696B11',
       'PipelineHealthScheduleAllowEventRuleTrailwardenPipelineHealthFunction3899A87CF94ACAB2',
+      // The triage webhook's function URL (public invoke, authenticated by the function's HMAC check).
+      'PipelineTriageWebhookFunctioninvokefunctionAF21CA58',
+      'PipelineTriageWebhookFunctioninvokefunctionurl13385788',
     ]);
   });
 });

@@ -357,16 +357,13 @@ describe('evaluate function', () => {
     expect(anyResource.map(actionsOf)).toEqual([['config:DescribeConfigurationRecorderStatus']]);
   });
 
-  it('writes evidence under findings/ and incidents/ only', () => {
-    // One grant per function that archives findings and incident states (evaluate, health).
+  it('writes evidence under findings/ and incidents/ (evaluate, health) and triage/ (the webhook) only', () => {
     const put = writerStatements.filter((s) => actionsOf(s).includes('s3:PutObject'));
-    expect(put).toHaveLength(2);
-    for (const s of put) {
-      const resources = JSON.stringify(s.Resource);
-      expect(resources).toMatch(/"\/findings\/\*"/);
-      expect(resources).toMatch(/"\/incidents\/\*"/);
-      expect(resources.match(/\/\*"/g)).toHaveLength(2);
-    }
+    expect(put).toHaveLength(3);
+    const prefixes = put.map((s) =>
+      [...JSON.stringify(s.Resource).matchAll(/"\/([a-z]+)\/\*"/g)].map((m) => m[1]).join('+'),
+    );
+    expect(prefixes.sort()).toEqual(['findings+incidents', 'findings+incidents', 'triage']);
   });
 
   /** Every AWS call the functions make must be granted: read the SDK commands they import. */
@@ -421,7 +418,11 @@ describe('drill key', () => {
     const reads = statementsOf(main, 'AWS::IAM::Policy', 'PolicyDocument').filter((st) =>
       actionsOf(st).includes('secretsmanager:GetSecretValue'),
     );
-    expect(reads.map((st) => st.Resource)).toEqual([{ Ref: secretId }]);
+    // The drill key, and the triage webhook's own PagerDuty secret (test/infra/triage-webhook.test.ts): no other.
+    const pagerDutySecretId = logicalIdOf(euStacks.main.pipeline.triageWebhook.secret as unknown as IConstruct);
+    expect(reads.map((st) => JSON.stringify(st.Resource)).sort()).toEqual(
+      [{ Ref: secretId }, { Ref: pagerDutySecretId }].map((r) => JSON.stringify(r)).sort(),
+    );
   });
 
   it('denies reading it to everyone but the evaluate role and the configured operators', () => {

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import type { TriageDecision, TriageRequest } from '../../../rules/core/triage.ts';
+import {
+  checkTransition,
+  foldDecisions,
+  parseTriageDecision,
+  triageBody,
+  triageDecision,
+  triageKey,
+} from '../../../rules/core/triage.ts';
+
+const TARGET = '4a793daf43da4d3f3a91ba7665557992';
+
+const decide = (req: Partial<TriageRequest> & Pick<TriageRequest, 'action'>): TriageDecision => {
+  const r = triageDecision({ target: TARGET, by: 'alice', at: '2026-11-02T10:05:00Z', source: 'cli', ...req });
+  if (!r.ok) throw new Error(r.errors.join('; '));
+  return r.decision;
+};
+
+describe('triage decisions', () => {
+  it('are validated with every problem at once', () => {
+    const r = triageDecision({ action: 'resolve', target: '../x', by: '', at: 'yesterday', source: 'cli' });
+    expect(r.ok ? [] : r.errors).toEqual([
+      'at: must be an ISO-8601 time with a zone, e.g. 2026-11-02T10:15:00Z (got "yesterday")',
+      'by: must name who decided (1 to 200 printable characters)',
+      'target: must be an incident or finding id (got "../x")',
+      'resolve: --verdict must be one of true-positive, false-positive, benign-expected, duplicate',
+    ]);
+    const missed = triageDecision({ action: 'missed', by: 'carol', at: '2026-11-02T10:00:00Z', source: 'cli' });
+    expect(missed.ok ? [] : missed.errors).toEqual([
+      'missed: --rule must name the rule that should have caught it (e.g. iam.access-key-created)',
+      'missed: describe what was missed (the text)',
+    ]);
+  });
+
+  it('have deterministic ids: the same decision twice is one object; another moment is another', () => {
+    const a = decide({ action: 'ack' });
+    expect(decide({ action: 'ack' })).toEqual(a);
+    expect(decide({ action: 'ack', at: '2026-11-02T10:06:00Z' }).id).not.toBe(a.id);
+    expect(decide({ action: 'ack', at: '2026-11-02T11:05:00+01:00' }).id).toBe(a.id);
+    expect(triageKey(a, '2026-12-06T23:10:00Z')).toBe(`triage/dt=2026-12-06/${a.id}.json`);
+    expect(parseTriageDecision(JSON.parse(triageBody(a)))).toEqual(a);
+  });
+
+  it('a missed detection targets itself and names its rule', () => {
+    const m = decide({
+      action: 'missed',
+      target: undefined,
+      ruleId: 'iam.access-key-created',
+      note: 'found by GuardDuty',
+    });
+    expect(m).toMatchObject({ target: m.id, action: 'missed', ruleId: 'iam.access-key-created' });
+  });
+});
+
+describe('triage state machine', () => {
+  const ack = decide({ action: 'ack', at: '2026-11-02T10:05:00Z' });
+  const resolve = decide({ action: 'resolve', verdict: 'false-positive', at: '2026-11-02T10:30:00Z', by: 'bob' });
+
+  it('folds new → acknowledged → resolved, whatever order the decisions arrive in', () => {
+    expect(foldDecisions([]).status).toBe('new');
+    expect(foldDecisions([ack])).toMatchObject({ status: 'acknowledged', acknowledgedAt: ack.at });
+    const expected = {
+      status: 'resolved',
+      acknowledgedAt: ack.at,
+      acknowledgedBy: 'alice',
+      resolvedAt: resolve.at,
+      resolvedBy: 'bob',
+      verdict: 'false-positive',
+      ignored: [],
+    };
+    expect(foldDecisions([ack, resolve])).toEqual(expected);
+    expect(foldDecisions([resolve, ack])).toEqual(expected);
+  });
+
+  it('a resolution without an ack acknowledges at the same moment; nothing reopens a resolved target', () => {
+    const late = decide({ action: 'ack', at: '2026-11-02T11:00:00Z', by: 'carol' });
+    const state = foldDecisions([resolve, late]);
+    expect(state).toMatchObject({ status: 'resolved', acknowledgedAt: resolve.at, ignored: [late.id] });
+  });
+
+  it('a PagerDuty resolution without a verdict takes one later classification', () => {
+    const pd = triageDecision({
+      target: TARGET,
+      action: 'resolve',
+      by: 'Alice Oncall',
+      at: '2026-11-02T10:20:00Z',
+      source: 'pagerduty',
+      externalId: 'E1',
+    });
+    if (!pd.ok) throw new Error('pd');
+    const classify = decide({ action: 'resolve', verdict: 'benign-expected', at: '2026-11-02T12:00:00Z' });
+    expect(checkTransition([pd.decision], classify)).toEqual({ kind: 'ok' });
+    expect(foldDecisions([pd.decision, classify])).toMatchObject({
+      status: 'resolved',
+      resolvedAt: '2026-11-02T10:20:00.000Z',
+      verdict: 'benign-expected',
+      classifiedBy: 'alice',
+    });
+    const again = decide({ action: 'resolve', verdict: 'true-positive', at: '2026-11-02T13:00:00Z' });
+    expect(checkTransition([pd.decision, classify], again).kind).toBe('refused');
+  });
+
+  it.each([
+    [
+      'a second ack',
+      [ack],
+      decide({ action: 'ack', at: '2026-11-02T10:06:00Z', by: 'bob' }),
+      /was acknowledged by alice/,
+    ],
+    [
+      'anything after the resolution',
+      [ack, resolve],
+      decide({ action: 'ack', at: '2026-11-02T11:00:00Z' }),
+      /resolved is final/,
+    ],
+    [
+      'a decision dated before the last one',
+      [ack],
+      decide({ action: 'resolve', verdict: 'true-positive', at: '2026-11-02T10:00:00Z' }),
+      /before the last decision/,
+    ],
+  ])('refuses %s', (_name, existing, next, reason) => {
+    const check = checkTransition(existing, next);
+    expect(check.kind).toBe('refused');
+    expect(check.kind === 'refused' ? check.reason : '').toMatch(reason);
+  });
+
+  it('refuses a decision before the target opened, and calls the same decision again a duplicate', () => {
+    expect(checkTransition([], ack, '2026-11-02T10:10:00.000Z')).toEqual({
+      kind: 'refused',
+      reason: `2026-11-02T10:05:00.000Z is before ${TARGET} was opened (2026-11-02T10:10:00.000Z)`,
+    });
+    expect(checkTransition([ack], ack)).toEqual({ kind: 'duplicate' });
+    expect(checkTransition([ack], resolve)).toEqual({ kind: 'ok' });
+  });
+});
