@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAwsFindingSink } from '../../functions/shared/adapters/aws-finding-sink.ts';
 import { asffResourceType, createSecurityHubImporter } from '../../functions/shared/adapters/securityhub-importer.ts';
+import { parseEvaluateEnv, parseSecurityHubProductArn } from '../../functions/shared/env.ts';
 import { foldInto } from '../../rules/core/finding.ts';
 import { sampleFinding } from './support.ts';
 
@@ -180,5 +181,26 @@ describe('AWS finding sink with Security Hub', () => {
     );
     await sink.fold(sampleFinding());
     expect(order).toEqual(['archive', `import ${KEY}`]);
+  });
+});
+
+describe('SECURITY_HUB_PRODUCT_ARN', () => {
+  const env = { TABLE_NAME: 't', TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:f', EVIDENCE_BUCKET: 'b' };
+  it('turns the default product ARN into the import target, and is off when unset', () => {
+    expect(
+      parseEvaluateEnv({
+        ...env,
+        SECURITY_HUB_PRODUCT_ARN: 'arn:aws-us-gov:securityhub:us-gov-west-1:111122223333:product/111122223333/default',
+      }).securityHub,
+    ).toEqual({ partition: 'aws-us-gov', region: 'us-gov-west-1', account: '111122223333' });
+    expect(parseEvaluateEnv(env)).not.toHaveProperty('securityHub');
+  });
+
+  it.each([
+    'arn:aws:securityhub:us-east-1:111122223333:product/444455556666/default',
+    'arn:aws:securityhub:us-east-1::product/aws/guardduty',
+    'arn:aws:securityhub:us-east-1:111122223333:hub/default',
+  ])('rejects %s: only the account default product', (arn) => {
+    expect(() => parseSecurityHubProductArn(arn)).toThrow(/not an account default product ARN/);
   });
 });
