@@ -127,6 +127,15 @@ describe('Security Hub importer', () => {
     expect(hub.commandCalls(BatchImportFindingsCommand)).toHaveLength(3);
   });
 
+  it('names the incident in ProductFields when the finding has one', async () => {
+    hub.on(BatchImportFindingsCommand).resolves({ FailedCount: 0, SuccessCount: 1, FailedFindings: [] });
+    await createSecurityHubImporter(new SecurityHubClient({ region: 'us-east-1' }), TARGET).import(
+      sampleFinding({ incidentId: 'inc-42' }),
+    );
+    const fields = hub.commandCalls(BatchImportFindingsCommand)[0]?.args[0].input.Findings?.[0]?.ProductFields;
+    expect(fields?.['trailwarden/incidentId']).toBe('inc-42');
+  });
+
   it('marks an actively suppressed finding SUPPRESSED', async () => {
     hub.on(BatchImportFindingsCommand).resolves({ FailedCount: 0, SuccessCount: 1, FailedFindings: [] });
     await createSecurityHubImporter(new SecurityHubClient({ region: 'us-east-1' }), TARGET).import(
@@ -153,6 +162,7 @@ const archive = (order: string[]) => ({
     order.push('archive');
     return { key: KEY, sha256: 'x' };
   },
+  putIncident: async () => ({ key: 'incidents/x.json', sha256: 'y' }),
 });
 
 describe('AWS finding sink with Security Hub', () => {

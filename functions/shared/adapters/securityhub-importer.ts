@@ -62,7 +62,7 @@ export const toAsff = (
   importedAt: string,
   evidenceKey?: string,
 ): AwsSecurityFinding => {
-  const incidentId = 'incidentId' in f && typeof f.incidentId === 'string' ? f.incidentId : undefined;
+  const incidentId = f.incidentId;
   return {
     SchemaVersion: '2018-10-08',
     Id: f.id,
