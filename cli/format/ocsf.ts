@@ -123,7 +123,6 @@ export interface OcsfDetectionFinding {
     readonly actor_type: string;
     readonly threshold: Finding['threshold'];
     readonly runbook: readonly string[];
-    readonly details?: readonly string[];
     readonly drill: boolean;
     /** The rule's explanation, and any record fields ignored for having the wrong type. */
     readonly details?: readonly string[];
@@ -283,7 +282,6 @@ export const toOcsf = (f: Finding, productVersion?: string): OcsfDetectionFindin
       actor_type: f.actor.type,
       threshold: f.threshold,
       runbook: f.runbook,
-      ...(f.details === undefined ? {} : { details: f.details }),
       drill: f.drill,
       ...(f.details ? { details: f.details } : {}),
       ...(f.suppression ? { suppression: f.suppression } : {}),
