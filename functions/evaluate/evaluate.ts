@@ -346,9 +346,20 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): E
           import('../shared/adapters/s3-evidence-store.ts'),
           import('../shared/adapters/sns-notifier.ts'),
         ]);
+      const hub = parsed.securityHub;
+      const importer =
+        hub === undefined
+          ? undefined
+          : await Promise.all([
+              import('@aws-sdk/client-securityhub'),
+              import('../shared/adapters/securityhub-importer.ts'),
+            ]).then(([{ SecurityHubClient }, { createSecurityHubImporter }]) =>
+              createSecurityHubImporter(new SecurityHubClient({}), hub),
+            );
       return createAwsFindingSink(
         createS3EvidenceStore(new S3Client({}), parsed.evidenceBucket),
         createSnsNotifier(new SNSClient({}), parsed.topicArn),
+        importer,
       );
     }),
     telemetry,

@@ -8,7 +8,21 @@ export interface EvaluateEnv {
   readonly detection: DetectionConfig;
   /** ARN of the Secrets Manager secret holding the drill key; absent: no drill is ever honoured. */
   readonly drillKeySecret?: string;
+  /** Opt-in Security Hub sink: the account's default product ARN (`securityHub: true` sets it). */
+  readonly securityHub?: { readonly partition: string; readonly region: string; readonly account: string };
 }
+
+const PRODUCT_ARN = /^arn:(aws[a-z-]*):securityhub:([a-z0-9-]+):(\d{12}):product\/(\d{12})\/default$/;
+
+/** `arn:<partition>:securityhub:<region>:<account>:product/<account>/default`, the only product we import into. */
+export const parseSecurityHubProductArn = (
+  arn: string,
+): { readonly partition: string; readonly region: string; readonly account: string } => {
+  const m = PRODUCT_ARN.exec(arn);
+  if (m === null || m[3] !== m[4])
+    throw new Error(`SECURITY_HUB_PRODUCT_ARN is not an account default product ARN: ${arn}`);
+  return { partition: m[1] ?? '', region: m[2] ?? '', account: m[3] ?? '' };
+};
 
 /** Parsed once per container; a misconfigured function fails at init, loudly, not per event. */
 export const parseEvaluateEnv = (env: Readonly<Record<string, string | undefined>>): EvaluateEnv => {
@@ -31,6 +45,7 @@ export const parseEvaluateEnv = (env: Readonly<Record<string, string | undefined
     evidenceBucket: need('EVIDENCE_BUCKET'),
     detection: detection.config,
     ...(env.DRILL_KEY_SECRET_ARN ? { drillKeySecret: env.DRILL_KEY_SECRET_ARN } : {}),
+    ...(env.SECURITY_HUB_PRODUCT_ARN ? { securityHub: parseSecurityHubProductArn(env.SECURITY_HUB_PRODUCT_ARN) } : {}),
   };
 };
 

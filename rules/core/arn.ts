@@ -29,3 +29,23 @@ export const s3BucketArn = (partition: string, bucket: string): string => `arn:$
 
 /** `arn:<partition>:iam::<account>:root`, how a finding (and a criticality pattern) names a whole account. */
 export const accountRootArn = (partition: string, account: string): string => `arn:${partition}:iam::${account}:root`;
+
+/** The parts of an ARN, for renderers (OCSF resources, Security Hub `Resources`); undefined when not an ARN. */
+export interface ArnParts {
+  readonly partition: string;
+  readonly service: string;
+  readonly region: string;
+  readonly account: string;
+  /** `role/app`, `trail/main`, `my-bucket`: everything after the account. */
+  readonly resource: string;
+  /** The resource type (`role`, `trail`, `security-group`), or '' when the resource has none (an S3 bucket). */
+  readonly resourceType: string;
+}
+
+export const parseArn = (arn: string): ArnParts | undefined => {
+  const m = /^arn:(aws[a-z-]*):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|aws|):(.+)$/.exec(arn);
+  if (m === null) return undefined;
+  const [, partition = '', service = '', region = '', account = '', resource = ''] = m;
+  const typed = /^([A-Za-z0-9-]+)[/:]/.exec(resource);
+  return { partition, service, region, account, resource, resourceType: typed?.[1] ?? '' };
+};

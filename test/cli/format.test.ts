@@ -52,7 +52,15 @@ describe('OCSF Detection Finding', () => {
       status_id: 1,
       time: Date.parse('2024-05-01T12:05:00Z'),
       count: 2,
-      metadata: { version: '1.1.0', product: { name: 'Trailwarden', vendor_name: 'Trailwarden', version: '0.1.0' } },
+      confidence_id: 3,
+      is_alert: true,
+      metadata: {
+        version: '1.8.0',
+        uid: 'f'.repeat(32),
+        log_name: 'findings',
+        profiles: ['cloud'],
+        product: { uid: 'trailwarden', name: 'Trailwarden', vendor_name: 'Trailwarden', version: '0.1.0' },
+      },
       finding_info: {
         uid: 'f'.repeat(32),
         title: 'CloudTrail logging stopped or trail deleted',
@@ -66,15 +74,32 @@ describe('OCSF Detection Finding', () => {
           type_id: 1,
           type: 'Rule',
         },
-        attacks: [{ technique: { uid: 'T1562.008' } }],
+        attacks: [
+          {
+            tactic: { uid: 'TA0005', name: 'Defense Evasion' },
+            technique: { uid: 'T1562', name: 'Impair Defenses' },
+            sub_technique: { uid: 'T1562.008', name: 'Disable or Modify Cloud Logs' },
+          },
+        ],
         related_events: [{ uid: 'ev-1' }, { uid: 'ev-2' }],
+        related_events_count: 2,
       },
-      cloud: { provider: 'AWS', account: { uid: '111122223333' }, region: 'eu-west-1' },
-      actor: { user: { uid: 'arn:aws:iam::111122223333:user/mallory', name: 'mallory' } },
-      resources: [{ uid: 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/main' }],
+      cloud: { provider: 'AWS', account: { uid: '111122223333' }, region: 'eu-west-1', cloud_partition: 'aws' },
+      resources: [
+        {
+          uid: 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/main',
+          type: 'cloudtrail:trail',
+          region: 'eu-west-1',
+          cloud_partition: 'aws',
+          owner: { account: { uid: '111122223333', type_id: 10 } },
+        },
+      ],
+      remediation: { desc: '1. Restart logging.', kb_article_list: [{ uid: 'cloudtrail.logging-stopped' }] },
       evidences: [
         {
-          actor: { user: { uid: 'arn:aws:iam::111122223333:user/mallory' } },
+          actor: {
+            user: { uid: 'arn:aws:iam::111122223333:user/mallory', name: 'mallory', type_id: 99, type: 'IAMUser' },
+          },
           api: { operation: 'StopLogging' },
           src_endpoint: { ip: '203.0.113.66' },
           http_request: { user_agent: 'aws-cli/2.15.0' },
@@ -98,8 +123,36 @@ describe('OCSF Detection Finding', () => {
     const ocsf = toOcsf(finding({ actor: { arn: 'arn:aws:iam::111122223333:root', type: 'Root' } }));
     expect(ocsf.evidences[0]).not.toHaveProperty('src_endpoint');
     expect(ocsf.evidences[0]).not.toHaveProperty('http_request');
-    expect(ocsf.actor.user.name).toBe('arn:aws:iam::111122223333:root');
+    expect(ocsf.evidences[0]?.actor.user).toMatchObject({ name: 'arn:aws:iam::111122223333:root', type_id: 2 });
     expect(ocsf.metadata.product).not.toHaveProperty('version');
+    expect(ocsf.metadata).not.toHaveProperty('correlation_uid');
+    expect(ocsf).not.toHaveProperty('actor');
+  });
+
+  it.each([
+    ['cloudformation.amazonaws.com', { svc_name: 'cloudformation.amazonaws.com' }],
+    ['AWS Internal', { svc_name: 'AWS Internal' }],
+    ['203.0.113.66', { ip: '203.0.113.66' }],
+    ['2001:db8::5', { ip: '2001:db8::5' }],
+    ['999.1.1.1', { svc_name: '999.1.1.1' }],
+  ])('puts source %s where an IP-typed field will not choke on it', (sourceIp, endpoint) => {
+    const ocsf = toOcsf(finding({ actor: { ...finding().actor, sourceIp } }));
+    expect(ocsf.evidences[0]?.src_endpoint).toEqual(endpoint);
+  });
+
+  it('marks an actively suppressed finding Suppressed and not an alert, and a counted one Medium confidence', () => {
+    const ocsf = toOcsf(
+      finding({
+        suppression: { status: 'active', reason: 'change CHG-1', expires: '2024-06-01T00:00:00Z' },
+        threshold: { count: 5, windowSeconds: 300 },
+      }),
+    );
+    expect(ocsf).toMatchObject({ status_id: 3, status: 'Suppressed', is_alert: false, confidence_id: 2 });
+  });
+
+  it('carries an incident id as metadata.correlation_uid when the finding has one', () => {
+    const withIncident = { ...finding(), incidentId: 'inc-42' };
+    expect(toOcsf(withIncident).metadata.correlation_uid).toBe('inc-42');
   });
 });
 

@@ -180,7 +180,7 @@ describe('trailwarden scan: output formats', () => {
       severity_id: 5,
       status_id: 1,
       time: Date.parse('2024-05-01T12:00:00Z'),
-      metadata: { version: '1.1.0', product: { name: 'Trailwarden', vendor_name: 'Trailwarden' } },
+      metadata: { version: '1.8.0', product: { name: 'Trailwarden', vendor_name: 'Trailwarden' } },
       finding_info: {
         title: 'CloudTrail logging stopped or trail deleted',
         types: ['ISO/IEC 27001:2022 A.8.15 Logging'],
@@ -193,9 +193,11 @@ describe('trailwarden scan: output formats', () => {
       unmapped: { controls: ['A.8.15'] },
     });
     const info = ocsf?.finding_info as { uid?: unknown } | undefined;
-    const actor = ocsf?.actor as { user?: { uid?: string } } | undefined;
+    const [evidence] = (ocsf?.evidences ?? []) as { actor?: { user?: { uid?: string } } }[];
     expect(typeof info?.uid).toBe('string');
-    expect(actor?.user?.uid).toMatch(/^arn:aws:/);
+    // No top-level actor: that is a host-profile attribute, and only `cloud` is declared.
+    expect(ocsf).not.toHaveProperty('actor');
+    expect(evidence?.actor?.user?.uid).toMatch(/^arn:aws:/);
   });
 
   it('table prints each incident, its findings beneath (header, one row each) and a count, without colour off a terminal', async () => {

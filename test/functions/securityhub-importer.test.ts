@@ -1,0 +1,216 @@
+import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAwsFindingSink } from '../../functions/shared/adapters/aws-finding-sink.ts';
+import { asffResourceType, createSecurityHubImporter } from '../../functions/shared/adapters/securityhub-importer.ts';
+import { parseEvaluateEnv, parseSecurityHubProductArn } from '../../functions/shared/env.ts';
+import { foldInto } from '../../rules/core/finding.ts';
+import { sampleFinding } from './support.ts';
+
+const TARGET = { partition: 'aws', region: 'us-east-1', account: '111122223333' };
+const KEY = 'findings/dt=2026-11-02/critical/0123456789abcdef0123456789abcdef.json';
+const hub = mockClient(SecurityHubClient);
+afterEach(() => hub.reset());
+
+const clock = (...isos: string[]) => {
+  let i = 0;
+  return () => new Date(isos[Math.min(i++, isos.length - 1)] ?? '');
+};
+const noSleep = async (): Promise<void> => {};
+
+/** The ASFF the sample finding becomes, imported at `updatedAt` with `count` events. */
+const expected = (updatedAt: string, count: number, lastSeen = '2026-11-02T10:00:00.000Z') => ({
+  Findings: [
+    {
+      SchemaVersion: '2018-10-08',
+      Id: '0123456789abcdef0123456789abcdef',
+      ProductArn: 'arn:aws:securityhub:us-east-1:111122223333:product/111122223333/default',
+      GeneratorId: 'cloudtrail.logging-stopped',
+      AwsAccountId: '111122223333',
+      Region: 'us-east-1',
+      Types: ['Software and Configuration Checks/Industry and Regulatory Standards/ISO 27001', 'TTPs/Defense Evasion'],
+      FirstObservedAt: '2026-11-02T10:00:00.000Z',
+      LastObservedAt: lastSeen,
+      CreatedAt: '2026-11-02T10:00:00.000Z',
+      UpdatedAt: updatedAt,
+      Severity: { Label: 'CRITICAL', Original: 'critical' },
+      Title: 'CloudTrail logging stopped or trail deleted',
+      Description: 'A trail stopped logging or was deleted.',
+      Remediation: { Recommendation: { Text: '1. Restart logging. 2. Review the actor.' } },
+      Compliance: { Status: 'FAILED', RelatedRequirements: ['ISO/IEC 27001:2022 Annex A A.8.15 Logging'] },
+      Resources: [
+        {
+          Type: 'AwsCloudTrailTrail',
+          Id: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/org-trail',
+          Partition: 'aws',
+          Region: 'us-east-1',
+        },
+      ],
+      ProductFields: {
+        'trailwarden/ruleId': 'cloudtrail.logging-stopped',
+        'trailwarden/count': String(count),
+        'trailwarden/actor': 'arn:aws:iam::111122223333:user/mallory',
+        'trailwarden/sourceIp': '203.0.113.66',
+        'trailwarden/evidenceKey': KEY,
+      },
+      RecordState: 'ACTIVE',
+      Workflow: { Status: 'NEW' },
+    },
+  ],
+});
+
+describe('Security Hub importer', () => {
+  it('imports a new finding in ASFF into the account default product', async () => {
+    hub.on(BatchImportFindingsCommand).resolves({ FailedCount: 0, SuccessCount: 1, FailedFindings: [] });
+    const importer = createSecurityHubImporter(new SecurityHubClient({ region: 'us-east-1' }), TARGET, {
+      now: clock('2026-11-02T10:01:00.000Z'),
+    });
+    await importer.import(sampleFinding(), KEY);
+    const calls = hub.commandCalls(BatchImportFindingsCommand);
+    expect(calls.map((c) => c.args[0].input)).toEqual([expected('2026-11-02T10:01:00.000Z', 1)]);
+  });
+
+  it('imports a fold as the same finding: same Id, later UpdatedAt, the new count', async () => {
+    hub.on(BatchImportFindingsCommand).resolves({ FailedCount: 0, SuccessCount: 1, FailedFindings: [] });
+    const importer = createSecurityHubImporter(new SecurityHubClient({ region: 'us-east-1' }), TARGET, {
+      now: clock('2026-11-02T10:01:00.000Z', '2026-11-02T10:06:00.000Z'),
+    });
+    const first = sampleFinding();
+    await importer.import(first, KEY);
+    const folded = foldInto(first, sampleFinding({ eventIds: ['e2'], lastSeen: '2026-11-02T10:05:00.000Z' }));
+    await importer.import(folded, KEY);
+    expect(hub.commandCalls(BatchImportFindingsCommand).map((c) => c.args[0].input)).toEqual([
+      expected('2026-11-02T10:01:00.000Z', 1),
+      expected('2026-11-02T10:06:00.000Z', 2, '2026-11-02T10:05:00.000Z'),
+    ]);
+  });
+
+  it('throws on a finding Security Hub lists as failed, naming it and why', async () => {
+    hub.on(BatchImportFindingsCommand).resolves({
+      FailedCount: 1,
+      SuccessCount: 0,
+      FailedFindings: [
+        { Id: '0123456789abcdef0123456789abcdef', ErrorCode: 'InvalidInput', ErrorMessage: 'bad resource' },
+      ],
+    });
+    const importer = createSecurityHubImporter(new SecurityHubClient({ region: 'us-east-1' }), TARGET, {
+      now: clock('2026-11-02T10:01:00.000Z'),
+    });
+    await expect(importer.import(sampleFinding(), KEY)).rejects.toThrow(
+      'Security Hub rejected finding 0123456789abcdef0123456789abcdef: InvalidInput bad resource',
+    );
+  });
+
+  it('retries a throttled import with the same input, then gives up to the failure path', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
+    hub
+      .on(BatchImportFindingsCommand)
+      .rejectsOnce(throttled)
+      .resolves({ FailedCount: 0, SuccessCount: 1, FailedFindings: [] });
+    const client = new SecurityHubClient({ region: 'us-east-1' });
+    const importer = createSecurityHubImporter(client, TARGET, {
+      now: clock('2026-11-02T10:01:00.000Z'),
+      sleep: noSleep,
+    });
+    await importer.import(sampleFinding(), KEY);
+    const inputs = hub.commandCalls(BatchImportFindingsCommand).map((c) => c.args[0].input);
+    expect(inputs).toEqual([expected('2026-11-02T10:01:00.000Z', 1), expected('2026-11-02T10:01:00.000Z', 1)]);
+
+    hub.reset();
+    hub.on(BatchImportFindingsCommand).rejects(throttled);
+    await expect(
+      createSecurityHubImporter(client, TARGET, { now: clock('2026-11-02T10:01:00.000Z'), sleep: noSleep }).import(
+        sampleFinding(),
+        KEY,
+      ),
+    ).rejects.toThrow('Rate exceeded');
+    expect(hub.commandCalls(BatchImportFindingsCommand)).toHaveLength(3);
+  });
+
+  it('names the incident in ProductFields when the finding has one', async () => {
+    hub.on(BatchImportFindingsCommand).resolves({ FailedCount: 0, SuccessCount: 1, FailedFindings: [] });
+    await createSecurityHubImporter(new SecurityHubClient({ region: 'us-east-1' }), TARGET).import(
+      sampleFinding({ incidentId: 'inc-42' }),
+    );
+    const fields = hub.commandCalls(BatchImportFindingsCommand)[0]?.args[0].input.Findings?.[0]?.ProductFields;
+    expect(fields?.['trailwarden/incidentId']).toBe('inc-42');
+  });
+
+  it('marks an actively suppressed finding SUPPRESSED', async () => {
+    hub.on(BatchImportFindingsCommand).resolves({ FailedCount: 0, SuccessCount: 1, FailedFindings: [] });
+    await createSecurityHubImporter(new SecurityHubClient({ region: 'us-east-1' }), TARGET).import(
+      sampleFinding({ suppression: { status: 'active', reason: 'CHG-1', expires: '2026-12-01T00:00:00Z' } }),
+    );
+    expect(hub.commandCalls(BatchImportFindingsCommand)[0]?.args[0].input.Findings?.[0]?.Workflow).toEqual({
+      Status: 'SUPPRESSED',
+    });
+  });
+
+  it.each([
+    ['arn:aws:s3:::my-bucket', 'AwsS3Bucket'],
+    ['arn:aws:iam::111122223333:role/app', 'AwsIamRole'],
+    ['arn:aws:ec2:us-east-1:111122223333:security-group/sg-0123', 'AwsEc2SecurityGroup'],
+    ['arn:aws:organizations::111122223333:account/o-1/444455556666', 'Other'],
+    ['not an arn', 'Other'],
+  ])('types %s as %s', (arn, type) => {
+    expect(asffResourceType(arn)).toBe(type);
+  });
+});
+
+const archive = (order: string[]) => ({
+  put: async () => {
+    order.push('archive');
+    return { key: KEY, sha256: 'x' };
+  },
+  putIncident: async () => ({ key: 'incidents/x.json', sha256: 'y' }),
+});
+
+describe('AWS finding sink with Security Hub', () => {
+  it('does not page when the import fails, so the retry pages once', async () => {
+    const order: string[] = [];
+    const sink = createAwsFindingSink(
+      archive(order),
+      { publish: async () => void order.push('page') },
+      {
+        import: async () => {
+          order.push('import');
+          throw new Error('Security Hub down');
+        },
+      },
+    );
+    await expect(sink.deliver(sampleFinding())).rejects.toThrow('Security Hub down');
+    expect(order).toEqual(['archive', 'import']);
+  });
+
+  it('imports a fold and never pages it', async () => {
+    const order: string[] = [];
+    const sink = createAwsFindingSink(
+      archive(order),
+      { publish: async () => void order.push('page') },
+      { import: async (_f, key) => void order.push(`import ${key}`) },
+    );
+    await sink.fold(sampleFinding());
+    expect(order).toEqual(['archive', `import ${KEY}`]);
+  });
+});
+
+describe('SECURITY_HUB_PRODUCT_ARN', () => {
+  const env = { TABLE_NAME: 't', TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:f', EVIDENCE_BUCKET: 'b' };
+  it('turns the default product ARN into the import target, and is off when unset', () => {
+    expect(
+      parseEvaluateEnv({
+        ...env,
+        SECURITY_HUB_PRODUCT_ARN: 'arn:aws-us-gov:securityhub:us-gov-west-1:111122223333:product/111122223333/default',
+      }).securityHub,
+    ).toEqual({ partition: 'aws-us-gov', region: 'us-gov-west-1', account: '111122223333' });
+    expect(parseEvaluateEnv(env)).not.toHaveProperty('securityHub');
+  });
+
+  it.each([
+    'arn:aws:securityhub:us-east-1:111122223333:product/444455556666/default',
+    'arn:aws:securityhub:us-east-1::product/aws/guardduty',
+    'arn:aws:securityhub:us-east-1:111122223333:hub/default',
+  ])('rejects %s: only the account default product', (arn) => {
+    expect(() => parseSecurityHubProductArn(arn)).toThrow(/not an account default product ARN/);
+  });
+});
