@@ -36,7 +36,7 @@ describe('evaluate bundle', async () => {
 
   it('imports DynamoDB at load, but S3 and SNS only when a finding is delivered', () => {
     expect(code).toMatch(/from\s*"@aws-sdk\/client-dynamodb"/);
-    expect(code).not.toMatch(/from\s*"@aws-sdk\/client-(s3|sns)"/);
+    expect(code).not.toMatch(/from\s*"@aws-sdk\/client-(s3|sns|secrets-manager|securityhub)"/);
     expect(code).toContain('import("@aws-sdk/client-s3")');
     expect(code).toContain('import("@aws-sdk/client-sns")');
   });
