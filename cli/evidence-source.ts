@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { putOnce } from '../functions/shared/adapters/s3-put-once.ts';
 import type { Digest, StoredObject } from '../rules/core/digest.ts';
 import { buildDigest, DIGEST_PREFIX, hourOf } from '../rules/core/digest.ts';
 import { sha256 } from '../rules/core/evidence.ts';
@@ -114,38 +115,20 @@ export const createDirSource = (
   };
 };
 
-const isPreconditionFailed = (err: unknown): boolean => {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412;
-};
-
 export const createS3Source = (client: S3Client, bucket: string, prefix: string): EvidenceSource => ({
   label: `s3://${bucket}/${prefix}`,
   kind: 's3',
   read: () => readS3(client, bucket, prefix),
-  put: async (key, body) => {
-    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
-    const hash = sha256(body);
-    try {
-      await client.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: `${prefix}${key}`,
-          Body: body,
-          ContentType: key.endsWith('.md') ? 'text/markdown; charset=utf-8' : 'application/json',
-          ChecksumAlgorithm: 'SHA256',
-          ChecksumSHA256: hash.base64,
-          // Append-only: a second write of the key (a retry, or anyone else) is refused, not a new version.
-          IfNoneMatch: '*',
-          Metadata: { sha256: hash.hex },
-        }),
-      );
-      return 'written';
-    } catch (err) {
-      if (isPreconditionFailed(err)) return 'exists';
-      throw err;
-    }
-  },
+  // Append-only: a second write of the key (a retry, or anyone else) is refused, not a new version.
+  put: async (key, body) =>
+    (
+      await putOnce(client, {
+        bucket,
+        key: `${prefix}${key}`,
+        body,
+        contentType: key.endsWith('.md') ? 'text/markdown; charset=utf-8' : 'application/json',
+      })
+    ).outcome,
   // The hourly digest function chains objects in the bucket.
   seal: async () => undefined,
 });

@@ -4,6 +4,7 @@ import type { DigestEntry, DigestLink } from '../../../rules/core/digest.ts';
 import { DIGEST_PREFIX } from '../../../rules/core/digest.ts';
 import { EVIDENCE_PREFIXES, KEY_DAY_LOOKBACK_DAYS, sha256 } from '../../../rules/core/evidence.ts';
 import type { DigestStore } from '../../../rules/core/ports.ts';
+import { isPreconditionFailed } from './s3-put-once.ts';
 
 const DAY_MS = 86_400_000;
 /** HeadObject calls in flight at once while listing a period. */
@@ -27,11 +28,6 @@ const daysOf = (startMs: number, endMs: number): string[] => {
 const isNotFound = (err: unknown): boolean => {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
-};
-
-const isPreconditionFailed = (err: unknown): boolean => {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412;
 };
 
 /**

@@ -3,6 +3,7 @@ import { evidenceBody, evidenceKey, findingRevisionKey, revisionKey, sha256 } fr
 import type { Finding } from '../../../rules/core/finding.ts';
 import type { Incident } from '../../../rules/core/incident.ts';
 import { incidentBody, incidentKey } from '../../../rules/core/incident.ts';
+import { putOnce } from './s3-put-once.ts';
 
 // The key, bytes and hash live in the pure core so the CLI (`scan --evidence`, `verify`) writes and checks
 // exactly what this adapter archives.
@@ -19,11 +20,6 @@ export const incidentEvidenceKey = (incident: Incident): string =>
   revisionKey(incidentKey(incident), incident.revision);
 
 /** S3's answer to a conditional put whose key already exists. */
-const isPreconditionFailed = (err: unknown): boolean =>
-  err instanceof Error &&
-  (err.name === 'PreconditionFailed' ||
-    (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412);
-
 /**
  * Writes each state of a finding into the Object-Lock bucket, append-only: a fold is a new revision key
  * (`findingRevisionKey`, the finding's count), never an overwrite, and every write is conditional
@@ -33,52 +29,16 @@ const isPreconditionFailed = (err: unknown): boolean =>
  */
 export const createS3EvidenceStore = (client: S3Client, bucket: string): EvidenceStore => ({
   put: async (finding) => {
-    // Loaded on first use: the evaluate function's cold start does not pay for the S3 client.
-    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
     const key = findingRevisionKey(finding);
-    const body = evidenceBody(finding);
-    const hash = sha256(body);
-    try {
-      await client.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: body,
-          ContentType: 'application/json',
-          ChecksumAlgorithm: 'SHA256',
-          ChecksumSHA256: hash.base64,
-          IfNoneMatch: '*',
-          Metadata: { sha256: hash.hex, 'rule-id': finding.ruleId, severity: finding.severity },
-        }),
-      );
-    } catch (err) {
-      if (!isPreconditionFailed(err)) throw err;
-    }
-    return { key, sha256: hash.hex };
+    const metadata = { 'rule-id': finding.ruleId, severity: finding.severity };
+    const { sha256: hex } = await putOnce(client, { bucket, key, body: evidenceBody(finding), metadata });
+    return { key, sha256: hex };
   },
   putIncident: async (incident) => {
-    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+    // A revision is written once: a retried batch finds it there and a forger cannot replace it.
     const key = incidentEvidenceKey(incident);
-    const body = incidentBody(incident);
-    const hash = sha256(body);
-    try {
-      await client.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: body,
-          ContentType: 'application/json',
-          ChecksumAlgorithm: 'SHA256',
-          ChecksumSHA256: hash.base64,
-          // A revision is written once: a retry finds it there (412) and a forger cannot replace it.
-          IfNoneMatch: '*',
-          Metadata: { sha256: hash.hex, 'incident-id': incident.id, severity: incident.severity },
-        }),
-      );
-    } catch (err) {
-      // A retried batch archives the same revision again: the first write stands (its bytes are the same state).
-      if (!isPreconditionFailed(err)) throw err;
-    }
-    return { key, sha256: hash.hex };
+    const metadata = { 'incident-id': incident.id, severity: incident.severity };
+    const { sha256: hex } = await putOnce(client, { bucket, key, body: incidentBody(incident), metadata });
+    return { key, sha256: hex };
   },
 });
