@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'nod
 import { dirname, join, resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { StoredObject } from '../../rules/core/digest.ts';
-import { DIGEST_PREFIX, verifyChain } from '../../rules/core/digest.ts';
+import { DIGEST_PREFIX, excerptOf, verifyChain } from '../../rules/core/digest.ts';
 import { parseRevision, sha256 } from '../../rules/core/evidence.ts';
 import type { Finding } from '../../rules/core/finding.ts';
 import type { ResponseCase } from '../../rules/core/response.ts';
@@ -18,7 +18,7 @@ import type { RuleDocEntry } from '../format/rules-markdown.ts';
 import { renderRulesMarkdown } from '../format/rules-markdown.ts';
 import type { Io } from '../io.ts';
 import { EXIT, errorLine, message } from '../io.ts';
-import { parseS3Url, readS3, readTree } from './verify.ts';
+import { EXPORT_SCHEMA, parseS3Url, readS3, readTree } from './verify.ts';
 
 /**
  * `trailwarden export` (issue 5 §3): an auditor's evidence package for a date range, as a directory —
@@ -26,8 +26,6 @@ import { parseS3Url, readS3, readTree } from './verify.ts';
  * self-contained HTML page), a CSV of the findings and a manifest of every file's SHA-256. Deterministic:
  * the same source and arguments always give the same bytes (no time but the data's).
  */
-
-export const EXPORT_SCHEMA = 'trailwarden.export/v1';
 
 const EXPORT_OPTIONS = {
   from: { type: 'string' },
@@ -401,7 +399,7 @@ const scopeLines = (input: ReportInput): string[] => {
     `Source: ${options.source}`,
     `Findings: ${selection.findings.length}; incidents and triage decisions, reviews: ${selection.response.length} objects; digests: ${selection.digests.length}`,
     selfVerifies
-      ? 'Integrity: `trailwarden verify` on this package checks every finding against the digests included.'
+      ? 'Integrity: `trailwarden verify` on this package checks every object in it against the signed digests included. The package is an excerpt of the chain: manifest.json names the digest before its first one and the listed objects it leaves out (outside the selection); `trailwarden verify` on the source proves nothing else is missing.'
       : 'Integrity: this package is a filtered part of the evidence chain and does not verify on its own; run `trailwarden verify` on the source, then compare the sha256 column and manifest.json with it.',
   ];
 };
@@ -895,8 +893,11 @@ export const buildPackage = (input: Omit<ReportInput, 'selfVerifies'>): PackageF
     ...selection.digests.map((d) => ({ path: d.key, bytes: d.bytes })),
     ...selection.keys.map((k) => ({ path: k.key, bytes: k.bytes })),
   ];
-  const selfVerifies =
-    selection.findings.length > 0 && verifyChain(evidence.map((f) => ({ key: f.path, bytes: f.bytes }))).ok;
+  // A package is an excerpt of the chain: it names the digest before its first one and the listed objects it
+  // leaves out, so `verify` on the package proves what it holds without the rest of the source.
+  const held = evidence.map((f) => ({ key: f.path, bytes: f.bytes }));
+  const excerpt = excerptOf(held);
+  const selfVerifies = selection.findings.length > 0 && verifyChain(held, { excerpt }).ok;
   const report = { ...input, selfVerifies };
   const files: PackageFile[] = [
     ...evidence,
@@ -915,6 +916,7 @@ export const buildPackage = (input: Omit<ReportInput, 'selfVerifies'>): PackageF
     response: selection.response.length,
     digests: selection.digests.length,
     verification: selfVerifies ? 'package' : 'source',
+    excerpt,
     files: files.map((f) => ({ path: f.path, sha256: sha256(f.bytes).hex, size: byteLength(f.bytes) })),
   };
   return [...files, { path: 'manifest.json', bytes: `${JSON.stringify(manifest, null, 2)}\n` }];

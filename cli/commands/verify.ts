@@ -2,7 +2,13 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { ObjectHistory, ObjectVersion, StoredObject, VerifyReport } from '../../rules/core/digest.ts';
+import type {
+  ChainExcerpt,
+  ObjectHistory,
+  ObjectVersion,
+  StoredObject,
+  VerifyReport,
+} from '../../rules/core/digest.ts';
 import { HOUR_MS, verifyChain } from '../../rules/core/digest.ts';
 import { parsePublicKey, publicKeyKey } from '../../rules/core/signature.ts';
 import { parseOptions } from '../args.ts';
@@ -26,6 +32,38 @@ export const readTree = (dir: string): StoredObject[] => {
   };
   visit(dir);
   return out;
+};
+
+/** The schema of an export package's manifest.json: `export` writes it, `verify` reads it. */
+export const EXPORT_SCHEMA = 'trailwarden.export/v1';
+
+/**
+ * The excerpt an export package's manifest.json declares (`trailwarden export`), or undefined for anything else.
+ * Only a directory is read this way: a deployed bucket is the whole chain and never an excerpt. The manifest is
+ * not signed, so the report says plainly that the package was verified as an excerpt and what it left out.
+ */
+export const packageExcerpt = (objects: readonly StoredObject[]): ChainExcerpt | undefined => {
+  const manifest = objects.find((o) => o.key === 'manifest.json');
+  if (manifest === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(manifest.bytes).toString('utf8'));
+  } catch {
+    throw new Error('manifest.json is not JSON');
+  }
+  const m = value as { schema?: unknown; excerpt?: { startsAfter?: unknown; omitted?: unknown } } | null;
+  if (m === null || typeof m !== 'object' || m.schema !== EXPORT_SCHEMA) return undefined;
+  const after = m.excerpt?.startsAfter as { key?: unknown; sha256?: unknown } | null | undefined;
+  const omitted = m.excerpt?.omitted;
+  const link =
+    after !== null && typeof after === 'object' && typeof after.key === 'string' && typeof after.sha256 === 'string'
+      ? { key: after.key, sha256: after.sha256 }
+      : null;
+  if (after !== null && after !== undefined && link === null) throw new Error('manifest.json: bad excerpt.startsAfter');
+  if (omitted !== undefined && !(Array.isArray(omitted) && omitted.every((k) => typeof k === 'string'))) {
+    throw new Error('manifest.json: excerpt.omitted must be a list of keys');
+  }
+  return { startsAfter: link, omitted: (omitted as string[] | undefined) ?? [] };
 };
 
 /** `s3://bucket/prefix` → bucket and prefix (`''` or ending in `/`). */
@@ -177,6 +215,7 @@ export interface ReportContext {
   readonly anchors: readonly string[];
   readonly until: { readonly iso: string; readonly why: string } | undefined;
   /** For S3 sources: whether object versions were listed. */
+  readonly excerpt?: ChainExcerpt;
   readonly versions?:
     | { readonly listed: true; readonly keys: number }
     | { readonly listed: false; readonly reason: string };
@@ -186,6 +225,12 @@ export const renderReport = (report: VerifyReport, context?: ReportContext): str
   const lines = report.problems.map(
     (p) => `${p.level === 'warning' ? 'warning' : 'FAIL'} ${p.kind} ${p.key}: ${p.detail}`,
   );
+  if (context?.excerpt !== undefined) {
+    const { startsAfter, omitted } = context.excerpt;
+    lines.push(
+      `package: verified as an excerpt of a longer chain (manifest.json): ${startsAfter === null ? 'it starts at the first digest' : `it starts after ${startsAfter.key}, outside the package`}; ${plural(omitted.length, 'listed object')} left out of the selection; verify the source to prove nothing else is missing`,
+    );
+  }
   if (context !== undefined) {
     const keys = report.trust.fingerprints.map((f) => publicKeyKey(f)).join(', ') || 'none';
     lines.push(
@@ -331,13 +376,20 @@ export const verifyCommand = async (
   }
   const until = untilMs === undefined ? undefined : { iso: new Date(untilMs).toISOString(), why: '--until' };
   let report: VerifyReport;
+  let excerpt: ChainExcerpt | undefined;
   try {
-    report = verifyChain(readTree(source), { anchors, ...(until === undefined ? {} : { until: until.iso }) });
+    const objects = readTree(source);
+    excerpt = packageExcerpt(objects);
+    report = verifyChain(objects, {
+      anchors,
+      ...(until === undefined ? {} : { until: until.iso }),
+      ...(excerpt === undefined ? {} : { excerpt }),
+    });
   } catch (err) {
     errorLine(io, `${source}: ${message(err)}`);
     return EXIT.usage;
   }
-  return finish(io, report, { anchors: anchorNames, until });
+  return finish(io, report, { anchors: anchorNames, until, ...(excerpt === undefined ? {} : { excerpt }) });
 };
 
 const finish = (io: Io, report: VerifyReport, context: ReportContext): number => {

@@ -302,6 +302,19 @@ export interface VerifyOptions {
   readonly until?: string;
   /** Version history of every object read (a versioned bucket): delete markers and rewrites are failures. */
   readonly history?: readonly ObjectHistory[];
+  /** The objects are an excerpt of a longer chain (an export package): see `ChainExcerpt`. */
+  readonly excerpt?: ChainExcerpt;
+}
+
+/**
+ * What an exported package declares about the chain it was cut from (its manifest): the digest its first digest
+ * links to, outside the package, and the listed objects it leaves out (outside the selection). Verification then
+ * proves that everything inside is authentic and unaltered and names what is outside; completeness is proven only
+ * by verifying the source, which is why the report says so.
+ */
+export interface ChainExcerpt {
+  readonly startsAfter: DigestLink | null;
+  readonly omitted: readonly string[];
 }
 
 const isEntry = (o: unknown): o is DigestEntry =>
@@ -390,6 +403,30 @@ export const historyProblems = (history: readonly ObjectHistory[]): Problem[] =>
     }
   }
   return problems;
+};
+
+/**
+ * The excerpt an export package declares, derived from the objects it holds: its first digest's link (when that
+ * digest is not in the package) and every object its digests list that it does not hold. Unreadable digests are
+ * skipped here; `verifyChain` names them.
+ */
+export const excerptOf = (objects: readonly StoredObject[]): ChainExcerpt => {
+  const held = new Set(objects.map((o) => o.key));
+  const digests = objects
+    .filter((o) => o.key.startsWith(DIGEST_PREFIX))
+    .map((o) => parseDigest(o.bytes))
+    .filter((d): d is ParsedDigest => typeof d !== 'string')
+    .sort((a, b) => compare(a.periodStart, b.periodStart));
+  const first = digests[0];
+  const link =
+    first?.previousDigestKey !== null &&
+    first?.previousDigestKey !== undefined &&
+    first.previousDigestSha256 !== null &&
+    !held.has(first.previousDigestKey)
+      ? { key: first.previousDigestKey, sha256: first.previousDigestSha256 }
+      : null;
+  const omitted = new Set(digests.flatMap((d) => d.objects.map((e) => e.key)).filter((k) => !held.has(k)));
+  return { startsAfter: link, omitted: [...omitted].sort(compare) };
 };
 
 /**
@@ -490,6 +527,17 @@ export const verifyChain = (objects: readonly StoredObject[], options: VerifyOpt
     const prev = i === 0 ? undefined : digests[i - 1];
     const { previousDigestKey, previousDigestSha256, periodStart } = current.digest;
     if (prev === undefined) {
+      const declared = options.excerpt?.startsAfter;
+      if (
+        previousDigestKey !== null &&
+        declared !== undefined &&
+        declared !== null &&
+        declared.key === previousDigestKey &&
+        declared.sha256 === previousDigestSha256 &&
+        !digestKeys.has(previousDigestKey)
+      ) {
+        return; // the excerpt starts here, after the digest its manifest names
+      }
       if (previousDigestKey !== null && digestKeys.has(previousDigestKey)) {
         fail('out-of-order', current.key, `links to ${previousDigestKey}, but comes first`);
       } else if (previousDigestKey !== null) {
@@ -523,10 +571,11 @@ export const verifyChain = (objects: readonly StoredObject[], options: VerifyOpt
   const latest = new Map<string, { entry: DigestEntry; digestKey: string }>();
   for (const d of digests) for (const entry of d.digest.objects) latest.set(entry.key, { entry, digestKey: d.key });
   let verified = 0;
+  const omitted = new Set(options.excerpt?.omitted ?? []);
   for (const [key, { entry, digestKey: listedIn }] of [...latest.entries()].sort(([a], [b]) => compare(a, b))) {
     const object = present.get(key);
     if (object === undefined) {
-      fail('missing', key, `listed in ${listedIn}, not present`);
+      if (!omitted.has(key)) fail('missing', key, `listed in ${listedIn}, not present`);
       continue;
     }
     const hash = sha256(object.bytes).hex;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -195,13 +195,26 @@ describe('trailwarden export', () => {
       expect.stringMatching(/^findings\/dt=2026-11-03\/high\/[0-9a-f]{32}\.json$/),
     ]);
     expect(parseCsv(read('findings.csv'))).toHaveLength(2);
-    // A middle piece of the chain does not verify alone: the package says so and points at the source.
-    expect((JSON.parse(read('manifest.json')) as { verification: string }).verification).toBe('source');
-    expect(run.stdout).toContain('verify the source');
-    expect(read('report.md')).toContain('does not verify on its own');
+    // A middle piece of the chain verifies alone as an excerpt: the manifest names the digest before it.
+    const manifest = JSON.parse(read('manifest.json')) as {
+      verification: string;
+      excerpt: { startsAfter: { key: string } | null; omitted: string[] };
+    };
+    expect(manifest.verification).toBe('package');
+    expect(manifest.excerpt.startsAfter?.key).toMatch(/^digests\/dt=2026-11-03\/20261103T080000Z\.json$/);
+    expect(run.stdout).not.toContain('verify the source');
+    expect(read('report.md')).toContain('The package is an excerpt of the chain');
+    const verified = await runCli(['verify', out]);
+    expect(verified.stdout).toContain('package: verified as an excerpt');
+    expect(verified.code).toBe(0);
+    // Without its manifest the same files are a cut chain, and verify says so.
+    rmSync(join(out, 'manifest.json'));
+    const cut = await runCli(['verify', out]);
+    expect(cut.stdout).toContain('FAIL broken-link digests/dt=2026-11-03/20261103T090000Z.json');
+    expect(cut.code).toBe(1);
   });
 
-  it('filters by --control; verification then applies to the full source', async () => {
+  it('filters by --control; the package verifies as an excerpt', async () => {
     const { evidence } = await scanWithEvidence();
     const { out, run, read } = await exportTo(evidence, [
       '--from',
@@ -222,8 +235,13 @@ describe('trailwarden export', () => {
     expect(md).toContain('- Control: A.8.2 Privileged access rights');
     expect(md).not.toContain('### cloudtrail.logging-stopped');
     expect((JSON.parse(read('manifest.json')) as { control: string }).control).toBe('A.8.2');
-    // The package alone is cut from the chain; the source still verifies.
-    expect((await runCli(['verify', out])).code).toBe(1);
+    // The package verifies as an excerpt (this hour's digest lists only A.8.2 findings, so nothing is left out;
+    // the core tests cover an excerpt that leaves listed objects out); the source verifies whole.
+    const manifest = JSON.parse(read('manifest.json')) as { excerpt: { omitted: string[] } };
+    expect(manifest.excerpt.omitted).toEqual([]);
+    const packaged = await runCli(['verify', out]);
+    expect(packaged.stdout).toContain('0 listed objects left out of the selection');
+    expect(packaged.code).toBe(0);
     expect((await runCli(['verify', evidence])).code).toBe(0);
   });
 

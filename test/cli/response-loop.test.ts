@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jsonLinesOf, runCli, tempTree } from './helpers.ts';
@@ -35,9 +35,13 @@ interface Printed {
 describe('the response loop on an --evidence directory', () => {
   it('scan → triage → metrics → review → export → verify, and editing any triage object fails verify', async () => {
     const cwd = tempTree();
+    // One operator, one local signing key for every command (a fresh config directory per command would mint a
+    // new key each time).
+    const env = { XDG_CONFIG_HOME: tempTree() };
     const evidence = join(cwd, 'evidence');
     const scan = await runCli(['scan', examples, '--config', config, '--format', 'jsonl', '--evidence', evidence], {
       cwd,
+      env,
     });
     expect(scan.code).toBe(0);
     const findings = jsonLinesOf(scan.stdout) as unknown as Printed[];
@@ -52,7 +56,7 @@ describe('the response loop on an --evidence directory', () => {
     const sg = byRule('ec2.security-group-changed');
     const at = (f: Printed, minutes: number): string =>
       new Date(Date.parse(f.firstSeen) + minutes * 60_000).toISOString();
-    const triage = (args: string[]) => runCli(['triage', ...args, '--source', evidence, '--by', 'alice'], { cwd });
+    const triage = (args: string[]) => runCli(['triage', ...args, '--source', evidence, '--by', 'alice'], { cwd, env });
 
     const ack = await triage([target(admin), '--ack', '--at', at(admin, 7)]);
     expect(ack.stderr).toBe('');
@@ -108,7 +112,7 @@ describe('the response loop on an --evidence directory', () => {
         '--config',
         config,
       ],
-      { cwd },
+      { cwd, env },
     );
     expect(metrics.code).toBe(0);
     const m = JSON.parse(metrics.stdout) as { rules: Record<string, unknown>[]; totals: Record<string, unknown> };
@@ -135,20 +139,26 @@ describe('the response loop on an --evidence directory', () => {
       for (const key of ['ruleId', 'findings', 'falsePositiveRate', 'mttaSeconds', 'mttrSeconds'])
         expect(r).toHaveProperty(key);
 
-    const review = await runCli(['review', '--quarter', '2026-Q4', '--source', evidence, '--config', config], { cwd });
+    const review = await runCli(['review', '--quarter', '2026-Q4', '--source', evidence, '--config', config], {
+      cwd,
+      env,
+    });
     expect(review.code).toBe(0);
     expect(review.stdout).toContain('# Trailwarden threshold review 2026-Q4');
     expect(review.stdout).toContain('**ec2.security-group-changed**');
     expect(review.stderr).toMatch(
       /review 2026-Q4 archived: reviews\/dt=\d{4}-\d{2}-\d{2}\/2026-Q4-[0-9a-f]{16}\.json, reviews\/.*\.md; chained in digests\//,
     );
-    const rerun = await runCli(['review', '--quarter', '2026-Q4', '--source', evidence, '--config', config], { cwd });
+    const rerun = await runCli(['review', '--quarter', '2026-Q4', '--source', evidence, '--config', config], {
+      cwd,
+      env,
+    });
     expect(rerun.stderr).toContain('the same review is already archived');
 
     const out = join(cwd, 'package');
     const exported = await runCli(
       ['export', '--from', '2026-11-01', '--to', '2026-11-30', '--out', out, '--config', config, evidence],
-      { cwd },
+      { cwd, env },
     );
     expect(exported.code).toBe(0);
     const packaged = filesUnder(out);
@@ -160,25 +170,45 @@ describe('the response loop on an --evidence directory', () => {
     expect(md).toContain('access key used from a paste site');
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('False-positive rate per rule');
 
-    const verified = await runCli(['verify', evidence], { cwd });
+    const verified = await runCli(['verify', evidence], { cwd, env });
     expect(verified.stdout).toMatch(/^verified: /m);
     expect(verified.code).toBe(0);
-    // Known gap (closing note): a package whose first digest links to an earlier, empty hour outside it does not
-    // verify on its own yet; its manifest points auditors at the source, which verifies above.
-    expect(readFileSync(join(out, 'manifest.json'), 'utf8')).toContain('digests/');
+    // The package verifies on its own as an excerpt: its first digest links to an earlier hour outside it, which
+    // its manifest names, and it says so.
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.verification).toBe('package');
+    expect(manifest.excerpt.startsAfter.key).toMatch(/^digests\/dt=2026-11-0\d\//);
+    const pkg = await runCli(['verify', out], { cwd, env });
+    expect(pkg.stdout).toContain(
+      `package: verified as an excerpt of a longer chain (manifest.json): it starts after ${manifest.excerpt.startsAfter.key}, outside the package`,
+    );
+    expect(pkg.stdout).toMatch(/^verified: /m);
+    expect(pkg.stdout).not.toContain('key-changed');
+    expect(pkg.code).toBe(0);
+    // A finding deleted from the package, or one byte of it changed, is caught there too.
+    const packagedFinding = packaged.find((k) => k.startsWith('findings/')) ?? '';
+    const findingPath = join(out, ...packagedFinding.split('/'));
+    const findingBytes = readFileSync(findingPath, 'utf8');
+    writeFileSync(findingPath, findingBytes.replace('"severity"', '"severity" '));
+    expect((await runCli(['verify', out], { cwd, env })).stdout).toContain(`FAIL altered ${packagedFinding}`);
+    rmSync(findingPath);
+    const deleted = await runCli(['verify', out], { cwd, env });
+    expect(deleted.stdout).toContain(`FAIL missing ${packagedFinding}`);
+    expect(deleted.code).toBe(1);
+    writeFileSync(findingPath, findingBytes);
 
     // Any edit to any triage object (here: a verdict turned into a false positive) is caught and named.
     for (const key of triageKeys) {
       const path = join(evidence, ...key.split('/'));
       const original = readFileSync(path, 'utf8');
       writeFileSync(path, original.replace('"by": "alice"', '"by": "mallory"'));
-      const tampered = await runCli(['verify', evidence], { cwd });
+      const tampered = await runCli(['verify', evidence], { cwd, env });
       expect(tampered.code).toBe(1);
       expect(tampered.stdout).toContain(`FAIL altered ${key}`);
       writeFileSync(path, original);
     }
     // And an extra, undigested decision is not evidence either.
     writeFileSync(join(evidence, 'triage', 'forged.json'), '{}\n');
-    expect((await runCli(['verify', evidence], { cwd })).stdout).toContain('FAIL unexpected triage/forged.json');
+    expect((await runCli(['verify', evidence], { cwd, env })).stdout).toContain('FAIL unexpected triage/forged.json');
   }, 60_000);
 });

@@ -8,6 +8,7 @@ import {
   DIGEST_SCHEMA,
   digestBody,
   digestKey,
+  excerptOf,
   hourOf,
   signingInput,
   unsignedDigest,
@@ -493,5 +494,57 @@ describe('verifyChain: the tampering of issue 16 §4', () => {
     ]);
     expect(report.problems.find((p) => p.kind === 'deleted')?.detail).toMatch(/delete marker m1 .*1 locked version/);
     expect(report.problems.find((p) => p.kind === 'overwritten')?.detail).toMatch(/2 versions \(v2 at .*, v1 at/);
+  });
+});
+
+describe('verifyChain over an excerpt (an export package)', () => {
+  /** The 11:00 to 13:00 digests and what they list, without a1/a2 and D10: what an export of b1 and c1 holds. */
+  const excerptObjects = (): StoredObject[] => bucket().filter((o) => !/\/a[12]\.json$/.test(o.key) && o.key !== D10);
+
+  it('derives the excerpt: the link before its first digest, and listed objects it does not hold', () => {
+    const objects = excerptObjects().filter((o) => !o.key.endsWith('/c1.json'));
+    const d10 = CHAIN.find((d) => d.key === D10);
+    expect(excerptOf(objects)).toEqual({
+      startsAfter: { key: D10, sha256: hex(String(d10?.body)) },
+      omitted: [ev('c1', '2026-11-02T13:00:00Z').key],
+    });
+    expect(excerptOf(bucket())).toEqual({ startsAfter: null, omitted: [] });
+  });
+
+  it('verifies the excerpt it declares, and fails it without the declaration', () => {
+    const objects = excerptObjects();
+    expect(failures(objects)).toEqual([
+      ['missing', D10],
+      ['broken-link', D11],
+    ]);
+    const report = verifyChain(objects, { excerpt: excerptOf(objects) });
+    expect(report.ok).toBe(true);
+    expect(report.verified).toBe(2); // b1 and c1, both listed in the digests held
+  });
+
+  it('a declared link with the wrong hash, or to another digest, is still a broken link', () => {
+    const objects = excerptObjects();
+    const { startsAfter } = excerptOf(objects);
+    const wrongHash = { startsAfter: { key: D10, sha256: '0'.repeat(64) }, omitted: [] };
+    expect(failures(objects, { excerpt: wrongHash })).toEqual([
+      ['missing', D10],
+      ['broken-link', D11],
+    ]);
+    const otherKey = { startsAfter: { key: D12, sha256: startsAfter?.sha256 ?? '' }, omitted: [] };
+    expect(failures(objects, { excerpt: otherKey })).toEqual([
+      ['missing', D10],
+      ['broken-link', D11],
+    ]);
+  });
+
+  it('an object left out without being declared is missing; a declared one is not, and altering a held one fails', () => {
+    const objects = excerptObjects().filter((o) => !o.key.endsWith('/c1.json'));
+    const c1 = ev('c1', '2026-11-02T13:00:00Z').key;
+    const declaredLink = { startsAfter: excerptOf(objects).startsAfter, omitted: [] };
+    expect(failures(objects, { excerpt: declaredLink })).toEqual([['missing', c1]]);
+    expect(failures(objects, { excerpt: excerptOf(objects) })).toEqual([]);
+    const b1 = ev('b1', '2026-11-02T11:30:00Z').key;
+    const altered = objects.map((o) => (o.key === b1 ? { ...o, bytes: `${String(o.bytes)} ` } : o));
+    expect(failures(altered, { excerpt: excerptOf(objects) })).toEqual([['altered', b1]]);
   });
 });
