@@ -103,6 +103,7 @@ import { rule as s3PublicAccessBlockRemoved } from './s3/public-access-block-rem
 import { rule as s3TrailwardenBucketTampered } from './s3/trailwarden-bucket-tampered.rule.ts';
 import { rule as secretsmanagerResourcePolicyOpened } from './secretsmanager/resource-policy-opened.rule.ts';
 import { rule as secretsmanagerSecretsDeletedBurst } from './secretsmanager/secrets-deleted-burst.rule.ts';
+import { rule as secretsmanagerTrailwardenSecretTampered } from './secretsmanager/trailwarden-secret-tampered.rule.ts';
 import { rule as securityhubControlsWeakened } from './securityhub/controls-weakened.rule.ts';
 import { rule as securityhubDisabled } from './securityhub/disabled.rule.ts';
 import { rule as sesIdentityPolicyOpened } from './ses/identity-policy-opened.rule.ts';
@@ -180,6 +181,7 @@ export const RULES: readonly Rule[] = [
   s3TrailwardenBucketTampered,
   securityhubControlsWeakened,
   securityhubDisabled,
+  secretsmanagerTrailwardenSecretTampered,
   snsTrailwardenTopicTampered,
   sqsTrailwardenQueueTampered,
   // A.5.23 cloud services

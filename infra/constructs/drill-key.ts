@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -25,6 +25,8 @@ export class DrillKey extends Construct {
   constructor(scope: Construct, id: string, props: DrillKeyProps) {
     super(scope, id);
     this.secret = new secretsmanager.Secret(this, 'Secret', {
+      // Named after the stack so the self-protection rules know it as Trailwarden's (`<StackName>-*`).
+      secretName: `${Stack.of(this).stackName}-drill-key`,
       description: 'Trailwarden drill key: signs trailwarden drill events (evaluate function and drill operators only)',
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
     });

@@ -44,6 +44,8 @@ export class TriageWebhook extends PipelinePart {
     super(scope, id);
     // A random placeholder: until the operator puts PagerDuty's secret here, every call fails verification.
     this.secret = new secretsmanager.Secret(this, 'PagerDutySigningSecret', {
+      // Named after the stack so the self-protection rules know it as Trailwarden's (`<StackName>-*`).
+      secretName: `${Stack.of(this).stackName}-pagerduty-webhook`,
       description: 'Trailwarden: signing secret of the PagerDuty v3 webhook subscription (X-PagerDuty-Signature)',
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -411,7 +411,10 @@ describe('drill key', () => {
   it('is a generated secret whose ARN the evaluate function is told, to read on demand', () => {
     main.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }),
+      // Named `<StackName>-…` so secretsmanager.trailwarden-secret-tampered knows both secrets as Trailwarden's.
+      Name: 'Trailwarden-drill-key',
     });
+    main.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'Trailwarden-pagerduty-webhook' });
     main.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ DRILL_KEY_SECRET_ARN: { Ref: secretId } }) },
     });
