@@ -110,13 +110,28 @@ export const loadMetrics = async (
   return { ok: true, metrics, view, catalogue, source: opened.source };
 };
 
-const METRICS_OPTIONS = {
+/** The options every command that reads the response evidence shares (metrics, review). */
+export const EVIDENCE_OPTIONS = {
   source: { type: 'string' },
+  config: { type: 'string' },
+  'endpoint-url': { type: 'string' },
+} as const;
+
+/** Those options as `loadMetrics` takes them (`source` checked present by the caller). */
+export const evidenceOptions = (
+  source: string,
+  values: { readonly config?: string | undefined; readonly 'endpoint-url'?: string | undefined },
+): { readonly source: string; readonly config?: string; readonly endpointUrl?: string } => ({
+  source,
+  ...(values.config === undefined ? {} : { config: values.config }),
+  ...(values['endpoint-url'] === undefined ? {} : { endpointUrl: values['endpoint-url'] }),
+});
+
+const METRICS_OPTIONS = {
+  ...EVIDENCE_OPTIONS,
   from: { type: 'string' },
   to: { type: 'string' },
   format: { type: 'string' },
-  config: { type: 'string' },
-  'endpoint-url': { type: 'string' },
 } as const;
 
 /** `trailwarden metrics --source …`: 0 printed, 2 usage errors. */
@@ -140,16 +155,7 @@ export const metricsCommand = async (
   if (!(FORMATS as readonly string[]).includes(format)) return fail(`--format must be one of ${FORMATS.join(', ')}`);
   const range = parseRange(values.from, values.to);
   if (!range.ok) return fail(range.error);
-  const loaded = await loadMetrics(
-    {
-      source: values.source,
-      ...range,
-      ...(values.config === undefined ? {} : { config: values.config }),
-      ...(values['endpoint-url'] === undefined ? {} : { endpointUrl: values['endpoint-url'] }),
-    },
-    io,
-    deps,
-  );
+  const loaded = await loadMetrics({ ...evidenceOptions(values.source, values), ...range }, io, deps);
   if (!loaded.ok) return loaded.code;
   const lines =
     format === 'json'

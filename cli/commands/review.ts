@@ -7,14 +7,12 @@ import { parseOptions } from '../args.ts';
 import type { Io } from '../io.ts';
 import { EXIT, errorLine, message } from '../io.ts';
 import type { MetricsDeps } from './metrics.ts';
-import { loadMetrics } from './metrics.ts';
+import { EVIDENCE_OPTIONS, evidenceOptions, loadMetrics } from './metrics.ts';
 
 const REVIEW_OPTIONS = {
+  ...EVIDENCE_OPTIONS,
   quarter: { type: 'string' },
-  source: { type: 'string' },
   out: { type: 'string' },
-  config: { type: 'string' },
-  'endpoint-url': { type: 'string' },
 } as const;
 
 export const reviewBody = (review: Review): string => `${JSON.stringify(review, null, 2)}\n`;
@@ -52,13 +50,7 @@ export const reviewCommand = async (
   const now = (deps.now ?? Date.now)();
   const today = now - (now % 86_400_000);
   const loaded = await loadMetrics(
-    {
-      source: values.source,
-      from: quarter.from,
-      to: quarter.to,
-      ...(values.config === undefined ? {} : { config: values.config }),
-      ...(values['endpoint-url'] === undefined ? {} : { endpointUrl: values['endpoint-url'] }),
-    },
+    { ...evidenceOptions(values.source, values), from: quarter.from, to: quarter.to },
     io,
     deps,
     today,
