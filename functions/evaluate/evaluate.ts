@@ -360,6 +360,17 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): E
         createS3EvidenceStore(new S3Client({}), parsed.evidenceBucket),
         createSnsNotifier(new SNSClient({}), parsed.topicArn),
         importer,
+        {
+          // Paged and archived all the same; the count has an alarm, so a disabled Security Hub is noticed.
+          onImportRejected: (finding, error) => {
+            telemetry.log('error', 'Security Hub refused the finding: paged and archived without it', {
+              findingId: finding.id,
+              ruleId: finding.ruleId,
+              error: error.message,
+            });
+            telemetry.count({ SecurityHubRejected: 1 });
+          },
+        },
       );
     }),
     telemetry,

@@ -2,7 +2,11 @@ import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-s
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAwsFindingSink } from '../../functions/shared/adapters/aws-finding-sink.ts';
-import { asffResourceType, createSecurityHubImporter } from '../../functions/shared/adapters/securityhub-importer.ts';
+import {
+  asffResourceType,
+  createSecurityHubImporter,
+  SecurityHubRejected,
+} from '../../functions/shared/adapters/securityhub-importer.ts';
 import { parseEvaluateEnv, parseSecurityHubProductArn } from '../../functions/shared/env.ts';
 import { foldInto } from '../../rules/core/finding.ts';
 import { sampleFinding } from './support.ts';
@@ -29,6 +33,13 @@ const expected = (updatedAt: string, count: number, lastSeen = '2026-11-02T10:00
       AwsAccountId: '111122223333',
       Region: 'us-east-1',
       Types: ['Software and Configuration Checks/Industry and Regulatory Standards/ISO 27001', 'TTPs/Defense Evasion'],
+      FindingProviderFields: {
+        Severity: { Label: 'CRITICAL', Original: 'critical' },
+        Types: [
+          'Software and Configuration Checks/Industry and Regulatory Standards/ISO 27001',
+          'TTPs/Defense Evasion',
+        ],
+      },
       FirstObservedAt: '2026-11-02T10:00:00.000Z',
       LastObservedAt: lastSeen,
       CreatedAt: '2026-11-02T10:00:00.000Z',
@@ -48,6 +59,7 @@ const expected = (updatedAt: string, count: number, lastSeen = '2026-11-02T10:00
       ],
       ProductFields: {
         'trailwarden/ruleId': 'cloudtrail.logging-stopped',
+        'trailwarden/account': '111122223333',
         'trailwarden/count': String(count),
         'trailwarden/actor': 'arn:aws:iam::111122223333:user/mallory',
         'trailwarden/sourceIp': '203.0.113.66',
@@ -96,7 +108,9 @@ describe('Security Hub importer', () => {
     const importer = createSecurityHubImporter(new SecurityHubClient({ region: 'us-east-1' }), TARGET, {
       now: clock('2026-11-02T10:01:00.000Z'),
     });
-    await expect(importer.import(sampleFinding(), KEY)).rejects.toThrow(
+    const err = await importer.import(sampleFinding(), KEY).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SecurityHubRejected);
+    expect(String(err)).toContain(
       'Security Hub rejected finding 0123456789abcdef0123456789abcdef: InvalidInput bad resource',
     );
   });
@@ -146,6 +160,84 @@ describe('Security Hub importer', () => {
     });
   });
 
+  it('imports a member account finding under the calling account, naming the member account as a resource', async () => {
+    hub.on(BatchImportFindingsCommand).resolves({ FailedCount: 0, SuccessCount: 1, FailedFindings: [] });
+    await createSecurityHubImporter(new SecurityHubClient({ region: 'us-east-1' }), TARGET).import(
+      sampleFinding({ account: '444455556666', resources: [] }),
+    );
+    const f = hub.commandCalls(BatchImportFindingsCommand)[0]?.args[0].input.Findings?.[0];
+    // The default product accepts only findings whose AwsAccountId is the caller's own account.
+    expect(f?.AwsAccountId).toBe('111122223333');
+    expect(f?.Resources).toEqual([{ Type: 'AwsAccount', Id: 'AWS::::Account:444455556666', Region: 'us-east-1' }]);
+    expect(f?.ProductFields?.['trailwarden/account']).toBe('444455556666');
+  });
+
+  it('keeps within the ASFF limits: at most 32 resources, the rest counted', async () => {
+    hub.on(BatchImportFindingsCommand).resolves({ FailedCount: 0, SuccessCount: 1, FailedFindings: [] });
+    const resources = Array.from({ length: 40 }, (_, i) => `arn:aws:s3:::bucket-${i}`);
+    await createSecurityHubImporter(new SecurityHubClient({ region: 'us-east-1' }), TARGET).import(
+      sampleFinding({ resources }),
+    );
+    const f = hub.commandCalls(BatchImportFindingsCommand)[0]?.args[0].input.Findings?.[0];
+    expect(f?.Resources?.map((r) => r.Id)).toEqual(resources.slice(0, 32));
+    expect(f?.ProductFields?.['trailwarden/resourcesOmitted']).toBe('8');
+  });
+
+  it('imports a drill archived and marked, so no triage view or automation takes it for a real one', async () => {
+    hub.on(BatchImportFindingsCommand).resolves({ FailedCount: 0, SuccessCount: 1, FailedFindings: [] });
+    await createSecurityHubImporter(new SecurityHubClient({ region: 'us-east-1' }), TARGET).import(
+      sampleFinding({ drill: true }),
+    );
+    const f = hub.commandCalls(BatchImportFindingsCommand)[0]?.args[0].input.Findings?.[0];
+    expect(f?.Title).toBe('[DRILL] CloudTrail logging stopped or trail deleted');
+    expect(f?.RecordState).toBe('ARCHIVED');
+    expect(f?.ProductFields?.['trailwarden/drill']).toBe('true');
+  });
+
+  it('marks a replayed finding when the finding carries the replay marker', async () => {
+    hub.on(BatchImportFindingsCommand).resolves({ FailedCount: 0, SuccessCount: 1, FailedFindings: [] });
+    await createSecurityHubImporter(new SecurityHubClient({ region: 'us-east-1' }), TARGET).import({
+      ...sampleFinding(),
+      replay: true,
+    } as ReturnType<typeof sampleFinding>);
+    const f = hub.commandCalls(BatchImportFindingsCommand)[0]?.args[0].input.Findings?.[0];
+    expect(f?.Title).toBe('[REPLAY] CloudTrail logging stopped or trail deleted');
+    expect(f?.ProductFields?.['trailwarden/replay']).toBe('true');
+    expect(f?.RecordState).toBe('ACTIVE');
+  });
+
+  it.each([
+    [
+      'a finding Security Hub rejects as invalid',
+      { FailedFindings: [{ Id: 'x', ErrorCode: 'InvalidInput', ErrorMessage: 'bad' }], FailedCount: 1 },
+      undefined,
+    ],
+    [
+      'an account where Security Hub is not enabled',
+      undefined,
+      Object.assign(new Error('not subscribed'), { name: 'InvalidAccessException' }),
+    ],
+    ['a role without the grant', undefined, Object.assign(new Error('denied'), { name: 'AccessDeniedException' })],
+  ])('calls %s a rejection: retrying cannot help', async (_name, output, error) => {
+    if (error) hub.on(BatchImportFindingsCommand).rejects(error);
+    else hub.on(BatchImportFindingsCommand).resolves({ SuccessCount: 0, ...output });
+    const importer = createSecurityHubImporter(new SecurityHubClient({ region: 'us-east-1' }), TARGET, {
+      sleep: noSleep,
+    });
+    await expect(importer.import(sampleFinding(), KEY)).rejects.toBeInstanceOf(SecurityHubRejected);
+    expect(hub.commandCalls(BatchImportFindingsCommand)).toHaveLength(1);
+  });
+
+  it('calls a server error transient: the events are retried, the page waits', async () => {
+    hub.on(BatchImportFindingsCommand).rejects(Object.assign(new Error('boom'), { name: 'InternalException' }));
+    const importer = createSecurityHubImporter(new SecurityHubClient({ region: 'us-east-1' }), TARGET, {
+      sleep: noSleep,
+    });
+    const err = await importer.import(sampleFinding(), KEY).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(SecurityHubRejected);
+  });
+
   it.each([
     ['arn:aws:s3:::my-bucket', 'AwsS3Bucket'],
     ['arn:aws:iam::111122223333:role/app', 'AwsIamRole'],
@@ -180,6 +272,28 @@ describe('AWS finding sink with Security Hub', () => {
     );
     await expect(sink.deliver(sampleFinding())).rejects.toThrow('Security Hub down');
     expect(order).toEqual(['archive', 'import']);
+  });
+
+  it('pages a finding Security Hub rejects for good, and reports the rejection: Security Hub never holds a page back', async () => {
+    const order: string[] = [];
+    const sink = createAwsFindingSink(
+      archive(order),
+      { publish: async () => void order.push('page') },
+      {
+        import: async () => {
+          order.push('import');
+          throw new SecurityHubRejected('Security Hub is not enabled in this account');
+        },
+      },
+      { onImportRejected: (f, err) => void order.push(`rejected ${f.id}: ${err.message}`) },
+    );
+    await sink.deliver(sampleFinding());
+    expect(order).toEqual([
+      'archive',
+      'import',
+      'rejected 0123456789abcdef0123456789abcdef: Security Hub is not enabled in this account',
+      'page',
+    ]);
   });
 
   it('imports a fold and never pages it', async () => {
