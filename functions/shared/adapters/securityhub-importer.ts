@@ -209,7 +209,9 @@ export const createSecurityHubImporter = (
         } catch (err) {
           const name = err instanceof Error ? err.name : '';
           if (PERMANENT.has(name)) {
-            throw new SecurityHubRejected(`Security Hub refused the import: ${name}: ${err instanceof Error ? err.message : String(err)}`);
+            throw new SecurityHubRejected(
+              `Security Hub refused the import: ${name}: ${err instanceof Error ? err.message : String(err)}`,
+            );
           }
           if (!THROTTLED.has(name) || attempt >= attempts) throw err;
           await sleep(100 * 2 ** attempt);
