@@ -39,6 +39,18 @@ export interface TrailwardenConfig {
   readonly breakGlassRoleArn?: string;
   /** Response SLAs per severity (minutes to acknowledge and resolve; defaults applied). */
   readonly sla: SlaConfig;
+  /**
+   * Opt-in: import every finding into AWS Security Hub (CSPM) in ASFF, into the pipeline account's default
+   * product (`functions/shared/adapters/securityhub-importer.ts`). Default false.
+   */
+  readonly securityHub: boolean;
+  /** Opt-in: a chat topic carrying Amazon Q Developer (AWS Chatbot) custom notifications. Default off. */
+  readonly chat: ChatConfig;
+}
+
+/** The chat topic (`infra/constructs/chat.ts`): connect it to a Slack or Teams channel in Amazon Q Developer. */
+export interface ChatConfig {
+  readonly enabled: boolean;
 }
 
 export interface AlertsConfig {
@@ -99,6 +111,8 @@ export const CONTEXT_KEYS = [
   'drillOperators',
   'breakGlassRoleArn',
   'sla',
+  'securityHub',
+  'chat',
 ] as const;
 export type ConfigContext = Readonly<Partial<Record<(typeof CONTEXT_KEYS)[number], unknown>>>;
 
@@ -133,6 +147,12 @@ const fromContext = (key: string, raw: unknown, errors: string[]): unknown => {
     case 'trails':
     case 'drillOperators':
       return raw.trim().startsWith('[') ? parseJson(where, raw, errors) : raw.split(',').map((s) => s.trim());
+    case 'securityHub':
+      return raw === 'true' ? true : raw === 'false' ? false : raw;
+    case 'chat':
+      // `-c chat=true` is short for `{"enabled":true}`.
+      if (raw === 'true' || raw === 'false') return { enabled: raw === 'true' };
+      return parseJson(where, raw, errors);
     case 'alerts':
     case 'health':
     case 'changeWindows':
@@ -275,6 +295,13 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
   const sla = parseSlaConfig(input.sla, 'sla');
   if (!sla.ok) errors.push(...sla.errors);
 
+  let securityHub = false;
+  if (input.securityHub !== undefined) {
+    if (typeof input.securityHub === 'boolean') securityHub = input.securityHub;
+    else at('securityHub', `must be true or false (got ${show(input.securityHub)})`);
+  }
+  const chat = parseChat(input.chat, at);
+
   if (errors.length > 0 || !detection.ok || !sla.ok) return { ok: false, errors };
   return {
     ok: true,
@@ -289,6 +316,8 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
       changeWindows,
       drillOperators,
       sla: sla.sla,
+      securityHub,
+      chat,
       // The evaluate function reads windows from its detection config: top-level windows join those there.
       detection: {
         ...detection.config,
@@ -300,6 +329,21 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
       ...(breakGlassRoleArn ? { breakGlassRoleArn } : {}),
     },
   };
+};
+
+/** `chat`: `{ enabled }` (a boolean); more keys would be typos. */
+const parseChat = (v: unknown, at: (key: string, msg: string) => void): ChatConfig => {
+  if (v === undefined) return { enabled: false };
+  if (!isRecord(v)) {
+    at('chat', `must be {enabled} (got ${show(v)})`);
+    return { enabled: false };
+  }
+  for (const key of Object.keys(v)) if (key !== 'enabled') at(`chat.${key}`, 'unknown key (known keys: enabled)');
+  if (v.enabled !== undefined && typeof v.enabled !== 'boolean') {
+    at('chat.enabled', `must be true or false (got ${show(v.enabled)})`);
+    return { enabled: false };
+  }
+  return { enabled: v.enabled === true };
 };
 
 const HEALTH_KEYS = Object.keys(HEALTH_LIMITS) as (keyof typeof HEALTH_LIMITS)[];

@@ -19,6 +19,7 @@ import { HealthChecks } from './health.ts';
 import { PipelineKeys } from './keys.ts';
 import { keepLogicalIds } from './logical-ids.ts';
 import { Monitoring } from './monitoring.ts';
+import { SecurityHubSink } from './security-hub.ts';
 import { REPO_ROOT } from './trailwarden-function.ts';
 import { TriageWebhook } from './triage-webhook.ts';
 
@@ -76,6 +77,8 @@ export class TrailwardenPipeline extends Construct {
   readonly health: HealthChecks;
   readonly monitoring: Monitoring;
   readonly triageWebhook: TriageWebhook;
+  /** Present with `securityHub: true`: the import grant and product ARN of the evaluate function. */
+  readonly securityHub?: SecurityHubSink;
 
   /** Key of the messaging resources: queues and both topics (used by EventBridge and CloudWatch too). */
   readonly messagingKey: kms.Key;
@@ -164,6 +167,13 @@ export class TrailwardenPipeline extends Construct {
       healthFunction: this.health.healthFunction,
       digestFunction: this.evidence.digestFunction,
     });
+
+    if (config.securityHub) {
+      this.securityHub = new SecurityHubSink(this, 'SecurityHub', {
+        evaluateFunction: this.detection.evaluateFunction,
+        monitoring: this.monitoring,
+      });
+    }
 
     this.triageWebhook = new TriageWebhook(this, 'Triage', {
       evidence: this.evidence,

@@ -18,7 +18,37 @@ describe('loadConfig', () => {
       detection: DEFAULT_DETECTION_CONFIG,
       drillOperators: [],
       sla: DEFAULT_SLA,
+      securityHub: false,
+      chat: { enabled: false },
     });
+  });
+
+  it('turns Security Hub and chat on from the file or from -c', () => {
+    expect(loadConfig({ securityHub: true, chat: { enabled: true } })).toMatchObject({
+      securityHub: true,
+      chat: { enabled: true },
+    });
+    expect(loadConfig(undefined, { securityHub: 'true', chat: '{"enabled":true}' })).toMatchObject({
+      securityHub: true,
+      chat: { enabled: true },
+    });
+    expect(
+      loadConfig({ securityHub: true, chat: { enabled: true } }, { securityHub: 'false', chat: 'false' }),
+    ).toMatchObject({
+      securityHub: false,
+      chat: { enabled: false },
+    });
+    expect(loadConfig(undefined, { chat: 'true' }).chat).toEqual({ enabled: true });
+  });
+
+  it.each([
+    [{ securityHub: 'yes' }, {}, 'securityHub: must be true or false (got "yes")'],
+    [{}, { securityHub: 'on' }, 'securityHub: must be true or false (got "on")'],
+    [{ chat: true }, {}, 'chat: must be {enabled} (got true)'],
+    [{ chat: { enabled: 'yes' } }, {}, 'chat.enabled: must be true or false (got "yes")'],
+    [{ chat: { enabled: true, slack: 'C0123' } }, {}, 'chat.slack: unknown key (known keys: enabled)'],
+  ])('rejects Security Hub / chat config %j %j with its path', (file, context, error) => {
+    expect(errorsOf(file, context)).toEqual([error]);
   });
 
   it('takes drill operators from the file or from -c as a comma list', () => {
