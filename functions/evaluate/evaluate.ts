@@ -356,11 +356,20 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): E
             ]).then(([{ SecurityHubClient }, { createSecurityHubImporter }]) =>
               createSecurityHubImporter(new SecurityHubClient({}), hub),
             );
+      const sns = new SNSClient({});
+      const chatTopicArn = parsed.chatTopicArn;
+      const chat =
+        chatTopicArn === undefined
+          ? undefined
+          : await import('../shared/adapters/sns-chat-notifier.ts').then(({ createSnsChatNotifier }) =>
+              createSnsChatNotifier(sns, chatTopicArn),
+            );
       return createAwsFindingSink(
         createS3EvidenceStore(new S3Client({}), parsed.evidenceBucket),
-        createSnsNotifier(new SNSClient({}), parsed.topicArn),
+        createSnsNotifier(sns, parsed.topicArn),
         importer,
         {
+          ...(chat === undefined ? {} : { chat }),
           // Paged and archived all the same; the count has an alarm, so a disabled Security Hub is noticed.
           onImportRejected: (finding, error) => {
             telemetry.log('error', 'Security Hub refused the finding: paged and archived without it', {

@@ -10,6 +10,8 @@ export interface EvaluateEnv {
   readonly drillKeySecret?: string;
   /** Opt-in Security Hub sink: the account's default product ARN (`securityHub: true` sets it). */
   readonly securityHub?: { readonly partition: string; readonly region: string; readonly account: string };
+  /** Opt-in chat topic (`chat: { enabled: true }`): Amazon Q Developer custom notifications. */
+  readonly chatTopicArn?: string;
 }
 
 const PRODUCT_ARN = /^arn:(aws[a-z-]*):securityhub:([a-z0-9-]+):(\d{12}):product\/(\d{12})\/default$/;
@@ -22,6 +24,13 @@ export const parseSecurityHubProductArn = (
   if (m === null || m[3] !== m[4])
     throw new Error(`SECURITY_HUB_PRODUCT_ARN is not an account default product ARN: ${arn}`);
   return { partition: m[1] ?? '', region: m[2] ?? '', account: m[3] ?? '' };
+};
+
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
+const parseTopicArn = (name: string, arn: string): string => {
+  if (!TOPIC_ARN.test(arn)) throw new Error(`${name} is not an SNS topic ARN: ${arn}`);
+  return arn;
 };
 
 /** Parsed once per container; a misconfigured function fails at init, loudly, not per event. */
@@ -46,6 +55,7 @@ export const parseEvaluateEnv = (env: Readonly<Record<string, string | undefined
     detection: detection.config,
     ...(env.DRILL_KEY_SECRET_ARN ? { drillKeySecret: env.DRILL_KEY_SECRET_ARN } : {}),
     ...(env.SECURITY_HUB_PRODUCT_ARN ? { securityHub: parseSecurityHubProductArn(env.SECURITY_HUB_PRODUCT_ARN) } : {}),
+    ...(env.CHAT_TOPIC_ARN ? { chatTopicArn: parseTopicArn('CHAT_TOPIC_ARN', env.CHAT_TOPIC_ARN) } : {}),
   };
 };
 

@@ -1,9 +1,11 @@
 import type { Finding } from '../../../rules/core/finding.ts';
 import type { FindingSink } from '../../../rules/core/ports.ts';
 import { shouldPage } from '../../../rules/core/suppressions.ts';
+import { chatKindOf } from '../chat-notification.ts';
 import type { EvidenceStore } from './s3-evidence-store.ts';
 import type { FindingImporter } from './securityhub-importer.ts';
 import { SecurityHubRejected } from './securityhub-importer.ts';
+import type { ChatNotifier } from './sns-chat-notifier.ts';
 import type { Notifier } from './sns-notifier.ts';
 
 /**
@@ -16,6 +18,12 @@ import type { Notifier } from './sns-notifier.ts';
 export interface AwsFindingSinkOptions {
   /** A finding Security Hub refused for good (it was paged and archived all the same): log and count it. */
   readonly onImportRejected?: (finding: Finding, error: SecurityHubRejected) => void;
+  /**
+   * The chat topic (`chat: { enabled: true }`): a card for every finding that pages, updates included, posted
+   * before the page. A failed post throws before anyone is paged, so the retry pages once; a failed page after a
+   * good post posts the card again on the retry (a repeated card, never a repeated page).
+   */
+  readonly chat?: ChatNotifier;
 }
 
 export const createAwsFindingSink = (
@@ -42,7 +50,13 @@ export const createAwsFindingSink = (
     deliver: async (finding, notice) => {
       const { key } = await evidence.put(finding);
       await importOrReport(finding, key);
-      if (shouldPage(finding)) await notifier.publish(finding, key, notice);
+      if (!shouldPage(finding)) return;
+      await options.chat?.publish(finding, {
+        kind: chatKindOf(notice),
+        evidenceKey: key,
+        ...(notice ? { notice } : {}),
+      });
+      await notifier.publish(finding, key, notice);
     },
     fold: async (finding) => {
       const { key } = await evidence.put(finding);
