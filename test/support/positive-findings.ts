@@ -1,0 +1,75 @@
+import { caseEvent } from '../../rules/core/cases.ts';
+import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
+import { createDetector } from '../../rules/core/detector.ts';
+import { buildCatalogue } from '../../rules/core/engine.ts';
+import type { Finding } from '../../rules/core/finding.ts';
+import type { History } from '../../rules/core/history.ts';
+import { EMPTY_HISTORY, recordSightings } from '../../rules/core/history.ts';
+import { createMemoryCounterStore, createMemoryLedger } from '../../rules/core/memory.ts';
+import type { HistoryStore } from '../../rules/core/ports.ts';
+import type { AuditEvent, Rule, RuleCase } from '../../rules/core/types.ts';
+import { ruleTextFrom, ruleTextTable, withDocs } from '../../rules/docs.ts';
+import { RULES } from '../../rules/index.ts';
+
+/**
+ * Every rule's positive cases, each turned into the findings the real detector delivers for it (the same
+ * approach as test/cli/ocsf-schema.test.ts): for checks that a rendering holds for the whole catalogue.
+ */
+export const DOCUMENTED = await withDocs(RULES);
+const ruleText = ruleTextFrom(ruleTextTable(DOCUMENTED));
+
+const seededHistory = (seed: History): HistoryStore => {
+  const histories = new Map<string, History>();
+  return {
+    record: async (requests) =>
+      requests.map(({ key, spec, sightings }) => {
+        const history = recordSightings(histories.get(key) ?? seed, sightings, spec);
+        histories.set(key, history);
+        return { key, ok: true as const, history };
+      }),
+  };
+};
+
+const parsed = (rule: Rule, c: RuleCase, event: unknown, n: number): AuditEvent => {
+  const p = caseEvent(rule, { ...c, event });
+  if (!p.ok) throw new Error(`${rule.id} ${c.name}: ${p.error}`);
+  return n === 0 ? p.event : { ...p.event, id: `${p.event.id}-${n}` };
+};
+
+const detect = async (rule: Rule, c: RuleCase): Promise<Finding[]> => {
+  const delivered: Finding[] = [];
+  const config = { ...DEFAULT_DETECTION_CONFIG, ...c.config };
+  const detector = createDetector({
+    catalogue: buildCatalogue([rule]),
+    config:
+      c.criticality === undefined
+        ? config
+        : { ...config, criticality: { ...config.criticality, default: c.criticality } },
+    counters: createMemoryCounterStore(),
+    ledger: createMemoryLedger(),
+    sink: { deliver: async (f) => void delivered.push(f), fold: async () => {} },
+    ruleText,
+    history: seededHistory(c.history ?? EMPTY_HISTORY),
+  });
+  for (const [i, before] of (c.before ?? []).entries()) await detector.process([parsed(rule, c, before, i + 1000)]);
+  const repeats = Math.max(
+    1,
+    ...Object.values(rule.threshold?.byCriticality ?? {}).map((w) => w.count),
+    rule.threshold?.count ?? 1,
+  );
+  await detector.process(Array.from({ length: repeats }, (_, n) => parsed(rule, c, c.event, n)));
+  return delivered;
+};
+
+/** A distinct-count rule cannot fire from one repeated case: its threshold is lifted for the rendering check. */
+export const findingsOf = async (rule: Rule, c: RuleCase): Promise<Finding[]> => {
+  const found = await detect(rule, c);
+  return found.length > 0 || rule.threshold === null ? found : detect({ ...rule, threshold: null }, c);
+};
+
+export const POSITIVE_CASES = DOCUMENTED.flatMap(([rule, docs]) =>
+  docs
+    .cases()
+    .filter((c) => c.expect === 'match')
+    .map((c) => [`${rule.id}: ${c.name}`, rule, c] as const),
+);
