@@ -12,6 +12,7 @@ import type { EventSelector } from '../../rules/core/types.ts';
 import type { TrailwardenConfig } from '../config.ts';
 import type { GeneratedPattern } from '../event-patterns.ts';
 import { Alerting } from './alerting.ts';
+import { ChatTopic } from './chat.ts';
 import { Detection } from './detection.ts';
 import { DrillKey } from './drill-key.ts';
 import { Evidence } from './evidence.ts';
@@ -79,6 +80,8 @@ export class TrailwardenPipeline extends Construct {
   readonly triageWebhook: TriageWebhook;
   /** Present with `securityHub: true`: the import grant and product ARN of the evaluate function. */
   readonly securityHub?: SecurityHubSink;
+  /** Present with `chat: { enabled: true }`: the Amazon Q Developer (AWS Chatbot) custom-notification topic. */
+  readonly chat?: ChatTopic;
 
   /** Key of the messaging resources: queues and both topics (used by EventBridge and CloudWatch too). */
   readonly messagingKey: kms.Key;
@@ -173,6 +176,10 @@ export class TrailwardenPipeline extends Construct {
         evaluateFunction: this.detection.evaluateFunction,
         monitoring: this.monitoring,
       });
+    }
+
+    if (config.chat.enabled) {
+      this.chat = new ChatTopic(this, 'Chat', { messagingKey, evaluateFunction: this.detection.evaluateFunction });
     }
 
     this.triageWebhook = new TriageWebhook(this, 'Triage', {

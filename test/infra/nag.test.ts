@@ -34,6 +34,7 @@ const configs = {
     alerts: { emails: ['secops@example.com'], https: [{ url: 'https://example.com/hook' }] },
   }),
   'home region us-east-1': loadConfig({ homeRegion: 'us-east-1' }),
+  'Security Hub and chat on': loadConfig({ homeRegion: 'eu-west-1', securityHub: true, chat: { enabled: true } }),
 };
 
 /**
