@@ -31,7 +31,7 @@ export class SecurityHubSink extends PipelinePart {
     const role = props.evaluateFunction.role;
     if (role === undefined) throw new Error('evaluate function has no role');
     role.attachInlinePolicy(
-      new iam.Policy(this, 'ImportPolicy', {
+      new iam.Policy(this, 'SecurityHubImportPolicy', {
         statements: [
           new iam.PolicyStatement({
             sid: 'ImportIntoTheDefaultProductOnly',
