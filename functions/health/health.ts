@@ -25,6 +25,7 @@ import { createDynamoHeartbeatStore } from '../shared/adapters/dynamodb-heartbea
 import { createDynamoIncidentStore } from '../shared/adapters/dynamodb-incident-store.ts';
 import { createDynamoLedger } from '../shared/adapters/dynamodb-ledger.ts';
 import { createS3EvidenceStore } from '../shared/adapters/s3-evidence-store.ts';
+import { createSnsChatNotifier, withChatResolutions } from '../shared/adapters/sns-chat-notifier.ts';
 import { createSnsNotifier } from '../shared/adapters/sns-notifier.ts';
 import { createSnsResolvedNotifier } from '../shared/adapters/sns-resolved-notifier.ts';
 import { parseHealthEnv } from '../shared/env.ts';
@@ -190,6 +191,8 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): H
   const dynamo = new DynamoDBClient({});
   const sns = new SNSClient({});
   const home = { account: parsed.account, region: parsed.region };
+  const chat = parsed.chatTopicArn === undefined ? undefined : createSnsChatNotifier(sns, parsed.chatTopicArn);
+  const resolutions = createSnsResolvedNotifier(sns, parsed.topicArn);
   return {
     trails: createCloudTrailStatusSource(new CloudTrailClient({}), parsed.trails, home),
     recorders: createConfigRecorderStatusSource(
@@ -205,8 +208,10 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): H
     sink: createAwsFindingSink(
       createS3EvidenceStore(new S3Client({}), parsed.evidenceBucket),
       createSnsNotifier(sns, parsed.topicArn),
+      undefined,
+      chat === undefined ? {} : { chat },
     ),
-    resolutions: createSnsResolvedNotifier(sns, parsed.topicArn),
+    resolutions: chat === undefined ? resolutions : withChatResolutions(resolutions, chat),
     clock: { now: () => Date.now() },
     settings: { ...DEFAULT_HEALTH_SETTINGS, deliveryLagMs: parsed.deliveryLagMs, silenceMs: parsed.silenceMs },
     home,

@@ -69,6 +69,8 @@ export interface HealthEnv {
   readonly region: string;
   readonly deliveryLagMs: number;
   readonly silenceMs: number;
+  /** Opt-in chat topic: silence and trail findings, and their resolutions, as chat cards too. */
+  readonly chatTopicArn?: string;
 }
 
 /** Parsed once per container, like the evaluate function's: a bad setting fails at init. */
@@ -103,5 +105,6 @@ export const parseHealthEnv = (env: Readonly<Record<string, string | undefined>>
     region: need('AWS_REGION'),
     deliveryLagMs: minutes('DELIVERY_LAG_MINUTES', 60),
     silenceMs: minutes('SILENCE_MINUTES', 360),
+    ...(env.CHAT_TOPIC_ARN ? { chatTopicArn: parseTopicArn('CHAT_TOPIC_ARN', env.CHAT_TOPIC_ARN) } : {}),
   };
 };

@@ -9,15 +9,18 @@ import { PipelinePart } from './logical-ids.ts';
 export interface ChatProps {
   /** Encrypts the topic, like the findings topic. */
   readonly messagingKey: kms.IKey;
-  /** Posts a card per finding it pages (`functions/shared/adapters/sns-chat-notifier.ts`). */
-  readonly evaluateFunction: NodejsFunction;
+  /**
+   * The functions that post cards (`functions/shared/adapters/sns-chat-notifier.ts`): the evaluate function
+   * (findings) and the health function (silence and trail findings, resolutions). Nobody else may publish.
+   */
+  readonly publishers: readonly NodejsFunction[];
 }
 
 /**
  * The opt-in chat topic (`chat: { enabled: true }`): Amazon Q Developer in chat applications (AWS Chatbot)
  * custom notifications, one card per page, update, escalation. Connect it to a Slack channel or Teams channel
  * in the Amazon Q Developer console (README, "Where findings go"). Under the messaging key, TLS only, and only
- * the evaluate function may publish: a forged card in the team channel ("all clear", a fake runbook link) is as
+ * Trailwarden's functions may publish: a forged card in the team channel ("all clear", a fake runbook link) is as
  * harmful as a forged page, so every other principal is denied `sns:Publish` whatever its own policy says.
  */
 export class ChatTopic extends PipelinePart {
@@ -25,14 +28,16 @@ export class ChatTopic extends PipelinePart {
 
   constructor(scope: Construct, id: string, props: ChatProps) {
     super(scope, id);
-    const role = props.evaluateFunction.role;
-    if (role === undefined) throw new Error('evaluate function has no role');
+    const roles = props.publishers.map((fn) => {
+      if (fn.role === undefined) throw new Error(`${fn.node.path} has no role`);
+      return fn.role;
+    });
     this.topic = new sns.Topic(this, 'ChatTopic', {
       displayName: 'Trailwarden chat',
       masterKey: props.messagingKey,
       enforceSSL: true,
     });
-    this.topic.grantPublish(role);
+    for (const role of roles) this.topic.grantPublish(role);
     this.topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'OnlyTrailwardenPostsToChat',
@@ -41,12 +46,12 @@ export class ChatTopic extends PipelinePart {
         actions: ['sns:Publish'],
         resources: [this.topic.topicArn],
         conditions: {
-          ArnNotEquals: { 'aws:PrincipalArn': Lazy.list({ produce: () => [role.roleArn] }) },
+          ArnNotEquals: { 'aws:PrincipalArn': Lazy.list({ produce: () => roles.map((r) => r.roleArn) }) },
           BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
         },
       }),
     );
-    props.evaluateFunction.addEnvironment('CHAT_TOPIC_ARN', this.topic.topicArn);
+    for (const fn of props.publishers) fn.addEnvironment('CHAT_TOPIC_ARN', this.topic.topicArn);
     new CfnOutput(this, 'ChatTopicArn', {
       value: this.topic.topicArn,
       description: 'Map this topic to a Slack or Teams channel in Amazon Q Developer in chat applications',

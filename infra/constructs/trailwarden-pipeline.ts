@@ -179,7 +179,10 @@ export class TrailwardenPipeline extends Construct {
     }
 
     if (config.chat.enabled) {
-      this.chat = new ChatTopic(this, 'Chat', { messagingKey, evaluateFunction: this.detection.evaluateFunction });
+      this.chat = new ChatTopic(this, 'Chat', {
+        messagingKey,
+        publishers: [this.detection.evaluateFunction, this.health.healthFunction],
+      });
     }
 
     this.triageWebhook = new TriageWebhook(this, 'Triage', {

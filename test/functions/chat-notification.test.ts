@@ -2,9 +2,9 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAwsFindingSink } from '../../functions/shared/adapters/aws-finding-sink.ts';
-import { createSnsChatNotifier } from '../../functions/shared/adapters/sns-chat-notifier.ts';
+import { createSnsChatNotifier, withChatResolutions } from '../../functions/shared/adapters/sns-chat-notifier.ts';
 import { CHAT_LIMITS, chatMessage, renderChatNotification } from '../../functions/shared/chat-notification.ts';
-import { parseEvaluateEnv } from '../../functions/shared/env.ts';
+import { parseEvaluateEnv, parseHealthEnv } from '../../functions/shared/env.ts';
 import type { Incident } from '../../rules/core/incident.ts';
 import type { IncidentNotice } from '../../rules/core/ports.ts';
 import { sampleFinding } from './support.ts';
@@ -203,6 +203,33 @@ describe('SNS chat notifier', () => {
   });
 });
 
+describe('resolutions in chat', () => {
+  it('posts the resolution card before the SNS notice, and nothing to SNS when the post fails', async () => {
+    const order: string[] = [];
+    const notifier = withChatResolutions(
+      { resolved: async (f, at, why) => void order.push(`sns ${f.id} ${at} ${why}`) },
+      {
+        publish: async (f, ctx) => void order.push(`chat ${ctx.kind} ${ctx.resolution?.at} ${ctx.resolution?.reason}`),
+      },
+    );
+    await notifier.resolved(sampleFinding(), '2026-11-02T11:00:00.000Z', 'events resumed');
+    expect(order).toEqual([
+      'chat resolved 2026-11-02T11:00:00.000Z events resumed',
+      'sns 0123456789abcdef0123456789abcdef 2026-11-02T11:00:00.000Z events resumed',
+    ]);
+    const failing = withChatResolutions(
+      { resolved: async () => void order.push('sns again') },
+      {
+        publish: async () => {
+          throw new Error('chat down');
+        },
+      },
+    );
+    await expect(failing.resolved(sampleFinding(), 'x', 'y')).rejects.toThrow('chat down');
+    expect(order).not.toContain('sns again');
+  });
+});
+
 const archive = (order: string[]) => ({
   put: async () => {
     order.push('archive');
@@ -251,6 +278,12 @@ describe('CHAT_TOPIC_ARN', () => {
     expect(parseEvaluateEnv({ ...env, CHAT_TOPIC_ARN: TOPIC }).chatTopicArn).toBe(TOPIC);
     expect(parseEvaluateEnv(env)).not.toHaveProperty('chatTopicArn');
   });
+  it('is read by the health function too', () => {
+    const health = { ...env, ACCOUNT_ID: '111122223333', AWS_REGION: 'us-east-1' };
+    expect(parseHealthEnv({ ...health, CHAT_TOPIC_ARN: TOPIC }).chatTopicArn).toBe(TOPIC);
+    expect(parseHealthEnv(health)).not.toHaveProperty('chatTopicArn');
+  });
+
   it('fails at init on something that is not a topic ARN', () => {
     expect(() => parseEvaluateEnv({ ...env, CHAT_TOPIC_ARN: 'https://hooks.slack.com/x' })).toThrow(
       'CHAT_TOPIC_ARN is not an SNS topic ARN',

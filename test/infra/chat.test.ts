@@ -19,13 +19,17 @@ const logicalId = (t: Template, type: string, match: (id: string) => boolean): s
   return ids[0] ?? '';
 };
 const chatTopicId = logicalId(enabled, 'AWS::SNS::Topic', (id) => id.startsWith('PipelineChatTopic'));
-const evaluate = (t: Template) => {
+const functionWith = (t: Template, variable: string) => {
   const [fn] = Object.entries(t.findResources('AWS::Lambda::Function')).filter(([, f]) =>
-    JSON.stringify(f.Properties.Environment ?? {}).includes('DETECTION_CONFIG'),
+    JSON.stringify(f.Properties.Environment ?? {}).includes(variable),
   );
-  if (fn === undefined) throw new Error('no evaluate function');
+  if (fn === undefined) throw new Error(`no function with ${variable}`);
   return fn;
 };
+const evaluate = (t: Template) => functionWith(t, 'DETECTION_CONFIG');
+const health = (t: Template) => functionWith(t, 'SILENCE_MINUTES');
+const roleOf = (fn: Record<string, { Role?: unknown }>): string =>
+  (fn.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
 
 describe('chat topic (chat: { enabled: true })', () => {
   it('is encrypted with the messaging key', () => {
@@ -36,9 +40,9 @@ describe('chat topic (chat: { enabled: true })', () => {
     });
   });
 
-  it('refuses non-TLS use and any publisher but the evaluate role', () => {
-    const [, fn] = evaluate(enabled);
-    const role = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  it('refuses non-TLS use and any publisher but the evaluate and health roles', () => {
+    const role = roleOf(evaluate(enabled)[1]);
+    const healthRole = roleOf(health(enabled)[1]);
     enabled.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: chatTopicId }],
       PolicyDocument: {
@@ -55,7 +59,9 @@ describe('chat topic (chat: { enabled: true })', () => {
             Action: 'sns:Publish',
             Resource: { Ref: chatTopicId },
             Condition: {
-              ArnNotEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [role, 'Arn'] }] },
+              ArnNotEquals: {
+                'aws:PrincipalArn': [{ 'Fn::GetAtt': [role, 'Arn'] }, { 'Fn::GetAtt': [healthRole, 'Arn'] }],
+              },
               BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
             },
           },
@@ -64,12 +70,15 @@ describe('chat topic (chat: { enabled: true })', () => {
     });
   });
 
-  it('lets the evaluate function publish to it and tells the function where it is', () => {
-    const [, fn] = evaluate(enabled);
+  it.each([
+    ['evaluate', evaluate],
+    ['health', health],
+  ])('lets the %s function publish to it and tells the function where it is', (_name, pick) => {
+    const [, fn] = pick(enabled);
     expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.CHAT_TOPIC_ARN).toEqual({
       Ref: chatTopicId,
     });
-    const role = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const role = roleOf(fn);
     const publishes = Object.values(enabled.findResources('AWS::IAM::Policy'))
       .filter((p) => JSON.stringify(p.Properties.Roles).includes(role))
       .flatMap(

@@ -1,5 +1,6 @@
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Finding } from '../../../rules/core/finding.ts';
+import type { ResolutionNotifier } from '../../../rules/core/ports.ts';
 import type { ChatContext } from '../chat-notification.ts';
 import { chatMessage } from '../chat-notification.ts';
 
@@ -27,5 +28,16 @@ export const createSnsChatNotifier = (client: SNSClient, topicArn: string): Chat
         },
       }),
     );
+  },
+});
+
+/**
+ * A resolution told to chat too, in the incident's thread, before the SNS notice: a failed post fails the run
+ * before the pager hears of it, so the retry tells the pager once.
+ */
+export const withChatResolutions = (resolutions: ResolutionNotifier, chat: ChatNotifier): ResolutionNotifier => ({
+  resolved: async (finding, resolvedAt, reason) => {
+    await chat.publish(finding, { kind: 'resolved', resolution: { at: resolvedAt, reason } });
+    await resolutions.resolved(finding, resolvedAt, reason);
   },
 });
