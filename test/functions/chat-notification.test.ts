@@ -209,7 +209,7 @@ describe('resolutions in chat', () => {
     const notifier = withChatResolutions(
       { resolved: async (f, at, why) => void order.push(`sns ${f.id} ${at} ${why}`) },
       {
-        publish: async (f, ctx) => void order.push(`chat ${ctx.kind} ${ctx.resolution?.at} ${ctx.resolution?.reason}`),
+        publish: async (_f, ctx) => void order.push(`chat ${ctx.kind} ${ctx.resolution?.at} ${ctx.resolution?.reason}`),
       },
     );
     await notifier.resolved(sampleFinding(), '2026-11-02T11:00:00.000Z', 'events resumed');

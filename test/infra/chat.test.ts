@@ -28,8 +28,11 @@ const functionWith = (t: Template, variable: string) => {
 };
 const evaluate = (t: Template) => functionWith(t, 'DETECTION_CONFIG');
 const health = (t: Template) => functionWith(t, 'SILENCE_MINUTES');
-const roleOf = (fn: Record<string, { Role?: unknown }>): string =>
-  (fn.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+const roleOf = (fn: Record<string, { Role?: unknown }>): string => {
+  const role = fn.Properties?.Role as { 'Fn::GetAtt': [string, string] } | undefined;
+  if (role === undefined) throw new Error('function without a role');
+  return role['Fn::GetAtt'][0];
+};
 
 describe('chat topic (chat: { enabled: true })', () => {
   it('is encrypted with the messaging key', () => {
