@@ -27,11 +27,14 @@ const isNewNetwork = (network: string, atMs: number, history: HistoryView | unde
   !history.sightings.some((s) => s.v === network);
 
 const SERVICE_USERS = { serviceUsers: ['svc-*'] };
-const at = Date.parse('2026-11-02T23:05:48Z');
-const known = (firstDaysAgo: number, networks: readonly string[]) => ({
-  first: at - firstDaysAgo * DAY_MS,
-  sightings: networks.map((v, i) => ({ id: `s${i}`, v, t: at - (firstDaysAgo - i) * DAY_MS, last: at - DAY_MS })),
-});
+/** History as of the fixture's time (a function, so the Lambda bundle drops it with the cases). */
+const known = (firstDaysAgo: number, networks: readonly string[]) => {
+  const at = Date.parse('2026-11-02T23:05:48Z');
+  return {
+    first: at - firstDaysAgo * DAY_MS,
+    sightings: networks.map((v, i) => ({ id: `s${i}`, v, t: at - (firstDaysAgo - i) * DAY_MS, last: at - DAY_MS })),
+  };
+};
 
 export const rule = defineRule({
   id: 'iam.service-key-new-network',
