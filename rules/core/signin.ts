@@ -1,3 +1,4 @@
+import { partitionOf } from './arn.ts';
 import type { CloudTrailRecord } from './cloudtrail.ts';
 import { accountOf, stringParam } from './cloudtrail.ts';
 import { globToRegExp } from './glob.ts';
@@ -57,9 +58,12 @@ export const personKey = (e: CloudTrailRecord): string => `${accountOfUser(e)}|$
 export const identityArns = (e: CloudTrailRecord): readonly string[] => {
   const id = e.userIdentity;
   const account = accountOfUser(e);
-  if (id.type === 'Root') return [id.arn ?? `arn:aws:iam::${account}:root`];
+  if (id.type === 'Root') return [id.arn ?? `arn:${partitionOf(e.awsRegion)}:iam::${account}:root`];
   const own =
-    id.arn ?? (id.type === 'IAMUser' && id.userName ? `arn:aws:iam::${account}:user/${id.userName}` : undefined);
+    id.arn ??
+    (id.type === 'IAMUser' && id.userName
+      ? `arn:${partitionOf(e.awsRegion)}:iam::${account}:user/${id.userName}`
+      : undefined);
   const role = id.sessionContext?.sessionIssuer?.arn;
   return [own, role].filter((arn): arn is string => arn !== undefined && arn !== '');
 };
