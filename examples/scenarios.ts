@@ -1,6 +1,6 @@
 import { authorizeIngress, failedLogin, ssoSignIn } from './day.ts';
 import type { Activity, Actor } from './model.ts';
-import { accessKey, at, call, GLOBAL_REGION, HOME_REGION, roleSession } from './model.ts';
+import { accessKey, at, call, GLOBAL_REGION, HOME_REGION, iamUser, roleSession } from './model.ts';
 import type { Team } from './org.ts';
 import { DEV, iamUserCli, PROD, ssoRole, team as teamOf } from './org.ts';
 
@@ -34,6 +34,11 @@ const ransomVictim = (t: Team) => {
 };
 const ransomActorArn = (t: Team): string =>
   `arn:aws:sts::${PROD}:assumed-role/${ransomVictim(t).role}/${ransomVictim(t).name}`;
+
+/** The community image a developer launches: not in the example config's software.approvedImages. */
+export const COMMUNITY_IMAGE = 'ami-0b7e5a3c9d1f24680';
+/** The service identity whose console password someone found: `svc-*` is a service user in the example config. */
+export const serviceUser = (t: Team): string => `svc-billing-export${t.suffix}`;
 
 export const trail = (account: string): string =>
   `arn:aws:cloudtrail:${HOME_REGION}:${account}:trail/management-events`;
@@ -109,6 +114,28 @@ export const expectedFor = (t: Team): ExpectedFinding[] => {
       reason: 'IAM policy change by a person, not the approved deploy role',
     },
     ...ransomwareFindings(t),
+    {
+      scenario: 'unapproved-ami',
+      ruleId: 'ec2.unapproved-image-launched',
+      account: DEV,
+      actor: `arn:aws:iam::${DEV}:user/${dave.name}`,
+      resource: `arn:aws:ec2:${HOME_REGION}::image/${COMMUNITY_IMAGE}`,
+      reason: `RunInstances from community image ${COMMUNITY_IMAGE}, not in software.approvedImages`,
+    },
+    {
+      scenario: 'service-user-console',
+      ruleId: 'signin.service-user-console-login',
+      account: PROD,
+      actor: `arn:aws:iam::${PROD}:user/${serviceUser(t)}`,
+      reason: `console sign-in as the service identity ${serviceUser(t)} (serviceUsers svc-*)`,
+    },
+    {
+      scenario: 'service-user-console',
+      ruleId: 'signin.console-login-without-mfa',
+      account: PROD,
+      actor: `arn:aws:iam::${PROD}:user/${serviceUser(t)}`,
+      reason: 'the same sign-in used a password alone: a service identity has no MFA device',
+    },
   ];
 };
 
@@ -284,6 +311,72 @@ export const scenarioPlan = (t: Team): Activity[] => {
       },
     },
     ransomware(t, offset),
+    {
+      // A contractor tries a "hardened" community image found in a blog post instead of the golden image.
+      key: `${k}/unapproved-ami`,
+      at: at(10, 17, 30) + offset,
+      run: (ctx) => {
+        const start = at(10, 17, 30) + offset;
+        const instanceId = `i-0${ctx.rng.chars(16, '0123456789abcdef')}`;
+        call(ctx, iamUserCli(dave, 'ec2.run-instances'), start, {
+          source: 'ec2.amazonaws.com',
+          name: 'RunInstances',
+          region: HOME_REGION,
+          request: {
+            instancesSet: { items: [{ imageId: COMMUNITY_IMAGE, minCount: 1, maxCount: 1 }] },
+            instanceType: 't3.medium',
+            blockDeviceMapping: {},
+            monitoring: { enabled: false },
+            disableApiTermination: false,
+            disableApiStop: false,
+            clientToken: ctx.rng.uuid(),
+          },
+          response: {
+            reservationId: `r-0${ctx.rng.chars(16, '0123456789abcdef')}`,
+            ownerId: DEV,
+            groupSet: {},
+            instancesSet: {
+              items: [
+                {
+                  instanceId,
+                  imageId: COMMUNITY_IMAGE,
+                  instanceState: { code: 0, name: 'pending' },
+                  instanceType: 't3.medium',
+                  placement: { availabilityZone: `${HOME_REGION}a`, tenancy: 'default' },
+                },
+              ],
+            },
+          },
+        });
+      },
+    },
+    {
+      // The console password of a service identity, left over from its setup, is used from a browser in the evening.
+      key: `${k}/service-user-console`,
+      at: at(20, 2, 41) + offset,
+      run: (ctx) => {
+        const user = serviceUser(t);
+        const { accessKeyId: _none, ...identity } = iamUser(PROD, user, { accessKeyId: '' });
+        call(
+          ctx,
+          { account: PROD, identity, sourceIp: attackerIp, userAgent: ATTACKER_AGENT },
+          at(20, 2, 41) + offset,
+          {
+            source: 'signin.amazonaws.com',
+            name: 'ConsoleLogin',
+            region: GLOBAL_REGION,
+            response: { ConsoleLogin: 'Success' },
+            additional: {
+              LoginTo: `https://${HOME_REGION}.console.aws.amazon.com/console/home?region=${HOME_REGION}&state=hashArgs%23&isauthcode=true`,
+              MobileVersion: 'No',
+              MFAUsed: 'No',
+            },
+            eventType: 'AwsConsoleSignIn',
+            requestID: null,
+          },
+        );
+      },
+    },
     {
       // A failing export job "fixed" by giving its IAM user AdministratorAccess.
       key: `${k}/admin-attached`,

@@ -30,6 +30,7 @@ import { rule as ec2FlowLogsDeleted } from './ec2/flow-logs-deleted.rule.ts';
 import { rule as ec2GatewayChanged } from './ec2/gateway-changed.rule.ts';
 import { rule as ec2ImageShared } from './ec2/image-shared.rule.ts';
 import { rule as ec2IngressOpenToInternet } from './ec2/ingress-open-to-internet.rule.ts';
+import { rule as ec2LaunchTemplateUnapprovedImage } from './ec2/launch-template-unapproved-image.rule.ts';
 import { rule as ec2NetworkAclChanged } from './ec2/network-acl-changed.rule.ts';
 import { rule as ec2NetworkAclOpenToInternet } from './ec2/network-acl-open-to-internet.rule.ts';
 import { rule as ec2NetworkTornDown } from './ec2/network-torn-down.rule.ts';
@@ -37,6 +38,7 @@ import { rule as ec2RouteTableChanged } from './ec2/route-table-changed.rule.ts'
 import { rule as ec2SecurityGroupChanged } from './ec2/security-group-changed.rule.ts';
 import { rule as ec2SnapshotShared } from './ec2/snapshot-shared.rule.ts';
 import { rule as ec2StorageDeletedBurst } from './ec2/storage-deleted-burst.rule.ts';
+import { rule as ec2UnapprovedImageLaunched } from './ec2/unapproved-image-launched.rule.ts';
 import { rule as ec2UnapprovedRegion } from './ec2/unapproved-region.rule.ts';
 import { rule as ec2VpcChanged } from './ec2/vpc-changed.rule.ts';
 import { rule as ecrRepositoryDeleted } from './ecr/repository-deleted.rule.ts';
@@ -62,6 +64,7 @@ import { rule as iamPasswordPolicyWeakened } from './iam/password-policy-weakene
 import { rule as iamPolicyChanged } from './iam/policy-changed.rule.ts';
 import { rule as iamRootAccessKeyCreated } from './iam/root-access-key-created.rule.ts';
 import { rule as iamSelfPrivilegeGrant } from './iam/self-privilege-grant.rule.ts';
+import { rule as iamServiceKeyNewNetwork } from './iam/service-key-new-network.rule.ts';
 import { rule as iamTrustPolicyOpened } from './iam/trust-policy-opened.rule.ts';
 import { rule as iamUserAddedToAdminGroup } from './iam/user-added-to-admin-group.rule.ts';
 import { rule as iamUserCreated } from './iam/user-created.rule.ts';
@@ -71,8 +74,10 @@ import { rule as kmsKeyDisabled } from './kms/key-disabled.rule.ts';
 import { rule as kmsKeyPolicyOpened } from './kms/key-policy-opened.rule.ts';
 import { rule as kmsOpenedKeyDisabled } from './kms/opened-key-disabled.rule.ts';
 import { rule as kmsTrailwardenKeyTampered } from './kms/trailwarden-key-tampered.rule.ts';
+import { rule as lambdaDeprecatedRuntime } from './lambda/deprecated-runtime.rule.ts';
 import { rule as lambdaFunctionMadePublic } from './lambda/function-made-public.rule.ts';
 import { rule as lambdaLayerMadePublic } from './lambda/layer-made-public.rule.ts';
+import { rule as lambdaLayerOutsideOrganization } from './lambda/layer-outside-organization.rule.ts';
 import { rule as lambdaTrailwardenFunctionTampered } from './lambda/trailwarden-function-tampered.rule.ts';
 import { rule as logsAuditLogGroupDeleted } from './logs/audit-log-group-deleted.rule.ts';
 import { rule as logsLogDataDeletedBurst } from './logs/log-data-deleted-burst.rule.ts';
@@ -114,11 +119,13 @@ import { rule as signinMfaFailed } from './signin/mfa-failed.rule.ts';
 import { rule as signinNewSource } from './signin/new-source.rule.ts';
 import { rule as signinOffHoursAccess } from './signin/off-hours-access.rule.ts';
 import { rule as signinPasswordSpraying } from './signin/password-spraying.rule.ts';
+import { rule as signinServiceUserConsoleLogin } from './signin/service-user-console-login.rule.ts';
 import { rule as signinSuccessAfterFailures } from './signin/success-after-failures.rule.ts';
 import { rule as snsTopicPolicyOpened } from './sns/topic-policy-opened.rule.ts';
 import { rule as snsTrailwardenTopicTampered } from './sns/trailwarden-topic-tampered.rule.ts';
 import { rule as sqsQueuePolicyOpened } from './sqs/queue-policy-opened.rule.ts';
 import { rule as sqsTrailwardenQueueTampered } from './sqs/trailwarden-queue-tampered.rule.ts';
+import { rule as ssmSoftwareInstalled } from './ssm/software-installed.rule.ts';
 import { rule as ssoAccountAssignmentCreated } from './sso/account-assignment-created.rule.ts';
 import { rule as ssoIdentitySourceChanged } from './sso/identity-source-changed.rule.ts';
 import { rule as ssoPermissionSetAdminGranted } from './sso/permission-set-admin-granted.rule.ts';
@@ -257,6 +264,15 @@ export const RULES: readonly Rule[] = [
   ec2NetworkTornDown,
   elasticloadbalancingLoadBalancerDeleted,
   route53HostedZoneDeleted,
+  // A.8.19 installation of software (unapproved images, runtimes, layers, installs)
+  ec2UnapprovedImageLaunched,
+  ec2LaunchTemplateUnapprovedImage,
+  lambdaDeprecatedRuntime,
+  lambdaLayerOutsideOrganization,
+  ssmSoftwareInstalled,
+  // A.8.2 service identities used interactively
+  signinServiceUserConsoleLogin,
+  iamServiceKeyNewNetwork,
 ];
 
 export const catalogue = buildCatalogue(RULES);

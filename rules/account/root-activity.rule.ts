@@ -1,3 +1,4 @@
+import { partitionOf } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
@@ -22,7 +23,7 @@ export const rule = defineRule({
   // One finding per account per hour of root use: the sign-in and every call after it fold into it.
   dedup: { key: (e) => `root|${rootAccount(e)}`, windowSeconds: 3600 },
   resources: (e) => [
-    e.userIdentity.arn ?? `arn:aws:iam::${rootAccount(e)}:root`,
+    e.userIdentity.arn ?? `arn:${partitionOf(e.awsRegion)}:iam::${rootAccount(e)}:root`,
     ...(e.resources ?? []).flatMap((r) => (r.ARN ? [r.ARN] : [])),
   ],
 });

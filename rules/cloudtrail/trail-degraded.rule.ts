@@ -1,3 +1,4 @@
+import { partitionOf } from '../core/arn.ts';
 import type { CloudTrailRecord, JsonObject, JsonValue } from '../core/cloudtrail.ts';
 import { accountOf, isJsonObject, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
@@ -103,7 +104,7 @@ const targetOf = (e: CloudTrailRecord): string | undefined => {
   if (name === undefined || name === '') return undefined;
   if (name.startsWith('arn:')) return name;
   const kind = e.eventName.includes('EventDataStore') ? 'eventdatastore' : 'trail';
-  return `arn:aws:cloudtrail:${e.awsRegion}:${accountOf(e)}:${kind}/${name}`;
+  return `arn:${partitionOf(e.awsRegion)}:cloudtrail:${e.awsRegion}:${accountOf(e)}:${kind}/${name}`;
 };
 
 export const rule = defineRule({

@@ -1,3 +1,4 @@
+import { partitionOf } from '../core/arn.ts';
 import type { ConfigComplianceChange } from '../core/config-events.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
@@ -25,10 +26,12 @@ const resourceOf = (d: ConfigComplianceChange): string => {
   const type = d.resourceType ?? '';
   const account = d.awsAccountId ?? 'unknown';
   if (id.startsWith('arn:')) return id;
-  if (type === 'AWS::::Account') return `arn:aws:iam::${id}:root`;
-  if (type === 'AWS::S3::Bucket') return `arn:aws:s3:::${id}`;
+  if (type === 'AWS::::Account') return `arn:${partitionOf(d.awsRegion ?? '')}:iam::${id}:root`;
+  if (type === 'AWS::S3::Bucket') return `arn:${partitionOf(d.awsRegion ?? '')}:s3:::${id}`;
   const ec2 = EC2_TYPES[type];
-  return ec2 === undefined ? `${type}/${id}` : `arn:aws:ec2:${d.awsRegion ?? 'unknown'}:${account}:${ec2}/${id}`;
+  return ec2 === undefined
+    ? `${type}/${id}`
+    : `arn:${partitionOf(d.awsRegion ?? '')}:ec2:${d.awsRegion ?? 'unknown'}:${account}:${ec2}/${id}`;
 };
 
 const was = (complianceType: string | undefined) => ({

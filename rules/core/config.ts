@@ -32,6 +32,28 @@ export interface DetectionConfig {
   readonly clockSkewMinutes?: number;
   /** Alert correlation (DESIGN §6); absent = `DEFAULT_INCIDENT_CONFIG` (60-minute window, pages from high). */
   readonly incidents?: IncidentConfig;
+  /** Approved software (A.8.19): images instances may run, accounts whose Lambda layers functions may use. */
+  readonly software?: SoftwareConfig;
+  /**
+   * IAM users that are service identities, by user-name glob (`svc-*`, `*-ci`): they must never sign in to the
+   * console, and their long-lived keys are watched for new networks. Absent = no user is known to be a service.
+   */
+  readonly serviceUsers?: readonly string[];
+}
+
+/**
+ * What software is approved. Fail closed: with no image listed every launch is from an unapproved image.
+ * Owner accounts of images are deliberately not here: RunInstances and launch templates name only the image id,
+ * so a predicate cannot know the owner without an ec2:DescribeImages call (not built; list the ids instead).
+ */
+export interface SoftwareConfig {
+  /** AMI ids (`ami-…`) instances may be launched from and launch templates may name. */
+  readonly approvedImages: readonly string[];
+  /**
+   * Accounts besides the organisation's whose Lambda layers may be used (e.g. a vendor's extension publisher);
+   * the function's own account and `organization.accounts` are always in.
+   */
+  readonly approvedLayerAccounts: readonly string[];
 }
 
 export const incidentConfigOf = (config: DetectionConfig): IncidentConfig =>
@@ -159,6 +181,8 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
         'selfProtection',
         'clockSkewMinutes',
         'incidents',
+        'software',
+        'serviceUsers',
       ].includes(key)
     )
       at(key, 'unknown key');
@@ -283,6 +307,28 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   }
   const incidents = parseIncidents(input.incidents, at);
 
+  let software: SoftwareConfig | undefined;
+  const softwareInput = input.software;
+  if (softwareInput !== undefined && !isRecord(softwareInput)) {
+    at('software', 'must be {approvedImages?, approvedLayerAccounts?}');
+  } else if (softwareInput !== undefined) {
+    for (const key of Object.keys(softwareInput)) {
+      if (key !== 'approvedImages' && key !== 'approvedLayerAccounts') at(`software.${key}`, 'unknown key');
+    }
+    software = {
+      approvedImages: strings(softwareInput.approvedImages, 'software.approvedImages', (s) =>
+        /^ami-[0-9a-f]{8,17}$/.test(s) ? undefined : 'is not an AMI id (ami-0123456789abcdef0)',
+      ),
+      approvedLayerAccounts: strings(softwareInput.approvedLayerAccounts, 'software.approvedLayerAccounts', (s) =>
+        ACCOUNT_ID.test(s) ? undefined : 'is not a 12-digit account id',
+      ),
+    };
+  }
+  // A lone `*` would call every IAM user a service identity and page on every console sign-in.
+  const serviceUsers = strings(input.serviceUsers, 'serviceUsers', (s) =>
+    /^\*+$/.test(s) ? 'matches every user; name the service users (e.g. svc-*)' : undefined,
+  );
+
   return errors.length > 0
     ? { ok: false, errors }
     : {
@@ -297,6 +343,8 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
           ...(selfProtection ? { selfProtection } : {}),
           ...(typeof skew === 'number' ? { clockSkewMinutes: skew } : {}),
           ...(incidents ? { incidents } : {}),
+          ...(software ? { software } : {}),
+          ...(serviceUsers.length > 0 ? { serviceUsers } : {}),
         },
       };
 };

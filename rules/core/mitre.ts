@@ -40,6 +40,7 @@ export const TECHNIQUES: Readonly<Record<string, MitreTechnique>> = {
     name: 'Cloud Accounts',
     tactics: [T.defenseEvasion, T.persistence, T.privilegeEscalation, T.initialAccess],
   },
+  T1072: { name: 'Software Deployment Tools', tactics: [T.execution, T.lateralMovement] },
   T1087: { name: 'Account Discovery', tactics: [T.discovery] },
   T1098: { name: 'Account Manipulation', tactics: [T.persistence, T.privilegeEscalation] },
   'T1098.001': { name: 'Additional Cloud Credentials', tactics: [T.persistence, T.privilegeEscalation] },
@@ -53,6 +54,8 @@ export const TECHNIQUES: Readonly<Record<string, MitreTechnique>> = {
   'T1136.003': { name: 'Cloud Account', tactics: [T.persistence] },
   T1190: { name: 'Exploit Public-Facing Application', tactics: [T.initialAccess] },
   T1201: { name: 'Password Policy Discovery', tactics: [T.discovery] },
+  T1204: { name: 'User Execution', tactics: [T.execution] },
+  'T1204.003': { name: 'Malicious Image', tactics: [T.execution] },
   T1485: { name: 'Data Destruction', tactics: [T.impact] },
   T1486: { name: 'Data Encrypted for Impact', tactics: [T.impact] },
   T1489: { name: 'Service Stop', tactics: [T.impact] },
@@ -85,6 +88,7 @@ export const TECHNIQUES: Readonly<Record<string, MitreTechnique>> = {
   T1599: { name: 'Network Boundary Bridging', tactics: [T.defenseEvasion] },
   T1621: { name: 'Multi-Factor Authentication Request Generation', tactics: [T.credentialAccess] },
   T1648: { name: 'Serverless Execution', tactics: [T.execution] },
+  T1651: { name: 'Cloud Administration Command', tactics: [T.execution] },
   T1666: { name: 'Modify Cloud Resource Hierarchy', tactics: [T.defenseEvasion] },
 };
 

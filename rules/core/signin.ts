@@ -1,5 +1,7 @@
+import { partitionOf } from './arn.ts';
 import type { CloudTrailRecord } from './cloudtrail.ts';
 import { accountOf, stringParam } from './cloudtrail.ts';
+import { globToRegExp } from './glob.ts';
 
 /** Console sign-in outcome as CloudTrail records it (`responseElements.ConsoleLogin`). */
 export const signInResult = (e: CloudTrailRecord): string | undefined =>
@@ -56,9 +58,12 @@ export const personKey = (e: CloudTrailRecord): string => `${accountOfUser(e)}|$
 export const identityArns = (e: CloudTrailRecord): readonly string[] => {
   const id = e.userIdentity;
   const account = accountOfUser(e);
-  if (id.type === 'Root') return [id.arn ?? `arn:aws:iam::${account}:root`];
+  if (id.type === 'Root') return [id.arn ?? `arn:${partitionOf(e.awsRegion)}:iam::${account}:root`];
   const own =
-    id.arn ?? (id.type === 'IAMUser' && id.userName ? `arn:aws:iam::${account}:user/${id.userName}` : undefined);
+    id.arn ??
+    (id.type === 'IAMUser' && id.userName
+      ? `arn:${partitionOf(e.awsRegion)}:iam::${account}:user/${id.userName}`
+      : undefined);
   const role = id.sessionContext?.sessionIssuer?.arn;
   return [own, role].filter((arn): arn is string => arn !== undefined && arn !== '');
 };
@@ -66,3 +71,30 @@ export const identityArns = (e: CloudTrailRecord): readonly string[] => {
 /** CloudTrail hides a mistyped user name: such failures cannot be tied to a person. */
 export const HIDDEN_USER = 'HIDDEN_DUE_TO_SECURITY_REASONS';
 export const isHiddenUser = (e: CloudTrailRecord): boolean => e.userIdentity.userName === HIDDEN_USER;
+
+/**
+ * The network an address belongs to, for novelty: the /24 of an IPv4 address, the /48 of an IPv6 one (what one
+ * site or ISP customer is usually given). Undefined for what is not an address (`AWS Internal`).
+ */
+export const networkOf = (ip: string | undefined): string | undefined => {
+  if (!isAddress(ip)) return undefined;
+  if (IPV4.test(ip)) {
+    const parts = ip.split('.');
+    return parts.some((p) => Number(p) > 255) ? undefined : `${parts.slice(0, 3).join('.')}.0/24`;
+  }
+  // Expand `::` so the first three groups are the real ones: `2001:db8::1` → 2001:db8:0.
+  const [head = '', tail] = ip.toLowerCase().split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups =
+    tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  if (groups.length < 3) return undefined;
+  return `${groups
+    .slice(0, 3)
+    .map((g: string) => g.replace(/^0+/, '') || '0')
+    .join(':')}::/48`;
+};
+
+/** An IAM user name matches one of the `serviceUsers` globs (IAM user names are case-insensitive). */
+export const isServiceUserName = (name: string | undefined, patterns: readonly string[] | undefined): boolean =>
+  name !== undefined && (patterns ?? []).some((glob) => globToRegExp(glob.toLowerCase()).test(name.toLowerCase()));

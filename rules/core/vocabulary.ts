@@ -9,11 +9,13 @@ export const CONTROLS = {
   'A.8.2': 'Privileged access rights',
   'A.8.3': 'Information access restriction',
   'A.8.5': 'Secure authentication',
+  'A.8.8': 'Management of technical vulnerabilities',
   'A.8.9': 'Configuration management',
   'A.8.10': 'Information deletion',
   'A.8.13': 'Information backup',
   'A.8.15': 'Logging',
   'A.8.16': 'Monitoring activities',
+  'A.8.19': 'Installation of software on operational systems',
   'A.8.20': 'Networks security',
 } as const;
 export type Control = keyof typeof CONTROLS;

@@ -1,11 +1,7 @@
 import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
-import { isSuccess } from '../core/cloudtrail.ts';
-import type { DetectionConfig } from '../core/config.ts';
-import { defineRule } from '../core/define-rule.ts';
-import { callPolicyExposure, findParam } from '../core/policy-call.ts';
-import type { PolicyExposure } from '../core/resource-policy.ts';
-import { describeOpenedExposure, isOpenedExposure } from '../core/resource-policy.ts';
+import { findParam } from '../core/policy-call.ts';
+import { policyOpenedRule } from '../core/policy-opened.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
 
@@ -16,9 +12,6 @@ const targetArn = (e: CloudTrailRecord): string => {
   return e.resources?.find((r) => r.ARN !== undefined)?.ARN ?? resourceArn(e, 'dynamodb', 'table/unknown');
 };
 
-const exposureOf = (e: CloudTrailRecord, config: DetectionConfig): PolicyExposure | undefined =>
-  callPolicyExposure(e, ['policy'], config.organization, targetArn(e));
-
 const ORG = { id: 'o-a1b2c3d4e5', accounts: ['111122223333', '444455556666'] };
 const TABLE = 'arn:aws:dynamodb:eu-west-1:111122223333:table/orders';
 const withPolicy = (statement: Record<string, unknown>) => ({
@@ -28,18 +21,16 @@ const withPolicy = (statement: Record<string, unknown>) => ({
   },
 });
 
-export const rule = defineRule({
+export const rule = policyOpenedRule({
   id: 'dynamodb.resource-policy-opened',
   title: 'DynamoDB resource policy opened to the public or to an account outside the org',
-  severity: 'high',
   escalation: { high: 'critical' },
-  controls: ['A.5.23', 'A.8.3'],
   mitre: ['T1530', 'T1098'],
-  on: { source: 'dynamodb', eventNames: ['PutResourcePolicy'] },
-  match: (e, ctx) => isSuccess(e) && isOpenedExposure(exposureOf(e, ctx.config)),
-  explain: (e, ctx) => describeOpenedExposure(exposureOf(e, ctx.config)),
-  dedup: { key: targetArn },
-  resources: (e) => [targetArn(e)],
+  source: 'dynamodb',
+  eventNames: ['PutResourcePolicy'],
+  policyParams: ['policy'],
+  target: targetArn,
+  ownerFromTarget: true,
 });
 
 /** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */

@@ -1,3 +1,4 @@
+import { partitionOf } from '../core/arn.ts';
 import { accountOf, isServiceInvoked, isSuccess } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
@@ -14,7 +15,7 @@ export const rule = defineRule({
   on: { source: 'ec2', eventNames: ['DisableEbsEncryptionByDefault'] },
   match: (e) => isSuccess(e) && !isServiceInvoked(e),
   // The setting is per account and region, and has no ARN: name the account.
-  resources: (e) => [`arn:aws:iam::${accountOf(e)}:root`],
+  resources: (e) => [`arn:${partitionOf(e.awsRegion)}:iam::${accountOf(e)}:root`],
   dedup: { key: (e) => `${accountOf(e)}|${e.awsRegion}` },
 });
 

@@ -1,11 +1,7 @@
 import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
-import { accountOf, isSuccess, stringParam } from '../core/cloudtrail.ts';
-import type { DetectionConfig } from '../core/config.ts';
-import { defineRule } from '../core/define-rule.ts';
-import { callPolicyExposure } from '../core/policy-call.ts';
-import type { PolicyExposure } from '../core/resource-policy.ts';
-import { describeOpenedExposure, isOpenedExposure } from '../core/resource-policy.ts';
+import { accountOf, stringParam } from '../core/cloudtrail.ts';
+import { policyOpenedRule } from '../core/policy-opened.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
 
@@ -16,9 +12,6 @@ const vaultArn = (e: CloudTrailRecord): string => {
   return resourceArn(e, 'glacier', `vaults/${stringParam(e.requestParameters, 'vaultName') ?? 'unknown'}`, owner);
 };
 
-const exposureOf = (e: CloudTrailRecord, config: DetectionConfig): PolicyExposure | undefined =>
-  callPolicyExposure(e, ['policy'], config.organization, vaultArn(e));
-
 const ORG = { id: 'o-a1b2c3d4e5', accounts: ['111122223333', '444455556666'] };
 const VAULT = 'arn:aws:glacier:eu-west-1:111122223333:vaults/finance-archive';
 const withPolicy = (statement: Record<string, unknown>) => ({
@@ -27,18 +20,16 @@ const withPolicy = (statement: Record<string, unknown>) => ({
   },
 });
 
-export const rule = defineRule({
+export const rule = policyOpenedRule({
   id: 'glacier.vault-policy-opened',
   title: 'Glacier vault policy opened to the public or to an account outside the org',
-  severity: 'high',
   escalation: { high: 'critical' },
-  controls: ['A.5.23', 'A.8.3'],
   mitre: ['T1530', 'T1485'],
-  on: { source: 'glacier', eventNames: ['SetVaultAccessPolicy'] },
-  match: (e, ctx) => isSuccess(e) && isOpenedExposure(exposureOf(e, ctx.config)),
-  explain: (e, ctx) => describeOpenedExposure(exposureOf(e, ctx.config)),
-  dedup: { key: vaultArn },
-  resources: (e) => [vaultArn(e)],
+  source: 'glacier',
+  eventNames: ['SetVaultAccessPolicy'],
+  policyParams: ['policy'],
+  target: vaultArn,
+  ownerFromTarget: true,
 });
 
 /** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */

@@ -1,3 +1,4 @@
+import { partitionOf } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
@@ -17,8 +18,8 @@ const targets = (e: CloudTrailRecord): string[] => {
   const user = stringParam(e.requestParameters, 'userName');
   if (e.eventName === 'DeactivateMFADevice') {
     if (user === ROOT_USER_NAME || (user === undefined && e.userIdentity.type === 'Root')) {
-      arns.push(`arn:aws:iam::${account}:root`);
-    } else if (user) arns.push(`arn:aws:iam::${account}:user/${user}`);
+      arns.push(`arn:${partitionOf(e.awsRegion)}:iam::${account}:root`);
+    } else if (user) arns.push(`arn:${partitionOf(e.awsRegion)}:iam::${account}:user/${user}`);
     else if (e.userIdentity.type === 'IAMUser' && e.userIdentity.arn) arns.push(e.userIdentity.arn);
   }
   const serial = stringParam(e.requestParameters, 'serialNumber');

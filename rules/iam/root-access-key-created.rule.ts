@@ -1,3 +1,4 @@
+import { partitionOf } from '../core/arn.ts';
 import { accountOf, isSuccess, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
@@ -13,7 +14,9 @@ export const rule = defineRule({
   // Without `userName` the key is for the caller itself; with one, root is issuing a key to an IAM user instead.
   match: (e) =>
     isSuccess(e) && e.userIdentity.type === 'Root' && (stringParam(e.requestParameters, 'userName') ?? '') === '',
-  resources: (e) => [e.userIdentity.arn ?? `arn:aws:iam::${e.userIdentity.accountId ?? accountOf(e)}:root`],
+  resources: (e) => [
+    e.userIdentity.arn ?? `arn:${partitionOf(e.awsRegion)}:iam::${e.userIdentity.accountId ?? accountOf(e)}:root`,
+  ],
 });
 
 /** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */

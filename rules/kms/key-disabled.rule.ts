@@ -1,3 +1,4 @@
+import { partitionOf } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isServiceInvoked, isSuccess, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
@@ -16,7 +17,9 @@ const keyArns = (e: CloudTrailRecord): string[] => {
   const requested = stringParam(e.requestParameters, 'keyId');
   if (requested === undefined) return [];
   if (requested.startsWith('arn:')) return [requested];
-  return requested.startsWith('alias/') ? [] : [`arn:aws:kms:${e.awsRegion}:${accountOf(e)}:key/${requested}`];
+  return requested.startsWith('alias/')
+    ? []
+    : [`arn:${partitionOf(e.awsRegion)}:kms:${e.awsRegion}:${accountOf(e)}:key/${requested}`];
 };
 
 const keyOf = (e: CloudTrailRecord): string =>

@@ -1,11 +1,7 @@
 import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
-import { isSuccess, stringParam } from '../core/cloudtrail.ts';
-import type { DetectionConfig } from '../core/config.ts';
-import { defineRule } from '../core/define-rule.ts';
-import { callPolicyExposure } from '../core/policy-call.ts';
-import type { PolicyExposure } from '../core/resource-policy.ts';
-import { describeOpenedExposure, isOpenedExposure } from '../core/resource-policy.ts';
+import { stringParam } from '../core/cloudtrail.ts';
+import { policyOpenedRule } from '../core/policy-opened.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
 
@@ -21,9 +17,6 @@ const domainArn = (e: CloudTrailRecord): string =>
   stringParam(e.responseElements, 'domainStatus', 'aRN') ??
   resourceArn(e, 'es', `domain/${stringParam(e.requestParameters, 'domainName') ?? 'unknown-domain'}`);
 
-const exposureOf = (e: CloudTrailRecord, config: DetectionConfig): PolicyExposure | undefined =>
-  callPolicyExposure(e, ['accessPolicies'], config.organization);
-
 const ORG = { id: 'o-a1b2c3d4e5', accounts: ['111122223333', '444455556666'] };
 const withPolicy = (statement: Record<string, unknown>) => ({
   requestParameters: {
@@ -34,18 +27,15 @@ const withPolicy = (statement: Record<string, unknown>) => ({
   },
 });
 
-export const rule = defineRule({
+export const rule = policyOpenedRule({
   id: 'opensearch.domain-policy-opened',
   title: 'OpenSearch domain policy opened to the public or outside the org',
-  severity: 'high',
   escalation: { high: 'critical' },
-  controls: ['A.5.23', 'A.8.3'],
   mitre: ['T1530', 'T1190'],
-  on: { source: 'es', eventNames: [...EVENTS] },
-  match: (e, ctx) => isSuccess(e) && isOpenedExposure(exposureOf(e, ctx.config)),
-  explain: (e, ctx) => describeOpenedExposure(exposureOf(e, ctx.config)),
-  dedup: { key: domainArn },
-  resources: (e) => [domainArn(e)],
+  source: 'es',
+  eventNames: EVENTS,
+  policyParams: ['accessPolicies'],
+  target: domainArn,
 });
 
 /** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */

@@ -1,11 +1,7 @@
 import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
-import { isSuccess } from '../core/cloudtrail.ts';
-import type { DetectionConfig } from '../core/config.ts';
-import { defineRule } from '../core/define-rule.ts';
-import { callPolicyExposure, findParam } from '../core/policy-call.ts';
-import type { PolicyExposure } from '../core/resource-policy.ts';
-import { describeOpenedExposure, isOpenedExposure } from '../core/resource-policy.ts';
+import { findParam } from '../core/policy-call.ts';
+import { policyOpenedRule } from '../core/policy-opened.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
 
@@ -17,9 +13,6 @@ const identityArn = (e: CloudTrailRecord): string => {
   return resourceArn(e, 'ses', `identity/${typeof identity === 'string' ? identity : 'unknown'}`);
 };
 
-const exposureOf = (e: CloudTrailRecord, config: DetectionConfig): PolicyExposure | undefined =>
-  callPolicyExposure(e, ['policy'], config.organization);
-
 const ORG = { id: 'o-a1b2c3d4e5', accounts: ['111122223333', '444455556666'] };
 const IDENTITY = 'arn:aws:ses:eu-west-1:111122223333:identity/example.com';
 const withPolicy = (statement: Record<string, unknown>) => ({
@@ -28,17 +21,14 @@ const withPolicy = (statement: Record<string, unknown>) => ({
   },
 });
 
-export const rule = defineRule({
+export const rule = policyOpenedRule({
   id: 'ses.identity-policy-opened',
   title: 'SES sending authorisation opened to the public or to an account outside the org',
-  severity: 'high',
-  controls: ['A.5.23', 'A.8.3'],
   mitre: ['T1098', 'T1566'],
-  on: { source: 'ses', eventNames: [...EVENTS] },
-  match: (e, ctx) => isSuccess(e) && isOpenedExposure(exposureOf(e, ctx.config)),
-  explain: (e, ctx) => describeOpenedExposure(exposureOf(e, ctx.config)),
-  dedup: { key: identityArn },
-  resources: (e) => [identityArn(e)],
+  source: 'ses',
+  eventNames: EVENTS,
+  policyParams: ['policy'],
+  target: identityArn,
 });
 
 /** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */

@@ -1,3 +1,4 @@
+import { partitionOf } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
@@ -27,15 +28,16 @@ const failedLoginGroup = (e: CloudTrailRecord): string => {
 };
 
 /**
- * The targeted identity's ARN, so criticality patterns such as `arn:aws:iam::*:root` apply. Failed IAM-user
+ * The targeted identity's ARN, so criticality patterns such as `arn:${partitionOf(e.awsRegion)}:iam::*:root` apply. Failed IAM-user
  * records carry no `arn`, only the account and user name, so it is rebuilt from those.
  */
 const targetArn = (e: CloudTrailRecord): readonly string[] => {
   const account = accountOfUser(e);
-  if (e.userIdentity.type === 'Root') return [e.userIdentity.arn ?? `arn:aws:iam::${account}:root`];
+  if (e.userIdentity.type === 'Root')
+    return [e.userIdentity.arn ?? `arn:${partitionOf(e.awsRegion)}:iam::${account}:root`];
   if (e.userIdentity.arn) return [e.userIdentity.arn];
   const name = userNameOf(e);
-  return name !== undefined ? [`arn:aws:iam::${account}:user/${name}`] : [];
+  return name !== undefined ? [`arn:${partitionOf(e.awsRegion)}:iam::${account}:user/${name}`] : [];
 };
 
 export const rule = defineRule({

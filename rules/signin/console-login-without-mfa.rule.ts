@@ -1,3 +1,4 @@
+import { partitionOf } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
@@ -26,8 +27,8 @@ const identityArn = (e: CloudTrailRecord): readonly string[] => {
   const id = e.userIdentity;
   const account = id.accountId ?? accountOf(e);
   if (id.arn) return [id.arn];
-  if (id.type === 'Root') return [`arn:aws:iam::${account}:root`];
-  return id.userName ? [`arn:aws:iam::${account}:user/${id.userName}`] : [];
+  if (id.type === 'Root') return [`arn:${partitionOf(e.awsRegion)}:iam::${account}:root`];
+  return id.userName ? [`arn:${partitionOf(e.awsRegion)}:iam::${account}:user/${id.userName}`] : [];
 };
 
 export const rule = defineRule({

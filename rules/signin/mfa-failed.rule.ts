@@ -1,3 +1,4 @@
+import { partitionOf } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
@@ -27,10 +28,11 @@ const accountOfUser = (e: CloudTrailRecord): string => e.userIdentity.accountId 
 /** The user whose second factor failed: failed sign-in records carry the name but no ARN. */
 const targetArn = (e: CloudTrailRecord): readonly string[] => {
   const account = accountOfUser(e);
-  if (e.userIdentity.type === 'Root') return [e.userIdentity.arn ?? `arn:aws:iam::${account}:root`];
+  if (e.userIdentity.type === 'Root')
+    return [e.userIdentity.arn ?? `arn:${partitionOf(e.awsRegion)}:iam::${account}:root`];
   if (e.userIdentity.arn) return [e.userIdentity.arn];
   const name = e.userIdentity.userName;
-  return name && name !== HIDDEN_USER ? [`arn:aws:iam::${account}:user/${name}`] : [];
+  return name && name !== HIDDEN_USER ? [`arn:${partitionOf(e.awsRegion)}:iam::${account}:user/${name}`] : [];
 };
 
 /** Repeats for one user fold together however many IPs they come from (MFA fatigue, a stuck authenticator). */

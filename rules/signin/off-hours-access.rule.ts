@@ -1,3 +1,4 @@
+import { partitionOf } from '../core/arn.ts';
 import type { ChangeWindow } from '../core/change-window.ts';
 import { describeWindow, isWithinAnyWindow, isWithinWindow, localTime } from '../core/change-window.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
@@ -17,9 +18,12 @@ const accountOfUser = (e: CloudTrailRecord): string => e.userIdentity.accountId 
 
 const identityOf = (e: CloudTrailRecord): string => {
   const id = e.userIdentity;
-  if (id.type === 'Root') return id.arn ?? `arn:aws:iam::${accountOfUser(e)}:root`;
+  if (id.type === 'Root') return id.arn ?? `arn:${partitionOf(e.awsRegion)}:iam::${accountOfUser(e)}:root`;
   return (
-    id.arn ?? (id.userName ? `arn:aws:iam::${accountOfUser(e)}:user/${id.userName}` : (id.principalId ?? 'unknown'))
+    id.arn ??
+    (id.userName
+      ? `arn:${partitionOf(e.awsRegion)}:iam::${accountOfUser(e)}:user/${id.userName}`
+      : (id.principalId ?? 'unknown'))
   );
 };
 

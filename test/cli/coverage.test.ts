@@ -39,11 +39,13 @@ describe('coverage core', () => {
       'A.8.2',
       'A.8.3',
       'A.8.5',
+      'A.8.8',
       'A.8.9',
       'A.8.10',
       'A.8.13',
       'A.8.15',
       'A.8.16',
+      'A.8.19',
       'A.8.20',
       'A.8.24',
     ]);
@@ -88,7 +90,7 @@ describe('coverage core', () => {
       /^A\.8\.15\s+Logging\s+1\s+critical 1\s+1\/2 pass \(1 failing\)\s+covered, cases failing$/,
     );
     expect(lines.find((l) => l.startsWith('A.8.24'))).toMatch(/^A\.8\.24\s+Use of cryptography\s+0\s+-\s+-\s+GAP$/);
-    expect(lines).toContain('1 of 11 controls covered, 10 gaps');
+    expect(lines).toContain('1 of 13 controls covered, 12 gaps');
     expect(lines).toContain('  A.8.24 Use of cryptography: KMS calls.');
     expect(lines).toContain('  cloudtrail.stopped: wrongly expected quiet: expected no-match, got match');
   });

@@ -91,7 +91,7 @@ describe('examples/logs', () => {
     for (const e of EXPECTED) expect(stdout).toContain(e.ruleId);
     // Six incidents: the attack hour is one (paged once, escalated once), each other scenario its own.
     expect(stdout).toContain(
-      `${EXPECTED.length} findings (10 critical, 7 high, 5 medium); 7 incidents, 8 pages (1 escalation)`,
+      `${EXPECTED.length} findings (11 critical, 8 high, 6 medium); 9 incidents, 9 pages (1 escalation)`,
     );
     expect(stdout).toMatch(
       new RegExp(
