@@ -162,6 +162,7 @@ describe('drill signatures: the exact message, the malformed claims and the edge
       reason: 'drill signature does not match the event (tampered, or signed with another key)',
     };
     const { event, claim } = signedClaim(NOW + 60_000);
+    if (claim.kind !== 'signed') throw new Error('a signed claim was expected');
     expect(verifyDrillClaim(claim, event, `${KEY}-other`, NOW)).toEqual(mismatch);
     expect(verifyDrillClaim(claim, { ...event, id: 'other' }, KEY, NOW)).toEqual(mismatch);
     expect(verifyDrillClaim(claim, { ...event, timeMs: event.timeMs + 1 }, KEY, NOW)).toEqual(mismatch);
