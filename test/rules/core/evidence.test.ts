@@ -64,6 +64,11 @@ describe('revisions', () => {
     }
   });
 
+  it('parses back a key with a newline in it (S3 allows one) to its own base, not the text after the newline', () => {
+    const base = 'findings/dt=2026-11-02/high/a\nb.json';
+    expect(parseRevision(revisionKey(base, 3))).toEqual({ base, revision: 3 });
+  });
+
   it('takes a suffix that revisionKey never writes (r0, r1, not digits, not at the end) as part of the base key', () => {
     for (const key of ['findings/a.r1.json', 'findings/a.r0.json', 'findings/a.rx.json', 'findings/a.r2.json.bak']) {
       expect(parseRevision(key)).toEqual({ base: key, revision: 1 });
