@@ -109,6 +109,9 @@ describe('hourly chains', () => {
       ['findings/c.json'],
     ]);
     expect(chain[0]?.digest.previousDigestKey).toBeNull();
+    expect(chain.slice(1).map((d) => [d.digest.previousDigestKey, d.digest.previousDigestSha256])).toEqual(
+      chain.slice(0, -1).map((d) => [d.key, d.sha256]),
+    );
   });
 
   it('starts after the link it is given', async () => {

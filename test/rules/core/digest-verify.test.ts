@@ -372,3 +372,93 @@ describe('historyProblems', () => {
     expect(historyProblems([])).toEqual([]);
   });
 });
+
+describe('verify: what each problem says, and in which order', () => {
+  it('reads a bucket whose objects are bytes (as S3 returns them) like one of strings', () => {
+    const bytes = bucket().map((o) => ({ key: o.key, bytes: Buffer.from(o.bytes) }));
+    expect(verifyChain(bytes)).toMatchObject({ ok: true, digests: 2, verified: 2, signed: 2, problems: [] });
+  });
+
+  it('names a stored key that is not a key, one under another key’s name, and a stored key nobody gave', () => {
+    const misnamed = [
+      ...bucket().filter((o) => !o.key.startsWith('keys/')),
+      { key: owner.stored.key, bytes: other.stored.bytes },
+      { key: 'keys/junk.pem', bytes: 'junk' },
+    ];
+    const found = problems(misnamed).filter(([, kind]) => kind === 'bad-key');
+    // Keys are read in key order.
+    expect(found.map(([, , key]) => key)).toEqual([owner.stored.key, 'keys/junk.pem'].sort());
+    expect(found.find(([, , key]) => key === 'keys/junk.pem')?.[3]).toMatch(/^not a public key \(PEM or SPKI DER\): /);
+    expect(found.find(([, , key]) => key === owner.stored.key)?.[3]).toBe(
+      `holds key ${other.fingerprint}, not the key its name says`,
+    );
+    expect(problems([...bucket(), other.stored], { anchors: [owner.der] })).toEqual([
+      ['warning', 'unknown-key', other.stored.key, 'stored beside the evidence but not among the keys you gave'],
+    ]);
+  });
+
+  it('lists every trusted fingerprint in order', () => {
+    const report = verifyChain([other.stored, ...bucket()]);
+    expect(report.trust.fingerprints).toEqual([owner.fingerprint, other.fingerprint].sort());
+  });
+
+  it('says a digest’s bytes are not as written when only its layout changed', () => {
+    const objects = bucket().map((o) => (o.key === D10 ? { key: D10, bytes: `${o.bytes}\n` } : o));
+    expect(problems(objects)).toContainEqual(['failure', 'altered-digest', D10, 'bytes are not the digest as written']);
+  });
+
+  it('names the missing digest and the broken link, at the start of the chain and in its middle', async () => {
+    const last = CHAIN.at(-1) as BuiltDigest;
+    const next = await buildDigest(
+      {
+        periodStart: '2026-11-02T12:00:00Z',
+        periodEnd: '2026-11-02T13:00:00Z',
+        objects: [],
+        previous: { key: last.key, sha256: last.sha256 },
+      },
+      owner.signer,
+    );
+    const withNext = [...bucket(), { key: next.key, bytes: next.body }];
+    expect(problems(withNext.filter((o) => o.key !== D11 && o.key !== F11.key))).toEqual([
+      ['failure', 'missing', D11, `digest linked from ${next.key} is not present`],
+      ['failure', 'broken-link', next.key, `links to ${D11}, which is not present`],
+    ]);
+    expect(problems(withNext.filter((o) => o.key !== D10 && o.key !== F10.key))).toEqual([
+      ['failure', 'missing', D10, `digest linked from ${D11} is not present`],
+      ['failure', 'broken-link', D11, `links to ${D10}, which is not present`],
+    ]);
+  });
+
+  it('reports evidence problems in key order, whatever order the objects come in', () => {
+    const extra = ['triage/dt=2026-11-02/z.json', 'findings/dt=2026-11-02/low/m.json', 'reviews/dt=2026-11-02/b.json'];
+    const objects = [...extra.map((key) => ({ key, bytes: 'x' })), ...bucket()].reverse();
+    expect(failures(objects).map(([, key]) => key)).toEqual([...extra].sort());
+    const gone = bucket().filter((o) => o.key !== F10.key && o.key !== F11.key);
+    expect(failures(gone.reverse()).map(([, key]) => key)).toEqual([F10.key, F11.key]);
+  });
+
+  it('takes a finding’s lastSeen only when it is a string', () => {
+    const late = [
+      ...bucket(),
+      { key: 'findings/dt=2026-11-02/low/l.json', bytes: JSON.stringify({ lastSeen: ['2026-11-02T13:00:00Z'] }) },
+    ];
+    expect(failures(late)).toEqual([['unexpected', 'findings/dt=2026-11-02/low/l.json']]);
+  });
+
+  it('warns of a key change at the second digest too', async () => {
+    const first = CHAIN[0] as BuiltDigest;
+    const second = await buildDigest(
+      {
+        periodStart: '2026-11-02T11:00:00Z',
+        periodEnd: '2026-11-02T12:00:00Z',
+        objects: [{ key: F11.key, bytes: F11.bytes }],
+        previous: { key: first.key, sha256: first.sha256 },
+      },
+      other.signer,
+    );
+    const objects = [F10, F11, { key: first.key, bytes: first.body }, { key: second.key, bytes: second.body }];
+    expect(problems([...objects, owner.stored, other.stored]).map(([level, kind, key]) => [level, kind, key])).toEqual([
+      ['warning', 'key-changed', D11],
+    ]);
+  });
+});
