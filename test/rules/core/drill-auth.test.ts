@@ -115,6 +115,7 @@ describe('drill signatures: the exact message, the malformed claims and the edge
     ['a numeric signature', { sig: 12 }],
     ['an unreadable expiry', { expires: 'soon' }],
     ['an expiry in epoch milliseconds', { expires: NOW + 60_000 }],
+    ['an expiry in a list', { expires: [new Date(NOW + 60_000).toISOString()] }],
   ])('a signed claim with %s is malformed, not signed', (_name, change) => {
     const signed = sign(configEnvelope, NOW + 60_000);
     const drill = { ...(signed.drill as Record<string, unknown>), ...change };
