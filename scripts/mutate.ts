@@ -29,11 +29,13 @@ const score = (report: Report) => {
     Object.values(report.files).reduce((sum, f) => sum + f.mutants.filter((m) => m.status === status).length, 0);
   const detected = n('Killed') + n('Timeout');
   const valid = detected + n('Survived') + n('NoCoverage');
+  // A file with no mutants (types only, or static data Stryker skips) has no score, not a perfect one.
   return {
+    mutants: valid,
     detected,
     survived: n('Survived'),
     noCoverage: n('NoCoverage'),
-    score: valid ? (100 * detected) / valid : 100,
+    score: valid ? `${((100 * detected) / valid).toFixed(2).padStart(6)} %` : '   n/a  ',
   };
 };
 
@@ -63,7 +65,7 @@ for (const file of files) {
   copyFileSync(`${OUT}/mutation.html`, `${OUT}/by-file/${file}.html`);
   const s = score(JSON.parse(readFileSync(json, 'utf8')) as Report);
   rows.push(
-    `${`${file}.ts`.padEnd(22)} ${s.score.toFixed(2).padStart(6)} %  killed ${s.detected}, survived ${s.survived}, no coverage ${s.noCoverage}`,
+    `${`${file}.ts`.padEnd(22)} ${s.score}  mutants ${s.mutants}, killed ${s.detected}, survived ${s.survived}, no coverage ${s.noCoverage}`,
   );
 }
 console.log(`\nMutation score by file (reports in ${OUT}/by-file/):\n${rows.join('\n')}`);

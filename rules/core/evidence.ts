@@ -38,8 +38,11 @@ export const isEvidenceKey = (key: string): boolean => EVIDENCE_PREFIXES.some((p
 
 /** A key without its revision suffix, and the revision (1 for the base key): the inverse of `revisionKey`. */
 export const parseRevision = (key: string): { readonly base: string; readonly revision: number } => {
-  const match = /^(.*)\.r(\d+)\.json$/.exec(key);
+  // `s`: an S3 key may hold a newline, and its revision must still parse back to its own base key. With it, the
+  // greedy `(.*)` always matches from the start of the key, so no `^` is needed.
+  const match = /(.*)\.r(\d+)\.json$/s.exec(key);
   const revision = match === null ? 1 : Number(match[2]);
+  // Stryker disable next-line ConditionalExpression: with no match the revision is already 1, so `revision < 2` decides alone; the null test is for TypeScript
   return match === null || revision < 2 ? { base: key, revision: 1 } : { base: `${match[1]}.json`, revision };
 };
 

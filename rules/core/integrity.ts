@@ -115,6 +115,7 @@ export const forgedDrillOf = (event: AuditEvent, receivedMs: number): IntegrityC
       `Event ${event.id} (${eventNameOf(event)}) was judged as a real event.`,
       ...run,
     ],
+    // Stryker disable next-line EqualityOperator: at equality both branches are the same instant
     Number.isFinite(event.timeMs) && event.timeMs <= receivedMs ? event.timeMs : receivedMs,
   );
 };

@@ -3,6 +3,7 @@ import type { Finding } from '../../../rules/core/finding.ts';
 import type { IncidentConfig, IncidentScopeState } from '../../../rules/core/incident.ts';
 import {
   actorKeyOf,
+  byEventOrder,
   byScope,
   correlate,
   DEFAULT_INCIDENT_CONFIG,
@@ -11,6 +12,7 @@ import {
   incidentScope,
   MAX_INCIDENT_FINDINGS,
   notificationFor,
+  scopeExpiresAt,
 } from '../../../rules/core/incident.ts';
 import type { Severity } from '../../../rules/core/vocabulary.ts';
 import { sampleFinding } from '../../functions/support.ts';
@@ -215,5 +217,81 @@ describe('correlate', () => {
   it('honours a shorter window from config', () => {
     const { state } = run([[f(0, 'high')], [f(20, 'high')]], { correlationMinutes: 15, pageSeverity: 'high' });
     expect(state.incidents).toHaveLength(2);
+  });
+});
+
+describe('incident edges', () => {
+  it.each([
+    [120, 2],
+    [121, 1],
+  ])('keeps an incident for the window plus an hour of lateness: %i minutes later, %i kept', (gap, kept) => {
+    const { state } = run([[f(0, 'high')], [f(gap, 'high')]]);
+    expect(state.incidents).toHaveLength(kept);
+  });
+
+  it('keeps at most the eight newest incidents of a scope', () => {
+    const config: IncidentConfig = { correlationMinutes: 1, pageSeverity: 'high' };
+    const { state } = run(
+      Array.from({ length: 11 }, (_, i) => [f(2 * i, 'high')]),
+      config,
+    );
+    expect(state.incidents.map((i) => i.openedAt)).toEqual([6, 8, 10, 12, 14, 16, 18, 20].map(iso));
+  });
+
+  it.each([
+    [39, 2],
+    [40, 1],
+  ])(
+    'takes a late finding up to a window before the opening: at minute %i of one opened at 100, %i incident(s)',
+    (at, incidents) => {
+      const { state } = run([[f(100, 'high')], [f(at, 'high')]]);
+      expect(state.incidents).toHaveLength(incidents);
+    },
+  );
+
+  it('a late finding joins without moving lastSeen back; rules are listed once, controls merged, severity the highest', () => {
+    const first = f(30, 'medium', { ruleId: 'r1', controls: ['A.8.15'] });
+    const { state } = run([
+      [first],
+      [f(0, 'low', { ruleId: 'r1', controls: ['A.8.16'] })],
+      [f(10, 'high', { ruleId: 'r2', controls: ['A.8.15'] })],
+    ]);
+    expect(state.incidents).toHaveLength(1);
+    expect(state.incidents[0]).toMatchObject({
+      openedAt: iso(30),
+      lastSeen: iso(30),
+      ruleIds: ['r1', 'r2'],
+      controls: ['A.8.15', 'A.8.16'],
+      severity: 'high',
+      pagedSeverity: 'high',
+      revision: 3,
+    });
+  });
+
+  it('orders findings by event time, then the more severe, then id', () => {
+    const late = f(1, 'critical', { id: 'a' });
+    const high = f(0, 'high', { id: 'a' });
+    const critical = f(0, 'critical', { id: 'z' });
+    const criticalB = f(0, 'critical', { id: 'b' });
+    expect([late, high, critical, criticalB].sort(byEventOrder).map((x) => [x.severity, x.id])).toEqual([
+      ['critical', 'b'],
+      ['critical', 'z'],
+      ['high', 'a'],
+      ['critical', 'a'],
+    ]);
+    expect(byEventOrder(critical, critical)).toBe(0);
+  });
+
+  it('lets a scope expire a week after its newest incident could take a finding, or after now when later', () => {
+    const { state } = run([[f(0, 'high')], [f(30, 'high')]]);
+    const lastSeen = T0 + 30 * 60_000;
+    const margin = 60 * 60_000 + 60 * 60_000;
+    expect(scopeExpiresAt(state, DEFAULT_INCIDENT_CONFIG, T0)).toBe(Math.ceil((lastSeen + margin) / 1000) + 7 * 86_400);
+    expect(scopeExpiresAt(state, DEFAULT_INCIDENT_CONFIG, lastSeen + 1)).toBe(
+      Math.ceil((lastSeen + 1 + margin) / 1000) + 7 * 86_400,
+    );
+    expect(scopeExpiresAt(EMPTY_SCOPE, { correlationMinutes: 15, pageSeverity: 'high' }, T0 + 1)).toBe(
+      Math.ceil((T0 + 1 + 15 * 60_000 + 60 * 60_000) / 1000) + 7 * 86_400,
+    );
   });
 });
