@@ -19,7 +19,7 @@ export interface EngineOptions {
   readonly jobs: number;
   /** The catalogue the detector runs: the workers select events with its rules' selectors. */
   readonly catalogue: Catalogue;
-  /** How many files may be read ahead of the one the detector is on (default 4 per job): bounds memory. */
+  /** How many files may be read ahead of the one the detector is on (default 2 per job): bounds memory. */
   readonly readAhead?: number;
 }
 
@@ -119,7 +119,7 @@ const inWorkers = async (
   };
 
   const pool = createFilePool(jobs, { selectors: options.catalogue.rules.map((r) => r.on) });
-  const readAhead = Math.max(1, options.readAhead ?? jobs * 4);
+  const readAhead = Math.max(1, options.readAhead ?? jobs * 2);
   // Results are taken strictly in input order; files run ahead by at most `readAhead`, so memory stays bounded
   // however many files there are.
   const ahead: Promise<readonly WorkerItem[]>[] = [];

@@ -3,7 +3,7 @@ import type { WorkerItem, WorkerReply, WorkerSetup, WorkerTask } from './protoco
 
 const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
 /** Files queued at each worker, so a worker never waits on a round trip for its next file. */
-const DEPTH = 4;
+const DEPTH = 2;
 
 /** Scan workers that read files; a file's items come back whole, in read order. */
 export interface FilePool {
