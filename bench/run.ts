@@ -32,7 +32,8 @@ const PROBE = join(import.meta.dirname, 'probe.ts');
 const TARGETS = {
   ratio: 1.5,
   peakRssMB: 150,
-  bundleKB: 200,
+  // Was 200 KB with the SDK external; the bundled DynamoDB client halves cold init (README, "Benchmark").
+  bundleKB: 600,
   initMs: 50,
   ddbWritesPer1k: 300,
   jobsSpeedup: 1.8,
