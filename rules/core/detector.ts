@@ -62,9 +62,10 @@ export const namespaceOf = (e: AuditEvent): string =>
 
 /**
  * Whether `process` can do anything with an event: some rule is a candidate for it, or it claims to be a drill
- * (the forged-drill check). Without a `clock` (the CLI), an event for which this is false adds nothing to a batch
- * (no history, no counter, no finding; with a clock any event may be future-dated), which is what lets the parallel scan drop such events in its workers and still give exactly the
- * findings of a single-threaded scan. Keep in step with `process` and `loadHistories`.
+ * (the forged-drill check). Without a `clock` (the CLI), an event for which this is false adds nothing to a
+ * batch: no history, no counter, no finding (with a clock any event may be future-dated). That is what lets
+ * the parallel scan drop such events in its workers and still give exactly the findings of a one-thread scan.
+ * Keep in step with `process` and `loadHistories`.
  */
 export const actsOn = (catalogue: CatalogueOf<unknown>, e: AuditEvent): boolean =>
   e.drillClaim !== undefined || catalogue.candidates(e).length > 0;
