@@ -11,6 +11,7 @@ import { createDynamoHistoryStore } from '../functions/shared/adapters/dynamodb-
 import { createDynamoIncidentStore } from '../functions/shared/adapters/dynamodb-incident-store.ts';
 import { createDynamoLedger } from '../functions/shared/adapters/dynamodb-ledger.ts';
 import { createTelemetry } from '../functions/shared/telemetry.ts';
+import { SDK_EXTERNALS } from '../infra/sdk-externals.ts';
 import type { DetectionConfig } from '../rules/core/config.ts';
 import { catalogue } from '../rules/index.ts';
 import { createStateTable, deleteTable, dynamoClient } from '../test/support/dynamodb.ts';
@@ -18,7 +19,7 @@ import { startDynamoDbLocal } from '../test/support/dynamodb-local.ts';
 
 const root = join(import.meta.dirname, '..');
 
-/** Bundle the evaluate function exactly as CDK does (esbuild, minified, AWS SDK external, ESM). */
+/** Bundle the evaluate function exactly as CDK does (esbuild, minified, ESM, the SDK external but DynamoDB). */
 export const bundleEvaluate = async (): Promise<{ file: string; bytes: number }> => {
   const outdir = mkdtempSync(join(tmpdir(), 'trailwarden-bundle-'));
   const file = join(outdir, 'index.mjs');
@@ -30,7 +31,8 @@ export const bundleEvaluate = async (): Promise<{ file: string; bytes: number }>
     platform: 'node',
     target: 'node22',
     format: 'esm',
-    external: ['@aws-sdk/*'],
+    mainFields: ['module', 'main'],
+    external: [...SDK_EXTERNALS],
     banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
     logLevel: 'silent',
   });

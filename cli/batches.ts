@@ -26,3 +26,34 @@ export const createBatchFeeder = (batchSize: number, process: (events: readonly 
     },
   };
 };
+
+/**
+ * The batches `createBatchFeeder` would form from the whole stream of events, given only some of them: each
+ * chunk says how many events it held (`count`) and where in it the given ones sat (`at`). An event at stream
+ * position p goes to batch floor(p / batchSize), as it would have; a batch left with no events is not processed.
+ */
+export const createPositionFeeder = (batchSize: number, process: (events: readonly AuditEvent[]) => Promise<void>) => {
+  let position = 0;
+  let batchNo = 0;
+  let batch: AuditEvent[] = [];
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const full = batch;
+    batch = [];
+    await process(full);
+  };
+  return {
+    async feed(count: number, at: readonly number[], events: readonly AuditEvent[]): Promise<void> {
+      for (let k = 0; k < events.length; k++) {
+        const n = Math.floor((position + (at[k] ?? 0)) / batchSize);
+        if (n !== batchNo) {
+          await flush();
+          batchNo = n;
+        }
+        batch.push(events[k] as AuditEvent);
+      }
+      position += count;
+    },
+    end: flush,
+  };
+};

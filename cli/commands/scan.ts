@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { DetectionConfig } from '../../rules/core/config.ts';
 import { incidentConfigOf } from '../../rules/core/config.ts';
@@ -18,7 +19,6 @@ import { shouldPage } from '../../rules/core/suppressions.ts';
 import type { RuleTextSource, Severity } from '../../rules/core/types.ts';
 import { SEVERITIES } from '../../rules/core/types.ts';
 import { parseOptions } from '../args.ts';
-import { createBatchFeeder } from '../batches.ts';
 import { createCollectingSink } from '../collecting-sink.ts';
 import { loadDetectionConfig } from '../config-file.ts';
 import type { FindingFormat } from '../format/index.ts';
@@ -27,12 +27,16 @@ import { renderSummary } from '../format/summary.ts';
 import type { Io } from '../io.ts';
 import { EXIT, errorLine } from '../io.ts';
 import { createProgress } from '../progress.ts';
+import type { ScanNotice } from '../scan/engine.ts';
+import { runEngine } from '../scan/engine.ts';
 import { defaultSigningKeyPath, loadSigningKey } from '../signing-key.ts';
 import type { Position, SkipReason, WalkResult } from '../sources.ts';
-import { readInput, walk } from '../sources.ts';
+import { walk } from '../sources.ts';
 import { productVersion } from '../version.ts';
 
 export const DEFAULT_BATCH = 1000;
+/** Worker threads beyond this only cost memory: the main thread's detector is the limit long before. */
+export const MAX_JOBS = 64;
 /** After this many bad events in one file the rest are counted, not printed: one bad file must not flood. */
 export const MAX_ERRORS_PER_FILE = 100;
 
@@ -48,6 +52,8 @@ export interface ScanOptions {
   readonly evidenceDir: string | undefined;
   /** The private key that signs the digests (default: generated in the user's config directory). */
   readonly signingKey: string | undefined;
+  /** Worker threads reading files (default: the machine's cores); 1 reads in the main thread. */
+  readonly jobs: number;
 }
 
 export type ScanArgs =
@@ -64,6 +70,7 @@ const SCAN_OPTIONS = {
   summary: { type: 'boolean' },
   evidence: { type: 'string' },
   'signing-key': { type: 'string' },
+  jobs: { type: 'string' },
 } as const;
 
 export const parseScanArgs = (args: readonly string[]): ScanArgs => {
@@ -79,6 +86,10 @@ export const parseScanArgs = (args: readonly string[]): ScanArgs => {
   const batchSize = values.batch === undefined ? DEFAULT_BATCH : Number(values.batch);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1_000_000) {
     return { ok: false, error: '--batch must be a whole number from 1 to 1000000' };
+  }
+  const jobs = values.jobs === undefined ? availableParallelism() : Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > MAX_JOBS) {
+    return { ok: false, error: `--jobs must be a whole number from 1 to ${MAX_JOBS}` };
   }
   if (positionals.length === 0) return { ok: false, error: 'scan needs at least one PATH (a file, a directory or -)' };
   if (positionals.filter((p) => p === '-').length > 1) return { ok: false, error: 'stdin (-) can be read only once' };
@@ -96,6 +107,7 @@ export const parseScanArgs = (args: readonly string[]): ScanArgs => {
       summary: values.summary === true,
       evidenceDir: values.evidence,
       signingKey: values['signing-key'],
+      jobs,
     },
   };
 };
@@ -166,7 +178,11 @@ const defaultDeps = async (): Promise<ScanDeps> => {
     import('../../rules/index.ts'),
     import('../../rules/docs.ts'),
   ]);
-  return { catalogue, createDetector, ruleText: ruleTextFrom(ruleTextTable(await withDocs(RULES))) };
+  return {
+    catalogue,
+    createDetector,
+    ruleText: ruleTextFrom(ruleTextTable(await withDocs(RULES))),
+  };
 };
 
 async function* inputsOf(paths: readonly string[], io: Io): AsyncGenerator<WalkResult> {
@@ -185,8 +201,6 @@ export const runScan = async (
 ): Promise<number> => {
   const started = performance.now();
   const sink = createCollectingSink({ keepStates: options.evidenceDir !== undefined });
-  // The scanned range (event time): `--evidence` digests every hour of it, findings or not.
-  const range = { min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY };
   const detector = deps.createDetector({
     catalogue: deps.catalogue,
     config,
@@ -211,62 +225,61 @@ export const runScan = async (
       report(`${f.stage} failed for ${plural(f.eventIds.length, 'event')}: ${f.error}`);
     }
   };
-  const feeder = createBatchFeeder(options.batchSize, async (events) => {
-    for (const e of events) {
-      if (!Number.isFinite(e.timeMs)) continue;
-      if (e.timeMs < range.min) range.min = e.timeMs;
-      if (e.timeMs > range.max) range.max = e.timeMs;
-    }
-    onOutcome(await detector.process(events));
-    progress.update(stats);
-  });
-
   const skipped = new Map<SkipReason, number>();
-  for await (const input of inputsOf(options.paths, io)) {
-    if (input.kind === 'skipped') {
-      skipped.set(input.reason, (skipped.get(input.reason) ?? 0) + 1);
-      continue;
+  // Bad lines shown per file; past MAX_ERRORS_PER_FILE they are counted only.
+  const shown = new Map<string, number>();
+  const showBad = (file: string, lines: () => void): void => {
+    const n = (shown.get(file) ?? 0) + 1;
+    shown.set(file, n);
+    if (n <= MAX_ERRORS_PER_FILE) lines();
+    else if (n === MAX_ERRORS_PER_FILE + 1) report(`${file}: more bad lines; counting, not showing them`);
+  };
+  const onNotice = (notice: ScanNotice): void => {
+    switch (notice.kind) {
+      case 'skipped':
+        skipped.set(notice.reason, (skipped.get(notice.reason) ?? 0) + 1);
+        break;
+      case 'ignored-fields':
+        stats.ignoredFields += notice.notes.length;
+        showBad(notice.file, () => {
+          for (const note of notice.notes) report(`${locate(notice.file, notice.at)}: ${note}`);
+        });
+        break;
+      case 'bad-event':
+        stats.badEvents++;
+        showBad(notice.file, () => report(`${locate(notice.file, notice.at)}: ${notice.message}`));
+        break;
+      case 'unreadable':
+        stats.unreadable++;
+        report(`${notice.file}: ${notice.message}`);
+        break;
+      case 'read':
+        stats.files++;
+        stats.bytes += notice.bytes;
+        shown.delete(notice.file);
+        progress.update(stats);
+        break;
     }
-    if (input.kind === 'unreadable') {
-      stats.unreadable++;
-      report(`${input.file}: ${input.message}`);
-      continue;
-    }
-    let shown = 0;
-    for await (const result of readInput(input, options.batchSize)) {
-      switch (result.kind) {
-        case 'events':
-          stats.events += result.events.length;
-          await feeder.feed(result.events);
-          break;
-        case 'ignored-fields':
-          stats.ignoredFields += result.notes.length;
-          shown++;
-          if (shown <= MAX_ERRORS_PER_FILE)
-            for (const note of result.notes) report(`${locate(result.file, result.at)}: ${note}`);
-          else if (shown === MAX_ERRORS_PER_FILE + 1)
-            report(`${result.file}: more bad lines; counting, not showing them`);
-          break;
-        case 'bad-event':
-          stats.badEvents++;
-          shown++;
-          if (shown <= MAX_ERRORS_PER_FILE) report(`${locate(result.file, result.at)}: ${result.message}`);
-          else if (shown === MAX_ERRORS_PER_FILE + 1)
-            report(`${result.file}: more bad lines; counting, not showing them`);
-          break;
-        case 'unreadable':
-          stats.unreadable++;
-          report(`${result.file}: ${result.message}`);
-          break;
-        case 'read':
-          stats.files++;
-          stats.bytes += result.bytes;
-          progress.update(stats);
-          break;
-      }
-    }
-  }
-  await feeder.end();
+  };
+  const range = await runEngine(
+    inputsOf(options.paths, io),
+    {
+      batchSize: options.batchSize,
+      jobs: options.jobs,
+      catalogue: deps.catalogue,
+    },
+    {
+      process: (events) => detector.process(events),
+      onOutcome: (outcome) => {
+        onOutcome(outcome);
+        progress.update(stats);
+      },
+      onNotice,
+      onEvents: (count) => {
+        stats.events += count;
+      },
+    },
+  );
   progress.clear();
   const skips = skippedLine(skipped);
   if (skips !== undefined) errorLine(io, skips);
@@ -277,8 +290,8 @@ export const runScan = async (
     const written = await writeEvidence(options.evidenceDir, sink.states(), {
       signer,
       incidents,
-      ...(Number.isFinite(range.min) ? { from: new Date(range.min).toISOString() } : {}),
-      ...(Number.isFinite(range.max) ? { to: new Date(range.max).toISOString() } : {}),
+      ...(Number.isFinite(range.minMs) ? { from: new Date(range.minMs).toISOString() } : {}),
+      ...(Number.isFinite(range.maxMs) ? { to: new Date(range.maxMs).toISOString() } : {}),
     });
     io.stderr.write(
       `evidence: ${plural(written.objects, 'object')} and ${plural(written.digests, 'digest')} written to ${options.evidenceDir}, signed by key ${written.publicKey}\n`,

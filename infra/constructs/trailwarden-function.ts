@@ -7,6 +7,7 @@ import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { SDK_EXTERNALS } from '../sdk-externals.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SERVICE_NAME = 'trailwarden';
@@ -14,14 +15,14 @@ export const SERVICE_NAME = 'trailwarden';
 /** A handler of this repository, e.g. `functions/evaluate/handler.ts`. */
 export const repoHandler = (relative: string): string => fileURLToPath(new URL(relative, `file://${REPO_ROOT}`));
 
-/** Bundling shared by every function: ESM for Node 24, the runtime's AWS SDK left out. */
+/** Bundling shared by every function: ESM for Node 24, the runtime's AWS SDK left out but for DynamoDB. */
 const BUNDLING: BundlingOptions = {
   forceDockerBundling: false,
   format: OutputFormat.ESM,
   target: 'node24',
   mainFields: ['module', 'main'],
-  // The runtime provides AWS SDK v3; bundling it would grow the package from ~25 KB to ~900 KB.
-  externalModules: ['@aws-sdk/*'],
+  // The runtime provides AWS SDK v3; DynamoDB alone is bundled, for cold init (see SDK_EXTERNALS).
+  externalModules: [...SDK_EXTERNALS],
   // A CommonJS dependency that calls require() keeps working inside the ESM bundle.
   banner:
     "import { createRequire as __trailwardenCreateRequire } from 'node:module'; const require = __trailwardenCreateRequire(import.meta.url);",

@@ -1,7 +1,7 @@
 import { buildFinding } from './build-finding.ts';
 import type { DetectionConfig } from './config.ts';
 import { incidentConfigOf } from './config.ts';
-import type { Catalogue, HistoryLookup } from './engine.ts';
+import type { Catalogue, CatalogueOf, HistoryLookup } from './engine.ts';
 import { describeError, evaluate } from './engine.ts';
 import type { Finding } from './finding.ts';
 import type { History, Sighting } from './history.ts';
@@ -59,6 +59,16 @@ export interface DetectorDeps {
  */
 export const namespaceOf = (e: AuditEvent): string =>
   e.drill === true ? 'drill|' : e.drillClaim !== undefined ? 'unverified-drill|' : '';
+
+/**
+ * Whether `process` can do anything with an event: some rule is a candidate for it, or it claims to be a drill
+ * (the forged-drill check). Without a `clock` (the CLI), an event for which this is false adds nothing to a
+ * batch: no history, no counter, no finding (with a clock any event may be future-dated). That is what lets
+ * the parallel scan drop such events in its workers and still give exactly the findings of a one-thread scan.
+ * Keep in step with `process` and `loadHistories`.
+ */
+export const actsOn = (catalogue: CatalogueOf<unknown>, e: AuditEvent): boolean =>
+  e.drillClaim !== undefined || catalogue.candidates(e).length > 0;
 
 export type Stage = 'history' | 'counter' | 'ledger' | 'incident' | 'sink';
 

@@ -2,16 +2,23 @@ import type { DetectionConfig } from './config.ts';
 import { resolveCriticality } from './config.ts';
 import type { HistoryView } from './history.ts';
 import { eventTags } from './tags.ts';
-import type { AuditEvent, CloudTrailSelector, MatchFacts, Rule, RuleContext, Verdict } from './types.ts';
+import type { AuditEvent, CloudTrailSelector, EventSelector, MatchFacts, Rule, RuleContext, Verdict } from './types.ts';
 import { isCloudTrailSelector } from './types.ts';
 
 /**
  * Dispatch index: which rules can care about an event, found by eventSource + eventName (or Config kind)
  * in O(1), so the cost per event does not grow with the size of the catalogue.
  */
-export interface Catalogue {
-  readonly rules: readonly Rule[];
-  readonly candidates: (e: AuditEvent) => readonly Rule[];
+export interface CatalogueOf<R> {
+  readonly rules: readonly R[];
+  readonly candidates: (e: AuditEvent) => readonly R[];
+}
+export type Catalogue = CatalogueOf<Rule>;
+
+/** What dispatch needs of a rule: its id and what it listens to (plain data, so it can cross to a worker). */
+export interface Selecting {
+  readonly id: string;
+  readonly on: EventSelector;
 }
 
 const SUFFIX = '.amazonaws.com';
@@ -27,17 +34,17 @@ const admits = (on: CloudTrailSelector, e: AuditEvent): boolean => {
   return true;
 };
 
-export const buildCatalogue = (rules: readonly Rule[]): Catalogue => {
+const dispatchIndex = <R extends Selecting>(rules: readonly R[]): CatalogueOf<R> => {
   const ids = new Set<string>();
   for (const rule of rules) {
     if (ids.has(rule.id)) throw new Error(`duplicate rule id: ${rule.id}`);
     ids.add(rule.id);
   }
-  const exact = new Map<string, Rule[]>();
-  const wildcard: { rule: Rule; on: CloudTrailSelector }[] = [];
-  const configItem = new Map<string, Rule[]>();
-  const configCompliance: Rule[] = [];
-  const push = <K>(map: Map<K, Rule[]>, key: K, rule: Rule) => map.set(key, [...(map.get(key) ?? []), rule]);
+  const exact = new Map<string, R[]>();
+  const wildcard: { rule: R; on: CloudTrailSelector }[] = [];
+  const configItem = new Map<string, R[]>();
+  const configCompliance: R[] = [];
+  const push = <K>(map: Map<K, R[]>, key: K, rule: R) => map.set(key, [...(map.get(key) ?? []), rule]);
 
   for (const rule of rules) {
     const on = rule.on;
@@ -53,7 +60,7 @@ export const buildCatalogue = (rules: readonly Rule[]): Catalogue => {
 
   // Per eventSource → eventName: the exact rules plus the wildcard ones whose source fits, computed once.
   // Nested maps keyed by the raw strings avoid building a key string for every event on the hot path.
-  type Entry = { fixed: readonly Rule[]; filtered: readonly { rule: Rule; on: CloudTrailSelector }[] };
+  type Entry = { fixed: readonly R[]; filtered: readonly { rule: R; on: CloudTrailSelector }[] };
   const cache = new Map<string, Map<string, Entry>>();
   const forKey = (eventSource: string, name: string): Entry => {
     let byName = cache.get(eventSource);
@@ -81,7 +88,7 @@ export const buildCatalogue = (rules: readonly Rule[]): Catalogue => {
     return entry;
   };
 
-  const candidates = (e: AuditEvent): readonly Rule[] => {
+  const candidates = (e: AuditEvent): readonly R[] => {
     switch (e.kind) {
       case 'config-item-change':
         return configItem.get(e.detail.configurationItem.resourceType) ?? [];
@@ -98,6 +105,15 @@ export const buildCatalogue = (rules: readonly Rule[]): Catalogue => {
 
   return { rules, candidates };
 };
+
+export const buildCatalogue = (rules: readonly Rule[]): Catalogue => dispatchIndex(rules);
+
+/**
+ * A catalogue of selectors alone (`rules.map((r) => r.on)`): the same `candidates` count for every event as the
+ * catalogue they came from, without loading a rule. Scan workers use it to drop events no rule listens to.
+ */
+export const selectorCatalogue = (selectors: readonly EventSelector[]): CatalogueOf<Selecting> =>
+  dispatchIndex(selectors.map((on, i) => ({ id: String(i), on })));
 
 /** Builds the per-event context once: criticality comes from the account and the resources involved. */
 export const contextFor = (config: DetectionConfig, e: AuditEvent, resources: readonly string[]): RuleContext => ({

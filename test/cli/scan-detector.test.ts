@@ -94,8 +94,28 @@ describe('trailwarden scan: streaming', () => {
       Array.from({ length: 25 }, (_, i) => [`f${String(i).padStart(2, '0')}.json`, logFile([benign(`ev-${i}`)])]),
     );
     const { deps, batches } = watched([rule('test.low-stop')]);
-    await scan([tempTree(files), '--batch', '10'], deps);
+    await scan([tempTree(files), '--batch', '10', '--jobs', '1'], deps);
     expect(batches).toEqual([10, 10, 5]);
+  });
+
+  it('with workers, hands the detector only the events a rule listens to, in the batches they fell in', async () => {
+    const files = Object.fromEntries(
+      Array.from({ length: 25 }, (_, i) => [
+        `f${String(i).padStart(2, '0')}.json`,
+        logFile([i % 4 === 0 ? stopLogging(`ev-${i}`, { requestParameters: { name: `t${i}` } }) : benign(`ev-${i}`)]),
+      ]),
+    );
+    const dir = tempTree(files);
+    const { deps, batches } = watched([rule('test.low-stop')]);
+    const { stdout } = await scan([dir, '--batch', '10', '--jobs', '2', '--format', 'jsonl'], deps);
+    // StopLogging at positions 0, 4, 8 | 12, 16 | 20, 24: batches of 10 events, benign ones left in the workers.
+    expect(batches).toEqual([3, 2, 2]);
+    const one = await scan(
+      [dir, '--batch', '10', '--jobs', '1', '--format', 'jsonl'],
+      watched([rule('test.low-stop')]).deps,
+    );
+    expect(jsonLinesOf(stdout)).toEqual(jsonLinesOf(one.stdout));
+    expect(jsonLinesOf(stdout).length).toBeGreaterThan(0);
   });
 });
 

@@ -1,0 +1,151 @@
+import type { BatchOutcome } from '../../rules/core/detector.ts';
+import type { Catalogue } from '../../rules/core/engine.ts';
+import type { AuditEvent } from '../../rules/core/types.ts';
+import { createBatchFeeder, createPositionFeeder } from '../batches.ts';
+import type { ReadResult, WalkResult } from '../sources.ts';
+import { readInput } from '../sources.ts';
+import { createFilePool } from './pool.ts';
+import type { WorkerItem } from './protocol.ts';
+import { pick } from './protocol.ts';
+
+/** Anything read that is not an event: bad lines, unreadable files, a file read to its end, a walk skip. */
+export type ScanNotice =
+  | Exclude<ReadResult, { readonly kind: 'events' }>
+  | Extract<WalkResult, { readonly kind: 'skipped' | 'unreadable' }>;
+
+export interface EngineOptions {
+  readonly batchSize: number;
+  /** Worker threads reading files; 1 reads in this thread (and so does a scan of a single file). */
+  readonly jobs: number;
+  /** The catalogue the detector runs: the workers select events with its rules' selectors. */
+  readonly catalogue: Catalogue;
+  /** How many files may be read ahead of the one the detector is on (default 2 per job): bounds memory. */
+  readonly readAhead?: number;
+}
+
+export interface EngineHooks {
+  /** Each batch, exactly as a single-threaded scan forms it (events no rule can act on may be left out). */
+  readonly process: (events: readonly AuditEvent[]) => Promise<BatchOutcome>;
+  readonly onOutcome?: (outcome: BatchOutcome) => void;
+  /** Every notice, in the order a single-threaded scan meets them. */
+  readonly onNotice?: (notice: ScanNotice) => void;
+  /** After each chunk of events is counted. */
+  readonly onEvents?: (count: number) => void;
+}
+
+export interface EngineResult {
+  readonly events: number;
+  /** Earliest and latest finite event time (±Infinity when none). */
+  readonly minMs: number;
+  readonly maxMs: number;
+  /** Threads that read the files (1: this one). */
+  readonly jobs: number;
+}
+
+/**
+ * The scan engine: inputs (files, directories walked, stdin) → batches → the detector. With `jobs > 1` worker
+ * threads read and parse the files and keep only the events some rule can act on (`actsOn`); this thread takes
+ * their results in input order and cuts batches at the very event positions a single-threaded read would,
+ * so windows, dedup, history and incidents see exactly what they would have seen: the same findings, ids,
+ * counts, incidents and pages. `trailwarden scan` runs on this; so can anything that scans a set of files.
+ */
+export const runEngine = async (
+  inputs: Iterable<WalkResult> | AsyncIterable<WalkResult>,
+  options: EngineOptions,
+  hooks: EngineHooks,
+): Promise<EngineResult> => {
+  const all: WalkResult[] = [];
+  for await (const input of inputs) all.push(input);
+  const files = all.filter((i) => i.kind === 'file').length;
+  const jobs = Math.max(1, Math.min(options.jobs, files));
+  return jobs === 1 ? inThread(all, options, hooks) : inWorkers(all, options, hooks, jobs);
+};
+
+const process = async (hooks: EngineHooks, events: readonly AuditEvent[]): Promise<void> => {
+  const outcome = await hooks.process(events);
+  hooks.onOutcome?.(outcome);
+};
+
+/** Today's path: read every input here, hand the detector every event. */
+const inThread = async (
+  inputs: readonly WalkResult[],
+  options: EngineOptions,
+  hooks: EngineHooks,
+): Promise<EngineResult> => {
+  const range = { events: 0, minMs: Number.POSITIVE_INFINITY, maxMs: Number.NEGATIVE_INFINITY };
+  const feeder = createBatchFeeder(options.batchSize, async (events) => {
+    for (const e of events) {
+      if (!Number.isFinite(e.timeMs)) continue;
+      if (e.timeMs < range.minMs) range.minMs = e.timeMs;
+      if (e.timeMs > range.maxMs) range.maxMs = e.timeMs;
+    }
+    await process(hooks, events);
+  });
+  for (const input of inputs) {
+    if (input.kind === 'skipped' || input.kind === 'unreadable') {
+      hooks.onNotice?.(input);
+      continue;
+    }
+    for await (const result of readInput(input, options.batchSize)) {
+      if (result.kind === 'events') {
+        range.events += result.events.length;
+        hooks.onEvents?.(result.events.length);
+        await feeder.feed(result.events);
+      } else hooks.onNotice?.(result);
+    }
+  }
+  await feeder.end();
+  return { ...range, jobs: 1 };
+};
+
+const inWorkers = async (
+  inputs: readonly WalkResult[],
+  options: EngineOptions,
+  hooks: EngineHooks,
+  jobs: number,
+): Promise<EngineResult> => {
+  const range = { events: 0, minMs: Number.POSITIVE_INFINITY, maxMs: Number.NEGATIVE_INFINITY };
+  const feeder = createPositionFeeder(options.batchSize, (events) => process(hooks, events));
+  const take = async (item: WorkerItem): Promise<void> => {
+    if (item.kind !== 'picked') {
+      hooks.onNotice?.(item);
+      return;
+    }
+    range.events += item.count;
+    if (item.minMs < range.minMs) range.minMs = item.minMs;
+    if (item.maxMs > range.maxMs) range.maxMs = item.maxMs;
+    hooks.onEvents?.(item.count);
+    await feeder.feed(item.count, item.at, item.events);
+  };
+
+  const pool = createFilePool(jobs, { selectors: options.catalogue.rules.map((r) => r.on) });
+  const readAhead = Math.max(1, options.readAhead ?? jobs * 2);
+  // Results are taken strictly in input order; files run ahead by at most `readAhead`, so memory stays bounded
+  // however many files there are.
+  const ahead: Promise<readonly WorkerItem[]>[] = [];
+  let next = 0;
+  const fill = (): void => {
+    while (ahead.length < readAhead && next < inputs.length) {
+      const input = inputs[next++] as WalkResult;
+      ahead.push(input.kind === 'file' ? pool.scan(input.path, options.batchSize) : Promise.resolve([]));
+    }
+  };
+  try {
+    fill();
+    for (const input of inputs) {
+      const results = await (ahead.shift() as Promise<readonly WorkerItem[]>);
+      fill();
+      if (input.kind === 'skipped' || input.kind === 'unreadable') hooks.onNotice?.(input);
+      else if (input.kind === 'stdin') {
+        // Standard input cannot be handed to a worker: read here, picked the same way, at its place in order.
+        for await (const result of readInput(input, options.batchSize)) {
+          await take(result.kind === 'events' ? pick(options.catalogue, result.events) : result);
+        }
+      } else for (const item of results) await take(item);
+    }
+    await feeder.end();
+  } finally {
+    await pool.close();
+  }
+  return { ...range, jobs };
+};

@@ -1,0 +1,61 @@
+import { actsOn } from '../../rules/core/detector.ts';
+import type { CatalogueOf } from '../../rules/core/engine.ts';
+import type { AuditEvent, EventSelector } from '../../rules/core/types.ts';
+import type { ReadResult } from '../sources.ts';
+
+/**
+ * What a scan worker sends back for one file, in read order. Events are not sent one by one: only those the
+ * detector can act on (`actsOn`), each with its index among the chunk's events, so the main thread can rebuild
+ * exactly the batches a single-threaded scan would have formed.
+ */
+export type WorkerItem =
+  | Exclude<ReadResult, { readonly kind: 'events' }>
+  | {
+      readonly kind: 'picked';
+      /** Events read in this chunk, acted on or not. */
+      readonly count: number;
+      /** Indexes (within the chunk) of the events in `events`, ascending. */
+      readonly at: readonly number[];
+      readonly events: readonly AuditEvent[];
+      /** Earliest and latest finite event time of the chunk (±Infinity when none): the scanned range. */
+      readonly minMs: number;
+      readonly maxMs: number;
+    };
+
+export interface WorkerTask {
+  readonly task: number;
+  readonly path: string;
+  readonly batchSize: number;
+}
+
+export interface WorkerReply {
+  readonly task: number;
+  readonly items: readonly WorkerItem[];
+}
+
+export interface WorkerSetup {
+  /** What each rule of the main thread's catalogue listens to (`rule.on`): all a worker needs to pick events. */
+  readonly selectors: readonly EventSelector[];
+}
+
+export type Picked = Extract<WorkerItem, { readonly kind: 'picked' }>;
+
+/** Picks from one chunk of events: those `actsOn` keeps, their indexes, and the chunk's time range. */
+export const pick = (catalogue: CatalogueOf<unknown>, events: readonly AuditEvent[]): Picked => {
+  const at: number[] = [];
+  const kept: AuditEvent[] = [];
+  let minMs = Number.POSITIVE_INFINITY;
+  let maxMs = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i] as AuditEvent;
+    if (Number.isFinite(e.timeMs)) {
+      if (e.timeMs < minMs) minMs = e.timeMs;
+      if (e.timeMs > maxMs) maxMs = e.timeMs;
+    }
+    if (actsOn(catalogue, e)) {
+      at.push(i);
+      kept.push(e);
+    }
+  }
+  return { kind: 'picked', count: events.length, at, events: kept, minMs, maxMs };
+};
