@@ -3,6 +3,8 @@ import type { DetectionConfig } from '../rules/core/config.ts';
 import { parseDetectionConfig } from '../rules/core/config.ts';
 import type { SlaConfig } from '../rules/core/sla.ts';
 import { parseSlaConfig } from '../rules/core/sla.ts';
+import type { ReplayConfig } from './replay-config.ts';
+import { parseReplayConfig } from './replay-config.ts';
 
 /**
  * The one deployment configuration: `trailwarden.config.json` at the repo root (or `-c configFile=…`),
@@ -39,6 +41,8 @@ export interface TrailwardenConfig {
   readonly breakGlassRoleArn?: string;
   /** Response SLAs per severity (minutes to acknowledge and resolve; defaults applied). */
   readonly sla: SlaConfig;
+  /** The Step Functions replay of old CloudTrail (`infra/replay-config.ts`; defaults applied). */
+  readonly replay: ReplayConfig;
 }
 
 export interface AlertsConfig {
@@ -99,6 +103,7 @@ export const CONTEXT_KEYS = [
   'drillOperators',
   'breakGlassRoleArn',
   'sla',
+  'replay',
 ] as const;
 export type ConfigContext = Readonly<Partial<Record<(typeof CONTEXT_KEYS)[number], unknown>>>;
 
@@ -138,6 +143,7 @@ const fromContext = (key: string, raw: unknown, errors: string[]): unknown => {
     case 'changeWindows':
     case 'detection':
     case 'sla':
+    case 'replay':
       return parseJson(where, raw, errors);
     default:
       return raw;
@@ -259,6 +265,7 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
   }
 
   const health = parseHealth(input.health, at);
+  const replay = parseReplayConfig(input.replay, at);
 
   const changeWindows: ChangeWindow[] = [];
   const rawWindows = input.changeWindows ?? [];
@@ -289,6 +296,7 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
       changeWindows,
       drillOperators,
       sla: sla.sla,
+      replay,
       // The evaluate function reads windows from its detection config: top-level windows join those there.
       detection: {
         ...detection.config,
