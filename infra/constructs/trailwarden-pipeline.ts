@@ -19,6 +19,7 @@ import { HealthChecks } from './health.ts';
 import { PipelineKeys } from './keys.ts';
 import { keepLogicalIds } from './logical-ids.ts';
 import { Monitoring } from './monitoring.ts';
+import { Replay } from './replay.ts';
 import { REPO_ROOT } from './trailwarden-function.ts';
 import { TriageWebhook } from './triage-webhook.ts';
 
@@ -50,6 +51,8 @@ export interface TrailwardenPipelineProps {
   readonly digestEntry?: string;
   /** Handler of the triage webhook (default: this repository's `functions/triage/handler.ts`). */
   readonly triageEntry?: string;
+  /** Handler of the replay function (default: this repository's `functions/replay/handler.ts`). */
+  readonly replayEntry?: string;
 }
 
 /**
@@ -76,6 +79,8 @@ export class TrailwardenPipeline extends Construct {
   readonly health: HealthChecks;
   readonly monitoring: Monitoring;
   readonly triageWebhook: TriageWebhook;
+  /** `trailwarden replay`: built when `config.replay.trailBuckets` names a trail bucket. */
+  readonly replay?: Replay;
 
   /** Key of the messaging resources: queues and both topics (used by EventBridge and CloudWatch too). */
   readonly messagingKey: kms.Key;
@@ -180,6 +185,20 @@ export class TrailwardenPipeline extends Construct {
     );
     // The response loop: time to acknowledge and resolve, false positives, past SLA (per rule: `trailwarden metrics`).
     this.monitoring.dashboard.addWidgets(...this.triageWebhook.widgets());
+
+    if (config.replay.trailBuckets.length > 0) {
+      this.replay = new Replay(this, 'Replay', {
+        replay: config.replay,
+        detection: config.detection,
+        table: this.detection.table,
+        storageKey,
+        ownKeys: [messagingKey, storageKey, this.evidence.signingKey],
+        alerting: this.alerting,
+        evidence: this.evidence,
+        projectRoot,
+        ...(props.replayEntry ? { entry: props.replayEntry } : {}),
+      });
+    }
 
     this.messagingKey = messagingKey;
     this.storageKey = storageKey;
