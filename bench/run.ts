@@ -304,6 +304,15 @@ const main = async (): Promise<void> => {
 
   const attack = await attackHourPages(config);
 
+  log('replay function (s3rver + DynamoDB Local) …');
+  const { measureReplay } = await import('./replay.ts');
+  let replay: Awaited<ReturnType<typeof measureReplay>> | undefined;
+  try {
+    replay = await measureReplay(CORPUS_DIR, config);
+  } catch (err) {
+    log(`replay not measured: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
   let profileLines: string[] = [];
   if (profile) {
     log('profiling one scan …');
@@ -343,6 +352,7 @@ const main = async (): Promise<void> => {
         )
       : null,
     pagesPerIncident: attack.pagesPerIncident,
+    replayEventsPerSec: replay?.replayEventsPerSec ?? null,
   };
 
   const rows: [string, string, string][] = [
@@ -401,6 +411,13 @@ const main = async (): Promise<void> => {
       'counter writes per key per batch',
       writes ? `max ${figures.maxCounterWritesPerKeyPerBatch}` : 'not measured',
       writes ? `≤ 1 ${mark((figures.maxCounterWritesPerKeyPerBatch ?? 2) <= 1)}` : '',
+    ],
+    [
+      'replay function (one instance)',
+      replay
+        ? `${fmt(replay.replayEventsPerSec)} events/s plan+select+detect, select alone ${fmt(replay.selectEventsPerSec)} events/s (${fmt(replay.events)} events, ${replay.files} files, ${replay.findings} findings)`
+        : 'not measured',
+      '',
     ],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));

@@ -5,6 +5,7 @@ import { docsCommand } from './commands/docs.ts';
 import { drillCommand } from './commands/drill.ts';
 import { exportCommand } from './commands/export.ts';
 import { metricsCommand } from './commands/metrics.ts';
+import { replayCommand } from './commands/replay.ts';
 import { reviewCommand } from './commands/review.ts';
 import { rulesCommand } from './commands/rules.ts';
 import { scanCommand } from './commands/scan.ts';
@@ -32,6 +33,7 @@ export const COMMANDS: Readonly<Record<CommandName, Command>> = {
   triage: (args, io, usage) => triageCommand(args, io, usage),
   metrics: (args, io, usage) => metricsCommand(args, io, usage),
   review: (args, io, usage) => reviewCommand(args, io, usage),
+  replay: (args, io, usage) => replayCommand(args, io, usage),
 };
 
 const isCommand = (name: string): name is CommandName => Object.hasOwn(COMMANDS, name);

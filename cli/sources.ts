@@ -208,6 +208,15 @@ export async function* readInput(input: Input, batchSize: number): AsyncGenerato
   } finally {
     closeSync(fd);
   }
+  yield* readBytes(file, buf, batchSize);
+}
+
+/**
+ * One file's bytes already in memory (an S3 object read by the replay function), parsed exactly as `scan` parses
+ * a file of that size from disk: same batches, same bad-record and damage reports, named by `file`.
+ */
+export async function* readBytes(file: string, buf: Buffer, batchSize: number): AsyncGenerator<ReadResult> {
+  const size = buf.length;
   let text: string | undefined;
   try {
     text = wholeText(buf);

@@ -109,6 +109,23 @@ export const COMMAND_USAGE = {
     --config FILE               response SLAs (top-level "sla"; default: ./trailwarden.config.json)
     --endpoint-url URL          S3-compatible endpoint
 `,
+  replay: `  replay --from YYYY-MM-DD --to YYYY-MM-DD s3://TRAIL-BUCKET[/PREFIX]
+               Replay a trail's log files of that range (account or organisation layout)
+               through the deployed replay state machine (Step Functions Distributed Map,
+               same engine, DynamoDB state in the replay's own namespace). Findings are
+               archived as evidence marked replay (findings/dt=DAY/replay=ID/…), paged only
+               with --page. Prints progress (files done / total) until the execution ends;
+               exit 1 when it failed, naming the failed batches' files.
+    --rules ID,…                only these rules (default: the whole catalogue)
+    --page                      also publish the findings to the findings topic
+    --no-wait                   print the execution ARN and return at once
+    --name ID                   the replay id (default: replay-FROM-TO-RANDOM)
+    --state-machine-arn ARN     default: $TRAILWARDEN_REPLAY_STATE_MACHINE (stack output
+                                ReplayStateMachineArn)
+    --work-bucket NAME          where failed batches are listed; default:
+                                $TRAILWARDEN_REPLAY_WORK_BUCKET (output ReplayWorkBucketName)
+    --endpoint-url URL          Step Functions (and S3) endpoint
+`,
 } as const;
 
 export type CommandName = keyof typeof COMMAND_USAGE;

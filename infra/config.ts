@@ -3,6 +3,8 @@ import type { DetectionConfig } from '../rules/core/config.ts';
 import { parseDetectionConfig } from '../rules/core/config.ts';
 import type { SlaConfig } from '../rules/core/sla.ts';
 import { parseSlaConfig } from '../rules/core/sla.ts';
+import type { ReplayConfig } from './replay-config.ts';
+import { parseReplayConfig } from './replay-config.ts';
 
 /**
  * The one deployment configuration: `trailwarden.config.json` at the repo root (or `-c configFile=…`),
@@ -46,6 +48,8 @@ export interface TrailwardenConfig {
   readonly securityHub: boolean;
   /** Opt-in: a chat topic carrying Amazon Q Developer (AWS Chatbot) custom notifications. Default off. */
   readonly chat: ChatConfig;
+  /** The Step Functions replay of old CloudTrail (`infra/replay-config.ts`; defaults applied). */
+  readonly replay: ReplayConfig;
 }
 
 /** The chat topic (`infra/constructs/chat.ts`): connect it to a Slack or Teams channel in Amazon Q Developer. */
@@ -113,6 +117,7 @@ export const CONTEXT_KEYS = [
   'sla',
   'securityHub',
   'chat',
+  'replay',
 ] as const;
 export type ConfigContext = Readonly<Partial<Record<(typeof CONTEXT_KEYS)[number], unknown>>>;
 
@@ -158,6 +163,7 @@ const fromContext = (key: string, raw: unknown, errors: string[]): unknown => {
     case 'changeWindows':
     case 'detection':
     case 'sla':
+    case 'replay':
       return parseJson(where, raw, errors);
     default:
       return raw;
@@ -279,6 +285,7 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
   }
 
   const health = parseHealth(input.health, at);
+  const replay = parseReplayConfig(input.replay, at);
 
   const changeWindows: ChangeWindow[] = [];
   const rawWindows = input.changeWindows ?? [];
@@ -318,6 +325,7 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
       sla: sla.sla,
       securityHub,
       chat,
+      replay,
       // The evaluate function reads windows from its detection config: top-level windows join those there.
       detection: {
         ...detection.config,

@@ -85,7 +85,7 @@ export const untrusted = (text: string, max = 300): string =>
   )}\``;
 
 /** The replay marker a replayed finding may carry (set by the replay path; absent on live findings). */
-const isReplay = (f: Finding): boolean => 'replay' in f && f.replay === true;
+const isReplay = (f: Finding): boolean => f.replay !== undefined;
 
 export interface ChatContext {
   readonly kind: ChatKind;
@@ -165,7 +165,7 @@ export const renderChatNotification = (f: Finding, ctx: ChatContext): ChatNotifi
     ...(incidentId === undefined ? {} : { incidentId }),
     ...(ctx.evidenceKey === undefined ? {} : { evidenceKey: ctx.evidenceKey }),
     ...(f.drill ? { drill: 'true' } : {}),
-    ...(isReplay(f) ? { replay: 'true' } : {}),
+    ...(f.replay === undefined ? {} : { replay: f.replay.id }),
   };
   return {
     version: '1.0',

@@ -21,6 +21,7 @@ import { PipelineKeys } from './keys.ts';
 import { keepLogicalIds } from './logical-ids.ts';
 import { Monitoring } from './monitoring.ts';
 import { SecurityHubSink } from './security-hub.ts';
+import { Replay } from './replay.ts';
 import { REPO_ROOT } from './trailwarden-function.ts';
 import { TriageWebhook } from './triage-webhook.ts';
 
@@ -52,6 +53,8 @@ export interface TrailwardenPipelineProps {
   readonly digestEntry?: string;
   /** Handler of the triage webhook (default: this repository's `functions/triage/handler.ts`). */
   readonly triageEntry?: string;
+  /** Handler of the replay function (default: this repository's `functions/replay/handler.ts`). */
+  readonly replayEntry?: string;
 }
 
 /**
@@ -82,6 +85,8 @@ export class TrailwardenPipeline extends Construct {
   readonly securityHub?: SecurityHubSink;
   /** Present with `chat: { enabled: true }`: the Amazon Q Developer (AWS Chatbot) custom-notification topic. */
   readonly chat?: ChatTopic;
+  /** `trailwarden replay`: built when `config.replay.trailBuckets` names a trail bucket. */
+  readonly replay?: Replay;
 
   /** Key of the messaging resources: queues and both topics (used by EventBridge and CloudWatch too). */
   readonly messagingKey: kms.Key;
@@ -200,6 +205,20 @@ export class TrailwardenPipeline extends Construct {
     );
     // The response loop: time to acknowledge and resolve, false positives, past SLA (per rule: `trailwarden metrics`).
     this.monitoring.dashboard.addWidgets(...this.triageWebhook.widgets());
+
+    if (config.replay.trailBuckets.length > 0) {
+      this.replay = new Replay(this, 'Replay', {
+        replay: config.replay,
+        detection: config.detection,
+        table: this.detection.table,
+        storageKey,
+        ownKeys: [messagingKey, storageKey, this.evidence.signingKey],
+        alerting: this.alerting,
+        evidence: this.evidence,
+        projectRoot,
+        ...(props.replayEntry ? { entry: props.replayEntry } : {}),
+      });
+    }
 
     this.messagingKey = messagingKey;
     this.storageKey = storageKey;

@@ -95,5 +95,6 @@ export const buildFinding = (p: FindingParts): Finding => {
     runbook: text.runbook,
     ...(details.length > 0 ? { details } : {}),
     drill: p.event.drill === true,
+    ...(p.event.replay === undefined ? {} : { replay: p.event.replay }),
   };
 };

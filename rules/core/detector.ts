@@ -23,6 +23,7 @@ import type {
   IncidentNotice,
   IncidentStore,
 } from './ports.ts';
+import { replayNamespace } from './replay.ts';
 import { applySuppressions } from './suppressions.ts';
 import type { AuditEvent, MatchFacts, Rule, RuleContext, RuleTextSource, WindowSpec } from './types.ts';
 import type { WindowEvent } from './window.ts';
@@ -55,10 +56,12 @@ export interface DetectorDeps {
  * Drills live in their own namespace: counters, history, dedup keys and finding ids of drill events never meet
  * those of real events, so a drill can neither fold a real finding nor pre-claim a real window. An event whose
  * drill claim was not honoured is judged as real, but in a namespace of its own too: it pages, and a genuine
- * event after it can never be folded into what the forger sent.
+ * event after it can never be folded into what the forger sent. A replay's events (`replay.ts`) live in the
+ * replay's namespace, drills or not.
  */
 export const namespaceOf = (e: AuditEvent): string =>
-  e.drill === true ? 'drill|' : e.drillClaim !== undefined ? 'unverified-drill|' : '';
+  (e.replay === undefined ? '' : replayNamespace(e.replay)) +
+  (e.drill === true ? 'drill|' : e.drillClaim !== undefined ? 'unverified-drill|' : '');
 
 /**
  * Whether `process` can do anything with an event: some rule is a candidate for it, or it claims to be a drill

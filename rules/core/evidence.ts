@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Finding } from './finding.ts';
+import { replayPartition } from './replay.ts';
 
 /** Hive-style key so Athena can partition by day (DESIGN §4). Shared by the evaluate Lambda and the CLI. */
 export const evidenceKey = (finding: Finding): string =>
-  `findings/dt=${finding.firstSeen.slice(0, 10)}/${finding.severity}/${finding.id}.json`;
+  finding.replay === undefined
+    ? `findings/dt=${finding.firstSeen.slice(0, 10)}/${finding.severity}/${finding.id}.json`
+    : // A replay's findings are months old: keyed by the replay's day (chained by the digest), in its own partition.
+      `findings/${replayPartition(finding.replay)}${finding.severity}/${finding.id}.json`;
 
 /** The exact bytes archived; the digest chain hashes these bytes. */
 export const evidenceBody = (finding: Finding): string => `${JSON.stringify(finding, null, 2)}\n`;

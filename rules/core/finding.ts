@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ReplayMark } from './replay.ts';
 import type { Control, Criticality, Severity } from './vocabulary.ts';
 
 /** One finding, as paged, archived and printed (DESIGN §4). */
@@ -32,6 +33,8 @@ export interface Finding {
   readonly suppression?: SuppressionNote;
   /** The incident it belongs to (`rules/core/incident.ts`), set when it is delivered. */
   readonly incidentId?: string;
+  /** Produced by a replay of old logs (`rules/core/replay.ts`), not by the live pipeline. */
+  readonly replay?: ReplayMark;
 }
 
 /** What a finding carries when a suppression matched it: active (not paged) or expired (paged, and says so). */

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Finding } from './finding.ts';
 import { atLeast, SEVERITY_RANK } from './finding.ts';
+import type { ReplayMark } from './replay.ts';
+import { replayNamespace, replayPartition } from './replay.ts';
 import { HIDDEN_USER } from './signin.ts';
 import type { Control, Severity } from './vocabulary.ts';
 
@@ -18,6 +20,8 @@ export interface Incident {
   readonly account: string;
   /** Drill findings never join a real incident. */
   readonly drill: boolean;
+  /** Replay findings form incidents of their replay only (`replay.ts`). */
+  readonly replay?: ReplayMark;
   /** Highest severity of its findings. */
   readonly severity: Severity;
   /** Highest severity that paged (escalations once per level); null while nothing paged. */
@@ -46,7 +50,10 @@ export type NotificationKind = 'page' | 'update' | 'escalation' | 'resolved';
 export const NOTIFICATION_KINDS = ['page', 'update', 'escalation', 'resolved'] as const;
 
 /** Hive-style like findings: `incidents/dt=YYYY-MM-DD/<id>.json`, the day the incident opened. */
-export const incidentKey = (i: Incident): string => `incidents/dt=${i.openedAt.slice(0, 10)}/${i.id}.json`;
+export const incidentKey = (i: Incident): string =>
+  i.replay === undefined
+    ? `incidents/dt=${i.openedAt.slice(0, 10)}/${i.id}.json`
+    : `incidents/${replayPartition(i.replay)}${i.id}.json`;
 
 /** The exact bytes archived (the digest chain hashes these). */
 export const incidentBody = (i: Incident): string => `${JSON.stringify(i, null, 2)}\n`;
@@ -83,20 +90,26 @@ export const actorKeyOf = (f: Finding): string => {
 };
 
 /** Findings of one scope may share an incident; the store keeps one item per scope. */
-export const incidentScope = (f: Finding): string => `${f.drill ? 'drill' : 'live'}|${f.account}|${actorKeyOf(f)}`;
+export const incidentScope = (f: Finding): string =>
+  `${f.replay === undefined ? '' : replayNamespace(f.replay)}${f.drill ? 'drill' : 'live'}|${f.account}|${actorKeyOf(f)}`;
 
 export const incidentId = (
-  drill: boolean,
+  drill: boolean | { readonly drill: boolean; readonly replay?: ReplayMark },
   account: string,
   actorKey: string,
   openedAtMs: number,
   /** Only when an incident of the same actor opened at the same instant is full: the opening finding's id. */
   tiebreak = '',
-): string =>
-  createHash('sha256')
-    .update(`incident\u0000${drill ? 'drill' : 'live'}\u0000${account}\u0000${actorKey}\u0000${openedAtMs}${tiebreak}`)
+): string => {
+  const flag = typeof drill === 'boolean' ? drill : drill.drill;
+  const replay = typeof drill === 'boolean' || drill.replay === undefined ? '' : replayNamespace(drill.replay);
+  return createHash('sha256')
+    .update(
+      `incident\u0000${replay}${flag ? 'drill' : 'live'}\u0000${account}\u0000${actorKey}\u0000${openedAtMs}${tiebreak}`,
+    )
     .digest('hex')
     .slice(0, 32);
+};
 
 /** The recent incidents of one scope (newest last): what the store keeps per actor. */
 export interface IncidentScopeState {
@@ -145,10 +158,11 @@ const open = (
     kind,
     incident: {
       schema: 'trailwarden.incident/v1',
-      id: incidentId(f.drill, f.account, actorKey, ms(f.firstSeen), tiebreak),
+      id: incidentId(f, f.account, actorKey, ms(f.firstSeen), tiebreak),
       actorKey,
       account: f.account,
       drill: f.drill,
+      ...(f.replay === undefined ? {} : { replay: f.replay }),
       severity: f.severity,
       pagedSeverity: kind === 'page' ? f.severity : null,
       openedAt: f.firstSeen,

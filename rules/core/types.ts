@@ -3,6 +3,7 @@ import type { DetectionConfig } from './config.ts';
 import type { ConfigComplianceChange, ConfigItemChange } from './config-events.ts';
 import type { DrillClaim } from './drill-auth.ts';
 import type { HistorySpec, HistoryView } from './history.ts';
+import type { ReplayMark } from './replay.ts';
 
 export type { Control, Criticality, Severity } from './vocabulary.ts';
 export { CONTROLS, CRITICALITIES, SEVERITIES } from './vocabulary.ts';
@@ -67,6 +68,8 @@ export interface EventHeader {
   readonly forgedDrill?: string;
   /** Fields the boundary dropped for having the wrong JSON type (`checkRecord`); findings repeat them. */
   readonly notes?: readonly string[];
+  /** Set by the replay function only (never by parsing): the event is part of that replay (`replay.ts`). */
+  readonly replay?: ReplayMark;
 }
 
 /** What a predicate may read besides the event: resolved config, never I/O or a clock. */

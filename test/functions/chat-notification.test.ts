@@ -116,11 +116,14 @@ describe('chat card (Amazon Q Developer custom notification)', () => {
     expect(drill.content.description.split('\n')[0]).toBe('*DRILL: simulated events, no action needed.*');
     expect(drill.content.keywords).toContain('drill');
     expect(drill.metadata.additionalContext.drill).toBe('true');
-    const replay = renderChatNotification({ ...sampleFinding(), replay: true } as ReturnType<typeof sampleFinding>, {
-      kind: 'page',
-    });
+    const replay = renderChatNotification(
+      { ...sampleFinding(), replay: { id: 'replay-2026-11', day: '2026-12-07' } },
+      {
+        kind: 'page',
+      },
+    );
     expect(replay.content.title).toMatch(/^\[REPLAY\] \[PAGE\] /);
-    expect(replay.metadata.additionalContext.replay).toBe('true');
+    expect(replay.metadata.additionalContext.replay).toBe('replay-2026-11');
   });
 
   it('threads a finding without an incident by its own id', () => {

@@ -198,11 +198,11 @@ describe('Security Hub importer', () => {
     hub.on(BatchImportFindingsCommand).resolves({ FailedCount: 0, SuccessCount: 1, FailedFindings: [] });
     await createSecurityHubImporter(new SecurityHubClient({ region: 'us-east-1' }), TARGET).import({
       ...sampleFinding(),
-      replay: true,
-    } as ReturnType<typeof sampleFinding>);
+      replay: { id: 'replay-2026-11', day: '2026-12-07' },
+    });
     const f = hub.commandCalls(BatchImportFindingsCommand)[0]?.args[0].input.Findings?.[0];
     expect(f?.Title).toBe('[REPLAY] CloudTrail logging stopped or trail deleted');
-    expect(f?.ProductFields?.['trailwarden/replay']).toBe('true');
+    expect(f?.ProductFields?.['trailwarden/replay']).toBe('replay-2026-11');
     expect(f?.RecordState).toBe('ACTIVE');
   });
 

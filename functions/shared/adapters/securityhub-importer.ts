@@ -56,10 +56,10 @@ const ISO_TYPE = 'Software and Configuration Checks/Industry and Regulatory Stan
 export const ASFF_LIMITS = { resources: 32, relatedRequirements: 32, productFieldValue: 2048 } as const;
 
 /**
- * The replay marker a replayed finding may carry (issue: replay of history by another part). Read structurally,
- * so findings from before the marker existed, and the CLI's, are simply not replays.
+ * The replay mark of a finding found by `trailwarden replay` in past CloudTrail (rules/core/replay.ts); live
+ * findings and the CLI's carry none.
  */
-const isReplay = (f: Finding): boolean => 'replay' in f && f.replay === true;
+const isReplay = (f: Finding): boolean => f.replay !== undefined;
 
 const field = (value: string): string => truncate(value, ASFF_LIMITS.productFieldValue);
 
@@ -138,7 +138,7 @@ export const toAsff = (
       ...(incidentId === undefined ? {} : { 'trailwarden/incidentId': incidentId }),
       ...(omitted > 0 ? { 'trailwarden/resourcesOmitted': String(omitted) } : {}),
       ...(f.drill ? { 'trailwarden/drill': 'true' } : {}),
-      ...(replay ? { 'trailwarden/replay': 'true' } : {}),
+      ...(f.replay === undefined ? {} : { 'trailwarden/replay': f.replay.id }),
     },
     RecordState: f.drill ? 'ARCHIVED' : 'ACTIVE',
     // Honoured on the first import only: after that the workflow belongs to the analysts (BatchUpdateFindings).

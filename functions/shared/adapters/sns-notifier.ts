@@ -9,7 +9,7 @@ const KIND_TAG = { page: '', escalation: '[ESCALATED] ', update: '[UPDATE] ' } a
 /** SNS subjects must be printable ASCII, one line, under 100 characters. */
 export const subjectFor = (f: Finding, notice?: IncidentNotice): string => {
   const kind = notice ? KIND_TAG[notice.kind] : '';
-  const raw = `${f.drill ? '[DRILL] ' : ''}${kind}[${f.severity.toUpperCase()}] ${f.title} - ${f.account}`;
+  const raw = `${f.replay ? '[REPLAY] ' : ''}${f.drill ? '[DRILL] ' : ''}${kind}[${f.severity.toUpperCase()}] ${f.title} - ${f.account}`;
   const ascii = raw.replace(/[^\x20-\x7e]/g, '-');
   return ascii.length < SUBJECT_LIMIT ? ascii : `${ascii.slice(0, SUBJECT_LIMIT - 4)}...`;
 };
@@ -105,6 +105,8 @@ export const createSnsNotifier = (client: SNSClient, topicArn: string): Notifier
           kind: { DataType: 'String', StringValue: notice?.kind ?? 'page' },
           ...(notice ? { incidentId: { DataType: 'String', StringValue: notice.incident.id } } : {}),
           ...(finding.drill ? { drill: { DataType: 'String', StringValue: 'true' } } : {}),
+          // A replay pages only with `--page`; the id lets a subscription route (or drop) replays of old logs.
+          ...(finding.replay ? { replay: { DataType: 'String', StringValue: finding.replay.id } } : {}),
         },
       }),
     );
