@@ -3,6 +3,7 @@ import { ConfigServiceClient, DescribeConfigurationRecorderStatusCommand } from 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { drillOverdueOf } from '../../rules/core/drill-run.ts';
 import type { Finding } from '../../rules/core/finding.ts';
 import type { HealthCandidate, HealthObservation, HealthSettings } from '../../rules/core/health.ts';
 import { DEFAULT_HEALTH_SETTINGS, deriveHealth, silenceTransition } from '../../rules/core/health.ts';
@@ -45,6 +46,12 @@ export interface HealthDeps {
   readonly settings: HealthSettings;
   readonly home: { readonly account: string; readonly region: string };
   readonly telemetry: Telemetry;
+  /**
+   * The drill records (`drills/`): the newest passing run's start. With `drillOverdueDays`, no passing drill in
+   * that many days is `trailwarden.drill-overdue` (alert tests not run, A.8.16).
+   */
+  readonly drillRuns?: { lastPassed(): Promise<number | undefined> };
+  readonly drillOverdueDays?: number;
 }
 
 export interface HealthReport {
@@ -115,6 +122,25 @@ export const createHandler = (deps: HealthDeps) => async (): Promise<HealthRepor
     }
   }
 
+  if (deps.drillRuns !== undefined && deps.drillOverdueDays !== undefined) {
+    try {
+      const overdue = drillOverdueOf(
+        await deps.drillRuns.lastPassed(),
+        nowMs,
+        { overdueDays: deps.drillOverdueDays },
+        home,
+      );
+      if (overdue !== undefined) {
+        const outcome = await admitAndDeliver(deps, overdue);
+        if (outcome.kind === 'deliver') delivered.push(outcome.finding);
+        else if (outcome.kind === 'fold') folded.push(overdue.finding);
+        else duplicates++;
+      }
+    } catch (err) {
+      failures.push(`drill records: ${message(err)}`);
+    }
+  }
+
   const resolved: Finding[] = [];
   for (const h of heartbeats) {
     const beat = { kind: 'heartbeat' as const, account: h.account, region: h.region, lastEventMs: h.lastEventMs };
@@ -157,8 +183,8 @@ export const createHandler = (deps: HealthDeps) => async (): Promise<HealthRepor
  * The detector's delivery path: admit → incident → archive the incident, deliver (then mark delivered) or fold;
  * a failed delivery releases.
  */
-const admitAndDeliver = async (
-  deps: HealthDeps,
+export const admitAndDeliver = async (
+  deps: Pick<HealthDeps, 'ledger' | 'incidents' | 'sink'>,
   c: HealthCandidate,
 ): Promise<{ readonly kind: 'deliver'; readonly finding: Finding } | { readonly kind: 'fold' | 'duplicate' }> => {
   const admission = await deps.ledger.admit(c.finding, c.dedupKey, c.dedupWindowMs);
