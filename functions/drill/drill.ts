@@ -2,15 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { DetectionConfig } from '../../rules/core/config.ts';
 import type { DrillPlan, DrillSkip } from '../../rules/core/drill.ts';
 import { planDrill } from '../../rules/core/drill.ts';
-import type { DrillCandidate, DrillRuleResult, DrillRunRecord, DrillsConfig } from '../../rules/core/drill-run.ts';
-import {
-  buildDrillRun,
-  drillFailedOf,
-  drillRunBody,
-  drillRunKey,
-  slaSecondsFor,
-  slaVerdict,
-} from '../../rules/core/drill-run.ts';
+import type { DrillRuleResult, DrillRunRecord, DrillsConfig } from '../../rules/core/drill-run.ts';
+import { buildDrillRun, drillRunBody, drillRunKey, slaSecondsFor, slaVerdict } from '../../rules/core/drill-run.ts';
 import { findingRevisionKey } from '../../rules/core/evidence.ts';
 import type { Finding } from '../../rules/core/finding.ts';
 import type { Clock } from '../../rules/core/ports.ts';
@@ -51,9 +44,6 @@ export interface DrillRecordStore {
   put(key: string, body: string): Promise<void>;
 }
 
-/** Pages a drill finding through the ledger, incidents and sink, like health findings. */
-export type RaiseFinding = (candidate: DrillCandidate) => Promise<void>;
-
 export interface DrillDeps {
   /** The rules with the cases drills are planned from (the function: `drill-cases.json`). */
   readonly rules: readonly (readonly [Rule, RuleDocs])[];
@@ -65,10 +55,8 @@ export interface DrillDeps {
   readonly pages: PageReader;
   readonly evidence: EvidenceProbe;
   readonly records: DrillRecordStore;
-  readonly raise: RaiseFinding;
   readonly clock: Clock;
   readonly sleep: (ms: number) => Promise<void>;
-  readonly home: { readonly account: string; readonly region: string };
   readonly telemetry: Telemetry;
   readonly newRunId?: () => string;
 }
@@ -143,8 +131,8 @@ const message = (err: unknown): string => (err instanceof Error ? err.message : 
 /**
  * A drill run: plan (the same planner as `trailwarden drill`), send every rule's signed drill events onto the
  * evaluate queue, then read the drill-only subscription until every rule's page arrived and its finding is in the
- * evidence bucket, or the wait runs out. The record goes under `drills/` (chained by the digest); a failed run is
- * a high finding (`trailwarden.drill-failed`) paged like any other.
+ * evidence bucket, or the wait runs out. The record goes under `drills/` (chained by the digest); the health
+ * function turns a failed run into a high finding (`trailwarden.drill-failed`) paged like any other.
  *
  * Why one function that polls, not a Step Functions loop: a healthy pipeline pages within seconds and the wait is
  * bounded (`maxWaitMinutes` ≤ 13, under Lambda's 15-minute limit); ReceiveMessage long-polls, so the function
@@ -244,8 +232,8 @@ export const createHandler =
       DrillRulesFailed: record.counts.failed,
       DrillRulesSkipped: record.counts.skipped,
     });
-    const failed = drillFailedOf(record, deps.home, key);
-    if (failed !== undefined) await deps.raise(failed);
+    // The failed-drill page is raised by the health function from this record (it reads drills/): this function
+    // may write drill records and nothing else, so it cannot archive or page findings of its own.
     return { record, key };
   };
 

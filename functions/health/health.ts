@@ -3,7 +3,14 @@ import { ConfigServiceClient, DescribeConfigurationRecorderStatusCommand } from 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { drillOverdueOf } from '../../rules/core/drill-run.ts';
+import type { DrillCandidate, DrillRunRecord } from '../../rules/core/drill-run.ts';
+import {
+  DRILL_FINDING_DEDUP_MS,
+  drillFailedOf,
+  drillOverdueOf,
+  lastPassedRun,
+  parseDrillRunKey,
+} from '../../rules/core/drill-run.ts';
 import type { Finding } from '../../rules/core/finding.ts';
 import type { HealthCandidate, HealthObservation, HealthSettings } from '../../rules/core/health.ts';
 import { DEFAULT_HEALTH_SETTINGS, deriveHealth, silenceTransition } from '../../rules/core/health.ts';
@@ -50,7 +57,7 @@ export interface HealthDeps {
    * The drill records (`drills/`): the newest passing run's start. With `drillOverdueDays`, no passing drill in
    * that many days is `trailwarden.drill-overdue` (alert tests not run, A.8.16).
    */
-  readonly drillRuns?: { lastPassed(): Promise<number | undefined> };
+  readonly drillRuns?: DrillRunSource;
   readonly drillOverdueDays?: number;
 }
 
@@ -124,16 +131,10 @@ export const createHandler = (deps: HealthDeps) => async (): Promise<HealthRepor
 
   if (deps.drillRuns !== undefined && deps.drillOverdueDays !== undefined) {
     try {
-      const overdue = drillOverdueOf(
-        await deps.drillRuns.lastPassed(),
-        nowMs,
-        { overdueDays: deps.drillOverdueDays },
-        home,
-      );
-      if (overdue !== undefined) {
-        const outcome = await admitAndDeliver(deps, overdue);
+      for (const candidate of await drillCandidates(deps.drillRuns, nowMs, deps.drillOverdueDays, home)) {
+        const outcome = await admitAndDeliver(deps, candidate);
         if (outcome.kind === 'deliver') delivered.push(outcome.finding);
-        else if (outcome.kind === 'fold') folded.push(overdue.finding);
+        else if (outcome.kind === 'fold') folded.push(candidate.finding);
         else duplicates++;
       }
     } catch (err) {
@@ -177,6 +178,37 @@ export const createHandler = (deps: HealthDeps) => async (): Promise<HealthRepor
   });
   if (failures.length > 0) throw new Error(`health check: ${failures.length} step(s) failed: ${failures.join('; ')}`);
   return { delivered, folded, duplicates, resolved, failures };
+};
+
+/** The drill records the health function reads (`drills/`, listing and reading only). */
+export interface DrillRunSource {
+  /** Keys of the runs started since `sinceMs` (by their `dt=` day). */
+  keysSince(sinceMs: number): Promise<readonly string[]>;
+  read(key: string): Promise<DrillRunRecord>;
+}
+
+/**
+ * Failed runs of the last `DRILL_FINDING_DEDUP_MS / 2` (inside the ledger's dedup window, so every later check
+ * is a duplicate of the first page), and the overdue check over the last `overdueDays`.
+ */
+const drillCandidates = async (
+  source: DrillRunSource,
+  nowMs: number,
+  overdueDays: number,
+  home: { readonly account: string; readonly region: string },
+): Promise<DrillCandidate[]> => {
+  const keys = await source.keysSince(nowMs - overdueDays * 86_400_000);
+  const out: DrillCandidate[] = [];
+  for (const key of keys) {
+    const run = parseDrillRunKey(key);
+    if (run?.status !== 'failed' || nowMs - run.startedMs > DRILL_FINDING_DEDUP_MS / 2) continue;
+    const failed = drillFailedOf(await source.read(key), home, key);
+    if (failed !== undefined) out.push(failed);
+  }
+  // After the failed runs: both share the drill actor's incident, and the failure is what the page should say.
+  const overdue = drillOverdueOf(lastPassedRun(keys), nowMs, { overdueDays }, home);
+  if (overdue !== undefined) out.push(overdue);
+  return out;
 };
 
 /**

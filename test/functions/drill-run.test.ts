@@ -12,13 +12,15 @@ import type { DrillPage, PageReader } from '../../functions/drill/drill.ts';
 import { createHandler as createDrillHandler, parseDrillPage } from '../../functions/drill/drill.ts';
 import { createHandler as createEvaluateHandler } from '../../functions/evaluate/evaluate.ts';
 import { shippedRuleText } from '../../functions/evaluate/rule-text.ts';
-import { admitAndDeliver } from '../../functions/health/health.ts';
+import { createHandler as createHealthHandler } from '../../functions/health/health.ts';
 import { createAwsFindingSink } from '../../functions/shared/adapters/aws-finding-sink.ts';
 import { createDynamoCounterStore } from '../../functions/shared/adapters/dynamodb-counter-store.ts';
+import { createDynamoHeartbeatStore } from '../../functions/shared/adapters/dynamodb-heartbeat-store.ts';
 import { createDynamoHistoryStore } from '../../functions/shared/adapters/dynamodb-history-store.ts';
 import { createDynamoIncidentStore } from '../../functions/shared/adapters/dynamodb-incident-store.ts';
 import { createDynamoLedger } from '../../functions/shared/adapters/dynamodb-ledger.ts';
 import { createS3DigestStore } from '../../functions/shared/adapters/s3-digest-store.ts';
+import { createS3DrillRunSource } from '../../functions/shared/adapters/s3-drill-runs.ts';
 import { createS3EvidenceStore } from '../../functions/shared/adapters/s3-evidence-store.ts';
 import { createSnsNotifier } from '../../functions/shared/adapters/sns-notifier.ts';
 import { createTelemetry } from '../../functions/shared/telemetry.ts';
@@ -26,6 +28,7 @@ import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
 import type { DrillRunRecord } from '../../rules/core/drill-run.ts';
 import { DEFAULT_DRILLS_CONFIG, parseDrillRunKey } from '../../rules/core/drill-run.ts';
 import { buildCatalogue } from '../../rules/core/engine.ts';
+import { DEFAULT_HEALTH_SETTINGS } from '../../rules/core/health.ts';
 import type { Rule } from '../../rules/core/types.ts';
 import { withDocs } from '../../rules/docs.ts';
 import { RULES } from '../../rules/index.ts';
@@ -90,19 +93,18 @@ describe('scheduled drill, end to end (DynamoDB Local, s3rver, real evaluate han
   let s3: Awaited<ReturnType<typeof startS3rver>>;
   let table: string;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     dynamo = dynamoClient(inject('dynamoEndpoint'));
-    s3 = await startS3rver([BUCKET]);
   });
-  afterAll(async () => {
-    dynamo.destroy();
-    await s3.stop();
-  });
+  afterAll(() => dynamo.destroy());
+  // A bucket and a table per test: each run is judged on its own record only.
   beforeEach(async () => {
     table = await createStateTable(dynamo);
+    s3 = await startS3rver([BUCKET]);
   });
   afterEach(async () => {
     await deleteTable(dynamo, table);
+    await s3.stop();
   });
 
   /** A drill run whose evaluate handler runs `evaluated` (the drill plans from the real rules either way). */
@@ -157,18 +159,30 @@ describe('scheduled drill, end to end (DynamoDB Local, s3rver, real evaluate han
       pages: reader,
       evidence: createS3EvidenceProbe(s3.client, BUCKET),
       records: createS3DrillRecordStore(s3.client, BUCKET),
-      raise: async (c) => {
-        await admitAndDeliver({ ledger, incidents, sink }, c);
-      },
       clock: { now: () => Date.now() + skewMs },
       sleep: async (ms) => {
         skewMs += ms;
       },
-      home: { account: '111122223333', region: 'eu-west-1' },
       telemetry: quiet,
     });
     const outcome = await drill({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
-    return { outcome, topic, batches };
+    // The next health check reads drills/: a failed or overdue drill becomes a finding there.
+    const health = createHealthHandler({
+      trails: { observe: async () => [] },
+      heartbeats: createDynamoHeartbeatStore(dynamo, table),
+      ledger,
+      incidents,
+      sink,
+      resolutions: { resolved: async () => {} },
+      clock: { now: () => Date.now() },
+      settings: DEFAULT_HEALTH_SETTINGS,
+      home: { account: '111122223333', region: 'eu-west-1' },
+      telemetry: quiet,
+      drillRuns: createS3DrillRunSource(s3.client, BUCKET),
+      drillOverdueDays: 35,
+    });
+    const checked = await health();
+    return { outcome, topic, batches, checked };
   };
 
   const readRecord = async (key: string): Promise<DrillRunRecord> => {
@@ -177,8 +191,10 @@ describe('scheduled drill, end to end (DynamoDB Local, s3rver, real evaluate han
   };
 
   it('records each rule passed with its latencies and SLA verdict, archived under drills/ and verified by `verify`', async () => {
-    const { outcome, topic, batches } = await runDrill(RULES);
+    const { outcome, topic, batches, checked } = await runDrill(RULES);
     const { record, key } = outcome;
+    // A passing run on record: the health check pages neither a failed nor an overdue drill.
+    expect(checked.delivered).toEqual([]);
     expect(batches.length).toBe(3);
     expect(record.trigger).toBe('schedule');
     expect(record.status).toBe('passed');
@@ -229,8 +245,13 @@ describe('scheduled drill, end to end (DynamoDB Local, s3rver, real evaluate han
   it('a rule that never fires fails the drill and raises a high finding that pages', async () => {
     // The catalogue the pipeline runs has one rule broken: its predicate never matches.
     const broken = RULES.map((r) => (r.id === 'cloudtrail.logging-stopped' ? { ...r, match: () => false } : r));
-    const { outcome, topic } = await runDrill(broken);
+    const { outcome, topic, checked } = await runDrill(broken);
     const { record, key } = outcome;
+    // The health check finds the failed run, and no passing one in 35 days: both are high findings.
+    expect(checked.delivered.map((f) => f.ruleId).sort()).toEqual([
+      'trailwarden.drill-failed',
+      'trailwarden.drill-overdue',
+    ]);
     expect(record.status).toBe('failed');
     expect(record.counts).toEqual({ passed: 2, failed: 1, skipped: 0 });
     const failed = record.rules.find((r) => r.ruleId === 'cloudtrail.logging-stopped');
