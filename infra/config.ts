@@ -1,6 +1,8 @@
 import { type ChangeWindow, parseChangeWindow } from '../rules/core/change-window.ts';
 import type { DetectionConfig } from '../rules/core/config.ts';
 import { parseDetectionConfig } from '../rules/core/config.ts';
+import type { DrillsConfig } from '../rules/core/drill-run.ts';
+import { parseDrillsConfig } from '../rules/core/drill-run.ts';
 import type { SlaConfig } from '../rules/core/sla.ts';
 import { parseSlaConfig } from '../rules/core/sla.ts';
 
@@ -39,6 +41,8 @@ export interface TrailwardenConfig {
   readonly breakGlassRoleArn?: string;
   /** Response SLAs per severity (minutes to acknowledge and resolve; defaults applied). */
   readonly sla: SlaConfig;
+  /** Scheduled drills of the critical and high rules (schedule, rules, wait, latency SLAs; defaults applied). */
+  readonly drills: DrillsConfig;
 }
 
 export interface AlertsConfig {
@@ -99,6 +103,7 @@ export const CONTEXT_KEYS = [
   'drillOperators',
   'breakGlassRoleArn',
   'sla',
+  'drills',
 ] as const;
 export type ConfigContext = Readonly<Partial<Record<(typeof CONTEXT_KEYS)[number], unknown>>>;
 
@@ -138,6 +143,7 @@ const fromContext = (key: string, raw: unknown, errors: string[]): unknown => {
     case 'changeWindows':
     case 'detection':
     case 'sla':
+    case 'drills':
       return parseJson(where, raw, errors);
     default:
       return raw;
@@ -275,7 +281,20 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
   const sla = parseSlaConfig(input.sla, 'sla');
   if (!sla.ok) errors.push(...sla.errors);
 
-  if (errors.length > 0 || !detection.ok || !sla.ok) return { ok: false, errors };
+  const drills = parseDrillsConfig(input.drills, 'drills');
+  if (!drills.ok) errors.push(...drills.errors);
+  // A drill page slower than the time to acknowledge would pass a drill that the response SLA already failed.
+  if (drills.ok && sla.ok) {
+    for (const s of ['critical', 'high'] as const) {
+      if (drills.drills.latencySeconds[s] > sla.sla[s].ackMinutes * 60) {
+        errors.push(
+          `drills.latencySeconds.${s}: ${drills.drills.latencySeconds[s]} s is longer than sla.${s}.ackMinutes (${sla.sla[s].ackMinutes} min)`,
+        );
+      }
+    }
+  }
+
+  if (errors.length > 0 || !detection.ok || !sla.ok || !drills.ok) return { ok: false, errors };
   return {
     ok: true,
     config: {
@@ -289,6 +308,7 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
       changeWindows,
       drillOperators,
       sla: sla.sla,
+      drills: drills.drills,
       // The evaluate function reads windows from its detection config: top-level windows join those there.
       detection: {
         ...detection.config,

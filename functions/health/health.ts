@@ -32,6 +32,7 @@ import { createConfigRecorderStatusSource } from '../shared/adapters/config-reco
 import { createDynamoHeartbeatStore } from '../shared/adapters/dynamodb-heartbeat-store.ts';
 import { createDynamoIncidentStore } from '../shared/adapters/dynamodb-incident-store.ts';
 import { createDynamoLedger } from '../shared/adapters/dynamodb-ledger.ts';
+import { createS3DrillRunSource } from '../shared/adapters/s3-drill-runs.ts';
 import { createS3EvidenceStore } from '../shared/adapters/s3-evidence-store.ts';
 import { createSnsNotifier } from '../shared/adapters/sns-notifier.ts';
 import { createSnsResolvedNotifier } from '../shared/adapters/sns-resolved-notifier.ts';
@@ -247,6 +248,7 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): H
   const parsed = parseHealthEnv(env);
   const dynamo = new DynamoDBClient({});
   const sns = new SNSClient({});
+  const s3 = new S3Client({});
   const home = { account: parsed.account, region: parsed.region };
   return {
     trails: createCloudTrailStatusSource(new CloudTrailClient({}), parsed.trails, home),
@@ -261,7 +263,7 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): H
     ledger: createDynamoLedger(dynamo, parsed.tableName),
     incidents: createDynamoIncidentStore(dynamo, parsed.tableName),
     sink: createAwsFindingSink(
-      createS3EvidenceStore(new S3Client({}), parsed.evidenceBucket),
+      createS3EvidenceStore(s3, parsed.evidenceBucket),
       createSnsNotifier(sns, parsed.topicArn),
     ),
     resolutions: createSnsResolvedNotifier(sns, parsed.topicArn),
@@ -269,5 +271,20 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): H
     settings: { ...DEFAULT_HEALTH_SETTINGS, deliveryLagMs: parsed.deliveryLagMs, silenceMs: parsed.silenceMs },
     home,
     telemetry: createTelemetry('trailwarden-health'),
+    ...drillChecks(env, s3, parsed.evidenceBucket),
   };
+};
+
+/** `DRILL_OVERDUE_DAYS` turns on the drill checks (the stack sets it with the drill function). */
+const drillChecks = (
+  env: Readonly<Record<string, string | undefined>>,
+  s3: S3Client,
+  bucket: string,
+): Pick<HealthDeps, 'drillRuns' | 'drillOverdueDays'> => {
+  const raw = env.DRILL_OVERDUE_DAYS;
+  if (raw === undefined || raw === '') return {};
+  const days = Number(raw);
+  if (!Number.isInteger(days) || days < 1)
+    throw new Error(`DRILL_OVERDUE_DAYS must be a whole number >= 1 (got ${raw})`);
+  return { drillRuns: createS3DrillRunSource(s3, bucket), drillOverdueDays: days };
 };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HEALTH_CONFIG, DEFAULT_RETENTION_DAYS, loadConfig, parseConfig } from '../../infra/config.ts';
 import { DEFAULT_DETECTION_CONFIG, DEFAULT_SLA } from '../../rules/core/config.ts';
+import { DEFAULT_DRILLS_CONFIG } from '../../rules/core/drill-run.ts';
 
 const errorsOf = (file: unknown, context = {}) => {
   const parsed = parseConfig(file, context);
@@ -18,6 +19,7 @@ describe('loadConfig', () => {
       detection: DEFAULT_DETECTION_CONFIG,
       drillOperators: [],
       sla: DEFAULT_SLA,
+      drills: DEFAULT_DRILLS_CONFIG,
     });
   });
 
