@@ -5,6 +5,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { drillsCommand } from '../../cli/commands/drills.ts';
 import { verifyCommand } from '../../cli/commands/verify.ts';
 import { createHandler as createDigestHandler } from '../../functions/digest/digest.ts';
 import { createS3DrillRecordStore, createS3EvidenceProbe } from '../../functions/drill/adapters.ts';
@@ -234,6 +235,16 @@ describe('scheduled drill, end to end (DynamoDB Local, s3rver, real evaluate han
     });
     expect(stdout()).toMatch(/^verified: 1 digest, (\d+) of \1 evidence objects match the chain/m);
     expect(code).toBe(0);
+    // Auditors list the runs: `trailwarden drills --source s3://…` reads the same record back.
+    const listing = ioFor();
+    const listedCode = await drillsCommand([`--source=s3://${BUCKET}`, '--rules'], listing.io, () => undefined, {
+      s3Client: async () => s3.client,
+    });
+    expect(listedCode).toBe(0);
+    expect(listing.stdout()).toContain(`passed     3    0    0 schedule  ${record.runId}`);
+    expect(listing.stdout()).toMatch(
+      /^ {4}PASS cloudtrail\.logging-stopped \(critical\) archived \d+\.\ds, paged \d+\.\ds, SLA 120s met$/m,
+    );
     const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'digests/' }));
     const digestKey = listed.Contents?.[0]?.Key ?? '';
     const body = await (
@@ -259,6 +270,15 @@ describe('scheduled drill, end to end (DynamoDB Local, s3rver, real evaluate han
     expect(failed?.detail).toMatch(/^no drill page on the drill subscription within 10 min$/);
     expect(parseDrillRunKey(key)?.status).toBe('failed');
     expect((await readRecord(key)).status).toBe('failed');
+    const listing = ioFor();
+    const code = await drillsCommand(['--source', `s3://${BUCKET}`, '--rules'], listing.io, () => undefined, {
+      s3Client: async () => s3.client,
+    });
+    // The newest run failed: exit 1, and the failing rule says why.
+    expect(code).toBe(1);
+    expect(listing.stdout()).toContain(
+      'FAIL cloudtrail.logging-stopped (critical) archived -, paged -, SLA 120s not-measured: no drill page',
+    );
 
     // Paged like any other: not drill-marked, severity high, kind page; and archived under findings/.
     const page = topic.published.find((p) => p.attrs.ruleId === 'trailwarden.drill-failed');
