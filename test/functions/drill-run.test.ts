@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -6,6 +6,7 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { drillsCommand } from '../../cli/commands/drills.ts';
+import { exportCommand } from '../../cli/commands/export.ts';
 import { verifyCommand } from '../../cli/commands/verify.ts';
 import { createHandler as createDigestHandler } from '../../functions/digest/digest.ts';
 import { createS3DrillRecordStore, createS3EvidenceProbe } from '../../functions/drill/adapters.ts';
@@ -245,6 +246,19 @@ describe('scheduled drill, end to end (DynamoDB Local, s3rver, real evaluate han
     expect(listing.stdout()).toMatch(
       /^ {4}PASS cloudtrail\.logging-stopped \(critical\) archived \d+\.\ds, paged \d+\.\ds, SLA 120s met$/m,
     );
+    // `export` takes the run of its period into the package (and its digest): it verifies on its own.
+    const day = record.startedAt.slice(0, 10);
+    const out = join(tempTree(), 'export');
+    const exporting = ioFor();
+    const exported = await exportCommand(
+      ['--from', day, '--to', day, '--out', out, `s3://${BUCKET}`],
+      exporting.io,
+      () => undefined,
+      { s3Client: async () => s3.client },
+    );
+    expect(exporting.stderr()).toBe('');
+    expect(exported).toBe(0);
+    expect(readFileSync(join(out, key), 'utf8')).toBe(`${JSON.stringify(record, null, 2)}\n`);
     const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'digests/' }));
     const digestKey = listed.Contents?.[0]?.Key ?? '';
     const body = await (
