@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { coverageCommand } from './commands/coverage.ts';
 import { docsCommand } from './commands/docs.ts';
 import { drillCommand } from './commands/drill.ts';
+import { drillsCommand } from './commands/drills.ts';
 import { exportCommand } from './commands/export.ts';
 import { metricsCommand } from './commands/metrics.ts';
 import { replayCommand } from './commands/replay.ts';
@@ -29,6 +30,7 @@ export const COMMANDS: Readonly<Record<CommandName, Command>> = {
   export: (args, io, usage) => exportCommand(args, io, usage),
   docs: (args, io, usage) => docsCommand(args, io, usage),
   drill: (args, io, usage) => drillCommand(args, io, usage),
+  drills: (args, io, usage) => drillsCommand(args, io, usage),
   coverage: (args, io, usage) => coverageCommand(args, io, usage),
   triage: (args, io, usage) => triageCommand(args, io, usage),
   metrics: (args, io, usage) => metricsCommand(args, io, usage),

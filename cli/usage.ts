@@ -37,7 +37,7 @@ export const COMMAND_USAGE = {
     --format table|json|md      output format (default: table)
 `,
   verify: `  verify SOURCE
-               Check evidence objects (findings/, incidents/, triage/, reviews/) against the
+               Check evidence objects (findings/, incidents/, triage/, reviews/, drills/) against the
                digest chain. SOURCE is an --evidence directory, an unpacked export or
                s3://bucket/prefix. Recomputes every SHA-256, checks every digest's signature,
                walks the chain and names each missing, altered, unexpected, out-of-order,
@@ -75,6 +75,18 @@ export const COMMAND_USAGE = {
     --key-secret SECRET         (--invoke) ARN or name of the drill key secret
     --rule ID                   only these rules (repeatable, or comma-separated)
     --severity LIST             severities to drill (default: critical,high)
+               Scheduled drills run in the stack (the drill function, config "drills"): each
+               run is archived under drills/ and listed with \`trailwarden drills\`.
+`,
+  drills: `  drills --source DIR|s3://BUCKET/PREFIX
+               The drill runs on record (drills/ in the evidence bucket, an --evidence
+               directory or an unpacked export), oldest first: started, status, rules passed,
+               failed and skipped, trigger, run id. Exit 0 when the newest run passed, 1 when
+               it failed or no run is on record.
+    --format table|json         output format (default: table)
+    --rules                     (table) one line per rule: latency to the archived finding
+                                and to the page, the SLA and its verdict, why it failed
+    --endpoint-url URL          S3 endpoint (an S3-compatible store or emulator)
 `,
   triage: `  triage ID --ack | --resolve --verdict VERDICT --source DIR|s3://BUCKET/PREFIX
   triage --missed TEXT --rule RULE_ID --at ISO-TIME --source DIR|s3://BUCKET/PREFIX

@@ -1,6 +1,8 @@
 import { type ChangeWindow, parseChangeWindow } from '../rules/core/change-window.ts';
 import type { DetectionConfig } from '../rules/core/config.ts';
 import { parseDetectionConfig } from '../rules/core/config.ts';
+import type { DrillsConfig } from '../rules/core/drill-run.ts';
+import { parseDrillsConfig } from '../rules/core/drill-run.ts';
 import type { SlaConfig } from '../rules/core/sla.ts';
 import { parseSlaConfig } from '../rules/core/sla.ts';
 import type { ReplayConfig } from './replay-config.ts';
@@ -50,6 +52,8 @@ export interface TrailwardenConfig {
   readonly chat: ChatConfig;
   /** The Step Functions replay of old CloudTrail (`infra/replay-config.ts`; defaults applied). */
   readonly replay: ReplayConfig;
+  /** Scheduled drills of the critical and high rules (schedule, rules, wait, latency SLAs; defaults applied). */
+  readonly drills: DrillsConfig;
 }
 
 /** The chat topic (`infra/constructs/chat.ts`): connect it to a Slack or Teams channel in Amazon Q Developer. */
@@ -118,6 +122,7 @@ export const CONTEXT_KEYS = [
   'securityHub',
   'chat',
   'replay',
+  'drills',
 ] as const;
 export type ConfigContext = Readonly<Partial<Record<(typeof CONTEXT_KEYS)[number], unknown>>>;
 
@@ -164,6 +169,7 @@ const fromContext = (key: string, raw: unknown, errors: string[]): unknown => {
     case 'detection':
     case 'sla':
     case 'replay':
+    case 'drills':
       return parseJson(where, raw, errors);
     default:
       return raw;
@@ -309,7 +315,20 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
   }
   const chat = parseChat(input.chat, at);
 
-  if (errors.length > 0 || !detection.ok || !sla.ok) return { ok: false, errors };
+  const drills = parseDrillsConfig(input.drills, 'drills');
+  if (!drills.ok) errors.push(...drills.errors);
+  // A drill page slower than the time to acknowledge would pass a drill that the response SLA already failed.
+  if (drills.ok && sla.ok) {
+    for (const s of ['critical', 'high'] as const) {
+      if (drills.drills.latencySeconds[s] > sla.sla[s].ackMinutes * 60) {
+        errors.push(
+          `drills.latencySeconds.${s}: ${drills.drills.latencySeconds[s]} s is longer than sla.${s}.ackMinutes (${sla.sla[s].ackMinutes} min)`,
+        );
+      }
+    }
+  }
+
+  if (errors.length > 0 || !detection.ok || !sla.ok || !drills.ok) return { ok: false, errors };
   return {
     ok: true,
     config: {
@@ -326,6 +345,7 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
       securityHub,
       chat,
       replay,
+      drills: drills.drills,
       // The evaluate function reads windows from its detection config: top-level windows join those there.
       detection: {
         ...detection.config,

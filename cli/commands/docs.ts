@@ -1,6 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { drillCaseTable } from '../../rules/core/drill.ts';
+import type { Rule, RuleDocs } from '../../rules/core/types.ts';
 import { parseOptions } from '../args.ts';
 import type { RuleDocEntry } from '../format/rules-markdown.ts';
 import { renderRulesMarkdown } from '../format/rules-markdown.ts';
@@ -11,6 +13,11 @@ export const DEFAULT_DOCS_OUT = 'docs/RULES.md';
 
 /** The evaluate function's rule text (descriptions, runbooks), generated beside its handler in this repository. */
 const RULE_TEXT_PATH = fileURLToPath(new URL('../../functions/evaluate/rule-text.json', import.meta.url));
+/** The drill function's cases (positive cases of the rules it drills), generated beside its handler. */
+const DRILL_CASES_PATH = fileURLToPath(new URL('../../functions/drill/drill-cases.json', import.meta.url));
+
+export const renderDrillCases = (entries: readonly (readonly [Rule, RuleDocs])[]): string =>
+  `${JSON.stringify(drillCaseTable(entries), null, 1)}\n`;
 
 export const renderRuleText = (entries: readonly RuleDocEntry[]): string =>
   `${JSON.stringify(
@@ -50,22 +57,29 @@ export const docsCommand = async (
   const out = parsed.values.out ?? DEFAULT_DOCS_OUT;
   if (out.length === 0) return fail('--out needs a file name');
   const path = resolve(io.cwd ?? process.cwd(), out);
-  const catalogue =
-    entries ??
-    (await (async () => {
-      const { RULES } = await import('../../rules/index.ts');
-      const { withDocs } = await import('../../rules/docs.ts');
-      return withDocs(RULES);
-    })());
+  const full =
+    entries === undefined
+      ? await (async () => {
+          const { RULES } = await import('../../rules/index.ts');
+          const { withDocs } = await import('../../rules/docs.ts');
+          return withDocs(RULES);
+        })()
+      : undefined;
+  const catalogue: readonly RuleDocEntry[] = entries ?? full ?? [];
   // The rule text ships with the function only for the registered catalogue (tests pass their own entries).
   const outputs = [
     { name: out, path, text: renderRulesMarkdown(catalogue) },
-    ...(entries === undefined
+    ...(full !== undefined
       ? [
           {
             name: relative(io.cwd ?? process.cwd(), RULE_TEXT_PATH),
             path: RULE_TEXT_PATH,
             text: renderRuleText(catalogue),
+          },
+          {
+            name: relative(io.cwd ?? process.cwd(), DRILL_CASES_PATH),
+            path: DRILL_CASES_PATH,
+            text: renderDrillCases(full),
           },
         ]
       : []),

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { StoredObject } from '../../rules/core/digest.ts';
 import { DIGEST_PREFIX, excerptOf, verifyChain } from '../../rules/core/digest.ts';
+import { parseDrillRunKey } from '../../rules/core/drill-run.ts';
 import { parseRevision, sha256 } from '../../rules/core/evidence.ts';
 import type { Finding } from '../../rules/core/finding.ts';
 import type { ResponseCase } from '../../rules/core/response.ts';
@@ -257,7 +258,12 @@ const selectResponse = (
     if (r === undefined || typeof r.from !== 'string' || typeof r.to !== 'string') return false;
     return Date.parse(`${r.from}T00:00:00Z`) < end && Date.parse(`${r.to}T00:00:00Z`) + DAY_MS > start;
   });
-  return [...incidents, ...decisions, ...reviews].sort((a, b) => compare(a.key, b.key));
+  // Drill runs started in the period (alert tests, A.8.16): with every export, or one for that control.
+  const drills = objects.filter((o) => {
+    const run = parseDrillRunKey(o.key);
+    return run !== undefined && run.startedMs >= start && run.startedMs < end && (control ?? 'A.8.16') === 'A.8.16';
+  });
+  return [...incidents, ...decisions, ...reviews, ...drills].sort((a, b) => compare(a.key, b.key));
 };
 
 // ---------------------------------------------------------------------------------------------- CSV

@@ -3,6 +3,14 @@ import { ConfigServiceClient, DescribeConfigurationRecorderStatusCommand } from 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import type { DrillCandidate, DrillRunRecord } from '../../rules/core/drill-run.ts';
+import {
+  DRILL_FINDING_DEDUP_MS,
+  drillFailedOf,
+  drillOverdueOf,
+  lastPassedRun,
+  parseDrillRunKey,
+} from '../../rules/core/drill-run.ts';
 import type { Finding } from '../../rules/core/finding.ts';
 import type { HealthCandidate, HealthObservation, HealthSettings } from '../../rules/core/health.ts';
 import { DEFAULT_HEALTH_SETTINGS, deriveHealth, silenceTransition } from '../../rules/core/health.ts';
@@ -24,6 +32,7 @@ import { createConfigRecorderStatusSource } from '../shared/adapters/config-reco
 import { createDynamoHeartbeatStore } from '../shared/adapters/dynamodb-heartbeat-store.ts';
 import { createDynamoIncidentStore } from '../shared/adapters/dynamodb-incident-store.ts';
 import { createDynamoLedger } from '../shared/adapters/dynamodb-ledger.ts';
+import { createS3DrillRunSource } from '../shared/adapters/s3-drill-runs.ts';
 import { createS3EvidenceStore } from '../shared/adapters/s3-evidence-store.ts';
 import { createSnsChatNotifier, withChatResolutions } from '../shared/adapters/sns-chat-notifier.ts';
 import { createSnsNotifier } from '../shared/adapters/sns-notifier.ts';
@@ -46,6 +55,12 @@ export interface HealthDeps {
   readonly settings: HealthSettings;
   readonly home: { readonly account: string; readonly region: string };
   readonly telemetry: Telemetry;
+  /**
+   * The drill records (`drills/`): the newest passing run's start. With `drillOverdueDays`, no passing drill in
+   * that many days is `trailwarden.drill-overdue` (alert tests not run, A.8.16).
+   */
+  readonly drillRuns?: DrillRunSource;
+  readonly drillOverdueDays?: number;
 }
 
 export interface HealthReport {
@@ -116,6 +131,19 @@ export const createHandler = (deps: HealthDeps) => async (): Promise<HealthRepor
     }
   }
 
+  if (deps.drillRuns !== undefined && deps.drillOverdueDays !== undefined) {
+    try {
+      for (const candidate of await drillCandidates(deps.drillRuns, nowMs, deps.drillOverdueDays, home)) {
+        const outcome = await admitAndDeliver(deps, candidate);
+        if (outcome.kind === 'deliver') delivered.push(outcome.finding);
+        else if (outcome.kind === 'fold') folded.push(candidate.finding);
+        else duplicates++;
+      }
+    } catch (err) {
+      failures.push(`drill records: ${message(err)}`);
+    }
+  }
+
   const resolved: Finding[] = [];
   for (const h of heartbeats) {
     const beat = { kind: 'heartbeat' as const, account: h.account, region: h.region, lastEventMs: h.lastEventMs };
@@ -154,12 +182,43 @@ export const createHandler = (deps: HealthDeps) => async (): Promise<HealthRepor
   return { delivered, folded, duplicates, resolved, failures };
 };
 
+/** The drill records the health function reads (`drills/`, listing and reading only). */
+export interface DrillRunSource {
+  /** Keys of the runs started since `sinceMs` (by their `dt=` day). */
+  keysSince(sinceMs: number): Promise<readonly string[]>;
+  read(key: string): Promise<DrillRunRecord>;
+}
+
+/**
+ * Failed runs of the last `DRILL_FINDING_DEDUP_MS / 2` (inside the ledger's dedup window, so every later check
+ * is a duplicate of the first page), and the overdue check over the last `overdueDays`.
+ */
+const drillCandidates = async (
+  source: DrillRunSource,
+  nowMs: number,
+  overdueDays: number,
+  home: { readonly account: string; readonly region: string },
+): Promise<DrillCandidate[]> => {
+  const keys = await source.keysSince(nowMs - overdueDays * 86_400_000);
+  const out: DrillCandidate[] = [];
+  for (const key of keys) {
+    const run = parseDrillRunKey(key);
+    if (run?.status !== 'failed' || nowMs - run.startedMs > DRILL_FINDING_DEDUP_MS / 2) continue;
+    const failed = drillFailedOf(await source.read(key), home, key);
+    if (failed !== undefined) out.push(failed);
+  }
+  // After the failed runs: both share the drill actor's incident, and the failure is what the page should say.
+  const overdue = drillOverdueOf(lastPassedRun(keys), nowMs, { overdueDays }, home);
+  if (overdue !== undefined) out.push(overdue);
+  return out;
+};
+
 /**
  * The detector's delivery path: admit → incident → archive the incident, deliver (then mark delivered) or fold;
  * a failed delivery releases.
  */
-const admitAndDeliver = async (
-  deps: HealthDeps,
+export const admitAndDeliver = async (
+  deps: Pick<HealthDeps, 'ledger' | 'incidents' | 'sink'>,
   c: HealthCandidate,
 ): Promise<{ readonly kind: 'deliver'; readonly finding: Finding } | { readonly kind: 'fold' | 'duplicate' }> => {
   const admission = await deps.ledger.admit(c.finding, c.dedupKey, c.dedupWindowMs);
@@ -190,6 +249,7 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): H
   const parsed = parseHealthEnv(env);
   const dynamo = new DynamoDBClient({});
   const sns = new SNSClient({});
+  const s3 = new S3Client({});
   const home = { account: parsed.account, region: parsed.region };
   const chat = parsed.chatTopicArn === undefined ? undefined : createSnsChatNotifier(sns, parsed.chatTopicArn);
   const resolutions = createSnsResolvedNotifier(sns, parsed.topicArn);
@@ -206,7 +266,7 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): H
     ledger: createDynamoLedger(dynamo, parsed.tableName),
     incidents: createDynamoIncidentStore(dynamo, parsed.tableName),
     sink: createAwsFindingSink(
-      createS3EvidenceStore(new S3Client({}), parsed.evidenceBucket),
+      createS3EvidenceStore(s3, parsed.evidenceBucket),
       createSnsNotifier(sns, parsed.topicArn),
       undefined,
       chat === undefined ? {} : { chat },
@@ -216,5 +276,20 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): H
     settings: { ...DEFAULT_HEALTH_SETTINGS, deliveryLagMs: parsed.deliveryLagMs, silenceMs: parsed.silenceMs },
     home,
     telemetry: createTelemetry('trailwarden-health'),
+    ...drillChecks(env, s3, parsed.evidenceBucket),
   };
+};
+
+/** `DRILL_OVERDUE_DAYS` turns on the drill checks (the stack sets it with the drill function). */
+const drillChecks = (
+  env: Readonly<Record<string, string | undefined>>,
+  s3: S3Client,
+  bucket: string,
+): Pick<HealthDeps, 'drillRuns' | 'drillOverdueDays'> => {
+  const raw = env.DRILL_OVERDUE_DAYS;
+  if (raw === undefined || raw === '') return {};
+  const days = Number(raw);
+  if (!Number.isInteger(days) || days < 1)
+    throw new Error(`DRILL_OVERDUE_DAYS must be a whole number >= 1 (got ${raw})`);
+  return { drillRuns: createS3DrillRunSource(s3, bucket), drillOverdueDays: days };
 };

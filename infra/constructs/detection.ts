@@ -58,6 +58,8 @@ export class Detection extends PipelinePart {
   readonly evaluateFunction: NodejsFunction;
   readonly routes: readonly events.Rule[];
   readonly patterns: readonly GeneratedPattern[];
+  /** The detection config the evaluate function runs, as JSON (the drill function plans against the same). */
+  readonly detectionConfig: string;
 
   constructor(scope: Construct, id: string, props: DetectionProps) {
     super(scope, id);
@@ -102,6 +104,7 @@ export class Detection extends PipelinePart {
       keyArns: props.ownKeys.map((k) => k.keyArn),
     });
     const detection = JSON.stringify(withSelfProtection(props.detection, own));
+    this.detectionConfig = detection;
     // Tokens stand in for values CloudFormation fills in at deploy time: count them at their longest.
     const resolvedLength = detection.replace(TOKEN, 'x'.repeat(RESOLVED_TOKEN_CHARS)).length;
     if (resolvedLength > MAX_DETECTION_CONFIG_CHARS) {

@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Lazy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -21,6 +21,8 @@ const READ_ACTIONS = ['secretsmanager:GetSecretValue'];
  */
 export class DrillKey extends Construct {
   readonly secret: secretsmanager.Secret;
+  /** Who may read the key; resolved at synth, so signers added later (`addSigner`) are exempt from the deny. */
+  private readonly readers: string[];
 
   constructor(scope: Construct, id: string, props: DrillKeyProps) {
     super(scope, id);
@@ -31,7 +33,8 @@ export class DrillKey extends Construct {
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
     });
     this.secret.grantRead(props.verifier);
-    const readers = [props.verifier.roleArn, ...props.operatorRoleArns];
+    this.readers = [props.verifier.roleArn, ...props.operatorRoleArns];
+    const readers = Lazy.list({ produce: () => this.readers });
     if (props.operatorRoleArns.length > 0) {
       this.secret.addToResourcePolicy(
         new iam.PolicyStatement({
@@ -70,5 +73,13 @@ export class DrillKey extends Construct {
       reason:
         'The drill key signs drill events only; operators replace it with PutSecretValue (the evaluate function re-reads it within 15 minutes). A rotation Lambda would be one more principal able to read it.',
     });
+  }
+
+  /** A function that signs drills (the scheduled drill function): GetSecretValue on this secret, nothing else. */
+  addSigner(role: iam.IRole): void {
+    this.readers.push(role.roleArn);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.secret.secretArn] }),
+    );
   }
 }

@@ -14,14 +14,15 @@ import type { GeneratedPattern } from '../event-patterns.ts';
 import { Alerting } from './alerting.ts';
 import { ChatTopic } from './chat.ts';
 import { Detection } from './detection.ts';
+import { Drills } from './drill.ts';
 import { DrillKey } from './drill-key.ts';
 import { Evidence } from './evidence.ts';
 import { HealthChecks } from './health.ts';
 import { PipelineKeys } from './keys.ts';
 import { keepLogicalIds } from './logical-ids.ts';
 import { Monitoring } from './monitoring.ts';
-import { SecurityHubSink } from './security-hub.ts';
 import { Replay } from './replay.ts';
+import { SecurityHubSink } from './security-hub.ts';
 import { REPO_ROOT } from './trailwarden-function.ts';
 import { TriageWebhook } from './triage-webhook.ts';
 
@@ -55,6 +56,8 @@ export interface TrailwardenPipelineProps {
   readonly triageEntry?: string;
   /** Handler of the replay function (default: this repository's `functions/replay/handler.ts`). */
   readonly replayEntry?: string;
+  /** Handler of the drill function (default: this repository's `functions/drill/handler.ts`). */
+  readonly drillEntry?: string;
 }
 
 /**
@@ -87,6 +90,8 @@ export class TrailwardenPipeline extends Construct {
   readonly chat?: ChatTopic;
   /** `trailwarden replay`: built when `config.replay.trailBuckets` names a trail bucket. */
   readonly replay?: Replay;
+  /** Scheduled drills: the drill function, its drill-only subscription queue and schedule (issue 17). */
+  readonly drills: Drills;
 
   /** Key of the messaging resources: queues and both topics (used by EventBridge and CloudWatch too). */
   readonly messagingKey: kms.Key;
@@ -164,6 +169,23 @@ export class TrailwardenPipeline extends Construct {
       projectRoot,
       ...(props.healthEntry ? { healthEntry: props.healthEntry } : {}),
     });
+    this.drills = new Drills(this, 'Drills', {
+      drills: config.drills,
+      detectionConfig: this.detection.detectionConfig,
+      eventQueue: this.detection.queue,
+      messagingKey,
+      storageKey,
+      alerting: this.alerting,
+      evidence: this.evidence,
+      drillKey: this.drillKey,
+      projectRoot,
+      ...(props.drillEntry ? { entry: props.drillEntry } : {}),
+    });
+    // The health function pages failed and overdue drills from the records under drills/.
+    const healthRole = this.health.healthFunction.role;
+    if (healthRole === undefined) throw new Error('health function has no role');
+    this.drills.grantReadRecords(healthRole);
+    this.health.healthFunction.addEnvironment('DRILL_OVERDUE_DAYS', String(config.drills.overdueDays));
     // The services that use the messaging key: EventBridge for the routes, CloudWatch for the alarm topic.
     if (this.detection.routes.length > 0) this.keys.allowEventBridge();
     this.keys.allowCloudWatchAlarms();

@@ -58,6 +58,11 @@ export interface PlanOptions {
    * (default 15 minutes from `nowMs`). Unsigned drill events are real events to the evaluate function.
    */
   readonly auth: { readonly key: string; readonly run: string; readonly ttlMs?: number };
+  /**
+   * Drilling the deployed function (the drill function, `drill --invoke`): it runs its own config, never a case's,
+   * so only cases without config overrides (and at the config's default criticality) can fire there.
+   */
+  readonly deployed?: boolean;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -76,6 +81,35 @@ const configFor = (base: DetectionConfig, c: RuleCase): DetectionConfig => {
 };
 
 const ACCOUNT = '111122223333';
+
+/** A case the deployed function can judge as the case says: no config of its own, the default criticality. */
+const runsDeployed = (c: RuleCase, base: DetectionConfig): boolean =>
+  c.config === undefined && (c.criticality === undefined || c.criticality === base.criticality.default);
+
+/** Positive cases as data (`drill-cases.json`): what the drill function plans from, without the rule files. */
+export type DrillCaseTable = Readonly<Record<string, readonly RuleCase[]>>;
+
+/**
+ * The positive cases of every rule that can page at a drilled severity, without config overrides (which the
+ * deployed function would not run): generated beside the drill function by `trailwarden docs`.
+ */
+export const drillCaseTable = (entries: readonly (readonly [Rule, RuleDocs])[]): DrillCaseTable =>
+  Object.fromEntries(
+    entries.flatMap(([rule, docs]) => {
+      const cases = docs.cases().filter((c) => c.expect === 'match' && c.config === undefined);
+      const pages = DRILL_SEVERITIES.some((s) => rule.severity === s || Object.values(rule.escalation).includes(s));
+      return pages && cases.length > 0 ? [[rule.id, cases]] : [];
+    }),
+  );
+
+/** Rules paired with docs whose only content is the table's cases (all the planner reads). */
+export const withTableCases = (rules: readonly Rule[], table: DrillCaseTable): readonly (readonly [Rule, RuleDocs])[] =>
+  rules.flatMap((rule) => {
+    const cases = table[rule.id];
+    if (cases === undefined) return [];
+    const docs: RuleDocs = { description: '', runbook: [], rationale: '', falsePositives: [], cases: () => cases };
+    return [[rule, docs] as const];
+  });
 
 /** The drill envelope for one event payload at `timeMs` with id `id`. */
 const envelopeFor = (rule: Rule, payload: unknown, id: string, timeMs: number): Record<string, unknown> => {
@@ -150,11 +184,18 @@ const WEEK_MS = 7 * 24 * 3600 * 1000;
 const isSequenceMatch = (rule: Rule, _config: DetectionConfig, e: AuditEvent): boolean =>
   e.kind === 'cloudtrail' ? isCloudTrailSelector(rule.on) : !isCloudTrailSelector(rule.on);
 
-const endTimeFor = (c: RuleCase, nowMs: number): number => {
+const endTimeFor = (c: RuleCase, nowMs: number, stepMs = WEEK_MS): number => {
   const t = isObject(c.event) && typeof c.event.eventTime === 'string' ? Date.parse(c.event.eventTime) : Number.NaN;
   if (Number.isNaN(t)) return nowMs;
-  return t + Math.floor((nowMs - t) / WEEK_MS) * WEEK_MS;
+  return t + Math.floor((nowMs - t) / stepMs) * stepMs;
 };
+
+/**
+ * Deployed drills move by whole days, not weeks: their findings are archived under the day of the events, and the
+ * digest chains only keys dated at most `KEY_DAY_LOOKBACK_DAYS` back (evidence.ts). The time of day survives;
+ * the weekday does not.
+ */
+const DAY_MS = 24 * 3600 * 1000;
 
 /**
  * The drill for one rule: a plan, a skip with the reason, or undefined when the rule's severity is not selected
@@ -171,7 +212,16 @@ export const planRule = (rule: Rule, docs: RuleDocs, options: PlanOptions): Dril
     .map((x) => ({ ...x, criticality: x.c.criticality ?? x.config.criticality.default }))
     .filter((x) => severities.includes(severityAt(rule, x.criticality)));
   if (selected.length === 0) return undefined;
-  const usable = selected.filter((x) => !needsHistory(x.c) || x.c.before !== undefined);
+  if (options.deployed === true && !selected.some((x) => runsDeployed(x.c, base))) {
+    return {
+      kind: 'skip',
+      rule,
+      reason: 'every positive case needs config overrides the deployed function does not run',
+    };
+  }
+  const usable = selected.filter(
+    (x) => (!needsHistory(x.c) || x.c.before !== undefined) && (options.deployed !== true || runsDeployed(x.c, base)),
+  );
   if (usable.length === 0) {
     return { kind: 'skip', rule, reason: 'every positive case needs remembered history (a behaviour rule)' };
   }
@@ -179,7 +229,7 @@ export const planRule = (rule: Rule, docs: RuleDocs, options: PlanOptions): Dril
   for (const { c, config, criticality } of usable) {
     if (c.before !== undefined) {
       // A sequence: the events that build the history, a minute apart, then the case's event, which must match.
-      const end = endTimeFor(c, options.nowMs);
+      const end = endTimeFor(c, options.nowMs, options.deployed === true ? DAY_MS : WEEK_MS);
       const payloads = [...c.before, c.event];
       const ids = payloads.map(() => newId());
       const envelopes = payloads.map((p, i) =>
@@ -206,7 +256,7 @@ export const planRule = (rule: Rule, docs: RuleDocs, options: PlanOptions): Dril
     const windowMs = (spec?.windowSeconds ?? 60) * 1000;
     // Spread inside the window: the first and last event are (count - 1) steps apart, less than windowMs.
     const step = count > 1 ? Math.max(1, Math.floor(windowMs / count)) : 0;
-    const start = endTimeFor(c, options.nowMs) - step * (count - 1);
+    const start = endTimeFor(c, options.nowMs, options.deployed === true ? DAY_MS : WEEK_MS) - step * (count - 1);
     const variants =
       rule.threshold?.distinct !== undefined && count > 1 && isCloudTrailSelector(rule.on)
         ? VARIATIONS

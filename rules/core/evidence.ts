@@ -25,7 +25,7 @@ export const sha256 = (body: string | Uint8Array) => {
  * (`KEY_DAY_LOOKBACK_DAYS`): the digest function finds an hour's writes by listing those day prefixes, so an
  * object keyed further back would never be chained (and `verify` would report it `unexpected`).
  */
-export const EVIDENCE_PREFIXES = ['findings/', 'incidents/', 'triage/', 'reviews/'] as const;
+export const EVIDENCE_PREFIXES = ['findings/', 'incidents/', 'triage/', 'reviews/', 'drills/'] as const;
 export type EvidencePrefix = (typeof EVIDENCE_PREFIXES)[number];
 export const KEY_DAY_LOOKBACK_DAYS = 2;
 

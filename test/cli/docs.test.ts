@@ -58,7 +58,9 @@ describe('trailwarden docs', () => {
     expect(committed).toBe(renderRulesMarkdown(await withDocs(RULES)));
     const { code, stdout } = await runCli(['docs', '--check'], { cwd: root });
     expect(code).toBe(0);
-    expect(stdout).toBe('docs/RULES.md is up to date\nfunctions/evaluate/rule-text.json is up to date\n');
+    expect(stdout).toBe(
+      'docs/RULES.md is up to date\nfunctions/evaluate/rule-text.json is up to date\nfunctions/drill/drill-cases.json is up to date\n',
+    );
   });
 
   it('renders a catalogue: generated header, contents by control, then every rule section', () => {

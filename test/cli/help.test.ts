@@ -21,7 +21,10 @@ describe('every command answers --help', () => {
     expect(stderr).toBe('');
     expect(stdout.startsWith(`Usage: trailwarden ${name}`)).toBe(true);
     // Only this command's section, not the whole help.
-    for (const other of names.filter((n) => n !== name)) expect(stdout).not.toContain(`Usage: trailwarden ${other}`);
+    // (a whole word: `drill` is a prefix of `drills`)
+    for (const other of names.filter((n) => n !== name)) {
+      expect(stdout).not.toMatch(new RegExp(`Usage: trailwarden ${other}(\\s|$)`));
+    }
   });
 
   it('--help wins over other options and missing arguments', async () => {

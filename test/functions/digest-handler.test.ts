@@ -281,7 +281,7 @@ describe('S3 digest store: hashes', () => {
       ]);
       // Every evidence prefix: the day the period touches, and two days back for late events and folds.
       expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input.Prefix)).toEqual(
-        ['findings/', 'incidents/', 'triage/', 'reviews/'].flatMap((p) =>
+        ['findings/', 'incidents/', 'triage/', 'reviews/', 'drills/'].flatMap((p) =>
           ['2026-10-31', '2026-11-01', '2026-11-02'].map((d) => `${p}dt=${d}/`),
         ),
       );

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HEALTH_CONFIG, DEFAULT_RETENTION_DAYS, loadConfig, parseConfig } from '../../infra/config.ts';
 import { DEFAULT_DETECTION_CONFIG, DEFAULT_SLA } from '../../rules/core/config.ts';
+import { DEFAULT_DRILLS_CONFIG } from '../../rules/core/drill-run.ts';
 
 const errorsOf = (file: unknown, context = {}) => {
   const parsed = parseConfig(file, context);
@@ -20,6 +21,7 @@ describe('loadConfig', () => {
       sla: DEFAULT_SLA,
       securityHub: false,
       chat: { enabled: false },
+      drills: DEFAULT_DRILLS_CONFIG,
     });
   });
 

@@ -114,6 +114,15 @@ describe('KMS key policies', () => {
     },
   });
   const cloudWatch = cloudWatchIn('eu-west-1');
+  // The drill-only subscription: SNS delivers drill pages to a queue encrypted with this key (issue 17).
+  const snsToDrillQueue = {
+    Sid: 'AllowSnsToDrillQueue',
+    Effect: 'Allow',
+    Principal: { Service: 'sns.amazonaws.com' },
+    Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    Resource: '*',
+    Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' } },
+  };
   const eventBridge = {
     Sid: 'AllowEventBridgeToQueue',
     Effect: 'Allow',
@@ -127,11 +136,12 @@ describe('KMS key policies', () => {
     expect(keyStatements(withBreakGlass.main, 'StorageKey')).toEqual([use, admin, denyExceptBreakGlass]);
   });
 
-  it('messaging key: the same, plus EventBridge (this account) and CloudWatch alarms (this account, alarms only)', () => {
+  it('messaging key: the same, plus SNS to the drill queue, EventBridge (this account) and CloudWatch alarms (this account, alarms only)', () => {
     expect(keyStatements(withBreakGlass.main, 'MessagingKey')).toEqual([
       use,
       admin,
       denyExceptBreakGlass,
+      snsToDrillQueue,
       eventBridge,
       cloudWatch,
     ]);
@@ -244,13 +254,14 @@ const topicStatements = (t: Template, idPart: string): Statement[] => {
     .filter((p) => JSON.stringify(p.Properties.Topics) === JSON.stringify([{ Ref: topics[0] }]))
     .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 };
-const roleOf = (t: Template, variable: string): string => {
-  const fns = Object.values(t.findResources('AWS::Lambda::Function')).filter(
-    (f) => f.Properties.Environment?.Variables?.[variable] !== undefined,
+/** The role of the one function whose environment has every one of `variables`. */
+const roleOf = (t: Template, ...variables: string[]): string => {
+  const fns = Object.values(t.findResources('AWS::Lambda::Function')).filter((f) =>
+    variables.every((v) => f.Properties.Environment?.Variables?.[v] !== undefined),
   );
   expect(fns).toHaveLength(1);
   const [fn] = fns;
-  if (fn === undefined) throw new Error(`no function with ${variable}`);
+  if (fn === undefined) throw new Error(`no function with ${variables.join(', ')}`);
   return (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
 };
 
@@ -272,7 +283,7 @@ describe('findings topic', () => {
         Condition: {
           ArnNotEquals: {
             'aws:PrincipalArn': [
-              { 'Fn::GetAtt': [roleOf(main, 'DETECTION_CONFIG'), 'Arn'] },
+              { 'Fn::GetAtt': [roleOf(main, 'DETECTION_CONFIG', 'TABLE_NAME'), 'Arn'] },
               { 'Fn::GetAtt': [roleOf(main, 'SILENCE_MINUTES'), 'Arn'] },
             ],
           },
@@ -293,7 +304,9 @@ describe('findings topic', () => {
       )
       .flatMap((p) => (p.Properties.Roles as { Ref: string }[]).map((r) => r.Ref))
       .sort();
-    expect(publishers).toEqual([roleOf(main, 'DETECTION_CONFIG'), roleOf(main, 'SILENCE_MINUTES')].sort());
+    expect(publishers).toEqual(
+      [roleOf(main, 'DETECTION_CONFIG', 'TABLE_NAME'), roleOf(main, 'SILENCE_MINUTES')].sort(),
+    );
   });
 });
 

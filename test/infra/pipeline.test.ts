@@ -174,7 +174,14 @@ describe('state table', () => {
 
 describe('queue, topic and keys', () => {
   it('encrypts both queues with the customer key, TLS only, and redrives to the DLQ after 5 receives', () => {
-    const queues = main.findResources('AWS::SQS::Queue');
+    // The event queue and its DLQ; the drill subscription's two queues are checked in test/infra/drills.test.ts.
+    const drillQueues = [
+      euStacks.main.pipeline.drills.drillQueue,
+      euStacks.main.pipeline.drills.drillDeadLetterQueue,
+    ].map(logicalIdOf);
+    const queues = Object.fromEntries(
+      Object.entries(main.findResources('AWS::SQS::Queue')).filter(([id]) => !drillQueues.includes(id)),
+    );
     expect(Object.keys(queues)).toHaveLength(2);
     const dlqId = Object.entries(queues).find(([, q]) => q.Properties.RedrivePolicy === undefined)?.[0];
     for (const q of Object.values(queues))
@@ -228,7 +235,7 @@ describe('queue, topic and keys', () => {
   });
 
   it('subscribes the configured email and the pager to findings, the pager with its filter policy', () => {
-    expect(subscriptionsOf(main, findingsTopicId)).toEqual([
+    expect(subscriptionsOf(main, findingsTopicId).filter((p) => p.Protocol !== 'sqs')).toEqual([
       expect.objectContaining({ Protocol: 'email', Endpoint: 'secops@example.com' }),
       expect.objectContaining({
         Protocol: 'https',
@@ -236,7 +243,13 @@ describe('queue, topic and keys', () => {
         FilterPolicy: { severity: ['critical', 'high'], drill: [{ exists: false }] },
       }),
     ]);
-    expect(synth().main.findResources('AWS::SNS::Subscription')).toEqual({});
+    // With no endpoint configured, only the drill-only subscription (an SQS queue, filtered on drill) remains.
+    expect(
+      Object.values(synth().main.findResources('AWS::SNS::Subscription')).map((r) => [
+        r.Properties.Protocol,
+        r.Properties.FilterPolicy,
+      ]),
+    ).toEqual([['sqs', { drill: ['true'] }]]);
   });
 
   it('subscribes every configured endpoint to the alarm topic without a filter policy', () => {
@@ -280,7 +293,11 @@ const detectionConfigOf = (template: Template): Record<string, unknown> => {
   const fns = Object.values(template.findResources('AWS::Lambda::Function')).filter(
     (r) => r.Properties.Environment?.Variables?.DETECTION_CONFIG !== undefined,
   );
-  expect(fns).toHaveLength(1);
+  // The evaluate function, and the drill function, which plans drills against exactly what evaluate runs.
+  expect(fns).toHaveLength(2);
+  expect(fns[1]?.Properties.Environment.Variables.DETECTION_CONFIG).toEqual(
+    fns[0]?.Properties.Environment.Variables.DETECTION_CONFIG,
+  );
   const value: unknown = fns[0]?.Properties.Environment.Variables.DETECTION_CONFIG;
   const part = (p: unknown): string => {
     if (typeof p === 'string') return p;
@@ -340,9 +357,14 @@ describe('evaluate function', () => {
   const functionStatements = statementsOf(main, 'AWS::IAM::Policy', 'PolicyDocument');
   // The digest function reads the bucket by design (see 'digest function' below); the others never read it.
   const digestRoleId = logicalIdOf(euStacks.main.pipeline.digestFunction.role as unknown as IConstruct);
+  // The drill function HEADs findings and the health function reads drills/ (test/infra/drills.test.ts): GetObject
+  // on one prefix each, left out here; every other writer never reads the bucket.
+  const drillRead = (s: Statement) =>
+    actionsOf(s).includes('s3:GetObject') && /"\/(findings|drills)\/\*"/.test(JSON.stringify(s.Resource));
   const writerStatements = Object.values(main.findResources('AWS::IAM::Policy'))
     .filter((p) => JSON.stringify(p.Properties.Roles) !== JSON.stringify([{ Ref: digestRoleId }]))
-    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+    .filter((s) => !drillRead(s));
 
   it('may not delete, and has no wildcard action or resource', () => {
     const actions = writerStatements.flatMap(actionsOf);
@@ -357,13 +379,13 @@ describe('evaluate function', () => {
     expect(anyResource.map(actionsOf)).toEqual([['config:DescribeConfigurationRecorderStatus']]);
   });
 
-  it('writes evidence under findings/ and incidents/ (evaluate, health) and triage/ (the webhook) only', () => {
+  it('writes evidence under findings/ and incidents/ (evaluate, health), triage/ (the webhook) and drills/ (the drill function) only', () => {
     const put = writerStatements.filter((s) => actionsOf(s).includes('s3:PutObject'));
-    expect(put).toHaveLength(3);
+    expect(put).toHaveLength(4);
     const prefixes = put.map((s) =>
       [...JSON.stringify(s.Resource).matchAll(/"\/([a-z]+)\/\*"/g)].map((m) => m[1]).join('+'),
     );
-    expect(prefixes.sort()).toEqual(['findings+incidents', 'findings+incidents', 'triage']);
+    expect(prefixes.sort()).toEqual(['drills', 'findings+incidents', 'findings+incidents', 'triage']);
   });
 
   /** Every AWS call the functions make must be granted: read the SDK commands they import. */
@@ -421,18 +443,24 @@ describe('drill key', () => {
     const reads = statementsOf(main, 'AWS::IAM::Policy', 'PolicyDocument').filter((st) =>
       actionsOf(st).includes('secretsmanager:GetSecretValue'),
     );
-    // The drill key, and the triage webhook's own PagerDuty secret (test/infra/triage-webhook.test.ts): no other.
+    // The drill key (evaluate and drill functions), and the triage webhook's own PagerDuty secret
+    // (test/infra/triage-webhook.test.ts): no other.
     const pagerDutySecretId = logicalIdOf(euStacks.main.pipeline.triageWebhook.secret as unknown as IConstruct);
     expect(reads.map((st) => JSON.stringify(st.Resource)).sort()).toEqual(
-      [{ Ref: secretId }, { Ref: pagerDutySecretId }].map((r) => JSON.stringify(r)).sort(),
+      [{ Ref: secretId }, { Ref: secretId }, { Ref: pagerDutySecretId }].map((r) => JSON.stringify(r)).sort(),
     );
   });
 
-  it('denies reading it to everyone but the evaluate role and the configured operators', () => {
+  it('denies reading it to everyone but the evaluate role, the configured operators and the drill function', () => {
     const deny = (t: Template) =>
       policyOf(t).find((st) => st.Effect === 'Deny' && actionsOf(st).includes('secretsmanager:GetSecretValue'));
-    expect(deny(main)?.Condition).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': [roleArn] } });
-    expect(deny(withOperator)?.Condition).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': [roleArn, OPERATOR] } });
+    const drillRoleArn = {
+      'Fn::GetAtt': [logicalIdOf(euStacks.main.pipeline.drills.drillFunction.role as unknown as IConstruct), 'Arn'],
+    };
+    expect(deny(main)?.Condition).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': [roleArn, drillRoleArn] } });
+    expect(deny(withOperator)?.Condition).toEqual({
+      ArnNotEquals: { 'aws:PrincipalArn': [roleArn, OPERATOR, drillRoleArn] },
+    });
     expect(deny(main)?.Principal).toEqual({ AWS: '*' });
   });
 
@@ -559,7 +587,13 @@ describe('EventBridge routing', () => {
     const ruleIds = routeRules(main)
       .map(([id]) => id)
       .sort();
-    for (const policy of Object.values(main.findResources('AWS::SQS::QueuePolicy'))) {
+    const drillQueue = logicalIdOf(euStacks.main.pipeline.drills.drillQueue);
+    const drillDlq = logicalIdOf(euStacks.main.pipeline.drills.drillDeadLetterQueue);
+    const routeQueuePolicies = Object.values(main.findResources('AWS::SQS::QueuePolicy')).filter(
+      (p) => ![drillQueue, drillDlq].some((id) => JSON.stringify(p.Properties.Queues).includes(id)),
+    );
+    expect(routeQueuePolicies).toHaveLength(2);
+    for (const policy of routeQueuePolicies) {
       const allow = (policy.Properties.PolicyDocument.Statement as Statement[]).find((s) => s.Effect === 'Allow');
       expect(allow).toMatchObject({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage' });
       const condition = allow?.Condition as { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [string, string] }[] } };
@@ -908,9 +942,12 @@ describe('health function', () => {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
     ]);
-    expect(actions.filter((a) => /^s3:(Delete|Get|PutBucket|PutObjectRetention|PutObjectLegalHold)/.test(a))).toEqual(
-      [],
-    );
+    expect(actions.filter((a) => /^s3:(Delete|PutBucket|PutObjectRetention|PutObjectLegalHold)/.test(a))).toEqual([]);
+    // It reads drill records only (the overdue and failed-drill checks).
+    const reads = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:Get')));
+    expect(reads.map((s) => [actionsOf(s), JSON.stringify(s.Resource).includes('/drills/*')])).toEqual([
+      [['s3:GetObject'], true],
+    ]);
     expect(actions.filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);
     const anyResource = statements.filter((s) => s.Resource === '*');
     expect(anyResource.map(actionsOf)).toEqual([['config:DescribeConfigurationRecorderStatus']]);
@@ -1044,7 +1081,7 @@ describe('digest function', () => {
       Effect: 'Deny',
       Principal: { AWS: '*' },
       Action: 's3:PutObject',
-      Resource: ['digests/', 'findings/', 'incidents/', 'keys/', 'reviews/', 'triage/'].map(objectsUnder),
+      Resource: ['digests/', 'drills/', 'findings/', 'incidents/', 'keys/', 'reviews/', 'triage/'].map(objectsUnder),
       Condition: { Null: { 's3:if-none-match': 'true' } },
     });
   });
@@ -1097,7 +1134,7 @@ describe('digest function', () => {
   it('lists and reads every evidence prefix and digests/, writes under digests/ and keys/ only, and may delete nothing', () => {
     const statements = digestStatements(main);
     const s3Statements = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
-    const read = ['digests/', 'findings/', 'incidents/', 'reviews/', 'triage/'];
+    const read = ['digests/', 'drills/', 'findings/', 'incidents/', 'reviews/', 'triage/'];
     expect(s3Statements).toEqual([
       {
         Effect: 'Allow',
@@ -1106,7 +1143,7 @@ describe('digest function', () => {
         // Conditions keep their order; minimizePolicies sorts resources.
         Condition: {
           StringLike: {
-            's3:prefix': ['findings/', 'incidents/', 'triage/', 'reviews/', 'digests/'].map((p) => `${p}*`),
+            's3:prefix': ['findings/', 'incidents/', 'triage/', 'reviews/', 'drills/', 'digests/'].map((p) => `${p}*`),
           },
         },
       },

@@ -1,0 +1,306 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SQSEvent } from 'aws-lambda';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { drillsCommand } from '../../cli/commands/drills.ts';
+import { exportCommand } from '../../cli/commands/export.ts';
+import { verifyCommand } from '../../cli/commands/verify.ts';
+import { createHandler as createDigestHandler } from '../../functions/digest/digest.ts';
+import { createS3DrillRecordStore, createS3EvidenceProbe } from '../../functions/drill/adapters.ts';
+import type { DrillPage, PageReader } from '../../functions/drill/drill.ts';
+import { createHandler as createDrillHandler, parseDrillPage } from '../../functions/drill/drill.ts';
+import { createHandler as createEvaluateHandler } from '../../functions/evaluate/evaluate.ts';
+import { shippedRuleText } from '../../functions/evaluate/rule-text.ts';
+import { createHandler as createHealthHandler } from '../../functions/health/health.ts';
+import { createAwsFindingSink } from '../../functions/shared/adapters/aws-finding-sink.ts';
+import { createDynamoCounterStore } from '../../functions/shared/adapters/dynamodb-counter-store.ts';
+import { createDynamoHeartbeatStore } from '../../functions/shared/adapters/dynamodb-heartbeat-store.ts';
+import { createDynamoHistoryStore } from '../../functions/shared/adapters/dynamodb-history-store.ts';
+import { createDynamoIncidentStore } from '../../functions/shared/adapters/dynamodb-incident-store.ts';
+import { createDynamoLedger } from '../../functions/shared/adapters/dynamodb-ledger.ts';
+import { createS3DigestStore } from '../../functions/shared/adapters/s3-digest-store.ts';
+import { createS3DrillRunSource } from '../../functions/shared/adapters/s3-drill-runs.ts';
+import { createS3EvidenceStore } from '../../functions/shared/adapters/s3-evidence-store.ts';
+import { createSnsNotifier } from '../../functions/shared/adapters/sns-notifier.ts';
+import { createTelemetry } from '../../functions/shared/telemetry.ts';
+import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
+import type { DrillRunRecord } from '../../rules/core/drill-run.ts';
+import { DEFAULT_DRILLS_CONFIG, parseDrillRunKey } from '../../rules/core/drill-run.ts';
+import { buildCatalogue } from '../../rules/core/engine.ts';
+import { DEFAULT_HEALTH_SETTINGS } from '../../rules/core/health.ts';
+import type { Rule } from '../../rules/core/types.ts';
+import { withDocs } from '../../rules/docs.ts';
+import { RULES } from '../../rules/index.ts';
+import { ioFor, tempTree } from '../cli/helpers.ts';
+import { createStateTable, deleteTable, dynamoClient } from '../support/dynamodb.ts';
+import { startS3rver } from '../support/s3rver.ts';
+import { newSigner } from '../support/signing.ts';
+import { sqsBatch } from './support.ts';
+
+const BUCKET = 'evidence';
+const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:trailwarden-findings';
+const KEY = 'drill-key-for-tests-0123456789abcdef0123456789';
+const DRILLED = ['cloudtrail.logging-stopped', 'signin.console-login-failures', 'cloudtrail.trail-degraded'];
+const quiet = createTelemetry('test', () => {});
+
+interface Published {
+  readonly attrs: Record<string, string>;
+  readonly body: string;
+}
+
+/**
+ * The findings topic in process: every Publish is recorded, and the ones the drill subscription's filter policy
+ * takes (`drill` exists) are queued as SNS would deliver them to SQS (raw delivery off: the envelope).
+ */
+const simulatedTopic = () => {
+  const published: Published[] = [];
+  const drillQueue: string[] = [];
+  type Attrs = Record<string, { StringValue?: string; DataType?: string } | undefined>;
+  const client = {
+    send: async (command: { input?: { Message?: string; Subject?: string; MessageAttributes?: Attrs } }) => {
+      const input = command.input ?? {};
+      const attrs = Object.fromEntries(
+        Object.entries(input.MessageAttributes ?? {}).map(([k, v]) => [k, v?.StringValue ?? '']),
+      );
+      published.push({ attrs, body: input.Message ?? '' });
+      if (attrs.drill !== undefined) {
+        drillQueue.push(
+          JSON.stringify({
+            Type: 'Notification',
+            MessageId: `m-${published.length}`,
+            TopicArn: TOPIC,
+            Subject: input.Subject,
+            Message: input.Message,
+            Timestamp: new Date().toISOString(),
+            MessageAttributes: Object.fromEntries(
+              Object.entries(input.MessageAttributes ?? {}).map(([k, v]) => [
+                k,
+                { Type: v?.DataType ?? 'String', Value: v?.StringValue ?? '' },
+              ]),
+            ),
+          }),
+        );
+      }
+      return { MessageId: `m-${published.length}` };
+    },
+  };
+  return { client: client as unknown as SNSClient, published, drillQueue };
+};
+
+describe('scheduled drill, end to end (DynamoDB Local, s3rver, real evaluate handler)', () => {
+  let dynamo: DynamoDBClient;
+  let s3: Awaited<ReturnType<typeof startS3rver>>;
+  let table: string;
+
+  beforeAll(() => {
+    dynamo = dynamoClient(inject('dynamoEndpoint'));
+  });
+  afterAll(() => dynamo.destroy());
+  // A bucket and a table per test: each run is judged on its own record only.
+  beforeEach(async () => {
+    table = await createStateTable(dynamo);
+    s3 = await startS3rver([BUCKET]);
+  });
+  afterEach(async () => {
+    await deleteTable(dynamo, table);
+    await s3.stop();
+  });
+
+  /** A drill run whose evaluate handler runs `evaluated` (the drill plans from the real rules either way). */
+  const runDrill = async (evaluated: readonly Rule[]) => {
+    const topic = simulatedTopic();
+    const sink = createAwsFindingSink(createS3EvidenceStore(s3.client, BUCKET), createSnsNotifier(topic.client, TOPIC));
+    const ledger = createDynamoLedger(dynamo, table);
+    const incidents = createDynamoIncidentStore(dynamo, table);
+    const evaluate = createEvaluateHandler({
+      ruleText: shippedRuleText((e) => {
+        throw new Error(e);
+      }),
+      catalogue: buildCatalogue(evaluated),
+      config: DEFAULT_DETECTION_CONFIG,
+      counters: createDynamoCounterStore(dynamo, table),
+      ledger,
+      history: createDynamoHistoryStore(dynamo, table),
+      incidents,
+      sink,
+      telemetry: quiet,
+      drillKey: async () => KEY,
+    });
+    const batches: SQSEvent[] = [];
+    // Simulated waiting: a long poll that finds nothing moves the drill's clock by its wait.
+    let skewMs = 0;
+    const reader: PageReader = {
+      receive: async (waitSeconds) => {
+        const bodies = topic.drillQueue.splice(0);
+        if (bodies.length === 0) skewMs += waitSeconds * 1000;
+        return bodies.flatMap((b, i): DrillPage[] => {
+          const page = parseDrillPage(`r-${i}`, b);
+          return page === undefined ? [] : [page];
+        });
+      },
+      done: async () => {},
+    };
+    const drill = createDrillHandler({
+      rules: await withDocs(RULES.filter((r) => DRILLED.includes(r.id))),
+      detection: DEFAULT_DETECTION_CONFIG,
+      drills: DEFAULT_DRILLS_CONFIG,
+      drillKey: async () => KEY,
+      // The evaluate queue: each send is one SQS batch the real handler consumes.
+      queue: {
+        send: async (bodies) => {
+          const batch = sqsBatch(bodies);
+          batches.push(batch);
+          const out = await evaluate(batch);
+          expect(out.batchItemFailures).toEqual([]);
+          return Date.now() - 1;
+        },
+      },
+      pages: reader,
+      evidence: createS3EvidenceProbe(s3.client, BUCKET),
+      records: createS3DrillRecordStore(s3.client, BUCKET),
+      clock: { now: () => Date.now() + skewMs },
+      sleep: async (ms) => {
+        skewMs += ms;
+      },
+      telemetry: quiet,
+    });
+    const outcome = await drill({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
+    // The next health check reads drills/: a failed or overdue drill becomes a finding there.
+    const health = createHealthHandler({
+      trails: { observe: async () => [] },
+      heartbeats: createDynamoHeartbeatStore(dynamo, table),
+      ledger,
+      incidents,
+      sink,
+      resolutions: { resolved: async () => {} },
+      clock: { now: () => Date.now() },
+      settings: DEFAULT_HEALTH_SETTINGS,
+      home: { account: '111122223333', region: 'eu-west-1' },
+      telemetry: quiet,
+      drillRuns: createS3DrillRunSource(s3.client, BUCKET),
+      drillOverdueDays: 35,
+    });
+    const checked = await health();
+    return { outcome, topic, batches, checked };
+  };
+
+  const readRecord = async (key: string): Promise<DrillRunRecord> => {
+    const got = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    return JSON.parse((await got.Body?.transformToString()) ?? '{}') as DrillRunRecord;
+  };
+
+  it('records each rule passed with its latencies and SLA verdict, archived under drills/ and verified by `verify`', async () => {
+    const { outcome, topic, batches, checked } = await runDrill(RULES);
+    const { record, key } = outcome;
+    // A passing run on record: the health check pages neither a failed nor an overdue drill.
+    expect(checked.delivered).toEqual([]);
+    expect(batches.length).toBe(3);
+    expect(record.trigger).toBe('schedule');
+    expect(record.status).toBe('passed');
+    expect(record.counts).toEqual({ passed: 3, failed: 0, skipped: 0 });
+    for (const r of record.rules) {
+      expect(r.status).toBe('passed');
+      if (r.status === 'skipped') continue;
+      expect(r.sla).toBe('met');
+      expect(r.archiveMs).toBeGreaterThanOrEqual(0);
+      expect(r.pageMs).toBeGreaterThanOrEqual(0);
+      expect(r.slaSeconds).toBe(r.severity === 'critical' ? 120 : 300);
+      expect(r.evidenceKey).toMatch(/^findings\/dt=\d{4}-\d{2}-\d{2}\//);
+    }
+    // The record is the evidence: under drills/, its status in the key, the same bytes the function returned.
+    expect(parseDrillRunKey(key)?.status).toBe('passed');
+    expect(await readRecord(key)).toEqual(record);
+    // A passing drill pages nobody: every publication is drill-marked.
+    expect(topic.published.every((p) => p.attrs.drill === 'true')).toBe(true);
+
+    // The hourly digest over the bucket, then `trailwarden verify s3://…` with the key the auditor keeps.
+    const keys = await newSigner();
+    const hourAhead = Date.now() + 3_600_000;
+    const digest = createDigestHandler({
+      store: createS3DigestStore(s3.client, BUCKET),
+      signer: keys.signer,
+      clock: { now: () => hourAhead },
+      telemetry: quiet,
+    });
+    const written = await digest();
+    expect(written.status).toBe('written');
+    const anchor = join(tempTree(), 'anchor.pem');
+    writeFileSync(anchor, keys.pem);
+    const { io, stdout } = ioFor();
+    const code = await verifyCommand([`s3://${BUCKET}`, '--public-key', anchor], io, () => undefined, {
+      s3Client: async () => s3.client,
+      now: () => hourAhead,
+    });
+    expect(stdout()).toMatch(/^verified: 1 digest, (\d+) of \1 evidence objects match the chain/m);
+    expect(code).toBe(0);
+    // Auditors list the runs: `trailwarden drills --source s3://…` reads the same record back.
+    const listing = ioFor();
+    const listedCode = await drillsCommand([`--source=s3://${BUCKET}`, '--rules'], listing.io, () => undefined, {
+      s3Client: async () => s3.client,
+    });
+    expect(listedCode).toBe(0);
+    expect(listing.stdout()).toContain(`passed     3    0    0 schedule  ${record.runId}`);
+    expect(listing.stdout()).toMatch(
+      /^ {4}PASS cloudtrail\.logging-stopped \(critical\) archived \d+\.\ds, paged \d+\.\ds, SLA 120s met$/m,
+    );
+    // `export` takes the run of its period into the package (and its digest): it verifies on its own.
+    const day = record.startedAt.slice(0, 10);
+    const out = join(tempTree(), 'export');
+    const exporting = ioFor();
+    const exported = await exportCommand(
+      ['--from', day, '--to', day, '--out', out, `s3://${BUCKET}`],
+      exporting.io,
+      () => undefined,
+      { s3Client: async () => s3.client },
+    );
+    expect(exporting.stderr()).toBe('');
+    expect(exported).toBe(0);
+    expect(readFileSync(join(out, key), 'utf8')).toBe(`${JSON.stringify(record, null, 2)}\n`);
+    const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'digests/' }));
+    const digestKey = listed.Contents?.[0]?.Key ?? '';
+    const body = await (
+      await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: digestKey }))
+    ).Body?.transformToString();
+    expect(body).toContain(key);
+  });
+
+  it('a rule that never fires fails the drill and raises a high finding that pages', async () => {
+    // The catalogue the pipeline runs has one rule broken: its predicate never matches.
+    const broken = RULES.map((r) => (r.id === 'cloudtrail.logging-stopped' ? { ...r, match: () => false } : r));
+    const { outcome, topic, checked } = await runDrill(broken);
+    const { record, key } = outcome;
+    // The health check finds the failed run, and no passing one in 35 days: both are high findings.
+    expect(checked.delivered.map((f) => f.ruleId).sort()).toEqual([
+      'trailwarden.drill-failed',
+      'trailwarden.drill-overdue',
+    ]);
+    expect(record.status).toBe('failed');
+    expect(record.counts).toEqual({ passed: 2, failed: 1, skipped: 0 });
+    const failed = record.rules.find((r) => r.ruleId === 'cloudtrail.logging-stopped');
+    expect(failed).toMatchObject({ status: 'failed', sla: 'not-measured' });
+    expect(failed?.detail).toMatch(/^no drill page on the drill subscription within 10 min$/);
+    expect(parseDrillRunKey(key)?.status).toBe('failed');
+    expect((await readRecord(key)).status).toBe('failed');
+    const listing = ioFor();
+    const code = await drillsCommand(['--source', `s3://${BUCKET}`, '--rules'], listing.io, () => undefined, {
+      s3Client: async () => s3.client,
+    });
+    // The newest run failed: exit 1, and the failing rule says why.
+    expect(code).toBe(1);
+    expect(listing.stdout()).toContain(
+      'FAIL cloudtrail.logging-stopped (critical) archived -, paged -, SLA 120s not-measured: no drill page',
+    );
+
+    // Paged like any other: not drill-marked, severity high, kind page; and archived under findings/.
+    const page = topic.published.find((p) => p.attrs.ruleId === 'trailwarden.drill-failed');
+    expect(page?.attrs).toMatchObject({ severity: 'high', kind: 'page', controls: '["A.8.16"]' });
+    expect(page?.attrs.drill).toBeUndefined();
+    expect(page?.body).toContain('cloudtrail.logging-stopped: no drill page');
+    const archived = await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'findings/' }));
+    const findingId = page?.attrs.findingId ?? 'none';
+    expect((archived.Contents ?? []).some((o) => o.Key?.endsWith(`/high/${findingId}.json`))).toBe(true);
+  });
+});
