@@ -217,4 +217,5 @@ export const orgHealthEnv = (org: OrgConfig) => ({
   regions: org.regions,
   graceMinutes: org.newAccountGraceMinutes,
   readerRoleName: HEALTH_READER_ROLE_NAME,
+  partition: Aws.PARTITION,
 });

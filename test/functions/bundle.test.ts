@@ -36,8 +36,10 @@ describe('evaluate bundle', async () => {
 
   it('imports DynamoDB at load, but S3 and SNS only when a finding is delivered', () => {
     expect(code).toMatch(/from\s*"@aws-sdk\/client-dynamodb"/);
-    expect(code).not.toMatch(/from\s*"@aws-sdk\/client-(s3|sns|secrets-manager|securityhub)"/);
+    expect(code).not.toMatch(/from\s*"@aws-sdk\/client-(s3|sns|secrets-manager|securityhub|organizations|sts)"/);
     expect(code).toContain('import("@aws-sdk/client-s3")');
+    // Organisation deployment: account tags are read on the first batch that needs them, never at cold start.
+    expect(code).toContain('import("@aws-sdk/client-organizations")');
     expect(code).toContain('import("@aws-sdk/client-sns")');
   });
 });
