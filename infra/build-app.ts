@@ -31,6 +31,7 @@ export const buildTrailwarden = (
     config,
     selectors,
     acceptForwardedEvents: forward,
+    ...(options.nag === undefined ? {} : { nag: options.nag }),
   });
   const forwarder = forward
     ? new ForwarderStack(app, 'TrailwardenForwarder', {

@@ -54,11 +54,39 @@ export interface TrailwardenConfig {
   readonly replay: ReplayConfig;
   /** Scheduled drills of the critical and high rules (schedule, rules, wait, latency SLAs; defaults applied). */
   readonly drills: DrillsConfig;
+  /**
+   * Organisation-wide deployment (infra/constructs/organization.ts). Unset: single account, the default. Set:
+   * `account` and `homeRegion` are required, because every member forwards to that account's home bus.
+   */
+  readonly org?: OrgConfig;
 }
 
 /** The chat topic (`infra/constructs/chat.ts`): connect it to a Slack or Teams channel in Amazon Q Developer. */
 export interface ChatConfig {
   readonly enabled: boolean;
+}
+
+/**
+ * Member accounts and regions watched through a service-managed StackSet. Every key but `id`,
+ * `deploymentTargets` and `regions` has a default.
+ */
+export interface OrgConfig {
+  /** The organisation id (`o-…`): the home bus accepts only principals of this organisation. */
+  readonly id: string;
+  /** Root (`r-…`) or organizational unit (`ou-…`) ids: every active account under them is watched. */
+  readonly deploymentTargets: readonly string[];
+  /** The approved regions: the forwarder goes to each, and each is expected to send events. */
+  readonly regions: readonly string[];
+  /** `SELF` from the management account, `DELEGATED_ADMIN` from a registered delegated administrator (default SELF). */
+  readonly callAs: 'SELF' | 'DELEGATED_ADMIN';
+  /** A newly joined account is not expected to send events before this many minutes (60..10080, default 1440). */
+  readonly newAccountGraceMinutes: number;
+  /** Percentage of accounts per region that may fail before a StackSet operation stops (0..100, default 10). */
+  readonly failureTolerancePercentage: number;
+  /** Percentage of accounts deployed at once (1..100, default 25). */
+  readonly maxConcurrentPercentage: number;
+  /** How long the evaluate function trusts an account's Organizations tags, in minutes (1..1440, default 60). */
+  readonly tagCacheMinutes: number;
 }
 
 export interface AlertsConfig {
@@ -123,6 +151,7 @@ export const CONTEXT_KEYS = [
   'chat',
   'replay',
   'drills',
+  'org',
 ] as const;
 export type ConfigContext = Readonly<Partial<Record<(typeof CONTEXT_KEYS)[number], unknown>>>;
 
@@ -170,6 +199,7 @@ const fromContext = (key: string, raw: unknown, errors: string[]): unknown => {
     case 'sla':
     case 'replay':
     case 'drills':
+    case 'org':
       return parseJson(where, raw, errors);
     default:
       return raw;
@@ -328,6 +358,16 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
     }
   }
 
+  const org = parseOrg(input.org, at);
+  if (org !== undefined) {
+    // Members forward to one account's bus in one region: an env-agnostic stack could not name it.
+    if (account === undefined && input.account === undefined) at('org', 'needs account (the pipeline account id)');
+    if (homeRegion === undefined && input.homeRegion === undefined) at('org', 'needs homeRegion (the pipeline region)');
+    if (homeRegion !== undefined && !org.regions.includes(homeRegion)) {
+      at('org.regions', `must include homeRegion ${homeRegion} (got ${show(org.regions)})`);
+    }
+  }
+
   if (errors.length > 0 || !detection.ok || !sla.ok || !drills.ok) return { ok: false, errors };
   return {
     ok: true,
@@ -355,6 +395,7 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
         },
       },
       ...(breakGlassRoleArn ? { breakGlassRoleArn } : {}),
+      ...(org ? { org } : {}),
     },
   };
 };
@@ -372,6 +413,74 @@ const parseChat = (v: unknown, at: (key: string, msg: string) => void): ChatConf
     return { enabled: false };
   }
   return { enabled: v.enabled === true };
+};
+
+const ORG_ID = /^o-[a-z0-9]{10,32}$/;
+/** A root (`r-` + 4..32) or an OU (`ou-<root part>-<8..32>`), as Organizations spells them. */
+const ORG_TARGET = /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/;
+export const ORG_LIMITS = {
+  newAccountGraceMinutes: { default: 1440, min: 60, max: 10_080 },
+  failureTolerancePercentage: { default: 10, min: 0, max: 100 },
+  maxConcurrentPercentage: { default: 25, min: 1, max: 100 },
+  tagCacheMinutes: { default: 60, min: 1, max: 1440 },
+} as const;
+const ORG_KEYS = ['id', 'deploymentTargets', 'regions', 'callAs', ...Object.keys(ORG_LIMITS)];
+
+/** `org`: validated key by key, each error naming its path (`org.deploymentTargets[1]`). */
+const parseOrg = (v: unknown, at: (key: string, msg: string) => void): OrgConfig | undefined => {
+  if (v === undefined) return undefined;
+  if (!isRecord(v)) {
+    at('org', `must be {id, deploymentTargets, regions, callAs?, …} (got ${show(v)})`);
+    return undefined;
+  }
+  for (const key of Object.keys(v)) {
+    if (!ORG_KEYS.includes(key)) at(`org.${key}`, `unknown key (known keys: ${ORG_KEYS.join(', ')})`);
+  }
+  let ok = true;
+  const fail = (key: string, msg: string) => {
+    ok = false;
+    at(key, msg);
+  };
+  const id = typeof v.id === 'string' && ORG_ID.test(v.id) ? v.id : undefined;
+  if (id === undefined) fail('org.id', `must be an organisation id such as o-a1b2c3d4e5 (got ${show(v.id)})`);
+  const list = (key: 'deploymentTargets' | 'regions', re: RegExp, what: string): string[] => {
+    const raw = v[key];
+    if (!Array.isArray(raw) || raw.length === 0) {
+      fail(`org.${key}`, `must be a non-empty list of ${what} (got ${show(raw)})`);
+      return [];
+    }
+    const out: string[] = [];
+    raw.forEach((s: unknown, i) => {
+      if (typeof s !== 'string' || !re.test(s)) fail(`org.${key}[${i}]`, `must be ${what} (got ${show(s)})`);
+      else if (out.includes(s)) fail(`org.${key}[${i}]`, `is listed twice (${s})`);
+      else out.push(s);
+    });
+    return out;
+  };
+  const deploymentTargets = list('deploymentTargets', ORG_TARGET, 'a root id (r-…) or an OU id (ou-…-…)');
+  const regions = list('regions', REGION, 'an AWS region such as eu-west-1');
+  const callAs = v.callAs ?? 'SELF';
+  if (callAs !== 'SELF' && callAs !== 'DELEGATED_ADMIN') {
+    fail('org.callAs', `must be SELF or DELEGATED_ADMIN (got ${show(callAs)})`);
+  }
+  const number = (key: keyof typeof ORG_LIMITS): number => {
+    const { default: fallback, min, max } = ORG_LIMITS[key];
+    const n = v[key];
+    if (n === undefined) return fallback;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+      fail(`org.${key}`, `must be a whole number from ${min} to ${max} (got ${show(n)})`);
+      return fallback;
+    }
+    return n;
+  };
+  const rest = {
+    newAccountGraceMinutes: number('newAccountGraceMinutes'),
+    failureTolerancePercentage: number('failureTolerancePercentage'),
+    maxConcurrentPercentage: number('maxConcurrentPercentage'),
+    tagCacheMinutes: number('tagCacheMinutes'),
+  };
+  if (!ok || id === undefined || (callAs !== 'SELF' && callAs !== 'DELEGATED_ADMIN')) return undefined;
+  return { id, deploymentTargets, regions, callAs, ...rest };
 };
 
 const HEALTH_KEYS = Object.keys(HEALTH_LIMITS) as (keyof typeof HEALTH_LIMITS)[];

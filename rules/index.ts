@@ -6,6 +6,7 @@ import { rule as backupPlanChanged } from './backup/plan-changed.rule.ts';
 import { rule as backupRecoveryPointDeleted } from './backup/recovery-point-deleted.rule.ts';
 import { rule as backupVaultPolicyOpened } from './backup/vault-policy-opened.rule.ts';
 import { rule as backupVaultProtectionRemoved } from './backup/vault-protection-removed.rule.ts';
+import { rule as cloudformationTrailwardenStacksTampered } from './cloudformation/trailwarden-stacks-tampered.rule.ts';
 import { rule as cloudtrailLoggingStopped } from './cloudtrail/logging-stopped.rule.ts';
 import { rule as cloudtrailTrailDegraded } from './cloudtrail/trail-degraded.rule.ts';
 import { rule as cloudwatchAlarmsSilenced } from './cloudwatch/alarms-silenced.rule.ts';
@@ -178,6 +179,7 @@ export const RULES: readonly Rule[] = [
   detectiveDisabled,
   dynamodbTrailwardenTableTampered,
   eventsTrailwardenRulesTampered,
+  cloudformationTrailwardenStacksTampered,
   guarddutyDetectorDisabled,
   guarddutyFindingsSuppressed,
   guarddutyMonitoringReduced,

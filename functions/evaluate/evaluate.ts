@@ -1,5 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import {
+  accountLevels,
+  cachedAccountCriticality,
+  mergeAccountCriticality,
+} from '../../rules/core/account-criticality.ts';
 import type { DetectionConfig } from '../../rules/core/config.ts';
 import { createDetector } from '../../rules/core/detector.ts';
 import { verifyDrillClaim } from '../../rules/core/drill-auth.ts';
@@ -7,6 +12,7 @@ import type { Catalogue } from '../../rules/core/engine.ts';
 import { toAuditEvent } from '../../rules/core/events.ts';
 import { believableUntil, DEFAULT_CLOCK_SKEW_MS } from '../../rules/core/integrity.ts';
 import type {
+  AccountCriticalitySource,
   Clock,
   CounterStore,
   FindingLedger,
@@ -49,7 +55,22 @@ export interface EvaluateDeps {
    * drill. Absent: no drill is ever honoured, every claim is a forged drill.
    */
   readonly drillKey?: () => Promise<string>;
+  /**
+   * Criticality from Organizations account tags (organisation deployment only; cached by the adapter). Config
+   * wins; a failed read leaves the configured levels and counts `AccountTagErrors`.
+   */
+  readonly accountCriticality?: AccountCriticalitySource;
 }
+
+const withAccountCriticality = async (deps: EvaluateDeps, accounts: readonly string[]): Promise<DetectionConfig> => {
+  if (deps.accountCriticality === undefined) return deps.config;
+  const { levels, errors } = await accountLevels(deps.config, accounts, deps.accountCriticality);
+  if (errors.length > 0) {
+    deps.telemetry.log('warn', 'account tags not read: configured criticality used', { errors });
+    deps.telemetry.count({ AccountTagErrors: errors.length });
+  }
+  return mergeAccountCriticality(deps.config, levels);
+};
 
 const SYSTEM_CLOCK: Clock = { now: () => Date.now() };
 
@@ -151,7 +172,11 @@ export const createHandler =
     for (const m of events) messagesByEvent.set(m.event.id, [...(messagesByEvent.get(m.event.id) ?? []), m.messageId]);
 
     // One receive time for the whole batch: the detector and the heartbeat agree on what is future-dated.
-    const detector = createDetector({ ...deps, clock: { now: () => receivedMs } });
+    const config = await withAccountCriticality(
+      deps,
+      events.map((m) => m.event.account),
+    );
+    const detector = createDetector({ ...deps, config, clock: { now: () => receivedMs } });
     const skewMs =
       deps.config.clockSkewMinutes === undefined ? DEFAULT_CLOCK_SKEW_MS : deps.config.clockSkewMinutes * 60_000;
     const [outcome] = await Promise.all([
@@ -308,6 +333,30 @@ export const lazySink = (load: () => Promise<FindingSink>): FindingSink => {
   };
 };
 
+/**
+ * Organizations tags, through a client loaded on the first batch that needs one (never at cold start: the
+ * Organizations client is not in the bundle's static imports), cached per account for `cacheMinutes`.
+ */
+const lazyAccountCriticality = (cacheMinutes: number): AccountCriticalitySource => {
+  let inner: Promise<AccountCriticalitySource> | undefined;
+  const loading: AccountCriticalitySource = {
+    criticalityOf: async (account) => {
+      inner ??= Promise.all([
+        import('@aws-sdk/client-organizations'),
+        import('../shared/adapters/organizations-account-tags.ts'),
+      ]).then(([{ OrganizationsClient }, { createOrganizationsAccountCriticality }]) =>
+        // Organizations is a global service served from us-east-1 (aws partition).
+        createOrganizationsAccountCriticality(new OrganizationsClient({ region: 'us-east-1' })),
+      );
+      inner.catch(() => {
+        inner = undefined;
+      });
+      return (await inner).criticalityOf(account);
+    },
+  };
+  return cachedAccountCriticality(loading, SYSTEM_CLOCK, cacheMinutes * 60_000);
+};
+
 /** Built once per container: clients, config and the catalogue are reused across invocations. */
 export const createDeps = (env: Readonly<Record<string, string | undefined>>): EvaluateDeps => {
   const parsed = parseEvaluateEnv(env);
@@ -323,6 +372,9 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): E
     incidents: createDynamoIncidentStore(dynamo, parsed.tableName),
     heartbeats: createDynamoHeartbeatStore(dynamo, parsed.tableName),
     clock: SYSTEM_CLOCK,
+    ...(parsed.orgTags === undefined
+      ? {}
+      : { accountCriticality: lazyAccountCriticality(parsed.orgTags.cacheMinutes) }),
     ...(parsed.drillKeySecret === undefined
       ? {}
       : {

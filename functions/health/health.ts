@@ -1,8 +1,10 @@
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { ConfigServiceClient, DescribeConfigurationRecorderStatusCommand } from '@aws-sdk/client-config-service';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { DrillCandidate, DrillRunRecord } from '../../rules/core/drill-run.ts';
 import {
   DRILL_FINDING_DEDUP_MS,
@@ -15,12 +17,16 @@ import type { Finding } from '../../rules/core/finding.ts';
 import type { HealthCandidate, HealthObservation, HealthSettings } from '../../rules/core/health.ts';
 import { DEFAULT_HEALTH_SETTINGS, deriveHealth, silenceTransition } from '../../rules/core/health.ts';
 import { DEFAULT_INCIDENT_CONFIG } from '../../rules/core/incident.ts';
+import type { OrgAccount, OrgExpectation } from '../../rules/core/org-health.ts';
+import { expectedPairs, inactiveAccounts, neverHeard, unheard } from '../../rules/core/org-health.ts';
 import type {
   Clock,
+  ExpectationStore,
   FindingLedger,
   FindingSink,
   HeartbeatStore,
   IncidentStore,
+  OrgAccountSource,
   RecorderStatusSource,
   ResolutionNotifier,
   TrailStatusSource,
@@ -29,9 +35,14 @@ import { createAwsFindingSink } from '../shared/adapters/aws-finding-sink.ts';
 import { checkFailure } from '../shared/adapters/check-errors.ts';
 import { createCloudTrailStatusSource } from '../shared/adapters/cloudtrail-status-source.ts';
 import { createConfigRecorderStatusSource } from '../shared/adapters/config-recorder-status-source.ts';
-import { createDynamoHeartbeatStore } from '../shared/adapters/dynamodb-heartbeat-store.ts';
+import {
+  createDynamoExpectationStore,
+  createDynamoHeartbeatStore,
+} from '../shared/adapters/dynamodb-heartbeat-store.ts';
 import { createDynamoIncidentStore } from '../shared/adapters/dynamodb-incident-store.ts';
 import { createDynamoLedger } from '../shared/adapters/dynamodb-ledger.ts';
+import { createMemberRecorderSource } from '../shared/adapters/member-recorder-source.ts';
+import { createOrganizationsAccountSource } from '../shared/adapters/organizations-account-source.ts';
 import { createS3DrillRunSource } from '../shared/adapters/s3-drill-runs.ts';
 import { createS3EvidenceStore } from '../shared/adapters/s3-evidence-store.ts';
 import { createSnsChatNotifier, withChatResolutions } from '../shared/adapters/sns-chat-notifier.ts';
@@ -61,6 +72,16 @@ export interface HealthDeps {
    */
   readonly drillRuns?: DrillRunSource;
   readonly drillOverdueDays?: number;
+  /** Organisation deployment: the expected set, its remembered first expectations, member recorders. */
+  readonly org?: OrgHealthDeps;
+}
+
+export interface OrgHealthDeps {
+  readonly accounts: OrgAccountSource;
+  readonly expectations: ExpectationStore;
+  readonly expectation: OrgExpectation;
+  /** Config recorders of the member accounts (through their reader role). */
+  readonly memberRecorders?: { observe(accounts: readonly OrgAccount[]): Promise<readonly HealthObservation[]> };
 }
 
 export interface HealthReport {
@@ -91,10 +112,28 @@ export const createHandler = (deps: HealthDeps) => async (): Promise<HealthRepor
       return [checkFailure(home, name, name, err)];
     }
   };
-  const [trails, recorders] = await Promise.all([
+  const listAccounts = async (): Promise<{ accounts?: readonly OrgAccount[]; failure?: HealthObservation }> => {
+    if (deps.org === undefined) return {};
+    try {
+      return { accounts: await deps.org.accounts.accounts() };
+    } catch (err) {
+      return { failure: checkFailure(home, 'organizations:ListAccounts', 'deployment-targets', err) };
+    }
+  };
+  const [trails, recorders, listing] = await Promise.all([
     observe('cloudtrail', deps.trails),
     observe('config', deps.recorders),
+    listAccounts(),
   ]);
+  const accounts = listing.accounts;
+  let members: readonly HealthObservation[] = [];
+  if (accounts !== undefined && deps.org?.memberRecorders !== undefined) {
+    try {
+      members = await deps.org.memberRecorders.observe(accounts);
+    } catch (err) {
+      members = [checkFailure(home, 'config:DescribeConfigurationRecorderStatus', 'member-accounts', err)];
+    }
+  }
   let heartbeats: Awaited<ReturnType<HeartbeatStore['list']>> = [];
   const heartbeatFailures: HealthObservation[] = [];
   try {
@@ -102,9 +141,14 @@ export const createHandler = (deps: HealthDeps) => async (): Promise<HealthRepor
   } catch (err) {
     heartbeatFailures.push(checkFailure(home, 'heartbeat', 'state-table', err));
   }
+  // A suspended or closing account's old heartbeat going quiet is expected, not a silence.
+  const inactive = accounts === undefined ? new Set<string>() : inactiveAccounts(accounts);
+  heartbeats = heartbeats.filter((h) => !inactive.has(h.account));
   const observations: HealthObservation[] = [
     ...trails,
     ...recorders,
+    ...members,
+    ...(listing.failure ? [listing.failure] : []),
     ...heartbeatFailures,
     ...heartbeats.map((h) => ({
       kind: 'heartbeat' as const,
@@ -119,7 +163,20 @@ export const createHandler = (deps: HealthDeps) => async (): Promise<HealthRepor
   // Ids delivered now or earlier; those delivered now map to the finding as delivered (with its incident).
   const settled = new Map<string, Finding | undefined>();
   let duplicates = 0;
-  for (const candidate of deriveHealth(observations, nowMs, deps.settings)) {
+  const candidates = [...deriveHealth(observations, nowMs, deps.settings)];
+  // The expected set: an active account+region that never sent anything is missed too (only once the
+  // heartbeats could be read: an unreadable table is its own finding, not a silence everywhere).
+  if (deps.org !== undefined && accounts !== undefined && heartbeatFailures.length === 0) {
+    const pairs = unheard(expectedPairs(accounts, deps.org.expectation.regions), heartbeats);
+    try {
+      const since =
+        pairs.length === 0 ? new Map<string, number>() : await deps.org.expectations.firstExpected(pairs, nowMs);
+      candidates.push(...neverHeard(pairs, since, nowMs, deps.org.expectation, deps.settings));
+    } catch (err) {
+      failures.push(`expected set: ${message(err)}`);
+    }
+  }
+  for (const candidate of candidates) {
     try {
       const outcome = await admitAndDeliver(deps, candidate);
       if (outcome.kind === 'deliver') delivered.push(outcome.finding);
@@ -277,6 +334,38 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): H
     home,
     telemetry: createTelemetry('trailwarden-health'),
     ...drillChecks(env, s3, parsed.evidenceBucket),
+    ...(parsed.org === undefined ? {} : { org: createOrgDeps(parsed.org, dynamo, parsed.tableName, home) }),
+  };
+};
+
+/** Organizations is global (us-east-1 in the aws partition); member Config calls use the reader role. */
+const createOrgDeps = (
+  org: NonNullable<ReturnType<typeof parseHealthEnv>['org']>,
+  dynamo: DynamoDBClient,
+  tableName: string,
+  home: { readonly account: string; readonly region: string },
+): OrgHealthDeps => {
+  const sts = new STSClient({});
+  return {
+    accounts: createOrganizationsAccountSource(new OrganizationsClient({ region: 'us-east-1' }), org.targets),
+    expectations: createDynamoExpectationStore(dynamo, tableName),
+    expectation: { regions: org.regions, graceMs: org.graceMs },
+    memberRecorders: createMemberRecorderSource({
+      roleName: org.readerRoleName,
+      partition: org.partition,
+      regions: org.regions,
+      homeAccount: home.account,
+      assume: async (roleArn) => {
+        const out = await sts.send(
+          new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'trailwarden-health', DurationSeconds: 900 }),
+        );
+        const c = out.Credentials;
+        if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error(`no credentials for ${roleArn}`);
+        return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
+      },
+      describe: (credentials, region) =>
+        new ConfigServiceClient({ region, credentials }).send(new DescribeConfigurationRecorderStatusCommand({})),
+    }),
   };
 };
 

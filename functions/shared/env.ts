@@ -12,7 +12,68 @@ export interface EvaluateEnv {
   readonly securityHub?: { readonly partition: string; readonly region: string; readonly account: string };
   /** Opt-in chat topic (`chat: { enabled: true }`): Amazon Q Developer custom notifications. */
   readonly chatTopicArn?: string;
+  /** Organisation deployment: read account criticality from Organizations tags, cached this long. */
+  readonly orgTags?: { readonly orgId: string; readonly cacheMinutes: number };
 }
+
+const parseJsonEnv = (name: string, raw: string | undefined): unknown => {
+  if (raw === undefined || raw === '') return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch (err) {
+    throw new Error(`${name} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+};
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `ORG_TAGS` = `{"orgId":"o-…","cacheMinutes":60}` (set by infra/constructs/organization.ts). */
+export const parseOrgTagsEnv = (raw: string | undefined): EvaluateEnv['orgTags'] => {
+  const v = parseJsonEnv('ORG_TAGS', raw);
+  if (v === undefined) return undefined;
+  if (!isRecord(v) || typeof v.orgId !== 'string' || !Number.isInteger(v.cacheMinutes) || Number(v.cacheMinutes) < 1) {
+    throw new Error(`ORG_TAGS must be {"orgId": "o-…", "cacheMinutes": n >= 1} (got ${raw})`);
+  }
+  return { orgId: v.orgId, cacheMinutes: Number(v.cacheMinutes) };
+};
+
+export interface OrgHealthEnv {
+  readonly orgId: string;
+  readonly targets: readonly string[];
+  readonly regions: readonly string[];
+  readonly graceMs: number;
+  readonly readerRoleName: string;
+  readonly partition: string;
+}
+
+/** `ORG` (set by infra/constructs/organization.ts): the expected set and the member reader role. */
+export const parseOrgHealthEnv = (raw: string | undefined): OrgHealthEnv | undefined => {
+  const v = parseJsonEnv('ORG', raw);
+  if (v === undefined) return undefined;
+  const strings = (x: unknown): x is string[] =>
+    Array.isArray(x) && x.length > 0 && x.every((s) => typeof s === 'string' && s !== '');
+  if (
+    !isRecord(v) ||
+    typeof v.orgId !== 'string' ||
+    !strings(v.targets) ||
+    !strings(v.regions) ||
+    !Number.isInteger(v.graceMinutes) ||
+    Number(v.graceMinutes) < 0 ||
+    typeof v.readerRoleName !== 'string' ||
+    typeof v.partition !== 'string'
+  ) {
+    throw new Error(
+      `ORG must be {"orgId", "targets": [..], "regions": [..], "graceMinutes", "readerRoleName", "partition"} (got ${raw})`,
+    );
+  }
+  return {
+    orgId: v.orgId,
+    targets: v.targets,
+    regions: v.regions,
+    graceMs: Number(v.graceMinutes) * 60_000,
+    readerRoleName: v.readerRoleName,
+    partition: v.partition,
+  };
+};
 
 const PRODUCT_ARN = /^arn:(aws[a-z-]*):securityhub:([a-z0-9-]+):(\d{12}):product\/(\d{12})\/default$/;
 
@@ -56,6 +117,7 @@ export const parseEvaluateEnv = (env: Readonly<Record<string, string | undefined
     ...(env.DRILL_KEY_SECRET_ARN ? { drillKeySecret: env.DRILL_KEY_SECRET_ARN } : {}),
     ...(env.SECURITY_HUB_PRODUCT_ARN ? { securityHub: parseSecurityHubProductArn(env.SECURITY_HUB_PRODUCT_ARN) } : {}),
     ...(env.CHAT_TOPIC_ARN ? { chatTopicArn: parseTopicArn('CHAT_TOPIC_ARN', env.CHAT_TOPIC_ARN) } : {}),
+    ...(env.ORG_TAGS ? { orgTags: parseOrgTagsEnv(env.ORG_TAGS) } : {}),
   };
 };
 
@@ -71,6 +133,8 @@ export interface HealthEnv {
   readonly silenceMs: number;
   /** Opt-in chat topic: silence and trail findings, and their resolutions, as chat cards too. */
   readonly chatTopicArn?: string;
+  /** Organisation deployment: expected accounts × regions, member recorders. */
+  readonly org?: OrgHealthEnv;
 }
 
 /** Parsed once per container, like the evaluate function's: a bad setting fails at init. */
@@ -106,5 +170,6 @@ export const parseHealthEnv = (env: Readonly<Record<string, string | undefined>>
     deliveryLagMs: minutes('DELIVERY_LAG_MINUTES', 60),
     silenceMs: minutes('SILENCE_MINUTES', 360),
     ...(env.CHAT_TOPIC_ARN ? { chatTopicArn: parseTopicArn('CHAT_TOPIC_ARN', env.CHAT_TOPIC_ARN) } : {}),
+    ...(env.ORG ? { org: parseOrgHealthEnv(env.ORG) } : {}),
   };
 };

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -76,6 +76,16 @@ export class HealthChecks extends PipelinePart {
           resources: trailArns,
         }),
       );
+    } else {
+      // No trails configured: the function discovers them (DescribeTrails has no resource-level permission) and
+      // reads the status of whatever it finds, organisation trails of the management account included.
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudtrail:DescribeTrails'], resources: ['*'] }));
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'],
+          resources: [`arn:${stack.partition}:cloudtrail:*:*:trail/*`],
+        }),
+      );
     }
     // AWS Config has no resource-level permissions for this read (acknowledged below).
     role.addToPrincipalPolicy(
@@ -95,5 +105,13 @@ export class HealthChecks extends PipelinePart {
       reason:
         'config:DescribeConfigurationRecorderStatus supports no resource-level permissions (AWS service authorization reference); the statement grants that one read-only action.',
     });
+    if (trailArns.length === 0) {
+      Validations.of(policy).acknowledge({
+        // cdk-nag spells an unresolved partition as <AWS::Partition>; with the region known it is a literal.
+        id: `AwsSolutions-IAM5[Resource::arn:${Token.isUnresolved(stack.partition) ? '<AWS::Partition>' : stack.partition}:cloudtrail:*:*:trail/*]`,
+        reason:
+          'No trails configured: the health function discovers them with DescribeTrails and reads their status (read-only); their ARNs are not known at synth.',
+      });
+    }
   }
 }

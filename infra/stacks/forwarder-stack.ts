@@ -2,17 +2,16 @@ import type { StackProps } from 'aws-cdk-lib';
 import { CfnParameter, CfnRule, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { EventSelector } from '../../rules/core/types.ts';
 import type { AlertsConfig } from '../config.ts';
 import { alarmTopic, subscribeToAlarms } from '../constructs/alerting.ts';
-import { toEventPattern } from '../constructs/detection.ts';
+import { Forwarder } from '../constructs/forwarder.ts';
 import { allowCloudWatchAlarms, protectedKey } from '../constructs/keys.ts';
+import { keepLogicalIds } from '../constructs/logical-ids.ts';
 import type { GeneratedPattern } from '../event-patterns.ts';
 import { forwarderPatternsFor, GLOBAL_EVENTS_REGION } from '../event-patterns.ts';
 import { forwarderRoleName } from './trailwarden-stack.ts';
@@ -69,32 +68,7 @@ export class ForwarderStack extends Stack {
       });
     }
 
-    const homeBusArn = this.formatArn({
-      service: 'events',
-      region: homeRegion,
-      resource: 'event-bus',
-      resourceName: 'default',
-    });
-    const homeBus = events.EventBus.fromEventBusArn(this, 'HomeBus', homeBusArn);
     this.patterns = forwarderPatternsFor(props.selectors);
-    // Named, so the role's trust can name them without a reference cycle (each rule's target names the role).
-    const ruleNames = this.patterns.map((p) => forwarderRuleName(this.stackName, p.id));
-    const role = new iam.Role(this, 'ForwarderRole', {
-      roleName: forwarderRoleName(homeRegion),
-      description: 'Trailwarden: EventBridge puts global-service events on the home region bus',
-      // Only this stack's rules may act as the role: no other rule in the account, even one an admin points at it.
-      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': this.account },
-          ArnEquals: {
-            'aws:SourceArn': ruleNames.map((ruleName) =>
-              this.formatArn({ service: 'events', resource: 'rule', resourceName: ruleName }),
-            ),
-          },
-        },
-      }),
-    });
-
     // SSE-SQS: an EventBridge target DLQ cannot use the AWS-managed SQS key (TOOLCHAIN).
     this.deadLetterQueue = new sqs.Queue(this, 'ForwardDeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -106,20 +80,21 @@ export class ForwarderStack extends Stack {
       reason:
         'This queue is itself the dead-letter queue of the forwarding rules (an EventBridge target DLQ, which cdk-nag does not recognise as a DLQ); a DLQ of a DLQ would only hide failures.',
     });
-
-    this.routes = this.patterns.map((p, i) => {
-      const rule = new events.Rule(this, `Forward-${p.id}`, {
-        ruleName: ruleNames[i],
-        description: `Trailwarden forwarder ${p.id}: generated from the rule catalogue's selectors`,
-        eventPattern: toEventPattern(p.pattern),
-      });
-      const cfn = rule.node.defaultChild;
-      if (p.managementEvents && cfn instanceof events.CfnRule) {
-        cfn.state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
-      }
-      rule.addTarget(new targets.EventBus(homeBus, { role, deadLetterQueue: this.deadLetterQueue }));
-      return rule;
+    const forwarder = new Forwarder(this, 'Forwarder', {
+      patterns: this.patterns,
+      homeBusArn: this.formatArn({
+        service: 'events',
+        region: homeRegion,
+        resource: 'event-bus',
+        resourceName: 'default',
+      }),
+      roleName: forwarderRoleName(homeRegion),
+      roleDescription: 'Trailwarden: EventBridge puts global-service events on the home region bus',
+      ruleName: (id) => forwarderRuleName(this.stackName, id),
+      trust: { kind: 'exact' },
+      deadLetterQueue: this.deadLetterQueue,
     });
+    this.routes = forwarder.routes;
 
     // A failed forward is an IAM, STS or sign-in event the pipeline never saw: it pages, like the home DLQ.
     const key = protectedKey(this, 'AlarmKey', 'Trailwarden forwarder: alarm topic', props.breakGlassRoleArn);
@@ -139,6 +114,7 @@ export class ForwarderStack extends Stack {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.deadLetterAlarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
+    keepLogicalIds(this);
   }
 }
 

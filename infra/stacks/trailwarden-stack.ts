@@ -3,6 +3,7 @@ import { Aws, CfnOutput, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { EventSelector } from '../../rules/core/types.ts';
 import type { TrailwardenConfig } from '../config.ts';
+import { Organization } from '../constructs/organization.ts';
 import { StatementEventBusPolicy } from '../constructs/statement-event-bus-policy.ts';
 import { TrailwardenPipeline } from '../constructs/trailwarden-pipeline.ts';
 
@@ -17,11 +18,15 @@ export interface TrailwardenStackProps extends StackProps {
   readonly selectors: readonly EventSelector[];
   /** Let the us-east-1 forwarder put global-service events on this region's default bus (default true). */
   readonly acceptForwardedEvents?: boolean;
+  /** Run cdk-nag on the member template (organisation deployment; default true). */
+  readonly nag?: boolean;
 }
 
 /** The main stack: the pipeline in the home region, plus the default bus's permission for the forwarder. */
 export class TrailwardenStack extends Stack {
   readonly pipeline: TrailwardenPipeline;
+  /** The organisation StackSet and bus permission, when `config.org` is set. */
+  readonly organization?: Organization;
 
   constructor(scope: Construct, id: string, props: TrailwardenStackProps) {
     super(scope, id, {
@@ -44,6 +49,20 @@ export class TrailwardenStack extends Stack {
           // Same account, and only the forwarder's role: a condition, so this deploys before the role exists.
           Condition: { ArnEquals: { 'aws:PrincipalArn': roleArn } },
         },
+      });
+    }
+
+    const { org, account, homeRegion } = props.config;
+    if (org !== undefined && account !== undefined && homeRegion !== undefined) {
+      this.organization = new Organization(this, 'Organization', {
+        org,
+        selectors: props.selectors,
+        homeAccount: account,
+        homeRegion,
+        homeHasUsEast1Forwarder: props.acceptForwardedEvents ?? true,
+        healthFunction: this.pipeline.healthFunction,
+        evaluateFunction: this.pipeline.evaluateFunction,
+        ...(props.nag === undefined ? {} : { nag: props.nag }),
       });
     }
 

@@ -137,6 +137,19 @@ export const HEALTH_RULES = {
       'The finding resolves by itself, with a notification, when events arrive again.',
     ],
   },
+  'health.never-heard-from': {
+    title: 'No event ever arrived from an expected account and region',
+    description:
+      'An active account of the organisation targets, in an approved region, has sent no CloudTrail or Config event since it was first expected: its forwarder was never deployed, or was removed or blocked.',
+    severity: 'high',
+    controls: ['A.8.15', 'A.8.16'],
+    mitre: ['T1562.008'],
+    runbook: [
+      'Check the StackSet `trailwarden-member-forwarders`: is there a stack instance for this account and region, and is it CURRENT?',
+      'In the member: the `trailwarden-fwd-*` rules exist and are enabled, and the organisation trail (or an account trail) logs there.',
+      'Until events arrive, replay the account and region from the trail logs with `trailwarden scan`.',
+    ],
+  },
   'health.check-failed': {
     title: 'Trailwarden health check could not run',
     description: 'A health check failed (throttled or access denied): the state it checks is unknown.',

@@ -7,6 +7,7 @@ import { byScope, correlate, EMPTY_SCOPE } from './incident.ts';
 import type {
   Admission,
   CounterStore,
+  ExpectationStore,
   FindingLedger,
   Heartbeat,
   HeartbeatStore,
@@ -86,6 +87,22 @@ export const createMemoryHistoryStore = (): HistoryStore => {
 };
 
 /** In-memory heartbeats for tests and the CLI: the same forward-only and conditional semantics as DynamoDB. */
+/** First expectations in memory (never moved once set), like the DynamoDB store. */
+export const createMemoryExpectationStore = (): ExpectationStore => {
+  const since = new Map<string, number>();
+  return {
+    firstExpected: async (pairs, nowMs) => {
+      const out = new Map<string, number>();
+      for (const { account, region } of pairs) {
+        const key = `${account}/${region}`;
+        if (!since.has(key)) since.set(key, nowMs);
+        out.set(key, since.get(key) ?? nowMs);
+      }
+      return out;
+    },
+  };
+};
+
 export const createMemoryHeartbeatStore = (): HeartbeatStore => {
   const beats = new Map<string, Heartbeat>();
   const keyOf = (account: string, region: string) => `${account}/${region}`;

@@ -3,6 +3,8 @@ import type { Finding } from './finding.ts';
 import type { HealthObservation, OpenSilence } from './health.ts';
 import type { History, HistorySpec, Sighting } from './history.ts';
 import type { Incident, IncidentAssignment, IncidentConfig, NotificationKind } from './incident.ts';
+import type { OrgAccount } from './org-health.ts';
+import type { Criticality } from './vocabulary.ts';
 import type { Fire, WindowEvent, WindowParams } from './window.ts';
 
 /** Threshold counters: one entry per (rule, group) key, observed a batch at a time. */
@@ -123,6 +125,22 @@ export interface HeartbeatStore {
   clearSilence(account: string, region: string, findingId: string): Promise<boolean>;
 }
 
+/** The accounts of the organisation's deployment targets (recursively through OUs). */
+export interface OrgAccountSource {
+  accounts(): Promise<readonly OrgAccount[]>;
+}
+
+/**
+ * When each account+region was first expected to send events (remembered on first call, never moved): the
+ * start of a silence that began before any event.
+ */
+export interface ExpectationStore {
+  firstExpected(
+    pairs: readonly { readonly account: string; readonly region: string }[],
+    nowMs: number,
+  ): Promise<ReadonlyMap<string, number>>;
+}
+
 /** Trail status and selectors for the configured trails; a failed call is a `check-failed` observation. */
 export interface TrailStatusSource {
   observe(): Promise<readonly HealthObservation[]>;
@@ -155,3 +173,11 @@ export interface DigestStore {
 }
 
 export type { DigestSigner } from './signature.ts';
+
+/**
+ * Criticality an account carries as an Organizations tag (`criticality=high`); undefined when it has none or
+ * the value is not a level. Config wins over it (rules/core/config.ts `mergeAccountCriticality`).
+ */
+export interface AccountCriticalitySource {
+  criticalityOf(account: string): Promise<Criticality | undefined>;
+}

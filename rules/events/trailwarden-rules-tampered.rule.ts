@@ -133,6 +133,15 @@ export const docs: RuleDocs = {
       }),
     },
     {
+      name: "a member account disables its organisation forwarder rule (the StackSet's trailwarden-fwd-*)",
+      expect: 'match',
+      config: SELF_PROTECTION,
+      event: fixture('events/DisableRule-trailwarden', {
+        requestParameters: { name: 'trailwarden-fwd-cloudtrail-iam', eventBusName: 'default' },
+        recipientAccountId: '444455556666',
+      }),
+    },
+    {
       name: 'CloudFormation updates the route during cdk deploy',
       expect: 'no-match',
       config: SELF_PROTECTION,

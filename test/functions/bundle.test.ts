@@ -42,5 +42,7 @@ describe('evaluate bundle', async () => {
     expect(/from\s*"@aws-sdk\/[a-z0-9-]+"/.test(code)).toBe(false);
     expect(code.includes('import("@aws-sdk/client-s3")')).toBe(true);
     expect(code.includes('import("@aws-sdk/client-sns")')).toBe(true);
+    // Organisation deployment: account tags are read on the first batch that needs them, never at cold start.
+    expect(code.includes('import("@aws-sdk/client-organizations")')).toBe(true);
   });
 });

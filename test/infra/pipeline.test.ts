@@ -374,9 +374,13 @@ describe('evaluate function', () => {
     expect(actions.filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);
     expect(actions).not.toContain('dynamodb:DeleteItem');
     expect(actions).not.toContain('dynamodb:Scan');
-    // The only `*` resource: AWS Config's recorder status read, which has no resource-level permissions.
+    // The only `*` resources: AWS Config's recorder status read and, with no trails configured, CloudTrail's
+    // DescribeTrails (trail discovery); neither has resource-level permissions.
     const anyResource = functionStatements.filter((s) => s.Resource === '*');
-    expect(anyResource.map(actionsOf)).toEqual([['config:DescribeConfigurationRecorderStatus']]);
+    expect(anyResource.flatMap(actionsOf).sort()).toEqual([
+      'cloudtrail:DescribeTrails',
+      'config:DescribeConfigurationRecorderStatus',
+    ]);
   });
 
   it('writes evidence under findings/ and incidents/ (evaluate, health), triage/ (the webhook) and drills/ (the drill function) only', () => {
@@ -928,8 +932,13 @@ describe('health function', () => {
         ],
       },
     ]);
-    const none = healthStatements(main).flatMap(actionsOf);
-    expect(none.filter((a) => a.startsWith('cloudtrail:'))).toEqual([]);
+    // None configured: the function discovers the trails and reads the status of any it finds, nothing more.
+    const discovered = healthStatements(main).filter((s) => actionsOf(s).some((a) => a.startsWith('cloudtrail:')));
+    // Merged with the Config read by @aws-cdk/aws-iam:minimizePolicies: both have no resource-level permissions.
+    expect(discovered.map((s) => [actionsOf(s), s.Resource])).toEqual([
+      [['cloudtrail:DescribeTrails', 'config:DescribeConfigurationRecorderStatus'], '*'],
+      [['cloudtrail:GetEventSelectors', 'cloudtrail:GetTrailStatus'], 'arn:aws:cloudtrail:*:*:trail/*'],
+    ]);
   });
 
   it('has the state-table item actions, publish, evidence put under findings/, and nothing wider', () => {

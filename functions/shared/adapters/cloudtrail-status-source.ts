@@ -1,5 +1,5 @@
 import type { CloudTrailClient, GetEventSelectorsCommandOutput } from '@aws-sdk/client-cloudtrail';
-import { GetEventSelectorsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
+import { DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import type { HealthObservation, TrailObservation, Where } from '../../../rules/core/health.ts';
 import type { TrailStatusSource } from '../../../rules/core/ports.ts';
 import { checkFailure } from './check-errors.ts';
@@ -20,13 +20,48 @@ export const managementEventsSelected = (out: GetEventSelectorsCommandOutput): b
     (s.FieldSelectors ?? []).some((f) => f.Field === 'eventCategory' && (f.Equals ?? []).includes('Management')),
   );
 
-/** GetTrailStatus + GetEventSelectors for each configured trail; failures become `check-failed`. */
+/**
+ * With no trails configured: every trail this region can see, by ARN (`DescribeTrails` with shadow trails, so
+ * multi-region and organisation trails created elsewhere are included), each once.
+ */
+const discoverTrails = async (client: CloudTrailClient): Promise<string[]> => {
+  const out = await client.send(new DescribeTrailsCommand({ includeShadowTrails: true }));
+  const arns = (out.trailList ?? []).map((t) => t.TrailARN).filter((arn): arn is string => typeof arn === 'string');
+  return [...new Set(arns)].sort();
+};
+
+/**
+ * GetTrailStatus + GetEventSelectors for each configured trail; failures become `check-failed`. Configured
+ * trails win; none configured: the trails `DescribeTrails` finds, and none found at all is reported (nothing
+ * logs, or the function cannot see it).
+ */
 export const createCloudTrailStatusSource = (
   client: CloudTrailClient,
-  trails: readonly string[],
+  configured: readonly string[],
   home: Where,
 ): TrailStatusSource => ({
   observe: async () => {
+    let trails = configured;
+    if (trails.length === 0) {
+      try {
+        trails = await discoverTrails(client);
+      } catch (err) {
+        return [checkFailure(home, 'cloudtrail:DescribeTrails', 'trails', err)];
+      }
+      if (trails.length === 0) {
+        return [
+          {
+            kind: 'check-failed',
+            ...home,
+            check: 'cloudtrail:DescribeTrails',
+            target: 'trails',
+            errorCode: 'NoTrail',
+            message:
+              'no trail is configured and DescribeTrails (shadow trails included) found none: nothing is logged here',
+          },
+        ];
+      }
+    }
     const perTrail = await Promise.all(
       trails.map(async (trail): Promise<HealthObservation[]> => {
         const where = whereOfArn(trail) ?? home;

@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { OpenSilence } from '../../../rules/core/health.ts';
-import type { Heartbeat, HeartbeatStore } from '../../../rules/core/ports.ts';
+import type { ExpectationStore, Heartbeat, HeartbeatStore } from '../../../rules/core/ports.ts';
 import { itemKey, mapLimit } from './dynamodb-keys.ts';
 
 /** Names every account+region that ever sent an event: the health function reads it instead of scanning. */
@@ -111,3 +111,31 @@ export const createDynamoHeartbeatStore = (
       ),
   };
 };
+
+/**
+ * `ExpectationStore` on DynamoDB: one item per account+region that was expected before it was heard from,
+ * `since` set on the first call and never moved (`if_not_exists`), so the silence of an account that never sent
+ * anything has a fixed start. Asked only for the unheard pairs, which are few once events flow.
+ */
+export const createDynamoExpectationStore = (
+  client: DynamoDBClient,
+  tableName: string,
+  options: { readonly concurrency?: number } = {},
+): ExpectationStore => ({
+  firstExpected: async (pairs, nowMs) => {
+    const out = new Map<string, number>();
+    await mapLimit(pairs, options.concurrency ?? 16, async ({ account, region }) => {
+      const res = await client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { pk: { S: itemKey('heartbeat', `expected/${account}/${region}`) } },
+          UpdateExpression: 'SET since = if_not_exists(since, :now)',
+          ExpressionAttributeValues: { ':now': { N: String(nowMs) } },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      out.set(`${account}/${region}`, Number(res.Attributes?.since?.N ?? nowMs));
+    });
+    return out;
+  },
+});
