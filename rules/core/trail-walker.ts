@@ -251,7 +251,7 @@ export const walkTrail = async (
           : { ...where, kind: 'unknown-key', bucket: name, key, fingerprint: p.fingerprint },
       parts.endMs,
     );
-    return { parts, ok: false };
+    return { parts, ok: false, ...(verdict.digest === undefined ? {} : { digest: verdict.digest }) };
   };
 
   const base = `${options.prefix === '' ? '' : `${options.prefix}/`}AWSLogs/`;
@@ -300,17 +300,19 @@ export const walkTrail = async (
         await digestPool.drain();
 
         // Links, newest first as the AWS CLI walks them.
-        let previousStart: Seen | undefined;
-        for (const { key, parts } of [...listed].reverse()) {
+        const newestFirst = [...listed].reverse();
+        for (const [i, { key, parts }] of newestFirst.entries()) {
           const s = seen.get(key);
+          // An invalid digest that still parses is followed too, for existence only: its links prove nothing,
+          // but a deletion right behind a forged or unsigned digest must not hide behind it.
           if (s?.digest === undefined) continue;
           const d = s.digest;
           const where = whereOf(parts);
           if (d.previousDigestS3Object === null || d.previousDigestS3Bucket === null) {
-            if (previousStart !== undefined) {
-              emit({ kind: 'chain-break', chain: id, fromMs: parts.endMs, toMs: previousStart.parts.endMs });
+            const older = newestFirst[i + 1];
+            if (s.ok && older !== undefined && !parts.backfill) {
+              emit({ kind: 'chain-break', chain: id, fromMs: older.parts.endMs, toMs: Date.parse(d.digestStartTime) });
             }
-            previousStart = s;
             continue;
           }
           const prevBucket = d.previousDigestS3Bucket;
@@ -327,7 +329,7 @@ export const walkTrail = async (
               continue;
             }
           }
-          if (!prev.ok || prev.signature === undefined || prev.sha256 === undefined) continue;
+          if (!s.ok || !prev.ok || prev.signature === undefined || prev.sha256 === undefined) continue;
           const why = chainMismatch(d, { signature: prev.signature, sha256: prev.sha256 });
           if (why !== undefined) {
             problem(

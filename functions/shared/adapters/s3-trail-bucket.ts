@@ -30,6 +30,7 @@ export const createS3TrailBucket = (client: S3Client): TrailBucket => ({
   async folders(bucket, prefix) {
     const out: string[] = [];
     let token: string | undefined;
+    let sawAnything = false;
     do {
       const page = await client.send(
         new ListObjectsV2Command({
@@ -40,8 +41,34 @@ export const createS3TrailBucket = (client: S3Client): TrailBucket => ({
         }),
       );
       for (const p of page.CommonPrefixes ?? []) if (p.Prefix !== undefined) out.push(p.Prefix);
+      sawAnything ||= (page.Contents?.length ?? 0) > 0 || (page.CommonPrefixes?.length ?? 0) > 0;
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
+    // Some S3-compatible servers (s3rver among them) ignore Delimiter below the top level. Skip-scan instead:
+    // one request per folder, each starting after the last folder found ('0' sorts right after '/'). No
+    // MaxKeys: s3rver fails on truncated pages.
+    if (!sawAnything) {
+      let after: string | undefined;
+      for (;;) {
+        const page = await client.send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: prefix,
+            ...(after === undefined ? {} : { StartAfter: after }),
+          }),
+        );
+        const key = page.Contents?.[0]?.Key;
+        if (key === undefined) break;
+        const slash = key.indexOf('/', prefix.length);
+        if (slash < 0) {
+          after = key;
+          continue;
+        }
+        const folder = key.slice(0, slash + 1);
+        out.push(folder);
+        after = `${folder.slice(0, -1)}0`;
+      }
+    }
     return out.sort();
   },
   async get(bucket, key) {
