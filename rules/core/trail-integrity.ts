@@ -330,3 +330,45 @@ export const TRAIL_INTEGRITY_CASES: readonly TrailIntegrityCase[] = [
     expect: 'cloudtrail.digest-delivery-stopped',
   },
 ];
+
+/** A rule that is not matched against events but derived from observations (docs and coverage list it too). */
+export interface ObservationRule {
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  readonly severity: Severity;
+  readonly controls: readonly Control[];
+  readonly mitre: readonly string[];
+  readonly runbook: readonly string[];
+  /** What it observes and where (for the docs). */
+  readonly source: string;
+  readonly cases: {
+    readonly total: number;
+    readonly passed: number;
+    readonly failures: readonly { readonly name: string; readonly reason: string }[];
+  };
+}
+
+/** Run a case through the real problem → finding path. */
+const runTrailCase = (c: TrailIntegrityCase): string | undefined => {
+  const { finding } = trailFinding(c.problem, Date.UTC(2026, 10, 2, 10), Date.UTC(2026, 10, 2, 12));
+  return finding.ruleId === c.expect ? undefined : `gave ${finding.ruleId}`;
+};
+
+/** The trail-integrity rules with their cases run, for `trailwarden docs` and `coverage`. */
+export const trailIntegrityObservationRules = (): readonly ObservationRule[] =>
+  (Object.keys(TRAIL_INTEGRITY_RULES) as TrailIntegrityRuleId[]).map((id) => {
+    const rule = TRAIL_INTEGRITY_RULES[id];
+    const cases = TRAIL_INTEGRITY_CASES.filter((c) => c.expect === id);
+    const failures = cases.flatMap((c) => {
+      const reason = runTrailCase(c);
+      return reason === undefined ? [] : [{ name: c.name, reason }];
+    });
+    return {
+      id,
+      ...rule,
+      source:
+        'CloudTrail digest files and the log files they list (trail-integrity function on each new digest and hourly; `trailwarden validate-trail`)',
+      cases: { total: cases.length, passed: cases.length - failures.length, failures },
+    };
+  });
