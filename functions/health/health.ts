@@ -155,10 +155,10 @@ export const createHandler = (deps: HealthDeps) => async (): Promise<HealthRepor
 
 /**
  * The detector's delivery path: admit → incident → archive the incident, deliver (then mark delivered) or fold;
- * a failed delivery releases.
+ * a failed delivery releases. Shared with the trail-integrity function.
  */
-const admitAndDeliver = async (
-  deps: HealthDeps,
+export const admitAndDeliver = async (
+  deps: Pick<HealthDeps, 'ledger' | 'incidents' | 'sink'>,
   c: HealthCandidate,
 ): Promise<{ readonly kind: 'deliver'; readonly finding: Finding } | { readonly kind: 'fold' | 'duplicate' }> => {
   const admission = await deps.ledger.admit(c.finding, c.dedupKey, c.dedupWindowMs);

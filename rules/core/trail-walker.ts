@@ -48,6 +48,8 @@ export interface WalkOptions {
    */
   readonly stoppedAfterMs?: number;
   readonly asOfMs?: number;
+  /** Hash the listed log files (default true); the scheduled catch-up checks only digests and their chain. */
+  readonly checkLogs?: boolean;
 }
 
 export type WalkEvent =
@@ -294,6 +296,7 @@ export const walkTrail = async (
             foundFromMs = Math.min(foundFromMs ?? start, start);
             foundToMs = Math.max(foundToMs ?? parts.endMs, parts.endMs);
             emit({ kind: 'digest-valid', bucket: options.bucket, key, logFiles: s.digest.logFiles.length });
+            if (options.checkLogs === false) return;
             for (const log of s.digest.logFiles) await logPool.submit(checkLog(whereOf(parts), key, parts.endMs, log));
           });
         }
