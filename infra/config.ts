@@ -3,6 +3,9 @@ import type { DetectionConfig } from '../rules/core/config.ts';
 import { parseDetectionConfig } from '../rules/core/config.ts';
 import type { SlaConfig } from '../rules/core/sla.ts';
 import { parseSlaConfig } from '../rules/core/sla.ts';
+import { parseTrailIntegrity, type TrailIntegrityConfig } from './trail-integrity-config.ts';
+
+export type { TrailIntegrityConfig } from './trail-integrity-config.ts';
 
 /**
  * The one deployment configuration: `trailwarden.config.json` at the repo root (or `-c configFile=…`),
@@ -39,6 +42,8 @@ export interface TrailwardenConfig {
   readonly breakGlassRoleArn?: string;
   /** Response SLAs per severity (minutes to acknowledge and resolve; defaults applied). */
   readonly sla: SlaConfig;
+  /** CloudTrail log-file integrity validation (trail-integrity function); no buckets: not deployed. */
+  readonly trailIntegrity: TrailIntegrityConfig;
 }
 
 export interface AlertsConfig {
@@ -99,6 +104,7 @@ export const CONTEXT_KEYS = [
   'drillOperators',
   'breakGlassRoleArn',
   'sla',
+  'trailIntegrity',
 ] as const;
 export type ConfigContext = Readonly<Partial<Record<(typeof CONTEXT_KEYS)[number], unknown>>>;
 
@@ -138,6 +144,7 @@ const fromContext = (key: string, raw: unknown, errors: string[]): unknown => {
     case 'changeWindows':
     case 'detection':
     case 'sla':
+    case 'trailIntegrity':
       return parseJson(where, raw, errors);
     default:
       return raw;
@@ -259,6 +266,7 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
   }
 
   const health = parseHealth(input.health, at);
+  const trailIntegrity = parseTrailIntegrity(input.trailIntegrity, at);
 
   const changeWindows: ChangeWindow[] = [];
   const rawWindows = input.changeWindows ?? [];
@@ -289,6 +297,7 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
       changeWindows,
       drillOperators,
       sla: sla.sla,
+      trailIntegrity,
       // The evaluate function reads windows from its detection config: top-level windows join those there.
       detection: {
         ...detection.config,

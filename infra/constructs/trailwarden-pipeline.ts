@@ -19,6 +19,7 @@ import { HealthChecks } from './health.ts';
 import { PipelineKeys } from './keys.ts';
 import { keepLogicalIds } from './logical-ids.ts';
 import { Monitoring } from './monitoring.ts';
+import { TrailIntegrity } from './trail-integrity.ts';
 import { REPO_ROOT } from './trailwarden-function.ts';
 import { TriageWebhook } from './triage-webhook.ts';
 
@@ -50,6 +51,8 @@ export interface TrailwardenPipelineProps {
   readonly digestEntry?: string;
   /** Handler of the triage webhook (default: this repository's `functions/triage/handler.ts`). */
   readonly triageEntry?: string;
+  /** Handler of the trail-integrity function (default: this repository's `functions/trail-integrity/handler.ts`). */
+  readonly trailIntegrityEntry?: string;
 }
 
 /**
@@ -76,6 +79,8 @@ export class TrailwardenPipeline extends Construct {
   readonly health: HealthChecks;
   readonly monitoring: Monitoring;
   readonly triageWebhook: TriageWebhook;
+  /** CloudTrail log-file integrity; undefined when `config.trailIntegrity.buckets` is empty. */
+  readonly trailIntegrity?: TrailIntegrity;
 
   /** Key of the messaging resources: queues and both topics (used by EventBridge and CloudWatch too). */
   readonly messagingKey: kms.Key;
@@ -180,6 +185,35 @@ export class TrailwardenPipeline extends Construct {
     );
     // The response loop: time to acknowledge and resolve, false positives, past SLA (per rule: `trailwarden metrics`).
     this.monitoring.dashboard.addWidgets(...this.triageWebhook.widgets());
+
+    if (config.trailIntegrity.buckets.length > 0) {
+      this.trailIntegrity = new TrailIntegrity(this, 'TrailIntegrity', {
+        config: config.trailIntegrity,
+        table: this.detection.table,
+        storageKey,
+        messagingKey,
+        alerting: this.alerting,
+        evidence: this.evidence,
+        projectRoot,
+        ...(props.trailIntegrityEntry ? { entry: props.trailIntegrityEntry } : {}),
+      });
+      if (this.detection.routes.length === 0) this.keys.allowEventBridge();
+      this.monitoring.addAlarm(
+        'TrailIntegrityDeadLetters',
+        'Trailwarden: new CloudTrail digests could not be validated five times (S3 or KMS access?); they sit in the trail-integrity DLQ.',
+        this.trailIntegrity.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        0,
+      );
+      this.monitoring.addAlarm(
+        'TrailIntegrityErrors',
+        'Trailwarden: the trail-integrity function failed (the hourly check or a digest); log-file integrity is unverified until it succeeds.',
+        this.trailIntegrity.fn.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
+        0,
+      );
+    }
 
     this.messagingKey = messagingKey;
     this.storageKey = storageKey;

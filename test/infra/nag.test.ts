@@ -34,6 +34,15 @@ const configs = {
     alerts: { emails: ['secops@example.com'], https: [{ url: 'https://example.com/hook' }] },
   }),
   'home region us-east-1': loadConfig({ homeRegion: 'us-east-1' }),
+  'trail integrity (two buckets, SSE-KMS)': loadConfig({
+    homeRegion: 'eu-west-1',
+    account: '111122223333',
+    trailIntegrity: {
+      buckets: [{ bucket: 'org-cloudtrail-logs', prefix: 'ct' }, { bucket: 'legacy-trail' }],
+      organizationTrail: true,
+      kmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/11111111-2222-3333-4444-555555555555',
+    },
+  }),
 };
 
 /**
