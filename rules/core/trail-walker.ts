@@ -109,7 +109,8 @@ export const gunzipSha256 = async (source: AsyncIterable<Uint8Array>): Promise<{
   const hash = createHash('sha256');
   let bytes = 0;
   await pipeline(
-    Readable.from(source, { objectMode: false }),
+    // A Node stream (S3 body, file) is piped as it is; wrapping it again costs a copy per chunk.
+    source instanceof Readable ? source : Readable.from(source, { objectMode: false }),
     createGunzip(),
     new Writable({
       write(chunk: Buffer, _enc, done) {
