@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       detection: DEFAULT_DETECTION_CONFIG,
       drillOperators: [],
       sla: DEFAULT_SLA,
+      trailIntegrity: { buckets: [], organizationTrail: false, lagMinutes: 30 },
     });
   });
 
