@@ -19,6 +19,7 @@ import { catalogue } from '../rules/index.ts';
 import { envelope } from '../test/functions/support.ts';
 import { BENCH_DIR, CORPUS_DIR, ensureCorpus } from './corpus.ts';
 import type { ProbeResult } from './probe.ts';
+import { benchTrailValidation } from './trail-validate.ts';
 
 /**
  * `npm run bench`: throughput and memory of `trailwarden scan` over ~1M CloudTrail events against the floor
@@ -329,7 +330,10 @@ const main = async (): Promise<void> => {
   const peakRssMB = Math.max(...[...scan.all, ...scanJobs.all].map((r) => r.result.maxRssKB)) / 1024;
   const loadAvg = loadavg()[0] ?? 0;
   const floorRssMB = Math.max(...floor.all.map((r) => r.result.maxRssKB)) / 1024;
+  // CloudTrail log-file integrity: validate-trail against the SHA-256 floor of the same bytes (target ≤ 1.3×).
+  const trail = await benchTrailValidation();
   const figures = {
+    ...trail,
     events: corpus.events,
     scanEventsPerSec: Math.round(corpus.events / scanS),
     floorEventsPerSec: Math.round(corpus.events / floorS),
@@ -376,6 +380,11 @@ const main = async (): Promise<void> => {
       'floor (gunzip + JSON.parse)',
       `${fmt(floorS, 2)} s  ${fmt(figures.floorEventsPerSec)} events/s  peak RSS ${fmt(floorRssMB)} MB`,
       '',
+    ],
+    [
+      'validate-trail',
+      `${fmt(trail.validateLogFilesPerSec)} log files/s, ${fmt(trail.validateMBps, 1)} MB/s (${trail.validateLogFiles} files, ${fmt(trail.validateMB, 1)} MB); SHA-256 floor ${fmt(trail.sha256MBps, 1)} MB/s`,
+      `≤ 1.3× ${mark(trail.sha256MBps / trail.validateMBps <= 1.3)}`,
     ],
     ['ratio scan / floor', fmt(figures.ratio, 2), `≤ ${TARGETS.ratio} ${mark(figures.ratio <= TARGETS.ratio)}`],
     [

@@ -11,6 +11,7 @@ import { reviewCommand } from './commands/review.ts';
 import { rulesCommand } from './commands/rules.ts';
 import { scanCommand } from './commands/scan.ts';
 import { triageCommand } from './commands/triage.ts';
+import { validateTrailCommand } from './commands/validate-trail.ts';
 import { verifyCommand } from './commands/verify.ts';
 import type { Io } from './io.ts';
 import { EXIT, errorLine } from './io.ts';
@@ -36,6 +37,7 @@ export const COMMANDS: Readonly<Record<CommandName, Command>> = {
   metrics: (args, io, usage) => metricsCommand(args, io, usage),
   review: (args, io, usage) => reviewCommand(args, io, usage),
   replay: (args, io, usage) => replayCommand(args, io, usage),
+  'validate-trail': (args, io, usage) => validateTrailCommand(args, io, usage),
 };
 
 const isCommand = (name: string): name is CommandName => Object.hasOwn(COMMANDS, name);

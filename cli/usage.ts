@@ -138,6 +138,29 @@ export const COMMAND_USAGE = {
                                 $TRAILWARDEN_REPLAY_WORK_BUCKET (output ReplayWorkBucketName)
     --endpoint-url URL          Step Functions (and S3) endpoint
 `,
+  'validate-trail': `  validate-trail s3://BUCKET[/PREFIX] | DIR --bucket NAME [--prefix PREFIX]
+               Validate CloudTrail's own log-file integrity as \`aws cloudtrail validate-logs\`
+               does: every hourly digest (RSA signature, location, chain to the previous one)
+               and every log file it lists (SHA-256 of the uncompressed file), in parallel,
+               streamed. Prints one line per problem naming its S3 key (deleted, altered,
+               moved, forged, missing digest, unknown key, digest delivery stopped) and the
+               AWS CLI's summary. DIR is a copy of the bucket (aws s3 sync) with each digest's
+               metadata beside it in KEY.metadata.json. Exit 0 all valid, 1 not (or no digest
+               found), 2 bad usage.
+    --from ISO-TIME             digests ending from here (default: --to minus 24 h)
+    --to ISO-TIME               ... to here plus one hour (default: now)
+    --account ID                only this account (organisation trails: any member)
+    --region REGION             only digests of this region
+    --public-keys FILE          the JSON \`aws cloudtrail list-public-keys\` prints; without it
+                                the keys come from cloudtrail:ListPublicKeys in the SDK's
+                                region (the trail's home region)
+    --endpoint-url URL          S3-compatible endpoint (path-style)
+    --format table|jsonl        jsonl: each problem as a finding (default: table)
+    --lag-minutes N             newest digest older than 1 h + N min: delivery stopped (default 30)
+    --concurrency N             parallel downloads (default 16)
+    --bucket NAME               (DIR) the bucket the digests were signed for
+    --prefix PREFIX             (DIR) the trail's key prefix inside DIR (before AWSLogs/)
+`,
 } as const;
 
 export type CommandName = keyof typeof COMMAND_USAGE;

@@ -7,6 +7,9 @@ import type { SlaConfig } from '../rules/core/sla.ts';
 import { parseSlaConfig } from '../rules/core/sla.ts';
 import type { ReplayConfig } from './replay-config.ts';
 import { parseReplayConfig } from './replay-config.ts';
+import { parseTrailIntegrity, type TrailIntegrityConfig } from './trail-integrity-config.ts';
+
+export type { TrailIntegrityConfig } from './trail-integrity-config.ts';
 
 /**
  * The one deployment configuration: `trailwarden.config.json` at the repo root (or `-c configFile=…`),
@@ -59,6 +62,8 @@ export interface TrailwardenConfig {
    * `account` and `homeRegion` are required, because every member forwards to that account's home bus.
    */
   readonly org?: OrgConfig;
+  /** CloudTrail log-file integrity validation (trail-integrity function); no buckets: not deployed. */
+  readonly trailIntegrity: TrailIntegrityConfig;
 }
 
 /** The chat topic (`infra/constructs/chat.ts`): connect it to a Slack or Teams channel in Amazon Q Developer. */
@@ -152,6 +157,7 @@ export const CONTEXT_KEYS = [
   'replay',
   'drills',
   'org',
+  'trailIntegrity',
 ] as const;
 export type ConfigContext = Readonly<Partial<Record<(typeof CONTEXT_KEYS)[number], unknown>>>;
 
@@ -200,6 +206,7 @@ const fromContext = (key: string, raw: unknown, errors: string[]): unknown => {
     case 'replay':
     case 'drills':
     case 'org':
+    case 'trailIntegrity':
       return parseJson(where, raw, errors);
     default:
       return raw;
@@ -322,6 +329,7 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
 
   const health = parseHealth(input.health, at);
   const replay = parseReplayConfig(input.replay, at);
+  const trailIntegrity = parseTrailIntegrity(input.trailIntegrity, at);
 
   const changeWindows: ChangeWindow[] = [];
   const rawWindows = input.changeWindows ?? [];
@@ -386,6 +394,7 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
       chat,
       replay,
       drills: drills.drills,
+      trailIntegrity,
       // The evaluate function reads windows from its detection config: top-level windows join those there.
       detection: {
         ...detection.config,

@@ -107,8 +107,9 @@ export const coverageCommand = async (
     (await (async () => {
       const { RULES, catalogue } = await import('../../rules/index.ts');
       const { withDocs } = await import('../../rules/docs.ts');
-      const { computeCoverage } = await import('../../rules/core/coverage.ts');
-      return computeCoverage(await withDocs(RULES), catalogue);
+      const { computeCoverage, UNMONITORED_CONTROLS } = await import('../../rules/core/coverage.ts');
+      const { trailIntegrityObservationRules } = await import('../../rules/core/trail-integrity.ts');
+      return computeCoverage(await withDocs(RULES), catalogue, UNMONITORED_CONTROLS, trailIntegrityObservationRules());
     })());
   io.stdout.write(`${renderCoverage(result, format, io.isTTY.stdout).join('\n')}\n`);
   return EXIT.ok;

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { drillCaseTable } from '../../rules/core/drill.ts';
+import { trailIntegrityObservationRules } from '../../rules/core/trail-integrity.ts';
 import type { Rule, RuleDocs } from '../../rules/core/types.ts';
 import { parseOptions } from '../args.ts';
 import type { RuleDocEntry } from '../format/rules-markdown.ts';
@@ -68,7 +69,12 @@ export const docsCommand = async (
   const catalogue: readonly RuleDocEntry[] = entries ?? full ?? [];
   // The rule text ships with the function only for the registered catalogue (tests pass their own entries).
   const outputs = [
-    { name: out, path, text: renderRulesMarkdown(catalogue) },
+    {
+      name: out,
+      path,
+      // The registered catalogue's page also lists the rules over observations (trail integrity).
+      text: renderRulesMarkdown(catalogue, entries === undefined ? trailIntegrityObservationRules() : []),
+    },
     ...(full !== undefined
       ? [
           {

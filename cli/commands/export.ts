@@ -8,6 +8,7 @@ import { parseRevision, sha256 } from '../../rules/core/evidence.ts';
 import type { Finding } from '../../rules/core/finding.ts';
 import type { ResponseCase } from '../../rules/core/response.ts';
 import { readResponseEvidence, responseView } from '../../rules/core/response.ts';
+import { trailIntegrityObservationRules } from '../../rules/core/trail-integrity.ts';
 import type { CatalogueRule, TuningMetrics } from '../../rules/core/tuning.ts';
 import { caseTimes, computeMetrics, distribution, FALSE_POSITIVE_LINE } from '../../rules/core/tuning.ts';
 import type { Control } from '../../rules/core/types.ts';
@@ -385,7 +386,7 @@ const mdCell = (value: string): string =>
 /** The rule sections of the generated rule docs (the same renderer as docs/RULES.md). */
 const ruleDocsMarkdown = (docs: readonly RuleDocEntry[]): string => {
   if (docs.length === 0) return '';
-  const page = renderRulesMarkdown(docs);
+  const page = renderRulesMarkdown(docs, trailIntegrityObservationRules());
   const at = page.indexOf('\n## Rules\n');
   return at < 0 ? page : page.slice(at + '\n## Rules\n'.length).replace(/^\n+/, '');
 };

@@ -1,3 +1,4 @@
+import type { ObservationRule } from '../../rules/core/trail-integrity.ts';
 import type { Rule, RuleDocs } from '../../rules/core/types.ts';
 import { CONTROLS, CRITICALITIES } from '../../rules/core/types.ts';
 import { describeOn, describeThreshold } from '../commands/rules.ts';
@@ -63,16 +64,42 @@ const ruleSection = ([rule, docs]: RuleDocEntry): string[] => {
   ];
 };
 
+const observationSection = (rule: ObservationRule): string[] => [
+  `### ${rule.id}`,
+  '',
+  `**${markdownText(rule.title)}**`,
+  '',
+  `What it detects: ${markdownText(rule.description)}`,
+  '',
+  `- Observes: ${markdownText(rule.source)}`,
+  `- Severity: ${rule.severity} at every asset criticality`,
+  `- Controls: ${rule.controls.map(controlName).join('; ')}`,
+  `- MITRE ATT&CK: ${rule.mitre.length === 0 ? 'none' : rule.mitre.join(', ')}`,
+  '- Threshold: every problem, one finding per object (deterministic id: paged once)',
+  `- Review: ${DEFAULT_REVIEW}`,
+  '',
+  'Runbook:',
+  '',
+  ...rule.runbook.map((step, i) => `${i + 1}. ${markdownText(step)}`),
+  '',
+];
+
 /** `docs/RULES.md`: deterministic (registry order, no timestamps), so a stale copy is a plain diff. */
-export const renderRulesMarkdown = (entries: readonly RuleDocEntry[]): string => {
+export const renderRulesMarkdown = (
+  entries: readonly RuleDocEntry[],
+  observed: readonly ObservationRule[] = [],
+): string => {
   const toc = Object.keys(CONTROLS).flatMap((control) => {
     const rules = entries.filter(([rule]) => (rule.controls as readonly string[]).includes(control));
+    const more = observed.filter((rule) => (rule.controls as readonly string[]).includes(control));
     return [
       `### ${controlName(control)}`,
       '',
-      ...(rules.length === 0
+      ...(rules.length + more.length === 0
         ? ['No rule yet (see `trailwarden coverage`).']
-        : rules.map(([rule]) => `- [${rule.id}](#${anchorOf(rule.id)}) — ${markdownText(rule.title)}`)),
+        : [...rules.map(([rule]) => rule), ...more].map(
+            (rule) => `- [${rule.id}](#${anchorOf(rule.id)}) — ${markdownText(rule.title)}`,
+          )),
       '',
     ];
   });
@@ -84,7 +111,7 @@ export const renderRulesMarkdown = (entries: readonly RuleDocEntry[]): string =>
     'This file is generated from the rule definitions and their docs (`rules/**/*.rule.ts`). Never hand-edit it:',
     'change the rule, then regenerate with `npm run docs`. `npm test` fails when it is out of date.',
     '',
-    `${entries.length} rule${entries.length === 1 ? '' : 's'}. Severity is the severity at medium asset criticality;`,
+    `${entries.length} rule${entries.length === 1 ? '' : 's'}${observed.length === 0 ? '' : ` over events, ${observed.length} over observations`}. Severity is the severity at medium asset criticality;`,
     'thresholds read "count in window". Every rule is reviewed quarterly unless it says otherwise.',
     '',
     '## Contents by Annex A control',
@@ -93,6 +120,16 @@ export const renderRulesMarkdown = (entries: readonly RuleDocEntry[]): string =>
     '## Rules',
     '',
     ...entries.flatMap(ruleSection),
+    ...(observed.length === 0
+      ? []
+      : [
+          '## Rules over observations',
+          '',
+          'These rules match no CloudTrail event: their findings come from what a Trailwarden function observes',
+          '(here: CloudTrail log-file integrity validation), and take the same ledger, SNS and evidence path.',
+          '',
+          ...observed.flatMap(observationSection),
+        ]),
   ];
   return `${lines.join('\n').trimEnd()}\n`;
 };

@@ -272,7 +272,7 @@ const drillCandidates = async (
 
 /**
  * The detector's delivery path: admit → incident → archive the incident, deliver (then mark delivered) or fold;
- * a failed delivery releases.
+ * a failed delivery releases. Shared with the trail-integrity function.
  */
 export const admitAndDeliver = async (
   deps: Pick<HealthDeps, 'ledger' | 'incidents' | 'sink'>,

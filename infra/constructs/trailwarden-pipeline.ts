@@ -23,6 +23,7 @@ import { keepLogicalIds } from './logical-ids.ts';
 import { Monitoring } from './monitoring.ts';
 import { Replay } from './replay.ts';
 import { SecurityHubSink } from './security-hub.ts';
+import { TrailIntegrity } from './trail-integrity.ts';
 import { REPO_ROOT } from './trailwarden-function.ts';
 import { TriageWebhook } from './triage-webhook.ts';
 
@@ -58,6 +59,8 @@ export interface TrailwardenPipelineProps {
   readonly replayEntry?: string;
   /** Handler of the drill function (default: this repository's `functions/drill/handler.ts`). */
   readonly drillEntry?: string;
+  /** Handler of the trail-integrity function (default: this repository's `functions/trail-integrity/handler.ts`). */
+  readonly trailIntegrityEntry?: string;
 }
 
 /**
@@ -92,6 +95,8 @@ export class TrailwardenPipeline extends Construct {
   readonly replay?: Replay;
   /** Scheduled drills: the drill function, its drill-only subscription queue and schedule (issue 17). */
   readonly drills: Drills;
+  /** CloudTrail log-file integrity; undefined when `config.trailIntegrity.buckets` is empty. */
+  readonly trailIntegrity?: TrailIntegrity;
 
   /** Key of the messaging resources: queues and both topics (used by EventBridge and CloudWatch too). */
   readonly messagingKey: kms.Key;
@@ -240,6 +245,35 @@ export class TrailwardenPipeline extends Construct {
         projectRoot,
         ...(props.replayEntry ? { entry: props.replayEntry } : {}),
       });
+    }
+
+    if (config.trailIntegrity.buckets.length > 0) {
+      this.trailIntegrity = new TrailIntegrity(this, 'TrailIntegrity', {
+        config: config.trailIntegrity,
+        table: this.detection.table,
+        storageKey,
+        messagingKey,
+        alerting: this.alerting,
+        evidence: this.evidence,
+        projectRoot,
+        ...(props.trailIntegrityEntry ? { entry: props.trailIntegrityEntry } : {}),
+      });
+      if (this.detection.routes.length === 0) this.keys.allowEventBridge();
+      this.monitoring.addAlarm(
+        'TrailIntegrityDeadLetters',
+        'Trailwarden: new CloudTrail digests could not be validated five times (S3 or KMS access?); they sit in the trail-integrity DLQ.',
+        this.trailIntegrity.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        0,
+      );
+      this.monitoring.addAlarm(
+        'TrailIntegrityErrors',
+        'Trailwarden: the trail-integrity function failed (the hourly check or a digest); log-file integrity is unverified until it succeeds.',
+        this.trailIntegrity.fn.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
+        0,
+      );
     }
 
     this.messagingKey = messagingKey;

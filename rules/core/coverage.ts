@@ -59,6 +59,11 @@ export const compareControls = (a: string, b: string): number => {
   return 0;
 };
 
+/** An observation rule (not matched against events) as coverage counts it. */
+export interface ObservedRuleCoverage extends RuleCoverage {
+  readonly controls: readonly string[];
+}
+
 /** Run a rule's inline cases against the catalogue it lives in. */
 export const ruleCoverage = (catalogue: Catalogue, rule: Rule, docs: Pick<RuleDocs, 'cases'>): RuleCoverage => {
   const failures: { name: string; reason: string }[] = [];
@@ -82,17 +87,24 @@ export const computeCoverage = (
   entries: readonly (readonly [Rule, Pick<RuleDocs, 'cases'>])[],
   catalogue: Catalogue,
   unmonitored: Readonly<Record<string, { readonly title: string; readonly why: string }>> = UNMONITORED_CONTROLS,
+  /** Rules derived from observations rather than events (trail integrity), with their cases already run. */
+  observed: readonly ObservedRuleCoverage[] = [],
 ): ControlCoverage[] => {
   const titles = new Map<string, string>(Object.entries(CONTROLS));
   for (const [id, { title }] of Object.entries(unmonitored)) if (!titles.has(id)) titles.set(id, title);
   const perRule = new Map(entries.map(([rule, docs]) => [rule.id, ruleCoverage(catalogue, rule, docs)] as const));
   return [...titles.keys()].sort(compareControls).map((control) => {
-    const rules = entries
-      .filter(([rule]) => (rule.controls as readonly string[]).includes(control))
-      .flatMap(([rule]) => {
-        const found = perRule.get(rule.id);
-        return found === undefined ? [] : [found];
-      });
+    const rules = [
+      ...entries
+        .filter(([rule]) => (rule.controls as readonly string[]).includes(control))
+        .flatMap(([rule]) => {
+          const found = perRule.get(rule.id);
+          return found === undefined ? [] : [found];
+        }),
+      ...observed
+        .filter((r) => (r.controls as readonly string[]).includes(control))
+        .map((r) => ({ id: r.id, severity: r.severity, cases: r.cases })),
+    ];
     const severities = Object.fromEntries(
       SEVERITIES.map((s) => [s, rules.filter((r) => r.severity === s).length]),
     ) as Record<Severity, number>;

@@ -4,6 +4,7 @@ import type { ControlCoverage } from '../../rules/core/coverage.ts';
 import { computeCoverage, UNMONITORED_CONTROLS } from '../../rules/core/coverage.ts';
 import { defineRule } from '../../rules/core/define-rule.ts';
 import { buildCatalogue } from '../../rules/core/engine.ts';
+import { trailIntegrityObservationRules } from '../../rules/core/trail-integrity.ts';
 import type { CloudTrailSelector, RuleCase } from '../../rules/core/types.ts';
 import { CONTROLS } from '../../rules/core/types.ts';
 import { RULES } from '../../rules/index.ts';
@@ -107,7 +108,9 @@ describe('trailwarden coverage', () => {
     expect(result).toHaveLength(expectedControls.length);
     for (const c of result) {
       expect(Object.keys(c.severities)).toEqual(['critical', 'high', 'medium', 'low', 'info']);
-      const mapped = RULES.filter((r) => (r.controls as readonly string[]).includes(c.control)).map((r) => r.id);
+      const mapped = [...RULES, ...trailIntegrityObservationRules()]
+        .filter((r) => (r.controls as readonly string[]).includes(c.control))
+        .map((r) => r.id);
       expect(c.rules.map((r) => r.id)).toEqual(mapped);
       expect(c.status).toBe(mapped.length === 0 ? 'gap' : 'covered');
       for (const r of c.rules) {

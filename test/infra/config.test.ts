@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       securityHub: false,
       chat: { enabled: false },
       drills: DEFAULT_DRILLS_CONFIG,
+      trailIntegrity: { buckets: [], organizationTrail: false, lagMinutes: 30 },
     });
   });
 

@@ -35,6 +35,15 @@ const configs = {
   }),
   'home region us-east-1': loadConfig({ homeRegion: 'us-east-1' }),
   'Security Hub and chat on': loadConfig({ homeRegion: 'eu-west-1', securityHub: true, chat: { enabled: true } }),
+  'trail integrity (two buckets, SSE-KMS)': loadConfig({
+    homeRegion: 'eu-west-1',
+    account: '111122223333',
+    trailIntegrity: {
+      buckets: [{ bucket: 'org-cloudtrail-logs', prefix: 'ct' }, { bucket: 'legacy-trail' }],
+      organizationTrail: true,
+      kmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/11111111-2222-3333-4444-555555555555',
+    },
+  }),
 };
 
 /**
