@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HEALTH_CONFIG, DEFAULT_RETENTION_DAYS, loadConfig, parseConfig } from '../../infra/config.ts';
+import { DEFAULT_REPLAY_CONFIG } from '../../infra/replay-config.ts';
 import { DEFAULT_DETECTION_CONFIG, DEFAULT_SLA } from '../../rules/core/config.ts';
 
 const errorsOf = (file: unknown, context = {}) => {
@@ -18,6 +19,7 @@ describe('loadConfig', () => {
       detection: DEFAULT_DETECTION_CONFIG,
       drillOperators: [],
       sla: DEFAULT_SLA,
+      replay: DEFAULT_REPLAY_CONFIG,
     });
   });
 
