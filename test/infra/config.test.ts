@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HEALTH_CONFIG, DEFAULT_RETENTION_DAYS, loadConfig, parseConfig } from '../../infra/config.ts';
+import { DEFAULT_REPLAY_CONFIG } from '../../infra/replay-config.ts';
 import { DEFAULT_DETECTION_CONFIG, DEFAULT_SLA } from '../../rules/core/config.ts';
 import { DEFAULT_DRILLS_CONFIG } from '../../rules/core/drill-run.ts';
 
@@ -23,6 +24,7 @@ describe('loadConfig', () => {
       chat: { enabled: false },
       drills: DEFAULT_DRILLS_CONFIG,
       trailIntegrity: { buckets: [], organizationTrail: false, lagMinutes: 30 },
+      replay: DEFAULT_REPLAY_CONFIG,
     });
   });
 
