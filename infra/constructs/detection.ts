@@ -228,7 +228,14 @@ export const ownSelfProtection = (own: {
   readonly account: string;
   readonly keyArns: readonly string[];
 }): SelfProtection => ({
-  resources: [...new Set([`${own.stackName}-*`, `${own.stackName.toLowerCase()}-*`]), ...own.keyArns],
+  // The stacks themselves by exact name (`Trailwarden`, and its us-east-1 `TrailwardenForwarder`): deleting one
+  // deletes everything in it as CloudFormation, which no other rule reports.
+  resources: [
+    ...new Set([`${own.stackName}-*`, `${own.stackName.toLowerCase()}-*`]),
+    own.stackName,
+    `${own.stackName}Forwarder`,
+    ...own.keyArns,
+  ],
   deployRoles: [`arn:${own.partition}:iam::${own.account}:role/cdk-*-cfn-exec-role-*`],
 });
 

@@ -42,7 +42,8 @@ export const rule = defineRule({
 
 export const docs: RuleDocs = {
   description:
-    "One of Trailwarden's CloudFormation stacks was deleted, or its organisation StackSet " +
+    "One of Trailwarden's CloudFormation stacks (`Trailwarden`, `TrailwardenForwarder`, a member's forwarder " +
+    'stack) was deleted, or its organisation StackSet ' +
     '(`trailwarden-member-forwarders`) was deleted, changed, or had stack instances removed or overridden, by ' +
     "someone other than Trailwarden's deploy role. Deleting a member's forwarder stack or its stack instance " +
     'removes the EventBridge rules that bring that account and region to the pipeline: it goes dark.',
@@ -57,7 +58,7 @@ export const docs: RuleDocs = {
     'an account is the step that hides everything after it. CloudFormation acting through the CDK execution role ' +
     '(`cdk deploy`) and StackSets acting on their own (invokedBy) are not reported. Matches only when ' +
     '`detection.selfProtection` is configured (the stack does it for its own resources: `Trailwarden-*`, ' +
-    '`trailwarden-*`).',
+    '`trailwarden-*`, and the stacks `Trailwarden` and `TrailwardenForwarder` by exact name).',
   falsePositives: [
     'An administrator removing a region from the StackSet by hand instead of through the config: change `org.regions` and redeploy instead.',
     'Offboarding an account by deleting its stack instance before it leaves the organisation (leaving removes it anyway).',
@@ -89,6 +90,34 @@ export const docs: RuleDocs = {
       expect: 'match',
       config: SELF_PROTECTION,
       event: fixture('cloudformation/DeleteStack-trailwarden-member'),
+    },
+    {
+      name: 'the Trailwarden stack itself deleted (cdk destroy by hand, or an intruder)',
+      expect: 'match',
+      config: SELF_PROTECTION,
+      event: fixture('cloudformation/DeleteStack-trailwarden-member', {
+        requestParameters: { stackName: 'Trailwarden' },
+      }),
+    },
+    {
+      name: 'the us-east-1 forwarder stack deleted, named by ARN',
+      expect: 'match',
+      config: SELF_PROTECTION,
+      event: fixture('cloudformation/DeleteStack-trailwarden-member', {
+        awsRegion: 'us-east-1',
+        requestParameters: {
+          stackName:
+            'arn:aws:cloudformation:us-east-1:444455556666:stack/TrailwardenForwarder/6d8e2f40-9b1a-11f1-a3c5-0a1b2c3d4e5f',
+        },
+      }),
+    },
+    {
+      name: 'a stack whose name only starts like Trailwarden',
+      expect: 'no-match',
+      config: SELF_PROTECTION,
+      event: fixture('cloudformation/DeleteStack-trailwarden-member', {
+        requestParameters: { stackName: 'TrailwardenDemoApp' },
+      }),
     },
     {
       name: 'a member deletes its forwarder stack, named by ARN',

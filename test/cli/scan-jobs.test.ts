@@ -164,7 +164,9 @@ describe('scan --jobs: exactly the findings of a single-threaded scan', () => {
         { trail: 'trail-a', t: 1000 },
       ],
       files: 3,
-      seed: 1,
+      // A seed whose read order puts alice's first day before day 20: history learns in read order, so with
+      // day 20 read first there is nothing to be new against (the examples' records shift the file split).
+      seed: 2,
       jobs: 2,
       batch: 7,
     };

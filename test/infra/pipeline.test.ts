@@ -686,6 +686,8 @@ describe('self-protection', () => {
       resources: [
         'Trailwarden-*',
         'trailwarden-*',
+        'Trailwarden',
+        'TrailwardenForwarder',
         `<${messagingKey}.Arn>`,
         `<${storageKey}.Arn>`,
         `<${signingKey}.Arn>`,
@@ -724,6 +726,8 @@ describe('self-protection', () => {
         'arn:aws:s3:::org-cloudtrail-logs',
         'Trailwarden-*',
         'trailwarden-*',
+        'Trailwarden',
+        'TrailwardenForwarder',
         `<${messagingKey}.Arn>`,
         `<${storageKey}.Arn>`,
         `<${signingKey}.Arn>`,
