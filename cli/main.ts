@@ -6,6 +6,7 @@ import { drillCommand } from './commands/drill.ts';
 import { drillsCommand } from './commands/drills.ts';
 import { exportCommand } from './commands/export.ts';
 import { metricsCommand } from './commands/metrics.ts';
+import { policyCommand } from './commands/policy.ts';
 import { replayCommand } from './commands/replay.ts';
 import { reviewCommand } from './commands/review.ts';
 import { rulesCommand } from './commands/rules.ts';
@@ -36,6 +37,7 @@ export const COMMANDS: Readonly<Record<CommandName, Command>> = {
   triage: (args, io, usage) => triageCommand(args, io, usage),
   metrics: (args, io, usage) => metricsCommand(args, io, usage),
   review: (args, io, usage) => reviewCommand(args, io, usage),
+  policy: (args, io, usage) => policyCommand(args, io, usage),
   replay: (args, io, usage) => replayCommand(args, io, usage),
   'validate-trail': (args, io, usage) => validateTrailCommand(args, io, usage),
 };

@@ -32,6 +32,16 @@ export const COMMAND_USAGE = {
     --out FILE                  where to write it (default: docs/RULES.md)
     --check                     write nothing; exit 1 if FILE is missing or out of date
 `,
+  policy: `  policy       Write the monitoring and logging policy from the deploy config and the rule
+               catalogue: scope, log sources and retention, criticality and thresholds, SLAs,
+               escalation, ownership and review, drills, suppressions, evidence integrity;
+               each statement marked with its source ([config: KEY] or [rule: ID]) and each
+               section with the Annex A controls it supports. docs/POLICY.md is the example's.
+    --config FILE               deploy config (default: ./trailwarden.config.json if present,
+                                else the defaults), validated as cdk synth validates it
+    --format md|html            output format (default: md); html is self-contained
+    --out FILE                  write to FILE instead of stdout
+`,
   coverage: `  coverage     ISO/IEC 27001:2022 Annex A controls × rules: severity spread, whether each
                rule's inline cases pass; controls with no rule are listed as gaps.
     --format table|json|md      output format (default: table)

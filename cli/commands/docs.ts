@@ -9,6 +9,7 @@ import type { RuleDocEntry } from '../format/rules-markdown.ts';
 import { renderRulesMarkdown } from '../format/rules-markdown.ts';
 import type { Io } from '../io.ts';
 import { EXIT, errorLine, message } from '../io.ts';
+import { EXAMPLE_CONFIG_PATH, POLICY_DOC_PATH, policyMarkdownOf } from './policy.ts';
 
 export const DEFAULT_DOCS_OUT = 'docs/RULES.md';
 
@@ -86,6 +87,15 @@ export const docsCommand = async (
             name: relative(io.cwd ?? process.cwd(), DRILL_CASES_PATH),
             path: DRILL_CASES_PATH,
             text: renderDrillCases(full),
+          },
+          {
+            // The example config's policy (trailwarden policy), kept current like the rule page.
+            name: relative(io.cwd ?? process.cwd(), POLICY_DOC_PATH),
+            path: POLICY_DOC_PATH,
+            text: policyMarkdownOf(
+              JSON.parse(readFileSync(EXAMPLE_CONFIG_PATH, 'utf8')),
+              full.map(([rule]) => rule),
+            ),
           },
         ]
       : []),
