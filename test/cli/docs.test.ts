@@ -61,7 +61,7 @@ describe('trailwarden docs', () => {
     const { code, stdout } = await runCli(['docs', '--check'], { cwd: root });
     expect(code).toBe(0);
     expect(stdout).toBe(
-      'docs/RULES.md is up to date\nfunctions/evaluate/rule-text.json is up to date\nfunctions/drill/drill-cases.json is up to date\n',
+      'docs/RULES.md is up to date\nfunctions/evaluate/rule-text.json is up to date\nfunctions/drill/drill-cases.json is up to date\ndocs/POLICY.md is up to date\n',
     );
   });
 
