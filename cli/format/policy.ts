@@ -607,8 +607,8 @@ const htmlBlock = (b: PolicyBlock): string => {
 const CSS = `body{font-family:system-ui,sans-serif;max-width:1100px;margin:2rem auto;padding:0 1rem;color:#1b1f24;line-height:1.5}
 h1{border-bottom:2px solid #1b1f24}h2{margin-top:2rem;border-bottom:1px solid #d0d7de}
 .controls{color:#57606a;font-size:.9rem}table{border-collapse:collapse;width:100%;font-size:.9rem}
-th,td{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-th{background:#f6f8fa}.src{font-family:ui-monospace,monospace;font-size:.8rem;color:#0969da}
+th,td{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
+th{background:#f6f8fa;white-space:nowrap}.src{font-family:ui-monospace,monospace;font-size:.8rem;color:#0969da}
 code{font-family:ui-monospace,monospace;background:#f6f8fa;padding:0 .2rem}`;
 
 export const renderPolicyHtml = (doc: PolicyDocument): string =>
