@@ -72,7 +72,7 @@ export const COMMAND_USAGE = {
     --out DIR                   new or empty directory (default: trailwarden-export-FROM_TO)
     --config FILE               response SLAs (top-level "sla"; default: ./trailwarden.config.json)
 `,
-  drill: `  drill --local | --invoke FUNCTION_NAME --key-secret SECRET
+  drill: `  drill --local | --invoke FUNCTION_NAME --key-secret SECRET | --run DRILL_FUNCTION
                Send each critical and high rule's drill events (built from its inline cases,
                signed with the drill key) through the evaluate handler and check it fires.
                --local runs the real handler on DynamoDB Local (needs java) and s3rver with SNS
@@ -86,7 +86,11 @@ export const COMMAND_USAGE = {
     --rule ID                   only these rules (repeatable, or comma-separated)
     --severity LIST             severities to drill (default: critical,high)
                Scheduled drills run in the stack (the drill function, config "drills"): each
-               run is archived under drills/ and listed with \`trailwarden drills\`.
+               run is archived under drills/ and listed with \`trailwarden drills\`. --run invokes
+               that drill function on demand (the stack's DrillFunctionName output), the same path
+               as the schedule: it signs, sends through the real queue, reads the page back from
+               the drill-only subscription, archives the run record and prints it (trigger cli);
+               exit 1 when the run failed. Takes --rule only.
 `,
   drills: `  drills --source DIR|s3://BUCKET/PREFIX
                The drill runs on record (drills/ in the evidence bucket, an --evidence

@@ -64,6 +64,7 @@ export const drillCommand = async (
   const parsed = parseOptions(args, {
     local: { type: 'boolean' },
     invoke: { type: 'string' },
+    run: { type: 'string' },
     'key-secret': { type: 'string' },
     rule: { type: 'string', multiple: true },
     severity: { type: 'string' },
@@ -74,6 +75,7 @@ export const drillCommand = async (
     return EXIT.usage;
   }
   const { values, positionals } = parsed;
+  if (values.run !== undefined) return runCommand(values, positionals, io, usage, deps);
   if (positionals.length > 0 || (values.local === true) === (values.invoke !== undefined)) {
     errorLine(io, 'drill needs exactly one of --local or --invoke FUNCTION_NAME');
     usage();
@@ -177,4 +179,57 @@ export const drillCommand = async (
     `${failed === 0 ? 'drill passed' : 'drill FAILED'}: ${results.length - failed} of ${results.length} rules passed, ${plans.length - results.length} skipped\n`,
   );
   return failed === 0 ? EXIT.ok : EXIT.findings;
+};
+
+/**
+ * `trailwarden drill --run DRILL_FUNCTION [--rule ID…]`: the scheduled drill, on demand, through the deployed drill
+ * function (the stack output DrillFunctionName); prints the record it archived. Exit 0 passed, 1 failed.
+ */
+const runCommand = async (
+  values: {
+    readonly run?: string;
+    readonly local?: boolean;
+    readonly invoke?: string;
+    readonly 'key-secret'?: string;
+    readonly rule?: string[];
+    readonly severity?: string;
+  },
+  positionals: readonly string[],
+  io: Io,
+  usage: () => void,
+  deps: DrillDeps,
+): Promise<number> => {
+  const clash = [
+    values.local === true ? '--local' : '',
+    values.invoke !== undefined ? '--invoke' : '',
+    values['key-secret'] !== undefined ? '--key-secret' : '',
+    values.severity !== undefined ? '--severity' : '',
+  ].filter((f) => f !== '');
+  if (positionals.length > 0 || clash.length > 0 || (values.run ?? '') === '') {
+    errorLine(
+      io,
+      clash.length > 0
+        ? `--run takes only --rule (the drill function signs and chooses by its config), not ${clash.join(', ')}`
+        : 'drill --run needs the drill function name (stack output DrillFunctionName)',
+    );
+    usage();
+    return EXIT.usage;
+  }
+  const rules = (values.rule ?? []).flatMap((r) => r.split(',')).filter((r) => r !== '');
+  const { runDrillFunction } = await import('../drill/run.ts');
+  const { renderDrillTable } = await import('./drills.ts');
+  let reply: Awaited<ReturnType<typeof runDrillFunction>>;
+  try {
+    reply = await runDrillFunction(await (deps.lambdaClient ?? defaultLambda)(), values.run ?? '', rules);
+  } catch (err) {
+    errorLine(io, `drill --run ${values.run}: ${message(err)}`);
+    return EXIT.findings;
+  }
+  if (!reply.ok) {
+    errorLine(io, `drill --run ${values.run}: ${reply.error}`);
+    return EXIT.findings;
+  }
+  io.stdout.write(renderDrillTable([{ key: reply.key, record: reply.record }], true));
+  io.stdout.write(`drill ${reply.record.status === 'passed' ? 'passed' : 'FAILED'}: recorded as ${reply.key}\n`);
+  return reply.record.status === 'passed' ? EXIT.ok : EXIT.findings;
 };

@@ -75,5 +75,7 @@ export class TrailwardenStack extends Stack {
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: p.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'DashboardName', { value: p.dashboard.dashboardName });
     new CfnOutput(this, 'DrillKeySecretArn', { value: p.drillKey.secret.secretArn });
+    // `trailwarden drill --run <this>`: the scheduled drill, on demand, with its record printed.
+    new CfnOutput(this, 'DrillFunctionName', { value: p.drills.drillFunction.functionName });
   }
 }

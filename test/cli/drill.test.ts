@@ -7,6 +7,7 @@ import { drillCommand } from '../../cli/commands/drill.ts';
 import type { DrillPlan } from '../../rules/core/drill.ts';
 import { planRule } from '../../rules/core/drill.ts';
 import { verifyDrillClaim } from '../../rules/core/drill-auth.ts';
+import { buildDrillRun, drillRunKey } from '../../rules/core/drill-run.ts';
 import { toAuditEvent } from '../../rules/core/events.ts';
 import type { Rule, RuleDocs } from '../../rules/core/types.ts';
 import { docsOf } from '../../rules/docs.ts';
@@ -215,5 +216,86 @@ describe('drill --invoke (mocked Lambda)', () => {
     });
     expect(out.code).toBe(1);
     expect(out.stdout).toMatch(/^FAIL\s+cloudtrail\.logging-stopped\s.*function error \(Unhandled\)/m);
+  });
+});
+
+describe('drill --run (the deployed drill function, mocked Lambda)', () => {
+  const lambda = mockClient(LambdaClient);
+  afterAll(() => lambda.restore());
+  const encode = (v: unknown) =>
+    new TextEncoder().encode(JSON.stringify(v)) as unknown as InvokeCommandOutput['Payload'];
+  const T = Date.parse('2026-12-01T06:00:00Z');
+  const outcome = (status: 'passed' | 'failed') => {
+    const record = buildDrillRun({
+      runId: 'drill-4f2a',
+      trigger: 'cli',
+      startedMs: T,
+      endedMs: T + 95_000,
+      rules: [
+        {
+          ruleId: 'cloudtrail.logging-stopped',
+          status,
+          severity: 'critical',
+          caseName: 'StopLogging by an IAM user',
+          eventIds: ['e-1'],
+          sentAt: '2026-12-01T06:00:01.000Z',
+          archiveMs: 4_000,
+          pageMs: 5_000,
+          slaSeconds: 300,
+          sla: 'met',
+          detail: status === 'passed' ? 'archived and paged' : 'no drill page within 13 min',
+        },
+        { ruleId: 'signin.new-source', status: 'skipped', detail: 'behaviour rule: history cannot be drilled' },
+      ],
+    });
+    return { record, key: drillRunKey(record) };
+  };
+
+  it('invokes the drill function as the schedule would, with the rules asked for, and prints its record', async () => {
+    lambda.reset();
+    const reply = outcome('passed');
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: encode(reply) });
+    const out = await run(['--run', 'Trailwarden-PipelineDrillsDrill-1A2B', '--rule', 'cloudtrail.logging-stopped'], {
+      lambdaClient: async () => new LambdaClient({ region: 'eu-west-1' }),
+    });
+    expect(out.code).toBe(0);
+    const calls = lambda.commandCalls(InvokeCommand);
+    expect(calls.map((c) => c.args[0].input.FunctionName)).toEqual(['Trailwarden-PipelineDrillsDrill-1A2B']);
+    expect(calls[0]?.args[0].input.InvocationType).toBe('RequestResponse');
+    expect(JSON.parse(new TextDecoder().decode(calls[0]?.args[0].input.Payload as Uint8Array))).toEqual({
+      rules: ['cloudtrail.logging-stopped'],
+      trigger: 'cli',
+    });
+    expect(out.stdout).toContain('PASS cloudtrail.logging-stopped (critical) archived 4.0s, paged 5.0s, SLA 300s met');
+    expect(out.stdout).toContain('SKIP signin.new-source: behaviour rule');
+    expect(out.stdout).toContain(`drill passed: recorded as ${reply.key}`);
+  });
+
+  it('exits 1 on a failed run, a function error, or a reply that is not a record', async () => {
+    const deps = { lambdaClient: async () => new LambdaClient({ region: 'eu-west-1' }) };
+    lambda.reset();
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: encode(outcome('failed')) });
+    const failed = await run(['--run', 'd'], deps);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain('FAIL cloudtrail.logging-stopped');
+    expect(failed.stdout).toMatch(/drill FAILED: recorded as drills\/dt=2026-12-01\/.*-failed\.json/);
+    lambda.reset();
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: encode({}) });
+    expect((await run(['--run', 'd'], deps)).stderr).toContain('function error (Unhandled)');
+    lambda.reset();
+    // A record whose status disagrees with its key is not trusted (the health check reads the key).
+    const lying = { ...outcome('failed'), key: outcome('passed').key };
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: encode(lying) });
+    const bad = await run(['--run', 'd'], deps);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('did not return a drill record');
+  });
+
+  it('takes only --rule beside it', async () => {
+    for (const extra of [['--local'], ['--invoke', 'f'], ['--key-secret', 's'], ['--severity', 'high']]) {
+      const out = await run(['--run', 'd', ...extra], {});
+      expect(out.code).toBe(2);
+      expect(out.stderr).toContain('--run takes only --rule');
+    }
   });
 });

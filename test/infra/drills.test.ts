@@ -55,6 +55,10 @@ describe('scheduled drills (infra)', () => {
     expect(JSON.parse(String(vars.DRILLS_CONFIG)).schedule).toBe('rate(7 days)');
   });
 
+  it('names the drill function in an output, for `trailwarden drill --run`', () => {
+    expect(template.findOutputs('DrillFunctionName').DrillFunctionName?.Value).toEqual({ Ref: fnId });
+  });
+
   it('reads pages from a drill-only subscription: an encrypted, TLS-only queue with a DLQ, filtered on drill', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'sqs',
