@@ -5,19 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { OCSF_VERSION, toOcsf } from '../../cli/format/ocsf.ts';
 import { main } from '../../cli/main.ts';
 import { LOGS_DIR } from '../../examples/generate.ts';
-import { caseEvent } from '../../rules/core/cases.ts';
-import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
-import { createDetector } from '../../rules/core/detector.ts';
-import { buildCatalogue } from '../../rules/core/engine.ts';
-import type { Finding } from '../../rules/core/finding.ts';
-import type { History } from '../../rules/core/history.ts';
-import { EMPTY_HISTORY, recordSightings } from '../../rules/core/history.ts';
-import { createMemoryCounterStore, createMemoryLedger } from '../../rules/core/memory.ts';
 import { TECHNIQUES } from '../../rules/core/mitre.ts';
-import type { HistoryStore } from '../../rules/core/ports.ts';
-import type { AuditEvent, Rule, RuleCase } from '../../rules/core/types.ts';
-import { ruleTextFrom, ruleTextTable, withDocs } from '../../rules/docs.ts';
 import { RULES } from '../../rules/index.ts';
+import { findingsOf, POSITIVE_CASES } from '../support/positive-findings.ts';
 import { ioFor, jsonLinesOf } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -26,83 +16,15 @@ const SCHEMA_PATH = join(ROOT, '..', 'shared', 'ocsf', `detection_finding-${OCSF
 const validate = new Ajv({ allErrors: true }).compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
 const errorsOf = (value: unknown): string => (validate(value) ? '' : JSON.stringify(validate.errors, null, 1));
 
-const DOCUMENTED = await withDocs(RULES);
-const ruleText = ruleTextFrom(ruleTextTable(DOCUMENTED));
-
-/** A history store that starts every key from the case's remembered history (what the Lambda's table would hold). */
-const seededHistory = (seed: History): HistoryStore => {
-  const histories = new Map<string, History>();
-  return {
-    record: async (requests) =>
-      requests.map(({ key, spec, sightings }) => {
-        const history = recordSightings(histories.get(key) ?? seed, sightings, spec);
-        histories.set(key, history);
-        return { key, ok: true as const, history };
-      }),
-  };
-};
-
-const parsed = (rule: Rule, c: RuleCase, event: unknown, n: number): AuditEvent => {
-  const p = caseEvent(rule, { ...c, event });
-  if (!p.ok) throw new Error(`${rule.id} ${c.name}: ${p.error}`);
-  // Repeats of a thresholded case need distinct ids to count.
-  return n === 0 ? p.event : { ...p.event, id: `${p.event.id}-${n}` };
-};
-
-/**
- * The findings the real detector produces for one positive case: its `before` events first (behaviour
- * rules), then the event, repeated up to the rule's threshold so a counted rule fires too.
- */
-const detect = async (rule: Rule, c: RuleCase): Promise<Finding[]> => {
-  const delivered: Finding[] = [];
-  const config = { ...DEFAULT_DETECTION_CONFIG, ...c.config };
-  const detector = createDetector({
-    catalogue: buildCatalogue([rule]),
-    config:
-      c.criticality === undefined
-        ? config
-        : { ...config, criticality: { ...config.criticality, default: c.criticality } },
-    counters: createMemoryCounterStore(),
-    ledger: createMemoryLedger(),
-    sink: { deliver: async (f) => void delivered.push(f), fold: async () => {} },
-    ruleText,
-    history: seededHistory(c.history ?? EMPTY_HISTORY),
-  });
-  for (const [i, before] of (c.before ?? []).entries()) await detector.process([parsed(rule, c, before, i + 1000)]);
-  const repeats = Math.max(
-    1,
-    ...Object.values(rule.threshold?.byCriticality ?? {}).map((w) => w.count),
-    rule.threshold?.count ?? 1,
-  );
-  await detector.process(Array.from({ length: repeats }, (_, n) => parsed(rule, c, c.event, n)));
-  return delivered;
-};
-
-/**
- * A rule counting distinct values (addresses, user names) cannot be fired by repeating one case: then the same
- * case runs through the detector with the rule's threshold lifted, which renders the finding a single match gives.
- */
-const findingsOf = async (rule: Rule, c: RuleCase): Promise<Finding[]> => {
-  const found = await detect(rule, c);
-  return found.length > 0 || rule.threshold === null ? found : detect({ ...rule, threshold: null }, c);
-};
-
-const positives = DOCUMENTED.flatMap(([rule, docs]) =>
-  docs
-    .cases()
-    .filter((c) => c.expect === 'match')
-    .map((c) => [`${rule.id}: ${c.name}`, rule, c] as const),
-);
-
 describe(`OCSF ${OCSF_VERSION} Detection Finding, validated against the compiled schema`, () => {
-  it.each(positives)('%s', async (_name, rule, c) => {
+  it.each(POSITIVE_CASES)('%s', async (_name, rule, c) => {
     const findings = await findingsOf(rule, c);
     expect(findings.length, 'the positive case produces a finding through the detector').toBeGreaterThan(0);
     for (const f of findings) expect(errorsOf(toOcsf(f, '1.2.3'))).toBe('');
   });
 
   it('covers every rule', () => {
-    expect(new Set(positives.map(([, rule]) => rule.id)).size).toBe(RULES.length);
+    expect(new Set(POSITIVE_CASES.map(([, rule]) => rule.id)).size).toBe(RULES.length);
   });
 
   it('names every MITRE technique the catalogue uses, with its tactics', () => {

@@ -13,7 +13,7 @@ import { RULES } from '../../rules/index.ts';
 
 /**
  * Every rule's positive cases, each turned into the findings the real detector delivers for it (the same
- * approach as test/cli/ocsf-schema.test.ts): for checks that a rendering holds for the whole catalogue.
+ * way a deployed pipeline would): for checks that a rendering holds for the whole catalogue (OCSF, chat cards).
  */
 export const DOCUMENTED = await withDocs(RULES);
 const ruleText = ruleTextFrom(ruleTextTable(DOCUMENTED));
