@@ -1,7 +1,8 @@
 import { resourceArn } from './arn.ts';
 import type { CloudTrailRecord } from './cloudtrail.ts';
-import { stringParam } from './cloudtrail.ts';
-import { flagParam } from './destruction.ts';
+import { accountOf, stringParam } from './cloudtrail.ts';
+import type { DetectionConfig } from './config.ts';
+import { deletionReasons, flagParam, isUnapprovedDeletion } from './destruction.ts';
 
 /**
  * What an RDS call acted on, as CloudTrail logs it (camel-cased `dBInstanceIdentifier`, `dBClusterIdentifier`,
@@ -91,3 +92,16 @@ export const describeDatabaseDeletion = (d: DatabaseDeletion): string[] => [
       ? 'automated backups retained (deleteAutomatedBackups: false)'
       : 'automated backups deleted with it by default (deleteAutomatedBackups not set)',
 ];
+
+/** A database call outside the approved process: its name and ARNs are what approvals and self-protection match. */
+export const isUnapprovedDatabaseCall = (e: CloudTrailRecord, config: DetectionConfig): boolean =>
+  isUnapprovedDeletion(e, config, [rdsTargetName(e), ...rdsTargetArns(e)]);
+
+/** For a database deletion's finding: what survives it, and why the call was not approved. */
+export const explainDatabaseDeletion = (e: CloudTrailRecord, config: DetectionConfig): string[] => [
+  ...describeDatabaseDeletion(databaseDeletion(e)),
+  ...deletionReasons(e, config),
+];
+
+/** One finding per database (account, region, identifier). */
+export const databaseDedupKey = (e: CloudTrailRecord): string => `${accountOf(e)}|${e.awsRegion}|${rdsTargetName(e)}`;

@@ -1,8 +1,7 @@
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
-import { accountOf } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
-import { deletionReasons, flagParam, isUnapprovedDeletion, numberParam } from '../core/destruction.ts';
-import { rdsTargetArns, rdsTargetName } from '../core/rds.ts';
+import { deletionReasons, flagParam, numberParam } from '../core/destruction.ts';
+import { databaseDedupKey, isUnapprovedDatabaseCall, rdsTargetArns } from '../core/rds.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { APPROVED_DEPLOYS } from '../fixtures/approved.ts';
 import { fixture } from '../fixtures/index.ts';
@@ -24,11 +23,10 @@ export const rule = defineRule({
   controls: ['A.8.13'],
   mitre: ['T1490'],
   on: { source: 'rds', eventNames: ['ModifyDBInstance', 'ModifyDBCluster'] },
-  match: (e, ctx) =>
-    removed(e).length > 0 && isUnapprovedDeletion(e, ctx.config, [rdsTargetName(e), ...rdsTargetArns(e)]),
+  match: (e, ctx) => removed(e).length > 0 && isUnapprovedDatabaseCall(e, ctx.config),
   explain: (e, ctx) => [...removed(e), ...deletionReasons(e, ctx.config)],
   resources: rdsTargetArns,
-  dedup: { key: (e) => `${accountOf(e)}|${e.awsRegion}|${rdsTargetName(e)}` },
+  dedup: { key: databaseDedupKey },
 });
 
 /** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */

@@ -1,20 +1,16 @@
-import type { CloudTrailRecord } from '../core/cloudtrail.ts';
-import { accountOf } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
-import { deletionReasons, isUnapprovedDeletion } from '../core/destruction.ts';
 import {
+  databaseDedupKey,
   databaseDeletion,
-  describeDatabaseDeletion,
+  explainDatabaseDeletion,
   isDeletedWithoutBackup,
+  isUnapprovedDatabaseCall,
   rdsTargetArns,
-  rdsTargetName,
 } from '../core/rds.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { APPROVED_DEPLOYS } from '../fixtures/approved.ts';
 import { fixture } from '../fixtures/index.ts';
 import { BY_APPROVED_DEPLOY, denied } from '../fixtures/overrides.ts';
-
-const candidates = (e: CloudTrailRecord): string[] => [rdsTargetName(e), ...rdsTargetArns(e)];
 
 export const rule = defineRule({
   id: 'rds.database-deleted',
@@ -24,10 +20,10 @@ export const rule = defineRule({
   controls: ['A.8.10'],
   mitre: ['T1485'],
   on: { source: 'rds', eventNames: ['DeleteDBInstance', 'DeleteDBCluster'] },
-  match: (e, ctx) => isUnapprovedDeletion(e, ctx.config, candidates(e)) && !isDeletedWithoutBackup(databaseDeletion(e)),
-  explain: (e, ctx) => [...describeDatabaseDeletion(databaseDeletion(e)), ...deletionReasons(e, ctx.config)],
+  match: (e, ctx) => isUnapprovedDatabaseCall(e, ctx.config) && !isDeletedWithoutBackup(databaseDeletion(e)),
+  explain: (e, ctx) => explainDatabaseDeletion(e, ctx.config),
   resources: rdsTargetArns,
-  dedup: { key: (e) => `${accountOf(e)}|${e.awsRegion}|${rdsTargetName(e)}` },
+  dedup: { key: databaseDedupKey },
 });
 
 /** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
