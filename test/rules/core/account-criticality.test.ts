@@ -29,7 +29,12 @@ describe('account criticality from Organizations tags', () => {
   it('merges under the config: an account the config names keeps its level', async () => {
     const tags: AccountCriticalitySource = { criticalityOf: async () => 'high' };
     const asked: string[] = [];
-    const spy: AccountCriticalitySource = { criticalityOf: async (a) => (asked.push(a), tags.criticalityOf(a)) };
+    const spy: AccountCriticalitySource = {
+      criticalityOf: async (a) => {
+        asked.push(a);
+        return tags.criticalityOf(a);
+      },
+    };
     const { levels, errors } = await accountLevels(config, ['111122223333', '444455556666', '444455556666'], spy);
     expect(asked).toEqual(['444455556666']);
     expect(errors).toEqual([]);
