@@ -39,6 +39,7 @@ export const COMMAND_USAGE = {
                section with the Annex A controls it supports. docs/POLICY.md is the example's.
     --config FILE               deploy config (default: ./trailwarden.config.json if present,
                                 else the defaults), validated as cdk synth validates it
+    -c, --context KEY=VALUE     a deploy override, as \`cdk deploy -c KEY=VALUE\` (repeatable)
     --format md|html            output format (default: md); html is self-contained
     --out FILE                  write to FILE instead of stdout
 `,

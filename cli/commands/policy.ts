@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TrailwardenConfigParse } from '../../infra/config.ts';
-import { parseConfig } from '../../infra/config.ts';
+import type { ConfigContext, TrailwardenConfigParse } from '../../infra/config.ts';
+import { CONTEXT_KEYS, parseConfig } from '../../infra/config.ts';
 import type { Rule } from '../../rules/core/types.ts';
 import { parseOptions } from '../args.ts';
 import { DEFAULT_CONFIG_FILE } from '../config-file.ts';
@@ -18,7 +18,33 @@ const FORMATS = ['md', 'html'] as const;
 type PolicyFormat = (typeof FORMATS)[number];
 const isFormat = (v: string): v is PolicyFormat => (FORMATS as readonly string[]).includes(v);
 
-const POLICY_OPTIONS = { config: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } } as const;
+const POLICY_OPTIONS = {
+  config: { type: 'string' },
+  context: { type: 'string', short: 'c', multiple: true },
+  format: { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
+/**
+ * `-c KEY=VALUE` pairs, read as `cdk deploy -c` reads them (same keys, same string forms), so the policy describes
+ * the deploy that was actually run with overrides. `configFile` is `--config`'s job here.
+ */
+export const parseContextPairs = (
+  pairs: readonly string[],
+): { readonly ok: true; readonly context: ConfigContext } | { readonly ok: false; readonly error: string } => {
+  const context: Record<string, string> = {};
+  const keys = CONTEXT_KEYS.filter((k) => k !== 'configFile');
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    const key = eq < 0 ? pair : pair.slice(0, eq);
+    if (eq < 1) return { ok: false, error: `-c needs KEY=VALUE (got ${JSON.stringify(pair)})` };
+    if (!(keys as readonly string[]).includes(key)) {
+      return { ok: false, error: `-c ${key}: not a Trailwarden config key (known keys: ${keys.join(', ')})` };
+    }
+    context[key] = pair.slice(eq + 1);
+  }
+  return { ok: true, context };
+};
 
 /**
  * The deploy config exactly as `cdk synth` validates it (infra/config.ts `parseConfig`, no -c overrides): from
@@ -27,9 +53,10 @@ const POLICY_OPTIONS = { config: { type: 'string' }, format: { type: 'string' },
 export const readDeployConfig = (
   file: string | undefined,
   cwd: string,
+  context: ConfigContext = {},
 ): TrailwardenConfigParse & { readonly source: string } => {
   const path = file === undefined ? join(cwd, DEFAULT_CONFIG_FILE) : resolve(cwd, file);
-  if (file === undefined && !existsSync(path)) return { ...parseConfig(undefined), source: 'defaults' };
+  if (file === undefined && !existsSync(path)) return { ...parseConfig(undefined, context), source: 'defaults' };
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
@@ -41,7 +68,7 @@ export const readDeployConfig = (
       source: path,
     };
   }
-  return { ...parseConfig(raw), source: path };
+  return { ...parseConfig(raw, context), source: path };
 };
 
 /** The policy text of a parsed config file's JSON: what docs/POLICY.md holds for the example config. */
@@ -51,7 +78,7 @@ export const policyMarkdownOf = (fileJson: unknown, rules: readonly Rule[]): str
   return renderPolicyMarkdown(buildPolicy(parsed.config, rules));
 };
 
-/** `trailwarden policy [--config FILE] [--format md|html] [--out FILE]`. */
+/** `trailwarden policy [--config FILE] [-c KEY=VALUE …] [--format md|html] [--out FILE]`. */
 export const policyCommand = async (args: readonly string[], io: Io, usage: () => void): Promise<number> => {
   const fail = (text: string): number => {
     errorLine(io, text);
@@ -66,7 +93,9 @@ export const policyCommand = async (args: readonly string[], io: Io, usage: () =
   const out = parsed.values.out;
   if (out !== undefined && out.length === 0) return fail('--out needs a file name');
   const cwd = io.cwd ?? process.cwd();
-  const config = readDeployConfig(parsed.values.config, cwd);
+  const context = parseContextPairs(parsed.values.context ?? []);
+  if (!context.ok) return fail(context.error);
+  const config = readDeployConfig(parsed.values.config, cwd, context.context);
   if (!config.ok) {
     for (const e of config.errors) errorLine(io, `${config.source}: ${e}`);
     return EXIT.usage;

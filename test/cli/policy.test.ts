@@ -237,6 +237,24 @@ describe('trailwarden policy: usage', () => {
     expect(missing.stderr).toContain('nope.json: no such file');
   });
 
+  it('-c KEY=VALUE overrides the file as cdk deploy -c does; a bad pair or unknown key exits 2', async () => {
+    const run = await runCli(['policy', '-c', 'retentionDays=730', '--context', 'sla={"critical":{"ackMinutes":7}}'], {
+      cwd: tempTree(),
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(policyOf({ retentionDays: 730, sla: { critical: { ackMinutes: 7 } } }));
+    expect(run.stdout).toContain('COMPLIANCE mode for 730 days');
+    const bad = await runCli(['policy', '-c', 'retentionDays=0'], { cwd: tempTree() });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('retentionDays: must be a whole number of days');
+    const unknown = await runCli(['policy', '-c', 'retention=9'], { cwd: tempTree() });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('-c retention: not a Trailwarden config key');
+    const noValue = await runCli(['policy', '-c', 'retentionDays'], { cwd: tempTree() });
+    expect(noValue.code).toBe(2);
+    expect(noValue.stderr).toContain('-c needs KEY=VALUE');
+  });
+
   it('without --config and no ./trailwarden.config.json: the defaults, as an unconfigured deploy', async () => {
     const run = await runCli(['policy'], { cwd: tempTree() });
     expect(run.code).toBe(0);
