@@ -1,5 +1,6 @@
+import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TrailBucket } from '../rules/core/trail-walker.ts';
 
@@ -10,6 +11,9 @@ import type { TrailBucket } from '../rules/core/trail-walker.ts';
  * copy made with it needs these written for every digest (log files need none).
  */
 export const DIR_METADATA_SUFFIX = '.metadata.json';
+
+/** Read size of log files: a few inflate chunks' worth of gzip input (CloudTrail logs inflate ~10×). */
+const READ_CHUNK = 64 * 1024;
 
 const missing = (err: unknown): boolean => {
   const code = (err as NodeJS.ErrnoException | null)?.code;
@@ -78,13 +82,17 @@ export const createDirTrailBucket = (root: string, bucketName: string): TrailBuc
     },
     async stream(bucket, key) {
       if (bucket !== bucketName) return undefined;
+      // Opened once, no stat before: a missing file shows as the open failing (one syscall per file fewer,
+      // each a trip through the libuv threadpool that is also inflating). A folder at the key opens, then
+      // fails to read (EISDIR): the walk stops with that error, as on any read error, rather than guess.
+      const file = createReadStream(pathOf(key), { highWaterMark: READ_CHUNK });
       try {
-        if (!(await stat(pathOf(key))).isFile()) return undefined;
+        await once(file, 'ready');
       } catch (err) {
         if (missing(err)) return undefined;
         throw err;
       }
-      return createReadStream(pathOf(key), { highWaterMark: 256 * 1024 });
+      return file;
     },
   };
 };

@@ -172,7 +172,8 @@ export const COMMAND_USAGE = {
     --endpoint-url URL          S3-compatible endpoint (path-style)
     --format table|jsonl        jsonl: each problem as a finding (default: table)
     --lag-minutes N             newest digest older than 1 h + N min: delivery stopped (default 30)
-    --concurrency N             parallel downloads (default 16)
+    --concurrency N             files validated at once (default 16 from S3, 2 per core
+                                from a directory)
     --bucket NAME               (DIR) the bucket the digests were signed for
     --prefix PREFIX             (DIR) the trail's key prefix inside DIR (before AWSLogs/)
 `,

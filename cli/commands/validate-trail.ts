@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { TrailPublicKey } from '../../rules/core/trail-digest.ts';
 import { parsePublicKeyList } from '../../rules/core/trail-digest.ts';
@@ -11,6 +12,12 @@ import { s3ClientFor } from '../evidence-source.ts';
 import type { Io } from '../io.ts';
 import { EXIT, errorLine, escapeControl, message } from '../io.ts';
 import { createDirTrailBucket } from '../trail-dir-bucket.ts';
+
+/**
+ * Files in flight from a local copy: two per core keep every core inflating while the next reads start; more
+ * only queue on the threadpool. Downloads wait on the network instead, so S3 keeps DEFAULT_CONCURRENCY.
+ */
+export const LOCAL_CONCURRENCY = availableParallelism() * 2;
 
 /** Allowed delay of the next hourly digest beyond its hour before delivery counts as stopped (default). */
 export const DEFAULT_DIGEST_LAG_MINUTES = 30;
@@ -138,8 +145,8 @@ export const validateTrailCommand = async (
     return fail(`--account must be a 12-digit account id (got ${v.account})`);
   if (v.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(v.region))
     return fail(`--region is not a region (got ${v.region})`);
-  const concurrency = v.concurrency === undefined ? DEFAULT_CONCURRENCY : Number(v.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
+  const chosen = v.concurrency === undefined ? undefined : Number(v.concurrency);
+  if (chosen !== undefined && (!Number.isInteger(chosen) || chosen < 1 || chosen > 256))
     return fail('--concurrency must be 1 to 256');
   const lag = v['lag-minutes'] === undefined ? DEFAULT_DIGEST_LAG_MINUTES : Number(v['lag-minutes']);
   if (!Number.isInteger(lag) || lag < 0 || lag > 7 * 24 * 60)
@@ -173,6 +180,7 @@ export const validateTrailCommand = async (
     prefix = (v.prefix ?? '').replace(/^\/+|\/+$/g, '');
     bucket = createDirTrailBucket(source, bucketName);
   }
+  const concurrency = chosen ?? (s3 === null ? LOCAL_CONCURRENCY : DEFAULT_CONCURRENCY);
 
   let keys: readonly TrailPublicKey[];
   if (v['public-keys'] !== undefined) {

@@ -16,7 +16,7 @@ import {
   trailFinding,
 } from '../../../rules/core/trail-integrity.ts';
 import type { WalkEvent, WalkOptions } from '../../../rules/core/trail-walker.ts';
-import { createPool, HOUR_MS, walkTrail } from '../../../rules/core/trail-walker.ts';
+import { createLimiter, HOUR_MS, walkTrail } from '../../../rules/core/trail-walker.ts';
 import type { Trail, TrailKeyPair } from '../../support/trail-bucket.ts';
 import { buildTrail, makeTrailKey, memoryTrailBucket, readDigestDoc, signDigest } from '../../support/trail-bucket.ts';
 
@@ -380,19 +380,22 @@ describe('public keys and the pool', () => {
     expect(parsePublicKeyList({ PublicKeyList: [{ Value: 1 }] })).toMatchObject({ ok: false });
   });
 
-  it('never runs more tasks than its size', async () => {
-    const pool = createPool(3);
+  it('never runs more tasks than its size, and runs every one', async () => {
+    const limit = createLimiter(3);
     let running = 0;
     let peak = 0;
-    for (let i = 0; i < 20; i++) {
-      await pool.submit(async () => {
-        running++;
-        peak = Math.max(peak, running);
-        await new Promise((r) => setTimeout(r, 2));
-        running--;
-      });
-    }
-    await pool.drain();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        limit.run(async () => {
+          running++;
+          peak = Math.max(peak, running);
+          await new Promise((r) => setTimeout(r, 2));
+          running--;
+          return i;
+        }),
+      ),
+    );
     expect(peak).toBe(3);
+    expect(results).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 });
