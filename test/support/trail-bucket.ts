@@ -62,6 +62,11 @@ export interface TrailSpec {
   readonly emptyHour?: number;
   /** Add a backfill digest listing one late log file (default true). */
   readonly backfill?: boolean;
+  /**
+   * The n-th log file's content (gzip bytes and the hex SHA-256 of what they inflate to), instead of generated
+   * records: the bench lists real-sized CloudTrail-like files.
+   */
+  readonly logContent?: (n: number) => { readonly gzipped: Uint8Array; readonly sha256: string };
 }
 
 export interface Trail {
@@ -70,7 +75,7 @@ export interface Trail {
   readonly logKeys: readonly string[];
   readonly backfillKey?: string;
   readonly key: TrailKeyPair;
-  readonly spec: Required<Omit<TrailSpec, 'organizationId'>> & { readonly organizationId?: string };
+  readonly spec: Required<Omit<TrailSpec, 'organizationId' | 'logContent'>> & { readonly organizationId?: string };
 }
 
 const iso = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;
@@ -150,16 +155,21 @@ export const buildTrail = (input: TrailSpec, key: TrailKeyPair = makeTrailKey())
   const logKeys: string[] = [];
   let previous: { key: string; signature: string; sha256: string } | undefined;
   const logFile = (ms: number, n: number) => {
-    const body = JSON.stringify({
-      Records: Array.from({ length: n }, (_, i) => record(spec.account, spec.region, ms + i * 1000, i)),
-    });
+    const given = input.logContent?.(logKeys.length);
+    let content: { gzipped: Uint8Array; sha256: string };
+    if (given === undefined) {
+      const body = JSON.stringify({
+        Records: Array.from({ length: n }, (_, i) => record(spec.account, spec.region, ms + i * 1000, i)),
+      });
+      content = { gzipped: gz(body), sha256: sha256Hex(body) };
+    } else content = given;
     const k = logKeyFor(where, ms);
-    objects.set(k, { bytes: gz(body), metadata: {} });
+    objects.set(k, { bytes: content.gzipped, metadata: {} });
     logKeys.push(k);
     return {
       s3Bucket: spec.bucket,
       s3Object: k,
-      hashValue: sha256Hex(body),
+      hashValue: content.sha256,
       hashAlgorithm: 'SHA-256',
       newestEventTime: iso(ms + (n - 1) * 1000),
       oldestEventTime: iso(ms),
@@ -224,7 +234,8 @@ export const buildTrail = (input: TrailSpec, key: TrailKeyPair = makeTrailKey())
     );
     objects.set(backfillKey, signed.object);
   }
-  return { objects, digestKeys, logKeys, ...(backfillKey ? { backfillKey } : {}), key, spec: { ...spec } };
+  const { logContent: _content, ...plainSpec } = spec;
+  return { objects, digestKeys, logKeys, ...(backfillKey ? { backfillKey } : {}), key, spec: plainSpec };
 };
 
 /** The digest document stored under `key` (for tampering). */
