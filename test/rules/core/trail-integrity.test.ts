@@ -15,8 +15,8 @@ import {
   TRAIL_INTEGRITY_RULES,
   trailFinding,
 } from '../../../rules/core/trail-integrity.ts';
-import type { WalkEvent, WalkOptions } from '../../../rules/core/trail-walker.ts';
-import { createLimiter, HOUR_MS, walkTrail } from '../../../rules/core/trail-walker.ts';
+import type { TrailBucket, WalkEvent, WalkOptions } from '../../../rules/core/trail-walker.ts';
+import { createLimiter, createOrderedOutput, HOUR_MS, walkTrail } from '../../../rules/core/trail-walker.ts';
 import type { Trail, TrailKeyPair } from '../../support/trail-bucket.ts';
 import { buildTrail, makeTrailKey, memoryTrailBucket, readDigestDoc, signDigest } from '../../support/trail-bucket.ts';
 
@@ -36,11 +36,15 @@ const fresh = (spec: Partial<Parameters<typeof buildTrail>[0]> = {}): Trail =>
 
 const keysOf = (...k: TrailPublicKey[]) => new Map(k.map((x) => [x.fingerprint, x]));
 
-const run = async (trail: Trail, options: Partial<WalkOptions> = {}) => {
+const run = async (
+  trail: Trail,
+  options: Partial<WalkOptions> = {},
+  bucket: TrailBucket = memoryTrailBucket(BUCKET, trail.objects),
+) => {
   const events: WalkEvent[] = [];
   const lastEnd = START + (HOURS - 1) * HOUR_MS;
   const summary = await walkTrail(
-    memoryTrailBucket(BUCKET, trail.objects),
+    bucket,
     {
       bucket: BUCKET,
       prefix: trail.spec.prefix,
@@ -397,5 +401,189 @@ describe('public keys and the pool', () => {
     );
     expect(peak).toBe(3);
     expect(results).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+});
+
+/**
+ * The memory bucket with every read, and every chunk of every log file, delayed at random (seeded), so work
+ * finishes in another order than it was queued in.
+ */
+const jittery = (trail: Trail, seed: number): TrailBucket => {
+  const base = memoryTrailBucket(BUCKET, trail.objects);
+  let x = seed;
+  const pause = () => {
+    x = (x * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return new Promise((r) => setTimeout(r, Math.floor((x / 2_147_483_648) * 4)));
+  };
+  return {
+    ...base,
+    async get(bucket, key) {
+      await pause();
+      return base.get(bucket, key);
+    },
+    async stream(bucket, key) {
+      await pause();
+      const body = await base.stream(bucket, key);
+      if (body === undefined) return undefined;
+      return (async function* () {
+        for await (const chunk of body) {
+          await pause();
+          yield chunk;
+        }
+      })();
+    },
+  };
+};
+
+describe('concurrency', () => {
+  /** A trail tampered every way, one chain with a backfill digest beside it. */
+  const tampered = () => {
+    const trail = fresh({ hours: 8, logsPerHour: 4 });
+    const gone = trail.logKeys[1] ?? '';
+    trail.objects.delete(gone);
+    const swapped = trail.logKeys[5] ?? '';
+    trail.objects.set(swapped, trail.objects.get(trail.logKeys[6] ?? '') ?? { bytes: new Uint8Array(), metadata: {} });
+    const notGzip = trail.logKeys[21] ?? ''; // listed by digest 6, after the forged 5
+    trail.objects.set(notGzip, { bytes: Buffer.from('{"Records":[]}'), metadata: {} });
+    const missingDigest = trail.digestKeys[3] ?? '';
+    trail.objects.delete(missingDigest);
+    const forged = trail.digestKeys[5] ?? '';
+    trail.objects.set(forged, signDigest(readDigestDoc(trail, forged), foreign).object);
+    trail.objects.delete(trail.digestKeys.at(-1) ?? '');
+    return { trail, gone, swapped, notGzip, missingDigest, forged };
+  };
+  const lastEnd = START + 7 * HOUR_MS;
+  const range = { toMs: lastEnd, asOfMs: lastEnd + 45 * 60_000 };
+
+  it('finds and names the same problems, in the same order, at concurrency 1 and N, however reads interleave', async () => {
+    const { trail } = tampered();
+    const reference = await run(trail, { ...range, concurrency: 1 });
+    expect(reference.problems.length).toBeGreaterThanOrEqual(6);
+    for (const [concurrency, seed] of [
+      [1, 7],
+      [2, 11],
+      [4, 13],
+      [16, 17],
+      [64, 19],
+    ] as const) {
+      const other = await run(trail, { ...range, concurrency }, jittery(trail, seed));
+      // Every event (valid digests and log files too), in order, and the summary.
+      expect(other.events).toEqual(reference.events);
+      expect(other.summary).toEqual(reference.summary);
+    }
+  });
+
+  it('emits in the documented order: each digest then its log files as listed; links; delivery last', async () => {
+    const { trail, gone, swapped, notGzip, missingDigest, forged } = tampered();
+    const { events } = await run(trail, { ...range, concurrency: 16 }, jittery(trail, 23));
+    const named = events.map((e) =>
+      e.kind === 'problem'
+        ? `${e.problem.kind} ${e.problem.key}`
+        : e.kind === 'chain-break'
+          ? e.kind
+          : `${e.kind} ${e.key}`,
+    );
+    const at = (text: string) => {
+      const i = named.indexOf(text);
+      expect(i, text).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    // Log files in the order their digests (oldest first) list them: the hourly chain (its first key sorts
+    // first), then the backfill digest's chain. Missing and forged digests' lists are not followed.
+    const logs = named.filter((n) => n.startsWith('log-')).map((n) => n.slice(n.indexOf(' ') + 1));
+    const followed = [...trail.digestKeys.filter((k) => trail.objects.has(k) && k !== forged), trail.backfillKey ?? ''];
+    const listed = followed.flatMap((k) =>
+      (readDigestDoc(trail, k).logFiles as { s3Object: string }[]).map((l) => l.s3Object),
+    );
+    expect(logs).toEqual(listed);
+    expect(at(`log-file-missing ${gone}`)).toBeLessThan(at(`log-file-altered ${swapped}`));
+    expect(at(`log-file-altered ${swapped}`)).toBeLessThan(at(`digest-invalid ${forged}`));
+    expect(at(`digest-invalid ${forged}`)).toBeLessThan(at(`log-file-altered ${notGzip}`));
+    // A digest's own verdict comes before its log files.
+    expect(at(`digest-valid ${trail.digestKeys[0]}`)).toBeLessThan(at(`log-valid ${trail.logKeys[0]}`));
+    // The chain's links after every log file of the chain; whether delivery stopped closes the chain, right
+    // before the backfill chain starts.
+    const backfill = at(`digest-valid ${trail.backfillKey}`);
+    const lastHourlyLog = Math.max(...named.slice(0, backfill).flatMap((n, i) => (n.startsWith('log-') ? [i] : [])));
+    expect(at(`digest-missing ${missingDigest}`)).toBeGreaterThan(lastHourlyLog);
+    expect(named[backfill - 1]).toBe(`delivery-stopped ${trail.digestKeys.at(-2)}`);
+  });
+
+  it('a read that fails mid-file fails the walk: never reported as an altered log file', async () => {
+    const trail = fresh();
+    const base = memoryTrailBucket(BUCKET, trail.objects);
+    const broken: TrailBucket = {
+      ...base,
+      async stream(bucket, key) {
+        if (key !== trail.logKeys[2]) return base.stream(bucket, key);
+        return (async function* () {
+          yield new Uint8Array(trail.objects.get(key)?.bytes.subarray(0, 20) ?? []);
+          throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+        })();
+      },
+    };
+    const events: WalkEvent[] = [];
+    await expect(
+      walkTrail(
+        broken,
+        {
+          bucket: BUCKET,
+          prefix: '',
+          fromMs: START - HOUR_MS,
+          toMs: START + HOURS * HOUR_MS,
+          keys: keysOf(key.publicKey),
+        },
+        (e) => events.push(e),
+      ),
+    ).rejects.toThrow('socket hang up');
+    expect(events.filter((e) => e.kind === 'problem')).toEqual([]);
+  });
+});
+
+describe('ordered output', () => {
+  const valid = (key: string): WalkEvent => ({ kind: 'log-valid', bucket: BUCKET, key, bytes: 1 });
+
+  it('emits in the order pieces were queued, whatever order they finish in', async () => {
+    const seen: string[] = [];
+    const out = createOrderedOutput(8, (e) => seen.push(e.kind === 'log-valid' ? e.key : e.kind));
+    const later = (key: string, ms: number) =>
+      new Promise<readonly WalkEvent[]>((r) => setTimeout(() => r([valid(key)]), ms));
+    await out.push(later('a', 30));
+    await out.push(later('b', 1));
+    await out.push([valid('c')]);
+    await out.push(later('d', 10));
+    expect(seen).toEqual([]);
+    await out.finish();
+    expect(seen).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('holds the producer while more than `window` pieces wait, so nothing piles up', async () => {
+    const out = createOrderedOutput(2, () => {});
+    let release: () => void = () => {};
+    const head = new Promise<readonly WalkEvent[]>((r) => {
+      release = () => r([valid('head')]);
+    });
+    await out.push(head);
+    await out.push([valid('x')]);
+    let third = false;
+    const pushing = out.push([valid('y')]).then(() => {
+      third = true;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(third).toBe(false);
+    release();
+    await pushing;
+    expect(third).toBe(true);
+    await out.finish();
+  });
+
+  it('a failed piece fails the rest: nothing after it is emitted, finish rejects', async () => {
+    const seen: string[] = [];
+    const out = createOrderedOutput(8, (e) => seen.push(e.kind === 'log-valid' ? e.key : e.kind));
+    await out.push([valid('a')]);
+    await out.push(Promise.reject(new Error('boom')));
+    await out.push([valid('b')]).catch(() => {});
+    await expect(out.finish()).rejects.toThrow('boom');
+    expect(seen).toEqual(['a']);
   });
 });
