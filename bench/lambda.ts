@@ -19,7 +19,7 @@ import { interceptCalls } from '../test/support/race.ts';
 
 const root = join(import.meta.dirname, '..');
 
-/** Bundle the evaluate function exactly as CDK does (esbuild, minified, ESM, the SDK external but DynamoDB). */
+/** Bundle the evaluate function exactly as CDK does (esbuild, minified, ESM, every AWS SDK client external). */
 export const bundleEvaluate = async (): Promise<{ file: string; bytes: number }> => {
   const outdir = mkdtempSync(join(tmpdir(), 'trailwarden-bundle-'));
   const file = join(outdir, 'index.mjs');
@@ -29,7 +29,8 @@ export const bundleEvaluate = async (): Promise<{ file: string; bytes: number }>
     bundle: true,
     minify: true,
     platform: 'node',
-    target: 'node22',
+    // As infra/constructs/trailwarden-function.ts: the functions run on nodejs24.x.
+    target: 'node24',
     format: 'esm',
     mainFields: ['module', 'main'],
     external: [...SDK_EXTERNALS],
