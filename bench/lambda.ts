@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { build } from 'esbuild';
 import { createHandler } from '../functions/evaluate/evaluate.ts';
 import { RULE_TEXT_FILE, shippedRuleText } from '../functions/evaluate/rule-text.ts';
@@ -16,10 +15,11 @@ import type { DetectionConfig } from '../rules/core/config.ts';
 import { catalogue } from '../rules/index.ts';
 import { createStateTable, deleteTable, dynamoClient } from '../test/support/dynamodb.ts';
 import { startDynamoDbLocal } from '../test/support/dynamodb-local.ts';
+import { interceptCalls } from '../test/support/race.ts';
 
 const root = join(import.meta.dirname, '..');
 
-/** Bundle the evaluate function exactly as CDK does (esbuild, minified, ESM, the SDK external but DynamoDB). */
+/** Bundle the evaluate function exactly as CDK does (esbuild, minified, ESM, every AWS SDK client external). */
 export const bundleEvaluate = async (): Promise<{ file: string; bytes: number }> => {
   const outdir = mkdtempSync(join(tmpdir(), 'trailwarden-bundle-'));
   const file = join(outdir, 'index.mjs');
@@ -29,7 +29,8 @@ export const bundleEvaluate = async (): Promise<{ file: string; bytes: number }>
     bundle: true,
     minify: true,
     platform: 'node',
-    target: 'node22',
+    // As infra/constructs/trailwarden-function.ts: the functions run on nodejs24.x.
+    target: 'node24',
     format: 'esm',
     mainFields: ['module', 'main'],
     external: [...SDK_EXTERNALS],
@@ -82,28 +83,19 @@ export const measureDynamoWrites = async (
       let perKey = new Map<string, number>();
       let maxPerKey = 0;
       const byKind = new Map<string, number>();
-      const counting = new Proxy(client, {
-        get(target, prop, receiver) {
-          if (prop !== 'send') return Reflect.get(target, prop, receiver);
-          return (command: { constructor: { name: string }; input?: { Item?: { pk?: { S?: string } } } }) => {
-            if (
-              /^(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems)Command$/.test(
-                command.constructor.name,
-              )
-            ) {
-              writes++;
-              const pk = command.input?.Item?.pk?.S ?? '';
-              const kind = pk.split('#')[0] || 'update';
-              byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
-              if (pk.startsWith('counter#')) {
-                const n = (perKey.get(pk) ?? 0) + 1;
-                perKey.set(pk, n);
-                maxPerKey = Math.max(maxPerKey, n);
-              }
-            }
-            return target.send(command as never);
-          };
-        },
+      const counting = interceptCalls(client, (call) => (op, input) => {
+        if (/^(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems)$/.test(op)) {
+          writes++;
+          const pk = (input as { Item?: { pk?: { S?: string } } }).Item?.pk?.S ?? '';
+          const kind = pk.split('#')[0] || 'update';
+          byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+          if (pk.startsWith('counter#')) {
+            const n = (perKey.get(pk) ?? 0) + 1;
+            perKey.set(pk, n);
+            maxPerKey = Math.max(maxPerKey, n);
+          }
+        }
+        return call(op, input);
       });
       const handler = createHandler({
         ruleText: shippedRuleText((e) => {
@@ -111,10 +103,10 @@ export const measureDynamoWrites = async (
         }),
         catalogue,
         config,
-        counters: createDynamoCounterStore(counting as DynamoDBClient, table),
-        ledger: createDynamoLedger(counting as DynamoDBClient, table),
-        history: createDynamoHistoryStore(counting as DynamoDBClient, table),
-        incidents: createDynamoIncidentStore(counting as DynamoDBClient, table),
+        counters: createDynamoCounterStore(counting, table),
+        ledger: createDynamoLedger(counting, table),
+        history: createDynamoHistoryStore(counting, table),
+        incidents: createDynamoIncidentStore(counting, table),
         sink: { deliver: async () => {}, fold: async () => {} },
         telemetry: createTelemetry('bench', () => {}),
       });

@@ -1,4 +1,3 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
@@ -15,7 +14,7 @@ import { createTelemetry } from '../../functions/shared/telemetry.ts';
 import type { DrillPlan } from '../../rules/core/drill.ts';
 import { buildCatalogue } from '../../rules/core/engine.ts';
 import { parseRevision } from '../../rules/core/evidence.ts';
-import { createStateTable, deleteTable, dynamoClient } from '../../test/support/dynamodb.ts';
+import { createStateTable, deleteTable, dynamoClient, type TestDynamoDb } from '../../test/support/dynamodb.ts';
 // The drill reuses the test harness on purpose: `--local` is a rehearsal on this machine, with the same
 // DynamoDB Local (a jar, needs java) and s3rver the end-to-end tests use. These are plain TS modules.
 import { startDynamoDbLocal } from '../../test/support/dynamodb-local.ts';
@@ -35,7 +34,7 @@ export interface DrillResult {
 }
 
 export interface LocalEnv {
-  readonly dynamo: DynamoDBClient;
+  readonly dynamo: TestDynamoDb;
   readonly s3: S3Client;
   stop(): Promise<void>;
 }

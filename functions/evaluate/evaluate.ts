@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import {
   accountLevels,
@@ -26,6 +25,7 @@ import { catalogue as defaultCatalogue } from '../../rules/index.ts';
 import { createDynamoCounterStore } from '../shared/adapters/dynamodb-counter-store.ts';
 import { createDynamoHeartbeatStore } from '../shared/adapters/dynamodb-heartbeat-store.ts';
 import { createDynamoHistoryStore } from '../shared/adapters/dynamodb-history-store.ts';
+import { createHttpDynamoDb } from '../shared/adapters/dynamodb-http.ts';
 import { createDynamoIncidentStore } from '../shared/adapters/dynamodb-incident-store.ts';
 import { createDynamoLedger } from '../shared/adapters/dynamodb-ledger.ts';
 import { parseEvaluateEnv } from '../shared/env.ts';
@@ -360,7 +360,7 @@ const lazyAccountCriticality = (cacheMinutes: number): AccountCriticalitySource 
 /** Built once per container: clients, config and the catalogue are reused across invocations. */
 export const createDeps = (env: Readonly<Record<string, string | undefined>>): EvaluateDeps => {
   const parsed = parseEvaluateEnv(env);
-  const dynamo = new DynamoDBClient({});
+  const dynamo = createHttpDynamoDb();
   const telemetry = createTelemetry(EVALUATE_SERVICE);
   let readDrillKey: Promise<() => Promise<string>> | undefined;
   return {

@@ -1,6 +1,5 @@
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { ConfigServiceClient, DescribeConfigurationRecorderStatusCommand } from '@aws-sdk/client-config-service';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -39,8 +38,10 @@ import {
   createDynamoExpectationStore,
   createDynamoHeartbeatStore,
 } from '../shared/adapters/dynamodb-heartbeat-store.ts';
+import { createHttpDynamoDb } from '../shared/adapters/dynamodb-http.ts';
 import { createDynamoIncidentStore } from '../shared/adapters/dynamodb-incident-store.ts';
 import { createDynamoLedger } from '../shared/adapters/dynamodb-ledger.ts';
+import type { DynamoDb } from '../shared/adapters/dynamodb-port.ts';
 import { createMemberRecorderSource } from '../shared/adapters/member-recorder-source.ts';
 import { createOrganizationsAccountSource } from '../shared/adapters/organizations-account-source.ts';
 import { createS3DrillRunSource } from '../shared/adapters/s3-drill-runs.ts';
@@ -304,7 +305,7 @@ export const admitAndDeliver = async (
 /** Built once per container. */
 export const createDeps = (env: Readonly<Record<string, string | undefined>>): HealthDeps => {
   const parsed = parseHealthEnv(env);
-  const dynamo = new DynamoDBClient({});
+  const dynamo = createHttpDynamoDb();
   const sns = new SNSClient({});
   const s3 = new S3Client({});
   const home = { account: parsed.account, region: parsed.region };
@@ -341,7 +342,7 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): H
 /** Organizations is global (us-east-1 in the aws partition); member Config calls use the reader role. */
 const createOrgDeps = (
   org: NonNullable<ReturnType<typeof parseHealthEnv>['org']>,
-  dynamo: DynamoDBClient,
+  dynamo: DynamoDb,
   tableName: string,
   home: { readonly account: string; readonly region: string },
 ): OrgHealthDeps => {

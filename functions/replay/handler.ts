@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { FindingSink } from '../../rules/core/ports.ts';
@@ -7,6 +6,7 @@ import { shippedRuleText } from '../evaluate/rule-text.ts';
 import { createAwsFindingSink } from '../shared/adapters/aws-finding-sink.ts';
 import { createDynamoCounterStore } from '../shared/adapters/dynamodb-counter-store.ts';
 import { createDynamoHistoryStore } from '../shared/adapters/dynamodb-history-store.ts';
+import { createHttpDynamoDb } from '../shared/adapters/dynamodb-http.ts';
 import { createDynamoIncidentStore } from '../shared/adapters/dynamodb-incident-store.ts';
 import { createDynamoLedger } from '../shared/adapters/dynamodb-ledger.ts';
 import { createS3EvidenceStore } from '../shared/adapters/s3-evidence-store.ts';
@@ -27,7 +27,7 @@ export const createReplayDeps = (env: Readonly<Record<string, string | undefined
   const parsed = parseEvaluateEnv(env);
   const workBucket = env.WORK_BUCKET;
   if (!workBucket) throw new Error('WORK_BUCKET is not set');
-  const dynamo = new DynamoDBClient({});
+  const dynamo = createHttpDynamoDb();
   const s3 = new S3Client({});
   const telemetry = createTelemetry(REPLAY_SERVICE);
   const evidence = createS3EvidenceStore(s3, parsed.evidenceBucket);

@@ -1,5 +1,4 @@
 import { CloudTrailClient, ListPublicKeysCommand } from '@aws-sdk/client-cloudtrail';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -13,6 +12,7 @@ import type { TrailBucket, WalkOptions } from '../../rules/core/trail-walker.ts'
 import { HOUR_MS, walkTrail } from '../../rules/core/trail-walker.ts';
 import { admitAndDeliver } from '../health/health.ts';
 import { createAwsFindingSink } from '../shared/adapters/aws-finding-sink.ts';
+import { createHttpDynamoDb } from '../shared/adapters/dynamodb-http.ts';
 import { createDynamoIncidentStore } from '../shared/adapters/dynamodb-incident-store.ts';
 import { createDynamoLedger } from '../shared/adapters/dynamodb-ledger.ts';
 import { createS3EvidenceStore } from '../shared/adapters/s3-evidence-store.ts';
@@ -215,7 +215,7 @@ export const parseTrailIntegrityEnv = (env: Readonly<Record<string, string | und
 /** Built once per container. */
 export const createDeps = (env: Readonly<Record<string, string | undefined>>): TrailIntegrityDeps => {
   const parsed = parseTrailIntegrityEnv(env);
-  const dynamo = new DynamoDBClient({});
+  const dynamo = createHttpDynamoDb();
   const s3 = new S3Client({});
   const cloudtrail = new CloudTrailClient({});
   return {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BUNDLE_CEILING_KB } from '../../bench/bundle-ceiling.ts';
 import { bundleEvaluate } from '../../bench/lambda.ts';
 import { parseRuleText, RULE_TEXT_FILE } from '../../functions/evaluate/rule-text.ts';
 import { RULES } from '../../rules/index.ts';
@@ -12,7 +13,7 @@ import { RULES } from '../../rules/index.ts';
  * first finding, not at cold start.
  */
 describe('evaluate bundle', async () => {
-  const { file } = await bundleEvaluate();
+  const { file, bytes } = await bundleEvaluate();
   const code = readFileSync(file, 'utf8');
 
   it('carries no rule docs, cases or fixture loader', () => {
@@ -34,15 +35,22 @@ describe('evaluate bundle', async () => {
     }
   });
 
-  it('carries the DynamoDB client inside (cold init), but loads S3 and SNS only when a finding is delivered', () => {
-    // Booleans, not the code: a failure must not print 700 KB of minified JavaScript.
+  it('talks to DynamoDB through its own lean client, without the SDK; loads S3 and SNS only when a finding is delivered', () => {
+    // Booleans, not the code: a failure must not print the whole minified bundle.
+    // Neither imported from node_modules nor bundled: the SDK's DynamoDB stack was most of the cold init.
     expect(/(from\s*|import\()"@aws-sdk\/client-dynamodb"/.test(code)).toBe(false);
-    // The client's service id: its code is in the bundle, not resolved from node_modules at load.
-    expect(code.includes('DynamoDB_20120810')).toBe(true);
+    expect(code.includes('DynamoDBClient')).toBe(false);
+    expect(code.includes('@smithy')).toBe(false);
+    // The lean client's JSON-protocol target is there instead.
+    expect(code.includes('DynamoDB_20120810.')).toBe(true);
     expect(/from\s*"@aws-sdk\/[a-z0-9-]+"/.test(code)).toBe(false);
     expect(code.includes('import("@aws-sdk/client-s3")')).toBe(true);
     expect(code.includes('import("@aws-sdk/client-sns")')).toBe(true);
     // Organisation deployment: account tags are read on the first batch that needs them, never at cold start.
     expect(code.includes('import("@aws-sdk/client-organizations")')).toBe(true);
+  });
+
+  it('stays under the bundle ceiling the bench holds it to', () => {
+    expect(bytes / 1024).toBeLessThan(BUNDLE_CEILING_KB);
   });
 });

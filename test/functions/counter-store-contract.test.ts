@@ -1,11 +1,10 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDynamoCounterStore } from '../../functions/shared/adapters/dynamodb-counter-store.ts';
 import { createMemoryCounterStore } from '../../rules/core/memory.ts';
 import type { CounterStore } from '../../rules/core/ports.ts';
 import type { WindowEvent, WindowParams } from '../../rules/core/window.ts';
-import { createStateTable, deleteTable, dynamoClient } from '../support/dynamodb.ts';
+import { createStateTable, deleteTable, dynamoClient, type TestDynamoDb } from '../support/dynamodb.ts';
+import { interceptCalls } from '../support/race.ts';
 
 const params: WindowParams = { count: 3, windowMs: 300_000, horizonMs: 3_900_000 };
 const at = (id: string, minute: number): WindowEvent => ({
@@ -66,7 +65,7 @@ const contract = (name: string, make: () => CounterStore) => {
 contract('memory', () => createMemoryCounterStore());
 
 describe('DynamoDB Local', () => {
-  let client: DynamoDBClient;
+  let client: TestDynamoDb;
   let table: string;
   beforeAll(async () => {
     client = dynamoClient(inject('dynamoEndpoint'));
@@ -101,22 +100,19 @@ describe('DynamoDB Local', () => {
     // Events from weeks ago (a replay, a backlog): DynamoDB would delete state whose TTL is in the past, and the
     // rest of the burst, arriving in the next batch, would never fire.
     await store.observe([{ key, params, events: [at('old1', 0), at('old2', 1)] }]);
-    const item = await client.send(
-      new GetItemCommand({ TableName: table, Key: { pk: { S: `counter#${key}` } }, ConsistentRead: true }),
-    );
+    const item = await client.call('GetItem', {
+      TableName: table,
+      Key: { pk: { S: `counter#${key}` } },
+      ConsistentRead: true,
+    });
     expect(Number(item.Item?.ttl?.N) * 1000).toBeGreaterThan(now + params.horizonMs);
   });
 
   it('writes at most once per key per batch', async () => {
     let puts = 0;
-    const counting = new Proxy(client, {
-      get(target, prop, receiver) {
-        if (prop !== 'send') return Reflect.get(target, prop, receiver);
-        return (command: { constructor: { name: string } }) => {
-          if (command.constructor.name === 'PutItemCommand') puts++;
-          return target.send(command as never);
-        };
-      },
+    const counting = interceptCalls(client, (call) => (op, input) => {
+      if (op === 'PutItem') puts++;
+      return call(op, input);
     });
     const store = createDynamoCounterStore(counting, table);
     const key = freshKey();

@@ -1,6 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSEvent } from 'aws-lambda';
@@ -35,7 +34,7 @@ import type { Rule } from '../../rules/core/types.ts';
 import { withDocs } from '../../rules/docs.ts';
 import { RULES } from '../../rules/index.ts';
 import { ioFor, tempTree } from '../cli/helpers.ts';
-import { createStateTable, deleteTable, dynamoClient } from '../support/dynamodb.ts';
+import { createStateTable, deleteTable, dynamoClient, type TestDynamoDb } from '../support/dynamodb.ts';
 import { startS3rver } from '../support/s3rver.ts';
 import { newSigner } from '../support/signing.ts';
 import { sqsBatch } from './support.ts';
@@ -91,7 +90,7 @@ const simulatedTopic = () => {
 };
 
 describe('scheduled drill, end to end (DynamoDB Local, s3rver, real evaluate handler)', () => {
-  let dynamo: DynamoDBClient;
+  let dynamo: TestDynamoDb;
   let s3: Awaited<ReturnType<typeof startS3rver>>;
   let table: string;
 

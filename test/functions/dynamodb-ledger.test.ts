@@ -1,16 +1,14 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createDynamoLedger } from '../../functions/shared/adapters/dynamodb-ledger.ts';
 import { DeliveryInProgress } from '../../rules/core/ports.ts';
-import { createStateTable, deleteTable, dynamoClient } from '../support/dynamodb.ts';
+import { createStateTable, deleteTable, dynamoClient, type TestDynamoDb } from '../support/dynamodb.ts';
 import { heldRead, readBarrier } from '../support/race.ts';
 import { sampleFinding } from './support.ts';
 
 const HOUR = 3_600_000;
 
 describe('DynamoDB ledger (DynamoDB Local)', () => {
-  let client: DynamoDBClient;
+  let client: TestDynamoDb;
   let table: string;
   let now = 0;
   const clock = { now: () => now };
@@ -118,9 +116,11 @@ describe('DynamoDB ledger (DynamoDB Local)', () => {
       repeats.map((r, i) => createDynamoLedger(raced, table, { clock, token: `r${i}` }).admit(r, key, HOUR)),
     );
     expect(results.map((r) => r.kind)).toEqual(['fold', 'fold', 'fold']);
-    const item = await client.send(
-      new GetItemCommand({ TableName: table, Key: { pk: { S: `dedup#${key}` } }, ConsistentRead: true }),
-    );
+    const item = await client.call('GetItem', {
+      TableName: table,
+      Key: { pk: { S: `dedup#${key}` } },
+      ConsistentRead: true,
+    });
     const stored = JSON.parse(item.Item?.f?.S ?? '{}') as { count: number; eventIds: string[]; lastSeen: string };
     expect(stored.count).toBe(4);
     expect([...stored.eventIds].sort()).toEqual(['e1', 'e2', 'e3', 'e4']);
@@ -149,9 +149,11 @@ describe('DynamoDB ledger (DynamoDB Local)', () => {
 
   it('a replayed old finding is not written already expired (TTL from now, not from event time)', async () => {
     await ledger('a').admit(finding, key, HOUR);
-    const item = await client.send(
-      new GetItemCommand({ TableName: table, Key: { pk: { S: `dedup#${key}` } }, ConsistentRead: true }),
-    );
+    const item = await client.call('GetItem', {
+      TableName: table,
+      Key: { pk: { S: `dedup#${key}` } },
+      ConsistentRead: true,
+    });
     expect(Number(item.Item?.ttl?.N) * 1000).toBeGreaterThan(now + HOUR);
   });
 });

@@ -1,4 +1,3 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createHandler } from '../../functions/evaluate/evaluate.ts';
 import { shippedRuleText } from '../../functions/evaluate/rule-text.ts';
@@ -13,7 +12,7 @@ import { signDrillEnvelope } from '../../rules/core/drill-auth.ts';
 import { toAuditEvent } from '../../rules/core/events.ts';
 import type { Finding } from '../../rules/core/finding.ts';
 import { catalogue } from '../../rules/index.ts';
-import { createStateTable, deleteTable, dynamoClient } from '../support/dynamodb.ts';
+import { createStateTable, deleteTable, dynamoClient, type TestDynamoDb } from '../support/dynamodb.ts';
 import { envelope, failedLogin, sqsBatch, stopLogging } from './support.ts';
 
 const KEY = 'drill-key-for-tests-0123456789abcdef0123456789';
@@ -28,7 +27,7 @@ const signed = (env: Record<string, unknown>, nowMs: number, key = KEY): Record<
 };
 
 describe('drills are honoured only when signed (real handler, DynamoDB Local)', () => {
-  let dynamo: DynamoDBClient;
+  let dynamo: TestDynamoDb;
   let table: string;
   let now = T0;
   let delivered: Finding[];

@@ -1,4 +1,3 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -18,8 +17,8 @@ import { createTelemetry } from '../../functions/shared/telemetry.ts';
 import type { DetectionConfig } from '../../rules/core/config.ts';
 import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
 import { catalogue } from '../../rules/index.ts';
-import { createStateTable, deleteTable, dynamoClient } from '../support/dynamodb.ts';
-import { readBarrier } from '../support/race.ts';
+import { createStateTable, deleteTable, dynamoClient, type TestDynamoDb } from '../support/dynamodb.ts';
+import { interceptCalls, readBarrier } from '../support/race.ts';
 import { startS3rver } from '../support/s3rver.ts';
 import { ctRecord, envelope, failedLogin, sqsBatch, stopLogging } from './support.ts';
 
@@ -54,13 +53,26 @@ const failing = <C extends { send: (...args: never[]) => unknown }>(
   });
 };
 
+/** As `failing`, for the DynamoDB port: fail the next `times` calls of `op` on items whose key starts with `keyPrefix`. */
+const failingDynamo = <C extends TestDynamoDb>(client: C, op: string, error: Error, times = 1, keyPrefix = ''): C => {
+  let remaining = times;
+  return interceptCalls(client, (call) => (name, input) => {
+    const pk = (input as { Item?: { pk?: { S?: string } } }).Item?.pk?.S ?? '';
+    if (name === op && pk.startsWith(keyPrefix) && remaining > 0) {
+      remaining--;
+      return Promise.reject(error);
+    }
+    return call(name, input);
+  });
+};
+
 const throttled = () =>
   Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
     name: 'ProvisionedThroughputExceededException',
   });
 
 describe('evaluate handler end to end (DynamoDB Local, s3rver, mocked SNS)', () => {
-  let dynamo: DynamoDBClient;
+  let dynamo: TestDynamoDb;
   let s3: Awaited<ReturnType<typeof startS3rver>>;
   let table: string;
   const sns = mockClient(SNSClient);
@@ -83,7 +95,7 @@ describe('evaluate handler end to end (DynamoDB Local, s3rver, mocked SNS)', () 
     await deleteTable(dynamo, table);
   });
 
-  const handlerWith = (opts: { dynamo?: DynamoDBClient; s3?: S3Client; config?: DetectionConfig } = {}) => {
+  const handlerWith = (opts: { dynamo?: TestDynamoDb; s3?: S3Client; config?: DetectionConfig } = {}) => {
     const db = opts.dynamo ?? dynamo;
     return createHandler({
       ruleText: shippedRuleText((e) => {
@@ -158,7 +170,7 @@ describe('evaluate handler end to end (DynamoDB Local, s3rver, mocked SNS)', () 
   it('DynamoDB throttling mid-batch: failed records retried, counted once, paged once', async () => {
     const batch = bruteForce();
     // Other rules also count failed logins (password spraying): throttle the brute-force counter itself.
-    const throttledDynamo = failing(dynamo, 'PutItemCommand', throttled(), 1, 'counter#signin.console-login-failures#');
+    const throttledDynamo = failingDynamo(dynamo, 'PutItem', throttled(), 1, 'counter#signin.console-login-failures#');
     const out = await handlerWith({ dynamo: throttledDynamo })(batch);
     // Every failed login of the burst is in the counter write that failed.
     expect(failedIds(out)).toEqual(batch.Records.map((r) => r.messageId));
@@ -252,23 +264,18 @@ describe('evaluate handler end to end (DynamoDB Local, s3rver, mocked SNS)', () 
       const allRead = new Promise<void>((resolve) => {
         open = resolve;
       });
-      type Keyed = Command & { input?: { Key?: { pk?: { S?: string } } } };
-      return new Proxy(dynamo, {
-        get(target, prop, receiver) {
-          if (prop !== 'send') return Reflect.get(target, prop, receiver);
-          return async (command: Keyed) => {
-            const send = () => (target.send as (c: unknown) => Promise<unknown>).call(target, command);
-            if (command.constructor.name === 'PutItemCommand' && command.input?.Item?.pk?.S?.startsWith('incident#')) {
-              await allRead;
-              return send();
-            }
-            const out = await send();
-            if (command.constructor.name === 'GetItemCommand' && command.input?.Key?.pk?.S?.startsWith('incident#')) {
-              if (++reads >= readers) open();
-            }
-            return out;
-          };
-        },
+      type Keyed = { Key?: { pk?: { S?: string } }; Item?: { pk?: { S?: string } } };
+      return interceptCalls(dynamo, (call) => async (op, input) => {
+        const keyed = input as Keyed;
+        if (op === 'PutItem' && keyed.Item?.pk?.S?.startsWith('incident#')) {
+          await allRead;
+          return call(op, input);
+        }
+        const out = await call(op, input);
+        if (op === 'GetItem' && keyed.Key?.pk?.S?.startsWith('incident#')) {
+          if (++reads >= readers) open();
+        }
+        return out;
       });
     };
     const mallory = (eventSource: string, eventName: string, eventTime: string, extra = {}) =>

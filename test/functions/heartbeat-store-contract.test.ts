@@ -1,10 +1,10 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createDynamoHeartbeatStore } from '../../functions/shared/adapters/dynamodb-heartbeat-store.ts';
 import type { OpenSilence } from '../../rules/core/health.ts';
 import { createMemoryHeartbeatStore } from '../../rules/core/memory.ts';
 import type { HeartbeatStore } from '../../rules/core/ports.ts';
-import { createStateTable, deleteTable, dynamoClient } from '../support/dynamodb.ts';
+import { createStateTable, deleteTable, dynamoClient, type TestDynamoDb } from '../support/dynamodb.ts';
+import { interceptCalls } from '../support/race.ts';
 import { sampleFinding } from './support.ts';
 
 const T0 = Date.parse('2026-11-02T10:00:00Z');
@@ -55,7 +55,7 @@ const contract = (name: string, make: () => HeartbeatStore) => {
 contract('memory', () => createMemoryHeartbeatStore());
 
 describe('DynamoDB Local', () => {
-  let client: DynamoDBClient;
+  let client: TestDynamoDb;
   const tables: string[] = [];
   beforeAll(() => {
     client = dynamoClient(inject('dynamoEndpoint'));
@@ -89,18 +89,13 @@ describe('DynamoDB Local', () => {
     const table = await createStateTable(client);
     tables.push(table);
     const sent: { name: string; input: unknown }[] = [];
-    const counting = new Proxy(client, {
-      get(target, prop, receiver) {
-        if (prop !== 'send') return Reflect.get(target, prop, receiver);
-        return (command: { constructor: { name: string }; input: unknown }) => {
-          sent.push({ name: command.constructor.name, input: command.input });
-          return target.send(command as never);
-        };
-      },
+    const counting = interceptCalls(client, (call) => (op, input) => {
+      sent.push({ name: op, input });
+      return call(op, input);
     });
     const store = createDynamoHeartbeatStore(counting, table);
     await store.advance([{ account: '111122223333', region: 'eu-west-1', timeMs: T0 }]);
-    expect(sent.map((s) => s.name)).toEqual(['UpdateItemCommand', 'UpdateItemCommand']);
+    expect(sent.map((s) => s.name)).toEqual(['UpdateItem', 'UpdateItem']);
     expect(sent[0]?.input).toMatchObject({
       UpdateExpression: 'SET t = :t, a = :a, r = :r',
       ConditionExpression: 'attribute_not_exists(t) OR t < :t',
@@ -108,6 +103,6 @@ describe('DynamoDB Local', () => {
     sent.length = 0;
     await store.advance([{ account: '111122223333', region: 'eu-west-1', timeMs: T0 + 1 }]);
     await store.advance([{ account: '111122223333', region: 'eu-west-1', timeMs: T0 }]);
-    expect(sent.map((s) => s.name)).toEqual(['UpdateItemCommand', 'UpdateItemCommand']);
+    expect(sent.map((s) => s.name)).toEqual(['UpdateItem', 'UpdateItem']);
   });
 });

@@ -1,11 +1,9 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDynamoHistoryStore } from '../../functions/shared/adapters/dynamodb-history-store.ts';
 import type { HistorySpec, Sighting } from '../../rules/core/history.ts';
 import { createMemoryHistoryStore } from '../../rules/core/memory.ts';
 import type { HistoryStore } from '../../rules/core/ports.ts';
-import { createStateTable, deleteTable, dynamoClient } from '../support/dynamodb.ts';
+import { createStateTable, deleteTable, dynamoClient, type TestDynamoDb } from '../support/dynamodb.ts';
 
 const T0 = Date.parse('2026-11-02T10:00:00Z');
 const MIN = 60_000;
@@ -84,7 +82,7 @@ const contract = (name: string, make: () => HistoryStore) => {
 contract('memory', createMemoryHistoryStore);
 
 describe('DynamoDB Local', () => {
-  let client: DynamoDBClient;
+  let client: TestDynamoDb;
   let table: string;
   beforeAll(async () => {
     client = dynamoClient(inject('dynamoEndpoint'));
@@ -101,9 +99,11 @@ describe('DynamoDB Local', () => {
     const store = createDynamoHistoryStore(client, table, { clock: { now: () => now } });
     const key = freshKey();
     await store.record([{ key, spec: perValue, sightings: [seen('a', '198.51.100.7', 0)] }]);
-    const item = await client.send(
-      new GetItemCommand({ TableName: table, Key: { pk: { S: `history#${key}` } }, ConsistentRead: true }),
-    );
+    const item = await client.call('GetItem', {
+      TableName: table,
+      Key: { pk: { S: `history#${key}` } },
+      ConsistentRead: true,
+    });
     expect(Number(item.Item?.ttl?.N) * 1000).toBeGreaterThan(now + perValue.retainMs);
   });
 });

@@ -1,5 +1,3 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDynamoIncidentStore } from '../../functions/shared/adapters/dynamodb-incident-store.ts';
 import { itemKey } from '../../functions/shared/adapters/dynamodb-keys.ts';
@@ -8,7 +6,8 @@ import { DEFAULT_INCIDENT_CONFIG, incidentScope } from '../../rules/core/inciden
 import { createMemoryIncidentStore } from '../../rules/core/memory.ts';
 import type { IncidentResult, IncidentStore } from '../../rules/core/ports.ts';
 import type { Severity } from '../../rules/core/vocabulary.ts';
-import { createStateTable, deleteTable, dynamoClient } from '../support/dynamodb.ts';
+import { createStateTable, deleteTable, dynamoClient, type TestDynamoDb } from '../support/dynamodb.ts';
+import { interceptCalls } from '../support/race.ts';
 import { sampleFinding } from './support.ts';
 
 const T0 = Date.parse('2026-11-02T10:00:00.000Z');
@@ -71,7 +70,7 @@ const contract = (name: string, make: () => IncidentStore) => {
 contract('memory', () => createMemoryIncidentStore());
 
 describe('DynamoDB incident store (DynamoDB Local)', () => {
-  let client: DynamoDBClient;
+  let client: TestDynamoDb;
   let table: string;
 
   beforeAll(async () => {
@@ -94,22 +93,17 @@ describe('DynamoDB incident store (DynamoDB Local)', () => {
     const allRead = new Promise<void>((resolve) => {
       open = resolve;
     });
-    const proxy = new Proxy(client, {
-      get(target, prop, receiver) {
-        if (prop !== 'send') return Reflect.get(target, prop, receiver);
-        return async (command: { constructor: { name: string } }) => {
-          if (command.constructor.name === 'PutItemCommand') {
-            await allRead;
-            writes++;
-            return target.send(command as never);
-          }
-          const out = await target.send(command as never);
-          if (command.constructor.name === 'GetItemCommand' && ++reads >= readers) open();
-          return out;
-        };
-      },
+    const proxy = interceptCalls(client, (call) => async (op, input) => {
+      if (op === 'PutItem') {
+        await allRead;
+        writes++;
+        return call(op, input);
+      }
+      const out = await call(op, input);
+      if (op === 'GetItem' && ++reads >= readers) open();
+      return out;
     });
-    return { client: proxy as DynamoDBClient, writes: () => writes };
+    return { client: proxy, writes: () => writes };
   };
 
   contract('DynamoDB Local', () => createDynamoIncidentStore(client, table));
@@ -127,13 +121,11 @@ describe('DynamoDB incident store (DynamoDB Local)', () => {
     expect(results.map((r) => r.kind).sort()).toEqual(['page', 'update']);
     // Both wrote against the empty item; one lost the condition, re-read, and joined: three puts, two succeeded.
     expect(racing.writes()).toBe(3);
-    const stored = await client.send(
-      new GetItemCommand({
-        TableName: table,
-        Key: { pk: { S: itemKey('incident', incidentScope(finding(actor, 0, 'high'))) } },
-        ConsistentRead: true,
-      }),
-    );
+    const stored = await client.call('GetItem', {
+      TableName: table,
+      Key: { pk: { S: itemKey('incident', incidentScope(finding(actor, 0, 'high'))) } },
+      ConsistentRead: true,
+    });
     const state = JSON.parse(stored.Item?.s?.S ?? '{}') as { incidents: { findingIds: string[]; pages: unknown[] }[] };
     expect(state.incidents).toHaveLength(1);
     expect(state.incidents[0]?.findingIds).toHaveLength(2);

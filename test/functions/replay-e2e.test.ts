@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -23,7 +22,7 @@ import { parseRevision } from '../../rules/core/evidence.ts';
 import type { Finding } from '../../rules/core/finding.ts';
 import { catalogue, RULES } from '../../rules/index.ts';
 import { jsonLinesOf, record, runCli, tempTree } from '../cli/helpers.ts';
-import { createStateTable, deleteTable, dynamoClient } from '../support/dynamodb.ts';
+import { createStateTable, deleteTable, dynamoClient, type TestDynamoDb } from '../support/dynamodb.ts';
 import { startS3rver, withDelimiterListing } from '../support/s3rver.ts';
 
 const TRAIL = 'org-trail-logs';
@@ -170,7 +169,7 @@ const archivedFindings = async (client: S3Client, prefix: string): Promise<Findi
 };
 
 describe('replay function end to end (DynamoDB Local, s3rver, mocked SNS) against scan', () => {
-  let dynamo: DynamoDBClient;
+  let dynamo: TestDynamoDb;
   let s3: Awaited<ReturnType<typeof startS3rver>>;
   let table: string;
   const sns = mockClient(SNSClient);

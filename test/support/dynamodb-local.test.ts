@@ -1,19 +1,10 @@
-import {
-  ConditionalCheckFailedException,
-  DescribeTimeToLiveCommand,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  TransactionCanceledException,
-  TransactWriteItemsCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createStateTable, deleteTable, dynamoClient } from './dynamodb.ts';
+import type { DynamoDbError } from '../../functions/shared/adapters/dynamodb-http.ts';
+import { createStateTable, deleteTable, dynamoClient, type TestDynamoDb } from './dynamodb.ts';
 
 /** Proves the engine started by global-setup covers every DynamoDB call the product makes. */
 describe('DynamoDB Local (global setup)', () => {
-  let client: DynamoDBClient;
+  let client: TestDynamoDb;
   let table: string;
   beforeAll(async () => {
     client = dynamoClient(inject('dynamoEndpoint'));
@@ -32,27 +23,25 @@ describe('DynamoDB Local (global setup)', () => {
     } finally {
       await deleteTable(client, other);
     }
-    const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
+    const ttl = await client.call('DescribeTimeToLive', { TableName: table });
     expect(ttl.TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'ttl' });
   });
 
   it('rejects a second conditional put, returning the old item on request', async () => {
     const put = () =>
-      client.send(
-        new PutItemCommand({
-          TableName: table,
-          Item: { pk: { S: 'dedup#1' }, ttl: { N: '4102444800' } },
-          ConditionExpression: 'attribute_not_exists(pk)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
+      client.call('PutItem', {
+        TableName: table,
+        Item: { pk: { S: 'dedup#1' }, ttl: { N: '4102444800' } },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
     await put();
     const error = await put().then(
       () => undefined,
       (e: unknown) => e,
     );
-    expect(error).toBeInstanceOf(ConditionalCheckFailedException);
-    expect((error as ConditionalCheckFailedException).Item).toEqual({
+    expect(error).toMatchObject({ name: 'ConditionalCheckFailedException' });
+    expect((error as DynamoDbError).Item).toEqual({
       pk: { S: 'dedup#1' },
       ttl: { N: '4102444800' },
     });
@@ -60,25 +49,50 @@ describe('DynamoDB Local (global setup)', () => {
 
   it('increments a counter with UpdateItem ADD', async () => {
     const add = () =>
-      client.send(
-        new UpdateItemCommand({
-          TableName: table,
-          Key: { pk: { S: 'counter#1' } },
-          UpdateExpression: 'ADD #n :one',
-          ExpressionAttributeNames: { '#n': 'n' },
-          ExpressionAttributeValues: { ':one': { N: '1' } },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
+      client.call('UpdateItem', {
+        TableName: table,
+        Key: { pk: { S: 'counter#1' } },
+        UpdateExpression: 'ADD #n :one',
+        ExpressionAttributeNames: { '#n': 'n' },
+        ExpressionAttributeValues: { ':one': { N: '1' } },
+        ReturnValues: 'UPDATED_NEW',
+      });
     await add();
     const second = await add();
     expect(second.Attributes).toEqual({ n: { N: '2' } });
   });
 
   it('commits a TransactWriteItems atomically and cancels it whole when a condition fails', async () => {
-    await client.send(
-      new TransactWriteItemsCommand({
+    await client.call('TransactWriteItems', {
+      TransactItems: [
+        {
+          Put: {
+            TableName: table,
+            Item: { pk: { S: 'tx#a' } },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Update: {
+            TableName: table,
+            Key: { pk: { S: 'tx#b' } },
+            UpdateExpression: 'SET v = :v',
+            ExpressionAttributeValues: { ':v': { S: 'one' } },
+          },
+        },
+      ],
+    });
+    const again = await client
+      .call('TransactWriteItems', {
         TransactItems: [
+          {
+            Update: {
+              TableName: table,
+              Key: { pk: { S: 'tx#b' } },
+              UpdateExpression: 'SET v = :v',
+              ExpressionAttributeValues: { ':v': { S: 'two' } },
+            },
+          },
           {
             Put: {
               TableName: table,
@@ -86,49 +100,18 @@ describe('DynamoDB Local (global setup)', () => {
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
-          {
-            Update: {
-              TableName: table,
-              Key: { pk: { S: 'tx#b' } },
-              UpdateExpression: 'SET v = :v',
-              ExpressionAttributeValues: { ':v': { S: 'one' } },
-            },
-          },
         ],
-      }),
-    );
-    const again = await client
-      .send(
-        new TransactWriteItemsCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: table,
-                Key: { pk: { S: 'tx#b' } },
-                UpdateExpression: 'SET v = :v',
-                ExpressionAttributeValues: { ':v': { S: 'two' } },
-              },
-            },
-            {
-              Put: {
-                TableName: table,
-                Item: { pk: { S: 'tx#a' } },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-          ],
-        }),
-      )
+      })
       .then(
         () => undefined,
         (e: unknown) => e,
       );
-    expect(again).toBeInstanceOf(TransactionCanceledException);
-    expect((again as TransactionCanceledException).CancellationReasons?.map((r) => r.Code)).toEqual([
+    expect(again).toMatchObject({ name: 'TransactionCanceledException' });
+    expect((again as DynamoDbError).CancellationReasons?.map((r) => r.Code)).toEqual([
       'None',
       'ConditionalCheckFailed',
     ]);
-    const b = await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: 'tx#b' } } }));
+    const b = await client.call('GetItem', { TableName: table, Key: { pk: { S: 'tx#b' } } });
     expect(b.Item?.v).toEqual({ S: 'one' });
   });
 });

@@ -4,7 +4,6 @@ import { createRequire } from 'node:module';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from './dynamodb.ts';
 
 /**
@@ -198,7 +197,7 @@ const launch = async (dir: string, port: number): Promise<DynamoDbLocal> => {
     return `${what}${output ? `\n--- DynamoDB Local output ---\n${output}` : ''}`;
   };
 
-  const client = dynamoClient(endpoint);
+  const client = dynamoClient(endpoint, { maxAttempts: 1, timeoutMs: 2_000 });
   try {
     const deadline = started + START_TIMEOUT_MS;
     for (;;) {
@@ -211,7 +210,7 @@ const launch = async (dir: string, port: number): Promise<DynamoDbLocal> => {
         );
       }
       try {
-        await client.send(new ListTablesCommand({}), { abortSignal: AbortSignal.timeout(2_000) });
+        await client.call('ListTables', {});
         return { endpoint, startupMs: Math.round(performance.now() - started), stop };
       } catch {
         // not listening yet

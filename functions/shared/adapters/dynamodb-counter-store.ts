@@ -1,9 +1,9 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Clock, CounterRequest, CounterResult, CounterStore } from '../../../rules/core/ports.ts';
 import type { WindowState } from '../../../rules/core/window.ts';
 import { applyWindow, EMPTY_WINDOW } from '../../../rules/core/window.ts';
 import { updateJsonItem } from './dynamodb-json-item.ts';
 import { itemKey, mapLimit } from './dynamodb-keys.ts';
+import type { DynamoDb } from './dynamodb-port.ts';
 
 /**
  * `CounterStore` on DynamoDB: one item per (rule, group) key holding the window state. Each key is read
@@ -11,7 +11,7 @@ import { itemKey, mapLimit } from './dynamodb-keys.ts';
  * two handlers racing on one key can never both fire: the loser re-reads the winner's claim.
  */
 export const createDynamoCounterStore = (
-  client: DynamoDBClient,
+  client: DynamoDb,
   tableName: string,
   options: { readonly concurrency?: number; readonly clock?: Clock } = {},
 ): CounterStore => {

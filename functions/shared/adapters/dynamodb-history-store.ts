@@ -1,9 +1,9 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { History } from '../../../rules/core/history.ts';
 import { EMPTY_HISTORY, recordSightings } from '../../../rules/core/history.ts';
 import type { Clock, HistoryRequest, HistoryResult, HistoryStore } from '../../../rules/core/ports.ts';
 import { updateJsonItem } from './dynamodb-json-item.ts';
 import { itemKey, mapLimit } from './dynamodb-keys.ts';
+import type { DynamoDb } from './dynamodb-port.ts';
 
 const DAY_S = 86_400;
 
@@ -14,7 +14,7 @@ const DAY_S = 86_400;
  * the earliest, so replayed old events do not write already-expired items).
  */
 export const createDynamoHistoryStore = (
-  client: DynamoDBClient,
+  client: DynamoDb,
   tableName: string,
   options: { readonly concurrency?: number; readonly clock?: Clock } = {},
 ): HistoryStore => {

@@ -1,9 +1,9 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { IncidentAssignment, IncidentScopeState } from '../../../rules/core/incident.ts';
 import { byScope, correlate, EMPTY_SCOPE, scopeExpiresAt } from '../../../rules/core/incident.ts';
 import type { Clock, IncidentResult, IncidentStore } from '../../../rules/core/ports.ts';
 import { updateJsonItem } from './dynamodb-json-item.ts';
 import { itemKey, mapLimit } from './dynamodb-keys.ts';
+import type { DynamoDb } from './dynamodb-port.ts';
 
 /**
  * `IncidentStore` on DynamoDB: one item per scope (drill flag, account, actor) holding its recent incidents, read
@@ -12,7 +12,7 @@ import { itemKey, mapLimit } from './dynamodb-keys.ts';
  * actor has one incident and one page. A redelivered batch finds its findings placed and writes nothing.
  */
 export const createDynamoIncidentStore = (
-  client: DynamoDBClient,
+  client: DynamoDb,
   tableName: string,
   options: { readonly concurrency?: number; readonly clock?: Clock } = {},
 ): IncidentStore => {

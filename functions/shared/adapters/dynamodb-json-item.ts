@@ -1,5 +1,5 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDb } from './dynamodb-port.ts';
+import { isDynamoDbError } from './dynamodb-port.ts';
 
 /** Conflicting writers re-read and re-apply; more than this many conflicts in a row means something is wrong. */
 const MAX_ATTEMPTS = 8;
@@ -15,7 +15,7 @@ export type JsonItemUpdate<R> =
  * re-read and re-apply: no update is ever lost, and two handlers never both act on the same old state.
  */
 export const updateJsonItem = async <S, R>(p: {
-  readonly client: DynamoDBClient;
+  readonly client: DynamoDb;
   readonly tableName: string;
   readonly pk: string;
   readonly empty: S;
@@ -26,31 +26,31 @@ export const updateJsonItem = async <S, R>(p: {
   readonly expiresAt: (next: S) => number;
 }): Promise<JsonItemUpdate<R>> => {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const out = await p.client.send(
-      new GetItemCommand({ TableName: p.tableName, Key: { pk: { S: p.pk } }, ConsistentRead: true }),
-    );
+    const out = await p.client.call('GetItem', {
+      TableName: p.tableName,
+      Key: { pk: { S: p.pk } },
+      ConsistentRead: true,
+    });
     const version = Number(out.Item?.v?.N ?? '0');
     const raw = out.Item?.s?.S;
     const current = raw === undefined ? p.empty : (p.decode ?? ((s: S) => s))(JSON.parse(raw) as S);
     const { next, result, unchanged } = p.apply(current);
     if (unchanged) return { ok: true, result };
     try {
-      await p.client.send(
-        new PutItemCommand({
-          TableName: p.tableName,
-          Item: {
-            pk: { S: p.pk },
-            s: { S: JSON.stringify(next) },
-            v: { N: String(version + 1) },
-            ttl: { N: String(p.expiresAt(next)) },
-          },
-          ConditionExpression: version === 0 ? 'attribute_not_exists(pk)' : 'v = :v',
-          ...(version === 0 ? {} : { ExpressionAttributeValues: { ':v': { N: String(version) } } }),
-        }),
-      );
+      await p.client.call('PutItem', {
+        TableName: p.tableName,
+        Item: {
+          pk: { S: p.pk },
+          s: { S: JSON.stringify(next) },
+          v: { N: String(version + 1) },
+          ttl: { N: String(p.expiresAt(next)) },
+        },
+        ConditionExpression: version === 0 ? 'attribute_not_exists(pk)' : 'v = :v',
+        ...(version === 0 ? {} : { ExpressionAttributeValues: { ':v': { N: String(version) } } }),
+      });
       return { ok: true, result };
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) continue;
+      if (isDynamoDbError(err, 'ConditionalCheckFailedException')) continue;
       return { ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
     }
   }

@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  ConditionalCheckFailedException,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
 import type { Finding } from '../../../rules/core/finding.ts';
 import { foldInto, MAX_EVENT_IDS } from '../../../rules/core/finding.ts';
 import type { Admission, Clock, FindingLedger } from '../../../rules/core/ports.ts';
 import { DeliveryInProgress } from '../../../rules/core/ports.ts';
 import { itemKey } from './dynamodb-keys.ts';
+import type { DynamoDb } from './dynamodb-port.ts';
+import { isDynamoDbError } from './dynamodb-port.ts';
 
 const MAX_ATTEMPTS = 8;
 /**
@@ -42,20 +37,14 @@ export interface LedgerOptions {
  * `FindingLedger` on DynamoDB, one item per dedup key: which finding paged inside the window, and whether
  * its delivery completed. Conditional writes make admission race-free across concurrent handlers.
  */
-export const createDynamoLedger = (
-  client: DynamoDBClient,
-  tableName: string,
-  options: LedgerOptions = {},
-): FindingLedger => {
+export const createDynamoLedger = (client: DynamoDb, tableName: string, options: LedgerOptions = {}): FindingLedger => {
   const clock = options.clock ?? { now: () => Date.now() };
   const claimMs = options.claimMs ?? DEFAULT_CLAIM_MS;
   const token = options.token ?? randomUUID();
   const myClaim = (): Claim => ({ token, until: clock.now() + claimMs });
 
   const read = async (pk: string): Promise<Entry | undefined> => {
-    const out = await client.send(
-      new GetItemCommand({ TableName: tableName, Key: { pk: { S: pk } }, ConsistentRead: true }),
-    );
+    const out = await client.call('GetItem', { TableName: tableName, Key: { pk: { S: pk } }, ConsistentRead: true });
     const item = out.Item;
     if (item === undefined) return undefined;
     const claim = item.c?.S ? (JSON.parse(item.c.S) as Claim) : undefined;
@@ -84,22 +73,20 @@ export const createDynamoLedger = (
       finding.eventIds.length > MAX_EVENT_IDS
         ? { ...finding, eventIds: finding.eventIds.slice(-MAX_EVENT_IDS) }
         : finding;
-    await client.send(
-      new PutItemCommand({
-        TableName: tableName,
-        Item: {
-          pk: { S: pk },
-          id: { S: finding.id },
-          f: { S: JSON.stringify(trimmed) },
-          d: { BOOL: delivered },
-          ...(claim ? { c: { S: JSON.stringify(claim) } } : {}),
-          v: { N: String((previous?.version ?? 0) + 1) },
-          ttl: { N: String(expiresAt) },
-        },
-        ConditionExpression: previous === undefined ? 'attribute_not_exists(pk)' : 'v = :v',
-        ...(previous === undefined ? {} : { ExpressionAttributeValues: { ':v': { N: String(previous.version) } } }),
-      }),
-    );
+    await client.call('PutItem', {
+      TableName: tableName,
+      Item: {
+        pk: { S: pk },
+        id: { S: finding.id },
+        f: { S: JSON.stringify(trimmed) },
+        d: { BOOL: delivered },
+        ...(claim ? { c: { S: JSON.stringify(claim) } } : {}),
+        v: { N: String((previous?.version ?? 0) + 1) },
+        ttl: { N: String(expiresAt) },
+      },
+      ConditionExpression: previous === undefined ? 'attribute_not_exists(pk)' : 'v = :v',
+      ...(previous === undefined ? {} : { ExpressionAttributeValues: { ':v': { N: String(previous.version) } } }),
+    });
   };
 
   /** Deliver the entry's finding if no other handler's claim holds; the claim is taken with the write. */
@@ -138,7 +125,7 @@ export const createDynamoLedger = (
         }
         return { kind: 'fold', finding: merged };
       } catch (err) {
-        if (err instanceof ConditionalCheckFailedException) continue;
+        if (isDynamoDbError(err, 'ConditionalCheckFailedException')) continue;
         throw err;
       }
     }
@@ -147,42 +134,38 @@ export const createDynamoLedger = (
 
   const delivered = async (finding: Finding, dedupKey: string): Promise<void> => {
     try {
-      await client.send(
-        new UpdateItemCommand({
-          TableName: tableName,
-          Key: { pk: { S: itemKey('dedup', dedupKey) } },
-          // Bumping the version makes a racing fold (read before this, written after) fail its condition and
-          // re-read, instead of writing back `d = false` and letting a later admission page again.
-          UpdateExpression: `SET d = :t, v = v + :one${finding.incidentId ? ', inc = :inc' : ''} REMOVE c`,
-          ConditionExpression: 'id = :id',
-          ExpressionAttributeValues: {
-            ':t': { BOOL: true },
-            ':id': { S: finding.id },
-            ':one': { N: '1' },
-            ...(finding.incidentId ? { ':inc': { S: finding.incidentId } } : {}),
-          },
-        }),
-      );
+      await client.call('UpdateItem', {
+        TableName: tableName,
+        Key: { pk: { S: itemKey('dedup', dedupKey) } },
+        // Bumping the version makes a racing fold (read before this, written after) fail its condition and
+        // re-read, instead of writing back `d = false` and letting a later admission page again.
+        UpdateExpression: `SET d = :t, v = v + :one${finding.incidentId ? ', inc = :inc' : ''} REMOVE c`,
+        ConditionExpression: 'id = :id',
+        ExpressionAttributeValues: {
+          ':t': { BOOL: true },
+          ':id': { S: finding.id },
+          ':one': { N: '1' },
+          ...(finding.incidentId ? { ':inc': { S: finding.incidentId } } : {}),
+        },
+      });
     } catch (err) {
       // A newer finding took the key after the window expired: ours was delivered all the same.
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      if (!isDynamoDbError(err, 'ConditionalCheckFailedException')) throw err;
     }
   };
 
   const release = async (finding: Finding, dedupKey: string): Promise<void> => {
     try {
-      await client.send(
-        new UpdateItemCommand({
-          TableName: tableName,
-          Key: { pk: { S: itemKey('dedup', dedupKey) } },
-          UpdateExpression: 'SET v = v + :one REMOVE c',
-          // Only our own claim: a newer holder's claim must stand.
-          ConditionExpression: 'id = :id AND contains(c, :token)',
-          ExpressionAttributeValues: { ':id': { S: finding.id }, ':token': { S: token }, ':one': { N: '1' } },
-        }),
-      );
+      await client.call('UpdateItem', {
+        TableName: tableName,
+        Key: { pk: { S: itemKey('dedup', dedupKey) } },
+        UpdateExpression: 'SET v = v + :one REMOVE c',
+        // Only our own claim: a newer holder's claim must stand.
+        ConditionExpression: 'id = :id AND contains(c, :token)',
+        ExpressionAttributeValues: { ':id': { S: finding.id }, ':token': { S: token }, ':one': { N: '1' } },
+      });
     } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      if (!isDynamoDbError(err, 'ConditionalCheckFailedException')) throw err;
     }
   };
 
