@@ -439,13 +439,13 @@ async function* bytesEvents(
           continue;
         }
         if (piece.kind === 'cut') {
+          // Named as a whole parse named it (a bad line, or an unreadable pretty-printed document), and the
+          // records before the cut are kept.
           yield* flush(state);
-          const where = at === undefined ? '' : ` on line ${at}`;
-          yield {
-            kind: 'unreadable',
-            file,
-            message: `invalid JSON document${where}: it ends inside its records array; kept ${index} complete records before it`,
-          };
+          const kept = index === 0 ? '' : `; kept ${index} complete records before it`;
+          yield opening.multiline || opening.container === ''
+            ? { kind: 'unreadable', file, message: `invalid JSON document: ${END_OF_INPUT}${kept}` }
+            : { kind: 'bad-event', file, at: { kind: 'line', line }, message: `invalid JSON: ${END_OF_INPUT}${kept}` };
           return;
         }
         break;
@@ -478,6 +478,9 @@ async function* bytesEvents(
   yield* flush(state);
   yield { kind: 'read', file, bytes: counter.bytes };
 }
+
+/** What `JSON.parse` says of a document cut short. */
+const END_OF_INPUT = 'Unexpected end of JSON input';
 
 const isBlankByte = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
