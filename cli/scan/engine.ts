@@ -8,6 +8,7 @@ import type { FileScan } from './pool.ts';
 import { createFilePool } from './pool.ts';
 import type { WorkerItem } from './protocol.ts';
 import { pick } from './protocol.ts';
+import { workerSource } from './worker-source.ts';
 
 /** Anything read that is not an event: bad lines, unreadable files, a file read to its end, a walk skip. */
 export type ScanNotice =
@@ -125,7 +126,12 @@ const inWorkers = async (
     await feeder.feed(item.count, item.at, item.events);
   };
 
-  const pool = createFilePool(jobs, { selectors: options.catalogue.rules.map((r) => r.on) }, WORKER_LIMITS);
+  const pool = createFilePool(
+    jobs,
+    { selectors: options.catalogue.rules.map((r) => r.on) },
+    await workerSource(),
+    WORKER_LIMITS,
+  );
   const readAhead = Math.max(1, options.readAhead ?? jobs * 2);
   // Results are taken strictly in input order. Files run ahead by at most `readAhead`, and each holds at most
   // REPLY_WINDOW pieces here before its worker waits, so memory stays bounded however many files there are and

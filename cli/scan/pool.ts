@@ -1,8 +1,8 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import { Worker } from 'node:worker_threads';
 import type { ToWorker, WorkerItem, WorkerReply, WorkerSetup, WorkerTask } from './protocol.ts';
+import type { WorkerSource } from './worker-source.ts';
 
-const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
 /** Files queued at each worker, so a worker never waits on a round trip for its next file. */
 const DEPTH = 2;
 
@@ -50,7 +50,12 @@ const deliver = (job: Job, piece: Piece, last: boolean): void => {
  * the file it was reading is reported unreadable after what it had sent, the files queued behind it go to a
  * fresh worker. `resourceLimits` caps each worker's heap (a worker over it dies and is replaced, as above).
  */
-export const createFilePool = (jobs: number, setup: WorkerSetup, resourceLimits?: ResourceLimits): FilePool => {
+export const createFilePool = (
+  jobs: number,
+  setup: WorkerSetup,
+  source: WorkerSource,
+  resourceLimits?: ResourceLimits,
+): FilePool => {
   const queue: Job[] = [];
   const slots: Slot[] = [];
   let nextTask = 0;
@@ -72,7 +77,11 @@ export const createFilePool = (jobs: number, setup: WorkerSetup, resourceLimits?
   };
 
   const spawn = (slot: Slot): void => {
-    const worker = new Worker(ENTRY, { workerData: setup, ...(resourceLimits ? { resourceLimits } : {}) });
+    const options = { workerData: setup, ...(resourceLimits ? { resourceLimits } : {}) };
+    const worker =
+      source.kind === 'script'
+        ? new Worker(source.code, { ...options, eval: true })
+        : new Worker(source.entry, options);
     slot.worker = worker;
     const fail = (why: string): void => {
       if (closing || slot.worker !== worker) return;
