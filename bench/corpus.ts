@@ -1,22 +1,23 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
+import { createGzip, gzip as gzipCallback } from 'node:zlib';
 import type { OrgShape } from '../examples/day.ts';
 import { planDay } from '../examples/day.ts';
 import { deliveredAt, objectKey } from '../examples/generate.ts';
 import type { CtRecord } from '../examples/model.ts';
-import { byStartThenKey, MINUTE, rngFrom } from '../examples/model.ts';
+import { at, byStartThenKey, MINUTE, rngFrom } from '../examples/model.ts';
 import { team } from '../examples/org.ts';
 import { scenarioPlan } from '../examples/scenarios.ts';
 
 /**
  * The bench corpus: the example organisation scaled to a large one (100 teams of people, deploys and busy
  * workloads in the same two accounts), about a million events in gzipped CloudTrail log files of 1,000–5,000
- * records, with the example scenarios sprinkled over a few teams. Generated once into .bench/ and reused
- * while the generator and shape are unchanged.
+ * records, with the example scenarios sprinkled over a few teams, plus one log file of over 200 MB of text (a
+ * busy account's hour as one object: memory must stay bounded whatever the file size). Generated once into
+ * .bench/ and reused while the generator and shape are unchanged.
  */
 
 export const BENCH_SHAPE: OrgShape = { teams: 100, workloadFactor: 10 };
@@ -106,6 +107,51 @@ const createDelivery = (dir: string) => {
   };
 };
 
+/** Uncompressed size of the one large log file. */
+export const LARGE_FILE_BYTES = 200 * 1024 * 1024;
+
+/**
+ * The large log file: records of another day of the same organisation (its own seed, so no event repeats the
+ * corpus's), in start order, written as one `{"Records":[…]}` document through a gzip stream until it holds
+ * {@link LARGE_FILE_BYTES} of text.
+ */
+export const writeLargeFile = async (dir: string): Promise<{ events: number; bytes: number }> => {
+  const seed = `${SEED}-large`;
+  const key = objectKey('111122223333', 'us-east-1', at(12), 'LargeFile0000000');
+  const target = join(dir, ...key.split('/'));
+  mkdirSync(dirname(target), { recursive: true });
+  const gzip = createGzip({ level: 6 });
+  const out = createWriteStream(target);
+  gzip.pipe(out);
+  let text = 0;
+  let events = 0;
+  let parts: string[] = ['{"Records":['];
+  const drain = async (): Promise<void> => {
+    const chunk = parts.join('');
+    parts = [];
+    text += Buffer.byteLength(chunk);
+    if (!gzip.write(chunk)) await new Promise<void>((resolve) => gzip.once('drain', () => resolve()));
+  };
+  for (const activity of planDay(BENCH_SHAPE, seed)) {
+    if (text >= LARGE_FILE_BYTES) break;
+    const records: CtRecord[] = [];
+    activity.run({ rng: rngFrom(seed, activity.key), emit: (r) => records.push(r) });
+    for (const r of records) {
+      parts.push(events === 0 ? JSON.stringify(r) : `,${JSON.stringify(r)}`);
+      events++;
+    }
+    if (parts.length >= 1000) await drain();
+  }
+  parts.push(']}');
+  await drain();
+  await new Promise<void>((resolve, reject) => {
+    out.once('finish', () => resolve());
+    out.once('error', reject);
+    gzip.end();
+  });
+  return { events, bytes: out.bytesWritten };
+};
+
 /**
  * Generate the corpus. Activities are expanded in start order; records wait in per-minute buckets of their
  * delivery time and go to their file once no later activity can add to that minute, so files come out in
@@ -150,7 +196,9 @@ export const generateCorpus = async (dir: string, log: (line: string) => void): 
   }
   await flushBefore(Number.POSITIVE_INFINITY);
   const { files, bytes, events } = await delivery.end();
-  return { version: corpusVersion(), events, files, bytes };
+  log('  writing the large log file …');
+  const large = await writeLargeFile(dir);
+  return { version: corpusVersion(), events: events + large.events, files: files + 1, bytes: bytes + large.bytes };
 };
 
 /** The corpus in .bench/corpus, generated only when missing or made by another generator version. */

@@ -1,19 +1,5 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { coverageCommand } from './commands/coverage.ts';
-import { docsCommand } from './commands/docs.ts';
-import { drillCommand } from './commands/drill.ts';
-import { drillsCommand } from './commands/drills.ts';
-import { exportCommand } from './commands/export.ts';
-import { metricsCommand } from './commands/metrics.ts';
-import { policyCommand } from './commands/policy.ts';
-import { replayCommand } from './commands/replay.ts';
-import { reviewCommand } from './commands/review.ts';
-import { rulesCommand } from './commands/rules.ts';
-import { scanCommand } from './commands/scan.ts';
-import { triageCommand } from './commands/triage.ts';
-import { validateTrailCommand } from './commands/validate-trail.ts';
-import { verifyCommand } from './commands/verify.ts';
 import type { Io } from './io.ts';
 import { EXIT, errorLine } from './io.ts';
 import type { CommandName } from './usage.ts';
@@ -24,22 +10,26 @@ export type { Io } from './io.ts';
 
 type Command = (args: readonly string[], io: Io, usage: () => void) => Promise<number>;
 
-/** Every command; `--help` and the help test go over this registry, so a new command cannot lack usage. */
+/**
+ * Every command; `--help` and the help test go over this registry, so a new command cannot lack usage. Each is
+ * loaded when run: `scan` need not carry the AWS SDK clients of `drill` or `replay` (memory is part of its budget).
+ */
 export const COMMANDS: Readonly<Record<CommandName, Command>> = {
-  scan: (args, io, usage) => scanCommand(args, io, usage),
-  rules: (args, io, usage) => rulesCommand(args, io, usage),
-  verify: (args, io, usage) => verifyCommand(args, io, usage),
-  export: (args, io, usage) => exportCommand(args, io, usage),
-  docs: (args, io, usage) => docsCommand(args, io, usage),
-  drill: (args, io, usage) => drillCommand(args, io, usage),
-  drills: (args, io, usage) => drillsCommand(args, io, usage),
-  coverage: (args, io, usage) => coverageCommand(args, io, usage),
-  triage: (args, io, usage) => triageCommand(args, io, usage),
-  metrics: (args, io, usage) => metricsCommand(args, io, usage),
-  review: (args, io, usage) => reviewCommand(args, io, usage),
-  policy: (args, io, usage) => policyCommand(args, io, usage),
-  replay: (args, io, usage) => replayCommand(args, io, usage),
-  'validate-trail': (args, io, usage) => validateTrailCommand(args, io, usage),
+  scan: async (args, io, usage) => (await import('./commands/scan.ts')).scanCommand(args, io, usage),
+  rules: async (args, io, usage) => (await import('./commands/rules.ts')).rulesCommand(args, io, usage),
+  verify: async (args, io, usage) => (await import('./commands/verify.ts')).verifyCommand(args, io, usage),
+  export: async (args, io, usage) => (await import('./commands/export.ts')).exportCommand(args, io, usage),
+  docs: async (args, io, usage) => (await import('./commands/docs.ts')).docsCommand(args, io, usage),
+  drill: async (args, io, usage) => (await import('./commands/drill.ts')).drillCommand(args, io, usage),
+  drills: async (args, io, usage) => (await import('./commands/drills.ts')).drillsCommand(args, io, usage),
+  coverage: async (args, io, usage) => (await import('./commands/coverage.ts')).coverageCommand(args, io, usage),
+  triage: async (args, io, usage) => (await import('./commands/triage.ts')).triageCommand(args, io, usage),
+  metrics: async (args, io, usage) => (await import('./commands/metrics.ts')).metricsCommand(args, io, usage),
+  review: async (args, io, usage) => (await import('./commands/review.ts')).reviewCommand(args, io, usage),
+  policy: async (args, io, usage) => (await import('./commands/policy.ts')).policyCommand(args, io, usage),
+  replay: async (args, io, usage) => (await import('./commands/replay.ts')).replayCommand(args, io, usage),
+  'validate-trail': async (args, io, usage) =>
+    (await import('./commands/validate-trail.ts')).validateTrailCommand(args, io, usage),
 };
 
 const isCommand = (name: string): name is CommandName => Object.hasOwn(COMMANDS, name);

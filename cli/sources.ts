@@ -17,6 +17,8 @@ import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { toAuditEvent } from '../rules/core/events.ts';
 import type { AuditEvent } from '../rules/core/types.ts';
+import type { RecordSplitter } from './record-splitter.ts';
+import { createRecordSplitter, OPENING_PEEK, openingOf } from './record-splitter.ts';
 
 /** One thing to read: a file found on disk, or standard input. */
 export type Input =
@@ -167,7 +169,7 @@ function* walkDirectory(path: string, visited: Set<string>): Generator<WalkResul
 export async function* readInput(input: Input, batchSize: number): AsyncGenerator<ReadResult> {
   if (input.kind === 'stdin') {
     const counter = { bytes: 0 };
-    yield* textEvents(STDIN_NAME, decode(decompress(bytesOf(input.stream, counter))), batchSize, counter);
+    yield* bytesEvents(STDIN_NAME, decompress(bytesOf(input.stream, counter)), batchSize, counter);
     return;
   }
   const file = input.path;
@@ -196,7 +198,7 @@ export async function* readInput(input: Input, batchSize: number): AsyncGenerato
   if (size > WHOLE_FILE_LIMIT) {
     const counter = { bytes: 0 };
     const stream = createReadStream(file, { fd, highWaterMark: 1024 * 1024 });
-    yield* textEvents(file, decode(decompress(bytesOf(stream, counter))), batchSize, counter);
+    yield* bytesEvents(file, decompress(bytesOf(stream, counter)), batchSize, counter);
     return;
   }
   let buf: Buffer;
@@ -217,20 +219,20 @@ export async function* readInput(input: Input, batchSize: number): AsyncGenerato
  */
 export async function* readBytes(file: string, buf: Buffer, batchSize: number): AsyncGenerator<ReadResult> {
   const size = buf.length;
-  let text: string | undefined;
+  let bytes: Buffer | undefined;
   try {
-    text = wholeText(buf);
+    bytes = wholeBytes(buf);
   } catch {
     // A damaged archive: inflate it as a stream instead, which keeps every record before the damage and says
     // where the damage is.
-    text = undefined;
+    bytes = undefined;
   }
-  if (text === undefined) {
-    // Inflates to more than a whole-text read should hold: stream it from the compressed bytes instead.
-    yield* textEvents(file, decode(decompress(bytesOf([buf], { bytes: 0 }))), batchSize, { bytes: size });
+  if (bytes === undefined) {
+    // Inflates to more than a whole read should hold: stream it from the compressed bytes instead.
+    yield* bytesEvents(file, decompress(bytesOf([buf], { bytes: 0 })), batchSize, { bytes: size });
     return;
   }
-  yield* textEvents(file, [text], batchSize, { bytes: size });
+  yield* bytesEvents(file, [bytes], batchSize, { bytes: size });
 }
 
 const isGzip = (buf: Uint8Array): boolean => buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
@@ -240,11 +242,11 @@ const GUNZIP_CHUNK = 256 * 1024;
 /** Text up to this size is decoded in one piece; a file that inflates to more is streamed. */
 export const WHOLE_TEXT_LIMIT = 32 * 1024 * 1024;
 
-/** The whole text of a small file, or `undefined` when it inflates beyond {@link WHOLE_TEXT_LIMIT}. */
-const wholeText = (buf: Buffer): string | undefined => {
-  if (!isGzip(buf)) return buf.toString('utf8');
+/** The inflated bytes of a small file, or `undefined` when it inflates beyond {@link WHOLE_TEXT_LIMIT}. */
+const wholeBytes = (buf: Buffer): Buffer | undefined => {
+  if (!isGzip(buf)) return buf;
   try {
-    return gunzipSync(buf, { chunkSize: GUNZIP_CHUNK, maxOutputLength: WHOLE_TEXT_LIMIT }).toString('utf8');
+    return gunzipSync(buf, { chunkSize: GUNZIP_CHUNK, maxOutputLength: WHOLE_TEXT_LIMIT });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return undefined;
     throw err;
@@ -367,13 +369,144 @@ export const layoutOf = (head: string, eof: boolean): Mode | undefined => {
 
 const BOM = 0xfeff;
 
+/**
+ * Read a byte stream. A log file document or a JSON array goes through the record splitter, so memory is bounded
+ * by a group of records whatever the file's size; documents on consecutive lines (JSON Lines of log files) are
+ * each split and named by their line. Anything else is read as text (JSON Lines of records or EventBridge events,
+ * one pretty-printed record), from the line it starts on.
+ */
+async function* bytesEvents(
+  file: string,
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
+  batchSize: number,
+  counter: { readonly bytes: number },
+): AsyncGenerator<ReadResult> {
+  const source = (async function* () {
+    yield* chunks;
+  })();
+  const state: ParseState = { file, batchSize, batch: [], line: 0, rest: '', notes: undefined, pending: [] };
+  let head: Buffer = Buffer.alloc(0);
+  let eof = false;
+  /** The line the next document starts on. */
+  let line = 1;
+  let splitter: RecordSplitter | undefined;
+  const pull = async (): Promise<void> => {
+    const next = await source.next();
+    if (next.done === true) eof = true;
+    else head = head.length === 0 ? next.value : Buffer.concat([head, next.value]);
+  };
+  try {
+    for (;;) {
+      // Blank lines between documents.
+      for (;;) {
+        let i = 0;
+        while (i < head.length && isBlankByte(head[i])) {
+          if (head[i] === 0x0a) line++;
+          i++;
+        }
+        head = head.subarray(i);
+        if (head.length > 0 || eof) break;
+        await pull();
+      }
+      if (head.length === 0) break;
+      while (head.length < OPENING_PEEK && !eof) await pull();
+      const opening = openingOf(head, eof);
+      if (opening.kind !== 'records') {
+        yield* flush(state);
+        splitter = undefined;
+        yield* textEvents(file, decode(prepend(head, source)), batchSize, counter, line - 1);
+        return;
+      }
+      // A pretty-printed document (or the first line's) names records by index alone, as a whole parse did.
+      const at = opening.multiline || line === 1 ? undefined : line;
+      splitter = createRecordSplitter(opening.container);
+      splitter.push(head.subarray(opening.length));
+      head = Buffer.alloc(0);
+      let index = 0;
+      for (;;) {
+        const piece = splitter.next();
+        if (piece.kind === 'more') {
+          const next = await source.next();
+          if (next.done === true) {
+            eof = true;
+            splitter.end();
+          } else splitter.push(next.value);
+          continue;
+        }
+        if (piece.kind === 'values') {
+          yield* arrayEvents(state, piece.values, opening.container, at, index, piece.bad);
+          index += piece.values.length;
+          continue;
+        }
+        if (piece.kind === 'cut') {
+          // Named as a whole parse named it (a bad line, or an unreadable pretty-printed document), and the
+          // records before the cut are kept.
+          yield* flush(state);
+          const kept = index === 0 ? '' : `; kept ${index} complete records before it`;
+          yield opening.multiline || opening.container === ''
+            ? { kind: 'unreadable', file, message: `invalid JSON document: ${END_OF_INPUT}${kept}` }
+            : { kind: 'bad-event', file, at: { kind: 'line', line }, message: `invalid JSON: ${END_OF_INPUT}${kept}` };
+          return;
+        }
+        break;
+      }
+      head = splitter.rest();
+      if (opening.multiline) {
+        // A pretty-printed document is the whole file: what follows it (other than blanks) is not JSON.
+        let i = 0;
+        for (;;) {
+          while (i < head.length && isBlankByte(head[i])) i++;
+          if (i < head.length || eof) break;
+          await pull();
+        }
+        if (i < head.length) {
+          yield* flush(state);
+          yield { kind: 'unreadable', file, message: 'invalid JSON document: unexpected text after the document' };
+          return;
+        }
+      }
+    }
+  } catch (err) {
+    // Damage part way (a truncated gzip): the records before it were read; say where the damage is.
+    yield* flush(state);
+    const kept = splitter === undefined ? '' : `; kept ${splitter.count()} complete records before it`;
+    yield { kind: 'unreadable', file, message: `${describeIoError(err)}${kept}` };
+    return;
+  } finally {
+    await source.return(undefined);
+  }
+  yield* flush(state);
+  yield { kind: 'read', file, bytes: counter.bytes };
+}
+
+/** What `JSON.parse` says of a document cut short. */
+const END_OF_INPUT = 'Unexpected end of JSON input';
+
+const isBlankByte = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/** `head`, then the rest of `source`. */
+async function* prepend(head: Buffer, source: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  if (head.length > 0) yield head;
+  for (let next = await source.next(); next.done !== true; next = await source.next()) yield next.value;
+}
+
 async function* textEvents(
   file: string,
   chunks: AsyncIterable<string> | Iterable<string>,
   batchSize: number,
   counter: { readonly bytes: number },
+  /** Lines already read before `chunks` (by `bytesEvents`). */
+  linesBefore = 0,
 ): AsyncGenerator<ReadResult> {
-  const state: ParseState = { file, batchSize, batch: [], line: 0, rest: '', notes: undefined, pending: [] };
+  const state: ParseState = {
+    file,
+    batchSize,
+    batch: [],
+    line: linesBefore,
+    rest: '',
+    notes: undefined,
+    pending: [],
+  };
   let mode: Mode | undefined;
   let head = '';
   const parts: string[] = [];
@@ -560,9 +693,15 @@ function* arrayEvents(
   values: readonly unknown[],
   container: 'Records' | '',
   line?: number,
+  /** The index in the array of `values[0]` (the record splitter hands an array over in pieces). */
+  first = 0,
+  /** Elements that were not JSON, by their index in `values`. */
+  bad?: ReadonlyMap<number, string>,
 ): Generator<ReadResult> {
-  for (let index = 0; index < values.length; index++) {
-    const problem = push(state, values[index]);
+  for (let k = 0; k < values.length; k++) {
+    const index = first + k;
+    const invalid = bad?.get(k);
+    const problem = invalid ?? push(state, values[k]);
     if (state.notes !== undefined) {
       placeNotes(
         state,

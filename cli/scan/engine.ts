@@ -4,9 +4,11 @@ import type { AuditEvent } from '../../rules/core/types.ts';
 import { createBatchFeeder, createPositionFeeder } from '../batches.ts';
 import type { ReadResult, WalkResult } from '../sources.ts';
 import { readInput } from '../sources.ts';
+import type { FileScan } from './pool.ts';
 import { createFilePool } from './pool.ts';
 import type { WorkerItem } from './protocol.ts';
 import { pick } from './protocol.ts';
+import { workerSource } from './worker-source.ts';
 
 /** Anything read that is not an event: bad lines, unreadable files, a file read to its end, a walk skip. */
 export type ScanNotice =
@@ -98,6 +100,12 @@ const inThread = async (
   return { ...range, jobs: 1 };
 };
 
+/**
+ * Heap caps for each scan worker: a worker holds a piece of one file at a time (about 100 MB of old space is
+ * ample), and a small young generation keeps each thread's resident memory low; peak RSS counts every thread.
+ */
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 4 } as const;
+
 const inWorkers = async (
   inputs: readonly WalkResult[],
   options: EngineOptions,
@@ -118,22 +126,28 @@ const inWorkers = async (
     await feeder.feed(item.count, item.at, item.events);
   };
 
-  const pool = createFilePool(jobs, { selectors: options.catalogue.rules.map((r) => r.on) });
+  const pool = createFilePool(
+    jobs,
+    { selectors: options.catalogue.rules.map((r) => r.on) },
+    await workerSource(),
+    WORKER_LIMITS,
+  );
   const readAhead = Math.max(1, options.readAhead ?? jobs * 2);
-  // Results are taken strictly in input order; files run ahead by at most `readAhead`, so memory stays bounded
-  // however many files there are.
-  const ahead: Promise<readonly WorkerItem[]>[] = [];
+  // Results are taken strictly in input order. Files run ahead by at most `readAhead`, and each holds at most
+  // REPLY_WINDOW pieces here before its worker waits, so memory stays bounded however many files there are and
+  // however large each is.
+  const ahead: (FileScan | undefined)[] = [];
   let next = 0;
   const fill = (): void => {
     while (ahead.length < readAhead && next < inputs.length) {
       const input = inputs[next++] as WalkResult;
-      ahead.push(input.kind === 'file' ? pool.scan(input.path, options.batchSize) : Promise.resolve([]));
+      ahead.push(input.kind === 'file' ? pool.scan(input.path, options.batchSize) : undefined);
     }
   };
   try {
     fill();
     for (const input of inputs) {
-      const results = await (ahead.shift() as Promise<readonly WorkerItem[]>);
+      const scan = ahead.shift();
       fill();
       if (input.kind === 'skipped' || input.kind === 'unreadable') hooks.onNotice?.(input);
       else if (input.kind === 'stdin') {
@@ -141,7 +155,11 @@ const inWorkers = async (
         for await (const result of readInput(input, options.batchSize)) {
           await take(result.kind === 'events' ? pick(options.catalogue, result.events) : result);
         }
-      } else for (const item of results) await take(item);
+      } else if (scan !== undefined) {
+        for (let items = await scan.next(); items !== undefined; items = await scan.next()) {
+          for (const item of items) await take(item);
+        }
+      }
     }
     await feeder.end();
   } finally {

@@ -1,19 +1,34 @@
+import type { ResourceLimits } from 'node:worker_threads';
 import { Worker } from 'node:worker_threads';
-import type { WorkerItem, WorkerReply, WorkerSetup, WorkerTask } from './protocol.ts';
+import type { ToWorker, WorkerItem, WorkerReply, WorkerSetup, WorkerTask } from './protocol.ts';
+import type { WorkerSource } from './worker-source.ts';
 
-const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
 /** Files queued at each worker, so a worker never waits on a round trip for its next file. */
 const DEPTH = 2;
 
-/** Scan workers that read files; a file's items come back whole, in read order. */
+/** One file being read by a worker: its items in read order, piece by piece. */
+export interface FileScan {
+  /** The next piece of the file's items; `undefined` once the file is read. */
+  readonly next: () => Promise<readonly WorkerItem[] | undefined>;
+}
+
+/** Scan workers that read files; each file's items come back in read order, as they are read. */
 export interface FilePool {
-  readonly scan: (path: string, batchSize: number) => Promise<readonly WorkerItem[]>;
+  readonly scan: (path: string, batchSize: number) => FileScan;
   readonly close: () => Promise<void>;
+}
+
+interface Piece {
+  readonly items: readonly WorkerItem[];
+  /** The worker to tell once the piece is taken (it holds back until then); none for a file's last piece. */
+  readonly ackTo: Worker | undefined;
 }
 
 interface Job {
   readonly task: WorkerTask;
-  readonly done: (items: readonly WorkerItem[]) => void;
+  readonly pieces: Piece[];
+  ended: boolean;
+  wake: (() => void) | undefined;
 }
 
 interface Slot {
@@ -22,22 +37,38 @@ interface Slot {
   readonly posted: Job[];
 }
 
+const deliver = (job: Job, piece: Piece, last: boolean): void => {
+  job.pieces.push(piece);
+  if (last) job.ended = true;
+  const wake = job.wake;
+  job.wake = undefined;
+  wake?.();
+};
+
 /**
  * `jobs` worker threads. A worker that dies (out of memory, a crash in a native module) never kills the scan:
- * the file it was reading is reported unreadable, the files queued behind it go to a fresh worker.
+ * the file it was reading is reported unreadable after what it had sent, the files queued behind it go to a
+ * fresh worker. `resourceLimits` caps each worker's heap (a worker over it dies and is replaced, as above).
  */
-export const createFilePool = (jobs: number, setup: WorkerSetup): FilePool => {
+export const createFilePool = (
+  jobs: number,
+  setup: WorkerSetup,
+  source: WorkerSource,
+  resourceLimits?: ResourceLimits,
+): FilePool => {
   const queue: Job[] = [];
   const slots: Slot[] = [];
   let nextTask = 0;
   let closing = false;
+
+  const post = (worker: Worker, message: ToWorker): void => worker.postMessage(message);
 
   const dispatch = (slot: Slot): void => {
     while (slot.posted.length < DEPTH) {
       const job = queue.shift();
       if (job === undefined) return;
       slot.posted.push(job);
-      slot.worker.postMessage(job.task);
+      post(slot.worker, job.task);
     }
   };
   const dispatchAll = (): void => {
@@ -46,13 +77,26 @@ export const createFilePool = (jobs: number, setup: WorkerSetup): FilePool => {
   };
 
   const spawn = (slot: Slot): void => {
-    const worker = new Worker(ENTRY, { workerData: setup });
+    const options = { workerData: setup, ...(resourceLimits ? { resourceLimits } : {}) };
+    const worker =
+      source.kind === 'script'
+        ? new Worker(source.code, { ...options, eval: true })
+        : new Worker(source.entry, options);
     slot.worker = worker;
     const fail = (why: string): void => {
       if (closing || slot.worker !== worker) return;
       const [lost, ...rest] = slot.posted.splice(0);
       queue.unshift(...rest);
-      lost?.done([{ kind: 'unreadable', file: lost.task.path, message: `scan worker failed: ${why}` }]);
+      if (lost !== undefined) {
+        deliver(
+          lost,
+          {
+            items: [{ kind: 'unreadable', file: lost.task.path, message: `scan worker failed: ${why}` }],
+            ackTo: undefined,
+          },
+          true,
+        );
+      }
       void worker.terminate();
       spawn(slot);
       dispatchAll();
@@ -60,9 +104,10 @@ export const createFilePool = (jobs: number, setup: WorkerSetup): FilePool => {
     worker.on('message', (reply: WorkerReply) => {
       const at = slot.posted.findIndex((j) => j.task.task === reply.task);
       if (at < 0) return;
-      const [job] = slot.posted.splice(at, 1);
-      job?.done(reply.items);
-      dispatchAll();
+      const job = slot.posted[at] as Job;
+      if (reply.last) slot.posted.splice(at, 1);
+      deliver(job, { items: reply.items, ackTo: reply.last ? undefined : worker }, reply.last);
+      if (reply.last) dispatchAll();
     });
     worker.on('error', (err) => fail(err instanceof Error ? err.message : String(err)));
     worker.on('exit', (code) => fail(`exited with code ${code}`));
@@ -75,11 +120,28 @@ export const createFilePool = (jobs: number, setup: WorkerSetup): FilePool => {
   }
 
   return {
-    scan: (path, batchSize) =>
-      new Promise((done) => {
-        queue.push({ task: { task: nextTask++, path, batchSize }, done });
-        dispatchAll();
-      }),
+    scan: (path, batchSize) => {
+      const job: Job = {
+        task: { kind: 'scan', task: nextTask++, path, batchSize },
+        pieces: [],
+        ended: false,
+        wake: undefined,
+      };
+      queue.push(job);
+      dispatchAll();
+      const next = async (): Promise<readonly WorkerItem[] | undefined> => {
+        while (job.pieces.length === 0) {
+          if (job.ended) return undefined;
+          await new Promise<void>((resolve) => {
+            job.wake = resolve;
+          });
+        }
+        const piece = job.pieces.shift() as Piece;
+        if (piece.ackTo !== undefined) post(piece.ackTo, { kind: 'ack', task: job.task.task });
+        return piece.items;
+      };
+      return { next };
+    },
     close: async () => {
       closing = true;
       await Promise.all(slots.map((s) => s.worker.terminate()));

@@ -23,15 +23,35 @@ export type WorkerItem =
     };
 
 export interface WorkerTask {
+  readonly kind: 'scan';
   readonly task: number;
   readonly path: string;
   readonly batchSize: number;
 }
 
+/** The main thread took a reply of `task`: the worker may read on (see {@link REPLY_WINDOW}). */
+export interface WorkerAck {
+  readonly kind: 'ack';
+  readonly task: number;
+}
+
+export type ToWorker = WorkerTask | WorkerAck;
+
+/**
+ * A file's items come back in pieces as it is read (one per batch of events, with the notices before it), so
+ * a 200 MB file never sits whole in a worker or in a message; `last` closes the file.
+ */
 export interface WorkerReply {
   readonly task: number;
   readonly items: readonly WorkerItem[];
+  readonly last: boolean;
 }
+
+/**
+ * Replies of one file a worker may have sent that the main thread has not taken yet. The main thread takes files
+ * in input order, so a worker ahead of it stops after this many: read-ahead is bounded in pieces, not files.
+ */
+export const REPLY_WINDOW = 2;
 
 export interface WorkerSetup {
   /** What each rule of the main thread's catalogue listens to (`rule.on`): all a worker needs to pick events. */

@@ -1,8 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectorCatalogue } from '../../rules/core/engine.ts';
 import { describeIoError, readInput } from '../sources.ts';
-import type { WorkerItem, WorkerReply, WorkerSetup, WorkerTask } from './protocol.ts';
-import { pick } from './protocol.ts';
+import type { ToWorker, WorkerItem, WorkerReply, WorkerSetup, WorkerTask } from './protocol.ts';
+import { pick, REPLY_WINDOW } from './protocol.ts';
 
 /**
  * One scan worker: reads, gunzips and parses the files it is given and selects the events some rule (or the
@@ -16,22 +16,61 @@ const setup = workerData as WorkerSetup;
 // Selectors, not rules: the worker loads no rule code, so it starts fast and picks exactly what they select.
 const catalogue = selectorCatalogue(setup.selectors);
 
-const scanFile = async (task: WorkerTask): Promise<WorkerReply> => {
-  const items: WorkerItem[] = [];
+/** Replies sent per task and not yet taken, and who waits for one to be taken. */
+const credits = new Map<number, { unacked: number; wake: (() => void) | undefined }>();
+
+const send = async (task: number, items: readonly WorkerItem[], last: boolean): Promise<void> => {
+  const reply: WorkerReply = { task, items, last };
+  port.postMessage(reply);
+  if (last) {
+    credits.delete(task);
+    return;
+  }
+  let credit = credits.get(task);
+  if (credit === undefined) {
+    credit = { unacked: 0, wake: undefined };
+    credits.set(task, credit);
+  }
+  credit.unacked++;
+  // Backpressure: wait until the main thread takes a piece, so nothing queues without bound on either side.
+  while (credit.unacked >= REPLY_WINDOW) {
+    const waiting = credit;
+    await new Promise<void>((resolve) => {
+      waiting.wake = resolve;
+    });
+  }
+};
+
+const scanFile = async (task: WorkerTask): Promise<void> => {
+  let items: WorkerItem[] = [];
   try {
     for await (const result of readInput({ kind: 'file', path: task.path }, task.batchSize)) {
-      items.push(result.kind === 'events' ? pick(catalogue, result.events) : result);
+      if (result.kind !== 'events') {
+        items.push(result);
+        continue;
+      }
+      items.push(pick(catalogue, result.events));
+      await send(task.task, items, false);
+      items = [];
     }
-    return { task: task.task, items };
   } catch (err) {
     // readInput reports bad input as results; anything else is a fault of ours, named, never a dead worker.
     items.push({ kind: 'unreadable', file: task.path, message: `scan worker failed: ${describeIoError(err)}` });
-    return { task: task.task, items };
   }
+  await send(task.task, items, true);
 };
 
 // One file at a time, in the order posted: the pool queues a few ahead so this thread never idles.
 let chain: Promise<void> = Promise.resolve();
-port.on('message', (task: WorkerTask) => {
-  chain = chain.then(async () => port.postMessage(await scanFile(task)));
+port.on('message', (message: ToWorker) => {
+  if (message.kind === 'ack') {
+    const credit = credits.get(message.task);
+    if (credit === undefined) return;
+    credit.unacked--;
+    const wake = credit.wake;
+    credit.wake = undefined;
+    wake?.();
+    return;
+  }
+  chain = chain.then(() => scanFile(message));
 });
