@@ -271,7 +271,7 @@ describe('responseView', () => {
   it('puts a finding in its incident when the incident is known, else in a case of its own', () => {
     const member = inIncident(finding(1), INC);
     const lost = inIncident(finding(2), 'deadbeefdeadbeefdeadbeefdeadbeef');
-    const odd = { ...finding(3), incidentId: 42 } as Finding;
+    const odd = { ...finding(3), incidentId: 42 } as unknown as Finding;
     const view = responseView(evidence({ findings: [member, lost, odd], incidents: [incident()] }));
     expect(view.cases.map((c) => [c.kind, c.id, c.findings.map((f) => f.id)])).toEqual([
       ['finding', hex(2), [hex(2)]],
