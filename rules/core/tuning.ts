@@ -103,6 +103,7 @@ export interface MetricsInput {
 
 /** Nearest-rank percentile of sorted values. */
 export const percentile = (sorted: readonly number[], p: number): number | null => {
+  // Stryker disable next-line ConditionalExpression: equivalent: with no values the rank is 1, sorted[-1] is undefined and `?? null` below gives null as well
   if (sorted.length === 0) return null;
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[Math.min(sorted.length, rank) - 1] ?? null;
@@ -223,6 +224,7 @@ export const computeMetrics = (input: MetricsInput): TuningMetrics => {
     }
   }
   const casesOf = (members: readonly Finding[]): ResponseCase[] => [
+    // Stryker disable next-line StringLiteral,ArrayDeclaration: equivalent: every finding here came from a case of `cases`, so its case is always found and neither fallback applies
     ...new Set(members.flatMap((f) => caseById.get(view.caseOf.get(f.id) ?? '') ?? [])),
   ];
   const controlsOfRule = (ruleId: string): readonly Control[] =>
@@ -259,6 +261,7 @@ export const computeMetrics = (input: MetricsInput): TuningMetrics => {
         casesOf(members),
         view.findingState,
         pagesByControl.get(control) ?? 0,
+        // Stryker disable next-line StringLiteral: equivalent: no rule has an empty id, so any other placeholder also has no controls
         missed.filter((d) => controlsOfRule(d.ruleId ?? '').includes(control)).length,
         sla,
         asOf,

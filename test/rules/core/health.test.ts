@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { findingId } from '../../../rules/core/finding.ts';
 import type { HealthObservation } from '../../../rules/core/health.ts';
-import { DEFAULT_HEALTH_SETTINGS, deriveHealth, silenceTransition } from '../../../rules/core/health.ts';
+import {
+  buildHealthFinding,
+  DEFAULT_HEALTH_SETTINGS,
+  deriveHealth,
+  silenceTransition,
+} from '../../../rules/core/health.ts';
 import { CONTROLS } from '../../../rules/core/types.ts';
 
 const NOW = Date.parse('2026-11-02T10:17:00Z');
@@ -130,5 +135,177 @@ describe('silenceTransition', () => {
     ['moved after opening: resolve', beat(last + 1), open, 'resolve'],
   ] as const)('%s', (_name, h, current, expected) => {
     expect(silenceTransition(h, current, NOW)?.kind).toBe(expected);
+  });
+});
+
+/** What on-call reads in each health finding: the resource, the call that observed it and the details. */
+describe('health finding contents', () => {
+  const shown = (obs: HealthObservation[], now = NOW) =>
+    deriveHealth(obs, now).map(({ finding: f }) => ({
+      ruleId: f.ruleId,
+      groupKey: f.groupKey,
+      resources: f.resources,
+      eventName: f.eventName,
+      details: f.details,
+    }));
+  const failedCheck: HealthObservation = {
+    kind: 'check-failed',
+    ...where,
+    check: 'cloudtrail:GetTrailStatus',
+    target: 'org-trail',
+    errorCode: 'ThrottlingException',
+    message: 'Rate exceeded',
+  };
+  const trailKey = '111122223333/eu-west-1/org-trail';
+
+  it.each<[string, HealthObservation[], ReturnType<typeof shown>]>([
+    [
+      'not logging (an old delivery of a stopped trail is not also a delay)',
+      [trail({ isLogging: false, latestDeliveryTimeMs: NOW - 5 * HOUR })],
+      [
+        {
+          ruleId: 'health.trail-not-logging',
+          groupKey: trailKey,
+          resources: ['org-trail'],
+          eventName: 'GetTrailStatus',
+          details: ['IsLogging: false'],
+        },
+      ],
+    ],
+    [
+      'delivery error',
+      [trail({ latestDeliveryError: 'AccessDenied' })],
+      [
+        {
+          ruleId: 'health.trail-delivery-error',
+          groupKey: trailKey,
+          resources: ['org-trail'],
+          eventName: 'GetTrailStatus',
+          details: ['LatestDeliveryError: AccessDenied'],
+        },
+      ],
+    ],
+    ['an empty delivery error is no error', [trail({ latestDeliveryError: '' })], []],
+    [
+      'delivery 70 min old',
+      [trail({ latestDeliveryTimeMs: NOW - 70 * 60_000 })],
+      [
+        {
+          ruleId: 'health.trail-delivery-delayed',
+          groupKey: trailKey,
+          resources: ['org-trail'],
+          eventName: 'GetTrailStatus',
+          details: ['LatestDeliveryTime: 2026-11-02T09:07:00.000Z (70 min ago; allowed 60 min)'],
+        },
+      ],
+    ],
+    [
+      'management events dropped',
+      [trail({ managementEventsSelected: false })],
+      [
+        {
+          ruleId: 'health.management-events-not-selected',
+          groupKey: trailKey,
+          resources: ['org-trail'],
+          eventName: 'GetEventSelectors',
+          details: ['No event selector includes management events.'],
+        },
+      ],
+    ],
+    [
+      'recorder stopped with no status',
+      [recorder({ recording: false, lastStatus: undefined })],
+      [
+        {
+          ruleId: 'health.config-recorder-stopped',
+          groupKey: '111122223333/eu-west-1/default',
+          resources: ['default'],
+          eventName: 'DescribeConfigurationRecorderStatus',
+          details: ['recording: false'],
+        },
+      ],
+    ],
+    [
+      'recorder failing with an error message',
+      [recorder({ lastStatus: 'FAILURE', lastErrorCode: 'AccessDenied', lastErrorMessage: 'role gone' })],
+      [
+        {
+          ruleId: 'health.config-recorder-stopped',
+          groupKey: '111122223333/eu-west-1/default',
+          resources: ['default'],
+          eventName: 'DescribeConfigurationRecorderStatus',
+          details: ['recording: true', 'lastStatus: FAILURE', 'lastError: AccessDenied (role gone)'],
+        },
+      ],
+    ],
+    [
+      'recorder failing with an error code only',
+      [recorder({ lastStatus: 'FAILURE', lastErrorCode: 'AccessDenied' })],
+      [
+        {
+          ruleId: 'health.config-recorder-stopped',
+          groupKey: '111122223333/eu-west-1/default',
+          resources: ['default'],
+          eventName: 'DescribeConfigurationRecorderStatus',
+          details: ['recording: true', 'lastStatus: FAILURE', 'lastError: AccessDenied'],
+        },
+      ],
+    ],
+    [
+      'check failed',
+      [failedCheck],
+      [
+        {
+          ruleId: 'health.check-failed',
+          groupKey: '111122223333/eu-west-1/cloudtrail:GetTrailStatus:org-trail',
+          resources: ['org-trail'],
+          eventName: 'cloudtrail:GetTrailStatus',
+          details: [
+            'cloudtrail:GetTrailStatus on org-trail failed: ThrottlingException: Rate exceeded',
+            'The state this check watches is unknown until it succeeds again.',
+          ],
+        },
+      ],
+    ],
+    [
+      'silence of 7 h',
+      [beat(NOW - 7 * HOUR)],
+      [
+        {
+          ruleId: 'health.pipeline-silent',
+          groupKey: '111122223333/eu-west-1/events',
+          resources: [],
+          eventName: 'Heartbeat',
+          details: ['Last event: 2026-11-02T03:17:00.000Z (420 min ago; allowed 360 min)'],
+        },
+      ],
+    ],
+  ])('%s', (_name, obs, expected) => {
+    expect(shown(obs)).toEqual(expected);
+  });
+
+  it('marks every health finding high-criticality, a real one (not a drill), with no triggering events', () => {
+    const all = deriveHealth([trail({ isLogging: false }), recorder({ recording: false }), beat(0), failedCheck], NOW);
+    expect(all).toHaveLength(4);
+    for (const { finding } of all) {
+      expect(finding).toMatchObject({ criticality: 'high', eventIds: [], drill: false, count: 1, threshold: null });
+    }
+  });
+
+  it('leaves details out of a finding that has none', () => {
+    const { finding } = buildHealthFinding(
+      {
+        ...where,
+        ruleId: 'health.never-heard-from',
+        groupKey: 'x',
+        windowStartMs: NOW,
+        nowMs: NOW,
+        resources: [],
+        eventName: 'Heartbeat',
+        details: [],
+      },
+      DEFAULT_HEALTH_SETTINGS,
+    );
+    expect(finding).not.toHaveProperty('details');
   });
 });

@@ -6,10 +6,19 @@ import {
   classifyCommand,
   DEPRECATED_RUNTIMES,
   deprecatedSince,
+  documentNameOf,
+  functionNameOf,
   installCommands,
+  isApprovedImage,
   launchedImages,
+  launchTemplateOf,
   outsideLayers,
+  requestedLayers,
+  requestedRuntime,
   templateImage,
+  templateName,
+  unapprovedImages,
+  visibleCommands,
 } from '../../../rules/core/software.ts';
 import { fixture } from '../../../rules/fixtures/index.ts';
 
@@ -152,6 +161,116 @@ describe('service users', () => {
         serviceUsers: ['svc-*'],
         software: { approvedImages: ['ami-0123456789abcdef0'], approvedLayerAccounts: [] },
       },
+    });
+  });
+});
+
+describe('software helpers at their edges', () => {
+  const call = (requestParameters: unknown, responseElements: unknown = null): CloudTrailRecord =>
+    ({
+      eventTime: '2026-11-02T10:00:00Z',
+      eventSource: 'ec2.amazonaws.com',
+      eventName: 'RunInstances',
+      eventID: 'e1',
+      awsRegion: 'eu-west-1',
+      recipientAccountId: '111122223333',
+      userIdentity: { type: 'IAMUser', accountId: '111122223333' },
+      requestParameters,
+      responseElements,
+    }) as CloudTrailRecord;
+  const withImages = (approvedImages: string[]) => ({
+    ...DEFAULT_DETECTION_CONFIG,
+    software: { approvedImages, approvedLayerAccounts: [] },
+  });
+
+  it('reads images from a bare list too, once each, and skips entries without one', () => {
+    expect(
+      launchedImages(
+        call(
+          { instancesSet: [{ imageId: 'ami-1' }, { imageId: 7 }, 'ami-x', { imageId: 'ami-2' }] },
+          {
+            instancesSet: { items: [{ imageId: 'ami-1' }, { imageId: 'ami-3' }] },
+          },
+        ),
+      ),
+    ).toEqual(['ami-1', 'ami-2', 'ami-3']);
+    expect(launchedImages(call({ instancesSet: { items: 'ami-1' } }))).toEqual([]);
+  });
+
+  it.each<[string, unknown, string | undefined]>([
+    ['id with version', { launchTemplate: { launchTemplateId: 'lt-1', version: '$Latest' } }, 'lt-1 version $Latest'],
+    ['id without version', { launchTemplate: { launchTemplateId: 'lt-1' } }, 'lt-1'],
+    ['name when there is no id', { launchTemplate: { launchTemplateName: 'web', version: '3' } }, 'web version 3'],
+    ['a numeric version is not read', { launchTemplate: { launchTemplateId: 'lt-1', version: 3 } }, 'lt-1'],
+    ['neither id nor name', { launchTemplate: { version: '3' } }, undefined],
+    ['no template', { instancesSet: {} }, undefined],
+    ['a template that is a string', { launchTemplate: 'lt-1' }, undefined],
+  ])('launchTemplateOf: %s', (_name, params, expected) => {
+    expect(launchTemplateOf(call(params))).toBe(expected);
+  });
+
+  it.each<[string, unknown, unknown, string]>([
+    ['CreateLaunchTemplate name', { CreateLaunchTemplateRequest: { LaunchTemplateName: 'web' } }, null, 'web'],
+    ['version by id', { CreateLaunchTemplateVersionRequest: { LaunchTemplateId: 'lt-1' } }, null, 'lt-1'],
+    ['version by name', { CreateLaunchTemplateVersionRequest: { LaunchTemplateName: 'web' } }, null, 'web'],
+    [
+      'created id from the response',
+      {},
+      { CreateLaunchTemplateResponse: { launchTemplate: { launchTemplateId: 'lt-2' } } },
+      'lt-2',
+    ],
+    [
+      'versioned id from the response',
+      {},
+      { CreateLaunchTemplateVersionResponse: { launchTemplateVersion: { launchTemplateId: 'lt-3' } } },
+      'lt-3',
+    ],
+    ['nothing to go on', {}, null, 'unknown-launch-template'],
+  ])('templateName: %s', (_name, req, res, expected) => {
+    expect(templateName(call(req, res))).toBe(expected);
+  });
+
+  it('approves only listed images, and says why each other one is not', () => {
+    expect(isApprovedImage('ami-1', withImages(['ami-1']))).toBe(true);
+    expect(isApprovedImage('ami-2', withImages(['ami-1']))).toBe(false);
+    expect(isApprovedImage('ami-1', DEFAULT_DETECTION_CONFIG)).toBe(false);
+    expect(unapprovedImages(['ami-1', 'ami-2'], withImages(['ami-1']))).toEqual([
+      'ami-2 is not in software.approvedImages',
+    ]);
+    expect(unapprovedImages(['ami-1'], DEFAULT_DETECTION_CONFIG)).toEqual([
+      'ami-1: no approved images are configured (software.approvedImages), so none is approved',
+    ]);
+  });
+
+  it('reads the runtime, the function name and the layers a call set', () => {
+    expect(requestedRuntime(call({ runtime: 'python3.8' }))).toBe('python3.8');
+    expect(requestedRuntime(call({ runtime: 3 }))).toBeUndefined();
+    expect(functionNameOf(call({ functionName: 'f' }, { functionName: 'g' }))).toBe('f');
+    expect(functionNameOf(call({}, { functionName: 'g' }))).toBe('g');
+    expect(functionNameOf(call({}))).toBe('unknown-function');
+    expect(requestedLayers(call({ layers: ['arn:a', 5, 'arn:b'] }))).toEqual(['arn:a', 'arn:b']);
+    expect(requestedLayers(call({ layers: 'arn:a' }))).toEqual([]);
+  });
+
+  it.each<[string, unknown, string[] | undefined]>([
+    ['a list of commands', { parameters: { commands: ['yum install x', 9, 'ls'] } }, ['yum install x', 'ls']],
+    ['one command as a string', { parameters: { commands: 'apt-get install x' } }, ['apt-get install x']],
+    ['parameters without commands', { parameters: { workingDirectory: ['/'] } }, []],
+    ['parameters hidden', { parameters: 'HIDDEN_DUE_TO_SECURITY_REASONS' }, undefined],
+    ['no parameters', {}, undefined],
+  ])('visibleCommands: %s', (_name, params, expected) => {
+    expect(visibleCommands(call(params))).toEqual(expected);
+  });
+
+  it('names a document not given as unknown, and reads a shared document by its name', () => {
+    expect(documentNameOf(call({ documentName: 'AWS-RunShellScript' }))).toBe('AWS-RunShellScript');
+    expect(classifyCommand(call({}))).toEqual({ kind: 'other', document: 'unknown-document' });
+    expect(
+      classifyCommand(call({ documentName: 'arn:aws:ssm:eu-west-1:444455556666:document/AWS-InstallApplication' })),
+    ).toEqual({ kind: 'install-document', document: 'AWS-InstallApplication' });
+    expect(classifyCommand(call({ documentName: 'Custom-Doc', parameters: { commands: ['yum install x'] } }))).toEqual({
+      kind: 'other',
+      document: 'Custom-Doc',
     });
   });
 });
