@@ -45,6 +45,7 @@ export interface ArnParts {
 export const parseArn = (arn: string): ArnParts | undefined => {
   const m = /^arn:(aws[a-z-]*):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|aws|):(.+)$/.exec(arn);
   if (m === null) return undefined;
+  // Stryker disable next-line StringLiteral: every group of the pattern is mandatory, so no default is ever used
   const [, partition = '', service = '', region = '', account = '', resource = ''] = m;
   const typed = /^([A-Za-z0-9-]+)[/:]/.exec(resource);
   return { partition, service, region, account, resource, resourceType: typed?.[1] ?? '' };

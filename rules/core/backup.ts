@@ -22,14 +22,13 @@ export const backupPlanArns = (e: CloudTrailRecord): string[] => {
  */
 export const shortestRetentionDays = (e: CloudTrailRecord): number | undefined => {
   const rules = param(e.requestParameters, 'backupPlan', 'rules');
-  const list = Array.isArray(rules) ? rules : rules === undefined || rules === null ? [] : [rules];
-  const days = list.flatMap((r) => {
-    const value = param(
-      typeof r === 'object' && r !== null && !Array.isArray(r) ? r : {},
-      'lifecycle',
-      'deleteAfterDays',
-    );
+  // One rule may be logged as that rule rather than a list of one. `param` reads nothing out of a value that is
+  // not an object (null, text, a nested list), so wrapping each entry lets it do every shape check.
+  const list = Array.isArray(rules) ? rules : [rules ?? null];
+  const days = list.flatMap((rule) => {
+    const value = param({ rule }, 'rule', 'lifecycle', 'deleteAfterDays');
     const n = typeof value === 'string' ? Number(value) : value;
+    // Stryker disable next-line ConditionalExpression: Number.isFinite is false for every non-number; typeof only narrows the type
     return typeof n === 'number' && Number.isFinite(n) ? [n] : [];
   });
   return days.length === 0 ? undefined : Math.min(...days);

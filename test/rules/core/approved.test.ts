@@ -186,3 +186,86 @@ describe('change tickets (approved.ticketPattern)', () => {
     expect(isApprovedChange(session('deploy-1'), noTickets)).toBe(true);
   });
 });
+
+describe('approved-process edges', () => {
+  const role = 'arn:aws:iam::111122223333:role/deploy-role';
+  const approved = { automationRoles: [role], iacUserAgents: ['cloudformation.amazonaws.com'] };
+
+  it('quotes a missing user agent as empty', () => {
+    expect(unapprovedReasons(call(role, 'AssumedRole'), approved)).toEqual([
+      'user agent "" is not an approved IaC tool',
+    ]);
+  });
+
+  it('lists every change window when a change falls outside all of them', () => {
+    const windows = [
+      { days: ['Mon'], start: '09:00', end: '10:00', timezone: 'UTC' },
+      { days: ['Fri'], start: '14:00', end: '15:00', timezone: 'UTC' },
+    ] as const;
+    const e = { ...call(role, 'AssumedRole', 'cloudformation.amazonaws.com'), eventTime: '2026-11-04T12:00:00Z' };
+    expect(unapprovedReasons(e, { ...approved, changeWindows: windows })).toEqual([
+      '2026-11-04T12:00:00Z is outside every change window (Mon 09:00-10:00 UTC; Fri 14:00-15:00 UTC)',
+    ]);
+  });
+});
+
+describe('change ticket places', () => {
+  const pattern = '^(CHG|INC)-\\d+';
+  const base = call('arn:aws:iam::111122223333:user/alice', 'IAMUser');
+  const assume = (requestParameters: CloudTrailRecord['requestParameters']): CloudTrailRecord => ({
+    ...base,
+    eventSource: 'sts.amazonaws.com',
+    eventName: 'AssumeRole',
+    requestParameters,
+  });
+
+  it.each<[string, CloudTrailRecord['requestParameters'], { ticket: string; where: string }]>([
+    [
+      'the session name an AssumeRole asks for',
+      { roleSessionName: 'CHG-5' },
+      { ticket: 'CHG-5', where: 'requested role session name' },
+    ],
+    [
+      'the sourceIdentity an AssumeRole asks for',
+      { sourceIdentity: 'INC-7' },
+      { ticket: 'INC-7', where: 'requested sourceIdentity' },
+    ],
+    [
+      'the first tag with a name, skipping entries that are not tags',
+      { tags: ['CHG-1', null, { key: 5, value: 'CHG-2' }, { value: 'CHG-4' }, { key: 'change', value: 'CHG-3' }] },
+      { ticket: 'CHG-3', where: 'session tag change' },
+    ],
+  ])('finds a ticket in %s', (_name, requestParameters, sighting) => {
+    expect(changeTicket(assume(requestParameters), pattern)).toEqual(sighting);
+  });
+
+  it('reads request parameters as session places only on STS calls', () => {
+    const notSts: CloudTrailRecord = {
+      ...base,
+      requestParameters: { roleSessionName: 'CHG-5', sourceIdentity: 'CHG-6' },
+    };
+    expect(changeTicket(notSts, pattern)).toBeUndefined();
+  });
+
+  it('takes only strings as tickets: a list or number that reads like one is not', () => {
+    const e = assume({ roleSessionName: ['CHG-1'], sourceIdentity: 4711, tags: [{ key: 'change', value: ['CHG-2'] }] });
+    expect(changeTicket(e, pattern)).toBeUndefined();
+    expect(changeTicket(e, '^\\d+$')).toBeUndefined();
+  });
+
+  it('never matches a place the session does not carry, whatever the pattern', () => {
+    expect(changeTicket(base, 'undefined')).toBeUndefined();
+  });
+
+  it('a bad pattern finds nothing rather than throwing', () => {
+    expect(changeTicket(assume({ roleSessionName: 'CHG-5' }), '(CHG')).toBeUndefined();
+  });
+
+  it('takes the session name only from a well-formed assumed-role ARN', () => {
+    const e: CloudTrailRecord = {
+      ...base,
+      userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/deploy-role/CHG-1\nforged' },
+    };
+    expect(changeTicket(e, pattern)).toBeUndefined();
+  });
+});

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { accountRootArn, partitionOf, regionalArn, resourceArn, s3BucketArn } from '../../../rules/core/arn.ts';
+import {
+  accountRootArn,
+  parseArn,
+  partitionOf,
+  regionalArn,
+  resourceArn,
+  s3BucketArn,
+} from '../../../rules/core/arn.ts';
 import type { CloudTrailRecord } from '../../../rules/core/cloudtrail.ts';
 
 describe('partitionOf', () => {
@@ -64,5 +71,87 @@ describe('ARN builders', () => {
     ['a China account', accountRootArn('aws-cn', '111122223333'), 'arn:aws-cn:iam::111122223333:root'],
   ])('%s', (_name, got, expected) => {
     expect(got).toBe(expected);
+  });
+});
+
+describe('ARNs without a region', () => {
+  // Built inside the test (the table above is built while the file loads, before any test runs).
+  it('names a bucket with neither region nor account, and an account by its root', () => {
+    expect(s3BucketArn('aws-cn', 'logs')).toBe('arn:aws-cn:s3:::logs');
+    expect(accountRootArn('aws-us-gov', '111122223333')).toBe('arn:aws-us-gov:iam::111122223333:root');
+  });
+});
+
+describe('parseArn', () => {
+  it.each([
+    [
+      'arn:aws:iam::111122223333:role/app',
+      {
+        partition: 'aws',
+        service: 'iam',
+        region: '',
+        account: '111122223333',
+        resource: 'role/app',
+        resourceType: 'role',
+      },
+    ],
+    [
+      'arn:aws-us-gov:logs:us-gov-west-1:111122223333:log-group:/aws/cloudtrail',
+      {
+        partition: 'aws-us-gov',
+        service: 'logs',
+        region: 'us-gov-west-1',
+        account: '111122223333',
+        resource: 'log-group:/aws/cloudtrail',
+        resourceType: 'log-group',
+      },
+    ],
+    [
+      'arn:aws:s3:::my-bucket',
+      { partition: 'aws', service: 's3', region: '', account: '', resource: 'my-bucket', resourceType: '' },
+    ],
+    [
+      // An AWS managed policy is owned by `aws`, not by an account.
+      'arn:aws:iam::aws:policy/AdministratorAccess',
+      {
+        partition: 'aws',
+        service: 'iam',
+        region: '',
+        account: 'aws',
+        resource: 'policy/AdministratorAccess',
+        resourceType: 'policy',
+      },
+    ],
+    [
+      // The type is the leading word only: a dotted bucket with a key path has none.
+      'arn:aws-cn:s3:::my.bucket/key',
+      { partition: 'aws-cn', service: 's3', region: '', account: '', resource: 'my.bucket/key', resourceType: '' },
+    ],
+    [
+      'arn:aws:ec2:eu-west-1:111122223333:security-group/sg-1',
+      {
+        partition: 'aws',
+        service: 'ec2',
+        region: 'eu-west-1',
+        account: '111122223333',
+        resource: 'security-group/sg-1',
+        resourceType: 'security-group',
+      },
+    ],
+  ])('%s', (arn, parts) => {
+    expect(parseArn(arn)).toEqual(parts);
+  });
+
+  it.each([
+    ['not an ARN', 'my-bucket'],
+    ['text before the ARN', 'see arn:aws:s3:::my-bucket'],
+    ['another partition family', 'arn:gcp:s3:::my-bucket'],
+    ['an 11-digit account', 'arn:aws:iam::11112222333:role/app'],
+    ['a 13-digit account', 'arn:aws:iam::1111222233334:role/app'],
+    ['no service', 'arn:aws::eu-west-1:111122223333:key/1'],
+    ['no resource', 'arn:aws:iam::111122223333:'],
+    ['a line break in the resource', 'arn:aws:s3:::my-bucket\nforged'],
+  ])('%s is not an ARN', (_name, arn) => {
+    expect(parseArn(arn)).toBeUndefined();
   });
 });

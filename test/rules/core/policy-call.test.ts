@@ -60,3 +60,41 @@ describe('callPolicyExposure', () => {
     expect(accountInArn('arn:aws:s3:::bucket')).toBeUndefined();
   });
 });
+
+describe('policy-call edges', () => {
+  it('searches exactly `depth` objects down, three by default', () => {
+    const deep = { a: { b: { policy: 'third' } } };
+    expect(findParam(deep, ['policy'])).toBe('third');
+    expect(findParam(deep, ['policy'], 2)).toBeUndefined();
+    expect(findParam({ a: { policy: 'second' } }, ['policy'], 2)).toBe('second');
+    expect(findParam({ policy: 'first' }, ['policy'], 0)).toBeUndefined();
+  });
+
+  it('takes a shallower match before a deeper one, and skips lists and empty values', () => {
+    expect(findParam({ wrapper: { policy: 'deep' }, Policy: 'shallow' }, ['policy'])).toBe('shallow');
+    expect(findParam({ list: [{ policy: 'in a list' }], policy: undefined }, ['policy'])).toBeUndefined();
+    expect(findParam({ other: 'x', nested: { POLICY: 'found' } }, ['Policy', 'document'])).toBe('found');
+    expect(findParam({ policy: '' }, ['policy'])).toBe('');
+  });
+
+  it('unwraps at most two envelopes, and stops at a document or when nothing is inside', () => {
+    expect(policyParam(record({ policy: { policy: { policy: open } } }), ['policy'])).toBe(open);
+    const three = { policy: { policy: { policy: { policy: open } } } };
+    expect(policyParam(record(three), ['policy'])).toEqual({ policy: open });
+    const doc = { Statement: [], policy: 'not me' };
+    expect(policyParam(record({ policy: doc }), ['policy'])).toEqual(doc);
+    expect(policyParam(record({ policy: { other: open } }), ['policy'])).toEqual({ other: open });
+  });
+
+  it.each([
+    [undefined, undefined],
+    ['arn:aws:iam::aws:policy/AdministratorAccess', undefined],
+    ['arn:aws:dynamodb:eu-west-1:11112222333:table/t', undefined],
+    ['arn:aws:dynamodb:eu-west-1:1111222233334:table/t', undefined],
+    ['arn:aws:dynamodb:eu-west-1:x111122223333:table/t', undefined],
+    ['444455556666', undefined],
+    ['arn:aws:dynamodb:eu-west-1:444455556666:table/t', '444455556666'],
+  ])('the account in %j is %j', (arn, account) => {
+    expect(accountInArn(arn)).toBe(account);
+  });
+});
