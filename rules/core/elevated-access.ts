@@ -450,5 +450,11 @@ const buildCandidate = (
     details,
     drill: false,
   };
-  return { finding, dedupKey: `${ELEVATED_RULE_ID}|${groupKey}`, dedupWindowMs: settings.dedupWindowMs };
+  // One ledger key per episode (grant key + opening time): repeats of an open finding are duplicates, and a
+  // re-grant after a resolution is a new episode that pages, however soon it comes.
+  return {
+    finding,
+    dedupKey: `${ELEVATED_RULE_ID}|${groupKey}|${openedMs}`,
+    dedupWindowMs: settings.dedupWindowMs,
+  };
 };
