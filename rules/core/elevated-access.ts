@@ -1,6 +1,7 @@
 import type { Finding } from './finding.ts';
 import { findingId } from './finding.ts';
 import { analyzeIdentityPolicy, isAdminManagedPolicyArn } from './iam-policy.ts';
+import type { ObservationRule } from './trail-integrity.ts';
 import type { Control, Severity } from './types.ts';
 
 /**
@@ -457,4 +458,109 @@ const buildCandidate = (
     dedupKey: `${ELEVATED_RULE_ID}|${groupKey}|${openedMs}`,
     dedupWindowMs: settings.dedupWindowMs,
   };
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Documentation and coverage: the rule's cases, run through the real assessment path.
+
+const CASE_NOW = Date.UTC(2026, 11, 7, 12);
+const CASE_ACCOUNT = '111122223333';
+const CASE_ADMIN: ManagedPolicyState = {
+  arn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+  name: 'AdministratorAccess',
+  document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+  tags: {},
+};
+const casePrincipal = (over: Partial<PrincipalState>): PrincipalState => ({
+  arn: `arn:aws:iam::${CASE_ACCOUNT}:user/alice`,
+  type: 'user',
+  name: 'alice',
+  tags: {},
+  managed: [],
+  inline: [],
+  groups: [],
+  ...over,
+});
+
+/** Cases of the rule: the principal's state and how many findings the assessment must give. */
+export const ELEVATED_CASES: readonly {
+  readonly name: string;
+  readonly principal: PrincipalState;
+  readonly config?: readonly TemporaryAccessEntry[];
+  readonly findings: number;
+}[] = [
+  {
+    name: 'AdministratorAccess tagged expires two hours ago',
+    principal: casePrincipal({ managed: [{ ...CASE_ADMIN, tags: { expires: '2026-12-07T10:00:00Z' } }] }),
+    findings: 1,
+  },
+  {
+    name: 'user tagged trailwarden:expires yesterday, admin through a group',
+    principal: casePrincipal({
+      tags: { 'trailwarden:expires': '2026-12-06' },
+      groups: [{ name: 'admins', arn: `arn:aws:iam::${CASE_ACCOUNT}:group/admins`, managed: [CASE_ADMIN], inline: [] }],
+    }),
+    findings: 1,
+  },
+  {
+    name: 'temporaryAccess config entry expired',
+    principal: casePrincipal({ managed: [CASE_ADMIN] }),
+    config: [
+      {
+        principal: `arn:aws:iam::${CASE_ACCOUNT}:user/alice`,
+        expires: '2026-12-07T08:00:00Z',
+        reason: 'incident response',
+      },
+    ],
+    findings: 1,
+  },
+  {
+    name: 'expiry inside the grace period',
+    principal: casePrincipal({ managed: [{ ...CASE_ADMIN, tags: { expires: '2026-12-07T11:50:00Z' } }] }),
+    findings: 0,
+  },
+  {
+    name: 'expired tag on a read-only grant',
+    principal: casePrincipal({
+      managed: [
+        {
+          arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+          name: 'ReadOnlyAccess',
+          document: { Statement: [{ Effect: 'Allow', Action: 's3:Get*', Resource: '*' }] },
+          tags: { expires: '2026-12-01' },
+        },
+      ],
+    }),
+    findings: 0,
+  },
+];
+
+/** The rule with its cases run, for `trailwarden docs` and `coverage`. */
+export const elevatedAccessObservationRules = (): readonly ObservationRule[] => {
+  const failures = ELEVATED_CASES.flatMap((c) => {
+    const out = assessElevatedAccess({
+      account: CASE_ACCOUNT,
+      region: 'us-east-1',
+      principals: [{ ok: true, principal: c.principal }],
+      config: c.config ?? [],
+      memory: [],
+      nowMs: CASE_NOW,
+    });
+    return out.candidates.length === c.findings
+      ? []
+      : [{ name: c.name, reason: `gave ${out.candidates.length} finding(s), expected ${c.findings}` }];
+  });
+  return [
+    {
+      id: ELEVATED_RULE_ID,
+      title: ELEVATED_RULE.title,
+      description: ELEVATED_RULE.description,
+      severity: ELEVATED_RULE.severity,
+      controls: ELEVATED_RULE.controls,
+      mitre: ELEVATED_RULE.mitre,
+      runbook: ELEVATED_RULE.runbook,
+      source: `live IAM state of the pipeline account (elevated-access function, on its schedule, default every 30 minutes): admin-equivalent grants marked temporary by a tag ${EXPIRES_TAG_KEYS.join(' or ')} (ISO date = end of that day UTC, or date-time with a zone) on the policy or the principal, or by detection.temporaryAccess; one finding per (account, principal, grant), resolved when the grant goes or its expiry moves past now`,
+      cases: { total: ELEVATED_CASES.length, passed: ELEVATED_CASES.length - failures.length, failures },
+    },
+  ];
 };
