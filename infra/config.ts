@@ -5,9 +5,12 @@ import type { DrillsConfig } from '../rules/core/drill-run.ts';
 import { parseDrillsConfig } from '../rules/core/drill-run.ts';
 import type { SlaConfig } from '../rules/core/sla.ts';
 import { parseSlaConfig } from '../rules/core/sla.ts';
+import { type ElevatedAccessConfig, parseElevatedAccess } from './elevated-access-config.ts';
 import type { ReplayConfig } from './replay-config.ts';
 import { parseReplayConfig } from './replay-config.ts';
 import { parseTrailIntegrity, type TrailIntegrityConfig } from './trail-integrity-config.ts';
+
+export type { ElevatedAccessConfig } from './elevated-access-config.ts';
 
 export type { TrailIntegrityConfig } from './trail-integrity-config.ts';
 
@@ -64,6 +67,8 @@ export interface TrailwardenConfig {
   readonly org?: OrgConfig;
   /** CloudTrail log-file integrity validation (trail-integrity function); no buckets: not deployed. */
   readonly trailIntegrity: TrailIntegrityConfig;
+  /** The scheduled check for temporary admin access not revoked (`infra/elevated-access-config.ts`). */
+  readonly elevatedAccess: ElevatedAccessConfig;
 }
 
 /** The chat topic (`infra/constructs/chat.ts`): connect it to a Slack or Teams channel in Amazon Q Developer. */
@@ -158,6 +163,7 @@ export const CONTEXT_KEYS = [
   'drills',
   'org',
   'trailIntegrity',
+  'elevatedAccess',
 ] as const;
 export type ConfigContext = Readonly<Partial<Record<(typeof CONTEXT_KEYS)[number], unknown>>>;
 
@@ -207,6 +213,7 @@ const fromContext = (key: string, raw: unknown, errors: string[]): unknown => {
     case 'drills':
     case 'org':
     case 'trailIntegrity':
+    case 'elevatedAccess':
       return parseJson(where, raw, errors);
     default:
       return raw;
@@ -330,6 +337,7 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
   const health = parseHealth(input.health, at);
   const replay = parseReplayConfig(input.replay, at);
   const trailIntegrity = parseTrailIntegrity(input.trailIntegrity, at);
+  const elevatedAccess = parseElevatedAccess(input.elevatedAccess, at);
 
   const changeWindows: ChangeWindow[] = [];
   const rawWindows = input.changeWindows ?? [];
@@ -395,6 +403,7 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
       replay,
       drills: drills.drills,
       trailIntegrity,
+      elevatedAccess,
       // The evaluate function reads windows from its detection config: top-level windows join those there.
       detection: {
         ...detection.config,

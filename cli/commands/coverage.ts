@@ -108,8 +108,8 @@ export const coverageCommand = async (
       const { RULES, catalogue } = await import('../../rules/index.ts');
       const { withDocs } = await import('../../rules/docs.ts');
       const { computeCoverage, UNMONITORED_CONTROLS } = await import('../../rules/core/coverage.ts');
-      const { trailIntegrityObservationRules } = await import('../../rules/core/trail-integrity.ts');
-      return computeCoverage(await withDocs(RULES), catalogue, UNMONITORED_CONTROLS, trailIntegrityObservationRules());
+      const { observationRules } = await import('../../rules/core/observation-rules.ts');
+      return computeCoverage(await withDocs(RULES), catalogue, UNMONITORED_CONTROLS, observationRules());
     })());
   io.stdout.write(`${renderCoverage(result, format, io.isTTY.stdout).join('\n')}\n`);
   return EXIT.ok;

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { drillCaseTable } from '../../rules/core/drill.ts';
-import { trailIntegrityObservationRules } from '../../rules/core/trail-integrity.ts';
+import { observationRules } from '../../rules/core/observation-rules.ts';
 import type { Rule, RuleDocs } from '../../rules/core/types.ts';
 import { parseOptions } from '../args.ts';
 import type { RuleDocEntry } from '../format/rules-markdown.ts';
@@ -74,7 +74,7 @@ export const docsCommand = async (
       name: out,
       path,
       // The registered catalogue's page also lists the rules over observations (trail integrity).
-      text: renderRulesMarkdown(catalogue, entries === undefined ? trailIntegrityObservationRules() : []),
+      text: renderRulesMarkdown(catalogue, entries === undefined ? observationRules() : []),
     },
     ...(full !== undefined
       ? [

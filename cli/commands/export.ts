@@ -6,9 +6,9 @@ import { DIGEST_PREFIX, excerptOf, verifyChain } from '../../rules/core/digest.t
 import { parseDrillRunKey } from '../../rules/core/drill-run.ts';
 import { parseRevision, sha256 } from '../../rules/core/evidence.ts';
 import type { Finding } from '../../rules/core/finding.ts';
+import { observationRules } from '../../rules/core/observation-rules.ts';
 import type { ResponseCase } from '../../rules/core/response.ts';
 import { readResponseEvidence, responseView } from '../../rules/core/response.ts';
-import { trailIntegrityObservationRules } from '../../rules/core/trail-integrity.ts';
 import type { CatalogueRule, TuningMetrics } from '../../rules/core/tuning.ts';
 import { caseTimes, computeMetrics, distribution, FALSE_POSITIVE_LINE } from '../../rules/core/tuning.ts';
 import type { Control } from '../../rules/core/types.ts';
@@ -386,7 +386,7 @@ const mdCell = (value: string): string =>
 /** The rule sections of the generated rule docs (the same renderer as docs/RULES.md). */
 const ruleDocsMarkdown = (docs: readonly RuleDocEntry[]): string => {
   if (docs.length === 0) return '';
-  const page = renderRulesMarkdown(docs, trailIntegrityObservationRules());
+  const page = renderRulesMarkdown(docs, observationRules());
   const at = page.indexOf('\n## Rules\n');
   return at < 0 ? page : page.slice(at + '\n## Rules\n'.length).replace(/^\n+/, '');
 };

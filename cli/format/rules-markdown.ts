@@ -126,7 +126,7 @@ export const renderRulesMarkdown = (
           '## Rules over observations',
           '',
           'These rules match no CloudTrail event: their findings come from what a Trailwarden function observes',
-          '(here: CloudTrail log-file integrity validation), and take the same ledger, SNS and evidence path.',
+          '(CloudTrail log-file integrity validation, the live IAM state), and take the same ledger, SNS and evidence path.',
           '',
           ...observed.flatMap(observationSection),
         ]),

@@ -16,6 +16,7 @@ import { ChatTopic } from './chat.ts';
 import { Detection } from './detection.ts';
 import { Drills } from './drill.ts';
 import { DrillKey } from './drill-key.ts';
+import { ElevatedAccessCheck } from './elevated-access.ts';
 import { Evidence } from './evidence.ts';
 import { HealthChecks } from './health.ts';
 import { PipelineKeys } from './keys.ts';
@@ -61,6 +62,8 @@ export interface TrailwardenPipelineProps {
   readonly drillEntry?: string;
   /** Handler of the trail-integrity function (default: this repository's `functions/trail-integrity/handler.ts`). */
   readonly trailIntegrityEntry?: string;
+  /** Handler of the elevated-access check (default: this repository's `functions/elevated-access/handler.ts`). */
+  readonly elevatedAccessEntry?: string;
 }
 
 /**
@@ -97,6 +100,8 @@ export class TrailwardenPipeline extends Construct {
   readonly drills: Drills;
   /** CloudTrail log-file integrity; undefined when `config.trailIntegrity.buckets` is empty. */
   readonly trailIntegrity?: TrailIntegrity;
+  /** Temporary admin access not revoked; undefined when `config.elevatedAccess.enabled` is false. */
+  readonly elevatedAccess?: ElevatedAccessCheck;
 
   /** Key of the messaging resources: queues and both topics (used by EventBridge and CloudWatch too). */
   readonly messagingKey: kms.Key;
@@ -272,6 +277,25 @@ export class TrailwardenPipeline extends Construct {
         'TrailIntegrityErrors',
         'Trailwarden: the trail-integrity function failed (the hourly check or a digest); log-file integrity is unverified until it succeeds.',
         this.trailIntegrity.fn.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
+        0,
+      );
+    }
+
+    if (config.elevatedAccess.enabled) {
+      this.elevatedAccess = new ElevatedAccessCheck(this, 'ElevatedAccess', {
+        config: config.elevatedAccess,
+        temporaryAccess: config.detection.temporaryAccess ?? [],
+        table: this.detection.table,
+        storageKey,
+        alerting: this.alerting,
+        evidence: this.evidence,
+        projectRoot,
+        ...(props.elevatedAccessEntry ? { entry: props.elevatedAccessEntry } : {}),
+      });
+      this.monitoring.addAlarm(
+        'ElevatedAccessErrors',
+        'Trailwarden: the elevated-access check failed (IAM unreadable, or a step failed); temporary admin access is unchecked until it succeeds.',
+        this.elevatedAccess.fn.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
         0,
       );
     }

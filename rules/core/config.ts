@@ -1,5 +1,7 @@
 import type { ChangeWindow } from './change-window.ts';
 import { parseChangeWindow } from './change-window.ts';
+import type { TemporaryAccessEntry } from './elevated-access.ts';
+import { parseExpiry } from './elevated-access.ts';
 import { globToRegExp } from './glob.ts';
 import type { IncidentConfig } from './incident.ts';
 import { DEFAULT_INCIDENT_CONFIG, INCIDENT_LIMITS } from './incident.ts';
@@ -39,6 +41,11 @@ export interface DetectionConfig {
    * console, and their long-lived keys are watched for new networks. Absent = no user is known to be a service.
    */
   readonly serviceUsers?: readonly string[];
+  /**
+   * Admin grants that are temporary by decision rather than by tag (elevated-access.ts): still in place after
+   * `expires` (plus the grace) is `iam.temporary-access-not-revoked`. Absent = only tags mark grants temporary.
+   */
+  readonly temporaryAccess?: readonly TemporaryAccessEntry[];
 }
 
 /**
@@ -183,6 +190,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
         'incidents',
         'software',
         'serviceUsers',
+        'temporaryAccess',
       ].includes(key)
     )
       at(key, 'unknown key');
@@ -328,6 +336,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   const serviceUsers = strings(input.serviceUsers, 'serviceUsers', (s) =>
     /^\*+$/.test(s) ? 'matches every user; name the service users (e.g. svc-*)' : undefined,
   );
+  const temporaryAccess = parseTemporaryAccess(input.temporaryAccess, at);
 
   return errors.length > 0
     ? { ok: false, errors }
@@ -345,6 +354,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
           ...(incidents ? { incidents } : {}),
           ...(software ? { software } : {}),
           ...(serviceUsers.length > 0 ? { serviceUsers } : {}),
+          ...(temporaryAccess.length > 0 ? { temporaryAccess } : {}),
         },
       };
 };
@@ -378,6 +388,58 @@ const parseIncidents = (input: unknown, at: (p: string, msg: string) => void): I
 };
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const PRINCIPAL_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:(user|role)\/[\w+=,.@/-]+$/;
+const POLICY_ARN = /^arn:aws(-[a-z]+)*:iam::(\d{12}|aws):policy\/[\w+=,.@/-]+$/;
+const INLINE_NAME = /^[\w+=,.@-]{1,128}$/;
+
+/** `temporaryAccess: [{principal, policy?, expires, ticket?, reason}]`: a dated, explained, named grant each. */
+const parseTemporaryAccess = (input: unknown, at: (p: string, msg: string) => void): TemporaryAccessEntry[] => {
+  if (input === undefined) return [];
+  if (!Array.isArray(input)) {
+    at('temporaryAccess', 'must be a list of {principal, policy?, expires, ticket?, reason}');
+    return [];
+  }
+  const out: TemporaryAccessEntry[] = [];
+  input.forEach((raw: unknown, i) => {
+    const p = `temporaryAccess[${i}]`;
+    if (!isRecord(raw)) {
+      at(p, 'must be an object');
+      return;
+    }
+    let ok = true;
+    const fail = (key: string, msg: string) => {
+      ok = false;
+      at(`${p}.${key}`, msg);
+    };
+    for (const key of Object.keys(raw)) {
+      if (!['principal', 'policy', 'expires', 'ticket', 'reason'].includes(key)) fail(key, 'unknown key');
+    }
+    if (typeof raw.principal !== 'string' || !PRINCIPAL_ARN.test(raw.principal)) {
+      fail('principal', `must be an IAM user or role ARN (got ${JSON.stringify(raw.principal)})`);
+    }
+    const policy = raw.policy;
+    if (
+      policy !== undefined &&
+      !(typeof policy === 'string' && (POLICY_ARN.test(policy) || INLINE_NAME.test(policy)))
+    ) {
+      fail('policy', `must be a managed policy ARN or an inline policy name (got ${JSON.stringify(policy)})`);
+    }
+    if (typeof raw.expires !== 'string' || parseExpiry(raw.expires) === undefined) {
+      fail(
+        'expires',
+        `must be an ISO date or date-time with a zone, e.g. 2026-12-01 or 2026-12-01T18:00:00Z (got ${JSON.stringify(raw.expires)})`,
+      );
+    }
+    if (raw.ticket !== undefined && (typeof raw.ticket !== 'string' || raw.ticket.trim() === '')) {
+      fail('ticket', 'must be a non-empty string');
+    }
+    if (typeof raw.reason !== 'string' || raw.reason.trim().length < 10) {
+      fail('reason', 'must say why (at least 10 characters): auditors read it');
+    }
+    if (ok) out.push(raw as unknown as TemporaryAccessEntry);
+  });
+  return out;
+};
 
 /** Each suppression needs a matcher, a reason and a real expiry date: an open-ended, unexplained mute is refused. */
 const parseSuppressions = (input: unknown, at: (p: string, msg: string) => void): Suppression[] => {

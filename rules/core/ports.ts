@@ -1,4 +1,5 @@
 import type { DigestEntry, DigestLink } from './digest.ts';
+import type { GrantMemory, PrincipalRead } from './elevated-access.ts';
 import type { Finding } from './finding.ts';
 import type { HealthObservation, OpenSilence } from './health.ts';
 import type { History, HistorySpec, Sighting } from './history.ts';
@@ -180,4 +181,25 @@ export type { DigestSigner } from './signature.ts';
  */
 export interface AccountCriticalitySource {
   criticalityOf(account: string): Promise<Criticality | undefined>;
+}
+
+/**
+ * The live IAM state of one account for the elevated-access check: every user and role with its grants, or why
+ * it could not be read. `ok: false` when the principals could not even be listed: nothing may be resolved then.
+ */
+export interface IamStateReader {
+  read(): Promise<
+    | { readonly ok: true; readonly principals: readonly PrincipalRead[] }
+    | { readonly ok: false; readonly error: string }
+  >;
+}
+
+/**
+ * What the elevated-access check remembers per account (`GrantMemory`, elevated-access.ts), with a version:
+ * `save` is conditional on the version `load` returned, so two overlapping runs cannot both open or resolve.
+ */
+export interface GrantMemoryStore {
+  load(account: string): Promise<{ readonly memory: readonly GrantMemory[]; readonly version: number }>;
+  /** False when another run saved first (nothing written). */
+  save(account: string, memory: readonly GrantMemory[], version: number): Promise<boolean>;
 }

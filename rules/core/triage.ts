@@ -13,7 +13,8 @@ export const TRIAGE_ACTIONS = ['ack', 'resolve', 'missed'] as const;
 export type TriageAction = (typeof TRIAGE_ACTIONS)[number];
 export const VERDICTS = ['true-positive', 'false-positive', 'benign-expected', 'duplicate'] as const;
 export type Verdict = (typeof VERDICTS)[number];
-export const TRIAGE_SOURCES = ['cli', 'pagerduty'] as const;
+/** `trailwarden`: a scheduled check saw the cause go away (elevated-access.ts) and resolved its own finding. */
+export const TRIAGE_SOURCES = ['cli', 'pagerduty', 'trailwarden'] as const;
 export type TriageSource = (typeof TRIAGE_SOURCES)[number];
 export const TRIAGE_STATUSES = ['new', 'acknowledged', 'resolved'] as const;
 export type TriageStatus = (typeof TRIAGE_STATUSES)[number];
@@ -85,7 +86,8 @@ export const triageDecision = (req: TriageRequest): TriageResult => {
   }
   const note = (req.note ?? '').trim();
   if (note.length > MAX_NOTE) errors.push(`note: at most ${MAX_NOTE} characters`);
-  if (!(TRIAGE_SOURCES as readonly string[]).includes(req.source)) errors.push(`source: must be cli or pagerduty`);
+  if (!(TRIAGE_SOURCES as readonly string[]).includes(req.source))
+    errors.push(`source: must be cli, pagerduty or trailwarden`);
   if (req.action === 'missed') {
     if (req.target !== undefined) errors.push('a missed detection names no target id (it was never detected)');
     if (req.ruleId === undefined || !RULE_ID.test(req.ruleId)) {
@@ -98,7 +100,8 @@ export const triageDecision = (req: TriageRequest): TriageResult => {
       errors.push(`target: must be an incident or finding id (got ${JSON.stringify(req.target ?? '')})`);
     }
     if (req.ruleId !== undefined) errors.push(`${req.action}: --rule is only for --missed`);
-    // PagerDuty resolves without a verdict; the on-call classifies it afterwards with `trailwarden triage`.
+    // PagerDuty and Trailwarden's own checks resolve without a verdict; the on-call classifies it afterwards
+    // with `trailwarden triage`.
     const verdictNeeded = req.action === 'resolve' && (req.source === 'cli' || req.verdict !== undefined);
     if (verdictNeeded && !isVerdict(req.verdict)) {
       errors.push(`resolve: --verdict must be one of ${VERDICTS.join(', ')}`);
@@ -111,10 +114,13 @@ export const triageDecision = (req: TriageRequest): TriageResult => {
   if (errors.length > 0 || at === undefined) return { ok: false, errors };
   // The id covers what the decision is, so re-running the same command is a no-op and a different note or
   // verdict for the same moment is a different decision (which the state machine then refuses).
+  // A check resolves a finding once: its id ignores the moment, so a retried run targets the same key.
   const id = hashId(
     req.source === 'pagerduty'
       ? ['pagerduty', req.externalId ?? '']
-      : [req.action, req.target ?? '', req.verdict ?? '', req.ruleId ?? '', at, by, note],
+      : req.source === 'trailwarden'
+        ? ['trailwarden', req.action, req.target ?? '', by]
+        : [req.action, req.target ?? '', req.verdict ?? '', req.ruleId ?? '', at, by, note],
   );
   const decision: TriageDecision = {
     schema: TRIAGE_SCHEMA,
@@ -154,7 +160,7 @@ export const parseTriageDecision = (value: unknown): TriageDecision | undefined 
   if (!(TRIAGE_SOURCES as readonly unknown[]).includes(v.source)) return undefined;
   if (canonicalTime(String(v.at)) === undefined) return undefined;
   if (v.verdict !== undefined && !isVerdict(v.verdict)) return undefined;
-  if (v.action === 'resolve' && v.verdict === undefined && v.source !== 'pagerduty') return undefined;
+  if (v.action === 'resolve' && v.verdict === undefined && v.source === 'cli') return undefined;
   if (v.ruleId !== undefined && typeof v.ruleId !== 'string') return undefined;
   return value as TriageDecision;
 };

@@ -4,7 +4,7 @@ import type { ControlCoverage } from '../../rules/core/coverage.ts';
 import { computeCoverage, UNMONITORED_CONTROLS } from '../../rules/core/coverage.ts';
 import { defineRule } from '../../rules/core/define-rule.ts';
 import { buildCatalogue } from '../../rules/core/engine.ts';
-import { trailIntegrityObservationRules } from '../../rules/core/trail-integrity.ts';
+import { observationRules } from '../../rules/core/observation-rules.ts';
 import type { CloudTrailSelector, RuleCase } from '../../rules/core/types.ts';
 import { CONTROLS } from '../../rules/core/types.ts';
 import { RULES } from '../../rules/index.ts';
@@ -108,7 +108,7 @@ describe('trailwarden coverage', () => {
     expect(result).toHaveLength(expectedControls.length);
     for (const c of result) {
       expect(Object.keys(c.severities)).toEqual(['critical', 'high', 'medium', 'low', 'info']);
-      const mapped = [...RULES, ...trailIntegrityObservationRules()]
+      const mapped = [...RULES, ...observationRules()]
         .filter((r) => (r.controls as readonly string[]).includes(c.control))
         .map((r) => r.id);
       expect(c.rules.map((r) => r.id)).toEqual(mapped);

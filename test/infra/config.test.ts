@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       chat: { enabled: false },
       drills: DEFAULT_DRILLS_CONFIG,
       trailIntegrity: { buckets: [], organizationTrail: false, lagMinutes: 30 },
+      elevatedAccess: { enabled: true, schedule: 'rate(30 minutes)', graceMinutes: 15 },
       replay: DEFAULT_REPLAY_CONFIG,
     });
   });

@@ -269,7 +269,7 @@ describe('findings topic', () => {
   const { main } = withBreakGlass;
   const topicId = Object.keys(main.findResources('AWS::SNS::Topic')).find((id) => id.includes('Findings')) ?? '';
 
-  it("denies sns:Publish to every IAM principal but the evaluate and health functions' roles", () => {
+  it("denies sns:Publish to every IAM principal but the evaluate, health and elevated-access functions' roles", () => {
     const deny = topicStatements(main, 'Findings').filter(
       (s) => s.Effect === 'Deny' && s.Sid !== 'AllowPublishThroughSSLOnly',
     );
@@ -285,6 +285,7 @@ describe('findings topic', () => {
             'aws:PrincipalArn': [
               { 'Fn::GetAtt': [roleOf(main, 'DETECTION_CONFIG', 'TABLE_NAME'), 'Arn'] },
               { 'Fn::GetAtt': [roleOf(main, 'SILENCE_MINUTES'), 'Arn'] },
+              { 'Fn::GetAtt': [roleOf(main, 'GRACE_MINUTES'), 'Arn'] },
             ],
           },
           BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
@@ -305,7 +306,11 @@ describe('findings topic', () => {
       .flatMap((p) => (p.Properties.Roles as { Ref: string }[]).map((r) => r.Ref))
       .sort();
     expect(publishers).toEqual(
-      [roleOf(main, 'DETECTION_CONFIG', 'TABLE_NAME'), roleOf(main, 'SILENCE_MINUTES')].sort(),
+      [
+        roleOf(main, 'DETECTION_CONFIG', 'TABLE_NAME'),
+        roleOf(main, 'SILENCE_MINUTES'),
+        roleOf(main, 'GRACE_MINUTES'),
+      ].sort(),
     );
   });
 });

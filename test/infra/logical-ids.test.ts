@@ -52,8 +52,8 @@ const ADDED: Partial<Record<keyof typeof DEPLOYED, readonly string[]>> = {
   'AWS::SQS::Queue': ['PipelineDrillDeadLetterQueue738544F4', 'PipelineDrillQueue8937B663'],
   'AWS::SQS::QueuePolicy': ['PipelineDrillDeadLetterQueuePolicyA7DCBA3B', 'PipelineDrillQueuePolicy6B850768'],
   'AWS::SNS::Subscription': ['PipelineDrillSubscriptionCB6F1CF2'],
-  'AWS::Logs::LogGroup': ['PipelineDrillLogsDE9857FF'],
-  'AWS::Lambda::Function': ['PipelineDrillFunction3A6B5C4C'],
+  'AWS::Logs::LogGroup': ['PipelineDrillLogsDE9857FF', 'PipelineElevatedAccessLogs7DAC22A7'],
+  'AWS::Lambda::Function': ['PipelineDrillFunction3A6B5C4C', 'PipelineElevatedAccessFunctionEB810A98'],
 };
 
 describe('logical ids of a deployed stack', () => {
@@ -79,6 +79,7 @@ describe('logical ids of a deployed stack', () => {
     expect(Object.keys(template.findResources('AWS::Lambda::Permission')).sort()).toEqual([
       'PipelineDigestScheduleAllowEventRuleTrailwardenPipelineDigestFunctionE17A4E81AC696B11',
       'PipelineDrillScheduleAllowEventRuleTrailwardenPipelineDrillFunction7086FBEED18EBC03',
+      'PipelineElevatedAccessScheduleAllowEventRuleTrailwardenPipelineElevatedAccessFunction1BF4FC9373C3A539',
       'PipelineHealthScheduleAllowEventRuleTrailwardenPipelineHealthFunction3899A87CF94ACAB2',
       // The triage webhook's function URL (public invoke, authenticated by the function's HMAC check).
       'PipelineTriageWebhookFunctioninvokefunctionAF21CA58',

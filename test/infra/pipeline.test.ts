@@ -374,22 +374,30 @@ describe('evaluate function', () => {
     expect(actions.filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);
     expect(actions).not.toContain('dynamodb:DeleteItem');
     expect(actions).not.toContain('dynamodb:Scan');
-    // The only `*` resources: AWS Config's recorder status read and, with no trails configured, CloudTrail's
-    // DescribeTrails (trail discovery); neither has resource-level permissions.
+    // The only `*` resources: AWS Config's recorder status read, with no trails configured CloudTrail's
+    // DescribeTrails (trail discovery), and the elevated-access check's account-wide IAM user and role listings.
     const anyResource = functionStatements.filter((s) => s.Resource === '*');
     expect(anyResource.flatMap(actionsOf).sort()).toEqual([
       'cloudtrail:DescribeTrails',
       'config:DescribeConfigurationRecorderStatus',
+      'iam:ListRoles',
+      'iam:ListUsers',
     ]);
   });
 
-  it('writes evidence under findings/ and incidents/ (evaluate, health), triage/ (the webhook) and drills/ (the drill function) only', () => {
+  it('writes evidence under findings/ and incidents/ (evaluate, health), triage/ (the webhook), drills/ (the drill function) and findings/, incidents/, triage/ (the elevated-access check) only', () => {
     const put = writerStatements.filter((s) => actionsOf(s).includes('s3:PutObject'));
-    expect(put).toHaveLength(4);
+    expect(put).toHaveLength(5);
     const prefixes = put.map((s) =>
       [...JSON.stringify(s.Resource).matchAll(/"\/([a-z]+)\/\*"/g)].map((m) => m[1]).join('+'),
     );
-    expect(prefixes.sort()).toEqual(['drills', 'findings+incidents', 'findings+incidents', 'triage']);
+    expect(prefixes.sort()).toEqual([
+      'drills',
+      'findings+incidents',
+      'findings+incidents',
+      'findings+incidents+triage',
+      'triage',
+    ]);
   });
 
   /** Every AWS call the functions make must be granted: read the SDK commands they import. */

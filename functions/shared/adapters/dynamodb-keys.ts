@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 
 /** DynamoDB partition keys are limited to 2048 bytes; long group keys (ARNs, policy names) are hashed. */
-export const itemKey = (kind: 'counter' | 'dedup' | 'heartbeat' | 'history' | 'incident', key: string): string =>
+export const itemKey = (
+  kind: 'counter' | 'dedup' | 'elevated' | 'heartbeat' | 'history' | 'incident',
+  key: string,
+): string =>
   Buffer.byteLength(key) <= 900 ? `${kind}#${key}` : `${kind}#sha256:${createHash('sha256').update(key).digest('hex')}`;
 
 /** Run `fn` over `items` with at most `limit` in flight, keeping order. */

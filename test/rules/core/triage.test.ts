@@ -157,7 +157,7 @@ describe('triage validation, one rule at a time', () => {
       ['by: must name who decided (1 to 200 printable characters)'],
     ],
     ['a note of 2001 characters', { note: 'n'.repeat(2001) }, ['note: at most 2000 characters']],
-    ['an unknown source', { source: 'email' as never }, ['source: must be cli or pagerduty']],
+    ['an unknown source', { source: 'email' as never }, ['source: must be cli, pagerduty or trailwarden']],
     ['an ack with a verdict', { verdict: 'true-positive' }, ['ack: takes no verdict (give it on --resolve)']],
     ['an ack naming a rule', { ruleId: 'iam.x' }, ['ack: --rule is only for --missed']],
     ['a target of 7 characters', { target: 'abcdefg' }, ['target: must be an incident or finding id (got "abcdefg")']],
