@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -19,6 +18,7 @@ import { triageBody, triageDecision, triageKey } from '../../rules/core/triage.t
 import { admitAndDeliver } from '../health/health.ts';
 import { createAwsFindingSink } from '../shared/adapters/aws-finding-sink.ts';
 import { createDynamoGrantMemoryStore } from '../shared/adapters/dynamodb-grant-memory.ts';
+import { createHttpDynamoDb } from '../shared/adapters/dynamodb-http.ts';
 import { createDynamoIncidentStore } from '../shared/adapters/dynamodb-incident-store.ts';
 import { createDynamoLedger } from '../shared/adapters/dynamodb-ledger.ts';
 import { createIamReader } from '../shared/adapters/iam-reader.ts';
@@ -208,7 +208,7 @@ export const parseElevatedEnv = (env: Readonly<Record<string, string | undefined
 /** Built once per container. */
 export const createDeps = (env: Readonly<Record<string, string | undefined>>): ElevatedDeps => {
   const parsed = parseElevatedEnv(env);
-  const dynamo = new DynamoDBClient({});
+  const dynamo = createHttpDynamoDb();
   const sns = new SNSClient({});
   const s3 = new S3Client({});
   return {

@@ -1,8 +1,7 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { ElevatedDeps } from '../../functions/elevated-access/elevated-access.ts';
 import { createHandler, parseElevatedEnv } from '../../functions/elevated-access/elevated-access.ts';
 import { createAwsFindingSink } from '../../functions/shared/adapters/aws-finding-sink.ts';
@@ -18,6 +17,7 @@ import type { PrincipalRead, PrincipalState } from '../../rules/core/elevated-ac
 import { DEFAULT_ELEVATED_SETTINGS } from '../../rules/core/elevated-access.ts';
 import type { IamStateReader } from '../../rules/core/ports.ts';
 import { parseTriageDecision } from '../../rules/core/triage.ts';
+import type { TestDynamoDb } from '../support/dynamodb.ts';
 import { createStateTable, deleteTable, dynamoClient } from '../support/dynamodb.ts';
 import { startS3rver } from '../support/s3rver.ts';
 
@@ -44,13 +44,13 @@ const alice = (admin: boolean, tags: Record<string, string> = { expires: '2026-1
 });
 
 describe('elevated-access handler, end to end (DynamoDB Local, s3rver)', () => {
-  let dynamo: DynamoDBClient;
+  let dynamo: TestDynamoDb;
   let table: string;
   let s3: Awaited<ReturnType<typeof startS3rver>>;
   beforeAll(async () => {
     dynamo = dynamoClient(inject('dynamoEndpoint'));
   });
-  afterAll(() => dynamo.destroy());
+
   beforeEach(async () => {
     s3 = await startS3rver(['evidence']);
     table = await createStateTable(dynamo, 'elevated');
