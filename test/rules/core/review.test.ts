@@ -282,7 +282,7 @@ describe('buildReview', () => {
     const mine = (n: number, day: string, actor: string) =>
       finding(n, { ruleId: 'iam.admin-granted', ...at(day), actor: { arn: actor, type: 'IAMUser' } });
     const findings = [
-      mine(1, '2026-10-01', 'first-day'),
+      { ...mine(1, '2026-10-01', 'first-day'), firstSeen: '2026-10-01T00:00:00.000Z' },
       mine(2, '2026-12-31', 'last-day'),
       mine(3, '2026-09-30', 'before'),
       { ...mine(4, '2026-12-31', 'after'), firstSeen: '2027-01-01T00:00:00.000Z' },
