@@ -43,8 +43,9 @@ export interface HistoryView {
  */
 const LAST_SEEN_STEP = 0.01;
 
+// The earliest sighting represents the value; at the same moment the smaller id, so arrival order never shows.
 const combine = (a: Sighting, b: Sighting, last: number): Sighting => ({
-  id: b.t < a.t ? b.id : a.id,
+  id: b.t < a.t || (b.t === a.t && b.id < a.id) ? b.id : a.id,
   v: a.v,
   t: Math.min(a.t, b.t),
   last,

@@ -254,7 +254,8 @@ export const checkTransition = (
   if (state.status === 'resolved') {
     return {
       kind: 'refused',
-      reason: `${next.target} was resolved (${state.verdict ?? ''}) at ${state.resolvedAt ?? ''}; resolved is final`,
+      // A PagerDuty resolution may still lack its verdict (an ack after it lands here): no empty "()".
+      reason: `${next.target} was resolved${state.verdict === undefined ? '' : ` (${state.verdict})`} at ${state.resolvedAt ?? ''}; resolved is final`,
     };
   }
   if (next.action === 'ack' && state.status === 'acknowledged') {

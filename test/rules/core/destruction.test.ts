@@ -53,6 +53,8 @@ describe('numberParam', () => {
     [{ n: '0' }, 0],
     [{ n: ' 7 ' }, 7],
     [{ n: '' }, undefined],
+    // Blanks are no number (Number('  ') would read them as 0).
+    [{ n: '   ' }, undefined],
     [{ n: 'seven' }, undefined],
     [{ n: null }, undefined],
     [{}, undefined],
@@ -104,6 +106,11 @@ describe('isUnapprovedDeletion', () => {
   ])('%s', (_name, e, config, candidates, expected) => {
     expect(isUnapprovedDeletion(e, config, candidates)).toBe(expected);
   });
+
+  it("a call naming no candidates is never one of Trailwarden's own, whatever the globs", () => {
+    const everything = { ...approved, selfProtection: { resources: ['*'], deployRoles: [] } };
+    expect(isUnapprovedDeletion(call(), everything)).toBe(true);
+  });
 });
 
 describe('bursts', () => {
@@ -128,6 +135,8 @@ describe('bursts', () => {
   it('counts successful deletions by someone, not by AWS or failed ones', () => {
     expect(isCountedDeletion(call())).toBe(true);
     expect(isCountedDeletion(call({ errorCode: 'AccessDenied' }))).toBe(false);
+    // An empty errorCode is no error.
+    expect(isCountedDeletion(call({ errorCode: '' }))).toBe(true);
     expect(isCountedDeletion(call({ userIdentity: { type: 'AWSService', invokedBy: 'dlm.amazonaws.com' } }))).toBe(
       false,
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../rules/core/finding.ts';
-import { findingId, foldInto, MAX_EVENT_IDS } from '../../../rules/core/finding.ts';
+import { atLeast, findingId, foldInto, MAX_EVENT_IDS } from '../../../rules/core/finding.ts';
 import { sampleFinding } from '../../functions/support.ts';
 
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
@@ -51,5 +51,48 @@ describe('foldInto', () => {
     current = foldInto(current, finding(ids('third', 5)));
     expect(current.eventIds).toHaveLength(MAX_EVENT_IDS);
     expect(current.count).toBe(MAX_EVENT_IDS + 45);
+  });
+});
+
+describe('atLeast', () => {
+  it.each([
+    ['critical', 'high', true],
+    ['high', 'high', true],
+    ['medium', 'high', false],
+    ['info', 'low', false],
+    ['low', 'info', true],
+    ['info', 'info', true],
+  ] as const)('%s at least %s: %s', (severity, floor, expected) => {
+    expect(atLeast(severity, floor)).toBe(expected);
+  });
+});
+
+describe('foldInto keeps what is already wider', () => {
+  it('a repeat inside the span, with nothing new, changes neither span, evidence nor count', () => {
+    const base = finding(['a', 'b'], {
+      firstSeen: '2026-11-02T10:00:00Z',
+      lastSeen: '2026-11-02T10:05:00Z',
+      resources: ['r1'],
+    });
+    const inside = finding(['a'], {
+      firstSeen: '2026-11-02T10:01:00Z',
+      lastSeen: '2026-11-02T10:04:00Z',
+      resources: ['r1'],
+    });
+    expect(foldInto(base, inside)).toEqual(base);
+  });
+
+  it('a base already at the cap takes no ids but counts the new ones', () => {
+    const full = finding(ids('x', MAX_EVENT_IDS));
+    const folded = foldInto(full, finding(['new-1', 'new-2']));
+    expect(folded.eventIds).toBe(full.eventIds);
+    expect(folded.count).toBe(MAX_EVENT_IDS + 2);
+  });
+});
+
+describe('findingId keeps its parts apart', () => {
+  it('moving text between rule and group is another finding', () => {
+    expect(findingId('ab', 'c', 1)).not.toBe(findingId('a', 'bc', 1));
+    expect(findingId('a', 'b1', 2)).not.toBe(findingId('a', 'b', 12));
   });
 });

@@ -128,3 +128,56 @@ describe('resolveCriticality with tags', () => {
     expect(good.ok && good.config.criticality.tags).toEqual([{ key: 'pci', level: 'high' }]);
   });
 });
+
+describe('eventTags on odd but possible shapes', () => {
+  it.each<[string, Record<string, unknown>, Record<string, string>]>([
+    ['a list item with a key and no value', { tags: [{ key: 'pci' }] }, { pci: '' }],
+    ['a list item with a value and no key', { tags: [{ value: 'x' }, { Key: 'env', Value: 'prod' }] }, { env: 'prod' }],
+    ['one {key, value} object instead of a list', { tags: { key: 'env', value: 'prod' } }, { env: 'prod' }],
+    ['one {Key, Value} object instead of a list', { Tags: { Key: 'env', Value: 'prod' } }, { env: 'prod' }],
+    ['one {Key} object without a value', { Tags: { Key: 'pci' } }, { pci: '' }],
+    ['a map with a key named key beside others', { tags: { key: 'x', env: 'prod' } }, { key: 'x', env: 'prod' }],
+    ['a pair whose key is not a string, read as a map', { Tags: { Key: 5, Value: 'x' } }, { Value: 'x' }],
+    ['a map keeping only string values', { tags: { env: 'prod', n: 3, o: { a: 'b' } } }, { env: 'prod' }],
+    [
+      'tag specifications with a null item',
+      { tagSpecificationSet: { items: [null, { tags: [{ key: 'criticality', value: 'high' }] }] } },
+      { criticality: 'high' },
+    ],
+    ['a tag set without tags', { Tagging: { TagSet: { Tag: null } } }, {}],
+  ])('%s', (_name, requestParameters, expected) => {
+    expect(eventTags(ct('CreateRole', requestParameters))).toEqual(expected);
+  });
+
+  it('a record without request parameters, and a compliance change, have no tags', () => {
+    const parsed = fromRecord({
+      eventTime: '2026-11-02T10:00:00Z',
+      eventSource: 'iam.amazonaws.com',
+      eventName: 'CreateRole',
+      eventID: 'e2',
+      awsRegion: 'us-east-1',
+      recipientAccountId: '111122223333',
+      userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/alice' },
+      requestParameters: null,
+    });
+    if (!parsed.ok) throw new Error(parsed.error);
+    expect(eventTags(parsed.event)).toEqual({});
+    const compliance = fromEnvelope({
+      id: 'cfg-2',
+      'detail-type': 'Config Rules Compliance Change',
+      source: 'aws.config',
+      account: '111122223333',
+      region: 'eu-west-1',
+      time: '2026-11-02T10:00:00Z',
+      detail: {
+        configRuleName: 's3-bucket-public-read-prohibited',
+        resourceType: 'AWS::S3::Bucket',
+        resourceId: 'reports',
+        newEvaluationResult: { complianceType: 'NON_COMPLIANT' },
+      },
+    });
+    if (!compliance.ok) throw new Error(compliance.error);
+    expect(compliance.event.kind).toBe('config-compliance-change');
+    expect(eventTags(compliance.event)).toEqual({});
+  });
+});
