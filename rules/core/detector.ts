@@ -4,6 +4,7 @@ import { incidentConfigOf } from './config.ts';
 import type { Catalogue, CatalogueOf, HistoryLookup } from './engine.ts';
 import { describeError, evaluate } from './engine.ts';
 import type { Finding } from './finding.ts';
+import type { AnonymiserList, AnonymiserView, GeoLookup, RuleIntel } from './geo.ts';
 import type { History, Sighting } from './history.ts';
 import { viewBefore } from './history.ts';
 import type { Incident } from './incident.ts';
@@ -50,6 +51,18 @@ export interface DetectorDeps {
    * old log files), event times are taken as they are.
    */
   readonly clock?: Clock;
+  /** IP intelligence for the rules that read it (`Rule.intel`); absent: those rules say nothing. */
+  readonly intel?: IntelSource;
+}
+
+/**
+ * Where rules' IP intelligence comes from. The IP database answers synchronously (its adapter opens the files on
+ * the first lookup); an anonymiser list may need I/O (S3), so it is asked for once per batch, and only for a batch
+ * holding an event that a rule reading it is a candidate for.
+ */
+export interface IntelSource {
+  readonly geo?: GeoLookup;
+  readonly anonymisers?: { readonly source: string; readonly load: () => Promise<AnonymiserList> };
 }
 
 /**
@@ -73,7 +86,7 @@ export const namespaceOf = (e: AuditEvent): string =>
 export const actsOn = (catalogue: CatalogueOf<unknown>, e: AuditEvent): boolean =>
   e.drillClaim !== undefined || catalogue.candidates(e).length > 0;
 
-export type Stage = 'history' | 'counter' | 'ledger' | 'incident' | 'sink';
+export type Stage = 'history' | 'intel' | 'counter' | 'ledger' | 'incident' | 'sink';
 
 /** What one batch produced. `failures` name the events to retry; everything else is done. */
 export interface BatchOutcome {
@@ -146,7 +159,8 @@ export const createDetector = (deps: DetectorDeps) => {
       const future = receivedMs === undefined ? undefined : futureDatedOf(e, receivedMs, skewMs);
       return [forged, future].flatMap((c) => (c === undefined ? [] : [integrityCandidate(c, e)]));
     });
-    const historyOf = await loadHistories(deps.catalogue, historyStore, events, failures, timeOf, ruleErrors);
+    const intel = await intelFor(deps, events, failures);
+    const historyOf = await loadHistories(deps.catalogue, historyStore, events, failures, timeOf, ruleErrors, intel);
     const direct: Match[] = [];
     const counted = new Map<
       string,
@@ -154,7 +168,7 @@ export const createDetector = (deps: DetectorDeps) => {
     >();
 
     for (const event of events) {
-      for (const verdict of evaluate(deps.catalogue, deps.config, event, historyOf)) {
+      for (const verdict of evaluate(deps.catalogue, deps.config, event, historyOf, intel)) {
         if (verdict.kind === 'error')
           ruleErrors.push({ ruleId: verdict.rule.id, eventId: event.id, error: verdict.error });
         if (verdict.kind !== 'match') continue;
@@ -314,6 +328,35 @@ export const createDetector = (deps: DetectorDeps) => {
   return { process };
 };
 
+/**
+ * The batch's IP intelligence. An anonymiser list is loaded only when some event of the batch reaches a rule that
+ * reads it; a list that cannot be loaded fails those events for retry (stage `intel`) and the rules see it as
+ * `unavailable`, so a broken list never reads as "not an anonymiser" for good.
+ */
+const intelFor = async (
+  deps: DetectorDeps,
+  events: readonly AuditEvent[],
+  failures: { stage: Stage; eventIds: string[]; error: string }[],
+): Promise<RuleIntel> => {
+  const geo = deps.intel?.geo;
+  const source = deps.intel?.anonymisers;
+  const base: RuleIntel = geo === undefined ? {} : { geo };
+  if (source === undefined) return base;
+  const needing = events.filter((e) =>
+    deps.catalogue.candidates(e).some((r) => r.intel?.includes('anonymisers') === true),
+  );
+  if (needing.length === 0) return base;
+  let anonymisers: AnonymiserView;
+  try {
+    anonymisers = { kind: 'loaded', list: await source.load() };
+  } catch (err) {
+    const error = `anonymiser list ${source.source} could not be loaded: ${message(err)}`;
+    anonymisers = { kind: 'unavailable', source: source.source, error };
+    failures.push({ stage: 'intel', eventIds: needing.map((e) => e.id), error });
+  }
+  return { ...base, anonymisers };
+};
+
 const integrityCandidate = (c: IntegrityCandidate, e: AuditEvent): Candidate => ({ ...c, batchEventIds: [e.id] });
 
 type RuleErrors = { ruleId: string; eventId: string; error: string }[];
@@ -342,6 +385,7 @@ const loadHistories = async (
   failures: { stage: Stage; eventIds: string[]; error: string }[],
   timeOf: (e: AuditEvent) => number,
   ruleErrors: RuleErrors,
+  intel: RuleIntel,
 ): Promise<HistoryLookup | undefined> => {
   const requests = new Map<string, { request: HistoryRequest & { sightings: Sighting[] }; eventIds: string[] }>();
   for (const event of events) {
@@ -357,7 +401,7 @@ const loadHistories = async (
       entry.eventIds.push(event.id);
       let value: string | undefined;
       try {
-        value = rule.history.remember(event);
+        value = rule.history.remember(event, intel);
       } catch (err) {
         // The rule still judges the event on the rest of its memory; the error retries it.
         ruleErrors.push({ ruleId: rule.id, eventId: event.id, error: message(err) });
