@@ -211,6 +211,7 @@ export const runScan = async (
 ): Promise<number> => {
   const started = performance.now();
   const sink = createCollectingSink({ keepStates: options.evidenceDir !== undefined });
+  const geo = deps.geo;
   const detector = deps.createDetector({
     catalogue: deps.catalogue,
     config,
@@ -219,7 +220,7 @@ export const runScan = async (
     sink,
     ...(deps.ruleText ? { ruleText: deps.ruleText } : {}),
     intel: {
-      ...(deps.geo ? { geo: deps.geo } : {}),
+      ...(geo === undefined ? {} : { geo: async () => geo }),
       ...(config.anonymisers ? { anonymisers: fileAnonymiserList(config.anonymisers) } : {}),
     },
   });

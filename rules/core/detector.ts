@@ -26,7 +26,7 @@ import type {
 } from './ports.ts';
 import { replayNamespace } from './replay.ts';
 import { applySuppressions } from './suppressions.ts';
-import type { AuditEvent, MatchFacts, Rule, RuleContext, RuleTextSource, WindowSpec } from './types.ts';
+import type { AuditEvent, IntelNeed, MatchFacts, Rule, RuleContext, RuleTextSource, WindowSpec } from './types.ts';
 import type { WindowEvent } from './window.ts';
 
 /** How late (behind the newest event of a group) an event may arrive and still count: CloudTrail lags minutes. */
@@ -56,12 +56,12 @@ export interface DetectorDeps {
 }
 
 /**
- * Where rules' IP intelligence comes from. The IP database answers synchronously (its adapter opens the files on
- * the first lookup); an anonymiser list may need I/O (S3), so it is asked for once per batch, and only for a batch
- * holding an event that a rule reading it is a candidate for.
+ * Where rules' IP intelligence comes from, each part asked for once per batch and only for a batch holding an event
+ * that a rule reading it (`Rule.intel`) is a candidate for: the Lambda imports the IP database reader and opens its
+ * files on the first sign-in, never at cold start. Adapters cache what they load.
  */
 export interface IntelSource {
-  readonly geo?: GeoLookup;
+  readonly geo?: () => Promise<GeoLookup>;
   readonly anonymisers?: { readonly source: string; readonly load: () => Promise<AnonymiserList> };
 }
 
@@ -329,32 +329,43 @@ export const createDetector = (deps: DetectorDeps) => {
 };
 
 /**
- * The batch's IP intelligence. An anonymiser list is loaded only when some event of the batch reaches a rule that
- * reads it; a list that cannot be loaded fails those events for retry (stage `intel`) and the rules see it as
- * `unavailable`, so a broken list never reads as "not an anonymiser" for good.
+ * The batch's IP intelligence. Each part loads only when some event of the batch reaches a rule that reads it; a
+ * part that cannot be loaded fails those events for retry (stage `intel`): the rules then say nothing for them
+ * (an unavailable anonymiser list is `unavailable`, never "not listed"), and the retry judges them again.
  */
 const intelFor = async (
   deps: DetectorDeps,
   events: readonly AuditEvent[],
   failures: { stage: Stage; eventIds: string[]; error: string }[],
 ): Promise<RuleIntel> => {
-  const geo = deps.intel?.geo;
-  const source = deps.intel?.anonymisers;
-  const base: RuleIntel = geo === undefined ? {} : { geo };
-  if (source === undefined) return base;
-  const needing = events.filter((e) =>
-    deps.catalogue.candidates(e).some((r) => r.intel?.includes('anonymisers') === true),
-  );
-  if (needing.length === 0) return base;
-  let anonymisers: AnonymiserView;
-  try {
-    anonymisers = { kind: 'loaded', list: await source.load() };
-  } catch (err) {
-    const error = `anonymiser list ${source.source} could not be loaded: ${message(err)}`;
-    anonymisers = { kind: 'unavailable', source: source.source, error };
-    failures.push({ stage: 'intel', eventIds: needing.map((e) => e.id), error });
+  const source = deps.intel;
+  if (source === undefined) return {};
+  const needing = (need: IntelNeed): readonly AuditEvent[] =>
+    events.filter((e) => deps.catalogue.candidates(e).some((r) => r.intel?.includes(need) === true));
+  const fail = (eventsOf: readonly AuditEvent[], error: string) =>
+    failures.push({ stage: 'intel', eventIds: eventsOf.map((e) => e.id), error });
+  let geo: GeoLookup | undefined;
+  const geoEvents = source.geo === undefined ? [] : needing('geo');
+  if (source.geo !== undefined && geoEvents.length > 0) {
+    try {
+      geo = await source.geo();
+    } catch (err) {
+      fail(geoEvents, `IP database could not be loaded: ${message(err)}`);
+    }
   }
-  return { ...base, anonymisers };
+  let anonymisers: AnonymiserView | undefined;
+  const listed = source.anonymisers;
+  const listEvents = listed === undefined ? [] : needing('anonymisers');
+  if (listed !== undefined && listEvents.length > 0) {
+    try {
+      anonymisers = { kind: 'loaded', list: await listed.load() };
+    } catch (err) {
+      const error = `anonymiser list ${listed.source} could not be loaded: ${message(err)}`;
+      anonymisers = { kind: 'unavailable', source: listed.source, error };
+      fail(listEvents, error);
+    }
+  }
+  return { ...(geo === undefined ? {} : { geo }), ...(anonymisers === undefined ? {} : { anonymisers }) };
 };
 
 const integrityCandidate = (c: IntegrityCandidate, e: AuditEvent): Candidate => ({ ...c, batchEventIds: [e.id] });

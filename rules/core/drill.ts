@@ -96,7 +96,11 @@ export type DrillCaseTable = Readonly<Record<string, readonly RuleCase[]>>;
 export const drillCaseTable = (entries: readonly (readonly [Rule, RuleDocs])[]): DrillCaseTable =>
   Object.fromEntries(
     entries.flatMap(([rule, docs]) => {
-      const cases = docs.cases().filter((c) => c.expect === 'match' && c.config === undefined);
+      // A case's `intel` (a fake IP database) is code, not data: drills use the deployed IP database.
+      const cases = docs
+        .cases()
+        .filter((c) => c.expect === 'match' && c.config === undefined)
+        .map(({ intel: _intel, ...c }) => c);
       const pages = DRILL_SEVERITIES.some((s) => rule.severity === s || Object.values(rule.escalation).includes(s));
       return pages && cases.length > 0 ? [[rule.id, cases]] : [];
     }),

@@ -3,7 +3,7 @@ import { defineRule } from '../core/define-rule.ts';
 import { identityArns, personKey } from '../core/signin.ts';
 import { anonymiserNote, isSuccessfulSignIn, placeDetails } from '../core/signin-place.ts';
 import type { RuleContext, RuleDocs } from '../core/types.ts';
-import { fakeAnonymisers, fakeGeo } from '../fixtures/geo.ts';
+import { anonymiserListSource, fakeAnonymisers, fakeGeo } from '../fixtures/geo.ts';
 import { fixture } from '../fixtures/index.ts';
 
 /** The list entry covering the sign-in's address; nothing when no list is loaded (see the detector's `intel`). */
@@ -32,8 +32,9 @@ export const rule = defineRule({
   dedup: { key: (e) => `${personKey(e)}|${e.sourceIPAddress ?? ''}`, windowSeconds: 86_400 },
 });
 
-const list = () =>
-  fakeAnonymisers('# Tor exit addresses\nExitAddress 198.51.100.23 2026-11-01 22:14:03\n203.0.113.0/25\n');
+const list = () => fakeAnonymisers();
+/** The same list as config: what a drill's handler loads through the file adapter. */
+const configured = () => ({ anonymisers: { source: anonymiserListSource(), name: 'tor-exits' } });
 
 /** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
 export const docs: RuleDocs = {
@@ -61,12 +62,14 @@ export const docs: RuleDocs = {
       name: 'a sign-in from a listed Tor exit',
       expect: 'match',
       event: fixture('signin/ConsoleLogin'),
+      config: configured(),
       intel: { anonymisers: list(), geo: fakeGeo({}) },
     },
     {
-      name: 'a sign-in from a listed VPN range',
+      name: 'a sign-in from a listed VPN range (IPv6)',
       expect: 'match',
-      event: fixture('signin/ConsoleLogin', { sourceIPAddress: '203.0.113.100' }),
+      event: fixture('signin/ConsoleLogin', { sourceIPAddress: '2001:db8:7:1::25' }),
+      config: configured(),
       intel: { anonymisers: list() },
     },
     {

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Response } from 'mmdb-lib';
 import { Reader } from 'mmdb-lib';
 import type { GeoInfo, GeoLookup } from '../../../rules/core/geo.ts';
@@ -33,6 +34,17 @@ export const geoFilesIn = (dir: string): GeoFiles => ({
   asnV4: join(dir, GEO_FILES.asnV4),
   asnV6: join(dir, GEO_FILES.asnV6),
 });
+
+/**
+ * The evaluate function's files: beside its module (`index.mjs` in the Lambda package), or, run from the
+ * repository (tests, the bench), the npm files. Decided on the first lookup, not at cold start.
+ */
+export const shippedGeoFiles =
+  (moduleUrl: string): (() => GeoFiles) =>
+  () => {
+    const beside = geoFilesIn(dirname(fileURLToPath(moduleUrl)));
+    return existsSync(beside.country) ? beside : npmGeoFiles();
+  };
 
 /** The files as npm installed them: what the CLI reads and what infra copies beside the bundle. */
 export const npmGeoFiles = (): GeoFiles => {
@@ -153,7 +165,7 @@ export interface FileGeoLookupOptions {
  * data places some documentation blocks anyway.
  */
 export const createFileGeoLookup = (
-  files: GeoFiles,
+  where: GeoFiles | (() => GeoFiles),
   options: FileGeoLookupOptions = {},
 ): GeoLookup & {
   readonly loaded: () => boolean;
@@ -162,6 +174,7 @@ export const createFileGeoLookup = (
   let db: Loaded | undefined;
   const open = (): Loaded => {
     if (db !== undefined) return db;
+    const files = typeof where === 'function' ? where() : where;
     const orgs = new Map<number, string>();
     const load = <T>(path: string, parse: (buf: Buffer) => T): T => {
       try {
