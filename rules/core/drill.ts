@@ -2,6 +2,7 @@ import type { DetectionConfig } from './config.ts';
 import { DEFAULT_DETECTION_CONFIG } from './config.ts';
 import { DRILL_TTL_MS, signDrillEnvelope } from './drill-auth.ts';
 import { contextFor } from './engine.ts';
+import type { RuleIntel } from './geo.ts';
 import { toAuditEvent } from './events.ts';
 import type { AuditEvent, Criticality, Rule, RuleCase, RuleDocs, Severity } from './types.ts';
 import { isCloudTrailSelector } from './types.ts';
@@ -170,9 +171,10 @@ const parse = (envelope: Record<string, unknown>): AuditEvent | undefined => {
   return parsed.ok ? parsed.event : undefined;
 };
 
-const matches = (rule: Rule, config: DetectionConfig, e: AuditEvent): boolean => {
+/** The case's own IP intelligence (a fake IP database, its list) stands in for what the handler will load. */
+const matches = (rule: Rule, config: DetectionConfig, e: AuditEvent, intel?: RuleIntel): boolean => {
   try {
-    return rule.match(e, contextFor(config, e, rule.resources(e)));
+    return rule.match(e, contextFor(config, e, rule.resources(e), intel));
   } catch {
     return false;
   }
@@ -273,7 +275,7 @@ export const planRule = (rule: Rule, docs: RuleDocs, options: PlanOptions): Dril
       const ids = payloads.map(() => newId());
       const envelopes = payloads.map((p, i) => envelopeFor(rule, p, ids[i] ?? newId(), start + i * step));
       const events = envelopes.map(parse);
-      if (events.some((e) => e === undefined || !matches(rule, config, e))) {
+      if (events.some((e) => e === undefined || !matches(rule, config, e, c.intel))) {
         reasons.push(`case "${c.name}": the drill events do not match`);
         continue;
       }
