@@ -139,7 +139,7 @@ describe('sign-in places through the detector', () => {
     const out = await ok.detector.process([signIn(1, '198.51.100.23')]);
     const page = out.delivered.find((f) => f.ruleId === 'signin.anonymiser');
     expect(page?.severity).toBe('high');
-    expect(page?.details[0]).toBe(`ON anonymiser list tor-exits (${loaded.source}) as 198.51.100.23`);
+    expect(page?.details?.[0]).toBe(`ON anonymiser list tor-exits (${loaded.source}) as 198.51.100.23`);
 
     const broken = detectorWith({
       geo: async () => GEO,
