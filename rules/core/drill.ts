@@ -2,8 +2,8 @@ import type { DetectionConfig } from './config.ts';
 import { DEFAULT_DETECTION_CONFIG } from './config.ts';
 import { DRILL_TTL_MS, signDrillEnvelope } from './drill-auth.ts';
 import { contextFor } from './engine.ts';
-import type { RuleIntel } from './geo.ts';
 import { toAuditEvent } from './events.ts';
+import type { RuleIntel } from './geo.ts';
 import type { AuditEvent, Criticality, Rule, RuleCase, RuleDocs, Severity } from './types.ts';
 import { isCloudTrailSelector } from './types.ts';
 

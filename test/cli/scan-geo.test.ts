@@ -51,7 +51,9 @@ describe('trailwarden scan: sign-ins from new countries, networks and anonymiser
     );
     const tor = pick('signin.anonymiser');
     expect(tor).toHaveLength(1);
-    expect((tor[0]?.details as string[])[0]).toBe(`ON anonymiser list tor.txt (file:${dir}/tor.txt) as 185.220.101.1`);
+    expect((tor[0]?.details as string[] | undefined)?.[0]).toBe(
+      `ON anonymiser list tor.txt (file:${dir}/tor.txt) as 185.220.101.1`,
+    );
     // 81.2.69.143: a new address on the known ISP in the known country is only new-source's medium context.
     const sameNetwork = findings.filter((f) => (f.actor as { sourceIp?: string }).sourceIp === '81.2.69.143');
     expect(sameNetwork.map((f) => f.ruleId)).toEqual(['signin.new-source']);
