@@ -24,6 +24,10 @@ export const COMMAND_USAGE = {
     --signing-key FILE          EC P-256 private key (PEM) that signs the digests; kept outside
                                 DIR (default: $XDG_CONFIG_HOME/trailwarden/signing-key.pem,
                                 generated on first use)
+    --anonymisers FILE          anonymiser list (Tor exit nodes, VPN ranges: one address or
+                                CIDR a line, # comments) for signin.anonymiser; overrides the
+                                config's anonymisers.source. Countries and networks of sign-ins
+                                come from the ip-location-db packages in node_modules
 `,
   rules: `  rules        List the rule catalogue.
     --format table|json         output format (default: table)

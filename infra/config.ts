@@ -350,6 +350,13 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
 
   const detection = parseDetectionConfig(input.detection, 'detection');
   if (!detection.ok) errors.push(...detection.errors);
+  // The deployed function has no file system to read a list from: it reads the S3 object, with read access to it alone.
+  const listSource = detection.ok ? detection.config.anonymisers?.source : undefined;
+  if (listSource?.startsWith('file:') === true) {
+    errors.push(
+      `detection.anonymisers.source: the deployed function reads lists from S3 (s3://bucket/key), not ${listSource}`,
+    );
+  }
 
   const sla = parseSlaConfig(input.sla, 'sla');
   if (!sla.ok) errors.push(...sla.errors);

@@ -114,10 +114,13 @@ import { rule as secretsmanagerTrailwardenSecretTampered } from './secretsmanage
 import { rule as securityhubControlsWeakened } from './securityhub/controls-weakened.rule.ts';
 import { rule as securityhubDisabled } from './securityhub/disabled.rule.ts';
 import { rule as sesIdentityPolicyOpened } from './ses/identity-policy-opened.rule.ts';
+import { rule as signinAnonymiser } from './signin/anonymiser.rule.ts';
 import { rule as signinConcurrentSessions } from './signin/concurrent-sessions.rule.ts';
 import { rule as signinConsoleLoginFailures } from './signin/console-login-failures.rule.ts';
 import { rule as signinConsoleLoginWithoutMfa } from './signin/console-login-without-mfa.rule.ts';
 import { rule as signinMfaFailed } from './signin/mfa-failed.rule.ts';
+import { rule as signinNewCountry } from './signin/new-country.rule.ts';
+import { rule as signinNewNetwork } from './signin/new-network.rule.ts';
 import { rule as signinNewSource } from './signin/new-source.rule.ts';
 import { rule as signinOffHoursAccess } from './signin/off-hours-access.rule.ts';
 import { rule as signinPasswordSpraying } from './signin/password-spraying.rule.ts';
@@ -146,6 +149,9 @@ export const RULES: readonly Rule[] = [
   signinConsoleLoginWithoutMfa,
   signinMfaFailed,
   signinNewSource,
+  signinNewCountry,
+  signinNewNetwork,
+  signinAnonymiser,
   signinOffHoursAccess,
   signinPasswordSpraying,
   signinSuccessAfterFailures,

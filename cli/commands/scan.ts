@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileAnonymiserList } from '../../functions/shared/adapters/anonymiser-list.ts';
+import { createFileGeoLookup, npmGeoFiles } from '../../functions/shared/adapters/ip-database.ts';
 import type { DetectionConfig } from '../../rules/core/config.ts';
 import { incidentConfigOf } from '../../rules/core/config.ts';
 import type { BatchOutcome } from '../../rules/core/detector.ts';
@@ -10,6 +12,7 @@ import type { Catalogue } from '../../rules/core/engine.ts';
 import { evidenceBody, findingRevisionKey, revisionKey } from '../../rules/core/evidence.ts';
 import type { Finding } from '../../rules/core/finding.ts';
 import { atLeast } from '../../rules/core/finding.ts';
+import type { GeoLookup } from '../../rules/core/geo.ts';
 import type { Incident } from '../../rules/core/incident.ts';
 import { incidentBody, incidentKey } from '../../rules/core/incident.ts';
 import { createMemoryCounterStore, createMemoryLedger } from '../../rules/core/memory.ts';
@@ -54,6 +57,8 @@ export interface ScanOptions {
   readonly signingKey: string | undefined;
   /** Worker threads reading files (default: the machine's cores); 1 reads in the main thread. */
   readonly jobs: number;
+  /** An anonymiser list file (`--anonymisers`), overriding the config's `anonymisers.source`. */
+  readonly anonymisers: string | undefined;
 }
 
 export type ScanArgs =
@@ -71,6 +76,7 @@ const SCAN_OPTIONS = {
   evidence: { type: 'string' },
   'signing-key': { type: 'string' },
   jobs: { type: 'string' },
+  anonymisers: { type: 'string' },
 } as const;
 
 export const parseScanArgs = (args: readonly string[]): ScanArgs => {
@@ -108,6 +114,7 @@ export const parseScanArgs = (args: readonly string[]): ScanArgs => {
       evidenceDir: values.evidence,
       signingKey: values['signing-key'],
       jobs,
+      anonymisers: values.anonymisers,
     },
   };
 };
@@ -170,6 +177,8 @@ export interface ScanDeps {
   readonly createDetector: typeof createDetector;
   /** Descriptions and runbooks for the findings (from the rules' docs). */
   readonly ruleText?: RuleTextSource;
+  /** The IP database for the sign-in location rules (default: the ip-location-db files in node_modules). */
+  readonly geo?: GeoLookup;
 }
 
 /** The registered catalogue, loaded only when a scan runs (help and usage errors stay instant). */
@@ -182,6 +191,7 @@ const defaultDeps = async (): Promise<ScanDeps> => {
     catalogue,
     createDetector,
     ruleText: ruleTextFrom(ruleTextTable(await withDocs(RULES))),
+    geo: createFileGeoLookup(npmGeoFiles()),
   };
 };
 
@@ -201,6 +211,7 @@ export const runScan = async (
 ): Promise<number> => {
   const started = performance.now();
   const sink = createCollectingSink({ keepStates: options.evidenceDir !== undefined });
+  const geo = deps.geo;
   const detector = deps.createDetector({
     catalogue: deps.catalogue,
     config,
@@ -208,6 +219,10 @@ export const runScan = async (
     ledger: createMemoryLedger(),
     sink,
     ...(deps.ruleText ? { ruleText: deps.ruleText } : {}),
+    intel: {
+      ...(geo === undefined ? {} : { geo: async () => geo }),
+      ...(config.anonymisers ? { anonymisers: fileAnonymiserList(config.anonymisers) } : {}),
+    },
   });
   const stats = newStats();
   const progress = createProgress(io.stderr, io.isTTY.stderr);
@@ -400,6 +415,11 @@ export const scanCommand = async (
     for (const error of loaded.errors) errorLine(io, `${loaded.source}: ${error}`);
     return EXIT.usage;
   }
+  const config = withAnonymiserFile(loaded.config, options.anonymisers, io.cwd ?? process.cwd());
+  if (!config.ok) {
+    errorLine(io, config.error);
+    return EXIT.usage;
+  }
   let signer: DigestSigner | undefined;
   if (options.evidenceDir !== undefined) {
     const key = loadSigningKey({
@@ -415,5 +435,28 @@ export const scanCommand = async (
     if (key.created) errorLine(io, `generated a digest signing key at ${key.path}; keep it private and backed up`);
     signer = key.signer;
   }
-  return runScan(options, loaded.config, io, deps ?? (await defaultDeps()), signer);
+  return runScan(options, config.config, io, deps ?? (await defaultDeps()), signer);
+};
+
+/**
+ * The anonymiser list the scan reads: `--anonymisers FILE`, else the config's `file:` source (relative to the
+ * working directory). The CLI reads no S3: an `s3://` source must be fetched first and given as a file.
+ */
+export const withAnonymiserFile = (
+  config: DetectionConfig,
+  file: string | undefined,
+  cwd: string,
+): { readonly ok: true; readonly config: DetectionConfig } | { readonly ok: false; readonly error: string } => {
+  const source = file === undefined ? config.anonymisers?.source : `file:${file}`;
+  if (source === undefined) return { ok: true, config };
+  if (!source.startsWith('file:')) {
+    return {
+      ok: false,
+      error: `anonymisers.source ${source}: the CLI reads lists from files; download it and pass --anonymisers FILE`,
+    };
+  }
+  const path = resolve(cwd, source.slice('file:'.length));
+  if (!existsSync(path)) return { ok: false, error: `${path}: no such anonymiser list` };
+  const name = config.anonymisers?.name ?? basename(path);
+  return { ok: true, config: { ...config, anonymisers: { source: `file:${path}`, name } } };
 };

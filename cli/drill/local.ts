@@ -3,11 +3,13 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { createHandler } from '../../functions/evaluate/evaluate.ts';
 import { shippedRuleText } from '../../functions/evaluate/rule-text.ts';
+import { fileAnonymiserList } from '../../functions/shared/adapters/anonymiser-list.ts';
 import { createAwsFindingSink } from '../../functions/shared/adapters/aws-finding-sink.ts';
 import { createDynamoCounterStore } from '../../functions/shared/adapters/dynamodb-counter-store.ts';
 import { createDynamoHistoryStore } from '../../functions/shared/adapters/dynamodb-history-store.ts';
 import { createDynamoIncidentStore } from '../../functions/shared/adapters/dynamodb-incident-store.ts';
 import { createDynamoLedger } from '../../functions/shared/adapters/dynamodb-ledger.ts';
+import { createFileGeoLookup, npmGeoFiles } from '../../functions/shared/adapters/ip-database.ts';
 import { createS3EvidenceStore } from '../../functions/shared/adapters/s3-evidence-store.ts';
 import { createSnsNotifier } from '../../functions/shared/adapters/sns-notifier.ts';
 import { createTelemetry } from '../../functions/shared/telemetry.ts';
@@ -135,6 +137,11 @@ export const runLocal = async (
       // The run's own key: the handler honours the plan's drills because they are signed with it.
       drillKey: async () => drillKey,
       clock: { now: () => nowMs },
+      // The IP database from node_modules; the plan's anonymiser list (a file) as the CLI reads it.
+      intel: {
+        geo: async () => createFileGeoLookup(npmGeoFiles()),
+        ...(plan.config.anonymisers ? { anonymisers: fileAnonymiserList(plan.config.anonymisers) } : {}),
+      },
     });
     const out = await handler(drillSqsEvent(plan.bodies, nowMs));
     if (out.batchItemFailures.length > 0) return done(false, `${out.batchItemFailures.length} batch item failures`);

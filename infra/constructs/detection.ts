@@ -16,6 +16,7 @@ import type { Alerting } from './alerting.ts';
 import type { Evidence } from './evidence.ts';
 import { EVIDENCE_PREFIX, INCIDENT_PREFIX } from './evidence.ts';
 import { PipelinePart } from './logical-ids.ts';
+import { geoAssetFiles } from './sign-in-intel.ts';
 import { repoHandler, trailwardenFunction } from './trailwarden-function.ts';
 
 /** Lambda's environment is limited to 4 KB in total; leave room for the other variables. */
@@ -119,7 +120,8 @@ export class Detection extends PipelinePart {
       timeout: functionTimeout,
       description: 'Trailwarden: evaluates CloudTrail and Config events against the rule catalogue',
       // Descriptions and runbooks, read on the first finding (kept out of the bundle's JavaScript).
-      files: [repoHandler(`functions/evaluate/${RULE_TEXT_FILE}`)],
+      // The IP database travels the same way: a file asset beside the bundle, read on the first sign-in.
+      files: [repoHandler(`functions/evaluate/${RULE_TEXT_FILE}`), ...geoAssetFiles()],
       environment: {
         TABLE_NAME: this.table.tableName,
         TOPIC_ARN: props.alerting.topic.topicArn,

@@ -24,6 +24,7 @@ import { keepLogicalIds } from './logical-ids.ts';
 import { Monitoring } from './monitoring.ts';
 import { Replay } from './replay.ts';
 import { SecurityHubSink } from './security-hub.ts';
+import { SignInIntel } from './sign-in-intel.ts';
 import { TrailIntegrity } from './trail-integrity.ts';
 import { REPO_ROOT } from './trailwarden-function.ts';
 import { TriageWebhook } from './triage-webhook.ts';
@@ -166,6 +167,10 @@ export class TrailwardenPipeline extends Construct {
     });
     const evaluateRole = this.detection.evaluateFunction.role;
     if (evaluateRole === undefined) throw new Error('evaluate function has no role');
+    new SignInIntel(this, 'SignInIntel', {
+      readers: [evaluateRole],
+      ...(config.detection.anonymisers ? { anonymisers: config.detection.anonymisers } : {}),
+    });
     this.drillKey = new DrillKey(this, 'DrillKey', { verifier: evaluateRole, operatorRoleArns: config.drillOperators });
     // Read only when a batch claims a drill (functions/evaluate/evaluate.ts), never at cold start.
     this.detection.evaluateFunction.addEnvironment('DRILL_KEY_SECRET_ARN', this.drillKey.secret.secretArn);

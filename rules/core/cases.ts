@@ -39,7 +39,7 @@ export const runCase = (
   const selected = catalogue.candidates(event).includes(rule);
   let matched = false;
   if (selected) {
-    const ctx = contextFor(config, event, rule.resources(event));
+    const ctx = contextFor(config, event, rule.resources(event), c.intel);
     try {
       const withHistory =
         rule.history === null ? ctx : { ...ctx, history: c.history ?? { first: null, sightings: [] } };

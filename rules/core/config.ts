@@ -46,7 +46,26 @@ export interface DetectionConfig {
    * `expires` (plus the grace) is `iam.temporary-access-not-revoked`. Absent = only tags mark grants temporary.
    */
   readonly temporaryAccess?: readonly TemporaryAccessEntry[];
+  /**
+   * An anonymiser list (Tor exit nodes, VPN ranges): one address or CIDR a line, from a file (`file:PATH`, the CLI)
+   * or an S3 object (`s3://bucket/key`, the Lambda reads it with a TTL cache). Absent = signin.anonymiser never
+   * matches. Its name and source are in every finding it raises.
+   */
+  readonly anonymisers?: AnonymiserConfig;
 }
+
+export interface AnonymiserConfig {
+  readonly source: string;
+  readonly name: string;
+  /** How long the Lambda keeps an S3 copy before reading it again (1..1440, default 60). */
+  readonly ttlMinutes?: number;
+}
+
+/** `s3://bucket/key` split, or undefined for a file source. Bucket names per S3's rules (3–63, lower case). */
+export const s3SourceOf = (source: string): { readonly bucket: string; readonly key: string } | undefined => {
+  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/.exec(source);
+  return m?.[1] === undefined || m[2] === undefined ? undefined : { bucket: m[1], key: m[2] };
+};
 
 /**
  * What software is approved. Fail closed: with no image listed every launch is from an unapproved image.
@@ -191,6 +210,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
         'software',
         'serviceUsers',
         'temporaryAccess',
+        'anonymisers',
       ].includes(key)
     )
       at(key, 'unknown key');
@@ -338,6 +358,8 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   );
   const temporaryAccess = parseTemporaryAccess(input.temporaryAccess, at);
 
+  const anonymisers = parseAnonymisers(input.anonymisers, at);
+
   return errors.length > 0
     ? { ok: false, errors }
     : {
@@ -355,8 +377,43 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
           ...(software ? { software } : {}),
           ...(serviceUsers.length > 0 ? { serviceUsers } : {}),
           ...(temporaryAccess.length > 0 ? { temporaryAccess } : {}),
+          ...(anonymisers ? { anonymisers } : {}),
         },
       };
+};
+
+/** `anonymisers: {source: 'file:PATH' | 's3://bucket/key', name, ttlMinutes?}`, every problem by path. */
+const parseAnonymisers = (input: unknown, at: (p: string, msg: string) => void): AnonymiserConfig | undefined => {
+  if (input === undefined) return undefined;
+  if (!isRecord(input)) {
+    at('anonymisers', "must be {source: 'file:PATH' | 's3://bucket/key', name, ttlMinutes?}");
+    return undefined;
+  }
+  for (const key of Object.keys(input)) {
+    if (key !== 'source' && key !== 'name' && key !== 'ttlMinutes') at(`anonymisers.${key}`, 'unknown key');
+  }
+  const { source, name, ttlMinutes } = input;
+  let ok = true;
+  if (typeof source !== 'string' || !((source.startsWith('file:') && source.length > 5) || s3SourceOf(source))) {
+    at('anonymisers.source', `must be file:PATH or s3://bucket/key (got ${JSON.stringify(source)})`);
+    ok = false;
+  }
+  if (typeof name !== 'string' || name.trim() === '') {
+    at('anonymisers.name', 'must name the list (e.g. tor-exits), for the findings');
+    ok = false;
+  }
+  if (
+    ttlMinutes !== undefined &&
+    !(typeof ttlMinutes === 'number' && Number.isInteger(ttlMinutes) && ttlMinutes >= 1 && ttlMinutes <= 1440)
+  ) {
+    at(
+      'anonymisers.ttlMinutes',
+      `must be a whole number of minutes from 1 to 1440 (got ${JSON.stringify(ttlMinutes)})`,
+    );
+    ok = false;
+  }
+  if (!ok || typeof source !== 'string' || typeof name !== 'string') return undefined;
+  return { source, name, ...(typeof ttlMinutes === 'number' ? { ttlMinutes } : {}) };
 };
 
 /** `incidents: { correlationMinutes?, pageSeverity? }`; each key defaults on its own. */

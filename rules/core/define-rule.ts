@@ -147,8 +147,8 @@ export const defineRule = <const S extends EventSelector>(def: RuleDefinition<S>
     history: history
       ? {
           key: key('history.key', history.key),
-          remember: (e) => {
-            const v = history.remember(payloadOf(e) as EventOf<S>);
+          remember: (e, intel) => {
+            const v = history.remember(payloadOf(e) as EventOf<S>, intel);
             if (v !== undefined && typeof v !== 'string')
               throw new TypeError(`${id}: history.remember returned ${typeOf(v)}, not a string`);
             return v;
@@ -202,6 +202,7 @@ export const defineRule = <const S extends EventSelector>(def: RuleDefinition<S>
       return [...note, ...own];
     }),
     owner: def.owner ?? 'security-engineering',
+    ...(def.intel === undefined ? {} : { intel: def.intel }),
   };
 };
 

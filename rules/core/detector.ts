@@ -4,6 +4,7 @@ import { incidentConfigOf } from './config.ts';
 import type { Catalogue, CatalogueOf, HistoryLookup } from './engine.ts';
 import { describeError, evaluate } from './engine.ts';
 import type { Finding } from './finding.ts';
+import type { AnonymiserList, AnonymiserView, GeoLookup, RuleIntel } from './geo.ts';
 import type { History, Sighting } from './history.ts';
 import { viewBefore } from './history.ts';
 import type { Incident } from './incident.ts';
@@ -25,7 +26,7 @@ import type {
 } from './ports.ts';
 import { replayNamespace } from './replay.ts';
 import { applySuppressions } from './suppressions.ts';
-import type { AuditEvent, MatchFacts, Rule, RuleContext, RuleTextSource, WindowSpec } from './types.ts';
+import type { AuditEvent, IntelNeed, MatchFacts, Rule, RuleContext, RuleTextSource, WindowSpec } from './types.ts';
 import type { WindowEvent } from './window.ts';
 
 /** How late (behind the newest event of a group) an event may arrive and still count: CloudTrail lags minutes. */
@@ -50,6 +51,18 @@ export interface DetectorDeps {
    * old log files), event times are taken as they are.
    */
   readonly clock?: Clock;
+  /** IP intelligence for the rules that read it (`Rule.intel`); absent: those rules say nothing. */
+  readonly intel?: IntelSource;
+}
+
+/**
+ * Where rules' IP intelligence comes from, each part asked for once per batch and only for a batch holding an event
+ * that a rule reading it (`Rule.intel`) is a candidate for: the Lambda imports the IP database reader and opens its
+ * files on the first sign-in, never at cold start. Adapters cache what they load.
+ */
+export interface IntelSource {
+  readonly geo?: () => Promise<GeoLookup>;
+  readonly anonymisers?: { readonly source: string; readonly load: () => Promise<AnonymiserList> };
 }
 
 /**
@@ -73,7 +86,7 @@ export const namespaceOf = (e: AuditEvent): string =>
 export const actsOn = (catalogue: CatalogueOf<unknown>, e: AuditEvent): boolean =>
   e.drillClaim !== undefined || catalogue.candidates(e).length > 0;
 
-export type Stage = 'history' | 'counter' | 'ledger' | 'incident' | 'sink';
+export type Stage = 'history' | 'intel' | 'counter' | 'ledger' | 'incident' | 'sink';
 
 /** What one batch produced. `failures` name the events to retry; everything else is done. */
 export interface BatchOutcome {
@@ -146,7 +159,8 @@ export const createDetector = (deps: DetectorDeps) => {
       const future = receivedMs === undefined ? undefined : futureDatedOf(e, receivedMs, skewMs);
       return [forged, future].flatMap((c) => (c === undefined ? [] : [integrityCandidate(c, e)]));
     });
-    const historyOf = await loadHistories(deps.catalogue, historyStore, events, failures, timeOf, ruleErrors);
+    const intel = await intelFor(deps, events, failures);
+    const historyOf = await loadHistories(deps.catalogue, historyStore, events, failures, timeOf, ruleErrors, intel);
     const direct: Match[] = [];
     const counted = new Map<
       string,
@@ -154,7 +168,7 @@ export const createDetector = (deps: DetectorDeps) => {
     >();
 
     for (const event of events) {
-      for (const verdict of evaluate(deps.catalogue, deps.config, event, historyOf)) {
+      for (const verdict of evaluate(deps.catalogue, deps.config, event, historyOf, intel)) {
         if (verdict.kind === 'error')
           ruleErrors.push({ ruleId: verdict.rule.id, eventId: event.id, error: verdict.error });
         if (verdict.kind !== 'match') continue;
@@ -314,6 +328,46 @@ export const createDetector = (deps: DetectorDeps) => {
   return { process };
 };
 
+/**
+ * The batch's IP intelligence. Each part loads only when some event of the batch reaches a rule that reads it; a
+ * part that cannot be loaded fails those events for retry (stage `intel`): the rules then say nothing for them
+ * (an unavailable anonymiser list is `unavailable`, never "not listed"), and the retry judges them again.
+ */
+const intelFor = async (
+  deps: DetectorDeps,
+  events: readonly AuditEvent[],
+  failures: { stage: Stage; eventIds: string[]; error: string }[],
+): Promise<RuleIntel> => {
+  const source = deps.intel;
+  if (source === undefined) return {};
+  const needing = (need: IntelNeed): readonly AuditEvent[] =>
+    events.filter((e) => deps.catalogue.candidates(e).some((r) => r.intel?.includes(need) === true));
+  const fail = (eventsOf: readonly AuditEvent[], error: string) =>
+    failures.push({ stage: 'intel', eventIds: eventsOf.map((e) => e.id), error });
+  let geo: GeoLookup | undefined;
+  const geoEvents = source.geo === undefined ? [] : needing('geo');
+  if (source.geo !== undefined && geoEvents.length > 0) {
+    try {
+      geo = await source.geo();
+    } catch (err) {
+      fail(geoEvents, `IP database could not be loaded: ${message(err)}`);
+    }
+  }
+  let anonymisers: AnonymiserView | undefined;
+  const listed = source.anonymisers;
+  const listEvents = listed === undefined ? [] : needing('anonymisers');
+  if (listed !== undefined && listEvents.length > 0) {
+    try {
+      anonymisers = { kind: 'loaded', list: await listed.load() };
+    } catch (err) {
+      const error = `anonymiser list ${listed.source} could not be loaded: ${message(err)}`;
+      anonymisers = { kind: 'unavailable', source: listed.source, error };
+      fail(listEvents, error);
+    }
+  }
+  return { ...(geo === undefined ? {} : { geo }), ...(anonymisers === undefined ? {} : { anonymisers }) };
+};
+
 const integrityCandidate = (c: IntegrityCandidate, e: AuditEvent): Candidate => ({ ...c, batchEventIds: [e.id] });
 
 type RuleErrors = { ruleId: string; eventId: string; error: string }[];
@@ -342,6 +396,7 @@ const loadHistories = async (
   failures: { stage: Stage; eventIds: string[]; error: string }[],
   timeOf: (e: AuditEvent) => number,
   ruleErrors: RuleErrors,
+  intel: RuleIntel,
 ): Promise<HistoryLookup | undefined> => {
   const requests = new Map<string, { request: HistoryRequest & { sightings: Sighting[] }; eventIds: string[] }>();
   for (const event of events) {
@@ -357,7 +412,7 @@ const loadHistories = async (
       entry.eventIds.push(event.id);
       let value: string | undefined;
       try {
-        value = rule.history.remember(event);
+        value = rule.history.remember(event, intel);
       } catch (err) {
         // The rule still judges the event on the rest of its memory; the error retries it.
         ruleErrors.push({ ruleId: rule.id, eventId: event.id, error: message(err) });

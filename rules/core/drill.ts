@@ -3,6 +3,7 @@ import { DEFAULT_DETECTION_CONFIG } from './config.ts';
 import { DRILL_TTL_MS, signDrillEnvelope } from './drill-auth.ts';
 import { contextFor } from './engine.ts';
 import { toAuditEvent } from './events.ts';
+import type { RuleIntel } from './geo.ts';
 import type { AuditEvent, Criticality, Rule, RuleCase, RuleDocs, Severity } from './types.ts';
 import { isCloudTrailSelector } from './types.ts';
 
@@ -96,7 +97,11 @@ export type DrillCaseTable = Readonly<Record<string, readonly RuleCase[]>>;
 export const drillCaseTable = (entries: readonly (readonly [Rule, RuleDocs])[]): DrillCaseTable =>
   Object.fromEntries(
     entries.flatMap(([rule, docs]) => {
-      const cases = docs.cases().filter((c) => c.expect === 'match' && c.config === undefined);
+      // A case's `intel` (a fake IP database) is code, not data: drills use the deployed IP database.
+      const cases = docs
+        .cases()
+        .filter((c) => c.expect === 'match' && c.config === undefined)
+        .map(({ intel: _intel, ...c }) => c);
       const pages = DRILL_SEVERITIES.some((s) => rule.severity === s || Object.values(rule.escalation).includes(s));
       return pages && cases.length > 0 ? [[rule.id, cases]] : [];
     }),
@@ -166,9 +171,10 @@ const parse = (envelope: Record<string, unknown>): AuditEvent | undefined => {
   return parsed.ok ? parsed.event : undefined;
 };
 
-const matches = (rule: Rule, config: DetectionConfig, e: AuditEvent): boolean => {
+/** The case's own IP intelligence (a fake IP database, its list) stands in for what the handler will load. */
+const matches = (rule: Rule, config: DetectionConfig, e: AuditEvent, intel?: RuleIntel): boolean => {
   try {
-    return rule.match(e, contextFor(config, e, rule.resources(e)));
+    return rule.match(e, contextFor(config, e, rule.resources(e), intel));
   } catch {
     return false;
   }
@@ -269,7 +275,7 @@ export const planRule = (rule: Rule, docs: RuleDocs, options: PlanOptions): Dril
       const ids = payloads.map(() => newId());
       const envelopes = payloads.map((p, i) => envelopeFor(rule, p, ids[i] ?? newId(), start + i * step));
       const events = envelopes.map(parse);
-      if (events.some((e) => e === undefined || !matches(rule, config, e))) {
+      if (events.some((e) => e === undefined || !matches(rule, config, e, c.intel))) {
         reasons.push(`case "${c.name}": the drill events do not match`);
         continue;
       }

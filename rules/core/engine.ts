@@ -1,5 +1,6 @@
 import type { DetectionConfig } from './config.ts';
 import { resolveCriticality } from './config.ts';
+import type { RuleIntel } from './geo.ts';
 import type { HistoryView } from './history.ts';
 import { eventTags } from './tags.ts';
 import type { AuditEvent, CloudTrailSelector, EventSelector, MatchFacts, Rule, RuleContext, Verdict } from './types.ts';
@@ -116,9 +117,16 @@ export const selectorCatalogue = (selectors: readonly EventSelector[]): Catalogu
   dispatchIndex(selectors.map((on, i) => ({ id: String(i), on })));
 
 /** Builds the per-event context once: criticality comes from the account and the resources involved. */
-export const contextFor = (config: DetectionConfig, e: AuditEvent, resources: readonly string[]): RuleContext => ({
+export const contextFor = (
+  config: DetectionConfig,
+  e: AuditEvent,
+  resources: readonly string[],
+  intel?: RuleIntel,
+): RuleContext => ({
   criticality: resolveCriticality(config.criticality, e.account, resources, () => eventTags(e)),
   config,
+  ...(intel?.geo === undefined ? {} : { geo: intel.geo }),
+  ...(intel?.anonymisers === undefined ? {} : { anonymisers: intel.anonymisers }),
 });
 
 /** What went wrong, as text, whatever was thrown (even an object whose `toString` throws). */
@@ -162,6 +170,7 @@ export const evaluate = (
   config: DetectionConfig,
   e: AuditEvent,
   historyOf?: HistoryLookup,
+  intel?: RuleIntel,
 ): Verdict[] => {
   const rules = catalogue.candidates(e);
   if (rules.length === 0) return [];
@@ -171,7 +180,7 @@ export const evaluate = (
       const history = rule.history === null ? undefined : historyOf?.(rule, e);
       if (history === 'unavailable') continue;
       const resources = rule.resources(e);
-      const base = contextFor(config, e, resources);
+      const base = contextFor(config, e, resources, intel);
       const ctx = history === undefined ? base : { ...base, history };
       verdicts.push(
         rule.match(e, ctx)

@@ -19,6 +19,7 @@ export const TACTICS = {
   discovery: { uid: 'TA0007', name: 'Discovery' },
   collection: { uid: 'TA0009', name: 'Collection' },
   exfiltration: { uid: 'TA0010', name: 'Exfiltration' },
+  commandAndControl: { uid: 'TA0011', name: 'Command and Control' },
   impact: { uid: 'TA0040', name: 'Impact' },
 } as const satisfies Record<string, MitreTactic>;
 
@@ -42,6 +43,7 @@ export const TECHNIQUES: Readonly<Record<string, MitreTechnique>> = {
   },
   T1072: { name: 'Software Deployment Tools', tactics: [T.execution, T.lateralMovement] },
   T1087: { name: 'Account Discovery', tactics: [T.discovery] },
+  'T1090.003': { name: 'Multi-hop Proxy', tactics: [T.commandAndControl] },
   T1098: { name: 'Account Manipulation', tactics: [T.persistence, T.privilegeEscalation] },
   'T1098.001': { name: 'Additional Cloud Credentials', tactics: [T.persistence, T.privilegeEscalation] },
   'T1098.003': { name: 'Additional Cloud Roles', tactics: [T.persistence, T.privilegeEscalation] },

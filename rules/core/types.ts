@@ -2,6 +2,7 @@ import type { CloudTrailRecord } from './cloudtrail.ts';
 import type { DetectionConfig } from './config.ts';
 import type { ConfigComplianceChange, ConfigItemChange } from './config-events.ts';
 import type { DrillClaim } from './drill-auth.ts';
+import type { AnonymiserView, GeoLookup, RuleIntel } from './geo.ts';
 import type { HistorySpec, HistoryView } from './history.ts';
 import type { ReplayMark } from './replay.ts';
 
@@ -78,14 +79,24 @@ export interface RuleContext {
   readonly config: DetectionConfig;
   /** For rules that declare `history`: what they remembered about earlier events of the same key. */
   readonly history?: HistoryView;
+  /** The IP database (absent where none is wired: rules that need it then say nothing). */
+  readonly geo?: GeoLookup;
+  /** The configured anonymiser list, for rules that declare `intel: ['anonymisers']`. */
+  readonly anonymisers?: AnonymiserView;
 }
+
+/** IP intelligence a rule reads: the detector loads an anonymiser list only for batches a rule needing it sees. */
+export type IntelNeed = 'geo' | 'anonymisers';
 
 /** Behaviour memory a rule declares (see `history.ts`); the detector fills `ctx.history` from it. */
 export interface HistoryDeclaration<E> {
   /** Whose memory: per user, per account, … */
   readonly key: (e: E) => string;
-  /** What to remember about this event (whether it matches or not), or undefined for nothing. */
-  readonly remember: (e: E) => string | undefined;
+  /**
+   * What to remember about this event (whether it matches or not), or undefined for nothing. `intel` is the IP
+   * intelligence of the batch (rules remembering a country or network look the address up here).
+   */
+  readonly remember: (e: E, intel: RuleIntel) => string | undefined;
   readonly retainSeconds: number;
   readonly distinctValues?: boolean;
   /** Most sightings kept per key (default 200). */
@@ -117,6 +128,8 @@ export interface RuleCase {
   readonly config?: Partial<DetectionConfig>;
   /** For behaviour rules: what the rule remembers from before this event. */
   readonly history?: HistoryView;
+  /** IP intelligence for the case (a fake IP database, an anonymiser list); drills use the deployed ones. */
+  readonly intel?: RuleIntel;
   /**
    * For behaviour rules: events (payloads, oldest first) that happen before this one and build that history.
    * Drills send them first, a minute apart, so the real handler remembers them.
@@ -143,6 +156,8 @@ export interface RuleDefinition<S extends EventSelector> {
   /** Event-specific facts for the finding's `details`: which ports, which policy statement, why not approved. */
   readonly explain?: (e: EventOf<S>, ctx: RuleContext) => readonly string[];
   readonly owner?: string;
+  /** IP intelligence the rule reads from its context (`geo`, `anonymisers`). */
+  readonly intel?: readonly IntelNeed[];
 }
 
 /** A registered rule: the definition with its event type erased, so a catalogue can hold them all. */
@@ -162,7 +177,7 @@ export interface Rule {
     | null;
   readonly history: {
     readonly key: (e: AuditEvent) => string;
-    readonly remember: (e: AuditEvent) => string | undefined;
+    readonly remember: (e: AuditEvent, intel: RuleIntel) => string | undefined;
     readonly spec: HistorySpec;
   } | null;
   readonly dedup: { readonly key: (e: AuditEvent) => string; readonly windowSeconds: number };
@@ -170,6 +185,8 @@ export interface Rule {
   readonly resources: (e: AuditEvent) => readonly string[];
   readonly explain: (e: AuditEvent, ctx: RuleContext) => readonly string[];
   readonly owner: string;
+  /** IP intelligence the rule reads (absent: none). */
+  readonly intel?: readonly IntelNeed[];
 }
 
 /**

@@ -1,4 +1,5 @@
 import { defineRule } from '../core/define-rule.ts';
+import { describeLocation, locate } from '../core/geo.ts';
 import type { HistoryView } from '../core/history.ts';
 import { identityArns, isAddress, personKey, signInResult } from '../core/signin.ts';
 import type { RuleDocs } from '../core/types.ts';
@@ -43,6 +44,8 @@ export const rule = defineRule({
     isNewSource(e.sourceIPAddress, Date.parse(e.eventTime), ctx.history),
   explain: (e, ctx) => [
     `${e.sourceIPAddress ?? 'unknown'} is new; known addresses: ${(ctx.history?.sightings ?? []).map((s) => s.v).join(', ') || 'none'}`,
+    // Context, not a page: a new country or network for the person is signin.new-country's or signin.new-network's.
+    ...(ctx.geo === undefined ? [] : [`location: ${describeLocation(locate(e.sourceIPAddress, ctx.geo))}`]),
   ],
   resources: identityArns,
   dedup: { key: (e) => `${personKey(e)}|${e.sourceIPAddress ?? ''}`, windowSeconds: 86_400 },

@@ -35,6 +35,13 @@ describe('evaluate bundle', async () => {
     }
   });
 
+  it('carries no IP database: the MMDB and ASN tables ship beside it, opened on the first sign-in', () => {
+    // Every MMDB file ends with this metadata marker; the ASN table's first row names Cloudflare's first range.
+    expect(code.includes('\xab\xcd\xefMaxMind.com')).toBe(false);
+    expect(code.includes('16777216,16777471,13335')).toBe(false);
+    expect(Buffer.byteLength(code)).toBeLessThan(1_000_000);
+  });
+
   it('talks to DynamoDB through its own lean client, without the SDK; loads S3 and SNS only when a finding is delivered', () => {
     // Booleans, not the code: a failure must not print the whole minified bundle.
     // Neither imported from node_modules nor bundled: the SDK's DynamoDB stack was most of the cold init.

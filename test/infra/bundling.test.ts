@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RULE_TEXT_FILE, readRuleTextFile } from '../../functions/evaluate/rule-text.ts';
+import { GEO_FILES, npmGeoFiles } from '../../functions/shared/adapters/ip-database.ts';
 import { buildTrailwarden } from '../../infra/build-app.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { RULES } from '../../rules/index.ts';
@@ -41,6 +42,13 @@ describe('evaluate function package', () => {
     const dir = join(outdir, assetPath ?? '');
     expect(existsSync(join(dir, 'index.mjs'))).toBe(true);
     expect(readFileSync(join(dir, RULE_TEXT_FILE), 'utf8')).toBe(readRuleTextFile());
+    // The IP database rides in the asset beside index.mjs, byte for byte the npm files, and not in the JavaScript.
+    for (const [name, npmFile] of Object.entries(GEO_FILES).map(
+      ([k, f]) => [f, npmGeoFiles()[k as keyof typeof GEO_FILES]] as const,
+    )) {
+      expect(statSync(join(dir, name)).size, name).toBe(statSync(npmFile).size);
+    }
+    expect(statSync(join(dir, 'index.mjs')).size).toBeLessThan(1_000_000);
     // CDK's bundling carries the lean DynamoDB client, not the SDK's (cold init, infra/sdk-externals.ts).
     const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
     expect(/(from\s*|import\()"@aws-sdk\/client-dynamodb"/.test(code)).toBe(false);

@@ -36,6 +36,12 @@ const parsed = (rule: Rule, c: RuleCase, event: unknown, n: number): AuditEvent 
   return n === 0 ? p.event : { ...p.event, id: `${p.event.id}-${n}` };
 };
 
+const loadedList = (c: RuleCase) => {
+  const view = c.intel?.anonymisers;
+  if (view?.kind !== 'loaded') throw new Error('no list');
+  return view.list;
+};
+
 const detect = async (rule: Rule, c: RuleCase): Promise<Finding[]> => {
   const delivered: Finding[] = [];
   const config = { ...DEFAULT_DETECTION_CONFIG, ...c.config };
@@ -50,6 +56,13 @@ const detect = async (rule: Rule, c: RuleCase): Promise<Finding[]> => {
     sink: { deliver: async (f) => void delivered.push(f), fold: async () => {} },
     ruleText,
     history: seededHistory(c.history ?? EMPTY_HISTORY),
+    // The case's IP intelligence (a fake IP database, its anonymiser list), as the detector would load it.
+    intel: {
+      ...(c.intel?.geo === undefined ? {} : { geo: async () => c.intel?.geo ?? Promise.reject(new Error('no geo')) }),
+      ...(c.intel?.anonymisers?.kind === 'loaded'
+        ? { anonymisers: { source: c.intel.anonymisers.list.source, load: async () => loadedList(c) } }
+        : {}),
+    },
   });
   for (const [i, before] of (c.before ?? []).entries()) await detector.process([parsed(rule, c, before, i + 1000)]);
   const repeats = Math.max(

@@ -154,7 +154,7 @@ describe('defineRule carries what a rule declares', () => {
     });
     expect([rule.threshold?.groupBy(e), rule.threshold?.distinct?.(e)]).toEqual(['e-1', 'eu-west-1']);
     expect(rule.history?.spec).toEqual({ retainMs: 90_000, distinctValues: true, max: 5 });
-    expect([rule.history?.key(e), rule.history?.remember(e)]).toEqual(['StopLogging', 'eu-west-1']);
+    expect([rule.history?.key(e), rule.history?.remember(e, {})]).toEqual(['StopLogging', 'eu-west-1']);
   });
 
   it('history keeps 200 sightings of every value by default; a threshold without distinct counts events', () => {
@@ -165,7 +165,7 @@ describe('defineRule carries what a rule declares', () => {
       history: { key: () => 'k', remember: () => undefined, retainSeconds: 1 },
     });
     expect(rule.history?.spec).toEqual({ retainMs: 1000, distinctValues: false, max: 200 });
-    expect(rule.history?.remember(record())).toBeUndefined();
+    expect(rule.history?.remember(record(), {})).toBeUndefined();
     expect(rule.threshold?.distinct).toBeUndefined();
   });
 });
@@ -221,7 +221,7 @@ describe('defineRule checks what rule functions return', () => {
           ...base,
           match: () => true,
           history: { key: () => 'k', remember: () => wrong(true), retainSeconds: 1 },
-        }).history?.remember(e),
+        }).history?.remember(e, {}),
       'test.rule: history.remember returned boolean, not a string',
     ],
     [

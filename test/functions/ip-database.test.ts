@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { Reader } from 'mmdb-lib';
+import { describe, expect, it } from 'vitest';
+import {
+  createFileGeoLookup,
+  GEO_FILES,
+  geoFilesIn,
+  npmGeoFiles,
+} from '../../functions/shared/adapters/ip-database.ts';
+
+/**
+ * The adapter against the real ip-location-db files from npm. The addresses are public resolvers whose holder has
+ * not changed in a decade; the expected values are what the pinned database says (checked with the DB itself).
+ */
+describe('IP database adapter (ip-location-db from npm)', () => {
+  const counting = () => {
+    const reads: string[] = [];
+    const geo = createFileGeoLookup(npmGeoFiles(), {
+      read: (path) => {
+        reads.push(path);
+        return readFileSync(path);
+      },
+    });
+    return { geo, reads };
+  };
+  const { geo, reads } = counting();
+
+  it('opens nothing until the first lookup of a public address, then reads each file once', () => {
+    const fresh = counting();
+    expect(fresh.geo.lookup('10.1.2.3')).toBeUndefined();
+    expect(fresh.geo.lookup('::1')).toBeUndefined();
+    expect(fresh.reads).toEqual([]);
+    expect(fresh.geo.loaded()).toBe(false);
+    expect(fresh.geo.lookup('8.8.8.8')?.country).toBe('US');
+    expect(fresh.geo.lookup('9.9.9.9')).toBeDefined();
+    expect(fresh.reads.map((p) => p.split('/').at(-1))).toEqual([GEO_FILES.country, GEO_FILES.asnV4, GEO_FILES.asnV6]);
+  }, 60_000);
+
+  it.each([
+    ['8.8.8.8', { country: 'US', asn: 15169, asOrg: 'Google LLC' }],
+    ['1.1.1.1', { country: 'AU', asn: 13335, asOrg: 'Cloudflare, Inc.' }],
+    ['2001:4860:4860::8888', { country: 'US', asn: 15169, asOrg: 'Google LLC' }],
+    ['2606:4700:4700::1111', { country: 'US', asn: 13335, asOrg: 'Cloudflare, Inc.' }],
+    ['::ffff:8.8.8.8', { country: 'US', asn: 15169, asOrg: 'Google LLC' }],
+    ['193.0.6.139', { country: 'NL', asn: 3333 }],
+  ])(
+    '%s → %o',
+    (ip, expected) => {
+      expect(geo.lookup(ip)).toMatchObject(expected);
+    },
+    60_000,
+  );
+
+  it('never places private or special-purpose addresses, even where the npm data does', () => {
+    // The raw database puts the documentation block 198.51.100.0/24 in Australia: the adapter must not ask it.
+    const raw = new Reader(readFileSync(npmGeoFiles().country)).get('198.51.100.23') as {
+      country_code?: string;
+    } | null;
+    expect(raw?.country_code).toBe('AU');
+    for (const ip of ['198.51.100.23', '192.0.2.1', '203.0.113.9', '10.0.0.1', '100.64.1.1', 'fd00::1', '2001:db8::1'])
+      expect(geo.lookup(ip), ip).toBeUndefined();
+    expect(geo.lookup('AWS Internal')).toBeUndefined();
+    expect(geo.lookup('not-an-ip')).toBeUndefined();
+  });
+
+  it('read everything once for all the lookups above', () => {
+    expect(reads).toHaveLength(3);
+  });
+
+  it('a missing file fails every lookup, naming the file (rules then error and retry, never guess)', () => {
+    const broken = createFileGeoLookup(geoFilesIn('/nonexistent-trailwarden-geo'));
+    expect(() => broken.lookup('8.8.8.8')).toThrow(`/nonexistent-trailwarden-geo/${GEO_FILES.country}`);
+    expect(() => broken.lookup('8.8.8.8')).toThrow(/unreadable/);
+  });
+
+  it('a corrupt ASN table is refused with its line', () => {
+    const files = npmGeoFiles();
+    const bad = createFileGeoLookup(files, {
+      read: (path) =>
+        path === files.asnV4 ? Buffer.from('16777216,16777471,13335,x\nnot,a,row\n') : readFileSync(path),
+    });
+    expect(() => bad.lookup('8.8.8.8')).toThrow(`${files.asnV4}:2`);
+  }, 60_000);
+});
