@@ -13,6 +13,7 @@ import { createS3EvidenceStore } from '../shared/adapters/s3-evidence-store.ts';
 import type { Notifier } from '../shared/adapters/sns-notifier.ts';
 import { createSnsNotifier } from '../shared/adapters/sns-notifier.ts';
 import { parseEvaluateEnv } from '../shared/env.ts';
+import { shippedIntel } from '../shared/intel.ts';
 import { createTelemetry } from '../shared/telemetry.ts';
 import type { ReplayDeps } from './replay.ts';
 import { createReplayHandler } from './replay.ts';
@@ -48,6 +49,9 @@ export const createReplayDeps = (env: Readonly<Record<string, string | undefined
     incidents: createDynamoIncidentStore(dynamo, parsed.tableName),
     sink: (page) => (page ? sinks.page : sinks.silent),
     ruleText: shippedRuleText((error) => telemetry.log('error', 'rule text unreadable', { error })),
+    // The same IP data as the evaluate function (beside index.mjs in this asset too): a replay judges sign-in
+    // places as the live pipeline does, instead of leaving those rules silent.
+    intel: shippedIntel(parsed.detection, telemetry),
     telemetry,
   };
 };

@@ -3,6 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { readBytes } from '../../cli/sources.ts';
 import type { DetectionConfig } from '../../rules/core/config.ts';
+import type { IntelSource } from '../../rules/core/detector.ts';
 import { createDetector } from '../../rules/core/detector.ts';
 import type { Catalogue } from '../../rules/core/engine.ts';
 import { buildCatalogue } from '../../rules/core/engine.ts';
@@ -103,6 +104,8 @@ export interface ReplayDeps {
   /** Archive and page (page only when the execution asked for `--page`). */
   readonly sink: (page: boolean) => FindingSink;
   readonly ruleText?: RuleTextSource;
+  /** The IP database and anonymiser list the sign-in place rules read, as the evaluate function ships them. */
+  readonly intel?: IntelSource;
   readonly telemetry: Telemetry;
 }
 
@@ -326,6 +329,7 @@ export const detect = async (deps: ReplayDeps, input: DetectInput): Promise<Dete
     incidents: deps.incidents,
     sink: deps.sink(input.page),
     ...(deps.ruleText === undefined ? {} : { ruleText: deps.ruleText }),
+    ...(deps.intel === undefined ? {} : { intel: deps.intel }),
   });
   let findings = 0;
   let failures = 0;

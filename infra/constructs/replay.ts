@@ -16,6 +16,7 @@ import type { Alerting } from './alerting.ts';
 import { acknowledgeFindingsWriter, ownSelfProtection, STATE_TABLE_ACTIONS, withSelfProtection } from './detection.ts';
 import type { Evidence } from './evidence.ts';
 import { finalLogicalId, PipelinePart } from './logical-ids.ts';
+import { geoAssetFiles } from './sign-in-intel.ts';
 import { repoHandler, trailwardenFunction } from './trailwarden-function.ts';
 
 /** Retries of every replay task: S3 throttling and Lambda hiccups pass; a batch that keeps failing fails the map. */
@@ -103,7 +104,8 @@ export class Replay extends PipelinePart {
       // Step Functions retries (REPLAY_RETRY); the function is invoked synchronously.
       retryAttempts: 0,
       description: 'Trailwarden: replays CloudTrail log files from S3 through the rule engine',
-      files: [repoHandler(`functions/evaluate/${RULE_TEXT_FILE}`)],
+      // The IP database rides beside index.mjs as in the evaluate function: a replay judges sign-in places too.
+      files: [repoHandler(`functions/evaluate/${RULE_TEXT_FILE}`), ...geoAssetFiles()],
       environment: {
         TABLE_NAME: props.table.tableName,
         TOPIC_ARN: props.alerting.topic.topicArn,

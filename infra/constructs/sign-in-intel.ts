@@ -31,11 +31,14 @@ export class SignInIntel extends Construct {
     const where = props.anonymisers === undefined ? undefined : s3SourceOf(props.anonymisers.source);
     this.objectArn =
       where === undefined ? undefined : `arn:${Stack.of(this).partition}:s3:::${where.bucket}/${where.key}`;
+    for (const reader of props.readers) this.grantRead(reader);
+  }
+
+  /** `s3:GetObject` on the list object for another function that judges sign-ins (the replay function). */
+  grantRead(reader: iam.IGrantable): void {
     if (this.objectArn === undefined) return;
-    for (const reader of props.readers) {
-      reader.grantPrincipal.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.objectArn] }),
-      );
-    }
+    reader.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.objectArn] }),
+    );
   }
 }

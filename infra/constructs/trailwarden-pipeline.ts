@@ -167,7 +167,7 @@ export class TrailwardenPipeline extends Construct {
     });
     const evaluateRole = this.detection.evaluateFunction.role;
     if (evaluateRole === undefined) throw new Error('evaluate function has no role');
-    new SignInIntel(this, 'SignInIntel', {
+    const signInIntel = new SignInIntel(this, 'SignInIntel', {
       readers: [evaluateRole],
       ...(config.detection.anonymisers ? { anonymisers: config.detection.anonymisers } : {}),
     });
@@ -255,6 +255,8 @@ export class TrailwardenPipeline extends Construct {
         projectRoot,
         ...(props.replayEntry ? { entry: props.replayEntry } : {}),
       });
+      // A replay reads the anonymiser list as the evaluate function does (GetObject on that one object).
+      signInIntel.grantRead(this.replay.fn);
     }
 
     if (config.trailIntegrity.buckets.length > 0) {

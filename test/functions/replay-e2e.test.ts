@@ -20,6 +20,7 @@ import { createTelemetry } from '../../functions/shared/telemetry.ts';
 import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
 import { parseRevision } from '../../rules/core/evidence.ts';
 import type { Finding } from '../../rules/core/finding.ts';
+import type { GeoLookup } from '../../rules/core/geo.ts';
 import { catalogue, RULES } from '../../rules/index.ts';
 import { jsonLinesOf, record, runCli, tempTree } from '../cli/helpers.ts';
 import { createStateTable, deleteTable, dynamoClient, type TestDynamoDb } from '../support/dynamodb.ts';
@@ -295,5 +296,44 @@ describe('replay function end to end (DynamoDB Local, s3rver, mocked SNS) agains
     })) as DetectResult;
     expect(again.findings).toBe(detected.findings);
     expect((await listKeys(s3.client, EVIDENCE, '')).length).toBe(before);
+  }, 120_000);
+
+  it('judges sign-ins with the IP data it is given, as the evaluate function does (not silently without it)', async () => {
+    let opened = 0;
+    const geo: GeoLookup = { lookup: () => undefined, source: 'test database' };
+    const handler = createReplayHandler({
+      ...deps(),
+      intel: {
+        geo: async () => {
+          opened++;
+          return geo;
+        },
+      },
+    });
+    const replayId = 'e2e-intel';
+    const planned = (await handler({
+      step: 'plan',
+      replayId,
+      bucket: TRAIL,
+      prefix: '',
+      from: DAYS[0] ?? '',
+      to: DAYS[2] ?? '',
+    })) as { manifestKey: string; files: number };
+    const manifest = (await readJson(s3.client, WORK, manifestKey(replayId))) as { key: string; size: number }[];
+    expect(manifest).toHaveLength(planned.files);
+    await handler({
+      Items: manifest,
+      BatchInput: { step: 'select', replayId, bucket: TRAIL, from: DAYS[0] ?? '', to: DAYS[2] ?? '' },
+    });
+    expect(opened).toBe(0);
+    const detected = (await handler({
+      step: 'detect',
+      replayId,
+      startedAt: '2026-12-07T03:00:00Z',
+      page: false,
+    })) as DetectResult;
+    // The trail's console sign-ins reach the place rules, which ask for the database.
+    expect(opened).toBeGreaterThan(0);
+    expect(detected.files).toBe(planned.files);
   }, 120_000);
 });

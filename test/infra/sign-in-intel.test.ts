@@ -9,11 +9,14 @@ import { RULES } from '../../rules/index.ts';
 import { fastApp } from '../support/cdk-app.ts';
 
 const selectors = RULES.map((r) => r.on);
-const synth = (detection?: unknown) =>
+const synth = (detection?: unknown, more: Record<string, unknown> = {}) =>
   Template.fromStack(
-    buildTrailwarden(fastApp(), loadConfig(detection === undefined ? undefined : { detection }), selectors, {
-      nag: false,
-    }).main,
+    buildTrailwarden(
+      fastApp(),
+      loadConfig(detection === undefined && Object.keys(more).length === 0 ? undefined : { detection, ...more }),
+      selectors,
+      { nag: false },
+    ).main,
   );
 
 /** Statements naming the list's bucket, with the roles their policy is attached to. */
@@ -45,6 +48,19 @@ describe('sign-in intelligence infra', () => {
         Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::example-intel/tor/exits.txt']] },
       }),
     ]);
+  });
+
+  it('with replay built, grants the replay role the same read, and nothing more', () => {
+    const template = synth(
+      { anonymisers: { source: 's3://example-intel/tor/exits.txt', name: 'tor-exits' } },
+      { replay: { trailBuckets: ['t-bucket'] } },
+    );
+    const statements = listStatements(template);
+    expect(statements.map((s) => s.roles).sort()).toEqual([
+      expect.stringMatching(/^\[\{"Ref":"PipelineEvaluateRole[0-9A-F]+"\}\]$/),
+      expect.stringMatching(/^\[\{"Ref":"PipelineReplay[A-Za-z0-9]*Role[0-9A-F]+"\}\]$/),
+    ]);
+    for (const s of statements) expect(s.Action).toBe('s3:GetObject');
   });
 
   it('grants nothing when no list is configured', () => {
