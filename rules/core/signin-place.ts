@@ -2,7 +2,7 @@ import type { CloudTrailRecord } from './cloudtrail.ts';
 import type { AnonymiserView, Location, RuleIntel } from './geo.ts';
 import { countryOfPlace, describeLocation, locate, placeOf } from './geo.ts';
 import type { HistoryView } from './history.ts';
-import { signInResult } from './signin.ts';
+import { personKey, signInResult } from './signin.ts';
 
 /**
  * Where people sign in from, for the country and network rules (`signin.new-country`, `signin.new-network`). Both
@@ -68,3 +68,17 @@ export const placeDetails = (
     ...[anonymiserNote(e.sourceIPAddress, intel.anonymisers)].flatMap((n) => n ?? []),
   ];
 };
+
+/** The memory both place rules keep: one sighting per place (`CC|ASn`) per person, for PLACE_REMEMBER_DAYS. */
+export const PLACE_HISTORY = {
+  key: personKey,
+  remember: rememberPlace,
+  retainSeconds: PLACE_REMEMBER_DAYS * 86_400,
+  distinctValues: true,
+} as const;
+
+/** One finding per person and address a day, for both place rules. */
+export const PLACE_DEDUP = {
+  key: (e: CloudTrailRecord): string => `${personKey(e)}|${e.sourceIPAddress ?? ''}`,
+  windowSeconds: 86_400,
+} as const;

@@ -1,20 +1,18 @@
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
-import { identityArns, personKey } from '../core/signin.ts';
+import { identityArns } from '../core/signin.ts';
 import {
   hasLearned,
   isSuccessfulSignIn,
   knownCountries,
-  PLACE_REMEMBER_DAYS,
+  PLACE_DEDUP,
+  PLACE_HISTORY,
   placeDetails,
-  rememberPlace,
   signInLocation,
 } from '../core/signin-place.ts';
 import type { RuleContext, RuleDocs } from '../core/types.ts';
-import { fakeGeo } from '../fixtures/geo.ts';
+import { fakeGeo, rememberedPlaces } from '../fixtures/geo.ts';
 import { fixture } from '../fixtures/index.ts';
-
-const DAY_MS = 86_400_000;
 
 /**
  * A successful sign-in, after the learning period, from a country the person has no memory of. A location no
@@ -38,27 +36,16 @@ export const rule = defineRule({
   mitre: ['T1078', 'T1078.004'],
   on: { source: 'signin', eventNames: ['ConsoleLogin'] },
   intel: ['geo'],
-  history: {
-    key: personKey,
-    remember: rememberPlace,
-    retainSeconds: PLACE_REMEMBER_DAYS * 86_400,
-    distinctValues: true,
-  },
+  history: PLACE_HISTORY,
   match: (e, ctx) => isNewCountry(e, ctx),
   explain: (e, ctx) => placeDetails(e, ctx, ctx.history),
   resources: identityArns,
-  dedup: {
-    key: (e) => `${personKey(e)}|${e.sourceIPAddress ?? ''}`,
-    windowSeconds: 86_400,
-  },
+  dedup: PLACE_DEDUP,
 });
 
 const at = Date.parse('2026-11-02T08:59:12Z');
-/** A person first seen `firstDaysAgo` days before the fixture, with these places (a function: never bundled). */
-const known = (firstDaysAgo: number, places: readonly string[]) => ({
-  first: at - firstDaysAgo * DAY_MS,
-  sightings: places.map((v, i) => ({ id: `s${i}`, v, t: at - (firstDaysAgo - i) * DAY_MS, last: at - DAY_MS })),
-});
+/** A person first seen `firstDaysAgo` days before the fixture, with these places. */
+const known = (firstDaysAgo: number, places: readonly string[]) => rememberedPlaces(at, firstDaysAgo, places);
 /** The fixture's address (198.51.100.23) placed in Brazil on a documentation ASN. */
 const geo = () =>
   fakeGeo({

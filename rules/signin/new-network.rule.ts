@@ -1,21 +1,19 @@
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
-import { identityArns, personKey } from '../core/signin.ts';
+import { identityArns } from '../core/signin.ts';
 import {
   hasLearned,
   isSuccessfulSignIn,
   knownCountries,
   knownPlaces,
-  PLACE_REMEMBER_DAYS,
+  PLACE_DEDUP,
+  PLACE_HISTORY,
   placeDetails,
-  rememberPlace,
   signInLocation,
 } from '../core/signin-place.ts';
 import type { RuleContext, RuleDocs } from '../core/types.ts';
-import { fakeGeo } from '../fixtures/geo.ts';
+import { fakeGeo, rememberedPlaces } from '../fixtures/geo.ts';
 import { fixture } from '../fixtures/index.ts';
-
-const DAY_MS = 86_400_000;
 
 /**
  * A new network (autonomous system) in a country the person is known in. A new country is signin.new-country's
@@ -37,26 +35,16 @@ export const rule = defineRule({
   mitre: ['T1078', 'T1078.004'],
   on: { source: 'signin', eventNames: ['ConsoleLogin'] },
   intel: ['geo'],
-  history: {
-    key: personKey,
-    remember: rememberPlace,
-    retainSeconds: PLACE_REMEMBER_DAYS * 86_400,
-    distinctValues: true,
-  },
+  history: PLACE_HISTORY,
   match: (e, ctx) => isNewNetwork(e, ctx),
   explain: (e, ctx) => placeDetails(e, ctx, ctx.history),
   resources: identityArns,
-  dedup: {
-    key: (e) => `${personKey(e)}|${e.sourceIPAddress ?? ''}`,
-    windowSeconds: 86_400,
-  },
+  dedup: PLACE_DEDUP,
 });
 
 const at = Date.parse('2026-11-02T08:59:12Z');
-const known = (firstDaysAgo: number, places: readonly string[]) => ({
-  first: at - firstDaysAgo * DAY_MS,
-  sightings: places.map((v, i) => ({ id: `s${i}`, v, t: at - (firstDaysAgo - i) * DAY_MS, last: at - DAY_MS })),
-});
+/** A person first seen `firstDaysAgo` days before the fixture, with these places. */
+const known = (firstDaysAgo: number, places: readonly string[]) => rememberedPlaces(at, firstDaysAgo, places);
 const geo = () =>
   fakeGeo({
     '198.51.100.23': { country: 'BR', asn: 64500, asOrg: 'Example Telecom' },
