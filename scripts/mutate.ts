@@ -69,5 +69,7 @@ for (const file of files) {
     `${`${file}.ts`.padEnd(22)} ${s.score}  mutants ${s.mutants}, killed ${s.detected}, survived ${s.survived}, no coverage ${s.noCoverage}`,
   );
 }
-const tests = process.env.MUTATE_TESTS?.trim() ? `tests: ${process.env.MUTATE_TESTS}` : 'tests: vitest.mutate.config.ts';
+const tests = process.env.MUTATE_TESTS?.trim()
+  ? `tests: ${process.env.MUTATE_TESTS}`
+  : 'tests: vitest.mutate.config.ts';
 console.log(`\nMutation score by file (reports in ${OUT}/by-file/; ${tests}):\n${rows.join('\n')}`);
