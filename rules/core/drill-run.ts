@@ -1,6 +1,6 @@
 import type { Finding } from './finding.ts';
 import { findingId } from './finding.ts';
-import type { Control, Severity } from './types.ts';
+import type { CheckMeta, Severity } from './types.ts';
 
 /**
  * Scheduled drills as evidence (issue 17 §1), pure: the record one drill run leaves under `drills/`, the
@@ -221,17 +221,7 @@ export const DRILL_RULES = {
       'A failed drill does not clear this: fix the failing rules first (`trailwarden.drill-failed`).',
     ],
   },
-} as const satisfies Record<
-  string,
-  {
-    readonly title: string;
-    readonly description: string;
-    readonly severity: Severity;
-    readonly controls: readonly Control[];
-    readonly mitre: readonly string[];
-    readonly runbook: readonly string[];
-  }
->;
+} as const satisfies Record<string, CheckMeta>;
 export type DrillRuleId = keyof typeof DRILL_RULES;
 
 /** How long repeats of a drill finding fold instead of paging again. */

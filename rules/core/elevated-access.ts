@@ -2,7 +2,7 @@ import type { Finding } from './finding.ts';
 import { findingId } from './finding.ts';
 import { analyzeIdentityPolicy, isAdminManagedPolicyArn } from './iam-policy.ts';
 import type { ObservationRule } from './trail-integrity.ts';
-import type { Control, Severity } from './types.ts';
+import type { CheckMeta, RuleDocs } from './types.ts';
 
 /**
  * Temporary elevated access not revoked (issue #11 family 8, A.8.2). A scheduled check reads the live IAM state
@@ -45,16 +45,7 @@ export const ELEVATED_RULE = {
     'The revocation job runs late: covered by the grace period (elevatedAccess.graceMinutes, default 15).',
     'An approved extension that was agreed but not yet written to the tag or config.',
   ],
-} as const satisfies {
-  readonly title: string;
-  readonly description: string;
-  readonly severity: Severity;
-  readonly controls: readonly Control[];
-  readonly mitre: readonly string[];
-  readonly runbook: readonly string[];
-  readonly rationale: string;
-  readonly falsePositives: readonly string[];
-};
+} as const satisfies CheckMeta & Pick<RuleDocs, 'rationale' | 'falsePositives'>;
 
 export const ELEVATED_ACTOR = { arn: 'trailwarden:elevated-access', type: 'Trailwarden' } as const;
 

@@ -1,6 +1,6 @@
 import type { Finding } from './finding.ts';
 import { findingId } from './finding.ts';
-import type { Control, Severity } from './types.ts';
+import type { CheckMeta } from './types.ts';
 
 /**
  * Health checks of the logging pipeline itself (DESIGN §2, A.8.15 / A.8.16): what the health function observed
@@ -161,17 +161,7 @@ export const HEALTH_RULES = {
       'Throttling that persists means other callers exhaust the API quota.',
     ],
   },
-} as const satisfies Record<
-  string,
-  {
-    readonly title: string;
-    readonly description: string;
-    readonly severity: Severity;
-    readonly controls: readonly Control[];
-    readonly mitre: readonly string[];
-    readonly runbook: readonly string[];
-  }
->;
+} as const satisfies Record<string, CheckMeta>;
 export type HealthRuleId = keyof typeof HEALTH_RULES;
 
 /** A health finding and how the ledger folds its repeats. */

@@ -1,7 +1,7 @@
 import { actorOf, eventNameOf } from './build-finding.ts';
 import type { Finding } from './finding.ts';
 import { findingId } from './finding.ts';
-import type { AuditEvent, Control, Severity } from './types.ts';
+import type { AuditEvent, CheckMeta } from './types.ts';
 
 /**
  * Findings about the events themselves rather than what they describe (issue 16 §2, §3): the detector raises
@@ -34,17 +34,7 @@ export const INTEGRITY_RULES = {
       'Check the dead-man switch state (health.pipeline-silent) and recent threshold findings for the account and region.',
     ],
   },
-} as const satisfies Record<
-  string,
-  {
-    readonly title: string;
-    readonly description: string;
-    readonly severity: Severity;
-    readonly controls: readonly Control[];
-    readonly mitre: readonly string[];
-    readonly runbook: readonly string[];
-  }
->;
+} as const satisfies Record<string, CheckMeta>;
 export type IntegrityRuleId = keyof typeof INTEGRITY_RULES;
 
 /** Repeats fold for an hour per account and region: a flood of forged events pages once, then counts. */

@@ -1,7 +1,7 @@
 import type { Finding } from './finding.ts';
 import { findingId } from './finding.ts';
 import type { DigestInvalidReason } from './trail-digest.ts';
-import type { Control, Severity } from './types.ts';
+import type { CheckMeta, Control, Severity } from './types.ts';
 
 /**
  * CloudTrail log-file integrity rules (A.8.15: "gaps in log sequences indicating deleted entries", "log files
@@ -143,17 +143,7 @@ export const TRAIL_INTEGRITY_RULES = {
       'Re-enable log file validation (UpdateTrail --enable-log-file-validation) when it was turned off, and find who turned it off.',
     ],
   },
-} as const satisfies Record<
-  string,
-  {
-    readonly title: string;
-    readonly description: string;
-    readonly severity: Severity;
-    readonly controls: readonly Control[];
-    readonly mitre: readonly string[];
-    readonly runbook: readonly string[];
-  }
->;
+} as const satisfies Record<string, CheckMeta>;
 export type TrailIntegrityRuleId = keyof typeof TRAIL_INTEGRITY_RULES;
 
 /** Which rule each problem is a finding of. */

@@ -190,6 +190,17 @@ export interface Rule {
 }
 
 /**
+ * What a finding raised outside the rule catalogue (health, evidence and trail integrity, drills, observations)
+ * says about itself: the catalogue entry a rule file would give, for checks that are not event rules.
+ */
+export interface CheckMeta extends RuleText {
+  readonly title: string;
+  readonly severity: Severity;
+  readonly controls: readonly Control[];
+  readonly mitre: readonly string[];
+}
+
+/**
  * The words a finding carries for people: what the rule detects and what on-call does about it. Kept in the rule
  * file's `docs`, out of the Lambda's JavaScript (they are most of its size): the CLI reads them from `docs`, the
  * evaluate function from the generated `rule-text.json` beside its bundle, on the first finding.
