@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
  * evaluate function needs (S3, SNS, Organizations, Secrets Manager, Security Hub) load lazily, on the first
  * finding, drill or tag lookup. DynamoDB, which every batch needs before its first record, goes through the
  * functions' own lean client (functions/shared/adapters/dynamodb-http.ts: the JSON protocol on node:https, signed
- * by aws4), not @aws-sdk/client-dynamodb: measured back to back on this machine (loaded, medians of 11), that took
+ * by sigv4.ts), not @aws-sdk/client-dynamodb: measured back to back on this machine (loaded, medians of 11), that took
  * the evaluate bundle from 541 KB to 230 KB, its cold init from 468 to 235 ms and its first invoke from 285 to
  * 161 ms (README, "Benchmark"). Every client is listed,
  * DynamoDB included, so a stray runtime import of the SDK's DynamoDB client would load the runtime's copy

@@ -1,11 +1,11 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { crc32 } from 'node:zlib';
-import aws4 from 'aws4';
 import type { DynamoDb, DynamoDbOperations, OperationMap } from './dynamodb-port.ts';
+import { signV4 } from './sigv4.ts';
 
 /**
- * A lean DynamoDB client: the JSON protocol over node:https with a keep-alive agent, signed by `aws4` (SigV4 on
+ * A lean DynamoDB client: the JSON protocol over node:https with a keep-alive agent, signed by `sigv4.ts` (SigV4 on
  * node:crypto). It replaces @aws-sdk/client-dynamodb in the functions because loading the SDK's DynamoDB stack
  * (smithy core, credential chains with their own STS/SSO clients, endpoint rule sets) was most of the evaluate
  * function's cold start. It keeps what the SDK did for us: env credentials, region and endpoint, retries with
@@ -167,11 +167,11 @@ export const createHttpDynamoDb = <Ops extends OperationMap<Ops> = DynamoDbOpera
   const attempt = (op: string, body: string): Promise<Response> => {
     const { url, region } = resolveTarget();
     const secure = url.protocol === 'https:';
-    const signed = aws4.sign(
+    const headers = signV4(
       {
+        method: 'POST',
         host: url.host,
         path: url.pathname || '/',
-        method: 'POST',
         service: 'dynamodb',
         region,
         body,
@@ -190,9 +190,9 @@ export const createHttpDynamoDb = <Ops extends OperationMap<Ops> = DynamoDbOpera
         protocol: url.protocol,
         hostname: url.hostname,
         port: url.port || undefined,
-        path: signed.path,
+        path: url.pathname || '/',
         method: 'POST',
-        headers: signed.headers,
+        headers,
         agent: secure ? httpsAgent : httpAgent,
       });
       // One deadline for the whole attempt (connect, send, wait, read): a stalled socket fails and is retried.
