@@ -33,7 +33,7 @@ import { parseEvaluateEnv } from '../shared/env.ts';
 import { shippedIntel } from '../shared/intel.ts';
 import type { Telemetry } from '../shared/telemetry.ts';
 import { createTelemetry, EVALUATE_SERVICE } from '../shared/telemetry.ts';
-import { lazyRuleText, RULE_TEXT_FILE, readRuleTextFile } from './rule-text.ts';
+import { monitoredRuleText } from './rule-text.ts';
 
 export interface EvaluateDeps {
   readonly catalogue: Catalogue;
@@ -442,9 +442,6 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): E
     }),
     intel: shippedIntel(parsed.detection, telemetry),
     telemetry,
-    ruleText: lazyRuleText(readRuleTextFile, (error) => {
-      telemetry.log('error', `${RULE_TEXT_FILE} unreadable: findings carry the fallback runbook`, { error });
-      telemetry.count({ RuleTextErrors: 1 });
-    }),
+    ruleText: monitoredRuleText(telemetry),
   };
 };

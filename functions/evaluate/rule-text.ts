@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { RuleText, RuleTextSource } from '../../rules/core/types.ts';
+import type { Telemetry } from '../shared/telemetry.ts';
 
 /**
  * Rules' descriptions and runbooks are most of the catalogue's bytes, and the evaluate function needs them only when
@@ -49,3 +50,13 @@ export const readRuleTextFile = (): string => readFileSync(ruleTextUrl(), 'utf8'
 /** The table shipped beside the handler; a broken file reports through `onError` and findings use the fallback. */
 export const shippedRuleText = (onError: (error: string) => void): RuleTextSource =>
   lazyRuleText(readRuleTextFile, onError);
+
+/**
+ * The shipped table as the functions use it: an unreadable file is logged (naming the file and why) and counted
+ * (`RuleTextErrors`, which has an alarm), once per container; every finding still goes out, with the fallback text.
+ */
+export const monitoredRuleText = (telemetry: Telemetry, read: () => string = readRuleTextFile): RuleTextSource =>
+  lazyRuleText(read, (error) => {
+    telemetry.log('error', `${RULE_TEXT_FILE} unreadable: findings carry the fallback runbook`, { error });
+    telemetry.count({ RuleTextErrors: 1 });
+  });

@@ -2,7 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { FindingSink } from '../../rules/core/ports.ts';
 import { catalogue, RULES } from '../../rules/index.ts';
-import { shippedRuleText } from '../evaluate/rule-text.ts';
+import { monitoredRuleText } from '../evaluate/rule-text.ts';
 import { createAwsFindingSink } from '../shared/adapters/aws-finding-sink.ts';
 import { createDynamoCounterStore } from '../shared/adapters/dynamodb-counter-store.ts';
 import { createDynamoHistoryStore } from '../shared/adapters/dynamodb-history-store.ts';
@@ -48,7 +48,7 @@ export const createReplayDeps = (env: Readonly<Record<string, string | undefined
     history: createDynamoHistoryStore(dynamo, parsed.tableName),
     incidents: createDynamoIncidentStore(dynamo, parsed.tableName),
     sink: (page) => (page ? sinks.page : sinks.silent),
-    ruleText: shippedRuleText((error) => telemetry.log('error', 'rule text unreadable', { error })),
+    ruleText: monitoredRuleText(telemetry),
     // The same IP data as the evaluate function (beside index.mjs in this asset too): a replay judges sign-in
     // places as the live pipeline does, instead of leaving those rules silent.
     intel: shippedIntel(parsed.detection, telemetry),

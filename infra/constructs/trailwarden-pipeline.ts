@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,6 +8,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { EVALUATE_SERVICE, NAMESPACE } from '../../functions/shared/telemetry.ts';
 import type { EventSelector } from '../../rules/core/types.ts';
 import type { TrailwardenConfig } from '../config.ts';
 import type { GeneratedPattern } from '../event-patterns.ts';
@@ -212,6 +213,20 @@ export class TrailwardenPipeline extends Construct {
       healthFunction: this.health.healthFunction,
       digestFunction: this.evidence.digestFunction,
     });
+    // The rule text ships beside the evaluate bundle (functions/evaluate/rule-text.ts): findings still go out
+    // without it, with a runbook pointing at docs/RULES.md, so a deploy that lost the file must be noticed here.
+    this.monitoring.addAlarm(
+      'RuleTextUnreadable',
+      'Trailwarden: the evaluate function could not read rule-text.json beside its bundle; findings are paged without their description and runbook (they point to docs/RULES.md). Redeploy.',
+      new cloudwatch.Metric({
+        namespace: NAMESPACE,
+        metricName: 'RuleTextErrors',
+        dimensionsMap: { service: EVALUATE_SERVICE },
+        statistic: 'Sum',
+        period: Duration.minutes(15),
+      }),
+      0,
+    );
 
     if (config.securityHub) {
       this.securityHub = new SecurityHubSink(this, 'SecurityHub', {

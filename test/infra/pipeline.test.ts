@@ -512,6 +512,18 @@ describe('alarms', () => {
     });
   });
 
+  it('pages when the evaluate function cannot read the rule text shipped beside its bundle', () => {
+    main.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'RuleTextErrors',
+      Namespace: 'Trailwarden',
+      Dimensions: [{ Name: 'service', Value: 'trailwarden-evaluate' }],
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [{ Ref: alarmTopicId }],
+    });
+  });
+
   it('sends every alarm to the alarm topic, and only there', () => {
     const alarms = Object.values(main.findResources('AWS::CloudWatch::Alarm'));
     expect(alarms).toHaveLength(euStacks.main.pipeline.alarms.length);
