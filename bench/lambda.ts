@@ -19,12 +19,17 @@ import { interceptCalls } from '../test/support/race.ts';
 
 const root = join(import.meta.dirname, '..');
 
-/** Bundle the evaluate function exactly as CDK does (esbuild, minified, ESM, every AWS SDK client external). */
-export const bundleEvaluate = async (): Promise<{ file: string; bytes: number }> => {
+/**
+ * Bundle the evaluate function (or another handler that ships the rule text) exactly as CDK does (esbuild,
+ * minified, ESM, every AWS SDK client external).
+ */
+export const bundleEvaluate = async (
+  entry = 'functions/evaluate/handler.ts',
+): Promise<{ file: string; bytes: number; inputs: Readonly<Record<string, number>> }> => {
   const outdir = mkdtempSync(join(tmpdir(), 'trailwarden-bundle-'));
   const file = join(outdir, 'index.mjs');
-  await build({
-    entryPoints: [join(root, 'functions/evaluate/handler.ts')],
+  const { metafile } = await build({
+    entryPoints: [join(root, entry)],
     outfile: file,
     bundle: true,
     minify: true,
@@ -36,10 +41,15 @@ export const bundleEvaluate = async (): Promise<{ file: string; bytes: number }>
     external: [...SDK_EXTERNALS],
     banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
     logLevel: 'silent',
+    metafile: true,
   });
+  // Bytes each source file contributes to the output, for `bench/bundle-report.ts`.
+  const inputs = Object.fromEntries(
+    Object.values(metafile.outputs).flatMap((o) => Object.entries(o.inputs).map(([f, i]) => [f, i.bytesInOutput])),
+  );
   // As the CDK bundling does: the rule text travels beside the bundle, outside its JavaScript.
   copyFileSync(join(root, 'functions/evaluate', RULE_TEXT_FILE), join(outdir, RULE_TEXT_FILE));
-  return { file, bytes: statSync(file).size };
+  return { file, bytes: statSync(file).size, inputs };
 };
 
 /** Cold init: a fresh `node` imports the bundle (SDK from node_modules, as the Lambda runtime provides it). */

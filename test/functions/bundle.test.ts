@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUNDLE_CEILING_KB } from '../../bench/bundle-ceiling.ts';
 import { bundleEvaluate } from '../../bench/lambda.ts';
-import { parseRuleText, RULE_TEXT_FILE } from '../../functions/evaluate/rule-text.ts';
+import { parseRuleText, RULE_TEXT_FILE, readRuleTextFile } from '../../functions/evaluate/rule-text.ts';
 import { RULES } from '../../rules/index.ts';
 
 /**
@@ -33,6 +33,15 @@ describe('evaluate bundle', async () => {
       for (const step of text?.runbook ?? []) expect(code, rule.id).not.toContain(step.slice(0, 40));
       expect(code, rule.id).not.toContain(text?.description.slice(0, 40));
     }
+  });
+
+  it('the replay function, which bundles the rules too, carries no descriptions or runbooks either', async () => {
+    const replay = readFileSync((await bundleEvaluate('functions/replay/handler.ts')).file, 'utf8');
+    const shipped = parseRuleText(readRuleTextFile());
+    const inlined = [...shipped].filter(
+      ([, t]) => replay.includes(t.description.slice(0, 40)) || t.runbook.some((s) => replay.includes(s.slice(0, 40))),
+    );
+    expect(inlined.map(([id]) => id)).toEqual([]);
   });
 
   it('carries no IP database: the MMDB and ASN tables ship beside it, opened on the first sign-in', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RULE_TEXT_FILE, readRuleTextFile } from '../../functions/evaluate/rule-text.ts';
+import { parseRuleText, RULE_TEXT_FILE, readRuleTextFile } from '../../functions/evaluate/rule-text.ts';
 import { GEO_FILES, npmGeoFiles } from '../../functions/shared/adapters/ip-database.ts';
 import { buildTrailwarden } from '../../infra/build-app.ts';
 import { loadConfig } from '../../infra/config.ts';
@@ -14,7 +14,7 @@ describe('evaluate function package', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'trailwarden-bundling-'));
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-  it('ships rule-text.json beside index.mjs', () => {
+  it('ships rule-text.json beside index.mjs (evaluate and replay)', () => {
     // The CLI asks for asset metadata (aws:asset:path) the same way.
     const app = new App({
       outdir,
@@ -23,7 +23,8 @@ describe('evaluate function package', () => {
     });
     const { main: stack } = buildTrailwarden(
       app,
-      loadConfig(undefined),
+      // Replay on, so its function (which bundles the rules too) is packaged here as well.
+      loadConfig({ replay: { trailBuckets: ['org-trail-logs'] } }),
       RULES.map((r) => r.on),
       { nag: false },
     );
@@ -34,14 +35,24 @@ describe('evaluate function package', () => {
         { Type: string; Properties?: { Description?: string }; Metadata?: Record<string, string> }
       >;
     };
-    const evaluate = Object.values(template.Resources).find(
-      (r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Description?.includes('evaluates CloudTrail'),
-    );
-    const assetPath = evaluate?.Metadata?.['aws:asset:path'];
-    expect(assetPath).toBeDefined();
-    const dir = join(outdir, assetPath ?? '');
+    const assetOf = (description: string): string => {
+      const fn = Object.values(template.Resources).find(
+        (r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Description?.includes(description),
+      );
+      const assetPath = fn?.Metadata?.['aws:asset:path'];
+      expect(assetPath, description).toBeDefined();
+      return join(outdir, assetPath ?? '');
+    };
+    const dir = assetOf('evaluates CloudTrail');
+    // Every function that builds findings from the rules carries their text beside its JavaScript, not in it.
+    const shipped = parseRuleText(readRuleTextFile());
+    for (const fnDir of [dir, assetOf('replays CloudTrail log files')]) {
+      expect(readFileSync(join(fnDir, RULE_TEXT_FILE), 'utf8')).toBe(readRuleTextFile());
+      const js = readFileSync(join(fnDir, 'index.mjs'), 'utf8');
+      const inlined = [...shipped.values()].filter((t) => js.includes(t.description.slice(0, 40)));
+      expect(inlined.length, fnDir).toBe(0);
+    }
     expect(existsSync(join(dir, 'index.mjs'))).toBe(true);
-    expect(readFileSync(join(dir, RULE_TEXT_FILE), 'utf8')).toBe(readRuleTextFile());
     // The IP database rides in the asset beside index.mjs, byte for byte the npm files, and not in the JavaScript.
     for (const [name, npmFile] of Object.entries(GEO_FILES).map(
       ([k, f]) => [f, npmGeoFiles()[k as keyof typeof GEO_FILES]] as const,
