@@ -15,14 +15,13 @@ const defaultDedupKey = (e: AuditEvent): string =>
 /** Config `detail`s are checked only for what routing needs, so their other fields are read as unknown. */
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-const resourceOfConfig = (e: AuditEvent): string => {
+/** Typed on the Config kinds alone, so a new event kind is a compile error here rather than a silent 'unknown'. */
+const resourceOfConfig = (e: Exclude<AuditEvent, { readonly kind: 'cloudtrail' }>): string => {
   if (e.kind === 'config-item-change') {
     const item = e.detail.configurationItem;
     return text(item.ARN) ?? text(item.resourceId) ?? 'unknown';
   }
-  if (e.kind === 'config-compliance-change')
-    return `${e.detail.configRuleName}|${text(e.detail.resourceId) ?? 'unknown'}`;
-  return 'unknown';
+  return `${e.detail.configRuleName}|${text(e.detail.resourceId) ?? 'unknown'}`;
 };
 
 /** The JSON type of a value a rule function returned, in an error's words. */
@@ -184,7 +183,7 @@ export const defineRule = <const S extends EventSelector>(def: RuleDefinition<S>
         named = true; // it needed something the record lacks; buildFinding reports its own failures
       }
       let own: readonly string[];
-      let explained = false;
+      let explained: boolean;
       try {
         const out = tracked(e.record, (r) => ownDetails({ ...e, record: r }, ctx));
         own = out.result;

@@ -51,23 +51,33 @@ const complianceChange = (detail: Record<string, unknown>): AuditEvent =>
   parse({ ...envelope, 'detail-type': 'Config Rules Compliance Change', detail });
 
 describe('defineRule defaults', () => {
-  const rule = defineRule({ ...base, match: () => true });
+  // Built inside each test, so a mutant in defineRule's own body is judged by the test that checks it.
+  const plain = () => defineRule({ ...base, match: () => true });
 
   it('fills in what a rule leaves out', () => {
+    const rule = plain();
     expect(rule.escalation).toEqual({});
     expect(rule.threshold).toBeNull();
     expect(rule.history).toBeNull();
     expect(rule.dedup.windowSeconds).toBe(3600);
     expect(rule.owner).toBe('security-engineering');
     expect(rule.explain(record(), ctx)).toEqual([]);
+    // No intelligence declared: the key is absent (not undefined), as the optional property promises.
+    expect(Object.hasOwn(rule, 'intel')).toBe(false);
+  });
+
+  it('carries the IP intelligence a rule declares', () => {
+    expect(defineRule({ ...base, intel: ['anonymisers'], match: () => true }).intel).toEqual(['anonymisers']);
   });
 
   it('folds repeats by account and principal (the role behind a session)', () => {
+    const rule = plain();
     expect(rule.dedup.key(record())).toBe('111122223333|arn:aws:iam::111122223333:role/ops');
     expect(byPrincipal(payloadOf(record()) as CloudTrailRecord)).toBe('arn:aws:iam::111122223333:role/ops');
   });
 
   it("names the record's resources that carry an ARN", () => {
+    const rule = plain();
     expect(rule.resources(record())).toEqual([]);
     const withResources = record({
       resources: [{ ARN: 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail' }, { type: 'AWS::X' }],
@@ -235,6 +245,11 @@ describe('defineRule checks what rule functions return', () => {
       'test.rule: resources returned a list holding number',
     ],
     [
+      'a match that is not a boolean, on a call whose parameters are absent',
+      () => defineRule({ ...base, match: () => wrong(1) }).match(record({ requestParameters: null }), ctx),
+      'test.rule: match returned number, not a boolean',
+    ],
+    [
       'an explanation that is not a list',
       () => defineRule({ ...base, match: () => true, explain: () => wrong('why') }).explain(e, ctx),
       'test.rule: explain returned string, not a list of strings',
@@ -286,6 +301,16 @@ describe('requestParameters absent (fail closed)', () => {
     });
     expect(matchesAnyway.match(absent, ctx)).toBe(true);
     expect(matchesAnyway.explain(absent, ctx)).toEqual([unknown, 'own detail']);
+  });
+
+  it('naming functions that did not read them add no note', () => {
+    const namesWithout = defineRule({
+      ...base,
+      match: () => true,
+      resources: (r) => [r.eventSource],
+      dedup: { key: (r) => r.eventName },
+    });
+    expect(namesWithout.explain(absent, ctx)).toEqual([]);
   });
 
   it('so does a match whose resources, dedup key or explanation needed them', () => {

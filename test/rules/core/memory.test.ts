@@ -42,6 +42,27 @@ describe('createMemoryCounterStore', () => {
     await store.observe([{ key: 'empty', params, events: [] }]);
     expect(store.size()).toBe(1);
   });
+
+  it('keeps a fired burst (its claim, nothing pending): a redelivery replays that fire, more events fold into it', async () => {
+    const store = createMemoryCounterStore();
+    const burst = [
+      { id: 'a', t: T0 },
+      { id: 'b', t: T0 + MIN },
+    ];
+    const [fired] = await store.observe([{ key: 'k', params, events: burst }]);
+    const fire = { at: T0 + MIN, start: T0, ids: ['a', 'b'], replay: false };
+    expect(fired).toEqual({ key: 'k', ok: true, fires: [fire] });
+    // Both events went into the fire: only its claim is left, and it must be kept.
+    expect(store.size()).toBe(1);
+    const [redelivered] = await store.observe([{ key: 'k', params, events: burst }]);
+    expect(redelivered).toEqual({ key: 'k', ok: true, fires: [{ ...fire, replay: true }] });
+    const more = [
+      { id: 'c', t: T0 + 2 * MIN },
+      { id: 'd', t: T0 + 3 * MIN },
+    ];
+    const [inside] = await store.observe([{ key: 'k', params, events: more }]);
+    expect(inside).toEqual({ key: 'k', ok: true, fires: [] });
+  });
 });
 
 describe('createMemoryLedger', () => {
