@@ -21,12 +21,14 @@ const parseV4 = (s: string): number | undefined => {
 const parseV6 = (s: string): bigint | undefined => {
   const halves = s.split('::');
   if (halves.length > 2) return undefined;
-  const groupsOf = (half: string): string[] | undefined => {
+  // A dotted IPv4 tail is only allowed in the low 32 bits (RFC 4291 2.2): last group of the half that ends the
+  // address, so `1.2.3.4::1` is not an address.
+  const groupsOf = (half: string, endsAddress: boolean): string[] | undefined => {
     if (half === '') return [];
     const groups = half.split(':');
     const out: string[] = [];
     for (const [i, g] of groups.entries()) {
-      if (i === groups.length - 1 && g.includes('.')) {
+      if (endsAddress && i === groups.length - 1 && g.includes('.')) {
         const v4 = parseV4(g);
         if (v4 === undefined) return undefined;
         out.push(((v4 >>> 16) & 0xffff).toString(16), (v4 & 0xffff).toString(16));
@@ -35,8 +37,8 @@ const parseV6 = (s: string): bigint | undefined => {
     }
     return out;
   };
-  const left = groupsOf(halves[0] ?? '');
-  const right = halves.length === 2 ? groupsOf(halves[1] ?? '') : [];
+  const left = groupsOf(halves[0] ?? '', halves.length === 1);
+  const right = halves.length === 2 ? groupsOf(halves[1] ?? '', true) : [];
   if (left === undefined || right === undefined) return undefined;
   const width = left.length + right.length;
   if (halves.length === 2 ? width > 7 : width !== 8) return undefined;
