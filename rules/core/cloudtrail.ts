@@ -206,9 +206,10 @@ const objOrNull = (v: unknown): boolean => v === undefined || v === null || isPl
  * The fast path, {@link RECORD_SHAPE} written out: whether every field has its JSON type, with no allocation.
  * Straight-line property reads run at about half the cost of walking the spec (measured: 0.4 µs against 0.8 µs a
  * record beside ~9 µs of JSON.parse); the slow path, {@link clean}, walks the spec itself, and a test sets every
- * field of the spec to every wrong type, so this function cannot fall behind the spec unnoticed.
+ * field of the spec to every wrong type, so this function cannot fall behind the spec unnoticed. Exported for that
+ * test, which also holds it to the other side of the contract: every record that fits takes the fast path.
  */
-const fitsRecord = (r: Record<string, unknown>): boolean => {
+export const fitsRecord = (r: Record<string, unknown>): boolean => {
   if (
     !(
       str(r.eventVersion) &&
@@ -280,6 +281,7 @@ const clean = (
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;
     const value = obj[key];
+    // Stryker disable next-line ConditionalExpression: every case below maps undefined to undefined and skips it (fixed === value)
     if (value === undefined) continue;
     let fixed: unknown;
     switch (kinds[i]) {

@@ -141,6 +141,7 @@ export const resolveCriticality = (
 ): Criticality => {
   let best: Criticality | undefined = config.accounts[account];
   const raise = (level: Criticality) => {
+    // Stryker disable next-line EqualityOperator: raising to a level of equal rank leaves the same level
     if (best === undefined || RANK[level] > RANK[best]) best = level;
   };
   for (const { pattern, level } of config.resources) {
@@ -257,6 +258,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
           at(`criticality.tags[${i}]`, 'must be {key: "…", value?: "…", level: high|medium|low}');
         } else tags.push({ key: t.key, ...(typeof t.value === 'string' ? { value: t.value } : {}), level: t.level });
       });
+    // Stryker disable next-line StringLiteral: an invalid default was reported, and parseDetectionConfig discards the config whenever an error was reported
     criticality = { default: isCriticality(def) ? def : 'medium', accounts, resources, tags };
   }
 
@@ -265,6 +267,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
     if (v === undefined) return [];
     if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s === '')) {
       at(p, 'must be a list of non-empty strings');
+      // Stryker disable next-line ArrayDeclaration: parseDetectionConfig discards the config whenever an error was reported
       return [];
     }
     for (const s of v as string[]) {
@@ -396,10 +399,12 @@ const parseAnonymisers = (input: unknown, at: (p: string, msg: string) => void):
   let ok = true;
   if (typeof source !== 'string' || !((source.startsWith('file:') && source.length > 5) || s3SourceOf(source))) {
     at('anonymisers.source', `must be file:PATH or s3://bucket/key (got ${JSON.stringify(source)})`);
+    // Stryker disable next-line BooleanLiteral: the problem was reported, and parseDetectionConfig discards the config whenever an error was reported
     ok = false;
   }
   if (typeof name !== 'string' || name.trim() === '') {
     at('anonymisers.name', 'must name the list (e.g. tor-exits), for the findings');
+    // Stryker disable next-line BooleanLiteral: the problem was reported, and parseDetectionConfig discards the config whenever an error was reported
     ok = false;
   }
   if (
@@ -410,8 +415,10 @@ const parseAnonymisers = (input: unknown, at: (p: string, msg: string) => void):
       'anonymisers.ttlMinutes',
       `must be a whole number of minutes from 1 to 1440 (got ${JSON.stringify(ttlMinutes)})`,
     );
+    // Stryker disable next-line BooleanLiteral: the problem was reported, and parseDetectionConfig discards the config whenever an error was reported
     ok = false;
   }
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: each case was reported above (the type checks only narrow for TypeScript), and parseDetectionConfig discards the config whenever an error was reported
   if (!ok || typeof source !== 'string' || typeof name !== 'string') return undefined;
   return { source, name, ...(typeof ttlMinutes === 'number' ? { ttlMinutes } : {}) };
 };
@@ -454,6 +461,7 @@ const parseTemporaryAccess = (input: unknown, at: (p: string, msg: string) => vo
   if (input === undefined) return [];
   if (!Array.isArray(input)) {
     at('temporaryAccess', 'must be a list of {principal, policy?, expires, ticket?, reason}');
+    // Stryker disable next-line ArrayDeclaration: parseDetectionConfig discards the config whenever an error was reported
     return [];
   }
   const out: TemporaryAccessEntry[] = [];
@@ -465,6 +473,7 @@ const parseTemporaryAccess = (input: unknown, at: (p: string, msg: string) => vo
     }
     let ok = true;
     const fail = (key: string, msg: string) => {
+      // Stryker disable next-line BooleanLiteral: the problem is reported on the next line, and parseDetectionConfig discards the config whenever an error was reported
       ok = false;
       at(`${p}.${key}`, msg);
     };
@@ -493,6 +502,7 @@ const parseTemporaryAccess = (input: unknown, at: (p: string, msg: string) => vo
     if (typeof raw.reason !== 'string' || raw.reason.trim().length < 10) {
       fail('reason', 'must say why (at least 10 characters): auditors read it');
     }
+    // Stryker disable next-line ConditionalExpression: a refused entry was reported, and parseDetectionConfig discards the config whenever an error was reported
     if (ok) out.push(raw as unknown as TemporaryAccessEntry);
   });
   return out;
@@ -503,6 +513,7 @@ const parseSuppressions = (input: unknown, at: (p: string, msg: string) => void)
   if (input === undefined) return [];
   if (!Array.isArray(input)) {
     at('suppressions', 'must be a list of {ruleId?, principal?, resource?, account?, reason, expires}');
+    // Stryker disable next-line ArrayDeclaration: parseDetectionConfig discards the config whenever an error was reported
     return [];
   }
   const out: Suppression[] = [];
@@ -515,6 +526,7 @@ const parseSuppressions = (input: unknown, at: (p: string, msg: string) => void)
     const before = out.length;
     let ok = true;
     const fail = (key: string, msg: string) => {
+      // Stryker disable next-line BooleanLiteral: the problem is reported on the next line, and parseDetectionConfig discards the config whenever an error was reported
       ok = false;
       at(`${p}.${key}`, msg);
     };
@@ -537,6 +549,7 @@ const parseSuppressions = (input: unknown, at: (p: string, msg: string) => void)
     if (typeof expires !== 'string' || !DATE.test(expires) || Number.isNaN(Date.parse(`${expires}T00:00:00Z`))) {
       fail('expires', `must be a date YYYY-MM-DD (got ${JSON.stringify(expires)})`);
     }
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: nothing pushes between `before` and here, and a refused entry was reported (parseDetectionConfig discards the config whenever an error was reported)
     if (ok && out.length === before) out.push(raw as unknown as Suppression);
   });
   return out;
@@ -546,8 +559,10 @@ const parseWindows = (input: unknown, path: string, at: (p: string, msg: string)
   if (input === undefined) return [];
   if (!Array.isArray(input)) {
     at(path, 'must be a list of {days, start, end, timezone}');
+    // Stryker disable next-line ArrayDeclaration: parseDetectionConfig discards the config whenever an error was reported
     return [];
   }
+  // Stryker disable next-line ArrayDeclaration: parseChangeWindow returns undefined only after reporting a problem, and parseDetectionConfig discards the config whenever an error was reported
   return input.flatMap((w: unknown, i) => parseChangeWindow(`${path}[${i}]`, w, at) ?? []);
 };
 

@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { CloudTrailRecord, FieldSpec, JsonValue, Shape } from '../../../rules/core/cloudtrail.ts';
 import {
+  accountOf,
+  actorArn,
   checkRecord,
+  fitsRecord,
   isJsonObject,
   isServiceInvoked,
+  isSuccess,
+  param,
   principalArn,
   RECORD_SHAPE,
   REQUIRED_RECORD_FIELDS,
+  stringParam,
 } from '../../../rules/core/cloudtrail.ts';
 
 const record = (overrides: Partial<CloudTrailRecord>): CloudTrailRecord => ({
@@ -258,5 +264,189 @@ describe('checkRecord: the typed boundary', () => {
       'resources[0]: number, not object; ignored',
       'resources[1].ARN: number, not string; ignored',
     ]);
+  });
+});
+
+describe('fitsRecord: the fast path agrees with the spec both ways', () => {
+  const required = new Set<string>([...REQUIRED_RECORD_FIELDS, 'userIdentity']);
+  const optional = leaves(RECORD_SHAPE).filter(({ path }) => !(path.length === 1 && required.has(path[0] ?? '')));
+
+  it('a full valid record fits', () => {
+    expect(fitsRecord(full)).toBe(true);
+  });
+
+  it('a record with only the required fields fits', () => {
+    expect(fitsRecord({ ...record({}), userIdentity: {} })).toBe(true);
+  });
+
+  // Any optional field, at any depth, may be absent: the fast path must not send such a record to the slow one.
+  it.each(optional.map(({ path }) => [path.join('.'), path] as const))('%s absent: still fits', (_name, path) => {
+    const without = JSON.parse(JSON.stringify(setAt(full, path, undefined))) as Record<string, unknown>;
+    expect(fitsRecord(without)).toBe(true);
+    const filled = path.join('.') === 'awsRegion' ? { ...without, awsRegion: 'unknown' } : without;
+    expect(checkRecord(without)).toEqual({ ok: true, record: filled });
+  });
+
+  it.each([
+    ['readOnly true', { ...full, readOnly: true }],
+    ['no resources', { ...full, resources: [] }],
+    ['an empty session context', { ...full, userIdentity: { ...full.userIdentity, sessionContext: {} } }],
+  ])('%s fits', (_name, value) => {
+    expect(fitsRecord(value)).toBe(true);
+  });
+
+  // The other side: every wrong type of every optional field leaves the fast path (and is then dropped).
+  it.each(
+    optional.flatMap(({ path, spec }) =>
+      Object.keys(WRONG)
+        .filter((type) => !fits(spec, type))
+        .map((type) => [path.join('.'), type, path] as const),
+    ),
+  )('%s as %s: does not fit', (_name, type, path) => {
+    expect(fitsRecord(setAt(full, path, WRONG[type]) as Record<string, unknown>)).toBe(false);
+  });
+});
+
+describe('checkRecord: what the slow path copies and what it says', () => {
+  it('names each kind of spec in its own words', () => {
+    const bad = {
+      ...full,
+      additionalEventData: 'x',
+      responseElements: 3,
+      readOnly: 'no',
+      userIdentity: { ...full.userIdentity, sessionContext: [] },
+    };
+    const checked = checkRecord(bad);
+    expect(checked.ok && checked.notes).toEqual([
+      'userIdentity.sessionContext: array, not object; ignored',
+      'responseElements: number, not object or null; ignored',
+      'additionalEventData: string, not object; ignored',
+      'readOnly: string, not boolean; ignored',
+    ]);
+  });
+
+  it('removes a dropped field rather than leaving it as undefined', () => {
+    const checked = checkRecord({ ...full, userAgent: 5, userIdentity: { ...full.userIdentity, arn: 7 } });
+    expect(checked.ok).toBe(true);
+    if (!checked.ok) return;
+    expect(Object.keys(checked.record)).not.toContain('userAgent');
+    expect(Object.keys(checked.record.userIdentity)).not.toContain('arn');
+  });
+
+  it('copies only the objects holding a wrong field; the rest are shared, not copied', () => {
+    const checked = checkRecord({ ...full, errorCode: 403 });
+    expect(checked.ok).toBe(true);
+    if (!checked.ok) return;
+    expect(checked.record.userIdentity).toBe(full.userIdentity);
+    expect(checked.record.resources).toBe(full.resources);
+    expect(checked.record.requestParameters).toBe(full.requestParameters);
+    const element = { ARN: 'arn:aws:s3:::kept' };
+    const mixed = checkRecord({ ...full, resources: [element, 5] });
+    expect(mixed.ok && mixed.record.resources?.[0]).toBe(element);
+  });
+
+  it('passes keys the shape does not name through untouched, whatever they are called', () => {
+    const extra = { undefined: 5, addendum: { reason: 'late' } };
+    const checked = checkRecord({ ...full, ...extra, errorCode: 403 });
+    expect(checked.ok && checked.notes).toEqual(['errorCode: number, not string; ignored']);
+    expect(checked.ok && checked.record).toMatchObject(extra);
+  });
+
+  it('quotes at most 40 characters of an eventTime that is not a timestamp', () => {
+    const eventTime = `${'x'.repeat(40)}${'y'.repeat(60)}`;
+    expect(checkRecord({ ...record({}), eventTime })).toEqual({
+      ok: false,
+      error: `record eventTime is not a timestamp: "${'x'.repeat(40)}"`,
+    });
+  });
+});
+
+describe('reading a record', () => {
+  it.each([
+    ['no errorCode', undefined, true],
+    ['an empty errorCode', '', true],
+    ['AccessDenied', 'AccessDenied', false],
+  ])('isSuccess with %s: %s', (_name, errorCode, expected) => {
+    expect(isSuccess(record(errorCode === undefined ? {} : { errorCode }))).toBe(expected);
+  });
+
+  it('an AWS service identity with no invokedBy is service-invoked', () => {
+    expect(isServiceInvoked(record({ userIdentity: { type: 'AWSService' } }))).toBe(true);
+  });
+
+  const issuer = 'arn:aws:iam::111122223333:role/deploy-role';
+  it.each<[string, CloudTrailRecord['userIdentity'], string]>([
+    [
+      'its own ARN first',
+      { arn: 'arn:aws:iam::111122223333:user/alice', principalId: 'AIDA' },
+      'arn:aws:iam::111122223333:user/alice',
+    ],
+    ['else the issuing role', { sessionContext: { sessionIssuer: { arn: issuer } }, principalId: 'AROA' }, issuer],
+    ['else the principal id', { sessionContext: {}, principalId: 'AROA:alice' }, 'AROA:alice'],
+    ['else "unknown"', {}, 'unknown'],
+  ])('actorArn: %s', (_name, userIdentity, expected) => {
+    expect(actorArn(record({ userIdentity }))).toBe(expected);
+  });
+
+  it.each<[string, CloudTrailRecord['userIdentity'], string]>([
+    [
+      'a federated user is itself, not the IAM user that federated it',
+      {
+        type: 'FederatedUser',
+        arn: 'arn:aws:sts::111122223333:federated-user/bob',
+        sessionContext: { sessionIssuer: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/alice' } },
+      },
+      'arn:aws:sts::111122223333:federated-user/bob',
+    ],
+    [
+      'an assumed role with no session context falls back to its own ARN',
+      { type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/r/s' },
+      'arn:aws:sts::111122223333:assumed-role/r/s',
+    ],
+    [
+      'an assumed role whose context names no issuer falls back to its own ARN',
+      { type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/r/s', sessionContext: {} },
+      'arn:aws:sts::111122223333:assumed-role/r/s',
+    ],
+  ])('principalArn: %s', (_name, userIdentity, expected) => {
+    expect(principalArn(record({ userIdentity }))).toBe(expected);
+  });
+
+  it.each<[string, Partial<CloudTrailRecord>, string]>([
+    ['the recipient account first', { recipientAccountId: '444455556666' }, '444455556666'],
+    ['else the caller account', { recipientAccountId: undefined }, '111122223333'],
+    ['else "unknown"', { recipientAccountId: undefined, userIdentity: {} }, 'unknown'],
+  ])('accountOf: %s', (_name, overrides, expected) => {
+    const e = record({ userIdentity: { accountId: '111122223333' }, ...overrides });
+    expect(accountOf(e)).toBe(expected);
+  });
+
+  const params = { a: { b: 'deep', n: 7, list: ['x'], none: null }, s: 'top' };
+  it.each<[string, string[], JsonValue | undefined]>([
+    ['no path: the object itself', [], params],
+    ['one step', ['s'], 'top'],
+    ['two steps', ['a', 'b'], 'deep'],
+    ['a missing key', ['z'], undefined],
+    ['through a string', ['s', 'length'], undefined],
+    ['through an array', ['a', 'list', '0'], undefined],
+    ['through null', ['a', 'none', 'x'], undefined],
+    ['through a number', ['a', 'n', 'x'], undefined],
+  ])('param: %s', (_name, path, expected) => {
+    expect(param(params, ...path)).toEqual(expected);
+  });
+
+  it('param of null or undefined is undefined', () => {
+    expect(param(null)).toBeUndefined();
+    expect(param(undefined, 'a')).toBeUndefined();
+  });
+
+  it.each<[string[], string | undefined]>([
+    [['s'], 'top'],
+    [['a', 'b'], 'deep'],
+    [['a', 'n'], undefined],
+    [['a'], undefined],
+    [['z'], undefined],
+  ])('stringParam %j: %j', (path, expected) => {
+    expect(stringParam(params, ...path)).toBe(expected);
   });
 });

@@ -188,3 +188,104 @@ describe('isActingIamUser / targetsAnotherIamUser / iamNameKey', () => {
     expect(iamNameKey(record({ requestParameters }), field)).toBe(expected);
   });
 });
+
+describe('edges the mutation run showed', () => {
+  it.each([
+    ['Action " * " padded with spaces', doc({ Effect: 'Allow', Action: ' * ', Resource: '*' })],
+    ['Action "iam:* " with a trailing space', doc({ Effect: 'Allow', Action: ['iam:* '], Resource: '*' })],
+  ])('admin: %s', (_name, document) => {
+    expect(isAdminEquivalent(document)).toBe(true);
+  });
+
+  it('a harmless policy is exactly "not-admin", with nothing else', () => {
+    expect(analyzeIdentityPolicy(doc({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }))).toEqual({
+      kind: 'not-admin',
+    });
+  });
+
+  it('an admin managed policy ARN padded with spaces is still admin', () => {
+    expect(isAdminManagedPolicyArn('  arn:aws:iam::aws:policy/AdministratorAccess\n')).toBe(true);
+  });
+
+  it.each<[string, CloudTrailRecord['userIdentity'], string]>([
+    [
+      'a session with no ARN of its own takes the partition of its issuing role',
+      {
+        type: 'AssumedRole',
+        sessionContext: { sessionIssuer: { type: 'Role', arn: 'arn:aws-cn:iam::111122223333:role/deploy' } },
+      },
+      'arn:aws-cn:iam::111122223333:role/app',
+    ],
+    ['an identity with no ARN at all: the aws partition', { type: 'AWSAccount' }, 'arn:aws:iam::111122223333:role/app'],
+    [
+      'a session context with no issuer: the aws partition',
+      { type: 'AssumedRole', sessionContext: {} },
+      'arn:aws:iam::111122223333:role/app',
+    ],
+    [
+      'a value that is not an ARN says nothing about the partition',
+      { type: 'IAMUser', arn: 'urn:aws-cn:iam::111122223333:user/alice' },
+      'arn:aws:iam::111122223333:role/app',
+    ],
+    [
+      'an ARN with an empty partition: the aws partition',
+      { type: 'IAMUser', arn: 'arn::iam::111122223333:user/alice' },
+      'arn:aws:iam::111122223333:role/app',
+    ],
+  ])('%s', (_name, userIdentity, expected) => {
+    expect(iamTargetArns(record({ userIdentity, requestParameters: { roleName: 'app' } }))).toEqual([expected]);
+  });
+
+  it('a policyArn or boundary that is not an ARN is not named', () => {
+    const e = record({ requestParameters: { policyArn: 'AdministratorAccess', permissionsBoundary: 'b' } });
+    expect(iamTargetArns(e)).toEqual([]);
+  });
+
+  it('only an IAM user is the IAM user it names, even when another identity carries a userName', () => {
+    const federated = {
+      type: 'FederatedUser',
+      userName: 'alice',
+      arn: 'arn:aws:sts::111122223333:federated-user/alice',
+    };
+    expect(isActingIamUser(record({ userIdentity: federated }), 'alice')).toBe(false);
+  });
+
+  const alice = { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/alice', userName: 'alice' };
+  it.each<[string, Record<string, unknown> | null, Record<string, unknown> | null, boolean]>([
+    ['IAM answers it issued the key to another user', { accessKey: { userName: 'bob' } }, {}, true],
+    ['IAM answers it issued the login profile to another user', { loginProfile: { userName: 'bob' } }, {}, true],
+    [
+      'the answer decides over the request: the key went to the caller',
+      { accessKey: { userName: 'alice' } },
+      { userName: 'bob' },
+      false,
+    ],
+    [
+      "a key with no user in the answer (root's own key) targets nobody else",
+      { accessKey: {} },
+      { userName: 'bob' },
+      false,
+    ],
+    [
+      'a login profile with no user in the answer targets nobody else',
+      { loginProfile: { createDate: 'x' } },
+      { userName: 'bob' },
+      false,
+    ],
+    ['an answer of null is no answer: the request decides', { accessKey: null }, { userName: 'bob' }, true],
+    [
+      'an answer that is an array is no answer: the request decides',
+      { accessKey: [{ userName: 'alice' }] },
+      { userName: 'bob' },
+      true,
+    ],
+    ['no answer at all: the request decides', null, { userName: 'bob' }, true],
+  ])('%s', (_name, responseElements, requestParameters, expected) => {
+    const e = record({
+      userIdentity: alice,
+      responseElements: responseElements as CloudTrailRecord['responseElements'],
+      requestParameters: requestParameters as CloudTrailRecord['requestParameters'],
+    });
+    expect(targetsAnotherIamUser(e)).toBe(expected);
+  });
+});

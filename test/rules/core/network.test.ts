@@ -515,3 +515,130 @@ describe('networkIdsIn', () => {
     expect(networkIdsIn(value)).toEqual(expected);
   });
 });
+
+describe('edges the mutation run showed', () => {
+  it.each([
+    ['0:0:0:0:0:0:0.0.0.0/0', true],
+    ['0:0:0:0:0:0:0::/0', true],
+    ['::0:0:0:0:0:0:0/0', true],
+    ['1:2:3:4::5:6:7:8::/0', false],
+    ['::0.0.0.0:0/0', false],
+    ['0:0:0:0:0:0:0:0.0.0.0/0', false],
+  ])('isWholeInternet(%j) is %s', (cidr, expected) => {
+    expect(isWholeInternet(cidr)).toBe(expected);
+  });
+
+  it.each<[PortSpec, { from: number; to: number } | null]>([
+    [
+      { protocol: 'tcp', fromPort: 22, toPort: null },
+      { from: 22, to: 65535 },
+    ],
+    [
+      { protocol: 'tcp', fromPort: 22.5, toPort: 23.5 },
+      { from: 0, to: 65535 },
+    ],
+    [
+      { protocol: 'udp', fromPort: 0, toPort: 0 },
+      { from: 0, to: 0 },
+    ],
+  ])('portRange(%j) is %j', (spec, expected) => {
+    expect(portRange(spec)).toEqual(expected);
+  });
+
+  const flat = (over: Record<string, unknown>) =>
+    ingressRulesFromRequest('AuthorizeSecurityGroupIngress', { groupId: 'sg-1', ...over });
+  const ranged = (range: Record<string, unknown>, over: Record<string, unknown> = {}) =>
+    ingressRulesFromRequest('AuthorizeSecurityGroupIngress', {
+      ipPermissions: {
+        items: [{ ipProtocol: 'tcp', fromPort: 22, toPort: 22, ipRanges: { items: [range] }, ...over }],
+      },
+    });
+
+  it.each<[string, unknown, string]>([
+    ['a protocol number', 6, '6'],
+    ['a padded, upper-case name', ' TCP ', 'tcp'],
+    ['a boolean', true, ''],
+    ['an object', { name: 'tcp' }, ''],
+  ])('reads %s as protocol %j', (_name, ipProtocol, protocol) => {
+    expect(ranged({ cidrIp: '0.0.0.0/0' }, { ipProtocol })[0]?.protocol).toBe(protocol);
+  });
+
+  it.each<[string, unknown, number | null]>([
+    ['a number', 22, 22],
+    ['a numeric string, as a number', '22', 22],
+    ['a padded numeric string', ' 8080 ', 8080],
+    ['a negative string', '-1', -1],
+    ['a fraction', 22.5, null],
+    ['digits then text', '22abc', null],
+    ['text then digits', 'abc22', null],
+  ])('reads a port given as %s', (_name, fromPort, expected) => {
+    expect(ranged({ cidrIp: '0.0.0.0/0' }, { fromPort })[0]?.fromPort).toStrictEqual(expected);
+  });
+
+  it.each<[string, unknown]>([
+    ['a numeric CIDR', 7],
+    ['an empty CIDR', ''],
+  ])('%s is no CIDR', (_name, cidrIp) => {
+    expect(ranged({ cidrIp })[0]?.cidr).toBeNull();
+  });
+
+  it('leaves out an empty or absent description rather than setting it undefined', () => {
+    const [withEmpty] = ranged({ cidrIp: '0.0.0.0/0', description: '' });
+    const [without] = ranged({ cidrIp: '0.0.0.0/0' });
+    expect(withEmpty && Object.keys(withEmpty)).not.toContain('description');
+    expect(without && Object.keys(without)).not.toContain('description');
+  });
+
+  it('does not read a doubly wrapped list as a source', () => {
+    const doubly = { items: { items: [{ cidrIp: '0.0.0.0/0' }] } };
+    const params = { ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 22, toPort: 22, ipRanges: doubly }] } };
+    expect(ingressRulesFromRequest('AuthorizeSecurityGroupIngress', params)).toEqual([]);
+  });
+
+  it.each([
+    ['a source group named alone', { sourceSecurityGroupName: 'web' }],
+    ['a source group owner alone', { sourceSecurityGroupOwnerId: '444455556666' }],
+  ])('the legacy form with %s is an all-traffic rule from that group', (_name, over) => {
+    expect(flat(over)).toEqual([{ protocol: '-1', fromPort: null, toPort: null, cidr: null }]);
+  });
+
+  it('reads the ModifySecurityGroupRules shape only for that event', () => {
+    const params = {
+      ModifySecurityGroupRulesRequest: {
+        GroupId: 'sg-1',
+        SecurityGroupRule: {
+          SecurityGroupRuleId: 'sgr-1',
+          SecurityGroupRule: { IpProtocol: 'tcp', CidrIpv4: '0.0.0.0/0' },
+        },
+      },
+    };
+    expect(ingressRulesFromRequest('ModifySecurityGroupRules', params)).toHaveLength(1);
+    expect(ingressRulesFromRequest('RevokeSecurityGroupIngress', params)).toEqual([]);
+  });
+
+  const nest = (levels: number, inner: unknown, wrap: (v: unknown) => unknown): unknown =>
+    levels === 0 ? inner : nest(levels - 1, wrap(inner), wrap);
+  const subnet = 'subnet-0b1c2d3e4f5a6b7c8';
+
+  it.each<[string, (v: unknown) => unknown]>([
+    ['objects', (v) => ({ a: v })],
+    ['arrays', (v) => [v]],
+  ])('networkIdsIn reads ids 8 levels of %s deep, not 9', (_name, wrap) => {
+    expect(networkIdsIn(nest(8, subnet, wrap))).toEqual([{ type: 'subnet', id: subnet }]);
+    expect(networkIdsIn(nest(9, subnet, wrap))).toEqual([]);
+  });
+
+  it('networkIdsIn trims padded ids and counts each once, whichever spelling comes first', () => {
+    expect(networkIdsIn([` ${subnet} `, subnet])).toEqual([{ type: 'subnet', id: subnet }]);
+    expect(networkIdsIn([subnet, ` ${subnet}\n`])).toEqual([{ type: 'subnet', id: subnet }]);
+  });
+
+  it('networkIdsIn reads a padded id on its own', () => {
+    expect(networkIdsIn({ SubnetId: `\t${subnet} ` })).toEqual([{ type: 'subnet', id: subnet }]);
+  });
+
+  it('networkIdsIn steps over nulls, undefined, numbers and booleans', () => {
+    expect(networkIdsIn({ a: null, b: 5, c: true, u: undefined, d: subnet })).toEqual([{ type: 'subnet', id: subnet }]);
+    expect(networkIdsIn(undefined)).toEqual([]);
+  });
+});

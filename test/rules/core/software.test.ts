@@ -274,3 +274,27 @@ describe('software helpers at their edges', () => {
     });
   });
 });
+
+describe('classifyCommand: a shell document with its commands in view', () => {
+  const send = (documentName: string, commands: unknown): CloudTrailRecord =>
+    record('ssm/SendCommand', { requestParameters: { documentName, parameters: { commands } } });
+
+  it('is install-command, naming only the commands that install', () => {
+    expect(classifyCommand(send('AWS-RunShellScript', ['df -h', 'yum install -y xmrig', 'ls']))).toEqual({
+      kind: 'install-command',
+      document: 'AWS-RunShellScript',
+      commands: ['yum install -y xmrig'],
+    });
+  });
+
+  it('is other when none of them installs', () => {
+    expect(classifyCommand(send('AWS-RunPowerShellScript', ['Get-Service']))).toEqual({
+      kind: 'other',
+      document: 'AWS-RunPowerShellScript',
+    });
+  });
+
+  it('is other when the call passed an empty command list', () => {
+    expect(classifyCommand(send('AWS-RunShellScript', []))).toEqual({ kind: 'other', document: 'AWS-RunShellScript' });
+  });
+});
