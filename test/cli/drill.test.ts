@@ -68,6 +68,36 @@ describe('drill planning', () => {
     expect(Math.max(...times)).toBeLessThanOrEqual(NOW);
   });
 
+  it.each(['signin.new-country', 'iam.service-key-new-network'])(
+    '%s: the preparation is sent first, one a day on the 14 days before the event, all signed',
+    async (id) => {
+      const plan = await planOf(id);
+      expect(plan.bodies).toHaveLength(15);
+      const parsed = envelopes(plan).map((e) => toAuditEvent(e));
+      const times = parsed.map((p) => (p.ok ? p.event.timeMs : Number.NaN));
+      const last = times[times.length - 1] ?? Number.NaN;
+      expect(last).toBeLessThanOrEqual(NOW);
+      expect(times.map((t) => (last - t) / 86_400_000)).toEqual([14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+      for (const p of parsed) {
+        if (!p.ok || p.event.drillClaim === undefined) throw new Error('drill event without a claim');
+        expect(verifyDrillClaim(p.event.drillClaim, p.event, KEY, NOW)).toEqual({ ok: true });
+      }
+      expect(parsed.map((p) => (p.ok ? p.event.id : ''))).toEqual(plan.eventIds);
+      expect(new Set(plan.eventIds).size).toBe(15);
+      // The drill function holds the last event back (SQS may reorder): the memory must be written first.
+      expect(plan.sequence).toBe(true);
+      expect((await planOf('cloudtrail.logging-stopped')).sequence).toBeUndefined();
+    },
+  );
+
+  it('a case that needs history and says nothing of how to build it is still skipped, with the reason', async () => {
+    const rule = ruleById('signin.new-country');
+    const real = await docsOf(rule);
+    const withoutPrepare: RuleDocs = { ...real, cases: () => real.cases().filter((c) => c.prepare === undefined) };
+    const plan = planRule(rule, withoutPrepare, { nowMs: NOW, auth: AUTH });
+    expect(plan).toMatchObject({ kind: 'skip', reason: expect.stringContaining('before / prepare') });
+  });
+
   it('fresh ids on every plan', async () => {
     const [a, b] = [await planOf('signin.console-login-failures'), await planOf('signin.console-login-failures')];
     expect(a.eventIds.filter((id) => b.eventIds.includes(id))).toEqual([]);
@@ -126,6 +156,32 @@ describe('drill --local (real handler, DynamoDB Local, s3rver)', () => {
     expect(out.stdout).toMatch(/^PASS\s+signin\.success-after-failures\s+high\s+4\s+\d+ms/m);
     expect(out.stdout).toContain('drill passed: 3 of 3 rules passed');
   }, 60_000);
+
+  it('history drills: 14 backdated days of preparation, then the event, for the two learning rules', async () => {
+    const ids = ['signin.new-country', 'iam.service-key-new-network'];
+    const out = await run(['--local', '--rule', ids.join(',')], {
+      rules: withDocsOf(ids),
+      dynamoEndpoint: inject('dynamoEndpoint'),
+    });
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/^PASS\s+signin\.new-country\s+high\s+15\s+\d+ms\s+paged and archived/m);
+    expect(out.stdout).toMatch(/^PASS\s+iam\.service-key-new-network\s+high\s+15\s+\d+ms\s+paged and archived/m);
+    expect(out.stdout).toContain('drill passed: 2 of 2 rules passed, 0 skipped');
+  }, 120_000);
+
+  it('a history drill whose preparation is one day short of the learning period FAILs (the memory is what fires it)', async () => {
+    const rule = ruleById('signin.new-country');
+    const real = await docsOf(rule);
+    const drillCase = real.cases().find((c) => c.prepare !== undefined && c.expect === 'match') ?? fail();
+    const short: RuleDocs = { ...real, cases: () => [{ ...drillCase, prepare: drillCase.prepare?.slice(1) }] };
+    const out = await run(['--local'], {
+      rules: async () => [[rule, short]],
+      dynamoEndpoint: inject('dynamoEndpoint'),
+    });
+    expect(out.code).toBe(1);
+    expect(out.stdout).toMatch(/^FAIL\s+signin\.new-country\s+high\s+14\s+\d+ms\s+no finding paged/m);
+  }, 120_000);
 
   it('a broken rule (never matches in the handler) is FAIL with exit 1', async () => {
     const real = ruleById('cloudtrail.logging-stopped');
