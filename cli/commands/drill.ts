@@ -2,9 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { DrillPlan, DrillSkip } from '../../rules/core/drill.ts';
 import { DRILL_SEVERITIES, planDrill } from '../../rules/core/drill.ts';
-import { ELEVATED_RULE, ELEVATED_RULE_ID } from '../../rules/core/elevated-access.ts';
 import type { ObservationDrillPlan } from '../../rules/core/observation-drill.ts';
-import { planElevatedDrill } from '../../rules/core/observation-drill.ts';
+import { OBSERVATION_DRILLS, planElevatedDrill } from '../../rules/core/observation-drill.ts';
 import type { Rule, RuleDocs, Severity } from '../../rules/core/types.ts';
 import { SEVERITIES } from '../../rules/core/types.ts';
 import { parseOptions } from '../args.ts';
@@ -28,10 +27,6 @@ export interface DrillDeps {
    */
   readonly observations?: readonly { readonly ruleId: string; readonly severity: Severity }[];
 }
-
-const OBSERVATION_DRILLS: readonly { readonly ruleId: string; readonly severity: Severity }[] = [
-  { ruleId: ELEVATED_RULE_ID, severity: ELEVATED_RULE.severity },
-];
 
 const defaultReadDrillKey = async (secretId: string): Promise<string> => {
   const [{ SecretsManagerClient }, { createSecretsManagerDrillKey }] = await Promise.all([

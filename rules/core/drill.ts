@@ -6,7 +6,7 @@ import { toAuditEvent } from './events.ts';
 import type { RuleIntel } from './geo.ts';
 import { preparedRecords, prepareErrors } from './prepare.ts';
 import type { AuditEvent, Criticality, Rule, RuleCase, RuleDocs, Severity } from './types.ts';
-import { isCloudTrailSelector } from './types.ts';
+import { CRITICALITIES, isCloudTrailSelector } from './types.ts';
 
 /**
  * Drill planning (issue 5 §5), pure: which rules a drill exercises and the SQS message bodies that make each
@@ -220,18 +220,27 @@ export const planRule = (rule: Rule, docs: RuleDocs, options: PlanOptions): Dril
   const severities = options.severities ?? DRILL_SEVERITIES;
   const base = options.config ?? DEFAULT_DETECTION_CONFIG;
   const newId = options.newId ?? (() => globalThis.crypto.randomUUID());
-  const selected = docs
-    .cases()
-    .filter((c) => c.expect === 'match')
+  const positive = docs.cases().filter((c) => c.expect === 'match');
+  const atCaseCriticality = positive
     .map((c) => ({ c, config: configFor(base, c) }))
     .map((x) => ({ ...x, criticality: x.c.criticality ?? x.config.criticality.default }))
     .filter((x) => severities.includes(severityAt(rule, x.criticality)));
+  // A rule that pages only when it escalates (a medium rule that is critical on high-criticality assets) and has
+  // no case at that criticality: its positive cases are drilled at the first criticality that pages, so every rule
+  // that can page has a drill.
+  const escalatesTo = CRITICALITIES.find((k) => severities.includes(severityAt(rule, k)));
+  const selected =
+    atCaseCriticality.length > 0 || escalatesTo === undefined
+      ? atCaseCriticality
+      : positive
+          .map((c) => ({ ...c, criticality: escalatesTo }))
+          .map((c) => ({ c, config: configFor(base, c), criticality: escalatesTo }));
   if (selected.length === 0) return undefined;
   if (options.deployed === true && !selected.some((x) => runsDeployed(x.c, base))) {
     return {
       kind: 'skip',
       rule,
-      reason: 'every positive case needs config overrides the deployed function does not run',
+      reason: 'every positive case needs config overrides (or a criticality) the deployed function does not run',
     };
   }
   const usable = selected.filter(

@@ -26,6 +26,11 @@ import type { Severity } from './types.ts';
 
 export const ELEVATED_DRILL_SCHEMA = 'trailwarden.elevated-access-drill/v1';
 
+/** Observation rules that have a drill (`trailwarden drill` runs them beside the event rules). */
+export const OBSERVATION_DRILLS: readonly { readonly ruleId: string; readonly severity: Severity }[] = [
+  { ruleId: ELEVATED_RULE_ID, severity: ELEVATED_RULE.severity },
+];
+
 export type ElevatedDrillStep = 'overdue' | 'revoked';
 
 export interface ElevatedDrillMessage {

@@ -99,6 +99,16 @@ describe('drill planning', () => {
     expect(plan).toMatchObject({ kind: 'skip', reason: expect.stringContaining('before / prepare') });
   });
 
+  it('a rule that pages only when it escalates is drilled at the criticality that escalates it', async () => {
+    const plan = await planOf('signin.new-source');
+    expect(plan.rule.severity).toBe('medium');
+    expect([plan.criticality, plan.severity, plan.config.criticality.default]).toEqual(['high', 'high', 'high']);
+    // Not in the deployed drill: the deployed function runs its own default criticality.
+    const rule = ruleById('signin.new-source');
+    const deployed = planRule(rule, await docsOf(rule), { nowMs: NOW, auth: AUTH, deployed: true });
+    expect(deployed).toMatchObject({ kind: 'skip', reason: expect.stringContaining('or a criticality') });
+  });
+
   it('fresh ids on every plan', async () => {
     const [a, b] = [await planOf('signin.console-login-failures'), await planOf('signin.console-login-failures')];
     expect(a.eventIds.filter((id) => b.eventIds.includes(id))).toEqual([]);
