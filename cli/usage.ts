@@ -77,7 +77,7 @@ export const COMMAND_USAGE = {
     --out DIR                   new or empty directory (default: trailwarden-export-FROM_TO)
     --config FILE               response SLAs (top-level "sla"; default: ./trailwarden.config.json)
 `,
-  drill: `  drill --local | --invoke FUNCTION_NAME --key-secret SECRET | --run DRILL_FUNCTION
+  drill: `  drill --local | --invoke FUNCTION_NAME --key-secret SECRET [--elevated-function NAME] | --run DRILL_FUNCTION
                Send each critical and high rule's drill events (built from its inline cases,
                signed with the drill key) through the evaluate handler and check it fires.
                --local runs the real handler on DynamoDB Local (needs java) and s3rver with SNS
@@ -86,8 +86,15 @@ export const COMMAND_USAGE = {
                function and reports batchItemFailures; it signs with the drill key read from the
                Secrets Manager secret SECRET (the stack's DrillKeySecretArn output), which only
                the operators named in config can read. Unsigned drill markers are real events.
+               Behaviour rules that learn over days (signin.new-country) are drilled with their
+               case's backdated preparation (e.g. 14 days of sign-ins), remembered as drill memory
+               only. Observation rules (iam.temporary-access-not-revoked) are drilled with signed
+               drill observations through the check itself: it must page, archive and then resolve
+               a drill finding (--local; with --invoke, the deployed check named by
+               --elevated-function, the stack's ElevatedAccessFunctionName output).
                Prints PASS/FAIL/SKIP per rule with its time; exit 1 on any failure.
     --key-secret SECRET         (--invoke) ARN or name of the drill key secret
+    --elevated-function NAME    (--invoke) the deployed elevated-access check to drill
     --rule ID                   only these rules (repeatable, or comma-separated)
     --severity LIST             severities to drill (default: critical,high)
                Scheduled drills run in the stack (the drill function, config "drills"): each

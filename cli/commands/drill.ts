@@ -2,6 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { DrillPlan, DrillSkip } from '../../rules/core/drill.ts';
 import { DRILL_SEVERITIES, planDrill } from '../../rules/core/drill.ts';
+import type { ObservationDrillPlan } from '../../rules/core/observation-drill.ts';
+import { OBSERVATION_DRILLS, planElevatedDrill } from '../../rules/core/observation-drill.ts';
 import type { Rule, RuleDocs, Severity } from '../../rules/core/types.ts';
 import { SEVERITIES } from '../../rules/core/types.ts';
 import { parseOptions } from '../args.ts';
@@ -19,6 +21,11 @@ export interface DrillDeps {
   /** `--invoke`: reads the drill key from the secret (default: Secrets Manager with the caller's credentials). */
   readonly readDrillKey?: (secretId: string) => Promise<string>;
   readonly now?: () => number;
+  /**
+   * Observation rules with a drill (rules/core/observation-drill.ts), by rule id and severity (default: the
+   * elevated-access check). Tests that drill only event rules pass `[]`.
+   */
+  readonly observations?: readonly { readonly ruleId: string; readonly severity: Severity }[];
 }
 
 const defaultReadDrillKey = async (secretId: string): Promise<string> => {
@@ -68,6 +75,7 @@ export const drillCommand = async (
     'key-secret': { type: 'string' },
     rule: { type: 'string', multiple: true },
     severity: { type: 'string' },
+    'elevated-function': { type: 'string' },
   });
   if (!parsed.ok) {
     errorLine(io, parsed.error);
@@ -86,6 +94,11 @@ export const drillCommand = async (
       io,
       'drill --invoke needs --key-secret SECRET (the drill key secret: the stack output DrillKeySecretArn)',
     );
+    usage();
+    return EXIT.usage;
+  }
+  if (values['elevated-function'] !== undefined && values.invoke === undefined) {
+    errorLine(io, '--elevated-function is for --invoke; --local runs the elevated-access check here');
     usage();
     return EXIT.usage;
   }
@@ -113,12 +126,18 @@ export const drillCommand = async (
     return EXIT.usage;
   }
   const wanted = (values.rule ?? []).flatMap((r) => r.split(',')).filter((r) => r !== '');
-  const unknown = wanted.filter((id) => !rules.some(([rule]) => rule.id === id));
+  const observationRules = deps.observations ?? OBSERVATION_DRILLS;
+  const unknown = wanted.filter(
+    (id) => !rules.some(([rule]) => rule.id === id) && !observationRules.some((o) => o.ruleId === id),
+  );
   if (unknown.length > 0) {
     errorLine(io, `unknown rule: ${unknown.join(', ')}`);
     return EXIT.usage;
   }
   const chosen = wanted.length > 0 ? rules.filter(([rule]) => wanted.includes(rule.id)) : rules;
+  const observations = observationRules.filter(
+    (o) => (wanted.length === 0 || wanted.includes(o.ruleId)) && severities.includes(o.severity),
+  );
   // --local: a key made for this run, known to this process only. --invoke: the deployed function's key.
   let key: string;
   if (values.local === true) key = randomBytes(32).toString('base64url');
@@ -133,7 +152,9 @@ export const drillCommand = async (
   }
   const auth = { key, run: `run-${randomUUID()}` };
   const plans: (DrillPlan | DrillSkip)[] = planDrill(chosen, { severities, nowMs: now(), auth });
-  if (!plans.some((p) => p.kind === 'plan')) {
+  // Observation rules: signed drill observations (the only one today is the elevated-access check).
+  const observationPlans = observations.map(() => planElevatedDrill({ nowMs: now(), auth }));
+  if (!plans.some((p) => p.kind === 'plan') && observationPlans.length === 0) {
     errorLine(io, `no rule to drill at severity ${severities.join(', ')}`);
     return EXIT.usage;
   }
@@ -147,6 +168,13 @@ export const drillCommand = async (
     );
   };
   const skip = (p: DrillSkip) => io.stdout.write(`${renderRow('SKIP', p.rule.id, '-', '-', '-', p.reason)}\n`);
+  let skipped = plans.filter((p) => p.kind === 'skip').length;
+  const reportObservation = (plan: ObservationDrillPlan, r: DrillResult) => {
+    results.push(r);
+    io.stdout.write(
+      `${renderRow(r.ok ? 'PASS' : 'FAIL', r.ruleId, plan.severity, String(plan.steps.length), `${r.ms}ms`, r.detail)}\n`,
+    );
+  };
 
   if (values.local === true) {
     const { runLocal, startLocalEnv } = await import('../drill/local.ts');
@@ -162,6 +190,10 @@ export const drillCommand = async (
         if (p.kind === 'skip') skip(p);
         else report(p, await runLocal(p, env, now(), key));
       }
+      if (observationPlans.length > 0) {
+        const { runElevatedLocal } = await import('../drill/elevated.ts');
+        for (const p of observationPlans) reportObservation(p, await runElevatedLocal(p, env, now(), key));
+      }
     } finally {
       await env.stop();
     }
@@ -173,10 +205,23 @@ export const drillCommand = async (
       if (p.kind === 'skip') skip(p);
       else report(p, await runInvoke(p, client, functionName, now()));
     }
+    const elevatedFunction = values['elevated-function'];
+    if (observationPlans.length > 0 && elevatedFunction === undefined) {
+      for (const p of observationPlans) {
+        skipped++;
+        io.stdout.write(
+          `${renderRow('SKIP', p.ruleId, '-', '-', '-', 'an observation rule: add --elevated-function (stack output ElevatedAccessFunctionName)')}\n`,
+        );
+      }
+    } else if (observationPlans.length > 0) {
+      const { runElevatedInvoke } = await import('../drill/elevated.ts');
+      for (const p of observationPlans)
+        reportObservation(p, await runElevatedInvoke(p, client, elevatedFunction ?? ''));
+    }
   }
   const failed = results.filter((r) => !r.ok).length;
   io.stdout.write(
-    `${failed === 0 ? 'drill passed' : 'drill FAILED'}: ${results.length - failed} of ${results.length} rules passed, ${plans.length - results.length} skipped\n`,
+    `${failed === 0 ? 'drill passed' : 'drill FAILED'}: ${results.length - failed} of ${results.length} rules passed, ${skipped} skipped\n`,
   );
   return failed === 0 ? EXIT.ok : EXIT.findings;
 };
@@ -193,6 +238,7 @@ const runCommand = async (
     readonly 'key-secret'?: string;
     readonly rule?: string[];
     readonly severity?: string;
+    readonly 'elevated-function'?: string;
   },
   positionals: readonly string[],
   io: Io,
@@ -204,6 +250,7 @@ const runCommand = async (
     values.invoke !== undefined ? '--invoke' : '',
     values['key-secret'] !== undefined ? '--key-secret' : '',
     values.severity !== undefined ? '--severity' : '',
+    values['elevated-function'] !== undefined ? '--elevated-function' : '',
   ].filter((f) => f !== '');
   if (positionals.length > 0 || clash.length > 0 || (values.run ?? '') === '') {
     errorLine(

@@ -24,8 +24,8 @@ import { startS3rver } from '../../test/support/s3rver.ts';
 import { message } from '../io.ts';
 import { drillSqsEvent } from './sqs.ts';
 
-const BUCKET = 'trailwarden-drill-evidence';
-const TOPIC = 'arn:aws:sns:us-east-1:111122223333:trailwarden-drill';
+export const BUCKET = 'trailwarden-drill-evidence';
+export const TOPIC = 'arn:aws:sns:us-east-1:111122223333:trailwarden-drill';
 
 export interface DrillResult {
   readonly ruleId: string;
@@ -62,23 +62,28 @@ export const startLocalEnv = async (dynamoEndpoint?: string): Promise<LocalEnv> 
   }
 };
 
-interface Published {
+export interface Published {
   readonly ruleId?: string;
   readonly findingId?: string;
   readonly drill?: string;
+  /** `resolved` for a resolution notice; absent on a page. */
+  readonly kind?: string;
+  readonly subject?: string;
 }
 
 /** An SNS client whose `send` records each Publish in process: nothing leaves the machine. */
-const recordingSns = () => {
+export const recordingSns = () => {
   const published: Published[] = [];
   type Attrs = Record<string, { StringValue?: string } | undefined>;
   const client = {
-    send: async (command: { input?: { MessageAttributes?: Attrs } }) => {
+    send: async (command: { input?: { MessageAttributes?: Attrs; Subject?: string } }) => {
       const attrs = command.input?.MessageAttributes ?? {};
       published.push({
         ruleId: attrs.ruleId?.StringValue,
         findingId: attrs.findingId?.StringValue,
         drill: attrs.drill?.StringValue,
+        kind: attrs.kind?.StringValue,
+        subject: command.input?.Subject,
       });
       return { MessageId: `drill-${published.length}` };
     },
@@ -86,7 +91,10 @@ const recordingSns = () => {
   return { client: client as unknown as SNSClient, published };
 };
 
-const archivedFinding = async (s3: S3Client, findingId: string): Promise<Record<string, unknown> | undefined> => {
+export const archivedFinding = async (
+  s3: S3Client,
+  findingId: string,
+): Promise<Record<string, unknown> | undefined> => {
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'findings/' }));
   // The finding's current state: its highest revision (a threshold finding is archived at its count, `ID.rN.json`).
   const key = (listed.Contents ?? [])

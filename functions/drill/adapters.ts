@@ -6,13 +6,19 @@ import { parseDrillPage } from './drill.ts';
 
 /** The evaluate function's queue: SendMessageBatch in tens (the SQS limit); any refused entry fails the send. */
 export const createSqsDrillQueue = (client: SQSClient, queueUrl: string, now: () => number = Date.now): DrillQueue => ({
-  send: async (bodies) => {
+  send: async (bodies, options) => {
     const { SendMessageBatchCommand } = await import('@aws-sdk/client-sqs');
+    const delay = options?.lastDelaySeconds;
     for (let i = 0; i < bodies.length; i += 10) {
       const out = await client.send(
         new SendMessageBatchCommand({
           QueueUrl: queueUrl,
-          Entries: bodies.slice(i, i + 10).map((body, j) => ({ Id: `m${i + j}`, MessageBody: body })),
+          Entries: bodies.slice(i, i + 10).map((body, j) => ({
+            Id: `m${i + j}`,
+            MessageBody: body,
+            // SQS may reorder: the sequence's last event waits until the others were remembered.
+            ...(delay !== undefined && i + j === bodies.length - 1 ? { DelaySeconds: delay } : {}),
+          })),
         }),
       );
       const refused = out.Failed ?? [];

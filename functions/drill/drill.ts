@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DetectionConfig } from '../../rules/core/config.ts';
 import type { DrillPlan, DrillSkip } from '../../rules/core/drill.ts';
-import { planDrill } from '../../rules/core/drill.ts';
+import { planDrill, SEQUENCE_DELAY_SECONDS } from '../../rules/core/drill.ts';
 import type { DrillRuleResult, DrillRunRecord, DrillsConfig } from '../../rules/core/drill-run.ts';
 import { buildDrillRun, drillRunBody, drillRunKey, slaSecondsFor, slaVerdict } from '../../rules/core/drill-run.ts';
 import { findingRevisionKey } from '../../rules/core/evidence.ts';
@@ -12,8 +12,11 @@ import type { Telemetry } from '../shared/telemetry.ts';
 
 /** Sends drill messages onto the evaluate function's own queue: the real path, not a side door. */
 export interface DrillQueue {
-  /** Sends the bodies; resolves with the epoch ms the send completed. */
-  send(bodies: readonly string[]): Promise<number>;
+  /**
+   * Sends the bodies; resolves with the epoch ms the send completed. `lastDelaySeconds`: the last body is delivered
+   * that much later (a sequence's last event must be judged after the others were remembered).
+   */
+  send(bodies: readonly string[], options?: { readonly lastDelaySeconds?: number }): Promise<number>;
 }
 
 /** One message from the drill-only subscription (SNS → SQS, filtered on the `drill` attribute). */
@@ -172,7 +175,11 @@ export const createHandler =
         continue;
       }
       try {
-        pending.push({ plan: p, sentMs: await deps.queue.send(p.bodies) });
+        const sent = await deps.queue.send(
+          p.bodies,
+          p.sequence === true ? { lastDelaySeconds: SEQUENCE_DELAY_SECONDS } : undefined,
+        );
+        pending.push({ plan: p, sentMs: sent });
       } catch (err) {
         pending.push({ plan: p, sentMs: deps.clock.now(), sendError: message(err) });
       }

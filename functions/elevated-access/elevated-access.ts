@@ -6,6 +6,17 @@ import type { ElevatedSettings, GrantMemory, TemporaryAccessEntry } from '../../
 import { assessElevatedAccess, DEFAULT_ELEVATED_SETTINGS, ELEVATED_ACTOR } from '../../rules/core/elevated-access.ts';
 import type { Finding } from '../../rules/core/finding.ts';
 import type {
+  ElevatedDrillMessage,
+  ElevatedDrillStep,
+  ObservationDrillVerdict,
+} from '../../rules/core/observation-drill.ts';
+import {
+  drillMemoryKey,
+  forgedObservationDrill,
+  observationDrillInput,
+  verifyObservationDrill,
+} from '../../rules/core/observation-drill.ts';
+import type {
   Clock,
   FindingLedger,
   FindingSink,
@@ -15,6 +26,7 @@ import type {
   ResolutionNotifier,
 } from '../../rules/core/ports.ts';
 import { triageBody, triageDecision, triageKey } from '../../rules/core/triage.ts';
+import { cachedDrillKey } from '../evaluate/evaluate.ts';
 import { admitAndDeliver } from '../health/health.ts';
 import { createAwsFindingSink } from '../shared/adapters/aws-finding-sink.ts';
 import { createDynamoGrantMemoryStore } from '../shared/adapters/dynamodb-grant-memory.ts';
@@ -52,6 +64,11 @@ export interface ElevatedDeps {
   readonly temporaryAccess: readonly TemporaryAccessEntry[];
   readonly settings: ElevatedSettings;
   readonly telemetry: Telemetry;
+  /**
+   * The drill key (rules/core/drill-auth.ts), asked for only when an invocation claims to be a drill. Absent: no
+   * drill observation is ever judged; every claim is refused as a forged drill.
+   */
+  readonly drillKey?: () => Promise<string>;
 }
 
 export interface ElevatedReport {
@@ -61,13 +78,73 @@ export interface ElevatedReport {
   readonly resolved: readonly Finding[];
   readonly unreadable: readonly string[];
   readonly failures: readonly string[];
+  /** For an invocation that claimed to be a drill: whether it was honoured (signed), and why not. */
+  readonly drill?: {
+    readonly honoured: boolean;
+    readonly step?: ElevatedDrillStep;
+    readonly run?: string;
+    readonly reason?: string;
+  };
 }
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-export const createHandler = (deps: ElevatedDeps) => async (): Promise<ElevatedReport> => {
+/**
+ * The scheduled run reads the live IAM state. An invocation that claims to be a drill (a `drill` signature, or any
+ * drill marker) is judged only if its signature verifies, and then in the drill namespace (observation-drill.ts);
+ * otherwise it is refused and paged as `trailwarden.forged-drill`, and the state it carries is never judged.
+ */
+export const createHandler =
+  (deps: ElevatedDeps) =>
+  async (event?: unknown): Promise<ElevatedReport> => {
+    const input = observationDrillInput(event);
+    if (input.kind === 'none') return run(deps, undefined);
+    const nowMs = deps.clock.now();
+    let verdict: ObservationDrillVerdict;
+    if (deps.drillKey === undefined) verdict = { ok: false, reason: 'this function has no drill key configured' };
+    else {
+      try {
+        verdict = verifyObservationDrill(input, await deps.drillKey(), nowMs);
+      } catch (err) {
+        verdict = { ok: false, reason: `the drill key could not be loaded (${message(err)})` };
+      }
+    }
+    if (verdict.ok) {
+      const report = await run(deps, verdict.message);
+      return { ...report, drill: { honoured: true, step: verdict.message.step, run: verdict.run } };
+    }
+    deps.telemetry.log('warn', 'drill observation refused: its state was not judged', { reason: verdict.reason });
+    deps.telemetry.count({ ForgedDrills: 1 });
+    const candidate = forgedObservationDrill(verdict.reason, deps.home, nowMs, verdict);
+    const delivered: Finding[] = [];
+    const failures: string[] = [];
+    let duplicates = 0;
+    let folded = 0;
+    try {
+      const result = await admitAndDeliver(deps, candidate);
+      if (result.kind === 'deliver') delivered.push(result.finding);
+      else if (result.kind === 'fold') folded++;
+      else duplicates++;
+    } catch (err) {
+      failures.push(`forged drill finding: ${message(err)}`);
+    }
+    if (failures.length > 0) throw new Error(`elevated access check: ${failures.join('; ')}`);
+    return {
+      delivered,
+      duplicates,
+      folded,
+      resolved: [],
+      unreadable: [],
+      failures,
+      drill: { honoured: false, reason: verdict.reason, ...(verdict.run === undefined ? {} : { run: verdict.run }) },
+    };
+  };
+
+/** One run: the live state (`drill` undefined), or a verified drill observation in the drill namespace. */
+const run = async (deps: ElevatedDeps, drill: ElevatedDrillMessage | undefined): Promise<ElevatedReport> => {
   const { telemetry, home } = deps;
   const nowMs = deps.clock.now();
+  const memoryKey = drill === undefined ? home.account : drillMemoryKey(home.account);
   const at = new Date(nowMs).toISOString();
   const failures: string[] = [];
   const delivered: Finding[] = [];
@@ -92,21 +169,27 @@ export const createHandler = (deps: ElevatedDeps) => async (): Promise<ElevatedR
     return { delivered, duplicates, folded, resolved, unreadable, failures };
   };
 
-  const state = await deps.iam.read();
+  // A drill never reads IAM: it judges the state it was signed with, and nothing of the live state.
+  const state: Awaited<ReturnType<IamStateReader['read']>> =
+    drill === undefined
+      ? await deps.iam.read()
+      : { ok: true, principals: drill.principals.map((principal) => ({ ok: true as const, principal })) };
   if (!state.ok) {
     // Nothing could be listed: nothing is known, so nothing is resolved and nothing remembered is dropped.
     failures.push(`iam listing: ${state.error}`);
     return finish([]);
   }
-  const loaded = await deps.memory.load(home.account);
+  const loaded = await deps.memory.load(memoryKey);
   const outcome = assessElevatedAccess({
     account: home.account,
     region: home.region,
     principals: state.principals,
-    config: deps.temporaryAccess,
+    // The deployed temporaryAccess entries name real principals: a drill's grantee is marked by its own tag.
+    config: drill === undefined ? deps.temporaryAccess : [],
     memory: loaded.memory,
     nowMs,
     settings: deps.settings,
+    ...(drill === undefined ? {} : { drill: true }),
   });
   for (const u of outcome.unreadable) {
     telemetry.log('error', 'principal could not be read; its grants are unknown, not revoked', u);
@@ -119,7 +202,7 @@ export const createHandler = (deps: ElevatedDeps) => async (): Promise<ElevatedR
       const decision = triageDecision({
         target: r.memory.open.findingId,
         action: 'resolve',
-        note: r.reason,
+        note: drill === undefined ? r.reason : `DRILL (run on a signed drill observation): ${r.reason}`,
         by: ELEVATED_ACTOR.arn,
         at,
         source: 'trailwarden',
@@ -138,7 +221,7 @@ export const createHandler = (deps: ElevatedDeps) => async (): Promise<ElevatedR
   // delivery fails now; a second run that overlaps this one loses the conditional write and does nothing.
   let memory: GrantMemory[] = [...outcome.memory, ...keep];
   let version = loaded.version;
-  if (!(await deps.memory.save(home.account, memory, version))) {
+  if (!(await deps.memory.save(memoryKey, memory, version))) {
     failures.push('another run changed the remembered grants first; this run delivered nothing');
     return finish(outcome.unreadable.map((u) => u.arn));
   }
@@ -164,7 +247,7 @@ export const createHandler = (deps: ElevatedDeps) => async (): Promise<ElevatedR
       return f === undefined || m.open === undefined ? m : { ...m, open: { ...m.open, finding: f } };
     });
     try {
-      if (!(await deps.memory.save(home.account, memory, version))) {
+      if (!(await deps.memory.save(memoryKey, memory, version))) {
         failures.push('another run changed the remembered grants while this one paged');
       }
     } catch (err) {
@@ -202,6 +285,7 @@ export const parseElevatedEnv = (env: Readonly<Record<string, string | undefined
     region: need('AWS_REGION'),
     graceMinutes: grace,
     temporaryAccess: parsed.config.temporaryAccess ?? [],
+    drillKeySecret: env.DRILL_KEY_SECRET_ARN === '' ? undefined : env.DRILL_KEY_SECRET_ARN,
   };
 };
 
@@ -227,5 +311,17 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): E
     temporaryAccess: parsed.temporaryAccess,
     settings: { ...DEFAULT_ELEVATED_SETTINGS, graceMinutes: parsed.graceMinutes },
     telemetry: createTelemetry('trailwarden-elevated-access'),
+    ...(parsed.drillKeySecret === undefined
+      ? {}
+      : {
+          // Loaded on the first drill invocation only; the schedule never needs it.
+          drillKey: cachedDrillKey(async () => {
+            const [{ SecretsManagerClient }, { createSecretsManagerDrillKey }] = await Promise.all([
+              import('@aws-sdk/client-secrets-manager'),
+              import('../shared/adapters/secrets-drill-key.ts'),
+            ]);
+            return createSecretsManagerDrillKey(new SecretsManagerClient({}), parsed.drillKeySecret ?? '')();
+          }),
+        }),
   };
 };

@@ -75,6 +75,14 @@ export class DrillKey extends Construct {
     });
   }
 
+  /**
+   * A function that verifies drills beside the evaluate function (the elevated-access check, which judges signed
+   * drill observations): read access like the evaluate function's, exempt from the deny.
+   */
+  addVerifier(role: iam.IRole): void {
+    this.addSigner(role);
+  }
+
   /** A function that signs drills (the scheduled drill function): GetSecretValue on this secret, nothing else. */
   addSigner(role: iam.IRole): void {
     this.readers.push(role.roleArn);

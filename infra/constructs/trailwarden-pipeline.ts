@@ -314,6 +314,11 @@ export class TrailwardenPipeline extends Construct {
         projectRoot,
         ...(props.elevatedAccessEntry ? { entry: props.elevatedAccessEntry } : {}),
       });
+      // Drills of the check: signed drill observations, verified with the drill key (rules/core/observation-drill.ts).
+      const elevatedRole = this.elevatedAccess.fn.role;
+      if (elevatedRole === undefined) throw new Error('elevated-access function has no role');
+      this.drillKey.addVerifier(elevatedRole);
+      this.elevatedAccess.fn.addEnvironment('DRILL_KEY_SECRET_ARN', this.drillKey.secret.secretArn);
       this.monitoring.addAlarm(
         'ElevatedAccessErrors',
         'Trailwarden: the elevated-access check failed (IAM unreadable, or a step failed); temporary admin access is unchecked until it succeeds.',

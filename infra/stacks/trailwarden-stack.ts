@@ -77,5 +77,9 @@ export class TrailwardenStack extends Stack {
     new CfnOutput(this, 'DrillKeySecretArn', { value: p.drillKey.secret.secretArn });
     // `trailwarden drill --run <this>`: the scheduled drill, on demand, with its record printed.
     new CfnOutput(this, 'DrillFunctionName', { value: p.drills.drillFunction.functionName });
+    // `trailwarden drill --invoke … --elevated-function <this>`: the elevated-access check's drill.
+    if (p.elevatedAccess !== undefined) {
+      new CfnOutput(this, 'ElevatedAccessFunctionName', { value: p.elevatedAccess.fn.functionName });
+    }
   }
 }

@@ -4,6 +4,8 @@ import type { Catalogue } from './engine.ts';
 import { contextFor } from './engine.ts';
 import type { ParsedEvent } from './events.ts';
 import { fromEnvelope, fromRecord } from './events.ts';
+import { EMPTY_HISTORY } from './history.ts';
+import { preparedHistory, prepareErrors } from './prepare.ts';
 import type { AuditEvent, Rule, RuleCase } from './types.ts';
 import { isCloudTrailSelector } from './types.ts';
 
@@ -35,14 +37,21 @@ export const runCase = (
   const parsed = caseEvent(rule, c);
   if (!parsed.ok) return { kind: 'fail', reason: `case event does not parse: ${parsed.error}` };
   const event: AuditEvent = parsed.event;
+  const unprepared = c.prepare === undefined ? [] : prepareErrors(rule, c.prepare);
+  if (unprepared.length > 0) return { kind: 'fail', reason: `case preparation: ${unprepared.join('; ')}` };
   const config = c.config ? { ...base, ...c.config } : base;
   const selected = catalogue.candidates(event).includes(rule);
   let matched = false;
   if (selected) {
     const ctx = contextFor(config, event, rule.resources(event), c.intel);
     try {
-      const withHistory =
-        rule.history === null ? ctx : { ...ctx, history: c.history ?? { first: null, sightings: [] } };
+      // A backdated preparation is judged by the memory it builds, with the case's own intel: what the drill
+      // sends is then what the case proves.
+      const history =
+        c.history ??
+        (c.prepare === undefined ? undefined : preparedHistory(rule, c.prepare, event, c.intel ?? {})) ??
+        EMPTY_HISTORY;
+      const withHistory = rule.history === null ? ctx : { ...ctx, history };
       matched = rule.match(event, c.criticality ? { ...withHistory, criticality: c.criticality } : withHistory);
     } catch (err) {
       return { kind: 'fail', reason: `rule threw: ${err instanceof Error ? err.message : String(err)}` };

@@ -4,8 +4,9 @@ import { DRILL_TTL_MS, signDrillEnvelope } from './drill-auth.ts';
 import { contextFor } from './engine.ts';
 import { toAuditEvent } from './events.ts';
 import type { RuleIntel } from './geo.ts';
+import { preparedRecords, prepareErrors } from './prepare.ts';
 import type { AuditEvent, Criticality, Rule, RuleCase, RuleDocs, Severity } from './types.ts';
-import { isCloudTrailSelector } from './types.ts';
+import { CRITICALITIES, isCloudTrailSelector } from './types.ts';
 
 /**
  * Drill planning (issue 5 §5), pure: which rules a drill exercises and the SQS message bodies that make each
@@ -39,7 +40,15 @@ export interface DrillPlan {
   readonly bodies: readonly string[];
   /** The eventIDs (CloudTrail) or envelope ids (Config) of `bodies`, in order. */
   readonly eventIds: readonly string[];
+  /**
+   * The bodies before the last build the memory the last one is judged on (`before`, `prepare`): a queue that may
+   * reorder (SQS) must deliver the last one after the others were remembered (`SEQUENCE_DELAY_SECONDS`).
+   */
+  readonly sequence?: true;
 }
+
+/** How long the drill function holds back a sequence's last event (SQS DelaySeconds): the others are remembered first. */
+export const SEQUENCE_DELAY_SECONDS = 30;
 
 export interface DrillSkip {
   readonly kind: 'skip';
@@ -211,28 +220,75 @@ export const planRule = (rule: Rule, docs: RuleDocs, options: PlanOptions): Dril
   const severities = options.severities ?? DRILL_SEVERITIES;
   const base = options.config ?? DEFAULT_DETECTION_CONFIG;
   const newId = options.newId ?? (() => globalThis.crypto.randomUUID());
-  const selected = docs
-    .cases()
-    .filter((c) => c.expect === 'match')
+  const positive = docs.cases().filter((c) => c.expect === 'match');
+  const atCaseCriticality = positive
     .map((c) => ({ c, config: configFor(base, c) }))
     .map((x) => ({ ...x, criticality: x.c.criticality ?? x.config.criticality.default }))
     .filter((x) => severities.includes(severityAt(rule, x.criticality)));
+  // A rule that pages only when it escalates (a medium rule that is critical on high-criticality assets) and has
+  // no case at that criticality: its positive cases are drilled at the first criticality that pages, so every rule
+  // that can page has a drill.
+  const escalatesTo = CRITICALITIES.find((k) => severities.includes(severityAt(rule, k)));
+  const selected =
+    atCaseCriticality.length > 0 || escalatesTo === undefined
+      ? atCaseCriticality
+      : positive
+          .map((c) => ({ ...c, criticality: escalatesTo }))
+          .map((c) => ({ c, config: configFor(base, c), criticality: escalatesTo }));
   if (selected.length === 0) return undefined;
   if (options.deployed === true && !selected.some((x) => runsDeployed(x.c, base))) {
     return {
       kind: 'skip',
       rule,
-      reason: 'every positive case needs config overrides the deployed function does not run',
+      reason: 'every positive case needs config overrides (or a criticality) the deployed function does not run',
     };
   }
   const usable = selected.filter(
-    (x) => (!needsHistory(x.c) || x.c.before !== undefined) && (options.deployed !== true || runsDeployed(x.c, base)),
+    (x) =>
+      (!needsHistory(x.c) || x.c.before !== undefined || x.c.prepare !== undefined) &&
+      (options.deployed !== true || runsDeployed(x.c, base)),
   );
   if (usable.length === 0) {
-    return { kind: 'skip', rule, reason: 'every positive case needs remembered history (a behaviour rule)' };
+    return {
+      kind: 'skip',
+      rule,
+      reason: 'every positive case needs remembered history and none declares how to build it (before / prepare)',
+    };
   }
   const reasons: string[] = [];
   for (const { c, config, criticality } of usable) {
+    if (c.prepare !== undefined) {
+      // Backdated preparation: the records that build the memory, days before the case's event, then the event.
+      // All are signed drills, so the handler remembers them under the drill namespace only.
+      const problems = prepareErrors(rule, c.prepare);
+      if (problems.length > 0) {
+        reasons.push(`case "${c.name}": ${problems.join('; ')}`);
+        continue;
+      }
+      const end = endTimeFor(c, options.nowMs, options.deployed === true ? DAY_MS : WEEK_MS);
+      const prepared = preparedRecords(c.prepare, end, () => newId());
+      const lastId = newId();
+      const envelopes = [
+        ...prepared.map((p) => envelopeFor(rule, p.record, String(p.record.eventID), p.timeMs)),
+        envelopeFor(rule, c.event, lastId, end),
+      ];
+      const last = parse(envelopes[envelopes.length - 1] ?? {});
+      if (last === undefined || !isSequenceMatch(rule, config, last)) {
+        reasons.push(`case "${c.name}": the drill's last event is not one the rule selects`);
+        continue;
+      }
+      return {
+        kind: 'plan',
+        rule,
+        caseName: c.name,
+        criticality,
+        severity: severityAt(rule, criticality),
+        config,
+        bodies: signAll(envelopes, options),
+        eventIds: [...prepared.map((p) => String(p.record.eventID)), lastId],
+        sequence: true,
+      };
+    }
     if (c.before !== undefined) {
       // A sequence: the events that build the history, a minute apart, then the case's event, which must match.
       const end = endTimeFor(c, options.nowMs, options.deployed === true ? DAY_MS : WEEK_MS);
@@ -255,6 +311,7 @@ export const planRule = (rule: Rule, docs: RuleDocs, options: PlanOptions): Dril
         config,
         bodies: signAll(envelopes, options),
         eventIds: ids,
+        sequence: true,
       };
     }
     const spec = rule.threshold ? (rule.threshold.byCriticality?.[criticality] ?? rule.threshold) : undefined;

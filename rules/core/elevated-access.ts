@@ -171,6 +171,11 @@ export interface ElevatedInput {
   readonly memory: readonly GrantMemory[];
   readonly nowMs: number;
   readonly settings?: ElevatedSettings;
+  /**
+   * A signed drill observation (observation-drill.ts), not the live state: its findings are drills, with ids and
+   * dedup keys of their own (never those of a real grant), and the caller keeps their memory apart.
+   */
+  readonly drill?: boolean;
 }
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -355,7 +360,7 @@ export const assessElevatedAccess = (input: ElevatedInput): ElevatedOutcome => {
           : (before?.expiry ?? { source: 'config', text: expiry.text, origin: expiry.origin });
       if (isOverdue(expiry, nowMs, graceMs)) {
         const openedMs = before?.open?.openedMs ?? nowMs;
-        const candidate = buildCandidate(a, account, region, openedMs, nowMs, settings);
+        const candidate = buildCandidate(a, account, region, openedMs, nowMs, settings, input.drill === true);
         candidates.push(candidate);
         memory.push({
           key,
@@ -396,7 +401,10 @@ const buildCandidate = (
   openedMs: number,
   nowMs: number,
   settings: ElevatedSettings,
+  drill: boolean,
 ): ElevatedCandidate => {
+  // A drill's finding and ledger entry live in the drill namespace, as event drills' do (detector.ts namespaceOf).
+  const ns = drill ? 'drill|' : '';
   const { principal: p, admin, expiry } = a;
   const overdue =
     expiry.ms === undefined
@@ -419,7 +427,7 @@ const buildCandidate = (
   const groupKey = a.key;
   const finding: Finding = {
     schema: 'trailwarden.finding/v1',
-    id: findingId(ELEVATED_RULE_ID, groupKey, openedMs),
+    id: findingId(ELEVATED_RULE_ID, `${ns}${groupKey}`, openedMs),
     ruleId: ELEVATED_RULE_ID,
     title: ELEVATED_RULE.title,
     description: ELEVATED_RULE.description,
@@ -439,14 +447,14 @@ const buildCandidate = (
     count: 1,
     threshold: null,
     runbook: ELEVATED_RULE.runbook,
-    details,
-    drill: false,
+    details: drill ? ['DRILL: a signed drill observation, not the live IAM state.', ...details] : details,
+    drill,
   };
   // One ledger key per episode (grant key + opening time): repeats of an open finding are duplicates, and a
   // re-grant after a resolution is a new episode that pages, however soon it comes.
   return {
     finding,
-    dedupKey: `${ELEVATED_RULE_ID}|${groupKey}|${openedMs}`,
+    dedupKey: `${ns}${ELEVATED_RULE_ID}|${groupKey}|${openedMs}`,
     dedupWindowMs: settings.dedupWindowMs,
   };
 };

@@ -135,6 +135,20 @@ export interface RuleCase {
    * Drills send them first, a minute apart, so the real handler remembers them.
    */
   readonly before?: readonly unknown[];
+  /**
+   * For behaviour rules whose memory spans days (learning periods): CloudTrail records that happen `daysBefore`
+   * days before this event (`prepare.ts`). The case is judged on the history they build (with the case's own
+   * intel), and a drill sends them first, dated that far back, so the real handler remembers them in the
+   * drill's own namespace (never a real principal's memory).
+   */
+  readonly prepare?: readonly PreparedEvent[];
+}
+
+/** One backdated preparatory record of a case (see `RuleCase.prepare`). */
+export interface PreparedEvent {
+  /** How long before the case's event it happened, in days (more than 0, at most `MAX_PREPARE_DAYS`). */
+  readonly daysBefore: number;
+  readonly event: unknown;
 }
 
 export interface RuleDefinition<S extends EventSelector> {

@@ -2,6 +2,7 @@ import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { HistoryView } from '../core/history.ts';
+import { dailyBefore } from '../core/prepare.ts';
 import { isServiceUserName, networkOf } from '../core/signin.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
@@ -92,6 +93,34 @@ export const docs: RuleDocs = {
       event: fixture('sts/GetCallerIdentity-access-key'),
       config: SERVICE_USERS,
       history: known(30, ['198.51.100.0/24']),
+    },
+    {
+      // The drill: 14 days of calls from the pipeline's network build the memory (backdated, in the drill's own
+      // namespace), then a call from another network.
+      name: 'drill: the key called daily from 198.51.100.0/24 for 14 days, then from 203.0.113.77',
+      expect: 'match',
+      event: fixture('sts/GetCallerIdentity-access-key'),
+      config: SERVICE_USERS,
+      prepare: dailyBefore(
+        LEARNING_DAYS,
+        fixture('sts/GetCallerIdentity-access-key', { sourceIPAddress: '198.51.100.200' }),
+      ),
+    },
+    {
+      name: 'a denied call from the new network counts as seen: the next call from it is known',
+      expect: 'no-match',
+      event: fixture('sts/GetCallerIdentity-access-key'),
+      config: SERVICE_USERS,
+      prepare: [
+        ...dailyBefore(
+          LEARNING_DAYS,
+          fixture('sts/GetCallerIdentity-access-key', { sourceIPAddress: '198.51.100.200' }),
+        ),
+        {
+          daysBefore: 0.5,
+          event: fixture('sts/GetCallerIdentity-access-key', { errorCode: 'AccessDenied', errorMessage: 'denied' }),
+        },
+      ],
     },
     {
       name: 'service key from a known network (another address in it)',

@@ -1,5 +1,6 @@
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import { dailyBefore } from '../core/prepare.ts';
 import { identityArns } from '../core/signin.ts';
 import {
   hasLearned,
@@ -7,6 +8,7 @@ import {
   knownCountries,
   PLACE_DEDUP,
   PLACE_HISTORY,
+  PLACE_LEARNING_DAYS,
   placeDetails,
   signInLocation,
 } from '../core/signin-place.ts';
@@ -51,6 +53,16 @@ const geo = () =>
   fakeGeo({
     '198.51.100.23': { country: 'BR', asn: 64500, asOrg: 'Example Telecom' },
     '192.0.2.10': { country: 'DE', asn: 64496, asOrg: 'Example Carrier' },
+  });
+
+/**
+ * Public addresses the shipped IP database places (test/functions/ip-database.test.ts pins both): the drill case
+ * is judged on the deployed database, so its addresses must be real ones; this table says what that database says.
+ */
+const drillGeo = () =>
+  fakeGeo({
+    '193.0.6.139': { country: 'NL', asn: 3333, asOrg: 'Reseaux IP Europeens Network Coordination Centre (RIPE NCC)' },
+    '8.8.8.8': { country: 'US', asn: 15169, asOrg: 'Google LLC' },
   });
 
 /** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
@@ -99,6 +111,35 @@ export const docs: RuleDocs = {
       event: fixture('signin/ConsoleLogin', { sourceIPAddress: '203.0.113.77' }),
       history: known(30, ['DE|AS64496']),
       intel: { geo: geo() },
+    },
+    {
+      // The drill: 14 days of sign-ins from the Netherlands build the memory (backdated, in the drill's own
+      // namespace), then a sign-in from the United States.
+      name: 'drill: signed in from the Netherlands every day for 14 days, then from the United States',
+      expect: 'match',
+      event: fixture('signin/ConsoleLogin', { sourceIPAddress: '8.8.8.8' }),
+      prepare: dailyBefore(PLACE_LEARNING_DAYS, fixture('signin/ConsoleLogin', { sourceIPAddress: '193.0.6.139' })),
+      intel: { geo: drillGeo() },
+    },
+    {
+      name: 'only 13 days of sign-ins from the Netherlands: still learning',
+      expect: 'no-match',
+      event: fixture('signin/ConsoleLogin', { sourceIPAddress: '8.8.8.8' }),
+      prepare: dailyBefore(PLACE_LEARNING_DAYS - 1, fixture('signin/ConsoleLogin', { sourceIPAddress: '193.0.6.139' })),
+      intel: { geo: drillGeo() },
+    },
+    {
+      name: "14 days of another person's sign-ins teach this person nothing",
+      expect: 'no-match',
+      event: fixture('signin/ConsoleLogin', { sourceIPAddress: '8.8.8.8' }),
+      prepare: dailyBefore(
+        PLACE_LEARNING_DAYS,
+        fixture('signin/ConsoleLogin', {
+          sourceIPAddress: '193.0.6.139',
+          userIdentity: { userName: 'bob', arn: 'arn:aws:iam::111122223333:user/bob' },
+        }),
+      ),
+      intel: { geo: drillGeo() },
     },
     {
       name: 'a country already known (another network in it)',

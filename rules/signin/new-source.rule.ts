@@ -1,6 +1,7 @@
 import { defineRule } from '../core/define-rule.ts';
 import { describeLocation, locate } from '../core/geo.ts';
 import type { HistoryView } from '../core/history.ts';
+import { dailyBefore } from '../core/prepare.ts';
 import { identityArns, isAddress, personKey, signInResult } from '../core/signin.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
@@ -75,6 +76,15 @@ export const docs: RuleDocs = {
       expect: 'match',
       event: fixture('signin/ConsoleLogin'),
       history: known(30, ['192.0.2.10', '192.0.2.11']),
+    },
+    {
+      // The drill (high on high-criticality accounts): 14 days of sign-ins from one address build the memory
+      // (backdated, in the drill's own namespace), then a sign-in from another.
+      name: 'drill: a high-criticality account signed in from 192.0.2.10 daily for 14 days, then from a new address',
+      expect: 'match',
+      criticality: 'high',
+      event: fixture('signin/ConsoleLogin'),
+      prepare: dailyBefore(LEARNING_DAYS, fixture('signin/ConsoleLogin', { sourceIPAddress: '192.0.2.10' })),
     },
     {
       name: 'known user, known address',

@@ -9,6 +9,7 @@ import { planRule } from '../../rules/core/drill.ts';
 import { verifyDrillClaim } from '../../rules/core/drill-auth.ts';
 import { buildDrillRun, drillRunKey } from '../../rules/core/drill-run.ts';
 import { toAuditEvent } from '../../rules/core/events.ts';
+import { observationDrillInput, verifyObservationDrill } from '../../rules/core/observation-drill.ts';
 import type { Rule, RuleDocs } from '../../rules/core/types.ts';
 import { docsOf } from '../../rules/docs.ts';
 import { RULES } from '../../rules/index.ts';
@@ -66,6 +67,46 @@ describe('drill planning', () => {
       : 1;
     expect(Math.max(...times) - Math.min(...times)).toBeLessThan(window);
     expect(Math.max(...times)).toBeLessThanOrEqual(NOW);
+  });
+
+  it.each(['signin.new-country', 'iam.service-key-new-network'])(
+    '%s: the preparation is sent first, one a day on the 14 days before the event, all signed',
+    async (id) => {
+      const plan = await planOf(id);
+      expect(plan.bodies).toHaveLength(15);
+      const parsed = envelopes(plan).map((e) => toAuditEvent(e));
+      const times = parsed.map((p) => (p.ok ? p.event.timeMs : Number.NaN));
+      const last = times[times.length - 1] ?? Number.NaN;
+      expect(last).toBeLessThanOrEqual(NOW);
+      expect(times.map((t) => (last - t) / 86_400_000)).toEqual([14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+      for (const p of parsed) {
+        if (!p.ok || p.event.drillClaim === undefined) throw new Error('drill event without a claim');
+        expect(verifyDrillClaim(p.event.drillClaim, p.event, KEY, NOW)).toEqual({ ok: true });
+      }
+      expect(parsed.map((p) => (p.ok ? p.event.id : ''))).toEqual(plan.eventIds);
+      expect(new Set(plan.eventIds).size).toBe(15);
+      // The drill function holds the last event back (SQS may reorder): the memory must be written first.
+      expect(plan.sequence).toBe(true);
+      expect((await planOf('cloudtrail.logging-stopped')).sequence).toBeUndefined();
+    },
+  );
+
+  it('a case that needs history and says nothing of how to build it is still skipped, with the reason', async () => {
+    const rule = ruleById('signin.new-country');
+    const real = await docsOf(rule);
+    const withoutPrepare: RuleDocs = { ...real, cases: () => real.cases().filter((c) => c.prepare === undefined) };
+    const plan = planRule(rule, withoutPrepare, { nowMs: NOW, auth: AUTH });
+    expect(plan).toMatchObject({ kind: 'skip', reason: expect.stringContaining('before / prepare') });
+  });
+
+  it('a rule that pages only when it escalates is drilled at the criticality that escalates it', async () => {
+    const plan = await planOf('signin.new-source');
+    expect(plan.rule.severity).toBe('medium');
+    expect([plan.criticality, plan.severity, plan.config.criticality.default]).toEqual(['high', 'high', 'high']);
+    // Not in the deployed drill: the deployed function runs its own default criticality.
+    const rule = ruleById('signin.new-source');
+    const deployed = planRule(rule, await docsOf(rule), { nowMs: NOW, auth: AUTH, deployed: true });
+    expect(deployed).toMatchObject({ kind: 'skip', reason: expect.stringContaining('or a criticality') });
   });
 
   it('fresh ids on every plan', async () => {
@@ -127,6 +168,45 @@ describe('drill --local (real handler, DynamoDB Local, s3rver)', () => {
     expect(out.stdout).toContain('drill passed: 3 of 3 rules passed');
   }, 60_000);
 
+  it('history drills: 14 backdated days of preparation, then the event, for the two learning rules', async () => {
+    const ids = ['signin.new-country', 'iam.service-key-new-network'];
+    const out = await run(['--local', '--rule', ids.join(',')], {
+      rules: withDocsOf(ids),
+      dynamoEndpoint: inject('dynamoEndpoint'),
+    });
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/^PASS\s+signin\.new-country\s+high\s+15\s+\d+ms\s+paged and archived/m);
+    expect(out.stdout).toMatch(/^PASS\s+iam\.service-key-new-network\s+high\s+15\s+\d+ms\s+paged and archived/m);
+    expect(out.stdout).toContain('drill passed: 2 of 2 rules passed, 0 skipped');
+  }, 120_000);
+
+  it('a history drill whose preparation is one day short of the learning period FAILs (the memory is what fires it)', async () => {
+    const rule = ruleById('signin.new-country');
+    const real = await docsOf(rule);
+    const drillCase = real.cases().find((c) => c.prepare !== undefined && c.expect === 'match') ?? fail();
+    const short: RuleDocs = { ...real, cases: () => [{ ...drillCase, prepare: drillCase.prepare?.slice(1) }] };
+    const out = await run(['--local'], {
+      rules: async () => [[rule, short]],
+      dynamoEndpoint: inject('dynamoEndpoint'),
+    });
+    expect(out.code).toBe(1);
+    expect(out.stdout).toMatch(/^FAIL\s+signin\.new-country\s+high\s+14\s+\d+ms\s+no finding paged/m);
+  }, 120_000);
+
+  it('the observation rule iam.temporary-access-not-revoked: a signed drill observation fires, archives and resolves', async () => {
+    const out = await run(['--local', '--rule', 'iam.temporary-access-not-revoked'], {
+      rules: withDocsOf([]),
+      dynamoEndpoint: inject('dynamoEndpoint'),
+    });
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(
+      /^PASS\s+iam\.temporary-access-not-revoked\s+high\s+2\s+\d+ms\s+paged, archived and resolved [0-9a-f]{32}$/m,
+    );
+    expect(out.stdout).toContain('drill passed: 1 of 1 rules passed, 0 skipped');
+  }, 60_000);
+
   it('a broken rule (never matches in the handler) is FAIL with exit 1', async () => {
     const real = ruleById('cloudtrail.logging-stopped');
     let calls = 0;
@@ -135,6 +215,7 @@ describe('drill --local (real handler, DynamoDB Local, s3rver)', () => {
     const out = await run(['--local'], {
       rules: async () => [[broken, await docsOf(real)]],
       dynamoEndpoint: inject('dynamoEndpoint'),
+      observations: [],
     });
     expect(out.code).toBe(1);
     expect(out.stdout).toMatch(/^FAIL\s+test\.broken\s+critical\s+1\s+\d+ms\s+no finding paged/m);
@@ -149,6 +230,9 @@ describe('drill --local (real handler, DynamoDB Local, s3rver)', () => {
     // --invoke signs with the deployed key: without the secret, or when it cannot be read, nothing is sent.
     expect((await run(['--invoke', 'f'], {})).code).toBe(2);
     expect((await run(['--local', '--key-secret', 's'], {})).code).toBe(2);
+    const elevatedLocal = await run(['--local', '--elevated-function', 'f'], {});
+    expect(elevatedLocal.code).toBe(2);
+    expect(elevatedLocal.stderr).toContain('--elevated-function is for --invoke');
     const unreadable = await run(['--invoke', 'f', '--key-secret', 's'], {
       readDrillKey: async () => {
         throw new Error('AccessDeniedException');
@@ -204,6 +288,72 @@ describe('drill --invoke (mocked Lambda)', () => {
     if (!parsed.ok || parsed.event.drillClaim === undefined) throw new Error('not a drill claim');
     expect(verifyDrillClaim(parsed.event.drillClaim, parsed.event, KEY, NOW)).toEqual({ ok: true });
     expect(body.detail).toMatchObject({ eventName: 'ConsoleLogin' });
+  });
+
+  it('the elevated-access check: skipped without --elevated-function, else both signed steps invoke it', async () => {
+    lambda.reset();
+    const deps = {
+      rules: withDocsOf([]),
+      lambdaClient: async () => new LambdaClient({ region: 'us-east-1' }),
+      readDrillKey: async () => KEY,
+    };
+    const rule = ['--rule', 'iam.temporary-access-not-revoked'];
+    const skipped = await run(['--invoke', 'trailwarden-evaluate', '--key-secret', 's', ...rule], deps);
+    expect(skipped.stdout).toMatch(/^SKIP\s+iam\.temporary-access-not-revoked\s.*--elevated-function/m);
+    expect(skipped.stdout).toContain('drill passed: 0 of 0 rules passed, 1 skipped');
+    expect(lambda.commandCalls(InvokeCommand)).toEqual([]);
+
+    const finding = { id: 'f'.repeat(32), ruleId: 'iam.temporary-access-not-revoked', drill: true };
+    const report = (over: Record<string, unknown>) => ({
+      delivered: [],
+      duplicates: 0,
+      folded: 0,
+      resolved: [],
+      unreadable: [],
+      failures: [],
+      ...over,
+    });
+    lambda
+      .on(InvokeCommand)
+      .resolvesOnce({
+        StatusCode: 200,
+        Payload: encode(report({ delivered: [finding], drill: { honoured: true, step: 'overdue' } })),
+      })
+      .resolvesOnce({
+        StatusCode: 200,
+        Payload: encode(report({ resolved: [finding], drill: { honoured: true, step: 'revoked' } })),
+      });
+    const out = await run(
+      ['--invoke', 'trailwarden-evaluate', '--key-secret', 's', '--elevated-function', 'trailwarden-elevated', ...rule],
+      deps,
+    );
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/^PASS\s+iam\.temporary-access-not-revoked\s+high\s+2\s.*paged and resolved f{32}/m);
+    const calls = lambda.commandCalls(InvokeCommand).map((c) => c.args[0].input);
+    expect(calls.map((i) => [i.FunctionName, i.InvocationType])).toEqual([
+      ['trailwarden-elevated', 'RequestResponse'],
+      ['trailwarden-elevated', 'RequestResponse'],
+    ]);
+    // Each step is a signed drill observation the check verifies with the same key.
+    const steps = calls.map((i) => JSON.parse(new TextDecoder().decode(i.Payload as Uint8Array)) as unknown);
+    const verdicts = steps.map((m) => {
+      const input = observationDrillInput(m);
+      return input.kind === 'claim' ? verifyObservationDrill(input, KEY, NOW) : undefined;
+    });
+    expect(verdicts.map((v) => (v?.ok === true ? v.message.step : v))).toEqual(['overdue', 'revoked']);
+
+    // A refusal (the deployed check has another key) is a failure, with its reason.
+    lambda.reset();
+    lambda.on(InvokeCommand).resolves({
+      StatusCode: 200,
+      Payload: encode(report({ drill: { honoured: false, reason: 'drill signature does not match the event' } })),
+    });
+    const refused = await run(
+      ['--invoke', 'trailwarden-evaluate', '--key-secret', 's', '--elevated-function', 'trailwarden-elevated', ...rule],
+      deps,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/^FAIL\s+iam\.temporary-access-not-revoked\s.*drill refused: drill signature/m);
   });
 
   it('a function error is a failure', async () => {

@@ -60,6 +60,25 @@ describe('elevated-access infra', () => {
     });
   });
 
+  it('is told the drill key (it verifies signed drill observations) and named in a stack output for drill --invoke', () => {
+    const t = synth();
+    const [secretId] = Object.keys(
+      t.findResources('AWS::SecretsManager::Secret', { Properties: { Name: 'Trailwarden-drill-key' } }),
+    );
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ GRACE_MINUTES: '15', DRILL_KEY_SECRET_ARN: { Ref: secretId } }) },
+    });
+    const reads = roleStatements(t, 'Trailwarden elevatedaccess function').filter((s) =>
+      [s.Action].flat().includes('secretsmanager:GetSecretValue'),
+    );
+    expect(reads.map((s) => [s.Action, s.Resource])).toEqual([['secretsmanager:GetSecretValue', { Ref: secretId }]]);
+    const outputs = t.findOutputs('ElevatedAccessFunctionName');
+    expect(Object.keys(outputs)).toEqual(['ElevatedAccessFunctionName']);
+    expect(
+      Object.keys(synth({ elevatedAccess: { enabled: false } }).findOutputs('ElevatedAccessFunctionName')),
+    ).toEqual([]);
+  });
+
   it('is not deployed when disabled', () => {
     const t = synth({ elevatedAccess: { enabled: false } });
     expect(

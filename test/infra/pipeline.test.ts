@@ -455,23 +455,28 @@ describe('drill key', () => {
     const reads = statementsOf(main, 'AWS::IAM::Policy', 'PolicyDocument').filter((st) =>
       actionsOf(st).includes('secretsmanager:GetSecretValue'),
     );
-    // The drill key (evaluate and drill functions), and the triage webhook's own PagerDuty secret
-    // (test/infra/triage-webhook.test.ts): no other.
+    // The drill key (evaluate, drill and elevated-access functions), and the triage webhook's own PagerDuty
+    // secret (test/infra/triage-webhook.test.ts): no other.
     const pagerDutySecretId = logicalIdOf(euStacks.main.pipeline.triageWebhook.secret as unknown as IConstruct);
     expect(reads.map((st) => JSON.stringify(st.Resource)).sort()).toEqual(
-      [{ Ref: secretId }, { Ref: secretId }, { Ref: pagerDutySecretId }].map((r) => JSON.stringify(r)).sort(),
+      [{ Ref: secretId }, { Ref: secretId }, { Ref: secretId }, { Ref: pagerDutySecretId }]
+        .map((r) => JSON.stringify(r))
+        .sort(),
     );
   });
 
-  it('denies reading it to everyone but the evaluate role, the configured operators and the drill function', () => {
+  it('denies reading it to everyone but the evaluate role, the configured operators, the drill function and the elevated-access check', () => {
     const deny = (t: Template) =>
       policyOf(t).find((st) => st.Effect === 'Deny' && actionsOf(st).includes('secretsmanager:GetSecretValue'));
-    const drillRoleArn = {
-      'Fn::GetAtt': [logicalIdOf(euStacks.main.pipeline.drills.drillFunction.role as unknown as IConstruct), 'Arn'],
-    };
-    expect(deny(main)?.Condition).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': [roleArn, drillRoleArn] } });
+    const arnOf = (role: unknown) => ({ 'Fn::GetAtt': [logicalIdOf(role as IConstruct), 'Arn'] });
+    const drillRoleArn = arnOf(euStacks.main.pipeline.drills.drillFunction.role);
+    // The elevated-access check verifies signed drill observations (rules/core/observation-drill.ts).
+    const elevatedRoleArn = arnOf(euStacks.main.pipeline.elevatedAccess?.fn.role);
+    expect(deny(main)?.Condition).toEqual({
+      ArnNotEquals: { 'aws:PrincipalArn': [roleArn, drillRoleArn, elevatedRoleArn] },
+    });
     expect(deny(withOperator)?.Condition).toEqual({
-      ArnNotEquals: { 'aws:PrincipalArn': [roleArn, OPERATOR, drillRoleArn] },
+      ArnNotEquals: { 'aws:PrincipalArn': [roleArn, OPERATOR, drillRoleArn, elevatedRoleArn] },
     });
     expect(deny(main)?.Principal).toEqual({ AWS: '*' });
   });

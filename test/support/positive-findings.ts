@@ -7,6 +7,7 @@ import type { History } from '../../rules/core/history.ts';
 import { EMPTY_HISTORY, recordSightings } from '../../rules/core/history.ts';
 import { createMemoryCounterStore, createMemoryLedger } from '../../rules/core/memory.ts';
 import type { HistoryStore } from '../../rules/core/ports.ts';
+import { preparedRecords } from '../../rules/core/prepare.ts';
 import type { AuditEvent, Rule, RuleCase } from '../../rules/core/types.ts';
 import { ruleTextFrom, ruleTextTable, withDocs } from '../../rules/docs.ts';
 import { RULES } from '../../rules/index.ts';
@@ -65,6 +66,10 @@ const detect = async (rule: Rule, c: RuleCase): Promise<Finding[]> => {
     },
   });
   for (const [i, before] of (c.before ?? []).entries()) await detector.process([parsed(rule, c, before, i + 1000)]);
+  // A backdated preparation: its records, dated days before the case's event, as a drill sends them.
+  const at = parsed(rule, c, c.event, 0).timeMs;
+  for (const p of preparedRecords(c.prepare ?? [], at, (i) => `prepare-${i}`))
+    await detector.process([parsed(rule, c, p.record, 0)]);
   const repeats = Math.max(
     1,
     ...Object.values(rule.threshold?.byCriticality ?? {}).map((w) => w.count),

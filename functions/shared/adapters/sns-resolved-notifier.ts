@@ -43,6 +43,8 @@ export const createSnsResolvedNotifier = (client: SNSClient, topicArn: string): 
           kind: { DataType: 'String', StringValue: 'resolved' },
           ...(finding.incidentId ? { incidentId: { DataType: 'String', StringValue: finding.incidentId } } : {}),
           status: { DataType: 'String', StringValue: 'resolved' },
+          // As on the page: the pager's filter ignores drills, and the drill subscription sees them.
+          ...(finding.drill ? { drill: { DataType: 'String', StringValue: 'true' } } : {}),
         },
       }),
     );
