@@ -13,19 +13,16 @@ const instanceOf = (e: CloudTrailRecord): string =>
 
 export const rule = defineRule({
   id: 'ec2.password-data-retrieved',
-  title: 'Windows administrator password data of an EC2 instance retrieved or attempted',
+  title: 'Windows administrator password data of an EC2 instance retrieved',
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.8.5', 'A.8.2'],
   mitre: ['T1552'],
   on: { source: 'ec2', eventNames: ['GetPasswordData'] },
-  // A refused attempt is the signal too: an intruder probes instance after instance (Stratus Red Team's
-  // ec2-get-password-data makes 30 refused calls); the access-denied burst rule needs many more to fire.
-  match: (e, ctx) => !isServiceInvoked(e) && !isApprovedChange(e, ctx.config.approved),
+  // Refused attempts (Stratus Red Team's ec2-get-password-data makes 30) are iam.access-denied-burst's.
+  match: (e, ctx) => isSuccess(e) && !isServiceInvoked(e) && !isApprovedChange(e, ctx.config.approved),
   explain: (e, ctx) => [
-    isSuccess(e)
-      ? `the encrypted administrator password of ${instanceOf(e)} was returned to ${actorArn(e)}`
-      : `attempt refused (${e.errorCode}) for ${instanceOf(e)}`,
+    `the encrypted administrator password of ${instanceOf(e)} was returned to ${actorArn(e)}`,
     ...unapprovedReasons(e, ctx.config.approved),
   ],
   resources: (e) => [resourceArn(e, 'ec2', `instance/${instanceOf(e)}`)],
@@ -37,11 +34,11 @@ export const rule = defineRule({
 export const docs: RuleDocs = {
   description:
     'Someone outside the approved process called ec2:GetPasswordData: the encrypted Windows administrator ' +
-    'password of an instance, which anyone holding the launch key pair decrypts. Refused attempts count too.',
+    'password of an instance, which anyone holding the launch key pair decrypts. Refused attempts are counted ' +
+    'by iam.access-denied-burst (Stratus Red Team makes 30 of them).',
   runbook: [
     'Identify the caller and every instance asked for: `aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=GetPasswordData --start-time <first-seen>`.',
     'If any call succeeded and the caller may hold the key pair, rotate the local Administrator password of those instances (SSM `AWS-PasswordReset` or EC2Launch) and review RDP logons since.',
-    'If the calls were refused, treat the principal as probing: review its other calls in the same session and revoke it if unknown.',
   ],
   rationale:
     'Reading the administrator password is rarely needed outside first-boot automation, and attackers sweep it ' +
@@ -53,8 +50,8 @@ export const docs: RuleDocs = {
   cases: () => [
     { name: 'an SSO user reads the password data', expect: 'match', event: fixture('ec2/GetPasswordData') },
     {
-      name: 'refused attempt (the Stratus Red Team shape)',
-      expect: 'match',
+      name: 'refused attempt (iam.access-denied-burst counts these)',
+      expect: 'no-match',
       event: fixture('ec2/GetPasswordData', denied('Client.UnauthorizedOperation', 'ec2:GetPasswordData')),
     },
     {

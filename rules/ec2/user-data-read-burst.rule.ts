@@ -1,5 +1,5 @@
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
-import { accountOf, actorArn, isServiceInvoked, stringParam } from '../core/cloudtrail.ts';
+import { accountOf, actorArn, isServiceInvoked, isSuccess, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
@@ -20,8 +20,9 @@ export const rule = defineRule({
   controls: ['A.8.3', 'A.8.16'],
   mitre: ['T1552.005', 'T1580'],
   on: { source: 'ec2', eventNames: ['DescribeInstanceAttribute'] },
-  // Refused reads count: the Stratus Red Team technique (ec2-download-user-data) is 15 refused calls.
-  match: (e) => !isServiceInvoked(e) && stringParam(e.requestParameters, 'attribute')?.toLowerCase() === 'userdata',
+  // Refused reads (Stratus Red Team's ec2-download-user-data makes 15) are iam.access-denied-burst's.
+  match: (e) =>
+    isSuccess(e) && !isServiceInvoked(e) && stringParam(e.requestParameters, 'attribute')?.toLowerCase() === 'userdata',
   threshold: {
     count: 5,
     windowSeconds: 600,
@@ -37,7 +38,7 @@ export const docs: RuleDocs = {
   description:
     'One identity asked for the user data of several different instances within minutes ' +
     '(DescribeInstanceAttribute attribute=userData): the Pacu ec2__download_userdata sweep for secrets left in ' +
-    'bootstrap scripts. Refused attempts count.',
+    'bootstrap scripts. Refused attempts are counted by iam.access-denied-burst.',
   runbook: [
     'List the instances asked for: `aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=DescribeInstanceAttribute --start-time <first-seen>`.',
     "Check those instances' user data for credentials; rotate any found and move them to Secrets Manager or SSM.",
@@ -53,8 +54,8 @@ export const docs: RuleDocs = {
   cases: () => [
     { name: 'user data read', expect: 'match', event: readOf('i-0a1b2c3d4e5f60718') },
     {
-      name: 'refused read (counted: probing)',
-      expect: 'match',
+      name: 'refused read (iam.access-denied-burst counts these)',
+      expect: 'no-match',
       event: fixture(
         'ec2/DescribeInstanceAttribute-userData',
         denied('Client.UnauthorizedOperation', 'ec2:DescribeInstanceAttribute'),
