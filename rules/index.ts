@@ -142,6 +142,7 @@ import { rule as snsTrailwardenTopicTampered } from './sns/trailwarden-topic-tam
 import { rule as sqsQueuePolicyOpened } from './sqs/queue-policy-opened.rule.ts';
 import { rule as sqsTrailwardenQueueTampered } from './sqs/trailwarden-queue-tampered.rule.ts';
 import { rule as ssmParametersDecryptedBurst } from './ssm/parameters-decrypted-burst.rule.ts';
+import { rule as ssmSessionsStartedBurst } from './ssm/sessions-started-burst.rule.ts';
 import { rule as ssmSoftwareInstalled } from './ssm/software-installed.rule.ts';
 import { rule as ssoAccountAssignmentCreated } from './sso/account-assignment-created.rule.ts';
 import { rule as ssoIdentitySourceChanged } from './sso/identity-source-changed.rule.ts';
@@ -172,6 +173,7 @@ export const RULES: readonly Rule[] = [
   signinSuccessAfterFailures,
   ssoIdentitySourceChanged,
   // A.8.2 privileged access
+  ssmSessionsStartedBurst,
   ec2InstanceConnectSshKeyPushed,
   ec2PasswordDataRetrieved,
   secretsmanagerBatchRetrieval,
