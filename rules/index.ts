@@ -6,6 +6,7 @@ import { rule as backupPlanChanged } from './backup/plan-changed.rule.ts';
 import { rule as backupRecoveryPointDeleted } from './backup/recovery-point-deleted.rule.ts';
 import { rule as backupVaultPolicyOpened } from './backup/vault-policy-opened.rule.ts';
 import { rule as backupVaultProtectionRemoved } from './backup/vault-protection-removed.rule.ts';
+import { rule as bedrockMonitoringRemoved } from './bedrock/monitoring-removed.rule.ts';
 import { rule as cloudformationTrailwardenStacksTampered } from './cloudformation/trailwarden-stacks-tampered.rule.ts';
 import { rule as cloudtrailLoggingStopped } from './cloudtrail/logging-stopped.rule.ts';
 import { rule as cloudtrailTrailDegraded } from './cloudtrail/trail-degraded.rule.ts';
@@ -35,13 +36,18 @@ import { rule as ec2LaunchTemplateUnapprovedImage } from './ec2/launch-template-
 import { rule as ec2NetworkAclChanged } from './ec2/network-acl-changed.rule.ts';
 import { rule as ec2NetworkAclOpenToInternet } from './ec2/network-acl-open-to-internet.rule.ts';
 import { rule as ec2NetworkTornDown } from './ec2/network-torn-down.rule.ts';
+import { rule as ec2PasswordDataRetrieved } from './ec2/password-data-retrieved.rule.ts';
 import { rule as ec2RouteTableChanged } from './ec2/route-table-changed.rule.ts';
 import { rule as ec2SecurityGroupChanged } from './ec2/security-group-changed.rule.ts';
+import { rule as ec2SerialConsoleEnabled } from './ec2/serial-console-enabled.rule.ts';
 import { rule as ec2SnapshotShared } from './ec2/snapshot-shared.rule.ts';
 import { rule as ec2StorageDeletedBurst } from './ec2/storage-deleted-burst.rule.ts';
 import { rule as ec2UnapprovedImageLaunched } from './ec2/unapproved-image-launched.rule.ts';
 import { rule as ec2UnapprovedRegion } from './ec2/unapproved-region.rule.ts';
+import { rule as ec2UserDataModified } from './ec2/user-data-modified.rule.ts';
+import { rule as ec2UserDataReadBurst } from './ec2/user-data-read-burst.rule.ts';
 import { rule as ec2VpcChanged } from './ec2/vpc-changed.rule.ts';
+import { rule as ec2InstanceConnectSshKeyPushed } from './ec2-instance-connect/ssh-key-pushed.rule.ts';
 import { rule as ecrRepositoryDeleted } from './ecr/repository-deleted.rule.ts';
 import { rule as ecrRepositoryPolicyOpened } from './ecr/repository-policy-opened.rule.ts';
 import { rule as efsFileSystemPolicyOpened } from './efs/file-system-policy-opened.rule.ts';
@@ -77,6 +83,7 @@ import { rule as kmsKeyPolicyOpened } from './kms/key-policy-opened.rule.ts';
 import { rule as kmsOpenedKeyDisabled } from './kms/opened-key-disabled.rule.ts';
 import { rule as kmsTrailwardenKeyTampered } from './kms/trailwarden-key-tampered.rule.ts';
 import { rule as lambdaDeprecatedRuntime } from './lambda/deprecated-runtime.rule.ts';
+import { rule as lambdaFunctionCodeReplaced } from './lambda/function-code-replaced.rule.ts';
 import { rule as lambdaFunctionMadePublic } from './lambda/function-made-public.rule.ts';
 import { rule as lambdaLayerMadePublic } from './lambda/layer-made-public.rule.ts';
 import { rule as lambdaLayerOutsideOrganization } from './lambda/layer-outside-organization.rule.ts';
@@ -96,6 +103,7 @@ import { rule as rdsSnapshotsDeletedBurst } from './rds/snapshots-deleted-burst.
 import { rule as redshiftClusterDeleted } from './redshift/cluster-deleted.rule.ts';
 import { rule as redshiftClusterMadePublic } from './redshift/cluster-made-public.rule.ts';
 import { rule as redshiftWorkgroupMadePublic } from './redshift/workgroup-made-public.rule.ts';
+import { rule as rolesanywhereTrustAnchorChanged } from './rolesanywhere/trust-anchor-changed.rule.ts';
 import { rule as route53HostedZoneDeleted } from './route53/hosted-zone-deleted.rule.ts';
 import { rule as route53resolverQueryLoggingRemoved } from './route53resolver/query-logging-removed.rule.ts';
 import { rule as s3AccessLoggingDisabled } from './s3/access-logging-disabled.rule.ts';
@@ -108,8 +116,11 @@ import { rule as s3ObjectsBulkDeleted } from './s3/objects-bulk-deleted.rule.ts'
 import { rule as s3ObjectsDeletedBurst } from './s3/objects-deleted-burst.rule.ts';
 import { rule as s3PublicAccessBlockRemoved } from './s3/public-access-block-removed.rule.ts';
 import { rule as s3TrailwardenBucketTampered } from './s3/trailwarden-bucket-tampered.rule.ts';
+import { rule as sagemakerLifecycleConfigChanged } from './sagemaker/lifecycle-config-changed.rule.ts';
+import { rule as secretsmanagerBatchRetrieval } from './secretsmanager/batch-retrieval.rule.ts';
 import { rule as secretsmanagerResourcePolicyOpened } from './secretsmanager/resource-policy-opened.rule.ts';
 import { rule as secretsmanagerSecretsDeletedBurst } from './secretsmanager/secrets-deleted-burst.rule.ts';
+import { rule as secretsmanagerSecretsRetrievedBurst } from './secretsmanager/secrets-retrieved-burst.rule.ts';
 import { rule as secretsmanagerTrailwardenSecretTampered } from './secretsmanager/trailwarden-secret-tampered.rule.ts';
 import { rule as securityhubControlsWeakened } from './securityhub/controls-weakened.rule.ts';
 import { rule as securityhubDisabled } from './securityhub/disabled.rule.ts';
@@ -130,16 +141,21 @@ import { rule as snsTopicPolicyOpened } from './sns/topic-policy-opened.rule.ts'
 import { rule as snsTrailwardenTopicTampered } from './sns/trailwarden-topic-tampered.rule.ts';
 import { rule as sqsQueuePolicyOpened } from './sqs/queue-policy-opened.rule.ts';
 import { rule as sqsTrailwardenQueueTampered } from './sqs/trailwarden-queue-tampered.rule.ts';
+import { rule as ssmParametersDecryptedBurst } from './ssm/parameters-decrypted-burst.rule.ts';
+import { rule as ssmSessionsStartedBurst } from './ssm/sessions-started-burst.rule.ts';
 import { rule as ssmSoftwareInstalled } from './ssm/software-installed.rule.ts';
 import { rule as ssoAccountAssignmentCreated } from './sso/account-assignment-created.rule.ts';
 import { rule as ssoIdentitySourceChanged } from './sso/identity-source-changed.rule.ts';
 import { rule as ssoPermissionSetAdminGranted } from './sso/permission-set-admin-granted.rule.ts';
+import { rule as stsFederationTokenIssued } from './sts/federation-token-issued.rule.ts';
 
 // Explicit registry: a rule exists once it is imported and listed here (the catalogue test checks every
 // *.rule.ts file is). Imports are sorted by path; the list below is grouped by the Annex A areas of
 // DESIGN §3, each group alphabetical.
 export const RULES: readonly Rule[] = [
   // A.8.5 authentication
+  rolesanywhereTrustAnchorChanged,
+  stsFederationTokenIssued,
   iamIdentityProviderChanged,
   iamLoginProfileForAnotherUser,
   iamMfaDeviceDeactivated,
@@ -157,6 +173,13 @@ export const RULES: readonly Rule[] = [
   signinSuccessAfterFailures,
   ssoIdentitySourceChanged,
   // A.8.2 privileged access
+  ssmSessionsStartedBurst,
+  ec2InstanceConnectSshKeyPushed,
+  ec2PasswordDataRetrieved,
+  secretsmanagerBatchRetrieval,
+  secretsmanagerSecretsRetrievedBurst,
+  ssmParametersDecryptedBurst,
+  ec2UserDataReadBurst,
   accountRootActivity,
   iamAccessDeniedBurst,
   iamAccessKeyForAnotherUser,
@@ -180,6 +203,7 @@ export const RULES: readonly Rule[] = [
   route53resolverQueryLoggingRemoved,
   s3AccessLoggingDisabled,
   // A.8.16 monitoring
+  bedrockMonitoringRemoved,
   accountDangerousActionDenied,
   accessAnalyzerAnalyzerDeleted,
   cloudwatchAlarmsSilenced,
@@ -229,6 +253,8 @@ export const RULES: readonly Rule[] = [
   snsTopicPolicyOpened,
   sqsQueuePolicyOpened,
   // A.8.9 configuration
+  ec2SerialConsoleEnabled,
+  ec2UserDataModified,
   configBucketPublicDrift,
   configEncryptionRemovedDrift,
   configLoggingDrift,
@@ -275,6 +301,8 @@ export const RULES: readonly Rule[] = [
   elasticloadbalancingLoadBalancerDeleted,
   route53HostedZoneDeleted,
   // A.8.19 installation of software (unapproved images, runtimes, layers, installs)
+  lambdaFunctionCodeReplaced,
+  sagemakerLifecycleConfigChanged,
   ec2UnapprovedImageLaunched,
   ec2LaunchTemplateUnapprovedImage,
   lambdaDeprecatedRuntime,

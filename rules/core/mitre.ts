@@ -32,6 +32,14 @@ export interface MitreTechnique {
 const T = TACTICS;
 
 export const TECHNIQUES: Readonly<Record<string, MitreTechnique>> = {
+  T1021: { name: 'Remote Services', tactics: [T.lateralMovement] },
+  'T1021.004': { name: 'SSH', tactics: [T.lateralMovement] },
+  T1037: { name: 'Boot or Logon Initialization Scripts', tactics: [T.persistence, T.privilegeEscalation] },
+  T1059: { name: 'Command and Scripting Interpreter', tactics: [T.execution] },
+  'T1059.009': { name: 'Cloud API', tactics: [T.execution] },
+  'T1098.004': { name: 'SSH Authorized Keys', tactics: [T.persistence, T.privilegeEscalation] },
+  T1552: { name: 'Unsecured Credentials', tactics: [T.credentialAccess] },
+  'T1552.005': { name: 'Cloud Instance Metadata API', tactics: [T.credentialAccess] },
   T1070: { name: 'Indicator Removal', tactics: [T.defenseEvasion] },
   T1078: {
     name: 'Valid Accounts',

@@ -1,8 +1,14 @@
 import { partitionOf, s3BucketArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
-import { isJsonObject, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
+import { accountOf, isJsonObject, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
+import type { DetectionConfig } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
-import { analyzeResourcePolicy, stringsOf } from '../core/resource-policy.ts';
+import {
+  analyzeResourcePolicy,
+  describeOpenedExposure,
+  orgPolicyExposure,
+  stringsOf,
+} from '../core/resource-policy.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
 
@@ -39,6 +45,15 @@ const publicAclGrant = (e: CloudTrailRecord): boolean => {
 const publicPolicy = (e: CloudTrailRecord): boolean =>
   analyzeResourcePolicy(param(e.requestParameters, 'bucketPolicy')).kind === 'public';
 
+/**
+ * A bucket policy granting an account outside the organisation (Stratus Red Team's s3-backdoor-bucket-policy:
+ * `Principal: {AWS: "arn:aws:iam::<other>:root"}`) exposes the data as surely as a public one, to someone who
+ * needs no scanner. Judged with the shared resource-policy perimeter (`organization` in config; without it every
+ * account but the bucket's own is outside).
+ */
+const outsidePolicy = (e: CloudTrailRecord, config: DetectionConfig) =>
+  orgPolicyExposure(param(e.requestParameters, 'bucketPolicy'), accountOf(e), config.organization);
+
 const bucketOf = (e: CloudTrailRecord): string => stringParam(e.requestParameters, 'bucketName') ?? 'unknown-bucket';
 
 const everyoneReads = {
@@ -60,24 +75,26 @@ const withCondition = (condition: Record<string, unknown>) => ({
 
 export const rule = defineRule({
   id: 's3.bucket-made-public',
-  title: 'S3 bucket made public by policy or ACL',
+  title: 'S3 bucket made public, or opened outside the organisation, by policy or ACL',
   severity: 'high',
   escalation: { high: 'critical' },
   controls: ['A.5.23'],
   mitre: ['T1530'],
   on: { source: 's3', eventNames: ['PutBucketPolicy', 'PutBucketAcl', 'CreateBucket'] },
-  explain: (e) => {
+  explain: (e, ctx) => {
     const policy = analyzeResourcePolicy(param(e.requestParameters, 'bucketPolicy'));
     if (policy.kind === 'public') return [`public policy statements: ${policy.statements.join(', ')}`];
+    const outside = outsidePolicy(e, ctx.config);
+    if (outside?.kind === 'outside-org') return describeOpenedExposure(outside);
     return publicCannedAcl(e) || publicGrantHeader(e) || publicAclGrant(e)
       ? ['ACL grants access to AllUsers or AuthenticatedUsers']
       : [];
   },
-  match: (e) => {
+  match: (e, ctx) => {
     if (!isSuccess(e)) return false;
     switch (e.eventName) {
       case 'PutBucketPolicy':
-        return publicPolicy(e);
+        return publicPolicy(e) || outsidePolicy(e, ctx.config)?.kind === 'outside-org';
       case 'PutBucketAcl':
         return publicAclGrant(e) || publicCannedAcl(e) || publicGrantHeader(e);
       default:
@@ -93,7 +110,8 @@ export const docs: RuleDocs = {
   description:
     'A bucket policy, bucket ACL or canned ACL now grants access to everyone (Principal "*" with no restricting ' +
     'condition, or the AllUsers / AuthenticatedUsers groups), so anyone on the internet can reach the bucket ' +
-    'unless Block Public Access still stops it.',
+    'unless Block Public Access still stops it; or a bucket policy now grants an account outside the ' +
+    'organisation, which Block Public Access never stops.',
   runbook: [
     'Confirm what is now public: `aws s3api get-bucket-policy-status --bucket <bucket>`, `aws s3api get-bucket-policy --bucket <bucket>` and `aws s3api get-bucket-acl --bucket <bucket>`.',
     'If the exposure is not an approved public bucket, block it at once: `aws s3api put-public-access-block --bucket <bucket> --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`.',
@@ -116,6 +134,18 @@ export const docs: RuleDocs = {
   ],
   cases: () => [
     { name: 'public bucket policy (Principal "*")', expect: 'match', event: fixture('s3/PutBucketPolicy-public') },
+    {
+      name: 'policy granting an account outside the organisation (Stratus Red Team s3-backdoor-bucket-policy)',
+      expect: 'match',
+      event: fixture('s3/PutBucketPolicy-external-account'),
+      config: { organization: { accounts: ['111122223333', '444455556666'] } },
+    },
+    {
+      name: 'policy granting another account of the organisation',
+      expect: 'no-match',
+      event: fixture('s3/PutBucketPolicy-external-account'),
+      config: { organization: { accounts: ['111122223333', '444455556666', '999988887777'] } },
+    },
     {
       name: 'public bucket policy logged as a JSON string',
       expect: 'match',
@@ -173,7 +203,7 @@ export const docs: RuleDocs = {
       }),
     },
     {
-      name: 'policy granting one named account (cross-account, not public)',
+      name: 'policy granting one named account of the organisation (cross-account, not public)',
       expect: 'no-match',
       event: fixture('s3/PutBucketPolicy-public', {
         requestParameters: {
@@ -189,6 +219,7 @@ export const docs: RuleDocs = {
           },
         },
       }),
+      config: { organization: { accounts: ['111122223333', '444455556666'] } },
     },
     {
       name: 'PutBucketPolicy denied (Block Public Access refused it)',

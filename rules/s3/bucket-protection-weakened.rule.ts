@@ -28,14 +28,25 @@ const versioningWeakened = (e: CloudTrailRecord): boolean => {
 };
 
 /**
- * Does a lifecycle rule cover every object? No filter, an empty filter, or an empty prefix (in the filter or, in
- * the older format, on the rule). Any tag, size or non-empty prefix narrows it.
+ * Prefixes a lifecycle rule aims at every object or at the audit logs with. S3 prefixes are literal, so `*`
+ * matches no key, yet it is what an intruder writes for "everything" (Stratus Red Team's cloudtrail-lifecycle-rule
+ * sends `Prefix: "*"`): fail safe and read the intent. `AWSLogs/` is where CloudTrail, Config, VPC flow logs
+ * and load balancers deliver: expiring it destroys the audit trail while the rest of the bucket stays.
+ */
+const WIDE_OR_AUDIT_PREFIX = /^(\/?\*?|\/?AWSLogs(\/.*)?)$/i;
+const aimsWideOrAtLogs = (prefix: JsonValue | undefined): boolean =>
+  prefix === undefined || (typeof prefix === 'string' && WIDE_OR_AUDIT_PREFIX.test(prefix));
+
+/**
+ * Does a lifecycle rule cover every object, or the audit logs? No filter, an empty filter, or a prefix (in the
+ * filter or, in the older format, on the rule) that is empty, `*` or under `AWSLogs/`. Any tag, size or other
+ * prefix narrows it.
  */
 const coversAllObjects = (rule: JsonObject): boolean => {
   const filter = rule.Filter;
-  if (filter === undefined || filter === null || filter === '') return (rule.Prefix ?? '') === '';
+  if (filter === undefined || filter === null || filter === '') return aimsWideOrAtLogs(rule.Prefix ?? '');
   if (!isJsonObject(filter)) return false;
-  return Object.entries(filter).every(([key, value]) => key === 'Prefix' && value === '');
+  return Object.entries(filter).every(([key, value]) => key === 'Prefix' && aimsWideOrAtLogs(value));
 };
 
 /** Expiration in days, or the days from the event to an expiration date (a date in the past expires at once). */
@@ -93,7 +104,7 @@ const whatWeakened = (e: CloudTrailRecord): string => {
         ? 'versioning suspended'
         : 'MFA delete disabled';
     case 'PutBucketLifecycle':
-      return `a lifecycle rule expires every object within ${MIN_EXPIRATION_DAYS} days`;
+      return `a lifecycle rule expires every object (or the AWSLogs/ audit logs) within ${MIN_EXPIRATION_DAYS} days`;
     default:
       return isJsonObject(param(e.requestParameters, 'ObjectLockConfiguration', 'Rule', 'DefaultRetention'))
         ? `Object Lock default retention under ${MIN_RETENTION_DAYS} days`
@@ -212,6 +223,24 @@ export const docs: RuleDocs = {
       }),
     },
     { name: 'every object expires after 1 day', expect: 'match', event: fixture('s3/PutBucketLifecycle') },
+    {
+      name: 'trail logs expire after 1 day with the literal prefix "*" (Stratus Red Team cloudtrail-lifecycle-rule)',
+      expect: 'match',
+      event: fixture('s3/PutBucketLifecycle-trail-logs'),
+    },
+    {
+      name: 'only the CloudTrail logs under AWSLogs/ expire after 1 day',
+      expect: 'match',
+      event: fixture(
+        's3/PutBucketLifecycle',
+        lifecycle({
+          ID: 'logs',
+          Status: 'Enabled',
+          Filter: { Prefix: 'AWSLogs/111122223333/CloudTrail/' },
+          Expiration: { Days: 1 },
+        }),
+      ),
+    },
     {
       name: 'every object expires after 7 days (old-style rule with an empty Prefix), among other rules',
       expect: 'match',
