@@ -321,3 +321,72 @@ describe('log files', () => {
     expect(summary.logs).toMatchObject({ valid: trail.logKeys.length, invalid: 0, missing: 0 });
   });
 });
+
+/** The memory bucket with every read slowed a little, counting the reads in flight at once. */
+const metered = (objects: Map<string, StoredTrailObject>) => {
+  const base = memoryTrailBucket(BUCKET, objects);
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const peak = { gets: 0, streams: 0 };
+  let gets = 0;
+  let streams = 0;
+  const bucket: TrailBucket = {
+    ...base,
+    async get(b, k) {
+      gets++;
+      peak.gets = Math.max(peak.gets, gets);
+      try {
+        await pause(5);
+        return await base.get(b, k);
+      } finally {
+        gets--;
+      }
+    },
+    async stream(b, k) {
+      streams++;
+      peak.streams = Math.max(peak.streams, streams);
+      const body = await base.stream(b, k);
+      if (body === undefined) {
+        streams--;
+        return undefined;
+      }
+      return (async function* () {
+        try {
+          await pause(5);
+          yield* body;
+        } finally {
+          streams--;
+        }
+      })();
+    },
+  };
+  return { bucket, peak };
+};
+
+describe('concurrency bounds', () => {
+  it('downloads at most `concurrency` log files and a quarter as many digests at once, in parallel', async () => {
+    const trail = fresh({ hours: 8, logsPerHour: 6 });
+    const { bucket, peak } = metered(trail.objects);
+    const { summary } = await walk(trail.objects, { toMs: START + 7 * HOUR_MS, concurrency: 8 }, bucket);
+    expect(summary.logs.valid).toBe(trail.logKeys.length);
+    expect(peak.streams).toBeLessThanOrEqual(8);
+    expect(peak.streams).toBeGreaterThan(4);
+    expect(peak.gets).toBe(2);
+  });
+
+  it('defaults to 16 log files at once', async () => {
+    const trail = fresh({ hours: 8, logsPerHour: 6 });
+    const { bucket, peak } = metered(trail.objects);
+    await walk(trail.objects, { toMs: START + 7 * HOUR_MS }, bucket);
+    expect(peak.streams).toBeLessThanOrEqual(16);
+    expect(peak.streams).toBeGreaterThan(8);
+    expect(peak.gets).toBe(4);
+  });
+
+  it('a concurrency below one still walks, one read at a time', async () => {
+    const trail = fresh();
+    const { bucket, peak } = metered(trail.objects);
+    const { summary } = await walk(trail.objects, { concurrency: 0 }, bucket);
+    expect(summary.digests.valid).toBe(HOURS + 1);
+    expect(peak).toEqual({ gets: 1, streams: 1 });
+  });
+});
