@@ -216,6 +216,11 @@ describe('validateDigest', () => {
     expect(signingString({ ...doc, previousDigestSignature: null }, u)).toBe(
       `2026-11-02T15:01:31Z\ntrail-bucket/${KEY}\n${createHash('sha256').update(u).digest('hex')}\nnull`,
     );
+    expect(
+      signingString({ ...doc, previousDigestSignature: 'ab12' }, u)
+        .split('\n')
+        .at(-1),
+    ).toBe('ab12');
   });
 
   it.each<[string, (i: DigestInput) => DigestInput, unknown]>([
