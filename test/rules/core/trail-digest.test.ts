@@ -24,6 +24,7 @@ describe('stamps', () => {
   it.each<[string, number | undefined]>([
     ['20261102T150131Z', END],
     ['20261102T150131', undefined],
+    ['20261102T150131Z.json', undefined],
     ['x20261102T150131Z', undefined],
     ['2026-11-02T15:01:31Z', undefined],
   ])('parseStamp(%s)', (stamp, ms) => {
@@ -60,7 +61,8 @@ describe('parseDigestKey / digestKey / chainId', () => {
     const plain =
       'AWSLogs/111122223333/CloudTrail-Digest/eu-west-1/2026/11/02/111122223333_CloudTrail-Digest_eu-west-1_t_eu-west-1_20261102T150131Z_backfill.json.gz';
     const p = parseDigestKey(plain);
-    expect(p).toEqual({
+    // Strict: an account trail's parts carry no organizationId at all, not one set to undefined.
+    expect(p).toStrictEqual({
       prefix: '',
       account: '111122223333',
       region: 'eu-west-1',
@@ -112,6 +114,8 @@ describe('parseDigestDocument', () => {
     ['not JSON', '{', 'not JSON'],
     ['a list', '[]', 'not an object'],
     ['null', 'null', 'not an object'],
+    ['a number', '5', 'not an object'],
+    ['a string', '"digest"', 'not an object'],
     [
       'no fingerprint',
       { ...doc, digestPublicKeyFingerprint: undefined },
@@ -132,6 +136,21 @@ describe('parseDigestDocument', () => {
       'logFiles malformed',
     ],
     ['a log file that is null', { ...doc, logFiles: [null] }, 'logFiles malformed'],
+    [
+      'a log file without a bucket',
+      { ...doc, logFiles: [{ s3Object: 'k', hashValue: 'h', hashAlgorithm: 'SHA-256' }] },
+      'logFiles malformed',
+    ],
+    [
+      'a log file without a key',
+      { ...doc, logFiles: [{ s3Bucket: 'b', hashValue: 'h', hashAlgorithm: 'SHA-256' }] },
+      'logFiles malformed',
+    ],
+    [
+      'a log file without a hash algorithm',
+      { ...doc, logFiles: [{ s3Bucket: 'b', s3Object: 'k', hashValue: 'h' }] },
+      'logFiles malformed',
+    ],
     ['a numeric previous hash', { ...doc, previousDigestHashValue: 5 }, 'previousDigestHashValue malformed'],
   ])('refuses %s', (_name, value, error) => {
     expect(parseDigestDocument(bytes(value))).toEqual({ ok: false, error });
@@ -197,6 +216,11 @@ describe('validateDigest', () => {
     expect(signingString({ ...doc, previousDigestSignature: null }, u)).toBe(
       `2026-11-02T15:01:31Z\ntrail-bucket/${KEY}\n${createHash('sha256').update(u).digest('hex')}\nnull`,
     );
+    expect(
+      signingString({ ...doc, previousDigestSignature: 'ab12' }, u)
+        .split('\n')
+        .at(-1),
+    ).toBe('ab12');
   });
 
   it.each<[string, (i: DigestInput) => DigestInput, unknown]>([
@@ -252,7 +276,12 @@ describe('validateDigest', () => {
     ],
     [
       'a signature of other bytes',
-      (i) => ({ ...i, metadata: { ...i.metadata, signature: `00${(i.metadata.signature ?? '').slice(2)}` } }),
+      // The first byte flipped (not set to 00: one signature in 256 already starts with 00, and the key is random).
+      (i) => {
+        const sig = i.metadata.signature ?? '';
+        const flipped = (Number.parseInt(sig.slice(0, 2), 16) ^ 0xff).toString(16).padStart(2, '0');
+        return { ...i, metadata: { ...i.metadata, signature: `${flipped}${sig.slice(2)}` } };
+      },
       { kind: 'digest-invalid', reason: 'signature', detail: 'signature verification failed' },
     ],
   ])('refuses %s', (_name, change, problem) => {
@@ -302,6 +331,12 @@ describe('chainMismatch', () => {
   ])('%s', (_name, digest, mismatch) => {
     expect(chainMismatch(digest, previous)).toBe(mismatch);
   });
+
+  it('a digest naming no previous signature chains to no digest, not even one with an empty signature', () => {
+    expect(
+      chainMismatch({ previousDigestSignature: null, previousDigestHashValue: null }, { signature: '', sha256: '' }),
+    ).toBe('previousDigestSignature is not the signature of the previous digest');
+  });
 });
 
 describe('parsePublicKeyList', () => {
@@ -316,6 +351,8 @@ describe('parsePublicKeyList', () => {
             ValidityEndTime: '2027-01-01T00:00:00Z',
           },
           { Value: 'BAU=', Fingerprint: 'f2', ValidityStartTime: 'soon', ValidityEndTime: 5 },
+          // Date.parse(5) is a time in 2001: a non-string validity is ignored, never coerced.
+          { Value: 'Bg==', Fingerprint: 'f3', ValidityStartTime: 5, ValidityEndTime: 'later' },
         ],
       }),
     ).toEqual({
@@ -328,6 +365,7 @@ describe('parsePublicKeyList', () => {
           validityEndMs: Date.parse('2027-01-01T00:00:00Z'),
         },
         { fingerprint: 'f2', der: Buffer.from([4, 5]) },
+        { fingerprint: 'f3', der: Buffer.from([6]) },
       ],
     });
   });
