@@ -156,8 +156,10 @@ const envelopeFor = (rule: Rule, payload: unknown, id: string, timeMs: number): 
   };
 };
 
+type Variation = (record: Record<string, unknown>, i: number) => Record<string, unknown>;
+
 /** Variations for distinct thresholds: each returns the i-th variant of a CloudTrail record. */
-const VARIATIONS: readonly ((record: Record<string, unknown>, i: number) => Record<string, unknown>)[] = [
+const VARIATIONS: readonly Variation[] = [
   (r, i) => ({ ...r, sourceIPAddress: `198.51.100.${(i % 250) + 1}` }),
   (r, i) => {
     const who = isObject(r.userIdentity) ? r.userIdentity : {};
@@ -165,6 +167,38 @@ const VARIATIONS: readonly ((record: Record<string, unknown>, i: number) => Reco
     return { ...r, userIdentity: { ...who, userName: `${name}-drill${i}` } };
   },
 ];
+
+type Path = readonly (string | number)[];
+
+/** Paths of the string leaves of a value (objects and arrays, a few levels deep): the request's names and ids. */
+const stringLeaves = (v: unknown, at: Path = [], depth = 0): Path[] => {
+  if (typeof v === 'string') return [at];
+  if (depth >= 4 || typeof v !== 'object' || v === null) return [];
+  const entries: [string | number, unknown][] = Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v);
+  return entries.flatMap(([k, x]) => stringLeaves(x, [...at, k], depth + 1));
+};
+
+/** A copy of `v` with the string at `path` suffixed. */
+const suffixAt = (v: unknown, path: Path, suffix: string): unknown => {
+  if (path.length === 0) return typeof v === 'string' ? `${v}${suffix}` : v;
+  const [head, ...rest] = path;
+  if (Array.isArray(v)) return v.map((x, i) => (i === head ? suffixAt(x, rest, suffix) : x));
+  if (isObject(v) && typeof head === 'string') return { ...v, [head]: suffixAt(v[head], rest, suffix) };
+  return v;
+};
+
+/**
+ * Rules that count distinct resources (secrets, instances, parameters) need the drill to name a different one each
+ * time: one variation per string in `requestParameters`, suffixed `-drillN`. The plan keeps only a variation whose
+ * events still match and give distinct values in one group, so one that breaks a name the rule reads is skipped.
+ */
+const parameterVariations = (record: unknown): Variation[] =>
+  isObject(record) && isObject(record.requestParameters)
+    ? stringLeaves(record.requestParameters).map(
+        (path): Variation =>
+          (r, i) => ({ ...r, requestParameters: suffixAt(r.requestParameters, path, `-drill${i}`) }),
+      )
+    : [];
 
 /** The envelopes, signed; an envelope that does not parse is left as it is (the plan is refused before use). */
 const signAll = (envelopes: readonly Record<string, unknown>[], options: PlanOptions): string[] =>
@@ -322,7 +356,7 @@ export const planRule = (rule: Rule, docs: RuleDocs, options: PlanOptions): Dril
     const start = endTimeFor(c, options.nowMs, options.deployed === true ? DAY_MS : WEEK_MS) - step * (count - 1);
     const variants =
       rule.threshold?.distinct !== undefined && count > 1 && isCloudTrailSelector(rule.on)
-        ? VARIATIONS
+        ? [...VARIATIONS, ...parameterVariations(c.event)]
         : [(r: Record<string, unknown>) => r];
     let done: DrillPlan | undefined;
     for (const vary of variants) {
