@@ -98,7 +98,7 @@ describe('trailwarden scan: streaming', () => {
     expect(batches.length).toBe(total / 500);
     // The first batch reached the detector long before the input was read to its end.
     expect(producedAtFirstBatch).toBeLessThan(total / 10);
-  });
+  }, 120_000);
 
   it('gathers the events of many small files into full batches', async () => {
     const files = Object.fromEntries(
