@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 /**
  * Runs in a fresh child process (so peak RSS is this process's own) and writes what it measured to the file
  * named by its first argument:
- *   probe.ts OUT scan ARGS…   the real `trailwarden` CLI (`run` from cli/main.ts, as bin/trailwarden.js calls it)
+ *   probe.ts OUT scan ARGS…   `run` from cli/main.ts through tsx (the bench runs the scan with scan-probe.mjs)
  *   probe.ts OUT floor DIR    the floor: read, gunzip, JSON.parse and walk every record, no rules
  */
 

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,8 @@ import { benchTrailValidation, trailValidationRows } from './trail-validate.ts';
 const root = join(import.meta.dirname, '..');
 const CONFIG = join(root, 'examples', 'trailwarden.config.json');
 const PROBE = join(import.meta.dirname, 'probe.ts');
+/** The scan runs as the bin runs it: the prebuilt CLI with plain node (built from the sources when the bench starts). */
+const SCAN_PROBE = join(import.meta.dirname, 'scan-probe.mjs');
 const TARGETS = {
   ratio: 1.5,
   peakRssMB: 150,
@@ -52,7 +54,10 @@ interface ProbeRun {
   readonly lines: number;
 }
 
-/** One measurement in a fresh `node` (tsx loaded as the bin does), stdout to a file (findings are few). */
+/**
+ * One measurement in a fresh `node`, stdout to a file (findings are few): the scan as the bin runs it (prebuilt,
+ * plain node), the floor as before (probe.ts through tsx; the loader is outside the timed part).
+ */
 const probe = (
   mode: 'scan' | 'floor',
   args: readonly string[],
@@ -63,7 +68,11 @@ const probe = (
   const stdoutFile = join(dir, 'stdout');
   const stdout = openSync(stdoutFile, 'w');
   return new Promise<ProbeRun>((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', PROBE, out, mode, ...args], {
+    const argv =
+      mode === 'scan'
+        ? [...nodeFlags, SCAN_PROBE, out, ...args]
+        : [...nodeFlags, '--import', 'tsx', PROBE, out, mode, ...args];
+    const child = spawn(process.execPath, argv, {
       cwd: root,
       stdio: ['ignore', stdout, 'pipe'],
       env: { ...process.env, NO_COLOR: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
@@ -249,6 +258,8 @@ const main = async (): Promise<void> => {
   const started = performance.now();
   mkdirSync(BENCH_DIR, { recursive: true });
   const corpus = await ensureCorpus(log);
+  // The scan probe runs the prebuilt CLI: build it from the sources as they are now.
+  execFileSync(process.execPath, [join(root, 'scripts', 'build-cli.mjs')], { stdio: 'inherit' });
   log(
     `corpus: ${fmt(corpus.events)} events in ${fmt(corpus.files)} files (${fmt(corpus.bytes / 1e6, 1)} MB gzipped)${corpus.reused ? ', reused' : ''}`,
   );

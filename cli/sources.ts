@@ -197,7 +197,9 @@ export async function* readInput(input: Input, batchSize: number): AsyncGenerato
   }
   if (size > WHOLE_FILE_LIMIT) {
     const counter = { bytes: 0 };
-    const stream = createReadStream(file, { fd, highWaterMark: 1024 * 1024 });
+    // 128 KiB of gzip at a time: each read inflates to ~1.5 MB, all of it pushed before backpressure can act, so
+    // this bounds the text in flight (1 MiB reads held ~13 MB of it).
+    const stream = createReadStream(file, { fd, highWaterMark: 128 * 1024 });
     yield* bytesEvents(file, decompress(bytesOf(stream, counter)), batchSize, counter);
     return;
   }

@@ -7,8 +7,11 @@ import type { Rule, RuleDocs, RuleText, RuleTextSource } from './core/types.ts';
  */
 export const docsOf = async (rule: Pick<Rule, 'id'>): Promise<RuleDocs> => {
   const dot = rule.id.indexOf('.');
-  const file = `./${rule.id.slice(0, dot)}/${rule.id.slice(dot + 1)}.rule.ts`;
-  const mod = (await import(file)) as { docs?: RuleDocs };
+  const service = rule.id.slice(0, dot);
+  const name = rule.id.slice(dot + 1);
+  const file = `./${service}/${name}.rule.ts`;
+  // A template in the import itself (not a variable) lets the CLI bundle (scripts/build-cli.mjs) include every rule file.
+  const mod = (await import(`./${service}/${name}.rule.ts`)) as { docs?: RuleDocs };
   if (mod.docs === undefined) throw new Error(`${file} exports no docs`);
   return mod.docs;
 };

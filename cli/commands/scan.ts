@@ -282,6 +282,8 @@ export const runScan = async (
       batchSize: options.batchSize,
       jobs: options.jobs,
       catalogue: deps.catalogue,
+      // The detector has no clock: rules that need nothing but the event may be judged where events are read.
+      config,
     },
     {
       process: (events) => detector.process(events),

@@ -1,12 +1,16 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { DetectionConfig } from '../../rules/core/config.ts';
 import type { BatchOutcome } from '../../rules/core/detector.ts';
+import { actsOn, judgedAlone, needsDetector, prejudgedOf } from '../../rules/core/detector.ts';
 import type { Catalogue } from '../../rules/core/engine.ts';
+import { catalogueOf } from '../../rules/core/engine.ts';
 import type { AuditEvent } from '../../rules/core/types.ts';
 import { createBatchFeeder, createPositionFeeder } from '../batches.ts';
 import type { ReadResult, WalkResult } from '../sources.ts';
 import { readInput } from '../sources.ts';
 import type { FileScan } from './pool.ts';
 import { createFilePool } from './pool.ts';
-import type { WorkerItem } from './protocol.ts';
+import type { Keep, WorkerItem, WorkerSetup } from './protocol.ts';
 import { pick } from './protocol.ts';
 import { workerSource } from './worker-source.ts';
 
@@ -23,10 +27,19 @@ export interface EngineOptions {
   readonly catalogue: Catalogue;
   /** How many files may be read ahead of the one the detector is on (default 2 per job): bounds memory. */
   readonly readAhead?: number;
+  /**
+   * The detector's config. With it, the rules that need nothing but the event (`judgedAlone`) are judged where the
+   * events are read, and only the events the detector still needs reach `process` (`needsDetector`). Only for a
+   * detector without a clock, as `trailwarden scan`'s. Absent: every event some rule listens to reaches it.
+   */
+  readonly config?: DetectionConfig;
 }
 
 export interface EngineHooks {
-  /** Each batch, exactly as a single-threaded scan forms it (events no rule can act on may be left out). */
+  /**
+   * Each batch, exactly as a single-threaded scan forms it, less the events it could do nothing with: those no rule
+   * listens to and, with `config`, those every candidate rule judged alone found no match in.
+   */
   readonly process: (events: readonly AuditEvent[]) => Promise<BatchOutcome>;
   readonly onOutcome?: (outcome: BatchOutcome) => void;
   /** Every notice, in the order a single-threaded scan meets them. */
@@ -46,7 +59,8 @@ export interface EngineResult {
 
 /**
  * The scan engine: inputs (files, directories walked, stdin) → batches → the detector. With `jobs > 1` worker
- * threads read and parse the files and keep only the events some rule can act on (`actsOn`); this thread takes
+ * threads read and parse the files, judge the rules that need nothing but the event and keep only the events
+ * the detector still needs (`needsDetector`); this thread takes
  * their results in input order and cuts batches at the very event positions a single-threaded read would,
  * so windows, dedup, history and incidents see exactly what they would have seen: the same findings, ids,
  * counts, incidents and pages. `trailwarden scan` runs on this; so can anything that scans a set of files.
@@ -68,20 +82,53 @@ const process = async (hooks: EngineHooks, events: readonly AuditEvent[]): Promi
   hooks.onOutcome?.(outcome);
 };
 
-/** Today's path: read every input here, hand the detector every event. */
+/** In this thread: the rules judged alone are judged here first, and the detector gets what it still needs. */
+const localKeep = (options: EngineOptions): Keep => {
+  const config = options.config;
+  if (config === undefined) return (e) => actsOn(options.catalogue, e);
+  const catalogue = catalogueOf(prejudgedOf(options.catalogue.rules));
+  return (e) => needsDetector(catalogue, config, e);
+};
+
+/**
+ * What the workers need to judge the rules that need nothing but the event: the config (when it crosses a thread
+ * unchanged) and, per rule, its id when it is the registered rule of that id (a worker loads the registry, so a
+ * rule built elsewhere, as a test's, is left to this thread).
+ */
+export const workerSetupFor = async (options: EngineOptions): Promise<WorkerSetup> => {
+  const selectors = options.catalogue.rules.map((r) => r.on);
+  const config = options.config;
+  if (config === undefined) return { selectors };
+  let copy: unknown;
+  try {
+    copy = structuredClone(config);
+  } catch {
+    return { selectors };
+  }
+  if (!isDeepStrictEqual(copy, config)) return { selectors };
+  const { RULES } = await import('../../rules/index.ts');
+  const registry = new Map(RULES.map((r) => [r.id, r]));
+  const alone = options.catalogue.rules.map((r) => (registry.get(r.id) === r && judgedAlone(r) ? r.id : null));
+  return { selectors, judge: { config, alone } };
+};
+
+/** One thread reads every input, judges the rules that need nothing but the event, and feeds the detector. */
 const inThread = async (
   inputs: readonly WalkResult[],
   options: EngineOptions,
   hooks: EngineHooks,
 ): Promise<EngineResult> => {
   const range = { events: 0, minMs: Number.POSITIVE_INFINITY, maxMs: Number.NEGATIVE_INFINITY };
+  const keep = localKeep(options);
   const feeder = createBatchFeeder(options.batchSize, async (events) => {
+    const kept: AuditEvent[] = [];
     for (const e of events) {
+      if (keep(e)) kept.push(e);
       if (!Number.isFinite(e.timeMs)) continue;
       if (e.timeMs < range.minMs) range.minMs = e.timeMs;
       if (e.timeMs > range.maxMs) range.maxMs = e.timeMs;
     }
-    await process(hooks, events);
+    if (kept.length > 0) await process(hooks, kept);
   });
   for (const input of inputs) {
     if (input.kind === 'skipped' || input.kind === 'unreadable') {
@@ -126,12 +173,8 @@ const inWorkers = async (
     await feeder.feed(item.count, item.at, item.events);
   };
 
-  const pool = createFilePool(
-    jobs,
-    { selectors: options.catalogue.rules.map((r) => r.on) },
-    await workerSource(),
-    WORKER_LIMITS,
-  );
+  const keep = localKeep(options);
+  const pool = createFilePool(jobs, await workerSetupFor(options), await workerSource(), WORKER_LIMITS);
   const readAhead = Math.max(1, options.readAhead ?? jobs * 2);
   // Results are taken strictly in input order. Files run ahead by at most `readAhead`, and each holds at most
   // REPLY_WINDOW pieces here before its worker waits, so memory stays bounded however many files there are and
@@ -153,7 +196,7 @@ const inWorkers = async (
       else if (input.kind === 'stdin') {
         // Standard input cannot be handed to a worker: read here, picked the same way, at its place in order.
         for await (const result of readInput(input, options.batchSize)) {
-          await take(result.kind === 'events' ? pick(options.catalogue, result.events) : result);
+          await take(result.kind === 'events' ? pick(keep, result.events) : result);
         }
       } else if (scan !== undefined) {
         for (let items = await scan.next(); items !== undefined; items = await scan.next()) {

@@ -78,9 +78,11 @@ export const createFilePool = (
 
   const spawn = (slot: Slot): void => {
     const options = { workerData: setup, ...(resourceLimits ? { resourceLimits } : {}) };
+    // The script is CommonJS: a parent started with `--input-type=module` would pass that on and make it ESM.
+    const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
     const worker =
       source.kind === 'script'
-        ? new Worker(source.code, { ...options, eval: true })
+        ? new Worker(source.code, { ...options, eval: true, execArgv })
         : new Worker(source.entry, options);
     slot.worker = worker;
     const fail = (why: string): void => {

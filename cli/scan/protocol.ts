@@ -1,12 +1,12 @@
-import { actsOn } from '../../rules/core/detector.ts';
-import type { CatalogueOf } from '../../rules/core/engine.ts';
+import type { DetectionConfig } from '../../rules/core/config.ts';
 import type { AuditEvent, EventSelector } from '../../rules/core/types.ts';
 import type { ReadResult } from '../sources.ts';
 
 /**
  * What a scan worker sends back for one file, in read order. Events are not sent one by one: only those the
- * detector can act on (`actsOn`), each with its index among the chunk's events, so the main thread can rebuild
- * exactly the batches a single-threaded scan would have formed.
+ * detector still needs (`needsDetector`: a rule matched, or a rule with memory or IP intelligence is a candidate),
+ * each with its index among the chunk's events, so the main thread can rebuild exactly the batches a
+ * single-threaded scan would have formed.
  */
 export type WorkerItem =
   | Exclude<ReadResult, { readonly kind: 'events' }>
@@ -54,14 +54,24 @@ export interface WorkerReply {
 export const REPLY_WINDOW = 2;
 
 export interface WorkerSetup {
-  /** What each rule of the main thread's catalogue listens to (`rule.on`): all a worker needs to pick events. */
+  /** What each rule of the main thread's catalogue listens to (`rule.on`), in catalogue order. */
   readonly selectors: readonly EventSelector[];
+  /**
+   * Which of those rules the worker judges itself: by catalogue position, the id of a registered rule (the very
+   * object `rules/index.ts` exports, and `judgedAlone`), or null for one the main thread must judge (memory, IP
+   * intelligence, or a rule the worker cannot load). With the detector's config, which the rules read. Absent:
+   * the worker judges nothing and keeps every event some rule listens to.
+   */
+  readonly judge?: { readonly config: DetectionConfig; readonly alone: readonly (string | null)[] };
 }
 
 export type Picked = Extract<WorkerItem, { readonly kind: 'picked' }>;
 
-/** Picks from one chunk of events: those `actsOn` keeps, their indexes, and the chunk's time range. */
-export const pick = (catalogue: CatalogueOf<unknown>, events: readonly AuditEvent[]): Picked => {
+/** Whether the detector needs an event (`needsDetector`, or `actsOn` where nothing is judged on the spot). */
+export type Keep = (e: AuditEvent) => boolean;
+
+/** Picks from one chunk of events: those `keep` keeps, their indexes, and the chunk's time range. */
+export const pick = (keep: Keep, events: readonly AuditEvent[]): Picked => {
   const at: number[] = [];
   const kept: AuditEvent[] = [];
   let minMs = Number.POSITIVE_INFINITY;
@@ -72,7 +82,7 @@ export const pick = (catalogue: CatalogueOf<unknown>, events: readonly AuditEven
       if (e.timeMs < minMs) minMs = e.timeMs;
       if (e.timeMs > maxMs) maxMs = e.timeMs;
     }
-    if (actsOn(catalogue, e)) {
+    if (keep(e)) {
       at.push(i);
       kept.push(e);
     }

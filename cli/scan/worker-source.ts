@@ -1,4 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+
+/**
+ * Set only in the CLI bundle (scripts/build-cli.mjs): where the worker script built beside it lies, relative to
+ * this file. From the sources it is undefined, and the worker is bundled from them when a scan starts.
+ */
+declare const TRAILWARDEN_PREBUILT_WORKER: string | undefined;
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
@@ -19,6 +26,13 @@ let cached: Promise<WorkerSource> | undefined;
  */
 export const workerSource = (): Promise<WorkerSource> => {
   cached ??= (async (): Promise<WorkerSource> => {
+    if (typeof TRAILWARDEN_PREBUILT_WORKER === 'string') {
+      try {
+        return { kind: 'script', code: await readFile(new URL(TRAILWARDEN_PREBUILT_WORKER, import.meta.url), 'utf8') };
+      } catch {
+        // Built without its worker (or the file was removed): bundle it from the sources below.
+      }
+    }
     try {
       const { build } = await import('esbuild');
       const out = await build({

@@ -1,20 +1,43 @@
+import { isDeepStrictEqual } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
-import { selectorCatalogue } from '../../rules/core/engine.ts';
+import { actsOn, needsDetector } from '../../rules/core/detector.ts';
+import { catalogueOf, selectorCatalogue } from '../../rules/core/engine.ts';
+import type { Rule } from '../../rules/core/types.ts';
+import { RULES } from '../../rules/index.ts';
 import { describeIoError, readInput } from '../sources.ts';
-import type { ToWorker, WorkerItem, WorkerReply, WorkerSetup, WorkerTask } from './protocol.ts';
+import type { Keep, ToWorker, WorkerItem, WorkerReply, WorkerSetup, WorkerTask } from './protocol.ts';
 import { pick, REPLY_WINDOW } from './protocol.ts';
 
 /**
- * One scan worker: reads, gunzips and parses the files it is given and selects the events some rule (or the
- * drill-integrity check) can act on. Everything that depends on order (windows, dedup, history, incidents)
- * stays on the main thread, which receives these picks in file order.
+ * One scan worker: reads, gunzips and parses the files it is given and judges on the spot the rules that need
+ * nothing but the event (no memory, no IP intelligence), so it sends on only the events the detector still needs
+ * (`needsDetector`): matches, and candidates of the rules with memory or intelligence. Everything that depends
+ * on order (windows, dedup, history, incidents) stays on the main thread, which receives these picks in file
+ * order and judges each of them in full.
  */
 
 const port = parentPort;
 if (port === null) throw new Error('scan worker started outside a worker thread');
 const setup = workerData as WorkerSetup;
-// Selectors, not rules: the worker loads no rule code, so it starts fast and picks exactly what they select.
-const catalogue = selectorCatalogue(setup.selectors);
+
+/** The main thread's catalogue, each rule judged here only where the setup names a registered rule for it. */
+const keepOf = (s: WorkerSetup): Keep => {
+  const judge = s.judge;
+  if (judge === undefined) {
+    const selecting = selectorCatalogue(s.selectors);
+    return (e) => actsOn(selecting, e);
+  }
+  const registry = new Map<string, Rule>(RULES.map((r) => [r.id, r]));
+  const entries = s.selectors.map((on, i) => {
+    const id = judge.alone[i];
+    const rule = id === null || id === undefined ? undefined : registry.get(id);
+    // Dispatch by the main thread's selector, judged only by the rule registered under that id for that selector.
+    return { id: String(i), on, alone: rule !== undefined && isDeepStrictEqual(rule.on, on) ? rule : undefined };
+  });
+  const catalogue = catalogueOf(entries);
+  return (e) => needsDetector(catalogue, judge.config, e);
+};
+const keep = keepOf(setup);
 
 /** Replies sent per task and not yet taken, and who waits for one to be taken. */
 const credits = new Map<number, { unacked: number; wake: (() => void) | undefined }>();
@@ -49,7 +72,7 @@ const scanFile = async (task: WorkerTask): Promise<void> => {
         items.push(result);
         continue;
       }
-      items.push(pick(catalogue, result.events));
+      items.push(pick(keep, result.events));
       await send(task.task, items, false);
       items = [];
     }

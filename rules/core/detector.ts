@@ -1,8 +1,8 @@
 import { buildFinding } from './build-finding.ts';
 import type { DetectionConfig } from './config.ts';
 import { incidentConfigOf } from './config.ts';
-import type { Catalogue, CatalogueOf, HistoryLookup } from './engine.ts';
-import { describeError, evaluate } from './engine.ts';
+import type { Catalogue, CatalogueOf, HistoryLookup, Selecting } from './engine.ts';
+import { contextFor, describeError, evaluate } from './engine.ts';
 import type { Finding } from './finding.ts';
 import type { AnonymiserList, AnonymiserView, GeoLookup, RuleIntel } from './geo.ts';
 import type { History, Sighting } from './history.ts';
@@ -85,6 +85,44 @@ export const namespaceOf = (e: AuditEvent): string =>
  */
 export const actsOn = (catalogue: CatalogueOf<unknown>, e: AuditEvent): boolean =>
   e.drillClaim !== undefined || catalogue.candidates(e).length > 0;
+
+/**
+ * Whether a rule's verdict on an event follows from the event and the config alone: it keeps no memory
+ * (`history`) and reads no IP intelligence (`intel`). Such a rule can be judged wherever the event is read; any
+ * other rule must be judged by the detector, which holds the memory and loads the intelligence per batch.
+ */
+export const judgedAlone = (rule: Rule): boolean => rule.history === null && (rule.intel?.length ?? 0) === 0;
+
+/** A rule as `needsDetector` sees it: `alone` is the rule itself when it may be judged on the spot. */
+export interface Prejudged extends Selecting {
+  readonly alone: Rule | undefined;
+}
+
+/** The catalogue's rules as `needsDetector` entries: each rule judged alone where `judgedAlone` allows. */
+export const prejudgedOf = (rules: readonly Rule[]): Prejudged[] =>
+  rules.map((rule) => ({ id: rule.id, on: rule.on, alone: judgedAlone(rule) ? rule : undefined }));
+
+/**
+ * `actsOn`, sharpened by judging on the spot the rules that need nothing but the event: false when every candidate
+ * rule is judged alone and none of them matches (nor throws). Such an event adds nothing to a batch of a detector
+ * without a `clock`: no history, no counter, no finding, no rule error; a match (even of a threshold rule), a
+ * throw, a drill claim or any rule with memory or intelligence keeps the event, and the detector then judges it
+ * again in full. What lets a scan drop most events where they are read, in a worker or before the detector.
+ * Keep in step with `process` and `evaluate`.
+ */
+export const needsDetector = (catalogue: CatalogueOf<Prejudged>, config: DetectionConfig, e: AuditEvent): boolean => {
+  if (e.drillClaim !== undefined) return true;
+  for (const candidate of catalogue.candidates(e)) {
+    const rule = candidate.alone;
+    if (rule === undefined) return true;
+    try {
+      if (rule.match(e, contextFor(config, e, rule.resources(e)))) return true;
+    } catch {
+      return true;
+    }
+  }
+  return false;
+};
 
 export type Stage = 'history' | 'intel' | 'counter' | 'ledger' | 'incident' | 'sink';
 

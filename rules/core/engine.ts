@@ -109,6 +109,9 @@ const dispatchIndex = <R extends Selecting>(rules: readonly R[]): CatalogueOf<R>
 
 export const buildCatalogue = (rules: readonly Rule[]): Catalogue => dispatchIndex(rules);
 
+/** A dispatch index over anything that selects like a rule (see `Prejudged` in detector.ts). */
+export const catalogueOf = <R extends Selecting>(entries: readonly R[]): CatalogueOf<R> => dispatchIndex(entries);
+
 /**
  * A catalogue of selectors alone (`rules.map((r) => r.on)`): the same `candidates` count for every event as the
  * catalogue they came from, without loading a rule. Scan workers use it to drop events no rule listens to.

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { gz, jsonLinesOf, logFile, runCli, stopLogging, tempTree } from './helpers.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -46,4 +46,60 @@ describe('bin/trailwarden.js', () => {
     );
     expect(failed).toBe(1);
   });
+});
+
+describe('the prebuilt CLI (dist/cli, npm run build)', () => {
+  const built = join(root, 'dist', 'cli', 'main.mjs');
+  beforeAll(async () => {
+    // `npm test` builds first; a lone vitest run builds here.
+    if (!existsSync(built)) await run(process.execPath, [join(root, 'scripts', 'build-cli.mjs')], { cwd: root });
+  }, 120_000);
+
+  it('is built on every install (prepare) and before the tests', () => {
+    const scripts = (
+      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
+    expect(scripts.prepare).toBe('node scripts/build-cli.mjs');
+    expect(scripts.test).toMatch(/^npm run build && /);
+  });
+
+  // Plain node cannot import TypeScript: these pass only if the bundle needs no loader and finds its files.
+  const viaBundle = (args: readonly string[], cwd: string) =>
+    run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const m = await import(${JSON.stringify(`file://${built}`)}); await m.run(${JSON.stringify(args)});`,
+      ],
+      { cwd, env: { ...process.env, NO_COLOR: '1' } },
+    );
+
+  it('answers --help with plain node', async () => {
+    const { stdout } = await viaBundle(['--help'], root);
+    expect(stdout).toContain('Usage: trailwarden <command>');
+  }, 60_000);
+
+  it('scans with plain node, its workers started from the prebuilt worker script', async () => {
+    const dir = tempTree({
+      'a.json.gz': gz(logFile([stopLogging('ev-a')])),
+      'b.json.gz': gz(logFile([stopLogging('ev-b', { requestParameters: { name: 'trail-b' } })])),
+    });
+    const { stdout, stderr } = await viaBundle(['scan', dir, '--format', 'jsonl', '--jobs', '2'], dir);
+    expect(
+      jsonLinesOf(stdout)
+        .flatMap((f) => f.eventIds)
+        .sort(),
+    ).toEqual(['ev-a', 'ev-b']);
+    expect(stderr).toMatch(/scanned 2 events in 2 files/);
+    expect(existsSync(join(root, 'dist', 'cli', 'scan-worker.cjs'))).toBe(true);
+  }, 60_000);
+
+  it('the bin falls back to the sources through tsx without the build', async () => {
+    const { stdout } = await run(process.execPath, [bin, 'rules', '--help'], {
+      cwd: root,
+      env: { ...process.env, TRAILWARDEN_FROM_SOURCE: '1' },
+    });
+    expect(stdout).toContain('Usage: trailwarden rules');
+  }, 60_000);
 });

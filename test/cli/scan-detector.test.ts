@@ -39,6 +39,17 @@ const watched = (rules: Parameters<typeof buildCatalogue>[0]) => {
   return { deps, batches };
 };
 
+/**
+ * A rule with memory listening to the benign calls too: the scan judges rules without memory where it reads and
+ * drops what they do not match, but every event a rule with memory listens to reaches the detector.
+ */
+const remembering = () =>
+  rule('test.low-stop', {
+    on: { source: 'cloudtrail', eventNames: ['StopLogging', 'StartLogging'] },
+    history: { key: () => 'all', remember: () => undefined, retainSeconds: 60 },
+    match: (e) => e.eventName === 'StopLogging' && isSuccess(e),
+  });
+
 const scan = async (args: readonly string[], deps: ScanDeps, stdin?: Readable) => {
   const { io, stdout, stderr } = ioFor(stdin === undefined ? {} : { stdin });
   const code = await scanCommand(args, io, () => {}, deps);
@@ -61,7 +72,7 @@ describe('trailwarden scan: streaming', () => {
         yield `${line}\n`;
       }
     }
-    const { deps, batches } = watched([rule('test.low-stop')]);
+    const { deps, batches } = watched([remembering()]);
     const spied: ScanDeps = {
       ...deps,
       createDetector: (d) => {
@@ -87,15 +98,34 @@ describe('trailwarden scan: streaming', () => {
     expect(batches.length).toBe(total / 500);
     // The first batch reached the detector long before the input was read to its end.
     expect(producedAtFirstBatch).toBeLessThan(total / 10);
-  });
+  }, 120_000);
 
   it('gathers the events of many small files into full batches', async () => {
     const files = Object.fromEntries(
       Array.from({ length: 25 }, (_, i) => [`f${String(i).padStart(2, '0')}.json`, logFile([benign(`ev-${i}`)])]),
     );
-    const { deps, batches } = watched([rule('test.low-stop')]);
+    const { deps, batches } = watched([remembering()]);
     await scan([tempTree(files), '--batch', '10', '--jobs', '1'], deps);
     expect(batches).toEqual([10, 10, 5]);
+  });
+
+  it('with --jobs 1 too, hands the detector only the events a rule without memory matches', async () => {
+    const files = Object.fromEntries(
+      Array.from({ length: 25 }, (_, i) => [
+        `f${String(i).padStart(2, '0')}.json`,
+        logFile([i % 4 === 0 ? stopLogging(`ev-${i}`, { requestParameters: { name: `t${i}` } }) : benign(`ev-${i}`)]),
+      ]),
+    );
+    const { deps, batches } = watched([
+      rule('test.low-stop', {
+        on: { source: 'cloudtrail', eventNames: ['StopLogging', 'StartLogging'] },
+        match: (e) => e.eventName === 'StopLogging' && isSuccess(e),
+      }),
+    ]);
+    const { stdout } = await scan([tempTree(files), '--batch', '10', '--jobs', '1', '--format', 'jsonl'], deps);
+    // The StartLogging calls are judged (no match) before the detector; the StopLogging ones reach it.
+    expect(batches).toEqual([3, 2, 2]);
+    expect(jsonLinesOf(stdout).length).toBeGreaterThan(0);
   });
 
   it('with workers, hands the detector only the events a rule listens to, in the batches they fell in', async () => {

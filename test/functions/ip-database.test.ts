@@ -81,4 +81,25 @@ describe('IP database adapter (ip-location-db from npm)', () => {
     });
     expect(() => bad.lookup('8.8.8.8')).toThrow(`${files.asnV4}:2`);
   }, 60_000);
+
+  it('reads ASN rows from the bytes: quoted org names with commas and quotes, blank lines, a short line named', () => {
+    const files = npmGeoFiles();
+    // Sorted by start, as the files are.
+    const v4 = [
+      '',
+      '16843008,16843263,13335,Cloudflare',
+      '16843264,16843519,13335,"Not the first name of 13335"',
+      '134744064,134744319,15169,"Google, ""LLC"""',
+    ].join('\n');
+    const geo = createFileGeoLookup(files, {
+      read: (path) => (path === files.asnV4 ? Buffer.from(v4) : readFileSync(path)),
+    });
+    // 8.8.8.8 = 134744072 and 1.1.1.1 = 16843009; an AS keeps the org of its first row.
+    expect(geo.lookup('8.8.8.8')).toMatchObject({ asn: 15169, asOrg: 'Google, "LLC"' });
+    expect(geo.lookup('1.1.1.1')).toMatchObject({ asn: 13335, asOrg: 'Cloudflare' });
+    const short = createFileGeoLookup(files, {
+      read: (path) => (path === files.asnV4 ? Buffer.from(`${v4}\n\n1,2,3\n`) : readFileSync(path)),
+    });
+    expect(() => short.lookup('8.8.8.8')).toThrow(`${files.asnV4}:6: not start,end,asn,org`);
+  }, 60_000);
 });

@@ -66,65 +66,101 @@ interface AsnTable<N> {
   readonly asns: Uint32Array;
 }
 
-/** `start,end,asn,org` where org may be quoted (`"Cloudflare, Inc."`, with `""` for a quote). */
-const splitRow = (line: string): [string, string, string, string] | undefined => {
-  const a = line.indexOf(',');
-  const b = line.indexOf(',', a + 1);
-  const c = line.indexOf(',', b + 1);
-  if (a < 0 || b < 0 || c < 0) return undefined;
-  let org = line.slice(c + 1);
-  if (org.startsWith('"') && org.endsWith('"')) org = org.slice(1, -1).replace(/""/g, '"');
-  return [line.slice(0, a), line.slice(a + 1, b), line.slice(b + 1, c), org];
+const NEWLINE = 0x0a;
+const COMMA = 0x2c;
+
+/**
+ * The rows of a `start,end,asn,org` file (org may be quoted: `"Cloudflare, Inc."`, with `""` for a quote), read
+ * from its bytes line by line. Never the whole file as one string: that string (20 MB for IPv4), the array of its
+ * lines and every org name sliced from it (which would keep it alive for good) cost the scan over 100 MB of peak
+ * memory. Each field is decoded on its own; `org` only when asked (once per AS).
+ */
+const eachRow = (
+  buf: Buffer,
+  file: string,
+  row: (start: string, end: string, asn: string, org: () => string, line: number) => void,
+): number => {
+  let n = 0;
+  let line = 0;
+  for (let at = 0; at <= buf.length; ) {
+    let eol = buf.indexOf(NEWLINE, at);
+    if (eol < 0) eol = buf.length;
+    line++;
+    if (eol > at) {
+      const a = buf.indexOf(COMMA, at);
+      const b = a < 0 || a >= eol ? -1 : buf.indexOf(COMMA, a + 1);
+      const c = b < 0 || b >= eol ? -1 : buf.indexOf(COMMA, b + 1);
+      if (c < 0 || c >= eol) throw new Error(`${file}:${line}: not start,end,asn,org`);
+      const orgFrom = c + 1;
+      row(
+        buf.toString('utf8', at, a),
+        buf.toString('utf8', a + 1, b),
+        buf.toString('utf8', b + 1, c),
+        () => {
+          const org = buf.toString('utf8', orgFrom, eol);
+          return org.startsWith('"') && org.endsWith('"') ? org.slice(1, -1).replace(/""/g, '"') : org;
+        },
+        line,
+      );
+      n++;
+    }
+    at = eol + 1;
+  }
+  return n;
 };
 
-const readAsnV4 = (text: string, orgs: Map<number, string>, file: string): AsnTable<number> => {
-  const lines = text.split('\n');
-  const starts = new Uint32Array(lines.length);
-  const ends = new Uint32Array(lines.length);
-  const asns = new Uint32Array(lines.length);
+/** Lines in `buf`, an upper bound on its rows. */
+const lineCount = (buf: Buffer): number => {
+  let n = 1;
+  for (let i = buf.indexOf(NEWLINE); i >= 0; i = buf.indexOf(NEWLINE, i + 1)) n++;
+  return n;
+};
+
+const readAsnV4 = (buf: Buffer, orgs: Map<number, string>, file: string): AsnTable<number> => {
+  const size = lineCount(buf);
+  const starts = new Uint32Array(size);
+  const ends = new Uint32Array(size);
+  const asns = new Uint32Array(size);
   let n = 0;
-  for (const [i, line] of lines.entries()) {
-    if (line === '') continue;
-    const row = splitRow(line);
-    const start = Number(row?.[0]);
-    const end = Number(row?.[1]);
-    const asn = Number(row?.[2]);
-    if (row === undefined || !Number.isInteger(start) || !Number.isInteger(end) || !Number.isInteger(asn))
-      throw new Error(`${file}:${i + 1}: not start,end,asn,org`);
+  eachRow(buf, file, (first, last, as, org, line) => {
+    const start = Number(first);
+    const end = Number(last);
+    const asn = Number(as);
+    if (!Number.isInteger(start) || !Number.isInteger(end) || !Number.isInteger(asn))
+      throw new Error(`${file}:${line}: not start,end,asn,org`);
     starts[n] = start;
     ends[n] = end;
     asns[n] = asn;
-    if (!orgs.has(asn)) orgs.set(asn, row[3]);
+    if (!orgs.has(asn)) orgs.set(asn, org());
     n++;
-  }
-  return { starts: starts.subarray(0, n), ends: ends.subarray(0, n), asns: asns.subarray(0, n) };
+  });
+  // Copies, so the tables hold no slack past the rows.
+  return { starts: starts.slice(0, n), ends: ends.slice(0, n), asns: asns.slice(0, n) };
 };
 
 /**
  * IPv6 by the top 64 bits of each address: routed IPv6 prefixes are /64 or shorter (announcements longer than /48
  * are filtered on the internet), so the upper half decides the network and fits a BigUint64Array.
  */
-const readAsnV6 = (text: string, orgs: Map<number, string>, file: string): AsnTable<bigint> => {
-  const lines = text.split('\n');
-  const starts = new BigUint64Array(lines.length);
-  const ends = new BigUint64Array(lines.length);
-  const asns = new Uint32Array(lines.length);
+const readAsnV6 = (buf: Buffer, orgs: Map<number, string>, file: string): AsnTable<bigint> => {
+  const size = lineCount(buf);
+  const starts = new BigUint64Array(size);
+  const ends = new BigUint64Array(size);
+  const asns = new Uint32Array(size);
   let n = 0;
-  for (const [i, line] of lines.entries()) {
-    if (line === '') continue;
-    const row = splitRow(line);
-    const start = parseIp(row?.[0]);
-    const end = parseIp(row?.[1]);
-    const asn = Number(row?.[2]);
-    if (row === undefined || start?.version !== 6 || end?.version !== 6 || !Number.isInteger(asn))
-      throw new Error(`${file}:${i + 1}: not start,end,asn,org`);
+  eachRow(buf, file, (first, last, as, org, line) => {
+    const start = parseIp(first);
+    const end = parseIp(last);
+    const asn = Number(as);
+    if (start?.version !== 6 || end?.version !== 6 || !Number.isInteger(asn))
+      throw new Error(`${file}:${line}: not start,end,asn,org`);
     starts[n] = start.value >> 64n;
     ends[n] = end.value >> 64n;
     asns[n] = asn;
-    if (!orgs.has(asn)) orgs.set(asn, row[3]);
+    if (!orgs.has(asn)) orgs.set(asn, org());
     n++;
-  }
-  return { starts: starts.subarray(0, n), ends: ends.subarray(0, n), asns: asns.subarray(0, n) };
+  });
+  return { starts: starts.slice(0, n), ends: ends.slice(0, n), asns: asns.slice(0, n) };
 };
 
 /** The last range starting at or before `v`, if it also ends at or after it. */
@@ -185,8 +221,8 @@ export const createFileGeoLookup = (
     };
     db = {
       country: load(files.country, (buf) => new Reader<Response>(buf)),
-      v4: load(files.asnV4, (buf) => readAsnV4(buf.toString('utf8'), orgs, files.asnV4)),
-      v6: load(files.asnV6, (buf) => readAsnV6(buf.toString('utf8'), orgs, files.asnV6)),
+      v4: load(files.asnV4, (buf) => readAsnV4(buf, orgs, files.asnV4)),
+      v6: load(files.asnV6, (buf) => readAsnV6(buf, orgs, files.asnV6)),
       orgs,
     };
     return db;
