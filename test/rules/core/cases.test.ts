@@ -42,6 +42,7 @@ describe('caseEvent', () => {
       kind: 'config-item-change',
       id: 'case-test.item-a bucket',
       account: '111122223333',
+      region: 'us-east-1',
     });
     const complianceEvent = caseEvent(compliance, {
       name: 'non-compliant',
@@ -142,6 +143,24 @@ describe('runCase', () => {
     });
     const broken = run(probe, { name: 'broken', expect: 'match', event: { eventName: 3 } });
     expect(broken.kind === 'fail' && broken.reason).toMatch(/^case event does not parse: /);
+  });
+
+  it('fails a case whose backdated preparation cannot teach the rule, naming why', () => {
+    const prepare = [{ daysBefore: 1, event: stopped }];
+    expect(run(probe, { name: 'teaches nothing', expect: 'no-match', event: stopped, prepare })).toEqual({
+      kind: 'fail',
+      reason: 'case preparation: the rule remembers nothing: a preparation would teach it nothing',
+    });
+    expect(
+      run(remembering, {
+        name: 'too old',
+        expect: 'match',
+        event: stopped,
+        prepare: [{ daysBefore: 0, event: stopped }],
+      }),
+    ).toMatchObject({ kind: 'fail', reason: expect.stringMatching(/^case preparation: prepare\[0\]\.daysBefore/) });
+    // A valid preparation is remembered: the remembering rule matches on what it was taught.
+    expect(run(remembering, { name: 'taught', expect: 'match', event: stopped, prepare })).toEqual({ kind: 'pass' });
   });
 
   it('passes an expected no-match for an event the rule is not selected for', () => {
