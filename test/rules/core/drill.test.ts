@@ -202,15 +202,14 @@ describe('planRule: which rules and cases', () => {
   it('skips a rule whose drill events do not match, naming the case', () => {
     const never = { ...single, id: 'test.never', match: () => false } satisfies Rule;
     expect(skip(never, docs(hit()))).toBe('case "hit": the drill events do not match');
-    const throwing = defineRule({
-      ...base,
+    // A rule object as built elsewhere, without defineRule's guard: its throw must not escape the planner.
+    const throwing = {
+      ...single,
       id: 'test.throwing',
-      severity: 'high',
-      on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
       match: () => {
         throw new Error('boom');
       },
-    });
+    } satisfies Rule;
     expect(skip(throwing, docs(hit()))).toBe('case "hit": the drill events do not match');
   });
 
@@ -248,6 +247,12 @@ describe('planRule: thresholds', () => {
     const end = Date.parse('2026-11-23T09:52:18Z');
     expect(times).toEqual([end - 200_000, end - 100_000, end]);
     expect(p.eventIds).toEqual(['id0', 'id1', 'id2']);
+    // Without a distinct threshold, the case's event is sent as it is.
+    expect(events(p).map((e) => (e.kind === 'cloudtrail' ? e.record.sourceIPAddress : ''))).toEqual([
+      '203.0.113.66',
+      '203.0.113.66',
+      '203.0.113.66',
+    ]);
   });
 
   it('uses the criticality-specific count and window, with the step floored to whole ms', () => {
@@ -339,6 +344,18 @@ describe('planRule: thresholds', () => {
     );
   });
 
+  it('a variation under which only some events match is refused', () => {
+    const firstOnly = defineRule({
+      ...base,
+      id: 'test.first-only',
+      severity: 'high',
+      on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
+      threshold: { count: 2, windowSeconds: 60, groupBy: () => 'g', distinct: (e) => String(e.sourceIPAddress) },
+      match: (e) => e.sourceIPAddress === '198.51.100.1',
+    });
+    expect(skip(firstOnly, docs(hit()))).toBe('case "hit": the drill events do not match');
+  });
+
   it('a variation that stops the events matching is passed over for the next', () => {
     const onlyOneIp = defineRule({
       ...base,
@@ -405,9 +422,12 @@ describe('planRule: sequences', () => {
     const end = Date.parse('2026-11-23T08:59:12Z');
     expect(times).toEqual([end - 120_000, end - 60_000, end]);
     expect(events(p).every((e) => e.drillClaim?.kind === 'signed')).toBe(true);
-    expect(plan(remembering, docs(hit({ event: login(), before: [login()] })), { deployed: true }).bodies).toHaveLength(
-      2,
-    );
+    expect(events(p).map((e) => e.id)).toEqual(p.eventIds);
+    const deployed = plan(remembering, docs(hit({ event: login(), before: [login()] })), { deployed: true });
+    expect(events(deployed).map((e) => e.timeMs)).toEqual([
+      Date.parse('2026-11-25T08:58:12Z'),
+      Date.parse('2026-11-25T08:59:12Z'),
+    ]);
   });
 
   it('before: an earlier payload that is no record is sent unsigned, as it is', () => {
@@ -443,8 +463,12 @@ describe('planRule: sequences', () => {
   });
 
   it('prepare: a preparation the rule cannot take is skipped with its errors', () => {
-    expect(skip(remembering, docs(hit({ event: login(), prepare: [{ daysBefore: 0, event: login() }] })))).toBe(
-      'case "hit": prepare[0].daysBefore must be more than 0 and at most 366 (got 0)',
+    const prepare = [
+      { daysBefore: 0, event: login() },
+      { daysBefore: 1, event: 2 },
+    ];
+    expect(skip(remembering, docs(hit({ event: login(), prepare })))).toBe(
+      'case "hit": prepare[0].daysBefore must be more than 0 and at most 366 (got 0); prepare[1].event is not a CloudTrail record',
     );
   });
 
@@ -528,6 +552,8 @@ describe('drillCaseTable, withTableCases and planDrill', () => {
   it('pairs the rules the table names with its cases, and plans every drilled rule in order', () => {
     const paired = withTableCases([low, single], { 'test.single': [hit()] });
     expect(paired.map(([r, d]) => [r.id, d.cases()])).toEqual([['test.single', [hit()]]]);
+    // Only the cases: the table carries no documentation.
+    expect(paired[0]?.[1]).toMatchObject({ description: '', runbook: [], rationale: '', falsePositives: [] });
     const plans = planDrill(
       [
         [low, docs(hit())],
