@@ -7,6 +7,7 @@ import { basename } from 'node:path';
  * two-core machine stays short and each file keeps its own incremental record (a re-run only tests mutants
  * whose code or tests changed). Not part of `npm test` or CI. Concurrency: MUTATE_CONCURRENCY (default 1).
  * MUTATE_TESTS=glob,glob narrows the tests run (vitest.mutate.config.ts): the score is then a lower bound.
+ * MUTATE_TIMEOUT_MS overrides stryker.config.json's timeoutMS (20 s), for files whose mutants often hang.
  */
 const CORE = 'rules/core';
 const OUT = 'reports/mutation';
@@ -54,6 +55,8 @@ for (const file of files) {
       `reports/incremental/${file}.json`,
       '--concurrency',
       process.env.MUTATE_CONCURRENCY ?? '1',
+      // A mutant that hangs (a loop that never ends) is detected once it times out: a shorter timeout finds it sooner.
+      ...(process.env.MUTATE_TIMEOUT_MS ? ['--timeoutMS', process.env.MUTATE_TIMEOUT_MS] : []),
     ],
     { stdio: 'inherit' },
   );
