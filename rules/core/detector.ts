@@ -114,6 +114,7 @@ export const needsDetector = (catalogue: CatalogueOf<Prejudged>, config: Detecti
   if (e.drillClaim !== undefined) return true;
   for (const candidate of catalogue.candidates(e)) {
     const rule = candidate.alone;
+    // Stryker disable next-line ConditionalExpression: equivalent, without it rule.match throws below and the catch returns true too
     if (rule === undefined) return true;
     try {
       if (rule.match(e, contextFor(config, e, rule.resources(e)))) return true;

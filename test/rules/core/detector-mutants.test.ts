@@ -3,8 +3,8 @@ import type { CloudTrailRecord } from '../../../rules/core/cloudtrail.ts';
 import { DEFAULT_DETECTION_CONFIG } from '../../../rules/core/config.ts';
 import { defineRule } from '../../../rules/core/define-rule.ts';
 import type { DetectorDeps } from '../../../rules/core/detector.ts';
-import { actsOn, createDetector, namespaceOf } from '../../../rules/core/detector.ts';
-import { buildCatalogue } from '../../../rules/core/engine.ts';
+import { actsOn, createDetector, namespaceOf, needsDetector, prejudgedOf } from '../../../rules/core/detector.ts';
+import { buildCatalogue, catalogueOf } from '../../../rules/core/engine.ts';
 import { fromRecord } from '../../../rules/core/events.ts';
 import type { Finding } from '../../../rules/core/finding.ts';
 import { createMemoryCounterStore, createMemoryLedger } from '../../../rules/core/memory.ts';
@@ -282,10 +282,20 @@ describe('correlation and delivery', () => {
         await sink.deliver(f, n);
       },
     };
-    const detector = detectorOf({ catalogue: buildCatalogue([stopLogging]), sink: flaky });
+    const inner = createMemoryLedger();
+    const released: string[] = [];
+    const ledger: FindingLedger = {
+      ...inner,
+      release: async (f, k) => {
+        released.push(f.ruleId);
+        await inner.release(f, k);
+      },
+    };
+    const detector = detectorOf({ catalogue: buildCatalogue([stopLogging]), sink: flaky, ledger });
     const e = stop();
     const first = await detector.process([e]);
     expect(first.failures).toEqual([expect.objectContaining({ stage: 'sink', error: 'topic down' })]);
+    expect(released).toEqual(['test.stop-logging']);
     down = false;
     const retry = await detector.process([e]);
     expect(retry.delivered.map((f) => f.ruleId)).toEqual(['test.stop-logging']);
@@ -420,5 +430,57 @@ describe('distinct thresholds and finding ids', () => {
     const out = await detector.process(users);
     expect(out.delivered).toHaveLength(2);
     expect(new Set(out.delivered.map((f) => f.id)).size).toBe(2);
+  });
+});
+
+describe('more edges', () => {
+  const remembers = defineRule({
+    ...base,
+    id: 'test.remembers',
+    title: 'Remembers',
+    severity: 'low',
+    on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
+    match: () => false,
+    history: { key: () => 'k', remember: () => 'seen', retainSeconds: 86_400 },
+  });
+
+  it('needsDetector keeps an event for a rule with memory, even when no rule judged alone matches', () => {
+    const e = stop({ errorCode: 'AccessDenied' });
+    expect(needsDetector(catalogueOf(prejudgedOf([stopLogging])), DEFAULT_DETECTION_CONFIG, e)).toBe(false);
+    expect(needsDetector(catalogueOf(prejudgedOf([remembers, stopLogging])), DEFAULT_DETECTION_CONFIG, e)).toBe(true);
+  });
+
+  it('the anonymiser list is not loaded for a batch no rule reading it is a candidate for', async () => {
+    let loads = 0;
+    const detector = detectorOf({
+      catalogue: buildCatalogue([stopLogging]),
+      intel: {
+        anonymisers: {
+          source: 'test-list',
+          load: async () => {
+            loads++;
+            throw new Error('should not load');
+          },
+        },
+      },
+    });
+    const out = await detector.process([stop()]);
+    expect(loads).toBe(0);
+    expect(out.failures).toEqual([]);
+  });
+
+  it('a fold the sink cannot archive fails at the sink stage', async () => {
+    const { sink } = recordingSink({
+      fold: async () => {
+        throw new Error('bucket refused');
+      },
+    });
+    const ledger: FindingLedger = {
+      admit: async (finding) => ({ kind: 'fold', finding }),
+      delivered: async () => {},
+      release: async () => {},
+    };
+    const out = await detectorOf({ catalogue: buildCatalogue([stopLogging]), sink, ledger }).process([stop()]);
+    expect(out.failures).toEqual([expect.objectContaining({ stage: 'sink', error: 'bucket refused' })]);
   });
 });
