@@ -292,62 +292,58 @@ export const planRule = (rule: Rule, docs: RuleDocs, options: PlanOptions): Dril
   }
   const reasons: string[] = [];
   for (const { c, config, criticality } of usable) {
-    if (c.prepare !== undefined) {
-      // Backdated preparation: the records that build the memory, days before the case's event, then the event.
-      // All are signed drills, so the handler remembers them under the drill namespace only.
-      const problems = prepareErrors(rule, c.prepare);
-      if (problems.length > 0) {
-        reasons.push(`case "${c.name}": ${problems.join('; ')}`);
-        continue;
+    const end = endTimeFor(c, options.nowMs, options.deployed === true ? DAY_MS : WEEK_MS);
+    const planOf = (
+      envelopes: readonly Record<string, unknown>[],
+      eventIds: string[],
+      sequence: boolean,
+    ): DrillPlan => ({
+      kind: 'plan',
+      rule,
+      caseName: c.name,
+      criticality,
+      severity: severityAt(rule, criticality),
+      config,
+      bodies: signAll(envelopes, options),
+      eventIds,
+      ...(sequence ? { sequence: true } : {}),
+    });
+    if (c.prepare !== undefined || c.before !== undefined) {
+      // A sequence: the events that build the history, then the case's event, which must be one the rule selects.
+      // `prepare` is backdated days before it (signed drills, remembered under the drill namespace only); `before`
+      // runs a minute apart up to it.
+      let timed: { readonly payload: unknown; readonly id: string; readonly timeMs: number }[];
+      if (c.prepare !== undefined) {
+        const problems = prepareErrors(rule, c.prepare);
+        if (problems.length > 0) {
+          reasons.push(`case "${c.name}": ${problems.join('; ')}`);
+          continue;
+        }
+        timed = preparedRecords(c.prepare, end, () => newId()).map((p) => ({
+          payload: p.record,
+          id: String(p.record.eventID),
+          timeMs: p.timeMs,
+        }));
+        timed.push({ payload: c.event, id: newId(), timeMs: end });
+      } else {
+        const payloads = [...(c.before ?? []), c.event];
+        timed = payloads.map((payload, i) => ({
+          payload,
+          id: newId(),
+          timeMs: end - (payloads.length - 1 - i) * 60_000,
+        }));
       }
-      const end = endTimeFor(c, options.nowMs, options.deployed === true ? DAY_MS : WEEK_MS);
-      const prepared = preparedRecords(c.prepare, end, () => newId());
-      const lastId = newId();
-      const envelopes = [
-        ...prepared.map((p) => envelopeFor(rule, p.record, String(p.record.eventID), p.timeMs)),
-        envelopeFor(rule, c.event, lastId, end),
-      ];
+      const envelopes = timed.map((t) => envelopeFor(rule, t.payload, t.id, t.timeMs));
       const last = parse(envelopes[envelopes.length - 1] ?? {});
       if (last === undefined || !isSequenceMatch(rule, config, last)) {
         reasons.push(`case "${c.name}": the drill's last event is not one the rule selects`);
         continue;
       }
-      return {
-        kind: 'plan',
-        rule,
-        caseName: c.name,
-        criticality,
-        severity: severityAt(rule, criticality),
-        config,
-        bodies: signAll(envelopes, options),
-        eventIds: [...prepared.map((p) => String(p.record.eventID)), lastId],
-        sequence: true,
-      };
-    }
-    if (c.before !== undefined) {
-      // A sequence: the events that build the history, a minute apart, then the case's event, which must match.
-      const end = endTimeFor(c, options.nowMs, options.deployed === true ? DAY_MS : WEEK_MS);
-      const payloads = [...c.before, c.event];
-      const ids = payloads.map(() => newId());
-      const envelopes = payloads.map((p, i) =>
-        envelopeFor(rule, p, ids[i] ?? newId(), end - (payloads.length - 1 - i) * 60_000),
+      return planOf(
+        envelopes,
+        timed.map((t) => t.id),
+        true,
       );
-      const last = parse(envelopes[envelopes.length - 1] ?? {});
-      if (last === undefined || !isSequenceMatch(rule, config, last)) {
-        reasons.push(`case "${c.name}": the drill's last event is not one the rule selects`);
-        continue;
-      }
-      return {
-        kind: 'plan',
-        rule,
-        caseName: c.name,
-        criticality,
-        severity: severityAt(rule, criticality),
-        config,
-        bodies: signAll(envelopes, options),
-        eventIds: ids,
-        sequence: true,
-      };
     }
     const spec = rule.threshold ? (rule.threshold.byCriticality?.[criticality] ?? rule.threshold) : undefined;
     const count = spec?.count ?? 1;
@@ -355,7 +351,7 @@ export const planRule = (rule: Rule, docs: RuleDocs, options: PlanOptions): Dril
     // Spread inside the window: the first and last event are (count - 1) steps apart, less than windowMs.
     // Stryker disable next-line ConditionalExpression,EqualityOperator: with one event the step is multiplied by 0
     const step = count > 1 ? Math.max(1, Math.floor(windowMs / count)) : 0;
-    const start = endTimeFor(c, options.nowMs, options.deployed === true ? DAY_MS : WEEK_MS) - step * (count - 1);
+    const start = end - step * (count - 1);
     const variants =
       rule.threshold?.distinct !== undefined && count > 1 && isCloudTrailSelector(rule.on)
         ? [...VARIATIONS, ...parameterVariations(c.event)]
@@ -382,16 +378,7 @@ export const planRule = (rule: Rule, docs: RuleDocs, options: PlanOptions): Dril
           continue;
         }
       }
-      done = {
-        kind: 'plan',
-        rule,
-        caseName: c.name,
-        criticality,
-        severity: severityAt(rule, criticality),
-        config,
-        bodies: signAll(envelopes, options),
-        eventIds: ids,
-      };
+      done = planOf(envelopes, ids, false);
       break;
     }
     if (done) return done;
