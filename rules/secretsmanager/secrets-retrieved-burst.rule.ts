@@ -1,12 +1,27 @@
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, actorArn, isServiceInvoked, isSuccess, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import { firstReadHistory, isFirstRead } from '../core/first-reads.ts';
+import type { HistoryView } from '../core/history.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
 import { byAwsService, denied } from '../fixtures/overrides.ts';
 
 const byActor = (e: CloudTrailRecord): string => `${accountOf(e)}|${actorArn(e)}`;
-const secretOf = (e: CloudTrailRecord): string => stringParam(e.requestParameters, 'secretId') ?? 'unknown-secret';
+/** The secret the call named; undefined when CloudTrail did not record it. */
+const secretIdOf = (e: CloudTrailRecord): string | undefined => stringParam(e.requestParameters, 'secretId');
+
+/** An unrecorded secret id counts as one more secret each time: unknown is the dangerous case. */
+const secretOf = (e: CloudTrailRecord): string => secretIdOf(e) ?? `unrecorded:${e.eventID ?? ''}`;
+
+/** What the identity read before (a function, so the Lambda bundle drops it with the cases). */
+const readBefore = (values: readonly string[]): HistoryView => {
+  const at = Date.parse('2026-11-02T16:30:11Z');
+  return {
+    first: at - 20 * 86_400_000,
+    sightings: values.map((v, i) => ({ id: `r${i}`, v, t: at - 86_400_000, last: at - 3_600_000 })),
+  };
+};
 
 export const rule = defineRule({
   id: 'secretsmanager.secrets-retrieved-burst',
@@ -16,7 +31,9 @@ export const rule = defineRule({
   controls: ['A.8.3', 'A.8.5'],
   mitre: ['T1555.006', 'T1552'],
   on: { source: 'secretsmanager', eventNames: ['GetSecretValue'] },
-  match: (e) => isSuccess(e) && !isServiceInvoked(e),
+  // Only secrets this identity never read before count: an application re-reading its own secrets costs nothing.
+  history: firstReadHistory(secretIdOf),
+  match: (e, ctx) => isSuccess(e) && !isServiceInvoked(e) && isFirstRead(secretIdOf(e), ctx.history),
   threshold: {
     count: 10,
     windowSeconds: 600,
@@ -38,8 +55,10 @@ export const docs: RuleDocs = {
     'Review what the stolen values unlock (databases, third-party APIs) for use since first-seen.',
   ],
   rationale:
-    'Applications read the same few secrets again and again; distinct secrets are counted, so restarts and ' +
-    'caches do not add up. 10 different secrets in 10 minutes by one identity (a role session on its own) is a ' +
+    'Applications read the same few secrets again and again: only secrets the identity (the role behind a ' +
+    'session, else the user) did not read in the last 100 days count, and distinct ones, so restarts, caches and ' +
+    'new instances of an application add nothing (and cost no DynamoDB write). A dump reads what the identity ' +
+    'never needed. 10 different new secrets in 10 minutes by one identity (a role session on its own) is a ' +
     'dump: 5 on high-criticality assets, 20 in 15 minutes on low. Secrets read by AWS services for ' +
     'themselves (RDS, Lambda extensions through a service principal) are excluded. Medium, high on ' +
     'high-criticality assets (an application reading many secrets at start-up looks the same, hence not high by default).',
@@ -48,6 +67,21 @@ export const docs: RuleDocs = {
   ],
   cases: () => [
     { name: 'a secret value read', expect: 'match', event: fixture('secretsmanager/GetSecretValue') },
+    {
+      name: 'a secret new to a role that reads others',
+      expect: 'match',
+      event: fixture('secretsmanager/GetSecretValue'),
+      history: readBefore([
+        'prod/orders/api-key',
+        'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/payments/stripe-key-Q9w8E7',
+      ]),
+    },
+    {
+      name: 'a secret this role read last week (an application re-reading its own secret)',
+      expect: 'no-match',
+      event: fixture('secretsmanager/GetSecretValue'),
+      history: readBefore(['arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/payments/db-password-a1B2c3']),
+    },
     {
       name: 'refused (counted by the access-denied rules instead)',
       expect: 'no-match',

@@ -2,6 +2,8 @@ import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, actorArn, isServiceInvoked, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { flagParam } from '../core/destruction.ts';
+import { firstReadHistory, isFirstRead } from '../core/first-reads.ts';
+import type { HistoryView } from '../core/history.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
 import { byAwsService, denied } from '../fixtures/overrides.ts';
@@ -12,12 +14,27 @@ const byActor = (e: CloudTrailRecord): string => `${accountOf(e)}|${actorArn(e)}
  * What one request asked for, as one value: a parameter, a sorted set of parameters, or a path. Distinct
  * requests are counted, so an application re-reading its own configuration adds nothing.
  */
-const requested = (e: CloudTrailRecord): string => {
+const requestOf = (e: CloudTrailRecord): string | undefined => {
   const names = param(e.requestParameters, 'names');
   if (Array.isArray(names)) return `names:${names.map(String).sort().join(',')}`;
   const path = stringParam(e.requestParameters, 'path');
   if (path !== undefined) return `path:${path}|${String(flagParam(e.requestParameters, 'recursive') ?? false)}`;
-  return `name:${stringParam(e.requestParameters, 'name') ?? '?'}`;
+  const name = stringParam(e.requestParameters, 'name');
+  return name === undefined ? undefined : `name:${name}`;
+};
+
+/** An unrecorded request counts as one more each time: unknown is the dangerous case. */
+const requested = (e: CloudTrailRecord): string => requestOf(e) ?? `unrecorded:${e.eventID ?? ''}`;
+
+const isDecrypting = (e: CloudTrailRecord): boolean => flagParam(e.requestParameters, 'withDecryption') === true;
+
+/** What the identity requested before (a function, so the Lambda bundle drops it with the cases). */
+const requestedBefore = (values: readonly string[]): HistoryView => {
+  const at = Date.parse('2026-11-02T16:26:57Z');
+  return {
+    first: at - 20 * 86_400_000,
+    sightings: values.map((v, i) => ({ id: `r${i}`, v, t: at - 86_400_000, last: at - 3_600_000 })),
+  };
 };
 
 export const rule = defineRule({
@@ -28,7 +45,9 @@ export const rule = defineRule({
   controls: ['A.8.3', 'A.8.5'],
   mitre: ['T1552', 'T1555.006'],
   on: { source: 'ssm', eventNames: ['GetParameter', 'GetParameters', 'GetParametersByPath'] },
-  match: (e) => isSuccess(e) && !isServiceInvoked(e) && flagParam(e.requestParameters, 'withDecryption') === true,
+  // Only requests this identity never made before count: an application re-reading its configuration costs nothing.
+  history: firstReadHistory((e) => (isDecrypting(e) ? requestOf(e) : undefined)),
+  match: (e, ctx) => isSuccess(e) && !isServiceInvoked(e) && isDecrypting(e) && isFirstRead(requestOf(e), ctx.history),
   threshold: {
     count: 3,
     windowSeconds: 600,
@@ -51,7 +70,9 @@ export const docs: RuleDocs = {
     'Restrict ssm:GetParameter* and kms:Decrypt on the parameter key to the roles that need each path.',
   ],
   rationale:
-    'Each distinct request (a parameter, a set of up to 10, or a path) counts once: 3 different decrypting ' +
+    'Only requests the identity (the role behind a session, else the user) did not make in the last 100 days ' +
+    'count, so an application loading its configuration at every start adds nothing (and costs no DynamoDB ' +
+    'write). Each distinct request (a parameter, a set of up to 10, or a path) counts once: 3 different decrypting ' +
     'requests in 10 minutes by one identity (2 on high-criticality assets, 5 in 15 minutes on low). An ' +
     'application reading the same configuration at every start counts once. Plain String reads are not ' +
     'counted. Medium, high on high-criticality assets.',
@@ -68,6 +89,24 @@ export const docs: RuleDocs = {
         eventName: 'GetParametersByPath',
         requestParameters: { names: undefined, path: '/prod/', recursive: true, withDecryption: true },
       }),
+    },
+    {
+      name: 'a path this role never read',
+      expect: 'match',
+      event: fixture('ssm/GetParameters-decrypted', {
+        eventName: 'GetParametersByPath',
+        requestParameters: { names: undefined, path: '/prod/', recursive: true, withDecryption: true },
+      }),
+      history: requestedBefore(['path:/prod/payments/|false']),
+    },
+    {
+      name: 'the same request this role made yesterday (an application loading its configuration)',
+      expect: 'no-match',
+      event: fixture('ssm/GetParameters-decrypted', {
+        eventName: 'GetParametersByPath',
+        requestParameters: { names: undefined, path: '/prod/', recursive: true, withDecryption: true },
+      }),
+      history: requestedBefore(['path:/prod/|true']),
     },
     {
       name: 'without decryption',

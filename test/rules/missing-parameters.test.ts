@@ -36,8 +36,6 @@ const NEVER_NEEDS_PARAMETERS: Readonly<Record<string, string>> = {
   'iam.user-created': 'judged on who created the user and how (approved process); the new user comes from the response',
   'ec2.unapproved-region': 'judged on the region the call ran in, whatever it asked for',
   'ec2.serial-console-enabled': 'the call takes no parameters: the event name is the whole change',
-  'secretsmanager.secrets-retrieved-burst':
-    'every successful read is counted; the secret id only tells secrets apart (an unrecorded one counts as one more)',
   'kms.opened-key-disabled':
     'judged on the key named in resources and what was remembered about it; disabling an opened key is dangerous at any window',
 };
