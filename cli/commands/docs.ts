@@ -3,6 +3,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { drillCaseTable } from '../../rules/core/drill.ts';
 import { observationRules } from '../../rules/core/observation-rules.ts';
+import { pipelineChecks } from '../../rules/core/pipeline-checks.ts';
 import type { Rule, RuleDocs } from '../../rules/core/types.ts';
 import { parseOptions } from '../args.ts';
 import type { RuleDocEntry } from '../format/rules-markdown.ts';
@@ -73,8 +74,12 @@ export const docsCommand = async (
     {
       name: out,
       path,
-      // The registered catalogue's page also lists the rules over observations (trail integrity).
-      text: renderRulesMarkdown(catalogue, entries === undefined ? observationRules() : []),
+      // The registered catalogue's page also lists the rules over observations and the pipeline's own findings.
+      text: renderRulesMarkdown(
+        catalogue,
+        entries === undefined ? observationRules() : [],
+        entries === undefined ? pipelineChecks() : [],
+      ),
     },
     ...(full !== undefined
       ? [

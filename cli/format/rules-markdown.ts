@@ -1,5 +1,6 @@
+import type { PipelineCheckGroup } from '../../rules/core/pipeline-checks.ts';
 import type { ObservationRule } from '../../rules/core/trail-integrity.ts';
-import type { Rule, RuleDocs } from '../../rules/core/types.ts';
+import type { CheckMeta, Rule, RuleDocs } from '../../rules/core/types.ts';
 import { CONTROLS, CRITICALITIES } from '../../rules/core/types.ts';
 import { describeOn, describeThreshold } from '../commands/rules.ts';
 
@@ -84,22 +85,47 @@ const observationSection = (rule: ObservationRule): string[] => [
   '',
 ];
 
+/** A pipeline check as the page lists it: [id, what it says, its group]. */
+export type PipelineCheckEntry = readonly [string, CheckMeta, PipelineCheckGroup];
+
+const pipelineCheckSection = ([id, check, group]: PipelineCheckEntry): string[] => [
+  `### ${id}`,
+  '',
+  `**${markdownText(check.title)}**`,
+  '',
+  `What it detects: ${markdownText(check.description)}`,
+  '',
+  `- Raised by: ${markdownText(group.raisedBy)}`,
+  `- Severity: ${check.severity} at every asset criticality`,
+  `- Controls: ${check.controls.map(controlName).join('; ')}`,
+  `- MITRE ATT&CK: ${check.mitre.length === 0 ? 'none' : check.mitre.join(', ')}`,
+  `- Review: ${DEFAULT_REVIEW}`,
+  '',
+  'Runbook:',
+  '',
+  ...check.runbook.map((step, i) => `${i + 1}. ${markdownText(step)}`),
+  '',
+];
+
 /** `docs/RULES.md`: deterministic (registry order, no timestamps), so a stale copy is a plain diff. */
 export const renderRulesMarkdown = (
   entries: readonly RuleDocEntry[],
   observed: readonly ObservationRule[] = [],
+  checks: readonly PipelineCheckEntry[] = [],
 ): string => {
   const toc = Object.keys(CONTROLS).flatMap((control) => {
     const rules = entries.filter(([rule]) => (rule.controls as readonly string[]).includes(control));
     const more = observed.filter((rule) => (rule.controls as readonly string[]).includes(control));
+    const own = checks
+      .filter(([, check]) => (check.controls as readonly string[]).includes(control))
+      .map(([id, check]) => ({ id, title: check.title }));
+    const listed = [...rules.map(([rule]) => rule), ...more, ...own];
     return [
       `### ${controlName(control)}`,
       '',
-      ...(rules.length + more.length === 0
+      ...(listed.length === 0
         ? ['No rule yet (see `trailwarden coverage`).']
-        : [...rules.map(([rule]) => rule), ...more].map(
-            (rule) => `- [${rule.id}](#${anchorOf(rule.id)}) — ${markdownText(rule.title)}`,
-          )),
+        : listed.map((rule) => `- [${rule.id}](#${anchorOf(rule.id)}) — ${markdownText(rule.title)}`)),
       '',
     ];
   });
@@ -111,7 +137,7 @@ export const renderRulesMarkdown = (
     'This file is generated from the rule definitions and their docs (`rules/**/*.rule.ts`). Never hand-edit it:',
     'change the rule, then regenerate with `npm run docs`. `npm test` fails when it is out of date.',
     '',
-    `${entries.length} rule${entries.length === 1 ? '' : 's'}${observed.length === 0 ? '' : ` over events, ${observed.length} over observations`}. Severity is the severity at medium asset criticality;`,
+    `${entries.length} rule${entries.length === 1 ? '' : 's'}${observed.length === 0 ? '' : ` over events, ${observed.length} over observations`}${checks.length === 0 ? '' : `, and ${checks.length} findings Trailwarden raises about itself`}. Severity is the severity at medium asset criticality;`,
     'thresholds read "count in window". Every rule is reviewed quarterly unless it says otherwise.',
     '',
     '## Contents by Annex A control',
@@ -129,6 +155,18 @@ export const renderRulesMarkdown = (
           '(CloudTrail log-file integrity validation, the live IAM state), and take the same ledger, SNS and evidence path.',
           '',
           ...observed.flatMap(observationSection),
+        ]),
+    ...(checks.length === 0
+      ? []
+      : [
+          '## Findings about Trailwarden itself',
+          '',
+          'These findings come from no rule file: Trailwarden raises them about its own pipeline (is it hearing',
+          'every account, is an event lying about itself, were the alerts shown to fire). They page, archive and',
+          'fold into incidents like every other finding; their text lives in the registries under `rules/core/`',
+          '(`health.ts`, `integrity.ts`, `drill-run.ts`, listed in `pipeline-checks.ts`).',
+          '',
+          ...checks.flatMap(pipelineCheckSection),
         ]),
   ];
   return `${lines.join('\n').trimEnd()}\n`;

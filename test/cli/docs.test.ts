@@ -7,6 +7,7 @@ import type { RuleDocEntry } from '../../cli/format/rules-markdown.ts';
 import { markdownText, renderRulesMarkdown } from '../../cli/format/rules-markdown.ts';
 import { defineRule } from '../../rules/core/define-rule.ts';
 import { observationRules } from '../../rules/core/observation-rules.ts';
+import { pipelineChecks } from '../../rules/core/pipeline-checks.ts';
 import type { CloudTrailSelector } from '../../rules/core/types.ts';
 import { withDocs } from '../../rules/docs.ts';
 import { RULES } from '../../rules/index.ts';
@@ -56,7 +57,7 @@ const FAKE: readonly RuleDocEntry[] = [
 describe('trailwarden docs', () => {
   it('the committed docs/RULES.md is what the catalogue generates (run `npm run docs` when this fails)', async () => {
     const committed = readFileSync(join(root, 'docs/RULES.md'), 'utf8');
-    expect(committed).toBe(renderRulesMarkdown(await withDocs(RULES), observationRules()));
+    expect(committed).toBe(renderRulesMarkdown(await withDocs(RULES), observationRules(), pipelineChecks()));
     expect(committed).toContain('### cloudtrail.log-file-deleted');
     const { code, stdout } = await runCli(['docs', '--check'], { cwd: root });
     expect(code).toBe(0);
