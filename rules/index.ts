@@ -26,12 +26,14 @@ import { rule as dynamodbEncryptedWithOutsideKey } from './dynamodb/encrypted-wi
 import { rule as dynamodbResourcePolicyOpened } from './dynamodb/resource-policy-opened.rule.ts';
 import { rule as dynamodbTableDeleted } from './dynamodb/table-deleted.rule.ts';
 import { rule as dynamodbTrailwardenTableTampered } from './dynamodb/trailwarden-table-tampered.rule.ts';
+import { rule as ec2ComputeAbuseRefused } from './ec2/compute-abuse-refused.rule.ts';
 import { rule as ec2EbsDefaultEncryptionDisabled } from './ec2/ebs-default-encryption-disabled.rule.ts';
 import { rule as ec2EncryptedWithOutsideKey } from './ec2/encrypted-with-outside-key.rule.ts';
 import { rule as ec2FlowLogsDeleted } from './ec2/flow-logs-deleted.rule.ts';
 import { rule as ec2GatewayChanged } from './ec2/gateway-changed.rule.ts';
 import { rule as ec2ImageShared } from './ec2/image-shared.rule.ts';
 import { rule as ec2IngressOpenToInternet } from './ec2/ingress-open-to-internet.rule.ts';
+import { rule as ec2KeyPairOutsideProcess } from './ec2/key-pair-outside-process.rule.ts';
 import { rule as ec2LaunchTemplateUnapprovedImage } from './ec2/launch-template-unapproved-image.rule.ts';
 import { rule as ec2NetworkAclChanged } from './ec2/network-acl-changed.rule.ts';
 import { rule as ec2NetworkAclOpenToInternet } from './ec2/network-acl-open-to-internet.rule.ts';
@@ -42,8 +44,10 @@ import { rule as ec2SecurityGroupChanged } from './ec2/security-group-changed.ru
 import { rule as ec2SerialConsoleEnabled } from './ec2/serial-console-enabled.rule.ts';
 import { rule as ec2SnapshotShared } from './ec2/snapshot-shared.rule.ts';
 import { rule as ec2StorageDeletedBurst } from './ec2/storage-deleted-burst.rule.ts';
+import { rule as ec2SuspiciousKeyPair } from './ec2/suspicious-key-pair.rule.ts';
 import { rule as ec2UnapprovedImageLaunched } from './ec2/unapproved-image-launched.rule.ts';
 import { rule as ec2UnapprovedRegion } from './ec2/unapproved-region.rule.ts';
+import { rule as ec2UnusualInstanceTypeLaunched } from './ec2/unusual-instance-type-launched.rule.ts';
 import { rule as ec2UserDataModified } from './ec2/user-data-modified.rule.ts';
 import { rule as ec2UserDataReadBurst } from './ec2/user-data-read-burst.rule.ts';
 import { rule as ec2VpcChanged } from './ec2/vpc-changed.rule.ts';
@@ -129,6 +133,7 @@ import { rule as signinAnonymiser } from './signin/anonymiser.rule.ts';
 import { rule as signinConcurrentSessions } from './signin/concurrent-sessions.rule.ts';
 import { rule as signinConsoleLoginFailures } from './signin/console-login-failures.rule.ts';
 import { rule as signinConsoleLoginWithoutMfa } from './signin/console-login-without-mfa.rule.ts';
+import { rule as signinConsoleSessionFromKeys } from './signin/console-session-from-keys.rule.ts';
 import { rule as signinMfaFailed } from './signin/mfa-failed.rule.ts';
 import { rule as signinNewCountry } from './signin/new-country.rule.ts';
 import { rule as signinNewNetwork } from './signin/new-network.rule.ts';
@@ -163,6 +168,7 @@ export const RULES: readonly Rule[] = [
   signinConcurrentSessions,
   signinConsoleLoginFailures,
   signinConsoleLoginWithoutMfa,
+  signinConsoleSessionFromKeys,
   signinMfaFailed,
   signinNewSource,
   signinNewCountry,
@@ -172,6 +178,8 @@ export const RULES: readonly Rule[] = [
   signinPasswordSpraying,
   signinSuccessAfterFailures,
   ssoIdentitySourceChanged,
+  ec2KeyPairOutsideProcess,
+  ec2SuspiciousKeyPair,
   // A.8.2 privileged access
   ssmSessionsStartedBurst,
   ec2InstanceConnectSshKeyPushed,
@@ -252,6 +260,8 @@ export const RULES: readonly Rule[] = [
   sesIdentityPolicyOpened,
   snsTopicPolicyOpened,
   sqsQueuePolicyOpened,
+  ec2ComputeAbuseRefused,
+  ec2UnusualInstanceTypeLaunched,
   // A.8.9 configuration
   ec2SerialConsoleEnabled,
   ec2UserDataModified,

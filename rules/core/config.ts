@@ -37,6 +37,11 @@ export interface DetectionConfig {
   /** Approved software (A.8.19): images instances may run, accounts whose Lambda layers functions may use. */
   readonly software?: SoftwareConfig;
   /**
+   * Compute abuse: which instance types are unusual (launches of them are findings, refused ones too) and which
+   * key pair names are known-bad. Absent = the default watch list (GPU, accelerator, memory-giant and largest sizes).
+   */
+  readonly compute?: ComputeConfig;
+  /**
    * IAM users that are service identities, by user-name glob (`svc-*`, `*-ci`): they must never sign in to the
    * console, and their long-lived keys are watched for new networks. Absent = no user is known to be a service.
    */
@@ -81,6 +86,23 @@ export interface SoftwareConfig {
    */
   readonly approvedLayerAccounts: readonly string[];
 }
+
+/**
+ * Instance types and key pair names (rules/core/compute.ts). A team that runs GPUs for a living lists its accounts
+ * (`approvedAccounts`) or the exact types it uses (`approvedInstanceTypes`); everywhere else a GPU launch is a finding.
+ */
+export interface ComputeConfig {
+  /** Globs on instance type names (`p*`, `*.48xlarge`) that are unusual; replaces `DEFAULT_WATCHED_INSTANCE_TYPES`. */
+  readonly watchedInstanceTypes?: readonly string[];
+  /** Globs of watched types that are approved in every account (`g4dn.xlarge` for the render farm). */
+  readonly approvedInstanceTypes?: readonly string[];
+  /** Accounts where any instance type is approved (the ML training accounts). */
+  readonly approvedAccounts?: readonly string[];
+  /** Key pair names to treat as known-bad, besides `KNOWN_BAD_KEY_PAIR_NAMES` (threat intelligence). */
+  readonly suspiciousKeyPairNames?: readonly string[];
+}
+
+const COMPUTE_KEYS = ['watchedInstanceTypes', 'approvedInstanceTypes', 'approvedAccounts', 'suspiciousKeyPairNames'];
 
 export const incidentConfigOf = (config: DetectionConfig): IncidentConfig =>
   config.incidents ?? DEFAULT_INCIDENT_CONFIG;
@@ -209,6 +231,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
         'clockSkewMinutes',
         'incidents',
         'software',
+        'compute',
         'serviceUsers',
         'temporaryAccess',
         'anonymisers',
@@ -355,6 +378,33 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
       ),
     };
   }
+  let compute: ComputeConfig | undefined;
+  const computeInput = input.compute;
+  if (computeInput !== undefined && !isRecord(computeInput)) {
+    at('compute', `must be {${COMPUTE_KEYS.map((k) => `${k}?`).join(', ')}}`);
+  } else if (computeInput !== undefined) {
+    for (const key of Object.keys(computeInput)) {
+      if (!COMPUTE_KEYS.includes(key)) at(`compute.${key}`, 'unknown key');
+    }
+    // Instance type names are lower case (p5.48xlarge); a lone `*` would watch, or approve, every launch.
+    const typeGlob = (s: string) =>
+      /^\*+$/.test(s)
+        ? 'matches every instance type; name families or sizes (p*, *.48xlarge)'
+        : s !== s.toLowerCase()
+          ? 'must be lower case, as instance type names are'
+          : undefined;
+    const watched = computeInput.watchedInstanceTypes;
+    compute = {
+      ...(watched === undefined
+        ? {}
+        : { watchedInstanceTypes: strings(watched, 'compute.watchedInstanceTypes', typeGlob) }),
+      approvedInstanceTypes: strings(computeInput.approvedInstanceTypes, 'compute.approvedInstanceTypes', typeGlob),
+      approvedAccounts: strings(computeInput.approvedAccounts, 'compute.approvedAccounts', (s) =>
+        ACCOUNT_ID.test(s) ? undefined : 'is not a 12-digit account id',
+      ),
+      suspiciousKeyPairNames: strings(computeInput.suspiciousKeyPairNames, 'compute.suspiciousKeyPairNames'),
+    };
+  }
   // A lone `*` would call every IAM user a service identity and page on every console sign-in.
   const serviceUsers = strings(input.serviceUsers, 'serviceUsers', (s) =>
     /^\*+$/.test(s) ? 'matches every user; name the service users (e.g. svc-*)' : undefined,
@@ -378,6 +428,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
           ...(typeof skew === 'number' ? { clockSkewMinutes: skew } : {}),
           ...(incidents ? { incidents } : {}),
           ...(software ? { software } : {}),
+          ...(compute ? { compute } : {}),
           ...(serviceUsers.length > 0 ? { serviceUsers } : {}),
           ...(temporaryAccess.length > 0 ? { temporaryAccess } : {}),
           ...(anonymisers ? { anonymisers } : {}),

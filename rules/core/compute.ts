@@ -1,0 +1,87 @@
+import type { CloudTrailRecord, JsonValue } from './cloudtrail.ts';
+import { accountOf, isJsonObject, param, stringParam } from './cloudtrail.ts';
+import type { DetectionConfig } from './config.ts';
+import { globToRegExp } from './glob.ts';
+
+/**
+ * Compute abuse (A.5.23, A.8.16): unusual instance types launched (cryptomining, stolen-GPU LLM hosting) and key
+ * pairs planted for later access. Pure: no SDK, no clock.
+ */
+
+/**
+ * Instance types that are unusual in most accounts and expensive in all: GPU and accelerator families (p, g, inf,
+ * trn, dl, f, vt), memory giants (x1, x2, u-, u7) and the largest sizes of any family, which CPU miners pick. Globs on
+ * the full type name; `compute.watchedInstanceTypes` replaces the list.
+ */
+export const DEFAULT_WATCHED_INSTANCE_TYPES: readonly string[] = [
+  'p*',
+  'g*',
+  'inf*',
+  'trn*',
+  'dl*',
+  'f1.*',
+  'f2.*',
+  'vt1.*',
+  'x1.*',
+  'x1e.*',
+  'x2*',
+  'u-*',
+  'u7*',
+  '*.24xlarge',
+  '*.32xlarge',
+  '*.48xlarge',
+  '*.metal-48xl',
+];
+
+/**
+ * Key pair names observed reused across unrelated compromised AWS accounts (Datadog Security Labs, "Following
+ * attackers' trail in AWS", 2025; Stratus Red Team ec2-create-suspicious-keypair). `compute.suspiciousKeyPairNames`
+ * adds to them.
+ */
+export const KNOWN_BAD_KEY_PAIR_NAMES: readonly string[] = ['xg1', 'temp_key_pair'];
+
+const items = (v: JsonValue | undefined): JsonValue[] =>
+  Array.isArray(v) ? v : isJsonObject(v) && Array.isArray(v.items) ? v.items : [];
+
+/**
+ * The instance types a RunInstances call asked for or got: the request's `instanceType`, and each launched
+ * instance's in the response (a launch from a launch template names no type in the request).
+ */
+export const launchedInstanceTypes = (e: CloudTrailRecord): string[] => {
+  const asked = stringParam(e.requestParameters, 'instanceType');
+  const got = items(param(e.responseElements, 'instancesSet')).flatMap((i) =>
+    isJsonObject(i) && typeof i.instanceType === 'string' ? [i.instanceType] : [],
+  );
+  return [...new Set([...(asked === undefined ? [] : [asked]), ...got])];
+};
+
+/** Why each type is unusual here; empty when none is (watched and not approved, outside approved accounts). */
+export const unusualInstanceTypes = (
+  e: CloudTrailRecord,
+  types: readonly string[],
+  config: DetectionConfig,
+): string[] => {
+  const compute = config.compute;
+  if ((compute?.approvedAccounts ?? []).includes(accountOf(e))) return [];
+  const watched = compute?.watchedInstanceTypes ?? DEFAULT_WATCHED_INSTANCE_TYPES;
+  const approved = compute?.approvedInstanceTypes ?? [];
+  return types.flatMap((type) => {
+    const t = type.toLowerCase();
+    const hit = watched.find((glob) => globToRegExp(glob).test(t));
+    if (hit === undefined || approved.some((glob) => globToRegExp(glob).test(t))) return [];
+    return [`${type} matches the watched instance types (${hit}) and is not in compute.approvedInstanceTypes`];
+  });
+};
+
+/** The name a CreateKeyPair / ImportKeyPair call gave its key pair (request, else response). */
+export const keyPairName = (e: CloudTrailRecord): string | undefined =>
+  stringParam(e.requestParameters, 'keyName') ?? stringParam(e.responseElements, 'keyName');
+
+/** The known-bad name a key pair carries (compared without case), or undefined. */
+export const knownBadKeyPairName = (name: string | undefined, config: DetectionConfig): string | undefined => {
+  if (name === undefined) return undefined;
+  const lower = name.toLowerCase();
+  return [...KNOWN_BAD_KEY_PAIR_NAMES, ...(config.compute?.suspiciousKeyPairNames ?? [])].find(
+    (bad) => bad.toLowerCase() === lower,
+  );
+};

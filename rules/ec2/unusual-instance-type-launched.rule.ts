@@ -1,0 +1,108 @@
+import { resourceArn } from '../core/arn.ts';
+import { accountOf, isSuccess, principalArn } from '../core/cloudtrail.ts';
+import { launchedInstanceTypes, unusualInstanceTypes } from '../core/compute.ts';
+import { defineRule } from '../core/define-rule.ts';
+import type { RuleDocs } from '../core/types.ts';
+import { fixture } from '../fixtures/index.ts';
+
+/** The GPU launch of the cases, made by the developer of the RunInstances fixture. */
+const gpuLaunch = (type: string) =>
+  fixture('ec2/RunInstances', {
+    requestParameters: { instanceType: type },
+    responseElements: {
+      instancesSet: {
+        items: [
+          {
+            instanceId: 'i-0abc1234def567890',
+            imageId: 'ami-0123456789abcdef0',
+            instanceState: { code: 0, name: 'pending' },
+            instanceType: type,
+            placement: { availabilityZone: 'eu-west-1a', tenancy: 'default' },
+          },
+        ],
+      },
+    },
+  });
+
+export const rule = defineRule({
+  id: 'ec2.unusual-instance-type-launched',
+  title: 'GPU or unusually large instance type launched',
+  severity: 'high',
+  escalation: { low: 'medium' },
+  controls: ['A.5.23', 'A.8.16'],
+  mitre: ['T1496.001', 'T1578.002'],
+  on: { source: 'ec2', eventNames: ['RunInstances'] },
+  // The types the request names and those the response shows (launch templates name none in the request). Refused
+  // attempts are ec2.compute-abuse-refused: a refused call launched nothing, whatever its response says.
+  match: (e, ctx) => isSuccess(e) && unusualInstanceTypes(e, launchedInstanceTypes(e), ctx.config).length > 0,
+  explain: (e, ctx) => [
+    ...unusualInstanceTypes(e, launchedInstanceTypes(e), ctx.config),
+    'the launch succeeded: the instances are running and billing',
+  ],
+  resources: (e) => launchedInstanceTypes(e).map((t) => resourceArn(e, 'ec2', `instance-type/${t}`, '')),
+  dedup: {
+    key: (e) => `${accountOf(e)}|${principalArn(e)}|${launchedInstanceTypes(e).sort().join(',')}`,
+    windowSeconds: 3600,
+  },
+});
+
+/** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
+export const docs: RuleDocs = {
+  description:
+    'RunInstances asked for, or launched, an instance type on the watch list: GPU and accelerator families ' +
+    '(p*, g*, inf*, trn*, dl*, f1/f2, vt1), memory giants (x1, x2, u-) and the largest sizes (*.24xlarge and up), ' +
+    'outside the accounts and types approved for them (compute.approvedAccounts, compute.approvedInstanceTypes). ' +
+    'Refused attempts are ec2.compute-abuse-refused.',
+  runbook: [
+    'Ask the principal in the finding whether it launched the type; a CI or app role that never launches GPUs has been taken over.',
+    'If it ran: stop the instances (`aws ec2 stop-instances`), snapshot the root volume for forensics, then terminate; check every region for more (`aws ec2 describe-instances --filters Name=instance-type,Values=p*,g*`).',
+    "Rotate the credentials used and review the principal's other calls since the session began; raise the account's GPU vCPU quota to 0 where no GPUs are needed (Service Quotas).",
+    'If the launch is legitimate ML or rendering work, approve its account or exact type in compute config.',
+  ],
+  rationale:
+    'Cryptojacking and self-hosted LLM abuse launch GPU or the largest instances first (Datadog, Sysdig and ' +
+    'Permiso incident reports; Stratus aws.execution.ec2-launch-unusual-instances). The watch list is a default ' +
+    'a team can replace; legitimate ML teams are approved by account (their training accounts) or by exact type, ' +
+    'so GPUs stay unusual everywhere else. One launch is a finding; repeats by the same principal for the same ' +
+    'types fold for an hour. High (runaway cost and ' +
+    'a taken-over principal); medium on low-criticality sandboxes.',
+  falsePositives: [
+    'A data-science team trying GPUs in an account not yet approved: approve the account or the type.',
+    'Auto Scaling or Karpenter launching a new GPU node group (the launch is recorded under the service role): approve the account.',
+  ],
+  cases: () => [
+    { name: 'a p5.48xlarge launched', expect: 'match', event: gpuLaunch('p5.48xlarge') },
+    {
+      name: 'a launch template that turned out to launch g5 instances (type only in the response)',
+      expect: 'match',
+      event: fixture('ec2/RunInstances-launch-template', {
+        responseElements: {
+          instancesSet: { items: [{ instanceId: 'i-0bcd2345ef6789012', instanceType: 'g5.2xlarge' }] },
+        },
+      }),
+    },
+    {
+      name: 'a CPU miner on the largest compute size',
+      expect: 'match',
+      event: gpuLaunch('c7i.48xlarge'),
+    },
+    { name: 'an ordinary t3.micro', expect: 'no-match', event: fixture('ec2/RunInstances') },
+    {
+      name: 'a refused p2.xlarge launch (ec2.compute-abuse-refused judges attempts)',
+      expect: 'no-match',
+      event: fixture('ec2/RunInstances-gpu-denied'),
+    },
+    {
+      name: 'the ML training account is approved',
+      expect: 'no-match',
+      event: gpuLaunch('p5.48xlarge'),
+      config: { compute: { approvedAccounts: ['111122223333'] } },
+    },
+    {
+      name: 'the render farm type is approved everywhere',
+      expect: 'no-match',
+      event: gpuLaunch('g4dn.xlarge'),
+      config: { compute: { approvedInstanceTypes: ['g4dn.*'] } },
+    },
+  ],
+};
