@@ -268,6 +268,32 @@ describe('parseDetectionConfig: every refusal, by path', () => {
       ],
     ],
     [
+      'compute not an object',
+      { compute: ['p*'] },
+      [
+        'detection.compute: must be {watchedInstanceTypes?, approvedInstanceTypes?, approvedAccounts?, suspiciousKeyPairNames?}',
+      ],
+    ],
+    [
+      'compute with an unknown key, a catch-all watch, an upper-case type, a bad account and an empty name',
+      {
+        compute: {
+          gpuTypes: [],
+          watchedInstanceTypes: ['*'],
+          approvedInstanceTypes: ['P5.*'],
+          approvedAccounts: ['ml'],
+          suspiciousKeyPairNames: [''],
+        },
+      },
+      [
+        'detection.compute.gpuTypes: unknown key',
+        'detection.compute.watchedInstanceTypes: "*" matches every instance type; name families or sizes (p*, *.48xlarge)',
+        'detection.compute.approvedInstanceTypes: "P5.*" must be lower case, as instance type names are',
+        'detection.compute.approvedAccounts: "ml" is not a 12-digit account id',
+        'detection.compute.suspiciousKeyPairNames: must be a list of non-empty strings',
+      ],
+    ],
+    [
       'a service-user glob that matches everyone',
       { serviceUsers: ['svc-*', '**'] },
       ['detection.serviceUsers: "**" matches every user; name the service users (e.g. svc-*)'],
@@ -336,6 +362,12 @@ describe('parseDetectionConfig: every refusal, by path', () => {
       incidents: { correlationMinutes: 1440 },
       software: { approvedImages: ['ami-0123456789abcdef0'], approvedLayerAccounts: ['444455556666'] },
       serviceUsers: ['svc-*'],
+      compute: {
+        watchedInstanceTypes: ['p*', '*.metal'],
+        approvedInstanceTypes: ['g4dn.*'],
+        approvedAccounts: ['444455556666'],
+        suspiciousKeyPairNames: ['kali'],
+      },
     };
     expect(parseDetectionConfig(input)).toEqual({
       ok: true,
@@ -350,8 +382,18 @@ describe('parseDetectionConfig: every refusal, by path', () => {
         incidents: { correlationMinutes: 1440, pageSeverity: 'high' },
         software: input.software,
         serviceUsers: ['svc-*'],
+        compute: input.compute,
       },
     });
+    // Without its own watch list, compute keeps the default one (the key stays absent).
+    expect(parseDetectionConfig({ compute: { approvedAccounts: ['444455556666'] } })).toMatchObject({
+      ok: true,
+      config: {
+        compute: { approvedInstanceTypes: [], approvedAccounts: ['444455556666'], suspiciousKeyPairNames: [] },
+      },
+    });
+    const parsed = parseDetectionConfig({ compute: {} });
+    expect(parsed.ok && 'watchedInstanceTypes' in (parsed.config.compute ?? {})).toBe(false);
     expect(parseDetectionConfig({ clockSkewMinutes: 1, incidents: { correlationMinutes: 1 } })).toMatchObject({
       ok: true,
       config: { clockSkewMinutes: 1, incidents: { correlationMinutes: 1 } },
