@@ -83,6 +83,7 @@ import { rule as iamUserCreated } from './iam/user-created.rule.ts';
 import { rule as inspectorDisabled } from './inspector/disabled.rule.ts';
 import { rule as kinesisResourcePolicyOpened } from './kinesis/resource-policy-opened.rule.ts';
 import { rule as kmsKeyDisabled } from './kms/key-disabled.rule.ts';
+import { rule as kmsKeyMaterialOutsideKms } from './kms/key-material-outside-kms.rule.ts';
 import { rule as kmsKeyPolicyOpened } from './kms/key-policy-opened.rule.ts';
 import { rule as kmsOpenedKeyDisabled } from './kms/opened-key-disabled.rule.ts';
 import { rule as kmsTrailwardenKeyTampered } from './kms/trailwarden-key-tampered.rule.ts';
@@ -306,6 +307,7 @@ export const RULES: readonly Rule[] = [
   rdsBackupProtectionRemoved,
   dynamodbBackupProtectionRemoved,
   kmsOpenedKeyDisabled,
+  kmsKeyMaterialOutsideKms,
   // A.8.20 networks security (teardown)
   ec2NetworkTornDown,
   elasticloadbalancingLoadBalancerDeleted,
