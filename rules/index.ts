@@ -25,6 +25,7 @@ import { rule as dynamodbBackupProtectionRemoved } from './dynamodb/backup-prote
 import { rule as dynamodbEncryptedWithOutsideKey } from './dynamodb/encrypted-with-outside-key.rule.ts';
 import { rule as dynamodbResourcePolicyOpened } from './dynamodb/resource-policy-opened.rule.ts';
 import { rule as dynamodbTableDeleted } from './dynamodb/table-deleted.rule.ts';
+import { rule as dynamodbTableExportedOutsideOrganization } from './dynamodb/table-exported-outside-organization.rule.ts';
 import { rule as dynamodbTrailwardenTableTampered } from './dynamodb/trailwarden-table-tampered.rule.ts';
 import { rule as ec2ComputeAbuseRefused } from './ec2/compute-abuse-refused.rule.ts';
 import { rule as ec2EbsDefaultEncryptionDisabled } from './ec2/ebs-default-encryption-disabled.rule.ts';
@@ -33,6 +34,7 @@ import { rule as ec2FlowLogsDeleted } from './ec2/flow-logs-deleted.rule.ts';
 import { rule as ec2GatewayChanged } from './ec2/gateway-changed.rule.ts';
 import { rule as ec2ImageShared } from './ec2/image-shared.rule.ts';
 import { rule as ec2IngressOpenToInternet } from './ec2/ingress-open-to-internet.rule.ts';
+import { rule as ec2InstanceExported } from './ec2/instance-exported.rule.ts';
 import { rule as ec2KeyPairOutsideProcess } from './ec2/key-pair-outside-process.rule.ts';
 import { rule as ec2LaunchTemplateUnapprovedImage } from './ec2/launch-template-unapproved-image.rule.ts';
 import { rule as ec2NetworkAclChanged } from './ec2/network-acl-changed.rule.ts';
@@ -237,7 +239,9 @@ export const RULES: readonly Rule[] = [
   // A.5.23 cloud services
   apigatewayRestApiPolicyOpened,
   dynamodbResourcePolicyOpened,
+  dynamodbTableExportedOutsideOrganization,
   ec2ImageShared,
+  ec2InstanceExported,
   ec2SnapshotShared,
   ec2UnapprovedRegion,
   ecrRepositoryPolicyOpened,
