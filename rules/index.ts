@@ -6,6 +6,7 @@ import { rule as backupPlanChanged } from './backup/plan-changed.rule.ts';
 import { rule as backupRecoveryPointDeleted } from './backup/recovery-point-deleted.rule.ts';
 import { rule as backupVaultPolicyOpened } from './backup/vault-policy-opened.rule.ts';
 import { rule as backupVaultProtectionRemoved } from './backup/vault-protection-removed.rule.ts';
+import { rule as bedrockModelAccessChanged } from './bedrock/model-access-changed.rule.ts';
 import { rule as bedrockMonitoringRemoved } from './bedrock/monitoring-removed.rule.ts';
 import { rule as cloudformationTrailwardenStacksTampered } from './cloudformation/trailwarden-stacks-tampered.rule.ts';
 import { rule as cloudtrailLoggingStopped } from './cloudtrail/logging-stopped.rule.ts';
@@ -242,6 +243,7 @@ export const RULES: readonly Rule[] = [
   dynamodbTableExportedOutsideOrganization,
   ec2ImageShared,
   ec2InstanceExported,
+  bedrockModelAccessChanged,
   ec2SnapshotShared,
   ec2UnapprovedRegion,
   ecrRepositoryPolicyOpened,
