@@ -8,6 +8,7 @@ import { rule as backupVaultPolicyOpened } from './backup/vault-policy-opened.ru
 import { rule as backupVaultProtectionRemoved } from './backup/vault-protection-removed.rule.ts';
 import { rule as bedrockModelAccessChanged } from './bedrock/model-access-changed.rule.ts';
 import { rule as bedrockMonitoringRemoved } from './bedrock/monitoring-removed.rule.ts';
+import { rule as bedrockNewModelInvoker } from './bedrock/new-model-invoker.rule.ts';
 import { rule as cloudformationTrailwardenStacksTampered } from './cloudformation/trailwarden-stacks-tampered.rule.ts';
 import { rule as cloudtrailLoggingStopped } from './cloudtrail/logging-stopped.rule.ts';
 import { rule as cloudtrailTrailDegraded } from './cloudtrail/trail-degraded.rule.ts';
@@ -244,6 +245,7 @@ export const RULES: readonly Rule[] = [
   ec2ImageShared,
   ec2InstanceExported,
   bedrockModelAccessChanged,
+  bedrockNewModelInvoker,
   ec2SnapshotShared,
   ec2UnapprovedRegion,
   ecrRepositoryPolicyOpened,
