@@ -74,7 +74,7 @@ describe('trailwarden policy: every figure matches the config', () => {
     }
     // Set in the file: the figures are the file's, not the defaults.
     expect(md).toMatch(/^\| critical \| \d+ \| 10 \| 120 \|/m);
-    expect(md).toMatch(/^\| low \| 0 \| 2000 \| 20000 \|/m);
+    expect(md).toMatch(/^\| low \| \d+ \| 2000 \| 20000 \|/m);
   });
 
   it('drill schedule, latencies, wait and overdue days', () => {
