@@ -5,6 +5,8 @@
  * the rules' predicates, selectors and titles (~117 KB), `rules/core` (~84 KB), the adapters (~32 KB) and the
  * MMDB reader (~9 KB). Issue #11's 200 KB is not met, and moving more text cannot meet it: every literal in the
  * bundle that reads as prose adds up to ~27 KB (titles 8.4 KB). Cold init stays under the 50 ms target (README,
- * "Benchmark"). Raise it only with an init measurement beside it (252 → 264 KB for the 14 rules of the attack-coverage round).
+ * "Benchmark"). Raise it only with an init measurement beside it (252 → 264 KB for the 14 rules of the attack-coverage round;
+ * 264 → 273 KB for the 10 rules of round 3's attack paths, 261.8 → 272.8 KB: cold init of both bundles interleaved,
+ * 4 × 5-run medians on a loaded machine (load 11–13), base 94.6–183.7 ms, new 114.7–132.8 ms: no measurable change).
  */
-export const BUNDLE_CEILING_KB = 264;
+export const BUNDLE_CEILING_KB = 273;
