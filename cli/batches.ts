@@ -53,6 +53,9 @@ export const createPositionFeeder = (batchSize: number, process: (events: readon
         batch.push(events[k] as AuditEvent);
       }
       position += count;
+      // Every position of the batch has been fed: process it now, as a feeder of every event would, rather than
+      // hold it until an event of a later batch arrives.
+      if (Math.floor(position / batchSize) !== batchNo) await flush();
     },
     end: flush,
   };

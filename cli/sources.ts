@@ -53,6 +53,33 @@ export type ReadResult =
   | { readonly kind: 'unreadable'; readonly file: string; readonly message: string }
   | { readonly kind: 'read'; readonly file: string; readonly bytes: number };
 
+/** Which events a reader keeps: the others are counted and dropped as soon as they are parsed. */
+export type Keep = (e: AuditEvent) => boolean;
+
+/**
+ * A batch's worth of events read with a {@link Keep} (`readPicked`): how many were read, and only the kept ones,
+ * each with its index among them, so a consumer rebuilds exactly the batches an unfiltered read forms. Dropping the
+ * others as they are parsed, not a whole batch later, lets them die young: a batch of 1,000 parsed records held
+ * until the batch is full survives the young generation and is copied (promoted) before it dies.
+ */
+export interface Picked {
+  readonly kind: 'picked';
+  /** Events read in this batch, kept or not. */
+  readonly count: number;
+  /** Indexes (within the batch) of the events in `events`, ascending. */
+  readonly at: readonly number[];
+  readonly events: readonly AuditEvent[];
+  /** Earliest and latest finite event time of the batch (±Infinity when none): the scanned range. */
+  readonly minMs: number;
+  readonly maxMs: number;
+}
+
+/** What `readPicked` produces: `readInput`'s results, with picked batches in place of whole ones. */
+export type PickedResult = Exclude<ReadResult, { readonly kind: 'events' }> | Picked;
+
+/** Either, inside the readers: whole batches without a `Keep`, picked ones with it. */
+type Chunk = ReadResult | Picked;
+
 export const STDIN_NAME = '<stdin>';
 
 /** Files at or below this size are read and gunzipped in one call: measurably faster than a stream. */
@@ -165,11 +192,31 @@ function* walkDirectory(path: string, visited: Set<string>): Generator<WalkResul
   }
 }
 
+/** Only whole batches: what a read without a `Keep` yields. */
+async function* whole(chunks: AsyncIterable<Chunk>): AsyncGenerator<ReadResult> {
+  for await (const chunk of chunks) if (chunk.kind !== 'picked') yield chunk;
+}
+
+/** Only picked batches: what a read with a `Keep` yields. */
+async function* picked(chunks: AsyncIterable<Chunk>): AsyncGenerator<PickedResult> {
+  for await (const chunk of chunks) if (chunk.kind !== 'events') yield chunk;
+}
+
 /** Read one input: whole-buffer for ordinary files, streamed for large files and stdin. */
-export async function* readInput(input: Input, batchSize: number): AsyncGenerator<ReadResult> {
+export const readInput = (input: Input, batchSize: number): AsyncGenerator<ReadResult> =>
+  whole(readChunks(input, batchSize, undefined));
+
+/**
+ * `readInput`, keeping only the events `keep` keeps: the same results in the same order, each batch of events as a
+ * {@link Picked} (cut at the same events, a batch with nothing kept included, for its count).
+ */
+export const readPicked = (input: Input, batchSize: number, keep: Keep): AsyncGenerator<PickedResult> =>
+  picked(readChunks(input, batchSize, keep));
+
+async function* readChunks(input: Input, batchSize: number, keep: Keep | undefined): AsyncGenerator<Chunk> {
   if (input.kind === 'stdin') {
     const counter = { bytes: 0 };
-    yield* bytesEvents(STDIN_NAME, decompress(bytesOf(input.stream, counter)), batchSize, counter);
+    yield* bytesEvents(STDIN_NAME, decompress(bytesOf(input.stream, counter)), batchSize, counter, keep);
     return;
   }
   const file = input.path;
@@ -200,7 +247,7 @@ export async function* readInput(input: Input, batchSize: number): AsyncGenerato
     // 128 KiB of gzip at a time: each read inflates to ~1.5 MB, all of it pushed before backpressure can act, so
     // this bounds the text in flight (1 MiB reads held ~13 MB of it).
     const stream = createReadStream(file, { fd, highWaterMark: 128 * 1024 });
-    yield* bytesEvents(file, decompress(bytesOf(stream, counter)), batchSize, counter);
+    yield* bytesEvents(file, decompress(bytesOf(stream, counter)), batchSize, counter, keep);
     return;
   }
   let buf: Buffer;
@@ -212,14 +259,22 @@ export async function* readInput(input: Input, batchSize: number): AsyncGenerato
   } finally {
     closeSync(fd);
   }
-  yield* readBytes(file, buf, batchSize);
+  yield* bytesChunks(file, buf, batchSize, keep);
 }
 
 /**
  * One file's bytes already in memory (an S3 object read by the replay function), parsed exactly as `scan` parses
  * a file of that size from disk: same batches, same bad-record and damage reports, named by `file`.
  */
-export async function* readBytes(file: string, buf: Buffer, batchSize: number): AsyncGenerator<ReadResult> {
+export const readBytes = (file: string, buf: Buffer, batchSize: number): AsyncGenerator<ReadResult> =>
+  whole(bytesChunks(file, buf, batchSize, undefined));
+
+async function* bytesChunks(
+  file: string,
+  buf: Buffer,
+  batchSize: number,
+  keep: Keep | undefined,
+): AsyncGenerator<Chunk> {
   const size = buf.length;
   let bytes: Buffer | undefined;
   try {
@@ -231,10 +286,10 @@ export async function* readBytes(file: string, buf: Buffer, batchSize: number): 
   }
   if (bytes === undefined) {
     // Inflates to more than a whole read should hold: stream it from the compressed bytes instead.
-    yield* bytesEvents(file, decompress(bytesOf([buf], { bytes: 0 })), batchSize, { bytes: size });
+    yield* bytesEvents(file, decompress(bytesOf([buf], { bytes: 0 })), batchSize, { bytes: size }, keep);
     return;
   }
-  yield* bytesEvents(file, [bytes], batchSize, { bytes: size });
+  yield* bytesEvents(file, [bytes], batchSize, { bytes: size }, keep);
 }
 
 const isGzip = (buf: Uint8Array): boolean => buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
@@ -335,7 +390,15 @@ async function* decode(source: AsyncIterable<Buffer>): AsyncGenerator<string> {
 interface ParseState {
   readonly file: string;
   readonly batchSize: number;
+  /** Events of the batch being read: all of them, or with `keep` only the kept ones. */
   batch: AuditEvent[];
+  /** Events read into the batch, kept or not: it is full at `batchSize`. */
+  seen: number;
+  readonly keep: Keep | undefined;
+  /** With `keep`: the batch index of each kept event, and the batch's time range. */
+  at: number[];
+  minMs: number;
+  maxMs: number;
   line: number;
   rest: string;
   /** Notes of the last record pushed, for the caller to place (line or array index) and report. */
@@ -382,11 +445,12 @@ async function* bytesEvents(
   chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
   batchSize: number,
   counter: { readonly bytes: number },
-): AsyncGenerator<ReadResult> {
+  keep: Keep | undefined,
+): AsyncGenerator<Chunk> {
   const source = (async function* () {
     yield* chunks;
   })();
-  const state: ParseState = { file, batchSize, batch: [], line: 0, rest: '', notes: undefined, pending: [] };
+  const state = newState(file, batchSize, keep, 0);
   let head: Buffer = Buffer.alloc(0);
   let eof = false;
   /** The line the next document starts on. */
@@ -416,7 +480,7 @@ async function* bytesEvents(
       if (opening.kind !== 'records') {
         yield* flush(state);
         splitter = undefined;
-        yield* textEvents(file, decode(prepend(head, source)), batchSize, counter, line - 1);
+        yield* textEvents(file, decode(prepend(head, source)), batchSize, counter, keep, line - 1);
         return;
       }
       // A pretty-printed document (or the first line's) names records by index alone, as a whole parse did.
@@ -497,18 +561,11 @@ async function* textEvents(
   chunks: AsyncIterable<string> | Iterable<string>,
   batchSize: number,
   counter: { readonly bytes: number },
+  keep: Keep | undefined,
   /** Lines already read before `chunks` (by `bytesEvents`). */
   linesBefore = 0,
-): AsyncGenerator<ReadResult> {
-  const state: ParseState = {
-    file,
-    batchSize,
-    batch: [],
-    line: linesBefore,
-    rest: '',
-    notes: undefined,
-    pending: [],
-  };
+): AsyncGenerator<Chunk> {
+  const state = newState(file, batchSize, keep, linesBefore);
   let mode: Mode | undefined;
   let head = '';
   const parts: string[] = [];
@@ -572,19 +629,58 @@ async function* textEvents(
   yield { kind: 'read', file, bytes: counter.bytes };
 }
 
-function* flush(state: ParseState): Generator<ReadResult> {
-  if (state.batch.length === 0) return;
+const newState = (file: string, batchSize: number, keep: Keep | undefined, line: number): ParseState => ({
+  file,
+  batchSize,
+  batch: [],
+  seen: 0,
+  keep,
+  at: [],
+  minMs: Number.POSITIVE_INFINITY,
+  maxMs: Number.NEGATIVE_INFINITY,
+  line,
+  rest: '',
+  notes: undefined,
+  pending: [],
+});
+
+/** The batch read so far, as a result; the state starts the next one. */
+const takeBatch = (state: ParseState): Chunk => {
   const events = state.batch;
+  const count = state.seen;
   state.batch = [];
-  yield { kind: 'events', events };
+  state.seen = 0;
+  if (state.keep === undefined) return { kind: 'events', events };
+  const { at, minMs, maxMs } = state;
+  state.at = [];
+  state.minMs = Number.POSITIVE_INFINITY;
+  state.maxMs = Number.NEGATIVE_INFINITY;
+  return { kind: 'picked', count, at, events, minMs, maxMs };
+};
+
+function* flush(state: ParseState): Generator<Chunk> {
+  if (state.seen === 0) return;
+  yield takeBatch(state);
 }
 
 /** Add a value to the batch as an event; returns why it is not one, if it is not. */
 const push = (state: ParseState, value: unknown): string | undefined => {
   const parsed = toAuditEvent(value);
   if (!parsed.ok) return isObject(value) && isDigest(value) ? undefined : parsed.error;
-  state.batch.push(parsed.event);
-  if (parsed.event.notes !== undefined) state.notes = parsed.event.notes;
+  const event = parsed.event;
+  const keep = state.keep;
+  if (keep === undefined) state.batch.push(event);
+  else {
+    const t = event.timeMs;
+    if (t < state.minMs) state.minMs = t;
+    if (t > state.maxMs) state.maxMs = t;
+    if (keep(event)) {
+      state.at.push(state.seen);
+      state.batch.push(event);
+    }
+  }
+  state.seen++;
+  if (event.notes !== undefined) state.notes = event.notes;
   return undefined;
 };
 
@@ -595,7 +691,7 @@ const placeNotes = (state: ParseState, at: Position | null): void => {
   state.notes = undefined;
 };
 
-function* drain(state: ParseState): Generator<ReadResult> {
+function* drain(state: ParseState): Generator<Chunk> {
   if (state.pending.length === 0) return;
   const pending = state.pending;
   state.pending = [];
@@ -609,7 +705,7 @@ interface RecordsLine {
 }
 
 /** Parse one JSON line into the batch; returns a result only when there is something to report. */
-const acceptLine = (state: ParseState, line: string): ReadResult | RecordsLine | undefined => {
+const acceptLine = (state: ParseState, line: string): Chunk | RecordsLine | undefined => {
   // Fast path: a JSON Lines record starts with `{`; only other lines need checking for blankness.
   if (line.charCodeAt(0) !== 0x7b && line.trim().length === 0) return undefined;
   let value: unknown;
@@ -626,14 +722,11 @@ const acceptLine = (state: ParseState, line: string): ReadResult | RecordsLine |
     if (isObject(value) && Array.isArray(value.Records)) return { kind: 'records', records: value.Records };
     return { kind: 'bad-event', file: state.file, at: { kind: 'line', line: state.line }, message: problem };
   }
-  if (state.batch.length < state.batchSize) return undefined;
-  const events = state.batch;
-  state.batch = [];
-  return { kind: 'events', events };
+  return state.seen < state.batchSize ? undefined : takeBatch(state);
 };
 
 /** Yield what a line produced: nothing, a result, or the records of a whole log file on the line. */
-function* lineResults(state: ParseState, result: ReadResult | RecordsLine | undefined): Generator<ReadResult> {
+function* lineResults(state: ParseState, result: Chunk | RecordsLine | undefined): Generator<Chunk> {
   yield* drain(state);
   if (result === undefined) return;
   if (result.kind !== 'records') {
@@ -643,7 +736,7 @@ function* lineResults(state: ParseState, result: ReadResult | RecordsLine | unde
   yield* arrayEvents(state, result.records, 'Records', state.line > 1 ? state.line : undefined);
 }
 
-function* linesOf(state: ParseState, text: string): Generator<ReadResult> {
+function* linesOf(state: ParseState, text: string): Generator<Chunk> {
   let newline = text.indexOf('\n');
   if (newline === -1) {
     // A line longer than a chunk: only new text is ever searched, so a long line is not rescanned per chunk.
@@ -669,7 +762,7 @@ function* linesOf(state: ParseState, text: string): Generator<ReadResult> {
   state.rest = start === 0 ? text : text.slice(start);
 }
 
-function* lastLine(state: ParseState): Generator<ReadResult> {
+function* lastLine(state: ParseState): Generator<Chunk> {
   if (state.rest.length === 0) return;
   state.line++;
   const result = acceptLine(state, state.rest);
@@ -677,7 +770,7 @@ function* lastLine(state: ParseState): Generator<ReadResult> {
   if (result !== undefined || state.pending.length > 0) yield* lineResults(state, result);
 }
 
-function* documentEvents(state: ParseState, doc: unknown): Generator<ReadResult> {
+function* documentEvents(state: ParseState, doc: unknown): Generator<Chunk> {
   if (isObject(doc) && Array.isArray(doc.Records)) {
     yield* arrayEvents(state, doc.Records, 'Records');
   } else if (Array.isArray(doc)) {
@@ -699,7 +792,7 @@ function* arrayEvents(
   first = 0,
   /** Elements that were not JSON, by their index in `values`. */
   bad?: ReadonlyMap<number, string>,
-): Generator<ReadResult> {
+): Generator<Chunk> {
   for (let k = 0; k < values.length; k++) {
     const index = first + k;
     const invalid = bad?.get(k);
@@ -715,7 +808,7 @@ function* arrayEvents(
       const at: Position =
         line === undefined ? { kind: 'record', index, container } : { kind: 'record', index, container, line };
       yield { kind: 'bad-event', file: state.file, at, message: problem };
-    } else if (state.batch.length >= state.batchSize) {
+    } else if (state.seen >= state.batchSize) {
       yield* flush(state);
     }
   }

@@ -5,13 +5,12 @@ import { actsOn, judgedAlone, needsDetector, prejudgedOf } from '../../rules/cor
 import type { Catalogue } from '../../rules/core/engine.ts';
 import { catalogueOf } from '../../rules/core/engine.ts';
 import type { AuditEvent } from '../../rules/core/types.ts';
-import { createBatchFeeder, createPositionFeeder } from '../batches.ts';
+import { createPositionFeeder } from '../batches.ts';
 import type { ReadResult, WalkResult } from '../sources.ts';
-import { readInput } from '../sources.ts';
+import { readPicked } from '../sources.ts';
 import type { FileScan } from './pool.ts';
 import { createFilePool } from './pool.ts';
 import type { Keep, WorkerItem, WorkerSetup } from './protocol.ts';
-import { pick } from './protocol.ts';
 import { workerSource } from './worker-source.ts';
 
 /** Anything read that is not an event: bad lines, unreadable files, a file read to its end, a walk skip. */
@@ -120,26 +119,21 @@ const inThread = async (
 ): Promise<EngineResult> => {
   const range = { events: 0, minMs: Number.POSITIVE_INFINITY, maxMs: Number.NEGATIVE_INFINITY };
   const keep = localKeep(options);
-  const feeder = createBatchFeeder(options.batchSize, async (events) => {
-    const kept: AuditEvent[] = [];
-    for (const e of events) {
-      if (keep(e)) kept.push(e);
-      if (!Number.isFinite(e.timeMs)) continue;
-      if (e.timeMs < range.minMs) range.minMs = e.timeMs;
-      if (e.timeMs > range.maxMs) range.maxMs = e.timeMs;
-    }
-    if (kept.length > 0) await process(hooks, kept);
-  });
+  // The events are picked as they are parsed (the others die young), and batched by their positions, as the
+  // workers' picks are: the same batches as a feeder of every event, less the events the detector does not need.
+  const feeder = createPositionFeeder(options.batchSize, (events) => process(hooks, events));
   for (const input of inputs) {
     if (input.kind === 'skipped' || input.kind === 'unreadable') {
       hooks.onNotice?.(input);
       continue;
     }
-    for await (const result of readInput(input, options.batchSize)) {
-      if (result.kind === 'events') {
-        range.events += result.events.length;
-        hooks.onEvents?.(result.events.length);
-        await feeder.feed(result.events);
+    for await (const result of readPicked(input, options.batchSize, keep)) {
+      if (result.kind === 'picked') {
+        range.events += result.count;
+        if (result.minMs < range.minMs) range.minMs = result.minMs;
+        if (result.maxMs > range.maxMs) range.maxMs = result.maxMs;
+        hooks.onEvents?.(result.count);
+        await feeder.feed(result.count, result.at, result.events);
       } else hooks.onNotice?.(result);
     }
   }
@@ -195,9 +189,7 @@ const inWorkers = async (
       if (input.kind === 'skipped' || input.kind === 'unreadable') hooks.onNotice?.(input);
       else if (input.kind === 'stdin') {
         // Standard input cannot be handed to a worker: read here, picked the same way, at its place in order.
-        for await (const result of readInput(input, options.batchSize)) {
-          await take(result.kind === 'events' ? pick(keep, result.events) : result);
-        }
+        for await (const result of readPicked(input, options.batchSize, keep)) await take(result);
       } else if (scan !== undefined) {
         for (let items = await scan.next(); items !== undefined; items = await scan.next()) {
           for (const item of items) await take(item);

@@ -1,26 +1,16 @@
 import type { DetectionConfig } from '../../rules/core/config.ts';
-import type { AuditEvent, EventSelector } from '../../rules/core/types.ts';
-import type { ReadResult } from '../sources.ts';
+import type { EventSelector } from '../../rules/core/types.ts';
+import type { Keep, Picked, PickedResult } from '../sources.ts';
+
+export type { Keep, Picked };
 
 /**
- * What a scan worker sends back for one file, in read order. Events are not sent one by one: only those the
- * detector still needs (`needsDetector`: a rule matched, or a rule with memory or IP intelligence is a candidate),
- * each with its index among the chunk's events, so the main thread can rebuild exactly the batches a
+ * What a scan worker sends back for one file, in read order (`readPicked`). Events are not sent one by one: only
+ * those the detector still needs (`needsDetector`: a rule matched, or a rule with memory or IP intelligence is a
+ * candidate), each with its index among its batch's events, so the main thread can rebuild exactly the batches a
  * single-threaded scan would have formed.
  */
-export type WorkerItem =
-  | Exclude<ReadResult, { readonly kind: 'events' }>
-  | {
-      readonly kind: 'picked';
-      /** Events read in this chunk, acted on or not. */
-      readonly count: number;
-      /** Indexes (within the chunk) of the events in `events`, ascending. */
-      readonly at: readonly number[];
-      readonly events: readonly AuditEvent[];
-      /** Earliest and latest finite event time of the chunk (±Infinity when none): the scanned range. */
-      readonly minMs: number;
-      readonly maxMs: number;
-    };
+export type WorkerItem = PickedResult;
 
 export interface WorkerTask {
   readonly kind: 'scan';
@@ -64,28 +54,3 @@ export interface WorkerSetup {
    */
   readonly judge?: { readonly config: DetectionConfig; readonly alone: readonly (string | null)[] };
 }
-
-export type Picked = Extract<WorkerItem, { readonly kind: 'picked' }>;
-
-/** Whether the detector needs an event (`needsDetector`, or `actsOn` where nothing is judged on the spot). */
-export type Keep = (e: AuditEvent) => boolean;
-
-/** Picks from one chunk of events: those `keep` keeps, their indexes, and the chunk's time range. */
-export const pick = (keep: Keep, events: readonly AuditEvent[]): Picked => {
-  const at: number[] = [];
-  const kept: AuditEvent[] = [];
-  let minMs = Number.POSITIVE_INFINITY;
-  let maxMs = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i] as AuditEvent;
-    if (Number.isFinite(e.timeMs)) {
-      if (e.timeMs < minMs) minMs = e.timeMs;
-      if (e.timeMs > maxMs) maxMs = e.timeMs;
-    }
-    if (keep(e)) {
-      at.push(i);
-      kept.push(e);
-    }
-  }
-  return { kind: 'picked', count: events.length, at, events: kept, minMs, maxMs };
-};

@@ -4,9 +4,9 @@ import { actsOn, needsDetector } from '../../rules/core/detector.ts';
 import { catalogueOf, selectorCatalogue } from '../../rules/core/engine.ts';
 import type { Rule } from '../../rules/core/types.ts';
 import { RULES } from '../../rules/index.ts';
-import { describeIoError, readInput } from '../sources.ts';
+import { describeIoError, readPicked } from '../sources.ts';
 import type { Keep, ToWorker, WorkerItem, WorkerReply, WorkerSetup, WorkerTask } from './protocol.ts';
-import { pick, REPLY_WINDOW } from './protocol.ts';
+import { REPLY_WINDOW } from './protocol.ts';
 
 /**
  * One scan worker: reads, gunzips and parses the files it is given and judges on the spot the rules that need
@@ -67,12 +67,9 @@ const send = async (task: number, items: readonly WorkerItem[], last: boolean): 
 const scanFile = async (task: WorkerTask): Promise<void> => {
   let items: WorkerItem[] = [];
   try {
-    for await (const result of readInput({ kind: 'file', path: task.path }, task.batchSize)) {
-      if (result.kind !== 'events') {
-        items.push(result);
-        continue;
-      }
-      items.push(pick(keep, result.events));
+    for await (const result of readPicked({ kind: 'file', path: task.path }, task.batchSize, keep)) {
+      items.push(result);
+      if (result.kind !== 'picked') continue;
       await send(task.task, items, false);
       items = [];
     }

@@ -2,8 +2,17 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { Input, ReadResult } from '../../cli/sources.ts';
-import { isLogFile, layoutOf, readInput, WHOLE_FILE_LIMIT, WHOLE_TEXT_LIMIT, walk } from '../../cli/sources.ts';
+import type { Input, Keep, PickedResult, ReadResult } from '../../cli/sources.ts';
+import {
+  isLogFile,
+  layoutOf,
+  readInput,
+  readPicked,
+  WHOLE_FILE_LIMIT,
+  WHOLE_TEXT_LIMIT,
+  walk,
+} from '../../cli/sources.ts';
+import type { AuditEvent } from '../../rules/core/types.ts';
 import { benign, envelope, gz, jsonLines, logFile, stopLogging, tempTree } from './helpers.ts';
 
 const readAll = async (input: Input, batchSize = 1000) => {
@@ -184,4 +193,66 @@ describe('readInput', () => {
     const { problems } = await readAll(file({ 'bad.json.gz': Buffer.from([0x1f, 0x8b, 0, 1, 2, 3]) }, 'bad.json.gz'));
     expect(problems).toEqual([{ kind: 'unreadable', message: expect.stringMatching(/^corrupt or truncated gzip/) }]);
   });
+});
+
+describe('readPicked', () => {
+  /** What readPicked must give: readInput's results, each batch of events filtered by `keep` where it was cut. */
+  const reference = async (input: Input, batchSize: number, keep: Keep): Promise<PickedResult[]> => {
+    const out: PickedResult[] = [];
+    for await (const r of readInput(input, batchSize)) {
+      if (r.kind !== 'events') {
+        out.push(r);
+        continue;
+      }
+      const at: number[] = [];
+      const kept: AuditEvent[] = [];
+      let minMs = Number.POSITIVE_INFINITY;
+      let maxMs = Number.NEGATIVE_INFINITY;
+      r.events.forEach((e, i) => {
+        if (e.timeMs < minMs) minMs = e.timeMs;
+        if (e.timeMs > maxMs) maxMs = e.timeMs;
+        if (keep(e)) {
+          at.push(i);
+          kept.push(e);
+        }
+      });
+      out.push({ kind: 'picked', count: r.events.length, at, events: kept, minMs, maxMs });
+    }
+    return out;
+  };
+  const records = Array.from({ length: 23 }, (_, i) =>
+    i % 5 === 0
+      ? stopLogging(`s${i}`, { eventTime: `2026-11-02T10:${String(59 - i).padStart(2, '0')}:00Z` })
+      : benign(`b${i}`, { eventTime: `2026-11-02T11:${String(i).padStart(2, '0')}:00Z` }),
+  );
+  // A record with a field of the wrong type (a notice at its place) and one that is not an event.
+  const noisy = [...records.slice(0, 7), benign('n1', { userAgent: 7 }), { eventID: 'x' }, ...records.slice(7)];
+  const keep: Keep = (e) => e.id.startsWith('s') || e.id === 'n1';
+  const stdin = (): Input => ({ kind: 'stdin', stream: Readable.from([Buffer.from(jsonLines(noisy))]) });
+  const inputs: Record<string, () => Input> = {
+    'a log file': () => file({ 'a.json': logFile(noisy) }, 'a.json'),
+    'a gzipped log file': () => file({ 'a.json.gz': gz(logFile(noisy)) }, 'a.json.gz'),
+    'JSON Lines': () => file({ 'a.jsonl': jsonLines(noisy) }, 'a.jsonl'),
+    'EventBridge envelopes': () => file({ 'a.jsonl': jsonLines(noisy.map((r) => envelope(r))) }, 'a.jsonl'),
+    'log files on lines': () =>
+      file({ 'a.jsonl': `${logFile(noisy.slice(0, 9))}\n${logFile(noisy.slice(9))}\n` }, 'a.jsonl'),
+    'a pretty-printed array': () => file({ 'a.json': JSON.stringify(noisy, null, 2) }, 'a.json'),
+    stdin,
+  };
+  it.each(Object.keys(inputs))(
+    '%s: the results of readInput, each batch cut at the same events and only the kept ones sent',
+    async (name) => {
+      const made = (inputs[name] as () => Input)();
+      // A file is read again as it is; standard input only once, so each read gets its own.
+      const input = (): Input => (made.kind === 'stdin' ? stdin() : made);
+      for (const batchSize of [1, 4, 1000]) {
+        const got: PickedResult[] = [];
+        for await (const r of readPicked(input(), batchSize, keep)) got.push(r);
+        expect(got).toEqual(await reference(input(), batchSize, keep));
+        const picked = got.flatMap((r) => (r.kind === 'picked' ? r.events.map((e) => e.id) : []));
+        expect(picked).toEqual(['s0', 's5', 'n1', 's10', 's15', 's20']);
+        expect(got.some((r) => r.kind === 'picked' && r.events.length === 0 && r.count > 0)).toBe(batchSize < 1000);
+      }
+    },
+  );
 });
