@@ -35,6 +35,7 @@ import { rule as ec2EncryptedWithOutsideKey } from './ec2/encrypted-with-outside
 import { rule as ec2FlowLogsDeleted } from './ec2/flow-logs-deleted.rule.ts';
 import { rule as ec2GatewayChanged } from './ec2/gateway-changed.rule.ts';
 import { rule as ec2ImageShared } from './ec2/image-shared.rule.ts';
+import { rule as ec2ImdsV1Enabled } from './ec2/imds-v1-enabled.rule.ts';
 import { rule as ec2IngressOpenToInternet } from './ec2/ingress-open-to-internet.rule.ts';
 import { rule as ec2InstanceExported } from './ec2/instance-exported.rule.ts';
 import { rule as ec2KeyPairOutsideProcess } from './ec2/key-pair-outside-process.rule.ts';
@@ -273,6 +274,7 @@ export const RULES: readonly Rule[] = [
   ec2UnusualInstanceTypeLaunched,
   // A.8.9 configuration
   ec2SerialConsoleEnabled,
+  ec2ImdsV1Enabled,
   ec2UserDataModified,
   configBucketPublicDrift,
   configEncryptionRemovedDrift,
