@@ -1,7 +1,7 @@
 import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
 import { resourceArn } from '../core/arn.ts';
-import type { CloudTrailRecord } from '../core/cloudtrail.ts';
-import { accountOf, isServiceInvoked, isSuccess, param } from '../core/cloudtrail.ts';
+import type { CloudTrailRecord, JsonObject } from '../core/cloudtrail.ts';
+import { accountOf, isJsonObject, isServiceInvoked, isSuccess, param } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { APPROVED_DEPLOYS } from '../fixtures/approved.ts';
@@ -9,16 +9,19 @@ import { fixture } from '../fixtures/index.ts';
 import { BY_APPROVED_DEPLOY, denied } from '../fixtures/overrides.ts';
 
 /** CloudTrail wraps the EC2 query parameters in `ModifyInstanceMetadataOptionsRequest`. */
-const requestOf = (e: CloudTrailRecord) => param(e.requestParameters, 'ModifyInstanceMetadataOptionsRequest');
+const requestOf = (e: CloudTrailRecord): JsonObject => {
+  const request = param(e.requestParameters, 'ModifyInstanceMetadataOptionsRequest');
+  return isJsonObject(request) ? request : {};
+};
 
 /** `optional` lets a plain GET (an SSRF) read the role's credentials; the value is case-insensitive to EC2. */
 const allowsV1 = (e: CloudTrailRecord): boolean => {
-  const tokens = param(requestOf(e), 'HttpTokens');
+  const tokens = requestOf(e).HttpTokens;
   return typeof tokens === 'string' && tokens.trim().toLowerCase() === 'optional';
 };
 
 const instanceOf = (e: CloudTrailRecord): string => {
-  const id = param(requestOf(e), 'InstanceId');
+  const id = requestOf(e).InstanceId;
   return typeof id === 'string' ? id : 'unknown-instance';
 };
 
