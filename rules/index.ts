@@ -2,6 +2,7 @@ import { rule as accessAnalyzerAnalyzerDeleted } from './access-analyzer/analyze
 import { rule as accountDangerousActionDenied } from './account/dangerous-action-denied.rule.ts';
 import { rule as accountRootActivity } from './account/root-activity.rule.ts';
 import { rule as apigatewayRestApiPolicyOpened } from './apigateway/rest-api-policy-opened.rule.ts';
+import { rule as backupMonitoringRemoved } from './backup/monitoring-removed.rule.ts';
 import { rule as backupPlanChanged } from './backup/plan-changed.rule.ts';
 import { rule as backupRecoveryPointDeleted } from './backup/recovery-point-deleted.rule.ts';
 import { rule as backupVaultPolicyOpened } from './backup/vault-policy-opened.rule.ts';
@@ -313,6 +314,7 @@ export const RULES: readonly Rule[] = [
   rdsEncryptedWithOutsideKey,
   dynamodbEncryptedWithOutsideKey,
   backupPlanChanged,
+  backupMonitoringRemoved,
   backupVaultProtectionRemoved,
   backupVaultPolicyOpened,
   backupRecoveryPointDeleted,
