@@ -74,6 +74,7 @@ import { rule as iamAccessDeniedBurst } from './iam/access-denied-burst.rule.ts'
 import { rule as iamAccessKeyForAnotherUser } from './iam/access-key-for-another-user.rule.ts';
 import { rule as iamAdminGranted } from './iam/admin-granted.rule.ts';
 import { rule as iamAutomationRoleUsedInteractively } from './iam/automation-role-used-interactively.rule.ts';
+import { rule as iamCompromisedKeyQuarantine } from './iam/compromised-key-quarantine.rule.ts';
 import { rule as iamExpiryTagTampered } from './iam/expiry-tag-tampered.rule.ts';
 import { rule as iamIdentityProviderChanged } from './iam/identity-provider-changed.rule.ts';
 import { rule as iamLoginProfileForAnotherUser } from './iam/login-profile-for-another-user.rule.ts';
@@ -200,6 +201,7 @@ export const RULES: readonly Rule[] = [
   iamAccessDeniedBurst,
   iamAccessKeyForAnotherUser,
   iamAdminGranted,
+  iamCompromisedKeyQuarantine,
   iamAutomationRoleUsedInteractively,
   iamExpiryTagTampered,
   iamPolicyChanged,
