@@ -12,7 +12,7 @@ import { catalogue, RULES } from '../../rules/index.ts';
 
 /**
  * Issue 16 §10, for the whole catalogue: every positive case that is a CloudTrail record carrying
- * requestParameters is fed again without them (key removed, and `null` as CloudTrail writes it). The rule must
+ * requestParameters is fed again without them (key removed, `null`, and CloudTrail's `omitted` marker). The rule must
  * still match, and say in its details that the parameters were absent; the same record denied must not match.
  */
 const DOCUMENTED = await withDocs(RULES);
