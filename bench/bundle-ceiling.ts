@@ -7,6 +7,8 @@
  * bundle that reads as prose adds up to ~27 KB (titles 8.4 KB). Cold init stays under the 50 ms target (README,
  * "Benchmark"). Raise it only with an init measurement beside it (252 → 264 KB for the 14 rules of the attack-coverage round;
  * 264 → 273 KB for the 10 rules of round 3's attack paths, 261.8 → 272.8 KB: cold init of both bundles interleaved,
- * 4 × 5-run medians on a loaded machine (load 11–13), base 94.6–183.7 ms, new 114.7–132.8 ms: no measurable change).
+ * 4 × 5-run medians on a loaded machine (load 11–13), base 94.6–183.7 ms, new 114.7–132.8 ms: no measurable change;
+ * 273 → 278 KB for the Splunk / Elastic measurement's 4 rules and the omitted-parameters check, 272.8 → 277.0 KB:
+ * interleaved the same way at load 12–13.6, base 134.0–157.3 ms, new 98.6–139.7 ms: no measurable change).
  */
-export const BUNDLE_CEILING_KB = 273;
+export const BUNDLE_CEILING_KB = 278;

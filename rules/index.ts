@@ -2,6 +2,7 @@ import { rule as accessAnalyzerAnalyzerDeleted } from './access-analyzer/analyze
 import { rule as accountDangerousActionDenied } from './account/dangerous-action-denied.rule.ts';
 import { rule as accountRootActivity } from './account/root-activity.rule.ts';
 import { rule as apigatewayRestApiPolicyOpened } from './apigateway/rest-api-policy-opened.rule.ts';
+import { rule as backupMonitoringRemoved } from './backup/monitoring-removed.rule.ts';
 import { rule as backupPlanChanged } from './backup/plan-changed.rule.ts';
 import { rule as backupRecoveryPointDeleted } from './backup/recovery-point-deleted.rule.ts';
 import { rule as backupVaultPolicyOpened } from './backup/vault-policy-opened.rule.ts';
@@ -35,6 +36,7 @@ import { rule as ec2EncryptedWithOutsideKey } from './ec2/encrypted-with-outside
 import { rule as ec2FlowLogsDeleted } from './ec2/flow-logs-deleted.rule.ts';
 import { rule as ec2GatewayChanged } from './ec2/gateway-changed.rule.ts';
 import { rule as ec2ImageShared } from './ec2/image-shared.rule.ts';
+import { rule as ec2ImdsV1Enabled } from './ec2/imds-v1-enabled.rule.ts';
 import { rule as ec2IngressOpenToInternet } from './ec2/ingress-open-to-internet.rule.ts';
 import { rule as ec2InstanceExported } from './ec2/instance-exported.rule.ts';
 import { rule as ec2KeyPairOutsideProcess } from './ec2/key-pair-outside-process.rule.ts';
@@ -72,6 +74,7 @@ import { rule as iamAccessDeniedBurst } from './iam/access-denied-burst.rule.ts'
 import { rule as iamAccessKeyForAnotherUser } from './iam/access-key-for-another-user.rule.ts';
 import { rule as iamAdminGranted } from './iam/admin-granted.rule.ts';
 import { rule as iamAutomationRoleUsedInteractively } from './iam/automation-role-used-interactively.rule.ts';
+import { rule as iamCompromisedKeyQuarantine } from './iam/compromised-key-quarantine.rule.ts';
 import { rule as iamExpiryTagTampered } from './iam/expiry-tag-tampered.rule.ts';
 import { rule as iamIdentityProviderChanged } from './iam/identity-provider-changed.rule.ts';
 import { rule as iamLoginProfileForAnotherUser } from './iam/login-profile-for-another-user.rule.ts';
@@ -124,6 +127,7 @@ import { rule as s3EncryptedWithOutsideKey } from './s3/encrypted-with-outside-k
 import { rule as s3ObjectsBulkDeleted } from './s3/objects-bulk-deleted.rule.ts';
 import { rule as s3ObjectsDeletedBurst } from './s3/objects-deleted-burst.rule.ts';
 import { rule as s3PublicAccessBlockRemoved } from './s3/public-access-block-removed.rule.ts';
+import { rule as s3ReplicationOutsideOrganization } from './s3/replication-outside-organization.rule.ts';
 import { rule as s3TrailwardenBucketTampered } from './s3/trailwarden-bucket-tampered.rule.ts';
 import { rule as sagemakerLifecycleConfigChanged } from './sagemaker/lifecycle-config-changed.rule.ts';
 import { rule as secretsmanagerBatchRetrieval } from './secretsmanager/batch-retrieval.rule.ts';
@@ -197,6 +201,7 @@ export const RULES: readonly Rule[] = [
   iamAccessDeniedBurst,
   iamAccessKeyForAnotherUser,
   iamAdminGranted,
+  iamCompromisedKeyQuarantine,
   iamAutomationRoleUsedInteractively,
   iamExpiryTagTampered,
   iamPolicyChanged,
@@ -265,6 +270,7 @@ export const RULES: readonly Rule[] = [
   s3BucketMadePublic,
   s3BucketProtectionWeakened,
   s3PublicAccessBlockRemoved,
+  s3ReplicationOutsideOrganization,
   secretsmanagerResourcePolicyOpened,
   sesIdentityPolicyOpened,
   snsTopicPolicyOpened,
@@ -273,6 +279,7 @@ export const RULES: readonly Rule[] = [
   ec2UnusualInstanceTypeLaunched,
   // A.8.9 configuration
   ec2SerialConsoleEnabled,
+  ec2ImdsV1Enabled,
   ec2UserDataModified,
   configBucketPublicDrift,
   configEncryptionRemovedDrift,
@@ -309,6 +316,7 @@ export const RULES: readonly Rule[] = [
   rdsEncryptedWithOutsideKey,
   dynamodbEncryptedWithOutsideKey,
   backupPlanChanged,
+  backupMonitoringRemoved,
   backupVaultProtectionRemoved,
   backupVaultPolicyOpened,
   backupRecoveryPointDeleted,

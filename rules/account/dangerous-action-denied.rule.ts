@@ -1,7 +1,14 @@
 import { partitionOf, s3BucketArn } from '../core/arn.ts';
 import { isAuditLogGroup, logGroupOf } from '../core/audit-logs.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
-import { accountOf, actorArn, isServiceInvoked, param, stringParam } from '../core/cloudtrail.ts';
+import {
+  accountOf,
+  actorArn,
+  isServiceInvoked,
+  param,
+  parametersNotRecorded,
+  stringParam,
+} from '../core/cloudtrail.ts';
 import type { DetectionConfig } from '../core/config.ts';
 import { defineRule, PARAMETERS_ABSENT_NOTE } from '../core/define-rule.ts';
 import { DENIED_ERROR_CODES, flagParam, isDenied } from '../core/destruction.ts';
@@ -121,8 +128,8 @@ const entryFor = (e: CloudTrailRecord) => DANGEROUS[serviceOf(e)]?.[e.eventName]
 const REFUSED_USER = /on resource: (?:user |arn:aws[a-z-]*:iam::\d{12}:user\/(?:[\w+=,.@/-]*\/)?)([\w+=,.@-]+)/;
 const refusedIamUser = (e: CloudTrailRecord): string | undefined => REFUSED_USER.exec(e.errorMessage ?? '')?.[1];
 
-const parametersAbsent = (e: CloudTrailRecord): boolean =>
-  e.requestParameters === null || e.requestParameters === undefined;
+/** Missing, null, or CloudTrail's `omitted` marker for an oversized request. */
+const parametersAbsent = (e: CloudTrailRecord): boolean => parametersNotRecorded(e);
 const isDangerousAttempt = (e: CloudTrailRecord, config: DetectionConfig): boolean => {
   const entry = entryFor(e);
   if (entry === undefined) return false;

@@ -373,6 +373,22 @@ export const checkRecord = (value: unknown): RecordCheck => {
   return notes.length === 0 ? { ok: true, record: filled } : { ok: true, record: filled, notes };
 };
 
+/**
+ * The marker CloudTrail writes instead of parameters it will not record, `{ "reason": "requestParameters too
+ * large", "omitted": true }`: an oversized request (a policy padded with whitespace past ~100 KB, Permiso's
+ * "CloudTrail logging evasion") leaves exactly this, not null. It carries nothing else, so it means absent.
+ */
+export const isOmittedMarker = (v: unknown): boolean =>
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  ((v as Record<string, unknown>).omitted === true || (v as Record<string, unknown>).omitted === 'true') &&
+  Object.keys(v).every((k) => k === 'omitted' || k === 'reason');
+
+/** requestParameters not recorded: the key missing, `null`, or CloudTrail's omitted marker. */
+export const parametersNotRecorded = (e: CloudTrailRecord): boolean =>
+  e.requestParameters === null || e.requestParameters === undefined || isOmittedMarker(e.requestParameters);
+
 /** Success = CloudTrail recorded no error for the call. */
 export const isSuccess = (e: CloudTrailRecord): boolean => e.errorCode === undefined || e.errorCode === '';
 

@@ -1,5 +1,5 @@
 import type { CloudTrailRecord } from './cloudtrail.ts';
-import { isSuccess, principalArn } from './cloudtrail.ts';
+import { isSuccess, parametersNotRecorded, principalArn } from './cloudtrail.ts';
 import type { AuditEvent, EventOf, EventSelector, Rule, RuleContext, RuleDefinition } from './types.ts';
 
 const DEFAULT_DEDUP_SECONDS = 3600;
@@ -76,9 +76,7 @@ export const PARAMETERS_ABSENT_NOTE =
   'requestParameters absent from the CloudTrail record (CloudTrail omits parameters it cannot record, e.g. an oversized request)';
 
 const parametersAbsent = (e: AuditEvent): e is Extract<AuditEvent, { kind: 'cloudtrail' }> =>
-  e.kind === 'cloudtrail' &&
-  (e.record.requestParameters === null || e.record.requestParameters === undefined) &&
-  isSuccess(e.record);
+  e.kind === 'cloudtrail' && parametersNotRecorded(e.record) && isSuccess(e.record);
 
 /** Run `fn` on a view of `record` that notes any read of `requestParameters`. */
 const tracked = <R>(record: CloudTrailRecord, fn: (r: CloudTrailRecord) => R): { result: R; read: boolean } => {

@@ -1,6 +1,6 @@
 import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
-import { accountOf, isSuccess, principalArn, stringParam } from '../core/cloudtrail.ts';
+import { accountOf, isSuccess, parametersNotRecorded, principalArn, stringParam } from '../core/cloudtrail.ts';
 import { knownBadKeyPairName, unusualInstanceTypes } from '../core/compute.ts';
 import { defineRule, PARAMETERS_ABSENT_NOTE } from '../core/define-rule.ts';
 import type { RuleContext, RuleDocs } from '../core/types.ts';
@@ -15,7 +15,8 @@ const askedType = (e: CloudTrailRecord): string[] => {
 const askedKeyName = (e: CloudTrailRecord): string | undefined => stringParam(e.requestParameters, 'keyName');
 
 /** CloudTrail omits parameters it cannot record; a refused call that hides what it asked for is judged dangerous. */
-const unrecorded = (e: CloudTrailRecord): boolean => e.requestParameters === null || e.requestParameters === undefined;
+/** Missing, null, or CloudTrail's `omitted` marker for an oversized request. */
+const unrecorded = (e: CloudTrailRecord): boolean => parametersNotRecorded(e);
 
 /** Why the refused call is a probe; empty when it asked for nothing on the lists. */
 const probes = (e: CloudTrailRecord, ctx: RuleContext): string[] => {

@@ -1,6 +1,6 @@
 import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
-import { accountOf, stringParam } from '../core/cloudtrail.ts';
+import { accountOf, parametersNotRecorded, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { deletionReasons, flagParam, isUnapprovedDeletion } from '../core/destruction.ts';
 import type { RuleDocs } from '../core/types.ts';
@@ -22,7 +22,7 @@ const repositoryArn = (e: CloudTrailRecord): string =>
  * parameters counts as forced.
  */
 const deletesImages = (e: CloudTrailRecord): boolean =>
-  e.requestParameters === null || e.requestParameters === undefined || flagParam(e.requestParameters, 'force') === true;
+  parametersNotRecorded(e) || flagParam(e.requestParameters, 'force') === true;
 
 export const rule = defineRule({
   id: 'ecr.repository-deleted',

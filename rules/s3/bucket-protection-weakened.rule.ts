@@ -21,10 +21,20 @@ const numberOf = (v: JsonValue | undefined): number | undefined => {
   return Number.isFinite(n) ? n : undefined;
 };
 
+/**
+ * MFA delete switched off, however the record spells it: `MfaDelete` (the S3 XML element), `MFADelete` (the SDKs'
+ * name) or `mfaDeleteEnabled: false` (the flattened form Elastic's detection rule reads, beside the configuration).
+ */
+const mfaDeleteDisabled = (e: CloudTrailRecord, config: JsonObject): boolean => {
+  const flag = param(e.requestParameters, 'mfaDeleteEnabled') ?? config.mfaDeleteEnabled;
+  return config.MfaDelete === 'Disabled' || config.MFADelete === 'Disabled' || flag === false || flag === 'false';
+};
+
 const versioningWeakened = (e: CloudTrailRecord): boolean => {
   const config = param(e.requestParameters, 'VersioningConfiguration');
-  if (!isJsonObject(config)) return false;
-  return config.Status === 'Suspended' || config.MfaDelete === 'Disabled';
+  const settings = isJsonObject(config) ? config : {};
+  if (!isJsonObject(config) && param(e.requestParameters, 'mfaDeleteEnabled') === undefined) return false;
+  return settings.Status === 'Suspended' || mfaDeleteDisabled(e, settings);
 };
 
 /**
@@ -213,6 +223,28 @@ export const docs: RuleDocs = {
       expect: 'match',
       event: fixture('s3/PutBucketVersioning-suspended', {
         requestParameters: { VersioningConfiguration: { Status: 'Enabled', MfaDelete: 'Disabled' } },
+      }),
+    },
+    {
+      // Elastic's rule (defense_evasion_s3_mfa_delete_disabled) reads the change as `mfaDeleteEnabled: false`.
+      name: 'MFA delete disabled, logged as mfaDeleteEnabled: false',
+      expect: 'match',
+      event: fixture('s3/PutBucketVersioning-suspended', {
+        requestParameters: { mfaDeleteEnabled: false, VersioningConfiguration: { Status: 'Enabled' } },
+      }),
+    },
+    {
+      name: 'MFA delete disabled, spelled MFADelete as the SDKs spell it',
+      expect: 'match',
+      event: fixture('s3/PutBucketVersioning-suspended', {
+        requestParameters: { VersioningConfiguration: { Status: 'Enabled', MFADelete: 'Disabled' } },
+      }),
+    },
+    {
+      name: 'MFA delete enabled (mfaDeleteEnabled: "true") is benign',
+      expect: 'no-match',
+      event: fixture('s3/PutBucketVersioning-suspended', {
+        requestParameters: { mfaDeleteEnabled: 'true', VersioningConfiguration: { Status: 'Enabled' } },
       }),
     },
     {

@@ -12,7 +12,7 @@ import { catalogue, RULES } from '../../rules/index.ts';
 
 /**
  * Issue 16 §10, for the whole catalogue: every positive case that is a CloudTrail record carrying
- * requestParameters is fed again without them (key removed, and `null` as CloudTrail writes it). The rule must
+ * requestParameters is fed again without them (key removed, `null`, and CloudTrail's `omitted` marker). The rule must
  * still match, and say in its details that the parameters were absent; the same record denied must not match.
  */
 const DOCUMENTED = await withDocs(RULES);
@@ -73,8 +73,18 @@ const without = (record: Record<string, unknown>): Record<string, unknown> => {
   return rest;
 };
 
+/**
+ * What CloudTrail writes in place of parameters it will not record: an oversized request (a policy padded with
+ * whitespace past ~100 KB, Permiso's "CloudTrail logging evasion", read by Elastic's
+ * defense_evasion_cloudtrail_logging_evasion) arrives as this marker object, not as null.
+ */
+const OMITTED = { reason: 'requestParameters too large', omitted: true };
+
+const strip = (record: Record<string, unknown>, how: 'removed' | 'null' | 'omitted'): Record<string, unknown> =>
+  how === 'removed' ? without(record) : { ...record, requestParameters: how === 'null' ? null : OMITTED };
+
 const rows = positives.flatMap((p) =>
-  (['removed', 'null'] as const).map((how) => [`${p.rule.id}: ${p.c.name} (${how})`, p, how] as const),
+  (['removed', 'null', 'omitted'] as const).map((how) => [`${p.rule.id}: ${p.c.name} (${how})`, p, how] as const),
 );
 
 describe('missing requestParameters fail closed, catalogue-wide', () => {
@@ -83,7 +93,7 @@ describe('missing requestParameters fail closed, catalogue-wide', () => {
   });
 
   it.each(rows)('%s', (_name, { rule, c, record }, how) => {
-    const stripped = how === 'removed' ? without(record) : { ...record, requestParameters: null };
+    const stripped = strip(record, how);
     const e = eventOf(stripped);
     expect(catalogue.candidates(e)).toContain(rule);
     const ctx = contextOf(rule, c, e);

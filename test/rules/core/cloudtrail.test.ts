@@ -6,9 +6,11 @@ import {
   checkRecord,
   fitsRecord,
   isJsonObject,
+  isOmittedMarker,
   isServiceInvoked,
   isSuccess,
   param,
+  parametersNotRecorded,
   principalArn,
   RECORD_SHAPE,
   REQUIRED_RECORD_FIELDS,
@@ -24,6 +26,23 @@ const record = (overrides: Partial<CloudTrailRecord>): CloudTrailRecord => ({
   recipientAccountId: '111122223333',
   userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/alice', accountId: '111122223333' },
   ...overrides,
+});
+
+describe("parametersNotRecorded: CloudTrail's omitted marker counts as absent", () => {
+  it('an oversized request logged as { reason, omitted: true } is not recorded, like null or a missing key', () => {
+    const marker = { reason: 'requestParameters too large', omitted: true };
+    expect(parametersNotRecorded(record({ requestParameters: marker }))).toBe(true);
+    expect(parametersNotRecorded(record({ requestParameters: { omitted: 'true' } }))).toBe(true);
+    expect(parametersNotRecorded(record({ requestParameters: null }))).toBe(true);
+    expect(parametersNotRecorded(record({}))).toBe(true);
+  });
+
+  it('real parameters are recorded, even one that happens to be called omitted', () => {
+    expect(parametersNotRecorded(record({ requestParameters: { roleName: 'x' } }))).toBe(false);
+    expect(isOmittedMarker({ omitted: true, policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' })).toBe(false);
+    expect(isOmittedMarker({ reason: 'requestParameters too large', omitted: false })).toBe(false);
+    expect(isOmittedMarker([{ omitted: true }])).toBe(false);
+  });
 });
 
 describe('isServiceInvoked', () => {
