@@ -135,7 +135,9 @@ export const runLocal = async (
         throw new Error(e);
       }),
       catalogue: buildCatalogue([plan.rule]),
-      config: plan.config,
+      // A plan with an overlay runs on its base config, as the deployed function would: the case's config reaches
+      // the handler only inside the signed drills.
+      config: plan.overlay === undefined ? plan.config : plan.base,
       counters: createDynamoCounterStore(env.dynamo, table),
       ledger: createDynamoLedger(env.dynamo, table),
       history: createDynamoHistoryStore(env.dynamo, table),

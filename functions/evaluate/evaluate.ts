@@ -5,9 +5,11 @@ import {
   mergeAccountCriticality,
 } from '../../rules/core/account-criticality.ts';
 import type { DetectionConfig } from '../../rules/core/config.ts';
-import type { IntelSource } from '../../rules/core/detector.ts';
+import type { BatchOutcome, IntelSource } from '../../rules/core/detector.ts';
 import { createDetector } from '../../rules/core/detector.ts';
 import { verifyDrillClaim } from '../../rules/core/drill-auth.ts';
+import type { DrillOverlay } from '../../rules/core/drill-overlay.ts';
+import { applyDrillOverlay, overlayKey, parseDrillOverlay } from '../../rules/core/drill-overlay.ts';
 import type { Catalogue } from '../../rules/core/engine.ts';
 import { toAuditEvent } from '../../rules/core/events.ts';
 import { believableUntil, DEFAULT_CLOCK_SKEW_MS } from '../../rules/core/integrity.ts';
@@ -180,11 +182,10 @@ export const createHandler =
       deps,
       events.map((m) => m.event.account),
     );
-    const detector = createDetector({ ...deps, config, clock: { now: () => receivedMs } });
     const skewMs =
       deps.config.clockSkewMinutes === undefined ? DEFAULT_CLOCK_SKEW_MS : deps.config.clockSkewMinutes * 60_000;
     const [outcome] = await Promise.all([
-      detector.process(events.map((m) => m.event)),
+      judge(deps, config, events, receivedMs),
       recordHeartbeats(
         deps,
         events.map((m) => m.event),
@@ -259,6 +260,56 @@ export const createHandler =
   };
 
 /**
+ * The batch through the detector. Every event is judged with `config` (the deployed config), except verified drills
+ * that carry an overlay: those are judged, apart, with the deployed config merged with their overlay, one detector
+ * per distinct overlay. Only `authenticateDrills` sets `overlay`, and only on an event whose signature (which covers
+ * the overlay) verified; the overlay is never stored, and the detector keeps drills in their own namespace.
+ */
+const judge = async (
+  deps: EvaluateDeps,
+  config: DetectionConfig,
+  messages: readonly { readonly event: AuditEvent; readonly overlay?: DrillOverlay }[],
+  receivedMs: number,
+): Promise<BatchOutcome> => {
+  const groups = new Map<string, { overlay: DrillOverlay | undefined; events: AuditEvent[] }>();
+  for (const m of messages) {
+    // Belt and braces: an overlay on anything but a verified drill is ignored, whatever set it.
+    const overlay = m.event.drill === true ? m.overlay : undefined;
+    const key = overlayKey(overlay);
+    const group = groups.get(key) ?? { overlay, events: [] };
+    group.events.push(m.event);
+    groups.set(key, group);
+  }
+  const outcomes: BatchOutcome[] = [];
+  for (const { overlay, events } of groups.values()) {
+    const detector = createDetector({
+      ...deps,
+      config: applyDrillOverlay(config, overlay),
+      clock: { now: () => receivedMs },
+    });
+    outcomes.push(await detector.process(events));
+  }
+  return mergeOutcomes(outcomes);
+};
+
+/** One outcome for the batch, from those of its overlay groups. */
+export const mergeOutcomes = (outcomes: readonly BatchOutcome[]): BatchOutcome => {
+  const matchesByRule: Record<string, number> = {};
+  for (const o of outcomes)
+    for (const [ruleId, n] of Object.entries(o.matchesByRule)) matchesByRule[ruleId] = (matchesByRule[ruleId] ?? 0) + n;
+  return {
+    matches: outcomes.reduce((n, o) => n + o.matches, 0),
+    matchesByRule,
+    delivered: outcomes.flatMap((o) => o.delivered),
+    notices: new Map(outcomes.flatMap((o) => [...o.notices])),
+    folded: outcomes.flatMap((o) => o.folded),
+    duplicates: outcomes.reduce((n, o) => n + o.duplicates, 0),
+    failures: outcomes.flatMap((o) => o.failures),
+    ruleErrors: outcomes.flatMap((o) => o.ruleErrors),
+  };
+};
+
+/**
  * Turns verified drill claims into drills and marks the others forged (the detector then judges them as real
  * events and raises `trailwarden.forged-drill`). The key is loaded only when some event claims to be a drill; a
  * key that cannot be loaded honours no drill, which is the safe side: the events page as real ones.
@@ -267,7 +318,7 @@ const authenticateDrills = async <M extends { readonly event: AuditEvent }>(
   deps: EvaluateDeps,
   messages: readonly M[],
   receivedMs: number,
-): Promise<M[]> => {
+): Promise<(M & { readonly overlay?: DrillOverlay })[]> => {
   if (!messages.some((m) => m.event.drillClaim !== undefined)) return [...messages];
   let key: { ok: true; key: string } | { ok: false; reason: string };
   if (deps.drillKey === undefined) key = { ok: false, reason: 'this function has no drill key configured' };
@@ -287,13 +338,24 @@ const authenticateDrills = async <M extends { readonly event: AuditEvent }>(
     const verdict = key.ok
       ? verifyDrillClaim(claim, m.event, key.key, receivedMs)
       : { ok: false as const, reason: key.reason };
-    if (verdict.ok) return { ...m, event: { ...m.event, drill: true } };
-    deps.telemetry.log('warn', 'drill claim not honoured: judged as a real event', {
-      eventId: m.event.id,
-      reason: verdict.reason,
-    });
-    return { ...m, event: { ...m.event, drill: false, forgedDrill: verdict.reason } };
+    // A signed overlay is still checked: a drill key holder may widen nothing beyond what a case can need.
+    const overlay =
+      verdict.ok && claim.kind === 'signed' && claim.overlay !== undefined
+        ? parseDrillOverlay(claim.overlay)
+        : undefined;
+    if (verdict.ok && overlay?.ok === false) {
+      return refused(deps, m, `drill overlay refused: ${overlay.reason}`);
+    }
+    if (verdict.ok) {
+      return { ...m, event: { ...m.event, drill: true }, ...(overlay?.ok ? { overlay: overlay.overlay } : {}) };
+    }
+    return refused(deps, m, verdict.reason);
   });
+};
+
+const refused = <M extends { readonly event: AuditEvent }>(deps: EvaluateDeps, m: M, reason: string): M => {
+  deps.telemetry.log('warn', 'drill claim not honoured: judged as a real event', { eventId: m.event.id, reason });
+  return { ...m, event: { ...m.event, drill: false, forgedDrill: reason } };
 };
 
 /**

@@ -17,6 +17,12 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
  */
 
 export const DRILL_AUTH_VERSION = 'trailwarden-drill/v1';
+/**
+ * A drill that carries a config overlay (`drill-overlay.ts`): the same message plus the SHA-256 of the overlay, so
+ * nobody without the key can add, alter or strip one. A v1 claim with an overlay, or a v2 claim without one, is
+ * malformed (never honoured).
+ */
+export const DRILL_AUTH_VERSION_OVERLAY = 'trailwarden-drill/v2';
 /** How long a signed drill stays valid by default: long enough for a full drill of the catalogue. */
 export const DRILL_TTL_MS = 15 * 60_000;
 /** A signature valid for longer than this is refused: a leaked drill message must not stay replayable. */
@@ -33,6 +39,8 @@ export type DrillClaim =
       readonly signature: string;
       /** SHA-256 (hex) of the envelope without its `drill` field. */
       readonly digest: string;
+      /** The config overlay the claim carries (v2), unverified and unparsed. */
+      readonly overlay?: unknown;
     }
   | { readonly kind: 'unsigned'; readonly marker: string };
 
@@ -48,8 +56,25 @@ const envelopeDigest = (envelope: Record<string, unknown>): string => {
   return sha256(JSON.stringify(rest));
 };
 
-const canonical = (eventId: string, timeMs: number, digest: string, run: string, expiresMs: number): string =>
-  [DRILL_AUTH_VERSION, eventId, String(timeMs), digest, run, String(expiresMs)].join('\n');
+const canonical = (
+  eventId: string,
+  timeMs: number,
+  digest: string,
+  run: string,
+  expiresMs: number,
+  overlay: unknown,
+): string =>
+  overlay === undefined
+    ? [DRILL_AUTH_VERSION, eventId, String(timeMs), digest, run, String(expiresMs)].join('\n')
+    : [
+        DRILL_AUTH_VERSION_OVERLAY,
+        eventId,
+        String(timeMs),
+        digest,
+        run,
+        String(expiresMs),
+        sha256(JSON.stringify(overlay)),
+      ].join('\n');
 
 const mac = (key: string, message: string): string => createHmac('sha256', key).update(message).digest('hex');
 
@@ -60,12 +85,21 @@ const mac = (key: string, message: string): string => createHmac('sha256', key).
 export const drillClaimOf = (value: Record<string, unknown>): DrillClaim | undefined => {
   const auth = value.drill;
   if (isObject(auth)) {
-    const { v, run, expires, sig } = auth;
+    const { v, run, expires, sig, overlay } = auth;
     const expiresMs = typeof expires === 'string' ? Date.parse(expires) : Number.NaN;
-    if (v !== 1 || typeof run !== 'string' || run === '' || typeof sig !== 'string' || Number.isNaN(expiresMs)) {
+    // v1 carries no overlay, v2 always one (an object): anything else is not a signature this code made.
+    const versionFits = (v === 1 && !('overlay' in auth)) || (v === 2 && isObject(overlay));
+    if (!versionFits || typeof run !== 'string' || run === '' || typeof sig !== 'string' || Number.isNaN(expiresMs)) {
       return { kind: 'unsigned', marker: 'a malformed drill signature' };
     }
-    return { kind: 'signed', run, expiresMs, signature: sig, digest: envelopeDigest(value) };
+    return {
+      kind: 'signed',
+      run,
+      expiresMs,
+      signature: sig,
+      digest: envelopeDigest(value),
+      ...(v === 2 ? { overlay } : {}),
+    };
   }
   if (auth !== undefined && auth !== false) return { kind: 'unsigned', marker: `drill: ${JSON.stringify(auth)}` };
   const detail = value.detail;
@@ -82,6 +116,8 @@ export interface DrillSignature {
   /** The run this drill belongs to (one per `trailwarden drill` invocation). */
   readonly run: string;
   readonly expiresMs: number;
+  /** The drill's config overlay (`drill-overlay.ts`), signed with the event; absent: none (v1). */
+  readonly overlay?: unknown;
 }
 
 /**
@@ -96,8 +132,16 @@ export const signDrillEnvelope = (
 ): Record<string, unknown> => {
   const { drill: _old, ...rest } = envelope;
   const digest = envelopeDigest(rest);
-  const sig = mac(key, canonical(event.id, event.timeMs, digest, signature.run, signature.expiresMs));
-  return { ...rest, drill: { v: 1, run: signature.run, expires: new Date(signature.expiresMs).toISOString(), sig } };
+  const { overlay } = signature;
+  const sig = mac(key, canonical(event.id, event.timeMs, digest, signature.run, signature.expiresMs, overlay));
+  const expires = new Date(signature.expiresMs).toISOString();
+  return {
+    ...rest,
+    drill:
+      overlay === undefined
+        ? { v: 1, run: signature.run, expires, sig }
+        : { v: 2, run: signature.run, expires, overlay, sig },
+  };
 };
 
 /** Check a claim against the key, in constant time; `nowMs` is when the event was received. */
@@ -109,7 +153,9 @@ export const verifyDrillClaim = (
 ): DrillVerdict => {
   if (claim.kind === 'unsigned') return { ok: false, reason: `unsigned drill marker (${claim.marker})` };
   if (key.length < MIN_DRILL_KEY_CHARS) return { ok: false, reason: 'the drill key is too short to be one' };
-  const expected = Buffer.from(mac(key, canonical(event.id, event.timeMs, claim.digest, claim.run, claim.expiresMs)));
+  const expected = Buffer.from(
+    mac(key, canonical(event.id, event.timeMs, claim.digest, claim.run, claim.expiresMs, claim.overlay)),
+  );
   const given = Buffer.from(claim.signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return { ok: false, reason: 'drill signature does not match the event (tampered, or signed with another key)' };

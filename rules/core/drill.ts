@@ -1,6 +1,8 @@
 import type { DetectionConfig } from './config.ts';
 import { DEFAULT_DETECTION_CONFIG } from './config.ts';
 import { DRILL_TTL_MS, signDrillEnvelope } from './drill-auth.ts';
+import type { DrillOverlay } from './drill-overlay.ts';
+import { applyDrillOverlay, overlayOfCase, refusedOverlayKeys, whyRefused } from './drill-overlay.ts';
 import { contextFor } from './engine.ts';
 import { toAuditEvent } from './events.ts';
 import type { RuleIntel } from './geo.ts';
@@ -23,7 +25,9 @@ import { CRITICALITIES, isCloudTrailSelector } from './types.ts';
  * and the match and makes every value distinct is used; a rule with none is skipped, never faked.
  *
  * Config: the case's config overrides travel with the plan (`config`), and a case criticality is forced through
- * `criticality.default`: the drill runs that rule with that config.
+ * `criticality.default`: the drill runs that rule with that config. Where the function drilled runs its own config
+ * (the deployed evaluate function), they travel as the drill's overlay inside the signed claim (`overlay`,
+ * `drill-overlay.ts`): the evaluate function judges the verified drill with its config merged with the overlay.
  */
 
 export const DRILL_SEVERITIES: readonly Severity[] = ['critical', 'high'];
@@ -36,6 +40,13 @@ export interface DrillPlan {
   readonly severity: Severity;
   /** The detection config the rule must run with (base + the case's overrides). */
   readonly config: DetectionConfig;
+  /** The config the plan was made against (the deployed one for the drill function): `config` less `overlay`. */
+  readonly base: DetectionConfig;
+  /**
+   * The case's overrides and criticality, signed into every body: the function drilled judges the drill with its
+   * own config merged with them. Absent when the case needs none, or when they cannot travel (local runs only).
+   */
+  readonly overlay?: DrillOverlay;
   /** SQS message bodies: EventBridge envelopes signed with the drill key (`drill-auth.ts`). */
   readonly bodies: readonly string[];
   /** The eventIDs (CloudTrail) or envelope ids (Config) of `bodies`, in order. */
@@ -69,8 +80,9 @@ export interface PlanOptions {
    */
   readonly auth: { readonly key: string; readonly run: string; readonly ttlMs?: number };
   /**
-   * Drilling the deployed function (the drill function, `drill --invoke`): it runs its own config, never a case's,
-   * so only cases without config overrides (and at the config's default criticality) can fire there.
+   * Drilling the deployed function (the drill function, `drill --invoke`): it runs its own config, so a case's
+   * config overrides and criticality reach it only as the signed overlay; a case whose overrides no overlay may
+   * carry (`drill-overlay.ts`) cannot fire there.
    */
   readonly deployed?: boolean;
 }
@@ -83,18 +95,13 @@ const severityAt = (rule: Rule, criticality: Criticality): Severity => rule.esca
 const needsHistory = (c: RuleCase): boolean =>
   c.history !== undefined && (c.history.first !== null || c.history.sightings.length > 0);
 
-const configFor = (base: DetectionConfig, c: RuleCase): DetectionConfig => {
-  const merged = c.config ? { ...base, ...c.config } : base;
-  return c.criticality
-    ? { ...merged, criticality: { default: c.criticality, accounts: {}, resources: [], tags: [] } }
-    : merged;
-};
+/** The same merge the evaluate function applies to a verified drill's overlay: one definition for both. */
+const configFor = (base: DetectionConfig, c: RuleCase): DetectionConfig => applyDrillOverlay(base, c);
 
 const ACCOUNT = '111122223333';
 
-/** A case the deployed function can judge as the case says: no config of its own, the default criticality. */
-const runsDeployed = (c: RuleCase, base: DetectionConfig): boolean =>
-  c.config === undefined && (c.criticality === undefined || c.criticality === base.criticality.default);
+/** A case the deployed function can judge as the case says: what it needs beyond the deployed config can travel. */
+const runsDeployed = (c: RuleCase): boolean => refusedOverlayKeys(c.config).length === 0;
 
 /** Positive cases as data (`drill-cases.json`): what the drill function plans from, without the rule files. */
 export type DrillCaseTable = Readonly<Record<string, readonly RuleCase[]>>;
@@ -107,9 +114,11 @@ export const drillCaseTable = (entries: readonly (readonly [Rule, RuleDocs])[]):
   Object.fromEntries(
     entries.flatMap(([rule, docs]) => {
       // A case's `intel` (a fake IP database) is code, not data: drills use the deployed IP database.
+      // Cases with config go too: the drill function signs their overrides into the drill as its overlay (and
+      // names the keys no overlay may carry when it skips one).
       const cases = docs
         .cases()
-        .filter((c) => c.expect === 'match' && c.config === undefined)
+        .filter((c) => c.expect === 'match')
         .map(({ intel: _intel, ...c }) => c);
       const pages = DRILL_SEVERITIES.some((s) => rule.severity === s || Object.values(rule.escalation).includes(s));
       return pages && cases.length > 0 ? [[rule.id, cases]] : [];
@@ -201,13 +210,23 @@ const parameterVariations = (record: unknown): Variation[] =>
       )
     : [];
 
-/** The envelopes, signed; an envelope that does not parse is left as it is (the plan is refused before use). */
-const signAll = (envelopes: readonly Record<string, unknown>[], options: PlanOptions): string[] =>
+/** The envelopes, signed (with the overlay); one that does not parse is left as it is (the plan is refused before use). */
+const signAll = (
+  envelopes: readonly Record<string, unknown>[],
+  options: PlanOptions,
+  overlay: DrillOverlay | undefined,
+): string[] =>
   envelopes.map((e) => {
     const event = parse(e);
     if (event === undefined) return JSON.stringify(e);
     const expiresMs = options.nowMs + (options.auth.ttlMs ?? DRILL_TTL_MS);
-    return JSON.stringify(signDrillEnvelope(e, event, options.auth.key, { run: options.auth.run, expiresMs }));
+    return JSON.stringify(
+      signDrillEnvelope(e, event, options.auth.key, {
+        run: options.auth.run,
+        expiresMs,
+        ...(overlay === undefined ? {} : { overlay }),
+      }),
+    );
   });
 
 const parse = (envelope: Record<string, unknown>): AuditEvent | undefined => {
@@ -271,17 +290,18 @@ export const planRule = (rule: Rule, docs: RuleDocs, options: PlanOptions): Dril
           .map((c) => ({ ...c, criticality: escalatesTo }))
           .map((c) => ({ c, config: configFor(base, c), criticality: escalatesTo }));
   if (selected.length === 0) return undefined;
-  if (options.deployed === true && !selected.some((x) => runsDeployed(x.c, base))) {
+  if (options.deployed === true && !selected.some((x) => runsDeployed(x.c))) {
+    const keys = [...new Set(selected.flatMap((x) => refusedOverlayKeys(x.c.config)))].sort();
     return {
       kind: 'skip',
       rule,
-      reason: 'every positive case needs config overrides (or a criticality) the deployed function does not run',
+      reason: `every positive case needs config a signed drill overlay may not carry: ${keys.map(whyRefused).join('; ')}`,
     };
   }
   const usable = selected.filter(
     (x) =>
       (!needsHistory(x.c) || x.c.before !== undefined || x.c.prepare !== undefined) &&
-      (options.deployed !== true || runsDeployed(x.c, base)),
+      (options.deployed !== true || runsDeployed(x.c)),
   );
   if (usable.length === 0) {
     return {
@@ -293,6 +313,9 @@ export const planRule = (rule: Rule, docs: RuleDocs, options: PlanOptions): Dril
   const reasons: string[] = [];
   for (const { c, config, criticality } of usable) {
     const end = endTimeFor(c, options.nowMs, options.deployed === true ? DAY_MS : WEEK_MS);
+    // The overlay travels whenever it can (locally too, so `drill --local` proves the signed overlay path); a case
+    // whose overrides cannot travel is drilled locally with the plan's config and never deployed (above).
+    const overlay = runsDeployed(c) ? overlayOfCase(c) : undefined;
     const planOf = (
       envelopes: readonly Record<string, unknown>[],
       eventIds: string[],
@@ -304,7 +327,9 @@ export const planRule = (rule: Rule, docs: RuleDocs, options: PlanOptions): Dril
       criticality,
       severity: severityAt(rule, criticality),
       config,
-      bodies: signAll(envelopes, options),
+      base,
+      ...(overlay === undefined ? {} : { overlay }),
+      bodies: signAll(envelopes, options, overlay),
       eventIds,
       ...(sequence ? { sequence: true } : {}),
     });
