@@ -103,10 +103,10 @@ describe('drill planning', () => {
     const plan = await planOf('signin.new-source');
     expect(plan.rule.severity).toBe('medium');
     expect([plan.criticality, plan.severity, plan.config.criticality.default]).toEqual(['high', 'high', 'high']);
-    // Not in the deployed drill: the deployed function runs its own default criticality.
+    // In the deployed drill too: the criticality travels as the drill's signed overlay.
     const rule = ruleById('signin.new-source');
     const deployed = planRule(rule, await docsOf(rule), { nowMs: NOW, auth: AUTH, deployed: true });
-    expect(deployed).toMatchObject({ kind: 'skip', reason: expect.stringContaining('or a criticality') });
+    expect(deployed).toMatchObject({ kind: 'plan', severity: 'high', overlay: { criticality: 'high' } });
   });
 
   it('fresh ids on every plan', async () => {

@@ -26,6 +26,8 @@ import { createS3EvidenceStore } from '../../functions/shared/adapters/s3-eviden
 import { createSnsNotifier } from '../../functions/shared/adapters/sns-notifier.ts';
 import { createTelemetry } from '../../functions/shared/telemetry.ts';
 import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
+import type { DrillCaseTable } from '../../rules/core/drill.ts';
+import { withTableCases } from '../../rules/core/drill.ts';
 import type { DrillRunRecord } from '../../rules/core/drill-run.ts';
 import { DEFAULT_DRILLS_CONFIG, parseDrillRunKey } from '../../rules/core/drill-run.ts';
 import { buildCatalogue } from '../../rules/core/engine.ts';
@@ -108,8 +110,14 @@ describe('scheduled drill, end to end (DynamoDB Local, s3rver, real evaluate han
     await s3.stop();
   });
 
-  /** A drill run whose evaluate handler runs `evaluated` (the drill plans from the real rules either way). */
-  const runDrill = async (evaluated: readonly Rule[]) => {
+  /**
+   * A drill run whose evaluate handler runs `evaluated` (the drill plans from the real rules either way). `drilled`:
+   * the rules to drill, planned from their docs, or from the shipped `drill-cases.json` as the deployed function does.
+   */
+  const runDrill = async (
+    evaluated: readonly Rule[],
+    drilled: { readonly ids: readonly string[]; readonly from: 'docs' | 'table' } = { ids: DRILLED, from: 'docs' },
+  ) => {
     const topic = simulatedTopic();
     const sink = createAwsFindingSink(createS3EvidenceStore(s3.client, BUCKET), createSnsNotifier(topic.client, TOPIC));
     const ledger = createDynamoLedger(dynamo, table);
@@ -143,7 +151,13 @@ describe('scheduled drill, end to end (DynamoDB Local, s3rver, real evaluate han
       done: async () => {},
     };
     const drill = createDrillHandler({
-      rules: await withDocs(RULES.filter((r) => DRILLED.includes(r.id))),
+      rules:
+        drilled.from === 'docs'
+          ? await withDocs(RULES.filter((r) => drilled.ids.includes(r.id)))
+          : withTableCases(
+              RULES.filter((r) => drilled.ids.includes(r.id)),
+              JSON.parse(readFileSync('functions/drill/drill-cases.json', 'utf8')) as DrillCaseTable,
+            ),
       detection: DEFAULT_DETECTION_CONFIG,
       drills: DEFAULT_DRILLS_CONFIG,
       drillKey: async () => KEY,
@@ -264,6 +278,28 @@ describe('scheduled drill, end to end (DynamoDB Local, s3rver, real evaluate han
       await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: digestKey }))
     ).Body?.transformToString();
     expect(body).toContain(key);
+  });
+
+  it('rules whose cases need config, an escalated criticality or 14 days of history pass in the scheduled drill: their overlay travels signed', async () => {
+    // Each was a SKIP of the scheduled drill before overlays: self-protection (config), a rule that pages only at
+    // high criticality, a learning rule that needs `serviceUsers` and a backdated preparation, approved regions.
+    const ids = [
+      'lambda.trailwarden-function-tampered',
+      'signin.new-source',
+      'iam.service-key-new-network',
+      'ec2.unapproved-region',
+    ];
+    // The deployed config has none of what they need: only the signed overlays can make them fire.
+    const { outcome, topic } = await runDrill(RULES, { ids, from: 'table' });
+    const { record } = outcome;
+    const byId = [...record.rules].sort((a, b) => a.ruleId.localeCompare(b.ruleId));
+    expect(byId.map((r) => [r.ruleId, r.status, r.detail])).toEqual(
+      [...ids].sort().map((id) => [id, 'passed', expect.stringMatching(/^archived after \d+ ms, paged after \d+ ms$/)]),
+    );
+    expect(record.counts).toEqual({ passed: 4, failed: 0, skipped: 0 });
+    // Nothing reached the pager as real: every publication is drill-marked, and no drill was refused as forged.
+    expect(topic.published.every((p) => p.attrs.drill === 'true')).toBe(true);
+    expect(topic.published.some((p) => p.attrs.ruleId === 'trailwarden.forged-drill')).toBe(false);
   });
 
   it('a rule that never fires fails the drill and raises a high finding that pages', async () => {

@@ -177,17 +177,34 @@ describe('planRule: which rules and cases', () => {
     expect(p.config.suppressions).toEqual(DEFAULT_DETECTION_CONFIG.suppressions);
   });
 
-  it('deployed: only cases without config and at the default criticality, else a skip that says so', () => {
-    expect(skip(single, docs(hit({ config: { approvedRegions: [] } })), { deployed: true })).toBe(
-      'every positive case needs config overrides (or a criticality) the deployed function does not run',
+  it('deployed: a case with config or a criticality travels as a signed overlay; one no overlay may carry is skipped, saying why', () => {
+    const withRegions = plan(single, docs(hit({ config: { approvedRegions: ['eu-west-1'] } })), { deployed: true });
+    expect(withRegions.overlay).toEqual({ config: { approvedRegions: ['eu-west-1'] } });
+    // The plan's config is the base with the overlay applied; the base is what it was planned against.
+    expect(withRegions.base).toEqual(DEFAULT_DETECTION_CONFIG);
+    expect(withRegions.config.approvedRegions).toEqual(['eu-west-1']);
+    // Every body carries the overlay inside its (v2) signature.
+    for (const b of withRegions.bodies) {
+      expect(JSON.parse(b).drill).toMatchObject({ v: 2, overlay: { config: { approvedRegions: ['eu-west-1'] } } });
+    }
+    const high = plan(single, docs(hit({ criticality: 'high' })), { deployed: true });
+    expect(high.overlay).toEqual({ criticality: 'high' });
+    expect(JSON.parse(high.bodies[0] ?? '{}').drill).toMatchObject({ v: 2, overlay: { criticality: 'high' } });
+    // A case without either signs v1, as before.
+    expect(JSON.parse(plan(single, docs(hit()), { deployed: true }).bodies[0] ?? '{}').drill.v).toBe(1);
+    const suppressions = [{ ruleId: 'test.single', reason: 'ten chars or more', expires: '2099-01-01' }];
+    expect(skip(single, docs(hit({ config: { suppressions } })), { deployed: true })).toBe(
+      'every positive case needs config a signed drill overlay may not carry: suppressions (they would hide what the drill must prove pages)',
     );
-    expect(skip(single, docs(hit({ criticality: 'high' })), { deployed: true })).toMatch(/deployed function/);
-    const p = plan(single, docs(hit({ name: 'a', criticality: 'high' }), hit({ name: 'b', criticality: 'medium' })), {
-      deployed: true,
-    });
+    const p = plan(
+      single,
+      docs(hit({ name: 'a', config: { suppressions } }), hit({ name: 'b', config: { approvedRegions: [] } })),
+      { deployed: true },
+    );
     expect(p.caseName).toBe('b');
-    // Not deployed, the first case is fine.
-    expect(plan(single, docs(hit({ name: 'a', criticality: 'high' }))).caseName).toBe('a');
+    // Not deployed, the first case is fine (run with its own config, no overlay: it could not travel).
+    const local = plan(single, docs(hit({ name: 'a', config: { suppressions } })));
+    expect([local.caseName, local.overlay]).toEqual(['a', undefined]);
   });
 
   it('skips a case that needs history it does not say how to build; an empty history needs none', () => {
@@ -537,7 +554,7 @@ describe('drillCaseTable, withTableCases and planDrill', () => {
   });
   const escalatingLow = { ...low, id: 'test.escalating-low', escalation: { high: 'high' } } satisfies Rule;
 
-  it('keeps the positive cases without config of every rule that can page, without their intel', () => {
+  it('keeps the positive cases (with their config: it travels as the overlay) of every rule that can page, without their intel', () => {
     const table = drillCaseTable([
       [single, docs(hit({ intel: {} }), hit({ name: 'cfg', config: {} }), { name: 'n', expect: 'no-match', event: 1 })],
       [low, docs(hit())],
@@ -545,7 +562,10 @@ describe('drillCaseTable, withTableCases and planDrill', () => {
       [{ ...single, id: 'test.no-cases' } satisfies Rule, docs()],
     ]);
     expect(Object.keys(table)).toEqual(['test.single', 'test.escalating-low']);
-    expect(table['test.single']).toEqual([{ name: 'hit', expect: 'match', event: stop() }]);
+    expect(table['test.single']).toEqual([
+      { name: 'hit', expect: 'match', event: stop() },
+      { name: 'cfg', expect: 'match', event: stop(), config: {} },
+    ]);
     expect(Object.keys(table['test.single']?.[0] ?? {})).not.toContain('intel');
   });
 
