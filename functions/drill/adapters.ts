@@ -1,7 +1,9 @@
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { ElevatedReport } from '../elevated-access/elevated-access.ts';
 import { isPreconditionFailed, putOnce } from '../shared/adapters/s3-put-once.ts';
-import type { DrillPage, DrillQueue, DrillRecordStore, EvidenceProbe, PageReader } from './drill.ts';
+import type { DrillPage, DrillQueue, DrillRecordStore, ElevatedInvoker, EvidenceProbe, PageReader } from './drill.ts';
 import { parseDrillPage } from './drill.ts';
 
 /** The evaluate function's queue: SendMessageBatch in tens (the SQS limit); any refused entry fails the send. */
@@ -90,5 +92,38 @@ export const createS3DrillRecordStore = (client: S3Client, bucket: string): Dril
     } catch (err) {
       if (!isPreconditionFailed(err)) throw err;
     }
+  },
+});
+
+const isReport = (v: unknown): v is ElevatedReport =>
+  typeof v === 'object' &&
+  v !== null &&
+  Array.isArray((v as { delivered?: unknown }).delivered) &&
+  Array.isArray((v as { resolved?: unknown }).resolved);
+
+/**
+ * The elevated-access check, invoked synchronously (lambda:InvokeFunction on that one function is all the drill's
+ * role may do to it). A function error or a reply that is not a report is an error: the drill fails, never passes.
+ */
+export const createLambdaElevatedInvoker = (client: LambdaClient, functionName: string): ElevatedInvoker => ({
+  invoke: async (message) => {
+    const { InvokeCommand } = await import('@aws-sdk/client-lambda');
+    const out = await client.send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        InvocationType: 'RequestResponse',
+        Payload: new TextEncoder().encode(JSON.stringify(message)),
+      }),
+    );
+    const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
+    if (out.FunctionError) throw new Error(`function error (${out.FunctionError}): ${text.slice(0, 200)}`);
+    let reply: unknown;
+    try {
+      reply = JSON.parse(text);
+    } catch {
+      throw new Error('the elevated-access check answered with something that is not JSON');
+    }
+    if (!isReport(reply)) throw new Error('the reply is not an elevated-access report');
+    return reply;
   },
 });

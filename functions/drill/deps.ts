@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -10,6 +11,7 @@ import { RULES } from '../../rules/index.ts';
 import { createSecretsManagerDrillKey } from '../shared/adapters/secrets-drill-key.ts';
 import { createTelemetry } from '../shared/telemetry.ts';
 import {
+  createLambdaElevatedInvoker,
   createS3DrillRecordStore,
   createS3EvidenceProbe,
   createSqsDrillQueue,
@@ -45,6 +47,8 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): D
   const s3 = new S3Client({});
   const sqs = new SQSClient({});
   const bucket = need('EVIDENCE_BUCKET');
+  // Set only when the stack deploys the elevated-access check (and grants this function InvokeFunction on it).
+  const elevatedFunction = env.ELEVATED_FUNCTION_NAME;
   return {
     rules: withTableCases(RULES, table),
     detection: detection.config,
@@ -57,5 +61,8 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): D
     clock: { now: () => Date.now() },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     telemetry: createTelemetry('trailwarden-drill'),
+    ...(elevatedFunction === undefined || elevatedFunction === ''
+      ? {}
+      : { elevated: createLambdaElevatedInvoker(new LambdaClient({}), elevatedFunction) }),
   };
 };

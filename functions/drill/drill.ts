@@ -6,8 +6,11 @@ import type { DrillRuleResult, DrillRunRecord, DrillsConfig } from '../../rules/
 import { buildDrillRun, drillRunBody, drillRunKey, slaSecondsFor, slaVerdict } from '../../rules/core/drill-run.ts';
 import { findingRevisionKey } from '../../rules/core/evidence.ts';
 import type { Finding } from '../../rules/core/finding.ts';
+import type { ObservationDrillPlan } from '../../rules/core/observation-drill.ts';
+import { OBSERVATION_DRILLS, planElevatedDrill } from '../../rules/core/observation-drill.ts';
 import type { Clock } from '../../rules/core/ports.ts';
 import type { Rule, RuleDocs } from '../../rules/core/types.ts';
+import type { ElevatedReport } from '../elevated-access/elevated-access.ts';
 import type { Telemetry } from '../shared/telemetry.ts';
 
 /** Sends drill messages onto the evaluate function's own queue: the real path, not a side door. */
@@ -42,6 +45,14 @@ export interface EvidenceProbe {
   archivedAt(key: string): Promise<number | undefined>;
 }
 
+/**
+ * The elevated-access check, invoked with one signed drill observation (rules/core/observation-drill.ts) the way
+ * `drill --invoke --elevated-function` does (RequestResponse); resolves with its report.
+ */
+export interface ElevatedInvoker {
+  invoke(message: Record<string, unknown>): Promise<ElevatedReport>;
+}
+
 export interface DrillRecordStore {
   /** Writes the record once (IfNoneMatch); the key is new per run. */
   put(key: string, body: string): Promise<void>;
@@ -62,6 +73,11 @@ export interface DrillDeps {
   readonly sleep: (ms: number) => Promise<void>;
   readonly telemetry: Telemetry;
   readonly newRunId?: () => string;
+  /**
+   * The elevated-access check to drill (absent: the check is not deployed, or not wired to the drill). Its drill
+   * is two signed observations: the first must page and archive a drill finding, the second must resolve it.
+   */
+  readonly elevated?: ElevatedInvoker;
 }
 
 /** What started the run: the EventBridge schedule, or a direct invoke (optionally naming rules). */
@@ -120,14 +136,35 @@ export const parseDrillPage = (receipt: string, body: string): DrillPage | undef
   };
 };
 
+/** What a pending drill is waiting for: one rule's page and archived finding. */
+interface Drilled {
+  readonly ruleId: string;
+  readonly severity: DrillPlan['severity'];
+  readonly caseName: string;
+  readonly eventIds: readonly string[];
+  /** The finding the drill already knows it raised (an observation drill's first step): its page is awaited. */
+  readonly findingId?: string;
+}
+
 interface Pending {
-  readonly plan: DrillPlan;
+  readonly plan: Drilled;
   readonly sentMs: number;
   page?: DrillPage;
   key?: string;
   archivedMs?: number;
   sendError?: string;
+  /** A step to run once paged and archived (the observation drill's resolve step); resolves with an error or undefined. */
+  readonly after?: (findingId: string) => Promise<string | undefined>;
+  afterError?: string;
+  afterDone?: boolean;
 }
+
+const drilledOf = (p: DrillPlan): Drilled => ({
+  ruleId: p.rule.id,
+  severity: p.severity,
+  caseName: p.caseName,
+  eventIds: p.eventIds,
+});
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -154,13 +191,16 @@ export const createHandler =
     const wanted = (input.rules ?? []).length > 0 ? (input.rules ?? []) : drills.rules;
     const rules = wanted.length > 0 ? deps.rules.filter(([r]) => wanted.includes(r.id)) : deps.rules;
     const results: DrillRuleResult[] = [];
-    for (const id of wanted.filter((w) => !deps.rules.some(([r]) => r.id === w))) {
+    const observed = (id: string) => deps.elevated !== undefined && OBSERVATION_DRILLS.some((o) => o.ruleId === id);
+    for (const id of wanted.filter((w) => !deps.rules.some(([r]) => r.id === w) && !observed(w))) {
       results.push({ ruleId: id, status: 'skipped', detail: 'no drillable positive case for this rule id' });
     }
 
     let plans: (DrillPlan | DrillSkip)[] = [];
+    let drillKey: string | undefined;
     try {
       const key = await deps.drillKey();
+      drillKey = key;
       plans = planDrill(rules, { nowMs: startedMs, config: deps.detection, auth: { key, run: runId }, deployed: true });
     } catch (err) {
       // No key, no drill: every rule fails (a run that cannot sign tested nothing and must say so).
@@ -179,9 +219,15 @@ export const createHandler =
           p.bodies,
           p.sequence === true ? { lastDelaySeconds: SEQUENCE_DELAY_SECONDS } : undefined,
         );
-        pending.push({ plan: p, sentMs: sent });
+        pending.push({ plan: drilledOf(p), sentMs: sent });
       } catch (err) {
-        pending.push({ plan: p, sentMs: deps.clock.now(), sendError: message(err) });
+        pending.push({ plan: drilledOf(p), sentMs: deps.clock.now(), sendError: message(err) });
+      }
+    }
+    if (deps.elevated !== undefined && drillKey !== undefined) {
+      for (const o of OBSERVATION_DRILLS.filter((d) => wanted.length === 0 || wanted.includes(d.ruleId))) {
+        const plan = planElevatedDrill({ nowMs: startedMs, auth: { key: drillKey, run: runId } });
+        pending.push(await startObservationDrill(deps.elevated, plan, o.severity, deps.clock));
       }
     }
 
@@ -201,8 +247,10 @@ export const createHandler =
         const match = pending.find(
           (x) =>
             x.page === undefined &&
-            page.ruleId === x.plan.rule.id &&
-            page.finding?.eventIds.some((id) => x.plan.eventIds.includes(id)) === true,
+            page.ruleId === x.plan.ruleId &&
+            (x.plan.findingId === undefined
+              ? page.finding?.eventIds.some((id) => x.plan.eventIds.includes(id)) === true
+              : page.finding?.id === x.plan.findingId),
         );
         // Pages of other runs (an earlier run's late page, `drill --invoke`) are left for their own reader.
         if (match === undefined) continue;
@@ -223,6 +271,17 @@ export const createHandler =
       if (received.length === 0 && open().length > 0) await deps.sleep(250);
     }
 
+    // Observation drills end the way the real rule does: the finding resolves (the second signed observation).
+    for (const x of pending) {
+      const findingId = x.page?.finding?.id;
+      if (x.after === undefined || x.archivedMs === undefined || findingId === undefined) continue;
+      try {
+        x.afterError = await x.after(findingId);
+      } catch (err) {
+        x.afterError = message(err);
+      }
+      x.afterDone = true;
+    }
     for (const x of pending) results.push(resultOf(x, drills));
     const record = buildDrillRun({ runId, trigger, startedMs, endedMs: deps.clock.now(), rules: results });
     const key = drillRunKey(record);
@@ -259,7 +318,7 @@ const failedEarly = (rule: Rule, sentMs: number, detail: string, drills: DrillsC
 const resultOf = (x: Pending, drills: DrillsConfig): DrillRuleResult => {
   const slaSeconds = slaSecondsFor(x.plan.severity, drills);
   const base = {
-    ruleId: x.plan.rule.id,
+    ruleId: x.plan.ruleId,
     severity: x.plan.severity,
     caseName: x.plan.caseName,
     eventIds: x.plan.eventIds,
@@ -286,5 +345,55 @@ const resultOf = (x: Pending, drills: DrillsConfig): DrillRuleResult => {
   if (sla === 'missed') {
     return fail(`slower than the ${slaSeconds}s SLA: archived after ${archiveMs} ms, paged after ${pageMs} ms`);
   }
-  return { ...base, ...measured, status: 'passed', detail: `archived after ${archiveMs} ms, paged after ${pageMs} ms` };
+  const timing = `archived after ${archiveMs} ms, paged after ${pageMs} ms`;
+  if (x.after !== undefined) {
+    if (x.afterDone !== true) return fail(`${timing}, but the resolve step did not run`);
+    if (x.afterError !== undefined) return fail(`${timing}, but not resolved: ${x.afterError}`);
+    return { ...base, ...measured, status: 'passed', detail: `${timing}, resolved` };
+  }
+  return { ...base, ...measured, status: 'passed', detail: timing };
+};
+
+/**
+ * The first step of an observation drill: the check judges the signed "overdue" observation and must deliver a
+ * drill finding of the rule; the run then waits for its page and archive like any other drill, and resolves it with
+ * the second step ("revoked"), which must report the same finding resolved.
+ */
+const startObservationDrill = async (
+  elevated: ElevatedInvoker,
+  plan: ObservationDrillPlan,
+  severity: DrillPlan['severity'],
+  clock: Clock,
+): Promise<Pending> => {
+  const [overdue, revoked] = plan.steps;
+  const drilled = { ruleId: plan.ruleId, severity, caseName: 'signed drill observation', eventIds: [] };
+  const sentMs = clock.now();
+  if (overdue === undefined || revoked === undefined) {
+    return { plan: drilled, sentMs, sendError: 'the observation drill has no two steps' };
+  }
+  let report: ElevatedReport;
+  try {
+    report = await elevated.invoke(overdue.message);
+  } catch (err) {
+    return { plan: drilled, sentMs, sendError: `the elevated-access check could not be invoked: ${message(err)}` };
+  }
+  if (report.drill?.honoured !== true) {
+    return {
+      plan: drilled,
+      sentMs,
+      sendError: `the elevated-access check refused the drill: ${report.drill?.reason ?? 'no drill verdict'}`,
+    };
+  }
+  const fired = report.delivered.find((f) => f.ruleId === plan.ruleId && f.drill);
+  if (fired === undefined) {
+    return { plan: drilled, sentMs, sendError: 'the elevated-access check delivered no drill finding of the rule' };
+  }
+  return {
+    plan: { ...drilled, findingId: fired.id },
+    sentMs,
+    after: async (findingId) => {
+      const second = await elevated.invoke(revoked.message);
+      return second.resolved.some((f) => f.id === findingId) ? undefined : `finding ${findingId} not resolved`;
+    },
+  };
 };

@@ -3,6 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -164,6 +165,20 @@ export class Drills extends PipelinePart {
           'One record per drill run, keyed by day, start and run id: PutObject only, conditional on If-None-Match (create-only), scoped to the drills/ prefix.',
       },
     );
+  }
+
+  /**
+   * Drill the elevated-access check too: the drill function invokes it (RequestResponse) with two signed drill
+   * observations, as `drill --invoke --elevated-function` does. `lambda:InvokeFunction` on that one function (its
+   * unqualified ARN: no alias, no version) is all it gets; the check verifies the signature itself.
+   */
+  drillElevatedAccess(fn: lambda.IFunction): void {
+    const role = this.drillFunction.role;
+    if (role === undefined) throw new Error('drill function has no role');
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }),
+    );
+    this.drillFunction.addEnvironment('ELEVATED_FUNCTION_NAME', fn.functionName);
   }
 
   /** The health function's overdue and failed-drill checks: list and read `drills/`, nothing else. */

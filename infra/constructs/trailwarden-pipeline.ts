@@ -319,6 +319,8 @@ export class TrailwardenPipeline extends Construct {
       if (elevatedRole === undefined) throw new Error('elevated-access function has no role');
       this.drillKey.addVerifier(elevatedRole);
       this.elevatedAccess.fn.addEnvironment('DRILL_KEY_SECRET_ARN', this.drillKey.secret.secretArn);
+      // The scheduled drill drills the check as well (InvokeFunction on this one function).
+      this.drills.drillElevatedAccess(this.elevatedAccess.fn);
       this.monitoring.addAlarm(
         'ElevatedAccessErrors',
         'Trailwarden: the elevated-access check failed (IAM unreadable, or a step failed); temporary admin access is unchecked until it succeeds.',

@@ -11,11 +11,13 @@ import { createHandler as createDigestHandler } from '../../functions/digest/dig
 import { createS3DrillRecordStore, createS3EvidenceProbe } from '../../functions/drill/adapters.ts';
 import type { DrillPage, PageReader } from '../../functions/drill/drill.ts';
 import { createHandler as createDrillHandler, parseDrillPage } from '../../functions/drill/drill.ts';
+import { createHandler as createElevatedHandler } from '../../functions/elevated-access/elevated-access.ts';
 import { createHandler as createEvaluateHandler } from '../../functions/evaluate/evaluate.ts';
 import { shippedRuleText } from '../../functions/evaluate/rule-text.ts';
 import { createHandler as createHealthHandler } from '../../functions/health/health.ts';
 import { createAwsFindingSink } from '../../functions/shared/adapters/aws-finding-sink.ts';
 import { createDynamoCounterStore } from '../../functions/shared/adapters/dynamodb-counter-store.ts';
+import { createDynamoGrantMemoryStore } from '../../functions/shared/adapters/dynamodb-grant-memory.ts';
 import { createDynamoHeartbeatStore } from '../../functions/shared/adapters/dynamodb-heartbeat-store.ts';
 import { createDynamoHistoryStore } from '../../functions/shared/adapters/dynamodb-history-store.ts';
 import { createDynamoIncidentStore } from '../../functions/shared/adapters/dynamodb-incident-store.ts';
@@ -23,13 +25,16 @@ import { createDynamoLedger } from '../../functions/shared/adapters/dynamodb-led
 import { createS3DigestStore } from '../../functions/shared/adapters/s3-digest-store.ts';
 import { createS3DrillRunSource } from '../../functions/shared/adapters/s3-drill-runs.ts';
 import { createS3EvidenceStore } from '../../functions/shared/adapters/s3-evidence-store.ts';
+import { createS3TriageStore } from '../../functions/shared/adapters/s3-triage-store.ts';
 import { createSnsNotifier } from '../../functions/shared/adapters/sns-notifier.ts';
+import { createSnsResolvedNotifier } from '../../functions/shared/adapters/sns-resolved-notifier.ts';
 import { createTelemetry } from '../../functions/shared/telemetry.ts';
 import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
 import type { DrillCaseTable } from '../../rules/core/drill.ts';
 import { withTableCases } from '../../rules/core/drill.ts';
 import type { DrillRunRecord } from '../../rules/core/drill-run.ts';
 import { DEFAULT_DRILLS_CONFIG, parseDrillRunKey } from '../../rules/core/drill-run.ts';
+import { DEFAULT_ELEVATED_SETTINGS } from '../../rules/core/elevated-access.ts';
 import { buildCatalogue } from '../../rules/core/engine.ts';
 import { DEFAULT_HEALTH_SETTINGS } from '../../rules/core/health.ts';
 import type { Rule } from '../../rules/core/types.ts';
@@ -117,6 +122,7 @@ describe('scheduled drill, end to end (DynamoDB Local, s3rver, real evaluate han
   const runDrill = async (
     evaluated: readonly Rule[],
     drilled: { readonly ids: readonly string[]; readonly from: 'docs' | 'table' } = { ids: DRILLED, from: 'docs' },
+    options: { readonly elevated?: 'real' | 'refusing'; readonly input?: { readonly rules?: readonly string[] } } = {},
   ) => {
     const topic = simulatedTopic();
     const sink = createAwsFindingSink(createS3EvidenceStore(s3.client, BUCKET), createSnsNotifier(topic.client, TOPIC));
@@ -150,7 +156,34 @@ describe('scheduled drill, end to end (DynamoDB Local, s3rver, real evaluate han
       },
       done: async () => {},
     };
+    // The elevated-access check in process, as `drill --local` runs it: the real handler, IAM never read.
+    const elevatedCheck = createElevatedHandler({
+      iam: { read: async () => ({ ok: false, error: 'a drill never reads IAM' }) },
+      memory: createDynamoGrantMemoryStore(dynamo, table),
+      ledger,
+      incidents,
+      sink,
+      resolutions: createSnsResolvedNotifier(topic.client, TOPIC),
+      triage: createS3TriageStore(s3.client, BUCKET),
+      clock: { now: () => Date.now() },
+      home: { account: '111122223333', region: 'eu-west-1' },
+      temporaryAccess: [],
+      settings: DEFAULT_ELEVATED_SETTINGS,
+      telemetry: quiet,
+      drillKey: async () => (options.elevated === 'refusing' ? 'another-key-0123456789abcdef0123456789' : KEY),
+    });
+    const elevatedCalls: string[] = [];
     const drill = createDrillHandler({
+      ...(options.elevated === undefined
+        ? {}
+        : {
+            elevated: {
+              invoke: async (message) => {
+                elevatedCalls.push(String(message.step));
+                return elevatedCheck(message);
+              },
+            },
+          }),
       rules:
         drilled.from === 'docs'
           ? await withDocs(RULES.filter((r) => drilled.ids.includes(r.id)))
@@ -180,7 +213,7 @@ describe('scheduled drill, end to end (DynamoDB Local, s3rver, real evaluate han
       },
       telemetry: quiet,
     });
-    const outcome = await drill({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
+    const outcome = await drill({ source: 'aws.events', 'detail-type': 'Scheduled Event', ...options.input });
     // The next health check reads drills/: a failed or overdue drill becomes a finding there.
     const health = createHealthHandler({
       trails: { observe: async () => [] },
@@ -197,7 +230,7 @@ describe('scheduled drill, end to end (DynamoDB Local, s3rver, real evaluate han
       drillOverdueDays: 35,
     });
     const checked = await health();
-    return { outcome, topic, batches, checked };
+    return { outcome, topic, batches, checked, elevatedCalls };
   };
 
   const readRecord = async (key: string): Promise<DrillRunRecord> => {
@@ -300,6 +333,45 @@ describe('scheduled drill, end to end (DynamoDB Local, s3rver, real evaluate han
     // Nothing reached the pager as real: every publication is drill-marked, and no drill was refused as forged.
     expect(topic.published.every((p) => p.attrs.drill === 'true')).toBe(true);
     expect(topic.published.some((p) => p.attrs.ruleId === 'trailwarden.forged-drill')).toBe(false);
+  });
+
+  it('drills the elevated-access check: the signed overdue step pages and archives, the revoked step resolves it', async () => {
+    const { outcome, topic, elevatedCalls } = await runDrill(
+      RULES,
+      { ids: DRILLED, from: 'docs' },
+      { elevated: 'real' },
+    );
+    const { record } = outcome;
+    expect(record.status).toBe('passed');
+    expect(record.counts).toEqual({ passed: 4, failed: 0, skipped: 0 });
+    const elevated = record.rules.find((r) => r.ruleId === 'iam.temporary-access-not-revoked');
+    expect(elevated).toMatchObject({ status: 'passed', severity: 'high', sla: 'met' });
+    expect(elevated?.detail).toMatch(/^archived after \d+ ms, paged after \d+ ms, resolved$/);
+    expect(elevatedCalls).toEqual(['overdue', 'revoked']);
+    // Page and resolution both drill-marked: the pager never heard of it.
+    const mine = topic.published.filter((p) => p.attrs.ruleId === 'iam.temporary-access-not-revoked');
+    expect(mine.map((p) => [p.attrs.drill, p.attrs.kind])).toEqual([
+      ['true', 'page'],
+      ['true', 'resolved'],
+    ]);
+    // `{"rules": [...]}` naming only the check drills only the check (and is not "no drillable case").
+    const only = await runDrill(
+      RULES,
+      { ids: DRILLED, from: 'docs' },
+      { elevated: 'real', input: { rules: ['iam.temporary-access-not-revoked'] } },
+    );
+    expect(only.outcome.record.rules.map((r) => [r.ruleId, r.status])).toEqual([
+      ['iam.temporary-access-not-revoked', 'passed'],
+    ]);
+  });
+
+  it('an elevated-access check that refuses the drill (another key) fails the run, with the reason', async () => {
+    const { outcome, elevatedCalls } = await runDrill(RULES, { ids: DRILLED, from: 'docs' }, { elevated: 'refusing' });
+    const elevated = outcome.record.rules.find((r) => r.ruleId === 'iam.temporary-access-not-revoked');
+    expect(elevated?.status).toBe('failed');
+    expect(elevated?.detail).toMatch(/refused the drill: drill signature does not match/);
+    expect(outcome.record.status).toBe('failed');
+    expect(elevatedCalls).toEqual(['overdue']);
   });
 
   it('a rule that never fires fails the drill and raises a high finding that pages', async () => {

@@ -117,9 +117,39 @@ describe('scheduled drills (infra)', () => {
           's3:PutObject',
           'kms:GenerateDataKey',
           'kms:Decrypt',
+          'lambda:InvokeFunction',
         ].includes(a),
       ).toBe(true);
     }
+  });
+
+  it('drills the elevated-access check: InvokeFunction on that one function (unqualified ARN), its name in the env', () => {
+    const elevated = pipeline.elevatedAccess;
+    if (elevated === undefined) throw new Error('the elevated-access check is on by default');
+    const elevatedId = idOf(elevated.fn);
+    const invoke = statementsOf(drills.drillFunction.role).filter((s) => actions(s).includes('lambda:InvokeFunction'));
+    expect(invoke).toEqual([
+      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [elevatedId, 'Arn'] } },
+    ]);
+    const vars = template.findResources('AWS::Lambda::Function')[fnId]?.Properties.Environment.Variables;
+    expect(vars.ELEVATED_FUNCTION_NAME).toEqual({ Ref: elevatedId });
+    // No other role of the stack may invoke it but through its schedule (no resource policy opens it).
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter((p) =>
+      JSON.stringify(p.Properties.FunctionName).includes(elevatedId),
+    );
+    expect(permissions.map((p) => p.Properties.Principal)).toEqual(['events.amazonaws.com']);
+
+    // With the check disabled there is nothing to drill and nothing granted.
+    const off = buildTrailwarden(
+      new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } }),
+      loadConfig({ homeRegion: 'eu-west-1', account: '111122223333', elevatedAccess: { enabled: false } }),
+      RULES.map((r) => r.on),
+      { nag: false },
+    );
+    const offTemplate = Template.fromStack(off.main);
+    expect(JSON.stringify(offTemplate.findResources('AWS::IAM::Policy'))).not.toContain('lambda:InvokeFunction');
+    const offFn = offTemplate.findResources('AWS::Lambda::Function')[idOf(off.main.pipeline.drills.drillFunction)];
+    expect(offFn?.Properties.Environment.Variables.ELEVATED_FUNCTION_NAME).toBeUndefined();
   });
 
   it('the drill key secret lets the drill function read it (its deny names the role as a reader)', () => {
