@@ -151,7 +151,14 @@ export const drillCommand = async (
     }
   }
   const auth = { key, run: `run-${randomUUID()}` };
-  const plans: (DrillPlan | DrillSkip)[] = planDrill(chosen, { severities, nowMs: now(), auth });
+  // --invoke drills the deployed function: a case's config reaches it only as the signed overlay, and a case whose
+  // config cannot travel is a SKIP there (deployed), as in the scheduled drill.
+  const plans: (DrillPlan | DrillSkip)[] = planDrill(chosen, {
+    severities,
+    nowMs: now(),
+    auth,
+    ...(values.invoke === undefined ? {} : { deployed: true }),
+  });
   // Observation rules: signed drill observations (the only one today is the elevated-access check).
   const observationPlans = observations.map(() => planElevatedDrill({ nowMs: now(), auth }));
   if (!plans.some((p) => p.kind === 'plan') && observationPlans.length === 0) {
