@@ -29,6 +29,7 @@ export const DRILL_OVERLAY_KEYS = [
   'approvedRegions',
   'selfProtection',
   'software',
+  'compute',
   'serviceUsers',
 ] as const satisfies readonly (keyof DetectionConfig)[];
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
 import type { DrillCaseTable } from '../../rules/core/drill.ts';
 import { DRILL_SEVERITIES, planDrill, withTableCases } from '../../rules/core/drill.ts';
+import { DRILL_OVERLAY_KEYS } from '../../rules/core/drill-overlay.ts';
 import { withDocs } from '../../rules/docs.ts';
 import { RULES } from '../../rules/index.ts';
 
@@ -40,6 +41,16 @@ describe('the scheduled drill plans every critical and high rule, but the listed
     const scheduledIds = new Set(scheduled.filter((p) => p.kind === 'plan').map((p) => p.rule.id));
     expect(localIds.filter((id) => !scheduledIds.has(id)).sort()).toEqual(Object.keys(REMAINING_SKIPS).sort());
     expect(scheduledIds.size).toBeGreaterThan(130);
+  });
+
+  it('every config key a positive case uses can travel in an overlay, but the anonymiser list (a new key must be added on purpose)', async () => {
+    const used = new Set(
+      (await withDocs(RULES)).flatMap(([, d]) =>
+        d.cases().flatMap((c) => (c.expect === 'match' ? Object.keys(c.config ?? {}) : [])),
+      ),
+    );
+    const outside = [...used].filter((k) => !(DRILL_OVERLAY_KEYS as readonly string[]).includes(k)).sort();
+    expect(outside).toEqual(['anonymisers']);
   });
 
   it('each planned drill is at a paging severity, and a case that needs config or a criticality carries it as its overlay', () => {
