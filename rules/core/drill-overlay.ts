@@ -94,7 +94,8 @@ export const parseDrillOverlay = (raw: unknown): OverlayParse => {
   const keys = Object.keys(config ?? {});
   const refused = keys.filter((k) => !isOverlayKey(k));
   if (refused.length > 0) {
-    return { ok: false, reason: `a drill overlay may not set ${refused.map(whyRefused).join('; ')}` };
+    // Only the keys, not `whyRefused`: the evaluate bundle (which has a size ceiling) need not carry the prose.
+    return { ok: false, reason: `a drill overlay may not set ${refused.join(', ')}` };
   }
   if (config === undefined && criticality === undefined) return { ok: false, reason: 'the drill overlay is empty' };
   const parsed = parseDetectionConfig(config ?? {}, 'overlay');
