@@ -114,6 +114,8 @@ import { rule as redshiftClusterMadePublic } from './redshift/cluster-made-publi
 import { rule as redshiftWorkgroupMadePublic } from './redshift/workgroup-made-public.rule.ts';
 import { rule as rolesanywhereTrustAnchorChanged } from './rolesanywhere/trust-anchor-changed.rule.ts';
 import { rule as route53HostedZoneDeleted } from './route53/hosted-zone-deleted.rule.ts';
+import { rule as route53domainsDomainTransferEnabled } from './route53domains/domain-transfer-enabled.rule.ts';
+import { rule as route53domainsRegistrationRedirected } from './route53domains/registration-redirected.rule.ts';
 import { rule as route53resolverQueryLoggingRemoved } from './route53resolver/query-logging-removed.rule.ts';
 import { rule as s3AccessLoggingDisabled } from './s3/access-logging-disabled.rule.ts';
 import { rule as s3AccessPointOpened } from './s3/access-point-opened.rule.ts';
@@ -331,6 +333,9 @@ export const RULES: readonly Rule[] = [
   // A.8.2 service identities used interactively
   signinServiceUserConsoleLogin,
   iamServiceKeyNewNetwork,
+  // Detection gaps measured against Stratus Red Team and Sigma (docs/ATTACK-COVERAGE.md)
+  route53domainsDomainTransferEnabled,
+  route53domainsRegistrationRedirected,
 ];
 
 export const catalogue = buildCatalogue(RULES);

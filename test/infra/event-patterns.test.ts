@@ -292,6 +292,33 @@ describe('patternsFor', () => {
     expect(() => patternsFor([{ source: 'iam', eventNames: ['X'.repeat(3000)] }])).toThrow(/exceeds/);
   });
 
+  it('forwards Route 53 Domains from us-east-1: both spellings of its registrar events, nothing else of the rule', () => {
+    // The registrar API is served from us-east-1 only; AWS logs its actions with a lower-case first letter.
+    const selectors = RULES.filter((r) => r.id.startsWith('route53domains.')).map((r) => r.on);
+    expect(selectors.length).toBeGreaterThan(0);
+    const forwarded = forwarderPatternsFor(selectors);
+    for (const name of [
+      'disableDomainTransferLock',
+      'DisableDomainTransferLock',
+      'transferDomainToAnotherAwsAccount',
+    ]) {
+      const event = cloudTrailEnvelope({
+        eventType: 'AwsApiCall',
+        eventSource: 'route53domains.amazonaws.com',
+        eventName: name,
+        awsRegion: 'us-east-1',
+      });
+      expect(routed(forwarded, event), name).toBe(true);
+    }
+    const read = cloudTrailEnvelope({
+      eventType: 'AwsApiCall',
+      eventSource: 'route53domains.amazonaws.com',
+      eventName: 'getDomainDetail',
+    });
+    expect(routed(forwarded, read)).toBe(false);
+    expect(forwarded.every((p) => JSON.stringify(p.pattern.source) === '["aws.route53domains"]')).toBe(true);
+  });
+
   it('restricts the forwarder to global services: a * service becomes those services', () => {
     const patterns = forwarderPatternsFor([
       { source: 's3', eventNames: ['PutBucketPolicy'] },
