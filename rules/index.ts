@@ -135,6 +135,7 @@ import { rule as secretsmanagerSecretsRetrievedBurst } from './secretsmanager/se
 import { rule as secretsmanagerTrailwardenSecretTampered } from './secretsmanager/trailwarden-secret-tampered.rule.ts';
 import { rule as securityhubControlsWeakened } from './securityhub/controls-weakened.rule.ts';
 import { rule as securityhubDisabled } from './securityhub/disabled.rule.ts';
+import { rule as securityhubFindingsSuppressed } from './securityhub/findings-suppressed.rule.ts';
 import { rule as sesIdentityPolicyOpened } from './ses/identity-policy-opened.rule.ts';
 import { rule as signinAnonymiser } from './signin/anonymiser.rule.ts';
 import { rule as signinConcurrentSessions } from './signin/concurrent-sessions.rule.ts';
@@ -336,6 +337,7 @@ export const RULES: readonly Rule[] = [
   // Detection gaps measured against Stratus Red Team and Sigma (docs/ATTACK-COVERAGE.md)
   route53domainsDomainTransferEnabled,
   route53domainsRegistrationRedirected,
+  securityhubFindingsSuppressed,
 ];
 
 export const catalogue = buildCatalogue(RULES);
