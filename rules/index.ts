@@ -65,6 +65,7 @@ import { rule as elasticloadbalancingLoadBalancerDeleted } from './elasticloadba
 import { rule as esDomainDeleted } from './es/domain-deleted.rule.ts';
 import { rule as eventsTrailwardenRulesTampered } from './events/trailwarden-rules-tampered.rule.ts';
 import { rule as glacierVaultPolicyOpened } from './glacier/vault-policy-opened.rule.ts';
+import { rule as glueDevEndpointRolePassed } from './glue/dev-endpoint-role-passed.rule.ts';
 import { rule as guarddutyDetectorDisabled } from './guardduty/detector-disabled.rule.ts';
 import { rule as guarddutyFindingsSuppressed } from './guardduty/findings-suppressed.rule.ts';
 import { rule as guarddutyMonitoringReduced } from './guardduty/monitoring-reduced.rule.ts';
@@ -96,6 +97,7 @@ import { rule as lambdaFunctionCodeReplaced } from './lambda/function-code-repla
 import { rule as lambdaFunctionMadePublic } from './lambda/function-made-public.rule.ts';
 import { rule as lambdaLayerMadePublic } from './lambda/layer-made-public.rule.ts';
 import { rule as lambdaLayerOutsideOrganization } from './lambda/layer-outside-organization.rule.ts';
+import { rule as lambdaPrivilegedRolePassed } from './lambda/privileged-role-passed.rule.ts';
 import { rule as lambdaTrailwardenFunctionTampered } from './lambda/trailwarden-function-tampered.rule.ts';
 import { rule as logsAuditLogGroupDeleted } from './logs/audit-log-group-deleted.rule.ts';
 import { rule as logsLogDataDeletedBurst } from './logs/log-data-deleted-burst.rule.ts';
@@ -338,6 +340,8 @@ export const RULES: readonly Rule[] = [
   route53domainsDomainTransferEnabled,
   route53domainsRegistrationRedirected,
   securityhubFindingsSuppressed,
+  glueDevEndpointRolePassed,
+  lambdaPrivilegedRolePassed,
 ];
 
 export const catalogue = buildCatalogue(RULES);
