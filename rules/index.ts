@@ -109,6 +109,7 @@ import { rule as rdsDatabaseDeleted } from './rds/database-deleted.rule.ts';
 import { rule as rdsDatabaseDeletedWithoutBackup } from './rds/database-deleted-without-backup.rule.ts';
 import { rule as rdsEncryptedWithOutsideKey } from './rds/encrypted-with-outside-key.rule.ts';
 import { rule as rdsInstanceMadePublic } from './rds/instance-made-public.rule.ts';
+import { rule as rdsMasterPasswordChanged } from './rds/master-password-changed.rule.ts';
 import { rule as rdsSnapshotShared } from './rds/snapshot-shared.rule.ts';
 import { rule as rdsSnapshotsDeletedBurst } from './rds/snapshots-deleted-burst.rule.ts';
 import { rule as redshiftClusterDeleted } from './redshift/cluster-deleted.rule.ts';
@@ -342,6 +343,7 @@ export const RULES: readonly Rule[] = [
   securityhubFindingsSuppressed,
   glueDevEndpointRolePassed,
   lambdaPrivilegedRolePassed,
+  rdsMasterPasswordChanged,
 ];
 
 export const catalogue = buildCatalogue(RULES);
