@@ -17,10 +17,11 @@ export const CONFIG_COMPLIANCE_CHANGE = 'Config Rules Compliance Change';
 /**
  * Services whose CloudTrail events reach EventBridge only in us-east-1: IAM, STS (global endpoint), console
  * sign-in and Organizations (TOOLCHAIN), plus the other global services CloudTrail records there
- * (CloudFront, Route 53, WAF Classic) and Route 53 Domains, whose registrar API is served from us-east-1 only.
- * Only selectors touching these are mirrored by the forwarder.
+ * (CloudFront, Route 53, WAF Classic), and Route 53 Domains and Account Management (EnableRegion), whose APIs are
+ * served from us-east-1 only. Only selectors touching these are mirrored by the forwarder.
  */
 export const GLOBAL_SERVICES = [
+  'account',
   'cloudfront',
   'iam',
   'organizations',

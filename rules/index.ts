@@ -1,5 +1,6 @@
 import { rule as accessAnalyzerAnalyzerDeleted } from './access-analyzer/analyzer-deleted.rule.ts';
 import { rule as accountDangerousActionDenied } from './account/dangerous-action-denied.rule.ts';
+import { rule as accountRegionEnabled } from './account/region-enabled.rule.ts';
 import { rule as accountRootActivity } from './account/root-activity.rule.ts';
 import { rule as apigatewayRestApiPolicyOpened } from './apigateway/rest-api-policy-opened.rule.ts';
 import { rule as backupPlanChanged } from './backup/plan-changed.rule.ts';
@@ -62,6 +63,7 @@ import { rule as efsFileSystemPolicyOpened } from './efs/file-system-policy-open
 import { rule as elasticacheClusterDeleted } from './elasticache/cluster-deleted.rule.ts';
 import { rule as elasticfilesystemFileSystemDeleted } from './elasticfilesystem/file-system-deleted.rule.ts';
 import { rule as elasticloadbalancingLoadBalancerDeleted } from './elasticloadbalancing/load-balancer-deleted.rule.ts';
+import { rule as elasticloadbalancingSecurityGroupsChanged } from './elasticloadbalancing/security-groups-changed.rule.ts';
 import { rule as esDomainDeleted } from './es/domain-deleted.rule.ts';
 import { rule as eventsTrailwardenRulesTampered } from './events/trailwarden-rules-tampered.rule.ts';
 import { rule as glacierVaultPolicyOpened } from './glacier/vault-policy-opened.rule.ts';
@@ -344,6 +346,8 @@ export const RULES: readonly Rule[] = [
   glueDevEndpointRolePassed,
   lambdaPrivilegedRolePassed,
   rdsMasterPasswordChanged,
+  elasticloadbalancingSecurityGroupsChanged,
+  accountRegionEnabled,
 ];
 
 export const catalogue = buildCatalogue(RULES);

@@ -319,6 +319,19 @@ describe('patternsFor', () => {
     expect(forwarded.every((p) => JSON.stringify(p.pattern.source) === '["aws.route53domains"]')).toBe(true);
   });
 
+  it('forwards Account Management EnableRegion from us-east-1', () => {
+    const forwarded = forwarderPatternsFor(RULES.filter((r) => r.id === 'account.region-enabled').map((r) => r.on));
+    const event = (eventName: string) =>
+      cloudTrailEnvelope({
+        eventType: 'AwsApiCall',
+        eventSource: 'account.amazonaws.com',
+        eventName,
+        awsRegion: 'us-east-1',
+      });
+    expect(routed(forwarded, event('EnableRegion'))).toBe(true);
+    expect(routed(forwarded, event('GetAlternateContact'))).toBe(false);
+  });
+
   it('restricts the forwarder to global services: a * service becomes those services', () => {
     const patterns = forwarderPatternsFor([
       { source: 's3', eventNames: ['PutBucketPolicy'] },
