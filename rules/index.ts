@@ -141,7 +141,9 @@ import { rule as secretsmanagerTrailwardenSecretTampered } from './secretsmanage
 import { rule as securityhubControlsWeakened } from './securityhub/controls-weakened.rule.ts';
 import { rule as securityhubDisabled } from './securityhub/disabled.rule.ts';
 import { rule as securityhubFindingsSuppressed } from './securityhub/findings-suppressed.rule.ts';
+import { rule as sesIdentityDeleted } from './ses/identity-deleted.rule.ts';
 import { rule as sesIdentityPolicyOpened } from './ses/identity-policy-opened.rule.ts';
+import { rule as sesSendingEnabled } from './ses/sending-enabled.rule.ts';
 import { rule as signinAnonymiser } from './signin/anonymiser.rule.ts';
 import { rule as signinConcurrentSessions } from './signin/concurrent-sessions.rule.ts';
 import { rule as signinConsoleLoginFailures } from './signin/console-login-failures.rule.ts';
@@ -348,6 +350,8 @@ export const RULES: readonly Rule[] = [
   rdsMasterPasswordChanged,
   elasticloadbalancingSecurityGroupsChanged,
   accountRegionEnabled,
+  sesSendingEnabled,
+  sesIdentityDeleted,
 ];
 
 export const catalogue = buildCatalogue(RULES);

@@ -89,7 +89,7 @@ export const docs: RuleDocs = {
   description:
     'Security Hub findings were taken off the open views by someone other than an approved automation role: ' +
     'threat-detection findings (GuardDuty, Inspector, Macie, IAM Access Analyzer, or the account’s own product, ' +
-    `where Trailwarden imports) set to SUPPRESSED or RESOLVED, ${BULK_FINDINGS} or more findings of any product ` +
+    'where Trailwarden imports) set to SUPPRESSED or RESOLVED, 10 or more findings of any product ' +
     'closed in one BatchUpdateFindings call, or findings archived wholesale through the legacy UpdateFindings filter.',
   runbook: [
     'List what was closed: the finding ids are in the finding’s resources; `aws securityhub get-findings --filters \'{"Id":[{"Value":"<id>","Comparison":"EQUALS"}]}\'` shows each one and its note.',
@@ -101,7 +101,7 @@ export const docs: RuleDocs = {
     'Analysts close findings every day, so closing alone is not a finding. What Sigma’s aws_securityhub_finding_evasion ' +
     'matches on every call is narrowed to what an intruder does and an analyst rarely does by hand: hiding detections of ' +
     'activity (threat-detection products and the account’s own product, whose findings describe an attacker, not a ' +
-    `posture gap), or sweeping ${BULK_FINDINGS}+ findings at once. CloudTrail records only the finding ids and product ARNs, ` +
+    'posture gap), or sweeping 10+ findings at once (BULK_FINDINGS). CloudTrail records only the finding ids and product ARNs, ' +
     'not their severities, so "high and critical only" cannot be judged from the event; the product can. Trailwarden’s ' +
     'own importer may only call BatchImportFindings, so any BatchUpdateFindings is somebody else’s. Medium, high on ' +
     'high-criticality accounts. A record without request parameters is treated as a suppression. Insights ' +
