@@ -1,5 +1,6 @@
 import { rule as accessAnalyzerAnalyzerDeleted } from './access-analyzer/analyzer-deleted.rule.ts';
 import { rule as accountDangerousActionDenied } from './account/dangerous-action-denied.rule.ts';
+import { rule as accountOffensiveToolUsed } from './account/offensive-tool-used.rule.ts';
 import { rule as accountRegionEnabled } from './account/region-enabled.rule.ts';
 import { rule as accountRootActivity } from './account/root-activity.rule.ts';
 import { rule as apigatewayRestApiPolicyOpened } from './apigateway/rest-api-policy-opened.rule.ts';
@@ -352,6 +353,7 @@ export const RULES: readonly Rule[] = [
   accountRegionEnabled,
   sesSendingEnabled,
   sesIdentityDeleted,
+  accountOffensiveToolUsed,
 ];
 
 export const catalogue = buildCatalogue(RULES);

@@ -76,6 +76,7 @@ describe('patterns generated from the catalogue', () => {
         'eventName',
         'userIdentity',
         'errorCode',
+        'userAgent',
         'configurationItem',
         'newEvaluationResult',
       ];
@@ -317,6 +318,32 @@ describe('patternsFor', () => {
     });
     expect(routed(forwarded, read)).toBe(false);
     expect(forwarded.every((p) => JSON.stringify(p.pattern.source) === '["aws.route53domains"]')).toBe(true);
+  });
+
+  it('narrows a selector on every event by user agent: EventBridge wildcards, nothing else passes', () => {
+    const on = { source: '*', eventNames: '*', where: { userAgentContains: ['TruffleHog', 'a*b'] } } as const;
+    const [home] = patternsFor([on]);
+    if (home === undefined) throw new Error('no pattern');
+    expect(home.pattern.detail).toEqual({ userAgent: [{ wildcard: '*TruffleHog*' }, { wildcard: '*a\\*b*' }] });
+    const call = (userAgent: string) =>
+      cloudTrailEnvelope({
+        eventType: 'AwsApiCall',
+        eventSource: 'sts.amazonaws.com',
+        eventName: 'GetCallerIdentity',
+        userAgent,
+      });
+    expect(routed([home], call('TruffleHog'))).toBe(true);
+    expect(routed([home], call('x TruffleHog/3.0 y'))).toBe(true);
+    expect(routed([home], call('trufflehog'))).toBe(false);
+    expect(routed([home], call('a*b'))).toBe(true);
+    expect(routed([home], call('axxb'))).toBe(false);
+    const forwarded = forwarderPatternsFor([on]);
+    expect(forwarded.map((p) => p.pattern.detail)).toEqual([
+      {
+        eventSource: [...GLOBAL_SERVICES].map(eventSourceOf).sort(),
+        userAgent: (home.pattern.detail as EventPatternJson).userAgent,
+      },
+    ]);
   });
 
   it('forwards Account Management EnableRegion from us-east-1', () => {
