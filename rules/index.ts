@@ -63,6 +63,7 @@ import { rule as ecrRepositoryPolicyOpened } from './ecr/repository-policy-opene
 import { rule as efsFileSystemPolicyOpened } from './efs/file-system-policy-opened.rule.ts';
 import { rule as elasticacheClusterDeleted } from './elasticache/cluster-deleted.rule.ts';
 import { rule as elasticfilesystemFileSystemDeleted } from './elasticfilesystem/file-system-deleted.rule.ts';
+import { rule as elasticfilesystemMountTargetChanged } from './elasticfilesystem/mount-target-changed.rule.ts';
 import { rule as elasticloadbalancingLoadBalancerDeleted } from './elasticloadbalancing/load-balancer-deleted.rule.ts';
 import { rule as elasticloadbalancingSecurityGroupsChanged } from './elasticloadbalancing/security-groups-changed.rule.ts';
 import { rule as esDomainDeleted } from './es/domain-deleted.rule.ts';
@@ -354,6 +355,7 @@ export const RULES: readonly Rule[] = [
   sesSendingEnabled,
   sesIdentityDeleted,
   accountOffensiveToolUsed,
+  elasticfilesystemMountTargetChanged,
 ];
 
 export const catalogue = buildCatalogue(RULES);
