@@ -17,9 +17,20 @@ export const CONFIG_COMPLIANCE_CHANGE = 'Config Rules Compliance Change';
 /**
  * Services whose CloudTrail events reach EventBridge only in us-east-1: IAM, STS (global endpoint), console
  * sign-in and Organizations (TOOLCHAIN), plus the other global services CloudTrail records there
- * (CloudFront, Route 53, WAF Classic). Only selectors touching these are mirrored by the forwarder.
+ * (CloudFront, Route 53, WAF Classic), and Route 53 Domains and Account Management (EnableRegion), whose APIs are
+ * served from us-east-1 only. Only selectors touching these are mirrored by the forwarder.
  */
-export const GLOBAL_SERVICES = ['cloudfront', 'iam', 'organizations', 'route53', 'signin', 'sts', 'waf'] as const;
+export const GLOBAL_SERVICES = [
+  'account',
+  'cloudfront',
+  'iam',
+  'organizations',
+  'route53',
+  'route53domains',
+  'signin',
+  'sts',
+  'waf',
+] as const;
 export const GLOBAL_EVENTS_REGION = 'us-east-1';
 
 /**
@@ -28,8 +39,15 @@ export const GLOBAL_EVENTS_REGION = 'us-east-1';
  */
 export const MAX_PATTERN_CHARS = 1800;
 
-/** The subset of the EventBridge pattern language we emit: exact strings, nested objects, `exists`, `prefix`. */
-export type PatternValue = string | { readonly exists: boolean } | { readonly prefix: string };
+/**
+ * The subset of the EventBridge pattern language we emit: exact strings, nested objects, `exists`, `prefix`, and
+ * `wildcard` (`*` for any run of characters; case-sensitive) for user-agent substrings.
+ */
+export type PatternValue =
+  | string
+  | { readonly exists: boolean }
+  | { readonly prefix: string }
+  | { readonly wildcard: string };
 export interface EventPatternJson {
   readonly [field: string]: readonly PatternValue[] | EventPatternJson;
 }
@@ -84,7 +102,10 @@ const checkSelector = (on: CloudTrailSelector): void => {
       throw new Error(`selector ${JSON.stringify(on)}: where.${key} is empty, so it could never match`);
     }
   }
-  const narrowed = (where.userIdentityType?.length ?? 0) > 0 || (where.errorCode?.length ?? 0) > 0;
+  const narrowed =
+    (where.userIdentityType?.length ?? 0) > 0 ||
+    (where.errorCode?.length ?? 0) > 0 ||
+    (where.userAgentContains?.length ?? 0) > 0;
   if (on.source === '*' && on.eventNames === '*' && !narrowed) {
     throw new Error(`selector ${JSON.stringify(on)} would need a catch-all EventBridge rule; narrow it with where`);
   }
@@ -121,10 +142,18 @@ const chunked = (
 const numbered = (base: string, patterns: readonly EventPatternJson[], managementEvents: boolean): GeneratedPattern[] =>
   patterns.map((pattern, i) => ({ id: i === 0 ? base : `${base}-${i + 1}`, pattern, managementEvents }));
 
-const whereDetail = (on: CloudTrailSelector): Record<string, EventPatternJson | string[]> => ({
+const whereDetail = (on: CloudTrailSelector): Record<string, EventPatternJson | readonly PatternValue[]> => ({
   ...(on.where?.userIdentityType ? { userIdentity: { type: sortedUnique(on.where.userIdentityType) } } : {}),
   ...(on.where?.errorCode ? { errorCode: sortedUnique(on.where.errorCode) } : {}),
+  ...(on.where?.userAgentContains
+    ? {
+        userAgent: sortedUnique(on.where.userAgentContains).map((text) => ({ wildcard: `*${wildcardEscaped(text)}*` })),
+      }
+    : {}),
 });
+
+/** EventBridge wildcards treat `*` as any run of characters and `\\` as the escape. */
+const wildcardEscaped = (text: string): string => text.replace(/[\\*]/g, (c) => `\\${c}`);
 
 /**
  * Group selectors into a small number of patterns:
@@ -229,6 +258,19 @@ export const patternsFor = (selectors: readonly EventSelector[], options: Patter
 export const forwarderPatternsFor = (selectors: readonly EventSelector[], options: PatternOptions = {}) =>
   patternsFor(selectors, { ...options, onlyServices: options.onlyServices ?? GLOBAL_SERVICES });
 
+/** An EventBridge wildcard as a regular expression: `*` any run, `\\x` a literal x, everything else literal. */
+const wildcardRegExp = (pattern: string): RegExp => {
+  let source = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern.charAt(i);
+    if (c === '\\' && i + 1 < pattern.length) {
+      i++;
+      source += pattern.charAt(i).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    } else source += c === '*' ? '.*' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`, 's');
+};
+
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
@@ -245,6 +287,7 @@ export const matchesPattern = (pattern: EventPatternJson, event: unknown): boole
     return (expected as readonly PatternValue[]).some((want) => {
       if (typeof want === 'string') return values.some((v) => v === want);
       if ('prefix' in want) return values.some((v) => typeof v === 'string' && v.startsWith(want.prefix));
+      if ('wildcard' in want) return values.some((v) => typeof v === 'string' && wildcardRegExp(want.wildcard).test(v));
       return want.exists === (actual !== undefined && !isRecord(actual));
     });
   });

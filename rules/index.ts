@@ -1,5 +1,7 @@
 import { rule as accessAnalyzerAnalyzerDeleted } from './access-analyzer/analyzer-deleted.rule.ts';
 import { rule as accountDangerousActionDenied } from './account/dangerous-action-denied.rule.ts';
+import { rule as accountOffensiveToolUsed } from './account/offensive-tool-used.rule.ts';
+import { rule as accountRegionEnabled } from './account/region-enabled.rule.ts';
 import { rule as accountRootActivity } from './account/root-activity.rule.ts';
 import { rule as apigatewayRestApiPolicyOpened } from './apigateway/rest-api-policy-opened.rule.ts';
 import { rule as backupMonitoringRemoved } from './backup/monitoring-removed.rule.ts';
@@ -63,10 +65,13 @@ import { rule as ecrRepositoryPolicyOpened } from './ecr/repository-policy-opene
 import { rule as efsFileSystemPolicyOpened } from './efs/file-system-policy-opened.rule.ts';
 import { rule as elasticacheClusterDeleted } from './elasticache/cluster-deleted.rule.ts';
 import { rule as elasticfilesystemFileSystemDeleted } from './elasticfilesystem/file-system-deleted.rule.ts';
+import { rule as elasticfilesystemMountTargetChanged } from './elasticfilesystem/mount-target-changed.rule.ts';
 import { rule as elasticloadbalancingLoadBalancerDeleted } from './elasticloadbalancing/load-balancer-deleted.rule.ts';
+import { rule as elasticloadbalancingSecurityGroupsChanged } from './elasticloadbalancing/security-groups-changed.rule.ts';
 import { rule as esDomainDeleted } from './es/domain-deleted.rule.ts';
 import { rule as eventsTrailwardenRulesTampered } from './events/trailwarden-rules-tampered.rule.ts';
 import { rule as glacierVaultPolicyOpened } from './glacier/vault-policy-opened.rule.ts';
+import { rule as glueDevEndpointRolePassed } from './glue/dev-endpoint-role-passed.rule.ts';
 import { rule as guarddutyDetectorDisabled } from './guardduty/detector-disabled.rule.ts';
 import { rule as guarddutyFindingsSuppressed } from './guardduty/findings-suppressed.rule.ts';
 import { rule as guarddutyMonitoringReduced } from './guardduty/monitoring-reduced.rule.ts';
@@ -99,6 +104,7 @@ import { rule as lambdaFunctionCodeReplaced } from './lambda/function-code-repla
 import { rule as lambdaFunctionMadePublic } from './lambda/function-made-public.rule.ts';
 import { rule as lambdaLayerMadePublic } from './lambda/layer-made-public.rule.ts';
 import { rule as lambdaLayerOutsideOrganization } from './lambda/layer-outside-organization.rule.ts';
+import { rule as lambdaPrivilegedRolePassed } from './lambda/privileged-role-passed.rule.ts';
 import { rule as lambdaTrailwardenFunctionTampered } from './lambda/trailwarden-function-tampered.rule.ts';
 import { rule as logsAuditLogGroupDeleted } from './logs/audit-log-group-deleted.rule.ts';
 import { rule as logsLogDataDeletedBurst } from './logs/log-data-deleted-burst.rule.ts';
@@ -110,6 +116,7 @@ import { rule as rdsDatabaseDeleted } from './rds/database-deleted.rule.ts';
 import { rule as rdsDatabaseDeletedWithoutBackup } from './rds/database-deleted-without-backup.rule.ts';
 import { rule as rdsEncryptedWithOutsideKey } from './rds/encrypted-with-outside-key.rule.ts';
 import { rule as rdsInstanceMadePublic } from './rds/instance-made-public.rule.ts';
+import { rule as rdsMasterPasswordChanged } from './rds/master-password-changed.rule.ts';
 import { rule as rdsSnapshotShared } from './rds/snapshot-shared.rule.ts';
 import { rule as rdsSnapshotsDeletedBurst } from './rds/snapshots-deleted-burst.rule.ts';
 import { rule as redshiftClusterDeleted } from './redshift/cluster-deleted.rule.ts';
@@ -117,6 +124,8 @@ import { rule as redshiftClusterMadePublic } from './redshift/cluster-made-publi
 import { rule as redshiftWorkgroupMadePublic } from './redshift/workgroup-made-public.rule.ts';
 import { rule as rolesanywhereTrustAnchorChanged } from './rolesanywhere/trust-anchor-changed.rule.ts';
 import { rule as route53HostedZoneDeleted } from './route53/hosted-zone-deleted.rule.ts';
+import { rule as route53domainsDomainTransferEnabled } from './route53domains/domain-transfer-enabled.rule.ts';
+import { rule as route53domainsRegistrationRedirected } from './route53domains/registration-redirected.rule.ts';
 import { rule as route53resolverQueryLoggingRemoved } from './route53resolver/query-logging-removed.rule.ts';
 import { rule as s3AccessLoggingDisabled } from './s3/access-logging-disabled.rule.ts';
 import { rule as s3AccessPointOpened } from './s3/access-point-opened.rule.ts';
@@ -137,7 +146,10 @@ import { rule as secretsmanagerSecretsRetrievedBurst } from './secretsmanager/se
 import { rule as secretsmanagerTrailwardenSecretTampered } from './secretsmanager/trailwarden-secret-tampered.rule.ts';
 import { rule as securityhubControlsWeakened } from './securityhub/controls-weakened.rule.ts';
 import { rule as securityhubDisabled } from './securityhub/disabled.rule.ts';
+import { rule as securityhubFindingsSuppressed } from './securityhub/findings-suppressed.rule.ts';
+import { rule as sesIdentityDeleted } from './ses/identity-deleted.rule.ts';
 import { rule as sesIdentityPolicyOpened } from './ses/identity-policy-opened.rule.ts';
+import { rule as sesSendingEnabled } from './ses/sending-enabled.rule.ts';
 import { rule as signinAnonymiser } from './signin/anonymiser.rule.ts';
 import { rule as signinConcurrentSessions } from './signin/concurrent-sessions.rule.ts';
 import { rule as signinConsoleLoginFailures } from './signin/console-login-failures.rule.ts';
@@ -339,6 +351,19 @@ export const RULES: readonly Rule[] = [
   // A.8.2 service identities used interactively
   signinServiceUserConsoleLogin,
   iamServiceKeyNewNetwork,
+  // Detection gaps measured against Stratus Red Team and Sigma (docs/ATTACK-COVERAGE.md)
+  route53domainsDomainTransferEnabled,
+  route53domainsRegistrationRedirected,
+  securityhubFindingsSuppressed,
+  glueDevEndpointRolePassed,
+  lambdaPrivilegedRolePassed,
+  rdsMasterPasswordChanged,
+  elasticloadbalancingSecurityGroupsChanged,
+  accountRegionEnabled,
+  sesSendingEnabled,
+  sesIdentityDeleted,
+  accountOffensiveToolUsed,
+  elasticfilesystemMountTargetChanged,
 ];
 
 export const catalogue = buildCatalogue(RULES);

@@ -56,6 +56,7 @@ export const describeOn = (on: EventSelector): string => {
     const where = [
       ...(on.where?.userIdentityType ? [`userIdentity.type=${on.where.userIdentityType.join('|')}`] : []),
       ...(on.where?.errorCode ? [`errorCode=${on.where.errorCode.join('|')}`] : []),
+      ...(on.where?.userAgentContains ? [`userAgent contains ${on.where.userAgentContains.join('|')}`] : []),
     ];
     return `${on.source}: ${names}${where.length > 0 ? ` [${where.join(', ')}]` : ''}`;
   }

@@ -18,6 +18,7 @@ import {
   isAdminManagedPolicyArn,
   targetsAnotherIamUser,
 } from '../core/iam-policy.ts';
+import { bothSpellings, domainOf } from '../core/route53domains.ts';
 import { isOwnResource } from '../core/self-protection.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
@@ -71,6 +72,12 @@ const DANGEROUS: Readonly<
   organizations: {
     LeaveOrganization: { when: always, why: 'take the account out of the organisation and its SCPs' },
   },
+  // Registrar actions log with a lower-case first letter (route53domains.ts); both spellings are listed.
+  route53domains: Object.fromEntries(
+    bothSpellings(['DisableDomainTransferLock', 'RetrieveDomainAuthCode', 'TransferDomainToAnotherAwsAccount']).map(
+      (name) => [name, { when: always, why: 'move a registered domain out of the account' }],
+    ),
+  ),
   guardduty: {
     DeleteDetector: { when: always, why: 'delete the GuardDuty detector' },
     UpdateDetector: {
@@ -150,6 +157,7 @@ const targetOf = (e: CloudTrailRecord): string =>
   stringParam(e.requestParameters, 'roleName') ??
   stringParam(e.requestParameters, 'groupName') ??
   stringParam(e.requestParameters, 'detectorId') ??
+  (e.eventSource === 'route53domains.amazonaws.com' ? domainOf(e) : undefined) ??
   (e.eventSource === 'logs.amazonaws.com' ? logGroupOf(e) : accountOf(e));
 
 export const rule = defineRule({
@@ -179,8 +187,8 @@ export const rule = defineRule({
 export const docs: RuleDocs = {
   description:
     'A single call to stop or weaken logging, leave the organisation, switch off GuardDuty, Security Hub or AWS ' +
-    "Config, delete an audit log group, weaken Trailwarden's evidence bucket, grant administrator rights, or " +
-    'create credentials for another user was refused (AccessDenied, UnauthorizedOperation): someone tried.',
+    "Config, delete an audit log group, weaken Trailwarden's evidence bucket, grant administrator rights, " +
+    'create credentials for another user, or unlock or transfer a registered domain was refused (AccessDenied, UnauthorizedOperation): someone tried.',
   runbook: [
     'Find out who holds these credentials: `aws cloudtrail lookup-events --lookup-attributes AttributeKey=Username,AttributeValue=<user-or-session>` over the last day, in each region. A person who should never touch this action, or a workload role, is a strong sign of stolen credentials.',
     'Check what else the identity tried and what succeeded: the denial is a guardrail working, the successes next to it are the damage.',
@@ -200,6 +208,14 @@ export const docs: RuleDocs = {
       name: 'StopLogging denied',
       expect: 'match',
       event: fixture('cloudtrail/StopLogging', denied('AccessDenied', 'cloudtrail:StopLogging')),
+    },
+    {
+      name: 'domain transfer lock removal denied (as CloudTrail spells it)',
+      expect: 'match',
+      event: fixture(
+        'route53domains/DisableDomainTransferLock',
+        denied('AccessDeniedException', 'route53domains:DisableDomainTransferLock'),
+      ),
     },
     {
       name: 'PutEventSelectors denied',

@@ -32,6 +32,10 @@ const admits = (on: CloudTrailSelector, e: AuditEvent): boolean => {
   if (where === undefined) return true;
   if (where.userIdentityType && !where.userIdentityType.includes(e.record.userIdentity.type ?? '')) return false;
   if (where.errorCode && !where.errorCode.includes(e.record.errorCode ?? '')) return false;
+  if (where.userAgentContains) {
+    const agent = e.record.userAgent ?? '';
+    if (!where.userAgentContains.some((text) => agent.includes(text))) return false;
+  }
   return true;
 };
 

@@ -9,6 +9,7 @@ export interface MitreTactic {
 }
 
 export const TACTICS = {
+  resourceDevelopment: { uid: 'TA0042', name: 'Resource Development' },
   initialAccess: { uid: 'TA0001', name: 'Initial Access' },
   execution: { uid: 'TA0002', name: 'Execution' },
   persistence: { uid: 'TA0003', name: 'Persistence' },
@@ -40,7 +41,11 @@ export const TECHNIQUES: Readonly<Record<string, MitreTechnique>> = {
   'T1059.009': { name: 'Cloud API', tactics: [T.execution] },
   'T1098.004': { name: 'SSH Authorized Keys', tactics: [T.persistence, T.privilegeEscalation] },
   T1552: { name: 'Unsecured Credentials', tactics: [T.credentialAccess] },
+  'T1552.001': { name: 'Credentials In Files', tactics: [T.credentialAccess] },
   'T1552.005': { name: 'Cloud Instance Metadata API', tactics: [T.credentialAccess] },
+  'T1583.006': { name: 'Web Services', tactics: [T.resourceDevelopment] },
+  'T1584.001': { name: 'Domains', tactics: [T.resourceDevelopment] },
+  'T1584.002': { name: 'DNS Server', tactics: [T.resourceDevelopment] },
   T1070: { name: 'Indicator Removal', tactics: [T.defenseEvasion] },
   T1078: {
     name: 'Valid Accounts',

@@ -25,6 +25,11 @@ export interface CloudTrailSelector {
   readonly where?: {
     readonly userIdentityType?: readonly string[];
     readonly errorCode?: readonly string[];
+    /**
+     * Case-sensitive substrings of `userAgent` (EventBridge `wildcard` patterns `*text*`): for the few rules that
+     * look at every call by what made it. A plain substring test, so it costs the engine nothing per event.
+     */
+    readonly userAgentContains?: readonly string[];
   };
 }
 export interface ConfigItemSelector {

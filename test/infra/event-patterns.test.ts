@@ -76,6 +76,7 @@ describe('patterns generated from the catalogue', () => {
         'eventName',
         'userIdentity',
         'errorCode',
+        'userAgent',
         'configurationItem',
         'newEvaluationResult',
       ];
@@ -290,6 +291,72 @@ describe('patternsFor', () => {
     );
     expect(() => patternsFor([{ source: 'iam', eventNames: [] }])).toThrow(/no event names/);
     expect(() => patternsFor([{ source: 'iam', eventNames: ['X'.repeat(3000)] }])).toThrow(/exceeds/);
+  });
+
+  it('forwards Route 53 Domains from us-east-1: both spellings of its registrar events, nothing else of the rule', () => {
+    // The registrar API is served from us-east-1 only; AWS logs its actions with a lower-case first letter.
+    const selectors = RULES.filter((r) => r.id.startsWith('route53domains.')).map((r) => r.on);
+    expect(selectors.length).toBeGreaterThan(0);
+    const forwarded = forwarderPatternsFor(selectors);
+    for (const name of [
+      'disableDomainTransferLock',
+      'DisableDomainTransferLock',
+      'transferDomainToAnotherAwsAccount',
+    ]) {
+      const event = cloudTrailEnvelope({
+        eventType: 'AwsApiCall',
+        eventSource: 'route53domains.amazonaws.com',
+        eventName: name,
+        awsRegion: 'us-east-1',
+      });
+      expect(routed(forwarded, event), name).toBe(true);
+    }
+    const read = cloudTrailEnvelope({
+      eventType: 'AwsApiCall',
+      eventSource: 'route53domains.amazonaws.com',
+      eventName: 'getDomainDetail',
+    });
+    expect(routed(forwarded, read)).toBe(false);
+    expect(forwarded.every((p) => JSON.stringify(p.pattern.source) === '["aws.route53domains"]')).toBe(true);
+  });
+
+  it('narrows a selector on every event by user agent: EventBridge wildcards, nothing else passes', () => {
+    const on = { source: '*', eventNames: '*', where: { userAgentContains: ['TruffleHog', 'a*b'] } } as const;
+    const [home] = patternsFor([on]);
+    if (home === undefined) throw new Error('no pattern');
+    expect(home.pattern.detail).toEqual({ userAgent: [{ wildcard: '*TruffleHog*' }, { wildcard: '*a\\*b*' }] });
+    const call = (userAgent: string) =>
+      cloudTrailEnvelope({
+        eventType: 'AwsApiCall',
+        eventSource: 'sts.amazonaws.com',
+        eventName: 'GetCallerIdentity',
+        userAgent,
+      });
+    expect(routed([home], call('TruffleHog'))).toBe(true);
+    expect(routed([home], call('x TruffleHog/3.0 y'))).toBe(true);
+    expect(routed([home], call('trufflehog'))).toBe(false);
+    expect(routed([home], call('a*b'))).toBe(true);
+    expect(routed([home], call('axxb'))).toBe(false);
+    const forwarded = forwarderPatternsFor([on]);
+    expect(forwarded.map((p) => p.pattern.detail)).toEqual([
+      {
+        eventSource: [...GLOBAL_SERVICES].map(eventSourceOf).sort(),
+        userAgent: (home.pattern.detail as EventPatternJson).userAgent,
+      },
+    ]);
+  });
+
+  it('forwards Account Management EnableRegion from us-east-1', () => {
+    const forwarded = forwarderPatternsFor(RULES.filter((r) => r.id === 'account.region-enabled').map((r) => r.on));
+    const event = (eventName: string) =>
+      cloudTrailEnvelope({
+        eventType: 'AwsApiCall',
+        eventSource: 'account.amazonaws.com',
+        eventName,
+        awsRegion: 'us-east-1',
+      });
+    expect(routed(forwarded, event('EnableRegion'))).toBe(true);
+    expect(routed(forwarded, event('GetAlternateContact'))).toBe(false);
   });
 
   it('restricts the forwarder to global services: a * service becomes those services', () => {

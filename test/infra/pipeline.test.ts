@@ -604,6 +604,11 @@ describe('EventBridge routing', () => {
         'eventName' in detail ||
         'userIdentity' in detail ||
         'errorCode' in detail ||
+        // User-agent wildcards narrow only when each names some text, not a bare `*`.
+        (Array.isArray(detail.userAgent) &&
+          detail.userAgent.every(
+            (v: { wildcard?: unknown }) => typeof v.wildcard === 'string' && v.wildcard.replaceAll('*', '') !== '',
+          )) ||
         detail.configurationItem?.resourceType !== undefined ||
         detail.newEvaluationResult?.complianceType !== undefined;
       expect(narrowed, JSON.stringify(pattern)).toBe(true);

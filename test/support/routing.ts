@@ -70,6 +70,7 @@ export const syntheticEvents = (on: EventSelector): unknown[] => {
       identities.flatMap((type) =>
         errorCodes.map((errorCode) =>
           cloudTrailEnvelope({
+            ...(on.where?.userAgentContains ? { userAgent: `tool/1.0 ${on.where.userAgentContains[0] ?? ''}` } : {}),
             eventVersion: '1.09',
             eventType: service === 'signin' ? 'AwsConsoleSignIn' : 'AwsApiCall',
             eventSource: eventSourceOf(service),

@@ -90,6 +90,23 @@ describe('buildCatalogue: dispatch by service and event name', () => {
     expect(login('xsignin.amazonaws.com')).toEqual([]);
   });
 
+  it('wildcard rules narrowed by user agent: a case-sensitive substring, and no user agent never matches', () => {
+    const catalogue = buildCatalogue([
+      rule('tools', {
+        source: '*',
+        eventNames: '*',
+        where: { userAgentContains: ['TruffleHog', 'stratus-red-team_'] },
+      }),
+      rule('iam-create', { source: 'iam', eventNames: ['CreateUser'] }),
+    ]);
+    const at = (userAgent: unknown) => ids(catalogue.candidates(event(userAgent === undefined ? {} : { userAgent })));
+    expect(at('TruffleHog')).toEqual(['iam-create', 'tools']);
+    expect(at('Terraform/1.5 stratus-red-team_83c9 exec')).toEqual(['iam-create', 'tools']);
+    expect(at('trufflehog')).toEqual(['iam-create']);
+    expect(at('aws-cli/2.22.4')).toEqual(['iam-create']);
+    expect(at(undefined)).toEqual(['iam-create']);
+  });
+
   it('wildcard rules: by source or by name, narrowed by identity type and error code', () => {
     const catalogue = buildCatalogue([
       rule('exact', { source: 'signin', eventNames: ['ConsoleLogin'] }),
