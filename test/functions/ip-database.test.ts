@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Reader } from 'mmdb-lib';
 import { describe, expect, it } from 'vitest';
 import {
@@ -101,5 +103,27 @@ describe('IP database adapter (ip-location-db from npm)', () => {
       read: (path) => (path === files.asnV4 ? Buffer.from(`${v4}\n\n1,2,3\n`) : readFileSync(path)),
     });
     expect(() => short.lookup('8.8.8.8')).toThrow(`${files.asnV4}:6: not start,end,asn,org`);
+  }, 60_000);
+});
+
+describe('IP database adapter, ASN tables read piece by piece', () => {
+  it('finds what a whole read finds, whatever the piece size (rows and lines across piece ends)', () => {
+    const files = npmGeoFiles();
+    const whole = createFileGeoLookup(files, { read: (path) => readFileSync(path) });
+    const addresses = ['8.8.8.8', '1.1.1.1', '9.9.9.9', '208.67.222.222', '2001:4860:4860::8888', '2606:4700::1111'];
+    // 7 bytes: shorter than any line, so every line spans pieces and the buffer grows; 1 MB: the default.
+    for (const chunkBytes of [7, 4096, 1024 * 1024]) {
+      const pieces = createFileGeoLookup(files, { chunkBytes });
+      for (const ip of addresses)
+        expect(pieces.lookup(ip), `${ip} in pieces of ${chunkBytes}`).toEqual(whole.lookup(ip));
+    }
+    expect(whole.lookup('8.8.8.8')).toEqual({ country: 'US', asn: 15169, asOrg: 'Google LLC' });
+  }, 120_000);
+
+  it('names the line of a bad row counted across pieces', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trailwarden-asn-'));
+    const files = { ...npmGeoFiles(), asnV4: join(dir, GEO_FILES.asnV4) };
+    writeFileSync(files.asnV4, '16843008,16843263,13335,Cloudflare\n\n134744064,134744319,15169,Google\nnot,a,row\n');
+    expect(() => createFileGeoLookup(files, { chunkBytes: 5 }).lookup('8.8.8.8')).toThrow(`${files.asnV4}:4:`);
   }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +69,47 @@ interface AsnTable<N> {
 const NEWLINE = 0x0a;
 const COMMA = 0x2c;
 
+/** A file's bytes in pieces of whole lines (the last may end without a newline at the end of the file). */
+type Lines = () => Iterable<Buffer>;
+
+/** Bytes read at a time from an ASN table: the buffer every piece is read into, reused to the end. */
+export const ASN_READ_BYTES = 1024 * 1024;
+
+/**
+ * The file's lines through one buffer of `chunkBytes` (grown only for a longer line), each piece a view of it that is
+ * valid until the next is asked for. The tables are 9 and 21 MB: read whole, each file was a buffer outside the heap
+ * that, dead after loading, waited for a full collection (which an idle main thread of a scan with workers may not
+ * run for minutes) and counted in the scan's peak RSS.
+ */
+const linesOfFile = (path: string, chunkBytes: number): Lines =>
+  function* () {
+    const fd = openSync(path, 'r');
+    try {
+      let buf = Buffer.allocUnsafe(chunkBytes);
+      let have = 0;
+      for (;;) {
+        if (have === buf.length) {
+          const bigger = Buffer.allocUnsafe(buf.length * 2);
+          buf.copy(bigger, 0, 0, have);
+          buf = bigger;
+        }
+        const n = readSync(fd, buf, have, buf.length - have, null);
+        if (n === 0) {
+          if (have > 0) yield buf.subarray(0, have);
+          return;
+        }
+        have += n;
+        const end = buf.lastIndexOf(NEWLINE, have - 1);
+        if (end < 0) continue;
+        yield buf.subarray(0, end + 1);
+        buf.copyWithin(0, end + 1, have);
+        have -= end + 1;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  };
+
 /**
  * The rows of a `start,end,asn,org` file (org may be quoted: `"Cloudflare, Inc."`, with `""` for a quote), read
  * from its bytes line by line. Never the whole file as one string: that string (20 MB for IPv4), the array of its
@@ -76,13 +117,23 @@ const COMMA = 0x2c;
  * memory. Each field is decoded on its own; `org` only when asked (once per AS).
  */
 const eachRow = (
-  buf: Buffer,
+  lines: Lines,
   file: string,
   row: (start: string, end: string, asn: string, org: () => string, line: number) => void,
-): number => {
-  let n = 0;
+): void => {
   let line = 0;
-  for (let at = 0; at <= buf.length; ) {
+  for (const buf of lines()) line = rowsOf(buf, file, line, row);
+};
+
+/** The rows of one piece of whole lines, numbered after line `before`; returns the number of its last line. */
+const rowsOf = (
+  buf: Buffer,
+  file: string,
+  before: number,
+  row: (start: string, end: string, asn: string, org: () => string, line: number) => void,
+): number => {
+  let line = before;
+  for (let at = 0; at < buf.length; ) {
     let eol = buf.indexOf(NEWLINE, at);
     if (eol < 0) eol = buf.length;
     line++;
@@ -102,21 +153,20 @@ const eachRow = (
         },
         line,
       );
-      n++;
     }
     at = eol + 1;
   }
-  return n;
+  return line;
 };
 
-/** Lines in `buf`, an upper bound on its rows. */
-const lineCount = (buf: Buffer): number => {
+/** Lines in the file, an upper bound on its rows. */
+const lineCount = (lines: Lines): number => {
   let n = 1;
-  for (let i = buf.indexOf(NEWLINE); i >= 0; i = buf.indexOf(NEWLINE, i + 1)) n++;
+  for (const buf of lines()) for (let i = buf.indexOf(NEWLINE); i >= 0; i = buf.indexOf(NEWLINE, i + 1)) n++;
   return n;
 };
 
-const readAsnV4 = (buf: Buffer, orgs: Map<number, string>, file: string): AsnTable<number> => {
+const readAsnV4 = (buf: Lines, orgs: Map<number, string>, file: string): AsnTable<number> => {
   const size = lineCount(buf);
   const starts = new Uint32Array(size);
   const ends = new Uint32Array(size);
@@ -142,7 +192,7 @@ const readAsnV4 = (buf: Buffer, orgs: Map<number, string>, file: string): AsnTab
  * IPv6 by the top 64 bits of each address: routed IPv6 prefixes are /64 or shorter (announcements longer than /48
  * are filtered on the internet), so the upper half decides the network and fits a BigUint64Array.
  */
-const readAsnV6 = (buf: Buffer, orgs: Map<number, string>, file: string): AsnTable<bigint> => {
+const readAsnV6 = (buf: Lines, orgs: Map<number, string>, file: string): AsnTable<bigint> => {
   const size = lineCount(buf);
   const starts = new BigUint64Array(size);
   const ends = new BigUint64Array(size);
@@ -189,8 +239,10 @@ interface Loaded {
 }
 
 export interface FileGeoLookupOptions {
-  /** Reads a file (tests count the reads); default `fs.readFileSync`. */
+  /** Reads a file whole (tests count the reads); default: the ASN tables piece by piece, the country file whole. */
   readonly read?: (path: string) => Buffer;
+  /** Bytes read at a time from an ASN table when `read` is not given (default {@link ASN_READ_BYTES}). */
+  readonly chunkBytes?: number;
 }
 
 /**
@@ -206,23 +258,29 @@ export const createFileGeoLookup = (
 ): GeoLookup & {
   readonly loaded: () => boolean;
 } => {
-  const read = options.read ?? ((path: string) => readFileSync(path));
+  const injected = options.read;
+  const read = injected ?? ((path: string) => readFileSync(path));
+  const lines = (path: string): Lines => {
+    if (injected === undefined) return linesOfFile(path, options.chunkBytes ?? ASN_READ_BYTES);
+    const whole = injected(path);
+    return () => [whole];
+  };
   let db: Loaded | undefined;
   const open = (): Loaded => {
     if (db !== undefined) return db;
     const files = typeof where === 'function' ? where() : where;
     const orgs = new Map<number, string>();
-    const load = <T>(path: string, parse: (buf: Buffer) => T): T => {
+    const load = <T>(path: string, parse: (path: string) => T): T => {
       try {
-        return parse(read(path));
+        return parse(path);
       } catch (err) {
         throw new Error(`IP database ${path} unreadable: ${err instanceof Error ? err.message : String(err)}`);
       }
     };
     db = {
-      country: load(files.country, (buf) => new Reader<Response>(buf)),
-      v4: load(files.asnV4, (buf) => readAsnV4(buf, orgs, files.asnV4)),
-      v6: load(files.asnV6, (buf) => readAsnV6(buf, orgs, files.asnV6)),
+      country: load(files.country, (path) => new Reader<Response>(read(path))),
+      v4: load(files.asnV4, (path) => readAsnV4(lines(path), orgs, path)),
+      v6: load(files.asnV6, (path) => readAsnV6(lines(path), orgs, path)),
       orgs,
     };
     return db;
