@@ -786,3 +786,37 @@ describe('organisation trails and vanished digests', () => {
     expect(summary.digests).toEqual({ valid: HOURS - 1, invalid: 0, missing: 1 });
   });
 });
+
+describe('memory bound', () => {
+  it('with one log file stuck, the walk queues up to 16 × concurrency pieces (at least 256), then waits', async () => {
+    const trail = fresh({ hours: 50, logsPerHour: 10, recordsPerLog: 1, backfill: false, emptyHour: -1 });
+    const base = memoryTrailBucket(BUCKET, trail.objects);
+    const stuck = deferred<void>();
+    const streamed = new Set<string>();
+    const bucket: TrailBucket = {
+      ...base,
+      async stream(b, k) {
+        streamed.add(k);
+        if (k === trail.logKeys[0]) await stuck.promise;
+        return base.stream(b, k);
+      },
+    };
+    const walking = walk(trail.objects, { toMs: START + 49 * HOUR_MS, concurrency: 32 }, bucket);
+    const pause = () => new Promise((r) => setTimeout(r, 25));
+    // A window of 256 would hold the walk after about 213 log files (10 of every 12 pieces).
+    for (let waited = 0; streamed.size <= 300 && waited < 400; waited++) await pause();
+    expect(streamed.size).toBeGreaterThan(300);
+    // Settled: no log file is started any more while the first one is stuck.
+    let before = -1;
+    while (before !== streamed.size) {
+      before = streamed.size;
+      for (let n = 0; n < 8; n++) await pause();
+    }
+    // 512 pieces queued behind the stuck one (plus the one that waits), most of them log files.
+    expect(streamed.size).toBeLessThanOrEqual(513);
+    expect(streamed.size).toBeLessThan(trail.logKeys.length);
+    stuck.resolve();
+    const { summary } = await walking;
+    expect(summary.logs.valid).toBe(trail.logKeys.length);
+  });
+});
