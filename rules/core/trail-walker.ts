@@ -131,6 +131,7 @@ export const createOrderedOutput = (window: number, emit: (event: WalkEvent) => 
     /** Queue a piece of work's events (a promise: the work may still be running). */
     async push(events: readonly WalkEvent[] | Promise<readonly WalkEvent[]>): Promise<void> {
       check();
+      // Stryker disable next-line ObjectLiteral,ArrayDeclaration: a slot's events are read only once it is done, and both are set together; a slot without `done` reads as not done
       const slot: Slot = { done: false, events: [] };
       slots.push(slot);
       Promise.resolve(events).then(

@@ -453,12 +453,14 @@ describe('ordered output at its bounds', () => {
     // Two more, both held: one never finishes, so only the failure can let them go.
     const stuck = out.push(new Promise<readonly WalkEvent[]>(() => {}));
     const done = out.push([valid('done')]);
-    head.reject(new Error('boom'));
-    await expect(stuck).rejects.toThrow('boom');
-    await expect(done).rejects.toThrow('boom');
-    await expect(out.finish()).rejects.toThrow('boom');
+    const boom = new Error('boom');
+    head.reject(boom);
+    // Every waiter fails with the piece's own error, not a stand-in.
+    await expect(stuck).rejects.toBe(boom);
+    await expect(done).rejects.toBe(boom);
+    await expect(out.finish()).rejects.toBe(boom);
     // And a later push is refused before it is queued.
-    await expect(out.push([valid('late')])).rejects.toThrow('boom');
+    await expect(out.push([valid('late')])).rejects.toBe(boom);
     expect(seen).toEqual([]);
   });
 
@@ -771,6 +773,8 @@ describe('organisation trails and vanished digests', () => {
     // Deleted between the listing and the read.
     const bucket: TrailBucket = { ...base, get: async (b, k) => (k === gone ? undefined : base.get(b, k)) };
     const { events, problems, summary } = await walk(trail.objects, {}, bucket);
+    // Nothing is emitted for it, not even an empty piece.
+    expect(events.map((e) => e.kind).filter((k) => !['digest-valid', 'log-valid', 'problem'].includes(k))).toEqual([]);
     expect(validDigests(events)).toEqual(trail.digestKeys.filter((k) => k !== gone));
     expect(problems.map((p) => p.problem)).toEqual([
       {
@@ -818,5 +822,35 @@ describe('memory bound', () => {
     stuck.resolve();
     const { summary } = await walking;
     expect(summary.logs.valid).toBe(trail.logKeys.length);
+  });
+});
+
+describe('behind an invalid digest', () => {
+  it('a digest deleted right behind a forged one is still missing: the link of the forged digest is followed', async () => {
+    const trail = fresh({ backfill: false });
+    const forged = trail.digestKeys[3] ?? '';
+    trail.objects.set(forged, signDigest(readDigestDoc(trail, forged), makeTrailKey()).object);
+    const gone = trail.digestKeys[2] ?? '';
+    trail.objects.delete(gone);
+    const { problems } = await walk(trail.objects);
+    expect(problems.map((p) => [p.problem.kind, p.problem.key])).toEqual([
+      ['digest-invalid', forged],
+      ['digest-missing', gone],
+    ]);
+    expect(problems[1]?.problem).toMatchObject({ referencedBy: forged });
+  });
+
+  it('a digest copied into a deeper folder that happens to parse is not part of the region folder', async () => {
+    const trail = fresh({ hours: 2, backfill: false });
+    const k = trail.digestKeys[0] ?? '';
+    const o = trail.objects.get(k);
+    if (o === undefined) throw new Error('no digest');
+    const region = 'AWSLogs/111122223333/CloudTrail-Digest/eu-west-1/';
+    // Sorts among the day folders, and its own AWSLogs/ makes it parse as a digest of another folder.
+    trail.objects.set(`${region}2026/11/02/x/${k}`, o);
+    const { events, problems, summary } = await walk(trail.objects);
+    expect(problems).toEqual([]);
+    expect(validDigests(events)).toEqual([...trail.digestKeys]);
+    expect(summary.chains).toBe(1);
   });
 });
