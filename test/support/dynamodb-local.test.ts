@@ -15,16 +15,18 @@ describe('DynamoDB Local (global setup)', () => {
     client.destroy();
   });
 
-  it('creates unique state tables with TTL enabled on `ttl`', async () => {
+  it('creates unique state tables, with TTL on `ttl` only when asked (fixture-dated items would expire at random)', async () => {
     expect(table).toMatch(/^trailwarden-state-[0-9a-f]{12}$/);
-    const other = await createStateTable(client);
+    const other = await createStateTable(client, 'trailwarden-state', { ttl: true });
     try {
       expect(other).not.toBe(table);
+      const withTtl = await client.call('DescribeTimeToLive', { TableName: other });
+      expect(withTtl.TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'ttl' });
     } finally {
       await deleteTable(client, other);
     }
     const ttl = await client.call('DescribeTimeToLive', { TableName: table });
-    expect(ttl.TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'ttl' });
+    expect(ttl.TimeToLiveDescription?.TimeToLiveStatus).toBe('DISABLED');
   });
 
   it('rejects a second conditional put, returning the old item on request', async () => {

@@ -93,6 +93,19 @@ describe('launchedInstanceTypes', () => {
     expect(launchedInstanceTypes(e)).toEqual(['p3.2xlarge', 'g5.xlarge']);
   });
 
+  it('a refused launch names its type in the request alone (no instances in the response)', () => {
+    const refused = record({
+      errorCode: 'Client.UnauthorizedOperation',
+      requestParameters: { instanceType: 'p2.xlarge' },
+    });
+    expect(launchedInstanceTypes(refused)).toEqual(['p2.xlarge']);
+    const both = record({
+      requestParameters: { instanceType: 'p2.xlarge' },
+      responseElements: { instancesSet: { items: [{ instanceType: 'g5.xlarge' }] } },
+    });
+    expect(launchedInstanceTypes(both)).toEqual(['p2.xlarge', 'g5.xlarge']);
+  });
+
   it('is empty when neither side names a type, and survives odd shapes', () => {
     expect(launchedInstanceTypes(record({ requestParameters: null, responseElements: null }))).toEqual([]);
     expect(launchedInstanceTypes(record({ responseElements: { instancesSet: 'x' } }))).toEqual([]);
