@@ -110,6 +110,20 @@ export type DrillCaseTable = Readonly<Record<string, readonly RuleCase[]>>;
  * The positive cases of every rule that can page at a drilled severity, without config overrides (which the
  * deployed function would not run): generated beside the drill function by `trailwarden docs`.
  */
+/**
+ * A config key no overlay may carry only names a skip: its value stays out of the shipped table (an anonymiser
+ * list's `file:` source is a path on the machine that generated it, which would make the file differ per checkout).
+ */
+const withoutRefusedValues = (c: RuleCase): RuleCase => {
+  const refused = refusedOverlayKeys(c.config);
+  if (c.config === undefined || refused.length === 0) return c;
+  const config = Object.fromEntries(
+    Object.entries(c.config).map(([k, v]) => [k, refused.includes(k) ? NOT_CARRIED : v]),
+  ) as Partial<DetectionConfig>;
+  return { ...c, config };
+};
+const NOT_CARRIED = '(not carried by drills)';
+
 export const drillCaseTable = (entries: readonly (readonly [Rule, RuleDocs])[]): DrillCaseTable =>
   Object.fromEntries(
     entries.flatMap(([rule, docs]) => {
@@ -119,7 +133,7 @@ export const drillCaseTable = (entries: readonly (readonly [Rule, RuleDocs])[]):
       const cases = docs
         .cases()
         .filter((c) => c.expect === 'match')
-        .map(({ intel: _intel, ...c }) => c);
+        .map(({ intel: _intel, ...c }) => withoutRefusedValues(c));
       const pages = DRILL_SEVERITIES.some((s) => rule.severity === s || Object.values(rule.escalation).includes(s));
       return pages && cases.length > 0 ? [[rule.id, cases]] : [];
     }),

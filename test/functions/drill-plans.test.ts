@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
 import type { DrillCaseTable } from '../../rules/core/drill.ts';
@@ -68,5 +69,14 @@ describe('the scheduled drill plans every critical and high rule, but the listed
     }
     // Self-protection, approved processes and regions, service users, escalated criticalities: dozens of them.
     expect(overlays).toBeGreaterThan(50);
+  });
+});
+
+describe('the shipped drill cases', () => {
+  it('do not depend on the checkout they were generated in (no path of this machine, no refused value)', () => {
+    const text = readFileSync('functions/drill/drill-cases.json', 'utf8');
+    const root = join(import.meta.dirname, '..', '..');
+    expect(text).not.toContain(root);
+    expect(text).not.toMatch(/"file:\//);
   });
 });
