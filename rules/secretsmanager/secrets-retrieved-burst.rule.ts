@@ -2,26 +2,18 @@ import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, actorArn, isServiceInvoked, isSuccess, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import { firstReadHistory, isFirstRead } from '../core/first-reads.ts';
-import type { HistoryView } from '../core/history.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { rememberedValues } from '../fixtures/history.ts';
 import { fixture } from '../fixtures/index.ts';
 import { byAwsService, denied } from '../fixtures/overrides.ts';
 
 const byActor = (e: CloudTrailRecord): string => `${accountOf(e)}|${actorArn(e)}`;
+
 /** The secret the call named; undefined when CloudTrail did not record it. */
 const secretIdOf = (e: CloudTrailRecord): string | undefined => stringParam(e.requestParameters, 'secretId');
 
 /** An unrecorded secret id counts as one more secret each time: unknown is the dangerous case. */
 const secretOf = (e: CloudTrailRecord): string => secretIdOf(e) ?? `unrecorded:${e.eventID ?? ''}`;
-
-/** What the identity read before (a function, so the Lambda bundle drops it with the cases). */
-const readBefore = (values: readonly string[]): HistoryView => {
-  const at = Date.parse('2026-11-02T16:30:11Z');
-  return {
-    first: at - 20 * 86_400_000,
-    sightings: values.map((v, i) => ({ id: `r${i}`, v, t: at - 86_400_000, last: at - 3_600_000 })),
-  };
-};
 
 export const rule = defineRule({
   id: 'secretsmanager.secrets-retrieved-burst',
@@ -71,7 +63,7 @@ export const docs: RuleDocs = {
       name: 'a secret new to a role that reads others',
       expect: 'match',
       event: fixture('secretsmanager/GetSecretValue'),
-      history: readBefore([
+      history: rememberedValues(Date.parse('2026-11-02T16:30:11Z'), 20, [
         'prod/orders/api-key',
         'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/payments/stripe-key-Q9w8E7',
       ]),
@@ -80,7 +72,9 @@ export const docs: RuleDocs = {
       name: 'a secret this role read last week (an application re-reading its own secret)',
       expect: 'no-match',
       event: fixture('secretsmanager/GetSecretValue'),
-      history: readBefore(['arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/payments/db-password-a1B2c3']),
+      history: rememberedValues(Date.parse('2026-11-02T16:30:11Z'), 20, [
+        'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/payments/db-password-a1B2c3',
+      ]),
     },
     {
       name: 'refused (counted by the access-denied rules instead)',

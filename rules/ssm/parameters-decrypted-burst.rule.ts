@@ -3,8 +3,8 @@ import { accountOf, actorArn, isServiceInvoked, isSuccess, param, stringParam } 
 import { defineRule } from '../core/define-rule.ts';
 import { flagParam } from '../core/destruction.ts';
 import { firstReadHistory, isFirstRead } from '../core/first-reads.ts';
-import type { HistoryView } from '../core/history.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { rememberedValues } from '../fixtures/history.ts';
 import { fixture } from '../fixtures/index.ts';
 import { byAwsService, denied } from '../fixtures/overrides.ts';
 
@@ -27,15 +27,6 @@ const requestOf = (e: CloudTrailRecord): string | undefined => {
 const requested = (e: CloudTrailRecord): string => requestOf(e) ?? `unrecorded:${e.eventID ?? ''}`;
 
 const isDecrypting = (e: CloudTrailRecord): boolean => flagParam(e.requestParameters, 'withDecryption') === true;
-
-/** What the identity requested before (a function, so the Lambda bundle drops it with the cases). */
-const requestedBefore = (values: readonly string[]): HistoryView => {
-  const at = Date.parse('2026-11-02T16:26:57Z');
-  return {
-    first: at - 20 * 86_400_000,
-    sightings: values.map((v, i) => ({ id: `r${i}`, v, t: at - 86_400_000, last: at - 3_600_000 })),
-  };
-};
 
 export const rule = defineRule({
   id: 'ssm.parameters-decrypted-burst',
@@ -97,7 +88,7 @@ export const docs: RuleDocs = {
         eventName: 'GetParametersByPath',
         requestParameters: { names: undefined, path: '/prod/', recursive: true, withDecryption: true },
       }),
-      history: requestedBefore(['path:/prod/payments/|false']),
+      history: rememberedValues(Date.parse('2026-11-02T16:26:57Z'), 20, ['path:/prod/payments/|false']),
     },
     {
       name: 'the same request this role made yesterday (an application loading its configuration)',
@@ -106,7 +97,7 @@ export const docs: RuleDocs = {
         eventName: 'GetParametersByPath',
         requestParameters: { names: undefined, path: '/prod/', recursive: true, withDecryption: true },
       }),
-      history: requestedBefore(['path:/prod/|true']),
+      history: rememberedValues(Date.parse('2026-11-02T16:26:57Z'), 20, ['path:/prod/|true']),
     },
     {
       name: 'without decryption',
