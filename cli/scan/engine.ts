@@ -1,16 +1,20 @@
+import { statSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { DetectionConfig } from '../../rules/core/config.ts';
 import type { BatchOutcome } from '../../rules/core/detector.ts';
-import { actsOn, judgedAlone, needsDetector, prejudgedOf } from '../../rules/core/detector.ts';
+import { judgedAlone, needsDetector, prejudgedOf } from '../../rules/core/detector.ts';
 import type { Catalogue } from '../../rules/core/engine.ts';
 import { catalogueOf } from '../../rules/core/engine.ts';
-import type { AuditEvent } from '../../rules/core/types.ts';
+import { createKnownValues } from '../../rules/core/known-values.ts';
+import type { AuditEvent, Rule } from '../../rules/core/types.ts';
 import { createPositionFeeder } from '../batches.ts';
-import type { ReadResult, WalkResult } from '../sources.ts';
+import type { Picked, ReadResult, WalkResult } from '../sources.ts';
 import { readPicked } from '../sources.ts';
+import type { KeepFor } from './keep.ts';
+import { localKeep } from './keep.ts';
 import type { FileScan } from './pool.ts';
 import { createFilePool } from './pool.ts';
-import type { Keep, WorkerItem, WorkerSetup } from './protocol.ts';
+import type { WorkerItem, WorkerSetup } from './protocol.ts';
 import { workerSource } from './worker-source.ts';
 
 /** Anything read that is not an event: bad lines, unreadable files, a file read to its end, a walk skip. */
@@ -32,6 +36,8 @@ export interface EngineOptions {
    * detector without a clock, as `trailwarden scan`'s. Absent: every event some rule listens to reaches it.
    */
   readonly config?: DetectionConfig;
+  /** Bytes on disk per scan segment (`segmentsOf`; default `SEGMENT_BYTES`): tests make it small. */
+  readonly segmentBytes?: number;
 }
 
 export interface EngineHooks {
@@ -73,7 +79,57 @@ export const runEngine = async (
   for await (const input of inputs) all.push(input);
   const files = all.filter((i) => i.kind === 'file').length;
   const jobs = Math.max(1, Math.min(options.jobs, files));
-  return jobs === 1 ? inThread(all, options, hooks) : inWorkers(all, options, hooks, jobs);
+  const setup = await workerSetupFor(options);
+  const keepFor = localKeep(options.catalogue.rules, options.config, setup);
+  const scan: Scan = { inputs: all, segments: segmentsOf(all, options.segmentBytes), keepFor };
+  return jobs === 1 ? inThread(scan, options, hooks) : inWorkers(scan, options, hooks, jobs, setup);
+};
+
+/** What both ways of reading need: the inputs in order, the segment of each (`segmentsOf`), how readers keep. */
+interface Scan {
+  readonly inputs: readonly WalkResult[];
+  readonly segments: readonly number[];
+  readonly keepFor: KeepFor;
+}
+
+/**
+ * Consecutive inputs of about this many bytes on disk form a segment: what the scan remembers of values seen
+ * (`known-values.ts`) starts afresh with each, so its memory is bounded by a segment's reads, however large the
+ * scan (32 MiB of gzip is about 200,000 CloudTrail events).
+ */
+export const SEGMENT_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The segment of each input, from the inputs alone (sizes on disk, in input order), so every thread agrees on it:
+ * a new segment starts once the files before it in the current one reach `SEGMENT_BYTES`; standard input is a
+ * segment of its own.
+ */
+export const segmentsOf = (inputs: readonly WalkResult[], segmentBytes = SEGMENT_BYTES): number[] => {
+  let segment = 0;
+  let bytes = 0;
+  return inputs.map((input) => {
+    if (input.kind === 'stdin') {
+      segment += 1;
+      bytes = segmentBytes;
+      return segment;
+    }
+    if (input.kind !== 'file') return segment;
+    if (bytes >= segmentBytes) {
+      segment += 1;
+      bytes = 0;
+    }
+    bytes += sizeOnDisk(input.path);
+    return segment;
+  });
+};
+
+const sizeOnDisk = (path: string): number => {
+  try {
+    return statSync(path).size;
+  } catch {
+    // Unreadable: the read reports it; it adds nothing to the segment.
+    return 0;
+  }
 };
 
 const process = async (hooks: EngineHooks, events: readonly AuditEvent[]): Promise<void> => {
@@ -81,12 +137,36 @@ const process = async (hooks: EngineHooks, events: readonly AuditEvent[]): Promi
   hooks.onOutcome?.(outcome);
 };
 
-/** In this thread: the rules judged alone are judged here first, and the detector gets what it still needs. */
-const localKeep = (options: EngineOptions): Keep => {
+/** The kept events of one picked batch, with their positions. */
+type PickedEvents = Pick<Picked, 'at' | 'events'>;
+
+/**
+ * Across the whole scan, in the thread that feeds the detector: an event kept only because an `onlyNewValues` rule
+ * listens to it is dropped when an earlier kept event already showed the value (`known-values.ts`). It sees the
+ * kept events in input order whatever the number of threads, so it drops the same ones.
+ */
+const repeatFilter = (options: EngineOptions): ((segment: number, picked: PickedEvents) => PickedEvents) => {
   const config = options.config;
-  if (config === undefined) return (e) => actsOn(options.catalogue, e);
   const catalogue = catalogueOf(prejudgedOf(options.catalogue.rules));
-  return (e) => needsDetector(catalogue, config, e);
+  if (config === undefined || !catalogue.rules.some((r) => r.onlyNew !== undefined)) return (_, p) => p;
+  let current: number | undefined;
+  let known = createKnownValues();
+  const repeatable = (e: AuditEvent): boolean => catalogue.candidates(e).some((c) => c.onlyNew !== undefined);
+  return (segment, picked) => {
+    if (segment !== current) {
+      current = segment;
+      known = createKnownValues();
+    }
+    if (!picked.events.some(repeatable)) return picked;
+    const at: number[] = [];
+    const events: AuditEvent[] = [];
+    picked.events.forEach((e, k) => {
+      if (repeatable(e) && !needsDetector(catalogue, config, e, known)) return;
+      at.push(picked.at[k] as number);
+      events.push(e);
+    });
+    return { at, events };
+  };
 };
 
 /**
@@ -107,33 +187,33 @@ export const workerSetupFor = async (options: EngineOptions): Promise<WorkerSetu
   if (!isDeepStrictEqual(copy, config)) return { selectors };
   const { RULES } = await import('../../rules/index.ts');
   const registry = new Map(RULES.map((r) => [r.id, r]));
-  const alone = options.catalogue.rules.map((r) => (registry.get(r.id) === r && judgedAlone(r) ? r.id : null));
-  return { selectors, judge: { config, alone } };
+  const registered = (r: Rule): boolean => registry.get(r.id) === r;
+  const alone = options.catalogue.rules.map((r) => (registered(r) && judgedAlone(r) ? r.id : null));
+  const onlyNew = options.catalogue.rules.map((r) => (registered(r) && r.history?.onlyNewValues ? r.id : null));
+  return { selectors, judge: { config, alone, onlyNew } };
 };
 
 /** One thread reads every input, judges the rules that need nothing but the event, and feeds the detector. */
-const inThread = async (
-  inputs: readonly WalkResult[],
-  options: EngineOptions,
-  hooks: EngineHooks,
-): Promise<EngineResult> => {
+const inThread = async (scan: Scan, options: EngineOptions, hooks: EngineHooks): Promise<EngineResult> => {
   const range = { events: 0, minMs: Number.POSITIVE_INFINITY, maxMs: Number.NEGATIVE_INFINITY };
-  const keep = localKeep(options);
+  const unrepeated = repeatFilter(options);
   // The events are picked as they are parsed (the others die young), and batched by their positions, as the
   // workers' picks are: the same batches as a feeder of every event, less the events the detector does not need.
   const feeder = createPositionFeeder(options.batchSize, (events) => process(hooks, events));
-  for (const input of inputs) {
+  for (const [i, input] of scan.inputs.entries()) {
     if (input.kind === 'skipped' || input.kind === 'unreadable') {
       hooks.onNotice?.(input);
       continue;
     }
-    for await (const result of readPicked(input, options.batchSize, keep)) {
+    const segment = scan.segments[i] as number;
+    for await (const result of readPicked(input, options.batchSize, scan.keepFor(segment))) {
       if (result.kind === 'picked') {
         range.events += result.count;
         if (result.minMs < range.minMs) range.minMs = result.minMs;
         if (result.maxMs > range.maxMs) range.maxMs = result.maxMs;
         hooks.onEvents?.(result.count);
-        await feeder.feed(result.count, result.at, result.events);
+        const { at, events } = unrepeated(segment, result);
+        await feeder.feed(result.count, at, events);
       } else hooks.onNotice?.(result);
     }
   }
@@ -145,17 +225,20 @@ const inThread = async (
  * Heap caps for each scan worker: a worker holds a piece of one file at a time (about 100 MB of old space is
  * ample), and a small young generation keeps each thread's resident memory low; peak RSS counts every thread.
  */
-const WORKER_LIMITS = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 4 } as const;
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32 } as const;
 
 const inWorkers = async (
-  inputs: readonly WalkResult[],
+  scan: Scan,
   options: EngineOptions,
   hooks: EngineHooks,
   jobs: number,
+  setup: WorkerSetup,
 ): Promise<EngineResult> => {
+  const inputs = scan.inputs;
   const range = { events: 0, minMs: Number.POSITIVE_INFINITY, maxMs: Number.NEGATIVE_INFINITY };
   const feeder = createPositionFeeder(options.batchSize, (events) => process(hooks, events));
-  const take = async (item: WorkerItem): Promise<void> => {
+  const unrepeated = repeatFilter(options);
+  const take = async (segment: number, item: WorkerItem): Promise<void> => {
     if (item.kind !== 'picked') {
       hooks.onNotice?.(item);
       return;
@@ -164,11 +247,11 @@ const inWorkers = async (
     if (item.minMs < range.minMs) range.minMs = item.minMs;
     if (item.maxMs > range.maxMs) range.maxMs = item.maxMs;
     hooks.onEvents?.(item.count);
-    await feeder.feed(item.count, item.at, item.events);
+    const { at, events } = unrepeated(segment, item);
+    await feeder.feed(item.count, at, events);
   };
 
-  const keep = localKeep(options);
-  const pool = createFilePool(jobs, await workerSetupFor(options), await workerSource(), WORKER_LIMITS);
+  const pool = createFilePool(jobs, setup, await workerSource(), WORKER_LIMITS);
   const readAhead = Math.max(1, options.readAhead ?? jobs * 2);
   // Results are taken strictly in input order. Files run ahead by at most `readAhead`, and each holds at most
   // REPLY_WINDOW pieces here before its worker waits, so memory stays bounded however many files there are and
@@ -177,22 +260,25 @@ const inWorkers = async (
   let next = 0;
   const fill = (): void => {
     while (ahead.length < readAhead && next < inputs.length) {
+      const segment = scan.segments[next] as number;
       const input = inputs[next++] as WalkResult;
-      ahead.push(input.kind === 'file' ? pool.scan(input.path, options.batchSize) : undefined);
+      ahead.push(input.kind === 'file' ? pool.scan(input.path, options.batchSize, segment) : undefined);
     }
   };
   try {
     fill();
-    for (const input of inputs) {
-      const scan = ahead.shift();
+    for (const [i, input] of inputs.entries()) {
+      const file = ahead.shift();
       fill();
+      const segment = scan.segments[i] as number;
       if (input.kind === 'skipped' || input.kind === 'unreadable') hooks.onNotice?.(input);
       else if (input.kind === 'stdin') {
         // Standard input cannot be handed to a worker: read here, picked the same way, at its place in order.
-        for await (const result of readPicked(input, options.batchSize, keep)) await take(result);
-      } else if (scan !== undefined) {
-        for (let items = await scan.next(); items !== undefined; items = await scan.next()) {
-          for (const item of items) await take(item);
+        const keep = scan.keepFor(segment);
+        for await (const result of readPicked(input, options.batchSize, keep)) await take(segment, result);
+      } else if (file !== undefined) {
+        for (let items = await file.next(); items !== undefined; items = await file.next()) {
+          for (const item of items) await take(segment, item);
         }
       }
     }

@@ -14,7 +14,7 @@ export interface FileScan {
 
 /** Scan workers that read files; each file's items come back in read order, as they are read. */
 export interface FilePool {
-  readonly scan: (path: string, batchSize: number) => FileScan;
+  readonly scan: (path: string, batchSize: number, segment: number) => FileScan;
   readonly close: () => Promise<void>;
 }
 
@@ -122,9 +122,9 @@ export const createFilePool = (
   }
 
   return {
-    scan: (path, batchSize) => {
+    scan: (path, batchSize, segment) => {
       const job: Job = {
-        task: { kind: 'scan', task: nextTask++, path, batchSize },
+        task: { kind: 'scan', task: nextTask++, path, batchSize, segment },
         pieces: [],
         ended: false,
         wake: undefined,

@@ -17,9 +17,11 @@ export interface WorkerTask {
   readonly task: number;
   readonly path: string;
   readonly batchSize: number;
+  /** The file's scan segment (`segmentsOf`): what the worker remembers of values seen starts afresh with each. */
+  readonly segment: number;
 }
 
-/** The main thread took a reply of `task`: the worker may read on (see {@link REPLY_WINDOW}). */
+/** The main thread took a reply of `task` (the oldest it had not taken): the worker may read on ({@link REPLY_WINDOW}). */
 export interface WorkerAck {
   readonly kind: 'ack';
   readonly task: number;
@@ -38,10 +40,17 @@ export interface WorkerReply {
 }
 
 /**
- * Replies of one file a worker may have sent that the main thread has not taken yet. The main thread takes files
- * in input order, so a worker ahead of it stops after this many: read-ahead is bounded in pieces, not files.
+ * What of one file a worker may have sent that the main thread has not taken yet. The main thread takes files in
+ * input order, so a worker ahead of it stops at this bound: kept events (two batches' worth, what the detector
+ * would hold) or pieces (a piece is one batch read, mostly an event count with few or no events kept). Bounded in
+ * kept events rather than pieces, a worker ahead reads whole files while the main thread is busy with an earlier
+ * one, instead of stopping after two batches of each.
  */
-export const REPLY_WINDOW = 2;
+export const REPLY_WINDOW = { batches: 2, pieces: 64 } as const;
+
+/** Events kept in a piece: what the main thread holds until it takes it. */
+export const keptIn = (items: readonly WorkerItem[]): number =>
+  items.reduce((n, item) => n + (item.kind === 'picked' ? item.events.length : 0), 0);
 
 export interface WorkerSetup {
   /** What each rule of the main thread's catalogue listens to (`rule.on`), in catalogue order. */
@@ -52,5 +61,10 @@ export interface WorkerSetup {
    * intelligence, or a rule the worker cannot load). With the detector's config, which the rules read. Absent:
    * the worker judges nothing and keeps every event some rule listens to.
    */
-  readonly judge?: { readonly config: DetectionConfig; readonly alone: readonly (string | null)[] };
+  readonly judge?: {
+    readonly config: DetectionConfig;
+    readonly alone: readonly (string | null)[];
+    /** By catalogue position, the id of a registered rule whose history declares `onlyNewValues`, else null. */
+    readonly onlyNew: readonly (string | null)[];
+  };
 }

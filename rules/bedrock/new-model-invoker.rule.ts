@@ -55,6 +55,8 @@ export const rule = defineRule({
     remember: (e) => (isSuccess(e) ? invokerOf(e) : undefined),
     retainSeconds: REMEMBER_DAYS * 86_400,
     distinctValues: true,
+    // Only an invoker new to the account matches (`isNewInvoker`): a scan drops an application's repeats early.
+    onlyNewValues: true,
   },
   match: (e, ctx) => isSuccess(e) && isNewInvoker(invokerOf(e), Date.parse(e.eventTime), ctx.history),
   explain: (e, ctx) => {

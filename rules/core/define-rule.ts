@@ -155,6 +155,7 @@ export const defineRule = <const S extends EventSelector>(def: RuleDefinition<S>
             distinctValues: history.distinctValues ?? false,
             max: history.max ?? DEFAULT_HISTORY_MAX,
           },
+          onlyNewValues: history.onlyNewValues === true,
         }
       : null,
     dedup: {

@@ -11,6 +11,7 @@ import type { Incident } from './incident.ts';
 import { byEventOrder } from './incident.ts';
 import type { IntegrityCandidate } from './integrity.ts';
 import { believableUntil, DEFAULT_CLOCK_SKEW_MS, forgedDrillOf, futureDatedOf } from './integrity.ts';
+import type { KnownValues } from './known-values.ts';
 import { createMemoryHistoryStore, createMemoryIncidentStore } from './memory.ts';
 import type {
   Admission,
@@ -93,14 +94,23 @@ export const actsOn = (catalogue: CatalogueOf<unknown>, e: AuditEvent): boolean 
  */
 export const judgedAlone = (rule: Rule): boolean => rule.history === null && (rule.intel?.length ?? 0) === 0;
 
-/** A rule as `needsDetector` sees it: `alone` is the rule itself when it may be judged on the spot. */
+/**
+ * A rule as `needsDetector` sees it: `alone` is the rule itself when it may be judged on the spot, `onlyNew` when
+ * its history declares `onlyNewValues` (a repeat of a value it has seen needs no detector, `known-values.ts`).
+ */
 export interface Prejudged extends Selecting {
   readonly alone: Rule | undefined;
+  readonly onlyNew?: Rule | undefined;
 }
 
 /** The catalogue's rules as `needsDetector` entries: each rule judged alone where `judgedAlone` allows. */
 export const prejudgedOf = (rules: readonly Rule[]): Prejudged[] =>
-  rules.map((rule) => ({ id: rule.id, on: rule.on, alone: judgedAlone(rule) ? rule : undefined }));
+  rules.map((rule) => ({
+    id: rule.id,
+    on: rule.on,
+    alone: judgedAlone(rule) ? rule : undefined,
+    onlyNew: rule.history?.onlyNewValues === true ? rule : undefined,
+  }));
 
 /**
  * `actsOn`, sharpened by judging on the spot the rules that need nothing but the event: false when every candidate
@@ -108,14 +118,23 @@ export const prejudgedOf = (rules: readonly Rule[]): Prejudged[] =>
  * without a `clock`: no history, no counter, no finding, no rule error; a match (even of a threshold rule), a
  * throw, a drill claim or any rule with memory or intelligence keeps the event, and the detector then judges it
  * again in full. What lets a scan drop most events where they are read, in a worker or before the detector.
+ * With `known`, a repeat of a value an `onlyNewValues` rule has already seen is no reason to keep the event either.
  * Keep in step with `process` and `evaluate`.
  */
-export const needsDetector = (catalogue: CatalogueOf<Prejudged>, config: DetectionConfig, e: AuditEvent): boolean => {
+export const needsDetector = (
+  catalogue: CatalogueOf<Prejudged>,
+  config: DetectionConfig,
+  e: AuditEvent,
+  known?: KnownValues,
+): boolean => {
   if (e.drillClaim !== undefined) return true;
   for (const candidate of catalogue.candidates(e)) {
     const rule = candidate.alone;
-    // Stryker disable next-line ConditionalExpression: equivalent, without it rule.match throws below and the catch returns true too
-    if (rule === undefined) return true;
+    if (rule === undefined) {
+      // A rule with memory needs the detector, unless the event repeats a value it can only count when new.
+      if (known !== undefined && candidate.onlyNew !== undefined && known.seenBefore(candidate.onlyNew, e)) continue;
+      return true;
+    }
     try {
       if (rule.match(e, contextFor(config, e, rule.resources(e)))) return true;
     } catch {

@@ -28,6 +28,8 @@ export const firstReadHistory = <E extends CloudTrailRecord>(
   remember: (e) => (isSuccess(e) && !isServiceInvoked(e) ? readOf(e) : undefined),
   retainSeconds: FIRST_READ_REMEMBER_DAYS * 86_400,
   distinctValues: true,
+  // A read-burst rule counts a value only when it is new to the identity (`isFirstRead`).
+  onlyNewValues: true,
 });
 
 /**

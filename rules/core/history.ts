@@ -41,7 +41,7 @@ export interface HistoryView {
  * for 90 days): a person signing in from their usual address every hour then costs no write at all, and a
  * value is forgotten at most that much early.
  */
-const LAST_SEEN_STEP = 0.01;
+export const LAST_SEEN_STEP = 0.01;
 
 // The earliest sighting represents the value; at the same moment the smaller id, so arrival order never shows.
 const combine = (a: Sighting, b: Sighting, last: number): Sighting => ({

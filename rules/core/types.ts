@@ -106,6 +106,12 @@ export interface HistoryDeclaration<E> {
   readonly distinctValues?: boolean;
   /** Most sightings kept per key (default 200). */
   readonly max?: number;
+  /**
+   * The rule never matches an event whose remembered value its key already holds from an earlier time (a first
+   * read, a first invoker). A scan then drops later repeats of a value where they are read (`known-values.ts`):
+   * the catalogue-wide test holds every such rule to it.
+   */
+  readonly onlyNewValues?: boolean;
 }
 
 export interface WindowSpec {
@@ -198,6 +204,8 @@ export interface Rule {
     readonly key: (e: AuditEvent) => string;
     readonly remember: (e: AuditEvent, intel: RuleIntel) => string | undefined;
     readonly spec: HistorySpec;
+    /** See `HistoryDeclaration.onlyNewValues`. */
+    readonly onlyNewValues: boolean;
   } | null;
   readonly dedup: { readonly key: (e: AuditEvent) => string; readonly windowSeconds: number };
   readonly match: (e: AuditEvent, ctx: RuleContext) => boolean;
