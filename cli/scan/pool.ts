@@ -1,4 +1,4 @@
-import type { ResourceLimits } from 'node:worker_threads';
+import type { ResourceLimits, WorkerOptions } from 'node:worker_threads';
 import { Worker } from 'node:worker_threads';
 import type { ToWorker, WorkerItem, WorkerReply, WorkerSetup, WorkerTask } from './protocol.ts';
 import type { WorkerSource } from './worker-source.ts';
@@ -46,6 +46,21 @@ const deliver = (job: Job, piece: Piece, last: boolean): void => {
 };
 
 /**
+ * The bundled worker script, with the parent's Node options (source maps, stack limits) but not `--input-type`:
+ * the script is CommonJS, and a parent started with `--input-type=module` would make it ESM. A worker refuses V8
+ * options given explicitly (`node --max-old-space-size=… trailwarden scan`): then it starts with none.
+ */
+const scriptWorker = (code: string, options: WorkerOptions): Worker => {
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  try {
+    return new Worker(code, { ...options, eval: true, execArgv });
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
+    return new Worker(code, { ...options, eval: true, execArgv: [] });
+  }
+};
+
+/**
  * `jobs` worker threads. A worker that dies (out of memory, a crash in a native module) never kills the scan:
  * the file it was reading is reported unreadable after what it had sent, the files queued behind it go to a
  * fresh worker. `resourceLimits` caps each worker's heap (a worker over it dies and is replaced, as above).
@@ -78,12 +93,7 @@ export const createFilePool = (
 
   const spawn = (slot: Slot): void => {
     const options = { workerData: setup, ...(resourceLimits ? { resourceLimits } : {}) };
-    // The script is CommonJS: a parent started with `--input-type=module` would pass that on and make it ESM.
-    const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-    const worker =
-      source.kind === 'script'
-        ? new Worker(source.code, { ...options, eval: true, execArgv })
-        : new Worker(source.entry, options);
+    const worker = source.kind === 'script' ? scriptWorker(source.code, options) : new Worker(source.entry, options);
     slot.worker = worker;
     const fail = (why: string): void => {
       if (closing || slot.worker !== worker) return;

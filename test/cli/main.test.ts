@@ -64,10 +64,11 @@ describe('the prebuilt CLI (dist/cli, npm run build)', () => {
   });
 
   // Plain node cannot import TypeScript: these pass only if the bundle needs no loader and finds its files.
-  const viaBundle = (args: readonly string[], cwd: string) =>
+  const viaBundle = (args: readonly string[], cwd: string, nodeFlags: readonly string[] = []) =>
     run(
       process.execPath,
       [
+        ...nodeFlags,
         '--input-type=module',
         '-e',
         `const m = await import(${JSON.stringify(`file://${built}`)}); await m.run(${JSON.stringify(args)});`,
@@ -93,6 +94,12 @@ describe('the prebuilt CLI (dist/cli, npm run build)', () => {
     ).toEqual(['ev-a', 'ev-b']);
     expect(stderr).toMatch(/scanned 2 events in 2 files/);
     expect(existsSync(join(root, 'dist', 'cli', 'scan-worker.cjs'))).toBe(true);
+  }, 60_000);
+
+  it('starts its workers when node was given V8 options, which a worker refuses explicitly', async () => {
+    const dir = tempTree({ 'a.json': logFile([stopLogging('ev-a')]), 'b.json': logFile([stopLogging('ev-b')]) });
+    const { stderr } = await viaBundle(['scan', dir, '--jobs', '2'], dir, ['--max-old-space-size=512']);
+    expect(stderr).toMatch(/scanned 2 events in 2 files.*0 unreadable files/);
   }, 60_000);
 
   it('the bin falls back to the sources through tsx without the build', async () => {
