@@ -225,7 +225,7 @@ const inThread = async (scan: Scan, options: EngineOptions, hooks: EngineHooks):
  * Heap caps for each scan worker: a worker holds a piece of one file at a time (about 100 MB of old space is
  * ample), and a small young generation keeps each thread's resident memory low; peak RSS counts every thread.
  */
-const WORKER_LIMITS = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32 } as const;
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 4 } as const;
 
 const inWorkers = async (
   scan: Scan,
