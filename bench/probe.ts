@@ -11,6 +11,8 @@ import { gunzipSync } from 'node:zlib';
 
 export interface ProbeResult {
   readonly ms: number;
+  /** CPU time of the whole process (every thread, user + system): what a shared machine cannot inflate. */
+  readonly cpuMs: number;
   readonly maxRssKB: number;
   readonly events: number;
   readonly exitCode: number;
@@ -54,6 +56,7 @@ if (mode === 'scan') {
 }
 const result: ProbeResult = {
   ms: performance.now() - started,
+  cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
   maxRssKB: process.resourceUsage().maxRSS,
   events,
   exitCode: Number(process.exitCode ?? 0),

@@ -28,7 +28,8 @@ const PROBE = join(import.meta.dirname, 'probe.ts');
 /** The scan runs as the bin runs it: the prebuilt CLI with plain node (built from the sources when the bench starts). */
 const SCAN_PROBE = join(import.meta.dirname, 'scan-probe.mjs');
 const TARGETS = {
-  ratio: 1.5,
+  // Issue #11: no worse than the 1.22 of the round that set it.
+  ratio: 1.22,
   peakRssMB: 150,
   // The lean DynamoDB client took the SDK out of the bundle (README, "Benchmark"); the catalogue is the rest.
   bundleKB: BUNDLE_CEILING_KB,
@@ -300,8 +301,12 @@ const main = async (): Promise<void> => {
     scanEventsPerSec: Math.round(corpus.events / scanS),
     floorEventsPerSec: Math.round(corpus.events / floorS),
     ratio: Math.round((scanS / floorS) * 100) / 100,
+    // The same ratio in CPU time (every thread): on a shared machine the wall-time ratio drifts, this one less.
+    ratioCpu: Math.round((scan.best.result.cpuMs / floor.best.result.cpuMs) * 100) / 100,
     scanJobsEventsPerSec: Math.round(corpus.events / scanJobsS),
     jobsSpeedup: Math.round((scanS / scanJobsS) * 100) / 100,
+    // CPU the default jobs spend over one thread's (workers and messages): 1 would be free parallelism.
+    jobsCpuRatio: Math.round((scanJobs.best.result.cpuMs / scan.best.result.cpuMs) * 100) / 100,
     cores: availableParallelism(),
     loadAvg1m: Math.round(loadAvg * 10) / 10,
     peakRssMB: Math.round(peakRssMB),
@@ -338,6 +343,7 @@ const main = async (): Promise<void> => {
       fmt(figures.jobsSpeedup, 2),
       `≥ ${TARGETS.jobsSpeedup} ${mark(figures.jobsSpeedup >= TARGETS.jobsSpeedup)}`,
     ],
+    ['  CPU of default jobs / one job', fmt(figures.jobsCpuRatio, 2), 'every thread; 1.00 is free parallelism'],
     [
       'floor (gunzip + JSON.parse)',
       `${fmt(floorS, 2)} s  ${fmt(figures.floorEventsPerSec)} events/s  peak RSS ${fmt(floorRssMB)} MB`,
@@ -345,6 +351,7 @@ const main = async (): Promise<void> => {
     ],
     ...trailValidationRows(trail),
     ['ratio scan / floor', fmt(figures.ratio, 2), `≤ ${TARGETS.ratio} ${mark(figures.ratio <= TARGETS.ratio)}`],
+    ['  the same in CPU time', fmt(figures.ratioCpu, 2), 'every thread, user + system'],
     [
       'peak RSS of the scan',
       `${fmt(peakRssMB)} MB`,

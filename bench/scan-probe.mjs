@@ -17,8 +17,10 @@ if (!existsSync(built)) {
 const started = performance.now();
 const { run } = await import(built.href);
 await run(args);
+const cpu = process.cpuUsage();
 const result = {
   ms: performance.now() - started,
+  cpuMs: (cpu.user + cpu.system) / 1000,
   maxRssKB: process.resourceUsage().maxRSS,
   events: -1,
   exitCode: Number(process.exitCode ?? 0),
