@@ -25,6 +25,7 @@ import { rule as configRulesDeleted } from './config/rules-deleted.rule.ts';
 import { rule as configSecurityGroupDrift } from './config/security-group-drift.rule.ts';
 import { buildCatalogue } from './core/engine.ts';
 import type { Rule } from './core/types.ts';
+import { rule as datasyncTransferCreated } from './datasync/transfer-created.rule.ts';
 import { rule as detectiveDisabled } from './detective/disabled.rule.ts';
 import { rule as dynamodbBackupProtectionRemoved } from './dynamodb/backup-protection-removed.rule.ts';
 import { rule as dynamodbEncryptedWithOutsideKey } from './dynamodb/encrypted-with-outside-key.rule.ts';
@@ -117,6 +118,7 @@ import { rule as rdsDatabaseDeletedWithoutBackup } from './rds/database-deleted-
 import { rule as rdsEncryptedWithOutsideKey } from './rds/encrypted-with-outside-key.rule.ts';
 import { rule as rdsInstanceMadePublic } from './rds/instance-made-public.rule.ts';
 import { rule as rdsMasterPasswordChanged } from './rds/master-password-changed.rule.ts';
+import { rule as rdsSnapshotExported } from './rds/snapshot-exported.rule.ts';
 import { rule as rdsSnapshotShared } from './rds/snapshot-shared.rule.ts';
 import { rule as rdsSnapshotsDeletedBurst } from './rds/snapshots-deleted-burst.rule.ts';
 import { rule as redshiftClusterDeleted } from './redshift/cluster-deleted.rule.ts';
@@ -239,6 +241,7 @@ export const RULES: readonly Rule[] = [
   cloudwatchAlarmsSilenced,
   configRulesDeleted,
   detectiveDisabled,
+  datasyncTransferCreated,
   dynamodbTrailwardenTableTampered,
   eventsTrailwardenRulesTampered,
   cloudformationTrailwardenStacksTampered,
@@ -276,6 +279,7 @@ export const RULES: readonly Rule[] = [
   organizationsGuardrailChanged,
   rdsInstanceMadePublic,
   rdsSnapshotShared,
+  rdsSnapshotExported,
   redshiftClusterMadePublic,
   redshiftWorkgroupMadePublic,
   s3AccessPointOpened,
