@@ -54,6 +54,7 @@ import { rule as ec2SerialConsoleEnabled } from './ec2/serial-console-enabled.ru
 import { rule as ec2SnapshotShared } from './ec2/snapshot-shared.rule.ts';
 import { rule as ec2StorageDeletedBurst } from './ec2/storage-deleted-burst.rule.ts';
 import { rule as ec2SuspiciousKeyPair } from './ec2/suspicious-key-pair.rule.ts';
+import { rule as ec2TrafficMirrored } from './ec2/traffic-mirrored.rule.ts';
 import { rule as ec2UnapprovedImageLaunched } from './ec2/unapproved-image-launched.rule.ts';
 import { rule as ec2UnapprovedRegion } from './ec2/unapproved-region.rule.ts';
 import { rule as ec2UnusualInstanceTypeLaunched } from './ec2/unusual-instance-type-launched.rule.ts';
@@ -131,6 +132,7 @@ import { rule as route53domainsRegistrationRedirected } from './route53domains/r
 import { rule as route53resolverQueryLoggingRemoved } from './route53resolver/query-logging-removed.rule.ts';
 import { rule as s3AccessLoggingDisabled } from './s3/access-logging-disabled.rule.ts';
 import { rule as s3AccessPointOpened } from './s3/access-point-opened.rule.ts';
+import { rule as s3BatchJobCreated } from './s3/batch-job-created.rule.ts';
 import { rule as s3BucketDeleted } from './s3/bucket-deleted.rule.ts';
 import { rule as s3BucketMadePublic } from './s3/bucket-made-public.rule.ts';
 import { rule as s3BucketProtectionWeakened } from './s3/bucket-protection-weakened.rule.ts';
@@ -264,6 +266,7 @@ export const RULES: readonly Rule[] = [
   dynamodbTableExportedOutsideOrganization,
   ec2ImageShared,
   ec2InstanceExported,
+  ec2TrafficMirrored,
   bedrockModelAccessChanged,
   bedrockNewModelInvoker,
   ec2SnapshotShared,
@@ -316,6 +319,7 @@ export const RULES: readonly Rule[] = [
   rdsDatabaseDeletedWithoutBackup,
   dynamodbTableDeleted,
   s3BucketDeleted,
+  s3BatchJobCreated,
   elasticfilesystemFileSystemDeleted,
   redshiftClusterDeleted,
   esDomainDeleted,
