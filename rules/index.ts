@@ -178,6 +178,7 @@ import { rule as ssoAccountAssignmentCreated } from './sso/account-assignment-cr
 import { rule as ssoIdentitySourceChanged } from './sso/identity-source-changed.rule.ts';
 import { rule as ssoPermissionSetAdminGranted } from './sso/permission-set-admin-granted.rule.ts';
 import { rule as stsFederationTokenIssued } from './sts/federation-token-issued.rule.ts';
+import { rule as stsRootSessionAssumed } from './sts/root-session-assumed.rule.ts';
 
 // Explicit registry: a rule exists once it is imported and listed here (the catalogue test checks every
 // *.rule.ts file is). Imports are sorted by path; the list below is grouped by the Annex A areas of
@@ -186,6 +187,7 @@ export const RULES: readonly Rule[] = [
   // A.8.5 authentication
   rolesanywhereTrustAnchorChanged,
   stsFederationTokenIssued,
+  stsRootSessionAssumed,
   iamIdentityProviderChanged,
   iamLoginProfileForAnotherUser,
   iamMfaDeviceDeactivated,
