@@ -83,13 +83,7 @@ export const docs: RuleDocs = {
     {
       name: 'the AWS CLI on Kali Linux (distrib and kernel marks), a refused S3 listing',
       expect: 'match',
-      event: fixture('sts/GetCallerIdentity-trufflehog', {
-        eventSource: 's3.amazonaws.com',
-        eventName: 'ListObjects',
-        errorCode: 'AccessDenied',
-        userAgent:
-          '[aws-cli/2.36.17 md/awscrt#0.36.0 ua/2.1 os/linux#6.19.14+kali-amd64 md/arch#x86_64 lang/python#3.14.6 md/pyimpl#CPython cfg/retry-mode#standard md/installer#exe md/distrib#kali.2026 md/prompt#off md/command#s3.ls]',
-      }),
+      event: fixture('s3/ListObjects-kali-denied'),
     },
     {
       name: 'boto3 on an ARM Kali kernel without the distrib field',
