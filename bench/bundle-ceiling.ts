@@ -15,6 +15,6 @@
  * new 40.5–56.8 ms: no measurable change);
  * 281 → 293 KB for the 13 rules of the second gap round and the user-agent selector (+12.7 KB standalone: 273 → 285.5 KB
  * with 170 rules then), merged with the above: 291.9 KB with 174 rules, 292.5 KB with the streamed IP-database reader (scale4-ipdb, +0.57 KB); init measured by `npm run bench` at the end of the round;
- * 293 → 298 KB for the fourth gap round (gaps-d: 5 rules, the EC2 image exports, SSE-C and Kali marks; 292.5 → 297.9 KB by bundle-report, 179 rules; init left to the round's `npm run bench`).
+ * 293 → 299 KB for the fourth gap round (gaps-d: 5 rules, the EC2 image exports, SSE-C and Kali marks, 4 MITRE techniques; 292.5 → 298.3 KB by bundle-report, 179 rules; init left to the round's `npm run bench`).
  */
-export const BUNDLE_CEILING_KB = 298;
+export const BUNDLE_CEILING_KB = 299;
