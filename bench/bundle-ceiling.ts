@@ -14,6 +14,7 @@
  * measured on the 272.8 → 275.1 KB pair, cold init interleaved, 4 × 5-run medians at load 5–8, base 47.7–50.1 ms,
  * new 40.5–56.8 ms: no measurable change);
  * 281 → 293 KB for the 13 rules of the second gap round and the user-agent selector (+12.7 KB standalone: 273 → 285.5 KB
- * with 170 rules then), merged with the above: 291.9 KB with 174 rules, 292.5 KB with the streamed IP-database reader (scale4-ipdb, +0.57 KB); init measured by `npm run bench` at the end of the round.
+ * with 170 rules then), merged with the above: 291.9 KB with 174 rules, 292.5 KB with the streamed IP-database reader (scale4-ipdb, +0.57 KB); init measured by `npm run bench` at the end of the round;
+ * 293 → 299 KB for the fourth gap round (gaps-d: 5 rules, the EC2 image exports, SSE-C and Kali marks, 4 MITRE techniques; 292.5 → 298.3 KB by bundle-report, 179 rules; init left to the round's `npm run bench`).
  */
-export const BUNDLE_CEILING_KB = 293;
+export const BUNDLE_CEILING_KB = 299;

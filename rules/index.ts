@@ -25,6 +25,7 @@ import { rule as configRulesDeleted } from './config/rules-deleted.rule.ts';
 import { rule as configSecurityGroupDrift } from './config/security-group-drift.rule.ts';
 import { buildCatalogue } from './core/engine.ts';
 import type { Rule } from './core/types.ts';
+import { rule as datasyncTransferCreated } from './datasync/transfer-created.rule.ts';
 import { rule as detectiveDisabled } from './detective/disabled.rule.ts';
 import { rule as dynamodbBackupProtectionRemoved } from './dynamodb/backup-protection-removed.rule.ts';
 import { rule as dynamodbEncryptedWithOutsideKey } from './dynamodb/encrypted-with-outside-key.rule.ts';
@@ -53,6 +54,7 @@ import { rule as ec2SerialConsoleEnabled } from './ec2/serial-console-enabled.ru
 import { rule as ec2SnapshotShared } from './ec2/snapshot-shared.rule.ts';
 import { rule as ec2StorageDeletedBurst } from './ec2/storage-deleted-burst.rule.ts';
 import { rule as ec2SuspiciousKeyPair } from './ec2/suspicious-key-pair.rule.ts';
+import { rule as ec2TrafficMirrored } from './ec2/traffic-mirrored.rule.ts';
 import { rule as ec2UnapprovedImageLaunched } from './ec2/unapproved-image-launched.rule.ts';
 import { rule as ec2UnapprovedRegion } from './ec2/unapproved-region.rule.ts';
 import { rule as ec2UnusualInstanceTypeLaunched } from './ec2/unusual-instance-type-launched.rule.ts';
@@ -117,6 +119,7 @@ import { rule as rdsDatabaseDeletedWithoutBackup } from './rds/database-deleted-
 import { rule as rdsEncryptedWithOutsideKey } from './rds/encrypted-with-outside-key.rule.ts';
 import { rule as rdsInstanceMadePublic } from './rds/instance-made-public.rule.ts';
 import { rule as rdsMasterPasswordChanged } from './rds/master-password-changed.rule.ts';
+import { rule as rdsSnapshotExported } from './rds/snapshot-exported.rule.ts';
 import { rule as rdsSnapshotShared } from './rds/snapshot-shared.rule.ts';
 import { rule as rdsSnapshotsDeletedBurst } from './rds/snapshots-deleted-burst.rule.ts';
 import { rule as redshiftClusterDeleted } from './redshift/cluster-deleted.rule.ts';
@@ -129,6 +132,7 @@ import { rule as route53domainsRegistrationRedirected } from './route53domains/r
 import { rule as route53resolverQueryLoggingRemoved } from './route53resolver/query-logging-removed.rule.ts';
 import { rule as s3AccessLoggingDisabled } from './s3/access-logging-disabled.rule.ts';
 import { rule as s3AccessPointOpened } from './s3/access-point-opened.rule.ts';
+import { rule as s3BatchJobCreated } from './s3/batch-job-created.rule.ts';
 import { rule as s3BucketDeleted } from './s3/bucket-deleted.rule.ts';
 import { rule as s3BucketMadePublic } from './s3/bucket-made-public.rule.ts';
 import { rule as s3BucketProtectionWeakened } from './s3/bucket-protection-weakened.rule.ts';
@@ -174,6 +178,7 @@ import { rule as ssoAccountAssignmentCreated } from './sso/account-assignment-cr
 import { rule as ssoIdentitySourceChanged } from './sso/identity-source-changed.rule.ts';
 import { rule as ssoPermissionSetAdminGranted } from './sso/permission-set-admin-granted.rule.ts';
 import { rule as stsFederationTokenIssued } from './sts/federation-token-issued.rule.ts';
+import { rule as stsRootSessionAssumed } from './sts/root-session-assumed.rule.ts';
 
 // Explicit registry: a rule exists once it is imported and listed here (the catalogue test checks every
 // *.rule.ts file is). Imports are sorted by path; the list below is grouped by the Annex A areas of
@@ -182,6 +187,7 @@ export const RULES: readonly Rule[] = [
   // A.8.5 authentication
   rolesanywhereTrustAnchorChanged,
   stsFederationTokenIssued,
+  stsRootSessionAssumed,
   iamIdentityProviderChanged,
   iamLoginProfileForAnotherUser,
   iamMfaDeviceDeactivated,
@@ -239,6 +245,7 @@ export const RULES: readonly Rule[] = [
   cloudwatchAlarmsSilenced,
   configRulesDeleted,
   detectiveDisabled,
+  datasyncTransferCreated,
   dynamodbTrailwardenTableTampered,
   eventsTrailwardenRulesTampered,
   cloudformationTrailwardenStacksTampered,
@@ -261,6 +268,7 @@ export const RULES: readonly Rule[] = [
   dynamodbTableExportedOutsideOrganization,
   ec2ImageShared,
   ec2InstanceExported,
+  ec2TrafficMirrored,
   bedrockModelAccessChanged,
   bedrockNewModelInvoker,
   ec2SnapshotShared,
@@ -276,6 +284,7 @@ export const RULES: readonly Rule[] = [
   organizationsGuardrailChanged,
   rdsInstanceMadePublic,
   rdsSnapshotShared,
+  rdsSnapshotExported,
   redshiftClusterMadePublic,
   redshiftWorkgroupMadePublic,
   s3AccessPointOpened,
@@ -312,6 +321,7 @@ export const RULES: readonly Rule[] = [
   rdsDatabaseDeletedWithoutBackup,
   dynamodbTableDeleted,
   s3BucketDeleted,
+  s3BatchJobCreated,
   elasticfilesystemFileSystemDeleted,
   redshiftClusterDeleted,
   esDomainDeleted,

@@ -61,22 +61,22 @@ export class MemberForwarderStack extends Stack {
   readonly healthReaderRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: MemberForwarderStackProps) {
+    // Descriptions here are terse on purpose: every byte counts against the StackSet's 51,200-byte TemplateBody.
     super(scope, id, {
-      description: 'Trailwarden member forwarder (organisation StackSet): CloudTrail and Config events to the home bus',
+      description: 'Trailwarden member forwarder',
       synthesizer: new BootstraplessSynthesizer(),
       analyticsReporting: false,
       ...props,
     });
     const healthRoleArn = new CfnParameter(this, HEALTH_ROLE_PARAMETER, {
       type: 'String',
-      description:
-        "ARN of the Trailwarden health function's role (home account): the only principal of the reader role",
+      description: 'Trailwarden health function role ARN',
       allowedPattern: '^arn:aws[a-z-]*:iam::\\d{12}:role/.+$',
     });
 
     const homeBusArn = new CfnParameter(this, HOME_BUS_PARAMETER, {
       type: 'String',
-      description: 'ARN of the default event bus of the Trailwarden pipeline (home account and region)',
+      description: 'Trailwarden home event bus ARN',
       allowedPattern: `^arn:aws[a-z-]*:events:${props.homeRegion}:${props.homeAccount}:event-bus/default$`,
     });
 
@@ -138,7 +138,7 @@ export class MemberForwarderStack extends Stack {
       homeBusArn: homeBusArn.valueAsString,
       describeRules: false,
       roleName: memberForwarderRoleName(Aws.REGION),
-      roleDescription: "Trailwarden: EventBridge puts this account and region's events on the home bus",
+      roleDescription: 'Trailwarden forwarder to the home bus',
       ruleName: (patternId) => memberRuleName(patternId),
       trust: { kind: 'prefix', prefix: MEMBER_RULE_PREFIX },
       deadLetterQueue: this.deadLetterQueue,
@@ -146,7 +146,7 @@ export class MemberForwarderStack extends Stack {
 
     this.healthReaderRole = new iam.Role(this, 'HealthReaderRole', {
       roleName: HEALTH_READER_ROLE_NAME,
-      description: "Trailwarden: the home health function reads this account's AWS Config recorder status",
+      description: 'Trailwarden health reader',
       // Exactly the health function's role, and only while it is a principal of this organisation.
       assumedBy: new iam.ArnPrincipal(healthRoleArn.valueAsString).withConditions({
         StringEquals: { 'aws:PrincipalOrgID': props.orgId },

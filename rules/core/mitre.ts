@@ -33,10 +33,12 @@ export interface MitreTechnique {
 const T = TACTICS;
 
 export const TECHNIQUES: Readonly<Record<string, MitreTechnique>> = {
+  T1020: { name: 'Automated Exfiltration', tactics: [T.exfiltration] },
   T1021: { name: 'Remote Services', tactics: [T.lateralMovement] },
   'T1021.004': { name: 'SSH', tactics: [T.lateralMovement] },
   'T1021.007': { name: 'Cloud Services', tactics: [T.lateralMovement] },
   T1037: { name: 'Boot or Logon Initialization Scripts', tactics: [T.persistence, T.privilegeEscalation] },
+  T1040: { name: 'Network Sniffing', tactics: [T.credentialAccess, T.discovery] },
   T1059: { name: 'Command and Scripting Interpreter', tactics: [T.execution] },
   'T1059.009': { name: 'Cloud API', tactics: [T.execution] },
   'T1098.004': { name: 'SSH Authorized Keys', tactics: [T.persistence, T.privilegeEscalation] },
@@ -83,8 +85,10 @@ export const TECHNIQUES: Readonly<Record<string, MitreTechnique>> = {
   T1531: { name: 'Account Access Removal', tactics: [T.impact] },
   T1535: { name: 'Unused/Unsupported Cloud Regions', tactics: [T.defenseEvasion] },
   T1537: { name: 'Transfer Data to Cloud Account', tactics: [T.exfiltration] },
+  'T1567.002': { name: 'Exfiltration to Cloud Storage', tactics: [T.exfiltration] },
   'T1578.002': { name: 'Create Cloud Instance', tactics: [T.defenseEvasion] },
   T1548: { name: 'Abuse Elevation Control Mechanism', tactics: [T.privilegeEscalation, T.defenseEvasion] },
+  'T1548.005': { name: 'Temporary Elevated Cloud Access', tactics: [T.privilegeEscalation, T.defenseEvasion] },
   T1555: { name: 'Credentials from Password Stores', tactics: [T.credentialAccess] },
   'T1555.006': { name: 'Cloud Secrets Management Stores', tactics: [T.credentialAccess] },
   T1556: {
