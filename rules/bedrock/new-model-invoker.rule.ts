@@ -4,6 +4,7 @@ import { defineRule } from '../core/define-rule.ts';
 import type { HistoryView } from '../core/history.ts';
 import { dailyBefore } from '../core/prepare.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { rememberedValues } from '../fixtures/history.ts';
 import { fixture } from '../fixtures/index.ts';
 
 const DAY_MS = 86_400_000;
@@ -26,13 +27,8 @@ const isNewInvoker = (invoker: string, atMs: number, history: HistoryView | unde
 };
 
 /** Memory as of the fixture's time: `names` invoked the account's models since `firstDaysAgo`. */
-const known = (firstDaysAgo: number, names: readonly string[]) => {
-  const at = Date.parse('2026-11-02T19:20:37Z');
-  return {
-    first: at - firstDaysAgo * DAY_MS,
-    sightings: names.map((v, i) => ({ id: `s${i}`, v, t: at - (firstDaysAgo - i) * DAY_MS, last: at - DAY_MS })),
-  };
-};
+const known = (firstDaysAgo: number, names: readonly string[]) =>
+  rememberedValues(Date.parse('2026-11-02T19:20:37Z'), firstDaysAgo, names);
 const APP_ROLE = 'arn:aws:iam::111122223333:role/chat-backend';
 
 export const rule = defineRule({

@@ -5,6 +5,7 @@ import type { HistoryView } from '../core/history.ts';
 import { dailyBefore } from '../core/prepare.ts';
 import { isServiceUserName, networkOf } from '../core/signin.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { rememberedValues } from '../fixtures/history.ts';
 import { fixture } from '../fixtures/index.ts';
 
 const DAY_MS = 86_400_000;
@@ -29,13 +30,8 @@ const isNewNetwork = (network: string, atMs: number, history: HistoryView | unde
 
 const SERVICE_USERS = { serviceUsers: ['svc-*'] };
 /** History as of the fixture's time (a function, so the Lambda bundle drops it with the cases). */
-const known = (firstDaysAgo: number, networks: readonly string[]) => {
-  const at = Date.parse('2026-11-02T23:05:48Z');
-  return {
-    first: at - firstDaysAgo * DAY_MS,
-    sightings: networks.map((v, i) => ({ id: `s${i}`, v, t: at - (firstDaysAgo - i) * DAY_MS, last: at - DAY_MS })),
-  };
-};
+const known = (firstDaysAgo: number, networks: readonly string[]) =>
+  rememberedValues(Date.parse('2026-11-02T23:05:48Z'), firstDaysAgo, networks);
 
 export const rule = defineRule({
   id: 'iam.service-key-new-network',

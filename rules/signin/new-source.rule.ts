@@ -4,6 +4,7 @@ import type { HistoryView } from '../core/history.ts';
 import { dailyBefore } from '../core/prepare.ts';
 import { identityArns, isAddress, personKey, signInResult } from '../core/signin.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { rememberedValues } from '../fixtures/history.ts';
 import { fixture } from '../fixtures/index.ts';
 
 const DAY_MS = 86_400_000;
@@ -20,10 +21,7 @@ const isNewSource = (ip: string, atMs: number, history: HistoryView | undefined)
 
 const at = '2026-11-02T08:59:12Z';
 const atMs = Date.parse(at);
-const known = (firstDaysAgo: number, ips: readonly string[]) => ({
-  first: atMs - firstDaysAgo * DAY_MS,
-  sightings: ips.map((ip, i) => ({ id: `s${i}`, v: ip, t: atMs - (firstDaysAgo - i) * DAY_MS, last: atMs - DAY_MS })),
-});
+const known = (firstDaysAgo: number, ips: readonly string[]) => rememberedValues(atMs, firstDaysAgo, ips);
 
 export const rule = defineRule({
   id: 'signin.new-source',

@@ -2,6 +2,7 @@ import { defineRule } from '../core/define-rule.ts';
 import type { Sighting } from '../core/history.ts';
 import { identityArns, isHiddenUser, personKey, signInResult } from '../core/signin.ts';
 import type { RuleDocs } from '../core/types.ts';
+import { rememberedEvents } from '../fixtures/history.ts';
 import { fixture } from '../fixtures/index.ts';
 
 /** Failures counted before a success, and how far back: a guessed password lands inside a burst. */
@@ -13,10 +14,7 @@ const recentFailures = (sightings: readonly Sighting[], atMs: number): number =>
 
 const at = '2026-11-02T09:20:00Z';
 const atMs = Date.parse(at);
-const failuresBefore = (minutesAgo: readonly number[]) => ({
-  first: atMs - 30 * 86_400_000,
-  sightings: minutesAgo.map((m, i) => ({ id: `f${i}`, v: 'failure', t: atMs - m * 60_000, last: atMs - m * 60_000 })),
-});
+const failuresBefore = (minutesAgo: readonly number[]) => rememberedEvents(atMs, 30, 'failure', minutesAgo);
 const success = (overrides = {}) =>
   fixture('signin/ConsoleLogin', {
     eventTime: at,
