@@ -26,6 +26,8 @@ const RESOLVED_TOKEN_CHARS = 100;
 const TOKEN = /\$\{Token\[[^\]]*\]\}/g;
 /** DynamoDB actions of the evaluate function: what `functions/shared/adapters/dynamodb-*.ts` send. */
 export const STATE_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
+/** Functions that run the detector also read behaviour memory a batch at a time (dynamodb-history-store.ts). */
+export const DETECTOR_TABLE_ACTIONS = [...STATE_TABLE_ACTIONS, 'dynamodb:BatchGetItem'] as const;
 const MANAGEMENT_EVENTS_STATE = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
 
 export interface DetectionProps {
@@ -140,7 +142,7 @@ export class Detection extends PipelinePart {
     );
     // The item operations the adapters send (a test keeps this list in step with functions/): no Scan,
     // DeleteItem or batch writes. The key grant is the one CDK's table grants use for a customer key.
-    this.table.grant(role, ...STATE_TABLE_ACTIONS);
+    this.table.grant(role, ...DETECTOR_TABLE_ACTIONS);
     props.storageKey.grantEncryptDecrypt(role);
     props.alerting.grantPublishFindings(role);
     props.evidence.grantPutFindings(role);

@@ -13,7 +13,12 @@ import { RULE_TEXT_FILE } from '../../functions/evaluate/rule-text.ts';
 import type { DetectionConfig } from '../../rules/core/config.ts';
 import type { ReplayConfig } from '../replay-config.ts';
 import type { Alerting } from './alerting.ts';
-import { acknowledgeFindingsWriter, ownSelfProtection, STATE_TABLE_ACTIONS, withSelfProtection } from './detection.ts';
+import {
+  acknowledgeFindingsWriter,
+  DETECTOR_TABLE_ACTIONS,
+  ownSelfProtection,
+  withSelfProtection,
+} from './detection.ts';
 import type { Evidence } from './evidence.ts';
 import { finalLogicalId, PipelinePart } from './logical-ids.ts';
 import { geoAssetFiles } from './sign-in-intel.ts';
@@ -115,7 +120,7 @@ export class Replay extends PipelinePart {
       },
     });
     this.fn = fn;
-    props.table.grant(role, ...STATE_TABLE_ACTIONS);
+    props.table.grant(role, ...DETECTOR_TABLE_ACTIONS);
     props.storageKey.grantEncryptDecrypt(role);
     props.alerting.grantPublishFindings(role);
     props.evidence.grantPutFindings(role);

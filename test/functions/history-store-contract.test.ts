@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDynamoHistoryStore } from '../../functions/shared/adapters/dynamodb-history-store.ts';
+import type { DynamoDb } from '../../functions/shared/adapters/dynamodb-port.ts';
 import type { HistorySpec, Sighting } from '../../rules/core/history.ts';
 import { createMemoryHistoryStore } from '../../rules/core/memory.ts';
 import type { HistoryStore } from '../../rules/core/ports.ts';
@@ -105,5 +106,86 @@ describe('DynamoDB Local', () => {
       ConsistentRead: true,
     });
     expect(Number(item.Item?.ttl?.N) * 1000).toBeGreaterThan(now + perValue.retainMs);
+  });
+  /** The real client, counting what it sends by operation; `around` may change a BatchGetItem's answer. */
+  const counting = (around?: (input: unknown, answer: () => Promise<object>) => Promise<object>) => {
+    const sent: Record<string, number> = {};
+    const port: DynamoDb = {
+      call: ((op: string, input: object) => {
+        sent[op] = (sent[op] ?? 0) + 1;
+        const answer = () => (client as unknown as DynamoDb).call(op as 'GetItem', input as never) as Promise<object>;
+        return op === 'BatchGetItem' && around !== undefined ? around(input, answer) : answer();
+      }) as DynamoDb['call'],
+    };
+    return { port, sent };
+  };
+  const many = (n: number, v: string) =>
+    Array.from({ length: n }, (_, i) => ({
+      key: `${freshKey()}#${i}`,
+      spec: perValue,
+      sightings: [seen(`e${i}`, v, 0)],
+    }));
+
+  it('reads a batch of keys 100 a request, and writes only the histories that changed', async () => {
+    const { port, sent } = counting();
+    const store = createDynamoHistoryStore(port, table);
+    const requests = many(250, '198.51.100.7');
+    const first = await store.record(requests);
+    expect(first.every((r) => r.ok)).toBe(true);
+    expect(sent).toEqual({ BatchGetItem: 3, PutItem: 250 });
+    const again = await store.record(requests);
+    expect(sent).toEqual({ BatchGetItem: 6, PutItem: 250 });
+    expect(again).toEqual(first);
+  });
+
+  it('asks again for keys DynamoDB left unprocessed, and reads a key itself when the batch read fails', async () => {
+    const requests = many(5, '203.0.113.9');
+    await createDynamoHistoryStore(client, table).record(requests);
+    const later = requests.map((r) => ({ ...r, sightings: [seen('x', 'new', 9)] }));
+    // First answer: two keys unprocessed and left out of the responses, as DynamoDB does under throttling.
+    let rounds = 0;
+    const partial = counting(async (input, answer) => {
+      const out = (await answer()) as { Responses: Record<string, { pk: { S: string } }[]> };
+      if (rounds++ > 0) return out;
+      const keys = (input as { RequestItems: Record<string, { Keys: { pk: { S: string } }[] }> }).RequestItems[table]
+        ?.Keys;
+      const left = new Set((keys ?? []).slice(0, 2).map((k) => k.pk.S));
+      return {
+        Responses: { [table]: (out.Responses[table] ?? []).filter((i) => !left.has(i.pk.S)) },
+        UnprocessedKeys: { [table]: { Keys: [...left].map((S) => ({ pk: { S } })), ConsistentRead: true } },
+      };
+    });
+    const viaRetry = await createDynamoHistoryStore(partial.port, table).record(later);
+    expect(partial.sent).toEqual({ BatchGetItem: 2, PutItem: 5 });
+    expect(viaRetry.map((r) => (r.ok ? r.history.sightings.map((s) => s.v) : r.error))).toEqual(
+      requests.map(() => ['203.0.113.9', 'new']),
+    );
+
+    const failing = counting(async () => {
+      throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
+    });
+    const viaGets = await createDynamoHistoryStore(failing.port, table).record(
+      requests.map((r) => ({ ...r, sightings: [seen('y', 'newer', 10)] })),
+    );
+    expect(failing.sent).toEqual({ BatchGetItem: 1, GetItem: 5, PutItem: 5 });
+    expect(viaGets.map((r) => (r.ok ? r.history.sightings.map((s) => s.v) : r.error))).toEqual(
+      requests.map(() => ['203.0.113.9', 'new', 'newer']),
+    );
+  });
+
+  it('loses no sighting when another writer changes a key between the batch read and the write', async () => {
+    const key = freshKey();
+    const other = createDynamoHistoryStore(client, table);
+    const racing = counting(async (_input, answer) => {
+      const out = await answer();
+      await other.record([{ key, spec: perValue, sightings: [seen('theirs', '192.0.2.1', 1)] }]);
+      return out;
+    });
+    const [result] = await createDynamoHistoryStore(racing.port, table).record([
+      { key, spec: perValue, sightings: [seen('ours', '192.0.2.2', 2)] },
+    ]);
+    // The conditional write fails on the stale read; the store reads again (GetItem) and merges.
+    expect(racing.sent).toEqual({ BatchGetItem: 1, PutItem: 2, GetItem: 1 });
+    expect(result?.ok && result.history.sightings.map((s) => s.id)).toEqual(['theirs', 'ours']);
   });
 });

@@ -428,9 +428,30 @@ describe('evaluate function', () => {
         }
       }
     }
+    // The functions' own DynamoDB client (dynamodb-http.ts) names the operation: `client.call('GetItem', …)`.
+    const lean = new Set<string>();
+    for (const file of files(join(root, 'shared/adapters'))) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/\.call\(\s*'([A-Z][A-Za-z]+)'/g))
+        lean.add(`dynamodb:${m[1]}`);
+    }
+    expect(lean).toContain('dynamodb:BatchGetItem');
+    for (const a of lean) needed.add(a);
     expect(needed.size).toBeGreaterThan(0);
     const granted = new Set(functionStatements.flatMap(actionsOf));
     expect([...needed].filter((a) => !granted.has(a))).toEqual([]);
+    // The evaluate function reads behaviour memory a batch at a time; nothing else on the table beyond items.
+    const evaluateRoleId = logicalIdOf(euStacks.main.pipeline.evaluateFunction.role as unknown as IConstruct);
+    const evaluateTableActions = Object.values(main.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: evaluateRoleId }]))
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .flatMap(actionsOf)
+      .filter((a) => a.startsWith('dynamodb:'));
+    expect(evaluateTableActions.sort()).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
   });
 });
 

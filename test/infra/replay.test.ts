@@ -148,6 +148,18 @@ describe('replay state machine (config.replay)', () => {
     expect(granted.flatMap((st) => [st.Action].flat()).filter((a) => /Delete|Retention|LegalHold/.test(a))).toEqual([]);
   });
 
+  it('uses the state table through item operations and batched reads of behaviour memory only', () => {
+    const actions = statementsOf(idOf(replay.fn.role as IConstruct))
+      .flatMap((st) => [st.Action].flat())
+      .filter((a) => a.startsWith('dynamodb:'));
+    expect(actions.sort()).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+  });
+
   it('publishes the state machine ARN and the work bucket for the CLI', () => {
     expect(Object.keys(template.findOutputs('*')).filter((k) => k.startsWith('Replay'))).toEqual([
       'ReplayStateMachineArn',

@@ -1,4 +1,6 @@
 import type {
+  BatchGetItemInput,
+  BatchGetItemOutput,
   DeleteItemInput,
   DeleteItemOutput,
   GetItemInput,
@@ -20,6 +22,7 @@ import type {
  */
 export interface DynamoDbOperations {
   readonly GetItem: { readonly input: GetItemInput; readonly output: GetItemOutput };
+  readonly BatchGetItem: { readonly input: BatchGetItemInput; readonly output: BatchGetItemOutput };
   readonly PutItem: { readonly input: PutItemInput; readonly output: PutItemOutput };
   readonly UpdateItem: { readonly input: UpdateItemInput; readonly output: UpdateItemOutput };
   readonly DeleteItem: { readonly input: DeleteItemInput; readonly output: DeleteItemOutput };
