@@ -7,9 +7,18 @@ import type { IntelSource } from '../../rules/core/detector.ts';
 import { createDetector } from '../../rules/core/detector.ts';
 import type { Catalogue } from '../../rules/core/engine.ts';
 import { buildCatalogue } from '../../rules/core/engine.ts';
+import { createOwnedHistoryCache } from '../../rules/core/history-cache.ts';
 import type { CounterStore, FindingLedger, FindingSink, HistoryStore, IncidentStore } from '../../rules/core/ports.ts';
 import type { ReplayMark, ReplayRange, SelectedFile } from '../../rules/core/replay.ts';
-import { deliveryDays, inRange, isReplayMark, REPLAY_ID, rangeOf, scanBatches } from '../../rules/core/replay.ts';
+import {
+  deliveryDays,
+  inRange,
+  isReplayMark,
+  REPLAY_ID,
+  rangeOf,
+  replayNamespace,
+  scanBatches,
+} from '../../rules/core/replay.ts';
 import type { AuditEvent, Rule, RuleTextSource } from '../../rules/core/types.ts';
 import { mapLimit } from '../shared/adapters/dynamodb-keys.ts';
 import type { Telemetry } from '../shared/telemetry.ts';
@@ -325,7 +334,10 @@ export const detect = async (deps: ReplayDeps, input: DetectInput): Promise<Dete
     config: deps.config,
     counters: deps.counters,
     ledger: deps.ledger,
-    history: deps.history,
+    // This run is the only writer of its namespace (the replay id is the execution's name, unique per state
+    // machine, and the detect step runs once at a time): a history a batch adds nothing to is answered from
+    // memory instead of read again (history-cache.ts says why that is exact). New per run, so never stale.
+    history: createOwnedHistoryCache(deps.history, { owns: (key) => key.startsWith(replayNamespace(mark)) }),
     incidents: deps.incidents,
     sink: deps.sink(input.page),
     ...(deps.ruleText === undefined ? {} : { ruleText: deps.ruleText }),
