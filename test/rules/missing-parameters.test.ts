@@ -9,6 +9,7 @@ import type { AuditEvent, Rule, RuleCase, RuleContext } from '../../rules/core/t
 import { isCloudTrailSelector } from '../../rules/core/types.ts';
 import { withDocs } from '../../rules/docs.ts';
 import { catalogue, RULES } from '../../rules/index.ts';
+import { TEST_RULE } from '../support/test-rule.ts';
 
 /**
  * Issue 16 §10, for the whole catalogue: every positive case that is a CloudTrail record carrying
@@ -129,15 +130,9 @@ describe('missing requestParameters fail closed, catalogue-wide', () => {
 });
 
 describe('the core mechanism (defineRule)', () => {
-  const base = {
-    description: 'test rule',
-    controls: ['A.8.16'] as const,
-    mitre: ['T1562'],
-    runbook: ['look'],
-  };
   // Fails open on its own: no parameters, no `activate: true`, no match.
   const readsParameters = defineRule({
-    ...base,
+    ...TEST_RULE,
     id: 'test.reads-parameters',
     title: 'Reads parameters',
     severity: 'high',

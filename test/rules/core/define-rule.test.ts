@@ -4,16 +4,10 @@ import { DEFAULT_DETECTION_CONFIG } from '../../../rules/core/config.ts';
 import { byPrincipal, defineRule, PARAMETERS_ABSENT_NOTE, payloadOf } from '../../../rules/core/define-rule.ts';
 import { toAuditEvent } from '../../../rules/core/events.ts';
 import type { AuditEvent, RuleContext } from '../../../rules/core/types.ts';
+import { TEST_RULE } from '../../support/test-rule.ts';
 
 const ctx: RuleContext = { criticality: 'medium', config: DEFAULT_DETECTION_CONFIG };
-const base = {
-  id: 'test.rule',
-  title: 'Test rule',
-  severity: 'high',
-  controls: ['A.8.15'],
-  mitre: [],
-  on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
-} as const;
+const base = { ...TEST_RULE, id: 'test.rule', on: { source: 'cloudtrail', eventNames: ['StopLogging'] } } as const;
 
 const parse = (value: unknown): AuditEvent => {
   const parsed = toAuditEvent(value);

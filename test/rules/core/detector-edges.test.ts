@@ -10,22 +10,13 @@ import type { Finding } from '../../../rules/core/finding.ts';
 import { createMemoryCounterStore, createMemoryHistoryStore, createMemoryLedger } from '../../../rules/core/memory.ts';
 import type { FindingSink } from '../../../rules/core/ports.ts';
 import type { AuditEvent, Rule } from '../../../rules/core/types.ts';
+import { TEST_RULE } from '../../support/test-rule.ts';
 
 /** Edges of the detector's threshold, dedup and lateness handling (table tests at the boundaries). */
 
-const base = {
-  description: 'test rule',
-  controls: ['A.8.5'] as const,
-  mitre: ['T1110'],
-  runbook: ['look'],
-  rationale: 'test rationale',
-  falsePositives: ['none'],
-  cases: () => [],
-};
-
 const failedLogins = (dedupSeconds?: number) =>
   defineRule({
-    ...base,
+    ...TEST_RULE,
     id: 'test.failed-logins',
     title: 'Failed logins',
     severity: 'high',
@@ -37,7 +28,7 @@ const failedLogins = (dedupSeconds?: number) =>
 
 const stopLogging = (dedupSeconds: number) =>
   defineRule({
-    ...base,
+    ...TEST_RULE,
     id: 'test.stop-logging',
     title: 'Stop logging',
     severity: 'critical',
@@ -203,7 +194,7 @@ describe('late events', () => {
 /** "A source never seen for this user": remembers every source address per user name. */
 const newSourceRule = (id: string) =>
   defineRule({
-    ...base,
+    ...TEST_RULE,
     id,
     title: 'Sign-in from a new source',
     severity: 'medium',
@@ -307,7 +298,7 @@ describe('behaviour memory', () => {
 
   it('what a rule remembers comes only from what it chose to remember', async () => {
     const firstEver = defineRule({
-      ...base,
+      ...TEST_RULE,
       id: 'test.first-ever',
       title: 'First sign-in ever',
       severity: 'low',
@@ -334,7 +325,7 @@ describe('behaviour memory', () => {
 
   it('a rule whose `remember` throws is a rule error for that event (retried)', async () => {
     const forgetful = defineRule({
-      ...base,
+      ...TEST_RULE,
       id: 'test.forgetful',
       title: 'Throws while remembering',
       severity: 'low',
@@ -510,7 +501,7 @@ describe('counters, ledger and sink failures', () => {
 
   it('a threshold rule whose grouping throws is a rule error for that event', async () => {
     const fragile = defineRule({
-      ...base,
+      ...TEST_RULE,
       id: 'test.failed-logins',
       title: 'Failed logins',
       severity: 'high',

@@ -10,6 +10,7 @@ import type { Finding } from '../../../rules/core/finding.ts';
 import { createMemoryCounterStore, createMemoryLedger } from '../../../rules/core/memory.ts';
 import type { FindingLedger, FindingSink, HistoryStore, IncidentStore } from '../../../rules/core/ports.ts';
 import type { AuditEvent } from '../../../rules/core/types.ts';
+import { TEST_RULE } from '../../support/test-rule.ts';
 
 /**
  * Edges of the detector the other suites leave open (found by mutation testing): namespaces, receive-time
@@ -17,18 +18,8 @@ import type { AuditEvent } from '../../../rules/core/types.ts';
  * thresholds and finding ids.
  */
 
-const base = {
-  description: 'test rule',
-  controls: ['A.8.15'] as const,
-  mitre: ['T1562.008'],
-  runbook: ['look'],
-  rationale: 'test rationale',
-  falsePositives: ['none'],
-  cases: () => [],
-};
-
 const stopLogging = defineRule({
-  ...base,
+  ...TEST_RULE,
   id: 'test.stop-logging',
   title: 'Stop logging',
   severity: 'critical',
@@ -38,7 +29,7 @@ const stopLogging = defineRule({
 
 /** Dedup on the trail name: a second StopLogging of one trail folds into the first. */
 const stopLoggingByTrail = defineRule({
-  ...base,
+  ...TEST_RULE,
   id: 'test.stop-logging-trail',
   title: 'Stop logging (by trail)',
   severity: 'critical',
@@ -48,7 +39,7 @@ const stopLoggingByTrail = defineRule({
 });
 
 const failedLogins = defineRule({
-  ...base,
+  ...TEST_RULE,
   id: 'test.failed-logins',
   title: 'Failed logins',
   severity: 'high',
@@ -58,7 +49,7 @@ const failedLogins = defineRule({
 });
 
 const manyAddresses = defineRule({
-  ...base,
+  ...TEST_RULE,
   id: 'test.many-addresses',
   title: 'Failed logins from many addresses',
   severity: 'high',
@@ -357,7 +348,7 @@ describe('correlation and delivery', () => {
 
 describe('history store answers', () => {
   const remembering = defineRule({
-    ...base,
+    ...TEST_RULE,
     id: 'test.remembering',
     title: 'Remembers',
     severity: 'low',
@@ -435,7 +426,7 @@ describe('distinct thresholds and finding ids', () => {
 
 describe('more edges', () => {
   const remembers = defineRule({
-    ...base,
+    ...TEST_RULE,
     id: 'test.remembers',
     title: 'Remembers',
     severity: 'low',

@@ -11,19 +11,10 @@ import type { Finding } from '../../../rules/core/finding.ts';
 import { createMemoryCounterStore, createMemoryIncidentStore, createMemoryLedger } from '../../../rules/core/memory.ts';
 import type { FindingSink } from '../../../rules/core/ports.ts';
 import type { AuditEvent } from '../../../rules/core/types.ts';
-
-const base = {
-  description: 'test rule',
-  controls: ['A.8.5'] as const,
-  mitre: ['T1110'],
-  runbook: ['look'],
-  rationale: 'test rationale',
-  falsePositives: ['none'],
-  cases: () => [],
-};
+import { TEST_RULE } from '../../support/test-rule.ts';
 
 const failedLogins = defineRule({
-  ...base,
+  ...TEST_RULE,
   id: 'test.failed-logins',
   title: 'Failed logins',
   severity: 'high',
@@ -39,7 +30,7 @@ const failedLogins = defineRule({
 });
 
 const stopLogging = defineRule({
-  ...base,
+  ...TEST_RULE,
   id: 'test.stop-logging',
   title: 'Stop logging',
   severity: 'critical',
@@ -48,7 +39,7 @@ const stopLogging = defineRule({
 });
 
 const throwing = defineRule({
-  ...base,
+  ...TEST_RULE,
   id: 'test.throws',
   title: 'Always throws',
   severity: 'low',
@@ -59,7 +50,7 @@ const throwing = defineRule({
 });
 
 const rootAnything = defineRule({
-  ...base,
+  ...TEST_RULE,
   id: 'test.root',
   title: 'Root did something',
   severity: 'high',
@@ -275,7 +266,7 @@ describe('detector', () => {
 
   it("carries a rule's explanation into the finding, and survives an explanation that throws", async () => {
     const explained = defineRule({
-      ...base,
+      ...TEST_RULE,
       id: 'test.explained',
       title: 'Explained stop',
       severity: 'high',
@@ -284,7 +275,7 @@ describe('detector', () => {
       explain: (e) => [`trail ${String(e.requestParameters?.name ?? 'unknown')}`],
     });
     const broken = defineRule({
-      ...base,
+      ...TEST_RULE,
       id: 'test.explain-throws',
       title: 'Broken explanation',
       severity: 'high',

@@ -14,6 +14,7 @@ import { DRILL_TTL_MS, verifyDrillClaim } from '../../../rules/core/drill-auth.t
 import { toAuditEvent } from '../../../rules/core/events.ts';
 import type { ConfigItemSelector, Rule, RuleCase, RuleDocs } from '../../../rules/core/types.ts';
 import { fixture } from '../../../rules/fixtures/index.ts';
+import { TEST_RULE } from '../../support/test-rule.ts';
 
 /**
  * Drill planning (rules/core/drill.ts) on small made-up rules, so each decision shows on its own: which rules and
@@ -21,7 +22,6 @@ import { fixture } from '../../../rules/fixtures/index.ts';
  */
 const KEY = 'k'.repeat(43);
 const NOW = Date.parse('2026-11-25T12:00:00Z');
-const base = { title: 'T', controls: ['A.8.15'], mitre: [] } as const;
 const stop = (overrides: Record<string, unknown> = {}) => fixture('cloudtrail/StopLogging', overrides);
 const docs = (...cases: RuleCase[]): RuleDocs => ({
   description: '',
@@ -61,7 +61,7 @@ const events = (p: DrillPlan) =>
   });
 
 const single = defineRule({
-  ...base,
+  ...TEST_RULE,
   id: 'test.single',
   severity: 'high',
   on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
@@ -130,14 +130,14 @@ describe('planRule: one event', () => {
 
 describe('planRule: which rules and cases', () => {
   const medium = defineRule({
-    ...base,
+    ...TEST_RULE,
     id: 'test.medium',
     severity: 'medium',
     on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
     match: () => true,
   });
   const escalating = defineRule({
-    ...base,
+    ...TEST_RULE,
     id: 'test.escalating',
     severity: 'medium',
     escalation: { high: 'critical' },
@@ -232,7 +232,7 @@ describe('planRule: which rules and cases', () => {
 
   it('a later case is tried when an earlier one fails', () => {
     const picky = defineRule({
-      ...base,
+      ...TEST_RULE,
       id: 'test.picky',
       severity: 'high',
       on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
@@ -245,7 +245,7 @@ describe('planRule: which rules and cases', () => {
 
 describe('planRule: thresholds', () => {
   const counting = defineRule({
-    ...base,
+    ...TEST_RULE,
     id: 'test.counting',
     severity: 'high',
     on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
@@ -282,7 +282,7 @@ describe('planRule: thresholds', () => {
 
   it('a threshold that groups the drill events apart is skipped', () => {
     const apart = defineRule({
-      ...base,
+      ...TEST_RULE,
       id: 'test.apart',
       severity: 'high',
       on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
@@ -294,7 +294,7 @@ describe('planRule: thresholds', () => {
 
   const distinctBy = (id: string, distinct: (e: Record<string, unknown>) => string, count = 3) =>
     defineRule({
-      ...base,
+      ...TEST_RULE,
       id,
       severity: 'high',
       on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
@@ -363,7 +363,7 @@ describe('planRule: thresholds', () => {
 
   it('a variation under which only some events match is refused', () => {
     const firstOnly = defineRule({
-      ...base,
+      ...TEST_RULE,
       id: 'test.first-only',
       severity: 'high',
       on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
@@ -375,7 +375,7 @@ describe('planRule: thresholds', () => {
 
   it('a variation that stops the events matching is passed over for the next', () => {
     const onlyOneIp = defineRule({
-      ...base,
+      ...TEST_RULE,
       id: 'test.one-ip',
       severity: 'high',
       on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
@@ -403,7 +403,7 @@ describe('planRule: thresholds', () => {
     const deepOf = (e: Record<string, unknown>) =>
       String(JSON.stringify((e.requestParameters as { a?: unknown } | null)?.a));
     const rule = defineRule({
-      ...base,
+      ...TEST_RULE,
       id: 'test.deep',
       severity: 'high',
       on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
@@ -420,7 +420,7 @@ describe('planRule: thresholds', () => {
 
 describe('planRule: sequences', () => {
   const remembering = defineRule({
-    ...base,
+    ...TEST_RULE,
     id: 'test.remembering',
     severity: 'high',
     on: { source: 'cloudtrail', eventNames: ['ConsoleLogin'] },
@@ -498,7 +498,7 @@ describe('planRule: sequences', () => {
       'case "hit": the drill\'s last event is not one the rule selects',
     );
     const configRule = defineRule<ConfigItemSelector>({
-      ...base,
+      ...TEST_RULE,
       id: 'test.config-seq',
       severity: 'high',
       on: { source: 'config.item-change', resourceTypes: ['AWS::S3::Bucket'] },
@@ -511,14 +511,14 @@ describe('planRule: sequences', () => {
 
 describe('planRule: Config rules', () => {
   const item = defineRule<ConfigItemSelector>({
-    ...base,
+    ...TEST_RULE,
     id: 'test.item',
     severity: 'high',
     on: { source: 'config.item-change', resourceTypes: ['AWS::S3::Bucket'] },
     match: () => true,
   });
   const compliance = defineRule({
-    ...base,
+    ...TEST_RULE,
     id: 'test.compliance',
     severity: 'high',
     on: { source: 'config.compliance-change' },
@@ -546,7 +546,7 @@ describe('planRule: Config rules', () => {
 
 describe('drillCaseTable, withTableCases and planDrill', () => {
   const low = defineRule({
-    ...base,
+    ...TEST_RULE,
     id: 'test.low',
     severity: 'low',
     on: { source: 'cloudtrail', eventNames: ['StopLogging'] },

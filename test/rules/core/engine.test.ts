@@ -16,6 +16,7 @@ import type {
   RuleDefinition,
   Verdict,
 } from '../../../rules/core/types.ts';
+import { TEST_RULE } from '../../support/test-rule.ts';
 
 /**
  * The engine (rules/core/engine.ts): which rules an event reaches (dispatch), the context they judge it in, and
@@ -50,11 +51,10 @@ const itemChange = (resourceType: string) =>
   configEvent('Config Configuration Item Change', { configurationItem: { resourceType, resourceId: 'r' } });
 const complianceChange = () => configEvent('Config Rules Compliance Change', { configRuleName: 'c', resourceId: 'r' });
 
-const base = { title: 'Test', severity: 'high', controls: ['A.8.15'], mitre: [] } as const;
-const rule = (id: string, on: EventSelector): Rule => defineRule({ ...base, id, on, match: () => true });
+const rule = (id: string, on: EventSelector): Rule => defineRule({ ...TEST_RULE, id, on, match: () => true });
 /** A CloudTrail rule with its own functions, typed on the record. */
 const ctRule = (id: string, on: CloudTrailSelector, extra: Partial<RuleDefinition<CloudTrailSelector>> = {}): Rule =>
-  defineRule<CloudTrailSelector>({ ...base, id, on, match: () => true, ...extra });
+  defineRule<CloudTrailSelector>({ ...TEST_RULE, id, on, match: () => true, ...extra });
 
 const ids = (rules: readonly { readonly id: string }[]) => rules.map((r) => r.id);
 

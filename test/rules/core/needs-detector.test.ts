@@ -9,6 +9,7 @@ import { buildCatalogue, catalogueOf } from '../../../rules/core/engine.ts';
 import { fromRecord } from '../../../rules/core/events.ts';
 import type { AuditEvent, Rule } from '../../../rules/core/types.ts';
 import { RULES, catalogue as registered } from '../../../rules/index.ts';
+import { TEST_RULE } from '../../support/test-rule.ts';
 
 /**
  * What may be judged where events are read (a scan worker, or before the detector): only rules that need nothing
@@ -16,18 +17,8 @@ import { RULES, catalogue as registered } from '../../../rules/index.ts';
  * detector; an event leaves out only when every candidate rule judged alone says no match.
  */
 
-const base = {
-  description: 'test rule',
-  controls: ['A.8.15'] as const,
-  mitre: ['T1562.008'],
-  runbook: ['look'],
-  rationale: 'test rationale',
-  falsePositives: ['none'],
-  cases: () => [],
-};
-
 const stopLogging = defineRule({
-  ...base,
+  ...TEST_RULE,
   id: 'test.stop-logging',
   title: 'Stop logging',
   severity: 'critical',
@@ -36,7 +27,7 @@ const stopLogging = defineRule({
 });
 
 const throwing = defineRule({
-  ...base,
+  ...TEST_RULE,
   id: 'test.throwing',
   title: 'Throws',
   severity: 'low',
@@ -48,7 +39,7 @@ const throwing = defineRule({
 
 /** Never matches on its own event: only its memory could make it match, so the detector must see its events. */
 const remembering = defineRule({
-  ...base,
+  ...TEST_RULE,
   id: 'test.remembering',
   title: 'Remembers',
   severity: 'high',

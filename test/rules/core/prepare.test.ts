@@ -10,17 +10,17 @@ import {
 } from '../../../rules/core/prepare.ts';
 import type { AuditEvent, ConfigItemSelector, PreparedEvent } from '../../../rules/core/types.ts';
 import { fixture } from '../../../rules/fixtures/index.ts';
+import { TEST_RULE } from '../../support/test-rule.ts';
 
 /**
  * Backdated preparation (rules/core/prepare.ts): one definition serves a case's own test (the history) and the
  * drill (dated records), so the dates, the order, what is checked and what is remembered must be exact.
  */
 const DAY = 86_400_000;
-const base = { title: 'T', severity: 'high', controls: ['A.8.15'], mitre: [] } as const;
 
 /** Remembers the source address of each sign-in, keyed by user name. */
 const remembering = defineRule({
-  ...base,
+  ...TEST_RULE,
   id: 'test.remembering',
   on: { source: 'cloudtrail', eventNames: ['ConsoleLogin'] },
   history: {
@@ -31,13 +31,13 @@ const remembering = defineRule({
   match: () => true,
 });
 const forgetful = defineRule({
-  ...base,
+  ...TEST_RULE,
   id: 'test.forgetful',
   on: { source: 'cloudtrail', eventNames: ['ConsoleLogin'] },
   match: () => true,
 });
 const configRule = defineRule<ConfigItemSelector>({
-  ...base,
+  ...TEST_RULE,
   id: 'test.config',
   on: { source: 'config.item-change', resourceTypes: ['AWS::S3::Bucket'] },
   history: { key: () => 'k', remember: () => 'v', retainSeconds: 60 },

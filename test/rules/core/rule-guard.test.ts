@@ -10,18 +10,13 @@ import { createMemoryCounterStore, createMemoryLedger } from '../../../rules/cor
 import type { AuditEvent, Rule } from '../../../rules/core/types.ts';
 import { fixture } from '../../../rules/fixtures/index.ts';
 import { catalogue as realCatalogue } from '../../../rules/index.ts';
+import { TEST_RULE } from '../../support/test-rule.ts';
 
 /**
  * A rule that throws, or returns the wrong type, in any of its functions is an error for that rule and event,
  * reported by the detector; it never escapes `process`, and the other rules on the same event still deliver.
  */
-const base = {
-  description: 'test rule',
-  controls: ['A.8.15'] as const,
-  mitre: [],
-  runbook: ['look'],
-  on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
-} as const;
+const base = { ...TEST_RULE, on: { source: 'cloudtrail', eventNames: ['StopLogging'] } } as const;
 
 const boom = (): never => {
   throw new Error('boom');
