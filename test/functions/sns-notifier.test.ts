@@ -2,6 +2,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { bodyFor, createSnsNotifier, subjectFor } from '../../functions/shared/adapters/sns-notifier.ts';
+import { createSnsResolvedNotifier } from '../../functions/shared/adapters/sns-resolved-notifier.ts';
 import type { Incident } from '../../rules/core/incident.ts';
 import { sampleFinding } from './support.ts';
 
@@ -46,6 +47,25 @@ describe('SNS notifier', () => {
     expect(long.length).toBeLessThan(100);
     expect(long).toMatch(/^[\x20-\x7e]+$/);
     expect(long.endsWith('...')).toBe(true);
+  });
+
+  it("resolves with the page's attributes (drill and replay marks too), as kind and status resolved", async () => {
+    const sns = mockClient(SNSClient);
+    sns.on(PublishCommand).resolves({});
+    const finding = sampleFinding({ drill: true, replay: { id: 'r-2026-q3', day: '2026-11-20' }, incidentId: 'inc-1' });
+    const client = new SNSClient({ region: 'us-east-1' });
+    await createSnsNotifier(client, 'arn:t').publish(finding);
+    await createSnsResolvedNotifier(client, 'arn:t').resolved(finding, '2026-11-02T12:00:00Z', 'events resumed');
+    const [page, resolved] = sns.commandCalls(PublishCommand).map((c) => c.args[0].input.MessageAttributes);
+    expect(resolved).toEqual({
+      ...page,
+      kind: { DataType: 'String', StringValue: 'resolved' },
+      incidentId: { DataType: 'String', StringValue: 'inc-1' },
+      status: { DataType: 'String', StringValue: 'resolved' },
+    });
+    expect(resolved?.replay).toEqual({ DataType: 'String', StringValue: 'r-2026-q3' });
+    expect(resolved?.drill).toEqual({ DataType: 'String', StringValue: 'true' });
+    sns.restore();
   });
 
   it('marks drills so a pager filter can ignore them', async () => {

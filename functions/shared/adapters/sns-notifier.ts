@@ -1,4 +1,4 @@
-import type { SNSClient } from '@aws-sdk/client-sns';
+import type { MessageAttributeValue, SNSClient } from '@aws-sdk/client-sns';
 import type { Finding } from '../../../rules/core/finding.ts';
 import type { IncidentNotice } from '../../../rules/core/ports.ts';
 
@@ -13,6 +13,30 @@ export const subjectFor = (f: Finding, notice?: IncidentNotice): string => {
   const ascii = raw.replace(/[^\x20-\x7e]/g, '-');
   return ascii.length < SUBJECT_LIMIT ? ascii : `${ascii.slice(0, SUBJECT_LIMIT - 4)}...`;
 };
+
+const text = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
+
+/**
+ * What subscriptions filter on, the same on every message about a finding (its page, update, escalation and its
+ * resolution), so a subscription that got the page gets the rest and one that drops drills or replays drops all.
+ */
+export const findingAttributes = (
+  finding: Finding,
+  kind: string,
+  incidentId: string | undefined,
+): Record<string, MessageAttributeValue> => ({
+  severity: text(finding.severity),
+  ruleId: text(finding.ruleId),
+  controls: { DataType: 'String.Array', StringValue: JSON.stringify(finding.controls) },
+  account: text(finding.account),
+  findingId: text(finding.id),
+  kind: text(kind),
+  ...(incidentId ? { incidentId: text(incidentId) } : {}),
+  // The pager's filter ignores drills, and the drill subscription sees them.
+  ...(finding.drill ? { drill: text('true') } : {}),
+  // A replay pages only with `--page`; the id lets a subscription route (or drop) replays of old logs.
+  ...(finding.replay ? { replay: text(finding.replay.id) } : {}),
+});
 
 /** One line on the incident: what this message is to it, and what it holds so far. */
 const incidentLine = ({ incident: i, kind }: IncidentNotice): string => {
@@ -96,18 +120,7 @@ export const createSnsNotifier = (client: SNSClient, topicArn: string): Notifier
         TopicArn: topicArn,
         Subject: subjectFor(finding, notice),
         Message: bodyFor(finding, evidenceKey, notice),
-        MessageAttributes: {
-          severity: { DataType: 'String', StringValue: finding.severity },
-          ruleId: { DataType: 'String', StringValue: finding.ruleId },
-          controls: { DataType: 'String.Array', StringValue: JSON.stringify(finding.controls) },
-          account: { DataType: 'String', StringValue: finding.account },
-          findingId: { DataType: 'String', StringValue: finding.id },
-          kind: { DataType: 'String', StringValue: notice?.kind ?? 'page' },
-          ...(notice ? { incidentId: { DataType: 'String', StringValue: notice.incident.id } } : {}),
-          ...(finding.drill ? { drill: { DataType: 'String', StringValue: 'true' } } : {}),
-          // A replay pages only with `--page`; the id lets a subscription route (or drop) replays of old logs.
-          ...(finding.replay ? { replay: { DataType: 'String', StringValue: finding.replay.id } } : {}),
-        },
+        MessageAttributes: findingAttributes(finding, notice?.kind ?? 'page', notice?.incident.id),
       }),
     );
   },

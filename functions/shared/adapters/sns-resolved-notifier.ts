@@ -2,7 +2,7 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import type { Finding } from '../../../rules/core/finding.ts';
 import type { ResolutionNotifier } from '../../../rules/core/ports.ts';
-import { subjectFor } from './sns-notifier.ts';
+import { findingAttributes, subjectFor } from './sns-notifier.ts';
 
 const SUBJECT_LIMIT = 100;
 
@@ -12,8 +12,8 @@ export const resolvedSubjectFor = (f: Finding): string => {
 };
 
 /**
- * Same attributes as the page (so the pager subscription that got the page gets this too, and PagerDuty can
- * resolve by `incidentId`, or `findingId`), with `kind: resolved` (and `status: resolved`, as before).
+ * Same attributes as the page (`findingAttributes`: the pager subscription that got the page gets this too, and
+ * PagerDuty can resolve by `incidentId`, or `findingId`), with `kind: resolved` (and `status: resolved`, as before).
  */
 export const createSnsResolvedNotifier = (client: SNSClient, topicArn: string): ResolutionNotifier => ({
   resolved: async (finding, resolvedAt, reason) => {
@@ -35,16 +35,8 @@ export const createSnsResolvedNotifier = (client: SNSClient, topicArn: string): 
           JSON.stringify(finding),
         ].join('\n'),
         MessageAttributes: {
-          severity: { DataType: 'String', StringValue: finding.severity },
-          ruleId: { DataType: 'String', StringValue: finding.ruleId },
-          controls: { DataType: 'String.Array', StringValue: JSON.stringify(finding.controls) },
-          account: { DataType: 'String', StringValue: finding.account },
-          findingId: { DataType: 'String', StringValue: finding.id },
-          kind: { DataType: 'String', StringValue: 'resolved' },
-          ...(finding.incidentId ? { incidentId: { DataType: 'String', StringValue: finding.incidentId } } : {}),
+          ...findingAttributes(finding, 'resolved', finding.incidentId),
           status: { DataType: 'String', StringValue: 'resolved' },
-          // As on the page: the pager's filter ignores drills, and the drill subscription sees them.
-          ...(finding.drill ? { drill: { DataType: 'String', StringValue: 'true' } } : {}),
         },
       }),
     );
