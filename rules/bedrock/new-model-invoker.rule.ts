@@ -2,12 +2,12 @@ import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isSuccess, principalArn, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { HistoryView } from '../core/history.ts';
+import { isNewAfterLearning } from '../core/history.ts';
 import { dailyBefore } from '../core/prepare.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { rememberedValues } from '../fixtures/history.ts';
 import { fixture } from '../fixtures/index.ts';
 
-const DAY_MS = 86_400_000;
 /** An account whose Bedrock use has been watched this long knows its invokers; a new one then means something. */
 export const LEARNING_DAYS = 14;
 /** Invokers are remembered this long: a quarterly batch job still counts as known. */
@@ -23,7 +23,7 @@ const invokerOf = (e: CloudTrailRecord): string => principalArn(e);
 const isNewInvoker = (invoker: string, atMs: number, history: HistoryView | undefined): boolean => {
   if (history === undefined) return false;
   if (history.first === null) return true;
-  return atMs - history.first >= LEARNING_DAYS * DAY_MS && !history.sightings.some((s) => s.v === invoker);
+  return isNewAfterLearning(invoker, atMs, history, LEARNING_DAYS);
 };
 
 /** Memory as of the fixture's time: `names` invoked the account's models since `firstDaysAgo`. */

@@ -87,3 +87,21 @@ export const viewBefore = (history: History, event: { readonly id: string; reado
   first: history.first !== null && history.first < event.timeMs ? history.first : null,
   sightings: history.sightings.filter((s) => s.t < event.timeMs && s.id !== event.id),
 });
+
+const DAY_MS = 86_400_000;
+
+/** The key has been remembered for at least `learningDays` before `atMs`: only then does novelty mean something. */
+export const learnedFor = (
+  history: HistoryView | undefined,
+  atMs: number,
+  learningDays: number,
+): history is HistoryView =>
+  history !== undefined && history.first !== null && atMs - history.first >= learningDays * DAY_MS;
+
+/** After the learning period, `value` is not among the values remembered before the event ("never seen here"). */
+export const isNewAfterLearning = (
+  value: string,
+  atMs: number,
+  history: HistoryView | undefined,
+  learningDays: number,
+): boolean => learnedFor(history, atMs, learningDays) && !history.sightings.some((s) => s.v === value);

@@ -2,6 +2,7 @@ import type { CloudTrailRecord } from './cloudtrail.ts';
 import type { AnonymiserView, Location, RuleIntel } from './geo.ts';
 import { countryOfPlace, describeLocation, locate, placeOf } from './geo.ts';
 import type { HistoryView } from './history.ts';
+import { learnedFor } from './history.ts';
 import { personKey, signInResult } from './signin.ts';
 
 /**
@@ -11,7 +12,6 @@ import { personKey, signInResult } from './signin.ts';
  * `viewBefore`), so an attacker's first sign-in from a new country cannot teach that country to its own verdict.
  */
 
-const DAY_MS = 86_400_000;
 /** How long a person must be known before a new place means anything (as for new addresses). */
 export const PLACE_LEARNING_DAYS = 14;
 /** Places are remembered this long: a country unused for 180 days is new again (half-yearly travel stays quiet). */
@@ -32,7 +32,7 @@ export const rememberPlace = (e: CloudTrailRecord, intel: RuleIntel): string | u
 
 /** The person has been seen long enough for novelty to mean something. */
 export const hasLearned = (history: HistoryView | undefined, atMs: number): history is HistoryView =>
-  history !== undefined && history.first !== null && atMs - history.first >= PLACE_LEARNING_DAYS * DAY_MS;
+  learnedFor(history, atMs, PLACE_LEARNING_DAYS);
 
 export const knownPlaces = (history: HistoryView | undefined): ReadonlySet<string> =>
   new Set((history?.sightings ?? []).map((s) => s.v));

@@ -2,13 +2,13 @@ import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { HistoryView } from '../core/history.ts';
+import { isNewAfterLearning } from '../core/history.ts';
 import { dailyBefore } from '../core/prepare.ts';
 import { isServiceUserName, networkOf } from '../core/signin.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { rememberedValues } from '../fixtures/history.ts';
 import { fixture } from '../fixtures/index.ts';
 
-const DAY_MS = 86_400_000;
 /** A key must have been watched this long before a new network means anything. */
 export const LEARNING_DAYS = 14;
 /** Networks are remembered this long: a pipeline's egress changes rarely; 90 days spans a quarterly job. */
@@ -23,10 +23,7 @@ const longLivedKey = (e: CloudTrailRecord): string | undefined => {
 const keyOf = (e: CloudTrailRecord): string => `${accountOf(e)}|${longLivedKey(e) ?? 'no-key'}`;
 
 const isNewNetwork = (network: string, atMs: number, history: HistoryView | undefined): boolean =>
-  history !== undefined &&
-  history.first !== null &&
-  atMs - history.first >= LEARNING_DAYS * DAY_MS &&
-  !history.sightings.some((s) => s.v === network);
+  isNewAfterLearning(network, atMs, history, LEARNING_DAYS);
 
 const SERVICE_USERS = { serviceUsers: ['svc-*'] };
 /** History as of the fixture's time (a function, so the Lambda bundle drops it with the cases). */

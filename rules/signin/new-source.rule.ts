@@ -1,23 +1,20 @@
 import { defineRule } from '../core/define-rule.ts';
 import { describeLocation, locate } from '../core/geo.ts';
 import type { HistoryView } from '../core/history.ts';
+import { isNewAfterLearning } from '../core/history.ts';
 import { dailyBefore } from '../core/prepare.ts';
 import { identityArns, isAddress, personKey, signInResult } from '../core/signin.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { rememberedValues } from '../fixtures/history.ts';
 import { fixture } from '../fixtures/index.ts';
 
-const DAY_MS = 86_400_000;
 /** How long a person must be known before a new address means anything: until then everything is new. */
 export const LEARNING_DAYS = 14;
 /** Addresses are remembered this long: an address unused for 90 days is new again. */
 export const REMEMBER_DAYS = 90;
 
 const isNewSource = (ip: string, atMs: number, history: HistoryView | undefined): boolean =>
-  history !== undefined &&
-  history.first !== null &&
-  atMs - history.first >= LEARNING_DAYS * DAY_MS &&
-  !history.sightings.some((s) => s.v === ip);
+  isNewAfterLearning(ip, atMs, history, LEARNING_DAYS);
 
 const at = '2026-11-02T08:59:12Z';
 const atMs = Date.parse(at);

@@ -7,7 +7,13 @@ import { buildCatalogue } from '../../../rules/core/engine.ts';
 import { fromRecord } from '../../../rules/core/events.ts';
 import type { Finding } from '../../../rules/core/finding.ts';
 import type { History, HistorySpec, Sighting } from '../../../rules/core/history.ts';
-import { EMPTY_HISTORY, recordSightings, viewBefore } from '../../../rules/core/history.ts';
+import {
+  EMPTY_HISTORY,
+  isNewAfterLearning,
+  learnedFor,
+  recordSightings,
+  viewBefore,
+} from '../../../rules/core/history.ts';
 import { createMemoryCounterStore, createMemoryHistoryStore, createMemoryLedger } from '../../../rules/core/memory.ts';
 import type { HistoryStore } from '../../../rules/core/ports.ts';
 import type { AuditEvent } from '../../../rules/core/types.ts';
@@ -97,6 +103,30 @@ const setup = (history: HistoryStore = createMemoryHistoryStore()) => {
   });
   return { detector, delivered };
 };
+
+describe('learnedFor / isNewAfterLearning', () => {
+  const DAY = 1440 * MIN;
+  const known = (first: number | null, values: readonly string[] = []) => ({
+    first,
+    sightings: values.map((v, i) => ({ id: `s${i}`, v, t: T0 - DAY, last: T0 - DAY })),
+  });
+  it.each([
+    ['no memory', undefined, false],
+    ['a memory with no first sighting', known(null), false],
+    ['first seen a millisecond short of 7 days', known(T0 - 7 * DAY + 1), false],
+    ['first seen exactly 7 days before', known(T0 - 7 * DAY), true],
+    ['first seen 30 days before', known(T0 - 30 * DAY), true],
+  ])('%s: learned %s', (_name, h, learned) => {
+    expect(learnedFor(h, T0, 7)).toBe(learned);
+    // Novelty needs learning first: an unseen value is new exactly when the key has been learnt.
+    expect(isNewAfterLearning('unseen', T0, h, 7)).toBe(learned);
+  });
+  it('a remembered value is never new; another one is', () => {
+    const h = known(T0 - 30 * DAY, ['192.0.2.10', '192.0.2.11']);
+    expect(isNewAfterLearning('192.0.2.11', T0, h, 7)).toBe(false);
+    expect(isNewAfterLearning('192.0.2.12', T0, h, 7)).toBe(true);
+  });
+});
 
 describe('detector with behaviour history', () => {
   it('fires on success after failures, across batches', async () => {
