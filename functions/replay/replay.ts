@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { readBytes } from '../../cli/sources.ts';
 import type { DetectionConfig } from '../../rules/core/config.ts';
 import type { IntelSource } from '../../rules/core/detector.ts';
@@ -21,6 +21,7 @@ import {
 } from '../../rules/core/replay.ts';
 import type { AuditEvent, Rule, RuleTextSource } from '../../rules/core/types.ts';
 import { mapLimit } from '../shared/adapters/dynamodb-keys.ts';
+import { listPages } from '../shared/adapters/s3-list.ts';
 import type { Telemetry } from '../shared/telemetry.ts';
 
 /**
@@ -148,20 +149,14 @@ const listAll = async (
 ): Promise<{ keys: { key: string; size: number }[]; prefixes: string[] }> => {
   const keys: { key: string; size: number }[] = [];
   const prefixes: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: prefix,
-        ...(delimiter === undefined ? {} : { Delimiter: delimiter }),
-        ...(token === undefined ? {} : { ContinuationToken: token }),
-      }),
-    );
+  for await (const page of listPages(s3, {
+    Bucket: bucket,
+    Prefix: prefix,
+    ...(delimiter === undefined ? {} : { Delimiter: delimiter }),
+  })) {
     for (const o of page.Contents ?? []) if (o.Key !== undefined) keys.push({ key: o.Key, size: o.Size ?? 0 });
     for (const p of page.CommonPrefixes ?? []) if (p.Prefix !== undefined) prefixes.push(p.Prefix);
-    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
+  }
   return { keys, prefixes };
 };
 

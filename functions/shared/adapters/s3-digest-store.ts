@@ -1,9 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { DigestEntry, DigestLink } from '../../../rules/core/digest.ts';
 import { DIGEST_PREFIX } from '../../../rules/core/digest.ts';
 import { EVIDENCE_PREFIXES, KEY_DAY_LOOKBACK_DAYS, sha256 } from '../../../rules/core/evidence.ts';
 import type { DigestStore } from '../../../rules/core/ports.ts';
+import { listPages } from './s3-list.ts';
 import { isPreconditionFailed } from './s3-put-once.ts';
 
 const DAY_MS = 86_400_000;
@@ -41,21 +42,15 @@ export const createS3DigestStore = (client: S3Client, bucket: string): DigestSto
   const putOnce = putOnceWith(client, bucket);
   const list = async (prefix: string, startAfter?: string) => {
     const out: { key: string; lastModified: number }[] = [];
-    let token: string | undefined;
-    do {
-      const page = await client.send(
-        new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: prefix,
-          ...(token ? { ContinuationToken: token } : {}),
-          ...(startAfter && !token ? { StartAfter: startAfter } : {}),
-        }),
-      );
+    for await (const page of listPages(client, {
+      Bucket: bucket,
+      Prefix: prefix,
+      ...(startAfter ? { StartAfter: startAfter } : {}),
+    })) {
       for (const o of page.Contents ?? []) {
         if (o.Key !== undefined) out.push({ key: o.Key, lastModified: o.LastModified?.getTime() ?? Number.NaN });
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    }
     return out;
   };
 

@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { DrillRunRecord } from '../../../rules/core/drill-run.ts';
 import { DRILL_PREFIX } from '../../../rules/core/drill-run.ts';
 import type { DrillRunSource } from '../../health/health.ts';
+import { listPages } from './s3-list.ts';
 
 /**
  * Drill records under `drills/`: one listing from the first day wanted (keys sort by day, then start time), and
@@ -9,22 +10,12 @@ import type { DrillRunSource } from '../../health/health.ts';
  */
 export const createS3DrillRunSource = (client: S3Client, bucket: string): DrillRunSource => ({
   keysSince: async (sinceMs) => {
-    const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
     // `dt=` of the day before `since`, so the day itself is listed whole.
     const startAfter = `${DRILL_PREFIX}dt=${new Date(sinceMs - 86_400_000).toISOString().slice(0, 10)}/~`;
     const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await client.send(
-        new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: DRILL_PREFIX,
-          ...(token === undefined ? { StartAfter: startAfter } : { ContinuationToken: token }),
-        }),
-      );
+    for await (const page of listPages(client, { Bucket: bucket, Prefix: DRILL_PREFIX, StartAfter: startAfter })) {
       for (const o of page.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key);
-      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-    } while (token !== undefined);
+    }
     return keys;
   },
   read: async (key) => {

@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { TrailBucket } from '../../../rules/core/trail-walker.ts';
+import { listPages } from './s3-list.ts';
 
 const isNotFound = (err: unknown): boolean => {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
@@ -13,37 +14,21 @@ const isNotFound = (err: unknown): boolean => {
  */
 export const createS3TrailBucket = (client: S3Client): TrailBucket => ({
   async *list(bucket, prefix, startAfter) {
-    let token: string | undefined;
-    do {
-      const page = await client.send(
-        new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: prefix,
-          ...(token === undefined && startAfter !== undefined ? { StartAfter: startAfter } : {}),
-          ...(token === undefined ? {} : { ContinuationToken: token }),
-        }),
-      );
+    for await (const page of listPages(client, {
+      Bucket: bucket,
+      Prefix: prefix,
+      ...(startAfter === undefined ? {} : { StartAfter: startAfter }),
+    })) {
       for (const o of page.Contents ?? []) if (o.Key !== undefined) yield o.Key;
-      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-    } while (token !== undefined);
+    }
   },
   async folders(bucket, prefix) {
     const out: string[] = [];
-    let token: string | undefined;
     let sawAnything = false;
-    do {
-      const page = await client.send(
-        new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: prefix,
-          Delimiter: '/',
-          ...(token === undefined ? {} : { ContinuationToken: token }),
-        }),
-      );
+    for await (const page of listPages(client, { Bucket: bucket, Prefix: prefix, Delimiter: '/' })) {
       for (const p of page.CommonPrefixes ?? []) if (p.Prefix !== undefined) out.push(p.Prefix);
       sawAnything ||= (page.Contents?.length ?? 0) > 0 || (page.CommonPrefixes?.length ?? 0) > 0;
-      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-    } while (token !== undefined);
+    }
     // Some S3-compatible servers (s3rver among them) ignore Delimiter below the top level. Skip-scan instead:
     // one request per folder, each starting after the last folder found ('0' sorts right after '/'). No
     // MaxKeys: s3rver fails on truncated pages.
