@@ -96,6 +96,22 @@ const generateTrail = (seed: number): Map<string, Buffer | string> => {
         });
       }
     }
+    // A sign-in that succeeds after three failures, the failures delivered in the hour before (another file):
+    // behaviour memory the detect step carries across batches (history-cache.ts), judged as scan judges it.
+    const night = Date.parse(`${DAYS[1]}T03:52:00Z`) + layouts.findIndex((l) => l.account === account) * 3600_000;
+    const person = { type: 'IAMUser', accountId: account, principalId: 'AIDAEXAMPLE9', userName: 'user9' };
+    for (let k = 0; k < 3; k++) {
+      place(account, 'us-east-1', night + k * 60_000, {
+        ...record('signin/ConsoleLogin-failure'),
+        userIdentity: person,
+        sourceIPAddress: '198.51.100.99',
+      });
+    }
+    place(account, 'us-east-1', night + 9 * 60_000, {
+      ...record('signin/ConsoleLogin'),
+      userIdentity: person,
+      sourceIPAddress: '198.51.100.99',
+    });
     for (let k = 0; k < 4; k++) {
       place(account, 'eu-west-1', start + Math.floor(rand() * span), record('cloudtrail/StopLogging'));
       place(account, 'us-east-1', start + Math.floor(rand() * span), record('ec2/AuthorizeSecurityGroupIngress'));
@@ -277,6 +293,7 @@ describe('replay function end to end (DynamoDB Local, s3rver, mocked SNS) agains
     expect(new Set(scanned.map((f) => f.ruleId))).toEqual(
       new Set([
         'signin.console-login-failures',
+        'signin.success-after-failures',
         'cloudtrail.logging-stopped',
         'ec2.ingress-open-to-internet',
         'ec2.security-group-changed',
