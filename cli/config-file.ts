@@ -12,6 +12,25 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 const DETECTION_KEYS: readonly string[] = ['criticality', 'approved', 'organization'];
 
+export type ConfigFileRead =
+  | { readonly kind: 'absent' }
+  | { readonly kind: 'read'; readonly raw: unknown }
+  | { readonly kind: 'failed'; readonly errors: readonly string[] };
+
+/**
+ * A config file's JSON, for every reader of the project file (detection, SLAs, the deploy config). A file the
+ * user named must exist; the default one (`optional`) may be absent, and then the caller uses its defaults.
+ */
+export const readConfigJson = (path: string, optional: boolean): ConfigFileRead => {
+  if (optional && !existsSync(path)) return { kind: 'absent' };
+  try {
+    return { kind: 'read', raw: JSON.parse(readFileSync(path, 'utf8')) };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { kind: 'failed', errors: [code === 'ENOENT' ? 'no such file' : `not valid JSON (${message(err)})`] };
+  }
+};
+
 /**
  * The detection config from a parsed file. The project file (`trailwarden.config.json`, infra/config.ts)
  * nests it under `detection` beside deployment settings (alerts, retention, …) the CLI has no use for; a file
@@ -30,21 +49,10 @@ export const loadDetectionConfig = (
   cwd: string,
 ): ConfigParse & { readonly source: string } => {
   const path = file ?? join(cwd, DEFAULT_CONFIG_FILE);
-  if (file === undefined && !existsSync(path))
-    return { ok: true, config: DEFAULT_DETECTION_CONFIG, source: 'defaults' };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    const code = (err as NodeJS.ErrnoException).code;
-    return {
-      ok: false,
-      errors: [code === 'ENOENT' ? 'no such file' : `not valid JSON (${reason})`],
-      source: path,
-    };
-  }
-  return { ...detectionConfigFrom(raw), source: path };
+  const read = readConfigJson(path, file === undefined);
+  if (read.kind === 'absent') return { ok: true, config: DEFAULT_DETECTION_CONFIG, source: 'defaults' };
+  if (read.kind === 'failed') return { ok: false, errors: read.errors, source: path };
+  return { ...detectionConfigFrom(read.raw), source: path };
 };
 
 /**
@@ -53,18 +61,9 @@ export const loadDetectionConfig = (
  */
 export const loadSlaConfig = (file: string | undefined, cwd: string): SlaParse & { readonly source: string } => {
   const path = file ?? join(cwd, DEFAULT_CONFIG_FILE);
-  if (file === undefined && !existsSync(path)) return { ok: true, sla: DEFAULT_SLA, source: 'defaults' };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return {
-      ok: false,
-      errors: [code === 'ENOENT' ? 'no such file' : `not valid JSON (${message(err)})`],
-      source: path,
-    };
-  }
-  const sla = isRecord(raw) ? raw.sla : undefined;
+  const read = readConfigJson(path, file === undefined);
+  if (read.kind === 'absent') return { ok: true, sla: DEFAULT_SLA, source: 'defaults' };
+  if (read.kind === 'failed') return { ok: false, errors: read.errors, source: path };
+  const sla = isRecord(read.raw) ? read.raw.sla : undefined;
   return { ...parseSlaConfig(sla), source: path };
 };

@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ConfigContext, TrailwardenConfigParse } from '../../infra/config.ts';
 import { CONTEXT_KEYS, parseConfig } from '../../infra/config.ts';
 import type { Rule } from '../../rules/core/types.ts';
 import { parseOptions } from '../args.ts';
-import { DEFAULT_CONFIG_FILE } from '../config-file.ts';
+import { DEFAULT_CONFIG_FILE, readConfigJson } from '../config-file.ts';
 import { buildPolicy, renderPolicyHtml, renderPolicyMarkdown } from '../format/policy.ts';
 import type { Io } from '../io.ts';
 import { EXIT, errorLine, message } from '../io.ts';
@@ -56,19 +56,10 @@ export const readDeployConfig = (
   context: ConfigContext = {},
 ): TrailwardenConfigParse & { readonly source: string } => {
   const path = file === undefined ? join(cwd, DEFAULT_CONFIG_FILE) : resolve(cwd, file);
-  if (file === undefined && !existsSync(path)) return { ...parseConfig(undefined, context), source: 'defaults' };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return {
-      ok: false,
-      errors: [code === 'ENOENT' ? 'no such file' : `not valid JSON (${message(err)})`],
-      source: path,
-    };
-  }
-  return { ...parseConfig(raw, context), source: path };
+  const read = readConfigJson(path, file === undefined);
+  if (read.kind === 'absent') return { ...parseConfig(undefined, context), source: 'defaults' };
+  if (read.kind === 'failed') return { ok: false, errors: read.errors, source: path };
+  return { ...parseConfig(read.raw, context), source: path };
 };
 
 /** The policy text of a parsed config file's JSON: what docs/POLICY.md holds for the example config. */

@@ -1,5 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectionConfigFrom } from '../../cli/config-file.ts';
+import { detectionConfigFrom, loadDetectionConfig, loadSlaConfig, readConfigJson } from '../../cli/config-file.ts';
 
 describe('config file', () => {
   it.each([
@@ -23,5 +26,39 @@ describe('config file', () => {
       ],
     });
     expect(detectionConfigFrom([1])).toMatchObject({ ok: false });
+  });
+});
+
+describe('reading the config file (detection, SLAs, deploy config)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'trailwarden-config-'));
+  const bad = join(dir, 'bad.json');
+  writeFileSync(bad, '{"sla": ');
+  const good = join(dir, 'good.json');
+  writeFileSync(good, JSON.stringify({ sla: { critical: { ackMinutes: 5, resolveHours: 4 } } }));
+
+  it('uses the defaults when the default file is absent, but fails when a named file is', () => {
+    expect(readConfigJson(join(dir, 'trailwarden.config.json'), true)).toEqual({ kind: 'absent' });
+    expect(readConfigJson(join(dir, 'missing.json'), false)).toEqual({ kind: 'failed', errors: ['no such file'] });
+    expect(loadSlaConfig(undefined, dir)).toMatchObject({ ok: true, source: 'defaults' });
+    expect(loadDetectionConfig(join(dir, 'missing.json'), dir)).toEqual({
+      ok: false,
+      errors: ['no such file'],
+      source: join(dir, 'missing.json'),
+    });
+  });
+
+  it('names a file that is not JSON, for every reader of it', () => {
+    const read = readConfigJson(bad, false);
+    expect(read.kind === 'failed' && read.errors[0]).toMatch(/^not valid JSON \(.+\)$/);
+    expect(loadSlaConfig(bad, dir)).toMatchObject({ ok: false, source: bad });
+    expect(loadDetectionConfig(bad, dir)).toMatchObject({ ok: false, source: bad });
+  });
+
+  it('parses what it read', () => {
+    expect(readConfigJson(good, true)).toEqual({
+      kind: 'read',
+      raw: { sla: { critical: { ackMinutes: 5, resolveHours: 4 } } },
+    });
+    expect(loadDetectionConfig(good, dir)).toMatchObject({ ok: true, source: good });
   });
 });
