@@ -18,6 +18,8 @@
  * 293 → 299 KB for the fourth gap round (gaps-d: 5 rules, the EC2 image exports, SSE-C and Kali marks, 4 MITRE techniques; 292.5 → 298.3 KB by bundle-report, 179 rules; init left to the round's `npm run bench`);
  * batched history reads (one BatchGetItem per 100 keys instead of a GetItem each) add 0.61 KB within it
  * (292.48 → 293.09 KB before gaps-d): cold init of both bundles interleaved, 4 runs each (`measureInit`, 5-run
- * medians) at load 5.9–6.0, base 48.7–117.4 ms, new 45.3–129.4 ms: no measurable change.
+ * medians) at load 5.9–6.0, base 48.7–117.4 ms, new 45.3–129.4 ms: no measurable change;
+ * 299 → 312 KB for the 14 rules of the Splunk remainder (gaps-e: EKS, ECS, ECR, WAF, EventBridge, SQS, Lightsail,
+ * Direct Connect, IAM; 292.5 → 305.4 KB standalone, ~0.9 KB a rule; merged with gaps-d and the batched reads: 311.7 KB, 193 rules).
  */
-export const BUNDLE_CEILING_KB = 299;
+export const BUNDLE_CEILING_KB = 312;

@@ -254,6 +254,76 @@ export const patternsFor = (selectors: readonly EventSelector[], options: Patter
   return out;
 };
 
+/** A named CloudTrail pattern (`source`, `detail-type`, `detail.eventSource`, `detail.eventName`, nothing else). */
+const namedParts = (
+  p: GeneratedPattern,
+): { sources: string[]; types: string[]; eventSources: string[]; eventNames: string[] } | undefined => {
+  const { source, 'detail-type': types, detail, ...rest } = p.pattern;
+  if (Object.keys(rest).length > 0 || !Array.isArray(source) || !Array.isArray(types)) return undefined;
+  if (detail === undefined || Array.isArray(detail)) return undefined;
+  const { eventSource, eventName, ...other } = detail as EventPatternJson;
+  if (Object.keys(other).length > 0 || !Array.isArray(eventSource) || !Array.isArray(eventName)) return undefined;
+  const strings = (v: readonly PatternValue[]): string[] | undefined =>
+    v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+  const parts = [strings(source), strings(types), strings(eventSource), strings(eventName)];
+  const [a, b, c, d] = parts;
+  return a && b && c && d ? { sources: a, types: b, eventSources: c, eventNames: d } : undefined;
+};
+
+/**
+ * The member forwarder's patterns (organisation StackSet). A StackSet's TemplateBody holds at most 51,200 bytes
+ * and each forwarding rule costs ~450 bytes of target, role and dead-letter wiring besides its pattern, so one
+ * rule per service stops fitting as the catalogue grows. Here the named per-service CloudTrail patterns are
+ * packed several to a rule, up to `maxChars`: the union of their sources, detail types, event sources and event
+ * names. A packed rule forwards a superset (an event name one packed service watches, from another packed
+ * service, if that service has such a call); the home bus's exact patterns drop those, so what is detected does
+ * not change and only rare extra events cross accounts. Filtered and Config patterns are kept as they are. A pack
+ * is named after its services, so adding a name to a service keeps its rule.
+ */
+export const packedForForwarding = (
+  patterns: readonly GeneratedPattern[],
+  maxChars: number = MAX_PATTERN_CHARS,
+): GeneratedPattern[] => {
+  const packs: { ids: string[]; pattern: EventPatternJson }[] = [];
+  const merge = (a: EventPatternJson, b: EventPatternJson): EventPatternJson => {
+    const x = namedParts({ id: '', pattern: a, managementEvents: true });
+    const y = namedParts({ id: '', pattern: b, managementEvents: true });
+    if (x === undefined || y === undefined) throw new Error('only named CloudTrail patterns are packed');
+    return {
+      source: sortedUnique([...x.sources, ...y.sources]),
+      'detail-type': sortedUnique([...x.types, ...y.types]),
+      detail: {
+        eventSource: sortedUnique([...x.eventSources, ...y.eventSources]),
+        eventName: sortedUnique([...x.eventNames, ...y.eventNames]),
+      },
+    };
+  };
+  const rest: GeneratedPattern[] = [];
+  for (const p of patterns) {
+    if (!p.managementEvents || namedParts(p) === undefined) {
+      rest.push(p);
+      continue;
+    }
+    const last = packs[packs.length - 1];
+    const merged = last === undefined ? undefined : merge(last.pattern, p.pattern);
+    if (last !== undefined && merged !== undefined && JSON.stringify(merged).length <= maxChars) {
+      last.ids.push(p.id);
+      last.pattern = merged;
+    } else {
+      packs.push({ ids: [p.id], pattern: p.pattern });
+    }
+  }
+  const packed = packs.map(({ ids, pattern }) => ({
+    id:
+      ids.length === 1
+        ? (ids[0] ?? 'cloudtrail')
+        : `cloudtrail-pack-${createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 8)}`,
+    pattern,
+    managementEvents: true,
+  }));
+  return [...packed, ...rest];
+};
+
 /** What the us-east-1 forwarder routes: the same generation, restricted to the global services. */
 export const forwarderPatternsFor = (selectors: readonly EventSelector[], options: PatternOptions = {}) =>
   patternsFor(selectors, { ...options, onlyServices: options.onlyServices ?? GLOBAL_SERVICES });

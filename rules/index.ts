@@ -27,6 +27,7 @@ import { buildCatalogue } from './core/engine.ts';
 import type { Rule } from './core/types.ts';
 import { rule as datasyncTransferCreated } from './datasync/transfer-created.rule.ts';
 import { rule as detectiveDisabled } from './detective/disabled.rule.ts';
+import { rule as directconnectPrivatePathCreated } from './directconnect/private-path-created.rule.ts';
 import { rule as dynamodbBackupProtectionRemoved } from './dynamodb/backup-protection-removed.rule.ts';
 import { rule as dynamodbEncryptedWithOutsideKey } from './dynamodb/encrypted-with-outside-key.rule.ts';
 import { rule as dynamodbResourcePolicyOpened } from './dynamodb/resource-policy-opened.rule.ts';
@@ -62,15 +63,22 @@ import { rule as ec2UserDataModified } from './ec2/user-data-modified.rule.ts';
 import { rule as ec2UserDataReadBurst } from './ec2/user-data-read-burst.rule.ts';
 import { rule as ec2VpcChanged } from './ec2/vpc-changed.rule.ts';
 import { rule as ec2InstanceConnectSshKeyPushed } from './ec2-instance-connect/ssh-key-pushed.rule.ts';
+import { rule as ecrImageScanningDisabled } from './ecr/image-scanning-disabled.rule.ts';
 import { rule as ecrRepositoryDeleted } from './ecr/repository-deleted.rule.ts';
 import { rule as ecrRepositoryPolicyOpened } from './ecr/repository-policy-opened.rule.ts';
+import { rule as ecsTaskReadsCredentials } from './ecs/task-reads-credentials.rule.ts';
 import { rule as efsFileSystemPolicyOpened } from './efs/file-system-policy-opened.rule.ts';
+import { rule as eksClusterAdminGranted } from './eks/cluster-admin-granted.rule.ts';
+import { rule as eksClusterDeleted } from './eks/cluster-deleted.rule.ts';
+import { rule as eksControlPlaneLoggingDisabled } from './eks/control-plane-logging-disabled.rule.ts';
+import { rule as eksEndpointMadePublic } from './eks/endpoint-made-public.rule.ts';
 import { rule as elasticacheClusterDeleted } from './elasticache/cluster-deleted.rule.ts';
 import { rule as elasticfilesystemFileSystemDeleted } from './elasticfilesystem/file-system-deleted.rule.ts';
 import { rule as elasticfilesystemMountTargetChanged } from './elasticfilesystem/mount-target-changed.rule.ts';
 import { rule as elasticloadbalancingLoadBalancerDeleted } from './elasticloadbalancing/load-balancer-deleted.rule.ts';
 import { rule as elasticloadbalancingSecurityGroupsChanged } from './elasticloadbalancing/security-groups-changed.rule.ts';
 import { rule as esDomainDeleted } from './es/domain-deleted.rule.ts';
+import { rule as eventsRuleDisabled } from './events/rule-disabled.rule.ts';
 import { rule as eventsTrailwardenRulesTampered } from './events/trailwarden-rules-tampered.rule.ts';
 import { rule as glacierVaultPolicyOpened } from './glacier/vault-policy-opened.rule.ts';
 import { rule as glueDevEndpointRolePassed } from './glue/dev-endpoint-role-passed.rule.ts';
@@ -86,11 +94,13 @@ import { rule as iamExpiryTagTampered } from './iam/expiry-tag-tampered.rule.ts'
 import { rule as iamIdentityProviderChanged } from './iam/identity-provider-changed.rule.ts';
 import { rule as iamLoginProfileForAnotherUser } from './iam/login-profile-for-another-user.rule.ts';
 import { rule as iamMfaDeviceDeactivated } from './iam/mfa-device-deactivated.rule.ts';
+import { rule as iamMfaDeviceForAnotherUser } from './iam/mfa-device-for-another-user.rule.ts';
 import { rule as iamPasswordPolicyWeakened } from './iam/password-policy-weakened.rule.ts';
 import { rule as iamPolicyChanged } from './iam/policy-changed.rule.ts';
 import { rule as iamRootAccessKeyCreated } from './iam/root-access-key-created.rule.ts';
 import { rule as iamSelfPrivilegeGrant } from './iam/self-privilege-grant.rule.ts';
 import { rule as iamServiceKeyNewNetwork } from './iam/service-key-new-network.rule.ts';
+import { rule as iamTrustPolicyGuessing } from './iam/trust-policy-guessing.rule.ts';
 import { rule as iamTrustPolicyOpened } from './iam/trust-policy-opened.rule.ts';
 import { rule as iamUserAddedToAdminGroup } from './iam/user-added-to-admin-group.rule.ts';
 import { rule as iamUserCreated } from './iam/user-created.rule.ts';
@@ -108,6 +118,8 @@ import { rule as lambdaLayerMadePublic } from './lambda/layer-made-public.rule.t
 import { rule as lambdaLayerOutsideOrganization } from './lambda/layer-outside-organization.rule.ts';
 import { rule as lambdaPrivilegedRolePassed } from './lambda/privileged-role-passed.rule.ts';
 import { rule as lambdaTrailwardenFunctionTampered } from './lambda/trailwarden-function-tampered.rule.ts';
+import { rule as lightsailInstanceCredentialsRetrieved } from './lightsail/instance-credentials-retrieved.rule.ts';
+import { rule as lightsailInstancesCreated } from './lightsail/instances-created.rule.ts';
 import { rule as logsAuditLogGroupDeleted } from './logs/audit-log-group-deleted.rule.ts';
 import { rule as logsLogDataDeletedBurst } from './logs/log-data-deleted-burst.rule.ts';
 import { rule as macieDisabled } from './macie/disabled.rule.ts';
@@ -170,6 +182,7 @@ import { rule as signinSuccessAfterFailures } from './signin/success-after-failu
 import { rule as snsTopicPolicyOpened } from './sns/topic-policy-opened.rule.ts';
 import { rule as snsTrailwardenTopicTampered } from './sns/trailwarden-topic-tampered.rule.ts';
 import { rule as sqsQueuePolicyOpened } from './sqs/queue-policy-opened.rule.ts';
+import { rule as sqsQueuePurged } from './sqs/queue-purged.rule.ts';
 import { rule as sqsTrailwardenQueueTampered } from './sqs/trailwarden-queue-tampered.rule.ts';
 import { rule as ssmParametersDecryptedBurst } from './ssm/parameters-decrypted-burst.rule.ts';
 import { rule as ssmSessionsStartedBurst } from './ssm/sessions-started-burst.rule.ts';
@@ -179,6 +192,7 @@ import { rule as ssoIdentitySourceChanged } from './sso/identity-source-changed.
 import { rule as ssoPermissionSetAdminGranted } from './sso/permission-set-admin-granted.rule.ts';
 import { rule as stsFederationTokenIssued } from './sts/federation-token-issued.rule.ts';
 import { rule as stsRootSessionAssumed } from './sts/root-session-assumed.rule.ts';
+import { rule as wafv2ProtectionRemoved } from './wafv2/protection-removed.rule.ts';
 
 // Explicit registry: a rule exists once it is imported and listed here (the catalogue test checks every
 // *.rule.ts file is). Imports are sorted by path; the list below is grouped by the Annex A areas of
@@ -374,6 +388,21 @@ export const RULES: readonly Rule[] = [
   sesIdentityDeleted,
   accountOffensiveToolUsed,
   elasticfilesystemMountTargetChanged,
+  // Gaps measured against Splunk security_content's remaining AWS detections (docs/ATTACK-COVERAGE.md)
+  iamMfaDeviceForAnotherUser,
+  iamTrustPolicyGuessing,
+  eksClusterAdminGranted,
+  eksEndpointMadePublic,
+  eksClusterDeleted,
+  eksControlPlaneLoggingDisabled,
+  ecsTaskReadsCredentials,
+  ecrImageScanningDisabled,
+  wafv2ProtectionRemoved,
+  eventsRuleDisabled,
+  sqsQueuePurged,
+  lightsailInstanceCredentialsRetrieved,
+  lightsailInstancesCreated,
+  directconnectPrivatePathCreated,
 ];
 
 export const catalogue = buildCatalogue(RULES);

@@ -18,7 +18,7 @@ import type { Construct } from 'constructs';
 import type { EventSelector } from '../../rules/core/types.ts';
 import { Forwarder } from '../constructs/forwarder.ts';
 import type { GeneratedPattern } from '../event-patterns.ts';
-import { GLOBAL_EVENTS_REGION, patternsFor } from '../event-patterns.ts';
+import { GLOBAL_EVENTS_REGION, packedForForwarding, patternsFor } from '../event-patterns.ts';
 
 /**
  * Names the member template gives its resources. Fixed, so the home account can name them without a reference
@@ -132,7 +132,8 @@ export class MemberForwarderStack extends Stack {
         'This queue is itself the dead-letter queue of the forwarding rules (an EventBridge target DLQ, which cdk-nag does not recognise as a DLQ); a DLQ of a DLQ would only hide failures.',
     });
 
-    this.patterns = patternsFor(props.selectors);
+    // Packed several services to a rule, so the template stays under the StackSet TemplateBody limit.
+    this.patterns = packedForForwarding(patternsFor(props.selectors));
     this.forwarder = new Forwarder(this, 'Forwarder', {
       patterns: this.patterns,
       homeBusArn: homeBusArn.valueAsString,

@@ -32,6 +32,8 @@ const OTHER_PRIVILEGE_CHANGES = [
   'DeleteUserPermissionsBoundary',
   'UpdateAssumeRolePolicy',
   'AddUserToGroup',
+  // Deleting a group takes its policies away from every member at once; Splunk watches it for IAM disruption.
+  'DeleteGroup',
 ] as const;
 
 const byHand = {
@@ -61,8 +63,8 @@ export const rule = defineRule({
 /** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
 export const docs: RuleDocs = {
   description:
-    'An IAM policy, policy attachment, policy version, permissions boundary, role trust policy or group ' +
-    'membership changed, and the change did not come from an approved automation role through approved IaC ' +
+    'An IAM policy, policy attachment, policy version, permissions boundary, role trust policy, group ' +
+    'membership or group (deleted) changed, and the change did not come from an approved automation role through approved IaC ' +
     'tooling.',
   runbook: [
     'Identify the change and its target from the finding (eventName, requestParameters); get the current state, e.g. `aws iam list-attached-role-policies --role-name <role>`, `aws iam get-role-policy --role-name <role> --policy-name <name>`, `aws iam get-policy-version --policy-arn <arn> --version-id <v>`, `aws iam get-role --role-name <role>` (trust policy).',
@@ -87,6 +89,7 @@ export const docs: RuleDocs = {
     { name: 'managed policy detached by a person', expect: 'match', event: fixture('iam/DetachRolePolicy') },
     { name: 'managed policy attached by a person', expect: 'match', event: fixture('iam/AttachRolePolicy-admin') },
     { name: 'inline policy put by a person', expect: 'match', event: fixture('iam/PutUserPolicy-s3-read') },
+    { name: 'group deleted by a person', expect: 'match', event: fixture('iam/DeleteGroup') },
     { name: 'default policy version switched', expect: 'match', event: fixture('iam/SetDefaultPolicyVersion') },
     { name: 'permissions boundary replaced', expect: 'match', event: fixture('iam/PutRolePermissionsBoundary') },
     {

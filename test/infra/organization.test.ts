@@ -5,7 +5,7 @@ import { buildTrailwarden } from '../../infra/build-app.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { synthMemberTemplate } from '../../infra/constructs/organization.ts';
 import type { EventPatternJson } from '../../infra/event-patterns.ts';
-import { matchesPattern, patternsFor } from '../../infra/event-patterns.ts';
+import { matchesPattern, packedForForwarding, patternsFor } from '../../infra/event-patterns.ts';
 import {
   HEALTH_READER_ROLE_NAME,
   MAX_STACK_SET_TEMPLATE_BYTES,
@@ -92,9 +92,63 @@ describe('organisation StackSet', () => {
   });
 });
 
+describe('packing the member forwarder patterns (StackSet TemplateBody limit)', () => {
+  const home = patternsFor(selectors);
+  const packed = packedForForwarding(home);
+
+  it('packs the named per-service patterns into fewer rules, each within the pattern budget', () => {
+    const named = home.filter((p) => p.id.startsWith('cloudtrail-') && !p.id.startsWith('cloudtrail-filtered-'));
+    expect(named.length).toBeGreaterThan(40);
+    expect(packed.length).toBeLessThan(home.length / 2);
+    for (const p of packed) expect(JSON.stringify(p.pattern).length).toBeLessThanOrEqual(1800);
+    expect(memberRules.length).toBe(packed.length);
+  });
+
+  it('keeps filtered and Config patterns exactly as the home bus routes them', () => {
+    const kept = home.filter((p) => p.id.startsWith('cloudtrail-filtered-') || p.id.startsWith('config-'));
+    expect(kept.length).toBeGreaterThan(0);
+    for (const p of kept) expect(packed).toContainEqual(p);
+  });
+
+  it('forwards every event the home patterns route (a superset), and only AWS sources', () => {
+    for (const rule of RULES) {
+      for (const event of syntheticEvents(rule.on)) {
+        if (home.some((p) => matchesPattern(p.pattern, event))) {
+          expect(
+            packed.some((p) => matchesPattern(p.pattern, event)),
+            JSON.stringify(event),
+          ).toBe(true);
+        }
+      }
+    }
+    for (const p of packed) {
+      for (const source of p.pattern.source as readonly unknown[]) {
+        expect(typeof source === 'string' ? source.startsWith('aws.') : JSON.stringify(source)).toBeTruthy();
+      }
+    }
+  });
+
+  it('never merges past the budget: with a small one, every service keeps its own rule', () => {
+    const tiny = packedForForwarding(home, 300);
+    const named = home.filter((p) => p.id.startsWith('cloudtrail-') && !p.id.startsWith('cloudtrail-filtered-'));
+    expect(tiny.filter((p) => p.id.startsWith('cloudtrail-pack-')).length).toBeLessThan(named.length / 4);
+    for (const p of tiny) {
+      const original = home.find((h) => h.id === p.id);
+      if (original !== undefined) expect(p).toEqual(original);
+      else expect(JSON.stringify(p.pattern).length).toBeLessThanOrEqual(300);
+    }
+  });
+
+  it('the member template fits the StackSet limit with room to spare', () => {
+    expect(Buffer.byteLength(String(stackSet.Properties.TemplateBody))).toBeLessThan(
+      MAX_STACK_SET_TEMPLATE_BYTES * 0.9,
+    );
+  });
+});
+
 describe('member forwarder template', () => {
   it('routes exactly the patterns generated from the catalogue, named under the forwarder prefix', () => {
-    expect(memberPatterns).toEqual(patternsFor(selectors).map((p) => p.pattern));
+    expect(memberPatterns).toEqual(packedForForwarding(patternsFor(selectors)).map((p) => p.pattern));
     for (const r of memberRules) {
       expect(r.Properties.Name).toMatch(new RegExp(`^${MEMBER_RULE_PREFIX}`));
       expect(r.Properties.Targets).toEqual([

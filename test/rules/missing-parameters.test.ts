@@ -38,6 +38,8 @@ const NEVER_NEEDS_PARAMETERS: Readonly<Record<string, string>> = {
   'ec2.unapproved-region': 'judged on the region the call ran in, whatever it asked for',
   'ec2.serial-console-enabled': 'the call takes no parameters: the event name is the whole change',
   'account.offensive-tool-used': 'judged on the user agent alone, whatever the call asked for',
+  'iam.trust-policy-guessing':
+    "counts IAM's MalformedPolicyDocument refusals of trust policies: the refusal is the signal, the request never judged",
   'kms.opened-key-disabled':
     'judged on the key named in resources and what was remembered about it; disabling an opened key is dangerous at any window',
 };
