@@ -33,7 +33,8 @@ export const createKnownValues = (): KnownValues => {
       if (history === null || !history.onlyNewValues || !history.spec.distinctValues || !Number.isFinite(at))
         return false;
       const stepMs = history.spec.retainMs * LAST_SEEN_STEP;
-      if (!(stepMs >= 1)) return false;
+      // No memory, no step: every value would share one step (a division by zero), so nothing is known.
+      if (!(stepMs > 0)) return false;
       let key: string;
       let value: string | undefined;
       try {
@@ -48,7 +49,8 @@ export const createKnownValues = (): KnownValues => {
       const id = `${namespaceOf(e)}${rule.id}\u0000${key}\u0000${value}\u0000${step}`;
       const first = earliest.get(id);
       if (first !== undefined && first < at) return true;
-      if (first === undefined || at < first) earliest.set(id, at);
+      // Not known: none seen yet, or only at this time or later, so this time is now the earliest.
+      earliest.set(id, at);
       return false;
     },
   };

@@ -77,15 +77,41 @@ describe('createKnownValues', () => {
     const byService = read('db', T0 + 1500, 'orders-api', {
       userIdentity: { ...roleSession('orders-api', 's'), invokedBy: 'rds.amazonaws.com' },
     });
-    const unrecorded = read('db', T0 + 2000, 'orders-api', { requestParameters: null });
+    const unrecorded = (at: number) => read('db', at, 'orders-api', { requestParameters: null });
     expect(seen([refused, read('db', T0 + 3000)])).toEqual([false, false]);
     expect(seen([byService, read('db', T0 + 3000)])).toEqual([false, false]);
-    expect(seen([unrecorded, unrecorded, read('db', T0 + 3000)])).toEqual([false, false, false]);
+    expect(seen([unrecorded(T0 + 2000), unrecorded(T0 + 2500), read('db', T0 + 3000)])).toEqual([false, false, false]);
   });
 
   it('keeps drills apart from real reads', () => {
     const drill = { ...read('db', T0 + 1000), drill: true };
     expect(seen([drill, read('db', T0 + 2000)])).toEqual([false, false]);
+  });
+
+  it('knows nothing for a rule whose key or value throws (the detector reports it), or whose memory is too short to step', () => {
+    const history = secretsBurst.history;
+    if (history === null) throw new Error('the rule has a history');
+    const throwing: Rule = {
+      ...secretsBurst,
+      history: {
+        ...history,
+        key: () => {
+          throw new Error('no key');
+        },
+      },
+    };
+    expect(seen([read('db', T0 + 1000), read('db', T0 + 2000)], throwing)).toEqual([false, false]);
+    // No memory makes no step (not one step holding every time); 100 seconds of memory make steps of a second.
+    const brief = (retainMs: number): Rule => ({
+      ...secretsBurst,
+      history: { ...history, spec: { ...history.spec, retainMs } },
+    });
+    expect(seen([read('db', T0 + 1000), read('db', T0 + 1010)], brief(0))).toEqual([false, false]);
+    expect(seen([read('db', T0 + 1000), read('db', T0 + 1010), read('db', T0 + 2010)], brief(100_000))).toEqual([
+      false,
+      true,
+      false,
+    ]);
   });
 
   it('never knows anything for a rule without `onlyNewValues`', () => {
