@@ -41,13 +41,15 @@ export const createKnownValues = (): KnownValues => {
         key = history.key(e);
         value = history.remember(e, {});
       } catch {
-        // The detector reports a rule that throws; nothing is known about such an event.
+        // The detector reports a rule that throws; nothing is known about such an event. (Mutation: an empty catch
+        // is equivalent, `value` stays undefined and the next line returns false.)
         return false;
       }
       if (value === undefined) return false;
       const step = Math.floor(at / stepMs);
       const id = `${namespaceOf(e)}${rule.id}\u0000${key}\u0000${value}\u0000${step}`;
       const first = earliest.get(id);
+      // Stryker disable next-line ConditionalExpression: equivalent, `undefined < at` is false too
       if (first !== undefined && first < at) return true;
       // Not known: none seen yet, or only at this time or later, so this time is now the earliest.
       earliest.set(id, at);
