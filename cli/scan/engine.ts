@@ -5,7 +5,7 @@ import type { BatchOutcome } from '../../rules/core/detector.ts';
 import { judgedAlone, needsDetector, prejudgedOf } from '../../rules/core/detector.ts';
 import type { Catalogue } from '../../rules/core/engine.ts';
 import { catalogueOf } from '../../rules/core/engine.ts';
-import { createKnownValues } from '../../rules/core/known-values.ts';
+import { createSegmentedKnownValues } from '../../rules/core/known-values.ts';
 import type { AuditEvent, Rule } from '../../rules/core/types.ts';
 import { createPositionFeeder } from '../batches.ts';
 import type { Picked, ReadResult, WalkResult } from '../sources.ts';
@@ -149,14 +149,10 @@ const repeatFilter = (options: EngineOptions): ((segment: number, picked: Picked
   const config = options.config;
   const catalogue = catalogueOf(prejudgedOf(options.catalogue.rules));
   if (config === undefined || !catalogue.rules.some((r) => r.onlyNew !== undefined)) return (_, p) => p;
-  let current: number | undefined;
-  let known = createKnownValues();
+  const knownIn = createSegmentedKnownValues();
   const repeatable = (e: AuditEvent): boolean => catalogue.candidates(e).some((c) => c.onlyNew !== undefined);
   return (segment, picked) => {
-    if (segment !== current) {
-      current = segment;
-      known = createKnownValues();
-    }
+    const known = knownIn(segment);
     if (!picked.events.some(repeatable)) return picked;
     const at: number[] = [];
     const events: AuditEvent[] = [];
@@ -254,8 +250,8 @@ const inWorkers = async (
   const pool = createFilePool(jobs, setup, await workerSource(), WORKER_LIMITS);
   const readAhead = Math.max(1, options.readAhead ?? jobs * 2);
   // Results are taken strictly in input order. Files run ahead by at most `readAhead`, and each holds at most
-  // REPLY_WINDOW pieces here before its worker waits, so memory stays bounded however many files there are and
-  // however large each is.
+  // REPLY_WINDOW here (two batches' worth of kept events, or 64 pieces) before its worker waits, so memory stays
+  // bounded however many files there are and however large each is.
   const ahead: (FileScan | undefined)[] = [];
   let next = 0;
   const fill = (): void => {

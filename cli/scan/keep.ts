@@ -3,7 +3,7 @@ import type { DetectionConfig } from '../../rules/core/config.ts';
 import type { Prejudged } from '../../rules/core/detector.ts';
 import { actsOn, judgedAlone, needsDetector } from '../../rules/core/detector.ts';
 import { catalogueOf, selectorCatalogue } from '../../rules/core/engine.ts';
-import { createKnownValues } from '../../rules/core/known-values.ts';
+import { createSegmentedKnownValues } from '../../rules/core/known-values.ts';
 import type { EventSelector, Rule } from '../../rules/core/types.ts';
 import type { Keep } from '../sources.ts';
 import type { WorkerSetup } from './protocol.ts';
@@ -27,16 +27,10 @@ const keepOver = (
     return () => (e) => actsOn(selecting, e);
   }
   const catalogue = catalogueOf(judge.entries);
-  let segment: number | undefined;
-  let known = createKnownValues();
-  return (at) => {
-    // A new segment of the scan: the memory of values seen starts afresh, as in every other thread.
-    if (at !== segment) {
-      segment = at;
-      known = createKnownValues();
-    }
-    const inSegment = known;
-    return (e) => needsDetector(catalogue, judge.config, e, inSegment);
+  const knownIn = createSegmentedKnownValues();
+  return (segment) => {
+    const known = knownIn(segment);
+    return (e) => needsDetector(catalogue, judge.config, e, known);
   };
 };
 
@@ -62,9 +56,9 @@ export const workerKeep = (setup: WorkerSetup, registry: readonly Rule[]): KeepF
 };
 
 /**
- * In the scan's own thread: every rule that needs nothing but the event is judged here (the rules are at hand),
- * but repeats are dropped for exactly the rules a worker drops them for (`setup.judge.onlyNew`), so a file keeps
- * the same events whichever thread reads it.
+ * In the scan's own thread: every rule that needs nothing but the event is judged here (the rules are at hand), and
+ * repeats are dropped for the rules a worker drops them for (`setup.judge.onlyNew`). What a reader drops depends on
+ * the files it read before; what reaches the detector does not (`known-values.ts` says why).
  */
 export const localKeep = (rules: readonly Rule[], config: DetectionConfig | undefined, setup: WorkerSetup): KeepFor => {
   if (config === undefined) return keepOver(setup.selectors, undefined);

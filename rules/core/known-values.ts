@@ -57,3 +57,19 @@ export const createKnownValues = (): KnownValues => {
     },
   };
 };
+
+/**
+ * The memory of one scan segment at a time (`segmentsOf` in the scan engine): a fresh `KnownValues` whenever the
+ * segment changes. Each thread meets the segments in input order, so a segment never comes back.
+ */
+export const createSegmentedKnownValues = (): ((segment: number) => KnownValues) => {
+  let current: number | undefined;
+  let known = createKnownValues();
+  return (segment) => {
+    if (segment !== current) {
+      current = segment;
+      known = createKnownValues();
+    }
+    return known;
+  };
+};

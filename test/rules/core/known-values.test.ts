@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { rule as stopLogging } from '../../../rules/cloudtrail/logging-stopped.rule.ts';
 import type { CloudTrailRecord } from '../../../rules/core/cloudtrail.ts';
 import { fromRecord } from '../../../rules/core/events.ts';
-import { createKnownValues } from '../../../rules/core/known-values.ts';
+import { createKnownValues, createSegmentedKnownValues } from '../../../rules/core/known-values.ts';
 import type { AuditEvent, Rule } from '../../../rules/core/types.ts';
 import { fixture } from '../../../rules/fixtures/index.ts';
 import { rule as secretsBurst } from '../../../rules/secretsmanager/secrets-retrieved-burst.rule.ts';
@@ -118,5 +118,15 @@ describe('createKnownValues', () => {
     const stop = fromRecord(fixture('cloudtrail/StopLogging'));
     if (!stop.ok) throw new Error(stop.error);
     expect(seen([stop.event, { ...stop.event, timeMs: stop.event.timeMs + 1 }], stopLogging)).toEqual([false, false]);
+  });
+});
+
+describe('createSegmentedKnownValues', () => {
+  it('keeps one memory for a segment and starts afresh with the next', () => {
+    const knownIn = createSegmentedKnownValues();
+    expect(knownIn(0).seenBefore(secretsBurst, read('db', T0 + 1000))).toBe(false);
+    expect(knownIn(0).seenBefore(secretsBurst, read('db', T0 + 2000))).toBe(true);
+    expect(knownIn(1).seenBefore(secretsBurst, read('db', T0 + 3000))).toBe(false);
+    expect(knownIn(1).seenBefore(secretsBurst, read('db', T0 + 4000))).toBe(true);
   });
 });
