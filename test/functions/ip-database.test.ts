@@ -8,6 +8,7 @@ import {
   GEO_FILES,
   geoFilesIn,
   npmGeoFiles,
+  uint32At,
 } from '../../functions/shared/adapters/ip-database.ts';
 
 /**
@@ -27,15 +28,43 @@ describe('IP database adapter (ip-location-db from npm)', () => {
   };
   const { geo, reads } = counting();
 
-  it('opens nothing until the first lookup of a public address, then reads each file once', () => {
+  it('opens nothing until the first lookup of a public address, then reads the files of its family once', () => {
     const fresh = counting();
+    const names = () => fresh.reads.map((p) => p.split('/').at(-1));
     expect(fresh.geo.lookup('10.1.2.3')).toBeUndefined();
     expect(fresh.geo.lookup('::1')).toBeUndefined();
     expect(fresh.reads).toEqual([]);
     expect(fresh.geo.loaded()).toBe(false);
     expect(fresh.geo.lookup('8.8.8.8')?.country).toBe('US');
     expect(fresh.geo.lookup('9.9.9.9')).toBeDefined();
-    expect(fresh.reads.map((p) => p.split('/').at(-1))).toEqual([GEO_FILES.country, GEO_FILES.asnV4, GEO_FILES.asnV6]);
+    expect(fresh.geo.lookup('::ffff:1.1.1.1')?.country).toBe('AU');
+    // IPv4 only so far: the IPv6 half of the database is never read.
+    expect(names()).toEqual([GEO_FILES.countryV4, GEO_FILES.asnV4]);
+    expect(fresh.geo.loaded()).toBe(true);
+    expect(fresh.geo.lookup('2001:4860:4860::8888')?.country).toBe('US');
+    expect(fresh.geo.lookup('2606:4700:4700::1111')).toBeDefined();
+    expect(names()).toEqual([GEO_FILES.countryV4, GEO_FILES.asnV4, GEO_FILES.countryV6, GEO_FILES.asnV6]);
+  }, 60_000);
+
+  it('answers as the combined country database of the same package, for addresses of both families', () => {
+    const dir = npmGeoFiles().countryV4.replace(/\/[^/]+$/, '');
+    const combined = new Reader(readFileSync(join(dir, 'geo-whois-asn-country.mmdb')));
+    const codeOf = (ip: string): unknown => (combined.get(ip) as { country_code?: unknown } | null)?.country_code;
+    // A spread of public addresses: every /8 that is not special-purpose, and IPv6 across the global unicast range.
+    const v4 = Array.from({ length: 223 }, (_, i) => `${i + 1}.${(i * 37) % 256}.${(i * 91) % 256}.7`).filter(
+      (ip) => !/^(10|127|100|169|172|192|198|203)\./.test(ip),
+    );
+    const v6 = Array.from(
+      { length: 64 },
+      (_, i) => `2${(i * 97).toString(16).padStart(3, '0')}:${((i * 4099) % 65536).toString(16)}::1`,
+    );
+    let placed = 0;
+    for (const ip of [...v4, ...v6]) {
+      const expected = codeOf(ip);
+      expect(geo.lookup(ip)?.country, ip).toBe(expected);
+      if (expected !== undefined) placed++;
+    }
+    expect(placed).toBeGreaterThan(150);
   }, 60_000);
 
   it.each([
@@ -55,7 +84,7 @@ describe('IP database adapter (ip-location-db from npm)', () => {
 
   it('never places private or special-purpose addresses, even where the npm data does', () => {
     // The raw database puts the documentation block 198.51.100.0/24 in Australia: the adapter must not ask it.
-    const raw = new Reader(readFileSync(npmGeoFiles().country)).get('198.51.100.23') as {
+    const raw = new Reader(readFileSync(npmGeoFiles().countryV4)).get('198.51.100.23') as {
       country_code?: string;
     } | null;
     expect(raw?.country_code).toBe('AU');
@@ -65,13 +94,14 @@ describe('IP database adapter (ip-location-db from npm)', () => {
     expect(geo.lookup('not-an-ip')).toBeUndefined();
   });
 
-  it('read everything once for all the lookups above', () => {
-    expect(reads).toHaveLength(3);
+  it('read every file once for all the lookups above', () => {
+    expect(reads).toHaveLength(4);
   });
 
   it('a missing file fails every lookup, naming the file (rules then error and retry, never guess)', () => {
     const broken = createFileGeoLookup(geoFilesIn('/nonexistent-trailwarden-geo'));
-    expect(() => broken.lookup('8.8.8.8')).toThrow(`/nonexistent-trailwarden-geo/${GEO_FILES.country}`);
+    expect(() => broken.lookup('8.8.8.8')).toThrow(`/nonexistent-trailwarden-geo/${GEO_FILES.countryV4}`);
+    expect(() => broken.lookup('2001:4860:4860::8888')).toThrow(`/nonexistent-trailwarden-geo/${GEO_FILES.countryV6}`);
     expect(() => broken.lookup('8.8.8.8')).toThrow(/unreadable/);
   });
 
@@ -104,6 +134,22 @@ describe('IP database adapter (ip-location-db from npm)', () => {
     });
     expect(() => short.lookup('8.8.8.8')).toThrow(`${files.asnV4}:6: not start,end,asn,org`);
   }, 60_000);
+});
+
+describe('uint32At: decimal numbers read from bytes', () => {
+  const at = (text: string) => uint32At(Buffer.from(`,${text},`), 1, text.length + 1);
+  it.each([
+    ['0', 0],
+    ['7', 7],
+    ['16777216', 16777216],
+    ['4294967295', 4294967295],
+    ['0000000042', 42],
+  ])('%s → %d', (text, n) => {
+    expect(at(text)).toBe(n);
+  });
+  it.each(['', '4294967296', '99999999999', '12a', '-1', ' 1', '1.5', '+1'])('%j is not a 32-bit number', (text) => {
+    expect(at(text)).toBeNaN();
+  });
 });
 
 describe('IP database adapter, ASN tables read piece by piece', () => {

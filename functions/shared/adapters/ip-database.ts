@@ -14,8 +14,9 @@ import { addressScope, parseIp } from '../../../rules/core/ip.ts';
  * the NRO), published as CSV only (no MMDB of them is on npm), read into sorted arrays on first use.
  */
 export const GEO_FILES = {
-  country: 'geo-whois-asn-country.mmdb',
+  countryV4: 'geo-whois-asn-country-ipv4.mmdb',
   asnV4: 'asn-ipv4-num.csv',
+  countryV6: 'geo-whois-asn-country-ipv6.mmdb',
   asnV6: 'asn-ipv6.csv',
 } as const;
 
@@ -23,15 +24,17 @@ export const GEO_SOURCE =
   'ip-location-db geo-whois-asn-country (CC0-1.0; RIR data by the NRO, CC BY 4.0) and asn (CC BY 4.0: RouteViews, DB-IP, NRO)';
 
 export interface GeoFiles {
-  readonly country: string;
+  readonly countryV4: string;
   readonly asnV4: string;
+  readonly countryV6: string;
   readonly asnV6: string;
 }
 
 /** The files beside the Lambda's `index.mjs` (copied there by the bundling, see infra `GEO_ASSET_FILES`). */
 export const geoFilesIn = (dir: string): GeoFiles => ({
-  country: join(dir, GEO_FILES.country),
+  countryV4: join(dir, GEO_FILES.countryV4),
   asnV4: join(dir, GEO_FILES.asnV4),
+  countryV6: join(dir, GEO_FILES.countryV6),
   asnV6: join(dir, GEO_FILES.asnV6),
 });
 
@@ -43,7 +46,7 @@ export const shippedGeoFiles =
   (moduleUrl: string): (() => GeoFiles) =>
   () => {
     const beside = geoFilesIn(dirname(fileURLToPath(moduleUrl)));
-    return existsSync(beside.country) ? beside : npmGeoFiles();
+    return existsSync(beside.countryV4) ? beside : npmGeoFiles();
   };
 
 /** The files as npm installed them: what the CLI reads and what infra copies beside the bundle. */
@@ -53,8 +56,9 @@ export const npmGeoFiles = (): GeoFiles => {
   const country = dirOf('@ip-location-db/geo-whois-asn-country-mmdb');
   const asn = dirOf('@ip-location-db/asn');
   return {
-    country: join(country, GEO_FILES.country),
+    countryV4: join(country, GEO_FILES.countryV4),
     asnV4: join(asn, GEO_FILES.asnV4),
+    countryV6: join(country, GEO_FILES.countryV6),
     asnV6: join(asn, GEO_FILES.asnV6),
   };
 };
@@ -64,6 +68,7 @@ interface AsnTable<N> {
   readonly starts: ArrayLike<N>;
   readonly ends: ArrayLike<N>;
   readonly asns: Uint32Array;
+  readonly orgs: OrgNames;
 }
 
 const NEWLINE = 0x0a;
@@ -111,27 +116,21 @@ const linesOfFile = (path: string, chunkBytes: number): Lines =>
   };
 
 /**
- * The rows of a `start,end,asn,org` file (org may be quoted: `"Cloudflare, Inc."`, with `""` for a quote), read
- * from its bytes line by line. Never the whole file as one string: that string (20 MB for IPv4), the array of its
- * lines and every org name sliced from it (which would keep it alive for good) cost the scan over 100 MB of peak
- * memory. Each field is decoded on its own; `org` only when asked (once per AS).
+ * One row, given as where its fields lie in a piece of lines: `start`, `end` and `asn` are the bytes before the
+ * first, second and third comma (`a`, `b`, `c`), `org` the rest of the line up to `eol`. Offsets, not strings or an
+ * object per row: a table of 400,000 rows read as strings left some 20 MB of garbage that grew the heap for good
+ * (V8 keeps a young generation it has grown) on the thread that asked.
  */
-const eachRow = (
-  lines: Lines,
-  file: string,
-  row: (start: string, end: string, asn: string, org: () => string, line: number) => void,
-): void => {
+type Row = (buf: Buffer, at: number, a: number, b: number, c: number, eol: number, line: number) => void;
+
+/** The rows of a `start,end,asn,org` file (org may be quoted: `"Cloudflare, Inc."`, with `""` for a quote). */
+const eachRow = (lines: Lines, file: string, row: Row): void => {
   let line = 0;
   for (const buf of lines()) line = rowsOf(buf, file, line, row);
 };
 
 /** The rows of one piece of whole lines, numbered after line `before`; returns the number of its last line. */
-const rowsOf = (
-  buf: Buffer,
-  file: string,
-  before: number,
-  row: (start: string, end: string, asn: string, org: () => string, line: number) => void,
-): number => {
+const rowsOf = (buf: Buffer, file: string, before: number, row: Row): number => {
   let line = before;
   for (let at = 0; at < buf.length; ) {
     let eol = buf.indexOf(NEWLINE, at);
@@ -141,22 +140,97 @@ const rowsOf = (
       const a = buf.indexOf(COMMA, at);
       const b = a < 0 || a >= eol ? -1 : buf.indexOf(COMMA, a + 1);
       const c = b < 0 || b >= eol ? -1 : buf.indexOf(COMMA, b + 1);
-      if (c < 0 || c >= eol) throw new Error(`${file}:${line}: not start,end,asn,org`);
-      const orgFrom = c + 1;
-      row(
-        buf.toString('utf8', at, a),
-        buf.toString('utf8', a + 1, b),
-        buf.toString('utf8', b + 1, c),
-        () => {
-          const org = buf.toString('utf8', orgFrom, eol);
-          return org.startsWith('"') && org.endsWith('"') ? org.slice(1, -1).replace(/""/g, '"') : org;
-        },
-        line,
-      );
+      if (c < 0 || c >= eol) throw notARow(file, line);
+      row(buf, at, a, b, c, eol, line);
     }
     at = eol + 1;
   }
   return line;
+};
+
+const notARow = (file: string, line: number): Error => new Error(`${file}:${line}: not start,end,asn,org`);
+
+/** The decimal number spelt by `buf[from, to)`, or NaN unless it is 1 to 10 digits and fits 32 bits. */
+export const uint32At = (buf: Buffer, from: number, to: number): number => {
+  if (to <= from || to - from > 10) return Number.NaN;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = (buf[i] as number) - 0x30;
+    if (d < 0 || d > 9) return Number.NaN;
+    n = n * 10 + d;
+  }
+  return n > 0xffffffff ? Number.NaN : n;
+};
+
+/**
+ * The organisation of each AS, as the bytes of its first row (quoted or not), decoded only when a lookup asks:
+ * 91,000 names kept as strings in a Map cost some 7 MB of heap; here they are one buffer and two arrays.
+ */
+interface OrgNames {
+  /** AS numbers, ascending. */
+  readonly asns: Uint32Array;
+  /** Where each AS's name starts in `bytes`; the next entry is where it ends. */
+  readonly offsets: Uint32Array;
+  readonly bytes: Buffer;
+}
+
+/** Collects each AS's first org name while a table is read. */
+const orgCollector = () => {
+  const index = new Map<number, number>();
+  const asns: number[] = [];
+  const starts: number[] = [];
+  let bytes = Buffer.allocUnsafe(1024 * 1024);
+  let used = 0;
+  return {
+    /** The org of `buf[from, to)` for `asn`, unless the AS already has one. */
+    add: (asn: number, buf: Buffer, from: number, to: number): void => {
+      if (index.has(asn)) return;
+      index.set(asn, asns.length);
+      const length = to - from;
+      if (used + length > bytes.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(bytes.length * 2, used + length));
+        bytes.copy(bigger, 0, 0, used);
+        bytes = bigger;
+      }
+      buf.copy(bytes, used, from, to);
+      asns.push(asn);
+      starts.push(used);
+      used += length;
+    },
+    done: (): OrgNames => {
+      const order = asns.map((_, i) => i).sort((x, y) => (asns[x] as number) - (asns[y] as number));
+      const sorted = new Uint32Array(order.length);
+      const offsets = new Uint32Array(order.length + 1);
+      const packed = Buffer.allocUnsafe(used);
+      let at = 0;
+      order.forEach((i, k) => {
+        const from = starts[i] as number;
+        const to = i + 1 < starts.length ? (starts[i + 1] as number) : used;
+        sorted[k] = asns[i] as number;
+        offsets[k] = at;
+        at += bytes.copy(packed, at, from, to);
+      });
+      offsets[order.length] = at;
+      return { asns: sorted, offsets, bytes: packed };
+    },
+  };
+};
+
+/** The org name of `asn`, unquoted, if the table named one. */
+const orgOf = (orgs: OrgNames, asn: number): string | undefined => {
+  let lo = 0;
+  let hi = orgs.asns.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = orgs.asns[mid] as number;
+    if (v === asn) {
+      const org = orgs.bytes.toString('utf8', orgs.offsets[mid], orgs.offsets[mid + 1]);
+      return org.startsWith('"') && org.endsWith('"') ? org.slice(1, -1).replace(/""/g, '"') : org;
+    }
+    if (v < asn) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
 };
 
 /** Lines in the file, an upper bound on its rows. */
@@ -166,51 +240,52 @@ const lineCount = (lines: Lines): number => {
   return n;
 };
 
-const readAsnV4 = (buf: Lines, orgs: Map<number, string>, file: string): AsnTable<number> => {
+/** The IPv4 table (`asn-ipv4-num.csv`: addresses as 32-bit numbers), read with no string per row. */
+const readAsnV4 = (buf: Lines, file: string): AsnTable<number> => {
   const size = lineCount(buf);
   const starts = new Uint32Array(size);
   const ends = new Uint32Array(size);
   const asns = new Uint32Array(size);
+  const orgs = orgCollector();
   let n = 0;
-  eachRow(buf, file, (first, last, as, org, line) => {
-    const start = Number(first);
-    const end = Number(last);
-    const asn = Number(as);
-    if (!Number.isInteger(start) || !Number.isInteger(end) || !Number.isInteger(asn))
-      throw new Error(`${file}:${line}: not start,end,asn,org`);
+  eachRow(buf, file, (b, at, c1, c2, c3, eol, line) => {
+    const start = uint32At(b, at, c1);
+    const end = uint32At(b, c1 + 1, c2);
+    const asn = uint32At(b, c2 + 1, c3);
+    if (Number.isNaN(start) || Number.isNaN(end) || Number.isNaN(asn)) throw notARow(file, line);
     starts[n] = start;
     ends[n] = end;
     asns[n] = asn;
-    if (!orgs.has(asn)) orgs.set(asn, org());
+    orgs.add(asn, b, c3 + 1, eol);
     n++;
   });
-  // Copies, so the tables hold no slack past the rows.
-  return { starts: starts.slice(0, n), ends: ends.slice(0, n), asns: asns.slice(0, n) };
+  // Views, not copies: the slack is the file's blank lines, and a copy would leave the first arrays to a full GC.
+  return { starts: starts.subarray(0, n), ends: ends.subarray(0, n), asns: asns.subarray(0, n), orgs: orgs.done() };
 };
 
 /**
  * IPv6 by the top 64 bits of each address: routed IPv6 prefixes are /64 or shorter (announcements longer than /48
  * are filtered on the internet), so the upper half decides the network and fits a BigUint64Array.
  */
-const readAsnV6 = (buf: Lines, orgs: Map<number, string>, file: string): AsnTable<bigint> => {
+const readAsnV6 = (buf: Lines, file: string): AsnTable<bigint> => {
   const size = lineCount(buf);
   const starts = new BigUint64Array(size);
   const ends = new BigUint64Array(size);
   const asns = new Uint32Array(size);
+  const orgs = orgCollector();
   let n = 0;
-  eachRow(buf, file, (first, last, as, org, line) => {
-    const start = parseIp(first);
-    const end = parseIp(last);
-    const asn = Number(as);
-    if (start?.version !== 6 || end?.version !== 6 || !Number.isInteger(asn))
-      throw new Error(`${file}:${line}: not start,end,asn,org`);
+  eachRow(buf, file, (b, at, c1, c2, c3, eol, line) => {
+    const start = parseIp(b.toString('latin1', at, c1));
+    const end = parseIp(b.toString('latin1', c1 + 1, c2));
+    const asn = uint32At(b, c2 + 1, c3);
+    if (start?.version !== 6 || end?.version !== 6 || Number.isNaN(asn)) throw notARow(file, line);
     starts[n] = start.value >> 64n;
     ends[n] = end.value >> 64n;
     asns[n] = asn;
-    if (!orgs.has(asn)) orgs.set(asn, org());
+    orgs.add(asn, b, c3 + 1, eol);
     n++;
   });
-  return { starts: starts.slice(0, n), ends: ends.slice(0, n), asns: asns.slice(0, n) };
+  return { starts: starts.subarray(0, n), ends: ends.subarray(0, n), asns: asns.subarray(0, n), orgs: orgs.done() };
 };
 
 /** The last range starting at or before `v`, if it also ends at or after it. */
@@ -231,15 +306,14 @@ const find = <N extends number | bigint>(table: AsnTable<N>, v: N): number | und
   return asn === 0 ? undefined : asn;
 };
 
-interface Loaded {
+/** One address family's database: its country MMDB and its ASN table. */
+interface Family<N extends number | bigint> {
   readonly country: Reader<Response>;
-  readonly v4: AsnTable<number>;
-  readonly v6: AsnTable<bigint>;
-  readonly orgs: ReadonlyMap<number, string>;
+  readonly asn: AsnTable<N>;
 }
 
 export interface FileGeoLookupOptions {
-  /** Reads a file whole (tests count the reads); default: the ASN tables piece by piece, the country file whole. */
+  /** Reads a file whole (tests count the reads); default: the ASN tables piece by piece, the country files whole. */
   readonly read?: (path: string) => Buffer;
   /** Bytes read at a time from an ASN table when `read` is not given (default {@link ASN_READ_BYTES}). */
   readonly chunkBytes?: number;
@@ -265,44 +339,64 @@ export const createFileGeoLookup = (
     const whole = injected(path);
     return () => [whole];
   };
-  let db: Loaded | undefined;
-  const open = (): Loaded => {
-    if (db !== undefined) return db;
-    const files = typeof where === 'function' ? where() : where;
-    const orgs = new Map<number, string>();
-    const load = <T>(path: string, parse: (path: string) => T): T => {
-      try {
-        return parse(path);
-      } catch (err) {
-        throw new Error(`IP database ${path} unreadable: ${err instanceof Error ? err.message : String(err)}`);
-      }
+  const load = <T>(path: string, parse: (path: string) => T): T => {
+    try {
+      return parse(path);
+    } catch (err) {
+      throw new Error(`IP database ${path} unreadable: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  const filesOf = (): GeoFiles => (typeof where === 'function' ? where() : where);
+  let v4: Family<number> | undefined;
+  let v6: Family<bigint> | undefined;
+  const openV4 = (): Family<number> => {
+    if (v4 !== undefined) return v4;
+    const files = filesOf();
+    v4 = {
+      country: load(files.countryV4, (path) => new Reader<Response>(read(path))),
+      asn: load(files.asnV4, (path) => readAsnV4(lines(path), path)),
     };
-    db = {
-      country: load(files.country, (path) => new Reader<Response>(read(path))),
-      v4: load(files.asnV4, (path) => readAsnV4(lines(path), orgs, path)),
-      v6: load(files.asnV6, (path) => readAsnV6(lines(path), orgs, path)),
-      orgs,
+    return v4;
+  };
+  const openV6 = (): Family<bigint> => {
+    if (v6 !== undefined) return v6;
+    const files = filesOf();
+    v6 = {
+      country: load(files.countryV6, (path) => new Reader<Response>(read(path))),
+      asn: load(files.asnV6, (path) => readAsnV6(lines(path), path)),
     };
-    return db;
+    return v6;
+  };
+  /** ip-location-db's records are `{country_code}`, not MaxMind's shape: read the field, whatever the type says. */
+  const countryIn = (reader: Reader<Response>, text: string): string | undefined => {
+    const record: unknown = reader.get(text);
+    const code =
+      typeof record === 'object' && record !== null ? (record as { country_code?: unknown }).country_code : undefined;
+    return typeof code === 'string' ? code : undefined;
   };
   return {
     source: GEO_SOURCE,
-    loaded: () => db !== undefined,
+    loaded: () => v4 !== undefined || v6 !== undefined,
     lookup: (ip) => {
       const parsed = parseIp(ip);
       if (parsed === undefined || addressScope(parsed) !== 'public') return undefined;
-      const d = open();
-      // mmdb-lib wants the address in its own spelling; an IPv4-mapped IPv6 is looked up as IPv4.
-      const text =
-        parsed.version === 4 ? [24, 16, 8, 0].map((shift) => (parsed.value >>> shift) & 255).join('.') : ip.trim();
-      // ip-location-db's records are `{country_code}`, not MaxMind's shape: read the field, whatever the type says.
-      const record: unknown = d.country.get(text);
-      const country =
-        typeof record === 'object' && record !== null ? (record as { country_code?: unknown }).country_code : undefined;
-      const asn = parsed.version === 4 ? find(d.v4, parsed.value) : find(d.v6, parsed.value >> 64n);
-      const asOrg = asn === undefined ? undefined : d.orgs.get(asn);
+      let country: string | undefined;
+      let asn: number | undefined;
+      let asOrg: string | undefined;
+      if (parsed.version === 4) {
+        // mmdb-lib wants the address in its own spelling; an IPv4-mapped IPv6 is looked up as IPv4.
+        const d = openV4();
+        country = countryIn(d.country, [24, 16, 8, 0].map((shift) => (parsed.value >>> shift) & 255).join('.'));
+        asn = find(d.asn, parsed.value);
+        asOrg = asn === undefined ? undefined : orgOf(d.asn.orgs, asn);
+      } else {
+        const d = openV6();
+        country = countryIn(d.country, ip.trim());
+        asn = find(d.asn, parsed.value >> 64n);
+        asOrg = asn === undefined ? undefined : orgOf(d.asn.orgs, asn);
+      }
       const info: GeoInfo = {
-        ...(typeof country === 'string' ? { country } : {}),
+        ...(country === undefined ? {} : { country }),
         ...(asn === undefined ? {} : { asn }),
         ...(asOrg === undefined || asOrg === '' ? {} : { asOrg }),
       };
