@@ -145,6 +145,8 @@ export type RecordCheck =
   | {
       readonly ok: true;
       readonly record: CloudTrailRecord;
+      /** `eventTime` in epoch milliseconds, parsed once here (the check needs it; callers reuse it). */
+      readonly timeMs: number;
       /** Optional fields that had the wrong JSON type and were dropped, e.g. `userIdentity.arn: object, not string`. */
       readonly notes?: readonly string[];
     }
@@ -350,7 +352,8 @@ export const checkRecord = (value: unknown): RecordCheck => {
     }
     if (v === '') return { ok: false, error: `record has no ${field}` };
   }
-  if (Number.isNaN(Date.parse(value.eventTime as string))) {
+  const timeMs = Date.parse(value.eventTime as string);
+  if (Number.isNaN(timeMs)) {
     return {
       ok: false,
       error: `record eventTime is not a timestamp: ${JSON.stringify((value.eventTime as string).slice(0, 40))}`,
@@ -370,7 +373,7 @@ export const checkRecord = (value: unknown): RecordCheck => {
   const record = cleaned as unknown as CloudTrailRecord;
   // Copy only in the rare case a field must be filled in: copying every record would cost more than parsing.
   const filled = typeof cleaned.awsRegion === 'string' ? record : { ...record, awsRegion: 'unknown' };
-  return notes.length === 0 ? { ok: true, record: filled } : { ok: true, record: filled, notes };
+  return notes.length === 0 ? { ok: true, record: filled, timeMs } : { ok: true, record: filled, timeMs, notes };
 };
 
 /**

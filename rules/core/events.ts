@@ -24,7 +24,7 @@ export const fromRecord = (value: unknown, claim?: DrillClaim): ParsedEvent => {
     event: {
       kind: 'cloudtrail',
       id: record.eventID,
-      timeMs: Date.parse(record.eventTime),
+      timeMs: checked.timeMs,
       account: accountOf(record),
       region: record.awsRegion,
       record,

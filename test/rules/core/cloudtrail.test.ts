@@ -112,7 +112,11 @@ describe('checkRecord', () => {
 
   it('accepts a record and fills a missing region', () => {
     const { awsRegion: _drop, ...noRegion } = record({});
-    expect(checkRecord(noRegion)).toEqual({ ok: true, record: { ...noRegion, awsRegion: 'unknown' } });
+    expect(checkRecord(noRegion)).toEqual({
+      ok: true,
+      record: { ...noRegion, awsRegion: 'unknown' },
+      timeMs: Date.parse(noRegion.eventTime),
+    });
   });
 });
 
@@ -221,7 +225,7 @@ const setAt = (value: unknown, path: readonly string[], to: unknown): unknown =>
 describe('checkRecord: the typed boundary', () => {
   it('returns a valid record itself, uncopied (the hot path allocates nothing)', () => {
     const checked = checkRecord(full);
-    expect(checked).toEqual({ ok: true, record: full });
+    expect(checked).toEqual({ ok: true, record: full, timeMs: Date.parse(full.eventTime) });
     expect(checked.ok && checked.record).toBe(full);
   });
 
@@ -303,7 +307,7 @@ describe('fitsRecord: the fast path agrees with the spec both ways', () => {
     const without = JSON.parse(JSON.stringify(setAt(full, path, undefined))) as Record<string, unknown>;
     expect(fitsRecord(without)).toBe(true);
     const filled = path.join('.') === 'awsRegion' ? { ...without, awsRegion: 'unknown' } : without;
-    expect(checkRecord(without)).toEqual({ ok: true, record: filled });
+    expect(checkRecord(without)).toEqual({ ok: true, record: filled, timeMs: Date.parse(full.eventTime) });
   });
 
   it.each([
