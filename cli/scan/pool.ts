@@ -1,6 +1,7 @@
 import type { ResourceLimits, WorkerOptions } from 'node:worker_threads';
 import { Worker } from 'node:worker_threads';
 import type { ToWorker, WorkerItem, WorkerReply, WorkerSetup, WorkerTask } from './protocol.ts';
+import { keptIn } from './protocol.ts';
 import type { WorkerSource } from './worker-source.ts';
 
 /** Files queued at each worker, so a worker never waits on a round trip for its next file. */
@@ -15,6 +16,8 @@ export interface FileScan {
 /** Scan workers that read files; each file's items come back in read order, as they are read. */
 export interface FilePool {
   readonly scan: (path: string, batchSize: number, segment: number) => FileScan;
+  /** What the workers have sent and the main thread has not taken yet: pieces, and the events kept in them. */
+  readonly waiting: () => { readonly pieces: number; readonly kept: number };
   readonly close: () => Promise<void>;
 }
 
@@ -74,6 +77,8 @@ export const createFilePool = (
   const queue: Job[] = [];
   const slots: Slot[] = [];
   let nextTask = 0;
+  /** Files scanned and not yet taken to their end. */
+  const open = new Set<Job>();
   let closing = false;
 
   const post = (worker: Worker, message: ToWorker): void => worker.postMessage(message);
@@ -118,7 +123,7 @@ export const createFilePool = (
       if (at < 0) return;
       const job = slot.posted[at] as Job;
       if (reply.last) slot.posted.splice(at, 1);
-      deliver(job, { items: reply.items, ackTo: reply.last ? undefined : worker }, reply.last);
+      deliver(job, { items: reply.items, ackTo: worker }, reply.last);
       if (reply.last) dispatchAll();
     });
     worker.on('error', (err) => fail(err instanceof Error ? err.message : String(err)));
@@ -140,10 +145,14 @@ export const createFilePool = (
         wake: undefined,
       };
       queue.push(job);
+      open.add(job);
       dispatchAll();
       const next = async (): Promise<readonly WorkerItem[] | undefined> => {
         while (job.pieces.length === 0) {
-          if (job.ended) return undefined;
+          if (job.ended) {
+            open.delete(job);
+            return undefined;
+          }
           await new Promise<void>((resolve) => {
             job.wake = resolve;
           });
@@ -153,6 +162,15 @@ export const createFilePool = (
         return piece.items;
       };
       return { next };
+    },
+    waiting: () => {
+      let pieces = 0;
+      let kept = 0;
+      for (const job of open) {
+        pieces += job.pieces.length;
+        for (const piece of job.pieces) kept += keptIn(piece.items);
+      }
+      return { pieces, kept };
     },
     close: async () => {
       closing = true;

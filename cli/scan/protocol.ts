@@ -21,7 +21,7 @@ export interface WorkerTask {
   readonly segment: number;
 }
 
-/** The main thread took a reply of `task` (the oldest it had not taken): the worker may read on ({@link REPLY_WINDOW}). */
+/** The main thread took a reply of `task` (the worker's oldest not taken): the worker may read on ({@link REPLY_WINDOW}). */
 export interface WorkerAck {
   readonly kind: 'ack';
   readonly task: number;
@@ -40,13 +40,14 @@ export interface WorkerReply {
 }
 
 /**
- * What of one file a worker may have sent that the main thread has not taken yet. The main thread takes files in
- * input order, so a worker ahead of it stops at this bound: kept events (two batches' worth, what the detector
- * would hold) or pieces (a piece is one batch read, mostly an event count with few or no events kept). Bounded in
- * kept events rather than pieces, a worker ahead reads whole files while the main thread is busy with an earlier
- * one, instead of stopping after two batches of each.
+ * What a worker may have sent that the main thread has not taken yet, over all the files it read (the last piece of
+ * each included). The main thread takes files in input order, so a worker ahead of it stops at this bound: kept
+ * events (two batches' worth, what the detector would hold) or pieces (a piece is one batch read, mostly an event
+ * count with few or no events kept: a few hundred bytes). Bounded in kept events rather than pieces, a worker ahead
+ * reads on through whole files while the main thread is busy with an earlier one (a large file read by another
+ * worker), and the memory waiting on the main thread is at most jobs × this window, however many files are ahead.
  */
-export const REPLY_WINDOW = { batches: 2, pieces: 64 } as const;
+export const REPLY_WINDOW = { batches: 2, pieces: 1024 } as const;
 
 /** Events kept in a piece: what the main thread holds until it takes it. */
 export const keptIn = (items: readonly WorkerItem[]): number =>

@@ -19,35 +19,29 @@ const setup = workerData as WorkerSetup;
 
 const keepFor = workerKeep(setup, RULES);
 
-/** Per task, the kept events of each reply sent and not yet taken (oldest first), and who waits for one to be taken. */
-interface Credit {
-  readonly unacked: number[];
-  events: number;
-  wake: (() => void) | undefined;
-}
-const credits = new Map<number, Credit>();
+/**
+ * The kept events of each reply sent and not yet taken, oldest first, over every file this worker read: the main
+ * thread takes files in input order, so the replies of files ahead of it wait here, and the window is the worker's,
+ * not a file's. A worker ahead thus reads on through as many files as the window allows (most of a file's pieces
+ * keep nothing) while another reads a large file the main thread is on, and what waits stays bounded whatever the
+ * number of files ahead. Acks come in send order (the main thread takes this worker's files, and their pieces, in
+ * order).
+ */
+const unacked: number[] = [];
+let unackedEvents = 0;
+let wake: (() => void) | undefined;
 
 const send = async (task: WorkerTask, items: readonly WorkerItem[], last: boolean): Promise<void> => {
   const reply: WorkerReply = { task: task.task, items, last };
   port.postMessage(reply);
-  if (last) {
-    credits.delete(task.task);
-    return;
-  }
-  let credit = credits.get(task.task);
-  if (credit === undefined) {
-    credit = { unacked: [], events: 0, wake: undefined };
-    credits.set(task.task, credit);
-  }
   const kept = keptIn(items);
-  credit.unacked.push(kept);
-  credit.events += kept;
+  unacked.push(kept);
+  unackedEvents += kept;
   // Backpressure: wait until the main thread takes pieces, so nothing queues without bound on either side.
   const maxEvents = REPLY_WINDOW.batches * task.batchSize;
-  while (credit.unacked.length >= REPLY_WINDOW.pieces || credit.events >= maxEvents) {
-    const waiting = credit;
+  while (unacked.length >= REPLY_WINDOW.pieces || unackedEvents >= maxEvents) {
     await new Promise<void>((resolve) => {
-      waiting.wake = resolve;
+      wake = resolve;
     });
   }
 };
@@ -72,12 +66,10 @@ const scanFile = async (task: WorkerTask): Promise<void> => {
 let chain: Promise<void> = Promise.resolve();
 port.on('message', (message: ToWorker) => {
   if (message.kind === 'ack') {
-    const credit = credits.get(message.task);
-    if (credit === undefined) return;
-    credit.events -= credit.unacked.shift() ?? 0;
-    const wake = credit.wake;
-    credit.wake = undefined;
-    wake?.();
+    unackedEvents -= unacked.shift() ?? 0;
+    const waiting = wake;
+    wake = undefined;
+    waiting?.();
     return;
   }
   chain = chain.then(() => scanFile(message));
