@@ -123,6 +123,7 @@ import { rule as lightsailInstancesCreated } from './lightsail/instances-created
 import { rule as logsAuditLogGroupDeleted } from './logs/audit-log-group-deleted.rule.ts';
 import { rule as logsLogDataDeletedBurst } from './logs/log-data-deleted-burst.rule.ts';
 import { rule as macieDisabled } from './macie/disabled.rule.ts';
+import { rule as macieMonitoringReduced } from './macie/monitoring-reduced.rule.ts';
 import { rule as opensearchDomainPolicyOpened } from './opensearch/domain-policy-opened.rule.ts';
 import { rule as organizationsGuardrailChanged } from './organizations/guardrail-changed.rule.ts';
 import { rule as rdsBackupProtectionRemoved } from './rds/backup-protection-removed.rule.ts';
@@ -270,6 +271,7 @@ export const RULES: readonly Rule[] = [
   kmsTrailwardenKeyTampered,
   lambdaTrailwardenFunctionTampered,
   macieDisabled,
+  macieMonitoringReduced,
   s3TrailwardenBucketTampered,
   securityhubControlsWeakened,
   securityhubDisabled,
