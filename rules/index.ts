@@ -1,4 +1,5 @@
 import { rule as accessAnalyzerAnalyzerDeleted } from './access-analyzer/analyzer-deleted.rule.ts';
+import { rule as accountContactChanged } from './account/contact-changed.rule.ts';
 import { rule as accountDangerousActionDenied } from './account/dangerous-action-denied.rule.ts';
 import { rule as accountOffensiveToolUsed } from './account/offensive-tool-used.rule.ts';
 import { rule as accountRegionEnabled } from './account/region-enabled.rule.ts';
@@ -255,6 +256,7 @@ export const RULES: readonly Rule[] = [
   s3AccessLoggingDisabled,
   // A.8.16 monitoring
   bedrockMonitoringRemoved,
+  accountContactChanged,
   accountDangerousActionDenied,
   accessAnalyzerAnalyzerDeleted,
   cloudwatchAlarmsSilenced,
