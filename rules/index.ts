@@ -1,4 +1,5 @@
 import { rule as accessAnalyzerAnalyzerDeleted } from './access-analyzer/analyzer-deleted.rule.ts';
+import { rule as accountContactChanged } from './account/contact-changed.rule.ts';
 import { rule as accountDangerousActionDenied } from './account/dangerous-action-denied.rule.ts';
 import { rule as accountOffensiveToolUsed } from './account/offensive-tool-used.rule.ts';
 import { rule as accountRegionEnabled } from './account/region-enabled.rule.ts';
@@ -123,6 +124,7 @@ import { rule as lightsailInstancesCreated } from './lightsail/instances-created
 import { rule as logsAuditLogGroupDeleted } from './logs/audit-log-group-deleted.rule.ts';
 import { rule as logsLogDataDeletedBurst } from './logs/log-data-deleted-burst.rule.ts';
 import { rule as macieDisabled } from './macie/disabled.rule.ts';
+import { rule as macieMonitoringReduced } from './macie/monitoring-reduced.rule.ts';
 import { rule as opensearchDomainPolicyOpened } from './opensearch/domain-policy-opened.rule.ts';
 import { rule as organizationsGuardrailChanged } from './organizations/guardrail-changed.rule.ts';
 import { rule as rdsBackupProtectionRemoved } from './rds/backup-protection-removed.rule.ts';
@@ -254,6 +256,7 @@ export const RULES: readonly Rule[] = [
   s3AccessLoggingDisabled,
   // A.8.16 monitoring
   bedrockMonitoringRemoved,
+  accountContactChanged,
   accountDangerousActionDenied,
   accessAnalyzerAnalyzerDeleted,
   cloudwatchAlarmsSilenced,
@@ -270,6 +273,7 @@ export const RULES: readonly Rule[] = [
   kmsTrailwardenKeyTampered,
   lambdaTrailwardenFunctionTampered,
   macieDisabled,
+  macieMonitoringReduced,
   s3TrailwardenBucketTampered,
   securityhubControlsWeakened,
   securityhubDisabled,

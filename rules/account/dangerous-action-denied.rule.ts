@@ -19,6 +19,7 @@ import {
   targetsAnotherIamUser,
 } from '../core/iam-policy.ts';
 import { bothSpellings, domainOf } from '../core/route53domains.ts';
+import { batchByFilter } from '../core/secrets.ts';
 import { isOwnResource } from '../core/self-protection.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
@@ -92,6 +93,9 @@ const DANGEROUS: Readonly<
     StopConfigurationRecorder: { when: always, why: 'stop AWS Config recording' },
     DeleteConfigurationRecorder: { when: always, why: 'delete the AWS Config recorder' },
     DeleteDeliveryChannel: { when: always, why: 'delete the AWS Config delivery channel' },
+  },
+  secretsmanager: {
+    BatchGetSecretValue: { when: batchByFilter, why: 'read every secret a filter matches (BatchGetSecretValue)' },
   },
   logs: {
     DeleteLogGroup: { when: (e) => isAuditLogGroup(e), why: 'delete an audit log group' },
@@ -187,7 +191,7 @@ export const rule = defineRule({
 export const docs: RuleDocs = {
   description:
     'A single call to stop or weaken logging, leave the organisation, switch off GuardDuty, Security Hub or AWS ' +
-    "Config, delete an audit log group, weaken Trailwarden's evidence bucket, grant administrator rights, " +
+    "Config, delete an audit log group, weaken Trailwarden's evidence bucket, read secrets in bulk by filter, grant administrator rights, " +
     'create credentials for another user, or unlock or transfer a registered domain was refused (AccessDenied, UnauthorizedOperation): someone tried.',
   runbook: [
     'Find out who holds these credentials: `aws cloudtrail lookup-events --lookup-attributes AttributeKey=Username,AttributeValue=<user-or-session>` over the last day, in each region. A person who should never touch this action, or a workload role, is a strong sign of stolen credentials.',
@@ -250,6 +254,18 @@ export const docs: RuleDocs = {
         'config/StopConfigurationRecorder',
         denied('AccessDeniedException', 'config:StopConfigurationRecorder'),
       ),
+    },
+    {
+      name: 'secrets read in bulk by filter, denied (Panther AWS.SecretsManager.BatchRetrieveSecrets)',
+      expect: 'match',
+      event: fixture('secretsmanager/BatchGetSecretValue-denied'),
+    },
+    {
+      name: 'a batch of named secrets denied (an application missing one permission)',
+      expect: 'no-match',
+      event: fixture('secretsmanager/BatchGetSecretValue-denied', {
+        requestParameters: { secretIdList: ['prod/orders/db', 'prod/orders/api-key'], filters: undefined },
+      }),
     },
     {
       name: 'audit log group deletion denied',

@@ -65,6 +65,11 @@ export const docs: RuleDocs = {
   falsePositives: ['A planned expansion into a new region before approvedRegions was updated: update the config.'],
   cases: () => [
     {
+      name: "EnableRegion claimed by cloudtrail.amazonaws.com (Panther's test record): not where AWS logs it",
+      expect: 'no-match',
+      event: fixture('account/EnableRegion-panther'),
+    },
+    {
       name: 'an unapproved region enabled',
       expect: 'match',
       config: APPROVED_REGIONS,

@@ -68,6 +68,12 @@ const exposureOf = (e: CloudTrailRecord, config: DetectionConfig): PolicyExposur
     : orgPolicyExposure({ Statement: [statement] }, accountOf(e), config.organization);
 };
 
+/**
+ * AddPermission recorded with neither the statement Lambda returns nor the principal it was given (a truncated or
+ * rewritten record): who may now invoke the function is not known, so it counts as the dangerous case.
+ */
+const grantUnreadable = (e: CloudTrailRecord): boolean => !isFunctionUrl(e) && addedStatement(e) === undefined;
+
 const isPublicUrl = (e: CloudTrailRecord): boolean =>
   isFunctionUrl(e) && stringParam(e.requestParameters, 'authType')?.toUpperCase() === 'NONE';
 
@@ -76,6 +82,11 @@ const explainOpening = (e: CloudTrailRecord, config: DetectionConfig): string[] 
   if (isFunctionUrl(e)) {
     const url = stringParam(e.responseElements, 'functionUrl');
     return isPublicUrl(e) ? [`function URL with AuthType NONE${url === undefined ? '' : `: ${url}`}`] : [];
+  }
+  if (grantUnreadable(e)) {
+    return [
+      'the record carries no principal and no returned statement: the grantee is not known, so the call is treated as public',
+    ];
   }
   const x = exposureOf(e, config);
   if (!isOpenedExposure(x)) return [];
@@ -111,7 +122,9 @@ export const rule = defineRule({
   controls: ['A.5.23'],
   mitre: ['T1098', 'T1648'],
   on: { source: 'lambda', eventNames: [...ADD_PERMISSION, ...FUNCTION_URL] },
-  match: (e, ctx) => isSuccess(e) && (isFunctionUrl(e) ? isPublicUrl(e) : isOpenedExposure(exposureOf(e, ctx.config))),
+  match: (e, ctx) =>
+    isSuccess(e) &&
+    (isFunctionUrl(e) ? isPublicUrl(e) : grantUnreadable(e) || isOpenedExposure(exposureOf(e, ctx.config))),
   explain: (e, ctx) => explainOpening(e, ctx.config),
   dedup: { key: functionArn },
   resources: (e) => [functionArn(e)],
@@ -138,7 +151,8 @@ export const docs: RuleDocs = {
     "function's own nor in organization.accounts; with that list empty, every other account counts as outside. A " +
     'function URL with AuthType NONE matches on create and on an update that sets NONE, even though Lambda also ' +
     'needs a public lambda:InvokeFunctionUrl permission (which this rule matches too): the intent to expose is ' +
-    'the finding.',
+    'the finding. A record that names neither the principal nor the returned statement cannot be judged and is ' +
+    'treated as public (fail closed).',
   falsePositives: [
     'Webhook receivers and public APIs deliberately built on function URLs with their own authentication (signature checks): suppress per function with a reason.',
     'Grants to sister accounts while organization.accounts is empty or out of date.',
@@ -160,6 +174,11 @@ export const docs: RuleDocs = {
       name: 'anyone may invoke, statement missing from the response',
       expect: 'match',
       event: fixture('lambda/AddPermission20150331v2', { responseElements: null }),
+    },
+    {
+      name: "neither principal nor statement recorded (Panther's test record): fail closed",
+      expect: 'match',
+      event: fixture('lambda/AddPermission20150331-panther'),
     },
     {
       name: 'public function URL permission (principal "*", FunctionUrlAuthType NONE)',

@@ -57,6 +57,11 @@ export const docs: RuleDocs = {
       event: fixture('macie2/UpdateMacieSession'),
     },
     {
+      name: "publishing frequency changed (Panther's AWS.Macie.Evasion positive): Macie still runs",
+      expect: 'no-match',
+      event: fixture('macie2/UpdateMacieSession-panther-frequency'),
+    },
+    {
       name: 'DisableMacie denied',
       expect: 'no-match',
       event: fixture('macie2/DisableMacie', {

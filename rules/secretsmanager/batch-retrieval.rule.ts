@@ -1,21 +1,11 @@
 import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
-import type { CloudTrailRecord, JsonValue } from '../core/cloudtrail.ts';
 import { accountOf, actorArn, isServiceInvoked, isSuccess, param } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import { batchByFilter } from '../core/secrets.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { APPROVED_DEPLOYS } from '../fixtures/approved.ts';
 import { fixture } from '../fixtures/index.ts';
 import { BY_APPROVED_DEPLOY, denied } from '../fixtures/overrides.ts';
-
-const nonEmptyList = (v: JsonValue | undefined): boolean => Array.isArray(v) && v.length > 0;
-
-/**
- * A batch by filter returns every secret the filter matches (20 a page, paginated): a catch-all such as
- * `tag-key = !tagKeyThatWillNeverExist` dumps the store. A batch naming its secrets is an application's read.
- * Without a readable `secretIdList` the batch is treated as a filter: fail closed.
- */
-const byFilter = (e: CloudTrailRecord): boolean =>
-  !nonEmptyList(param(e.requestParameters, 'secretIdList')) || nonEmptyList(param(e.requestParameters, 'filters'));
 
 export const rule = defineRule({
   id: 'secretsmanager.batch-retrieval',
@@ -25,7 +15,8 @@ export const rule = defineRule({
   controls: ['A.8.3', 'A.8.5'],
   mitre: ['T1555.006'],
   on: { source: 'secretsmanager', eventNames: ['BatchGetSecretValue'] },
-  match: (e, ctx) => isSuccess(e) && !isServiceInvoked(e) && byFilter(e) && isUnapprovedChange(e, ctx.config.approved),
+  match: (e, ctx) =>
+    isSuccess(e) && !isServiceInvoked(e) && batchByFilter(e) && isUnapprovedChange(e, ctx.config.approved),
   explain: (e, ctx) => [
     `filters ${JSON.stringify(param(e.requestParameters, 'filters') ?? null)}: every matching secret value returned`,
     ...unapprovedReasons(e, ctx.config.approved),

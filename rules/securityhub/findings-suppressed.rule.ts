@@ -112,6 +112,11 @@ export const docs: RuleDocs = {
   ],
   cases: () => [
     {
+      name: "legacy UpdateFindings without a RecordState (Panther's test record): nothing archived",
+      expect: 'no-match',
+      event: fixture('securityhub/UpdateFindings-panther'),
+    },
+    {
       name: 'GuardDuty findings suppressed by an operator session',
       expect: 'match',
       event: fixture('securityhub/BatchUpdateFindings'),
