@@ -17,6 +17,7 @@ import { rule as cloudformationTrailwardenStacksTampered } from './cloudformatio
 import { rule as cloudtrailLoggingStopped } from './cloudtrail/logging-stopped.rule.ts';
 import { rule as cloudtrailTrailDegraded } from './cloudtrail/trail-degraded.rule.ts';
 import { rule as cloudwatchAlarmsSilenced } from './cloudwatch/alarms-silenced.rule.ts';
+import { rule as codebuildProjectMadePublic } from './codebuild/project-made-public.rule.ts';
 import { rule as configBucketPublicDrift } from './config/bucket-public-drift.rule.ts';
 import { rule as configEncryptionRemovedDrift } from './config/encryption-removed-drift.rule.ts';
 import { rule as configLoggingDrift } from './config/logging-drift.rule.ts';
@@ -127,6 +128,8 @@ import { rule as macieDisabled } from './macie/disabled.rule.ts';
 import { rule as macieMonitoringReduced } from './macie/monitoring-reduced.rule.ts';
 import { rule as opensearchDomainPolicyOpened } from './opensearch/domain-policy-opened.rule.ts';
 import { rule as organizationsGuardrailChanged } from './organizations/guardrail-changed.rule.ts';
+import { rule as rdsActivityStreamStopped } from './rds/activity-stream-stopped.rule.ts';
+import { rule as rdsAutomatedBackupsDeleted } from './rds/automated-backups-deleted.rule.ts';
 import { rule as rdsBackupProtectionRemoved } from './rds/backup-protection-removed.rule.ts';
 import { rule as rdsDatabaseDeleted } from './rds/database-deleted.rule.ts';
 import { rule as rdsDatabaseDeletedWithoutBackup } from './rds/database-deleted-without-backup.rule.ts';
@@ -407,6 +410,10 @@ export const RULES: readonly Rule[] = [
   lightsailInstanceCredentialsRetrieved,
   lightsailInstancesCreated,
   directconnectPrivatePathCreated,
+  // Gaps measured against Panther's CloudTrail rules and their test events (docs/ATTACK-COVERAGE.md)
+  codebuildProjectMadePublic,
+  rdsActivityStreamStopped,
+  rdsAutomatedBackupsDeleted,
 ];
 
 export const catalogue = buildCatalogue(RULES);
