@@ -45,11 +45,18 @@ const items = (v: JsonValue | undefined): JsonValue[] =>
   Array.isArray(v) ? v : isJsonObject(v) && Array.isArray(v.items) ? v.items : [];
 
 /**
+ * The instance type a request names: a string, or `{ "value": … }` as EC2 logs attribute values (ModifyInstanceAttribute,
+ * and the RunInstances records Panther's tests carry). Refused calls leave only this, so both spellings must count.
+ */
+export const requestedInstanceType = (e: CloudTrailRecord): string | undefined =>
+  stringParam(e.requestParameters, 'instanceType') ?? stringParam(e.requestParameters, 'instanceType', 'value');
+
+/**
  * The instance types a RunInstances call asked for or got: the request's `instanceType`, and each launched
  * instance's in the response (a launch from a launch template names no type in the request).
  */
 export const launchedInstanceTypes = (e: CloudTrailRecord): string[] => {
-  const asked = stringParam(e.requestParameters, 'instanceType');
+  const asked = requestedInstanceType(e);
   const got = items(param(e.responseElements, 'instancesSet')).flatMap((i) =>
     isJsonObject(i) && typeof i.instanceType === 'string' ? [i.instanceType] : [],
   );

@@ -1,7 +1,7 @@
 import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isSuccess, parametersNotRecorded, principalArn, stringParam } from '../core/cloudtrail.ts';
-import { knownBadKeyPairName, unusualInstanceTypes } from '../core/compute.ts';
+import { knownBadKeyPairName, requestedInstanceType, unusualInstanceTypes } from '../core/compute.ts';
 import { defineRule, PARAMETERS_ABSENT_NOTE } from '../core/define-rule.ts';
 import type { RuleContext, RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
@@ -9,7 +9,7 @@ import { denied } from '../fixtures/overrides.ts';
 
 /** A refused call launched and created nothing: only what it asked for counts, never its response. */
 const askedType = (e: CloudTrailRecord): string[] => {
-  const t = stringParam(e.requestParameters, 'instanceType');
+  const t = requestedInstanceType(e);
   return t === undefined ? [] : [t];
 };
 const askedKeyName = (e: CloudTrailRecord): string | undefined => stringParam(e.requestParameters, 'keyName');
@@ -84,6 +84,18 @@ export const docs: RuleDocs = {
         errorMessage:
           'You have requested more vCPU capacity than your current vCPU limit of 0 allows for the instance bucket that the specified instance type belongs to.',
         requestParameters: { instanceType: 'g5.12xlarge' },
+      }),
+    },
+    {
+      name: 'Panther test event: Stratus refused RunInstances of p2.xlarge',
+      expect: 'match',
+      event: fixture('ec2/RunInstances-panther-refused'),
+    },
+    {
+      name: 'instance type logged as { value } (the shape Panther reads too)',
+      expect: 'match',
+      event: fixture('ec2/RunInstances-panther-refused', {
+        requestParameters: { instanceType: { value: 'p2.xlarge' } },
       }),
     },
     {

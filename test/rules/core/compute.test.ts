@@ -5,6 +5,7 @@ import {
   keyPairName,
   knownBadKeyPairName,
   launchedInstanceTypes,
+  requestedInstanceType,
   unusualInstanceTypes,
 } from '../../../rules/core/compute.ts';
 import type { DetectionConfig } from '../../../rules/core/config.ts';
@@ -104,6 +105,17 @@ describe('launchedInstanceTypes', () => {
       responseElements: { instancesSet: { items: [{ instanceType: 'g5.xlarge' }] } },
     });
     expect(launchedInstanceTypes(both)).toEqual(['p2.xlarge', 'g5.xlarge']);
+  });
+
+  it('reads a request type logged as { value } (as Panther's RunInstances tests carry it)', () => {
+    const refused = record({
+      errorCode: 'Client.UnauthorizedOperation',
+      requestParameters: { instanceType: { value: 'p2.xlarge' } },
+    });
+    expect(requestedInstanceType(refused)).toBe('p2.xlarge');
+    expect(launchedInstanceTypes(refused)).toEqual(['p2.xlarge']);
+    expect(requestedInstanceType(record({ requestParameters: { instanceType: { value: 7 } } }))).toBeUndefined();
+    expect(requestedInstanceType(record({ requestParameters: { instanceType: 'm5.large' } }))).toBe('m5.large');
   });
 
   it('is empty when neither side names a type, and survives odd shapes', () => {
