@@ -107,7 +107,7 @@ describe('launchedInstanceTypes', () => {
     expect(launchedInstanceTypes(both)).toEqual(['p2.xlarge', 'g5.xlarge']);
   });
 
-  it('reads a request type logged as { value } (as Panther's RunInstances tests carry it)', () => {
+  it('reads a request type logged as { value } (as Panther’s RunInstances tests carry it)', () => {
     const refused = record({
       errorCode: 'Client.UnauthorizedOperation',
       requestParameters: { instanceType: { value: 'p2.xlarge' } },
