@@ -48,6 +48,11 @@ export const docs: RuleDocs = {
   ],
   cases: () => [
     {
+      name: 'Panther negative: a storage change; the response shows retention 0 and no deletion protection, unchanged',
+      expect: 'no-match',
+      event: fixture('rds/ModifyDBInstance-panther-storage'),
+    },
+    {
       name: 'alice sets backup retention to 0',
       expect: 'match',
       event: fixture('rds/ModifyDBInstance-backup-retention-0'),

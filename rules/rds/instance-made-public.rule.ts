@@ -85,6 +85,11 @@ export const docs: RuleDocs = {
     'Sandbox databases in a default VPC created without specifying the flag.',
   ],
   cases: () => [
+    {
+      name: 'Panther negative: a storage change on a database the response shows already public',
+      expect: 'no-match',
+      event: fixture('rds/ModifyDBInstance-panther-storage'),
+    },
     { name: 'instance modified to be public', expect: 'match', event: fixture('rds/ModifyDBInstance-public') },
     {
       name: 'instance made public, flag logged as a string',
