@@ -65,6 +65,7 @@ import { rule as ec2UserDataModified } from './ec2/user-data-modified.rule.ts';
 import { rule as ec2UserDataReadBurst } from './ec2/user-data-read-burst.rule.ts';
 import { rule as ec2VpcChanged } from './ec2/vpc-changed.rule.ts';
 import { rule as ec2InstanceConnectSshKeyPushed } from './ec2-instance-connect/ssh-key-pushed.rule.ts';
+import { rule as ecrImagePushedOutsideProcess } from './ecr/image-pushed-outside-process.rule.ts';
 import { rule as ecrImageScanningDisabled } from './ecr/image-scanning-disabled.rule.ts';
 import { rule as ecrRepositoryDeleted } from './ecr/repository-deleted.rule.ts';
 import { rule as ecrRepositoryPolicyOpened } from './ecr/repository-policy-opened.rule.ts';
@@ -414,6 +415,7 @@ export const RULES: readonly Rule[] = [
   codebuildProjectMadePublic,
   rdsActivityStreamStopped,
   rdsAutomatedBackupsDeleted,
+  ecrImagePushedOutsideProcess,
 ];
 
 export const catalogue = buildCatalogue(RULES);
