@@ -45,6 +45,7 @@ import { rule as ec2ImageShared } from './ec2/image-shared.rule.ts';
 import { rule as ec2ImdsV1Enabled } from './ec2/imds-v1-enabled.rule.ts';
 import { rule as ec2IngressOpenToInternet } from './ec2/ingress-open-to-internet.rule.ts';
 import { rule as ec2InstanceExported } from './ec2/instance-exported.rule.ts';
+import { rule as ec2InstanceRoleChanged } from './ec2/instance-role-changed.rule.ts';
 import { rule as ec2KeyPairOutsideProcess } from './ec2/key-pair-outside-process.rule.ts';
 import { rule as ec2LaunchTemplateUnapprovedImage } from './ec2/launch-template-unapproved-image.rule.ts';
 import { rule as ec2NetworkAclChanged } from './ec2/network-acl-changed.rule.ts';
@@ -416,6 +417,7 @@ export const RULES: readonly Rule[] = [
   rdsActivityStreamStopped,
   rdsAutomatedBackupsDeleted,
   ecrImagePushedOutsideProcess,
+  ec2InstanceRoleChanged,
 ];
 
 export const catalogue = buildCatalogue(RULES);
