@@ -88,6 +88,7 @@ export const TECHNIQUES: Readonly<Record<string, MitreTechnique>> = {
   T1531: { name: 'Account Access Removal', tactics: [T.impact] },
   T1535: { name: 'Unused/Unsupported Cloud Regions', tactics: [T.defenseEvasion] },
   T1537: { name: 'Transfer Data to Cloud Account', tactics: [T.exfiltration] },
+  T1567: { name: 'Exfiltration Over Web Service', tactics: [T.exfiltration] },
   'T1567.002': { name: 'Exfiltration to Cloud Storage', tactics: [T.exfiltration] },
   'T1578.002': { name: 'Create Cloud Instance', tactics: [T.defenseEvasion] },
   T1548: { name: 'Abuse Elevation Control Mechanism', tactics: [T.privilegeEscalation, T.defenseEvasion] },
