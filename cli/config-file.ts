@@ -10,7 +10,8 @@ export const DEFAULT_CONFIG_FILE = 'trailwarden.config.json';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const DETECTION_KEYS: readonly string[] = ['criticality', 'approved', 'organization'];
+/** Keys that mark a file holding only the detection object (an older layout, still read). */
+const BARE_DETECTION_KEYS: readonly string[] = ['criticality', 'approved', 'organization'];
 
 export type ConfigFileRead =
   | { readonly kind: 'absent' }
@@ -38,9 +39,17 @@ export const readConfigJson = (path: string, optional: boolean): ConfigFileRead 
  */
 export const detectionConfigFrom = (raw: unknown): ConfigParse => {
   if (!isRecord(raw)) return parseDetectionConfig(raw);
-  const keys = Object.keys(raw);
-  const bare = !('detection' in raw) && keys.length > 0 && keys.every((k) => DETECTION_KEYS.includes(k));
-  return parseDetectionConfig(bare ? raw : raw.detection);
+  // `$schema` names the JSON Schema for editors (trailwarden.config.schema.json): ignored, in either layout.
+  const { $schema, ...rest } = raw;
+  if ($schema !== undefined && typeof $schema !== 'string') {
+    return {
+      ok: false,
+      errors: [`$schema: must be the path or URL of the JSON Schema (got ${JSON.stringify($schema)})`],
+    };
+  }
+  const keys = Object.keys(rest);
+  const bare = !('detection' in rest) && keys.length > 0 && keys.every((k) => BARE_DETECTION_KEYS.includes(k));
+  return parseDetectionConfig(bare ? rest : rest.detection);
 };
 
 /** `--config FILE`, else `trailwarden.config.json` in the working directory if present, else the defaults. */

@@ -167,7 +167,13 @@ export const CONTEXT_KEYS = [
 ] as const;
 export type ConfigContext = Readonly<Partial<Record<(typeof CONTEXT_KEYS)[number], unknown>>>;
 
-const FILE_KEYS = CONTEXT_KEYS.filter((k) => k !== 'configFile');
+/** Keys of the file itself (besides `$schema`, which names the JSON Schema for editors and is ignored). */
+export const FILE_KEYS = CONTEXT_KEYS.filter((k) => k !== 'configFile');
+/** `"$schema": "./trailwarden.config.schema.json"`: read by editors only, so never an unknown key. */
+export const SCHEMA_KEY = '$schema';
+export const ALERTS_KEYS = ['emails', 'https'] as const;
+export const HTTPS_ALERT_KEYS = ['url', 'filterPolicy'] as const;
+export const CHAT_KEYS = ['enabled'] as const;
 
 export type TrailwardenConfigParse =
   | { readonly ok: true; readonly config: TrailwardenConfig }
@@ -241,9 +247,13 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
   }
   const file = fileJson ?? {};
   for (const key of Object.keys(file)) {
-    if (!(FILE_KEYS as readonly string[]).includes(key)) at(key, `unknown key (known keys: ${FILE_KEYS.join(', ')})`);
+    if (key === SCHEMA_KEY) {
+      if (typeof file[key] !== 'string') at(key, `must be the path or URL of the JSON Schema (got ${show(file[key])})`);
+    } else if (!(FILE_KEYS as readonly string[]).includes(key)) {
+      at(key, `unknown key (known keys: ${FILE_KEYS.join(', ')})`);
+    }
   }
-  const input: Record<string, unknown> = { ...file };
+  const { [SCHEMA_KEY]: _schema, ...input }: Record<string, unknown> = file;
   for (const key of FILE_KEYS) {
     const raw = context[key];
     if (raw !== undefined) input[key] = fromContext(key, raw, errors);
@@ -308,7 +318,9 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
   if (rawAlerts !== undefined && !isRecord(rawAlerts)) at('alerts', `must be {emails, https} (got ${show(rawAlerts)})`);
   else if (rawAlerts !== undefined) {
     for (const key of Object.keys(rawAlerts)) {
-      if (key !== 'emails' && key !== 'https') at(`alerts.${key}`, 'unknown key (known keys: emails, https)');
+      if (!(ALERTS_KEYS as readonly string[]).includes(key)) {
+        at(`alerts.${key}`, `unknown key (known keys: ${ALERTS_KEYS.join(', ')})`);
+      }
     }
     const emails = stringList('alerts.emails', rawAlerts.emails, (s) => EMAIL.test(s), 'email addresses');
     const https: HttpsAlert[] = [];
@@ -322,7 +334,9 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
           return;
         }
         for (const key of Object.keys(h)) {
-          if (key !== 'url' && key !== 'filterPolicy') at(`${p}.${key}`, 'unknown key (known keys: url, filterPolicy)');
+          if (!(HTTPS_ALERT_KEYS as readonly string[]).includes(key)) {
+            at(`${p}.${key}`, `unknown key (known keys: ${HTTPS_ALERT_KEYS.join(', ')})`);
+          }
         }
         if (!isHttpsUrl(h.url)) {
           at(`${p}.url`, `must be an https:// URL (got ${show(h.url)})`);
@@ -432,7 +446,10 @@ const parseChat = (v: unknown, at: (key: string, msg: string) => void): ChatConf
     at('chat', `must be {enabled} (got ${show(v)})`);
     return { enabled: false };
   }
-  for (const key of Object.keys(v)) if (key !== 'enabled') at(`chat.${key}`, 'unknown key (known keys: enabled)');
+  for (const key of Object.keys(v)) {
+    if (!(CHAT_KEYS as readonly string[]).includes(key))
+      at(`chat.${key}`, `unknown key (known keys: ${CHAT_KEYS.join(', ')})`);
+  }
   if (v.enabled !== undefined && typeof v.enabled !== 'boolean') {
     at('chat.enabled', `must be true or false (got ${show(v.enabled)})`);
     return { enabled: false };
@@ -449,7 +466,7 @@ export const ORG_LIMITS = {
   maxConcurrentPercentage: { default: 25, min: 1, max: 100 },
   tagCacheMinutes: { default: 60, min: 1, max: 1440 },
 } as const;
-const ORG_KEYS = ['id', 'deploymentTargets', 'regions', 'callAs', ...Object.keys(ORG_LIMITS)];
+export const ORG_KEYS = ['id', 'deploymentTargets', 'regions', 'callAs', ...Object.keys(ORG_LIMITS)];
 
 /** `org`: validated key by key, each error naming its path (`org.deploymentTargets[1]`). */
 const parseOrg = (v: unknown, at: (key: string, msg: string) => void): OrgConfig | undefined => {
@@ -508,7 +525,7 @@ const parseOrg = (v: unknown, at: (key: string, msg: string) => void): OrgConfig
   return { id, deploymentTargets, regions, callAs, ...rest };
 };
 
-const HEALTH_KEYS = Object.keys(HEALTH_LIMITS) as (keyof typeof HEALTH_LIMITS)[];
+export const HEALTH_KEYS = Object.keys(HEALTH_LIMITS) as (keyof typeof HEALTH_LIMITS)[];
 
 /** `health`: each key optional, a whole number of minutes within its range. */
 const parseHealth = (v: unknown, at: (key: string, msg: string) => void): HealthConfig => {

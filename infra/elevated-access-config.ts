@@ -27,7 +27,7 @@ const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
 /** A rate of at least 5 minutes (IAM reads cost quota shared with every other IAM caller), or a cron expression. */
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 const CRON = /^cron\([^()]+\)$/;
-const KEYS = ['enabled', 'schedule', 'graceMinutes'];
+export const ELEVATED_ACCESS_KEYS = ['enabled', 'schedule', 'graceMinutes'];
 
 export const parseElevatedAccess = (v: unknown, at: (key: string, msg: string) => void): ElevatedAccessConfig => {
   if (v === undefined) return DEFAULT_ELEVATED_ACCESS;
@@ -36,7 +36,8 @@ export const parseElevatedAccess = (v: unknown, at: (key: string, msg: string) =
     return DEFAULT_ELEVATED_ACCESS;
   }
   for (const key of Object.keys(v)) {
-    if (!KEYS.includes(key)) at(`elevatedAccess.${key}`, `unknown key (known keys: ${KEYS.join(', ')})`);
+    if (!ELEVATED_ACCESS_KEYS.includes(key))
+      at(`elevatedAccess.${key}`, `unknown key (known keys: ${ELEVATED_ACCESS_KEYS.join(', ')})`);
   }
   const enabled = v.enabled ?? DEFAULT_ELEVATED_ACCESS.enabled;
   if (typeof enabled !== 'boolean') at('elevatedAccess.enabled', `must be true or false (got ${show(enabled)})`);

@@ -35,7 +35,7 @@ export const DEFAULT_REPLAY_CONFIG: ReplayConfig = {
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const PREFIX = /^[A-Za-z0-9!_.*'()/-]*$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
-const KEYS = ['maxConcurrency', 'batchFiles', 'trailBuckets', 'kmsKeyArn'] as const;
+export const REPLAY_KEYS = ['maxConcurrency', 'batchFiles', 'trailBuckets', 'kmsKeyArn'] as const;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
@@ -57,7 +57,8 @@ export const parseReplayConfig = (v: unknown, at: (key: string, msg: string) => 
     return DEFAULT_REPLAY_CONFIG;
   }
   for (const key of Object.keys(v)) {
-    if (!(KEYS as readonly string[]).includes(key)) at(`replay.${key}`, `unknown key (known keys: ${KEYS.join(', ')})`);
+    if (!(REPLAY_KEYS as readonly string[]).includes(key))
+      at(`replay.${key}`, `unknown key (known keys: ${REPLAY_KEYS.join(', ')})`);
   }
   const whole = (key: keyof typeof REPLAY_LIMITS): number => {
     const { default: fallback, min, max } = REPLAY_LIMITS[key];

@@ -28,8 +28,9 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
 /** S3 bucket naming rules (general purpose buckets). */
 const BUCKET = /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+export const TRAIL_BUCKET_KEYS = ['bucket', 'prefix'];
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[0-9a-f-]{36}$/;
-const KEYS = ['buckets', 'organizationTrail', 'kmsKeyArn', 'lagMinutes'];
+export const TRAIL_INTEGRITY_KEYS = ['buckets', 'organizationTrail', 'kmsKeyArn', 'lagMinutes'];
 
 export const parseTrailIntegrity = (v: unknown, at: (key: string, msg: string) => void): TrailIntegrityConfig => {
   if (v === undefined) return DEFAULT_TRAIL_INTEGRITY;
@@ -38,7 +39,8 @@ export const parseTrailIntegrity = (v: unknown, at: (key: string, msg: string) =
     return DEFAULT_TRAIL_INTEGRITY;
   }
   for (const key of Object.keys(v)) {
-    if (!KEYS.includes(key)) at(`trailIntegrity.${key}`, `unknown key (known keys: ${KEYS.join(', ')})`);
+    if (!TRAIL_INTEGRITY_KEYS.includes(key))
+      at(`trailIntegrity.${key}`, `unknown key (known keys: ${TRAIL_INTEGRITY_KEYS.join(', ')})`);
   }
   const buckets: { bucket: string; prefix: string }[] = [];
   if (!Array.isArray(v.buckets))
@@ -51,7 +53,7 @@ export const parseTrailIntegrity = (v: unknown, at: (key: string, msg: string) =
         return;
       }
       for (const key of Object.keys(b))
-        if (key !== 'bucket' && key !== 'prefix') at(`${p}.${key}`, 'unknown key (known keys: bucket, prefix)');
+        if (!TRAIL_BUCKET_KEYS.includes(key)) at(`${p}.${key}`, 'unknown key (known keys: bucket, prefix)');
       const prefix = b.prefix ?? '';
       // No wildcards or leading/trailing slashes: the prefix becomes part of IAM resource ARNs and conditions.
       if (typeof prefix !== 'string' || !/^([A-Za-z0-9!_.'()-]+(\/[A-Za-z0-9!_.'()-]+)*)?$/.test(prefix)) {

@@ -16,6 +16,8 @@ export interface ChangeWindow {
   readonly timezone: string;
 }
 
+export const CHANGE_WINDOW_KEYS = ['days', 'start', 'end', 'timezone'];
+
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -81,8 +83,7 @@ export const parseChangeWindow = (
     at(`${path}.${key}`, msg);
   };
   for (const key of Object.keys(w)) {
-    if (!['days', 'start', 'end', 'timezone'].includes(key))
-      fail(key, 'unknown key (known keys: days, start, end, timezone)');
+    if (!CHANGE_WINDOW_KEYS.includes(key)) fail(key, `unknown key (known keys: ${CHANGE_WINDOW_KEYS.join(', ')})`);
   }
   const days = w.days;
   if (

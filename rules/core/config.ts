@@ -102,7 +102,37 @@ export interface ComputeConfig {
   readonly suspiciousKeyPairNames?: readonly string[];
 }
 
-const COMPUTE_KEYS = ['watchedInstanceTypes', 'approvedInstanceTypes', 'approvedAccounts', 'suspiciousKeyPairNames'];
+export const COMPUTE_KEYS = [
+  'watchedInstanceTypes',
+  'approvedInstanceTypes',
+  'approvedAccounts',
+  'suspiciousKeyPairNames',
+];
+
+/** The keys of each section the parser checks for unknown keys (the JSON Schema's key coverage test reads them). */
+export const DETECTION_KEYS = [
+  'criticality',
+  'approved',
+  'organization',
+  'suppressions',
+  'businessHours',
+  'approvedRegions',
+  'selfProtection',
+  'clockSkewMinutes',
+  'incidents',
+  'software',
+  'compute',
+  'serviceUsers',
+  'temporaryAccess',
+  'anonymisers',
+];
+export const APPROVED_KEYS = ['automationRoles', 'iacUserAgents', 'changeWindows', 'ticketPattern'];
+export const CRITICALITY_TAG_KEYS = ['key', 'value', 'level'];
+export const SELF_PROTECTION_KEYS = ['resources', 'deployRoles'];
+export const SOFTWARE_KEYS = ['approvedImages', 'approvedLayerAccounts'];
+export const INCIDENT_KEYS = ['correlationMinutes', 'pageSeverity'];
+export const ANONYMISER_KEYS = ['source', 'name', 'ttlMinutes'];
+export const TEMPORARY_ACCESS_KEYS = ['principal', 'policy', 'expires', 'ticket', 'reason'];
 
 export const incidentConfigOf = (config: DetectionConfig): IncidentConfig =>
   config.incidents ?? DEFAULT_INCIDENT_CONFIG;
@@ -219,25 +249,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   if (input === undefined) return { ok: true, config: DEFAULT_DETECTION_CONFIG };
   if (!isRecord(input)) return { ok: false, errors: [`${path}: must be an object`] };
   for (const key of Object.keys(input)) {
-    if (
-      ![
-        'criticality',
-        'approved',
-        'organization',
-        'suppressions',
-        'businessHours',
-        'approvedRegions',
-        'selfProtection',
-        'clockSkewMinutes',
-        'incidents',
-        'software',
-        'compute',
-        'serviceUsers',
-        'temporaryAccess',
-        'anonymisers',
-      ].includes(key)
-    )
-      at(key, 'unknown key');
+    if (!DETECTION_KEYS.includes(key)) at(key, 'unknown key');
   }
 
   const crit = input.criticality ?? {};
@@ -276,7 +288,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
           t.key === '' ||
           (t.value !== undefined && typeof t.value !== 'string') ||
           !isCriticality(t.level) ||
-          Object.keys(t).some((k) => !['key', 'value', 'level'].includes(k))
+          Object.keys(t).some((k) => !CRITICALITY_TAG_KEYS.includes(k))
         ) {
           at(`criticality.tags[${i}]`, 'must be {key: "…", value?: "…", level: high|medium|low}');
         } else tags.push({ key: t.key, ...(typeof t.value === 'string' ? { value: t.value } : {}), level: t.level });
@@ -303,7 +315,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   if (!isRecord(approvedInput)) at('approved', 'must be an object');
   else {
     for (const key of Object.keys(approvedInput)) {
-      if (!['automationRoles', 'iacUserAgents', 'changeWindows', 'ticketPattern'].includes(key)) {
+      if (!APPROVED_KEYS.includes(key)) {
         at(`approved.${key}`, 'unknown key');
       }
     }
@@ -342,7 +354,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   if (selfInput !== undefined && !isRecord(selfInput)) at('selfProtection', 'must be {resources, deployRoles}');
   else if (selfInput !== undefined) {
     for (const key of Object.keys(selfInput)) {
-      if (key !== 'resources' && key !== 'deployRoles') at(`selfProtection.${key}`, 'unknown key');
+      if (!SELF_PROTECTION_KEYS.includes(key)) at(`selfProtection.${key}`, 'unknown key');
     }
     selfProtection = {
       // A lone `*` would make every change to every watched resource type "tampering with Trailwarden".
@@ -367,7 +379,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
     at('software', 'must be {approvedImages?, approvedLayerAccounts?}');
   } else if (softwareInput !== undefined) {
     for (const key of Object.keys(softwareInput)) {
-      if (key !== 'approvedImages' && key !== 'approvedLayerAccounts') at(`software.${key}`, 'unknown key');
+      if (!SOFTWARE_KEYS.includes(key)) at(`software.${key}`, 'unknown key');
     }
     software = {
       approvedImages: strings(softwareInput.approvedImages, 'software.approvedImages', (s) =>
@@ -444,7 +456,7 @@ const parseAnonymisers = (input: unknown, at: (p: string, msg: string) => void):
     return undefined;
   }
   for (const key of Object.keys(input)) {
-    if (key !== 'source' && key !== 'name' && key !== 'ttlMinutes') at(`anonymisers.${key}`, 'unknown key');
+    if (!ANONYMISER_KEYS.includes(key)) at(`anonymisers.${key}`, 'unknown key');
   }
   const { source, name, ttlMinutes } = input;
   let ok = true;
@@ -482,7 +494,7 @@ const parseIncidents = (input: unknown, at: (p: string, msg: string) => void): I
     return undefined;
   }
   for (const key of Object.keys(input)) {
-    if (key !== 'correlationMinutes' && key !== 'pageSeverity') at(`incidents.${key}`, 'unknown key');
+    if (!INCIDENT_KEYS.includes(key)) at(`incidents.${key}`, 'unknown key');
   }
   const { min, max } = INCIDENT_LIMITS.correlationMinutes;
   const minutes = input.correlationMinutes ?? DEFAULT_INCIDENT_CONFIG.correlationMinutes;
@@ -529,7 +541,7 @@ const parseTemporaryAccess = (input: unknown, at: (p: string, msg: string) => vo
       at(`${p}.${key}`, msg);
     };
     for (const key of Object.keys(raw)) {
-      if (!['principal', 'policy', 'expires', 'ticket', 'reason'].includes(key)) fail(key, 'unknown key');
+      if (!TEMPORARY_ACCESS_KEYS.includes(key)) fail(key, 'unknown key');
     }
     if (typeof raw.principal !== 'string' || !PRINCIPAL_ARN.test(raw.principal)) {
       fail('principal', `must be an IAM user or role ARN (got ${JSON.stringify(raw.principal)})`);

@@ -33,6 +33,8 @@ export const DEFAULT_DRILLS_CONFIG: DrillsConfig = {
   overdueDays: 35,
 };
 
+export const DRILLS_KEYS = ['schedule', 'rules', 'maxWaitMinutes', 'latencySeconds', 'overdueDays'];
+
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const SCHEDULE = /^(cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/;
 const RULE_ID = /^[a-z0-9-]+\.[a-z0-9-]+$/;
@@ -50,7 +52,7 @@ export const parseDrillsConfig = (input: unknown, path = 'drills'): DrillsConfig
   if (input === undefined) return { ok: true, drills: DEFAULT_DRILLS_CONFIG };
   if (!isRecord(input)) return { ok: false, errors: [`${path}: must be an object (got ${show(input)})`] };
   const errors: string[] = [];
-  const known = ['schedule', 'rules', 'maxWaitMinutes', 'latencySeconds', 'overdueDays'];
+  const known = DRILLS_KEYS;
   for (const k of Object.keys(input)) {
     if (!known.includes(k)) errors.push(`${path}.${k}: unknown key (known keys: ${known.join(', ')})`);
   }
