@@ -3,6 +3,7 @@ import { DEFAULT_HEALTH_CONFIG, DEFAULT_RETENTION_DAYS, loadConfig, parseConfig 
 import { DEFAULT_REPLAY_CONFIG } from '../../infra/replay-config.ts';
 import { DEFAULT_DETECTION_CONFIG, DEFAULT_SLA } from '../../rules/core/config.ts';
 import { DEFAULT_DRILLS_CONFIG } from '../../rules/core/drill-run.ts';
+import { COMPLETE_CONFIG, CONFIG_REFUSALS, SWITCH_REFUSALS } from './config-cases.ts';
 
 const errorsOf = (file: unknown, context = {}) => {
   const parsed = parseConfig(file, context);
@@ -47,13 +48,7 @@ describe('loadConfig', () => {
     expect(loadConfig(undefined, { chat: 'true' }).chat).toEqual({ enabled: true });
   });
 
-  it.each([
-    [{ securityHub: 'yes' }, {}, 'securityHub: must be true or false (got "yes")'],
-    [{}, { securityHub: 'on' }, 'securityHub: must be true or false (got "on")'],
-    [{ chat: true }, {}, 'chat: must be {enabled} (got true)'],
-    [{ chat: { enabled: 'yes' } }, {}, 'chat.enabled: must be true or false (got "yes")'],
-    [{ chat: { enabled: true, slack: 'C0123' } }, {}, 'chat.slack: unknown key (known keys: enabled)'],
-  ])('rejects Security Hub / chat config %j %j with its path', (file, context, error) => {
+  it.each(SWITCH_REFUSALS)('rejects Security Hub / chat config %j %j with its path', (file, context, error) => {
     expect(errorsOf(file, context)).toEqual([error]);
   });
 
@@ -64,24 +59,7 @@ describe('loadConfig', () => {
   });
 
   it('reads a complete file', () => {
-    const config = loadConfig({
-      homeRegion: 'eu-west-1',
-      account: '111122223333',
-      retentionDays: 2555,
-      evidenceLogRetentionDays: 400,
-      alerts: {
-        emails: ['secops@example.com'],
-        https: [
-          {
-            url: 'https://events.pagerduty.com/integration/KEY/enqueue',
-            filterPolicy: { kind: ['page', 'escalation', 'resolved'], drill: [{ exists: false }] },
-          },
-        ],
-      },
-      trails: ['org-trail', 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail'],
-      changeWindows: [{ days: ['Tue', 'Thu'], start: '09:00', end: '11:30', timezone: 'Europe/Berlin' }],
-      detection: { approved: { iacUserAgents: ['aws-cdk'] }, incidents: { correlationMinutes: 90 } },
-    });
+    const config = loadConfig(COMPLETE_CONFIG);
     expect(config.homeRegion).toBe('eu-west-1');
     expect(config.account).toBe('111122223333');
     expect(config.retentionDays).toBe(2555);
@@ -155,91 +133,7 @@ describe('loadConfig', () => {
     expect(loadConfig(undefined, { retentionDays: 90, trails: ['t-1x'] }).retentionDays).toBe(90);
   });
 
-  it.each([
-    [{ retentionDays: 0 }, {}, 'retentionDays: must be a whole number of days from 1 to 36500 (got 0)'],
-    [{ retentionDays: 36501 }, {}, 'retentionDays: must be a whole number of days from 1 to 36500 (got 36501)'],
-    [{ retentionDays: 1.5 }, {}, 'retentionDays: must be a whole number of days from 1 to 36500 (got 1.5)'],
-    [{}, { retentionDays: 'a year' }, 'retentionDays: must be a whole number of days from 1 to 36500 (got "a year")'],
-    [{ account: '1234' }, {}, 'account: must be a 12-digit AWS account id, as a string (got "1234")'],
-    [{}, { account: 'abc' }, 'account: must be a 12-digit AWS account id, as a string (got "abc")'],
-    [{ homeRegion: 'Europe' }, {}, 'homeRegion: must be an AWS region such as eu-west-1 (got "Europe")'],
-    [{ retentionDay: 30 }, {}, 'retentionDay: unknown key'],
-    [{ alerts: { email: [] } }, {}, 'alerts.email: unknown key'],
-    [{ alerts: { emails: ['not-an-email'] } }, {}, 'alerts.emails[0]: must be email addresses (got "not-an-email")'],
-    [{ alerts: { https: [{ url: 'http://example.com/hook' }] } }, {}, 'alerts.https[0].url: must be an https:// URL'],
-    [
-      { alerts: { https: [{ url: 'https://x.example', filterPolicy: { severity: [] } }] } },
-      {},
-      'filterPolicy.severity',
-    ],
-    [{ changeWindows: [{ days: ['Mon'], start: '18:00', end: '08:00' }] }, {}, 'changeWindows[0].end: must be after'],
-    [{ changeWindows: [{ days: ['Monday'], start: '08:00', end: '09:00' }] }, {}, 'changeWindows[0].days'],
-    [{ changeWindows: [{ days: ['Mon'], start: '8am', end: '09:00' }] }, {}, 'changeWindows[0].start: must be HH:MM'],
-    [{ changeWindows: [{ days: ['Mon'], start: '08:00', end: '09:00', timezone: 'Mars/Base' }] }, {}, 'timezone'],
-    [{ trails: 'org-trail' }, {}, 'trails: must be a list of trail names or ARNs'],
-    [{ detection: { approved: { automationRole: [] } } }, {}, 'detection.approved.automationRole: unknown key'],
-    [{}, { detection: '{not json' }, 'detection (from -c detection={not json): is not valid JSON'],
-    [
-      { detection: { incidents: { correlationMinutes: 0 } } },
-      {},
-      'detection.incidents.correlationMinutes: must be a whole number of minutes, 1..1440 (got 0)',
-    ],
-    [
-      { detection: { incidents: { correlationMinutes: 1441 } } },
-      {},
-      'detection.incidents.correlationMinutes: must be a whole number of minutes, 1..1440 (got 1441)',
-    ],
-    [
-      { detection: { incidents: { pageSeverity: 'urgent' } } },
-      {},
-      'detection.incidents.pageSeverity: must be one of critical, high, medium, low, info (got "urgent")',
-    ],
-    [{ detection: { incidents: { window: 60 } } }, {}, 'detection.incidents.window: unknown key'],
-    [[1, 2], {}, 'config file: must be a JSON object'],
-    [
-      { health: { deliveryLagMinutes: 4 } },
-      {},
-      'health.deliveryLagMinutes: must be a whole number of minutes from 5 to 1440 (got 4)',
-    ],
-    [
-      { health: { deliveryLagMinutes: 1441 } },
-      {},
-      'health.deliveryLagMinutes: must be a whole number of minutes from 5 to 1440 (got 1441)',
-    ],
-    [
-      { health: { silenceMinutes: 14 } },
-      {},
-      'health.silenceMinutes: must be a whole number of minutes from 15 to 10080 (got 14)',
-    ],
-    [
-      { health: { silenceMinutes: 10081 } },
-      {},
-      'health.silenceMinutes: must be a whole number of minutes from 15 to 10080 (got 10081)',
-    ],
-    [
-      { health: { silenceMinutes: 90.5 } },
-      {},
-      'health.silenceMinutes: must be a whole number of minutes from 15 to 10080 (got 90.5)',
-    ],
-    [
-      { health: { silenceMinutes: '360' } },
-      {},
-      'health.silenceMinutes: must be a whole number of minutes from 15 to 10080 (got "360")',
-    ],
-    [{ health: { silence: 60 } }, {}, 'health.silence: unknown key (known keys: deliveryLagMinutes, silenceMinutes)'],
-    [{ health: 60 }, {}, 'health: must be {deliveryLagMinutes?, silenceMinutes?} (got 60)'],
-    [{}, { health: '{"silenceMinutes":' }, 'health (from -c health={"silenceMinutes":): is not valid JSON'],
-    [{}, { health: '{"silenceMinutes":5}' }, 'health.silenceMinutes: must be a whole number of minutes from 15'],
-    [{ breakGlassRoleArn: 'break-glass' }, {}, 'breakGlassRoleArn: must be an IAM role ARN'],
-    [{ breakGlassRoleArn: 'arn:aws:iam::111122223333:user/alice' }, {}, 'breakGlassRoleArn: must be an IAM role ARN'],
-    [{ breakGlassRoleArn: 'arn:aws:iam::111122223333:role/*' }, {}, 'breakGlassRoleArn: must be an IAM role ARN'],
-    [{}, { breakGlassRoleArn: 'arn:aws:iam::1111:role/x' }, 'breakGlassRoleArn: must be an IAM role ARN'],
-    [
-      { account: '111122223333', breakGlassRoleArn: 'arn:aws:iam::444455556666:role/break-glass' },
-      {},
-      'breakGlassRoleArn: must be a role of account 111122223333 (got "arn:aws:iam::444455556666:role/break-glass")',
-    ],
-  ])('rejects %j %j', (file, context, message) => {
+  it.each(CONFIG_REFUSALS)('rejects %j %j', (file, context, message) => {
     const errors = errorsOf(file, context);
     expect(
       errors.some((e) => e.includes(message)),

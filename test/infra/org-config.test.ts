@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, ORG_LIMITS, parseConfig } from '../../infra/config.ts';
+import { BAD_ORG_FILE, ORG_BLOCK, ORG_HOME } from './config-cases.ts';
 
 const errorsOf = (file: unknown, context = {}) => {
   const parsed = parseConfig(file, context);
   return parsed.ok ? [] : parsed.errors;
 };
 
-const HOME = { account: '111122223333', homeRegion: 'eu-west-1' };
-const ORG = { id: 'o-a1b2c3d4e5', deploymentTargets: ['r-ab12'], regions: ['eu-west-1', 'us-east-1'] };
+const HOME = ORG_HOME;
+const ORG = ORG_BLOCK;
 
 describe('org config', () => {
   it('is absent by default: single account', () => {
@@ -33,17 +34,7 @@ describe('org config', () => {
   });
 
   it('names the path of every bad value', () => {
-    const errors = errorsOf({
-      ...HOME,
-      org: {
-        id: 'o-short',
-        deploymentTargets: ['r-ab12', '111122223333', 'r-ab12'],
-        regions: ['eu-west-1', 'Mars'],
-        callAs: 'ROOT',
-        failureTolerancePercentage: 101,
-        extra: true,
-      },
-    });
+    const errors = errorsOf(BAD_ORG_FILE);
     expect(errors).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^org\.id: must be an organisation id .*"o-short"/),

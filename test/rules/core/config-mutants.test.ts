@@ -7,6 +7,12 @@ import {
   s3SourceOf,
 } from '../../../rules/core/config.ts';
 import { DEFAULT_INCIDENT_CONFIG } from '../../../rules/core/incident.ts';
+import {
+  ANONYMISER_REFUSALS,
+  ANONYMISER_TAKES,
+  TEMPORARY_ACCESS_REFUSALS,
+  TEMPORARY_ACCESS_TAKES,
+} from './config-cases.ts';
 
 /** Edges of the detection config the mutation run showed untested: exact bounds and every message in full. */
 const errorsOf = (input: unknown): readonly string[] => {
@@ -65,144 +71,23 @@ describe('approved.ticketPattern bounds', () => {
 });
 
 describe('anonymisers', () => {
-  it.each<[unknown, Record<string, unknown>]>([
-    [
-      { source: 'file:x', name: 'tor' },
-      { source: 'file:x', name: 'tor' },
-    ],
-    [
-      { source: 's3://abc/k', name: 'vpn', ttlMinutes: 1 },
-      { source: 's3://abc/k', name: 'vpn', ttlMinutes: 1 },
-    ],
-    [
-      { source: 'file:/a', name: 't', ttlMinutes: 1440 },
-      { source: 'file:/a', name: 't', ttlMinutes: 1440 },
-    ],
-  ])('takes %j', (anonymisers, expected) => {
+  it.each(ANONYMISER_TAKES)('takes %j', (anonymisers, expected) => {
     const parsed = parseDetectionConfig({ anonymisers });
     expect(parsed.ok && parsed.config.anonymisers).toStrictEqual(expected);
   });
 
-  it.each<[unknown, string[]]>([
-    ['tor', ["detection.anonymisers: must be {source: 'file:PATH' | 's3://bucket/key', name, ttlMinutes?}"]],
-    [
-      { source: 'file:', name: 'tor' },
-      ['detection.anonymisers.source: must be file:PATH or s3://bucket/key (got "file:")'],
-    ],
-    [{ source: 7, name: 'tor' }, ['detection.anonymisers.source: must be file:PATH or s3://bucket/key (got 7)']],
-    [
-      { source: 'file:x', name: '   ' },
-      ['detection.anonymisers.name: must name the list (e.g. tor-exits), for the findings'],
-    ],
-    [
-      { source: 'file:x', name: 5 },
-      ['detection.anonymisers.name: must name the list (e.g. tor-exits), for the findings'],
-    ],
-    [
-      { source: 'file:x', name: 't', ttlMinutes: 1441 },
-      ['detection.anonymisers.ttlMinutes: must be a whole number of minutes from 1 to 1440 (got 1441)'],
-    ],
-    [
-      { source: 'file:x', name: 't', ttlMinutes: 1.5 },
-      ['detection.anonymisers.ttlMinutes: must be a whole number of minutes from 1 to 1440 (got 1.5)'],
-    ],
-    [
-      { source: 'file:x', name: 't', ttlMinutes: '60' },
-      ['detection.anonymisers.ttlMinutes: must be a whole number of minutes from 1 to 1440 (got "60")'],
-    ],
-  ])('refuses %j', (anonymisers, errors) => {
+  it.each(ANONYMISER_REFUSALS)('refuses %j', (anonymisers, errors) => {
     expect(errorsOf({ anonymisers })).toEqual(errors);
   });
 });
 
 describe('temporaryAccess', () => {
-  const entry = {
-    principal: 'arn:aws:iam::111122223333:role/breakglass',
-    expires: '2026-12-01',
-    reason: 'incident response for INC-7',
-  };
-
-  it.each<[string, Record<string, unknown>]>([
-    ['a role with no policy', entry],
-    ['a user in another partition', { ...entry, principal: 'arn:aws-us-gov:iam::111122223333:user/alice' }],
-    ['an AWS managed policy', { ...entry, policy: 'arn:aws:iam::aws:policy/AdministratorAccess' }],
-    ['a customer managed policy', { ...entry, policy: 'arn:aws:iam::111122223333:policy/path/admin' }],
-    ['an inline policy name', { ...entry, policy: 'break-glass_2026' }],
-    ['a ticket', { ...entry, ticket: 'INC-7' }],
-    ['a reason of exactly ten characters', { ...entry, reason: '0123456789' }],
-  ])('takes %s', (_name, e) => {
+  it.each(TEMPORARY_ACCESS_TAKES)('takes %s', (_name, e) => {
     const parsed = parseDetectionConfig({ temporaryAccess: [e] });
     expect(parsed.ok && parsed.config.temporaryAccess).toEqual([e]);
   });
 
-  it.each<[string, unknown, string[]]>([
-    ['not a list', {}, ['detection.temporaryAccess: must be a list of {principal, policy?, expires, ticket?, reason}']],
-    [
-      'an empty ticket',
-      [{ ...entry, ticket: '  ' }],
-      ['detection.temporaryAccess[0].ticket: must be a non-empty string'],
-    ],
-    [
-      'a numeric ticket',
-      [{ ...entry, ticket: 7 }],
-      ['detection.temporaryAccess[0].ticket: must be a non-empty string'],
-    ],
-    [
-      'a principal that is a group',
-      [{ ...entry, principal: 'arn:aws:iam::111122223333:group/admins' }],
-      [
-        'detection.temporaryAccess[0].principal: must be an IAM user or role ARN (got "arn:aws:iam::111122223333:group/admins")',
-      ],
-    ],
-    [
-      'a principal with trailing text',
-      [{ ...entry, principal: 'x arn:aws:iam::111122223333:role/r' }],
-      [
-        'detection.temporaryAccess[0].principal: must be an IAM user or role ARN (got "x arn:aws:iam::111122223333:role/r")',
-      ],
-    ],
-    [
-      'a numeric policy',
-      [{ ...entry, policy: 5 }],
-      ['detection.temporaryAccess[0].policy: must be a managed policy ARN or an inline policy name (got 5)'],
-    ],
-    [
-      'an inline policy name over 128 characters',
-      [{ ...entry, policy: 'p'.repeat(129) }],
-      [
-        `detection.temporaryAccess[0].policy: must be a managed policy ARN or an inline policy name (got "${'p'.repeat(129)}")`,
-      ],
-    ],
-    [
-      'a reason of nine characters',
-      [{ ...entry, reason: '123456789' }],
-      ['detection.temporaryAccess[0].reason: must say why (at least 10 characters): auditors read it'],
-    ],
-    [
-      'an expiry in a list',
-      [{ ...entry, expires: ['2026-12-01'] }],
-      [
-        'detection.temporaryAccess[0].expires: must be an ISO date or date-time with a zone, e.g. 2026-12-01 or 2026-12-01T18:00:00Z (got ["2026-12-01"])',
-      ],
-    ],
-    [
-      'a principal in a list',
-      [{ ...entry, principal: ['arn:aws:iam::111122223333:role/r'] }],
-      [
-        'detection.temporaryAccess[0].principal: must be an IAM user or role ARN (got ["arn:aws:iam::111122223333:role/r"])',
-      ],
-    ],
-    [
-      'a reason padded to ten characters',
-      [{ ...entry, reason: `${' '.repeat(9)}x` }],
-      ['detection.temporaryAccess[0].reason: must say why (at least 10 characters): auditors read it'],
-    ],
-    [
-      'a numeric reason',
-      [{ ...entry, reason: 12345678901 }],
-      ['detection.temporaryAccess[0].reason: must say why (at least 10 characters): auditors read it'],
-    ],
-  ])('refuses %s', (_name, temporaryAccess, errors) => {
+  it.each(TEMPORARY_ACCESS_REFUSALS)('refuses %s', (_name, temporaryAccess, errors) => {
     expect(errorsOf({ temporaryAccess })).toEqual(errors);
   });
 });
