@@ -134,6 +134,16 @@ export const INCIDENT_KEYS = ['correlationMinutes', 'pageSeverity'];
 export const ANONYMISER_KEYS = ['source', 'name', 'ttlMinutes'];
 export const TEMPORARY_ACCESS_KEYS = ['principal', 'policy', 'expires', 'ticket', 'reason'];
 
+/** Each key of a section that is not one of `known` is an error: a typo must not silently configure nothing. */
+const unknownKeys = (
+  section: Record<string, unknown>,
+  known: readonly string[],
+  prefix: string,
+  at: (p: string, msg: string) => void,
+): void => {
+  for (const key of Object.keys(section)) if (!known.includes(key)) at(prefix + key, 'unknown key');
+};
+
 export const incidentConfigOf = (config: DetectionConfig): IncidentConfig =>
   config.incidents ?? DEFAULT_INCIDENT_CONFIG;
 
@@ -248,9 +258,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   const at = (p: string, msg: string) => errors.push(`${path}.${p}: ${msg}`);
   if (input === undefined) return { ok: true, config: DEFAULT_DETECTION_CONFIG };
   if (!isRecord(input)) return { ok: false, errors: [`${path}: must be an object`] };
-  for (const key of Object.keys(input)) {
-    if (!DETECTION_KEYS.includes(key)) at(key, 'unknown key');
-  }
+  unknownKeys(input, DETECTION_KEYS, '', at);
 
   const crit = input.criticality ?? {};
   let criticality = DEFAULT_DETECTION_CONFIG.criticality;
@@ -314,11 +322,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   let approved = DEFAULT_DETECTION_CONFIG.approved;
   if (!isRecord(approvedInput)) at('approved', 'must be an object');
   else {
-    for (const key of Object.keys(approvedInput)) {
-      if (!APPROVED_KEYS.includes(key)) {
-        at(`approved.${key}`, 'unknown key');
-      }
-    }
+    unknownKeys(approvedInput, APPROVED_KEYS, 'approved.', at);
     approved = {
       automationRoles: strings(approvedInput.automationRoles, 'approved.automationRoles', (s) =>
         s.startsWith('arn:') ? undefined : 'is not an ARN glob (arn:aws:iam::<account>:role/<name>)',
@@ -353,9 +357,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   const selfInput = input.selfProtection;
   if (selfInput !== undefined && !isRecord(selfInput)) at('selfProtection', 'must be {resources, deployRoles}');
   else if (selfInput !== undefined) {
-    for (const key of Object.keys(selfInput)) {
-      if (!SELF_PROTECTION_KEYS.includes(key)) at(`selfProtection.${key}`, 'unknown key');
-    }
+    unknownKeys(selfInput, SELF_PROTECTION_KEYS, 'selfProtection.', at);
     selfProtection = {
       // A lone `*` would make every change to every watched resource type "tampering with Trailwarden".
       resources: strings(selfInput.resources, 'selfProtection.resources', (s) =>
@@ -378,9 +380,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   if (softwareInput !== undefined && !isRecord(softwareInput)) {
     at('software', 'must be {approvedImages?, approvedLayerAccounts?}');
   } else if (softwareInput !== undefined) {
-    for (const key of Object.keys(softwareInput)) {
-      if (!SOFTWARE_KEYS.includes(key)) at(`software.${key}`, 'unknown key');
-    }
+    unknownKeys(softwareInput, SOFTWARE_KEYS, 'software.', at);
     software = {
       approvedImages: strings(softwareInput.approvedImages, 'software.approvedImages', (s) =>
         /^ami-[0-9a-f]{8,17}$/.test(s) ? undefined : 'is not an AMI id (ami-0123456789abcdef0)',
@@ -395,9 +395,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   if (computeInput !== undefined && !isRecord(computeInput)) {
     at('compute', `must be {${COMPUTE_KEYS.map((k) => `${k}?`).join(', ')}}`);
   } else if (computeInput !== undefined) {
-    for (const key of Object.keys(computeInput)) {
-      if (!COMPUTE_KEYS.includes(key)) at(`compute.${key}`, 'unknown key');
-    }
+    unknownKeys(computeInput, COMPUTE_KEYS, 'compute.', at);
     // Instance type names are lower case (p5.48xlarge); a lone `*` would watch, or approve, every launch.
     const typeGlob = (s: string) =>
       /^\*+$/.test(s)
@@ -455,9 +453,7 @@ const parseAnonymisers = (input: unknown, at: (p: string, msg: string) => void):
     at('anonymisers', "must be {source: 'file:PATH' | 's3://bucket/key', name, ttlMinutes?}");
     return undefined;
   }
-  for (const key of Object.keys(input)) {
-    if (!ANONYMISER_KEYS.includes(key)) at(`anonymisers.${key}`, 'unknown key');
-  }
+  unknownKeys(input, ANONYMISER_KEYS, 'anonymisers.', at);
   const { source, name, ttlMinutes } = input;
   let ok = true;
   if (typeof source !== 'string' || !((source.startsWith('file:') && source.length > 5) || s3SourceOf(source))) {
@@ -493,9 +489,7 @@ const parseIncidents = (input: unknown, at: (p: string, msg: string) => void): I
     at('incidents', 'must be {correlationMinutes?, pageSeverity?}');
     return undefined;
   }
-  for (const key of Object.keys(input)) {
-    if (!INCIDENT_KEYS.includes(key)) at(`incidents.${key}`, 'unknown key');
-  }
+  unknownKeys(input, INCIDENT_KEYS, 'incidents.', at);
   const { min, max } = INCIDENT_LIMITS.correlationMinutes;
   const minutes = input.correlationMinutes ?? DEFAULT_INCIDENT_CONFIG.correlationMinutes;
   if (typeof minutes !== 'number' || !Number.isInteger(minutes) || minutes < min || minutes > max) {
