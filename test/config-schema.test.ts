@@ -25,9 +25,12 @@ import {
   ANONYMISER_KEYS,
   APPROVED_KEYS,
   COMPUTE_KEYS,
+  CRITICALITY_KEYS,
+  CRITICALITY_RESOURCE_KEYS,
   CRITICALITY_TAG_KEYS,
   DETECTION_KEYS,
   INCIDENT_KEYS,
+  ORGANIZATION_KEYS,
   parseDetectionConfig,
   SELF_PROTECTION_KEYS,
   SOFTWARE_KEYS,
@@ -310,21 +313,20 @@ const objectNodes = (): Map<string, SchemaNode> => {
   return out;
 };
 
-/** Every object the parsers read, with the keys they know; `open` where the parser ignores unknown keys. */
-const PARSER_KEYS: Readonly<Record<string, { readonly keys: readonly string[]; readonly open?: true }>> = {
+/** Every object the parsers read, with the keys they know (every one refuses a key it does not know). */
+const PARSER_KEYS: Readonly<Record<string, { readonly keys: readonly string[] }>> = {
   '': { keys: [SCHEMA_KEY, ...FILE_KEYS] },
   alerts: { keys: ALERTS_KEYS },
   'alerts.https[]': { keys: HTTPS_ALERT_KEYS },
   health: { keys: HEALTH_KEYS },
   'changeWindows[]': { keys: CHANGE_WINDOW_KEYS },
   detection: { keys: DETECTION_KEYS },
-  // parseDetectionConfig reads these fields and ignores others (a gap the schema does not widen: it lists these).
-  'detection.criticality': { keys: ['default', 'accounts', 'resources', 'tags'], open: true },
-  'detection.criticality.resources[]': { keys: ['pattern', 'level'], open: true },
+  'detection.criticality': { keys: CRITICALITY_KEYS },
+  'detection.criticality.resources[]': { keys: CRITICALITY_RESOURCE_KEYS },
   'detection.criticality.tags[]': { keys: CRITICALITY_TAG_KEYS },
   'detection.approved': { keys: APPROVED_KEYS },
   'detection.approved.changeWindows[]': { keys: CHANGE_WINDOW_KEYS },
-  'detection.organization': { keys: ['id', 'accounts'], open: true },
+  'detection.organization': { keys: ORGANIZATION_KEYS },
   'detection.suppressions[]': { keys: [...SUPPRESSION_MATCHERS, 'reason', 'expires'] },
   'detection.businessHours[]': { keys: CHANGE_WINDOW_KEYS },
   'detection.selfProtection': { keys: SELF_PROTECTION_KEYS },
@@ -351,11 +353,11 @@ describe('key coverage', () => {
     expect([...nodes.keys()].sort()).toEqual(Object.keys(PARSER_KEYS).sort());
   });
 
-  it.each(Object.entries(PARSER_KEYS))('%s: the schema lists exactly the parser keys', (path, { keys, open }) => {
+  it.each(Object.entries(PARSER_KEYS))('%s: the schema lists exactly the parser keys', (path, { keys }) => {
     const node = nodes.get(path);
     expect(Object.keys(node?.properties ?? {}).sort()).toEqual([...keys].sort());
-    // Closed where the parser refuses unknown keys; open where it ignores them, so the schema accepts what it takes.
-    expect(node?.additionalProperties).toBe(open ? undefined : false);
+    // Closed, as the parser refuses unknown keys.
+    expect(node?.additionalProperties).toBe(false);
   });
 
   it('gives every property a one-line description', () => {

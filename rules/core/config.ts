@@ -126,6 +126,9 @@ export const DETECTION_KEYS = [
   'temporaryAccess',
   'anonymisers',
 ];
+export const CRITICALITY_KEYS = ['default', 'accounts', 'resources', 'tags'];
+export const CRITICALITY_RESOURCE_KEYS = ['pattern', 'level'];
+export const ORGANIZATION_KEYS = ['id', 'accounts'];
 export const APPROVED_KEYS = ['automationRoles', 'iacUserAgents', 'changeWindows', 'ticketPattern'];
 export const CRITICALITY_TAG_KEYS = ['key', 'value', 'level'];
 export const SELF_PROTECTION_KEYS = ['resources', 'deployRoles'];
@@ -264,6 +267,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   let criticality = DEFAULT_DETECTION_CONFIG.criticality;
   if (!isRecord(crit)) at('criticality', 'must be an object');
   else {
+    unknownKeys(crit, CRITICALITY_KEYS, 'criticality.', at);
     const accounts: Record<string, Criticality> = {};
     const def = crit.default ?? 'medium';
     if (!isCriticality(def)) at('criticality.default', `must be high, medium or low (got ${JSON.stringify(def)})`);
@@ -281,7 +285,13 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
     if (!Array.isArray(rawResources)) at('criticality.resources', 'must be a list of {pattern, level}');
     else
       rawResources.forEach((r: unknown, i) => {
-        if (!isRecord(r) || typeof r.pattern !== 'string' || !r.pattern.startsWith('arn:') || !isCriticality(r.level)) {
+        if (
+          !isRecord(r) ||
+          typeof r.pattern !== 'string' ||
+          !r.pattern.startsWith('arn:') ||
+          !isCriticality(r.level) ||
+          Object.keys(r).some((k) => !CRITICALITY_RESOURCE_KEYS.includes(k))
+        ) {
           at(`criticality.resources[${i}]`, 'must be {pattern: "arn:…" glob, level: high|medium|low}');
         } else resources.push({ pattern: r.pattern, level: r.level });
       });
@@ -337,6 +347,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   let organization = DEFAULT_DETECTION_CONFIG.organization;
   if (!isRecord(orgInput)) at('organization', 'must be an object');
   else {
+    unknownKeys(orgInput, ORGANIZATION_KEYS, 'organization.', at);
     const id = orgInput.id;
     if (id !== undefined && (typeof id !== 'string' || !/^o-[a-z0-9]{10,32}$/.test(id))) {
       at('organization.id', `must look like o-xxxxxxxxxx (got ${JSON.stringify(id)})`);

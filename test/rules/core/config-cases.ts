@@ -104,6 +104,18 @@ export const DETECTION_REFUSALS: readonly (readonly [string, unknown, string[]])
       (i) => `detection.criticality.tags[${i}]: must be {key: "…", value?: "…", level: high|medium|low}`,
     ),
   ],
+  [
+    'a criticality default misspelt, a resource with a stray key, an organisation key misspelt',
+    {
+      criticality: { defualt: 'high', resources: [{ pattern: 'arn:aws:s3:::logs-*', level: 'high', levle: 'low' }] },
+      organization: { accounts: ['111122223333'], ids: 'o-exampleorgid' },
+    },
+    [
+      'detection.criticality.defualt: unknown key',
+      'detection.criticality.resources[0]: must be {pattern: "arn:…" glob, level: high|medium|low}',
+      'detection.organization.ids: unknown key',
+    ],
+  ],
   ['approved not an object', { approved: [] }, ['detection.approved: must be an object']],
   [
     'an unknown approved key and a role that is no ARN',
