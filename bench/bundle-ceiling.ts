@@ -22,6 +22,9 @@
  * 299 → 312 KB for the 14 rules of the Splunk remainder (gaps-e: EKS, ECS, ECR, WAF, EventBridge, SQS, Lightsail,
  * Direct Connect, IAM; 292.5 → 305.4 KB standalone, ~0.9 KB a rule; merged with gaps-d and the batched reads: 311.7 KB, 193 rules);
  * 312 → 317 KB for the Panther measurement of the identity, logging and detection services (gaps-f: 2 rules, 3 fixed; 315.6 KB by bundle-report on main, 316.9 KB on integrate with its split IP-database reader, 195 rules);
- * 317 → 322 KB for the Panther measurement of the compute, storage, network and data services (gaps-g: 5 rules, 1 fixed, T1567; 311.7 → 316.0 KB by bundle-report on main, 321.3 KB on integrate with gaps-f's, 203 rules).
+ * 317 → 322 KB for the Panther measurement of the compute, storage, network and data services (gaps-g: 5 rules, 1 fixed, T1567; 311.7 → 316.0 KB by bundle-report on main, 321.3 KB on integrate with gaps-f's, 203 rules);
+ * 322 → 324 KB for the Panther data-services gaps (gaps-h: rds.role-added-to-database, wafv2.ip-set-changed, resizes
+ * in ec2.unusual-instance-type-launched; 321.3 → 324.0 KB (323.97) by bundle-report on main, 202 rules; init left to
+ * the round's `npm run bench`).
  */
-export const BUNDLE_CEILING_KB = 322;
+export const BUNDLE_CEILING_KB = 324;

@@ -138,6 +138,7 @@ import { rule as rdsDatabaseDeletedWithoutBackup } from './rds/database-deleted-
 import { rule as rdsEncryptedWithOutsideKey } from './rds/encrypted-with-outside-key.rule.ts';
 import { rule as rdsInstanceMadePublic } from './rds/instance-made-public.rule.ts';
 import { rule as rdsMasterPasswordChanged } from './rds/master-password-changed.rule.ts';
+import { rule as rdsRoleAddedToDatabase } from './rds/role-added-to-database.rule.ts';
 import { rule as rdsSnapshotExported } from './rds/snapshot-exported.rule.ts';
 import { rule as rdsSnapshotShared } from './rds/snapshot-shared.rule.ts';
 import { rule as rdsSnapshotsDeletedBurst } from './rds/snapshots-deleted-burst.rule.ts';
@@ -199,6 +200,7 @@ import { rule as ssoIdentitySourceChanged } from './sso/identity-source-changed.
 import { rule as ssoPermissionSetAdminGranted } from './sso/permission-set-admin-granted.rule.ts';
 import { rule as stsFederationTokenIssued } from './sts/federation-token-issued.rule.ts';
 import { rule as stsRootSessionAssumed } from './sts/root-session-assumed.rule.ts';
+import { rule as wafv2IpSetChanged } from './wafv2/ip-set-changed.rule.ts';
 import { rule as wafv2ProtectionRemoved } from './wafv2/protection-removed.rule.ts';
 
 // Explicit registry: a rule exists once it is imported and listed here (the catalogue test checks every
@@ -418,6 +420,8 @@ export const RULES: readonly Rule[] = [
   rdsAutomatedBackupsDeleted,
   ecrImagePushedOutsideProcess,
   ec2InstanceRoleChanged,
+  rdsRoleAddedToDatabase,
+  wafv2IpSetChanged,
 ];
 
 export const catalogue = buildCatalogue(RULES);

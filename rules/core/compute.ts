@@ -63,6 +63,27 @@ export const launchedInstanceTypes = (e: CloudTrailRecord): string[] => {
   return [...new Set([...(asked === undefined ? [] : [asked]), ...got])];
 };
 
+/**
+ * The type ModifyInstanceAttribute resizes an instance to: `instanceType: { "value": … }` as SDKs send it, or the
+ * CLI's `--attribute instanceType --value …` form, logged as `attribute` and `value`. Undefined when the call changes
+ * another attribute.
+ */
+export const resizedInstanceType = (e: CloudTrailRecord): string | undefined =>
+  requestedInstanceType(e) ??
+  (stringParam(e.requestParameters, 'attribute')?.toLowerCase() === 'instancetype'
+    ? stringParam(e.requestParameters, 'value')
+    : undefined);
+
+/**
+ * The instance types a call puts to work: launched by RunInstances, or resized to by ModifyInstanceAttribute (stop,
+ * resize, start is the same abuse as a launch, on an instance nobody watches for new launches).
+ */
+export const instanceTypesPutToWork = (e: CloudTrailRecord): string[] => {
+  if (e.eventName !== 'ModifyInstanceAttribute') return launchedInstanceTypes(e);
+  const resized = resizedInstanceType(e);
+  return resized === undefined ? [] : [resized];
+};
+
 /** Why each type is unusual here; empty when none is (watched and not approved, outside approved accounts). */
 export const unusualInstanceTypes = (
   e: CloudTrailRecord,

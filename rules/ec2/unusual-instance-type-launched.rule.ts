@@ -1,9 +1,11 @@
 import { resourceArn } from '../core/arn.ts';
-import { accountOf, isSuccess, principalArn } from '../core/cloudtrail.ts';
-import { launchedInstanceTypes, unusualInstanceTypes } from '../core/compute.ts';
+import type { CloudTrailRecord } from '../core/cloudtrail.ts';
+import { accountOf, isSuccess, principalArn, stringParam } from '../core/cloudtrail.ts';
+import { instanceTypesPutToWork, unusualInstanceTypes } from '../core/compute.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
+import { denied } from '../fixtures/overrides.ts';
 
 /** The GPU launch of the cases, made by the developer of the RunInstances fixture. */
 const gpuLaunch = (type: string) =>
@@ -24,24 +26,49 @@ const gpuLaunch = (type: string) =>
     },
   });
 
+/** A resize names the instance it stops being ordinary; a launch's instances are in its response. */
+const resizedInstance = (e: CloudTrailRecord): string | undefined =>
+  e.eventName === 'ModifyInstanceAttribute' ? stringParam(e.requestParameters, 'instanceId') : undefined;
+
+/** The resize of the cases: alice turns an existing instance into `type`. */
+const resize = (type: string) =>
+  fixture('ec2/ModifyInstanceAttribute-instanceType', { requestParameters: { instanceType: { value: type } } });
+
 export const rule = defineRule({
   id: 'ec2.unusual-instance-type-launched',
-  title: 'GPU or unusually large instance type launched',
+  title: 'GPU or unusually large instance type launched, or an instance resized to one',
   severity: 'high',
   escalation: { low: 'medium' },
   controls: ['A.5.23', 'A.8.16'],
   mitre: ['T1496.001', 'T1578.002'],
-  on: { source: 'ec2', eventNames: ['RunInstances'] },
-  // The types the request names and those the response shows (launch templates name none in the request). Refused
-  // attempts are ec2.compute-abuse-refused: a refused call launched nothing, whatever its response says.
-  match: (e, ctx) => isSuccess(e) && unusualInstanceTypes(e, launchedInstanceTypes(e), ctx.config).length > 0,
-  explain: (e, ctx) => [
-    ...unusualInstanceTypes(e, launchedInstanceTypes(e), ctx.config),
-    'the launch succeeded: the instances are running and billing',
-  ],
-  resources: (e) => launchedInstanceTypes(e).map((t) => resourceArn(e, 'ec2', `instance-type/${t}`, '')),
+  on: { source: 'ec2', eventNames: ['RunInstances', 'ModifyInstanceAttribute'] },
+  // The types the request names and those the response shows (launch templates name none in the request), or the
+  // type a ModifyInstanceAttribute resizes to (any other attribute names none). Refused launches are
+  // ec2.compute-abuse-refused: a refused call launched nothing, whatever its response says.
+  match: (e, ctx) => isSuccess(e) && unusualInstanceTypes(e, instanceTypesPutToWork(e), ctx.config).length > 0,
+  explain: (e, ctx) => {
+    const instance = resizedInstance(e);
+    return [
+      ...unusualInstanceTypes(e, instanceTypesPutToWork(e), ctx.config),
+      instance === undefined
+        ? 'the launch succeeded: the instances are running and billing'
+        : `${instance} was resized: it runs as this type, and bills as it, from its next start`,
+    ];
+  },
+  resources: (e) => {
+    const instance = resizedInstance(e);
+    return [
+      ...(instance === undefined ? [] : [resourceArn(e, 'ec2', `instance/${instance}`)]),
+      ...instanceTypesPutToWork(e).map((t) => resourceArn(e, 'ec2', `instance-type/${t}`, '')),
+    ];
+  },
   dedup: {
-    key: (e) => `${accountOf(e)}|${principalArn(e)}|${launchedInstanceTypes(e).sort().join(',')}`,
+    // A resized instance folds with its own repeats only: resizing a second instance is a second finding.
+    key: (e) => {
+      const instance = resizedInstance(e);
+      const base = `${accountOf(e)}|${principalArn(e)}|${instanceTypesPutToWork(e).sort().join(',')}`;
+      return instance === undefined ? base : `${base}|${instance}`;
+    },
     windowSeconds: 3600,
   },
 });
@@ -49,12 +76,14 @@ export const rule = defineRule({
 /** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
 export const docs: RuleDocs = {
   description:
-    'RunInstances asked for, or launched, an instance type on the watch list: GPU and accelerator families ' +
+    'RunInstances asked for, or launched, an instance type on the watch list, or ModifyInstanceAttribute resized ' +
+    'an existing (stopped) instance to one: GPU and accelerator families ' +
     '(p*, g*, inf*, trn*, dl*, f1/f2, vt1), memory giants (x1, x2, u-) and the largest sizes (*.24xlarge and up), ' +
     'outside the accounts and types approved for them (compute.approvedAccounts, compute.approvedInstanceTypes). ' +
     'Refused attempts are ec2.compute-abuse-refused.',
   runbook: [
     'Ask the principal in the finding whether it launched the type; a CI or app role that never launches GPUs has been taken over.',
+    'For a resize, find the StopInstances / StartInstances around it by the same principal and the type the instance had before (`aws ec2 describe-instances --instance-ids <id>`; earlier ModifyInstanceAttribute or the launch); put it back unless the owner planned the change.',
     'If it ran: stop the instances (`aws ec2 stop-instances`), snapshot the root volume for forensics, then terminate; check every region for more (`aws ec2 describe-instances --filters Name=instance-type,Values=p*,g*`).',
     "Rotate the credentials used and review the principal's other calls since the session began; raise the account's GPU vCPU quota to 0 where no GPUs are needed (Service Quotas).",
     'If the launch is legitimate ML or rendering work, approve its account or exact type in compute config.',
@@ -63,12 +92,15 @@ export const docs: RuleDocs = {
     'Cryptojacking and self-hosted LLM abuse launch GPU or the largest instances first (Datadog, Sysdig and ' +
     'Permiso incident reports; Stratus aws.execution.ec2-launch-unusual-instances). The watch list is a default ' +
     'a team can replace; legitimate ML teams are approved by account (their training accounts) or by exact type, ' +
-    'so GPUs stay unusual everywhere else. One launch is a finding; repeats by the same principal for the same ' +
-    'types fold for an hour. High (runaway cost and ' +
+    'so GPUs stay unusual everywhere else. Resizing an instance (stop, ModifyInstanceAttribute instanceType, ' +
+    'start) is the same abuse without a RunInstances, on an instance that already passed every launch check, so it ' +
+    'counts like a launch. One launch is a finding; repeats by the same principal for the same types fold for an ' +
+    'hour (a resize per instance). High (runaway cost and ' +
     'a taken-over principal); medium on low-criticality sandboxes.',
   falsePositives: [
     'A data-science team trying GPUs in an account not yet approved: approve the account or the type.',
     'Auto Scaling or Karpenter launching a new GPU node group (the launch is recorded under the service role): approve the account.',
+    'A right-sizing change that moves a database or batch host to a *.24xlarge: approve the exact type.',
   ],
   cases: () => [
     { name: 'a p5.48xlarge launched', expect: 'match', event: gpuLaunch('p5.48xlarge') },
@@ -87,6 +119,43 @@ export const docs: RuleDocs = {
       event: gpuLaunch('c7i.48xlarge'),
     },
     { name: 'an ordinary t3.micro', expect: 'no-match', event: fixture('ec2/RunInstances') },
+    { name: 'an instance resized to p4d.24xlarge', expect: 'match', event: resize('p4d.24xlarge') },
+    {
+      name: 'a resize in the CLI form --attribute instanceType --value g5.12xlarge',
+      expect: 'match',
+      event: fixture('ec2/ModifyInstanceAttribute-instanceType', {
+        requestParameters: { instanceType: undefined, attribute: 'instanceType', value: 'g5.12xlarge' },
+      }),
+    },
+    { name: 'an instance resized to an ordinary m7i.large', expect: 'no-match', event: resize('m7i.large') },
+    {
+      name: 'a resize refused',
+      expect: 'no-match',
+      event: fixture(
+        'ec2/ModifyInstanceAttribute-instanceType',
+        denied('Client.UnauthorizedOperation', 'ec2:ModifyInstanceAttribute'),
+      ),
+    },
+    {
+      name: 'a resize of a running instance refused by EC2 (an error, nothing changed)',
+      expect: 'no-match',
+      event: fixture('ec2/ModifyInstanceAttribute-instanceType', {
+        errorCode: 'Client.IncorrectInstanceState',
+        errorMessage: "The instance 'i-0a1b2c3d4e5f60718' is not in the 'stopped' state.",
+        responseElements: null,
+      }),
+    },
+    {
+      name: 'user data replaced: another attribute, no type',
+      expect: 'no-match',
+      event: fixture('ec2/ModifyInstanceAttribute-userData'),
+    },
+    {
+      name: 'a resize to a GPU type approved for the render farm',
+      expect: 'no-match',
+      event: resize('g4dn.xlarge'),
+      config: { compute: { approvedInstanceTypes: ['g4dn.*'] } },
+    },
     {
       name: 'a refused p2.xlarge launch (ec2.compute-abuse-refused judges attempts)',
       expect: 'no-match',

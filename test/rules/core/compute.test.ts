@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { CloudTrailRecord } from '../../../rules/core/cloudtrail.ts';
 import {
   DEFAULT_WATCHED_INSTANCE_TYPES,
+  instanceTypesPutToWork,
   keyPairName,
   knownBadKeyPairName,
   launchedInstanceTypes,
   requestedInstanceType,
+  resizedInstanceType,
   unusualInstanceTypes,
 } from '../../../rules/core/compute.ts';
 import type { DetectionConfig } from '../../../rules/core/config.ts';
@@ -124,6 +126,47 @@ describe('launchedInstanceTypes', () => {
     expect(
       launchedInstanceTypes(record({ responseElements: { instancesSet: [{ instanceType: 'p2.xlarge' }] } })),
     ).toEqual(['p2.xlarge']);
+  });
+});
+
+describe('resizes: ModifyInstanceAttribute instanceType', () => {
+  const modify = (requestParameters: CloudTrailRecord['requestParameters']) =>
+    record({ eventName: 'ModifyInstanceAttribute', requestParameters, responseElements: { _return: true } });
+
+  it.each([
+    ['the SDK form { value }', { instanceId: 'i-1', instanceType: { value: 'p4d.24xlarge' } }, 'p4d.24xlarge'],
+    [
+      'the CLI form --attribute/--value',
+      { instanceId: 'i-1', attribute: 'instanceType', value: 'g5.xlarge' },
+      'g5.xlarge',
+    ],
+    [
+      'the attribute name in any case',
+      { instanceId: 'i-1', attribute: 'INSTANCETYPE', value: 'g5.xlarge' },
+      'g5.xlarge',
+    ],
+    [
+      'another attribute in the CLI form',
+      { instanceId: 'i-1', attribute: 'userData', value: 'p5.48xlarge' },
+      undefined,
+    ],
+    ['another attribute in the SDK form', { instanceId: 'i-1', userData: '<sensitiveDataRemoved>' }, undefined],
+    ['a non-string value', { instanceId: 'i-1', attribute: 'instanceType', value: 7 }, undefined],
+  ] as const)('%s', (_, requestParameters, expected) => {
+    const e = modify(requestParameters);
+    expect(resizedInstanceType(e)).toBe(expected);
+    expect(instanceTypesPutToWork(e)).toEqual(expected === undefined ? [] : [expected]);
+  });
+
+  it('a resize never reads the response, a launch still does', () => {
+    const resize = record({
+      eventName: 'ModifyInstanceAttribute',
+      requestParameters: { instanceId: 'i-1', disableApiTermination: { value: true } },
+      responseElements: { instancesSet: { items: [{ instanceType: 'p5.48xlarge' }] } },
+    });
+    expect(instanceTypesPutToWork(resize)).toEqual([]);
+    const launch = record({ responseElements: { instancesSet: { items: [{ instanceType: 'p5.48xlarge' }] } } });
+    expect(instanceTypesPutToWork(launch)).toEqual(['p5.48xlarge']);
   });
 });
 
