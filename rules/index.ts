@@ -99,6 +99,7 @@ import { rule as iamIdentityProviderChanged } from './iam/identity-provider-chan
 import { rule as iamLoginProfileForAnotherUser } from './iam/login-profile-for-another-user.rule.ts';
 import { rule as iamMfaDeviceDeactivated } from './iam/mfa-device-deactivated.rule.ts';
 import { rule as iamMfaDeviceForAnotherUser } from './iam/mfa-device-for-another-user.rule.ts';
+import { rule as iamMfaDeviceRegisteredWithTemporaryKeys } from './iam/mfa-device-registered-with-temporary-keys.rule.ts';
 import { rule as iamPasswordPolicyWeakened } from './iam/password-policy-weakened.rule.ts';
 import { rule as iamPolicyChanged } from './iam/policy-changed.rule.ts';
 import { rule as iamRootAccessKeyCreated } from './iam/root-access-key-created.rule.ts';
@@ -192,6 +193,7 @@ import { rule as snsTrailwardenTopicTampered } from './sns/trailwarden-topic-tam
 import { rule as sqsQueuePolicyOpened } from './sqs/queue-policy-opened.rule.ts';
 import { rule as sqsQueuePurged } from './sqs/queue-purged.rule.ts';
 import { rule as sqsTrailwardenQueueTampered } from './sqs/trailwarden-queue-tampered.rule.ts';
+import { rule as ssmDocumentCreatedOutsideProcess } from './ssm/document-created-outside-process.rule.ts';
 import { rule as ssmParametersDecryptedBurst } from './ssm/parameters-decrypted-burst.rule.ts';
 import { rule as ssmSessionsStartedBurst } from './ssm/sessions-started-burst.rule.ts';
 import { rule as ssmSoftwareInstalled } from './ssm/software-installed.rule.ts';
@@ -422,6 +424,9 @@ export const RULES: readonly Rule[] = [
   ec2InstanceRoleChanged,
   rdsRoleAddedToDatabase,
   wafv2IpSetChanged,
+  // Gaps measured against Elastic's detection-rules (docs/ATTACK-COVERAGE.md)
+  ssmDocumentCreatedOutsideProcess,
+  iamMfaDeviceRegisteredWithTemporaryKeys,
 ];
 
 export const catalogue = buildCatalogue(RULES);
