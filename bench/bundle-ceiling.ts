@@ -25,6 +25,9 @@
  * 317 → 322 KB for the Panther measurement of the compute, storage, network and data services (gaps-g: 5 rules, 1 fixed, T1567; 311.7 → 316.0 KB by bundle-report on main, 321.3 KB on integrate with gaps-f's, 203 rules);
  * 322 → 324 KB for the Panther data-services gaps (gaps-h: rds.role-added-to-database, wafv2.ip-set-changed, resizes
  * in ec2.unusual-instance-type-launched; 321.3 → 324.0 KB (323.97) by bundle-report on main, 202 rules; init left to
- * the round's `npm run bench`).
+ * the round's `npm run bench`);
+ * 324 → 327 KB for the Elastic gaps 4–5 (gaps-i: ssm.document-created-outside-process,
+ * iam.mfa-device-registered-with-temporary-keys; 323.8 KB by the bundle test on main (+2.5 KB), 326.5 KB by bundle-report on integrate with gaps-h's, 204 rules;
+ * init left to the round's `npm run bench`).
  */
-export const BUNDLE_CEILING_KB = 324;
+export const BUNDLE_CEILING_KB = 327;
