@@ -176,7 +176,7 @@ interface OrgNames {
 
 /** Collects each AS's first org name while a table is read. */
 const orgCollector = () => {
-  const index = new Map<number, number>();
+  const seen = new Set<number>();
   const asns: number[] = [];
   const starts: number[] = [];
   let bytes = Buffer.allocUnsafe(1024 * 1024);
@@ -184,8 +184,8 @@ const orgCollector = () => {
   return {
     /** The org of `buf[from, to)` for `asn`, unless the AS already has one. */
     add: (asn: number, buf: Buffer, from: number, to: number): void => {
-      if (index.has(asn)) return;
-      index.set(asn, asns.length);
+      if (seen.has(asn)) return;
+      seen.add(asn);
       const length = to - from;
       if (used + length > bytes.length) {
         const bigger = Buffer.allocUnsafe(Math.max(bytes.length * 2, used + length));
@@ -346,27 +346,26 @@ export const createFileGeoLookup = (
       throw new Error(`IP database ${path} unreadable: ${err instanceof Error ? err.message : String(err)}`);
     }
   };
-  const filesOf = (): GeoFiles => (typeof where === 'function' ? where() : where);
-  let v4: Family<number> | undefined;
-  let v6: Family<bigint> | undefined;
-  const openV4 = (): Family<number> => {
-    if (v4 !== undefined) return v4;
-    const files = filesOf();
-    v4 = {
-      country: load(files.countryV4, (path) => new Reader<Response>(read(path))),
-      asn: load(files.asnV4, (path) => readAsnV4(lines(path), path)),
+  /** A family's files, read on its first lookup and kept (a failed read is retried, and named, on every lookup). */
+  const family = <N extends number | bigint>(
+    files: (f: GeoFiles) => { readonly country: string; readonly asn: string },
+    readAsn: (lines: Lines, file: string) => AsnTable<N>,
+  ): (() => Family<N>) => {
+    let loaded: Family<N> | undefined;
+    return () => {
+      if (loaded !== undefined) return loaded;
+      const paths = files(typeof where === 'function' ? where() : where);
+      loaded = {
+        country: load(paths.country, (path) => new Reader<Response>(read(path))),
+        asn: load(paths.asn, (path) => readAsn(lines(path), path)),
+      };
+      opened = true;
+      return loaded;
     };
-    return v4;
   };
-  const openV6 = (): Family<bigint> => {
-    if (v6 !== undefined) return v6;
-    const files = filesOf();
-    v6 = {
-      country: load(files.countryV6, (path) => new Reader<Response>(read(path))),
-      asn: load(files.asnV6, (path) => readAsnV6(lines(path), path)),
-    };
-    return v6;
-  };
+  let opened = false;
+  const openV4 = family((f) => ({ country: f.countryV4, asn: f.asnV4 }), readAsnV4);
+  const openV6 = family((f) => ({ country: f.countryV6, asn: f.asnV6 }), readAsnV6);
   /** ip-location-db's records are `{country_code}`, not MaxMind's shape: read the field, whatever the type says. */
   const countryIn = (reader: Reader<Response>, text: string): string | undefined => {
     const record: unknown = reader.get(text);
@@ -376,25 +375,26 @@ export const createFileGeoLookup = (
   };
   return {
     source: GEO_SOURCE,
-    loaded: () => v4 !== undefined || v6 !== undefined,
+    loaded: () => opened,
     lookup: (ip) => {
       const parsed = parseIp(ip);
       if (parsed === undefined || addressScope(parsed) !== 'public') return undefined;
       let country: string | undefined;
       let asn: number | undefined;
-      let asOrg: string | undefined;
+      let orgs: OrgNames;
       if (parsed.version === 4) {
         // mmdb-lib wants the address in its own spelling; an IPv4-mapped IPv6 is looked up as IPv4.
         const d = openV4();
         country = countryIn(d.country, [24, 16, 8, 0].map((shift) => (parsed.value >>> shift) & 255).join('.'));
         asn = find(d.asn, parsed.value);
-        asOrg = asn === undefined ? undefined : orgOf(d.asn.orgs, asn);
+        orgs = d.asn.orgs;
       } else {
         const d = openV6();
         country = countryIn(d.country, ip.trim());
         asn = find(d.asn, parsed.value >> 64n);
-        asOrg = asn === undefined ? undefined : orgOf(d.asn.orgs, asn);
+        orgs = d.asn.orgs;
       }
+      const asOrg = asn === undefined ? undefined : orgOf(orgs, asn);
       const info: GeoInfo = {
         ...(country === undefined ? {} : { country }),
         ...(asn === undefined ? {} : { asn }),
