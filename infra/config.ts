@@ -5,6 +5,7 @@ import type { DrillsConfig } from '../rules/core/drill-run.ts';
 import { parseDrillsConfig } from '../rules/core/drill-run.ts';
 import type { SlaConfig } from '../rules/core/sla.ts';
 import { parseSlaConfig } from '../rules/core/sla.ts';
+import { unknownKeys } from '../rules/core/unknown-keys.ts';
 import { type ElevatedAccessConfig, parseElevatedAccess } from './elevated-access-config.ts';
 import type { ReplayConfig } from './replay-config.ts';
 import { parseReplayConfig } from './replay-config.ts';
@@ -317,11 +318,7 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
   const rawAlerts = input.alerts;
   if (rawAlerts !== undefined && !isRecord(rawAlerts)) at('alerts', `must be {emails, https} (got ${show(rawAlerts)})`);
   else if (rawAlerts !== undefined) {
-    for (const key of Object.keys(rawAlerts)) {
-      if (!(ALERTS_KEYS as readonly string[]).includes(key)) {
-        at(`alerts.${key}`, `unknown key (known keys: ${ALERTS_KEYS.join(', ')})`);
-      }
-    }
+    unknownKeys(rawAlerts, ALERTS_KEYS, 'alerts.', at);
     const emails = stringList('alerts.emails', rawAlerts.emails, (s) => EMAIL.test(s), 'email addresses');
     const https: HttpsAlert[] = [];
     const rawHttps = rawAlerts.https ?? [];
@@ -333,11 +330,7 @@ export const parseConfig = (fileJson: unknown, context: ConfigContext = {}): Tra
           at(p, `must be {url, filterPolicy?} (got ${show(h)})`);
           return;
         }
-        for (const key of Object.keys(h)) {
-          if (!(HTTPS_ALERT_KEYS as readonly string[]).includes(key)) {
-            at(`${p}.${key}`, `unknown key (known keys: ${HTTPS_ALERT_KEYS.join(', ')})`);
-          }
-        }
+        unknownKeys(h, HTTPS_ALERT_KEYS, `${p}.`, at);
         if (!isHttpsUrl(h.url)) {
           at(`${p}.url`, `must be an https:// URL (got ${show(h.url)})`);
           return;
@@ -446,10 +439,7 @@ const parseChat = (v: unknown, at: (key: string, msg: string) => void): ChatConf
     at('chat', `must be {enabled} (got ${show(v)})`);
     return { enabled: false };
   }
-  for (const key of Object.keys(v)) {
-    if (!(CHAT_KEYS as readonly string[]).includes(key))
-      at(`chat.${key}`, `unknown key (known keys: ${CHAT_KEYS.join(', ')})`);
-  }
+  unknownKeys(v, CHAT_KEYS, 'chat.', at);
   if (v.enabled !== undefined && typeof v.enabled !== 'boolean') {
     at('chat.enabled', `must be true or false (got ${show(v.enabled)})`);
     return { enabled: false };
@@ -475,9 +465,7 @@ const parseOrg = (v: unknown, at: (key: string, msg: string) => void): OrgConfig
     at('org', `must be {id, deploymentTargets, regions, callAs?, …} (got ${show(v)})`);
     return undefined;
   }
-  for (const key of Object.keys(v)) {
-    if (!ORG_KEYS.includes(key)) at(`org.${key}`, `unknown key (known keys: ${ORG_KEYS.join(', ')})`);
-  }
+  unknownKeys(v, ORG_KEYS, 'org.', at);
   let ok = true;
   const fail = (key: string, msg: string) => {
     ok = false;
@@ -534,10 +522,7 @@ const parseHealth = (v: unknown, at: (key: string, msg: string) => void): Health
     at('health', `must be {${HEALTH_KEYS.map((k) => `${k}?`).join(', ')}} (got ${show(v)})`);
     return DEFAULT_HEALTH_CONFIG;
   }
-  for (const key of Object.keys(v)) {
-    if (!(HEALTH_KEYS as string[]).includes(key))
-      at(`health.${key}`, `unknown key (known keys: ${HEALTH_KEYS.join(', ')})`);
-  }
+  unknownKeys(v, HEALTH_KEYS, 'health.', at);
   const minutes = (key: keyof typeof HEALTH_LIMITS): number => {
     const { default: fallback, min, max } = HEALTH_LIMITS[key];
     const n = v[key];

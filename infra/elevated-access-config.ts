@@ -1,3 +1,5 @@
+import { unknownKeys } from '../rules/core/unknown-keys.ts';
+
 /**
  * `elevatedAccess` in trailwarden.config.json: the scheduled check for temporary admin access not revoked
  * (functions/elevated-access, rules/core/elevated-access.ts). Which grants are temporary comes from `expires`
@@ -35,10 +37,7 @@ export const parseElevatedAccess = (v: unknown, at: (key: string, msg: string) =
     at('elevatedAccess', `must be {enabled?, schedule?, graceMinutes?} (got ${show(v)})`);
     return DEFAULT_ELEVATED_ACCESS;
   }
-  for (const key of Object.keys(v)) {
-    if (!ELEVATED_ACCESS_KEYS.includes(key))
-      at(`elevatedAccess.${key}`, `unknown key (known keys: ${ELEVATED_ACCESS_KEYS.join(', ')})`);
-  }
+  unknownKeys(v, ELEVATED_ACCESS_KEYS, 'elevatedAccess.', at);
   const enabled = v.enabled ?? DEFAULT_ELEVATED_ACCESS.enabled;
   if (typeof enabled !== 'boolean') at('elevatedAccess.enabled', `must be true or false (got ${show(enabled)})`);
   const schedule = v.schedule ?? DEFAULT_ELEVATED_ACCESS.schedule;

@@ -1,3 +1,4 @@
+import { unknownKeys } from '../rules/core/unknown-keys.ts';
 /**
  * `replay` in trailwarden.config.json (issue 14 §2): the Step Functions replay of old CloudTrail. The stack builds
  * the replay state machine only when `trailBuckets` names at least one trail bucket, since its function may read
@@ -56,10 +57,7 @@ export const parseReplayConfig = (v: unknown, at: (key: string, msg: string) => 
     at('replay', `must be {maxConcurrency?, batchFiles?, trailBuckets?, kmsKeyArn?} (got ${show(v)})`);
     return DEFAULT_REPLAY_CONFIG;
   }
-  for (const key of Object.keys(v)) {
-    if (!(REPLAY_KEYS as readonly string[]).includes(key))
-      at(`replay.${key}`, `unknown key (known keys: ${REPLAY_KEYS.join(', ')})`);
-  }
+  unknownKeys(v, REPLAY_KEYS, 'replay.', at);
   const whole = (key: keyof typeof REPLAY_LIMITS): number => {
     const { default: fallback, min, max } = REPLAY_LIMITS[key];
     const n = v[key];

@@ -1,3 +1,4 @@
+import { unknownKeys } from '../rules/core/unknown-keys.ts';
 /**
  * `trailIntegrity` in trailwarden.config.json: which CloudTrail buckets the trail-integrity function validates.
  * Absent or `buckets: []`: no function is deployed.
@@ -38,10 +39,7 @@ export const parseTrailIntegrity = (v: unknown, at: (key: string, msg: string) =
     at('trailIntegrity', `must be {buckets, organizationTrail?, kmsKeyArn?, lagMinutes?} (got ${show(v)})`);
     return DEFAULT_TRAIL_INTEGRITY;
   }
-  for (const key of Object.keys(v)) {
-    if (!TRAIL_INTEGRITY_KEYS.includes(key))
-      at(`trailIntegrity.${key}`, `unknown key (known keys: ${TRAIL_INTEGRITY_KEYS.join(', ')})`);
-  }
+  unknownKeys(v, TRAIL_INTEGRITY_KEYS, 'trailIntegrity.', at);
   const buckets: { bucket: string; prefix: string }[] = [];
   if (!Array.isArray(v.buckets))
     at('trailIntegrity.buckets', `must be a list of {bucket, prefix?} (got ${show(v.buckets)})`);
@@ -52,8 +50,7 @@ export const parseTrailIntegrity = (v: unknown, at: (key: string, msg: string) =
         at(`${p}.bucket`, `must be an S3 bucket name (got ${show(isRecord(b) ? b.bucket : b)})`);
         return;
       }
-      for (const key of Object.keys(b))
-        if (!TRAIL_BUCKET_KEYS.includes(key)) at(`${p}.${key}`, 'unknown key (known keys: bucket, prefix)');
+      unknownKeys(b, TRAIL_BUCKET_KEYS, `${p}.`, at);
       const prefix = b.prefix ?? '';
       // No wildcards or leading/trailing slashes: the prefix becomes part of IAM resource ARNs and conditions.
       if (typeof prefix !== 'string' || !/^([A-Za-z0-9!_.'()-]+(\/[A-Za-z0-9!_.'()-]+)*)?$/.test(prefix)) {

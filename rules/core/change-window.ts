@@ -1,3 +1,4 @@
+import { unknownKeys } from './unknown-keys.ts';
 /**
  * Change windows of the approved process (DESIGN §3): IAM, network and logging changes outside them are
  * findings even when the approved automation makes them. Pure: time comes from the event, never a clock.
@@ -82,9 +83,7 @@ export const parseChangeWindow = (
     ok = false;
     at(`${path}.${key}`, msg);
   };
-  for (const key of Object.keys(w)) {
-    if (!CHANGE_WINDOW_KEYS.includes(key)) fail(key, `unknown key (known keys: ${CHANGE_WINDOW_KEYS.join(', ')})`);
-  }
+  unknownKeys(w, CHANGE_WINDOW_KEYS, '', fail);
   const days = w.days;
   if (
     !Array.isArray(days) ||

@@ -7,6 +7,7 @@ import type { IncidentConfig } from './incident.ts';
 import { DEFAULT_INCIDENT_CONFIG, INCIDENT_LIMITS } from './incident.ts';
 import type { Suppression } from './suppressions.ts';
 import { SUPPRESSION_MATCHERS } from './suppressions.ts';
+import { unknownKeys } from './unknown-keys.ts';
 import type { Criticality } from './vocabulary.ts';
 import { SEVERITIES } from './vocabulary.ts';
 
@@ -137,16 +138,6 @@ export const INCIDENT_KEYS = ['correlationMinutes', 'pageSeverity'];
 export const ANONYMISER_KEYS = ['source', 'name', 'ttlMinutes'];
 export const TEMPORARY_ACCESS_KEYS = ['principal', 'policy', 'expires', 'ticket', 'reason'];
 
-/** Each key of a section that is not one of `known` is an error: a typo must not silently configure nothing. */
-const unknownKeys = (
-  section: Record<string, unknown>,
-  known: readonly string[],
-  prefix: string,
-  at: (p: string, msg: string) => void,
-): void => {
-  for (const key of Object.keys(section)) if (!known.includes(key)) at(prefix + key, 'unknown key');
-};
-
 export const incidentConfigOf = (config: DetectionConfig): IncidentConfig =>
   config.incidents ?? DEFAULT_INCIDENT_CONFIG;
 
@@ -261,13 +252,13 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   const at = (p: string, msg: string) => errors.push(`${path}.${p}: ${msg}`);
   if (input === undefined) return { ok: true, config: DEFAULT_DETECTION_CONFIG };
   if (!isRecord(input)) return { ok: false, errors: [`${path}: must be an object`] };
-  unknownKeys(input, DETECTION_KEYS, '', at);
+  unknownKeys(input, DETECTION_KEYS, '', at, 'bare');
 
   const crit = input.criticality ?? {};
   let criticality = DEFAULT_DETECTION_CONFIG.criticality;
   if (!isRecord(crit)) at('criticality', 'must be an object');
   else {
-    unknownKeys(crit, CRITICALITY_KEYS, 'criticality.', at);
+    unknownKeys(crit, CRITICALITY_KEYS, 'criticality.', at, 'bare');
     const accounts: Record<string, Criticality> = {};
     const def = crit.default ?? 'medium';
     if (!isCriticality(def)) at('criticality.default', `must be high, medium or low (got ${JSON.stringify(def)})`);
@@ -332,7 +323,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   let approved = DEFAULT_DETECTION_CONFIG.approved;
   if (!isRecord(approvedInput)) at('approved', 'must be an object');
   else {
-    unknownKeys(approvedInput, APPROVED_KEYS, 'approved.', at);
+    unknownKeys(approvedInput, APPROVED_KEYS, 'approved.', at, 'bare');
     approved = {
       automationRoles: strings(approvedInput.automationRoles, 'approved.automationRoles', (s) =>
         s.startsWith('arn:') ? undefined : 'is not an ARN glob (arn:aws:iam::<account>:role/<name>)',
@@ -347,7 +338,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   let organization = DEFAULT_DETECTION_CONFIG.organization;
   if (!isRecord(orgInput)) at('organization', 'must be an object');
   else {
-    unknownKeys(orgInput, ORGANIZATION_KEYS, 'organization.', at);
+    unknownKeys(orgInput, ORGANIZATION_KEYS, 'organization.', at, 'bare');
     const id = orgInput.id;
     if (id !== undefined && (typeof id !== 'string' || !/^o-[a-z0-9]{10,32}$/.test(id))) {
       at('organization.id', `must look like o-xxxxxxxxxx (got ${JSON.stringify(id)})`);
@@ -368,7 +359,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   const selfInput = input.selfProtection;
   if (selfInput !== undefined && !isRecord(selfInput)) at('selfProtection', 'must be {resources, deployRoles}');
   else if (selfInput !== undefined) {
-    unknownKeys(selfInput, SELF_PROTECTION_KEYS, 'selfProtection.', at);
+    unknownKeys(selfInput, SELF_PROTECTION_KEYS, 'selfProtection.', at, 'bare');
     selfProtection = {
       // A lone `*` would make every change to every watched resource type "tampering with Trailwarden".
       resources: strings(selfInput.resources, 'selfProtection.resources', (s) =>
@@ -391,7 +382,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   if (softwareInput !== undefined && !isRecord(softwareInput)) {
     at('software', 'must be {approvedImages?, approvedLayerAccounts?}');
   } else if (softwareInput !== undefined) {
-    unknownKeys(softwareInput, SOFTWARE_KEYS, 'software.', at);
+    unknownKeys(softwareInput, SOFTWARE_KEYS, 'software.', at, 'bare');
     software = {
       approvedImages: strings(softwareInput.approvedImages, 'software.approvedImages', (s) =>
         /^ami-[0-9a-f]{8,17}$/.test(s) ? undefined : 'is not an AMI id (ami-0123456789abcdef0)',
@@ -406,7 +397,7 @@ export const parseDetectionConfig = (input: unknown, path = 'detection'): Config
   if (computeInput !== undefined && !isRecord(computeInput)) {
     at('compute', `must be {${COMPUTE_KEYS.map((k) => `${k}?`).join(', ')}}`);
   } else if (computeInput !== undefined) {
-    unknownKeys(computeInput, COMPUTE_KEYS, 'compute.', at);
+    unknownKeys(computeInput, COMPUTE_KEYS, 'compute.', at, 'bare');
     // Instance type names are lower case (p5.48xlarge); a lone `*` would watch, or approve, every launch.
     const typeGlob = (s: string) =>
       /^\*+$/.test(s)
@@ -464,7 +455,7 @@ const parseAnonymisers = (input: unknown, at: (p: string, msg: string) => void):
     at('anonymisers', "must be {source: 'file:PATH' | 's3://bucket/key', name, ttlMinutes?}");
     return undefined;
   }
-  unknownKeys(input, ANONYMISER_KEYS, 'anonymisers.', at);
+  unknownKeys(input, ANONYMISER_KEYS, 'anonymisers.', at, 'bare');
   const { source, name, ttlMinutes } = input;
   let ok = true;
   if (typeof source !== 'string' || !((source.startsWith('file:') && source.length > 5) || s3SourceOf(source))) {
@@ -500,7 +491,7 @@ const parseIncidents = (input: unknown, at: (p: string, msg: string) => void): I
     at('incidents', 'must be {correlationMinutes?, pageSeverity?}');
     return undefined;
   }
-  unknownKeys(input, INCIDENT_KEYS, 'incidents.', at);
+  unknownKeys(input, INCIDENT_KEYS, 'incidents.', at, 'bare');
   const { min, max } = INCIDENT_LIMITS.correlationMinutes;
   const minutes = input.correlationMinutes ?? DEFAULT_INCIDENT_CONFIG.correlationMinutes;
   if (typeof minutes !== 'number' || !Number.isInteger(minutes) || minutes < min || minutes > max) {
@@ -545,9 +536,7 @@ const parseTemporaryAccess = (input: unknown, at: (p: string, msg: string) => vo
       ok = false;
       at(`${p}.${key}`, msg);
     };
-    for (const key of Object.keys(raw)) {
-      if (!TEMPORARY_ACCESS_KEYS.includes(key)) fail(key, 'unknown key');
-    }
+    unknownKeys(raw, TEMPORARY_ACCESS_KEYS, '', fail, 'bare');
     if (typeof raw.principal !== 'string' || !PRINCIPAL_ARN.test(raw.principal)) {
       fail('principal', `must be an IAM user or role ARN (got ${JSON.stringify(raw.principal)})`);
     }
@@ -600,7 +589,7 @@ const parseSuppressions = (input: unknown, at: (p: string, msg: string) => void)
     };
     // Built here, not at module load: suppressions.ts and this module import each other.
     const known: readonly string[] = [...SUPPRESSION_MATCHERS, 'reason', 'expires'];
-    for (const key of Object.keys(raw)) if (!known.includes(key)) fail(key, 'unknown key');
+    unknownKeys(raw, known, '', fail, 'bare');
     for (const key of SUPPRESSION_MATCHERS) {
       const v = raw[key];
       if (v !== undefined && (typeof v !== 'string' || v === '')) fail(key, 'must be a non-empty string');

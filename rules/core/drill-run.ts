@@ -1,6 +1,7 @@
 import type { Finding } from './finding.ts';
 import { findingId } from './finding.ts';
 import type { CheckMeta, Severity } from './types.ts';
+import { unknownKeys } from './unknown-keys.ts';
 
 /**
  * Scheduled drills as evidence (issue 17 §1), pure: the record one drill run leaves under `drills/`, the
@@ -52,10 +53,7 @@ export const parseDrillsConfig = (input: unknown, path = 'drills'): DrillsConfig
   if (input === undefined) return { ok: true, drills: DEFAULT_DRILLS_CONFIG };
   if (!isRecord(input)) return { ok: false, errors: [`${path}: must be an object (got ${show(input)})`] };
   const errors: string[] = [];
-  const known = DRILLS_KEYS;
-  for (const k of Object.keys(input)) {
-    if (!known.includes(k)) errors.push(`${path}.${k}: unknown key (known keys: ${known.join(', ')})`);
-  }
+  unknownKeys(input, DRILLS_KEYS, `${path}.`, (p, msg) => errors.push(`${p}: ${msg}`));
   const d = DEFAULT_DRILLS_CONFIG;
   const schedule = input.schedule ?? d.schedule;
   if (typeof schedule !== 'string' || !SCHEDULE.test(schedule)) {
