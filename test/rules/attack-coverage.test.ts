@@ -51,7 +51,7 @@ const parseMatrix = (text: string): Row[] =>
     const c = cells(line);
     if (!line.startsWith('|') || c.length !== 5) return [];
     const [source = '', item = '', verdict = '', detection = '', note = ''] = c;
-    if (!/^(stratus|sigma|splunk|elastic|panther)$/.test(source)) return [];
+    if (!/^(stratus|sigma|splunk|elastic|panther|turbot|falco)$/.test(source)) return [];
     const pairs = [...detection.matchAll(/`([a-z0-9.-]+)` ← `([^`]+)`/g)].map((m) => ({
       rule: m[1] ?? '',
       fixture: m[2] ?? '',
