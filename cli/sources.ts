@@ -27,13 +27,19 @@ export type Input =
   | { readonly kind: 'file'; readonly path: string }
   | { readonly kind: 'stdin'; readonly stream: Readable };
 
+/**
+ * The array a document holds its events in: a log file's `Records`, the `Events` of a LookupEvents answer
+ * (`aws cloudtrail lookup-events`), or none (a bare JSON array).
+ */
+export type Container = 'Records' | 'Events' | '';
+
 /** Where in a file a bad event sits: a JSON Lines line, or an element of a document's array. */
 export type Position =
   | { readonly kind: 'line'; readonly line: number }
   | {
       readonly kind: 'record';
       readonly index: number;
-      readonly container: 'Records' | '';
+      readonly container: Container;
       /** The JSON Lines line holding the document, when it is not the first. */
       readonly line?: number;
     };
@@ -407,6 +413,17 @@ interface ParseState {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** The events array of a parsed document, and its name. */
+const containerOf = (
+  doc: unknown,
+): { readonly values: readonly unknown[]; readonly container: Container } | undefined => {
+  if (Array.isArray(doc)) return { values: doc, container: '' };
+  if (!isObject(doc)) return undefined;
+  if (Array.isArray(doc.Records)) return { values: doc.Records, container: 'Records' };
+  if (Array.isArray(doc.Events)) return { values: doc.Events, container: 'Events' };
+  return undefined;
+};
+
 /** A CloudTrail digest file sits next to log files in S3; it holds no events, so it is passed over quietly. */
 const isDigest = (doc: Record<string, unknown>): boolean => 'digestStartTime' in doc && 'logFiles' in doc;
 
@@ -435,8 +452,8 @@ const BOM = 0xfeff;
 /**
  * Read a byte stream. A log file document or a JSON array goes through the record splitter, so memory is bounded
  * by a group of records whatever the file's size; documents on consecutive lines (JSON Lines of log files) are
- * each split and named by their line. Anything else is read as text (JSON Lines of records or EventBridge events,
- * one pretty-printed record), from the line it starts on.
+ * each split and named by their line. Anything else is read as text (JSON Lines of records, EventBridge events or
+ * LookupEvents entries, one pretty-printed record or LookupEvents answer), from the line it starts on.
  */
 async function* bytesEvents(
   file: string,
@@ -696,10 +713,11 @@ function* drain(state: ParseState): Generator<Chunk> {
   yield* pending;
 }
 
-/** A line holding a whole CloudTrail log file: its records are read in place of the line. */
+/** A line holding a whole document (a log file, a LookupEvents answer): its events are read in place of the line. */
 interface RecordsLine {
   readonly kind: 'records';
   readonly records: readonly unknown[];
+  readonly container: Container;
 }
 
 /** Parse one JSON line into the batch; returns a result only when there is something to report. */
@@ -717,7 +735,8 @@ const acceptLine = (state: ParseState, line: string): Chunk | RecordsLine | unde
   placeNotes(state, { kind: 'line', line: state.line });
   if (problem !== undefined) {
     // Checked only once the value failed as an event, so ordinary lines pay nothing for it.
-    if (isObject(value) && Array.isArray(value.Records)) return { kind: 'records', records: value.Records };
+    const held = isObject(value) ? containerOf(value) : undefined;
+    if (held !== undefined) return { kind: 'records', records: held.values, container: held.container };
     return { kind: 'bad-event', file: state.file, at: { kind: 'line', line: state.line }, message: problem };
   }
   return state.seen < state.batchSize ? undefined : takeBatch(state);
@@ -731,7 +750,7 @@ function* lineResults(state: ParseState, result: Chunk | RecordsLine | undefined
     yield result;
     return;
   }
-  yield* arrayEvents(state, result.records, 'Records', state.line > 1 ? state.line : undefined);
+  yield* arrayEvents(state, result.records, result.container, state.line > 1 ? state.line : undefined);
 }
 
 function* linesOf(state: ParseState, text: string): Generator<Chunk> {
@@ -769,10 +788,9 @@ function* lastLine(state: ParseState): Generator<Chunk> {
 }
 
 function* documentEvents(state: ParseState, doc: unknown): Generator<Chunk> {
-  if (isObject(doc) && Array.isArray(doc.Records)) {
-    yield* arrayEvents(state, doc.Records, 'Records');
-  } else if (Array.isArray(doc)) {
-    yield* arrayEvents(state, doc, '');
+  const held = containerOf(doc);
+  if (held !== undefined) {
+    yield* arrayEvents(state, held.values, held.container);
   } else {
     const problem = push(state, doc);
     placeNotes(state, null);
@@ -784,7 +802,7 @@ function* documentEvents(state: ParseState, doc: unknown): Generator<Chunk> {
 function* arrayEvents(
   state: ParseState,
   values: readonly unknown[],
-  container: 'Records' | '',
+  container: Container,
   line?: number,
   /** The index in the array of `values[0]` (the record splitter hands an array over in pieces). */
   first = 0,

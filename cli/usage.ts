@@ -6,7 +6,8 @@ export const COMMAND_USAGE = {
   scan: `  scan PATH…   Run the rule catalogue over CloudTrail logs and print the findings.
                PATH is a file, a directory (searched recursively for .json, .json.gz,
                .jsonl, .jsonl.gz, .ndjson, .ndjson.gz) or - for stdin. Accepts CloudTrail
-               log files ({"Records":[…]}), JSON Lines of records or EventBridge events.
+               log files ({"Records":[…]}), JSON Lines of records or EventBridge events,
+               and the AWS CLI's lookup-events answer ({"Events":[{"CloudTrailEvent":…}]}).
     --format table|jsonl|ocsf   output format (default: table)
     --fail-on SEVERITY          exit 1 if a finding at or above SEVERITY exists
                                 (critical, high, medium, low, info)

@@ -110,6 +110,43 @@ describe('readInput', () => {
     ]);
   });
 
+  it('reads the AWS CLI lookup-events answer (pretty, on one line, or its entries as JSON Lines)', async () => {
+    // LookupEvents hands each record back as a JSON string in CloudTrailEvent, beside copied fields.
+    const entry = (r: Record<string, unknown>) => ({
+      EventId: r.eventID,
+      EventName: r.eventName,
+      ReadOnly: 'false',
+      EventTime: '2026-11-02T09:52:18+00:00',
+      Resources: [],
+      CloudTrailEvent: JSON.stringify(r),
+    });
+    const answer = { Events: [entry(stopLogging('ev-1')), entry(benign('ev-2'))], NextToken: 'tok' };
+    const pretty = await readAll(file({ 'l.json': JSON.stringify(answer, null, 4) }, 'l.json'));
+    expect(pretty.ids).toEqual(['ev-1', 'ev-2']);
+    expect(pretty.problems).toEqual([]);
+    const line = await readAll(file({ 'l.json': `${JSON.stringify(answer)}\n` }, 'l.json'));
+    expect(line.ids).toEqual(['ev-1', 'ev-2']);
+    const lines = jsonLines([
+      entry(benign('ev-3')),
+      { ...entry(benign('ev-4')), CloudTrailEvent: '{"eventID":' },
+      { ...entry(benign('ev-5')), CloudTrailEvent: JSON.stringify({ eventID: 'ev-5' }) },
+    ]);
+    const entries = await readAll(file({ 'l.jsonl': lines }, 'l.jsonl'));
+    expect(entries.ids).toEqual(['ev-3']);
+    expect(entries.problems).toEqual([
+      {
+        kind: 'bad-event',
+        at: { kind: 'line', line: 2 },
+        message: expect.stringMatching(/^CloudTrailEvent is not JSON: /),
+      },
+      { kind: 'bad-event', at: { kind: 'line', line: 3 }, message: 'record has no eventTime' },
+    ]);
+    const bad = await readAll(file({ 'b.json': JSON.stringify({ Events: [{ EventId: 'x' }] }, null, 2) }, 'b.json'));
+    expect(bad.problems).toEqual([
+      { kind: 'bad-event', at: { kind: 'record', index: 0, container: 'Events' }, message: 'record has no eventTime' },
+    ]);
+  });
+
   it('reads JSON Lines with CRLF endings, blank lines and no final newline', async () => {
     const text = [JSON.stringify(benign('ev-1')), '', '   ', JSON.stringify(envelope(benign('ev-2')))].join('\r\n');
     const { ids, problems } = await readAll(file({ 'e.jsonl': text }, 'e.jsonl'));
