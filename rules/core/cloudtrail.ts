@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /** The CloudTrail record shape (eventVersion 1.08–1.11), as delivered in S3 log files and in EventBridge `detail`. */
 export interface CloudTrailRecord {
   readonly eventVersion?: string;
@@ -335,13 +336,36 @@ const cleanArray = (values: readonly unknown[], shape: Compiled, path: string, n
 const RECORD = compile(RECORD_SHAPE);
 
 /**
+ * Records written by hand or exported by other tools (detection projects' test events, SIEM exports) sometimes
+ * leave out what every CloudTrail record has: the eventID, or userIdentity. Dropping such a record would hide
+ * its call from every rule, so the record is read with stand-ins, each named in `notes`: an id derived from its
+ * content (the same record twice is the same event, as idempotency expects) and an unknown caller (no identity
+ * can be approved, so rules judge it as the dangerous case). Only a missing field is filled in: one of the wrong
+ * type is still refused.
+ */
+const standIns = (value: Readonly<Record<string, unknown>>, notes: string[]): Record<string, unknown> => {
+  const filled: Record<string, unknown> = { ...value };
+  if (value.eventID === undefined) {
+    filled.eventID = `derived-${createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32)}`;
+    notes.push(`eventID: missing; ${filled.eventID} derived from the record's content`);
+  }
+  if (value.userIdentity === undefined) {
+    filled.userIdentity = {};
+    notes.push('userIdentity: missing; read as an unknown caller');
+  }
+  return filled;
+};
+
+/**
  * The typed boundary: after it, every field of a {@link CloudTrailRecord} has the JSON type the interface says.
  * A required field that is missing or of the wrong type rejects the record, naming the field. An optional field
  * of the wrong type is dropped and named in `notes`, never the whole record: the rules then see that field as
  * absent, which they already treat as the dangerous case, so a page cannot be silenced by garbling a field.
  */
-export const checkRecord = (value: unknown): RecordCheck => {
-  if (!isPlainObject(value)) return { ok: false, error: `record is ${jsonTypeOf(value)}, not a JSON object` };
+export const checkRecord = (input: unknown): RecordCheck => {
+  if (!isPlainObject(input)) return { ok: false, error: `record is ${jsonTypeOf(input)}, not a JSON object` };
+  const notes: string[] = [];
+  const value = input.eventID === undefined || input.userIdentity === undefined ? standIns(input, notes) : input;
   for (const field of REQUIRED_RECORD_FIELDS) {
     const v = value[field];
     if (typeof v !== 'string') {
@@ -368,7 +392,6 @@ export const checkRecord = (value: unknown): RecordCheck => {
           : `record userIdentity is ${jsonTypeOf(value.userIdentity)}, not object`,
     };
   }
-  const notes: string[] = [];
   const cleaned = fitsRecord(value) ? value : clean(value, RECORD, '', notes);
   const record = cleaned as unknown as CloudTrailRecord;
   // Copy only in the rare case a field must be filled in: copying every record would cost more than parsing.

@@ -111,12 +111,22 @@ describe('trailwarden scan: bad input never stops the scan', () => {
   });
 
   it('names the file and record index of an invalid record in a log file', async () => {
-    const { eventID: _dropped, ...noId } = stopLogging('x');
-    const dir = tempTree({ 'log.json.gz': gz(logFile([benign('ev-1'), noId, stopLogging('ev-3')])) });
+    const { eventTime: _dropped, ...noTime } = stopLogging('x');
+    const dir = tempTree({ 'log.json.gz': gz(logFile([benign('ev-1'), noTime, stopLogging('ev-3')])) });
     const { findings, stderr } = await scanJsonl([dir]);
     expect(findings.map((f) => f.eventIds)).toEqual([['ev-3']]);
-    expect(stderr).toContain(`trailwarden: ${join(dir, 'log.json.gz')}: Records[1]: record has no eventID`);
+    expect(stderr).toContain(`trailwarden: ${join(dir, 'log.json.gz')}: Records[1]: record has no eventTime`);
     expect(stderr).toMatch(/skipped: 1 bad line, 0 unreadable files/);
+  });
+
+  it('judges a record without eventID or userIdentity (a test event) and names the stand-ins', async () => {
+    const { eventID: _id, userIdentity: _who, ...bare } = stopLogging('x');
+    const dir = tempTree({ 'test-event.json': JSON.stringify(bare, null, 2) });
+    const { findings, stderr } = await scanJsonl([dir]);
+    expect(findings.map((f) => f.ruleId)).toEqual(['cloudtrail.logging-stopped']);
+    expect(findings[0]?.eventIds[0]).toMatch(/^derived-[0-9a-f]{32}$/);
+    expect(stderr).toContain('userIdentity: missing; read as an unknown caller');
+    expect(stderr).toMatch(/skipped: 0 bad lines, 0 unreadable files/);
   });
 
   it('names a file that is not valid JSON at all, once', async () => {

@@ -98,16 +98,36 @@ describe('principalArn', () => {
 describe('checkRecord', () => {
   it.each([
     ['not an object', [], 'record is array, not a JSON object'],
-    ['no eventID', { ...record({}), eventID: undefined }, 'record has no eventID'],
+    ['a numeric eventID', { ...record({}), eventID: 7 }, 'record eventID is number, not string'],
+    ['an empty eventID', { ...record({}), eventID: '' }, 'record has no eventID'],
     ['an empty eventName', { ...record({}), eventName: '' }, 'record has no eventName'],
     ['a numeric eventSource', { ...record({}), eventSource: 7 }, 'record eventSource is number, not string'],
     ['an eventTime object', { ...record({}), eventTime: {} }, 'record eventTime is object, not string'],
     ['bad eventTime', { ...record({}), eventTime: 'yesterday' }, 'record eventTime is not a timestamp: "yesterday"'],
-    ['no userIdentity', { ...record({}), userIdentity: undefined }, 'record has no userIdentity'],
     ['a null userIdentity', { ...record({}), userIdentity: null }, 'record userIdentity is null, not object'],
     ['a string userIdentity', { ...record({}), userIdentity: 'alice' }, 'record userIdentity is string, not object'],
   ] as const)('rejects %s', (_name, value, error) => {
     expect(checkRecord(value)).toEqual({ ok: false, error });
+  });
+
+  it('reads a record without eventID or userIdentity (test events, exports) with named stand-ins', () => {
+    const { eventID: _id, userIdentity: _who, ...bare } = record({});
+    const checked = checkRecord(bare);
+    if (!checked.ok) throw new Error(checked.error);
+    expect(checked.record.eventID).toMatch(/^derived-[0-9a-f]{32}$/);
+    expect(checked.record.userIdentity).toEqual({});
+    expect(checked.notes).toEqual([
+      `eventID: missing; ${checked.record.eventID} derived from the record's content`,
+      'userIdentity: missing; read as an unknown caller',
+    ]);
+    // The same record is the same event; another record is another.
+    expect(checkRecord({ ...bare })).toMatchObject({ record: { eventID: checked.record.eventID } });
+    expect(checkRecord({ ...bare, eventName: 'Other' })).not.toMatchObject({
+      record: { eventID: checked.record.eventID },
+    });
+    const withId = checkRecord({ ...bare, eventID: 'e-1' });
+    expect(withId).toMatchObject({ ok: true, record: { eventID: 'e-1', userIdentity: {} } });
+    expect(withId.ok && withId.notes).toEqual(['userIdentity: missing; read as an unknown caller']);
   });
 
   it('accepts a record and fills a missing region', () => {

@@ -70,7 +70,7 @@ describe('toAuditEvent', () => {
   });
 
   it('passes the record check error through', () => {
-    expect(errorOf({ ...record, eventID: undefined })).toBe('record has no eventID');
+    expect(errorOf({ ...record, eventTime: undefined })).toBe('record has no eventTime');
   });
 
   it('keeps the notes of dropped optional fields', () => {
