@@ -19,6 +19,7 @@ import type { ZlibOptions } from 'node:zlib';
 import { createGunzip } from 'node:zlib';
 import { toAuditEvent } from '../rules/core/events.ts';
 import type { AuditEvent } from '../rules/core/types.ts';
+import { fromForeignRecord } from './foreign-records.ts';
 import type { RecordSplitter } from './record-splitter.ts';
 import { createRecordSplitter, OPENING_PEEK, openingOf } from './record-splitter.ts';
 
@@ -680,8 +681,12 @@ function* flush(state: ParseState): Generator<Chunk> {
 
 /** Add a value to the batch as an event; returns why it is not one, if it is not. */
 const push = (state: ParseState, value: unknown): string | undefined => {
-  const parsed = toAuditEvent(value);
-  if (!parsed.ok) return isObject(value) && isDigest(value) ? undefined : parsed.error;
+  let parsed = toAuditEvent(value);
+  if (!parsed.ok && isObject(value)) {
+    if (isDigest(value)) return undefined;
+    parsed = fromForeignRecord(value) ?? parsed;
+  }
+  if (!parsed.ok) return parsed.error;
   const event = parsed.event;
   const keep = state.keep;
   if (keep === undefined) state.batch.push(event);

@@ -80,30 +80,8 @@ const fromConfigEnvelope = (
   };
 };
 
-/**
- * An entry of CloudTrail's LookupEvents answer (`aws cloudtrail lookup-events`, the console's event history):
- * the record travels as a JSON string in `CloudTrailEvent`, beside a few copied fields that are not read.
- * `undefined` when the value is not such an entry.
- */
-const fromLookupEntry = (value: Record<string, unknown>): ParsedEvent | undefined => {
-  const text = value.CloudTrailEvent;
-  if (typeof text !== 'string') return undefined;
-  let record: unknown;
-  try {
-    record = JSON.parse(text);
-  } catch (err) {
-    return { ok: false, error: `CloudTrailEvent is not JSON: ${err instanceof Error ? err.message : String(err)}` };
-  }
-  return fromRecord(record);
-};
-
-/**
- * Anything we accept as one event: an EventBridge envelope (has `detail-type`), a bare record, or a LookupEvents
- * entry (checked only once the value failed as a record, so log files pay nothing for it).
- */
+/** Anything we accept as one event: an EventBridge envelope (has `detail-type`) or a bare record. */
 export const toAuditEvent = (value: unknown): ParsedEvent => {
   if (!isObject(value)) return { ok: false, error: 'event is not a JSON object' };
-  if ('detail-type' in value) return fromEnvelope(value);
-  const parsed = fromRecord(value);
-  return parsed.ok ? parsed : (fromLookupEntry(value) ?? parsed);
+  return 'detail-type' in value ? fromEnvelope(value) : fromRecord(value);
 };

@@ -112,3 +112,9 @@ export const jsonLinesOf = (text: string): Record<string, unknown>[] =>
     .split('\n')
     .filter((line) => line.length > 0)
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+/** `scan … --format jsonl`, its findings parsed. */
+export const scanJsonl = async (paths: readonly string[], options: RunOptions = {}) => {
+  const run = await runCli(['scan', ...paths, '--format', 'jsonl'], options);
+  return { ...run, findings: jsonLinesOf(run.stdout) };
+};
