@@ -30,4 +30,4 @@
  * iam.mfa-device-registered-with-temporary-keys; 323.8 KB by the bundle test on main (+2.5 KB), 326.5 KB by bundle-report on integrate with gaps-h's, 204 rules;
  * init left to the round's `npm run bench`).
  */
-export const BUNDLE_CEILING_KB = 328;
+export const BUNDLE_CEILING_KB = 331;

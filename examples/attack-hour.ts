@@ -8,7 +8,7 @@ import type { ExpectedFinding } from './scenarios.ts';
  * The attack hour hidden in the example day: one actor — a leaked access key of a forgotten CI user in the
  * development account — works through the account from one address in under an hour: recon, a burst of denied
  * calls, GuardDuty deleted, a trail stopped, a backdoor admin user with its own key, SSH opened to the internet.
- * Nine findings, five of them high or critical: one incident that pages once, at high, and escalates once, to
+ * Eleven findings, five of them high or critical: one incident that pages once, at high, and escalates once, to
  * critical (DESIGN §6). Not part of the bench's scenario mix.
  */
 
@@ -30,6 +30,8 @@ const ACTOR = userArn(DEV, ATTACK_USER);
 
 /** Every finding of the attack hour: all one actor, so all one incident. */
 export const EXPECTED_ATTACK: readonly ExpectedFinding[] = [
+  ['iam.authorization-details-read', 'GetAccountAuthorizationDetails: every user, role, group and policy in one call'],
+  ['account.discovery-burst', '17 different discovery calls across nine services within 6 minutes'],
   ['iam.access-denied-burst', '24 AccessDenied calls in 4 minutes while probing secrets, databases and keys'],
   ['guardduty.detector-disabled', `DeleteDetector ${DETECTOR}`],
   ['cloudtrail.logging-stopped', `StopLogging on ${SECONDARY_TRAIL}`],
@@ -76,6 +78,32 @@ export const attackPlan = (): Activity[] => [
         request: { instancesSet: {}, filterSet: {} },
         readOnly: true,
       });
+      // The whole IAM map in one call, then a sweep of what else the account holds (Pacu's enum modules).
+      call(ctx, attacker('iam.get-account-authorization-details'), step(5, 15), {
+        ...iam,
+        name: 'GetAccountAuthorizationDetails',
+        request: { filter: ['User', 'Role', 'Group', 'LocalManagedPolicy'] },
+        readOnly: true,
+      });
+      const sweep = [
+        ['s3.amazonaws.com', 'ListBuckets', 's3api.list-buckets', { Host: 's3.amazonaws.com' }],
+        ['ec2.amazonaws.com', 'DescribeSecurityGroups', 'ec2.describe-security-groups', { securityGroupSet: {} }],
+        ['ec2.amazonaws.com', 'DescribeVpcs', 'ec2.describe-vpcs', { vpcSet: {} }],
+        ['lambda.amazonaws.com', 'ListFunctions20150331', 'lambda.list-functions', null],
+        ['cloudtrail.amazonaws.com', 'DescribeTrails', 'cloudtrail.describe-trails', { includeShadowTrails: true }],
+        ['guardduty.amazonaws.com', 'ListDetectors', 'guardduty.list-detectors', null],
+        ['dynamodb.amazonaws.com', 'ListTables', 'dynamodb.list-tables', null],
+        ['sns.amazonaws.com', 'ListTopics', 'sns.list-topics', null],
+      ] as const;
+      for (const [source, name, command, request] of sweep) {
+        call(ctx, attacker(command), step(3, 8), {
+          source,
+          name,
+          region: HOME_REGION,
+          ...(request === null ? {} : { request }),
+          readOnly: true,
+        });
+      }
       // Probing what the key may touch: a burst of denied calls.
       const probes = [
         ['secretsmanager.amazonaws.com', 'ListSecrets', 'secretsmanager.list-secrets'],

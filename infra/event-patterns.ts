@@ -160,7 +160,7 @@ const wildcardEscaped = (text: string): string => text.replace(/[\\*]/g, (c) => 
  * - named CloudTrail events: one pattern per eventSource with all its event names (split when too big).
  *   `where` on a named selector is left to the predicate, as the engine's dispatch does;
  * - wildcard CloudTrail selectors: one pattern per distinct (event names, where), over the union of their
- *   services, filtered on `detail.userIdentity.type` / `detail.errorCode`;
+ *   services, filtered on `detail.userIdentity.type` / `detail.errorCode` (split by event names when too big);
  * - Config item changes: one pattern over all resource types; compliance changes: NON_COMPLIANT only.
  * Never a catch-all: every pattern filters on eventSource, eventName, identity type, error code, resource
  * type or compliance type. Never a forgeable one: every pattern pins `source` to AWS sources (`aws.<service>`,
@@ -214,22 +214,25 @@ export const patternsFor = (selectors: readonly EventSelector[], options: Patter
     const detailTypes = sortedUnique(
       anyService && only === undefined ? detailTypesFor('*') : sources.flatMap((s) => detailTypesFor(s)),
     );
-    const base: Record<string, EventPatternJson | readonly PatternValue[]> = {
-      ...(anyService && only === undefined ? {} : { eventSource: sortedUnique(sources.map(eventSourceOf)) }),
-      ...(on.eventNames === '*' ? {} : { eventName: sortedUnique(on.eventNames) }),
-      ...whereDetail(on),
-    };
-    const pattern: EventPatternJson = {
+    const build = (names: readonly string[] | undefined): EventPatternJson => ({
       source: anyService && only === undefined ? [ANY_AWS_SOURCE] : sortedUnique(sources.map(awsSourceOf)),
       'detail-type': detailTypes,
-      detail: base,
-    };
-    if (JSON.stringify(pattern).length > maxChars) {
-      throw new Error(`event pattern for selector ${JSON.stringify(on)} exceeds ${maxChars} characters`);
+      detail: {
+        ...(anyService && only === undefined ? {} : { eventSource: sortedUnique(sources.map(eventSourceOf)) }),
+        ...(names === undefined ? {} : { eventName: [...names] }),
+        ...whereDetail(on),
+      },
+    });
+    // A long list of names (the calls of one kind across services) is split like a service's names are.
+    const patterns = on.eventNames === '*' ? [build(undefined)] : chunked(sortedUnique(on.eventNames), build, maxChars);
+    for (const pattern of patterns) {
+      if (JSON.stringify(pattern).length > maxChars) {
+        throw new Error(`event pattern for selector ${JSON.stringify(on)} exceeds ${maxChars} characters`);
+      }
     }
     // Named after its content, so adding another filtered selector does not rename (and replace) this rule.
     const id = `cloudtrail-filtered-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
-    out.push({ id, pattern, managementEvents: true });
+    out.push(...numbered(id, patterns, true));
   }
 
   if (resourceTypes.size > 0) {

@@ -1,6 +1,7 @@
 import { rule as accessAnalyzerAnalyzerDeleted } from './access-analyzer/analyzer-deleted.rule.ts';
 import { rule as accountContactChanged } from './account/contact-changed.rule.ts';
 import { rule as accountDangerousActionDenied } from './account/dangerous-action-denied.rule.ts';
+import { rule as accountDiscoveryBurst } from './account/discovery-burst.rule.ts';
 import { rule as accountOffensiveToolUsed } from './account/offensive-tool-used.rule.ts';
 import { rule as accountRegionEnabled } from './account/region-enabled.rule.ts';
 import { rule as accountRootActivity } from './account/root-activity.rule.ts';
@@ -92,6 +93,7 @@ import { rule as guarddutyMonitoringReduced } from './guardduty/monitoring-reduc
 import { rule as iamAccessDeniedBurst } from './iam/access-denied-burst.rule.ts';
 import { rule as iamAccessKeyForAnotherUser } from './iam/access-key-for-another-user.rule.ts';
 import { rule as iamAdminGranted } from './iam/admin-granted.rule.ts';
+import { rule as iamAuthorizationDetailsRead } from './iam/authorization-details-read.rule.ts';
 import { rule as iamAutomationRoleUsedInteractively } from './iam/automation-role-used-interactively.rule.ts';
 import { rule as iamCompromisedKeyQuarantine } from './iam/compromised-key-quarantine.rule.ts';
 import { rule as iamExpiryTagTampered } from './iam/expiry-tag-tampered.rule.ts';
@@ -246,6 +248,7 @@ export const RULES: readonly Rule[] = [
   iamAdminGranted,
   iamCompromisedKeyQuarantine,
   iamAutomationRoleUsedInteractively,
+  iamAuthorizationDetailsRead,
   iamExpiryTagTampered,
   iamPolicyChanged,
   iamRootAccessKeyCreated,
@@ -267,6 +270,7 @@ export const RULES: readonly Rule[] = [
   bedrockMonitoringRemoved,
   accountContactChanged,
   accountDangerousActionDenied,
+  accountDiscoveryBurst,
   accessAnalyzerAnalyzerDeleted,
   cloudwatchAlarmsSilenced,
   configRulesDeleted,

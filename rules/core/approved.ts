@@ -4,6 +4,12 @@ import { isJsonObject, isServiceInvoked, isSuccess, principalArn } from './cloud
 import type { ApprovedProcess } from './config.ts';
 import { globToRegExp } from './glob.ts';
 
+/** The caller is one of `approved.automationRoles` (IaC pipelines, inventory and posture scanners). */
+export const isApprovedAutomationRole = (e: CloudTrailRecord, approved: ApprovedProcess): boolean => {
+  const principal = principalArn(e);
+  return approved.automationRoles.some((glob) => globToRegExp(glob).test(principal));
+};
+
 /**
  * Why a change was not made through the approved process; empty when it was. The principal must be an
  * approved automation role; when IaC user agents are configured the call must come from one of those tools
@@ -13,10 +19,7 @@ import { globToRegExp } from './glob.ts';
  */
 export const unapprovedReasons = (e: CloudTrailRecord, approved: ApprovedProcess): string[] => {
   const reasons: string[] = [];
-  const principal = principalArn(e);
-  if (!approved.automationRoles.some((glob) => globToRegExp(glob).test(principal))) {
-    reasons.push(`${principal} is not an approved automation role`);
-  }
+  if (!isApprovedAutomationRole(e, approved)) reasons.push(`${principalArn(e)} is not an approved automation role`);
   const agent = e.userAgent ?? '';
   if (approved.iacUserAgents.length > 0 && !approved.iacUserAgents.some((tool) => agent.includes(tool))) {
     reasons.push(`user agent ${JSON.stringify(agent)} is not an approved IaC tool`);

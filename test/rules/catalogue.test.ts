@@ -37,8 +37,8 @@ describe('catalogue', () => {
     for (const control of rule.controls) expect(Object.keys(CONTROLS)).toContain(control);
     expect(rule.mitre.length).toBeGreaterThan(0);
     for (const technique of rule.mitre) expect(technique).toMatch(/^T\d{4}(\.\d{3})?$/);
-    if (isCloudTrailSelector(rule.on) && (rule.on.source === '*' || rule.on.eventNames === '*')) {
-      expect(rule.on.where, 'a wildcard selector must be narrowed by `where`').toBeDefined();
+    if (isCloudTrailSelector(rule.on) && rule.on.eventNames === '*') {
+      expect(rule.on.where, 'a selector of every event name must be narrowed by `where`').toBeDefined();
     }
     if (rule.threshold) {
       expect(rule.threshold.count).toBeGreaterThanOrEqual(2);
