@@ -119,20 +119,20 @@ describe('the response loop on an --evidence directory', () => {
     const rule = (id: string) => m.rules.find((r) => r.ruleId === id);
     expect(rule('iam.admin-granted')).toMatchObject({
       // Two admin grants in the examples: one in its own incident (acknowledged at 7 min, resolved true-positive at
-      // 47 min), one in the security-group change's incident, resolved false-positive with it (2,670 s after that
+      // 47 min), one in the security-group change's incident, resolved false-positive with it (2,806 s after that
       // grant): the decision on an incident counts for every finding in it.
       findings: 2,
       falsePositiveRate: 0.5,
-      mttaSeconds: (420 + 2670) / 2,
-      mttrSeconds: (2820 + 2670) / 2,
+      mttaSeconds: (420 + 2806) / 2,
+      mttrSeconds: (2820 + 2806) / 2,
     });
     // Two security-group changes in one incident, resolved false-positive together: 20 min after the first,
-    // 4,140 s after the second.
+    // 4,410 s after the second.
     expect(rule('ec2.security-group-changed')).toMatchObject({
       findings: 2,
       falsePositiveRate: 1,
       flagged: true,
-      mttrSeconds: (1200 + 4140) / 2,
+      mttrSeconds: (1200 + 4410) / 2,
     });
     expect(rule('iam.access-key-created')).toMatchObject({ findings: 0, missed: 1 });
     for (const r of m.rules)
