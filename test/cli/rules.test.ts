@@ -1,11 +1,21 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { describeOn, describeSeverity, describeThreshold } from '../../cli/commands/rules.ts';
 import { defineRule } from '../../rules/core/define-rule.ts';
+import { observationRules } from '../../rules/core/observation-rules.ts';
 import type { CloudTrailSelector } from '../../rules/core/types.ts';
 import { RULES } from '../../rules/index.ts';
 import { runCli } from './helpers.ts';
 
 describe('trailwarden rules', () => {
+  it("README's Rules section counts the catalogue as it is", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const counted = /lists the catalogue \((\d+) event rules, plus the (\d+) rules of the scheduled checks/.exec(
+      readme,
+    );
+    expect(counted?.slice(1).map(Number)).toEqual([RULES.length, observationRules().length]);
+  });
+
   it('--format json lists every registered rule with its selector, severity, controls and threshold', async () => {
     const { code, stdout } = await runCli(['rules', '--format', 'json']);
     expect(code).toBe(0);
