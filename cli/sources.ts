@@ -21,7 +21,7 @@ import { toAuditEvent } from '../rules/core/events.ts';
 import type { AuditEvent } from '../rules/core/types.ts';
 import { fromForeignRecord } from './foreign-records.ts';
 import type { RecordSplitter } from './record-splitter.ts';
-import { createRecordSplitter, OPENING_PEEK, openingOf } from './record-splitter.ts';
+import { createRecordSplitter, OPENING_PEEK, openingOf, valueEnd } from './record-splitter.ts';
 
 /** One thing to read: a file found on disk, or standard input. */
 export type Input =
@@ -99,8 +99,14 @@ const INCLUDED = /\.(?:json|jsonl|ndjson|log)(?:\.gz)?$/i;
 /** A name with no extension: read when its first bytes say gzip or JSON. */
 const NO_EXTENSION = /^\.?[^.]+$/;
 
+/**
+ * Amazon Data Firehose names what it delivers `<stream>-<version>-<yyyy>-<MM>-<dd>-<HH>-<mm>-<ss>-<uuid>`, `.gz`
+ * when it compresses (the archive of CloudTrail's EventBridge events): read whatever the stream's name holds.
+ */
+const FIREHOSE_OBJECT = /-\d+-\d{4}(?:-\d{2}){5}-[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}(?:\.gz)?$/i;
+
 /** Which files a directory scan reads by name; files named on the command line are read whatever their name. */
-export const isLogFile = (name: string): boolean => INCLUDED.test(name);
+export const isLogFile = (name: string): boolean => INCLUDED.test(name) || FIREHOSE_OBJECT.test(name);
 
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -723,7 +729,41 @@ interface RecordsLine {
   readonly kind: 'records';
   readonly records: readonly unknown[];
   readonly container: Container;
+  /** Values that were not JSON, by their index in `records`. */
+  readonly bad?: ReadonlyMap<number, string>;
 }
+
+/**
+ * JSON objects written one after another with nothing between them (`{…}{…}{…}`): how Amazon Data Firehose
+ * delivers EventBridge events (and CloudWatch Logs) to S3 when no newline delimiter is configured, the usual way
+ * to archive CloudTrail's EventBridge events. Each object is found by the record splitter's scanner (strings,
+ * escapes, nesting) and parsed alone; undefined when the line is not two or more such objects.
+ */
+export const concatenatedObjects = (
+  line: string,
+): { readonly values: readonly unknown[]; readonly bad: ReadonlyMap<number, string> | undefined } | undefined => {
+  if (!/\}\s*\{/.test(line)) return undefined;
+  const buf = Buffer.from(line);
+  const values: unknown[] = [];
+  let bad: Map<number, string> | undefined;
+  let pos = 0;
+  for (;;) {
+    while (pos < buf.length && isBlankByte(buf[pos])) pos++;
+    if (pos >= buf.length) break;
+    if (buf[pos] !== 0x7b /* { */) return undefined;
+    const end = valueEnd(buf, pos);
+    if (end === -1) return undefined;
+    try {
+      values.push(JSON.parse(buf.toString('utf8', pos, end)));
+    } catch (err) {
+      bad ??= new Map();
+      bad.set(values.length, `invalid JSON: ${describeJsonError(err)}`);
+      values.push(undefined);
+    }
+    pos = end;
+  }
+  return values.length > 1 ? { values, bad } : undefined;
+};
 
 /** Parse one JSON line into the batch; returns a result only when there is something to report. */
 const acceptLine = (state: ParseState, line: string): Chunk | RecordsLine | undefined => {
@@ -735,6 +775,8 @@ const acceptLine = (state: ParseState, line: string): Chunk | RecordsLine | unde
     value = JSON.parse(line);
     problem = push(state, value);
   } catch (err) {
+    const objects = concatenatedObjects(line);
+    if (objects !== undefined) return { kind: 'records', records: objects.values, container: '', bad: objects.bad };
     problem = `invalid JSON: ${describeJsonError(err)}`;
   }
   placeNotes(state, { kind: 'line', line: state.line });
@@ -755,7 +797,7 @@ function* lineResults(state: ParseState, result: Chunk | RecordsLine | undefined
     yield result;
     return;
   }
-  yield* arrayEvents(state, result.records, result.container, state.line > 1 ? state.line : undefined);
+  yield* arrayEvents(state, result.records, result.container, state.line > 1 ? state.line : undefined, 0, result.bad);
 }
 
 function* linesOf(state: ParseState, text: string): Generator<Chunk> {

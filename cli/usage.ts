@@ -8,7 +8,8 @@ export const COMMAND_USAGE = {
                .jsonl, .jsonl.gz, .ndjson, .ndjson.gz) or - for stdin. Accepts CloudTrail
                log files ({"Records":[…]}), JSON Lines of records or EventBridge events,
                the AWS CLI's lookup-events answer ({"Events":[{"CloudTrailEvent":…}]}) and
-               Amazon Security Lake's OCSF records of CloudTrail (read back as CloudTrail).
+               Amazon Security Lake's OCSF records of CloudTrail (read back as CloudTrail) and
+               Firehose deliveries of EventBridge events (objects with no delimiter).
     --format table|jsonl|ocsf   output format (default: table)
     --fail-on SEVERITY          exit 1 if a finding at or above SEVERITY exists
                                 (critical, high, medium, low, info)

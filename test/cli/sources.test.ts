@@ -65,6 +65,15 @@ describe('walk', () => {
     expect(isLogFile('x.json.gz')).toBe(true);
     expect(isLogFile('x.gz')).toBe(false);
   });
+
+  it('reads what Amazon Data Firehose delivers by its object names, compressed or not', () => {
+    const name = 'cloudtrail-archive-1-2026-11-02-10-15-42-1f0e2d3c-4b5a-4697-8877-6655aa44bb33';
+    expect(isLogFile(name)).toBe(true);
+    expect(isLogFile(`${name}.gz`)).toBe(true);
+    expect(isLogFile('my.stream-12-2026-11-02-10-15-42-1F0E2D3C-4B5A-4697-8877-6655AA44BB33.gz')).toBe(true);
+    expect(isLogFile('backup-2026-11-02.gz')).toBe(false);
+    expect(isLogFile(`${name}.gz.bak`)).toBe(false);
+  });
 });
 
 describe('readInput', () => {
@@ -144,6 +153,34 @@ describe('readInput', () => {
     const bad = await readAll(file({ 'b.json': JSON.stringify({ Events: [{ EventId: 'x' }] }, null, 2) }, 'b.json'));
     expect(bad.problems).toEqual([
       { kind: 'bad-event', at: { kind: 'record', index: 0, container: 'Events' }, message: 'record has no eventTime' },
+    ]);
+  });
+
+  it('reads objects written one after another (Firehose without a delimiter), naming a bad one', async () => {
+    const objects = [envelope(stopLogging('ev-1')), envelope(benign('ev-2')), stopLogging('ev-3')];
+    const glued = objects.map((o) => JSON.stringify(o)).join('');
+    const firehose = await readAll(file({ 'f.json': glued }, 'f.json'));
+    expect(firehose.ids).toEqual(['ev-1', 'ev-2', 'ev-3']);
+    expect(firehose.problems).toEqual([]);
+    // Gzipped, by its Firehose name, and a newline between deliveries.
+    const name = 'ct-1-2026-11-02-10-15-42-1f0e2d3c-4b5a-4697-8877-6655aa44bb33.gz';
+    const lines = await readAll(file({ [name]: gz(`${glued}\n${glued.replace(/ev-/g, 'ev-b')}`) }, name));
+    expect(lines.ids).toEqual(['ev-1', 'ev-2', 'ev-3', 'ev-b1', 'ev-b2', 'ev-b3']);
+    const damaged = `${JSON.stringify(stopLogging('ev-4'))}{"eventID": nope}${JSON.stringify(benign('ev-5'))}`;
+    const bad = await readAll(file({ 'd.json': damaged }, 'd.json'));
+    expect(bad.ids).toEqual(['ev-4', 'ev-5']);
+    expect(bad.problems).toEqual([
+      {
+        kind: 'bad-event',
+        at: { kind: 'record', index: 1, container: '' },
+        message: expect.stringMatching(/^invalid JSON: /),
+      },
+    ]);
+    // One object and rubbish after it is not a run of objects: the line is named as before.
+    const rubbish = await readAll(file({ 'r.json': `${JSON.stringify(benign('ev-6'))} trailing` }, 'r.json'));
+    expect(rubbish.ids).toEqual([]);
+    expect(rubbish.problems).toEqual([
+      { kind: 'bad-event', at: { kind: 'line', line: 1 }, message: expect.stringMatching(/^invalid JSON: /) },
     ]);
   });
 
