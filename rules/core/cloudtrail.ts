@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+
 /** The CloudTrail record shape (eventVersion 1.08–1.11), as delivered in S3 log files and in EventBridge `detail`. */
 export interface CloudTrailRecord {
   readonly eventVersion?: string;
@@ -358,7 +359,8 @@ const standIns = (value: Readonly<Record<string, unknown>>, notes: string[]): Re
 
 /**
  * The typed boundary: after it, every field of a {@link CloudTrailRecord} has the JSON type the interface says.
- * A required field that is missing or of the wrong type rejects the record, naming the field. An optional field
+ * A required field that is missing (but for the eventID and userIdentity stand-ins above) or of the wrong type
+ * rejects the record, naming the field. An optional field
  * of the wrong type is dropped and named in `notes`, never the whole record: the rules then see that field as
  * absent, which they already treat as the dangerous case, so a page cannot be silenced by garbling a field.
  */
