@@ -15,6 +15,7 @@ import { rule as bedrockModelAccessChanged } from './bedrock/model-access-change
 import { rule as bedrockMonitoringRemoved } from './bedrock/monitoring-removed.rule.ts';
 import { rule as bedrockNewModelInvoker } from './bedrock/new-model-invoker.rule.ts';
 import { rule as cloudformationTrailwardenStacksTampered } from './cloudformation/trailwarden-stacks-tampered.rule.ts';
+import { rule as cloudfrontDistributionProtectionRemoved } from './cloudfront/distribution-protection-removed.rule.ts';
 import { rule as cloudtrailLoggingStopped } from './cloudtrail/logging-stopped.rule.ts';
 import { rule as cloudtrailTrailDegraded } from './cloudtrail/trail-degraded.rule.ts';
 import { rule as cloudwatchAlarmsSilenced } from './cloudwatch/alarms-silenced.rule.ts';
@@ -431,6 +432,8 @@ export const RULES: readonly Rule[] = [
   // Gaps measured against Elastic's detection-rules (docs/ATTACK-COVERAGE.md)
   ssmDocumentCreatedOutsideProcess,
   iamMfaDeviceRegisteredWithTemporaryKeys,
+  // Gaps measured against Turbot's tailpipe detections: compute, storage, network and data (docs/ATTACK-COVERAGE.md)
+  cloudfrontDistributionProtectionRemoved,
 ];
 
 export const catalogue = buildCatalogue(RULES);
