@@ -19,6 +19,7 @@ import { rule as cloudfrontDistributionProtectionRemoved } from './cloudfront/di
 import { rule as cloudtrailLoggingStopped } from './cloudtrail/logging-stopped.rule.ts';
 import { rule as cloudtrailTrailDegraded } from './cloudtrail/trail-degraded.rule.ts';
 import { rule as cloudwatchAlarmsSilenced } from './cloudwatch/alarms-silenced.rule.ts';
+import { rule as codebuildBuildDefinitionChanged } from './codebuild/build-definition-changed.rule.ts';
 import { rule as codebuildProjectMadePublic } from './codebuild/project-made-public.rule.ts';
 import { rule as configBucketPublicDrift } from './config/bucket-public-drift.rule.ts';
 import { rule as configEncryptionRemovedDrift } from './config/encryption-removed-drift.rule.ts';
@@ -434,6 +435,7 @@ export const RULES: readonly Rule[] = [
   iamMfaDeviceRegisteredWithTemporaryKeys,
   // Gaps measured against Turbot's tailpipe detections: compute, storage, network and data (docs/ATTACK-COVERAGE.md)
   cloudfrontDistributionProtectionRemoved,
+  codebuildBuildDefinitionChanged,
 ];
 
 export const catalogue = buildCatalogue(RULES);
