@@ -59,6 +59,7 @@ import { rule as ec2RouteTableChanged } from './ec2/route-table-changed.rule.ts'
 import { rule as ec2SecurityGroupChanged } from './ec2/security-group-changed.rule.ts';
 import { rule as ec2SerialConsoleEnabled } from './ec2/serial-console-enabled.rule.ts';
 import { rule as ec2SnapshotShared } from './ec2/snapshot-shared.rule.ts';
+import { rule as ec2SourceDestCheckDisabled } from './ec2/source-dest-check-disabled.rule.ts';
 import { rule as ec2StorageDeletedBurst } from './ec2/storage-deleted-burst.rule.ts';
 import { rule as ec2SuspiciousKeyPair } from './ec2/suspicious-key-pair.rule.ts';
 import { rule as ec2TrafficMirrored } from './ec2/traffic-mirrored.rule.ts';
@@ -436,6 +437,7 @@ export const RULES: readonly Rule[] = [
   // Gaps measured against Turbot's tailpipe detections: compute, storage, network and data (docs/ATTACK-COVERAGE.md)
   cloudfrontDistributionProtectionRemoved,
   codebuildBuildDefinitionChanged,
+  ec2SourceDestCheckDisabled,
 ];
 
 export const catalogue = buildCatalogue(RULES);
