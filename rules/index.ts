@@ -81,6 +81,7 @@ import { rule as eksClusterDeleted } from './eks/cluster-deleted.rule.ts';
 import { rule as eksControlPlaneLoggingDisabled } from './eks/control-plane-logging-disabled.rule.ts';
 import { rule as eksEndpointMadePublic } from './eks/endpoint-made-public.rule.ts';
 import { rule as elasticacheClusterDeleted } from './elasticache/cluster-deleted.rule.ts';
+import { rule as elasticfilesystemBackupDisabled } from './elasticfilesystem/backup-disabled.rule.ts';
 import { rule as elasticfilesystemFileSystemDeleted } from './elasticfilesystem/file-system-deleted.rule.ts';
 import { rule as elasticfilesystemMountTargetChanged } from './elasticfilesystem/mount-target-changed.rule.ts';
 import { rule as elasticloadbalancingLoadBalancerDeleted } from './elasticloadbalancing/load-balancer-deleted.rule.ts';
@@ -438,6 +439,7 @@ export const RULES: readonly Rule[] = [
   cloudfrontDistributionProtectionRemoved,
   codebuildBuildDefinitionChanged,
   ec2SourceDestCheckDisabled,
+  elasticfilesystemBackupDisabled,
 ];
 
 export const catalogue = buildCatalogue(RULES);
