@@ -74,11 +74,42 @@ export const resizedInstanceType = (e: CloudTrailRecord): string | undefined =>
     ? stringParam(e.requestParameters, 'value')
     : undefined);
 
+/** Spot and fleet requests: capacity asked for in bulk, the cheap way to mine (Spot is 60-90 % cheaper). */
+export const FLEET_REQUESTS = ['RequestSpotInstances', 'RequestSpotFleet', 'CreateFleet'] as const;
+
 /**
- * The instance types a call puts to work: launched by RunInstances, or resized to by ModifyInstanceAttribute (stop,
- * resize, start is the same abuse as a launch, on an instance nobody watches for new launches).
+ * Every instance type a spot or fleet request names, at any depth: `launchSpecification.instanceType`
+ * (RequestSpotInstances), each launch specification or template override of a Spot Fleet, and the PascalCase
+ * `CreateFleetRequest…Overrides[].InstanceType` of CreateFleet, in the request or in what the response returns. A
+ * fleet that takes its type from a launch template alone, or picks types by attributes, names none here.
+ */
+export const fleetInstanceTypes = (e: CloudTrailRecord): string[] => {
+  const found = new Set<string>();
+  const walk = (v: JsonValue | undefined, depth: number): void => {
+    if (depth > 8 || v === null || v === undefined || typeof v !== 'object') return;
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x, depth + 1);
+      return;
+    }
+    for (const [key, value] of Object.entries(v)) {
+      if (key.toLowerCase() === 'instancetype') {
+        const type = typeof value === 'string' ? value : isJsonObject(value) ? value.value : undefined;
+        if (typeof type === 'string' && type !== '') found.add(type);
+      } else walk(value, depth + 1);
+    }
+  };
+  walk(e.requestParameters ?? undefined, 0);
+  walk(e.responseElements ?? undefined, 0);
+  return [...found];
+};
+
+/**
+ * The instance types a call puts to work: launched by RunInstances, asked for by a spot or fleet request, or resized
+ * to by ModifyInstanceAttribute (stop, resize, start is the same abuse as a launch, on an instance nobody watches for
+ * new launches).
  */
 export const instanceTypesPutToWork = (e: CloudTrailRecord): string[] => {
+  if ((FLEET_REQUESTS as readonly string[]).includes(e.eventName)) return fleetInstanceTypes(e);
   if (e.eventName !== 'ModifyInstanceAttribute') return launchedInstanceTypes(e);
   const resized = resizedInstanceType(e);
   return resized === undefined ? [] : [resized];

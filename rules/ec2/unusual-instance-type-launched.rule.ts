@@ -1,7 +1,7 @@
 import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isSuccess, principalArn, stringParam } from '../core/cloudtrail.ts';
-import { instanceTypesPutToWork, unusualInstanceTypes } from '../core/compute.ts';
+import { FLEET_REQUESTS, instanceTypesPutToWork, unusualInstanceTypes } from '../core/compute.ts';
 import { defineRule } from '../core/define-rule.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
@@ -36,12 +36,12 @@ const resize = (type: string) =>
 
 export const rule = defineRule({
   id: 'ec2.unusual-instance-type-launched',
-  title: 'GPU or unusually large instance type launched, or an instance resized to one',
+  title: 'GPU or unusually large instance type launched, asked for as spot, or resized to',
   severity: 'high',
   escalation: { low: 'medium' },
   controls: ['A.5.23', 'A.8.16'],
   mitre: ['T1496.001', 'T1578.002'],
-  on: { source: 'ec2', eventNames: ['RunInstances', 'ModifyInstanceAttribute'] },
+  on: { source: 'ec2', eventNames: ['RunInstances', ...FLEET_REQUESTS, 'ModifyInstanceAttribute'] },
   // The types the request names and those the response shows (launch templates name none in the request), or the
   // type a ModifyInstanceAttribute resizes to (any other attribute names none). Refused launches are
   // ec2.compute-abuse-refused: a refused call launched nothing, whatever its response says.
@@ -50,9 +50,11 @@ export const rule = defineRule({
     const instance = resizedInstance(e);
     return [
       ...unusualInstanceTypes(e, instanceTypesPutToWork(e), ctx.config),
-      instance === undefined
-        ? 'the launch succeeded: the instances are running and billing'
-        : `${instance} was resized: it runs as this type, and bills as it, from its next start`,
+      instance !== undefined
+        ? `${instance} was resized: it runs as this type, and bills as it, from its next start`
+        : (FLEET_REQUESTS as readonly string[]).includes(e.eventName)
+          ? `${e.eventName} accepted: the capacity launches as soon as it is found, and bills from then`
+          : 'the launch succeeded: the instances are running and billing',
     ];
   },
   resources: (e) => {
@@ -76,7 +78,8 @@ export const rule = defineRule({
 /** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
 export const docs: RuleDocs = {
   description:
-    'RunInstances asked for, or launched, an instance type on the watch list, or ModifyInstanceAttribute resized ' +
+    'RunInstances asked for, or launched, an instance type on the watch list, a spot or fleet request asked for one ' +
+    '(RequestSpotInstances, RequestSpotFleet, CreateFleet), or ModifyInstanceAttribute resized ' +
     'an existing (stopped) instance to one: GPU and accelerator families ' +
     '(p*, g*, inf*, trn*, dl*, f1/f2, vt1), memory giants (x1, x2, u-) and the largest sizes (*.24xlarge and up), ' +
     'outside the accounts and types approved for them (compute.approvedAccounts, compute.approvedInstanceTypes). ' +
@@ -94,7 +97,8 @@ export const docs: RuleDocs = {
     'a team can replace; legitimate ML teams are approved by account (their training accounts) or by exact type, ' +
     'so GPUs stay unusual everywhere else. Resizing an instance (stop, ModifyInstanceAttribute instanceType, ' +
     'start) is the same abuse without a RunInstances, on an instance that already passed every launch check, so it ' +
-    'counts like a launch. One launch is a finding; repeats by the same principal for the same types fold for an ' +
+    'counts like a launch; so do spot and fleet requests, the cheapest way to mine (any type the request or its ' +
+    'response names, at any depth; a fleet that takes its type only from a launch template names none). One launch is a finding; repeats by the same principal for the same types fold for an ' +
     'hour (a resize per instance). High (runaway cost and ' +
     'a taken-over principal); medium on low-criticality sandboxes.',
   falsePositives: [
@@ -119,6 +123,51 @@ export const docs: RuleDocs = {
       event: gpuLaunch('c7i.48xlarge'),
     },
     { name: 'an ordinary t3.micro', expect: 'no-match', event: fixture('ec2/RunInstances') },
+    {
+      name: 'twenty g4dn.12xlarge asked for as spot instances (RequestSpotInstances)',
+      expect: 'match',
+      event: fixture('ec2/RequestSpotInstances-gpu'),
+    },
+    {
+      name: 'an EC2 Fleet of p3 and g5 spot capacity (CreateFleet, type only in the overrides)',
+      expect: 'match',
+      event: fixture('ec2/CreateFleet-gpu'),
+    },
+    {
+      name: 'a Spot Fleet whose launch specifications name a GPU type (RequestSpotFleet)',
+      expect: 'match',
+      event: fixture('ec2/RequestSpotInstances-gpu', {
+        eventName: 'RequestSpotFleet',
+        requestParameters: {
+          spotPrice: undefined,
+          instanceCount: undefined,
+          type: undefined,
+          launchSpecification: undefined,
+          spotFleetRequestConfig: {
+            iamFleetRole: 'arn:aws:iam::111122223333:role/aws-ec2-spot-fleet-tagging-role',
+            targetCapacity: 10,
+            launchSpecifications: [{ imageId: 'ami-0123456789abcdef0', instanceType: 'p4d.24xlarge' }],
+          },
+        },
+        responseElements: { spotFleetRequestId: 'sfr-1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d' },
+      }),
+    },
+    {
+      name: 'ordinary spot capacity (t3.large)',
+      expect: 'no-match',
+      event: fixture('ec2/RequestSpotInstances-gpu', {
+        requestParameters: { launchSpecification: { instanceType: 't3.large' } },
+        responseElements: null,
+      }),
+    },
+    {
+      name: 'a refused spot request (nothing launched)',
+      expect: 'no-match',
+      event: fixture(
+        'ec2/RequestSpotInstances-gpu',
+        denied('Client.UnauthorizedOperation', 'ec2:RequestSpotInstances'),
+      ),
+    },
     { name: 'an instance resized to p4d.24xlarge', expect: 'match', event: resize('p4d.24xlarge') },
     {
       name: 'a resize in the CLI form --attribute instanceType --value g5.12xlarge',

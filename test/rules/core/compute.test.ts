@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CloudTrailRecord } from '../../../rules/core/cloudtrail.ts';
 import {
   DEFAULT_WATCHED_INSTANCE_TYPES,
+  fleetInstanceTypes,
   instanceTypesPutToWork,
   keyPairName,
   knownBadKeyPairName,
@@ -167,6 +168,66 @@ describe('resizes: ModifyInstanceAttribute instanceType', () => {
     expect(instanceTypesPutToWork(resize)).toEqual([]);
     const launch = record({ responseElements: { instancesSet: { items: [{ instanceType: 'p5.48xlarge' }] } } });
     expect(instanceTypesPutToWork(launch)).toEqual(['p5.48xlarge']);
+  });
+});
+
+describe('spot and fleet requests', () => {
+  const fleet = (
+    eventName: string,
+    requestParameters: CloudTrailRecord['requestParameters'],
+    responseElements: CloudTrailRecord['responseElements'] = null,
+  ) => record({ eventName, requestParameters, responseElements });
+
+  it.each([
+    [
+      'RequestSpotInstances: launchSpecification.instanceType',
+      fleet('RequestSpotInstances', { instanceCount: 20, launchSpecification: { instanceType: 'g4dn.12xlarge' } }),
+      ['g4dn.12xlarge'],
+    ],
+    [
+      'RequestSpotFleet: every launch specification and override',
+      fleet('RequestSpotFleet', {
+        spotFleetRequestConfig: {
+          launchSpecifications: [{ instanceType: 'p3.2xlarge' }, { instanceType: 'p3.2xlarge' }],
+          launchTemplateConfigs: [{ overrides: [{ instanceType: 'g5.xlarge' }] }],
+        },
+      }),
+      ['p3.2xlarge', 'g5.xlarge'],
+    ],
+    [
+      'CreateFleet: the PascalCase request, and a { value } spelling',
+      fleet('CreateFleet', {
+        CreateFleetRequest: { LaunchTemplateConfigs: { Overrides: [{ InstanceType: 'p5.48xlarge' }] } },
+        extra: { instanceType: { value: 'trn1.32xlarge' } },
+      }),
+      ['p5.48xlarge', 'trn1.32xlarge'],
+    ],
+    [
+      'a type only in the response',
+      fleet(
+        'CreateFleet',
+        { CreateFleetRequest: {} },
+        { CreateFleetResponse: { fleetInstanceSet: { item: { instanceType: 'g6.xlarge' } } } },
+      ),
+      ['g6.xlarge'],
+    ],
+    [
+      'a launch template alone names no type; empty and non-string types are ignored',
+      fleet('CreateFleet', {
+        CreateFleetRequest: { LaunchTemplateConfigs: { Overrides: [{ InstanceType: '' }, { InstanceType: 8 }] } },
+      }),
+      [],
+    ],
+    ['no request recorded', fleet('RequestSpotInstances', null), []],
+  ] as const)('%s', (_, e, expected) => {
+    expect(fleetInstanceTypes(e)).toEqual(expected);
+    expect(instanceTypesPutToWork(e)).toEqual(expected);
+  });
+
+  it('stops at a depth no real request reaches', () => {
+    let deep: CloudTrailRecord['requestParameters'] = { instanceType: 'p5.48xlarge' };
+    for (let i = 0; i < 12; i += 1) deep = { nested: deep };
+    expect(fleetInstanceTypes(fleet('RequestSpotFleet', deep))).toEqual([]);
   });
 });
 
