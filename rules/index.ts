@@ -39,6 +39,7 @@ import { rule as dynamodbResourcePolicyOpened } from './dynamodb/resource-policy
 import { rule as dynamodbTableDeleted } from './dynamodb/table-deleted.rule.ts';
 import { rule as dynamodbTableExportedOutsideOrganization } from './dynamodb/table-exported-outside-organization.rule.ts';
 import { rule as dynamodbTrailwardenTableTampered } from './dynamodb/trailwarden-table-tampered.rule.ts';
+import { rule as ec2BlockPublicAccessDisabled } from './ec2/block-public-access-disabled.rule.ts';
 import { rule as ec2ComputeAbuseRefused } from './ec2/compute-abuse-refused.rule.ts';
 import { rule as ec2EbsDefaultEncryptionDisabled } from './ec2/ebs-default-encryption-disabled.rule.ts';
 import { rule as ec2EncryptedWithOutsideKey } from './ec2/encrypted-with-outside-key.rule.ts';
@@ -440,6 +441,7 @@ export const RULES: readonly Rule[] = [
   codebuildBuildDefinitionChanged,
   ec2SourceDestCheckDisabled,
   elasticfilesystemBackupDisabled,
+  ec2BlockPublicAccessDisabled,
 ];
 
 export const catalogue = buildCatalogue(RULES);

@@ -37,6 +37,10 @@ const NEVER_NEEDS_PARAMETERS: Readonly<Record<string, string>> = {
   'iam.user-created': 'judged on who created the user and how (approved process); the new user comes from the response',
   'ec2.unapproved-region': 'judged on the region the call ran in, whatever it asked for',
   'ec2.serial-console-enabled': 'the call takes no parameters: the event name is the whole change',
+  'ec2.block-public-access-disabled: snapshot block public access disabled':
+    'DisableSnapshotBlockPublicAccess takes no parameters: the event name is the whole change',
+  'ec2.block-public-access-disabled: AMI block public access disabled':
+    'DisableImageBlockPublicAccess takes no parameters: the event name is the whole change',
   'account.offensive-tool-used': 'judged on the user agent alone, whatever the call asked for',
   'iam.trust-policy-guessing':
     "counts IAM's MalformedPolicyDocument refusals of trust policies: the refusal is the signal, the request never judged",
