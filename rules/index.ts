@@ -154,6 +154,7 @@ import { rule as redshiftClusterDeleted } from './redshift/cluster-deleted.rule.
 import { rule as redshiftClusterMadePublic } from './redshift/cluster-made-public.rule.ts';
 import { rule as redshiftWorkgroupMadePublic } from './redshift/workgroup-made-public.rule.ts';
 import { rule as rolesanywhereTrustAnchorChanged } from './rolesanywhere/trust-anchor-changed.rule.ts';
+import { rule as route53DnsProtectionRemoved } from './route53/dns-protection-removed.rule.ts';
 import { rule as route53HostedZoneDeleted } from './route53/hosted-zone-deleted.rule.ts';
 import { rule as route53domainsDomainTransferEnabled } from './route53domains/domain-transfer-enabled.rule.ts';
 import { rule as route53domainsRegistrationRedirected } from './route53domains/registration-redirected.rule.ts';
@@ -442,6 +443,7 @@ export const RULES: readonly Rule[] = [
   ec2SourceDestCheckDisabled,
   elasticfilesystemBackupDisabled,
   ec2BlockPublicAccessDisabled,
+  route53DnsProtectionRemoved,
 ];
 
 export const catalogue = buildCatalogue(RULES);
