@@ -28,6 +28,9 @@
  * the round's `npm run bench`);
  * 324 → 327 KB for the Elastic gaps 4–5 (gaps-i: ssm.document-created-outside-process,
  * iam.mfa-device-registered-with-temporary-keys; 323.8 KB by the bundle test on main (+2.5 KB), 326.5 KB by bundle-report on integrate with gaps-h's, 204 rules;
- * init left to the round's `npm run bench`).
+ * init left to the round's `npm run bench`);
+ * 331 → 339 KB for the Turbot tailpipe measurement of compute, storage, network and data (turbot-b: 6 rules,
+ * spot and fleet requests in ec2.unusual-instance-type-launched; 330.4 → 337.9 KB by bundle-report on integrate,
+ * +7.5 KB rounded up to 8, 212 rules; init left to the round's `npm run bench`).
  */
-export const BUNDLE_CEILING_KB = 331;
+export const BUNDLE_CEILING_KB = 339;
