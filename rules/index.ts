@@ -131,6 +131,7 @@ import { rule as lambdaLayerOutsideOrganization } from './lambda/layer-outside-o
 import { rule as lambdaPrivilegedRolePassed } from './lambda/privileged-role-passed.rule.ts';
 import { rule as lambdaTrailwardenFunctionTampered } from './lambda/trailwarden-function-tampered.rule.ts';
 import { rule as lightsailInstanceCredentialsRetrieved } from './lightsail/instance-credentials-retrieved.rule.ts';
+import { rule as lightsailInstancePortsOpened } from './lightsail/instance-ports-opened.rule.ts';
 import { rule as lightsailInstancesCreated } from './lightsail/instances-created.rule.ts';
 import { rule as logsAuditLogGroupDeleted } from './logs/audit-log-group-deleted.rule.ts';
 import { rule as logsLogDataDeletedBurst } from './logs/log-data-deleted-burst.rule.ts';
@@ -424,6 +425,7 @@ export const RULES: readonly Rule[] = [
   eventsRuleDisabled,
   sqsQueuePurged,
   lightsailInstanceCredentialsRetrieved,
+  lightsailInstancePortsOpened,
   lightsailInstancesCreated,
   directconnectPrivatePathCreated,
   // Gaps measured against Panther's CloudTrail rules and their test events (docs/ATTACK-COVERAGE.md)

@@ -233,7 +233,31 @@ const fromModify = (params: Obj): IngressRule[] => {
 };
 
 /**
- * The rules an AuthorizeSecurityGroupIngress or ModifySecurityGroupRules request asks for, normalised.
+ * Lightsail's instance firewall: `portInfo` (OpenInstancePublicPorts) or `portInfos` (PutInstancePublicPorts, which
+ * replaces them all), each `{ fromPort, toPort, protocol, cidrs, ipv6Cidrs, cidrListAliases }`. A port that names
+ * no source at all (the CLI reference opens 22 with only ports and protocol) is read as open to every IPv4
+ * address: when in doubt, assume more is open. The `lightsail-connect` alias (the console's browser SSH/RDP client)
+ * is a named range, never the internet.
+ */
+const fromLightsailPorts = (params: Obj): IngressRule[] => {
+  const infos = Array.isArray(params.portInfos)
+    ? params.portInfos.filter(isObj)
+    : isObj(params.portInfo)
+      ? [params.portInfo]
+      : [];
+  return infos.flatMap((p) => {
+    const strings = (v: unknown): string[] => (Array.isArray(v) ? v.flatMap((x) => str(x) ?? []) : []);
+    const sources = [...strings(p.cidrs), ...strings(p.ipv6Cidrs)];
+    const named = sources.length > 0 || strings(p.cidrListAliases).length > 0;
+    return (named ? sources : ['0.0.0.0/0']).map((cidr) => makeRule(p.protocol, p.fromPort, p.toPort, cidr, undefined));
+  });
+};
+
+const LIGHTSAIL_PORT_CALLS: ReadonlySet<string> = new Set(['OpenInstancePublicPorts', 'PutInstancePublicPorts']);
+
+/**
+ * The rules an AuthorizeSecurityGroupIngress or ModifySecurityGroupRules request asks for, normalised (and the
+ * ports a Lightsail OpenInstancePublicPorts or PutInstancePublicPorts opens, its instance firewall's equivalent).
  * Other event names yield nothing. Never throws: CloudTrail shapes drift, and a malformed part is skipped
  * rather than failing the whole event.
  *
@@ -246,6 +270,7 @@ export const ingressRulesFromRequest = (eventName: string, requestParameters: un
     return [...fromIpPermissions(requestParameters.ipPermissions), ...fromFlat(requestParameters)];
   }
   if (eventName === 'ModifySecurityGroupRules') return fromModify(requestParameters);
+  if (LIGHTSAIL_PORT_CALLS.has(eventName)) return fromLightsailPorts(requestParameters);
   return [];
 };
 

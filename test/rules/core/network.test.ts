@@ -336,6 +336,30 @@ describe('ingressRulesFromRequest', () => {
       ],
     ],
     [
+      'Lightsail OpenInstancePublicPorts: one port, each IPv4 and IPv6 source a rule',
+      'OpenInstancePublicPorts',
+      {
+        instanceName: 'wp-1',
+        portInfo: { fromPort: 22, toPort: 22, protocol: 'TCP', cidrs: ['0.0.0.0/0'], ipv6Cidrs: ['::/0'] },
+      },
+      [
+        { protocol: 'tcp', fromPort: 22, toPort: 22, cidr: '0.0.0.0/0' },
+        { protocol: 'tcp', fromPort: 22, toPort: 22, cidr: '::/0' },
+      ],
+    ],
+    [
+      'Lightsail PutInstancePublicPorts: every port; no source named reads as any IPv4; an alias is no internet',
+      'PutInstancePublicPorts',
+      {
+        portInfos: [
+          { fromPort: 3306, toPort: 3306, protocol: 'tcp' },
+          { fromPort: 22, toPort: 22, protocol: 'tcp', cidrListAliases: ['lightsail-connect'] },
+          'junk',
+        ],
+      },
+      [{ protocol: 'tcp', fromPort: 3306, toPort: 3306, cidr: '0.0.0.0/0' }],
+    ],
+    [
       'egress and other events yield nothing',
       'AuthorizeSecurityGroupEgress',
       { ipPermissions: { items: [permission({ ipRanges: { items: [{ cidrIp: '0.0.0.0/0' }] } })] } },
