@@ -32,6 +32,7 @@ import { buildCatalogue } from './core/engine.ts';
 import type { Rule } from './core/types.ts';
 import { rule as datasyncTransferCreated } from './datasync/transfer-created.rule.ts';
 import { rule as detectiveDisabled } from './detective/disabled.rule.ts';
+import { rule as directconnectConnectionChanged } from './directconnect/connection-changed.rule.ts';
 import { rule as directconnectPrivatePathCreated } from './directconnect/private-path-created.rule.ts';
 import { rule as dynamodbBackupProtectionRemoved } from './dynamodb/backup-protection-removed.rule.ts';
 import { rule as dynamodbEncryptedWithOutsideKey } from './dynamodb/encrypted-with-outside-key.rule.ts';
@@ -427,6 +428,7 @@ export const RULES: readonly Rule[] = [
   lightsailInstanceCredentialsRetrieved,
   lightsailInstancePortsOpened,
   lightsailInstancesCreated,
+  directconnectConnectionChanged,
   directconnectPrivatePathCreated,
   // Gaps measured against Panther's CloudTrail rules and their test events (docs/ATTACK-COVERAGE.md)
   codebuildProjectMadePublic,

@@ -1,8 +1,8 @@
 import { isUnapprovedChange, unapprovedReasons } from '../core/approved.ts';
-import { partitionOf, regionalArn, resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import { directConnectArns } from '../core/directconnect.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { APPROVED_DEPLOYS } from '../fixtures/approved.ts';
 import { fixture } from '../fixtures/index.ts';
@@ -31,18 +31,6 @@ const outsideAccount = (e: CloudTrailRecord, organization: readonly string[]): s
   return other !== undefined && other !== accountOf(e) && !organization.includes(other) ? other : undefined;
 };
 
-const resourcesOf = (e: CloudTrailRecord): string[] => {
-  const vif = stringParam(e.requestParameters, 'virtualInterfaceId');
-  const gateway = stringParam(e.requestParameters, 'directConnectGatewayId');
-  return [
-    ...(vif === undefined ? [] : [resourceArn(e, 'directconnect', `dxvif/${vif}`)]),
-    // Direct Connect gateways are global: their ARN has no region.
-    ...(gateway === undefined
-      ? []
-      : [regionalArn(partitionOf(e.awsRegion), 'directconnect', '', accountOf(e), `dx-gateway/${gateway}`)]),
-  ];
-};
-
 export const rule = defineRule({
   id: 'directconnect.private-path-created',
   title: 'Direct Connect path into the VPCs opened outside the approved process',
@@ -65,7 +53,7 @@ export const rule = defineRule({
       ...unapprovedReasons(e, ctx.config.approved),
     ];
   },
-  resources: resourcesOf,
+  resources: directConnectArns,
   dedup: { key: (e) => `${accountOf(e)}|${e.awsRegion}|directconnect` },
 });
 
@@ -91,7 +79,7 @@ export const docs: RuleDocs = {
     'a hosted interface or proposing an association with a gateway that someone else’s physical connection already ' +
     'reaches (T1133, external remote services). Network changes are rare and planned, so any of these calls outside ' +
     'the approved process is a finding: medium, high on high-criticality assets. Connections and LAGs themselves ' +
-    '(physical ports) are not watched; refused calls are excluded.',
+    '(physical ports) ordered and deletions are directconnect.connection-changed; refused calls are excluded.',
   falsePositives: ['Network engineers accepting a partner’s hosted interface by hand during a planned migration.'],
   cases: () => [
     {
