@@ -204,6 +204,8 @@ import { rule as sqsQueuePolicyOpened } from './sqs/queue-policy-opened.rule.ts'
 import { rule as sqsQueuePurged } from './sqs/queue-purged.rule.ts';
 import { rule as sqsTrailwardenQueueTampered } from './sqs/trailwarden-queue-tampered.rule.ts';
 import { rule as ssmDocumentCreatedOutsideProcess } from './ssm/document-created-outside-process.rule.ts';
+import { rule as ssmDocumentPutToWork } from './ssm/document-put-to-work.rule.ts';
+import { rule as ssmDocumentSharedOutsideOrganization } from './ssm/document-shared-outside-organization.rule.ts';
 import { rule as ssmParametersDecryptedBurst } from './ssm/parameters-decrypted-burst.rule.ts';
 import { rule as ssmSessionsStartedBurst } from './ssm/sessions-started-burst.rule.ts';
 import { rule as ssmSoftwareInstalled } from './ssm/software-installed.rule.ts';
@@ -440,6 +442,8 @@ export const RULES: readonly Rule[] = [
   wafv2IpSetChanged,
   // Gaps measured against Elastic's detection-rules (docs/ATTACK-COVERAGE.md)
   ssmDocumentCreatedOutsideProcess,
+  ssmDocumentPutToWork,
+  ssmDocumentSharedOutsideOrganization,
   iamMfaDeviceRegisteredWithTemporaryKeys,
   // Gaps measured against Turbot's tailpipe detections: compute, storage, network and data (docs/ATTACK-COVERAGE.md)
   cloudfrontDistributionProtectionRemoved,

@@ -3,6 +3,7 @@ import { resourceArn } from '../core/arn.ts';
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import { isAwsOwnedDocumentName } from '../core/ssm.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { APPROVED_DEPLOYS } from '../fixtures/approved.ts';
 import { fixture } from '../fixtures/index.ts';
@@ -29,12 +30,6 @@ const documentTypeOf = (e: CloudTrailRecord): string | undefined => {
 const documentNameOf = (e: CloudTrailRecord): string | undefined =>
   stringParam(e.requestParameters, 'name') ?? stringParam(e.responseElements, 'documentDescription', 'name');
 
-/**
- * `AWS-`, `Amazon…` and `amzn…` names are reserved: SSM refuses them to customers, so a recorded success under
- * such a name is AWS maintaining its own documents, not someone in the account writing one.
- */
-const isAwsOwnedName = (name: string | undefined): boolean => name !== undefined && /^(aws-|amazon|amzn)/i.test(name);
-
 const isRunnable = (e: CloudTrailRecord): boolean => {
   const type = documentTypeOf(e);
   return type === undefined || RUNNABLE_TYPES.has(type.toLowerCase());
@@ -48,7 +43,8 @@ export const rule = defineRule({
   controls: ['A.8.9', 'A.8.19'],
   mitre: ['T1651'],
   on: { source: 'ssm', eventNames: ['CreateDocument', 'UpdateDocument'] },
-  match: (e, ctx) => isRunnable(e) && !isAwsOwnedName(documentNameOf(e)) && isUnapprovedChange(e, ctx.config.approved),
+  match: (e, ctx) =>
+    isRunnable(e) && !isAwsOwnedDocumentName(documentNameOf(e)) && isUnapprovedChange(e, ctx.config.approved),
   explain: (e, ctx) => [
     `${e.eventName} wrote ${documentTypeOf(e) ?? 'a document of unrecorded type'} document ${
       documentNameOf(e) ?? '(name not recorded)'
