@@ -171,6 +171,7 @@ import { rule as s3EncryptedWithOutsideKey } from './s3/encrypted-with-outside-k
 import { rule as s3ObjectsBulkDeleted } from './s3/objects-bulk-deleted.rule.ts';
 import { rule as s3ObjectsDeletedBurst } from './s3/objects-deleted-burst.rule.ts';
 import { rule as s3PublicAccessBlockRemoved } from './s3/public-access-block-removed.rule.ts';
+import { rule as s3RansomNoteUploaded } from './s3/ransom-note-uploaded.rule.ts';
 import { rule as s3ReplicationOutsideOrganization } from './s3/replication-outside-organization.rule.ts';
 import { rule as s3TrailwardenBucketTampered } from './s3/trailwarden-bucket-tampered.rule.ts';
 import { rule as sagemakerLifecycleConfigChanged } from './sagemaker/lifecycle-config-changed.rule.ts';
@@ -332,6 +333,7 @@ export const RULES: readonly Rule[] = [
   s3BucketMadePublic,
   s3BucketProtectionWeakened,
   s3PublicAccessBlockRemoved,
+  s3RansomNoteUploaded,
   s3ReplicationOutsideOrganization,
   secretsmanagerResourcePolicyOpened,
   sesIdentityPolicyOpened,
