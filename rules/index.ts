@@ -39,6 +39,7 @@ import { rule as dynamodbEncryptedWithOutsideKey } from './dynamodb/encrypted-wi
 import { rule as dynamodbResourcePolicyOpened } from './dynamodb/resource-policy-opened.rule.ts';
 import { rule as dynamodbTableDeleted } from './dynamodb/table-deleted.rule.ts';
 import { rule as dynamodbTableExportedOutsideOrganization } from './dynamodb/table-exported-outside-organization.rule.ts';
+import { rule as dynamodbTableExportedOutsideProcess } from './dynamodb/table-exported-outside-process.rule.ts';
 import { rule as dynamodbTrailwardenTableTampered } from './dynamodb/trailwarden-table-tampered.rule.ts';
 import { rule as ec2BlockPublicAccessDisabled } from './ec2/block-public-access-disabled.rule.ts';
 import { rule as ec2ComputeAbuseRefused } from './ec2/compute-abuse-refused.rule.ts';
@@ -308,6 +309,7 @@ export const RULES: readonly Rule[] = [
   apigatewayRestApiPolicyOpened,
   dynamodbResourcePolicyOpened,
   dynamodbTableExportedOutsideOrganization,
+  dynamodbTableExportedOutsideProcess,
   ec2ImageShared,
   ec2InstanceExported,
   ec2TrafficMirrored,

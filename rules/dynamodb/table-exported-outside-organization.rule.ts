@@ -1,27 +1,22 @@
 import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, actorArn, isSuccess, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import { exportDestination, exportedTableArn, exportTarget } from '../core/dynamodb-export.ts';
 import type { RuleContext, RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
 import { denied } from '../fixtures/overrides.ts';
 
 const ORGANIZATION = { organization: { id: 'o-exampleorgid', accounts: ['111122223333', '444455556666'] } };
 
-/**
- * The account that owns the destination bucket. DynamoDB requires `s3BucketOwner` for a bucket in another
- * account; without it the export goes to the table's own account.
- */
-const bucketOwner = (e: CloudTrailRecord): string =>
-  stringParam(e.requestParameters, 's3BucketOwner') ??
-  stringParam(e.responseElements, 'exportDescription', 's3BucketOwner') ??
-  accountOf(e);
-
-const tableArn = (e: CloudTrailRecord): string | undefined =>
-  stringParam(e.requestParameters, 'tableArn') ?? stringParam(e.responseElements, 'exportDescription', 'tableArn');
-
+/** Outside the organisation, or unknown because CloudTrail recorded neither request nor answer (fail safe). */
 const isOutside = (e: CloudTrailRecord, ctx: RuleContext): boolean => {
-  const owner = bucketOwner(e);
-  return owner !== accountOf(e) && !ctx.config.organization.accounts.includes(owner);
+  const kind = exportDestination(e, ctx.config.organization).kind;
+  return kind === 'outside' || kind === 'unknown';
+};
+
+const ownerOf = (e: CloudTrailRecord, ctx: RuleContext): string => {
+  const d = exportDestination(e, ctx.config.organization);
+  return d.kind === 'unknown' ? 'not recorded' : d.owner;
 };
 
 export const rule = defineRule({
@@ -34,14 +29,18 @@ export const rule = defineRule({
   on: { source: 'dynamodb', eventNames: ['ExportTableToPointInTime'] },
   // Any caller, approved or not: no deploy sends a table's contents to a stranger's bucket.
   match: (e, ctx) => isSuccess(e) && isOutside(e, ctx),
-  explain: (e) => [
-    `${actorArn(e)} exported ${tableArn(e) ?? 'a table'} (${stringParam(e.requestParameters, 'exportType') ?? 'FULL_EXPORT'}) to s3://${stringParam(e.requestParameters, 's3Bucket') ?? 'unknown-bucket'}, owned by account ${bucketOwner(e)}, which is not in organization.accounts`,
+  explain: (e, ctx) => [
+    `${actorArn(e)} exported ${exportedTableArn(e) ?? 'a table'} (${stringParam(e.requestParameters, 'exportType') ?? 'FULL_EXPORT'}) to ${exportTarget(e)}, owned by account ${ownerOf(e, ctx)}, which is not in organization.accounts`,
   ],
   resources: (e) => {
-    const arn = tableArn(e);
+    const arn = exportedTableArn(e);
     return arn === undefined ? [] : [arn];
   },
-  dedup: { key: (e) => `${accountOf(e)}|${tableArn(e) ?? ''}|${bucketOwner(e)}`, windowSeconds: 3600 },
+  dedup: {
+    key: (e) =>
+      `${accountOf(e)}|${exportedTableArn(e) ?? ''}|${stringParam(e.requestParameters, 's3BucketOwner') ?? ''}`,
+    windowSeconds: 3600,
+  },
 });
 
 /** Why the rule is as it is, where it is wrong, and its cases: for tests, docs and drills, never bundled. */
@@ -58,7 +57,9 @@ export const docs: RuleDocs = {
     'Exports to another account need the s3BucketOwner parameter, so the record says where the data went; the ' +
     'organisation logic is the one the S3 and KMS rules use (organization.accounts). Exfiltration of a whole ' +
     'table (T1537, Sigma aws_dynamodb_table_exported_to_s3) in one call: high, critical on high-criticality ' +
-    'accounts. Exports inside the account or organisation are routine analytics and not findings.',
+    'accounts. Exports inside the account or organisation are dynamodb.table-exported-outside-process (medium, ' +
+    'outside the approved process only). A record with neither request nor answer fails safe: the destination is ' +
+    'unknown, so it is treated as outside.',
   falsePositives: [
     'A data-sharing agreement with a partner account: add the account to organization.accounts only if it is yours; otherwise suppress the rule for that table with a dated reason.',
   ],
@@ -90,6 +91,23 @@ export const docs: RuleDocs = {
         requestParameters: { s3BucketOwner: undefined },
         responseElements: { exportDescription: { s3BucketOwner: undefined } },
       }),
+    },
+    {
+      name: 'request left out as too large and no answer recorded (destination unknown: fail safe)',
+      expect: 'match',
+      event: fixture('dynamodb/ExportTableToPointInTime', {
+        requestParameters: {
+          tableArn: undefined,
+          s3Bucket: undefined,
+          s3BucketOwner: undefined,
+          exportFormat: undefined,
+          exportType: undefined,
+          reason: 'requestParameters too large',
+          omitted: true,
+        },
+        responseElements: null,
+      }),
+      config: ORGANIZATION,
     },
     {
       name: 'refused',
