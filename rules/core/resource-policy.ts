@@ -449,6 +449,19 @@ export interface Organization {
 }
 
 /**
+ * The account ids a share names that are neither the resource's own account nor organisation members (every other
+ * account when none are configured), trimmed; `all` (public, any case) is not an account and is left to the caller.
+ */
+export const accountsOutsideOrganization = (
+  values: readonly string[],
+  ownAccount: string,
+  organization: Organization,
+): string[] => {
+  const members = new Set(organization.accounts);
+  return values.map((v) => v.trim()).filter((v) => v.toLowerCase() !== 'all' && v !== ownAccount && !members.has(v));
+};
+
+/**
  * How far the policy a call set reaches (`policyExposure`), for a resource owned by `ownAccount`, judged against
  * the configured organisation. Undefined when the call set no policy (absent or null): there is nothing to judge.
  */

@@ -3,7 +3,7 @@ import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import type { DetectionConfig } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
-import { stringsOf } from '../core/resource-policy.ts';
+import { accountsOutsideOrganization, stringsOf } from '../core/resource-policy.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
 
@@ -17,11 +17,8 @@ const addedRestoreValues = (e: CloudTrailRecord): string[] =>
 
 const isMadePublic = (e: CloudTrailRecord): boolean => addedRestoreValues(e).some((v) => v.toLowerCase() === 'all');
 
-const outsideAccounts = (e: CloudTrailRecord, config: DetectionConfig): string[] => {
-  const own = accountOf(e);
-  const members = new Set(config.organization.accounts);
-  return addedRestoreValues(e).filter((v) => v.toLowerCase() !== 'all' && v !== own && !members.has(v));
-};
+const outsideAccounts = (e: CloudTrailRecord, config: DetectionConfig): string[] =>
+  accountsOutsideOrganization(addedRestoreValues(e), accountOf(e), config.organization);
 
 /** The identifier may be a name (own snapshot) or an ARN. */
 const snapshotOf = (e: CloudTrailRecord): string =>

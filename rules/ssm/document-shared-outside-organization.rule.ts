@@ -3,7 +3,7 @@ import type { CloudTrailRecord } from '../core/cloudtrail.ts';
 import { accountOf, actorArn, isSuccess, param, parametersNotRecorded, stringParam } from '../core/cloudtrail.ts';
 import type { DetectionConfig } from '../core/config.ts';
 import { defineRule } from '../core/define-rule.ts';
-import { stringsOf } from '../core/resource-policy.ts';
+import { accountsOutsideOrganization, stringsOf } from '../core/resource-policy.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
 import { denied } from '../fixtures/overrides.ts';
@@ -20,11 +20,8 @@ const addedAccounts = (e: CloudTrailRecord): string[] =>
 const isMadePublic = (e: CloudTrailRecord): boolean => addedAccounts(e).some((v) => v.toLowerCase() === 'all');
 
 /** Accounts added that are neither the document's own account nor organisation members. */
-const outsideAccounts = (e: CloudTrailRecord, config: DetectionConfig): string[] => {
-  const own = accountOf(e);
-  const members = new Set(config.organization.accounts);
-  return addedAccounts(e).filter((v) => v.toLowerCase() !== 'all' && v !== own && !members.has(v));
-};
+const outsideAccounts = (e: CloudTrailRecord, config: DetectionConfig): string[] =>
+  accountsOutsideOrganization(addedAccounts(e), accountOf(e), config.organization);
 
 const isPublicSharingEnabled = (e: CloudTrailRecord): boolean =>
   e.eventName === 'UpdateServiceSetting' &&

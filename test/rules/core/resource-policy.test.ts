@@ -3,6 +3,7 @@ import type { JsonObject, JsonValue } from '../../../rules/core/cloudtrail.ts';
 import type { NamedPrincipals } from '../../../rules/core/resource-policy.ts';
 import {
   accountOfPrincipal,
+  accountsOutsideOrganization,
   addPermissionPolicy,
   analyzeResourcePolicy,
   describeOpenedExposure,
@@ -633,5 +634,22 @@ describe('addPermissionPolicy', () => {
 
   it('grants nothing without an account', () => {
     expect(addPermissionPolicy({ label: 'x', accounts: [], actions: ['SQS:*'], resource: queue })).toBeUndefined();
+  });
+});
+
+describe('accountsOutsideOrganization', () => {
+  const org = { accounts: ['111122223333', '444455556666'] };
+  it.each<[string, string[], { readonly accounts: readonly string[] }, string[]]>([
+    ['a stranger, trimmed', [' 999988887777 '], org, ['999988887777']],
+    ['own and member accounts are inside', ['111122223333', '444455556666'], org, []],
+    ['all (public, any case) is not an account', ['All', 'ALL', 'all'], org, []],
+    [
+      'no organisation configured: every other account is outside',
+      ['444455556666', '111122223333'],
+      { accounts: [] },
+      ['444455556666'],
+    ],
+  ])('%s', (_name, values, organization, expected) => {
+    expect(accountsOutsideOrganization(values, '111122223333', organization)).toEqual(expected);
   });
 });
