@@ -18,20 +18,27 @@ const req = (e: CloudTrailRecord, name: string): string | undefined =>
  * filter's rules and network services decide what is copied, so widening the filter of a running session copies
  * more with no session call at all, and a new target is where the copies will land.
  */
-const WHAT: Readonly<Record<string, (e: CloudTrailRecord) => string>> = {
-  CreateTrafficMirrorSession: (e) =>
-    `mirrors every packet of ${req(e, 'NetworkInterfaceId') ?? 'an unrecorded interface'} to target ${req(e, 'TrafficMirrorTargetId') ?? 'not recorded'}`,
-  ModifyTrafficMirrorSession: (e) =>
-    `redirected mirror session ${req(e, 'TrafficMirrorSessionId') ?? 'unrecorded'} to target ${req(e, 'TrafficMirrorTargetId') ?? 'not recorded'}`,
-  CreateTrafficMirrorTarget: (e) =>
-    `created a mirror target (where copied packets land): ${req(e, 'NetworkLoadBalancerArn') ?? req(e, 'NetworkInterfaceId') ?? req(e, 'GatewayLoadBalancerEndpointId') ?? 'destination not recorded'}`,
-  CreateTrafficMirrorFilterRule: (e) =>
-    `added a rule to mirror filter ${req(e, 'TrafficMirrorFilterId') ?? 'unrecorded'} (${req(e, 'TrafficDirection') ?? 'direction not recorded'} ${req(e, 'RuleAction') ?? ''} ${req(e, 'SourceCidrBlock') ?? '?'} → ${req(e, 'DestinationCidrBlock') ?? '?'}): every session using the filter copies what it accepts`,
-  ModifyTrafficMirrorFilterRule: (e) =>
-    `changed mirror filter rule ${req(e, 'TrafficMirrorFilterRuleId') ?? 'unrecorded'}: every session using its filter copies what it now accepts`,
-  ModifyTrafficMirrorFilterNetworkServices: (e) =>
-    `changed the network services mirrored by filter ${req(e, 'TrafficMirrorFilterId') ?? 'unrecorded'} (Amazon DNS queries)`,
+const WHAT: Readonly<Record<string, string>> = {
+  CreateTrafficMirrorSession: 'mirrors an interface to a target',
+  ModifyTrafficMirrorSession: 'redirected a mirror session',
+  CreateTrafficMirrorTarget: 'created a mirror target (where copies land)',
+  CreateTrafficMirrorFilterRule: 'added a mirror filter rule (sessions copy what it accepts)',
+  ModifyTrafficMirrorFilterRule: 'changed a mirror filter rule (sessions copy what it accepts)',
+  ModifyTrafficMirrorFilterNetworkServices: 'changed the services a mirror filter copies',
 };
+
+/** The ids and destinations the call names, for the finding. */
+const NAMED = [
+  'NetworkInterfaceId',
+  'TrafficMirrorSessionId',
+  'TrafficMirrorTargetId',
+  'TrafficMirrorFilterId',
+  'TrafficMirrorFilterRuleId',
+  'NetworkLoadBalancerArn',
+  'GatewayLoadBalancerEndpointId',
+  'SourceCidrBlock',
+  'DestinationCidrBlock',
+];
 
 export const rule = defineRule({
   id: 'ec2.traffic-mirrored',
@@ -43,7 +50,10 @@ export const rule = defineRule({
   on: { source: 'ec2', eventNames: Object.keys(WHAT) },
   match: (e, ctx) => isSuccess(e) && !isServiceInvoked(e) && isUnapprovedChange(e, ctx.config.approved),
   explain: (e, ctx) => [
-    `${actorArn(e)} ${WHAT[e.eventName]?.(e) ?? e.eventName}: a full copy of the traffic, plaintext protocols included`,
+    `${actorArn(e)} ${WHAT[e.eventName] ?? e.eventName} (${NAMED.flatMap((k) => {
+      const v = req(e, k);
+      return v === undefined ? [] : [`${k} ${v}`];
+    }).join(', ')}): a full copy of the traffic, plaintext protocols included`,
     ...unapprovedReasons(e, ctx.config.approved),
   ],
   resources: (e) => {

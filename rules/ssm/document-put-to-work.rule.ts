@@ -63,16 +63,12 @@ const targetsEveryNode = (e: CloudTrailRecord): boolean => {
   );
 };
 
-const describe = (e: CloudTrailRecord): string => {
-  const docs = workingDocuments(e).map((n) => n ?? '(document not recorded)');
-  if (e.eventName === 'UpdateDocumentDefaultVersion') {
-    return `${actorArn(e)} made version ${stringParam(e.requestParameters, 'documentVersion') ?? '(not recorded)'} the default of ${docs.join(', ')}: every association and command using the default now runs it`;
-  }
-  const schedule = stringParam(e.requestParameters, 'scheduleExpression');
-  return `${actorArn(e)} ${e.eventName === 'UpdateAssociation' ? 'changed a State Manager association running' : 'set State Manager to run'} ${docs.join(', ')}${
-    targetsEveryNode(e) ? ' on every managed node (InstanceIds *)' : ''
-  }${schedule === undefined ? '' : ` on schedule ${schedule}`}`;
-};
+const describe = (e: CloudTrailRecord): string =>
+  `${e.eventName} by ${actorArn(e)}: ${workingDocuments(e)
+    .map((n) => n ?? '(document not recorded)')
+    .join(', ')}${targetsEveryNode(e) ? ' on every managed node (InstanceIds *)' : ''} ${
+    stringParam(e.requestParameters, 'scheduleExpression') ?? stringParam(e.requestParameters, 'documentVersion') ?? ''
+  }`;
 
 export const rule = defineRule({
   id: 'ssm.document-put-to-work',
