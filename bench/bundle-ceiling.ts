@@ -31,6 +31,9 @@
  * init left to the round's `npm run bench`);
  * 331 → 339 KB for the Turbot tailpipe measurement of compute, storage, network and data (turbot-b: 6 rules,
  * spot and fleet requests in ec2.unusual-instance-type-launched; 330.4 → 337.9 KB by bundle-report on integrate,
- * +7.5 KB rounded up to 8, 212 rules; init left to the round's `npm run bench`).
+ * +7.5 KB rounded up to 8, 212 rules; init left to the round's `npm run bench`);
+ * 339 → 349 KB for the listed gaps and Falco round (gaps-j: 6 rules, 3 extended, 4 small core helpers; 330.4 → 339.7 KB
+ * by bundle-report on integrate before turbot-b's rules (+9.3 KB, ~1.3 KB a rule: explanations name what each call
+ * changed), rounded up to 10; init left to the round's `npm run bench`).
  */
-export const BUNDLE_CEILING_KB = 339;
+export const BUNDLE_CEILING_KB = 349;
