@@ -27,7 +27,7 @@ export const rule = defineRule({
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.8.3', 'A.5.23'],
-  mitre: ['T1530', 'T1074.002'],
+  mitre: ['T1530'],
   on: { source: 'dynamodb', eventNames: ['ExportTableToPointInTime'] },
   match: (e, ctx) => isInside(e, ctx) && isUnapprovedChange(e, ctx.config.approved),
   explain: (e, ctx) => {
@@ -62,7 +62,7 @@ export const docs: RuleDocs = {
     'An export inside the organisation is often analytics, so it is a separate rule rather than a branch of that ' +
     'one: it needs the approved process (pipelines that export on a schedule are approved, a person exporting by ' +
     'hand is the finding) and a lower severity, and a rule has one severity and one verdict. It is the staging ' +
-    'step of collection (T1530 data from cloud storage, T1074.002 remote data staging): medium, high on ' +
+    'step of collection (T1530 data from cloud storage, staged where it can be read or moved on): medium, high on ' +
     'high-criticality accounts, one finding per table an hour. A record whose destination is unknown is judged by ' +
     'the outside rule (fail safe there), so the two never both fire.',
   falsePositives: [

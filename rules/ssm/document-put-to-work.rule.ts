@@ -76,7 +76,7 @@ export const rule = defineRule({
   severity: 'medium',
   escalation: { high: 'high' },
   controls: ['A.8.9', 'A.8.19'],
-  mitre: ['T1651', 'T1053'],
+  mitre: ['T1651'],
   on: {
     source: 'ssm',
     eventNames: ['CreateAssociation', 'CreateAssociationBatch', 'UpdateAssociation', 'UpdateDocumentDefaultVersion'],
@@ -113,8 +113,8 @@ export const docs: RuleDocs = {
   rationale:
     'ssm.document-created-outside-process sees a new document and ssm.software-installed a SendCommand; an ' +
     'association runs an existing document, often AWS-RunShellScript with the commands in its (hidden) ' +
-    'parameters, on every node on a schedule and on every new node (T1651 cloud administration command, T1053 ' +
-    'scheduled execution), and a new default version swaps the code under associations already approved. ' +
+    'parameters, on every node on a schedule and on every new node (T1651 cloud administration command, ' +
+    'on a schedule), and a new default version swaps the code under associations already approved. ' +
     'Associations belong in infrastructure code, so any outside the approved process is the finding. AWS’s ' +
     'housekeeping documents (inventory, agent update, patch baseline, as Quick Setup creates) are excluded; ' +
     'AWS-owned documents that run the caller’s script are not. A call that does not name its document ' +
