@@ -134,6 +134,7 @@ import { rule as lightsailInstanceCredentialsRetrieved } from './lightsail/insta
 import { rule as lightsailInstancesCreated } from './lightsail/instances-created.rule.ts';
 import { rule as logsAuditLogGroupDeleted } from './logs/audit-log-group-deleted.rule.ts';
 import { rule as logsLogDataDeletedBurst } from './logs/log-data-deleted-burst.rule.ts';
+import { rule as logsSubscriptionOutsideOrganization } from './logs/subscription-outside-organization.rule.ts';
 import { rule as macieDisabled } from './macie/disabled.rule.ts';
 import { rule as macieMonitoringReduced } from './macie/monitoring-reduced.rule.ts';
 import { rule as opensearchDomainPolicyOpened } from './opensearch/domain-policy-opened.rule.ts';
@@ -202,6 +203,7 @@ import { rule as sqsQueuePolicyOpened } from './sqs/queue-policy-opened.rule.ts'
 import { rule as sqsQueuePurged } from './sqs/queue-purged.rule.ts';
 import { rule as sqsTrailwardenQueueTampered } from './sqs/trailwarden-queue-tampered.rule.ts';
 import { rule as ssmDocumentCreatedOutsideProcess } from './ssm/document-created-outside-process.rule.ts';
+import { rule as ssmDocumentShared } from './ssm/document-shared.rule.ts';
 import { rule as ssmParametersDecryptedBurst } from './ssm/parameters-decrypted-burst.rule.ts';
 import { rule as ssmSessionsStartedBurst } from './ssm/sessions-started-burst.rule.ts';
 import { rule as ssmSoftwareInstalled } from './ssm/software-installed.rule.ts';
@@ -444,6 +446,9 @@ export const RULES: readonly Rule[] = [
   elasticfilesystemBackupDisabled,
   ec2BlockPublicAccessDisabled,
   route53DnsProtectionRemoved,
+  // Gaps measured against Turbot tailpipe's CloudTrail detections (docs/ATTACK-COVERAGE.md, identity and logging)
+  logsSubscriptionOutsideOrganization,
+  ssmDocumentShared,
 ];
 
 export const catalogue = buildCatalogue(RULES);

@@ -448,6 +448,10 @@ export interface Organization {
   readonly accounts: readonly string[];
 }
 
+/** An account that is neither `ownAccount` nor one of the organisation's (every other account when none is configured). */
+export const isOutsideOrganization = (account: string, ownAccount: string, organization: Organization): boolean =>
+  account !== ownAccount && !organization.accounts.includes(account);
+
 /**
  * How far the policy a call set reaches (`policyExposure`), for a resource owned by `ownAccount`, judged against
  * the configured organisation. Undefined when the call set no policy (absent or null): there is nothing to judge.
