@@ -89,6 +89,7 @@ import { rule as elasticloadbalancingLoadBalancerDeleted } from './elasticloadba
 import { rule as elasticloadbalancingSecurityGroupsChanged } from './elasticloadbalancing/security-groups-changed.rule.ts';
 import { rule as esDomainDeleted } from './es/domain-deleted.rule.ts';
 import { rule as eventsRuleDisabled } from './events/rule-disabled.rule.ts';
+import { rule as eventsTargetOutsideOrganization } from './events/target-outside-organization.rule.ts';
 import { rule as eventsTrailwardenRulesTampered } from './events/trailwarden-rules-tampered.rule.ts';
 import { rule as glacierVaultPolicyOpened } from './glacier/vault-policy-opened.rule.ts';
 import { rule as glueDevEndpointRolePassed } from './glue/dev-endpoint-role-passed.rule.ts';
@@ -451,6 +452,7 @@ export const RULES: readonly Rule[] = [
   logsSubscriptionOutsideOrganization,
   ssmDocumentShared,
   oamLinkOutsideOrganization,
+  eventsTargetOutsideOrganization,
 ];
 
 export const catalogue = buildCatalogue(RULES);
