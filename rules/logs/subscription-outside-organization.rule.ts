@@ -17,6 +17,7 @@ const ORGANIZATION = { organization: { id: 'o-exampleorgid', accounts: ['1111222
  */
 const destinationOf = (e: CloudTrailRecord): string | undefined => {
   if (e.eventName === 'PutSubscriptionFilter') return stringParam(e.requestParameters, 'destinationArn');
+  if (e.eventName === 'CreateDelivery') return stringParam(e.requestParameters, 'deliveryDestinationArn');
   const doc = stringParam(e.requestParameters, 'policyDocument');
   if (doc === undefined) return undefined;
   try {
@@ -31,7 +32,7 @@ const destinationOf = (e: CloudTrailRecord): string | undefined => {
 
 /** PutAccountPolicy also writes data-protection, field-index and transformer policies: only subscriptions send logs. */
 const isSubscription = (e: CloudTrailRecord): boolean => {
-  if (e.eventName === 'PutSubscriptionFilter') return true;
+  if (e.eventName !== 'PutAccountPolicy') return true;
   const type = stringParam(e.requestParameters, 'policyType');
   return type === undefined || type === 'SUBSCRIPTION_FILTER_POLICY';
 };
@@ -49,13 +50,15 @@ const leaves = (e: CloudTrailRecord, ctx: RuleContext): boolean => {
 };
 
 const source = (e: CloudTrailRecord): string =>
-  e.eventName === 'PutSubscriptionFilter'
-    ? `log group ${stringParam(e.requestParameters, 'logGroupName') ?? '(not recorded)'}`
-    : `every log group of the account (${stringParam(e.requestParameters, 'scope') ?? 'scope not recorded'}${
-        stringParam(e.requestParameters, 'selectionCriteria') === undefined
-          ? ''
-          : `, ${stringParam(e.requestParameters, 'selectionCriteria')}`
-      })`;
+  e.eventName === 'CreateDelivery'
+    ? `delivery source ${stringParam(e.requestParameters, 'deliverySourceName') ?? '(not recorded)'}`
+    : e.eventName === 'PutSubscriptionFilter'
+      ? `log group ${stringParam(e.requestParameters, 'logGroupName') ?? '(not recorded)'}`
+      : `every log group of the account (${stringParam(e.requestParameters, 'scope') ?? 'scope not recorded'}${
+          stringParam(e.requestParameters, 'selectionCriteria') === undefined
+            ? ''
+            : `, ${stringParam(e.requestParameters, 'selectionCriteria')}`
+        })`;
 
 export const rule = defineRule({
   id: 'logs.subscription-outside-organization',
@@ -64,7 +67,7 @@ export const rule = defineRule({
   escalation: { high: 'critical' },
   controls: ['A.8.15', 'A.8.3'],
   mitre: ['T1537'],
-  on: { source: 'logs', eventNames: ['PutSubscriptionFilter', 'PutAccountPolicy'] },
+  on: { source: 'logs', eventNames: ['PutSubscriptionFilter', 'PutAccountPolicy', 'CreateDelivery'] },
   // No approved-process exemption: a deploy forwards logs to the organisation's own log archive, never elsewhere.
   match: (e, ctx) => isSuccess(e) && !isServiceInvoked(e) && isSubscription(e) && leaves(e, ctx),
   explain: (e) => {
@@ -88,15 +91,18 @@ export const rule = defineRule({
 export const docs: RuleDocs = {
   description:
     'A CloudWatch Logs subscription now streams log events to a destination in an account that is neither this ' +
-    "account nor in organization.accounts: a log group's subscription filter (PutSubscriptionFilter) or an " +
-    'account-wide subscription filter policy (PutAccountPolicy, SUBSCRIPTION_FILTER_POLICY). Every matching event, ' +
+    "account nor in organization.accounts: a log group's subscription filter (PutSubscriptionFilter), an " +
+    'account-wide subscription filter policy (PutAccountPolicy, SUBSCRIPTION_FILTER_POLICY), or a vended-logs ' +
+    'delivery (CreateDelivery) to a delivery destination of another account. Every matching event, ' +
     'from then on, is copied out in real time: CloudTrail, VPC flow logs, application logs with their tokens.',
   runbook: [
     'Remove the subscription: `aws logs delete-subscription-filter --log-group-name <group> --filter-name <name>` ' +
-      'or `aws logs delete-account-policy --policy-name <name> --policy-type SUBSCRIPTION_FILTER_POLICY`.',
+      'or `aws logs delete-account-policy --policy-name <name> --policy-type SUBSCRIPTION_FILTER_POLICY`, or ' +
+      '`aws logs delete-delivery --id <delivery-id>` (`aws logs describe-deliveries` lists them).',
     'Identify the destination account; an unknown account means the logs since the call have left: read what the ' +
       'groups carry (secrets in application logs, personal data) and treat it as disclosed.',
-    "Review the actor's other calls and deny logs:PutSubscriptionFilter and logs:PutAccountPolicy by SCP except " +
+    "Review the actor's other calls and deny logs:PutSubscriptionFilter, logs:PutAccountPolicy and " +
+      'logs:CreateDelivery by SCP except ' +
       'for the log-archive pipeline role.',
   ],
   rationale:
@@ -121,6 +127,35 @@ export const docs: RuleDocs = {
       name: 'account-wide subscription filter policy to an outside destination',
       expect: 'match',
       event: fixture('logs/PutAccountPolicy-subscription'),
+      config: ORGANIZATION,
+    },
+    {
+      name: 'vended logs delivered to a delivery destination of an outside account (CreateDelivery)',
+      expect: 'match',
+      event: fixture('logs/PutSubscriptionFilter', {
+        eventName: 'CreateDelivery',
+        requestParameters: {
+          logGroupName: undefined,
+          filterName: undefined,
+          filterPattern: undefined,
+          destinationArn: undefined,
+          deliverySourceName: 'cloudfront-access-logs',
+          deliveryDestinationArn: 'arn:aws:logs:eu-west-1:999988887777:delivery-destination:collector',
+        },
+      }),
+      config: ORGANIZATION,
+    },
+    {
+      name: 'vended logs delivered inside the organisation',
+      expect: 'no-match',
+      event: fixture('logs/PutSubscriptionFilter', {
+        eventName: 'CreateDelivery',
+        requestParameters: {
+          destinationArn: undefined,
+          deliverySourceName: 'cloudfront-access-logs',
+          deliveryDestinationArn: 'arn:aws:logs:eu-west-1:444455556666:delivery-destination:archive',
+        },
+      }),
       config: ORGANIZATION,
     },
     {
