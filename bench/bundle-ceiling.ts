@@ -31,6 +31,10 @@
  * init left to the round's `npm run bench`);
  * 331 → 339 KB for the Turbot tailpipe measurement of compute, storage, network and data (turbot-b: 6 rules,
  * spot and fleet requests in ec2.unusual-instance-type-launched; 330.4 → 337.9 KB by bundle-report on integrate,
- * +7.5 KB rounded up to 8, 212 rules; init left to the round's `npm run bench`).
+ * +7.5 KB rounded up to 8, 212 rules; init left to the round's `npm run bench`);
+ * 339 → 346 KB for the Turbot measurement of the identity, logging, detection and messaging services (turbot-a: 4 rules
+ * — logs.subscription-outside-organization, ssm.document-shared, oam.link-outside-organization,
+ * events.target-outside-organization — and 2 fixed; 337.9 → 344.1 KB (+6.2 KB) by bundle-report on integrate, 216 rules;
+ * init left to the round's `npm run bench`).
  */
-export const BUNDLE_CEILING_KB = 339;
+export const BUNDLE_CEILING_KB = 346;
