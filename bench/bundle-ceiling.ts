@@ -34,6 +34,10 @@
  * +7.5 KB rounded up to 8, 212 rules; init left to the round's `npm run bench`);
  * 339 → 349 KB for the listed gaps and Falco round (gaps-j: 6 rules, 3 extended, 4 small core helpers; 330.4 → 339.7 KB
  * by bundle-report on integrate before turbot-b's rules (+9.3 KB, ~1.3 KB a rule: explanations name what each call
- * changed), rounded up to 10; init left to the round's `npm run bench`).
+ * changed), rounded up to 10; init left to the round's `npm run bench`);
+ * 349 → 355 KB for the Turbot measurement of the identity, logging, detection and messaging services (turbot-a: 4 rules
+ * — logs.subscription-outside-organization, oam.link-outside-organization, events.target-outside-organization,
+ * its ssm.document-shared merged into gaps-j's broader rule — and 2 fixed; 337.9 → 344.1 KB (+6.2 KB) by bundle-report on integrate, 216 rules;
+ * init left to the round's `npm run bench`).
  */
-export const BUNDLE_CEILING_KB = 349;
+export const BUNDLE_CEILING_KB = 355;

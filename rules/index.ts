@@ -91,6 +91,7 @@ import { rule as elasticloadbalancingLoadBalancerDeleted } from './elasticloadba
 import { rule as elasticloadbalancingSecurityGroupsChanged } from './elasticloadbalancing/security-groups-changed.rule.ts';
 import { rule as esDomainDeleted } from './es/domain-deleted.rule.ts';
 import { rule as eventsRuleDisabled } from './events/rule-disabled.rule.ts';
+import { rule as eventsTargetOutsideOrganization } from './events/target-outside-organization.rule.ts';
 import { rule as eventsTrailwardenRulesTampered } from './events/trailwarden-rules-tampered.rule.ts';
 import { rule as glacierVaultPolicyOpened } from './glacier/vault-policy-opened.rule.ts';
 import { rule as glueDevEndpointRolePassed } from './glue/dev-endpoint-role-passed.rule.ts';
@@ -137,8 +138,10 @@ import { rule as lightsailInstancePortsOpened } from './lightsail/instance-ports
 import { rule as lightsailInstancesCreated } from './lightsail/instances-created.rule.ts';
 import { rule as logsAuditLogGroupDeleted } from './logs/audit-log-group-deleted.rule.ts';
 import { rule as logsLogDataDeletedBurst } from './logs/log-data-deleted-burst.rule.ts';
+import { rule as logsSubscriptionOutsideOrganization } from './logs/subscription-outside-organization.rule.ts';
 import { rule as macieDisabled } from './macie/disabled.rule.ts';
 import { rule as macieMonitoringReduced } from './macie/monitoring-reduced.rule.ts';
+import { rule as oamLinkOutsideOrganization } from './oam/link-outside-organization.rule.ts';
 import { rule as opensearchDomainPolicyOpened } from './opensearch/domain-policy-opened.rule.ts';
 import { rule as organizationsGuardrailChanged } from './organizations/guardrail-changed.rule.ts';
 import { rule as rdsActivityStreamStopped } from './rds/activity-stream-stopped.rule.ts';
@@ -456,6 +459,10 @@ export const RULES: readonly Rule[] = [
   elasticfilesystemBackupDisabled,
   ec2BlockPublicAccessDisabled,
   route53DnsProtectionRemoved,
+  // Gaps measured against Turbot tailpipe's CloudTrail detections (docs/ATTACK-COVERAGE.md, identity and logging)
+  logsSubscriptionOutsideOrganization,
+  oamLinkOutsideOrganization,
+  eventsTargetOutsideOrganization,
 ];
 
 export const catalogue = buildCatalogue(RULES);

@@ -2,6 +2,8 @@ import { partitionOf } from '../core/arn.ts';
 import type { CloudTrailRecord, JsonObject, JsonValue } from '../core/cloudtrail.ts';
 import { accountOf, isJsonObject, isSuccess, param, stringParam } from '../core/cloudtrail.ts';
 import { defineRule } from '../core/define-rule.ts';
+import { outsideKeys } from '../core/kms-key.ts';
+import type { Organization } from '../core/resource-policy.ts';
 import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
 
@@ -13,9 +15,18 @@ const strings = (v: JsonValue | undefined): string[] =>
 const field = (o: JsonObject, camel: string): JsonValue | undefined =>
   o[camel] ?? o[`${camel.charAt(0).toUpperCase()}${camel.slice(1)}`];
 
-/** UpdateTrail settings that, when present with these values, make the trail record or protect less. */
-const weakenedTrailSettings = (p: JsonObject | null | undefined): string[] => {
+/**
+ * UpdateTrail settings that, when present with these values, make the trail record or protect less. A KMS key of
+ * an account outside the organisation counts: whoever owns the key decides whether the logs can ever be read
+ * again (and can schedule it for deletion).
+ */
+const weakenedTrailSettings = (e: CloudTrailRecord, organization: Organization): string[] => {
+  const p = e.requestParameters;
   const found: string[] = [];
+  const key = stringParam(p, 'kmsKeyId');
+  if (key !== undefined && outsideKeys([key], accountOf(e), organization).length > 0) {
+    found.push(`kmsKeyId ${key} belongs to an account outside the organisation`);
+  }
   if (param(p, 'isMultiRegionTrail') === false) found.push('isMultiRegionTrail=false');
   if (param(p, 'includeGlobalServiceEvents') === false) found.push('includeGlobalServiceEvents=false');
   if (param(p, 'isOrganizationTrail') === false) found.push('isOrganizationTrail=false');
@@ -81,10 +92,10 @@ const dropsManagementEvents = (p: JsonObject | null | undefined): boolean => {
 const serviceOwned = (e: CloudTrailRecord): boolean =>
   e.eventType === 'AwsServiceEvent' || e.userIdentity.type === 'AWSService';
 
-const degraded = (e: CloudTrailRecord): boolean => {
+const degraded = (e: CloudTrailRecord, organization: Organization): boolean => {
   switch (e.eventName) {
     case 'UpdateTrail':
-      return weakenedTrailSettings(e.requestParameters).length > 0;
+      return weakenedTrailSettings(e, organization).length > 0;
     case 'PutEventSelectors':
       return dropsManagementEvents(e.requestParameters);
     case 'DeleteEventDataStore':
@@ -118,7 +129,7 @@ export const rule = defineRule({
     source: 'cloudtrail',
     eventNames: ['UpdateTrail', 'PutEventSelectors', 'DeleteEventDataStore', 'StopEventDataStoreIngestion'],
   },
-  match: (e) => isSuccess(e) && !serviceOwned(e) && degraded(e),
+  match: (e, ctx) => isSuccess(e) && !serviceOwned(e) && degraded(e, ctx.config.organization),
   dedup: { key: (e) => targetOf(e) ?? 'unknown-trail' },
   resources: (e) => {
     const target = targetOf(e);
@@ -130,7 +141,7 @@ export const rule = defineRule({
 export const docs: RuleDocs = {
   description:
     'A trail was changed so it records or protects less (single-region, no global events, no log file validation, ' +
-    'encryption or CloudWatch Logs delivery removed, logs redirected to another bucket, management events no longer ' +
+    'encryption or CloudWatch Logs delivery removed, logs encrypted with a key of an account outside the organisation, logs redirected to another bucket, management events no longer ' +
     'recorded), or a CloudTrail Lake event data store was deleted or stopped ingesting.',
   runbook: [
     'See what changed: the finding names the trail; compare `aws cloudtrail get-trail --name <trail>` and ' +
@@ -180,6 +191,27 @@ export const docs: RuleDocs = {
       name: 'UpdateTrail removes KMS encryption (kmsKeyId "")',
       expect: 'match',
       event: fixture('cloudtrail/UpdateTrail', { requestParameters: { isMultiRegionTrail: undefined, kmsKeyId: '' } }),
+    },
+    {
+      name: 'UpdateTrail encrypts the logs with a key of an account outside the organisation',
+      expect: 'match',
+      event: fixture('cloudtrail/UpdateTrail-outside-key'),
+      config: { organization: { accounts: ['111122223333', '444455556666'] } },
+    },
+    {
+      name: 'UpdateTrail moves to a key of a member account (the log archive) is benign',
+      expect: 'no-match',
+      event: fixture('cloudtrail/UpdateTrail-outside-key', {
+        requestParameters: { kmsKeyId: 'arn:aws:kms:us-east-1:444455556666:key/0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e' },
+      }),
+      config: { organization: { accounts: ['111122223333', '444455556666'] } },
+    },
+    {
+      name: 'UpdateTrail rotating to another key of the own account (alias) is benign',
+      expect: 'no-match',
+      event: fixture('cloudtrail/UpdateTrail-outside-key', {
+        requestParameters: { kmsKeyId: 'alias/cloudtrail-2026' },
+      }),
     },
     {
       name: 'UpdateTrail redirects logs to another bucket',

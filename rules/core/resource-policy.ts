@@ -448,6 +448,10 @@ export interface Organization {
   readonly accounts: readonly string[];
 }
 
+/** An account that is neither `ownAccount` nor one of the organisation's (every other account when none is configured). */
+export const isOutsideOrganization = (account: string, ownAccount: string, organization: Organization): boolean =>
+  account !== ownAccount && !organization.accounts.includes(account);
+
 /**
  * The account ids a share names that are neither the resource's own account nor organisation members (every other
  * account when none are configured), trimmed; `all` (public, any case) is not an account and is left to the caller.

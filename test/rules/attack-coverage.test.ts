@@ -9,7 +9,7 @@ import { fixture, fixtureNames } from '../../rules/fixtures/index.ts';
 import { catalogue, RULES } from '../../rules/index.ts';
 
 /**
- * docs/ATTACK-COVERAGE.md stays true: every Stratus Red Team technique, Sigma, Splunk, Elastic, Panther and Falco AWS rule it lists
+ * docs/ATTACK-COVERAGE.md stays true: every Stratus Red Team technique, Sigma, Splunk, Elastic, Panther, Turbot and Falco AWS rule it lists
  * has a verdict; every `covered` or `partial` row names `rule-id` ← `fixture` pairs, and the catalogue, run over
  * that scrubbed record through the real dispatch and predicate, must match with that rule. A rule that stops
  * seeing the attack's real shape fails here. Threshold rules are checked on the predicate (the event counts);
@@ -71,7 +71,7 @@ const matchingRules = (name: string): string[] => {
 };
 
 describe('docs/ATTACK-COVERAGE.md', () => {
-  it('lists every Stratus Red Team AWS technique and the Sigma, Splunk, Elastic, Panther and Falco AWS CloudTrail rules, each once', () => {
+  it('lists every Stratus Red Team AWS technique and the Sigma, Splunk, Elastic, Panther, Turbot and Falco AWS CloudTrail rules, each once', () => {
     expect(rows.filter((r) => r.source === 'stratus').length).toBeGreaterThanOrEqual(45);
     expect(rows.filter((r) => r.source === 'sigma').length).toBeGreaterThanOrEqual(90);
     // Splunk and Elastic rows group the source's rules by event family (several rule names per row).
@@ -79,6 +79,8 @@ describe('docs/ATTACK-COVERAGE.md', () => {
     expect(rows.filter((r) => r.source === 'elastic').length).toBeGreaterThanOrEqual(70);
     // Panther is measured on its own test events, by family, in one subsection per group of services.
     expect(rows.filter((r) => r.source === 'panther').length).toBeGreaterThanOrEqual(85);
+    // Turbot tailpipe's detections, by family, one subsection per group of services (48 identity/logging + 57 data).
+    expect(rows.filter((r) => r.source === 'turbot').length).toBeGreaterThanOrEqual(105);
     // Falco's CloudTrail plugin rules, one row each (22, the two disabled by default included).
     expect(rows.filter((r) => r.source === 'falco').length).toBeGreaterThanOrEqual(22);
     const keys = rows.map((r) => `${r.source}:${r.item}`);
