@@ -460,10 +460,10 @@ export const accountsOutsideOrganization = (
   values: readonly string[],
   ownAccount: string,
   organization: Organization,
-): string[] => {
-  const members = new Set(organization.accounts);
-  return values.map((v) => v.trim()).filter((v) => v.toLowerCase() !== 'all' && v !== ownAccount && !members.has(v));
-};
+): string[] =>
+  values
+    .map((v) => v.trim())
+    .filter((v) => v.toLowerCase() !== 'all' && isOutsideOrganization(v, ownAccount, organization));
 
 /**
  * How far the policy a call set reaches (`policyExposure`), for a resource owned by `ownAccount`, judged against
