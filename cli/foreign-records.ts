@@ -1,9 +1,10 @@
 import type { ParsedEvent } from '../rules/core/events.ts';
-import { fromRecord } from '../rules/core/events.ts';
+import { fromRecord, toAuditEvent } from '../rules/core/events.ts';
 
 /**
  * Records that reach `scan` in another tool's wrapping: an entry of CloudTrail's LookupEvents answer
- * (`aws cloudtrail lookup-events`), or an OCSF record as Amazon Security Lake stores CloudTrail. Each is turned
+ * (`aws cloudtrail lookup-events`), an OCSF record as Amazon Security Lake stores CloudTrail, or a pipeline's
+ * document holding the original event as text (ECS `event.original`, Splunk `_raw`, CloudWatch Logs `message`). Each is turned
  * back into the CloudTrail record it came from and read like one. Only the CLI reads these (the Lambda receives
  * CloudTrail's own EventBridge events), so none of this is in the function's bundle. Tried only once a value
  * failed as a record, so log files pay nothing for it.
@@ -11,7 +12,43 @@ import { fromRecord } from '../rules/core/events.ts';
 export const fromForeignRecord = (value: Readonly<Record<string, unknown>>): ParsedEvent | undefined => {
   if (typeof value.CloudTrailEvent === 'string') return fromLookupEntry(value.CloudTrailEvent);
   if (typeof value.class_uid === 'number' && isObject(value.api)) return fromRecord(cloudTrailFromOcsf(value));
+  const original = originalText(value);
+  return original === undefined ? undefined : fromOriginalText(original.text, original.where);
+};
+
+/**
+ * Where log pipelines keep the event they received as text: Elastic's `event.original` (ECS), Splunk's `_raw`
+ * (under `result` in its JSON export), and `message` (CloudWatch Logs' log events, which is how CloudTrail's
+ * CloudWatch Logs delivery reaches a subscription, Logstash and most shippers).
+ */
+const ORIGINAL_TEXT: readonly (readonly [string, ...string[]])[] = [
+  ['event', 'original'],
+  ['_raw'],
+  ['result', '_raw'],
+  ['message'],
+];
+
+const originalText = (value: Json): { readonly text: string; readonly where: string } | undefined => {
+  for (const path of ORIGINAL_TEXT) {
+    let at: unknown = value;
+    for (const key of path) at = isObject(at) ? at[key] : undefined;
+    if (typeof at === 'string' && at.trimStart().startsWith('{')) return { text: at, where: path.join('.') };
+  }
   return undefined;
+};
+
+/** The text a pipeline kept, read as any event `scan` reads (a record, an EventBridge envelope, a lookup entry…). */
+const fromOriginalText = (text: string, where: string): ParsedEvent => {
+  let inner: unknown;
+  try {
+    inner = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, error: `${where} is not JSON: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  const parsed = toAuditEvent(inner);
+  if (parsed.ok || !isObject(inner) || originalText(inner) !== undefined) return parsed;
+  // One level of wrapping more (a lookup entry or OCSF record kept as text), never a chain of them.
+  return fromForeignRecord(inner) ?? parsed;
 };
 
 type Json = Readonly<Record<string, unknown>>;

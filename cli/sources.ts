@@ -32,7 +32,7 @@ export type Input =
  * The array a document holds its events in: a log file's `Records`, the `Events` of a LookupEvents answer
  * (`aws cloudtrail lookup-events`), or none (a bare JSON array).
  */
-export type Container = 'Records' | 'Events' | '';
+export type Container = 'Records' | 'Events' | 'logEvents' | '';
 
 /** Where in a file a bad event sits: a JSON Lines line, or an element of a document's array. */
 export type Position =
@@ -104,9 +104,12 @@ const NO_EXTENSION = /^\.?[^.]+$/;
  * when it compresses (the archive of CloudTrail's EventBridge events): read whatever the stream's name holds.
  */
 const FIREHOSE_OBJECT = /-\d+-\d{4}(?:-\d{2}){5}-[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}(?:\.gz)?$/i;
+/** What a CloudWatch Logs export to S3 writes per log stream: `000000.gz`, `000001.gz`… */
+const LOGS_EXPORT_OBJECT = /^\d{6}\.gz$/;
 
 /** Which files a directory scan reads by name; files named on the command line are read whatever their name. */
-export const isLogFile = (name: string): boolean => INCLUDED.test(name) || FIREHOSE_OBJECT.test(name);
+export const isLogFile = (name: string): boolean =>
+  INCLUDED.test(name) || FIREHOSE_OBJECT.test(name) || LOGS_EXPORT_OBJECT.test(name);
 
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -428,6 +431,12 @@ const containerOf = (
   if (!isObject(doc)) return undefined;
   if (Array.isArray(doc.Records)) return { values: doc.Records, container: 'Records' };
   if (Array.isArray(doc.Events)) return { values: doc.Events, container: 'Events' };
+  // CloudWatch Logs' subscription payload (CloudTrail's CloudWatch Logs delivery, archived by Firehose): each
+  // log event's `message` is a record, read through its `message` by `fromForeignRecord`.
+  if (doc.messageType === 'DATA_MESSAGE' && Array.isArray(doc.logEvents)) {
+    return { values: doc.logEvents, container: 'logEvents' };
+  }
+  if (doc.messageType === 'CONTROL_MESSAGE') return { values: [], container: 'logEvents' };
   return undefined;
 };
 
@@ -734,6 +743,38 @@ interface RecordsLine {
 }
 
 /**
+ * Objects one after another may each be a document of events (Firehose archiving CloudWatch Logs' subscription
+ * payloads, each a `logEvents` list): their events take their place, in order; a bad object keeps its place.
+ */
+const withContainersOpened = (objects: {
+  readonly values: readonly unknown[];
+  readonly bad: ReadonlyMap<number, string> | undefined;
+}): { readonly records: readonly unknown[]; readonly bad: ReadonlyMap<number, string> | undefined } => {
+  const records: unknown[] = [];
+  let bad: Map<number, string> | undefined;
+  objects.values.forEach((value, i) => {
+    const problem = objects.bad?.get(i);
+    if (problem !== undefined) {
+      bad ??= new Map();
+      bad.set(records.length, problem);
+      records.push(undefined);
+      return;
+    }
+    const held = containerOf(value);
+    if (held === undefined) records.push(value);
+    // One by one: a spread of a long array would exceed the call stack's argument limit.
+    else for (const v of held.values) records.push(v);
+  });
+  return { records, bad };
+};
+
+/**
+ * A line of a CloudWatch Logs export to S3 (`CreateExportTask`, the `000000.gz` objects): the event's timestamp, a
+ * space, then the message as it was logged (CloudTrail's CloudWatch Logs delivery logs each record as JSON).
+ */
+const EXPORTED_LINE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z (?=\{)/;
+
+/**
  * JSON objects written one after another with nothing between them (`{…}{…}{…}`): how Amazon Data Firehose
  * delivers EventBridge events (and CloudWatch Logs) to S3 when no newline delimiter is configured, the usual way
  * to archive CloudTrail's EventBridge events. Each object is found by the record splitter's scanner (strings,
@@ -776,8 +817,16 @@ const acceptLine = (state: ParseState, line: string): Chunk | RecordsLine | unde
     problem = push(state, value);
   } catch (err) {
     const objects = concatenatedObjects(line);
-    if (objects !== undefined) return { kind: 'records', records: objects.values, container: '', bad: objects.bad };
+    if (objects !== undefined) return { kind: 'records', container: '', ...withContainersOpened(objects) };
     problem = `invalid JSON: ${describeJsonError(err)}`;
+    const exported = EXPORTED_LINE.exec(line);
+    if (exported !== null) {
+      try {
+        return { kind: 'records', records: [JSON.parse(line.slice(exported[0].length))], container: '' };
+      } catch (inner) {
+        problem = `invalid JSON after the export's timestamp: ${describeJsonError(inner)}`;
+      }
+    }
   }
   placeNotes(state, { kind: 'line', line: state.line });
   if (problem !== undefined) {

@@ -9,7 +9,9 @@ export const COMMAND_USAGE = {
                log files ({"Records":[…]}), JSON Lines of records or EventBridge events,
                the AWS CLI's lookup-events answer ({"Events":[{"CloudTrailEvent":…}]}) and
                Amazon Security Lake's OCSF records of CloudTrail (read back as CloudTrail) and
-               Firehose deliveries of EventBridge events (objects with no delimiter).
+               Firehose deliveries of EventBridge events (objects with no delimiter),
+               CloudWatch Logs subscription payloads and exports (000000.gz), and
+               documents keeping the event as text (event.original, _raw, message).
     --format table|jsonl|ocsf   output format (default: table)
     --fail-on SEVERITY          exit 1 if a finding at or above SEVERITY exists
                                 (critical, high, medium, low, info)

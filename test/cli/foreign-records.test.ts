@@ -8,7 +8,7 @@ import type { ParsedEvent } from '../../rules/core/events.ts';
 import { fromRecord } from '../../rules/core/events.ts';
 import { fixture, fixtureNames } from '../../rules/fixtures/index.ts';
 import { catalogue } from '../../rules/index.ts';
-import { jsonLines, scanJsonl, stopLogging, tempTree } from './helpers.ts';
+import { envelope, jsonLines, scanJsonl, stopLogging, tempTree } from './helpers.ts';
 
 const CONFIG: DetectionConfig = {
   ...DEFAULT_DETECTION_CONFIG,
@@ -177,6 +177,28 @@ describe('Security Lake (OCSF) records read back as CloudTrail', () => {
       ok: false,
       error: 'record has no eventTime',
     });
+  });
+
+  it("reads the original event a pipeline kept as text (ECS event.original, Splunk _raw, a log event's message)", () => {
+    const record = stopLogging('ev-kept');
+    const text = JSON.stringify(record);
+    const ids = (value: Record<string, unknown>) => {
+      const parsed = fromForeignRecord(value);
+      return parsed?.ok ? parsed.event.id : parsed;
+    };
+    expect(ids({ '@timestamp': record.eventTime, event: { action: 'StopLogging', original: text } })).toBe('ev-kept');
+    expect(ids({ preview: false, result: { _raw: text, sourcetype: 'aws:cloudtrail' } })).toBe('ev-kept');
+    expect(ids({ _raw: text })).toBe('ev-kept');
+    expect(ids({ id: '3771', timestamp: 1762077138000, message: text })).toBe('ev-kept');
+    // An EventBridge envelope kept as text, and a lookup entry kept as text, are read as they would be bare.
+    expect(ids({ message: JSON.stringify(envelope(record)) })).toBe('ev-kept');
+    expect(ids({ message: JSON.stringify({ EventId: 'x', CloudTrailEvent: text }) })).toBe('ev-kept');
+    expect(ids({ message: '{"eventID": ' })).toEqual({
+      ok: false,
+      error: expect.stringMatching(/^message is not JSON: /),
+    });
+    // Plain text in a message field is not an event kept as text.
+    expect(fromForeignRecord({ message: 'user alice logged in' })).toBeUndefined();
   });
 
   it('scan finds the attack in a Security Lake export (JSON Lines), naming a bad line', async () => {

@@ -184,6 +184,47 @@ describe('readInput', () => {
     ]);
   });
 
+  it("reads CloudTrail's CloudWatch Logs delivery: subscription payloads and exports to S3", async () => {
+    const logEvent = (r: Record<string, unknown>, i: number) => ({
+      id: `3771${i}`,
+      timestamp: 1762077138000 + i,
+      message: JSON.stringify(r),
+    });
+    const payload = (records: Record<string, unknown>[]) => ({
+      messageType: 'DATA_MESSAGE',
+      owner: '111122223333',
+      logGroup: 'aws-cloudtrail-logs-111122223333',
+      logStream: '111122223333_CloudTrail_eu-west-1',
+      subscriptionFilters: ['to-archive'],
+      logEvents: records.map(logEvent),
+    });
+    // What Firehose archives from a subscription: payloads one after another, the first a control message.
+    const control = { messageType: 'CONTROL_MESSAGE', owner: 'CloudwatchLogs', logEvents: [] };
+    const glued = [control, payload([stopLogging('ev-1'), benign('ev-2')]), payload([benign('ev-3')])]
+      .map((p) => JSON.stringify(p))
+      .join('');
+    const archived = await readAll(file({ 'cwl.gz': gz(glued) }, 'cwl.gz'));
+    expect(archived.ids).toEqual(['ev-1', 'ev-2', 'ev-3']);
+    expect(archived.problems).toEqual([]);
+    // An export task's 000000.gz: each line the event's timestamp, a space, the message.
+    const lines = [
+      `2026-11-02T09:52:18.000Z ${JSON.stringify(stopLogging('ev-4'))}`,
+      `2026-11-02T09:52:19.000Z ${JSON.stringify(benign('ev-5'))}`,
+      '2026-11-02T09:52:20.000Z {"eventID": ',
+    ].join('\n');
+    const exported = await readAll(file({ 'task/stream/000000.gz': gz(lines) }, 'task/stream/000000.gz'));
+    expect(exported.ids).toEqual(['ev-4', 'ev-5']);
+    expect(exported.problems).toEqual([
+      {
+        kind: 'bad-event',
+        at: { kind: 'line', line: 3 },
+        message: expect.stringMatching(/^invalid JSON after the export's timestamp: /),
+      },
+    ]);
+    expect(isLogFile('000000.gz')).toBe(true);
+    expect(isLogFile('0000001.gz')).toBe(false);
+  });
+
   it('reads JSON Lines with CRLF endings, blank lines and no final newline', async () => {
     const text = [JSON.stringify(benign('ev-1')), '', '   ', JSON.stringify(envelope(benign('ev-2')))].join('\r\n');
     const { ids, problems } = await readAll(file({ 'e.jsonl': text }, 'e.jsonl'));
