@@ -4,8 +4,8 @@ import { fromRecord, toAuditEvent } from '../rules/core/events.ts';
 /**
  * Records that reach `scan` in another tool's wrapping: an entry of CloudTrail's LookupEvents answer
  * (`aws cloudtrail lookup-events`), an OCSF record as Amazon Security Lake stores CloudTrail, or a pipeline's
- * document holding the original event as text (ECS `event.original`, Splunk `_raw`, CloudWatch Logs `message`). Each is turned
- * back into the CloudTrail record it came from and read like one. Only the CLI reads these (the Lambda receives
+ * document holding the original event as text (ECS `event.original`, Splunk `_raw`, CloudWatch Logs `message`).
+ * Each is turned back into the CloudTrail record it came from and read like one. Only the CLI reads these (the Lambda receives
  * CloudTrail's own EventBridge events), so none of this is in the function's bundle. Tried only once a value
  * failed as a record, so log files pay nothing for it.
  */
@@ -37,14 +37,23 @@ const originalText = (value: Json): { readonly text: string; readonly where: str
   return undefined;
 };
 
-/** The text a pipeline kept, read as any event `scan` reads (a record, an EventBridge envelope, a lookup entry…). */
-const fromOriginalText = (text: string, where: string): ParsedEvent => {
-  let inner: unknown;
+/** JSON kept as text in a field; the field named in the error when it is not JSON. */
+const parseField = (
+  text: string,
+  where: string,
+): { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string } => {
   try {
-    inner = JSON.parse(text);
+    return { ok: true, value: JSON.parse(text) };
   } catch (err) {
     return { ok: false, error: `${where} is not JSON: ${err instanceof Error ? err.message : String(err)}` };
   }
+};
+
+/** The text a pipeline kept, read as any event `scan` reads (a record, an EventBridge envelope, a lookup entry…). */
+const fromOriginalText = (text: string, where: string): ParsedEvent => {
+  const field = parseField(text, where);
+  if (!field.ok) return field;
+  const inner = field.value;
   const parsed = toAuditEvent(inner);
   if (parsed.ok || !isObject(inner) || originalText(inner) !== undefined) return parsed;
   // One level of wrapping more (a lookup entry or OCSF record kept as text), never a chain of them.
@@ -65,13 +74,8 @@ const stringAt = (v: unknown, key: string): string | undefined => {
 
 /** LookupEvents hands each record back as a JSON string in `CloudTrailEvent`, beside copied fields not read. */
 const fromLookupEntry = (text: string): ParsedEvent => {
-  let record: unknown;
-  try {
-    record = JSON.parse(text);
-  } catch (err) {
-    return { ok: false, error: `CloudTrailEvent is not JSON: ${err instanceof Error ? err.message : String(err)}` };
-  }
-  return fromRecord(record);
+  const field = parseField(text, 'CloudTrailEvent');
+  return field.ok ? fromRecord(field.value) : field;
 };
 
 /**

@@ -30,7 +30,8 @@ export type Input =
 
 /**
  * The array a document holds its events in: a log file's `Records`, the `Events` of a LookupEvents answer
- * (`aws cloudtrail lookup-events`), or none (a bare JSON array).
+ * (`aws cloudtrail lookup-events`), the `logEvents` of a CloudWatch Logs subscription payload, or none (a bare
+ * JSON array).
  */
 export type Container = 'Records' | 'Events' | 'logEvents' | '';
 
@@ -806,8 +807,11 @@ export const concatenatedObjects = (
   return values.length > 1 ? { values, bad } : undefined;
 };
 
-/** Parse one JSON line into the batch; returns a result only when there is something to report. */
-const acceptLine = (state: ParseState, line: string): Chunk | RecordsLine | undefined => {
+/**
+ * Parse one JSON line into the batch; returns a result only when there is something to report. `invalid` names
+ * what a line that is not JSON is (the JSON after a CloudWatch Logs export's timestamp says so).
+ */
+const acceptLine = (state: ParseState, line: string, invalid = 'invalid JSON'): Chunk | RecordsLine | undefined => {
   // Fast path: a JSON Lines record starts with `{`; only other lines need checking for blankness.
   if (line.charCodeAt(0) !== 0x7b && line.trim().length === 0) return undefined;
   let value: unknown;
@@ -818,15 +822,11 @@ const acceptLine = (state: ParseState, line: string): Chunk | RecordsLine | unde
   } catch (err) {
     const objects = concatenatedObjects(line);
     if (objects !== undefined) return { kind: 'records', container: '', ...withContainersOpened(objects) };
-    problem = `invalid JSON: ${describeJsonError(err)}`;
     const exported = EXPORTED_LINE.exec(line);
     if (exported !== null) {
-      try {
-        return { kind: 'records', records: [JSON.parse(line.slice(exported[0].length))], container: '' };
-      } catch (inner) {
-        problem = `invalid JSON after the export's timestamp: ${describeJsonError(inner)}`;
-      }
+      return acceptLine(state, line.slice(exported[0].length), "invalid JSON after the export's timestamp");
     }
+    problem = `${invalid}: ${describeJsonError(err)}`;
   }
   placeNotes(state, { kind: 'line', line: state.line });
   if (problem !== undefined) {

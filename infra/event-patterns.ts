@@ -223,12 +223,11 @@ export const patternsFor = (selectors: readonly EventSelector[], options: Patter
         ...whereDetail(on),
       },
     });
-    // A long list of names (the calls of one kind across services) is split like a service's names are.
+    // A long list of names (the calls of one kind across services) is split like a service's names are;
+    // `chunked` keeps each piece within the budget, so only the pattern of every name is measured here.
     const patterns = on.eventNames === '*' ? [build(undefined)] : chunked(sortedUnique(on.eventNames), build, maxChars);
-    for (const pattern of patterns) {
-      if (JSON.stringify(pattern).length > maxChars) {
-        throw new Error(`event pattern for selector ${JSON.stringify(on)} exceeds ${maxChars} characters`);
-      }
+    if (on.eventNames === '*' && JSON.stringify(patterns[0]).length > maxChars) {
+      throw new Error(`event pattern for selector ${JSON.stringify(on)} exceeds ${maxChars} characters`);
     }
     // Named after its content, so adding another filtered selector does not rename (and replace) this rule.
     const id = `cloudtrail-filtered-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;

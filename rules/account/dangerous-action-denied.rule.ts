@@ -7,6 +7,7 @@ import {
   isServiceInvoked,
   param,
   parametersNotRecorded,
+  serviceOf,
   stringParam,
 } from '../core/cloudtrail.ts';
 import type { DetectionConfig } from '../core/config.ts';
@@ -25,10 +26,6 @@ import type { RuleDocs } from '../core/types.ts';
 import { fixture } from '../fixtures/index.ts';
 import { denied } from '../fixtures/overrides.ts';
 import { SELF_PROTECTION } from '../fixtures/self-protection.ts';
-
-const SUFFIX = '.amazonaws.com';
-const serviceOf = (e: CloudTrailRecord): string =>
-  e.eventSource.endsWith(SUFFIX) ? e.eventSource.slice(0, -SUFFIX.length) : e.eventSource;
 
 const always = (): boolean => true;
 const bucketCandidates = (e: CloudTrailRecord): string[] => {
@@ -128,7 +125,7 @@ const DANGEROUS: Readonly<
   },
 };
 
-const entryFor = (e: CloudTrailRecord) => DANGEROUS[serviceOf(e)]?.[e.eventName];
+const entryFor = (e: CloudTrailRecord) => DANGEROUS[serviceOf(e.eventSource)]?.[e.eventName];
 
 /**
  * CloudTrail can leave out the parameters of a refused call too. defineRule fails closed only for successful
@@ -180,7 +177,7 @@ export const rule = defineRule({
           `${PARAMETERS_ABSENT_NOTE}: the rule could not check the target, so it treats the attempt as the dangerous kind.`,
         ]
       : []),
-    `tried to ${entryFor(e)?.why ?? e.eventName} (${serviceOf(e)}:${e.eventName} on ${targetOf(e)})`,
+    `tried to ${entryFor(e)?.why ?? e.eventName} (${serviceOf(e.eventSource)}:${e.eventName} on ${targetOf(e)})`,
     `refused with ${e.errorCode ?? 'an error'}${e.errorMessage ? `: ${e.errorMessage.slice(0, 300)}` : ''}`,
   ],
   // One finding per identity and action: repeats of the same attempt fold, a different dangerous action is new.

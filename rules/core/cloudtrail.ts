@@ -417,6 +417,12 @@ export const isOmittedMarker = (v: unknown): boolean =>
 export const parametersNotRecorded = (e: CloudTrailRecord): boolean =>
   e.requestParameters === null || e.requestParameters === undefined || isOmittedMarker(e.requestParameters);
 
+const EVENT_SOURCE_SUFFIX = '.amazonaws.com';
+
+/** The service an eventSource names, as selectors and findings write it: `iam.amazonaws.com` → `iam`. */
+export const serviceOf = (eventSource: string): string =>
+  eventSource.endsWith(EVENT_SOURCE_SUFFIX) ? eventSource.slice(0, -EVENT_SOURCE_SUFFIX.length) : eventSource;
+
 /** Success = CloudTrail recorded no error for the call. */
 export const isSuccess = (e: CloudTrailRecord): boolean => e.errorCode === undefined || e.errorCode === '';
 

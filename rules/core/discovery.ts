@@ -1,4 +1,5 @@
 import type { CloudTrailRecord } from './cloudtrail.ts';
+import { serviceOf } from './cloudtrail.ts';
 
 /**
  * The reconnaissance calls of cloud enumeration tools (Pacu's enum modules, enumerate-iam, ScoutSuite, CloudFox,
@@ -79,9 +80,9 @@ export const DISCOVERY_CALLS: Readonly<Record<string, readonly string[]>> = {
   'cognito-idp': ['ListUserPools'],
 };
 
-const SUFFIX = '.amazonaws.com';
+/** Keyed by the whole eventSource, so the hot path looks a record up without cutting a string. */
 const BY_SOURCE: ReadonlyMap<string, ReadonlySet<string>> = new Map(
-  Object.entries(DISCOVERY_CALLS).map(([service, names]) => [`${service}${SUFFIX}`, new Set(names)]),
+  Object.entries(DISCOVERY_CALLS).map(([service, names]) => [`${service}.amazonaws.com`, new Set(names)]),
 );
 
 /** Every name of the list, for the rule's selector (the service is checked by `isDiscoveryCall`). */
@@ -92,8 +93,7 @@ export const isDiscoveryCall = (e: CloudTrailRecord): boolean =>
   BY_SOURCE.get(e.eventSource)?.has(e.eventName) ?? false;
 
 /** The call counted once however often it is made: `iam:ListUsers`. */
-export const discoveryCallOf = (e: CloudTrailRecord): string =>
-  `${e.eventSource.endsWith(SUFFIX) ? e.eventSource.slice(0, -SUFFIX.length) : e.eventSource}:${e.eventName}`;
+export const discoveryCallOf = (e: CloudTrailRecord): string => `${serviceOf(e.eventSource)}:${e.eventName}`;
 
 /**
  * The console lists resources with the signed-in person's session on every page they open; such a session says

@@ -1,3 +1,4 @@
+import { serviceOf } from './cloudtrail.ts';
 import type { DetectionConfig } from './config.ts';
 import { resolveCriticality } from './config.ts';
 import type { RuleIntel } from './geo.ts';
@@ -21,10 +22,6 @@ export interface Selecting {
   readonly id: string;
   readonly on: EventSelector;
 }
-
-const SUFFIX = '.amazonaws.com';
-const serviceOf = (eventSource: string): string =>
-  eventSource.endsWith(SUFFIX) ? eventSource.slice(0, -SUFFIX.length) : eventSource;
 
 const admits = (on: CloudTrailSelector, e: AuditEvent): boolean => {
   if (e.kind !== 'cloudtrail') return false;
