@@ -13,6 +13,7 @@ import { applyDrillOverlay, overlayKey, parseDrillOverlay } from '../../rules/co
 import type { Catalogue } from '../../rules/core/engine.ts';
 import { toAuditEvent } from '../../rules/core/events.ts';
 import { believableUntil, DEFAULT_CLOCK_SKEW_MS } from '../../rules/core/integrity.ts';
+import { lazyCatalogue } from '../../rules/core/lazy-catalogue.ts';
 import type {
   AccountCriticalitySource,
   Clock,
@@ -24,7 +25,7 @@ import type {
   IncidentStore,
 } from '../../rules/core/ports.ts';
 import type { AuditEvent, RuleTextSource, Severity } from '../../rules/core/types.ts';
-import { catalogue as defaultCatalogue } from '../../rules/index.ts';
+import { LAZY_RULES } from '../../rules/lazy/catalogue.ts';
 import { createDynamoCounterStore } from '../shared/adapters/dynamodb-counter-store.ts';
 import { createDynamoHeartbeatStore } from '../shared/adapters/dynamodb-heartbeat-store.ts';
 import { createDynamoHistoryStore } from '../shared/adapters/dynamodb-history-store.ts';
@@ -432,7 +433,8 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): E
   const telemetry = createTelemetry(EVALUATE_SERVICE);
   let readDrillKey: Promise<() => Promise<string>> | undefined;
   return {
-    catalogue: defaultCatalogue,
+    // Each rule's code loads on the first event that can reach it (cold init compiles no rule: README, "Benchmark").
+    catalogue: lazyCatalogue(LAZY_RULES),
     config: parsed.detection,
     counters: createDynamoCounterStore(dynamo, parsed.tableName),
     ledger: createDynamoLedger(dynamo, parsed.tableName),

@@ -144,7 +144,7 @@ export const needsDetector = (
   return false;
 };
 
-export type Stage = 'history' | 'intel' | 'counter' | 'ledger' | 'incident' | 'sink';
+export type Stage = 'rules' | 'history' | 'intel' | 'counter' | 'ledger' | 'incident' | 'sink';
 
 /** What one batch produced. `failures` name the events to retry; everything else is done. */
 export interface BatchOutcome {
@@ -204,7 +204,7 @@ export const createDetector = (deps: DetectorDeps) => {
   const incidentStore = deps.incidents ?? createMemoryIncidentStore();
   const incidentConfig = incidentConfigOf(deps.config);
 
-  const process = async (events: readonly AuditEvent[]): Promise<BatchOutcome> => {
+  const judge = async (events: readonly AuditEvent[]): Promise<BatchOutcome> => {
     const ruleErrors: { ruleId: string; eventId: string; error: string }[] = [];
     const failures: { stage: Stage; eventIds: string[]; error: string; ruleId?: string; findingId?: string }[] = [];
     const receivedMs = deps.clock?.now();
@@ -384,6 +384,24 @@ export const createDetector = (deps: DetectorDeps) => {
       matchesByRule[m.rule.id] = (matchesByRule[m.rule.id] ?? 0) + 1;
     const matches = Object.values(matchesByRule).reduce((n, c) => n + c, 0);
     return { matches, matchesByRule, delivered, notices, folded, duplicates, failures, ruleErrors };
+  };
+
+  /**
+   * The batch's rules are made ready first (a lazy catalogue loads their code): events that need a rule which
+   * cannot be loaded are failed for retry (stage `rules`) and not judged at all, never judged without it.
+   */
+  const process = async (events: readonly AuditEvent[]): Promise<BatchOutcome> => {
+    const unloaded = (await deps.catalogue.prepare?.(events)) ?? [];
+    if (unloaded.length === 0) return judge(events);
+    const waiting = new Set(unloaded.flatMap((u) => u.eventIds));
+    const outcome = await judge(events.filter((e) => !waiting.has(e.id)));
+    const failed = unloaded.map((u) => ({
+      stage: 'rules' as const,
+      eventIds: u.eventIds,
+      error: u.error,
+      ruleId: u.ruleId,
+    }));
+    return { ...outcome, failures: [...outcome.failures, ...failed] };
   };
 
   return { process };

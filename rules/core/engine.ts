@@ -14,6 +14,18 @@ import { isCloudTrailSelector } from './types.ts';
 export interface CatalogueOf<R> {
   readonly rules: readonly R[];
   readonly candidates: (e: AuditEvent) => readonly R[];
+  /**
+   * Makes every rule these events can reach ready for `candidates` (a lazy catalogue loads their code; an eager
+   * one has nothing to do): answers the rules that could not be loaded and the events that needed them.
+   */
+  readonly prepare?: (events: readonly AuditEvent[]) => Promise<readonly UnloadedRules[]>;
+}
+
+/** Rules a batch needed but could not load, with the events that needed them (retried, never judged without). */
+export interface UnloadedRules {
+  readonly ruleId: string;
+  readonly eventIds: readonly string[];
+  readonly error: string;
 }
 export type Catalogue = CatalogueOf<Rule>;
 

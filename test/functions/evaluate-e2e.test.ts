@@ -16,7 +16,8 @@ import { createSnsNotifier } from '../../functions/shared/adapters/sns-notifier.
 import { createTelemetry } from '../../functions/shared/telemetry.ts';
 import type { DetectionConfig } from '../../rules/core/config.ts';
 import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
-import { catalogue } from '../../rules/index.ts';
+import { lazyCatalogue } from '../../rules/core/lazy-catalogue.ts';
+import { LAZY_RULES } from '../../rules/lazy/catalogue.ts';
 import { createStateTable, deleteTable, dynamoClient, type TestDynamoDb } from '../support/dynamodb.ts';
 import { interceptCalls, readBarrier } from '../support/race.ts';
 import { startS3rver } from '../support/s3rver.ts';
@@ -101,7 +102,8 @@ describe('evaluate handler end to end (DynamoDB Local, s3rver, mocked SNS)', () 
       ruleText: shippedRuleText((e) => {
         throw new Error(e);
       }),
-      catalogue,
+      // As deployed: each rule loads on the first event that reaches it.
+      catalogue: lazyCatalogue(LAZY_RULES),
       config: opts.config ?? DEFAULT_DETECTION_CONFIG,
       counters: createDynamoCounterStore(db, table),
       ledger: createDynamoLedger(db, table),
