@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { build } from 'esbuild';
+import { join, relative } from 'node:path';
+import type { Metafile } from 'esbuild';
 import { createHandler } from '../functions/evaluate/evaluate.ts';
 import { RULE_TEXT_FILE, shippedRuleText } from '../functions/evaluate/rule-text.ts';
 import { createDynamoCounterStore } from '../functions/shared/adapters/dynamodb-counter-store.ts';
@@ -10,7 +10,7 @@ import { createDynamoHistoryStore } from '../functions/shared/adapters/dynamodb-
 import { createDynamoIncidentStore } from '../functions/shared/adapters/dynamodb-incident-store.ts';
 import { createDynamoLedger } from '../functions/shared/adapters/dynamodb-ledger.ts';
 import { createTelemetry } from '../functions/shared/telemetry.ts';
-import { SDK_EXTERNALS } from '../infra/sdk-externals.ts';
+import { bundleFunction, HANDLER_FILE } from '../infra/bundling.ts';
 import type { DetectionConfig } from '../rules/core/config.ts';
 import { catalogue } from '../rules/index.ts';
 import { createStateTable, deleteTable, dynamoClient } from '../test/support/dynamodb.ts';
@@ -19,48 +19,79 @@ import { interceptCalls } from '../test/support/race.ts';
 
 const root = join(import.meta.dirname, '..');
 
+/** Bytes of JavaScript in a bundle's outputs (source maps left out), and what each source file put there. */
+const sizesOf = (outputs: Metafile['outputs'], keep: (file: string) => boolean) => {
+  const kept = Object.entries(outputs).filter(([f]) => f.endsWith('.mjs') && keep(f));
+  return {
+    bytes: kept.reduce((n, [, o]) => n + o.bytes, 0),
+    inputs: Object.fromEntries(kept.flatMap(([, o]) => Object.entries(o.inputs).map(([f, i]) => [f, i.bytesInOutput]))),
+  };
+};
+
 /**
- * Bundle the evaluate function (or another handler that ships the rule text) exactly as CDK does (esbuild,
- * minified, ESM, every AWS SDK client external).
+ * Bundles the evaluate function (or another handler that ships the rule text) exactly as CDK does
+ * (infra/bundling.ts), with the rule text beside it. `bytes` is what cold init loads (index.mjs and the chunks it
+ * imports statically); `totalBytes` every chunk deployed, the rules each function loads on first use included.
  */
 export const bundleEvaluate = async (
   entry = 'functions/evaluate/handler.ts',
-): Promise<{ file: string; bytes: number; inputs: Readonly<Record<string, number>> }> => {
-  const outdir = mkdtempSync(join(tmpdir(), 'trailwarden-bundle-'));
-  const file = join(outdir, 'index.mjs');
-  const { metafile } = await build({
-    entryPoints: [join(root, entry)],
-    outfile: file,
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    // As infra/constructs/trailwarden-function.ts: the functions run on nodejs24.x.
-    target: 'node24',
-    format: 'esm',
-    mainFields: ['module', 'main'],
-    external: [...SDK_EXTERNALS],
-    banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
-    logLevel: 'silent',
-    metafile: true,
-  });
-  // Bytes each source file contributes to the output, for `bench/bundle-report.ts`.
-  const inputs = Object.fromEntries(
-    Object.values(metafile.outputs).flatMap((o) => Object.entries(o.inputs).map(([f, i]) => [f, i.bytesInOutput])),
-  );
-  // As the CDK bundling does: the rule text travels beside the bundle, outside its JavaScript.
-  copyFileSync(join(root, 'functions/evaluate', RULE_TEXT_FILE), join(outdir, RULE_TEXT_FILE));
-  return { file, bytes: statSync(file).size, inputs };
+): Promise<{
+  dir: string;
+  file: string;
+  bytes: number;
+  totalBytes: number;
+  chunks: number;
+  /** The chunks of the lazy catalogue's service modules (rules/lazy/<service>.ts), relative to `dir`. */
+  ruleChunks: readonly string[];
+  inputs: Readonly<Record<string, number>>;
+}> => {
+  const dir = mkdtempSync(join(tmpdir(), 'trailwarden-bundle-'));
+  const metafile = bundleFunction(join(root, entry), dir, [join(root, 'functions/evaluate', RULE_TEXT_FILE)]);
+  const outputs = metafile.outputs;
+  const entryOut = Object.keys(outputs).find((f) => f.endsWith(HANDLER_FILE)) ?? '';
+  // What init loads: the entry and, transitively, its static imports (shared chunks), never its import()s.
+  const atInit = new Set<string>();
+  const visit = (f: string): void => {
+    if (atInit.has(f)) return;
+    atInit.add(f);
+    for (const i of outputs[f]?.imports ?? []) if (i.kind === 'import-statement' && !i.external) visit(i.path);
+  };
+  visit(entryOut);
+  const init = sizesOf(outputs, (f) => atInit.has(f));
+  const all = sizesOf(outputs, () => true);
+  return {
+    dir,
+    file: join(dir, HANDLER_FILE),
+    bytes: init.bytes,
+    totalBytes: all.bytes,
+    chunks: Object.keys(outputs).filter((f) => f.endsWith('.mjs')).length,
+    ruleChunks: Object.entries(outputs)
+      .filter(([, o]) => /(^|\/)rules\/lazy\/[a-z0-9-]+\.ts$/.test(o.entryPoint ?? ''))
+      .map(([f]) => relative(dir, join(process.cwd(), f))),
+    inputs: init.inputs,
+  };
 };
 
-/** Cold init: a fresh `node` imports the bundle (SDK from node_modules, as the Lambda runtime provides it). */
-export const measureInit = (bundleFile: string, runs = 5): number => {
+/**
+ * Cold init: a fresh `node` imports the bundle (SDK from node_modules, as the Lambda runtime provides it). With
+ * `thenImport`, the time also covers importing those chunks after it: every rule chunk is the worst first batch,
+ * one that reaches every service.
+ */
+export const measureInit = (bundleDir: string, runs = 5, thenImport: readonly string[] = []): number => {
   // Placed inside node_modules so the bundle resolves @aws-sdk/* the way the Lambda runtime provides it.
-  const bundled = join(root, 'node_modules', '.trailwarden-init-bundle.mjs');
+  const bundled = join(root, 'node_modules', '.trailwarden-init-bundle');
   const probe = join(root, 'node_modules', '.trailwarden-init-probe.mjs');
-  copyFileSync(bundleFile, bundled);
+  rmSync(bundled, { recursive: true, force: true });
+  cpSync(bundleDir, bundled, { recursive: true });
   writeFileSync(
     probe,
-    `const t0 = performance.now(); await import(${JSON.stringify(bundled)}); console.log(performance.now() - t0);\n`,
+    [
+      'const t0 = performance.now();',
+      `await import(${JSON.stringify(join(bundled, HANDLER_FILE))});`,
+      `await Promise.all(${JSON.stringify(thenImport.map((f) => join(bundled, f)))}.map((f) => import(f)));`,
+      'console.log(performance.now() - t0);',
+      '',
+    ].join('\n'),
   );
   const env = {
     ...process.env,

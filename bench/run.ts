@@ -240,7 +240,9 @@ const main = async (): Promise<void> => {
   log('lambda: bundle, cold init, DynamoDB writes …');
   const { bundleEvaluate, measureInit, measureDynamoWrites } = await import('./lambda.ts');
   const bundle = await bundleEvaluate();
-  const initMs = measureInit(bundle.file);
+  const initMs = measureInit(bundle.dir);
+  // The lazy catalogue's worst first batch: init, then every service's rules (what the single bundle paid at init).
+  const initAllRulesMs = measureInit(bundle.dir, 5, bundle.ruleChunks);
   const parsed = detectionConfigFrom(JSON.parse(readFileSync(CONFIG, 'utf8')));
   if (!parsed.ok) throw new Error(`examples config: ${parsed.errors.join('; ')}`);
   const config: DetectionConfig = parsed.config;
@@ -311,7 +313,9 @@ const main = async (): Promise<void> => {
     loadAvg1m: Math.round(loadAvg * 10) / 10,
     peakRssMB: Math.round(peakRssMB),
     bundleKB: Math.round((bundle.bytes / 1024) * 10) / 10,
+    bundleTotalKB: Math.round((bundle.totalBytes / 1024) * 10) / 10,
     initMs: Math.round(initMs * 10) / 10,
+    initAllRulesMs: Math.round(initAllRulesMs * 10) / 10,
     ddbWritesPer1k: writes?.mix ?? null,
     ddbWritesPer1kBurst: writes?.burst ?? null,
     ddbWritesPer1kSpray: writes?.spray ?? null,
@@ -358,15 +362,17 @@ const main = async (): Promise<void> => {
       `< ${TARGETS.peakRssMB} MB ${mark(peakRssMB < TARGETS.peakRssMB)}`,
     ],
     [
-      'Lambda bundle',
+      'Lambda bundle (loaded at init)',
       `${fmt(figures.bundleKB, 1)} KB`,
       `< ${TARGETS.bundleKB} KB ${mark(figures.bundleKB < TARGETS.bundleKB)}`,
     ],
+    ['  every chunk deployed', `${fmt(figures.bundleTotalKB, 1)} KB`, `${fmt(bundle.chunks)} files, rules by service`],
     [
       'Lambda cold init',
       `${fmt(figures.initMs, 1)} ms`,
       `< ${TARGETS.initMs} ms ${mark(figures.initMs < TARGETS.initMs)}`,
     ],
+    ['  then every rule chunk', `${fmt(figures.initAllRulesMs, 1)} ms`, 'the worst first batch: every service'],
     [
       'DynamoDB writes / 1k events',
       writes

@@ -1,7 +1,7 @@
 import { CfnOutput, Lazy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { PipelinePart } from './logical-ids.ts';
@@ -13,7 +13,7 @@ export interface ChatProps {
    * The functions that post cards (`functions/shared/adapters/sns-chat-notifier.ts`): the evaluate function
    * (findings) and the health function (silence and trail findings, resolutions). Nobody else may publish.
    */
-  readonly publishers: readonly NodejsFunction[];
+  readonly publishers: readonly LambdaFunction[];
 }
 
 /**

@@ -3,8 +3,8 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { RULE_TEXT_FILE } from '../../functions/evaluate/rule-text.ts';
@@ -58,7 +58,7 @@ export class Detection extends PipelinePart {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly table: dynamodb.Table;
-  readonly evaluateFunction: NodejsFunction;
+  readonly evaluateFunction: LambdaFunction;
   readonly routes: readonly events.Rule[];
   readonly patterns: readonly GeneratedPattern[];
   /** The detection config the evaluate function runs, as JSON (the drill function plans against the same). */
@@ -193,7 +193,7 @@ export class Detection extends PipelinePart {
 }
 
 /** cdk-nag findings of a function that archives findings (evaluate, health): deliberate, with the reasons. */
-export const acknowledgeFindingsWriter = (fn: NodejsFunction, evidence: Evidence): void => {
+export const acknowledgeFindingsWriter = (fn: LambdaFunction, evidence: Evidence): void => {
   const policy = fn.role?.node.tryFindChild('DefaultPolicy');
   if (policy === undefined) throw new Error(`${fn.node.id} role has no default policy`);
   Validations.of(policy).acknowledge(

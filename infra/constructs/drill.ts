@@ -4,7 +4,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -41,7 +41,7 @@ export interface DrillsProps {
  * findings and create drill records; it cannot page, archive findings or touch state.
  */
 export class Drills extends PipelinePart {
-  readonly drillFunction: NodejsFunction;
+  readonly drillFunction: LambdaFunction;
   /** The drill-only subscription's queue. */
   readonly drillQueue: sqs.Queue;
   readonly drillDeadLetterQueue: sqs.Queue;

@@ -4,7 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { TemporaryAccessEntry } from '../../rules/core/elevated-access.ts';
 import { TRIAGE_PREFIX } from '../../rules/core/triage.ts';
@@ -50,7 +50,7 @@ export interface ElevatedAccessProps {
  * role can read IAM in this account only and write nothing to IAM.
  */
 export class ElevatedAccessCheck extends PipelinePart {
-  readonly fn: NodejsFunction;
+  readonly fn: LambdaFunction;
   readonly schedule: events.Rule;
 
   constructor(scope: Construct, id: string, props: ElevatedAccessProps) {

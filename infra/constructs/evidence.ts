@@ -3,7 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { DIGEST_PREFIX as CHAIN_PREFIX } from '../../rules/core/digest.ts';
@@ -49,7 +49,7 @@ export class Evidence extends PipelinePart {
   readonly evidenceBucket: s3.Bucket;
   readonly accessLogsBucket: s3.Bucket;
   /** Scheduled, hourly: the evidence digest chain (`digests/`). */
-  readonly digestFunction: NodejsFunction;
+  readonly digestFunction: LambdaFunction;
   /** ECC_NIST_P256 SIGN_VERIFY: `kms:Sign` for the digest function alone; its public key verifies every digest. */
   readonly signingKey: kms.Key;
 
@@ -254,7 +254,7 @@ export class Evidence extends PipelinePart {
    * and `keys/` (its public key): no delete, no retention or legal-hold changes. Runs are idempotent, so the
    * stock async retries are kept.
    */
-  private buildDigestFunction(props: EvidenceProps): { fn: NodejsFunction; role: iam.Role } {
+  private buildDigestFunction(props: EvidenceProps): { fn: LambdaFunction; role: iam.Role } {
     const { fn, role } = trailwardenFunction(this, 'Digest', {
       entry: props.digestEntry ?? repoHandler('functions/digest/handler.ts'),
       projectRoot: props.projectRoot,

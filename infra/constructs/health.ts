@@ -4,7 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { HealthConfig } from '../config.ts';
 import type { Alerting } from './alerting.ts';
@@ -37,7 +37,7 @@ export interface HealthChecksProps {
  */
 export class HealthChecks extends PipelinePart {
   /** Scheduled: trail and recorder status, and the dead-man switch. */
-  readonly healthFunction: NodejsFunction;
+  readonly healthFunction: LambdaFunction;
 
   constructor(scope: Construct, id: string, props: HealthChecksProps) {
     super(scope, id);

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -14,9 +14,9 @@ export interface MonitoringProps {
   readonly alarmTopic: sns.ITopic;
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
-  readonly evaluateFunction: NodejsFunction;
-  readonly healthFunction: NodejsFunction;
-  readonly digestFunction: NodejsFunction;
+  readonly evaluateFunction: LambdaFunction;
+  readonly healthFunction: LambdaFunction;
+  readonly digestFunction: LambdaFunction;
 }
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Aws, CfnStackSet, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { EventSelector } from '../../rules/core/types.ts';
@@ -78,8 +78,8 @@ export interface OrganizationProps {
   readonly homeAccount: string;
   readonly homeRegion: string;
   readonly homeHasUsEast1Forwarder: boolean;
-  readonly healthFunction: NodejsFunction;
-  readonly evaluateFunction: NodejsFunction;
+  readonly healthFunction: LambdaFunction;
+  readonly evaluateFunction: LambdaFunction;
   readonly nag?: boolean;
 }
 

@@ -3,7 +3,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'a
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -70,7 +70,7 @@ export interface ReplayProps {
  * detect step runs once after it. The function may read the configured trail prefixes and nothing else.
  */
 export class Replay extends PipelinePart {
-  readonly fn: NodejsFunction;
+  readonly fn: LambdaFunction;
   readonly stateMachine: sfn.StateMachine;
   readonly workBucket: s3.Bucket;
   readonly logGroup: logs.LogGroup;

@@ -1,7 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { EVALUATE_SERVICE, NAMESPACE } from '../../functions/shared/telemetry.ts';
 import { PipelinePart } from './logical-ids.ts';
@@ -9,7 +9,7 @@ import type { Monitoring } from './monitoring.ts';
 
 export interface SecurityHubSinkProps {
   /** The evaluate function: it imports each finding it archives (`functions/shared/adapters/aws-finding-sink.ts`). */
-  readonly evaluateFunction: NodejsFunction;
+  readonly evaluateFunction: LambdaFunction;
   readonly monitoring: Monitoring;
 }
 

@@ -4,8 +4,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { TrailIntegrityConfig } from '../trail-integrity-config.ts';
@@ -37,7 +37,7 @@ const logsRoot = (prefix: string): string => `${prefix === '' ? '' : `${prefix}/
  * user's: the stack changes neither their policy nor their notification settings (README: what to add).
  */
 export class TrailIntegrity extends PipelinePart {
-  readonly fn: NodejsFunction;
+  readonly fn: LambdaFunction;
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly digestRule: events.Rule;

@@ -1,13 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import type { Duration } from 'aws-cdk-lib';
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { SDK_EXTERNALS } from '../sdk-externals.ts';
+import { bundleFunction } from '../bundling.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SERVICE_NAME = 'trailwarden';
@@ -15,24 +13,9 @@ export const SERVICE_NAME = 'trailwarden';
 /** A handler of this repository, e.g. `functions/evaluate/handler.ts`. */
 export const repoHandler = (relative: string): string => fileURLToPath(new URL(relative, `file://${REPO_ROOT}`));
 
-/** Bundling shared by every function: ESM for Node 24, the runtime's AWS SDK left out but for DynamoDB. */
-const BUNDLING: BundlingOptions = {
-  forceDockerBundling: false,
-  format: OutputFormat.ESM,
-  target: 'node24',
-  mainFields: ['module', 'main'],
-  // The runtime provides AWS SDK v3; DynamoDB alone is bundled, for cold init (see SDK_EXTERNALS).
-  externalModules: [...SDK_EXTERNALS],
-  // A CommonJS dependency that calls require() keeps working inside the ESM bundle.
-  banner:
-    "import { createRequire as __trailwardenCreateRequire } from 'node:module'; const require = __trailwardenCreateRequire(import.meta.url);",
-  minify: true,
-  sourceMap: true,
-};
-
 export interface TrailwardenFunctionProps {
   readonly entry: string;
-  /** Directory holding `package-lock.json` and `node_modules` for bundling. */
+  /** The repository root: the asset's source (nothing is copied from it; esbuild reads the entry's imports). */
   readonly projectRoot: string;
   readonly memorySize: number;
   readonly timeout: Duration;
@@ -43,20 +26,28 @@ export interface TrailwardenFunctionProps {
   readonly files?: readonly string[];
 }
 
-const quote = (path: string): string => `'${path.replace(/'/g, `'\\''`)}'`;
-
-/** Bundling for one function: the shared options, plus copying `files` next to `index.mjs`. */
-const bundlingWith = (files: readonly string[]): BundlingOptions =>
-  files.length === 0
-    ? BUNDLING
-    : {
-        ...BUNDLING,
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_inputDir, outputDir) => files.map((f) => `cp ${quote(f)} ${quote(outputDir)}/`),
+/**
+ * The function's code: its handler bundled on this machine by esbuild (infra/bundling.ts, the options the bench
+ * measures), with `files` copied beside `index.mjs`. Hashed by the output, as NodejsFunction does, so a change
+ * that does not reach the bundle does not redeploy the function.
+ */
+const bundledCode = (entry: string, projectRoot: string, files: readonly string[]): lambda.Code =>
+  lambda.Code.fromAsset(projectRoot, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never pulled: local bundling always succeeds or throws (esbuild is a dependency of this repository).
+      image: DockerImage.fromRegistry('dummy'),
+      // Never run either, but CDK keys its bundling cache on these options (a function in them is not part of the
+      // key): what is bundled must be in them, or every function would get the first one's bundle.
+      command: ['trailwarden-bundle', entry, ...files],
+      local: {
+        tryBundle: (outputDir) => {
+          bundleFunction(entry, outputDir, files);
+          return true;
         },
-      };
+      },
+    },
+  });
 
 /**
  * One of Trailwarden's functions (`<id>Function`): its own role instead of AWSLambdaBasicExecutionRole, so it
@@ -67,7 +58,7 @@ export const trailwardenFunction = (
   scope: Construct,
   id: string,
   p: TrailwardenFunctionProps,
-): { readonly fn: NodejsFunction; readonly role: iam.Role } => {
+): { readonly fn: lambda.Function; readonly role: iam.Role } => {
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
     retention: logs.RetentionDays.ONE_YEAR,
     removalPolicy: RemovalPolicy.RETAIN,
@@ -77,11 +68,9 @@ export const trailwardenFunction = (
     description: `Trailwarden ${id.toLowerCase()} function`,
   });
   logGroup.grantWrite(role);
-  const fn = new NodejsFunction(scope, `${id}Function`, {
-    entry: p.entry,
-    handler: 'handler',
-    projectRoot: p.projectRoot,
-    depsLockFilePath: `${p.projectRoot.replace(/\/$/, '')}/package-lock.json`,
+  const fn = new lambda.Function(scope, `${id}Function`, {
+    code: bundledCode(p.entry, p.projectRoot, p.files ?? []),
+    handler: 'index.handler',
     runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
     memorySize: p.memorySize,
@@ -92,7 +81,6 @@ export const trailwardenFunction = (
     loggingFormat: lambda.LoggingFormat.JSON,
     description: p.description,
     environment: { ...p.environment, POWERTOOLS_SERVICE_NAME: SERVICE_NAME, NODE_OPTIONS: '--enable-source-maps' },
-    bundling: bundlingWith(p.files ?? []),
   });
   return { fn, role };
 };

@@ -3,7 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -121,13 +121,13 @@ export class TrailwardenPipeline extends Construct {
   readonly alarmTopic: sns.Topic;
   readonly evidenceBucket: s3.Bucket;
   readonly accessLogsBucket: s3.Bucket;
-  readonly evaluateFunction: NodejsFunction;
+  readonly evaluateFunction: LambdaFunction;
   /** Signs drill events: readable by the evaluate function and `config.drillOperators` only. */
   readonly drillKey: DrillKey;
   /** Scheduled: trail and recorder status, and the dead-man switch. */
-  readonly healthFunction: NodejsFunction;
+  readonly healthFunction: LambdaFunction;
   /** Scheduled, hourly: the evidence digest chain (`digests/`). */
-  readonly digestFunction: NodejsFunction;
+  readonly digestFunction: LambdaFunction;
   readonly routes: readonly events.Rule[];
   readonly patterns: readonly GeneratedPattern[];
   /** Every pipeline alarm (a live list: alarms added later with `monitoring.addAlarm` are in it). */

@@ -2,8 +2,8 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { NAMESPACE } from '../../functions/shared/telemetry.ts';
@@ -34,7 +34,7 @@ export interface TriageWebhookProps {
  * no reads of evidence, no deletes, no other prefix.
  */
 export class TriageWebhook extends PipelinePart {
-  readonly fn: NodejsFunction;
+  readonly fn: LambdaFunction;
   readonly url: lambda.FunctionUrl;
   /** Holds the PagerDuty subscription's signing secret (generated placeholder until the operator sets it). */
   readonly secret: secretsmanager.Secret;
