@@ -41,7 +41,7 @@ export const bundleEvaluate = async (
   bytes: number;
   totalBytes: number;
   chunks: number;
-  /** The chunks of the lazy catalogue's service modules (rules/lazy/<service>.ts), relative to `dir`. */
+  /** The chunk of the rules the lazy catalogue loads on the first event a rule selects, relative to `dir`. */
   ruleChunks: readonly string[];
   inputs: Readonly<Record<string, number>>;
 }> => {
@@ -66,7 +66,7 @@ export const bundleEvaluate = async (
     totalBytes: all.bytes,
     chunks: Object.keys(outputs).filter((f) => f.endsWith('.mjs')).length,
     ruleChunks: Object.entries(outputs)
-      .filter(([, o]) => /(^|\/)rules\/lazy\/[a-z0-9-]+\.ts$/.test(o.entryPoint ?? ''))
+      .filter(([, o]) => /(^|\/)rules\/index\.ts$/.test(o.entryPoint ?? ''))
       .map(([f]) => relative(dir, join(process.cwd(), f))),
     inputs: init.inputs,
   };
@@ -74,8 +74,8 @@ export const bundleEvaluate = async (
 
 /**
  * Cold init: a fresh `node` imports the bundle (SDK from node_modules, as the Lambda runtime provides it). With
- * `thenImport`, the time also covers importing those chunks after it: every rule chunk is the worst first batch,
- * one that reaches every service.
+ * `thenImport`, the time also covers importing those chunks after it: the rules' chunk, which the first batch that
+ * reaches a rule loads.
  */
 export const measureInit = (bundleDir: string, runs = 5, thenImport: readonly string[] = []): number => {
   // Placed inside node_modules so the bundle resolves @aws-sdk/* the way the Lambda runtime provides it.

@@ -1,18 +1,14 @@
 import type { Rule, RuleDocs, RuleText, RuleTextSource } from './core/types.ts';
 
-/** A rule's file from its id: `iam.admin-granted` → `iam/admin-granted.rule.ts` (the catalogue test holds every id to it). */
-export const ruleFileOf = (id: string): { readonly service: string; readonly name: string } => {
-  const dot = id.indexOf('.');
-  return { service: id.slice(0, dot), name: id.slice(dot + 1) };
-};
-
 /**
  * A rule's `docs` (rationale, false positives, cases), loaded from its own file on demand. The file follows
  * from the id (`cloudtrail.logging-stopped` → `cloudtrail/logging-stopped.rule.ts`), so the registry in
  * `index.ts` stays the one list; only tests, docs and drills call this, never the Lambda.
  */
 export const docsOf = async (rule: Pick<Rule, 'id'>): Promise<RuleDocs> => {
-  const { service, name } = ruleFileOf(rule.id);
+  const dot = rule.id.indexOf('.');
+  const service = rule.id.slice(0, dot);
+  const name = rule.id.slice(dot + 1);
   const file = `./${service}/${name}.rule.ts`;
   // A template in the import itself (not a variable) lets the CLI bundle (scripts/build-cli.mjs) include every rule file.
   const mod = (await import(`./${service}/${name}.rule.ts`)) as { docs?: RuleDocs };

@@ -1,14 +1,14 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { drillCaseTable } from '../../rules/core/drill.ts';
 import { observationRules } from '../../rules/core/observation-rules.ts';
 import { pipelineChecks } from '../../rules/core/pipeline-checks.ts';
 import type { Rule, RuleDocs } from '../../rules/core/types.ts';
 import { parseOptions } from '../args.ts';
-import { LAZY_RULES_DIR, leftOverFiles, renderLazyRules } from '../format/lazy-rules.ts';
 import type { RuleDocEntry } from '../format/rules-markdown.ts';
 import { renderRulesMarkdown } from '../format/rules-markdown.ts';
+import { renderSelectors, SELECTORS_FILE } from '../format/selectors.ts';
 import type { Io } from '../io.ts';
 import { EXIT, errorLine, message } from '../io.ts';
 import { EXAMPLE_CONFIG_PATH, POLICY_DOC_PATH, policyMarkdownOf } from './policy.ts';
@@ -19,16 +19,8 @@ export const DEFAULT_DOCS_OUT = 'docs/RULES.md';
 const RULE_TEXT_PATH = fileURLToPath(new URL('../../functions/evaluate/rule-text.json', import.meta.url));
 /** The drill function's cases (positive cases of the rules it drills), generated beside its handler. */
 const DRILL_CASES_PATH = fileURLToPath(new URL('../../functions/drill/drill-cases.json', import.meta.url));
-/** The evaluate function's lazy catalogue: selectors, loaders and a module per service (rules/core/lazy-catalogue.ts). */
-const LAZY_RULES_PATH = fileURLToPath(new URL(`../../${LAZY_RULES_DIR}/`, import.meta.url));
-
-const filesIn = (dir: string): string[] => {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-};
+/** The evaluate function's lazy catalogue dispatches on these before loading a rule (rules/core/lazy-catalogue.ts). */
+const SELECTORS_PATH = fileURLToPath(new URL(`../../${SELECTORS_FILE}`, import.meta.url));
 
 export const renderDrillCases = (entries: readonly (readonly [Rule, RuleDocs])[]): string =>
   `${JSON.stringify(drillCaseTable(entries), null, 1)}\n`;
@@ -81,7 +73,6 @@ export const docsCommand = async (
       : undefined;
   const catalogue: readonly RuleDocEntry[] = entries ?? full ?? [];
   // The rule text ships with the function only for the registered catalogue (tests pass their own entries).
-  const lazyFiles = renderLazyRules((full ?? []).map(([rule]) => rule));
   const outputs = [
     {
       name: out,
@@ -105,11 +96,11 @@ export const docsCommand = async (
             path: DRILL_CASES_PATH,
             text: renderDrillCases(full),
           },
-          ...[...lazyFiles].map(([file, text]) => ({
-            name: relative(io.cwd ?? process.cwd(), join(LAZY_RULES_PATH, file)),
-            path: join(LAZY_RULES_PATH, file),
-            text,
-          })),
+          {
+            name: relative(io.cwd ?? process.cwd(), SELECTORS_PATH),
+            path: SELECTORS_PATH,
+            text: renderSelectors(full.map(([rule]) => rule)),
+          },
           {
             // The example config's policy (trailwarden policy), kept current like the rule page.
             name: relative(io.cwd ?? process.cwd(), POLICY_DOC_PATH),
@@ -122,15 +113,8 @@ export const docsCommand = async (
         ]
       : []),
   ];
-  // A service whose last rule went away leaves a module no output names: stale, and removed when writing.
-  const leftOver =
-    full === undefined ? [] : leftOverFiles(filesIn(LAZY_RULES_PATH), lazyFiles).map((f) => join(LAZY_RULES_PATH, f));
   if (parsed.values.check === true) {
     let stale = false;
-    for (const f of leftOver) {
-      stale = true;
-      errorLine(io, `${relative(io.cwd ?? process.cwd(), f)} is left over: regenerate with \`npm run docs\``);
-    }
     for (const o of outputs) {
       const current = readIfPresent(o.path);
       if (current === o.text) {
@@ -143,7 +127,6 @@ export const docsCommand = async (
     }
     return stale ? DOCS_STALE : EXIT.ok;
   }
-  for (const f of leftOver) rmSync(f);
   for (const o of outputs) {
     try {
       mkdirSync(dirname(o.path), { recursive: true });

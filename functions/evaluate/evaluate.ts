@@ -24,8 +24,8 @@ import type {
   HistoryStore,
   IncidentStore,
 } from '../../rules/core/ports.ts';
-import type { AuditEvent, RuleTextSource, Severity } from '../../rules/core/types.ts';
-import { LAZY_RULES } from '../../rules/lazy/catalogue.ts';
+import type { AuditEvent, Rule, RuleTextSource, Severity } from '../../rules/core/types.ts';
+import { SELECTORS } from '../../rules/selectors.ts';
 import { createDynamoCounterStore } from '../shared/adapters/dynamodb-counter-store.ts';
 import { createDynamoHeartbeatStore } from '../shared/adapters/dynamodb-heartbeat-store.ts';
 import { createDynamoHistoryStore } from '../shared/adapters/dynamodb-history-store.ts';
@@ -426,6 +426,9 @@ const lazyAccountCriticality = (cacheMinutes: number): AccountCriticalitySource 
   return cachedAccountCriticality(loading, SYSTEM_CLOCK, cacheMinutes * 60_000);
 };
 
+/** The registered rules, as a chunk of their own beside the bundle (esbuild splits at this import). */
+export const loadRules = async (): Promise<readonly Rule[]> => (await import('../../rules/index.ts')).RULES;
+
 /** Built once per container: clients, config and the catalogue are reused across invocations. */
 export const createDeps = (env: Readonly<Record<string, string | undefined>>): EvaluateDeps => {
   const parsed = parseEvaluateEnv(env);
@@ -433,8 +436,8 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): E
   const telemetry = createTelemetry(EVALUATE_SERVICE);
   let readDrillKey: Promise<() => Promise<string>> | undefined;
   return {
-    // Each rule's code loads on the first event that can reach it (cold init compiles no rule: README, "Benchmark").
-    catalogue: lazyCatalogue(LAZY_RULES),
+    // The rules' code loads on the first event a rule selects (cold init compiles no rule: README, "Benchmark").
+    catalogue: lazyCatalogue(SELECTORS, loadRules),
     config: parsed.detection,
     counters: createDynamoCounterStore(dynamo, parsed.tableName),
     ledger: createDynamoLedger(dynamo, parsed.tableName),

@@ -387,20 +387,15 @@ export const createDetector = (deps: DetectorDeps) => {
   };
 
   /**
-   * The batch's rules are made ready first (a lazy catalogue loads their code): events that need a rule which
-   * cannot be loaded are failed for retry (stage `rules`) and not judged at all, never judged without it.
+   * The batch's rules are made ready first (a lazy catalogue loads their code): events that need rules which
+   * cannot be loaded are failed for retry (stage `rules`) and not judged at all, never judged without them.
    */
   const process = async (events: readonly AuditEvent[]): Promise<BatchOutcome> => {
     const unloaded = (await deps.catalogue.prepare?.(events)) ?? [];
     if (unloaded.length === 0) return judge(events);
     const waiting = new Set(unloaded.flatMap((u) => u.eventIds));
     const outcome = await judge(events.filter((e) => !waiting.has(e.id)));
-    const failed = unloaded.map((u) => ({
-      stage: 'rules' as const,
-      eventIds: u.eventIds,
-      error: u.error,
-      ruleId: u.ruleId,
-    }));
+    const failed = unloaded.map((u) => ({ stage: 'rules' as const, ...u }));
     return { ...outcome, failures: [...outcome.failures, ...failed] };
   };
 

@@ -23,7 +23,6 @@ export interface CatalogueOf<R> {
 
 /** Rules a batch needed but could not load, with the events that needed them (retried, never judged without). */
 export interface UnloadedRules {
-  readonly ruleId: string;
   readonly eventIds: readonly string[];
   readonly error: string;
 }

@@ -77,15 +77,15 @@ describe('evaluate bundle', async () => {
     expect(code.includes('import("@aws-sdk/client-organizations")')).toBe(true);
   });
 
-  it('compiles no rule at cold start: each service’s rules are a chunk, imported on its first event', () => {
+  it('compiles no rule at cold start: the rules are a chunk of their own, imported on the first event one selects', () => {
     const rule = RULES.find((r) => r.id === 'cloudtrail.logging-stopped');
     expect(rule).toBeDefined();
     // The title is in the code the function deploys, but not in what init loads.
     expect(code.includes(JSON.stringify(rule?.title))).toBe(true);
     expect(entry.includes(JSON.stringify(rule?.title))).toBe(false);
     const chunks = readdirSync(join(dir, 'chunks'));
-    expect(chunks.some((f) => /^cloudtrail-[A-Z0-9]+\.mjs$/.test(f))).toBe(true);
-    expect(entry.includes('import("./chunks/cloudtrail-')).toBe(true);
+    expect(chunks.some((f) => /^rules-[A-Z0-9]+\.mjs$/.test(f))).toBe(true);
+    expect(entry.includes('import("./chunks/rules-')).toBe(true);
   });
 
   it('has no dynamic-require shim: no bundled dependency calls require() (there is no createRequire banner)', () => {

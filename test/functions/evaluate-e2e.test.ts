@@ -4,7 +4,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { createHandler } from '../../functions/evaluate/evaluate.ts';
+import { createHandler, loadRules } from '../../functions/evaluate/evaluate.ts';
 import { shippedRuleText } from '../../functions/evaluate/rule-text.ts';
 import { createAwsFindingSink } from '../../functions/shared/adapters/aws-finding-sink.ts';
 import { createDynamoCounterStore } from '../../functions/shared/adapters/dynamodb-counter-store.ts';
@@ -17,7 +17,7 @@ import { createTelemetry } from '../../functions/shared/telemetry.ts';
 import type { DetectionConfig } from '../../rules/core/config.ts';
 import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
 import { lazyCatalogue } from '../../rules/core/lazy-catalogue.ts';
-import { LAZY_RULES } from '../../rules/lazy/catalogue.ts';
+import { SELECTORS } from '../../rules/selectors.ts';
 import { createStateTable, deleteTable, dynamoClient, type TestDynamoDb } from '../support/dynamodb.ts';
 import { interceptCalls, readBarrier } from '../support/race.ts';
 import { startS3rver } from '../support/s3rver.ts';
@@ -102,8 +102,8 @@ describe('evaluate handler end to end (DynamoDB Local, s3rver, mocked SNS)', () 
       ruleText: shippedRuleText((e) => {
         throw new Error(e);
       }),
-      // As deployed: each rule loads on the first event that reaches it.
-      catalogue: lazyCatalogue(LAZY_RULES),
+      // As deployed: the rules load on the first event one selects.
+      catalogue: lazyCatalogue(SELECTORS, loadRules),
       config: opts.config ?? DEFAULT_DETECTION_CONFIG,
       counters: createDynamoCounterStore(db, table),
       ledger: createDynamoLedger(db, table),

@@ -1,18 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { leftOverFiles, renderLazyRules } from '../../cli/format/lazy-rules.ts';
+import { loadRules } from '../../functions/evaluate/evaluate.ts';
 import { caseEvent } from '../../rules/core/cases.ts';
 import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
 import { createDetector } from '../../rules/core/detector.ts';
 import { buildCatalogue } from '../../rules/core/engine.ts';
 import { fromRecord } from '../../rules/core/events.ts';
-import type { LazyRule } from '../../rules/core/lazy-catalogue.ts';
 import { lazyCatalogue } from '../../rules/core/lazy-catalogue.ts';
 import { createMemoryCounterStore, createMemoryLedger } from '../../rules/core/memory.ts';
 import type { AuditEvent, Rule } from '../../rules/core/types.ts';
 import { withDocs } from '../../rules/docs.ts';
 import { fixture } from '../../rules/fixtures/index.ts';
 import { RULES } from '../../rules/index.ts';
-import { LAZY_RULES } from '../../rules/lazy/catalogue.ts';
+import { SELECTORS } from '../../rules/selectors.ts';
 
 const eventOf = (value: unknown): AuditEvent => {
   const parsed = fromRecord(value);
@@ -29,36 +28,36 @@ const CASE_EVENTS: readonly AuditEvent[] = (await withDocs(RULES)).flatMap(([rul
 );
 
 const stopLogging = eventOf(fixture('cloudtrail/StopLogging'));
+const createUser = eventOf(fixture('iam/CreateUser'));
+/** A read no rule listens to. */
+const unselected = eventOf(
+  fixture('cloudtrail/StopLogging', { eventSource: 'example.amazonaws.com', eventName: 'Noop' }),
+);
 
-/** Lazy entries over a few real rules, with loaders the test can watch and break. */
-const watched = (rules: readonly Rule[], broken = new Set<string>()) => {
-  const calls: string[] = [];
-  const entries: LazyRule[] = rules.map((rule) => ({
-    id: rule.id,
-    on: rule.on,
-    load: async () => {
-      calls.push(rule.id);
-      if (broken.has(rule.id)) throw new Error('chunk missing');
-      return rule;
-    },
-  }));
-  return { entries, calls };
+/** A loader the test can count and break. */
+const watched = (rules: readonly Rule[], failures = 0) => {
+  let calls = 0;
+  let failing = failures;
+  const load = async (): Promise<readonly Rule[]> => {
+    calls++;
+    if (failing-- > 0) throw new Error('chunk missing');
+    return rules;
+  };
+  return { load, calls: () => calls };
 };
 
-describe('lazy catalogue (the evaluate function loads each service’s rules on first use)', () => {
-  it('lists every registered rule, in registry order, with its selector', () => {
-    expect(LAZY_RULES.map((e) => e.id)).toEqual(RULES.map((r) => r.id));
-    for (const [i, entry] of LAZY_RULES.entries()) expect(entry.on, entry.id).toEqual(RULES[i]?.on);
-  });
+const selectorsOf = (rules: readonly Rule[]) => rules.map((r) => ({ id: r.id, on: r.on }));
 
-  it('each entry loads its own rule', async () => {
-    for (const entry of LAZY_RULES) expect((await entry.load()).id).toBe(entry.id);
+describe('lazy catalogue (the evaluate function loads the rules on the first event one selects)', () => {
+  it('lists every registered rule, in registry order, with its selector, and loads exactly those', async () => {
+    expect(SELECTORS).toEqual(selectorsOf(RULES));
+    expect((await loadRules()).map((r) => r.id)).toEqual(RULES.map((r) => r.id));
   });
 
   it('gives the same candidates as the eager catalogue for every case event of every rule', async () => {
     expect(CASE_EVENTS.length).toBeGreaterThan(1000);
     const eager = buildCatalogue(RULES);
-    const lazy = lazyCatalogue(LAZY_RULES);
+    const lazy = lazyCatalogue(SELECTORS, loadRules);
     expect(await lazy.prepare?.(CASE_EVENTS)).toEqual([]);
     for (const e of CASE_EVENTS)
       expect(
@@ -67,97 +66,64 @@ describe('lazy catalogue (the evaluate function loads each service’s rules on 
       ).toEqual(eager.candidates(e).map((r) => r.id));
   });
 
-  it('loads only the rules a batch can reach, and refuses to answer for one it has not loaded', async () => {
-    const { entries, calls } = watched(RULES);
-    const lazy = lazyCatalogue(entries);
+  it('loads nothing for a batch no rule selects, refuses to answer before loading, and loads once', async () => {
+    const { load, calls } = watched(RULES);
+    const lazy = lazyCatalogue(selectorsOf(RULES), load);
+    expect(await lazy.prepare?.([unselected])).toEqual([]);
+    expect(calls()).toBe(0);
+    expect(lazy.candidates(unselected)).toEqual([]);
     expect(() => lazy.candidates(stopLogging)).toThrow(/is not loaded: prepare the batch first/);
+    await Promise.all([lazy.prepare?.([stopLogging]), lazy.prepare?.([createUser])]);
     await lazy.prepare?.([stopLogging]);
-    const reached = buildCatalogue(RULES)
-      .candidates(stopLogging)
-      .map((r) => r.id);
-    expect(reached).toContain('cloudtrail.logging-stopped');
-    expect(calls.sort()).toEqual([...reached].sort());
-    expect(lazy.rules.map((r) => r.id).sort()).toEqual([...reached].sort());
-    // A second batch of the same kind loads nothing again.
-    await lazy.prepare?.([stopLogging]);
-    expect(calls).toHaveLength(reached.length);
+    expect(calls()).toBe(1);
+    expect(lazy.candidates(stopLogging).map((r) => r.id)).toContain('cloudtrail.logging-stopped');
+    expect(lazy.rules).toBe(RULES);
   });
 
-  it('names a rule that cannot be loaded with the events that needed it, and tries again on the next batch', async () => {
-    const reached = buildCatalogue(RULES).candidates(stopLogging);
-    const { entries, calls } = watched(RULES, new Set(['cloudtrail.logging-stopped']));
-    const lazy = lazyCatalogue(entries);
-    const unloaded = await lazy.prepare?.([stopLogging]);
-    expect(unloaded).toEqual([
-      {
-        ruleId: 'cloudtrail.logging-stopped',
-        eventIds: [stopLogging.id],
-        error: 'rule cloudtrail.logging-stopped could not be loaded: chunk missing',
-      },
+  it('names the events that needed the rules when they cannot be loaded, and tries again on the next batch', async () => {
+    const { load, calls } = watched(RULES, 1);
+    const lazy = lazyCatalogue(selectorsOf(RULES), load);
+    expect(await lazy.prepare?.([stopLogging, unselected, createUser])).toEqual([
+      { eventIds: [stopLogging.id, createUser.id], error: 'the rules could not be loaded: chunk missing' },
     ]);
-    await lazy.prepare?.([stopLogging]);
-    expect(calls.filter((id) => id === 'cloudtrail.logging-stopped')).toHaveLength(2);
-    // The rules that did load are not loaded twice.
-    expect(calls).toHaveLength(reached.length + 1);
+    expect(await lazy.prepare?.([stopLogging])).toEqual([]);
+    expect(calls()).toBe(2);
   });
 
-  it('refuses a stale list: a loaded rule whose selector differs from the listed one is not used', async () => {
+  it('refuses a stale list: another rule in a listed place, a changed selector, a missing rule', async () => {
+    const [first, second] = RULES;
+    if (first === undefined || second === undefined) throw new Error('rules missing');
+    const staleError = async (rules: readonly Rule[]) =>
+      (await lazyCatalogue(selectorsOf(RULES), async () => rules).prepare?.([stopLogging]))?.[0]?.error;
+    expect(await staleError([second, first, ...RULES.slice(2)])).toBe(
+      `the rules could not be loaded: rules/selectors.ts is stale (${first.id} is listed where the catalogue has ${second.id}): regenerate it with npm run docs`,
+    );
+    const changed = { ...first, on: { source: 'example', eventNames: ['Noop'] } };
+    expect(await staleError([changed, ...RULES.slice(1)])).toMatch(
+      new RegExp(`stale \\(${first.id.replace('.', '\\.')} selects other events\\)`),
+    );
+    expect(await staleError(RULES.slice(1))).toMatch(/stale \(the rules are not those listed\)/);
+  });
+
+  it('the detector retries the events the rules could not be loaded for, and judges the rest', async () => {
     const rule = RULES.find((r) => r.id === 'cloudtrail.logging-stopped');
     if (rule === undefined) throw new Error('rule missing');
-    const stale: LazyRule = {
-      id: rule.id,
-      on: { source: 'cloudtrail', eventNames: ['StopLogging'] },
-      load: async () => rule,
-    };
-    const unloaded = await lazyCatalogue([stale]).prepare?.([stopLogging]);
-    expect(unloaded?.[0]?.error).toMatch(
-      /rules\/lazy\/ is stale for cloudtrail\.logging-stopped \(the rule selects other events\)/,
-    );
-    const renamed: LazyRule = { id: 'cloudtrail.renamed', on: rule.on, load: async () => rule };
-    const again = await lazyCatalogue([renamed]).prepare?.([stopLogging]);
-    expect(again?.[0]?.error).toMatch(/stale for cloudtrail\.renamed \(its module gave cloudtrail\.logging-stopped\)/);
-  });
-
-  it('the detector retries the events whose rules could not load and judges the rest', async () => {
-    const rule = RULES.find((r) => r.id === 'cloudtrail.logging-stopped');
-    const other = RULES.find((r) => r.id === 'iam.user-created');
-    if (rule === undefined || other === undefined) throw new Error('rule missing');
-    const { entries } = watched([rule, other], new Set([rule.id]));
-    const created = eventOf(fixture('iam/CreateUser'));
     const delivered: string[] = [];
     const detector = createDetector({
-      catalogue: lazyCatalogue(entries),
+      catalogue: lazyCatalogue(selectorsOf([rule]), watched([rule], 1).load),
       config: DEFAULT_DETECTION_CONFIG,
       counters: createMemoryCounterStore(),
       ledger: createMemoryLedger(),
       sink: { deliver: async (f) => void delivered.push(f.ruleId), fold: async () => {} },
     });
-    const outcome = await detector.process([stopLogging, created]);
-    expect(outcome.failures).toEqual([
-      {
-        stage: 'rules',
-        eventIds: [stopLogging.id],
-        ruleId: rule.id,
-        error: 'rule cloudtrail.logging-stopped could not be loaded: chunk missing',
-      },
+    const first = await detector.process([stopLogging, unselected]);
+    expect(first.failures).toEqual([
+      { stage: 'rules', eventIds: [stopLogging.id], error: 'the rules could not be loaded: chunk missing' },
     ]);
-    expect(outcome.matchesByRule).toEqual({ 'iam.user-created': 1 });
-    expect(delivered).toEqual(['iam.user-created']);
-  });
-
-  it('writes one module per service re-exporting only its rules, and names left-over modules', () => {
-    const files = renderLazyRules(RULES);
-    expect(files.get('cloudtrail.ts')).toContain(
-      "export { rule as loggingStopped } from '../cloudtrail/logging-stopped.rule.ts';",
-    );
-    // Nothing but `rule` exports: the docs and cases of a rule file never reach the chunk.
-    for (const [file, text] of files) {
-      if (file === 'catalogue.ts') continue;
-      for (const line of text.split('\n').filter((l) => l !== '' && !l.startsWith('//')))
-        expect(line, file).toMatch(
-          /^export \{ rule as [a-zA-Z0-9]+ \} from '\.\.\/[a-z0-9-]+\/[a-z0-9-]+\.rule\.ts';$/,
-        );
-    }
-    expect(leftOverFiles(['catalogue.ts', 'iam.ts', 'gone.ts'], files)).toEqual(['gone.ts']);
+    expect(first.matches).toBe(0);
+    expect(delivered).toEqual([]);
+    const retry = await detector.process([stopLogging]);
+    expect(retry.failures).toEqual([]);
+    expect(delivered).toEqual(['cloudtrail.logging-stopped']);
   });
 });
