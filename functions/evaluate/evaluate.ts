@@ -251,6 +251,8 @@ export const createHandler =
       ).length,
       // IP database or anonymiser list not loadable: the sign-in events are retried, then go to the DLQ.
       IntelFailures: outcome.failures.filter((f) => f.stage === 'intel').length,
+      // The rules' chunk beside the bundle not loadable: every event a rule selects is retried, then the DLQ.
+      RuleLoadFailures: outcome.failures.filter((f) => f.stage === 'rules').length,
       // Pages vs updates: what correlation saved the pager.
       IncidentPages: byKind.page,
       IncidentEscalations: byKind.escalation,

@@ -227,6 +227,20 @@ export class TrailwardenPipeline extends Construct {
       }),
       0,
     );
+    // The rules load on the first event a rule selects (rules/core/lazy-catalogue.ts): a package without their chunk
+    // judges nothing, retrying every such event until the DLQ takes it, so it pages at once, before the DLQ does.
+    this.monitoring.addAlarm(
+      'RulesUnloadable',
+      'Trailwarden: the evaluate function could not load its rules; events a rule selects are retried, not judged, and reach the DLQ after five tries. Read the logged error (rules failed) and redeploy.',
+      new cloudwatch.Metric({
+        namespace: NAMESPACE,
+        metricName: 'RuleLoadFailures',
+        dimensionsMap: { service: EVALUATE_SERVICE },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      }),
+      0,
+    );
 
     if (config.securityHub) {
       this.securityHub = new SecurityHubSink(this, 'SecurityHub', {

@@ -7,6 +7,7 @@ import { rule as loggingStopped } from '../../rules/cloudtrail/logging-stopped.r
 import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
 import { buildCatalogue } from '../../rules/core/engine.ts';
 import type { Finding } from '../../rules/core/finding.ts';
+import { lazyCatalogue } from '../../rules/core/lazy-catalogue.ts';
 import {
   createMemoryCounterStore,
   createMemoryHistoryStore,
@@ -150,13 +151,13 @@ describe('evaluate handler', () => {
 
 describe('evaluate handler metrics', () => {
   /** One rule, so the exact lines do not move when the catalogue grows. */
-  const run = async (sink: FindingSink, bodies: readonly string[]) => {
+  const run = async (sink: FindingSink, bodies: readonly string[], catalogue = buildCatalogue([loggingStopped])) => {
     const lines: string[] = [];
     const handler = createHandler({
       ruleText: shippedRuleText((e) => {
         throw new Error(e);
       }),
-      catalogue: buildCatalogue([loggingStopped]),
+      catalogue,
       config: {
         ...DEFAULT_DETECTION_CONFIG,
         suppressions: [
@@ -265,6 +266,28 @@ describe('evaluate handler metrics', () => {
         ruleId: 'cloudtrail.logging-stopped',
         findingId: expect.stringMatching(/^[0-9a-f]{32}$/),
         error: 'SNS: InternalError',
+      }),
+    ]);
+  });
+
+  it('retries the events a rule selects when the rules cannot be loaded, counted and logged', async () => {
+    const unloadable = lazyCatalogue([{ id: loggingStopped.id, on: loggingStopped.on }], async () => {
+      throw new Error("Cannot find module '/var/task/chunks/rules-X.mjs'");
+    });
+    const unselected = { ...stopLogging(), eventSource: 'example.amazonaws.com', eventName: 'Noop' };
+    const {
+      out,
+      emf: lines,
+      logs,
+      batch,
+    } = await run(ok, [JSON.stringify(envelope(stopLogging())), JSON.stringify(envelope(unselected))], unloadable);
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[0]?.messageId }]);
+    expect(lines).toEqual([emf({}, { EventsIn: 2, RuleLoadFailures: 1, FailedRecords: 1 })]);
+    expect(logs).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        message: 'rules failed: events will be retried',
+        error: "the rules could not be loaded: Cannot find module '/var/task/chunks/rules-X.mjs'",
       }),
     ]);
   });

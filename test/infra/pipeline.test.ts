@@ -553,6 +553,19 @@ describe('alarms', () => {
     });
   });
 
+  it('pages when the evaluate function cannot load its rules (they load on the first event a rule selects)', () => {
+    main.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'RuleLoadFailures',
+      Namespace: 'Trailwarden',
+      Dimensions: [{ Name: 'service', Value: 'trailwarden-evaluate' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [{ Ref: alarmTopicId }],
+    });
+  });
+
   it('sends every alarm to the alarm topic, and only there', () => {
     const alarms = Object.values(main.findResources('AWS::CloudWatch::Alarm'));
     expect(alarms).toHaveLength(euStacks.main.pipeline.alarms.length);
