@@ -142,6 +142,7 @@ import { rule as logsSubscriptionOutsideOrganization } from './logs/subscription
 import { rule as macieDisabled } from './macie/disabled.rule.ts';
 import { rule as macieMonitoringReduced } from './macie/monitoring-reduced.rule.ts';
 import { rule as oamLinkOutsideOrganization } from './oam/link-outside-organization.rule.ts';
+import { rule as oamSinkPolicyOpened } from './oam/sink-policy-opened.rule.ts';
 import { rule as opensearchDomainPolicyOpened } from './opensearch/domain-policy-opened.rule.ts';
 import { rule as organizationsGuardrailChanged } from './organizations/guardrail-changed.rule.ts';
 import { rule as rdsActivityStreamStopped } from './rds/activity-stream-stopped.rule.ts';
@@ -462,6 +463,7 @@ export const RULES: readonly Rule[] = [
   // Gaps measured against Turbot tailpipe's CloudTrail detections (docs/ATTACK-COVERAGE.md, identity and logging)
   logsSubscriptionOutsideOrganization,
   oamLinkOutsideOrganization,
+  oamSinkPolicyOpened,
   eventsTargetOutsideOrganization,
 ];
 

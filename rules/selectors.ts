@@ -223,5 +223,6 @@ export const SELECTORS: readonly Selecting[] = [
   { id: "route53.dns-protection-removed", on: {"source":"route53","eventNames":["DeleteQueryLoggingConfig","DisableHostedZoneDNSSEC","DeactivateKeySigningKey","DeleteKeySigningKey"]} },
   { id: "logs.subscription-outside-organization", on: {"source":"logs","eventNames":["PutSubscriptionFilter","PutAccountPolicy","CreateDelivery"]} },
   { id: "oam.link-outside-organization", on: {"source":"oam","eventNames":["CreateLink"]} },
+  { id: "oam.sink-policy-opened", on: {"source":"oam","eventNames":["PutSinkPolicy"]} },
   { id: "events.target-outside-organization", on: {"source":"events","eventNames":["PutTargets"]} },
 ];
