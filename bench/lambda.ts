@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { createHandler } from '../functions/evaluate/evaluate.ts';
 import { RULE_TEXT_FILE, shippedRuleText } from '../functions/evaluate/rule-text.ts';
@@ -41,8 +41,6 @@ export const bundleEvaluate = async (
   bytes: number;
   totalBytes: number;
   chunks: number;
-  /** The chunk of the rules the lazy catalogue loads on the first event a rule selects, relative to `dir`. */
-  ruleChunks: readonly string[];
   inputs: Readonly<Record<string, number>>;
 }> => {
   const dir = mkdtempSync(join(tmpdir(), 'trailwarden-bundle-'));
@@ -65,47 +63,114 @@ export const bundleEvaluate = async (
     bytes: init.bytes,
     totalBytes: all.bytes,
     chunks: Object.keys(outputs).filter((f) => f.endsWith('.mjs')).length,
-    ruleChunks: Object.entries(outputs)
-      .filter(([, o]) => /(^|\/)rules\/index\.ts$/.test(o.entryPoint ?? ''))
-      .map(([f]) => relative(dir, join(process.cwd(), f))),
     inputs: init.inputs,
   };
 };
 
-/**
- * Cold init: a fresh `node` imports the bundle (SDK from node_modules, as the Lambda runtime provides it). With
- * `thenImport`, the time also covers importing those chunks after it: the rules' chunk, which the first batch that
- * reaches a rule loads.
- */
-export const measureInit = (bundleDir: string, runs = 5, thenImport: readonly string[] = []): number => {
-  // Placed inside node_modules so the bundle resolves @aws-sdk/* the way the Lambda runtime provides it.
+/** The bundle copied inside node_modules, so it resolves @aws-sdk/* the way the Lambda runtime provides it. */
+const placeBundle = (bundleDir: string): string => {
   const bundled = join(root, 'node_modules', '.trailwarden-init-bundle');
-  const probe = join(root, 'node_modules', '.trailwarden-init-probe.mjs');
   rmSync(bundled, { recursive: true, force: true });
   cpSync(bundleDir, bundled, { recursive: true });
-  writeFileSync(
-    probe,
-    [
-      'const t0 = performance.now();',
-      `await import(${JSON.stringify(join(bundled, HANDLER_FILE))});`,
-      `await Promise.all(${JSON.stringify(thenImport.map((f) => join(bundled, f)))}.map((f) => import(f)));`,
-      'console.log(performance.now() - t0);',
-      '',
-    ].join('\n'),
+  return join(bundled, HANDLER_FILE);
+};
+
+const PROBE_ENV = {
+  TABLE_NAME: 'bench',
+  TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:bench',
+  EVIDENCE_BUCKET: 'bench',
+  AWS_REGION: 'us-east-1',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+} as const;
+
+/** Runs `code` (an ES module that prints one number or JSON line) in a fresh `node`, `runs` times. */
+const probeRuns = (code: string, env: Record<string, string>, runs: number): string[] => {
+  const probe = join(root, 'node_modules', '.trailwarden-init-probe.mjs');
+  writeFileSync(probe, code);
+  return Array.from({ length: runs }, () =>
+    execFileSync(process.execPath, [probe], { env: { ...process.env, ...PROBE_ENV, ...env } })
+      .toString()
+      .trim(),
   );
-  const env = {
-    ...process.env,
-    TABLE_NAME: 'bench',
-    TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:bench',
-    EVIDENCE_BUCKET: 'bench',
-    AWS_REGION: 'us-east-1',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
+/** Cold init: a fresh `node` imports the bundle (SDK from node_modules, as the Lambda runtime provides it). */
+export const measureInit = (bundleDir: string, runs = 5): number => {
+  const file = placeBundle(bundleDir);
+  const code = `const t0 = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t0);\n`;
+  return median(probeRuns(code, {}, runs).map(Number));
+};
+
+/**
+ * A cold start as a container meets it: a fresh `node` imports the bundle, then its handler takes one SQS batch of
+ * `bodies` against DynamoDB Local (the first batch loads the rules' chunk). The batch must raise no finding: a
+ * finding would be delivered to S3 and SNS, which the probe points at a closed local port rather than AWS.
+ * Medians of `runs`, each on a fresh table.
+ */
+export const measureColdStart = async (
+  bundleDir: string,
+  bodies: readonly string[],
+  runs = 5,
+): Promise<{ readonly initMs: number; readonly firstBatchMs: number }> => {
+  const file = placeBundle(bundleDir);
+  const event = {
+    Records: bodies.map((body, i) => ({
+      messageId: `m${i}`,
+      receiptHandle: '',
+      body,
+      attributes: {},
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: '',
+      awsRegion: 'us-east-1',
+    })),
   };
-  const times = Array.from({ length: runs }, () =>
-    Number(execFileSync(process.execPath, [probe], { env }).toString().trim()),
-  );
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] ?? Number.NaN;
+  const eventFile = join(root, 'node_modules', '.trailwarden-cold-batch.json');
+  writeFileSync(eventFile, JSON.stringify(event));
+  const code = [
+    "import { readFileSync } from 'node:fs';",
+    `const event = JSON.parse(readFileSync(${JSON.stringify(eventFile)}, 'utf8'));`,
+    'const t0 = performance.now();',
+    `const { handler } = await import(${JSON.stringify(file)});`,
+    'const t1 = performance.now();',
+    'const out = await handler(event);',
+    'const t2 = performance.now();',
+    "if (out.batchItemFailures.length > 0) throw new Error('the cold batch failed: ' + JSON.stringify(out));",
+    'console.log(JSON.stringify({ initMs: t1 - t0, firstBatchMs: t2 - t1 }));',
+    '',
+  ].join('\n');
+  const local = await startDynamoDbLocal();
+  const client = dynamoClient(local.endpoint);
+  const results: { initMs: number; firstBatchMs: number }[] = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      const table = await createStateTable(client);
+      const closed = 'http://127.0.0.1:9';
+      const env = {
+        TABLE_NAME: table,
+        AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
+        AWS_ENDPOINT_URL_S3: closed,
+        AWS_ENDPOINT_URL_SNS: closed,
+        AWS_ACCESS_KEY_ID: 'bench',
+        AWS_SECRET_ACCESS_KEY: 'bench',
+      };
+      results.push(...probeRuns(code, env, 1).map((line) => JSON.parse(line.split('\n').at(-1) ?? '{}')));
+      await deleteTable(client, table);
+    }
+  } finally {
+    client.destroy();
+    await local.stop();
+  }
+  return {
+    initMs: median(results.map((r) => r.initMs)),
+    firstBatchMs: median(results.map((r) => r.firstBatchMs)),
+  };
 };
 
 /** DynamoDB writes the handler makes per 1,000 events, counted at the client, against DynamoDB Local. */

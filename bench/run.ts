@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { createCollectingSink } from '../cli/collecting-sink.ts';
 import { detectionConfigFrom } from '../cli/config-file.ts';
 import { attackHourLogs } from '../examples/generate.ts';
+import type { CtRecord } from '../examples/model.ts';
 import type { DetectionConfig } from '../rules/core/config.ts';
+import { DEFAULT_DETECTION_CONFIG } from '../rules/core/config.ts';
 import { createDetector } from '../rules/core/detector.ts';
 import { toAuditEvent } from '../rules/core/events.ts';
 import { createMemoryCounterStore, createMemoryLedger } from '../rules/core/memory.ts';
@@ -195,6 +197,31 @@ const attackHourPages = async (config: DetectionConfig) => {
   };
 };
 
+/**
+ * The first `size` routed events of the day, in order, that raise no finding (with the default config, as the cold
+ * start probe runs): the probe's sink points nowhere, and a cold start is measured on ordinary traffic.
+ */
+const quietBatch = async (records: readonly CtRecord[], size: number): Promise<CtRecord[]> => {
+  for (let start = 0; start + size <= records.length; start += size) {
+    const batch = records.slice(start, start + size);
+    const sink = createCollectingSink();
+    const detector = createDetector({
+      catalogue,
+      config: DEFAULT_DETECTION_CONFIG,
+      counters: createMemoryCounterStore(),
+      ledger: createMemoryLedger(),
+      sink,
+    });
+    const events = batch.flatMap((r) => {
+      const parsed = toAuditEvent(r);
+      return parsed.ok ? [parsed.event] : [];
+    });
+    const outcome = await detector.process(events);
+    if (sink.findings().length === 0 && outcome.failures.length === 0) return batch;
+  }
+  throw new Error(`no batch of ${size} routed events without a finding`);
+};
+
 // ---------------------------------------------------------------------------------------------- main
 
 const fmt = (n: number, digits = 0): string =>
@@ -238,15 +265,15 @@ const main = async (): Promise<void> => {
   if (floor.best.result.events !== corpus.events) throw new Error(`floor read ${floor.best.result.events} events`);
 
   log('lambda: bundle, cold init, DynamoDB writes …');
-  const { bundleEvaluate, measureInit, measureDynamoWrites } = await import('./lambda.ts');
+  const { bundleEvaluate, measureColdStart, measureInit, measureDynamoWrites } = await import('./lambda.ts');
   const bundle = await bundleEvaluate();
   const initMs = measureInit(bundle.dir);
-  // Init, then the rules' chunk, which the first batch a rule selects loads (what the single bundle paid at init).
-  const initAllRulesMs = measureInit(bundle.dir, 5, bundle.ruleChunks);
   const parsed = detectionConfigFrom(JSON.parse(readFileSync(CONFIG, 'utf8')));
   if (!parsed.ok) throw new Error(`examples config: ${parsed.errors.join('; ')}`);
   const config: DetectionConfig = parsed.config;
   const mix = lambdaMix();
+  // A cold start: init, then a first batch of the day's routed events (which loads the rules' chunk).
+  const cold = await measureColdStart(bundle.dir, bodies(await quietBatch(mix, 100)));
   const burst = bruteForceBurst();
   const spray = loginBurst();
   let writes: Record<string, number> | undefined;
@@ -315,7 +342,7 @@ const main = async (): Promise<void> => {
     bundleKB: Math.round((bundle.bytes / 1024) * 10) / 10,
     bundleTotalKB: Math.round((bundle.totalBytes / 1024) * 10) / 10,
     initMs: Math.round(initMs * 10) / 10,
-    initAllRulesMs: Math.round(initAllRulesMs * 10) / 10,
+    coldFirstBatchMs: Math.round(cold.firstBatchMs * 10) / 10,
     ddbWritesPer1k: writes?.mix ?? null,
     ddbWritesPer1kBurst: writes?.burst ?? null,
     ddbWritesPer1kSpray: writes?.spray ?? null,
@@ -376,7 +403,11 @@ const main = async (): Promise<void> => {
       `${fmt(figures.initMs, 1)} ms`,
       `< ${TARGETS.initMs} ms ${mark(figures.initMs < TARGETS.initMs)}`,
     ],
-    ['  then the rules chunk', `${fmt(figures.initAllRulesMs, 1)} ms`, 'loaded by the first batch a rule selects'],
+    [
+      '  then its first batch',
+      `${fmt(figures.coldFirstBatchMs, 1)} ms`,
+      `100 routed events, DynamoDB Local (init there ${fmt(cold.initMs, 1)} ms)`,
+    ],
     [
       'DynamoDB writes / 1k events',
       writes
