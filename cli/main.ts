@@ -92,7 +92,13 @@ export const run = async (argv: readonly string[] = process.argv.slice(2)): Prom
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw err;
   });
-  process.exitCode = await main(argv, processIo());
+  const io = processIo();
+  // A scan runs in a thread of its own whose heap can be sized (cli/scan/thread.ts), when it can.
+  const threaded =
+    argv[0] === 'scan' && !asksForHelp(argv.slice(1))
+      ? await (await import('./scan/thread.ts')).scanInThread(argv.slice(1), io)
+      : undefined;
+  process.exitCode = threaded ?? (await main(argv, io));
 };
 
 const invokedDirectly = (): boolean => {

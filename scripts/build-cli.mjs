@@ -3,6 +3,7 @@
 // bin/trailwarden.js starts it with plain node: no TypeScript loader in the process, ~30 MB less resident memory,
 // and a faster start. Plain JavaScript so it runs before anything else is set up. Writes:
 //   dist/cli/main.mjs (+ chunks)  cli/main.ts and everything it imports, lazy commands kept lazy (code splitting)
+//   dist/cli/scan-thread.mjs      the thread a scan runs in (cli/scan/thread.ts), sharing main.mjs's chunks
 //   dist/cli/scan-worker.cjs      the scan worker (cli/scan/worker.ts) as one script, as worker-source.ts makes it
 // Packages stay in node_modules (imported at run time). Without esbuild (an install without dev dependencies)
 // nothing is built and the bin runs the sources through tsx, as before.
@@ -46,7 +47,8 @@ const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'wa
 await esbuild.build({
   ...common,
   packages: 'external',
-  entryPoints: { main: join(root, 'cli', 'main.ts') },
+  // The scan thread (cli/scan/thread.ts) is an entry of its own, sharing the main entry's chunks.
+  entryPoints: { main: join(root, 'cli', 'main.ts'), 'scan-thread': join(root, 'cli', 'scan', 'thread-entry.ts') },
   outdir,
   format: 'esm',
   splitting: true,
@@ -57,6 +59,11 @@ await esbuild.build({
   // The scan engine starts its workers from the script built beside it instead of bundling one at run time.
   // (relative to cli/scan/worker-source.ts, whose `import.meta.url` the plugin keeps).
   define: {
+    TRAILWARDEN_PREBUILT_SCAN_THREAD: JSON.stringify(
+      relative(join(root, 'cli', 'scan'), join(outdir, 'scan-thread.mjs'))
+        .split('\\')
+        .join('/'),
+    ),
     TRAILWARDEN_PREBUILT_WORKER: JSON.stringify(
       relative(join(root, 'cli', 'scan'), join(outdir, 'scan-worker.cjs'))
         .split('\\')

@@ -1,7 +1,8 @@
-import type { ResourceLimits, WorkerOptions } from 'node:worker_threads';
+import type { ResourceLimits } from 'node:worker_threads';
 import { Worker } from 'node:worker_threads';
 import type { ToWorker, WorkerItem, WorkerReply, WorkerSetup, WorkerTask } from './protocol.ts';
 import { keptIn } from './protocol.ts';
+import { startWorker } from './start-worker.ts';
 import type { WorkerSource } from './worker-source.ts';
 
 /** Files queued at each worker, so a worker never waits on a round trip for its next file. */
@@ -49,21 +50,6 @@ const deliver = (job: Job, piece: Piece, last: boolean): void => {
 };
 
 /**
- * The bundled worker script, with the parent's Node options (source maps, stack limits) but not `--input-type`:
- * the script is CommonJS, and a parent started with `--input-type=module` would make it ESM. A worker refuses V8
- * options given explicitly (`node --max-old-space-size=… trailwarden scan`): then it starts with none.
- */
-const scriptWorker = (code: string, options: WorkerOptions): Worker => {
-  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-  try {
-    return new Worker(code, { ...options, eval: true, execArgv });
-  } catch (err) {
-    if ((err as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
-    return new Worker(code, { ...options, eval: true, execArgv: [] });
-  }
-};
-
-/**
  * `jobs` worker threads. A worker that dies (out of memory, a crash in a native module) never kills the scan:
  * the file it was reading is reported unreadable after what it had sent, the files queued behind it go to a
  * fresh worker. `resourceLimits` caps each worker's heap (a worker over it dies and is replaced, as above).
@@ -98,7 +84,10 @@ export const createFilePool = (
 
   const spawn = (slot: Slot): void => {
     const options = { workerData: setup, ...(resourceLimits ? { resourceLimits } : {}) };
-    const worker = source.kind === 'script' ? scriptWorker(source.code, options) : new Worker(source.entry, options);
+    const worker =
+      source.kind === 'script'
+        ? startWorker(source.code, { ...options, eval: true })
+        : new Worker(source.entry, options);
     slot.worker = worker;
     const fail = (why: string): void => {
       if (closing || slot.worker !== worker) return;

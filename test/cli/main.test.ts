@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -100,6 +100,41 @@ describe('the prebuilt CLI (dist/cli, npm run build)', () => {
     const dir = tempTree({ 'a.json': logFile([stopLogging('ev-a')]), 'b.json': logFile([stopLogging('ev-b')]) });
     const { stderr } = await viaBundle(['scan', dir, '--jobs', '2'], dir, ['--max-old-space-size=512']);
     expect(stderr).toMatch(/scanned 2 events in 2 files.*0 unreadable files/);
+  }, 60_000);
+
+  it('runs a scan in a thread of its own: its output in the order written, its exit code kept', async () => {
+    const dir = tempTree({ 'a.json': logFile([stopLogging('ev-a')]), 'b.json': logFile([stopLogging('ev-b')]) });
+    const out = join(tempTree(), 'out.txt');
+    const fd = openSync(out, 'w');
+    // stdout and stderr into one file, as a terminal shows them: the closing line comes after the summary.
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(process.execPath, [bin, 'scan', dir, '--summary', '--fail-on', 'high'], {
+        cwd: dir,
+        stdio: ['ignore', fd, fd],
+        env: { ...process.env, NO_COLOR: '1' },
+      });
+      child.on('error', reject);
+      child.on('exit', resolve);
+    });
+    closeSync(fd);
+    expect(code).toBe(1);
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+    expect(lines.at(-1)).toMatch(/^scanned 2 events in 2 files/);
+    expect(lines.findIndex((l) => l.includes('cloudtrail.logging-stopped'))).toBeGreaterThanOrEqual(0);
+    expect(lines.filter((l) => l.startsWith('scanned '))).toHaveLength(1);
+  }, 60_000);
+
+  it('reads stdin in the main thread (a thread has none of its own)', async () => {
+    const dir = tempTree();
+    const child = spawn(process.execPath, [bin, 'scan', '-', '--format', 'jsonl'], { cwd: dir });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stdin.end(logFile([stopLogging('ev-stdin')]));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(jsonLinesOf(stdout).map((f) => f.eventIds)).toEqual([['ev-stdin']]);
   }, 60_000);
 
   it('the bin falls back to the sources through tsx without the build', async () => {
