@@ -17,9 +17,9 @@ export const COMMAND_USAGE = {
                                 (critical, high, medium, low, info)
     --config FILE               detection config (default: ./trailwarden.config.json if present)
     --batch N                   events handed to the detector at a time (default: 1000)
-    --jobs N                    worker threads reading and parsing files (default: the number
-                                of cores; 1 reads in one thread); findings are exactly those
-                                of --jobs 1
+    --jobs N                    threads reading and parsing files: the scan's own and N-1
+                                workers (default: the number of cores; 1 reads in one thread);
+                                findings are exactly those of --jobs 1
     --summary                   also print alert volume per rule and per Annex A control
     --evidence DIR              also write each finding as the Lambda archives it
                                 (findings/dt=…/SEVERITY/ID.json, a fold as a new ID.rN.json),

@@ -1,7 +1,9 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import { Worker } from 'node:worker_threads';
+import type { KeepFor } from './keep.ts';
 import type { ToWorker, WorkerItem, WorkerReply, WorkerSetup, WorkerTask } from './protocol.ts';
 import { keptIn } from './protocol.ts';
+import { createScanServer } from './serve.ts';
 import { startWorker } from './start-worker.ts';
 import type { WorkerSource } from './worker-source.ts';
 
@@ -14,18 +16,25 @@ export interface FileScan {
   readonly next: () => Promise<readonly WorkerItem[] | undefined>;
 }
 
-/** Scan workers that read files; each file's items come back in read order, as they are read. */
+/** Scan readers (workers, and the scan's own thread) that read files; each file's items come back in read order. */
 export interface FilePool {
   readonly scan: (path: string, batchSize: number, segment: number) => FileScan;
-  /** What the workers have sent and the main thread has not taken yet: pieces, and the events kept in them. */
+  /** What the readers have sent and the main thread has not taken yet: pieces, and the events kept in them. */
   readonly waiting: () => { readonly pieces: number; readonly kept: number };
   readonly close: () => Promise<void>;
 }
 
+/** What the pool needs of a reader: a worker thread, or `localReader` in the scan's own thread. */
+interface Reader {
+  readonly postMessage: (message: ToWorker) => void;
+  readonly on: (event: 'message', listener: (reply: WorkerReply) => void) => unknown;
+  readonly terminate: () => Promise<unknown>;
+}
+
 interface Piece {
   readonly items: readonly WorkerItem[];
-  /** The worker to tell once the piece is taken (it holds back until then); none for a file's last piece. */
-  readonly ackTo: Worker | undefined;
+  /** The reader to tell once the piece is taken (it holds back until then); none for a file's last piece. */
+  readonly ackTo: Reader | undefined;
 }
 
 interface Job {
@@ -36,7 +45,7 @@ interface Job {
 }
 
 interface Slot {
-  worker: Worker;
+  worker: Reader;
   /** Tasks posted to the worker, oldest first: it works through them in order. */
   readonly posted: Job[];
 }
@@ -50,8 +59,32 @@ const deliver = (job: Job, piece: Piece, last: boolean): void => {
 };
 
 /**
- * `jobs` worker threads. A worker that dies (out of memory, a crash in a native module) never kills the scan:
- * the file it was reading is reported unreadable after what it had sent, the files queued behind it go to a
+ * A reader in the scan's own thread, served as a worker is (`serve.ts`) and spoken to as one: messages either way
+ * are delivered in order, a microtask later, as a port would. It reads while the scan's thread would otherwise wait
+ * for the workers (it awaits its reads and the main thread's takes, like any other task), and costs no thread: a
+ * worker is ~20 MB of resident memory before it reads a byte (its isolate and the rule catalogue).
+ */
+export const localReader = (keepFor: KeepFor): Reader => {
+  const listeners: ((reply: WorkerReply) => void)[] = [];
+  const server = createScanServer(keepFor, (reply) =>
+    queueMicrotask(() => {
+      for (const listener of listeners) listener(reply);
+    }),
+  );
+  return {
+    postMessage: (message) => queueMicrotask(() => server.receive(message)),
+    // It never dies as a thread can: a fault in a read is reported as the file's, in its replies.
+    on: (_event, listener) => listeners.push(listener),
+    terminate: async () => {
+      server.stop();
+    },
+  };
+};
+
+/**
+ * `jobs` worker threads, and with `local` (its keep) one more reader in this thread (`localReader`); files go to
+ * whichever has the fewest queued. A worker that dies (out of memory, a crash in a native module) never kills the
+ * scan: the file it was reading is reported unreadable after what it had sent, the files queued behind it go to a
  * fresh worker. `resourceLimits` caps each worker's heap (a worker over it dies and is replaced, as above).
  */
 export const createFilePool = (
@@ -59,6 +92,7 @@ export const createFilePool = (
   setup: WorkerSetup,
   source: WorkerSource,
   resourceLimits?: ResourceLimits,
+  local?: KeepFor,
 ): FilePool => {
   const queue: Job[] = [];
   const slots: Slot[] = [];
@@ -67,7 +101,7 @@ export const createFilePool = (
   const open = new Set<Job>();
   let closing = false;
 
-  const post = (worker: Worker, message: ToWorker): void => worker.postMessage(message);
+  const post = (worker: Reader, message: ToWorker): void => worker.postMessage(message);
 
   const dispatch = (slot: Slot): void => {
     while (slot.posted.length < DEPTH) {
@@ -80,6 +114,15 @@ export const createFilePool = (
   const dispatchAll = (): void => {
     // The least loaded first, so files spread evenly.
     for (const slot of [...slots].sort((a, b) => a.posted.length - b.posted.length)) dispatch(slot);
+  };
+
+  const receive = (slot: Slot, worker: Reader, reply: WorkerReply): void => {
+    const at = slot.posted.findIndex((j) => j.task.task === reply.task);
+    if (at < 0) return;
+    const job = slot.posted[at] as Job;
+    if (reply.last) slot.posted.splice(at, 1);
+    deliver(job, { items: reply.items, ackTo: worker }, reply.last);
+    if (reply.last) dispatchAll();
   };
 
   const spawn = (slot: Slot): void => {
@@ -107,14 +150,7 @@ export const createFilePool = (
       spawn(slot);
       dispatchAll();
     };
-    worker.on('message', (reply: WorkerReply) => {
-      const at = slot.posted.findIndex((j) => j.task.task === reply.task);
-      if (at < 0) return;
-      const job = slot.posted[at] as Job;
-      if (reply.last) slot.posted.splice(at, 1);
-      deliver(job, { items: reply.items, ackTo: worker }, reply.last);
-      if (reply.last) dispatchAll();
-    });
+    worker.on('message', (reply: WorkerReply) => receive(slot, worker, reply));
     worker.on('error', (err) => fail(err instanceof Error ? err.message : String(err)));
     worker.on('exit', (code) => fail(`exited with code ${code}`));
   };
@@ -122,6 +158,11 @@ export const createFilePool = (
   for (let i = 0; i < jobs; i++) {
     const slot = { posted: [] } as unknown as Slot;
     spawn(slot);
+    slots.push(slot);
+  }
+  if (local !== undefined) {
+    const slot: Slot = { worker: localReader(local), posted: [] };
+    slot.worker.on('message', (reply) => receive(slot, slot.worker, reply));
     slots.push(slot);
   }
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { localKeep } from '../../cli/scan/keep.ts';
 import type { FilePool } from '../../cli/scan/pool.ts';
 import { createFilePool } from '../../cli/scan/pool.ts';
 import type { WorkerItem } from '../../cli/scan/protocol.ts';
@@ -74,6 +75,20 @@ describe('scan file pool: what workers send ahead of the main thread', () => {
     expect(waiting.kept).toBeGreaterThanOrEqual(2 * REPLY_WINDOW.batches * batchSize);
     expect(waiting.kept).toBeLessThan(2 * (REPLY_WINDOW.batches + 1) * batchSize);
     // Taking the files in order lets the workers read on to the end: nothing lost, nothing stuck.
+    expect(await drain(scans)).toEqual({ events: 40 * 60, picked: 40 * 60 });
+  }, 60_000);
+
+  it('reads in the scan thread too, which holds a window of its own like a worker', async () => {
+    const batchSize = 50;
+    const paths = files(40, 60, kept);
+    const setup = { selectors: [...SELECTORS] };
+    // One worker and a reader in this thread (what `--jobs 2` runs).
+    pool = createFilePool(1, setup, await workerSource(), undefined, localKeep([], undefined, setup));
+    const scans = paths.map((p) => pool?.scan(p, batchSize, 0) as ReturnType<FilePool['scan']>);
+    const waiting = await settled(pool);
+    // A worker alone stops short of three batches' worth: two readers each filled their window.
+    expect(waiting.kept).toBeGreaterThanOrEqual(2 * REPLY_WINDOW.batches * batchSize);
+    expect(waiting.kept).toBeLessThan(2 * (REPLY_WINDOW.batches + 1) * batchSize);
     expect(await drain(scans)).toEqual({ events: 40 * 60, picked: 40 * 60 });
   }, 60_000);
 
