@@ -231,7 +231,8 @@ const inThread = async (scan: Scan, options: EngineOptions, hooks: EngineHooks):
  * ample; a maximum this small also makes V8 collect the old generation at 1.3× what is live, as `thread.ts` says),
  * and a small young generation keeps each thread's resident memory low; peak RSS counts every thread. A worker
  * still costs ~20 MB before it reads a byte (its isolate and the rule catalogue), hence the reader in this thread.
- * (A 2 MB young generation was measured too: 2 to 7 MB less at two jobs, not clearly as fast; not kept.)
+ * (A 2 MB young generation was measured too: 1 to 4 MB less at two jobs but 2 to 5 % slower, 4 alternating runs
+ * each, its CPU up as much; not kept.)
  */
 const WORKER_LIMITS = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 4 } as const;
 
