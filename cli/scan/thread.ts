@@ -1,4 +1,3 @@
-import { getHeapStatistics } from 'node:v8';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { Io } from '../io.ts';
 import { startWorker } from './start-worker.ts';
@@ -39,18 +38,19 @@ export type ScanThreadMessage =
   | { readonly kind: 'write'; readonly fd: 1 | 2; readonly chunk: string | Uint8Array }
   | { readonly kind: 'done'; readonly exitCode: number };
 
+const HEAP_FLAG = /^--max[-_]old[-_]space[-_]size=(\d+)$/;
+
 /**
- * The scan thread's limits: `SCAN_THREAD_LIMITS`, or with `--max-old-space-size` given to this process (on its
- * command line or in NODE_OPTIONS) the heap maximum this thread got from it.
+ * The scan thread's limits: `SCAN_THREAD_LIMITS`, or with `--max-old-space-size=MB` given to this process (in
+ * NODE_OPTIONS or on its command line, which node applies after NODE_OPTIONS: the last one wins) that maximum.
  */
 export const scanThreadLimits = (
   execArgv: readonly string[] = process.execArgv,
   nodeOptions: string = process.env.NODE_OPTIONS ?? '',
-  heapLimit: number = getHeapStatistics().heap_size_limit,
-): ResourceLimits =>
-  [...execArgv, ...nodeOptions.split(/\s+/)].some((a) => /^--max[-_]old[-_]space[-_]size(=|$)/.test(a))
-    ? { ...SCAN_THREAD_LIMITS, maxOldGenerationSizeMb: Math.round(heapLimit / 2 ** 20) }
-    : SCAN_THREAD_LIMITS;
+): ResourceLimits => {
+  const given = [...nodeOptions.split(/\s+/), ...execArgv].flatMap((a) => HEAP_FLAG.exec(a)?.[1] ?? []).at(-1);
+  return given === undefined ? SCAN_THREAD_LIMITS : { ...SCAN_THREAD_LIMITS, maxOldGenerationSizeMb: Number(given) };
+};
 
 /** Where the prebuilt scan thread lies, or undefined when the CLI runs from its sources. */
 const prebuiltThread = (): URL | undefined =>
@@ -85,9 +85,9 @@ export const scanInThread = async (args: readonly string[], io: Io): Promise<num
       failed = outOfMemory(err) ? new Error(outOfMemoryMessage(), { cause: err }) : err;
     });
     worker.on('exit', (code) => {
-      if (failed !== undefined) reject(failed);
-      else if (exitCode === undefined) reject(new Error(`scan thread exited with code ${code} before it finished`));
-      else resolve(exitCode);
+      // Once the command has returned, its output written, nothing after (its teardown) changes the outcome.
+      if (exitCode !== undefined) resolve(exitCode);
+      else reject(failed ?? new Error(`scan thread exited with code ${code} before it finished`));
     });
   });
 };

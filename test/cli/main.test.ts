@@ -124,6 +124,17 @@ describe('the prebuilt CLI (dist/cli, npm run build)', () => {
     expect(lines.filter((l) => l.startsWith('scanned '))).toHaveLength(1);
   }, 60_000);
 
+  it('says when the scan ran out of memory, and how to give it more', async () => {
+    const dir = tempTree({ 'a.json': logFile([stopLogging('ev-a')]) });
+    // 8 MB: the scan thread's heap, which loading the catalogue overflows (the main thread loads far less).
+    const failed = await run(process.execPath, ['--max-old-space-size=8', bin, 'scan', dir], { cwd: dir }).then(
+      () => undefined,
+      (err: { code?: number; stderr?: string }) => err,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toContain('the scan ran out of memory (its heap is capped at 8 MB)');
+  }, 60_000);
+
   it('reads stdin in the main thread (a thread has none of its own)', async () => {
     const dir = tempTree();
     const child = spawn(process.execPath, [bin, 'scan', '-', '--format', 'jsonl'], { cwd: dir });
