@@ -11,7 +11,7 @@ export const HANDLER_FILE = 'index.mjs';
  * How every function is bundled, by the CDK asset and by the bench alike: ESM for Node 24, minified, the runtime's
  * AWS SDK left out (DynamoDB goes through the functions' own client, infra/sdk-externals.ts), and split: what a
  * handler `import()`s becomes its own chunk, loaded on first use instead of compiled at cold start (the evaluate
- * function's rules, rules/lazy.generated.ts; the S3 and SNS adapters).
+ * function's rules, rules/core/lazy-catalogue.ts; the S3 and SNS adapters).
  */
 export const functionBuildOptions = (entry: string, outdir: string): BuildOptions => ({
   entryPoints: { index: entry },

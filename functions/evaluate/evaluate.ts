@@ -24,7 +24,7 @@ import type {
   HistoryStore,
   IncidentStore,
 } from '../../rules/core/ports.ts';
-import type { AuditEvent, Rule, RuleTextSource, Severity } from '../../rules/core/types.ts';
+import type { AuditEvent, RuleTextSource, Severity } from '../../rules/core/types.ts';
 import { SELECTORS } from '../../rules/selectors.ts';
 import { createDynamoCounterStore } from '../shared/adapters/dynamodb-counter-store.ts';
 import { createDynamoHeartbeatStore } from '../shared/adapters/dynamodb-heartbeat-store.ts';
@@ -428,8 +428,8 @@ const lazyAccountCriticality = (cacheMinutes: number): AccountCriticalitySource 
   return cachedAccountCriticality(loading, SYSTEM_CLOCK, cacheMinutes * 60_000);
 };
 
-/** The registered rules, as a chunk of their own beside the bundle (esbuild splits at this import). */
-export const loadRules = async (): Promise<readonly Rule[]> => (await import('../../rules/index.ts')).RULES;
+/** The registered rules' catalogue, as a chunk of its own beside the bundle (esbuild splits at this import). */
+export const loadCatalogue = async (): Promise<Catalogue> => (await import('../../rules/index.ts')).catalogue;
 
 /** Built once per container: clients, config and the catalogue are reused across invocations. */
 export const createDeps = (env: Readonly<Record<string, string | undefined>>): EvaluateDeps => {
@@ -439,7 +439,7 @@ export const createDeps = (env: Readonly<Record<string, string | undefined>>): E
   let readDrillKey: Promise<() => Promise<string>> | undefined;
   return {
     // The rules' code loads on the first event a rule selects (cold init compiles no rule: README, "Benchmark").
-    catalogue: lazyCatalogue(SELECTORS, loadRules),
+    catalogue: lazyCatalogue(SELECTORS, loadCatalogue),
     config: parsed.detection,
     counters: createDynamoCounterStore(dynamo, parsed.tableName),
     ledger: createDynamoLedger(dynamo, parsed.tableName),

@@ -12,39 +12,36 @@ import type { AuditEvent, Rule } from './types.ts';
  *
  * `prepare` must run before `candidates` for a batch (the detector does so); asking before the rules are loaded
  * throws rather than judging an event without them. Dispatch is the eager catalogue's over the same selectors in
- * the same order, so both give the same candidates for every event (test/rules/lazy-catalogue.test.ts).
+ * the same order, so both give the same candidates for every event (test/rules/lazy-catalogue.test.ts); once the
+ * rules are loaded, their own catalogue answers.
  */
-export const lazyCatalogue = (
-  selectors: readonly Selecting[],
-  loadRules: () => Promise<readonly Rule[]>,
-): Catalogue => {
+export const lazyCatalogue = (selectors: readonly Selecting[], loadCatalogue: () => Promise<Catalogue>): Catalogue => {
   const index = catalogueOf(selectors);
-  let rules: readonly Rule[] | undefined;
-  let byId: ReadonlyMap<string, Rule> = new Map();
+  // Once loaded, the rules' own catalogue answers (the one rules/index.ts builds as it loads).
+  let loaded: Catalogue | undefined;
   let loading: Promise<void> | undefined;
 
   const load = async (): Promise<void> => {
-    const loaded = await loadRules();
+    const catalogue = await loadCatalogue();
+    const rules = catalogue.rules;
     // A stale list would route events to the wrong rules: refuse it loudly instead of judging with it.
-    const stale = loaded.length !== selectors.length ? 'the rules are not those listed' : staleAt(selectors, loaded);
+    const stale = rules.length !== selectors.length ? 'the rules are not those listed' : staleAt(selectors, rules);
     if (stale !== undefined) throw new Error(`rules/selectors.ts is stale (${stale}): regenerate it with npm run docs`);
-    rules = loaded;
-    byId = new Map(loaded.map((r) => [r.id, r]));
-  };
-
-  const ruleOf = (entry: Selecting): Rule => {
-    const rule = byId.get(entry.id);
-    if (rule === undefined) throw new Error(`rule ${entry.id} is not loaded: prepare the batch first`);
-    return rule;
+    loaded = catalogue;
   };
 
   return {
     get rules() {
-      return rules ?? [];
+      return loaded?.rules ?? [];
     },
-    candidates: (e) => index.candidates(e).map(ruleOf),
+    candidates: (e) => {
+      if (loaded !== undefined) return loaded.candidates(e);
+      const first = index.candidates(e)[0];
+      if (first !== undefined) throw new Error(`rule ${first.id} is not loaded: prepare the batch first`);
+      return [];
+    },
     prepare: async (events: readonly AuditEvent[]): Promise<readonly UnloadedRules[]> => {
-      if (rules !== undefined) return [];
+      if (loaded !== undefined) return [];
       const waiting = events.filter((e) => index.candidates(e).length > 0).map((e) => e.id);
       if (waiting.length === 0) return [];
       loading ??= load();

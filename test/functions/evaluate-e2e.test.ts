@@ -4,7 +4,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { createHandler, loadRules } from '../../functions/evaluate/evaluate.ts';
+import { createHandler, loadCatalogue } from '../../functions/evaluate/evaluate.ts';
 import { shippedRuleText } from '../../functions/evaluate/rule-text.ts';
 import { createAwsFindingSink } from '../../functions/shared/adapters/aws-finding-sink.ts';
 import { createDynamoCounterStore } from '../../functions/shared/adapters/dynamodb-counter-store.ts';
@@ -103,7 +103,7 @@ describe('evaluate handler end to end (DynamoDB Local, s3rver, mocked SNS)', () 
         throw new Error(e);
       }),
       // As deployed: the rules load on the first event one selects.
-      catalogue: lazyCatalogue(SELECTORS, loadRules),
+      catalogue: lazyCatalogue(SELECTORS, loadCatalogue),
       config: opts.config ?? DEFAULT_DETECTION_CONFIG,
       counters: createDynamoCounterStore(db, table),
       ledger: createDynamoLedger(db, table),

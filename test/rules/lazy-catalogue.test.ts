@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { loadRules } from '../../functions/evaluate/evaluate.ts';
+import { loadCatalogue } from '../../functions/evaluate/evaluate.ts';
 import { caseEvent } from '../../rules/core/cases.ts';
 import { DEFAULT_DETECTION_CONFIG } from '../../rules/core/config.ts';
 import { createDetector } from '../../rules/core/detector.ts';
+import type { Catalogue } from '../../rules/core/engine.ts';
 import { buildCatalogue } from '../../rules/core/engine.ts';
 import { fromRecord } from '../../rules/core/events.ts';
 import { lazyCatalogue } from '../../rules/core/lazy-catalogue.ts';
@@ -38,10 +39,10 @@ const unselected = eventOf(
 const watched = (rules: readonly Rule[], failures = 0) => {
   let calls = 0;
   let failing = failures;
-  const load = async (): Promise<readonly Rule[]> => {
+  const load = async (): Promise<Catalogue> => {
     calls++;
     if (failing-- > 0) throw new Error('chunk missing');
-    return rules;
+    return buildCatalogue(rules);
   };
   return { load, calls: () => calls };
 };
@@ -51,13 +52,13 @@ const selectorsOf = (rules: readonly Rule[]) => rules.map((r) => ({ id: r.id, on
 describe('lazy catalogue (the evaluate function loads the rules on the first event one selects)', () => {
   it('lists every registered rule, in registry order, with its selector, and loads exactly those', async () => {
     expect(SELECTORS).toEqual(selectorsOf(RULES));
-    expect((await loadRules()).map((r) => r.id)).toEqual(RULES.map((r) => r.id));
+    expect((await loadCatalogue()).rules.map((r) => r.id)).toEqual(RULES.map((r) => r.id));
   });
 
   it('gives the same candidates as the eager catalogue for every case event of every rule', async () => {
     expect(CASE_EVENTS.length).toBeGreaterThan(1000);
     const eager = buildCatalogue(RULES);
-    const lazy = lazyCatalogue(SELECTORS, loadRules);
+    const lazy = lazyCatalogue(SELECTORS, loadCatalogue);
     expect(await lazy.prepare?.(CASE_EVENTS)).toEqual([]);
     for (const e of CASE_EVENTS)
       expect(
@@ -94,7 +95,7 @@ describe('lazy catalogue (the evaluate function loads the rules on the first eve
     const [first, second] = RULES;
     if (first === undefined || second === undefined) throw new Error('rules missing');
     const staleError = async (rules: readonly Rule[]) =>
-      (await lazyCatalogue(selectorsOf(RULES), async () => rules).prepare?.([stopLogging]))?.[0]?.error;
+      (await lazyCatalogue(selectorsOf(RULES), async () => buildCatalogue(rules)).prepare?.([stopLogging]))?.[0]?.error;
     expect(await staleError([second, first, ...RULES.slice(2)])).toBe(
       `the rules could not be loaded: rules/selectors.ts is stale (${first.id} is listed where the catalogue has ${second.id}): regenerate it with npm run docs`,
     );
