@@ -165,11 +165,8 @@ const summariseProfile = (file: string): string[] => {
 
 // -------------------------------------------------------------------------------------------- lambda
 
-/**
- * Pages per incident on the generated attack hour (one actor, nine findings, five of them high or critical):
- * the page plus each escalation, over the incidents. Without correlation every high or critical finding pages.
- */
-const attackHourPages = async (config: DetectionConfig) => {
+/** The records as one batch of a fresh in-memory detector over the catalogue: what it delivered, and the outcome. */
+const detectInMemory = async (records: readonly unknown[], config: DetectionConfig) => {
   const sink = createCollectingSink();
   const detector = createDetector({
     catalogue,
@@ -178,13 +175,22 @@ const attackHourPages = async (config: DetectionConfig) => {
     ledger: createMemoryLedger(),
     sink,
   });
-  const events = attackHourLogs().flatMap((f) =>
-    f.records.flatMap((r) => {
-      const parsed = toAuditEvent(r);
-      return parsed.ok ? [parsed.event] : [];
-    }),
+  const events = records.flatMap((r) => {
+    const parsed = toAuditEvent(r);
+    return parsed.ok ? [parsed.event] : [];
+  });
+  return { sink, outcome: await detector.process(events) };
+};
+
+/**
+ * Pages per incident on the generated attack hour (one actor, nine findings, five of them high or critical):
+ * the page plus each escalation, over the incidents. Without correlation every high or critical finding pages.
+ */
+const attackHourPages = async (config: DetectionConfig) => {
+  const { sink, outcome } = await detectInMemory(
+    attackHourLogs().flatMap((f) => f.records),
+    config,
   );
-  const outcome = await detector.process(events);
   if (outcome.failures.length > 0) throw new Error(`attack hour: ${outcome.failures.length} failures`);
   const incidents = sink.incidents();
   const pages = incidents.reduce((n, i) => n + i.pages.length, 0);
@@ -204,19 +210,7 @@ const attackHourPages = async (config: DetectionConfig) => {
 const quietBatch = async (records: readonly CtRecord[], size: number): Promise<CtRecord[]> => {
   for (let start = 0; start + size <= records.length; start += size) {
     const batch = records.slice(start, start + size);
-    const sink = createCollectingSink();
-    const detector = createDetector({
-      catalogue,
-      config: DEFAULT_DETECTION_CONFIG,
-      counters: createMemoryCounterStore(),
-      ledger: createMemoryLedger(),
-      sink,
-    });
-    const events = batch.flatMap((r) => {
-      const parsed = toAuditEvent(r);
-      return parsed.ok ? [parsed.event] : [];
-    });
-    const outcome = await detector.process(events);
+    const { sink, outcome } = await detectInMemory(batch, DEFAULT_DETECTION_CONFIG);
     if (sink.findings().length === 0 && outcome.failures.length === 0) return batch;
   }
   throw new Error(`no batch of ${size} routed events without a finding`);
